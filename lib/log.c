@@ -1,0 +1,70 @@
+/* log.c - stderr or syslog logging with levels. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+static const char *s_ident = "sigmat";
+static int s_syslog;
+static log_level_t s_level = LOG_LVL_INFO;
+static const char *s_names[] = { "error", "warn", "info", "debug" };
+
+void
+log_open (const char *ident, int use_syslog, log_level_t level)
+{
+    s_ident = ident;
+    s_syslog = use_syslog;
+    s_level = level;
+    if (use_syslog)
+        openlog (ident, LOG_PID, LOG_DAEMON);
+}
+
+int
+log_level_parse (const char *name)
+{
+    for (int i = 0; i <= LOG_LVL_DEBUG; i++)
+        if (strcmp (name, s_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+log_level_t
+log_level (void)
+{
+    return s_level;
+}
+
+static void
+s_vlog (log_level_t level, const char *fmt, va_list ap)
+{
+    static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+    if (level > s_level)
+        return;
+    if (s_syslog) {
+        vsyslog (prio[level], fmt, ap);
+        return;
+    }
+    char stamp[32];
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    gmtime_r (&ts.tv_sec, &tm);
+    strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    flockfile (stderr);
+    fprintf (stderr, "%s.%03ldZ %s %s: ", stamp, ts.tv_nsec / 1000000, s_ident, s_names[level]);
+    vfprintf (stderr, fmt, ap);
+    fputc ('\n', stderr);
+    funlockfile (stderr);
+}
+
+#define S_DEFINE(name, level) \
+    void name (const char *fmt, ...) \
+    { va_list ap; va_start (ap, fmt); s_vlog (level, fmt, ap); va_end (ap); }
+
+S_DEFINE (log_error, LOG_LVL_ERROR)
+S_DEFINE (log_warn, LOG_LVL_WARN)
+S_DEFINE (log_info, LOG_LVL_INFO)
+S_DEFINE (log_debug, LOG_LVL_DEBUG)

@@ -1,0 +1,22 @@
+/* log.h - one logging module for every sigmat binary: stderr or syslog,
+ * with levels. Messages are short and lowercase, like PostgreSQL's. */
+#ifndef SG_LOG_H_INCLUDED
+#define SG_LOG_H_INCLUDED
+
+typedef enum { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG } log_level_t;
+
+/* Sets the program name, destination (syslog when use_syslog) and level. */
+void log_open (const char *ident, int use_syslog, log_level_t level);
+
+/* Parses "error", "warn", "info" or "debug"; returns -1 if unknown. */
+int log_level_parse (const char *name);
+
+/* Current level, to skip building expensive debug text. */
+log_level_t log_level (void);
+
+void log_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void log_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void log_info (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void log_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+#endif
