@@ -1,0 +1,35 @@
+/* ctl.h - sigmatctl's verbs. Each verb is one function taking the
+ * arguments after its name; sigmatctl.c dispatches through a table. */
+#ifndef SG_CTL_H_INCLUDED
+#define SG_CTL_H_INCLUDED
+
+typedef int (*ctl_fn_t) (int argc, char **argv);
+
+typedef struct {
+    const char *group;      /* "message", "mrn", ... */
+    const char *verb;       /* "validate", or NULL for a one-word command */
+    ctl_fn_t fn;
+    const char *usage;      /* arguments, for --help */
+    const char *summary;    /* one line */
+} ctl_verb_t;
+
+/* Exit codes: 0 success, 1 the thing checked is bad or the operation
+ * failed, 2 usage error. */
+enum { CTL_OK = 0, CTL_FAIL = 1, CTL_USAGE = 2 };
+
+/* True if argv has -h or --help; verbs call it first. */
+int ctl_wants_help (int argc, char **argv);
+
+/* Prints "usage: sigmatctl GROUP VERB USAGE" and the summary to stream. */
+void ctl_usage (const ctl_verb_t *v, int to_stderr);
+
+/* Finds the table entry of the verb running now (for its own --help). */
+const ctl_verb_t *ctl_find (const char *group, const char *verb);
+
+int ctl_message_validate (int argc, char **argv);
+int ctl_message_show (int argc, char **argv);
+int ctl_mrn_new (int argc, char **argv);
+int ctl_mrn_check (int argc, char **argv);
+int ctl_keygen (int argc, char **argv);
+
+#endif

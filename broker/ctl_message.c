@@ -1,0 +1,234 @@
+/* ctl_message.c - sigmatctl verbs for message files: `message validate`
+ * (file:line: reason per error) and `message show` (readable summary). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "msg.h"
+#include "xmlsafe.h"
+
+/* Reads a whole file, refusing more than max bytes (so a huge file is not
+ * read into memory just to be rejected). */
+static int
+s_read_file (const char *path, size_t max, char **buf_p, size_t *len_p, sg_diag_t *diag)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot open: %s", strerror (errno));
+    size_t cap = 65536, len = 0;
+    char *buf = malloc (cap);
+    int rc = SG_OK;
+    while (buf) {
+        if (len == cap) {
+            if (cap > max) {
+                rc = sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE,
+                                  "file is larger than the limit of %zu bytes", max);
+                goto done;
+            }
+            char *bigger = realloc (buf, cap * 2);
+            if (!bigger)
+                break;
+            buf = bigger;
+            cap *= 2;
+        }
+        size_t n = fread (buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0) {
+            if (ferror (f))
+                rc = sg_diag_set (diag, SG_EIO, 0, 0, "cannot read: %s", strerror (errno));
+            goto done;
+        }
+    }
+    rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+done:
+    fclose (f);
+    if (rc != SG_OK) {
+        free (buf);
+        return rc;
+    }
+    *buf_p = buf;
+    *len_p = len;
+    return SG_OK;
+}
+
+static int
+s_parse_file (const char *path, const xmlsafe_limits_t *limits, msg_t **msg_p, sg_diag_t *diag)
+{
+    char *buf;
+    size_t len;
+    size_t max = limits->max_bytes ? limits->max_bytes : XMLSAFE_DEFAULT_MAX_BYTES;
+    int rc = s_read_file (path, max, &buf, &len, diag);
+    if (rc != SG_OK)
+        return rc;
+    rc = msg_parse (buf, len, limits, msg_p, diag);
+    free (buf);
+    return rc;
+}
+
+static int
+s_size_arg (const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol (s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+int
+ctl_message_validate (int argc, char **argv)
+{
+    xmlsafe_limits_t limits = { 0, 0 };
+    int files = 0, bad = 0;
+    for (int i = 0; i < argc; i++) {
+        long v;
+        if (strcmp (argv[i], "--max-bytes") == 0 || strcmp (argv[i], "--max-depth") == 0) {
+            int bytes = argv[i][6] == 'b';
+            if (i + 1 >= argc || !s_size_arg (argv[i + 1], 1, bytes ? 1L << 30 : 10000, &v)) {
+                fprintf (stderr, "sigmatctl: %s needs a positive number\n", argv[i]);
+                return CTL_USAGE;
+            }
+            if (bytes)
+                limits.max_bytes = (size_t) v;
+            else
+                limits.max_depth = (int) v;
+            i++;
+            continue;
+        }
+        files++;
+        msg_t *msg = NULL;
+        sg_diag_t diag;
+        sg_diag_clear (&diag);
+        if (s_parse_file (argv[i], &limits, &msg, &diag) == SG_OK) {
+            printf ("%s: ok (%s %s)\n", argv[i], msg_type_name (msg->type), msg->mrn);
+            msg_destroy (&msg);
+        }
+        else {
+            printf ("%s:%d: %s\n", argv[i], diag.line, diag.text);
+            bad++;
+        }
+    }
+    if (files == 0) {
+        ctl_usage (ctl_find ("message", "validate"), 1);
+        return CTL_USAGE;
+    }
+    return bad ? CTL_FAIL : CTL_OK;
+}
+
+static void
+s_show_declaration (const msg_declaration_t *d)
+{
+    printf ("Declaration:    %s, LRN %s\n", d->type_code, d->lrn);
+    printf ("Departure:      %s\n", d->departure);
+    for (size_t i = 0; i < d->n_transit; i++)
+        printf ("Transit %zu:      %s\n", i + 1, d->transit[i]);
+    if (d->exit[0])
+        printf ("Exit:           %s\n", d->exit);
+    printf ("Destination:    %s\n", d->destination);
+    if (d->n_routing) {
+        printf ("Routing:        ");
+        for (size_t i = 0; i < d->n_routing; i++)
+            printf ("%s%s", i ? " -> " : "", d->routing[i]);
+        printf ("\n");
+    }
+    if (d->release_date[0])
+        printf ("Released:       %s\n", d->release_date);
+    printf ("Time limit:     %s\n", d->time_limit);
+    printf ("Principal:      %s (%s), %s, %s %s\n", d->principal.name, d->principal.id,
+            d->principal.street, d->principal.city, d->principal.country);
+    printf ("Guarantee:      %s, %s %s\n", d->guarantee_ref, d->guarantee_amount, d->currency);
+    printf ("Transport:      %s (%s), mode %s\n", d->means.id, d->means.nationality, d->means.mode);
+    for (size_t i = 0; i < d->n_containers; i++)
+        printf ("Container:      %s\n", d->containers[i]);
+    printf ("Seals:          %u:", d->seal_count);
+    for (size_t i = 0; i < d->n_seals; i++)
+        printf (" %s", d->seals[i]);
+    printf ("\nItems:          %zu, %u packages, %s kg gross\n", d->n_items, d->total_packages,
+            d->total_gross_mass);
+    for (size_t i = 0; i < d->n_items; i++) {
+        const msg_item_t *it = &d->items[i];
+        printf ("  %3d  HS %-8s %6u %-2s %12s kg  origin %s  %s\n", it->seq, it->hs_code,
+                it->packages, it->package_type, it->gross_mass, it->origin, it->description);
+    }
+}
+
+static void
+s_show_event (const msg_t *m)
+{
+    const msg_event_t *e = &m->event;
+    if (e->office[0])
+        printf ("Office:         %s\n", e->office);
+    if (e->datetime[0])
+        printf ("At:             %s\n", e->datetime);
+    if (e->date[0])
+        printf ("Date:           %s\n", e->date);
+    if (e->code[0])
+        printf ("Code:           %s\n", e->code);
+    if (m->type == MSG_DCR)
+        printf ("Seals intact:   %s\n", e->flag ? "yes" : "no");
+    if (m->type == MSG_WOF)
+        printf ("Guarantee:      %s\n", e->flag ? "released" : "kept");
+    if (e->location[0])
+        printf ("Location:       %s\n", e->location);
+    if (e->arrival_date[0])
+        printf ("Arrived:        %s\n", e->arrival_date);
+    if (e->text[0])
+        printf ("Text:           %s\n", e->text);
+    if (e->has_new_means)
+        printf ("New transport:  %s (%s)\n", e->new_means.id, e->new_means.nationality);
+    for (size_t i = 0; i < e->n_seals; i++)
+        printf ("New seal:       %s\n", e->seals[i]);
+}
+
+static void
+s_show_status (const msg_status_t *s)
+{
+    printf ("Role / state:   %s / %s\n", s->role, s->state);
+    printf ("Route:          %s", s->departure);
+    for (size_t i = 0; i < s->n_transit; i++)
+        printf (" -> %s", s->transit[i]);
+    printf (" -> %s\n", s->destination);
+    for (size_t i = 0; i < s->n_events; i++) {
+        const msg_status_event_t *e = &s->events[i];
+        printf ("  %s  %-12s -> %-12s %s  %s\n", e->at, e->from[0] ? e->from : "-", e->to,
+                e->office, e->message_id);
+    }
+}
+
+int
+ctl_message_show (int argc, char **argv)
+{
+    if (argc != 1) {
+        ctl_usage (ctl_find ("message", "show"), 1);
+        return CTL_USAGE;
+    }
+    xmlsafe_limits_t limits = { 0, 0 };
+    msg_t *m = NULL;
+    sg_diag_t diag;
+    sg_diag_clear (&diag);
+    if (s_parse_file (argv[0], &limits, &m, &diag) != SG_OK) {
+        fprintf (stderr, "%s:%d: %s\n", argv[0], diag.line, diag.text);
+        return CTL_FAIL;
+    }
+    printf ("Message:        %s %s\n", msg_type_name (m->type), m->id);
+    printf ("MRN:            %s\n", m->mrn);
+    printf ("From -> to:     %s -> %s\n", m->sender, m->recipient);
+    printf ("Issued:         %s\n", m->issued);
+    if (m->correlation_id[0])
+        printf ("In reply to:    %s\n", m->correlation_id);
+    if (msg_type_has_declaration (m->type))
+        s_show_declaration (&m->decl);
+    else if (m->type == MSG_STR)
+        s_show_status (&m->status);
+    else if (m->type == MSG_NAK)
+        printf ("Error:          %d %s%s%s\n", m->result.code, m->result.reason,
+                m->result.pointer[0] ? " at " : "", m->result.pointer);
+    else if (m->type != MSG_ACK && m->type != MSG_STQ)
+        s_show_event (m);
+    msg_destroy (&m);
+    return CTL_OK;
+}

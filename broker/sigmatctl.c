@@ -1,0 +1,106 @@
+/* sigmatctl.c - the operator's command line: dispatches `sigmatctl GROUP
+ * VERB ARGS...` to the verb functions through one table. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "xmlsafe.h"
+
+static const ctl_verb_t s_verbs[] = {
+    { "message", "validate", ctl_message_validate, "[--max-bytes N] [--max-depth N] FILE...",
+      "check that each file is a valid sigmat message; errors as file:line: reason" },
+    { "message", "show", ctl_message_show, "FILE",
+      "print a readable summary of one message" },
+    { "mrn", "new", ctl_mrn_new, "[--count N] COUNTRY",
+      "generate new MRNs for a 2-letter country code" },
+    { "mrn", "check", ctl_mrn_check, "MRN...",
+      "check the format and check digit of each MRN" },
+    { "keygen", NULL, ctl_keygen, "[--dir DIR] NAME",
+      "create NAME.sign.key/.sign.pub (Ed25519, PEM) and NAME.curve.key/.curve.pub (CurveZMQ, Z85)" },
+};
+#define S_NVERBS (sizeof s_verbs / sizeof s_verbs[0])
+
+int
+ctl_wants_help (int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "--help") == 0)
+            return 1;
+    return 0;
+}
+
+void
+ctl_usage (const ctl_verb_t *v, int to_stderr)
+{
+    FILE *out = to_stderr ? stderr : stdout;
+    fprintf (out, "usage: sigmatctl %s%s%s %s\n  %s\n", v->group, v->verb ? " " : "",
+             v->verb ? v->verb : "", v->usage, v->summary);
+}
+
+const ctl_verb_t *
+ctl_find (const char *group, const char *verb)
+{
+    for (size_t i = 0; i < S_NVERBS; i++) {
+        const ctl_verb_t *v = &s_verbs[i];
+        if (strcmp (v->group, group) == 0
+            && (v->verb == NULL || (verb && strcmp (v->verb, verb) == 0)))
+            return v;
+    }
+    return NULL;
+}
+
+static void
+s_help (const char *group, FILE *out)
+{
+    fprintf (out, "usage: sigmatctl COMMAND [ARGS]   (sigmatctl COMMAND --help for details)\n\n");
+    for (size_t i = 0; i < S_NVERBS; i++) {
+        const ctl_verb_t *v = &s_verbs[i];
+        if (group && strcmp (group, v->group) != 0)
+            continue;
+        char name[64];
+        snprintf (name, sizeof name, "%s%s%s", v->group, v->verb ? " " : "", v->verb ? v->verb : "");
+        fprintf (out, "  %-18s %s\n", name, v->summary);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc < 2) {
+        s_help (NULL, stderr);
+        return CTL_USAGE;
+    }
+    if (strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "help") == 0) {
+        s_help (NULL, stdout);
+        return CTL_OK;
+    }
+    if (strcmp (argv[1], "--version") == 0) {
+        printf ("sigmatctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+        return CTL_OK;
+    }
+    const char *group = argv[1];
+    const char *verb = argc > 2 ? argv[2] : NULL;
+    const ctl_verb_t *v = ctl_find (group, verb);
+    if (!v) {
+        int group_known = 0;
+        for (size_t i = 0; i < S_NVERBS; i++)
+            group_known |= strcmp (s_verbs[i].group, group) == 0;
+        if (group_known && (!verb || ctl_wants_help (1, argv + 2))) {
+            s_help (group, verb ? stdout : stderr);
+            return verb ? CTL_OK : CTL_USAGE;
+        }
+        fprintf (stderr, "sigmatctl: unknown command \"%s%s%s\"\n\n", group,
+                 group_known ? " " : "", group_known ? verb : "");
+        s_help (group_known ? group : NULL, stderr);
+        return CTL_USAGE;
+    }
+    xmlsafe_init ();
+    int skip = v->verb ? 3 : 2;
+    if (ctl_wants_help (argc - skip, argv + skip)) {
+        ctl_usage (v, 0);
+        return CTL_OK;
+    }
+    return v->fn (argc - skip, argv + skip);
+}

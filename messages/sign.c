@@ -1,0 +1,539 @@
+/* sign.c - Ed25519 keys and signatures through OpenSSL 3 EVP, key files
+ * written atomically, and CurveZMQ key pairs as Z85 text files. */
+#include "sign.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+struct sign_key_t {
+    EVP_PKEY *pkey;
+    int has_private;
+};
+
+/* Ed25519 is one-shot: OpenSSL needs header || body in one buffer. Each
+ * thread keeps one growing buffer (freed at thread exit by the key's
+ * destructor) so signing and verifying do not allocate per message;
+ * buffers above S_TBUF_KEEP are released after use. */
+#define S_TBUF_KEEP (1024 * 1024)
+
+typedef struct {
+    unsigned char *data;
+    size_t cap;
+} s_tbuf_t;
+
+static pthread_key_t s_tbuf_key;
+static pthread_once_t s_tbuf_once = PTHREAD_ONCE_INIT;
+static int s_tbuf_ok;
+
+static void
+s_tbuf_free (void *arg)
+{
+    s_tbuf_t *tbuf = arg;
+    free (tbuf->data);
+    free (tbuf);
+}
+
+static void
+s_tbuf_init (void)
+{
+    s_tbuf_ok = pthread_key_create (&s_tbuf_key, s_tbuf_free) == 0;
+}
+
+/* Points *msg_p at hdr || body: the caller's own bytes when one part is
+ * empty, else the thread's buffer. Returns SG_OK or SG_ENOMEM. */
+static int
+s_concat (const char *hdr, size_t hdr_len, const char *body, size_t body_len,
+          const unsigned char **msg_p)
+{
+    static const unsigned char empty[1];
+    if (body_len == 0) {
+        *msg_p = hdr_len ? (const unsigned char *) hdr : empty;
+        return SG_OK;
+    }
+    if (hdr_len == 0) {
+        *msg_p = (const unsigned char *) body;
+        return SG_OK;
+    }
+    size_t need = hdr_len + body_len;
+    if (need < hdr_len)
+        return SG_ENOMEM;
+    pthread_once (&s_tbuf_once, s_tbuf_init);
+    if (!s_tbuf_ok)
+        return SG_ENOMEM;
+    s_tbuf_t *tbuf = pthread_getspecific (s_tbuf_key);
+    if (!tbuf) {
+        if (!(tbuf = calloc (1, sizeof *tbuf)))
+            return SG_ENOMEM;
+        if (pthread_setspecific (s_tbuf_key, tbuf) != 0) {
+            free (tbuf);
+            return SG_ENOMEM;
+        }
+    }
+    if (tbuf->cap < need) {
+        size_t cap = tbuf->cap ? tbuf->cap : 4096;
+        while (cap < need)
+            cap = cap * 2 > cap ? cap * 2 : need;
+        unsigned char *data = realloc (tbuf->data, cap);
+        if (!data)
+            return SG_ENOMEM;
+        tbuf->data = data;
+        tbuf->cap = cap;
+    }
+    memcpy (tbuf->data, hdr, hdr_len);
+    memcpy (tbuf->data + hdr_len, body, body_len);
+    *msg_p = tbuf->data;
+    return SG_OK;
+}
+
+/* Releases an oversized thread buffer after a big message. */
+static void
+s_concat_done (void)
+{
+    if (!s_tbuf_ok)
+        return;
+    s_tbuf_t *tbuf = pthread_getspecific (s_tbuf_key);
+    if (tbuf && tbuf->cap > S_TBUF_KEEP) {
+        free (tbuf->data);
+        tbuf->data = NULL;
+        tbuf->cap = 0;
+    }
+}
+
+/* Never prompt for a passphrase: encrypted keys are refused. */
+static int
+s_no_passphrase (char *buf, int size, int rwflag, void *user)
+{
+    return -1;
+}
+
+/* Reads a whole small file into a new buffer (NUL-terminated). Returns
+ * SG_OK, SG_EIO (errno kept) or SG_ETOOBIG past max bytes. */
+static int
+s_read_file (const char *path, size_t max, char **buf_p, size_t *len_p, mode_t *mode_p)
+{
+    int rc = SG_OK;
+    char *buf = NULL;
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return SG_EIO;
+    struct stat st;
+    if (fstat (fd, &st) != 0) {
+        rc = SG_EIO;
+        goto done;
+    }
+    if (!S_ISREG (st.st_mode)) {
+        errno = EINVAL;
+        rc = SG_EIO;
+        goto done;
+    }
+    if ((size_t) st.st_size > max) {
+        rc = SG_ETOOBIG;
+        goto done;
+    }
+    if (!(buf = malloc (max + 1))) {
+        rc = SG_ENOMEM;
+        goto done;
+    }
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read (fd, buf + len, max + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = SG_EIO;
+            goto done;
+        }
+        if (n == 0)
+            break;
+        len += (size_t) n;
+        if (len > max) {
+            rc = SG_ETOOBIG;
+            goto done;
+        }
+    }
+    buf[len] = '\0';
+    *buf_p = buf;
+    *len_p = len;
+    if (mode_p)
+        *mode_p = st.st_mode;
+    buf = NULL;
+done:
+    if (buf) {
+        OPENSSL_cleanse (buf, max + 1);
+        free (buf);
+    }
+    int saved = errno;
+    close (fd);
+    errno = saved;
+    return rc;
+}
+
+/* Writes data to path atomically: a temporary file in the same folder
+ * with the final mode, fsync, rename, fsync of the folder. */
+static int
+s_write_atomic (const char *path, const void *data, size_t len, mode_t mode)
+{
+    int rc = SG_EIO;
+    size_t plen = strlen (path);
+    char *tmp = malloc (plen + 12);
+    char *dir = strdup (path);
+    int fd = -1;
+    if (!tmp || !dir) {
+        rc = SG_ENOMEM;
+        goto done;
+    }
+    memcpy (tmp, path, plen);
+    memcpy (tmp + plen, ".tmpXXXXXX", 11);
+    if ((fd = mkostemp (tmp, O_CLOEXEC)) < 0) {
+        tmp[0] = '\0';         /* nothing to unlink */
+        goto done;
+    }
+    if (fchmod (fd, mode) != 0)
+        goto done;
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write (fd, (const char *) data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            goto done;
+        off += (size_t) n;
+    }
+    if (fsync (fd) != 0)
+        goto done;
+    int closed = close (fd);
+    fd = -1;
+    if (closed != 0 || rename (tmp, path) != 0)
+        goto done;
+    int dfd = open (dirname (dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync (dfd);
+        close (dfd);
+    }
+    rc = SG_OK;
+done:
+    if (rc == SG_EIO) {
+        int saved = errno;
+        if (fd >= 0)
+            close (fd);
+        if (tmp[0])
+            unlink (tmp);
+        errno = saved;
+    }
+    free (tmp);
+    free (dir);
+    return rc;
+}
+
+sign_key_t *
+sign_key_from_pem (const char *pem, size_t len, sg_diag_t *diag)
+{
+    sign_key_t *self = NULL;
+    EVP_PKEY *pkey = NULL;
+    int has_private = 0;
+    BIO *bio = NULL;
+    if (!pem || len == 0 || len > SIGN_MAX_PEM) {
+        sg_diag_set (diag, SG_EKEY, 0, 0, len ? "key text is over %d bytes" : "key text is empty",
+                     SIGN_MAX_PEM);
+        goto done;
+    }
+    if (!(bio = BIO_new_mem_buf (pem, (int) len))) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory reading a key");
+        goto done;
+    }
+    pkey = PEM_read_bio_PrivateKey (bio, NULL, s_no_passphrase, NULL);
+    if (pkey)
+        has_private = 1;
+    else if (BIO_reset (bio) == 1)
+        pkey = PEM_read_bio_PUBKEY (bio, NULL, s_no_passphrase, NULL);
+    if (!pkey) {
+        char why[256];
+        ERR_error_string_n (ERR_peek_last_error (), why, sizeof why);
+        if (memmem (pem, len, "ENCRYPTED", 9))
+            sg_diag_set (diag, SG_EKEY, 0, 0,
+                         "encrypted private keys are not supported (store it unencrypted, mode 0600)");
+        else
+            sg_diag_set (diag, SG_EKEY, 0, 0, "no PEM private or public key found (%s)", why);
+        goto done;
+    }
+    if (EVP_PKEY_get_base_id (pkey) != EVP_PKEY_ED25519) {
+        const char *type = EVP_PKEY_get0_type_name (pkey);
+        if (!type)
+            type = OBJ_nid2sn (EVP_PKEY_get_base_id (pkey));
+        sg_diag_set (diag, SG_EKEY, 0, 0, "%s key is %s, not Ed25519",
+                     has_private ? "private" : "public", type ? type : "of an unknown type");
+        goto done;
+    }
+    if (!(self = calloc (1, sizeof *self))) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory reading a key");
+        goto done;
+    }
+    self->pkey = pkey;
+    self->has_private = has_private;
+    pkey = NULL;
+done:
+    EVP_PKEY_free (pkey);
+    BIO_free (bio);
+    ERR_clear_error ();
+    return self;
+}
+
+sign_key_t *
+sign_key_load (const char *pem_path, sg_diag_t *diag)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    mode_t mode = 0;
+    if (!pem_path) {
+        sg_diag_set (diag, SG_EKEY, 0, 0, "no key file given");
+        return NULL;
+    }
+    int rc = s_read_file (pem_path, SIGN_MAX_PEM, &buf, &len, &mode);
+    if (rc != SG_OK) {
+        sg_diag_set (diag, SG_EKEY, 0, 0, "cannot read key file %s: %s", pem_path,
+                     rc == SG_ETOOBIG ? "over 16 KiB" : rc == SG_ENOMEM ? "out of memory"
+                     : strerror (errno));
+        return NULL;
+    }
+    sg_diag_t sub;
+    sg_diag_clear (&sub);
+    sign_key_t *self = sign_key_from_pem (buf, len, &sub);
+    OPENSSL_cleanse (buf, len);
+    free (buf);
+    if (!self)
+        sg_diag_set (diag, sub.code, 0, 0, "key file %s: %s", pem_path, sub.text);
+    else if (self->has_private && (mode & 077))
+        log_warn ("private key file %s is accessible to other users (mode %03o); "
+                  "chmod 600 it", pem_path, (unsigned) (mode & 0777));
+    return self;
+}
+
+sign_key_t *
+sign_key_generate (void)
+{
+    EVP_PKEY *pkey = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
+    if (!pkey) {
+        ERR_clear_error ();
+        return NULL;
+    }
+    sign_key_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        EVP_PKEY_free (pkey);
+        return NULL;
+    }
+    self->pkey = pkey;
+    self->has_private = 1;
+    return self;
+}
+
+void
+sign_key_destroy (sign_key_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    EVP_PKEY_free ((*self_p)->pkey);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+int
+sign_has_private (const sign_key_t *key)
+{
+    return key && key->has_private;
+}
+
+int
+sign_key_public_pem (const sign_key_t *key, char **pem_p)
+{
+    int rc = SG_ENOMEM;
+    if (!key || !pem_p)
+        return SG_EINVAL;
+    BIO *bio = BIO_new (BIO_s_mem ());
+    char *data;
+    if (!bio || PEM_write_bio_PUBKEY (bio, key->pkey) != 1)
+        goto done;
+    long len = BIO_get_mem_data (bio, &data);
+    char *pem = malloc ((size_t) len + 1);
+    if (!pem)
+        goto done;
+    memcpy (pem, data, (size_t) len);
+    pem[len] = '\0';
+    *pem_p = pem;
+    rc = SG_OK;
+done:
+    BIO_free (bio);
+    ERR_clear_error ();
+    return rc;
+}
+
+int
+sign_key_write (const sign_key_t *key, const char *secret_path, const char *public_path)
+{
+    int rc = SG_OK;
+    char *pub = NULL;
+    if (!key)
+        return SG_EINVAL;
+    if (secret_path) {
+        if (!key->has_private)
+            return SG_EKEY;
+        /* Secure-heap memory BIO: the PEM text is wiped when freed. */
+        BIO *bio = BIO_new (BIO_s_secmem ());
+        char *data;
+        if (!bio || PEM_write_bio_PrivateKey (bio, key->pkey, NULL, NULL, 0, NULL, NULL) != 1)
+            rc = SG_ENOMEM;
+        else {
+            long len = BIO_get_mem_data (bio, &data);
+            rc = s_write_atomic (secret_path, data, (size_t) len, 0600);
+        }
+        int saved = errno;
+        BIO_free (bio);
+        ERR_clear_error ();
+        errno = saved;
+        if (rc != SG_OK)
+            return rc;
+    }
+    if (public_path) {
+        if ((rc = sign_key_public_pem (key, &pub)) != SG_OK)
+            return rc;
+        rc = s_write_atomic (public_path, pub, strlen (pub), 0644);
+        int saved = errno;
+        free (pub);
+        errno = saved;
+    }
+    return rc;
+}
+
+int
+sign_message (const sign_key_t *key, const char *hdr, size_t hdr_len,
+              const char *body, size_t body_len, unsigned char sig[SIGN_LEN])
+{
+    if (!key || !sig || (!hdr && hdr_len) || (!body && body_len))
+        return SG_EINVAL;
+    if (!key->has_private)
+        return SG_EKEY;
+    const unsigned char *msg;
+    int rc = s_concat (hdr, hdr_len, body, body_len, &msg);
+    if (rc != SG_OK)
+        return rc;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+    size_t sig_len = SIGN_LEN;
+    if (!ctx)
+        rc = SG_ENOMEM;
+    else if (EVP_DigestSignInit (ctx, NULL, NULL, NULL, key->pkey) != 1
+             || EVP_DigestSign (ctx, sig, &sig_len, msg, hdr_len + body_len) != 1
+             || sig_len != SIGN_LEN)
+        rc = SG_EKEY;
+    EVP_MD_CTX_free (ctx);
+    s_concat_done ();
+    if (rc != SG_OK)
+        ERR_clear_error ();
+    return rc;
+}
+
+int
+sign_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
+             const char *body, size_t body_len,
+             const unsigned char *sig, size_t sig_len)
+{
+    if (!key || (!hdr && hdr_len) || (!body && body_len))
+        return SG_EINVAL;
+    if (!sig || sig_len != SIGN_LEN)
+        return SG_ESIG;
+    const unsigned char *msg;
+    int rc = s_concat (hdr, hdr_len, body, body_len, &msg);
+    if (rc != SG_OK)
+        return rc;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+    if (!ctx)
+        rc = SG_ENOMEM;
+    else if (EVP_DigestVerifyInit (ctx, NULL, NULL, NULL, key->pkey) != 1
+             || EVP_DigestVerify (ctx, sig, sig_len, msg, hdr_len + body_len) != 1)
+        rc = SG_ESIG;
+    EVP_MD_CTX_free (ctx);
+    s_concat_done ();
+    if (rc != SG_OK)
+        ERR_clear_error ();
+    return rc;
+}
+
+/* Z85 alphabet of ZMQ RFC 32. */
+static const char s_z85_chars[] =
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+static int
+s_z85_key_ok (const char *z85)
+{
+    uint8_t raw[32];
+    if (strlen (z85) != SIGN_CURVE_Z85_LEN
+        || strspn (z85, s_z85_chars) != SIGN_CURVE_Z85_LEN)
+        return 0;
+    int ok = zmq_z85_decode (raw, z85) != NULL;
+    OPENSSL_cleanse (raw, sizeof raw);
+    return ok;
+}
+
+int
+sign_curve_keygen (const char *secret_path, const char *public_path)
+{
+    char pub[SIGN_CURVE_Z85_LEN + 2], sec[SIGN_CURVE_Z85_LEN + 2];
+    if (!secret_path || !public_path)
+        return SG_EINVAL;
+    if (!zmq_has ("curve") || zmq_curve_keypair (pub, sec) != 0)
+        return SG_EKEY;
+    pub[SIGN_CURVE_Z85_LEN] = '\n';
+    sec[SIGN_CURVE_Z85_LEN] = '\n';
+    int rc = s_write_atomic (secret_path, sec, SIGN_CURVE_Z85_LEN + 1, 0600);
+    if (rc == SG_OK)
+        rc = s_write_atomic (public_path, pub, SIGN_CURVE_Z85_LEN + 1, 0644);
+    OPENSSL_cleanse (sec, sizeof sec);
+    return rc;
+}
+
+int
+sign_curve_load (const char *path, char z85[SIGN_CURVE_Z85_LEN + 1])
+{
+    char *buf = NULL;
+    size_t len = 0;
+    z85[0] = '\0';
+    if (!path)
+        return SG_EINVAL;
+    int rc = s_read_file (path, 128, &buf, &len, NULL);
+    if (rc == SG_ETOOBIG)
+        return SG_EKEY;
+    if (rc != SG_OK)
+        return rc;
+    if (len > 0 && buf[len - 1] == '\n')
+        buf[--len] = '\0';
+    if (len > 0 && buf[len - 1] == '\r')
+        buf[--len] = '\0';
+    if (s_z85_key_ok (buf))
+        memcpy (z85, buf, SIGN_CURVE_Z85_LEN + 1);
+    else
+        rc = SG_EKEY;
+    OPENSSL_cleanse (buf, len);
+    free (buf);
+    return rc;
+}
+
+int
+sign_curve_public (const char *secret_z85, char public_z85[SIGN_CURVE_Z85_LEN + 1])
+{
+    public_z85[0] = '\0';
+    if (!secret_z85 || !s_z85_key_ok (secret_z85))
+        return SG_EKEY;
+    if (zmq_curve_public (public_z85, secret_z85) != 0)
+        return SG_EKEY;
+    return SG_OK;
+}
