@@ -31,5 +31,17 @@ int ctl_message_show (int argc, char **argv);
 int ctl_mrn_new (int argc, char **argv);
 int ctl_mrn_check (int argc, char **argv);
 int ctl_keygen (int argc, char **argv);
+int ctl_db_migrate (int argc, char **argv);
+int ctl_db_version (int argc, char **argv);
+int ctl_peer_add (int argc, char **argv);
+int ctl_peer_remove (int argc, char **argv);
+int ctl_peer_list (int argc, char **argv);
+int ctl_route_add (int argc, char **argv);
+int ctl_route_remove (int argc, char **argv);
+int ctl_route_list (int argc, char **argv);
+int ctl_dead_list (int argc, char **argv);
+int ctl_dead_show (int argc, char **argv);
+int ctl_dead_replay (int argc, char **argv);
+int ctl_status (int argc, char **argv);
 
 #endif

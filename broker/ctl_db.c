@@ -1,0 +1,515 @@
+/* ctl_db.c - sigmatctl verbs that work on a node's database: `db migrate`,
+ * `db version`, `peer ...`, `route ...`, `dead ...` and `status`. The
+ * database is named by --db CONNINFO or $SIGMAT_DB. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "header.h"
+#include "ident.h"
+#include "sign.h"
+#include "store.h"
+
+/* Options shared by the database verbs; positional arguments are left in
+ * args[0..nargs). */
+typedef struct {
+    const char *db;
+    const char *dir;
+    const char *hop;
+    const char *role;
+    const char *curve_pub;
+    const char *sign_pub;
+    const char *offices;
+    const char *endpoint;
+    int all;
+    long limit;
+    char *args[8];
+    int nargs;
+} s_opts_t;
+
+static const ctl_verb_t *s_verb;
+
+static int
+s_parse_opts (int argc, char **argv, s_opts_t *o, const char *group, const char *verb)
+{
+    memset (o, 0, sizeof *o);
+    s_verb = ctl_find (group, verb);
+    o->db = getenv ("SIGMAT_DB");
+    o->dir = getenv ("SIGMAT_MIGRATIONS_DIR");
+    if (!o->dir)
+        o->dir = SG_MIGRATIONSDIR;
+    o->limit = 100;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        if (strcmp (a, "--db") == 0) slot = &o->db;
+        else if (strcmp (a, "--dir") == 0) slot = &o->dir;
+        else if (strcmp (a, "--hop") == 0) slot = &o->hop;
+        else if (strcmp (a, "--role") == 0) slot = &o->role;
+        else if (strcmp (a, "--curve-pub") == 0) slot = &o->curve_pub;
+        else if (strcmp (a, "--sign-pub") == 0) slot = &o->sign_pub;
+        else if (strcmp (a, "--offices") == 0) slot = &o->offices;
+        else if (strcmp (a, "--endpoint") == 0) slot = &o->endpoint;
+        else if (strcmp (a, "--all") == 0) {
+            o->all = 1;
+            continue;
+        }
+        else if (strcmp (a, "--limit") == 0 && i + 1 < argc) {
+            o->limit = strtol (argv[++i], NULL, 10);
+            if (o->limit < 1) {
+                fprintf (stderr, "sigmatctl: --limit must be a positive number\n");
+                return CTL_USAGE;
+            }
+            continue;
+        }
+        else if (a[0] == '-' && a[1] == '-') {
+            fprintf (stderr, "sigmatctl: unknown option %s\n", a);
+            ctl_usage (s_verb, 1);
+            return CTL_USAGE;
+        }
+        if (slot) {
+            if (i + 1 >= argc) {
+                fprintf (stderr, "sigmatctl: %s needs a value\n", a);
+                return CTL_USAGE;
+            }
+            *slot = argv[++i];
+        }
+        else if (o->nargs < 8)
+            o->args[o->nargs++] = argv[i];
+        else {
+            ctl_usage (s_verb, 1);
+            return CTL_USAGE;
+        }
+    }
+    if (!o->db) {
+        fprintf (stderr, "sigmatctl: no database: give --db CONNINFO or set SIGMAT_DB\n");
+        return CTL_USAGE;
+    }
+    return CTL_OK;
+}
+
+static store_t *
+s_connect (const s_opts_t *o)
+{
+    sg_diag_t diag;
+    store_t *store = store_new (o->db, &diag);
+    if (!store)
+        fprintf (stderr, "sigmatctl: cannot connect to the database: %s\n", diag.text);
+    return store;
+}
+
+static int
+s_fail (const char *what, const sg_diag_t *diag)
+{
+    fprintf (stderr, "sigmatctl: %s: %s\n", what, diag->text);
+    return CTL_FAIL;
+}
+
+int
+ctl_db_migrate (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_opts (argc, argv, &o, "db", "migrate");
+    if (rc != CTL_OK)
+        return rc;
+    store_t *store = s_connect (&o);
+    if (!store)
+        return CTL_FAIL;
+    sg_diag_t diag;
+    int version = 0;
+    rc = store_migrate (store, o.dir, stdout, &diag) == SG_OK ? CTL_OK : s_fail ("migration failed", &diag);
+    if (rc == CTL_OK && store_schema_version (store, &version) == SG_OK)
+        printf ("database schema at version %d\n", version);
+    store_destroy (&store);
+    return rc;
+}
+
+int
+ctl_db_version (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_opts (argc, argv, &o, "db", "version");
+    if (rc != CTL_OK)
+        return rc;
+    store_t *store = s_connect (&o);
+    if (!store)
+        return CTL_FAIL;
+    int version = 0, latest = 0;
+    sg_diag_t diag;
+    if (store_schema_version (store, &version) != SG_OK || store_migrations_available (o.dir, &latest) != SG_OK)
+        rc = CTL_FAIL;
+    else {
+        printf ("database schema at version %d; %s has migrations up to %d\n", version, o.dir, latest);
+        rc = store_check_schema (store, o.dir, &diag) == SG_OK ? CTL_OK : s_fail ("schema", &diag);
+    }
+    store_destroy (&store);
+    return rc;
+}
+
+/* Reads a small text file whole (a key), or NULL after saying why. */
+static char *
+s_slurp (const char *path)
+{
+    FILE *f = fopen (path, "r");
+    if (!f) {
+        perror (path);
+        return NULL;
+    }
+    char *buf = calloc (1, SIGN_MAX_PEM + 1);
+    size_t n = buf ? fread (buf, 1, SIGN_MAX_PEM, f) : 0;
+    fclose (f);
+    if (!buf || n == 0 || n == SIGN_MAX_PEM) {
+        fprintf (stderr, "sigmatctl: %s: empty or too large for a key\n", path);
+        free (buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Splits "CI,BF000201" into a malloc'ed array of pointers into a copy. */
+static char **
+s_split (const char *list, size_t *n, char **copy_p)
+{
+    char *copy = strdup (list ? list : "");
+    char **out = calloc (strlen (copy) / 2 + 2, sizeof *out);
+    *n = 0;
+    if (!copy || !out) {
+        free (copy);
+        free (out);
+        return NULL;
+    }
+    for (char *save = NULL, *tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+        out[(*n)++] = tok;
+    *copy_p = copy;
+    return out;
+}
+
+static int
+s_office_or_country_ok (const char *s)
+{
+    if (strlen (s) == 2)
+        return s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+    return office_check (s, NULL) == SG_OK;
+}
+
+int
+ctl_peer_add (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_opts (argc, argv, &o, "peer", "add");
+    if (rc != CTL_OK)
+        return rc;
+    if (o.nargs != 1 || !o.role || !o.curve_pub
+        || (strcmp (o.role, "node") != 0 && strcmp (o.role, "adapter") != 0)) {
+        ctl_usage (s_verb, 1);
+        return CTL_USAGE;
+    }
+    store_peer_t peer = { 0 };
+    char *offices_copy = NULL;
+    rc = CTL_FAIL;
+    if (hdr_node_name_check (o.args[0]) != 1 || strlen (o.args[0]) >= sizeof peer.name) {
+        fprintf (stderr, "sigmatctl: peer name \"%s\" must be 1-63 of [A-Za-z0-9._-]\n", o.args[0]);
+        goto done;
+    }
+    snprintf (peer.name, sizeof peer.name, "%s", o.args[0]);
+    snprintf (peer.role, sizeof peer.role, "%s", o.role);
+    if (sign_curve_load (o.curve_pub, peer.curve_public) != SG_OK) {
+        fprintf (stderr, "sigmatctl: %s is not a CurveZMQ public key file (40 Z85 characters)\n", o.curve_pub);
+        goto done;
+    }
+    if (o.sign_pub) {
+        sg_diag_t diag;
+        peer.sign_public_pem = s_slurp (o.sign_pub);
+        sign_key_t *key = peer.sign_public_pem
+            ? sign_key_from_pem (peer.sign_public_pem, strlen (peer.sign_public_pem), &diag) : NULL;
+        if (!key) {
+            if (peer.sign_public_pem)
+                fprintf (stderr, "sigmatctl: %s: %s\n", o.sign_pub, diag.text);
+            goto done;
+        }
+        sign_key_destroy (&key);
+    }
+    peer.endpoint = (char *) o.endpoint;
+    peer.offices = s_split (o.offices, &peer.offices_n, &offices_copy);
+    if (!peer.offices)
+        goto done;
+    for (size_t i = 0; i < peer.offices_n; i++)
+        if (!s_office_or_country_ok (peer.offices[i])) {
+            fprintf (stderr, "sigmatctl: \"%s\" is neither an office reference (CI000101) nor a country (CI)\n",
+                     peer.offices[i]);
+            goto done;
+        }
+    store_t *store = s_connect (&o);
+    if (!store)
+        goto done;
+    sg_diag_t diag;
+    if (store_peer_put (store, &peer, &diag) == SG_OK) {
+        printf ("peer %s (%s) registered\n", peer.name, peer.role);
+        rc = CTL_OK;
+    }
+    else
+        s_fail ("cannot register peer", &diag);
+    store_destroy (&store);
+done:
+    free (peer.sign_public_pem);
+    free (peer.offices);
+    free (offices_copy);
+    return rc;
+}
+
+int
+ctl_peer_remove (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_opts (argc, argv, &o, "peer", "remove");
+    if (rc != CTL_OK)
+        return rc;
+    if (o.nargs != 1) {
+        ctl_usage (s_verb, 1);
+        return CTL_USAGE;
+    }
+    store_t *store = s_connect (&o);
+    if (!store)
+        return CTL_FAIL;
+    sg_diag_t diag;
+    rc = store_peer_remove (store, o.args[0], &diag) == SG_OK ? CTL_OK : s_fail (o.args[0], &diag);
+    store_destroy (&store);
+    return rc;
+}
+
+static void
+s_age (long long since, char *out, size_t size)
+{
+    if (since <= 0) {
+        snprintf (out, size, "never");
+        return;
+    }
+    long long s = (long long) time (NULL) - since;
+    if (s < 120)
+        snprintf (out, size, "%llds ago", s);
+    else if (s < 7200)
+        snprintf (out, size, "%lldm ago", s / 60);
+    else
+        snprintf (out, size, "%lldh ago", s / 3600);
+}
+
+int
+ctl_peer_list (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_opts (argc, argv, &o, "peer", "list");
+    if (rc != CTL_OK)
+        return rc;
+    store_t *store = s_connect (&o);
+    if (!store)
+        return CTL_FAIL;
+    store_peer_t *peers = NULL;
+    size_t n = 0;
+    sg_diag_t diag;
+    if (store_peer_list (store, &peers, &n, &diag) != SG_OK)
+        rc = s_fail ("cannot list peers", &diag);
+    else {
+        printf ("%-20s %-8s %-12s %-28s %s\n", "NAME", "ROLE", "LAST SEEN", "ENDPOINT", "OFFICES");
+        for (size_t i = 0; i < n; i++) {
+            char seen[32];
+            s_age (peers[i].last_seen, seen, sizeof seen);
+            printf ("%-20s %-8s %-12s %-28s", peers[i].name, peers[i].role, seen,
+                    peers[i].endpoint ? peers[i].endpoint : "-");
+            for (size_t k = 0; k < peers[i].offices_n; k++)
+                printf ("%s%s", k ? "," : " ", peers[i].offices[k]);
+            printf ("\n");
+        }
+        store_peers_free (peers, n);
+    }
+    store_destroy (&store);
+    return rc;
+}
+
+int
+ctl_route_add (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_opts (argc, argv, &o, "route", "add");
+    if (rc != CTL_OK)
+        return rc;
+    if (o.nargs != 2) {
+        ctl_usage (s_verb, 1);
+        return CTL_USAGE;
+    }
+    store_t *store = s_connect (&o);
+    if (!store)
+        return CTL_FAIL;
+    sg_diag_t diag;
+    if (store_route_put (store, o.args[0], o.args[1], &diag) == SG_OK)
+        printf ("route %s -> %s\n", o.args[0], o.args[1]);
+    else
+        rc = s_fail ("cannot add route", &diag);
+    store_destroy (&store);
+    return rc;
+}
+
+int
+ctl_route_remove (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_opts (argc, argv, &o, "route", "remove");
+    if (rc != CTL_OK)
+        return rc;
+    if (o.nargs != 1) {
+        ctl_usage (s_verb, 1);
+        return CTL_USAGE;
+    }
+    store_t *store = s_connect (&o);
+    if (!store)
+        return CTL_FAIL;
+    sg_diag_t diag;
+    rc = store_route_remove (store, o.args[0], &diag) == SG_OK ? CTL_OK : s_fail (o.args[0], &diag);
+    store_destroy (&store);
+    return rc;
+}
+
+int
+ctl_route_list (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_opts (argc, argv, &o, "route", "list");
+    if (rc != CTL_OK)
+        return rc;
+    store_t *store = s_connect (&o);
+    if (!store)
+        return CTL_FAIL;
+    store_route_t *routes = NULL;
+    size_t n = 0;
+    sg_diag_t diag;
+    if (store_route_list (store, &routes, &n, &diag) != SG_OK)
+        rc = s_fail ("cannot list routes", &diag);
+    else {
+        printf ("%-10s %s\n", "PREFIX", "NEXT HOP");
+        for (size_t i = 0; i < n; i++)
+            printf ("%-10s %s\n", routes[i].prefix, routes[i].next_hop);
+        free (routes);
+    }
+    store_destroy (&store);
+    return rc;
+}
+
+int
+ctl_dead_list (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_opts (argc, argv, &o, "dead", "list");
+    if (rc != CTL_OK)
+        return rc;
+    store_t *store = s_connect (&o);
+    if (!store)
+        return CTL_FAIL;
+    store_dead_t *dead = NULL;
+    size_t n = 0;
+    sg_diag_t diag;
+    if (store_dead_list (store, o.hop, (size_t) o.limit, &dead, &n, &diag) != SG_OK)
+        rc = s_fail ("cannot list dead letters", &diag);
+    else {
+        printf ("%-36s %-4s %-18s %-16s %4s  %s\n", "MESSAGE ID", "TYPE", "MRN", "NEXT HOP", "CODE", "REASON");
+        for (size_t i = 0; i < n; i++)
+            printf ("%-36s %-4s %-18s %-16s %4d  %s\n", dead[i].id, dead[i].type, dead[i].mrn,
+                    dead[i].next_hop, dead[i].nak_code, dead[i].reason);
+        printf ("%zu dead letter%s\n", n, n == 1 ? "" : "s");
+        free (dead);
+    }
+    store_destroy (&store);
+    return rc;
+}
+
+int
+ctl_dead_show (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_opts (argc, argv, &o, "dead", "show");
+    if (rc != CTL_OK)
+        return rc;
+    if (o.nargs != 1) {
+        ctl_usage (s_verb, 1);
+        return CTL_USAGE;
+    }
+    store_t *store = s_connect (&o);
+    if (!store)
+        return CTL_FAIL;
+    store_message_t m = { 0 };
+    store_dead_t *dead = NULL;
+    size_t n = 0;
+    sg_diag_t diag;
+    if (store_message_get (store, o.args[0], &m, &diag) != SG_OK)
+        rc = s_fail (o.args[0], &diag);
+    else if (store_dead_list (store, NULL, 100000, &dead, &n, &diag) != SG_OK)
+        rc = s_fail ("cannot list dead letters", &diag);
+    else {
+        for (size_t i = 0; i < n; i++)
+            if (strcmp (dead[i].id, m.id) == 0)
+                printf ("Dead for %s after %d attempt(s): NAK %d %s\n", dead[i].next_hop,
+                        dead[i].attempts, dead[i].nak_code, dead[i].reason);
+        printf ("From peer: %s\n\n%.*s\n\n%.*s", m.from_peer[0] ? m.from_peer : "(this node)",
+                (int) m.header_len, m.header, (int) m.body_len, m.body);
+    }
+    free (dead);
+    store_message_clear (&m);
+    store_destroy (&store);
+    return rc;
+}
+
+int
+ctl_dead_replay (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_opts (argc, argv, &o, "dead", "replay");
+    if (rc != CTL_OK)
+        return rc;
+    if ((o.nargs != 1 && !(o.all && o.hop)) || (o.nargs == 1 && o.all)) {
+        fprintf (stderr, "sigmatctl: name one message id, or --all --hop HOP\n");
+        ctl_usage (s_verb, 1);
+        return CTL_USAGE;
+    }
+    store_t *store = s_connect (&o);
+    if (!store)
+        return CTL_FAIL;
+    int count = 0;
+    sg_diag_t diag;
+    if (store_replay_dead (store, o.nargs ? o.args[0] : NULL, o.hop, &count, &diag) == SG_OK)
+        printf ("%d message%s back in the queue\n", count, count == 1 ? "" : "s");
+    else
+        rc = s_fail ("cannot replay", &diag);
+    store_destroy (&store);
+    return rc;
+}
+
+int
+ctl_status (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_opts (argc, argv, &o, "status", NULL);
+    if (rc != CTL_OK)
+        return rc;
+    store_t *store = s_connect (&o);
+    if (!store)
+        return CTL_FAIL;
+    sg_diag_t diag;
+    int version = 0;
+    store_queue_stat_t *q = NULL;
+    size_t nq = 0;
+    if (store_schema_version (store, &version) != SG_OK
+        || store_queue_stats (store, &q, &nq, &diag) != SG_OK) {
+        rc = s_fail ("cannot read the queues", &diag);
+        goto done;
+    }
+    printf ("schema version: %d\n\n", version);
+    printf ("%-20s %10s %12s %8s\n", "NEXT HOP", "PENDING", "OLDEST", "DEAD");
+    for (size_t i = 0; i < nq; i++)
+        printf ("%-20s %10lld %11.0fs %8lld\n", q[i].next_hop, q[i].pending, q[i].oldest_age_s, q[i].dead);
+done:
+    free (q);
+    store_destroy (&store);
+    return rc;
+}

@@ -1,0 +1,584 @@
+/* store.c - the store's connection, statement execution, binary helpers,
+ * schema migrations and node identity. Intake is in store_intake.c, the
+ * delivery queue in store_queue.c, peers and routes in store_peer.c. */
+#include "store_int.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Session settings: short OLTP statements, where parallel workers only add
+ * startup latency (a generic plan for a LIMIT $n page would otherwise pick
+ * Gather Merge and take 5x longer). */
+#define S_SESSION_SQL "SET client_min_messages = warning; SET max_parallel_workers_per_gather = 0"
+
+/* Key of the advisory lock that serialises migrators ("SIGM"). */
+#define S_MIGRATE_LOCK 0x5349474DLL
+
+/* SQL of the prepared statements, indexed by store_stmt_t; defined by the
+ * files that use them. */
+extern const char store_sql_accept[];
+extern const char store_sql_pending[];
+extern const char store_sql_delivered[];
+extern const Oid store_types_accept[];
+extern const Oid store_types_pending[];
+extern const Oid store_types_delivered[];
+extern const int store_nparams_accept, store_nparams_pending, store_nparams_delivered;
+
+/* Server warnings go to the log instead of stderr. */
+static void
+s_notice (void *arg, const char *message)
+{
+    (void) arg;
+    log_warn ("database: %.*s", (int) strcspn (message, "\n"), message);
+}
+
+store_t *
+store_new (const char *conninfo, sg_diag_t *diag)
+{
+    store_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+        return NULL;
+    }
+    self->conn = PQconnectdb (conninfo ? conninfo : "");
+    if (!self->conn || PQstatus (self->conn) != CONNECTION_OK) {
+        char msg[400];
+        sg_strlcpy (msg, self->conn ? PQerrorMessage (self->conn) : "out of memory", sizeof msg);
+        msg[strcspn (msg, "\n")] = '\0';
+        sg_diag_set (diag, SG_EDB, 0, 0, "cannot connect to the database: %s", msg);
+        store_destroy (&self);
+        return NULL;
+    }
+    PQsetNoticeProcessor (self->conn, s_notice, NULL);
+    PGresult *res = PQexec (self->conn, S_SESSION_SQL);
+    PQclear (res);
+    return self;
+}
+
+void
+store_destroy (store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    store_t *self = *self_p;
+    if (self->conn)
+        PQfinish (self->conn);
+    free (self);
+    *self_p = NULL;
+}
+
+struct pg_conn *
+store_conn (store_t *self)
+{
+    return self ? self->conn : NULL;
+}
+
+/* ---- helpers shared by the store_*.c files ------------------------------ */
+
+void
+store_buf_put (store_buf_t *b, const void *p, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n)
+            cap *= 2;
+        char *data = realloc (b->data, cap);
+        if (!data) {
+            b->failed = 1;
+            return;
+        }
+        b->data = data;
+        b->cap = cap;
+    }
+    if (n)
+        memcpy (b->data + b->len, p, n);
+    b->len += n;
+}
+
+void
+store_buf_u32 (store_buf_t *b, uint32_t v)
+{
+    unsigned char be[4] = { v >> 24, v >> 16, v >> 8, v };
+    store_buf_put (b, be, 4);
+}
+
+void
+store_buf_free (store_buf_t *b)
+{
+    free (b->data);
+    memset (b, 0, sizeof *b);
+}
+
+/* PostgreSQL's binary array format (array_send): ndim, has-nulls flag,
+ * element type, then per dimension its size and lower bound, then each
+ * element as a 32-bit length (-1 for NULL) and its bytes. */
+void
+store_array_begin (store_buf_t *b, uint32_t elem_oid, size_t n, int has_nulls)
+{
+    b->len = 0;
+    store_buf_u32 (b, 1);
+    store_buf_u32 (b, has_nulls ? 1 : 0);
+    store_buf_u32 (b, elem_oid);
+    store_buf_u32 (b, (uint32_t) n);
+    store_buf_u32 (b, 1);
+}
+
+void
+store_array_elem (store_buf_t *b, const void *p, size_t len)
+{
+    if (!p) {
+        store_buf_u32 (b, 0xffffffffu);
+        return;
+    }
+    store_buf_u32 (b, (uint32_t) len);
+    store_buf_put (b, p, len);
+}
+
+static int
+s_hex (int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower (c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+int
+store_uuid_parse (const char *text, unsigned char out[16])
+{
+    if (!text || strlen (text) != 36)
+        return -1;
+    int k = 0;
+    for (int i = 0; i < 36; ) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (text[i] != '-')
+                return -1;
+            i++;
+            continue;
+        }
+        int hi = s_hex ((unsigned char) text[i]), lo = s_hex ((unsigned char) text[i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[k++] = (unsigned char) (hi << 4 | lo);
+        i += 2;
+    }
+    return 0;
+}
+
+void
+store_uuid_format (const unsigned char in[16], char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    int k = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[k++] = '-';
+        out[k++] = hex[in[i] >> 4];
+        out[k++] = hex[in[i] & 15];
+    }
+    out[k] = '\0';
+}
+
+long long
+store_get_i64 (const char *p)
+{
+    const unsigned char *u = (const unsigned char *) p;
+    unsigned long long v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | u[i];
+    return (long long) v;
+}
+
+int
+store_get_i32 (const char *p)
+{
+    const unsigned char *u = (const unsigned char *) p;
+    return (int) ((uint32_t) u[0] << 24 | (uint32_t) u[1] << 16 | (uint32_t) u[2] << 8 | u[3]);
+}
+
+int
+store_token_ok (const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    size_t n = 0;
+    for (; s[n]; n++)
+        if ((unsigned char) s[n] <= 0x20 || (unsigned char) s[n] >= 0x7f)
+            return 0;
+    return n <= 255;
+}
+
+int
+store_i_ready (store_t *self, sg_diag_t *diag)
+{
+    if (!self || !self->conn)
+        return sg_diag_set (diag, SG_EINVAL, 0, 0, "no database connection");
+    if (PQstatus (self->conn) == CONNECTION_OK)
+        return SG_OK;
+    PQreset (self->conn);
+    self->prepared = 0;
+    if (PQstatus (self->conn) != CONNECTION_OK)
+        return store_i_fail (self, NULL, "cannot reconnect to the database", diag);
+    PGresult *res = PQexec (self->conn, S_SESSION_SQL);
+    PQclear (res);
+    return SG_OK;
+}
+
+int
+store_i_fail (store_t *self, PGresult *res, const char *what, sg_diag_t *diag)
+{
+    char msg[400];
+    const char *pg = res ? PQresultErrorMessage (res) : "";
+    if (!pg || !*pg)
+        pg = self && self->conn ? PQerrorMessage (self->conn) : "no connection";
+    sg_strlcpy (msg, pg, sizeof msg);
+    msg[strcspn (msg, "\n")] = '\0';
+    if (strncmp (msg, "ERROR:  ", 8) == 0)
+        memmove (msg, msg + 8, strlen (msg + 8) + 1);
+    return sg_diag_set (diag, SG_EDB, 0, 0, "%s: %s", what, msg);
+}
+
+static const char *
+s_stmt_sql (int stmt, int *n, const Oid **types)
+{
+    switch (stmt) {
+    case STORE_STMT_ACCEPT:
+        *n = store_nparams_accept; *types = store_types_accept; return store_sql_accept;
+    case STORE_STMT_PENDING:
+        *n = store_nparams_pending; *types = store_types_pending; return store_sql_pending;
+    case STORE_STMT_DELIVERED:
+        *n = store_nparams_delivered; *types = store_types_delivered; return store_sql_delivered;
+    default:
+        return NULL;
+    }
+}
+
+PGresult *
+store_i_exec (store_t *self, int stmt, const char *what, const char *sql, int n,
+              const Oid *types, const char *const *values, const int *lengths,
+              const int *formats, int binary_result, sg_diag_t *diag)
+{
+    if (store_i_ready (self, diag) != SG_OK)
+        return NULL;
+    PGresult *res;
+    if (stmt >= 0) {
+        char name[16];
+        snprintf (name, sizeof name, "sg_%d", stmt);
+        if (!(self->prepared & (1u << stmt))) {
+            int pn = 0;
+            const Oid *pt = NULL;
+            const char *psql = s_stmt_sql (stmt, &pn, &pt);
+            if (!psql) {
+                sg_diag_set (diag, SG_EINVAL, 0, 0, "%s: no statement %d", what, stmt);
+                return NULL;
+            }
+            res = PQprepare (self->conn, name, psql, pn, pt);
+            if (PQresultStatus (res) != PGRES_COMMAND_OK) {
+                store_i_fail (self, res, what, diag);
+                PQclear (res);
+                return NULL;
+            }
+            PQclear (res);
+            self->prepared |= 1u << stmt;
+        }
+        res = PQexecPrepared (self->conn, name, n, values, lengths, formats, binary_result);
+    }
+    else
+        res = PQexecParams (self->conn, sql, n, types, values, lengths, formats, binary_result);
+    ExecStatusType st = PQresultStatus (res);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+        store_i_fail (self, res, what, diag);
+        PQclear (res);
+        if (PQstatus (self->conn) != CONNECTION_OK)
+            self->prepared = 0;
+        return NULL;
+    }
+    return res;
+}
+
+/* Runs a parameterless command; SG_OK or SG_EDB. */
+static int
+s_command (store_t *self, const char *sql, const char *what, sg_diag_t *diag)
+{
+    PGresult *res = store_i_exec (self, -1, what, sql, 0, NULL, NULL, NULL, NULL, 0, diag);
+    if (!res)
+        return SG_EDB;
+    PQclear (res);
+    return SG_OK;
+}
+
+/* ---- schema migrations -------------------------------------------------- */
+
+typedef struct {
+    int version;
+    char name[256];
+} s_migration_t;
+
+static int
+s_migration_cmp (const void *a, const void *b)
+{
+    return ((const s_migration_t *) a)->version - ((const s_migration_t *) b)->version;
+}
+
+/* Lists the NNN_name.sql files of dir sorted by NNN; *out is malloc'd. */
+static int
+s_list_migrations (const char *dir, s_migration_t **out, size_t *count, sg_diag_t *diag)
+{
+    *out = NULL;
+    *count = 0;
+    DIR *d = opendir (dir);
+    if (!d)
+        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot read migrations folder %s: %s", dir,
+                            strerror (errno));
+    int rc = SG_OK;
+    s_migration_t *list = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir (d))) {
+        const char *s = e->d_name;
+        size_t len = strlen (s), digits = strspn (s, "0123456789");
+        if (digits < 1 || digits > 6 || s[digits] != '_' || len < digits + 6
+            || strcmp (s + len - 4, ".sql") != 0 || len >= sizeof list->name)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            s_migration_t *grown = realloc (list, cap * sizeof *list);
+            if (!grown) {
+                rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+                goto done;
+            }
+            list = grown;
+        }
+        list[n].version = atoi (s);
+        sg_strlcpy (list[n].name, s, sizeof list[n].name);
+        n++;
+    }
+    if (n)
+        qsort (list, n, sizeof *list, s_migration_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (list[i].version == list[i - 1].version) {
+            rc = sg_diag_set (diag, SG_EINVAL, 0, 0, "two migrations with version %d: %s and %s",
+                              list[i].version, list[i - 1].name, list[i].name);
+            goto done;
+        }
+done:
+    closedir (d);
+    if (rc != SG_OK) {
+        free (list);
+        return rc;
+    }
+    *out = list;
+    *count = n;
+    return SG_OK;
+}
+
+int
+store_migrations_available (const char *dir, int *latest)
+{
+    s_migration_t *list;
+    size_t n;
+    int rc = s_list_migrations (dir, &list, &n, NULL);
+    if (rc != SG_OK)
+        return rc;
+    *latest = n ? list[n - 1].version : 0;
+    free (list);
+    return SG_OK;
+}
+
+/* Highest applied version, 0 when schema_migrations does not exist yet. */
+static int
+s_version (store_t *self, int *version, sg_diag_t *diag)
+{
+    *version = 0;
+    PGresult *res = store_i_exec (self, -1, "cannot read the schema version",
+                                  "SELECT to_regclass('schema_migrations') IS NOT NULL",
+                                  0, NULL, NULL, NULL, NULL, 0, diag);
+    if (!res)
+        return SG_EDB;
+    int exists = strcmp (PQgetvalue (res, 0, 0), "t") == 0;
+    PQclear (res);
+    if (!exists)
+        return SG_OK;
+    res = store_i_exec (self, -1, "cannot read the schema version",
+                        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                        0, NULL, NULL, NULL, NULL, 0, diag);
+    if (!res)
+        return SG_EDB;
+    *version = atoi (PQgetvalue (res, 0, 0));
+    PQclear (res);
+    return SG_OK;
+}
+
+int
+store_schema_version (store_t *self, int *version)
+{
+    return s_version (self, version, NULL);
+}
+
+/* Reads a whole file into a NUL-terminated malloc'd string. */
+static char *
+s_slurp (const char *path)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return NULL;
+    store_buf_t b = { 0 };
+    char chunk[8192];
+    size_t got;
+    while ((got = fread (chunk, 1, sizeof chunk, f)) > 0)
+        store_buf_put (&b, chunk, got);
+    int bad = ferror (f);
+    fclose (f);
+    store_buf_put (&b, "", 1);
+    if (bad || b.failed) {
+        store_buf_free (&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+/* Applies one file in one transaction, unless another migrator already did. */
+static int
+s_apply (store_t *self, const char *dir, const s_migration_t *m, FILE *progress, sg_diag_t *diag)
+{
+    char path[4096], what[300], vtext[16];
+    snprintf (path, sizeof path, "%s/%s", dir, m->name);
+    snprintf (what, sizeof what, "migration %s failed", m->name);
+    char *sql = s_slurp (path);
+    if (!sql)
+        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot read %s: %s", path, strerror (errno));
+    int rc = s_command (self, "BEGIN", what, diag);
+    if (rc != SG_OK)
+        goto done;
+    char lock[64];
+    snprintf (lock, sizeof lock, "SELECT pg_advisory_xact_lock(%lld)", S_MIGRATE_LOCK);
+    int current;
+    if ((rc = s_command (self, lock, what, diag)) != SG_OK
+        || (rc = s_version (self, &current, diag)) != SG_OK)
+        goto done;
+    if (current >= m->version) {
+        rc = s_command (self, "COMMIT", what, diag);
+        goto done;
+    }
+    PGresult *res = PQexec (self->conn, sql);
+    if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK) {
+        rc = store_i_fail (self, res, what, diag);
+        const char *pos = PQresultErrorField (res, PG_DIAG_STATEMENT_POSITION);
+        if (pos && diag) {
+            /* The position counts characters from 1; find its line. */
+            long at = atol (pos), line = 1;
+            for (long i = 0; sql[i] && i < at - 1; i++)
+                line += sql[i] == '\n';
+            diag->line = (int) line;
+            char tail[300];
+            snprintf (tail, sizeof tail, " (%s line %ld)", m->name, line);
+            size_t len = strlen (diag->text);
+            if (len + strlen (tail) < sizeof diag->text)
+                memcpy (diag->text + len, tail, strlen (tail) + 1);
+        }
+        PQclear (res);
+        goto done;
+    }
+    PQclear (res);
+    snprintf (vtext, sizeof vtext, "%d", m->version);
+    const char *params[2] = { vtext, m->name };
+    res = store_i_exec (self, -1, what,
+                        "INSERT INTO schema_migrations (version, name) VALUES ($1::integer, $2)",
+                        2, NULL, params, NULL, NULL, 0, diag);
+    if (!res) {
+        rc = SG_EDB;
+        goto done;
+    }
+    PQclear (res);
+    if ((rc = s_command (self, "COMMIT", what, diag)) != SG_OK)
+        goto done;
+    if (progress)
+        fprintf (progress, "applied %s\n", m->name);
+done:
+    if (rc != SG_OK && self->conn && PQtransactionStatus (self->conn) != PQTRANS_IDLE) {
+        PGresult *res2 = PQexec (self->conn, "ROLLBACK");
+        PQclear (res2);
+    }
+    free (sql);
+    return rc;
+}
+
+int
+store_migrate (store_t *self, const char *dir, FILE *progress, sg_diag_t *diag)
+{
+    s_migration_t *list;
+    size_t n;
+    int rc = s_list_migrations (dir, &list, &n, diag);
+    if (rc != SG_OK)
+        return rc;
+    int current = 0;
+    if (n == 0)
+        rc = sg_diag_set (diag, SG_EIO, 0, 0, "no NNN_name.sql migrations in %s", dir);
+    else
+        rc = s_version (self, &current, diag);
+    for (size_t i = 0; rc == SG_OK && i < n; i++)
+        if (list[i].version > current)
+            rc = s_apply (self, dir, &list[i], progress, diag);
+    if (rc == SG_OK && progress && n && list[n - 1].version <= current)
+        fprintf (progress, "database schema is up to date (version %d)\n", current);
+    free (list);
+    return rc;
+}
+
+int
+store_check_schema (store_t *self, const char *dir, sg_diag_t *diag)
+{
+    int latest, current;
+    s_migration_t *list;
+    size_t n;
+    int rc = s_list_migrations (dir, &list, &n, diag);
+    if (rc != SG_OK)
+        return rc;
+    latest = n ? list[n - 1].version : 0;
+    free (list);
+    if (latest == 0)
+        return sg_diag_set (diag, SG_EIO, 0, 0, "no NNN_name.sql migrations in %s", dir);
+    if ((rc = s_version (self, &current, diag)) != SG_OK)
+        return rc;
+    if (current < latest)
+        return sg_diag_set (diag, SG_EDB, 0, 0,
+                            "database schema is at version %d, this sigmatd needs %d: "
+                            "run `sigmatctl db migrate`", current, latest);
+    if (current > latest)
+        return sg_diag_set (diag, SG_EDB, 0, 0,
+                            "database schema is at version %d, newer than this sigmatd "
+                            "knows (%d): upgrade sigmatd", current, latest);
+    return SG_OK;
+}
+
+int
+store_identity (store_t *self, const char *name, sg_diag_t *diag)
+{
+    if (!store_token_ok (name))
+        return sg_diag_set (diag, SG_EINVAL, 0, 0, "bad node name");
+    const char *params[1] = { name };
+    PGresult *res = store_i_exec (self, -1, "cannot check the node identity",
+                                  "WITH ins AS (INSERT INTO node_identity (name) VALUES ($1) "
+                                  "ON CONFLICT DO NOTHING RETURNING name) "
+                                  "SELECT name FROM ins UNION ALL SELECT name FROM node_identity",
+                                  1, NULL, params, NULL, NULL, 0, diag);
+    if (!res)
+        return SG_EDB;
+    int rc = SG_OK;
+    if (PQntuples (res) < 1)
+        rc = sg_diag_set (diag, SG_EDB, 0, 0, "cannot check the node identity: no row");
+    else if (strcmp (PQgetvalue (res, 0, 0), name) != 0)
+        rc = sg_diag_set (diag, SG_ECONFIG, 0, 0,
+                          "this database belongs to node \"%s\", not \"%s\"",
+                          PQgetvalue (res, 0, 0), name);
+    PQclear (res);
+    return rc;
+}
