@@ -56,8 +56,8 @@ done:
 static int
 s_parse_file (const char *path, const xmlsafe_limits_t *limits, msg_t **msg_p, sg_diag_t *diag)
 {
-    char *buf;
-    size_t len;
+    char *buf = NULL;
+    size_t len = 0;
     size_t max = limits->max_bytes ? limits->max_bytes : XMLSAFE_DEFAULT_MAX_BYTES;
     int rc = s_read_file (path, max, &buf, &len, diag);
     if (rc != SG_OK)

@@ -21,6 +21,10 @@ void schema_destroy (schema_t **self_p);
  * the problem, and the line (nak: 13 for a missing element, else 12). */
 int schema_validate (schema_t *self, xmlDocPtr doc, sg_diag_t *diag);
 
+/* As schema_validate, and stores in *nerrors (if not NULL) how many
+ * errors libxml2 found in the whole document (diag keeps the first). */
+int schema_validate_count (schema_t *self, xmlDocPtr doc, sg_diag_t *diag, int *nerrors);
+
 /* The schema set for sigmat's own messages (messages/schemas/sigmat.xsd),
  * compiled on first use and kept for the life of the process. The folder
  * is $SIGMAT_SCHEMA_DIR if set, else the installed SG_SCHEMADIR. Returns

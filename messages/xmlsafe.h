@@ -9,6 +9,12 @@
 
 #define XMLSAFE_DEFAULT_MAX_BYTES (4u * 1024u * 1024u)
 #define XMLSAFE_DEFAULT_MAX_DEPTH 64
+/* A start tag with more attributes (namespace declarations included) is
+ * refused: libxml2 2.9 checks duplicates quadratically. */
+#define XMLSAFE_MAX_ATTRIBUTES 256
+/* More namespace declarations than this on the open elements are refused:
+ * libxml2 2.9 looks prefixes up linearly, per element and per attribute. */
+#define XMLSAFE_MAX_NAMESPACES 64
 
 typedef struct {
     size_t max_bytes;   /* input larger than this is refused; 0 = default */
@@ -30,5 +36,16 @@ xmlDocPtr xmlsafe_parse_file (const char *path, const xmlsafe_limits_t *limits,
 /* Once per process, before threads: initialises libxml2 and silences its
  * default error printing (errors come back through sg_diag_t). */
 void xmlsafe_init (void);
+
+/* xmlsafe_init installs a process-wide libxml2 entity loader that refuses
+ * every external resource (DTDs, entities, XInclude, xs:include, and
+ * xmlReadFile's own file). Between these two calls the calling thread may
+ * load plain local files under the folder root (symlinks resolved, no URL
+ * schemes, no catalogs); schema_load uses this to compile XSDs. Returns
+ * SG_OK, or SG_EIO if root cannot be resolved. Not nestable. */
+int xmlsafe_trusted_begin (const char *root, sg_diag_t *diag);
+
+/* Ends the calling thread's trusted window opened by xmlsafe_trusted_begin. */
+void xmlsafe_trusted_end (void);
 
 #endif

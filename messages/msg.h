@@ -1,0 +1,272 @@
+/* msg.h - the WCO-DM transit messages of sigmat (DEC ... NAK) as C structs:
+ * hardened parse + schema validation + semantic checks into a struct, and
+ * canonical serialisation of a struct into bytes. The XML form is defined by
+ * messages/schemas/sigmat.xsd (namespace urn:sigmat:mip:transit:1) and
+ * described in docs/messages.md.
+ *
+ * Strings are NUL-terminated UTF-8 in fixed arrays; an empty string means
+ * "absent" for optional elements. Arrays of codes and ASCII identifiers hold
+ * the schema's maxLength + 1 bytes; free-text arrays hold 4 bytes per
+ * character of the schema's maxLength (+1), so any valid value fits (the
+ * schema counts characters, UTF-8 needs up to 4 bytes each). */
+#ifndef SG_MSG_H_INCLUDED
+#define SG_MSG_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libxml/tree.h>
+
+#include "sg.h"
+#include "xmlsafe.h"
+
+#define MSG_NAMESPACE "urn:sigmat:mip:transit:1"
+
+/* Bytes for a free-text field of n characters. */
+#define MSG_U8(n) ((n) * 4 + 1)
+
+/* Schema bounds (characters for text, elements for lists). */
+#define MSG_LRN_MAX        22
+#define MSG_TIN_MAX        17
+#define MSG_GRN_MAX        24
+#define MSG_MEANS_ID_MAX   35
+#define MSG_EQUIPMENT_MAX  17
+#define MSG_SEAL_ID_MAX    20
+#define MSG_POSTCODE_MAX   17
+#define MSG_POINTER_MAX    256
+#define MSG_TEXT35         35
+#define MSG_TEXT70         70
+#define MSG_TEXT512        512
+#define MSG_MAX_TRANSIT    9
+#define MSG_MAX_ROUTING    99
+#define MSG_MAX_CONTAINERS 99
+#define MSG_MAX_SEALS      99
+#define MSG_MAX_ITEMS      999
+#define MSG_MAX_EVENTS     999
+
+typedef enum {
+    MSG_NONE = 0,
+    MSG_DEC, MSG_REL, MSG_AAR, MSG_ATR,   /* carry the whole declaration */
+    MSG_NCF, MSG_ARR, MSG_DCR, MSG_WOF, MSG_CAN,
+    MSG_INC, MSG_ENQ, MSG_ENR, MSG_ARQ,   /* carry an event (msg_event_t) */
+    MSG_STQ, MSG_STR,                     /* status request / response */
+    MSG_ACK, MSG_NAK,                     /* functional acceptance / rejection */
+    MSG_TYPE_COUNT
+} msg_type_t;
+
+/* Typedefs for the repeated fixed-size strings. */
+typedef char msg_office_t[9];                       /* CI000101 */
+typedef char msg_country_t[3];                      /* CI */
+typedef char msg_equipment_t[MSG_EQUIPMENT_MAX + 1];
+typedef char msg_seal_t[MSG_SEAL_ID_MAX + 1];
+
+/* Principal (holder of the transit procedure). */
+typedef struct {
+    char name[MSG_U8 (MSG_TEXT70)];
+    char id[MSG_TIN_MAX + 1];                 /* TIN */
+    char street[MSG_U8 (MSG_TEXT70)];         /* Address/Line */
+    char city[MSG_U8 (MSG_TEXT35)];
+    char postcode[MSG_POSTCODE_MAX + 1];      /* optional */
+    char country[3];
+} msg_party_t;
+
+/* BorderTransportMeans: identity, nationality, UN/ECE Rec. 19 mode. */
+typedef struct {
+    char id[MSG_MEANS_ID_MAX + 1];
+    char nationality[3];
+    char mode[2];                             /* "3" = road */
+} msg_means_t;
+
+/* ConsignmentItem. */
+typedef struct {
+    int seq;                                  /* 1..999, must equal position */
+    char hs_code[9];                          /* 6-8 digits */
+    char description[MSG_U8 (MSG_TEXT512)];
+    uint32_t packages;
+    char package_type[3];                     /* UN/ECE Rec. 21: BG, SA, JC */
+    char gross_mass[24];                      /* kg, decimal kept as given */
+    char origin[3];                           /* country of origin */
+} msg_item_t;
+
+/* The transit declaration of DEC, REL, AAR and ATR. */
+typedef struct {
+    char lrn[MSG_LRN_MAX + 1];                /* FunctionalReferenceID */
+    char type_code[5];                        /* T1 T2 T2F TIR ISRT */
+    char release_date[11];                    /* YYYY-MM-DD; REL, AAR, ATR only */
+    char time_limit[11];                      /* YYYY-MM-DD */
+    char total_gross_mass[24];                /* kg, decimal kept as given */
+    uint32_t total_packages;                  /* must equal the sum over items */
+    msg_office_t departure;
+    msg_office_t *transit; size_t n_transit;  /* in order of passage */
+    msg_office_t exit;                        /* optional */
+    msg_office_t destination;
+    msg_party_t principal;
+    char guarantee_ref[MSG_GRN_MAX + 1];
+    char guarantee_amount[20];                /* decimal kept as given */
+    char currency[4];                         /* XOF */
+    msg_means_t means;
+    msg_country_t *routing; size_t n_routing;
+    msg_equipment_t *containers; size_t n_containers;
+    uint32_t seal_count;                      /* SealQuantity; 0 = absent */
+    msg_seal_t *seals; size_t n_seals;
+    msg_item_t *items; size_t n_items;
+    size_t cap_transit, cap_routing, cap_containers, cap_seals, cap_items; /* private */
+} msg_declaration_t;
+
+/* The event of NCF ARR DCR WOF CAN INC ENQ ENR ARQ. Which fields a type
+ * uses (all others stay empty):
+ *   NCF office (transit), datetime (crossing)
+ *   ARR office (arrival), datetime (arrival), location
+ *   DCR office (control), date, code (A1 A2 B1), flag (seals intact),
+ *       text (discrepancies; required with B1)
+ *   WOF date (write-off), flag (guarantee released)
+ *   CAN date, text (reason)
+ *   INC office, datetime, code (SB TS AC RD OT), text, has_new_means +
+ *       new_means (optional), seals (new seals, optional)
+ *   ENQ date, text (reason)
+ *   ENR date, code (AR NP UN), text, arrival_date (optional)
+ *   ARQ office (actual), datetime (arrival) */
+typedef struct {
+    msg_office_t office;
+    char datetime[21];                        /* YYYY-MM-DDThh:mm:ssZ */
+    char date[11];
+    char code[3];
+    int flag;                                 /* 0 or 1 */
+    char location[MSG_U8 (MSG_TEXT70)];
+    char text[MSG_U8 (MSG_TEXT512)];
+    char arrival_date[11];
+    int has_new_means;
+    msg_means_t new_means;
+    msg_seal_t *seals; size_t n_seals;
+    size_t cap_seals;                         /* private */
+} msg_event_t;
+
+/* One lifecycle transition listed in an STR. */
+typedef struct {
+    char message_id[37];
+    char from[16];                            /* empty for the first event */
+    char to[16];
+    msg_office_t office;
+    char at[21];
+} msg_status_event_t;
+
+/* STR: the answering office's view of the movement. */
+typedef struct {
+    char role[12];                            /* DEPARTURE TRANSIT DESTINATION */
+    char state[16];                           /* REGISTERED ... CROSSED */
+    msg_office_t departure;
+    msg_office_t *transit; size_t n_transit;
+    msg_office_t destination;
+    msg_status_event_t *events; size_t n_events;
+    size_t cap_transit, cap_events;           /* private */
+} msg_status_t;
+
+/* NAK error (ACK uses none of it: its content is the correlation id). */
+typedef struct {
+    int code;                                 /* NAK code, 1..999 */
+    char reason[MSG_U8 (MSG_TEXT512)];
+    char pointer[MSG_POINTER_MAX + 1];        /* optional element path */
+} msg_result_t;
+
+/* A message. Header fields are common to every type. */
+typedef struct msg_t {
+    msg_type_t type;
+    char id[37];                              /* MessageID, lowercase UUID */
+    char issued[21];                          /* IssueDateTime, UTC "...Z" */
+    char mrn[19];                             /* DeclarationID */
+    msg_office_t sender;
+    msg_office_t recipient;
+    char correlation_id[37];                  /* optional; required for ACK NAK */
+    msg_declaration_t decl;                   /* DEC REL AAR ATR */
+    msg_event_t event;                        /* NCF ... ARQ */
+    msg_status_t status;                      /* STR */
+    msg_result_t result;                      /* NAK */
+} msg_t;
+
+/* The header fields only, for msg_peek. */
+typedef struct {
+    msg_type_t type;
+    char id[37];
+    char issued[21];
+    char mrn[19];
+    msg_office_t sender;
+    msg_office_t recipient;
+    char correlation_id[37];
+} msg_head_t;
+
+/* Static three-letter name of t ("AAR"), or NULL if t is not a type. */
+const char *msg_type_name (msg_type_t t);
+
+/* The type named name ("AAR", exact case), or MSG_NONE if unknown. */
+msg_type_t msg_type_from_name (const char *name);
+
+/* 1 for DEC, REL, AAR and ATR (they carry the declaration), else 0. */
+int msg_type_has_declaration (msg_type_t t);
+
+/* Returns a new zeroed message of type t, or NULL for a bad type or when
+ * out of memory. Free it with msg_destroy. */
+msg_t *msg_new (msg_type_t type);
+
+/* Frees the message and its lists; accepts NULL; clears *self_p. */
+void msg_destroy (msg_t **self_p);
+
+/* Appends an office of transit (declaration for DEC..ATR, status for STR).
+ * Returns SG_OK, SG_EINVAL (wrong type or value too long), SG_ENOMEM.
+ * Bounds (9 offices, 999 items...) are checked by msg_serialize, so a
+ * caller can build an over-long list and see it refused. */
+int msg_add_transit_office (msg_t *self, const char *office);
+
+/* Appends a country of routing (DEC..ATR). Same returns. */
+int msg_add_routing_country (msg_t *self, const char *country);
+
+/* Appends a container id (DEC..ATR). Same returns. */
+int msg_add_container (msg_t *self, const char *id);
+
+/* Appends a seal identity: to the declaration (DEC..ATR) or to the new
+ * seals of an INC. Same returns. */
+int msg_add_seal (msg_t *self, const char *id);
+
+/* Appends a zeroed consignment item whose seq is its 1-based position and
+ * returns it (owned by the message; valid until the next msg_add_item),
+ * or NULL for a type without a declaration or when out of memory. */
+msg_item_t *msg_add_item (msg_t *self);
+
+/* Appends a zeroed STR event and returns it (owned by the message; valid
+ * until the next call), or NULL if self is not an STR or out of memory. */
+msg_status_event_t *msg_add_status_event (msg_t *self);
+
+/* Parses, validates and checks one message from buf[0..len): hardened XML
+ * parse (xmlsafe, limits may be NULL), root must be a sigmat message in
+ * MSG_NAMESPACE, schema validation (sigmat.xsd), then semantic checks (MRN
+ * check digit, office references, item numbering, package total, seal
+ * count, DCR B1 text, MRN country = departure country). On SG_OK *msg_p is
+ * a new message the caller destroys; otherwise *msg_p is NULL and diag
+ * says why, with the line and the NAK code: SG_EXML/SG_ETOOBIG/SG_ETOODEEP
+ * (52, 103), SG_ESCHEMA (13 missing element, 12 incorrect value, 105 not a
+ * sigmat message), SG_EINVAL (12 or 13, semantic), SG_EMRN (93). */
+int msg_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits,
+               msg_t **msg_p, sg_diag_t *diag);
+
+/* Same as msg_parse for a document already parsed (by xmlsafe_parse); doc
+ * stays the caller's. */
+int msg_parse_doc (xmlDocPtr doc, msg_t **msg_p, sg_diag_t *diag);
+
+/* Writes msg in canonical form into a new NUL-terminated buffer *buf_p of
+ * *len_p bytes (NUL not counted; the caller frees it with free()). The
+ * output is parsed back, schema-validated and checked like msg_parse before
+ * it is returned, so only valid messages come out. Returns SG_OK or the
+ * msg_parse error codes (and SG_EINVAL for a bad type, SG_ENOMEM); on
+ * error *buf_p is NULL. */
+int msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag);
+
+/* Reads only the header elements (type, MessageID, IssueDateTime, MRN,
+ * sender, recipient, correlation id) from the start of buf[0..len) with a
+ * streaming reader that stops after them: no schema validation, no MRN
+ * check, for cheap header/body agreement checks. DOCTYPEs are refused.
+ * Returns SG_OK, SG_EXML (52), SG_ETOOBIG (103) or SG_ESCHEMA (105 not a
+ * sigmat message, 13 a header element is missing). */
+int msg_peek (const char *buf, size_t len, msg_head_t *head, sg_diag_t *diag);
+
+/* 1 if a and b hold the same message (every field and list), else 0. */
+int msg_equal (const msg_t *a, const msg_t *b);
+
+#endif

@@ -1,0 +1,494 @@
+/* xmlsafe.c - hardened XML input: every document sigmat reads from outside
+ * goes through xmlsafe_parse, which refuses DTDs, entities and external
+ * references, and bounds size, depth and attribute count before libxml2
+ * can spend unbounded time or memory on them. */
+#include "xmlsafe.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
+#include <libxml/uri.h>
+#include <libxml/xmlerror.h>
+
+/* Parse options. Deliberately absent: XML_PARSE_NOENT (would substitute
+ * entities), XML_PARSE_DTDLOAD/DTDATTR/DTDVALID (would read DTDs),
+ * XML_PARSE_XINCLUDE (we never call xmlXIncludeProcess anyway) and
+ * XML_PARSE_HUGE (would lift libxml2's own safety limits). */
+#define S_PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR \
+                         | XML_PARSE_NOWARNING | XML_PARSE_COMPACT)
+
+/* What one parse knows about itself; hangs off ctxt->_private. */
+typedef struct {
+    int max_depth;
+    int depth;
+    int ns_in_scope;            /* namespace declarations on the open elements */
+    int *ns_stack;              /* declarations made at each depth */
+    int stop_code;              /* SG_OK, or why we stopped the parser */
+    int stop_line;
+    char stop_text[200];
+    int err_line;               /* first error libxml2 reported */
+    int have_err;
+    char err_text[400];
+    startElementNsSAX2Func start;
+    endElementNsSAX2Func end;
+} s_state_t;
+
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+static __thread int s_thread_silenced;
+/* Folder (a realpath) this thread may read through the entity loader, or "". */
+static __thread char s_trusted_root[PATH_MAX];
+
+
+/* Swallows libxml2's generic (printf-style) error output. */
+static void
+s_silent (void *ctx, const char *msg, ...)
+{
+    (void) ctx;
+    (void) msg;
+}
+
+/* Copies a libxml2 message into dst on one line, without the trailing newline. */
+static void
+s_oneline (char *dst, size_t size, const char *src)
+{
+    size_t n = 0;
+    for (; src && *src && n + 1 < size; src++)
+        dst[n++] = (*src == '\n' || *src == '\r' || *src == '\t') ? ' ' : *src;
+    while (n > 0 && dst[n - 1] == ' ')
+        n--;
+    dst[n] = '\0';
+}
+
+/* Is path (already resolved) inside the calling thread's trusted folder? */
+static int
+s_under_trusted_root (const char *resolved)
+{
+    size_t rlen = strlen (s_trusted_root);
+    if (rlen == 0)
+        return 0;
+    if (strcmp (s_trusted_root, "/") == 0)
+        return 1;
+    return strncmp (resolved, s_trusted_root, rlen) == 0 && resolved[rlen] == '/';
+}
+
+/* The process-wide external entity loader. Why: libxml2 calls the loader
+ * for DTDs, external entities, XInclude and xs:include/xs:import, and the
+ * default one reads any local file or URL. Ours refuses everything, except
+ * plain local files under the folder the calling thread opened with
+ * xmlsafe_trusted_begin (schema compilation). Catalogs are bypassed and
+ * no scheme other than file:// is accepted, so nothing reaches the network. */
+static xmlParserInputPtr
+s_entity_loader (const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+    (void) id;
+    if (!url || !ctxt || s_trusted_root[0] == '\0')
+        return NULL;
+    const char *path = url;
+    if (strncasecmp (path, "file://", 7) == 0) {
+        path += 7;
+        if (strncasecmp (path, "localhost/", 10) == 0)
+            path += 9;
+        if (*path != '/')
+            return NULL;
+    }
+    else if (strchr (path, ':'))
+        return NULL;            /* some other scheme: http, ftp, ... */
+
+    char *unescaped = NULL;
+    if (strchr (path, '%')) {
+        unescaped = xmlURIUnescapeString (path, 0, NULL);
+        if (!unescaped)
+            return NULL;
+        path = unescaped;
+    }
+    char resolved[PATH_MAX];
+    xmlParserInputPtr input = NULL;
+    struct stat st;
+    if (realpath (path, resolved) && s_under_trusted_root (resolved)
+        && stat (resolved, &st) == 0 && S_ISREG (st.st_mode))
+        input = xmlNewInputFromFile (ctxt, resolved);
+    free (unescaped);
+    return input;
+}
+
+static void
+s_init_once (void)
+{
+    xmlInitParser ();
+    xmlSetExternalEntityLoader (s_entity_loader);
+    xmlThrDefSetGenericErrorFunc (NULL, s_silent);
+    xmlSetGenericErrorFunc (NULL, s_silent);
+    s_thread_silenced = 1;
+}
+
+void
+xmlsafe_init (void)
+{
+    pthread_once (&s_once, s_init_once);
+    if (!s_thread_silenced) {
+        /* threads started before xmlsafe_init keep libxml2's stderr default */
+        xmlSetGenericErrorFunc (NULL, s_silent);
+        s_thread_silenced = 1;
+    }
+}
+
+int
+xmlsafe_trusted_begin (const char *root, sg_diag_t *diag)
+{
+    xmlsafe_init ();
+    if (!root || !realpath (root, s_trusted_root)) {
+        s_trusted_root[0] = '\0';
+        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot resolve folder %s: %s",
+                            root ? root : "(null)", strerror (errno));
+    }
+    return SG_OK;
+}
+
+void
+xmlsafe_trusted_end (void)
+{
+    s_trusted_root[0] = '\0';
+}
+
+/* Stops the parser for one of our own reasons; the first reason wins. */
+static void
+s_stop (xmlParserCtxtPtr ctxt, int code, const char *what)
+{
+    s_state_t *st = ctxt->_private;
+    if (st->stop_code == SG_OK) {
+        st->stop_code = code;
+        st->stop_line = xmlSAX2GetLineNumber (ctxt);
+        sg_strlcpy (st->stop_text, what, sizeof st->stop_text);
+    }
+    xmlStopParser (ctxt);
+}
+
+static void
+s_on_error (void *data, xmlErrorPtr err)
+{
+    xmlParserCtxtPtr ctxt = data;
+    s_state_t *st = ctxt ? ctxt->_private : NULL;
+    if (!st || !err || err->level < XML_ERR_ERROR || st->have_err)
+        return;
+    if (err->code == XML_ERR_USER_STOP)
+        return;
+    st->have_err = 1;
+    st->err_line = err->line;
+    s_oneline (st->err_text, sizeof st->err_text, err->message);
+}
+
+static void
+s_start_element (void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                 const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+                 int nb_attributes, int nb_defaulted, const xmlChar **attributes)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    s_state_t *st = ctxt->_private;
+    if (++st->depth > st->max_depth) {
+        char what[100];
+        snprintf (what, sizeof what, "document nested deeper than %d elements",
+                  st->max_depth);
+        s_stop (ctxt, SG_ETOODEEP, what);
+        return;
+    }
+    st->ns_stack[st->depth] = nb_namespaces;
+    st->ns_in_scope += nb_namespaces;
+    if (st->ns_in_scope > XMLSAFE_MAX_NAMESPACES) {
+        char what[100];
+        snprintf (what, sizeof what, "more than %d namespace declarations in scope",
+                  XMLSAFE_MAX_NAMESPACES);
+        s_stop (ctxt, SG_EXML, what);
+        return;
+    }
+    st->start (ctx, localname, prefix, uri, nb_namespaces, namespaces,
+               nb_attributes, nb_defaulted, attributes);
+}
+
+static void
+s_end_element (void *ctx, const xmlChar *localname, const xmlChar *prefix,
+               const xmlChar *uri)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    s_state_t *st = ctxt->_private;
+    if (st->depth > 0 && st->depth <= st->max_depth)
+        st->ns_in_scope -= st->ns_stack[st->depth];
+    st->depth--;
+    st->end (ctx, localname, prefix, uri);
+}
+
+static void
+s_internal_subset (void *ctx, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
+{
+    s_stop (ctx, SG_EXML, "DOCTYPE not allowed");
+}
+
+static void
+s_entity_decl (void *ctx, const xmlChar *name, int type, const xmlChar *pid,
+               const xmlChar *sid, xmlChar *content)
+{
+    s_stop (ctx, SG_EXML, "DOCTYPE not allowed (entity declaration)");
+}
+
+static void
+s_unparsed_entity_decl (void *ctx, const xmlChar *name, const xmlChar *pid,
+                        const xmlChar *sid, const xmlChar *notation)
+{
+    s_stop (ctx, SG_EXML, "DOCTYPE not allowed (entity declaration)");
+}
+
+static xmlParserInputPtr
+s_resolve_entity (void *ctx, const xmlChar *pid, const xmlChar *sid)
+{
+    s_stop (ctx, SG_EXML, "external entity not allowed");
+    return NULL;
+}
+
+static int
+s_line_at (const char *buf, size_t off)
+{
+    int line = 1;
+    for (const char *p = buf; (p = memchr (p, '\n', off - (size_t) (p - buf))); p++)
+        line++;
+    return line;
+}
+
+/* Finds needle in [p, end) and returns the position after it, or end. */
+static const char *
+s_skip_past (const char *p, const char *end, const char *needle)
+{
+    const char *q = memmem (p, (size_t) (end - p), needle, strlen (needle));
+    return q ? q + strlen (needle) : end;
+}
+
+/* Why: libxml2 2.9.14 checks duplicate attributes and namespace
+ * declarations by linear search, so one start tag with 300,000 attributes
+ * (well within 4 MiB) costs minutes. This linear pre-scan counts the '='
+ * of each start tag (outside quotes) and refuses the document before
+ * parsing. Input is ASCII-compatible here (NUL bytes were refused), so
+ * '<', '>', '=' and quotes are never part of a multi-byte character.
+ * Returns the offset of the first offending tag, or -1. */
+static long
+s_scan_attributes (const char *buf, size_t len, int max_attrs)
+{
+    const char *p = buf, *end = buf + len;
+    while (p < end && (p = memchr (p, '<', (size_t) (end - p)))) {
+        const char *tag = p++;
+        if (p >= end)
+            break;
+        if (*p == '!') {
+            if (end - p >= 3 && memcmp (p, "!--", 3) == 0)
+                p = s_skip_past (p + 3, end, "-->");
+            else if (end - p >= 8 && memcmp (p, "![CDATA[", 8) == 0)
+                p = s_skip_past (p + 8, end, "]]>");
+            else
+                break;          /* DOCTYPE: the parser refuses it */
+            continue;
+        }
+        if (*p == '?') {
+            p = s_skip_past (p + 1, end, "?>");
+            continue;
+        }
+        if (*p == '/')
+            continue;
+        int count = 0;
+        char quote = 0;
+        for (; p < end; p++) {
+            if (quote) {
+                if (*p == quote)
+                    quote = 0;
+            }
+            else if (*p == '"' || *p == '\'')
+                quote = *p;
+            else if (*p == '=') {
+                if (++count > max_attrs)
+                    return (long) (tag - buf);
+            }
+            else if (*p == '>' || *p == '<')
+                break;
+        }
+    }
+    return -1;
+}
+
+/* Checks what can be checked on the raw bytes; returns SG_OK or fills diag. */
+static int
+s_precheck (const char *buf, size_t len, size_t max_bytes, sg_diag_t *diag)
+{
+    if (len > max_bytes || len > INT_MAX)
+        return sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE,
+                            "input is %zu bytes, limit is %zu", len, max_bytes);
+    size_t ws = 0;
+    while (buf && ws < len && (buf[ws] == ' ' || buf[ws] == '\t' || buf[ws] == '\n'
+                               || buf[ws] == '\r'))
+        ws++;
+    if (!buf || ws == len)
+        return sg_diag_set (diag, SG_EXML, 0, SG_NAK_INVALID_XML,
+                            "XML not well-formed: Document is empty");
+    const char *nul = memchr (buf, '\0', len);
+    if (nul) {
+        size_t off = (size_t) (nul - buf);
+        return sg_diag_set (diag, SG_EXML, s_line_at (buf, off), SG_NAK_INVALID_XML,
+                            "XML not well-formed at line %d: NUL byte at offset %zu "
+                            "(UTF-16 and UTF-32 input are not accepted)",
+                            s_line_at (buf, off), off);
+    }
+    long bad = s_scan_attributes (buf, len, XMLSAFE_MAX_ATTRIBUTES);
+    if (bad >= 0) {
+        int line = s_line_at (buf, (size_t) bad);
+        return sg_diag_set (diag, SG_EXML, line, SG_NAK_INVALID_XML,
+                            "element at line %d has more than %d attributes",
+                            line, XMLSAFE_MAX_ATTRIBUTES);
+    }
+    return SG_OK;
+}
+
+xmlDocPtr
+xmlsafe_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits,
+               sg_diag_t *diag)
+{
+    xmlsafe_init ();
+    size_t max_bytes = limits && limits->max_bytes ? limits->max_bytes
+                                                   : XMLSAFE_DEFAULT_MAX_BYTES;
+    int max_depth = limits && limits->max_depth > 0 ? limits->max_depth
+                                                    : XMLSAFE_DEFAULT_MAX_DEPTH;
+    if (s_precheck (buf, len, max_bytes, diag) != SG_OK)
+        return NULL;
+
+    xmlDocPtr doc = NULL;
+    s_state_t st = { .max_depth = max_depth };
+    xmlParserCtxtPtr ctxt = NULL;
+    st.ns_stack = calloc ((size_t) max_depth + 2, sizeof *st.ns_stack);
+    if (st.ns_stack)
+        ctxt = xmlNewParserCtxt ();
+    if (!ctxt) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory creating XML parser");
+        goto done;
+    }
+    ctxt->_private = &st;
+    xmlSAXHandlerPtr sax = ctxt->sax;
+    st.start = sax->startElementNs;
+    st.end = sax->endElementNs;
+    sax->startElementNs = s_start_element;
+    sax->endElementNs = s_end_element;
+    sax->internalSubset = s_internal_subset;
+    sax->externalSubset = s_internal_subset;
+    sax->entityDecl = s_entity_decl;
+    sax->unparsedEntityDecl = s_unparsed_entity_decl;
+    sax->resolveEntity = s_resolve_entity;
+    sax->serror = s_on_error;   /* per context: takes precedence over globals */
+
+    doc = xmlCtxtReadMemory (ctxt, buf, (int) len, NULL, NULL, S_PARSE_OPTIONS);
+    if (st.stop_code != SG_OK) {
+        /* xmlStopParser does not clear wellFormed: a partial tree may come back */
+        xmlFreeDoc (doc);
+        doc = NULL;
+        if (st.stop_code == SG_ETOODEEP)
+            sg_diag_set (diag, SG_ETOODEEP, st.stop_line, SG_NAK_INVALID_XML,
+                         "%s (line %d)", st.stop_text, st.stop_line);
+        else
+            sg_diag_set (diag, st.stop_code, st.stop_line, SG_NAK_INVALID_XML,
+                         "XML not accepted at line %d: %s", st.stop_line, st.stop_text);
+        goto done;
+    }
+    /* a namespace error (undeclared prefix) only clears nsWellFormed */
+    if (!doc || !ctxt->wellFormed || !ctxt->nsWellFormed) {
+        xmlFreeDoc (doc);
+        doc = NULL;
+        if (st.have_err)
+            sg_diag_set (diag, SG_EXML, st.err_line, SG_NAK_INVALID_XML,
+                         "XML not well-formed at line %d: %s", st.err_line, st.err_text);
+        else
+            sg_diag_set (diag, SG_EXML, 0, SG_NAK_INVALID_XML,
+                         "XML not well-formed (no detail from the parser)");
+        goto done;
+    }
+    if (!xmlDocGetRootElement (doc)) {
+        xmlFreeDoc (doc);
+        doc = NULL;
+        sg_diag_set (diag, SG_EXML, 0, SG_NAK_INVALID_XML,
+                     "XML not well-formed: Document is empty");
+        goto done;
+    }
+    sg_diag_clear (diag);
+done:
+    if (ctxt) {
+        ctxt->_private = NULL;
+        xmlFreeParserCtxt (ctxt);
+    }
+    free (st.ns_stack);
+    return doc;
+}
+
+xmlDocPtr
+xmlsafe_parse_file (const char *path, const xmlsafe_limits_t *limits, sg_diag_t *diag)
+{
+    size_t max_bytes = limits && limits->max_bytes ? limits->max_bytes
+                                                   : XMLSAFE_DEFAULT_MAX_BYTES;
+    xmlDocPtr doc = NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    FILE *f = fopen (path, "rb");
+    if (!f) {
+        sg_diag_set (diag, SG_EIO, 0, 0, "cannot open %s: %s", path, strerror (errno));
+        goto done;
+    }
+    struct stat st;
+    if (fstat (fileno (f), &st) == 0 && S_ISREG (st.st_mode)) {
+        if ((unsigned long long) st.st_size > max_bytes) {
+            sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE,
+                         "input is %lld bytes, limit is %zu", (long long) st.st_size,
+                         max_bytes);
+            goto done;
+        }
+        cap = (size_t) st.st_size + 1;
+        buf = malloc (cap);
+        if (!buf) {
+            sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory reading %s", path);
+            goto done;
+        }
+    }
+    /* read until EOF but never past the limit: the size may lie (pipes,
+     * growing files) */
+    for (;;) {
+        if (len == cap) {
+            size_t ncap = cap < 65536 ? 65536 : cap * 2;
+            if (ncap > max_bytes + 1)
+                ncap = max_bytes + 1;
+            char *nbuf = ncap > cap ? realloc (buf, ncap) : NULL;
+            if (!nbuf) {
+                sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory reading %s", path);
+                goto done;
+            }
+            buf = nbuf;
+            cap = ncap;
+        }
+        size_t n = fread (buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0 || len > max_bytes)
+            break;
+    }
+    if (ferror (f)) {
+        sg_diag_set (diag, SG_EIO, 0, 0, "cannot read %s: %s", path, strerror (errno));
+        goto done;
+    }
+    if (len > max_bytes) {
+        sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE,
+                     "input is more than %zu bytes, limit is %zu", max_bytes, max_bytes);
+        goto done;
+    }
+    doc = xmlsafe_parse (buf, len, limits, diag);
+done:
+    free (buf);
+    if (f)
+        fclose (f);
+    return doc;
+}
