@@ -129,12 +129,14 @@ schema_load (const char *path, sg_diag_t *diag)
     xmlSchemaPtr xsd = xmlSchemaParse (pctxt);
     if (!xsd || cap.count > 0) {
         xmlSchemaFree (xsd);
-        if (cap.count > 0)
-            sg_diag_set (diag, SG_ESCHEMA, cap.line, 0, "cannot compile schema %s: %s%s%d: %s",
-                         path, cap.file, cap.file[0] ? " line " : "line ", cap.line, cap.text);
-        else
-            sg_diag_set (diag, SG_ESCHEMA, 0, 0, "cannot compile schema %s: %s", path,
-                         cap.have_warning ? cap.warning : "unknown error");
+        char where[200] = "";
+        if (cap.file[0] && cap.line > 0)
+            snprintf (where, sizeof where, "%s line %d: ", cap.file, cap.line);
+        const char *refusal = xmlsafe_trusted_refusal ();
+        sg_diag_set (diag, SG_ESCHEMA, cap.line, 0, "cannot compile schema %s: %s%s%s%s%s",
+                     path, where,
+                     cap.count ? cap.text : cap.have_warning ? cap.warning : "unknown error",
+                     refusal[0] ? " (" : "", refusal, refusal[0] ? ")" : "");
         goto done;
     }
     self = calloc (1, sizeof *self);

@@ -46,6 +46,8 @@ static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 static __thread int s_thread_silenced;
 /* Folder (a realpath) this thread may read through the entity loader, or "". */
 static __thread char s_trusted_root[PATH_MAX];
+/* Why the loader last refused something inside a trusted window, or "". */
+static __thread char s_refusal[300];
 
 
 /* Swallows libxml2's generic (printf-style) error output. */
@@ -97,11 +99,11 @@ s_entity_loader (const char *url, const char *id, xmlParserCtxtPtr ctxt)
         path += 7;
         if (strncasecmp (path, "localhost/", 10) == 0)
             path += 9;
-        if (*path != '/')
-            return NULL;
     }
-    else if (strchr (path, ':'))
+    else if (strchr (path, ':')) {
+        snprintf (s_refusal, sizeof s_refusal, "refused %.200s: not a local file", url);
         return NULL;            /* some other scheme: http, ftp, ... */
+    }
 
     char *unescaped = NULL;
     if (strchr (path, '%')) {
@@ -113,8 +115,16 @@ s_entity_loader (const char *url, const char *id, xmlParserCtxtPtr ctxt)
     char resolved[PATH_MAX];
     xmlParserInputPtr input = NULL;
     struct stat st;
-    if (realpath (path, resolved) && s_under_trusted_root (resolved)
-        && stat (resolved, &st) == 0 && S_ISREG (st.st_mode))
+    if (!realpath (path, resolved))
+        snprintf (s_refusal, sizeof s_refusal, "cannot resolve %.200s: %s", path,
+                  strerror (errno));
+    else if (!s_under_trusted_root (resolved))
+        snprintf (s_refusal, sizeof s_refusal, "refused %.200s: outside the schema folder",
+                  resolved);
+    else if (stat (resolved, &st) != 0 || !S_ISREG (st.st_mode))
+        snprintf (s_refusal, sizeof s_refusal, "refused %.200s: not a regular file",
+                  resolved);
+    else
         input = xmlNewInputFromFile (ctxt, resolved);
     free (unescaped);
     return input;
@@ -145,6 +155,7 @@ int
 xmlsafe_trusted_begin (const char *root, sg_diag_t *diag)
 {
     xmlsafe_init ();
+    s_refusal[0] = '\0';
     if (!root || !realpath (root, s_trusted_root)) {
         s_trusted_root[0] = '\0';
         return sg_diag_set (diag, SG_EIO, 0, 0, "cannot resolve folder %s: %s",
@@ -157,6 +168,12 @@ void
 xmlsafe_trusted_end (void)
 {
     s_trusted_root[0] = '\0';
+}
+
+const char *
+xmlsafe_trusted_refusal (void)
+{
+    return s_refusal;
 }
 
 /* Stops the parser for one of our own reasons; the first reason wins. */
@@ -360,6 +377,8 @@ xmlsafe_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits,
                                                    : XMLSAFE_DEFAULT_MAX_BYTES;
     int max_depth = limits && limits->max_depth > 0 ? limits->max_depth
                                                     : XMLSAFE_DEFAULT_MAX_DEPTH;
+    if (max_depth > 4096)
+        max_depth = 4096;       /* libxml2 itself stops at 256 without XML_PARSE_HUGE */
     if (s_precheck (buf, len, max_bytes, diag) != SG_OK)
         return NULL;
 

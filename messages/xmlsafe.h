@@ -48,4 +48,9 @@ int xmlsafe_trusted_begin (const char *root, sg_diag_t *diag);
 /* Ends the calling thread's trusted window opened by xmlsafe_trusted_begin. */
 void xmlsafe_trusted_end (void);
 
+/* Why the calling thread's loader last refused a file in its trusted
+ * window ("refused <path>: outside the schema folder"), or "" if it did not
+ * since xmlsafe_trusted_begin. Valid until the thread's next begin. */
+const char *xmlsafe_trusted_refusal (void);
+
 #endif
