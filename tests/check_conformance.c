@@ -252,8 +252,12 @@ int
 main (void)
 {
     const char *srcdir = getenv ("SIGMAT_SRCDIR");
+    const char *ref = getenv ("SIGMAT_REFERENCE_DIR");
     const char *ci = getenv ("CI");
-    snprintf (s_ref, sizeof s_ref, "%s/../shared/reference", srcdir ? srcdir : ".");
+    if (ref && *ref)
+        snprintf (s_ref, sizeof s_ref, "%s", ref);
+    else
+        snprintf (s_ref, sizeof s_ref, "%s/../shared/reference", srcdir ? srcdir : ".");
     if (access (s_ref, R_OK) != 0) {
         printf ("reference data absent: %s\n", s_ref);
         return ci && strcmp (ci, "true") == 0 ? EXIT_FAILURE : EXIT_SUCCESS;
@@ -289,6 +293,11 @@ main (void)
     int failed = srunner_ntests_failed (sr);
     srunner_free (sr);
 
+    for (size_t i = 0; i < sizeof s_mutations / sizeof s_mutations[0]; i++) {
+        char out[600];
+        snprintf (out, sizeof out, "%s/mutated-%zu.xml", s_tmp, i);
+        unlink (out);           /* left behind by a failed test */
+    }
     rmdir (s_tmp);
     for (int i = 0; i < N_XSD; i++)
         schema_destroy (&s_xsd[i]);
