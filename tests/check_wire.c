@@ -1,0 +1,447 @@
+/* check_wire.c - unit tests for lib/wire.c (SGTP/1 framing over real
+ * ZeroMQ sockets on 127.0.0.1) and broker/zap.c (CURVE admission). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "sg.h"
+#include "wire.h"
+#include "zap.h"
+
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+#define ID1 "6f1c2a3e-9b7d-4c1e-8f00-1234567890ab"
+#define ID2 "0a0b0c0d-1111-4222-8333-444455556666"
+#define HDR1 "Message-Id: " ID1 "\nType: DEC\nMrn: 24GB000246J8NY33L7\n"
+
+static void *s_ctx;
+static void *s_socks[16];      /* closed by the teardown, even after a failure */
+static int s_nsocks;
+static zap_t *s_zap;
+
+static void
+s_setup (void)
+{
+    s_ctx = zmq_ctx_new ();
+    s_nsocks = 0;
+}
+
+static void
+s_teardown (void)
+{
+    int zero = 0;
+    for (int i = 0; i < s_nsocks; i++) {
+        zmq_setsockopt (s_socks[i], ZMQ_LINGER, &zero, sizeof zero);
+        zmq_close (s_socks[i]);
+    }
+    zap_destroy (&s_zap);
+    zmq_ctx_term (s_ctx);
+}
+
+/* Closes a socket at once, dropping what it still queues. */
+static void
+s_close (void *sock)
+{
+    int zero = 0;
+    for (int i = 0; i < s_nsocks; i++)
+        if (s_socks[i] == sock)
+            s_socks[i] = s_socks[--s_nsocks];
+    zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_close (sock);
+}
+
+/* A socket of this type in the test context, closed by the teardown. */
+static void *
+s_socket (int type)
+{
+    void *sock = zmq_socket (s_ctx, type);
+    ck_assert_ptr_nonnull (sock);
+    ck_assert_int_lt (s_nsocks, 16);
+    s_socks[s_nsocks++] = sock;
+    return sock;
+}
+
+static void
+s_timeout (void *sock, int ms)
+{
+    zmq_setsockopt (sock, ZMQ_RCVTIMEO, &ms, sizeof ms);
+}
+
+/* A ROUTER bound on an ephemeral port and a DEALER connected to it. */
+static void
+s_pair (void **router, void **dealer)
+{
+    char ep[256];
+    size_t len = sizeof ep;
+    *router = s_socket (ZMQ_ROUTER);
+    ck_assert_int_eq (wire_setup_server (*router, NULL, 0), SG_OK);
+    ck_assert_int_eq (zmq_bind (*router, "tcp://127.0.0.1:*"), 0);
+    zmq_getsockopt (*router, ZMQ_LAST_ENDPOINT, ep, &len);
+    *dealer = s_socket (ZMQ_DEALER);
+    ck_assert_int_eq (wire_setup_client (*dealer, NULL, NULL, NULL, 0), SG_OK);
+    ck_assert_int_eq (zmq_connect (*dealer, ep), 0);
+    s_timeout (*router, 2000);
+    s_timeout (*dealer, 2000);
+}
+
+static void
+s_frames_eq (const wire_msg_t *m, const wire_frame_t *f, size_t n)
+{
+    ck_assert_uint_eq (m->nframes, n);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_eq (m->frames[i].size, f[i].size);
+        ck_assert (memcmp (m->frames[i].data, f[i].data, f[i].size) == 0);
+    }
+}
+
+START_TEST (test_roundtrip)
+{
+    void *router, *dealer;
+    s_pair (&router, &dealer);
+    const unsigned char sig[64] = { 1, 2, 3, 0, 5 };
+    const char *body = "<Declaration/>";
+    struct {
+        wire_cmd_t cmd;
+        wire_frame_t f[3];
+        size_t n;
+        const char *id;
+    } cases[] = {
+        { WIRE_HELLO, { wire_str ("adapter"), wire_str ("CI-asycuda") }, 2, "" },
+        { WIRE_HELLO, { wire_str ("node"), wire_str ("BF"), wire_str ("128") }, 3, "" },
+        { WIRE_WELCOME, { wire_str ("CI") }, 1, "" },
+        { WIRE_WELCOME, { wire_str ("CI"), wire_str ("64") }, 2, "" },
+        { WIRE_DENIED, { wire_str ("unknown peer") }, 1, "" },
+        { WIRE_SEND, { wire_str (HDR1), wire_str (body) }, 2, ID1 },
+        { WIRE_SEND, { wire_str (HDR1), wire_str (body), { sig, 64 } }, 3, ID1 },
+        { WIRE_DELIVER, { wire_str (HDR1), wire_str (body), { sig, 64 } }, 3, ID1 },
+        { WIRE_ACK, { wire_str (ID1), wire_str (ID2) }, 2, ID1 },
+        { WIRE_NAK, { wire_str (ID2), wire_str ("92"), wire_str ("out of sequence") }, 3, ID2 },
+        { WIRE_PING, { { 0 } }, 0, "" },
+        { WIRE_PONG, { { 0 } }, 0, "" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wire_msg_t *m = NULL;
+        sg_diag_t d;
+        ck_assert_int_eq (wire_send_cmd (dealer, NULL, 0, cases[i].cmd, cases[i].f, cases[i].n, 0),
+                          SG_OK);
+        ck_assert_int_eq (wire_recv (router, &m, 0, &d), SG_OK);
+        ck_assert_int_eq (m->cmd, cases[i].cmd);
+        ck_assert_uint_gt (m->rid_len, 0);
+        ck_assert_str_eq (m->id, cases[i].id);
+        ck_assert_str_eq (m->user_id, "");
+        s_frames_eq (m, cases[i].f, cases[i].n);
+        /* and back, addressed by the routing id */
+        ck_assert_int_eq (wire_send_cmd (router, m->rid, m->rid_len, cases[i].cmd, cases[i].f,
+                                         cases[i].n, 0),
+                          SG_OK);
+        wire_msg_destroy (&m);
+        ck_assert_ptr_null (m);
+        ck_assert_int_eq (wire_recv (dealer, &m, 0, &d), SG_OK);
+        ck_assert_int_eq (m->cmd, cases[i].cmd);
+        ck_assert_uint_eq (m->rid_len, 0);
+        s_frames_eq (m, cases[i].f, cases[i].n);
+        wire_msg_destroy (&m);
+    }
+}
+END_TEST
+
+START_TEST (test_ack_batch)
+{
+    void *router, *dealer;
+    s_pair (&router, &dealer);
+    static char buf[WIRE_MAX_IDS][WIRE_ID_LEN + 1];
+    const char *ids[WIRE_MAX_IDS];
+    for (int i = 0; i < WIRE_MAX_IDS; i++) {
+        snprintf (buf[i], sizeof buf[i], "00000000-0000-4000-8000-%012d", i);
+        ids[i] = buf[i];
+    }
+    ck_assert_int_eq (wire_send_ack (dealer, NULL, 0, ids, WIRE_MAX_IDS, 0), SG_OK);
+    wire_msg_t *m = NULL;
+    ck_assert_int_eq (wire_recv (router, &m, 0, NULL), SG_OK);
+    ck_assert_int_eq (m->cmd, WIRE_ACK);
+    ck_assert_uint_eq (m->nframes, WIRE_MAX_IDS);
+    for (int i = 0; i < WIRE_MAX_IDS; i++)
+        ck_assert (memcmp (m->frames[i].data, buf[i], WIRE_ID_LEN) == 0);
+    wire_msg_destroy (&m);
+    ck_assert_int_eq (wire_send_ack (dealer, NULL, 0, ids, WIRE_MAX_IDS + 1, 0), SG_EPROTO);
+    ck_assert_int_eq (wire_send_nak (dealer, NULL, 0, ID1, 90, "unknown MRN", 0), SG_OK);
+    ck_assert_int_eq (wire_recv (router, &m, 0, NULL), SG_OK);
+    ck_assert_int_eq (m->cmd, WIRE_NAK);
+    ck_assert_str_eq (m->id, ID1);
+    ck_assert (memcmp (m->frames[1].data, "90", 2) == 0);
+    wire_msg_destroy (&m);
+}
+END_TEST
+
+/* Sends raw frames (NULL-terminated list) from the dealer, expects
+ * SG_EPROTO with `expect` in the reason, then checks the stream is still
+ * on a message boundary with a good PING. */
+static void
+s_bad (void *router, void *dealer, const char *expect, const char **frames, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        zmq_send (dealer, frames[i], strlen (frames[i]), i + 1 < n ? ZMQ_SNDMORE : 0);
+    ck_assert_int_eq (wire_send_cmd (dealer, NULL, 0, WIRE_PING, NULL, 0, 0), SG_OK);
+    wire_msg_t *m = (wire_msg_t *) 1;
+    sg_diag_t d;
+    sg_diag_clear (&d);
+    ck_assert_int_eq (wire_recv (router, &m, 0, &d), SG_EPROTO);
+    ck_assert_ptr_null (m);
+    ck_assert_int_eq (d.code, SG_EPROTO);
+    ck_assert_msg (strstr (d.text, expect), "reason '%s' lacks '%s'", d.text, expect);
+    ck_assert_int_eq (wire_recv (router, &m, 0, &d), SG_OK);
+    ck_assert_int_eq (m->cmd, WIRE_PING);
+    wire_msg_destroy (&m);
+}
+
+START_TEST (test_malformed)
+{
+    void *router, *dealer;
+    s_pair (&router, &dealer);
+#define BAD(expect, ...)                                                     \
+    do {                                                                     \
+        const char *f_[] = { __VA_ARGS__ };                                  \
+        s_bad (router, dealer, expect, f_, sizeof f_ / sizeof f_[0]);        \
+    } while (0)
+    BAD ("not SGTP/1", "SGTP/2", "PING");
+    BAD ("not SGTP/1", "HTTP/1.1 GET /");
+    BAD ("no delimiter", "", "SGTP/1", "PING");
+    BAD ("no command", "SGTP/1");
+    BAD ("unknown command 'FETCH'", "SGTP/1", "FETCH", "x");
+    BAD ("unknown command 'ping'", "SGTP/1", "ping");
+    BAD ("PING takes 0 to 0 frames, got 1", "SGTP/1", "PING", "x");
+    BAD ("SEND takes 2 to 3 frames, got 1", "SGTP/1", "SEND", HDR1);
+    BAD ("SEND takes 2 to 3 frames, got 4", "SGTP/1", "SEND", HDR1, "b", "s", "x");
+    BAD ("DELIVER takes 3 to 3 frames, got 2", "SGTP/1", "DELIVER", HDR1, "b");
+    BAD ("ACK takes 1 to 1024 frames, got 0", "SGTP/1", "ACK");
+    BAD ("NAK takes 3 to 3 frames, got 2", "SGTP/1", "NAK", ID1, "12");
+    BAD ("frame 2 is empty", "SGTP/1", "SEND", HDR1, "");
+    BAD ("frame 3 is empty", "SGTP/1", "DELIVER", HDR1, "b", "");
+    BAD ("frame 2 is empty", "SGTP/1", "HELLO", "adapter", "");
+    BAD ("frame 1 is empty", "SGTP/1", "DENIED", "");
+    BAD ("no Message-Id", "SGTP/1", "SEND", "Type: DEC\n", "b");
+    BAD ("not a UUID", "SGTP/1", "SEND", "Message-Id: 42\n", "b");
+    BAD ("ACK frame 2 is not a UUID", "SGTP/1", "ACK", ID1, "nope");
+    BAD ("NAK code", "SGTP/1", "NAK", ID1, "012", "x");
+    BAD ("NAK code", "SGTP/1", "NAK", ID1, "12a", "x");
+    BAD ("HELLO role", "SGTP/1", "HELLO", "Adapter", "CI");
+    BAD ("HELLO name", "SGTP/1", "HELLO", "adapter", "C I");
+    BAD ("HELLO window", "SGTP/1", "HELLO", "node", "CI", "0");
+    BAD ("WELCOME window", "SGTP/1", "WELCOME", "CI", "70000");
+#undef BAD
+    /* The sender refuses to build what the receiver would refuse. */
+    wire_frame_t f[2] = { wire_str ("Type: DEC\n"), wire_str ("b") };
+    ck_assert_int_eq (wire_send_cmd (dealer, NULL, 0, WIRE_SEND, f, 2, 0), SG_EPROTO);
+    ck_assert_int_eq (wire_send_cmd (dealer, NULL, 0, WIRE_NONE, NULL, 0, 0), SG_EPROTO);
+    wire_msg_t *m = NULL;
+    ck_assert_int_eq (wire_recv (router, &m, ZMQ_DONTWAIT, NULL), SG_ETIMEOUT);
+    ck_assert_ptr_null (m);
+}
+END_TEST
+
+START_TEST (test_unknown_rid)
+{
+    void *router, *dealer;
+    s_pair (&router, &dealer);
+    ck_assert_int_eq (wire_send_cmd (router, "\0nope", 5, WIRE_PING, NULL, 0, 0), SG_ENOTFOUND);
+}
+END_TEST
+
+START_TEST (test_header_get)
+{
+    char out[64];
+    const char *h = "Type: DEC\nMessage-Id: " ID1 "\nMrn: 24GB000246J8NY33L7";
+    ck_assert_int_eq (wire_header_get (h, strlen (h), "Message-Id", out, sizeof out), SG_OK);
+    ck_assert_str_eq (out, ID1);
+    ck_assert_int_eq (wire_header_get (h, strlen (h), "Mrn", out, sizeof out), SG_OK);
+    ck_assert_str_eq (out, "24GB000246J8NY33L7");
+    ck_assert_int_eq (wire_header_get (h, strlen (h), "Type", out, 3), SG_ETOOBIG);
+    ck_assert_int_eq (wire_header_get (h, strlen (h), "Sender", out, sizeof out), SG_ENOTFOUND);
+    ck_assert_int_eq (wire_header_get (h, strlen (h), "Message", out, sizeof out), SG_ENOTFOUND);
+    ck_assert (wire_id_check (ID1, 36));
+    ck_assert (wire_id_check ("6F1C2A3E-9B7D-4C1E-8F00-1234567890AB", 36));
+    ck_assert (!wire_id_check ("6f1c2a3e-9b7d-4c1e-8f00-1234567890a", 35));
+    ck_assert (!wire_id_check ("6f1c2a3e+9b7d-4c1e-8f00-1234567890ab", 36));
+    ck_assert_str_eq (wire_cmd_name (WIRE_DELIVER), "DELIVER");
+    ck_assert_int_eq (wire_cmd_parse ("NAK", 3), WIRE_NAK);
+    ck_assert_int_eq (wire_cmd_parse ("NAKX", 4), WIRE_NONE);
+}
+END_TEST
+
+START_TEST (test_throughput)
+{
+    void *router, *dealer;
+    s_pair (&router, &dealer);
+    enum { N = 20000 };
+    char body[1024];
+    memset (body, 'x', sizeof body);
+    wire_frame_t f[2] = { wire_str (HDR1), { body, sizeof body } };
+    struct timespec t0, t1;
+    clock_gettime (CLOCK_MONOTONIC, &t0);
+    int got = 0;
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq (wire_send_cmd (dealer, NULL, 0, WIRE_SEND, f, 2, 0), SG_OK);
+        wire_msg_t *m;
+        while (wire_recv (router, &m, ZMQ_DONTWAIT, NULL) == SG_OK) {
+            got += m->cmd == WIRE_SEND && m->frames[1].size == sizeof body;
+            wire_msg_destroy (&m);
+        }
+    }
+    while (got < N) {
+        wire_msg_t *m;
+        ck_assert_int_eq (wire_recv (router, &m, 0, NULL), SG_OK);
+        got += m->cmd == WIRE_SEND;
+        wire_msg_destroy (&m);
+    }
+    clock_gettime (CLOCK_MONOTONIC, &t1);
+    double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    fprintf (stderr, "wire: %d SEND of 1 KiB in %.3f s (%.0f/s)\n", N, s, N / s);
+    ck_assert_int_eq (got, N);
+    if (!RUNNING_ON_VALGRIND)
+        ck_assert_msg (N / s > 20000, "only %.0f messages/s", N / s);
+}
+END_TEST
+
+/* --- ZAP ---------------------------------------------------------------- */
+
+typedef struct {
+    char pub[41], sec[41];
+} s_keypair_t;
+
+static s_keypair_t s_server, s_alice, s_mallory;
+static char s_endpoint[256];
+
+static void
+s_keys (s_keypair_t *k)
+{
+    ck_assert_int_eq (zmq_curve_keypair (k->pub, k->sec), 0);
+}
+
+static void *
+s_curve_router (void)
+{
+    size_t len = sizeof s_endpoint;
+    void *r = s_socket (ZMQ_ROUTER);
+    ck_assert_int_eq (wire_setup_server (r, s_server.sec, 0), SG_OK);
+    ck_assert_int_eq (zmq_bind (r, "tcp://127.0.0.1:*"), 0);
+    zmq_getsockopt (r, ZMQ_LAST_ENDPOINT, s_endpoint, &len);
+    s_timeout (r, 2000);
+    return r;
+}
+
+/* A CURVE DEALER that queues even before it is connected. */
+static void *
+s_curve_dealer (const s_keypair_t *k)
+{
+    int off = 0;
+    void *d = s_socket (ZMQ_DEALER);
+    ck_assert_int_eq (wire_setup_client (d, s_server.pub, k->pub, k->sec, 0), SG_OK);
+    zmq_setsockopt (d, ZMQ_IMMEDIATE, &off, sizeof off);
+    ck_assert_int_eq (zmq_connect (d, s_endpoint), 0);
+    return d;
+}
+
+/* Sends a PING from d and returns what the router made of it (or NULL). */
+static wire_msg_t *
+s_ping_through (void *router, void *d, int wait_ms)
+{
+    wire_msg_t *m = NULL;
+    ck_assert_int_eq (wire_send_cmd (d, NULL, 0, WIRE_PING, NULL, 0, 0), SG_OK);
+    /* zmq_poll first: the path where libzmq 4.3 leaves the routing-id
+     * frame without connection properties. */
+    zmq_pollitem_t it = { router, 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll (&it, 1, wait_ms) == 1)
+        wire_recv (router, &m, ZMQ_DONTWAIT, NULL);
+    return m;
+}
+
+START_TEST (test_zap)
+{
+    s_keys (&s_server);
+    s_keys (&s_alice);
+    s_keys (&s_mallory);
+    zap_keys_t *keys = zap_keys_new ();
+    ck_assert_int_eq (zap_keys_add (keys, s_alice.pub, "CI-asycuda", "adapter"), SG_OK);
+    ck_assert_int_eq (zap_keys_add (keys, "tooshort", "x", "adapter"), SG_EKEY);
+    ck_assert_int_eq (zap_keys_add (keys, s_mallory.pub, "", "adapter"), SG_EINVAL);
+    ck_assert_uint_eq (zap_keys_count (keys), 1);
+    s_zap = zap_new (s_ctx, zap_keys_lookup, keys);
+    zap_t *zap = s_zap;
+    ck_assert_ptr_nonnull (zap);
+    ck_assert_ptr_null (zap_new (s_ctx, zap_keys_lookup, keys));   /* one per context */
+    void *router = s_curve_router ();
+
+    /* A registered key gets through, named by ZAP. */
+    void *alice = s_curve_dealer (&s_alice);
+    wire_msg_t *m = s_ping_through (router, alice, 3000);
+    ck_assert_ptr_nonnull (m);
+    ck_assert_str_eq (m->user_id, "CI-asycuda");
+    ck_assert_str_eq (m->role, "adapter");
+    wire_msg_destroy (&m);
+
+    /* An unknown key never gets a message through. */
+    void *mallory = s_curve_dealer (&s_mallory);
+    m = s_ping_through (router, mallory, 500);
+    ck_assert_ptr_null (m);
+    uint64_t admitted, refused;
+    zap_stats (zap, &admitted, &refused);
+    ck_assert_uint_eq (admitted, 1);
+    ck_assert_uint_ge (refused, 1);
+    s_close (mallory);
+
+    /* Reload without alice: her next connection is refused. */
+    zap_keys_t *keys2 = zap_keys_new ();
+    ck_assert_int_eq (zap_keys_add (keys2, s_mallory.pub, "BF", "node"), SG_OK);
+    zap_set_lookup (zap, zap_keys_lookup, keys2);
+    zap_keys_destroy (&keys);
+    ck_assert_ptr_null (keys);
+    void *alice2 = s_curve_dealer (&s_alice);
+    m = s_ping_through (router, alice2, 500);
+    ck_assert_ptr_null (m);
+    /* ...while mallory, now registered as node BF, gets in on a new connection. */
+    void *mallory2 = s_curve_dealer (&s_mallory);
+    m = s_ping_through (router, mallory2, 3000);
+    ck_assert_ptr_nonnull (m);
+    ck_assert_str_eq (m->user_id, "BF");
+    ck_assert_str_eq (m->role, "node");
+    wire_msg_destroy (&m);
+
+    zap_destroy (&s_zap);
+    ck_assert_ptr_null (s_zap);
+    zap_keys_destroy (&keys2);
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *s = suite_create ("wire");
+    TCase *tc = tcase_create ("wire");
+    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_set_timeout (tc, RUNNING_ON_VALGRIND ? 300 : 20);
+    tcase_add_test (tc, test_roundtrip);
+    tcase_add_test (tc, test_ack_batch);
+    tcase_add_test (tc, test_malformed);
+    tcase_add_test (tc, test_unknown_rid);
+    tcase_add_test (tc, test_header_get);
+    tcase_add_test (tc, test_throughput);
+    suite_add_tcase (s, tc);
+    TCase *tz = tcase_create ("zap");
+    tcase_add_checked_fixture (tz, s_setup, s_teardown);
+    tcase_set_timeout (tz, RUNNING_ON_VALGRIND ? 300 : 20);
+    tcase_add_test (tz, test_zap);
+    suite_add_tcase (s, tz);
+    SRunner *sr = srunner_create (s);
+    srunner_run_all (sr, CK_NORMAL);
+    int failed = srunner_ntests_failed (sr);
+    srunner_free (sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

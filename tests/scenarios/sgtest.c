@@ -1,0 +1,512 @@
+/* sgtest.c - the scenario tests' client: sends generated messages through
+ * a node (lib/client.h) and records every ACK/NAK, receives and
+ * acknowledges deliveries recording what arrived, sends a single body
+ * file as is, and impersonates a peer node with a forged signature.
+ *
+ *   sgtest hello  CONN     (connects, prints "WELCOME node", exit 0; 3 if refused)
+ *   sgtest send   CONN --template XML --from OFFICE --to OFFICE[,OFFICE...]
+ *                 --count N [--mrns M] [--repeat K] [--out FILE] [--timeout S]
+ *   sgtest body   CONN --body FILE [--type T --mrn MRN --from O --to O --id UUID]
+ *   sgtest listen CONN --count N --out FILE [--timeout S]
+ *   sgtest forge  CONN --sign-key PEM --origin NODE --template XML --from O --to O
+ *   CONN = --node ENDPOINT --server-pub FILE --key BASE --name NAME
+ *          [--role adapter|node] [--window W]
+ *
+ * send writes "ACK id mrn seq recipient" / "NAK id code reason" lines (--out, else
+ * stdout); listen writes "id mrn seq sender recipient" per delivery, and
+ * "DUP id" for a delivery seen before. Generated messages carry the
+ * header extension "X-Seq: n" (n counts per MRN from 1) so the receiver
+ * can check the order per MRN. Exit 0 when everything was answered. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "client.h"
+#include "header.h"
+#include "ident.h"
+#include "log.h"
+#include "msg.h"
+#include "sign.h"
+#include "wire.h"
+#include "xmlsafe.h"
+
+typedef struct {
+    const char *node, *server_pub, *key, *name, *role;
+    const char *template, *from, *to, *out, *body, *type, *mrn, *id, *sign_key, *origin;
+    long count, mrns, repeat, timeout, window;
+} s_opts_t;
+
+static void
+s_die (const char *fmt, const char *a)
+{
+    fprintf (stderr, "sgtest: ");
+    fprintf (stderr, fmt, a ? a : "");
+    fprintf (stderr, "\n");
+    exit (2);
+}
+
+static int64_t
+s_now (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *
+s_read (const char *path, size_t *len)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        s_die ("cannot read %s", path);
+    fseek (f, 0, SEEK_END);
+    long n = ftell (f);
+    fseek (f, 0, SEEK_SET);
+    char *buf = malloc ((size_t) n + 1);
+    if (!buf || fread (buf, 1, (size_t) n, f) != (size_t) n)
+        s_die ("cannot read %s", path);
+    buf[n] = '\0';
+    fclose (f);
+    *len = (size_t) n;
+    return buf;
+}
+
+static sg_client_t *
+s_connect (const s_opts_t *o)
+{
+    char path[1024], pub[41], sec[41], srv[41];
+    snprintf (path, sizeof path, "%s.curve.pub", o->key);
+    if (sign_curve_load (path, pub) != SG_OK)
+        s_die ("cannot read %s", path);
+    snprintf (path, sizeof path, "%s.curve.key", o->key);
+    if (sign_curve_load (path, sec) != SG_OK)
+        s_die ("cannot read %s", path);
+    if (sign_curve_load (o->server_pub, srv) != SG_OK)
+        s_die ("cannot read %s", o->server_pub);
+    sg_client_opts_t co = { .endpoint = o->node, .server_public_z85 = srv, .public_z85 = pub,
+                            .secret_z85 = sec, .role = o->role, .name = o->name,
+                            .timeout_ms = 2000, .window = (int) o->window, .heartbeat_ms = 1000 };
+    sg_diag_t d;
+    int64_t deadline = s_now () + o->timeout * 1000;
+    for (;;) {
+        sg_client_t *c = sg_client_new (&co, &d);
+        if (c)
+            return c;
+        if (d.code == SG_EAUTH || s_now () > deadline) {
+            printf ("CONNECT-FAILED %s\n", d.text);
+            fflush (stdout);
+            exit (3);
+        }
+    }
+}
+
+/* Builds "Key: value" header lines for a message. */
+static char *
+s_header (const char *id, const char *type, const char *mrn, const char *from, const char *to,
+          const char *origin, long seq, size_t *len)
+{
+    char created[HDR_TIME_LEN + 1], num[24];
+    hdr_t *h = hdr_new ();
+    char *buf = NULL;
+    hdr_time_now (created);
+    snprintf (num, sizeof num, "%ld", seq);
+    if (hdr_set (h, HDR_MESSAGE_ID, id) || hdr_set (h, HDR_TYPE, type) || hdr_set (h, HDR_MRN, mrn)
+        || hdr_set (h, HDR_SENDER, from) || hdr_set (h, HDR_RECIPIENT, to)
+        || hdr_set (h, HDR_CREATED, created) || hdr_set (h, HDR_ORIGIN_NODE, origin)
+        || (seq > 0 && hdr_set (h, "X-Seq", num)) || hdr_encode (h, &buf, len))
+        s_die ("cannot build a header for %s", id);
+    hdr_destroy (&h);
+    return buf;
+}
+
+/* Serialises template t with a new id, mrn, sender and recipient. */
+static char *
+s_body (msg_t *t, const char *id, const char *mrn, const char *from, const char *to,
+        size_t *len)
+{
+    char *buf;
+    sg_diag_t d;
+    sg_strlcpy (t->id, id, sizeof t->id);
+    sg_strlcpy (t->mrn, mrn, sizeof t->mrn);
+    sg_strlcpy (t->sender, from, sizeof t->sender);
+    sg_strlcpy (t->recipient, to, sizeof t->recipient);
+    if (msg_type_has_declaration (t->type))
+        sg_strlcpy (t->decl.departure, from, sizeof t->decl.departure);
+    if (msg_serialize (t, &buf, len, &d) != SG_OK)
+        s_die ("cannot build a message: %s", d.text);
+    return buf;
+}
+
+static msg_t *
+s_template (const char *path)
+{
+    size_t len;
+    char *buf = s_read (path, &len);
+    msg_t *m = NULL;
+    sg_diag_t d;
+    if (msg_parse (buf, len, NULL, &m, &d) != SG_OK)
+        s_die ("bad template: %s", d.text);
+    free (buf);
+    return m;
+}
+
+static int
+s_cmd_send (const s_opts_t *o)
+{
+    sg_client_t *c = s_connect (o);
+    msg_t *t = s_template (o->template);
+    const char *origin = sg_client_node_name (c);
+    char tos[16][9];
+    size_t nto = 0;
+    for (const char *p = o->to; *p && nto < 16;) {
+        size_t n = strcspn (p, ",");
+        snprintf (tos[nto++], sizeof tos[0], "%.*s", (int) n, p);
+        p += n + (p[n] == ',');
+    }
+    long nmrn = o->mrns > 0 ? o->mrns : 1;
+    char (*mrns)[19] = calloc ((size_t) nmrn, sizeof *mrns);
+    long *seqs = calloc ((size_t) nmrn, sizeof *seqs);
+    char country[3] = { o->from[0], o->from[1], 0 };
+    for (long i = 0; i < nmrn; i++)
+        if (mrn_new (country, mrns[i]) != SG_OK)
+            s_die ("cannot make an MRN for %s", country);
+    /* id -> mrn/seq for the report, in send order */
+    typedef struct { char id[37]; long m, seq, to; } s_sent_t;
+    s_sent_t *sent = calloc ((size_t) o->count, sizeof *sent);
+    FILE *out = o->out ? fopen (o->out, "w") : stdout;
+    if (!out)
+        s_die ("cannot write %s", o->out);
+    long made = 0, answered = 0, expected = o->count * (o->repeat > 0 ? o->repeat : 1);
+    long acks = 0, naks = 0;
+    int64_t idle_deadline = s_now () + o->timeout * 1000;
+    size_t max_unacked = (size_t) (o->window > 0 ? o->window : 64) * 4;
+    sg_event_t ev;
+    memset (&ev, 0, sizeof ev);
+    while (answered < expected) {
+        while (made < o->count && sg_client_unacked (c) < max_unacked) {
+            s_sent_t *s = &sent[made];
+            msgid_new (s->id);
+            s->m = made % nmrn;
+            s->seq = ++seqs[s->m];
+            s->to = made % (long) nto;
+            const char *to = tos[s->to];
+            size_t hl, bl;
+            char *body = s_body (t, s->id, mrns[s->m], o->from, to, &bl);
+            char *hdr = s_header (s->id, msg_type_name (t->type), mrns[s->m], o->from, to,
+                                  origin, s->seq, &hl);
+            for (long r = 0; r < (o->repeat > 0 ? o->repeat : 1); r++)
+                if (sg_client_send (c, hdr, hl, body, bl) != SG_OK)
+                    s_die ("cannot queue %s", s->id);
+            free (hdr);
+            free (body);
+            made++;
+        }
+        int rc = sg_client_poll (c, &ev, 200);
+        if (rc == SG_ETIMEOUT) {
+            if (s_now () > idle_deadline)
+                break;
+            continue;
+        }
+        if (rc != SG_OK)
+            s_die ("client failed: %s", ev.reason);
+        idle_deadline = s_now () + o->timeout * 1000;
+        if (ev.type == SG_EV_ACK || ev.type == SG_EV_NAK) {
+            answered++;
+            const s_sent_t *s = NULL;
+            for (long i = made - 1; i >= 0 && !s; i--)
+                if (strcmp (sent[i].id, ev.id) == 0)
+                    s = &sent[i];
+            if (ev.type == SG_EV_ACK) {
+                acks++;
+                fprintf (out, "ACK %s %s %ld %s\n", ev.id, s ? mrns[s->m] : "?", s ? s->seq : 0,
+                         s ? tos[s->to] : "?");
+            }
+            else {
+                naks++;
+                fprintf (out, "NAK %s %d %s\n", ev.id, ev.code, ev.reason);
+            }
+        }
+        else if (ev.type == SG_EV_DELIVER)
+            sg_client_ack (c, ev.id);
+    }
+    sg_event_clear (&ev);
+    if (out != stdout)
+        fclose (out);
+    fprintf (stderr, "sgtest send: %ld sent, %ld ACK, %ld NAK, %ld unanswered\n", made, acks,
+             naks, expected - answered);
+    sg_client_destroy (&c);
+    msg_destroy (&t);
+    free (sent);
+    free (mrns);
+    free (seqs);
+    return answered == expected ? 0 : 1;
+}
+
+static int
+s_cmd_body (const s_opts_t *o)
+{
+    sg_client_t *c = s_connect (o);
+    size_t bl, hl;
+    char *body = s_read (o->body, &bl);
+    msg_head_t head;
+    sg_diag_t d;
+    memset (&head, 0, sizeof head);
+    if (msg_peek (body, bl, &head, &d) != SG_OK)
+        memset (&head, 0, sizeof head);
+    char id[37];
+    if (o->id)
+        sg_strlcpy (id, o->id, sizeof id);
+    else if (head.id[0])
+        sg_strlcpy (id, head.id, sizeof id);
+    else
+        msgid_new (id);
+    const char *type = o->type ? o->type : head.type ? msg_type_name (head.type) : "WOF";
+    const char *mrn = o->mrn ? o->mrn : head.mrn;
+    const char *from = o->from ? o->from : head.sender;
+    const char *to = o->to ? o->to : head.recipient;
+    char *hdr = s_header (id, type, mrn, from, to, sg_client_node_name (c), 0, &hl);
+    if (sg_client_send (c, hdr, hl, body, bl) != SG_OK)
+        s_die ("cannot queue %s", id);
+    sg_event_t ev;
+    memset (&ev, 0, sizeof ev);
+    int rc = 1;
+    int64_t deadline = s_now () + o->timeout * 1000;
+    while (s_now () < deadline) {
+        if (sg_client_poll (c, &ev, 200) != SG_OK)
+            continue;
+        if (ev.type == SG_EV_ACK) {
+            printf ("ACK %s\n", ev.id);
+            rc = 0;
+            break;
+        }
+        if (ev.type == SG_EV_NAK) {
+            printf ("NAK %s %d %s\n", ev.id, ev.code, ev.reason);
+            rc = 0;
+            break;
+        }
+    }
+    if (rc)
+        printf ("TIMEOUT %s\n", id);
+    sg_event_clear (&ev);
+    free (hdr);
+    free (body);
+    sg_client_destroy (&c);
+    return rc;
+}
+
+/* Tiny open set of ids seen by listen. */
+typedef struct {
+    char (*k)[37];
+    size_t cap, n;
+} s_set_t;
+
+static size_t
+s_h (const char *s)
+{
+    size_t h = 5381;
+    while (*s)
+        h = h * 33 + (unsigned char) *s++;
+    return h;
+}
+
+/* Adds id; returns 1 if it was new. */
+static int
+s_set_add (s_set_t *set, const char *id)
+{
+    if (set->n * 2 >= set->cap) {
+        s_set_t bigger = { calloc (set->cap ? set->cap * 2 : 1024, 37), set->cap ? set->cap * 2 : 1024, 0 };
+        for (size_t i = 0; i < set->cap; i++)
+            if (set->k[i][0])
+                s_set_add (&bigger, set->k[i]);
+        free (set->k);
+        *set = bigger;
+    }
+    size_t i = s_h (id) & (set->cap - 1);
+    while (set->k[i][0]) {
+        if (strcmp (set->k[i], id) == 0)
+            return 0;
+        i = (i + 1) & (set->cap - 1);
+    }
+    sg_strlcpy (set->k[i], id, 37);
+    set->n++;
+    return 1;
+}
+
+static int
+s_cmd_listen (const s_opts_t *o)
+{
+    sg_client_t *c = s_connect (o);
+    FILE *out = o->out ? fopen (o->out, "w") : stdout;
+    if (!out)
+        s_die ("cannot write %s", o->out);
+    s_set_t seen = { 0 };
+    long dups = 0;
+    sg_event_t ev;
+    memset (&ev, 0, sizeof ev);
+    int64_t deadline = s_now () + o->timeout * 1000;
+    while ((long) seen.n < o->count && s_now () < deadline) {
+        int rc = sg_client_poll (c, &ev, 200);
+        if (rc == SG_ETIMEOUT)
+            continue;
+        if (rc != SG_OK)
+            s_die ("client failed: %s", ev.reason);
+        if (ev.type != SG_EV_DELIVER)
+            continue;
+        deadline = s_now () + o->timeout * 1000;
+        char mrn[32] = "", seq[32] = "", from[16] = "", to[16] = "";
+        wire_header_get (ev.header, ev.header_len, "Mrn", mrn, sizeof mrn);
+        wire_header_get (ev.header, ev.header_len, "X-Seq", seq, sizeof seq);
+        wire_header_get (ev.header, ev.header_len, "Sender", from, sizeof from);
+        wire_header_get (ev.header, ev.header_len, "Recipient", to, sizeof to);
+        if (s_set_add (&seen, ev.id))
+            fprintf (out, "%s %s %s %s %s\n", ev.id, mrn, seq[0] ? seq : "0", from, to);
+        else {
+            fprintf (out, "DUP %s\n", ev.id);
+            dups++;
+        }
+        fflush (out);
+        sg_client_ack (c, ev.id);
+    }
+    /* Let the last ACKs go out. */
+    for (int i = 0; i < 5; i++)
+        if (sg_client_poll (c, &ev, 100) == SG_OK && ev.type == SG_EV_DELIVER)
+            sg_client_ack (c, ev.id);
+    sg_event_clear (&ev);
+    fprintf (stderr, "sgtest listen %s: %zu delivered, %ld duplicates\n", o->name, seen.n, dups);
+    if (out != stdout)
+        fclose (out);
+    free (seen.k);
+    sg_client_destroy (&c);
+    return (long) seen.n >= o->count ? 0 : 1;
+}
+
+/* Connects as a peer node with raw SGTP/1 and sends one message whose
+ * signature is made with --sign-key (not the origin's registered key). */
+static int
+s_cmd_forge (const s_opts_t *o)
+{
+    char path[1024], pub[41], sec[41], srv[41], id[37], mrn[19];
+    snprintf (path, sizeof path, "%s.curve.pub", o->key);
+    sign_curve_load (path, pub);
+    snprintf (path, sizeof path, "%s.curve.key", o->key);
+    sign_curve_load (path, sec);
+    if (sign_curve_load (o->server_pub, srv) != SG_OK)
+        s_die ("cannot read %s", o->server_pub);
+    sg_diag_t d;
+    sign_key_t *k = sign_key_load (o->sign_key, &d);
+    if (!k)
+        s_die ("cannot load key: %s", d.text);
+    void *ctx = zmq_ctx_new (), *sock = zmq_socket (ctx, ZMQ_DEALER);
+    if (wire_setup_client (sock, srv, pub, sec, 1000) != SG_OK || zmq_connect (sock, o->node))
+        s_die ("cannot connect to %s", o->node);
+    int tmo = 500;
+    zmq_setsockopt (sock, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    wire_frame_t hello[3] = { wire_str ("node"), wire_str (o->name), wire_str ("16") };
+    int64_t deadline = s_now () + o->timeout * 1000;
+    int welcomed = 0, rc = 1;
+    while (!welcomed && s_now () < deadline) {
+        wire_send_cmd (sock, NULL, 0, WIRE_HELLO, hello, 3, ZMQ_DONTWAIT);
+        wire_msg_t *m = NULL;
+        if (wire_recv (sock, &m, 0, &d) == SG_OK)
+            welcomed = m->cmd == WIRE_WELCOME;
+        wire_msg_destroy (&m);
+    }
+    if (!welcomed)
+        s_die ("no WELCOME from %s", o->node);
+    msg_t *t = s_template (o->template);
+    char country[3] = { o->from[0], o->from[1], 0 };
+    msgid_new (id);
+    mrn_new (country, mrn);
+    size_t hl, bl;
+    char *body = s_body (t, id, mrn, o->from, o->to, &bl);
+    char *hdr = s_header (id, msg_type_name (t->type), mrn, o->from, o->to, o->origin, 0, &hl);
+    unsigned char sig[SIGN_LEN];
+    sign_message (k, hdr, hl, body, bl, sig);
+    wire_frame_t f[3] = { { hdr, hl }, { body, bl }, { sig, SIGN_LEN } };
+    wire_send_cmd (sock, NULL, 0, WIRE_SEND, f, 3, 0);
+    while (s_now () < deadline) {
+        wire_msg_t *m = NULL;
+        if (wire_recv (sock, &m, 0, &d) != SG_OK)
+            continue;
+        if (m->cmd == WIRE_NAK) {
+            printf ("NAK %s %.*s %.*s\n", m->id, (int) m->frames[1].size,
+                    (const char *) m->frames[1].data, (int) m->frames[2].size,
+                    (const char *) m->frames[2].data);
+            rc = 0;
+        }
+        else if (m->cmd == WIRE_ACK) {
+            printf ("ACK %s\n", m->id);
+            rc = 0;
+        }
+        wire_msg_destroy (&m);
+        if (rc == 0)
+            break;
+    }
+    free (hdr);
+    free (body);
+    msg_destroy (&t);
+    sign_key_destroy (&k);
+    zmq_close (sock);
+    zmq_ctx_term (ctx);
+    return rc;
+}
+
+int
+main (int argc, char **argv)
+{
+    s_opts_t o = { .role = "adapter", .count = 1, .mrns = 1, .repeat = 1, .timeout = 20,
+                   .window = 64 };
+    if (argc < 2)
+        s_die ("usage: sgtest send|body|listen|forge OPTIONS%s", "");
+    for (int i = 2; i < argc; i++) {
+        const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            s_die ("option %s needs a value", k);
+        i++;
+        if (!strcmp (k, "--node")) o.node = v;
+        else if (!strcmp (k, "--server-pub")) o.server_pub = v;
+        else if (!strcmp (k, "--key")) o.key = v;
+        else if (!strcmp (k, "--name")) o.name = v;
+        else if (!strcmp (k, "--role")) o.role = v;
+        else if (!strcmp (k, "--template")) o.template = v;
+        else if (!strcmp (k, "--from")) o.from = v;
+        else if (!strcmp (k, "--to")) o.to = v;
+        else if (!strcmp (k, "--out")) o.out = v;
+        else if (!strcmp (k, "--body")) o.body = v;
+        else if (!strcmp (k, "--type")) o.type = v;
+        else if (!strcmp (k, "--mrn")) o.mrn = v;
+        else if (!strcmp (k, "--id")) o.id = v;
+        else if (!strcmp (k, "--sign-key")) o.sign_key = v;
+        else if (!strcmp (k, "--origin")) o.origin = v;
+        else if (!strcmp (k, "--count")) o.count = atol (v);
+        else if (!strcmp (k, "--mrns")) o.mrns = atol (v);
+        else if (!strcmp (k, "--repeat")) o.repeat = atol (v);
+        else if (!strcmp (k, "--timeout")) o.timeout = atol (v);
+        else if (!strcmp (k, "--window")) o.window = atol (v);
+        else s_die ("unknown option %s", k);
+    }
+    if (!o.node || !o.server_pub || !o.key || !o.name)
+        s_die ("--node, --server-pub, --key and --name are required%s", "");
+    log_open ("sgtest", 0, getenv ("SGTEST_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_WARN);
+    xmlsafe_init ();
+    const char *cmd = argv[1];
+    if (!strcmp (cmd, "hello")) {
+        sg_client_t *c = s_connect (&o);
+        printf ("WELCOME %s\n", sg_client_node_name (c));
+        sg_client_destroy (&c);
+        return 0;
+    }
+    if (!strcmp (cmd, "send") && o.template && o.from && o.to)
+        return s_cmd_send (&o);
+    if (!strcmp (cmd, "body") && o.body)
+        return s_cmd_body (&o);
+    if (!strcmp (cmd, "listen"))
+        return s_cmd_listen (&o);
+    if (!strcmp (cmd, "forge") && o.sign_key && o.origin && o.template && o.from && o.to)
+        return s_cmd_forge (&o);
+    s_die ("bad command or missing options for \"%s\"", cmd);
+    return 2;
+}
