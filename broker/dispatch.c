@@ -1,0 +1,656 @@
+/* dispatch.c - per-hop outgoing queues. Each hop keeps two lists in
+ * acceptance order: queued (not yet sent) and in flight (sent, waiting for
+ * ACK), one hash on message id over both and one hash on MRN over the in
+ * flight list (the "one unacknowledged message per MRN" rule).
+ *
+ * Memory stays bounded: a hop holds at most queue_max messages. While a
+ * hop is "caught up" (everything undelivered for it is in memory) new
+ * messages go straight to its queue; once it overflows, it is in
+ * "backlog" and new messages are left in the database, to be paged in by
+ * seq (the partial index delivery_pending) as the queue drains. Messages
+ * appended in memory carry no seq, so a page may return rows already held:
+ * they are skipped by id. Acknowledgements are written to the database
+ * before every page, so a page never brings back a message just ACKed. */
+#include "dispatch.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_LOOKAHEAD 1024        /* queued entries skipped (MRN busy) per pass */
+#define S_ACK_CHUNK 1000        /* ids per store_delivered statement */
+#define S_BLOCKED_RETRY_MS 10   /* a link whose socket was full */
+
+typedef struct s_ent {
+    struct s_ent *prev, *next;  /* queued or in-flight list */
+    struct s_ent *id_next;      /* id hash chain */
+    struct s_ent *mrn_next;     /* MRN hash chain (in flight only) */
+    char id[37];
+    char mrn[19];
+    int inflight;
+    int attempts;
+    int64_t due;
+    size_t hlen, blen, slen;
+    char data[];                /* header, body, signature */
+} s_ent_t;
+
+typedef struct {
+    s_ent_t *head, *tail;
+    size_t n;
+} s_list_t;
+
+typedef struct {
+    s_ent_t **b;
+    size_t nb, n;
+    int by_mrn;
+} s_tab_t;
+
+typedef struct {
+    char name[64];
+    int up, window, backlog, dirty;
+    long long cursor;
+    s_list_t queued, inflight;
+    s_tab_t ids, mrns;
+    int64_t next_due;           /* earliest resend, INT64_MAX if none */
+    int64_t retry_at;           /* the link was full: try again then (0: not blocked) */
+    char (*acked)[37];          /* ids to mark delivered in the database */
+    size_t acked_n, acked_cap;
+    char (*retried)[37];        /* ids resent, to count as attempts */
+    size_t retried_n, retried_cap;
+    uint64_t sent, resent, nacked, dead;
+} s_hop_t;
+
+struct dispatch_t {
+    store_t *store;
+    dispatch_opts_t o;
+    dispatch_send_fn *send;
+    void *arg;
+    s_hop_t **hops;
+    size_t nhops;
+    int64_t db_retry_at;        /* after a database error, wait before the next try */
+};
+
+#define S_DB_RETRY_MS 1000
+
+/* ---- hash tables ------------------------------------------------------ */
+
+static size_t
+s_hash (const char *s)
+{
+    size_t h = 1469598103934665603u;
+    while (*s)
+        h = (h ^ (unsigned char) *s++) * 1099511628211u;
+    return h;
+}
+
+static s_ent_t **
+s_chain (s_tab_t *t, s_ent_t *e)
+{
+    return t->by_mrn ? &e->mrn_next : &e->id_next;
+}
+
+static const char *
+s_key (const s_tab_t *t, const s_ent_t *e)
+{
+    return t->by_mrn ? e->mrn : e->id;
+}
+
+static int
+s_tab_grow (s_tab_t *t)
+{
+    size_t nb = t->nb ? t->nb * 2 : 64;
+    s_ent_t **b = calloc (nb, sizeof *b);
+    if (!b)
+        return -1;
+    for (size_t i = 0; i < t->nb; i++)
+        for (s_ent_t *e = t->b[i], *next; e; e = next) {
+            next = *s_chain (t, e);
+            size_t k = s_hash (s_key (t, e)) & (nb - 1);
+            *s_chain (t, e) = b[k];
+            b[k] = e;
+        }
+    free (t->b);
+    t->b = b;
+    t->nb = nb;
+    return 0;
+}
+
+static int
+s_tab_put (s_tab_t *t, s_ent_t *e)
+{
+    if (t->n >= t->nb && s_tab_grow (t) != 0)
+        return -1;
+    size_t k = s_hash (s_key (t, e)) & (t->nb - 1);
+    *s_chain (t, e) = t->b[k];
+    t->b[k] = e;
+    t->n++;
+    return 0;
+}
+
+static s_ent_t *
+s_tab_get (const s_tab_t *t, const char *key)
+{
+    if (!t->nb)
+        return NULL;
+    for (s_ent_t *e = t->b[s_hash (key) & (t->nb - 1)]; e; e = t->by_mrn ? e->mrn_next : e->id_next)
+        if (strcmp (s_key (t, e), key) == 0)
+            return e;
+    return NULL;
+}
+
+static void
+s_tab_del (s_tab_t *t, s_ent_t *e)
+{
+    if (!t->nb)
+        return;
+    s_ent_t **pp = &t->b[s_hash (s_key (t, e)) & (t->nb - 1)];
+    while (*pp && *pp != e)
+        pp = s_chain (t, *pp);
+    if (*pp) {
+        *pp = *s_chain (t, e);
+        t->n--;
+    }
+}
+
+/* ---- lists and entries -------------------------------------------------- */
+
+static void
+s_push (s_list_t *l, s_ent_t *e)
+{
+    e->next = NULL;
+    e->prev = l->tail;
+    if (l->tail)
+        l->tail->next = e;
+    else
+        l->head = e;
+    l->tail = e;
+    l->n++;
+}
+
+static void
+s_unlink (s_list_t *l, s_ent_t *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        l->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        l->tail = e->prev;
+    l->n--;
+}
+
+/* Lowercase copy of a UUID, so ids from headers, ACKs and the database match. */
+static void
+s_idcpy (char out[37], const char *id)
+{
+    size_t i = 0;
+    for (; id[i] && i < 36; i++)
+        out[i] = (char) tolower ((unsigned char) id[i]);
+    out[i] = '\0';
+}
+
+/* Removes e from its hop entirely and frees it. */
+static void
+s_ent_drop (s_hop_t *h, s_ent_t *e)
+{
+    s_tab_del (&h->ids, e);
+    if (e->inflight) {
+        s_tab_del (&h->mrns, e);
+        s_unlink (&h->inflight, e);
+    }
+    else
+        s_unlink (&h->queued, e);
+    free (e);
+}
+
+static s_ent_t *
+s_ent_new (const char *id, const char *mrn, const char *hdr, size_t hlen, const char *body,
+           size_t blen, const unsigned char *sig, size_t slen)
+{
+    s_ent_t *e = malloc (sizeof *e + hlen + blen + slen);
+    if (!e)
+        return NULL;
+    memset (e, 0, sizeof *e);
+    s_idcpy (e->id, id);
+    sg_strlcpy (e->mrn, mrn, sizeof e->mrn);
+    e->hlen = hlen;
+    e->blen = blen;
+    e->slen = slen;
+    memcpy (e->data, hdr, hlen);
+    memcpy (e->data + hlen, body, blen);
+    if (slen)
+        memcpy (e->data + hlen + blen, sig, slen);
+    return e;
+}
+
+/* Appends e to the hop's queue; frees it and returns -1 if already held. */
+static int
+s_append (s_hop_t *h, s_ent_t *e)
+{
+    if (s_tab_get (&h->ids, e->id) || s_tab_put (&h->ids, e) != 0) {
+        free (e);
+        return -1;
+    }
+    s_push (&h->queued, e);
+    h->dirty = 1;
+    return 0;
+}
+
+/* ---- hops ------------------------------------------------------------- */
+
+static void
+s_hop_free (s_hop_t *h)
+{
+    s_list_t *lists[2] = { &h->queued, &h->inflight };
+    for (int i = 0; i < 2; i++)
+        while (lists[i]->head) {
+            s_ent_t *e = lists[i]->head;
+            s_unlink (lists[i], e);
+            free (e);
+        }
+    free (h->ids.b);
+    free (h->mrns.b);
+    free (h->acked);
+    free (h->retried);
+    free (h);
+}
+
+static s_hop_t *
+s_hop_find (const dispatch_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->nhops; i++)
+        if (strcmp (self->hops[i]->name, name) == 0)
+            return self->hops[i];
+    return NULL;
+}
+
+/* The hop called name, created (in backlog: the database may hold rows
+ * for it) if new; NULL when out of memory or for a bad name. */
+static s_hop_t *
+s_hop_get (dispatch_t *self, const char *name)
+{
+    s_hop_t *h = s_hop_find (self, name);
+    if (h)
+        return h;
+    if (!name[0] || strlen (name) >= sizeof h->name)
+        return NULL;
+    s_hop_t **hops = realloc (self->hops, (self->nhops + 1) * sizeof *hops);
+    if (!hops)
+        return NULL;
+    self->hops = hops;
+    if (!(h = calloc (1, sizeof *h)))
+        return NULL;
+    strcpy (h->name, name);
+    h->mrns.by_mrn = 1;
+    h->backlog = 1;
+    h->window = self->o.window;
+    h->next_due = INT64_MAX;
+    self->hops[self->nhops++] = h;
+    return h;
+}
+
+/* Appends id to a growable list of ids; -1 when out of memory. */
+static int
+s_idlist_add (char (**list)[37], size_t *n, size_t *cap, const char *id)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 256;
+        char (*l)[37] = realloc (*list, c * sizeof *l);
+        if (!l)
+            return -1;
+        *list = l;
+        *cap = c;
+    }
+    s_idcpy ((*list)[(*n)++], id);
+    return 0;
+}
+
+dispatch_t *
+dispatch_new (store_t *store, const dispatch_opts_t *opts, dispatch_send_fn *send, void *arg)
+{
+    dispatch_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->store = store;
+    self->o = *opts;
+    if (self->o.window <= 0)
+        self->o.window = 64;
+    if (self->o.resend_ms <= 0)
+        self->o.resend_ms = 5000;
+    if (self->o.backoff_max_ms < self->o.resend_ms)
+        self->o.backoff_max_ms = self->o.resend_ms;
+    if (self->o.queue_max < 2)
+        self->o.queue_max = 2;
+    if (self->o.page_size == 0)
+        self->o.page_size = 500;
+    self->send = send;
+    self->arg = arg;
+    return self;
+}
+
+void
+dispatch_destroy (dispatch_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    dispatch_t *self = *self_p;
+    for (size_t i = 0; i < self->nhops; i++)
+        s_hop_free (self->hops[i]);
+    free (self->hops);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+dispatch_add_hop (dispatch_t *self, const char *hop)
+{
+    return s_hop_get (self, hop) ? SG_OK : SG_ENOMEM;
+}
+
+int
+dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const char *mrn,
+                  const char *hdr, size_t hlen, const char *body, size_t blen,
+                  const unsigned char *sig, size_t slen)
+{
+    s_hop_t *h = s_hop_get (self, hop);
+    if (!h)
+        return SG_ENOMEM;
+    if (h->backlog)
+        return SG_OK;
+    if (h->queued.n + h->inflight.n >= self->o.queue_max) {
+        h->backlog = 1;         /* from here on the database holds the tail */
+        return SG_OK;
+    }
+    s_ent_t *e = s_ent_new (id, mrn, hdr, hlen, body, blen, sig, slen);
+    if (!e) {
+        h->backlog = 1;
+        return SG_ENOMEM;
+    }
+    s_append (h, e);
+    return SG_OK;
+}
+
+void
+dispatch_link (dispatch_t *self, const char *hop, int up, int window)
+{
+    s_hop_t *h = s_hop_get (self, hop);
+    if (!h)
+        return;
+    h->up = up;
+    if (!up)
+        return;
+    h->window = window > 0 && window < self->o.window ? window : self->o.window;
+    /* A new session: whatever was in flight may be lost, resend it now. */
+    for (s_ent_t *e = h->inflight.head; e; e = e->next)
+        e->due = 0;
+    h->next_due = 0;
+    h->dirty = 1;
+}
+
+void
+dispatch_acked (dispatch_t *self, const char *hop, const char *const *ids, size_t n)
+{
+    s_hop_t *h = s_hop_find (self, hop);
+    if (!h)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        char id[37];
+        s_idcpy (id, ids[i]);
+        s_ent_t *e = s_tab_get (&h->ids, id);
+        if (e) {
+            s_ent_drop (h, e);
+            h->nacked++;
+        }
+        /* Unknown ids too: an ACK after a restart still finishes the row. */
+        if (s_idlist_add (&h->acked, &h->acked_n, &h->acked_cap, id) != 0)
+            log_error ("dispatch: out of memory recording an ACK from %s (it will be resent)",
+                       hop);
+    }
+    h->dirty = 1;
+}
+
+void
+dispatch_naked (dispatch_t *self, const char *hop, const char *id, int code, const char *reason)
+{
+    char lid[37];
+    sg_diag_t d;
+    s_idcpy (lid, id);
+    s_hop_t *h = s_hop_find (self, hop);
+    if (h) {
+        s_ent_t *e = s_tab_get (&h->ids, lid);
+        if (e)
+            s_ent_drop (h, e);
+        h->dead++;
+        h->dirty = 1;
+    }
+    log_warn ("message %s refused by %s: NAK %d %s; moved to dead letters", lid, hop, code, reason);
+    int rc = store_dead (self->store, hop, lid, code, reason, &d);
+    if (rc != SG_OK && rc != SG_ENOTFOUND)
+        log_error ("cannot record dead letter %s for %s: %s", lid, hop, d.text);
+}
+
+/* Writes acknowledgements and retry counts of h to the database; SG_EDB
+ * leaves them for the next pump. */
+static int
+s_flush (dispatch_t *self, s_hop_t *h)
+{
+    sg_diag_t d;
+    while (h->acked_n) {
+        size_t n = h->acked_n < S_ACK_CHUNK ? h->acked_n : S_ACK_CHUNK;
+        const char *ids[S_ACK_CHUNK];
+        for (size_t i = 0; i < n; i++)
+            ids[i] = h->acked[h->acked_n - n + i];
+        if (store_delivered (self->store, h->name, ids, n, NULL, &d) != SG_OK) {
+            log_error ("cannot record deliveries to %s: %s", h->name, d.text);
+            return SG_EDB;
+        }
+        h->acked_n -= n;
+    }
+    if (h->retried_n) {
+        const char *ids[S_ACK_CHUNK];
+        size_t n = h->retried_n < S_ACK_CHUNK ? h->retried_n : S_ACK_CHUNK;
+        for (size_t i = 0; i < n; i++)
+            ids[i] = h->retried[i];
+        if (store_attempted (self->store, h->name, ids, n, "no acknowledgement in time", &d)
+            != SG_OK)
+            log_warn ("cannot record retries to %s: %s", h->name, d.text);
+        h->retried_n = 0;       /* operator information only: not worth a retry */
+    }
+    return SG_OK;
+}
+
+/* Reads one page of h's backlog from the database. */
+static int
+s_page (dispatch_t *self, s_hop_t *h)
+{
+    size_t held = h->queued.n + h->inflight.n;
+    size_t limit = self->o.queue_max - held;
+    if (limit > self->o.page_size)
+        limit = self->o.page_size;
+    store_delivery_t *rows = NULL;
+    size_t n = 0;
+    sg_diag_t d;
+    if (store_pending (self->store, h->name, h->cursor, limit, &rows, &n, &d) != SG_OK) {
+        log_error ("cannot read the queue for %s: %s", h->name, d.text);
+        return SG_EDB;
+    }
+    size_t added = 0;
+    for (size_t i = 0; i < n; i++) {
+        store_delivery_t *r = &rows[i];
+        if (r->seq > h->cursor)
+            h->cursor = r->seq;
+        if (s_tab_get (&h->ids, r->id))
+            continue;
+        s_ent_t *e = s_ent_new (r->id, r->mrn, r->header, r->header_len, r->body, r->body_len,
+                                r->signature, r->signature_len);
+        if (!e) {
+            log_error ("dispatch: out of memory paging %s", h->name);
+            break;
+        }
+        e->attempts = r->attempts;
+        added += s_append (h, e) == 0;
+    }
+    if (n < limit)
+        h->backlog = 0;         /* caught up: new messages go straight to memory */
+    if (added)
+        log_debug ("dispatch: paged %zu messages for %s (cursor %lld)", added, h->name, h->cursor);
+    store_deliveries_free (rows, n);
+    return SG_OK;
+}
+
+/* Sends e (first time or again); returns the send function's result. */
+static int
+s_transmit (dispatch_t *self, s_hop_t *h, s_ent_t *e, int64_t now)
+{
+    int rc = self->send (self->arg, h->name, e->data, e->hlen, e->data + e->hlen, e->blen,
+                         (const unsigned char *) e->data + e->hlen + e->blen, e->slen);
+    if (rc != SG_OK)
+        return rc;
+    int shift = e->attempts < 20 ? e->attempts : 20;
+    int64_t delay = (int64_t) self->o.resend_ms << shift;
+    if (delay > self->o.backoff_max_ms)
+        delay = self->o.backoff_max_ms;
+    e->due = now + delay;
+    if (e->due < h->next_due)
+        h->next_due = e->due;
+    e->attempts++;
+    return SG_OK;
+}
+
+/* Resends what is due and sends what the window and MRN rule allow. */
+static void
+s_send (dispatch_t *self, s_hop_t *h, int64_t now)
+{
+    int rc = SG_OK;
+    if (h->next_due <= now) {
+        h->next_due = INT64_MAX;
+        for (s_ent_t *e = h->inflight.head; e; e = e->next) {
+            if (rc == SG_OK && e->due <= now) {
+                rc = s_transmit (self, h, e, now);
+                if (rc == SG_OK) {
+                    h->resent++;
+                    if (e->attempts > 1)
+                        s_idlist_add (&h->retried, &h->retried_n, &h->retried_cap, e->id);
+                    continue;
+                }
+            }
+            if (e->due < h->next_due)
+                h->next_due = e->due;
+        }
+    }
+    size_t skipped = 0;
+    s_ent_t *e = h->queued.head;
+    while (rc == SG_OK && e && h->inflight.n < (size_t) h->window && skipped < S_LOOKAHEAD) {
+        s_ent_t *next = e->next;
+        if (s_tab_get (&h->mrns, e->mrn))
+            skipped++;
+        else if ((rc = s_transmit (self, h, e, now)) == SG_OK) {
+            s_unlink (&h->queued, e);
+            e->inflight = 1;
+            s_push (&h->inflight, e);
+            s_tab_put (&h->mrns, e);
+            h->sent++;
+        }
+        e = next;
+    }
+    if (rc == SG_ENOTFOUND)
+        h->up = 0;
+    /* A full socket is retried shortly; otherwise wait for an ACK, a link
+     * change or a new message. */
+    h->dirty = 0;
+    h->retry_at = rc == SG_ETIMEOUT ? now + S_BLOCKED_RETRY_MS : 0;
+}
+
+int
+dispatch_pump (dispatch_t *self, int64_t now)
+{
+    int result = SG_OK, db_ok = now >= self->db_retry_at;
+    for (size_t i = 0; i < self->nhops; i++) {
+        s_hop_t *h = self->hops[i];
+        int flushed = db_ok;
+        if (db_ok && (h->acked_n || h->retried_n) && s_flush (self, h) != SG_OK)
+            flushed = 0;
+        if (!h->up)
+            continue;
+        /* Page only after this hop's ACKs are in the database, so that a
+         * page never returns a message that was just acknowledged. */
+        if (flushed && h->backlog && h->queued.n + h->inflight.n <= self->o.queue_max / 2
+            && s_page (self, h) != SG_OK)
+            flushed = 0;
+        if (db_ok && !flushed) {
+            result = SG_EDB;
+            self->db_retry_at = now + S_DB_RETRY_MS;
+        }
+        if (h->dirty || h->next_due <= now || (h->retry_at && h->retry_at <= now))
+            s_send (self, h, now);
+    }
+    return result;
+}
+
+int
+dispatch_flush (dispatch_t *self)
+{
+    int rc = SG_OK;
+    for (size_t i = 0; i < self->nhops; i++)
+        if ((self->hops[i]->acked_n || self->hops[i]->retried_n)
+            && s_flush (self, self->hops[i]) != SG_OK)
+            rc = SG_EDB;
+    return rc;
+}
+
+int64_t
+dispatch_next_timer (const dispatch_t *self, int64_t now, int64_t cap)
+{
+    int64_t next = now + cap;
+    for (size_t i = 0; i < self->nhops; i++) {
+        const s_hop_t *h = self->hops[i];
+        int db_work = h->acked_n || h->retried_n
+                      || (h->up && h->backlog
+                          && h->queued.n + h->inflight.n <= self->o.queue_max / 2);
+        if (db_work && self->db_retry_at < next)
+            next = self->db_retry_at;
+        if (h->up && h->dirty)
+            return 0;
+        if (h->up && h->next_due < next)
+            next = h->next_due;
+        if (h->up && h->retry_at && h->retry_at < next)
+            next = h->retry_at;
+    }
+    return next > now ? next - now : 0;
+}
+
+void
+dispatch_rescan (dispatch_t *self)
+{
+    for (size_t i = 0; i < self->nhops; i++) {
+        s_hop_t *h = self->hops[i];
+        if (!h->backlog) {
+            /* Rows held in memory are skipped by id; finished rows are no
+             * longer in the partial index, so this reads only the queue. */
+            h->backlog = 1;
+            h->cursor = 0;
+        }
+    }
+}
+
+size_t
+dispatch_hops (const dispatch_t *self)
+{
+    return self->nhops;
+}
+
+int
+dispatch_stat (const dispatch_t *self, size_t i, dispatch_stat_t *out)
+{
+    if (i >= self->nhops)
+        return SG_ENOTFOUND;
+    const s_hop_t *h = self->hops[i];
+    *out = (dispatch_stat_t) { .hop = h->name, .up = h->up, .backlog = h->backlog,
+                               .queued = h->queued.n, .inflight = h->inflight.n,
+                               .sent = h->sent, .resent = h->resent, .acked = h->nacked,
+                               .dead = h->dead };
+    return SG_OK;
+}

@@ -1,0 +1,99 @@
+/* dispatch.h - the node's outgoing queues, one per next hop (a peer node
+ * or a local adapter): a window of unacknowledged messages, at most one
+ * unacknowledged message per MRN per hop (order per MRN), resends with
+ * exponential backoff, NAK -> dead letter, and a bounded in-memory queue
+ * paged from the database's delivery queue when a hop has a backlog.
+ * Single-threaded; every database call goes through the store it is given. */
+#ifndef SG_DISPATCH_H_INCLUDED
+#define SG_DISPATCH_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sg.h"
+#include "store.h"
+
+typedef struct dispatch_t dispatch_t;
+
+/* Puts one message on the wire to hop. Returns SG_OK; SG_ETIMEOUT when the
+ * link cannot take more now (the dispatcher tries again at its next pump);
+ * SG_ENOTFOUND when the hop is not connected (the hop is then down until
+ * dispatch_link says otherwise). */
+typedef int (dispatch_send_fn) (void *arg, const char *hop, const char *hdr, size_t hlen,
+                                const char *body, size_t blen, const unsigned char *sig,
+                                size_t slen);
+
+typedef struct {
+    int window;                 /* max unacknowledged per hop (links may ask for less) */
+    int resend_ms;              /* first resend after this long without ACK */
+    int backoff_max_ms;         /* resend delay doubles up to this */
+    size_t queue_max;           /* messages kept in memory per hop */
+    size_t page_size;           /* rows read from the database at a time */
+} dispatch_opts_t;
+
+/* Per-hop numbers for status and logs. */
+typedef struct {
+    const char *hop;            /* owned by the dispatcher */
+    int up;
+    int backlog;                /* 1 if rows wait in the database only */
+    size_t queued, inflight;
+    uint64_t sent, resent, acked, dead;
+} dispatch_stat_t;
+
+/* Returns a dispatcher with no hops, or NULL when out of memory. store,
+ * send and arg are borrowed and must outlive it. */
+dispatch_t *dispatch_new (store_t *store, const dispatch_opts_t *opts, dispatch_send_fn *send,
+                          void *arg);
+
+/* Frees the queues (NULL is fine) and clears the caller's pointer. Nothing
+ * is lost: whatever was queued is in the database. */
+void dispatch_destroy (dispatch_t **self_p);
+
+/* Makes hop known, to be paged from the database (e.g. at start for every
+ * peer and every hop with queued rows). Returns SG_OK or SG_ENOMEM. */
+int dispatch_add_hop (dispatch_t *self, const char *hop);
+
+/* Hands a message just committed for hop to its queue (copied). When the
+ * hop's memory queue is caught up with the database and has room it goes
+ * straight there; otherwise it is left to paging. Returns SG_OK or
+ * SG_ENOMEM (the message is still safe in the database). */
+int dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const char *mrn,
+                      const char *hdr, size_t hlen, const char *body, size_t blen,
+                      const unsigned char *sig, size_t slen);
+
+/* The hop's link is up (window: what the link allows, capped by the
+ * configured one) or down. Going up makes everything in flight due now. */
+void dispatch_link (dispatch_t *self, const char *hop, int up, int window);
+
+/* The hop acknowledged ids: they leave the queue; the database is updated
+ * at the next dispatch_pump (one statement per hop). */
+void dispatch_acked (dispatch_t *self, const char *hop, const char *const *ids, size_t n);
+
+/* The hop refused id for good: it leaves the queue and becomes a dead
+ * letter with code and reason (logged). */
+void dispatch_naked (dispatch_t *self, const char *hop, const char *id, int code,
+                     const char *reason);
+
+/* Does the work that is due: records acknowledgements and retries in the
+ * database, pages backlogs, resends what timed out and sends what the
+ * windows allow. Returns SG_OK or SG_EDB (logged; retried next pump). */
+int dispatch_pump (dispatch_t *self, int64_t now_ms);
+
+/* Records pending acknowledgements in the database without sending
+ * anything (at shutdown). Returns SG_OK or SG_EDB. */
+int dispatch_flush (dispatch_t *self);
+
+/* Milliseconds until dispatch_pump has work (0 = now), at most cap. */
+int64_t dispatch_next_timer (const dispatch_t *self, int64_t now_ms, int64_t cap);
+
+/* Makes every hop re-read its queue from the start of the database's
+ * queue at its next page (finds replayed dead letters and rows written
+ * by other processes). */
+void dispatch_rescan (dispatch_t *self);
+
+/* Number of hops, and the numbers of hop i (0-based); SG_ENOTFOUND past
+ * the end. */
+size_t dispatch_hops (const dispatch_t *self);
+int dispatch_stat (const dispatch_t *self, size_t i, dispatch_stat_t *out);
+
+#endif

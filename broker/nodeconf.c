@@ -1,0 +1,213 @@
+/* nodeconf.c - sigmatd's key table and the checks the table cannot
+ * express (required keys, country and office syntax, seed routes). */
+#include "nodeconf.h"
+#include "header.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef SG_MIGRATIONSDIR
+#define SG_MIGRATIONSDIR "/usr/local/share/sigmat/migrations"
+#endif
+
+#define S_MAX_ROUTES 4096
+
+/* 1 for a 2-letter country (len 2) or an office reference (len 8). */
+static int
+s_prefix_ok (const char *s, int allow_office)
+{
+    size_t n = strlen (s);
+    if (n != 2 && !(allow_office && n == 8))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (i < 2 ? !isupper ((unsigned char) s[i])
+                  : !(isupper ((unsigned char) s[i]) || isdigit ((unsigned char) s[i])))
+            return 0;
+    return 1;
+}
+
+static int
+s_route_add (void *conf, const config_entry_t *e, int argc, char **argv, char *err, size_t size)
+{
+    nodeconf_t *c = conf;
+    if (argc != 2) {
+        snprintf (err, size, "expected PREFIX NEXT_HOP");
+        return -1;
+    }
+    if (!s_prefix_ok (argv[0], 1)) {
+        snprintf (err, size, "prefix must be a country (BF) or an office reference (BF000201)");
+        return -1;
+    }
+    if (!hdr_node_name_check (argv[1])) {
+        snprintf (err, size, "next hop must be a peer name (1-63 of A-Z a-z 0-9 . _ -)");
+        return -1;
+    }
+    if (c->routes_n == S_MAX_ROUTES) {
+        snprintf (err, size, "more than %d routes", S_MAX_ROUTES);
+        return -1;
+    }
+    nodeconf_route_t *r = realloc (c->routes, (c->routes_n + 1) * sizeof *r);
+    if (!r) {
+        snprintf (err, size, "out of memory");
+        return -1;
+    }
+    c->routes = r;
+    sg_strlcpy (r[c->routes_n].prefix, argv[0], sizeof r->prefix);
+    sg_strlcpy (r[c->routes_n].hop, argv[1], sizeof r->hop);
+    c->routes_n++;
+    return 0;
+}
+
+static void
+s_route_dump (const void *conf, const config_entry_t *e, FILE *out)
+{
+    const nodeconf_t *c = conf;
+    for (size_t i = 0; i < c->routes_n; i++)
+        fprintf (out, "%s %s %s\n", e->name, c->routes[i].prefix, c->routes[i].hop);
+}
+
+#define S_OFF(f) offsetof (nodeconf_t, f)
+#define S_DAY 86400000LL
+
+static const config_entry_t s_table[] = {
+    { "name", CONFIG_STRING, S_OFF (name), NULL,
+      "This node's name (required): what it says in HELLO, the Origin-Node of the\n"
+      "messages its adapters send, and its name in the peer tables of other nodes.",
+      0, 0, NULL, NULL },
+    { "country", CONFIG_STRING, S_OFF (country), NULL,
+      "This node's country, two letters (required), e.g. CI.", 0, 0, NULL, NULL },
+    { "offices", CONFIG_LIST, S_OFF (offices), NULL,
+      "Offices (8-character references) or countries this node itself speaks for;\n"
+      "empty means the whole country. Only used to check messages that name this\n"
+      "node as their origin.", 0, 0, NULL, NULL },
+    { "bind", CONFIG_STRING, S_OFF (bind), "tcp://*:7700",
+      "Endpoint of the node's ROUTER socket (CurveZMQ server) for adapters and peers.",
+      0, 0, NULL, NULL },
+    { "db", CONFIG_STRING, S_OFF (db), "dbname=sigmat",
+      "PostgreSQL connection (libpq conninfo). The schema must be up to date:\n"
+      "run `sigmatctl db migrate --db ...` first.", 0, 0, NULL, NULL },
+    { "migrations_dir", CONFIG_PATH, S_OFF (migrations_dir), SG_MIGRATIONSDIR,
+      "Folder of the numbered SQL migrations, to check the schema version.", 0, 0, NULL, NULL },
+    { "curve_secret", CONFIG_PATH, S_OFF (curve_secret), NULL,
+      "This node's CurveZMQ secret key file, Z85 (required; `sigmatctl keygen`).",
+      0, 0, NULL, NULL },
+    { "curve_public", CONFIG_PATH, S_OFF (curve_public), NULL,
+      "This node's CurveZMQ public key file, Z85 (required).", 0, 0, NULL, NULL },
+    { "sign_key", CONFIG_PATH, S_OFF (sign_key), NULL,
+      "This node's Ed25519 private key, PEM (required): signs what local adapters send.",
+      0, 0, NULL, NULL },
+    { "batch_size", CONFIG_INT, S_OFF (batch_size), "500",
+      "Most messages stored in one transaction (and acknowledged together).",
+      1, 10000, NULL, NULL },
+    { "workers", CONFIG_INT, S_OFF (workers), "2",
+      "Threads that check messages (XML schema, Ed25519 signing and verification,\n"
+      "most of the CPU per message); 0 does it all in the main thread.",
+      0, 64, NULL, NULL },
+    { "batch_delay", CONFIG_DURATION, S_OFF (batch_delay), "0ms",
+      "How long a batch may wait for more messages once the socket is empty;\n"
+      "0 commits at once (lowest latency; batches still grow under load).",
+      0, 1000, NULL, NULL },
+    { "window", CONFIG_INT, S_OFF (window), "256",
+      "Most unacknowledged messages per link, in both directions.", 1, 65535, NULL, NULL },
+    { "resend_timeout", CONFIG_DURATION, S_OFF (resend_timeout), "5s",
+      "Resend a message not acknowledged after this long; the delay doubles on\n"
+      "each try.", 100, S_DAY, NULL, NULL },
+    { "resend_backoff_max", CONFIG_DURATION, S_OFF (resend_backoff_max), "5m",
+      "Longest delay between two resends.", 100, 7 * S_DAY, NULL, NULL },
+    { "heartbeat", CONFIG_DURATION, S_OFF (heartbeat), "5s",
+      "ZeroMQ heartbeat and PING interval; a link silent for three is reconnected.",
+      100, 3600000, NULL, NULL },
+    { "max_message_size", CONFIG_SIZE, S_OFF (max_message_size), "1MiB",
+      "Largest header + body accepted; larger SENDs are refused with NAK 103.",
+      1024, 32 * 1024 * 1024, NULL, NULL },
+    { "queue_memory", CONFIG_INT, S_OFF (queue_memory), "4096",
+      "Messages kept in memory per next hop; the rest of a backlog stays in the\n"
+      "database and is paged in as the hop catches up.", 16, 1000000, NULL, NULL },
+    { "page_size", CONFIG_INT, S_OFF (page_size), "1000",
+      "Messages read from the database queue at a time.", 1, 100000, NULL, NULL },
+    { "status_interval", CONFIG_DURATION, S_OFF (status_interval), "5s",
+      "How often the node writes its status for `sigmatctl status`.",
+      100, 3600000, NULL, NULL },
+    { "rescan_interval", CONFIG_DURATION, S_OFF (rescan_interval), "1m",
+      "How often idle queues are re-read from the database (finds dead letters\n"
+      "replayed by `sigmatctl dead replay`).", 1000, S_DAY, NULL, NULL },
+    { "log_level", CONFIG_LEVEL, S_OFF (log_level), "info",
+      "error, warn, info or debug.", 0, 0, NULL, NULL },
+    { "syslog", CONFIG_BOOL, S_OFF (syslog), "no",
+      "Log to syslog (journald) instead of stderr.", 0, 0, NULL, NULL },
+    { "route", CONFIG_MULTI, 0, NULL,
+      "A seed route `route PREFIX NEXT_HOP`, repeatable: added to the database's\n"
+      "route table at start if that prefix has no route yet (`sigmatctl route`\n"
+      "manages them afterwards). PREFIX is a country or an office reference.",
+      0, 0, s_route_add, s_route_dump },
+    { NULL, 0, 0, NULL, NULL, 0, 0, NULL, NULL }
+};
+
+/* Checks what the table cannot; "path: reason" in diag. */
+static int
+s_check (nodeconf_t *c, const char *path, sg_diag_t *diag)
+{
+    struct { const char *key; const char *value; } req[] = {
+        { "name", c->name }, { "country", c->country }, { "curve_secret", c->curve_secret },
+        { "curve_public", c->curve_public }, { "sign_key", c->sign_key },
+        { "bind", c->bind }, { "db", c->db },
+    };
+    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
+        if (!req[i].value || !req[i].value[0])
+            return sg_diag_set (diag, SG_ECONFIG, 0, 0, "%s: %s is required", path, req[i].key);
+    if (!hdr_node_name_check (c->name) || strlen (c->name) > 63)
+        return sg_diag_set (diag, SG_ECONFIG, 0, 0,
+                            "%s: bad name \"%s\": 1-63 of A-Z a-z 0-9 . _ -", path, c->name);
+    if (!s_prefix_ok (c->country, 0))
+        return sg_diag_set (diag, SG_ECONFIG, 0, 0,
+                            "%s: bad country \"%s\": two capital letters", path, c->country);
+    for (size_t i = 0; i < c->offices.n; i++)
+        if (!s_prefix_ok (c->offices.items[i], 1))
+            return sg_diag_set (diag, SG_ECONFIG, 0, 0,
+                                "%s: bad office \"%s\": a country or an office reference",
+                                path, c->offices.items[i]);
+    if (c->offices.n == 0) {
+        c->offices.items = malloc (sizeof *c->offices.items);
+        if (!c->offices.items || !(c->offices.items[0] = strdup (c->country)))
+            return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+        c->offices.n = 1;
+    }
+    if (c->resend_backoff_max < c->resend_timeout)
+        c->resend_backoff_max = c->resend_timeout;
+    return SG_OK;
+}
+
+int
+nodeconf_load (nodeconf_t *conf, const char *path, sg_diag_t *diag)
+{
+    int rc = config_defaults (s_table, conf, diag);
+    if (rc == SG_OK)
+        rc = config_load (s_table, conf, path, diag);
+    if (rc == SG_OK)
+        rc = s_check (conf, path, diag);
+    return rc;
+}
+
+int
+nodeconf_defaults (nodeconf_t *conf, sg_diag_t *diag)
+{
+    return config_defaults (s_table, conf, diag);
+}
+
+void
+nodeconf_free (nodeconf_t *conf)
+{
+    if (!conf)
+        return;
+    config_free (s_table, conf);
+    free (conf->routes);
+    memset (conf, 0, sizeof *conf);
+}
+
+void
+nodeconf_print (const nodeconf_t *conf, FILE *out)
+{
+    config_dump (s_table, conf, out);
+}

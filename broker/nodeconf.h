@@ -1,0 +1,64 @@
+/* nodeconf.h - sigmatd's configuration: one file, read through the
+ * table-driven parser of lib/conf.h. Every key, its default and its help
+ * text live in one table (nodeconf.c), which also prints the documented
+ * example (deploy/sigmatd.conf.example, `sigmatd --print-config`). */
+#ifndef SG_NODECONF_H_INCLUDED
+#define SG_NODECONF_H_INCLUDED
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "conf.h"
+#include "sg.h"
+
+typedef struct {
+    char prefix[9];             /* office ref or 2-letter country */
+    char hop[64];
+} nodeconf_route_t;
+
+typedef struct {
+    char *name;                 /* node name: HELLO, Origin-Node, ZAP User-Id at peers */
+    char *country;              /* this node's country (2 letters) */
+    config_list_t offices;      /* offices this node speaks for (default: country) */
+    char *bind;                 /* ROUTER endpoint */
+    char *db;                   /* libpq conninfo */
+    char *curve_secret;         /* CurveZMQ key files (Z85) */
+    char *curve_public;
+    char *sign_key;             /* Ed25519 private key (PEM) */
+    char *migrations_dir;
+    int batch_size;
+    int workers;
+    long long batch_delay;      /* ms */
+    int window;
+    long long resend_timeout;   /* ms */
+    long long resend_backoff_max;
+    long long heartbeat;
+    size_t max_message_size;
+    int queue_memory;
+    int page_size;
+    long long status_interval;
+    long long rescan_interval;
+    int log_level;
+    int syslog;
+    nodeconf_route_t *routes;   /* seed routes (`route PREFIX HOP`) */
+    size_t routes_n;
+} nodeconf_t;
+
+/* Fills conf (zeroed by the caller) with the defaults, then reads path on
+ * top and checks the result (required keys, country and office syntax).
+ * Returns SG_OK; SG_ECONFIG or SG_EIO with "path:line: reason" (or
+ * "path: reason" for a missing key) in diag. Free with nodeconf_free
+ * whatever the result. */
+int nodeconf_load (nodeconf_t *conf, const char *path, sg_diag_t *diag);
+
+/* Fills conf (zeroed by the caller) with the defaults only (for
+ * `sigmatd --print-config` without a file). Returns SG_OK or SG_ENOMEM. */
+int nodeconf_defaults (nodeconf_t *conf, sg_diag_t *diag);
+
+/* Frees what conf holds and zeroes it. */
+void nodeconf_free (nodeconf_t *conf);
+
+/* Prints every key with its help and the current value (the example file). */
+void nodeconf_print (const nodeconf_t *conf, FILE *out);
+
+#endif

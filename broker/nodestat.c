@@ -1,0 +1,83 @@
+/* nodestat.c - upsert of the node_status row. Plain SQL on the store's
+ * connection; text parameters (a few per interval, speed is no concern). */
+#include "nodestat.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char s_sql[] =
+    "INSERT INTO node_status (instance, name, host, pid, started, updated, state, bind,"
+    "  connections, links_up, connected, accepted, duplicates, refused, queued, inflight)"
+    " VALUES ($1, $2, $3, $4::integer, to_timestamp ($5::bigint), now(), $6, $7,"
+    "  $8::integer, $9::integer, $10::text[], $11::bigint, $12::bigint, $13::bigint,"
+    "  $14::bigint, $15::bigint)"
+    " ON CONFLICT (instance) DO UPDATE SET name = EXCLUDED.name, started = EXCLUDED.started,"
+    "  updated = now(), state = EXCLUDED.state, bind = EXCLUDED.bind,"
+    "  connections = EXCLUDED.connections, links_up = EXCLUDED.links_up,"
+    "  connected = EXCLUDED.connected, accepted = EXCLUDED.accepted,"
+    "  duplicates = EXCLUDED.duplicates, refused = EXCLUDED.refused,"
+    "  queued = EXCLUDED.queued, inflight = EXCLUDED.inflight";
+
+/* Builds the text form of a text[] literal: {"a","b"}; NULL when out of memory. */
+static char *
+s_array (const char *const *names, size_t n)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < n; i++)
+        len += 2 * strlen (names[i]) + 3;
+    char *s = malloc (len), *p = s;
+    if (!s)
+        return NULL;
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *p++ = ',';
+        *p++ = '"';
+        for (const char *c = names[i]; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                *p++ = '\\';
+            *p++ = *c;
+        }
+        *p++ = '"';
+    }
+    *p++ = '}';
+    *p = '\0';
+    return s;
+}
+
+int
+nodestat_write (store_t *store, const nodestat_t *st, sg_diag_t *diag)
+{
+    char host[256] = "localhost", instance[300], pid[16], started[32], conns[16], links[16];
+    char acc[24], dup[24], ref[24], que[24], inf[24];
+    gethostname (host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    snprintf (instance, sizeof instance, "%s:%d", host, (int) getpid ());
+    snprintf (pid, sizeof pid, "%d", (int) getpid ());
+    snprintf (started, sizeof started, "%lld", (long long) st->started);
+    snprintf (conns, sizeof conns, "%d", st->connections);
+    snprintf (links, sizeof links, "%d", st->links_up);
+    snprintf (acc, sizeof acc, "%llu", (unsigned long long) st->accepted);
+    snprintf (dup, sizeof dup, "%llu", (unsigned long long) st->duplicates);
+    snprintf (ref, sizeof ref, "%llu", (unsigned long long) st->refused);
+    snprintf (que, sizeof que, "%llu", (unsigned long long) st->queued);
+    snprintf (inf, sizeof inf, "%llu", (unsigned long long) st->inflight);
+    char *connected = s_array (st->connected, st->n_connected);
+    if (!connected)
+        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+    const char *values[15] = { instance, st->name, host, pid, started, st->state,
+                               st->bind ? st->bind : "", conns, links, connected,
+                               acc, dup, ref, que, inf };
+    PGconn *conn = store_conn (store);
+    PGresult *res = conn ? PQexecParams (conn, s_sql, 15, NULL, values, NULL, NULL, 0) : NULL;
+    int rc = SG_OK;
+    if (!res || PQresultStatus (res) != PGRES_COMMAND_OK)
+        rc = sg_diag_set (diag, SG_EDB, 0, 0, "cannot write node status: %s",
+                          res ? PQresultErrorMessage (res) : "no connection");
+    PQclear (res);
+    free (connected);
+    return rc;
+}

@@ -1,0 +1,126 @@
+/* router.c - routing table as a sorted array searched by bsearch: routes
+ * are few (one per country or office) and read for every message, so a
+ * compact array beats anything cleverer. */
+#include "router.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char prefix[9];
+    char hop[64];
+    int source;
+} s_entry_t;
+
+struct router_t {
+    s_entry_t *entries;
+    size_t n, cap;
+};
+
+static int
+s_prefix_ok (const char *s)
+{
+    size_t n = s ? strlen (s) : 0;
+    if (n != 2 && n != 8)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (i < 2 ? !isupper ((unsigned char) s[i])
+                  : !(isupper ((unsigned char) s[i]) || isdigit ((unsigned char) s[i])))
+            return 0;
+    return 1;
+}
+
+static int
+s_cmp (const void *a, const void *b)
+{
+    const s_entry_t *x = a, *y = b;
+    int c = strcmp (x->prefix, y->prefix);
+    return c ? c : x->source - y->source;
+}
+
+router_t *
+router_new (void)
+{
+    return calloc (1, sizeof (router_t));
+}
+
+void
+router_destroy (router_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free ((*self_p)->entries);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+int
+router_add (router_t *self, const char *prefix, const char *hop, router_source_t source)
+{
+    if (!s_prefix_ok (prefix) || !hop || !hop[0] || strlen (hop) >= sizeof self->entries->hop)
+        return SG_EINVAL;
+    s_entry_t key = { .source = (int) source };
+    strcpy (key.prefix, prefix);
+    s_entry_t *old = self->n ? bsearch (&key, self->entries, self->n, sizeof key, s_cmp) : NULL;
+    if (old) {
+        strcpy (old->hop, hop);
+        return SG_OK;
+    }
+    if (self->n == self->cap) {
+        size_t cap = self->cap ? self->cap * 2 : 32;
+        s_entry_t *e = realloc (self->entries, cap * sizeof *e);
+        if (!e)
+            return SG_ENOMEM;
+        self->entries = e;
+        self->cap = cap;
+    }
+    strcpy (key.hop, hop);
+    self->entries[self->n++] = key;
+    qsort (self->entries, self->n, sizeof key, s_cmp);
+    return SG_OK;
+}
+
+/* The hop for prefix[0..len) from either source, explicit first. */
+static const char *
+s_find (const router_t *self, const char *office, size_t len)
+{
+    s_entry_t key = { 0 };
+    memcpy (key.prefix, office, len);
+    for (int src = ROUTER_EXPLICIT; src <= ROUTER_ADAPTER; src++) {
+        key.source = src;
+        const s_entry_t *e = bsearch (&key, self->entries, self->n, sizeof key, s_cmp);
+        if (e)
+            return e->hop;
+    }
+    return NULL;
+}
+
+const char *
+router_lookup (const router_t *self, const char *office)
+{
+    if (!self || !office || strlen (office) != 8 || !self->n)
+        return NULL;
+    const char *hop = s_find (self, office, 8);
+    return hop ? hop : s_find (self, office, 2);
+}
+
+size_t
+router_count (const router_t *self)
+{
+    return self ? self->n : 0;
+}
+
+int
+router_office_in (const char *office, char *const *list, size_t n)
+{
+    if (!office || strlen (office) != 8)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen (list[i]);
+        if ((len == 8 && strcmp (list[i], office) == 0)
+            || (len == 2 && memcmp (list[i], office, 2) == 0))
+            return 1;
+    }
+    return 0;
+}
