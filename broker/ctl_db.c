@@ -102,6 +102,26 @@ s_connect (const s_opts_t *o)
     return store;
 }
 
+/* Parses the options of a verb, checks it got exactly nargs positional
+ * arguments and connects; returns the store, or NULL with *rc set to the
+ * exit code after saying what is wrong. */
+static store_t *
+s_open (int argc, char **argv, const char *group, const char *verb, int nargs, s_opts_t *o,
+        int *rc)
+{
+    *rc = s_parse_opts (argc, argv, o, group, verb);
+    if (*rc != CTL_OK)
+        return NULL;
+    if (o->nargs != nargs) {
+        ctl_usage (s_verb, 1);
+        *rc = CTL_USAGE;
+        return NULL;
+    }
+    store_t *store = s_connect (o);
+    *rc = store ? CTL_OK : CTL_FAIL;
+    return store;
+}
+
 static int
 s_fail (const char *what, const sg_diag_t *diag)
 {
@@ -113,12 +133,10 @@ int
 ctl_db_migrate (int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "db", "migrate");
-    if (rc != CTL_OK)
-        return rc;
-    store_t *store = s_connect (&o);
+    int rc;
+    store_t *store = s_open (argc, argv, "db", "migrate", 0, &o, &rc);
     if (!store)
-        return CTL_FAIL;
+        return rc;
     sg_diag_t diag;
     int version = 0;
     rc = store_migrate (store, o.dir, stdout, &diag) == SG_OK ? CTL_OK : s_fail ("migration failed", &diag);
@@ -132,12 +150,10 @@ int
 ctl_db_version (int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "db", "version");
-    if (rc != CTL_OK)
-        return rc;
-    store_t *store = s_connect (&o);
+    int rc;
+    store_t *store = s_open (argc, argv, "db", "version", 0, &o, &rc);
     if (!store)
-        return CTL_FAIL;
+        return rc;
     int version = 0, latest = 0;
     sg_diag_t diag;
     if (store_schema_version (store, &version) != SG_OK || store_migrations_available (o.dir, &latest) != SG_OK)
@@ -265,16 +281,10 @@ int
 ctl_peer_remove (int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "peer", "remove");
-    if (rc != CTL_OK)
-        return rc;
-    if (o.nargs != 1) {
-        ctl_usage (s_verb, 1);
-        return CTL_USAGE;
-    }
-    store_t *store = s_connect (&o);
+    int rc;
+    store_t *store = s_open (argc, argv, "peer", "remove", 1, &o, &rc);
     if (!store)
-        return CTL_FAIL;
+        return rc;
     sg_diag_t diag;
     rc = store_peer_remove (store, o.args[0], &diag) == SG_OK ? CTL_OK : s_fail (o.args[0], &diag);
     store_destroy (&store);
@@ -301,12 +311,10 @@ int
 ctl_peer_list (int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "peer", "list");
-    if (rc != CTL_OK)
-        return rc;
-    store_t *store = s_connect (&o);
+    int rc;
+    store_t *store = s_open (argc, argv, "peer", "list", 0, &o, &rc);
     if (!store)
-        return CTL_FAIL;
+        return rc;
     store_peer_t *peers = NULL;
     size_t n = 0;
     sg_diag_t diag;
@@ -333,16 +341,10 @@ int
 ctl_route_add (int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "route", "add");
-    if (rc != CTL_OK)
-        return rc;
-    if (o.nargs != 2) {
-        ctl_usage (s_verb, 1);
-        return CTL_USAGE;
-    }
-    store_t *store = s_connect (&o);
+    int rc;
+    store_t *store = s_open (argc, argv, "route", "add", 2, &o, &rc);
     if (!store)
-        return CTL_FAIL;
+        return rc;
     sg_diag_t diag;
     if (store_route_put (store, o.args[0], o.args[1], &diag) == SG_OK)
         printf ("route %s -> %s\n", o.args[0], o.args[1]);
@@ -356,16 +358,10 @@ int
 ctl_route_remove (int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "route", "remove");
-    if (rc != CTL_OK)
-        return rc;
-    if (o.nargs != 1) {
-        ctl_usage (s_verb, 1);
-        return CTL_USAGE;
-    }
-    store_t *store = s_connect (&o);
+    int rc;
+    store_t *store = s_open (argc, argv, "route", "remove", 1, &o, &rc);
     if (!store)
-        return CTL_FAIL;
+        return rc;
     sg_diag_t diag;
     rc = store_route_remove (store, o.args[0], &diag) == SG_OK ? CTL_OK : s_fail (o.args[0], &diag);
     store_destroy (&store);
@@ -376,12 +372,10 @@ int
 ctl_route_list (int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "route", "list");
-    if (rc != CTL_OK)
-        return rc;
-    store_t *store = s_connect (&o);
+    int rc;
+    store_t *store = s_open (argc, argv, "route", "list", 0, &o, &rc);
     if (!store)
-        return CTL_FAIL;
+        return rc;
     store_route_t *routes = NULL;
     size_t n = 0;
     sg_diag_t diag;
@@ -401,12 +395,10 @@ int
 ctl_dead_list (int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "dead", "list");
-    if (rc != CTL_OK)
-        return rc;
-    store_t *store = s_connect (&o);
+    int rc;
+    store_t *store = s_open (argc, argv, "dead", "list", 0, &o, &rc);
     if (!store)
-        return CTL_FAIL;
+        return rc;
     store_dead_t *dead = NULL;
     size_t n = 0;
     sg_diag_t diag;
@@ -428,16 +420,10 @@ int
 ctl_dead_show (int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "dead", "show");
-    if (rc != CTL_OK)
-        return rc;
-    if (o.nargs != 1) {
-        ctl_usage (s_verb, 1);
-        return CTL_USAGE;
-    }
-    store_t *store = s_connect (&o);
+    int rc;
+    store_t *store = s_open (argc, argv, "dead", "show", 1, &o, &rc);
     if (!store)
-        return CTL_FAIL;
+        return rc;
     store_message_t m = { 0 };
     store_dead_t *dead = NULL;
     size_t n = 0;
@@ -489,12 +475,10 @@ int
 ctl_status (int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "status", NULL);
-    if (rc != CTL_OK)
-        return rc;
-    store_t *store = s_connect (&o);
+    int rc;
+    store_t *store = s_open (argc, argv, "status", NULL, 0, &o, &rc);
     if (!store)
-        return CTL_FAIL;
+        return rc;
     sg_diag_t diag;
     int version = 0;
     store_queue_stat_t *q = NULL;
