@@ -338,15 +338,17 @@ s_on_router_msg (node_t *self, wire_msg_t **mp, int64_t now)
         s_on_hello (self, m, now);
         return;
     }
-    if (m->cmd == WIRE_PING) {
-        wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_PONG, NULL, 0, ZMQ_DONTWAIT);
-    }
+    /* No session for this connection (new connection, or we restarted):
+     * the one non-final DENIED makes the client say HELLO again. PING is
+     * answered the same way, which is how an idle client notices. */
     s_sess_t *s = s_sess_by_rid (self, m->rid, m->rid_len);
     if (!s) {
-        if (m->cmd != WIRE_PING && m->cmd != WIRE_PONG)
+        if (m->cmd != WIRE_PONG)
             s_denied (self, m, WIRE_HELLO_REQUIRED);
         return;
     }
+    if (m->cmd == WIRE_PING)
+        wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_PONG, NULL, 0, ZMQ_DONTWAIT);
     s->last_rx = now;
     switch (m->cmd) {
     case WIRE_SEND: {

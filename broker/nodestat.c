@@ -74,9 +74,11 @@ nodestat_write (store_t *store, const nodestat_t *st, sg_diag_t *diag)
     PGconn *conn = store_conn (store);
     PGresult *res = conn ? PQexecParams (conn, s_sql, 15, NULL, values, NULL, NULL, 0) : NULL;
     int rc = SG_OK;
-    if (!res || PQresultStatus (res) != PGRES_COMMAND_OK)
-        rc = sg_diag_set (diag, SG_EDB, 0, 0, "cannot write node status: %s",
-                          res ? PQresultErrorMessage (res) : "no connection");
+    if (!res || PQresultStatus (res) != PGRES_COMMAND_OK) {
+        const char *e = res ? PQresultErrorMessage (res) : "no connection";
+        rc = sg_diag_set (diag, SG_EDB, 0, 0, "cannot write node status: %.*s",
+                          (int) strcspn (e, "\n"), e);
+    }
     PQclear (res);
     free (connected);
     return rc;

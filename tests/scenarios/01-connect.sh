@@ -1,6 +1,7 @@
 #!/bin/sh
 # 01-connect: HELLO/WELCOME with a registered CURVE key; an unknown key and
-# a registered key claiming another name get nowhere; the node refuses an
+# a registered key claiming another name get nowhere; SIGHUP admits a key
+# registered after the start; the node refuses an
 # unmigrated database with the right message; a bad config line is
 # reported as file:line with exit 2; SIGTERM stops cleanly (exit 0) and
 # the status row says so.
@@ -24,6 +25,13 @@ rc=$?
 [ $rc = 3 ] || sg_fail "unknown key: expected exit 3, got $rc ($out)"
 case "$out" in *CONNECT-FAILED*) ;; *) sg_fail "unknown key: $out" ;; esac
 grep -q "stranger: welcome" "$SG_DIR/CI.log" && sg_fail "stranger was welcomed"
+
+# SIGHUP reloads the peer table: the stranger, registered now, gets in.
+sg_peer CI stranger adapter CI
+kill -HUP "$(sg_pid CI)"
+sg_until 5 grep -q "reloading peers" "$SG_DIR/CI.log" || sg_fail "SIGHUP not handled"
+out=$("$SGTEST" hello $(sg_conn stranger CI) --timeout 10) || sg_fail "registered stranger refused after SIGHUP: $out"
+[ "$out" = "WELCOME CI" ] || sg_fail "after SIGHUP: $out"
 
 # A registered key saying HELLO under another name is DENIED.
 out=$("$SGTEST" hello --node "$(sg_endpoint CI)" --server-pub "$SG_DIR/keys/CI.curve.pub" \
