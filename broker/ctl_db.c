@@ -12,6 +12,7 @@
 #include "header.h"
 #include "ident.h"
 #include "sign.h"
+#include "nodestat.h"
 #include "store.h"
 
 /* Options shared by the database verbs; positional arguments are left in
@@ -488,6 +489,8 @@ ctl_status (int argc, char **argv)
         rc = s_fail ("cannot read the queues", &diag);
         goto done;
     }
+    if (nodestat_print (store, stdout, &diag) != SG_OK)
+        fprintf (stderr, "sigmatctl: %s\n", diag.text);
     printf ("schema version: %d\n\n", version);
     printf ("%-20s %10s %12s %8s\n", "NEXT HOP", "PENDING", "OLDEST", "DEAD");
     for (size_t i = 0; i < nq; i++)

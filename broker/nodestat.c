@@ -83,3 +83,47 @@ nodestat_write (store_t *store, const nodestat_t *st, sg_diag_t *diag)
     free (connected);
     return rc;
 }
+
+int
+nodestat_print (store_t *store, FILE *out, sg_diag_t *diag)
+{
+    static const char sql[] =
+        "SELECT name, instance, state, bind, started,"
+        "  extract(epoch FROM now() - started)::bigint,"
+        "  extract(epoch FROM now() - updated)::bigint,"
+        "  connections, links_up, array_to_string(connected, ', '),"
+        "  accepted, duplicates, refused, queued, inflight"
+        " FROM node_status ORDER BY state <> 'running', updated DESC";
+    PGconn *conn = store_conn (store);
+    PGresult *res = conn ? PQexecParams (conn, sql, 0, NULL, NULL, NULL, NULL, 0) : NULL;
+    int rc = SG_OK;
+    if (!res || PQresultStatus (res) != PGRES_TUPLES_OK) {
+        const char *e = res ? PQresultErrorMessage (res) : "no connection";
+        rc = sg_diag_set (diag, SG_EDB, 0, 0, "cannot read node status: %.*s",
+                          (int) strcspn (e, "\n"), e);
+        goto done;
+    }
+    if (PQntuples (res) == 0)
+        fprintf (out, "node: no sigmatd has run on this database yet\n");
+    for (int i = 0; i < PQntuples (res); i++) {
+        const char *state = PQgetvalue (res, i, 2);
+        long long up = atoll (PQgetvalue (res, i, 5)), quiet = atoll (PQgetvalue (res, i, 6));
+        int running = strcmp (state, "running") == 0;
+        fprintf (out, "node %s (%s): %s", PQgetvalue (res, i, 0), PQgetvalue (res, i, 1), state);
+        if (running && quiet > 60)
+            fprintf (out, ", but silent for %llds (process gone?)", quiet);
+        fprintf (out, "\n  started %s, up %lldh%02lldm, last report %llds ago\n",
+                 PQgetvalue (res, i, 4), up / 3600, up / 60 % 60, quiet);
+        if (!running)
+            continue;
+        fprintf (out, "  bind %s, %s inbound connection(s), %s link(s) up; connected: %s\n",
+                 PQgetvalue (res, i, 3), PQgetvalue (res, i, 7), PQgetvalue (res, i, 8),
+                 *PQgetvalue (res, i, 9) ? PQgetvalue (res, i, 9) : "-");
+        fprintf (out, "  since start: %s accepted, %s duplicates, %s refused; now %s queued, %s in flight\n",
+                 PQgetvalue (res, i, 10), PQgetvalue (res, i, 11), PQgetvalue (res, i, 12),
+                 PQgetvalue (res, i, 13), PQgetvalue (res, i, 14));
+    }
+done:
+    PQclear (res);
+    return rc;
+}

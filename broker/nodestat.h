@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "sg.h"
@@ -26,5 +27,9 @@ typedef struct {
 /* Upserts this process's row (instance = host:pid). Returns SG_OK or
  * SG_EDB with the reason in diag. */
 int nodestat_write (store_t *store, const nodestat_t *st, sg_diag_t *diag);
+
+/* Prints every process row of node_status (newest first) for `sigmatctl
+ * status`, flagging a running process that stopped reporting. */
+int nodestat_print (store_t *store, FILE *out, sg_diag_t *diag);
 
 #endif

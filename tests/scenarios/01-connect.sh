@@ -43,6 +43,9 @@ case "$out" in *denied*) ;; *) sg_fail "wrong name not denied: $out" ;; esac
 # The status row is written while running.
 sg_until 5 sh -c "[ \"\$(psql -X -qAt -d '$(sg_conninfo CI)' -c \"select state from node_status where name = 'CI'\")\" = running ]" \
     || sg_fail "no running status row"
+out=$("$SIGMATCTL" status --db "$(sg_conninfo CI)") || sg_fail "sigmatctl status failed: $out"
+echo "$out" | grep -q "^node CI (.*): running" || sg_fail "status does not show the running node: $out"
+echo "$out" | grep -q "connected: .*ci-adapter\|inbound connection" || sg_fail "status lacks connections: $out"
 
 # SIGTERM: clean stop, exit 0, status stopped.
 sg_stop CI
