@@ -43,5 +43,7 @@ int ctl_dead_list (int argc, char **argv);
 int ctl_dead_show (int argc, char **argv);
 int ctl_dead_replay (int argc, char **argv);
 int ctl_status (int argc, char **argv);
+int ctl_send (int argc, char **argv);
+int ctl_listen (int argc, char **argv);
 
 #endif

@@ -38,6 +38,11 @@ static const ctl_verb_t s_verbs[] = {
       "show a dead letter: why it was rejected, its header and body" },
     { "dead", "replay", ctl_dead_replay, "MESSAGE_ID | --all --hop HOP [--db CONNINFO]",
       "put dead letters back in their queue" },
+    { "send", NULL, ctl_send, "FILE... --node EP --server-pub FILE --key BASE --name NAME [--timeout S]",
+      "send message files to a node as adapter NAME; prints accepted or rejected (code, reason) per file" },
+    { "listen", NULL, ctl_listen,
+      "--node EP --server-pub FILE --key BASE --name NAME [--count N] [--timeout S] [--out DIR]",
+      "receive deliveries as adapter NAME, print them (and save to DIR), acknowledge them" },
     { "status", NULL, ctl_status, "[--db CONNINFO]",
       "node identity, queues per next hop (pending, oldest, dead)" },
 };

@@ -3,7 +3,9 @@
  * with per-MRN order and timed resends, queued ACK/NAK replies, PING when
  * idle. Everything runs in the caller's thread. */
 #include "client.h"
+#include "header.h"
 #include "log.h"
+#include "msg.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -728,4 +730,41 @@ sg_event_clear (sg_event_t *ev)
         return;
     free (ev->header);          /* body and signature share this block */
     memset (ev, 0, sizeof *ev);
+}
+
+int
+sg_client_send_body (sg_client_t *self, const char *body, size_t blen, char id_out[37],
+                     sg_diag_t *diag)
+{
+    msg_head_t head;
+    int rc = msg_peek (body, blen, &head, diag);
+    if (rc != SG_OK)
+        return rc;
+    char created[HDR_TIME_LEN + 1];
+    hdr_time_now (created);
+    hdr_t *hdr = hdr_new ();
+    if (!hdr)
+        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+    char *buf = NULL;
+    size_t len = 0;
+    const char *origin = sg_client_node_name (self);
+    if (hdr_set (hdr, HDR_MESSAGE_ID, head.id) || hdr_set (hdr, HDR_TYPE, msg_type_name (head.type))
+        || hdr_set (hdr, HDR_MRN, head.mrn) || hdr_set (hdr, HDR_SENDER, head.sender)
+        || hdr_set (hdr, HDR_RECIPIENT, head.recipient) || hdr_set (hdr, HDR_CREATED, created)
+        || hdr_set (hdr, HDR_ORIGIN_NODE, *origin ? origin : "unknown")
+        || (head.correlation_id[0] && hdr_set (hdr, HDR_CORRELATION_ID, head.correlation_id))
+        || hdr_encode (hdr, &buf, &len)) {
+        rc = sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
+                          "cannot build a header from the message's own fields");
+        goto done;
+    }
+    rc = sg_client_send (self, buf, len, body, blen);
+    if (rc != SG_OK)
+        sg_diag_set (diag, rc, 0, 0, "cannot queue the message: %s", sg_strerror (rc));
+    else if (id_out)
+        memcpy (id_out, head.id, sizeof head.id);
+done:
+    free (buf);
+    hdr_destroy (&hdr);
+    return rc;
 }

@@ -69,6 +69,15 @@ int sg_client_send (sg_client_t *self, const char *header, size_t hlen, const ch
  * SG_EIO on a socket error. */
 int sg_client_poll (sg_client_t *self, sg_event_t *ev, int timeout_ms);
 
+/* Sends a message body (a sigmat message document) with the header built
+ * from its own fields (Message-Id, Type, Mrn, Sender, Recipient,
+ * Correlation-Id), Created now and Origin-Node the node's name from
+ * WELCOME; as sg_client_send otherwise. Copies the message id into id_out
+ * (may be NULL). Returns SG_OK, or msg_peek's errors for a body that is not
+ * a sigmat message, with diag saying why. */
+int sg_client_send_body (sg_client_t *self, const char *body, size_t blen, char id_out[37],
+                         sg_diag_t *diag);
+
 /* Acknowledges a DELIVER once the adapter has safely handed it on; queued
  * and sent in batches. Returns SG_OK, SG_EINVAL for a non-UUID id, SG_ENOMEM. */
 int sg_client_ack (sg_client_t *self, const char *id);

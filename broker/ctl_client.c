@@ -1,0 +1,240 @@
+/* ctl_client.c - sigmatctl verbs that speak SGTP/1 to a node through
+ * libsigmat's client, so an operator can push and watch messages by hand:
+ * `send` (files, each answered accepted or rejected) and `listen`
+ * (deliveries printed, optionally saved, then acknowledged). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "ctl.h"
+#include "header.h"
+#include "sign.h"
+#include "xmlsafe.h"
+
+typedef struct {
+    const char *node, *server_pub, *key, *name, *out;
+    long count, timeout;
+    char *files[256];
+    int nfiles;
+} s_opts_t;
+
+static int
+s_parse (int argc, char **argv, s_opts_t *o, const ctl_verb_t *v)
+{
+    memset (o, 0, sizeof *o);
+    o->timeout = 30;
+    for (int i = 0; i < argc; i++) {
+        const char **slot = NULL;
+        long *num = NULL;
+        if (strcmp (argv[i], "--node") == 0) slot = &o->node;
+        else if (strcmp (argv[i], "--server-pub") == 0) slot = &o->server_pub;
+        else if (strcmp (argv[i], "--key") == 0) slot = &o->key;
+        else if (strcmp (argv[i], "--name") == 0) slot = &o->name;
+        else if (strcmp (argv[i], "--out") == 0) slot = &o->out;
+        else if (strcmp (argv[i], "--count") == 0) num = &o->count;
+        else if (strcmp (argv[i], "--timeout") == 0) num = &o->timeout;
+        else if (argv[i][0] == '-') {
+            fprintf (stderr, "sigmatctl: unknown option %s\n", argv[i]);
+            ctl_usage (v, 1);
+            return CTL_USAGE;
+        }
+        else if (o->nfiles < 256) {
+            o->files[o->nfiles++] = argv[i];
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf (stderr, "sigmatctl: %s needs a value\n", argv[i]);
+            return CTL_USAGE;
+        }
+        if (slot)
+            *slot = argv[++i];
+        else {
+            char *end;
+            *num = strtol (argv[++i], &end, 10);
+            if (*end || *num < 0) {
+                fprintf (stderr, "sigmatctl: %s needs a number, not \"%s\"\n", argv[i - 1], argv[i]);
+                return CTL_USAGE;
+            }
+        }
+    }
+    if (!o->node || !o->server_pub || !o->key || !o->name) {
+        fprintf (stderr, "sigmatctl: --node, --server-pub, --key and --name are required\n");
+        ctl_usage (v, 1);
+        return CTL_USAGE;
+    }
+    return CTL_OK;
+}
+
+/* Loads the node's public key and our key pair (BASE.curve.key/.pub) and
+ * connects; NULL after saying why. */
+static sg_client_t *
+s_connect (const s_opts_t *o)
+{
+    char srv[SIGN_CURVE_Z85_LEN + 1], pub[SIGN_CURVE_Z85_LEN + 1], sec[SIGN_CURVE_Z85_LEN + 1];
+    char path[PATH_MAX];
+    snprintf (path, sizeof path, "%s.curve.key", o->key);
+    if (sign_curve_load (o->server_pub, srv) != SG_OK || sign_curve_load (path, sec) != SG_OK
+        || sign_curve_public (sec, pub) != SG_OK) {
+        fprintf (stderr, "sigmatctl: cannot read the CURVE keys %s and %s\n", o->server_pub, path);
+        return NULL;
+    }
+    sg_client_opts_t opts = { .endpoint = o->node, .server_public_z85 = srv, .public_z85 = pub,
+                              .secret_z85 = sec, .role = "adapter", .name = o->name,
+                              .timeout_ms = 10000 };
+    sg_diag_t diag;
+    sg_client_t *client = sg_client_new (&opts, &diag);
+    if (!client)
+        fprintf (stderr, "sigmatctl: cannot connect to %s: %s\n", o->node, diag.text);
+    return client;
+}
+
+static char *
+s_read (const char *path, size_t *len)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc (XMLSAFE_DEFAULT_MAX_BYTES + 1);
+    *len = buf ? fread (buf, 1, XMLSAFE_DEFAULT_MAX_BYTES + 1, f) : 0;
+    fclose (f);
+    return buf;
+}
+
+int
+ctl_send (int argc, char **argv)
+{
+    const ctl_verb_t *v = ctl_find ("send", NULL);
+    s_opts_t o;
+    int rc = s_parse (argc, argv, &o, v);
+    if (rc != CTL_OK)
+        return rc;
+    if (o.nfiles == 0) {
+        ctl_usage (v, 1);
+        return CTL_USAGE;
+    }
+    sg_client_t *client = s_connect (&o);
+    if (!client)
+        return CTL_FAIL;
+    char ids[256][37];
+    int waiting = 0, bad = 0;
+    for (int i = 0; i < o.nfiles; i++) {
+        size_t len;
+        char *body = s_read (o.files[i], &len);
+        sg_diag_t diag;
+        ids[i][0] = '\0';
+        if (!body)
+            printf ("%s: rejected locally: %s\n", o.files[i], strerror (errno));
+        else if (sg_client_send_body (client, body, len, ids[i], &diag) != SG_OK)
+            printf ("%s: rejected locally: %s\n", o.files[i], diag.text);
+        else
+            waiting++;
+        bad += ids[i][0] == '\0';
+        free (body);
+    }
+    time_t deadline = time (NULL) + o.timeout;
+    while (waiting > 0 && time (NULL) < deadline) {
+        sg_event_t ev = { 0 };
+        if (sg_client_poll (client, &ev, 500) != SG_OK)
+            continue;
+        for (int i = 0; i < o.nfiles; i++) {
+            if (!ids[i][0] || strcmp (ids[i], ev.id) != 0)
+                continue;
+            if (ev.type == SG_EV_ACK)
+                printf ("%s: accepted %s\n", o.files[i], ev.id);
+            else if (ev.type == SG_EV_NAK) {
+                printf ("%s: rejected %d %s\n", o.files[i], ev.code, ev.reason);
+                bad++;
+            }
+            ids[i][0] = '\0';
+            waiting--;
+        }
+        sg_event_clear (&ev);
+    }
+    for (int i = 0; i < o.nfiles && waiting > 0; i++)
+        if (ids[i][0])
+            printf ("%s: no answer from the node within %lds (%s)\n", o.files[i], o.timeout, ids[i]);
+    sg_client_destroy (&client);
+    return bad || waiting ? CTL_FAIL : CTL_OK;
+}
+
+/* Writes body to DIR/ID.xml durably: temp file, fsync, rename, fsync dir. */
+static int
+s_save (const char *dir, const char *id, const char *body, size_t len)
+{
+    char tmp[PATH_MAX], final[PATH_MAX];
+    snprintf (tmp, sizeof tmp, "%s/.%s.tmp", dir, id);
+    snprintf (final, sizeof final, "%s/%s.xml", dir, id);
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return -1;
+    int ok = write (fd, body, len) == (ssize_t) len && fsync (fd) == 0;
+    ok &= close (fd) == 0;
+    ok = ok && rename (tmp, final) == 0;
+    int dfd = open (dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        ok &= fsync (dfd) == 0;
+        close (dfd);
+    }
+    return ok ? 0 : -1;
+}
+
+int
+ctl_listen (int argc, char **argv)
+{
+    const ctl_verb_t *v = ctl_find ("listen", NULL);
+    s_opts_t o;
+    int rc = s_parse (argc, argv, &o, v);
+    if (rc != CTL_OK)
+        return rc;
+    sg_client_t *client = s_connect (&o);
+    if (!client)
+        return CTL_FAIL;
+    setvbuf (stdout, NULL, _IOLBF, 0);
+    long seen = 0;
+    time_t idle_until = time (NULL) + o.timeout;
+    while ((o.count == 0 || seen < o.count) && (o.timeout == 0 || time (NULL) < idle_until)) {
+        sg_event_t ev = { 0 };
+        int prc = sg_client_poll (client, &ev, 500);
+        if (prc == SG_EAUTH || prc == SG_EIO) {
+            fprintf (stderr, "sigmatctl: connection lost: %s\n", ev.reason);
+            rc = CTL_FAIL;
+            break;
+        }
+        if (prc != SG_OK || ev.type != SG_EV_DELIVER) {
+            sg_event_clear (&ev);
+            continue;
+        }
+        hdr_t *hdr = NULL;
+        sg_diag_t diag;
+        if (hdr_parse (ev.header, ev.header_len, &hdr, &diag) != SG_OK) {
+            fprintf (stderr, "sigmatctl: delivery %s has a bad header: %s\n", ev.id, diag.text);
+            sg_client_nak (client, ev.id, diag.nak ? diag.nak : SG_NAK_INCORRECT_VALUE, diag.text);
+        }
+        else if (o.out && s_save (o.out, ev.id, ev.body, ev.body_len) != 0) {
+            fprintf (stderr, "sigmatctl: cannot save %s in %s: %s; not acknowledged\n", ev.id, o.out,
+                     strerror (errno));
+            rc = CTL_FAIL;
+        }
+        else {
+            printf ("DELIVER %s %s %s %s %s\n", ev.id, hdr_get (hdr, HDR_TYPE), hdr_get (hdr, HDR_MRN),
+                    hdr_get (hdr, HDR_SENDER), hdr_get (hdr, HDR_RECIPIENT));
+            sg_client_ack (client, ev.id);
+            seen++;
+            idle_until = time (NULL) + o.timeout;
+        }
+        hdr_destroy (&hdr);
+        sg_event_clear (&ev);
+    }
+    /* Let the batched ACKs go out before closing. */
+    sg_event_t ev = { 0 };
+    sg_client_poll (client, &ev, 200);
+    sg_event_clear (&ev);
+    sg_client_destroy (&client);
+    return rc;
+}
