@@ -29,6 +29,7 @@
 #include "ident.h"
 #include "log.h"
 #include "msg.h"
+#include "msggen.h"
 #include "sign.h"
 #include "wire.h"
 #include "xmlsafe.h"
@@ -56,108 +57,21 @@ s_now (void)
     return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static char *
-s_read (const char *path, size_t *len)
-{
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        s_die ("cannot read %s", path);
-    fseek (f, 0, SEEK_END);
-    long n = ftell (f);
-    fseek (f, 0, SEEK_SET);
-    char *buf = malloc ((size_t) n + 1);
-    if (!buf || fread (buf, 1, (size_t) n, f) != (size_t) n)
-        s_die ("cannot read %s", path);
-    buf[n] = '\0';
-    fclose (f);
-    *len = (size_t) n;
-    return buf;
-}
-
 static sg_client_t *
 s_connect (const s_opts_t *o)
 {
-    char path[1024], pub[41], sec[41], srv[41];
-    snprintf (path, sizeof path, "%s.curve.pub", o->key);
-    if (sign_curve_load (path, pub) != SG_OK)
-        s_die ("cannot read %s", path);
-    snprintf (path, sizeof path, "%s.curve.key", o->key);
-    if (sign_curve_load (path, sec) != SG_OK)
-        s_die ("cannot read %s", path);
-    if (sign_curve_load (o->server_pub, srv) != SG_OK)
-        s_die ("cannot read %s", o->server_pub);
-    sg_client_opts_t co = { .endpoint = o->node, .server_public_z85 = srv, .public_z85 = pub,
-                            .secret_z85 = sec, .role = o->role, .name = o->name,
-                            .timeout_ms = 2000, .window = (int) o->window, .heartbeat_ms = 1000 };
-    sg_diag_t d;
-    int64_t deadline = s_now () + o->timeout * 1000;
-    for (;;) {
-        sg_client_t *c = sg_client_new (&co, &d);
-        if (c)
-            return c;
-        if (d.code == SG_EAUTH || s_now () > deadline) {
-            printf ("CONNECT-FAILED %s\n", d.text);
-            fflush (stdout);
-            exit (3);
-        }
-    }
-}
-
-/* Builds "Key: value" header lines for a message. */
-static char *
-s_header (const char *id, const char *type, const char *mrn, const char *from, const char *to,
-          const char *origin, long seq, size_t *len)
-{
-    char created[HDR_TIME_LEN + 1], num[24];
-    hdr_t *h = hdr_new ();
-    char *buf = NULL;
-    hdr_time_now (created);
-    snprintf (num, sizeof num, "%ld", seq);
-    if (hdr_set (h, HDR_MESSAGE_ID, id) || hdr_set (h, HDR_TYPE, type) || hdr_set (h, HDR_MRN, mrn)
-        || hdr_set (h, HDR_SENDER, from) || hdr_set (h, HDR_RECIPIENT, to)
-        || hdr_set (h, HDR_CREATED, created) || hdr_set (h, HDR_ORIGIN_NODE, origin)
-        || (seq > 0 && hdr_set (h, "X-Seq", num)) || hdr_encode (h, &buf, len))
-        s_die ("cannot build a header for %s", id);
-    hdr_destroy (&h);
-    return buf;
-}
-
-/* Serialises template t with a new id, mrn, sender and recipient. */
-static char *
-s_body (msg_t *t, const char *id, const char *mrn, const char *from, const char *to,
-        size_t *len)
-{
-    char *buf;
-    sg_diag_t d;
-    sg_strlcpy (t->id, id, sizeof t->id);
-    sg_strlcpy (t->mrn, mrn, sizeof t->mrn);
-    sg_strlcpy (t->sender, from, sizeof t->sender);
-    sg_strlcpy (t->recipient, to, sizeof t->recipient);
-    if (msg_type_has_declaration (t->type))
-        sg_strlcpy (t->decl.departure, from, sizeof t->decl.departure);
-    if (msg_serialize (t, &buf, len, &d) != SG_OK)
-        s_die ("cannot build a message: %s", d.text);
-    return buf;
-}
-
-static msg_t *
-s_template (const char *path)
-{
-    size_t len;
-    char *buf = s_read (path, &len);
-    msg_t *m = NULL;
-    sg_diag_t d;
-    if (msg_parse (buf, len, NULL, &m, &d) != SG_OK)
-        s_die ("bad template: %s", d.text);
-    free (buf);
-    return m;
+    sg_client_t *c = msggen_connect (o->node, o->server_pub, o->key, o->name, o->role,
+                                     (int) o->window, o->timeout);
+    if (!c)
+        exit (3);
+    return c;
 }
 
 static int
 s_cmd_send (const s_opts_t *o)
 {
     sg_client_t *c = s_connect (o);
-    msg_t *t = s_template (o->template);
+    msg_t *t = msggen_template (o->template);
     const char *origin = sg_client_node_name (c);
     char tos[16][9];
     size_t nto = 0;
@@ -194,9 +108,11 @@ s_cmd_send (const s_opts_t *o)
             s->to = made % (long) nto;
             const char *to = tos[s->to];
             size_t hl, bl;
-            char *body = s_body (t, s->id, mrns[s->m], o->from, to, &bl);
-            char *hdr = s_header (s->id, msg_type_name (t->type), mrns[s->m], o->from, to,
-                                  origin, s->seq, &hl);
+            char *body = msggen_body (t, s->id, mrns[s->m], o->from, to, &bl);
+            char seqtext[24];
+            snprintf (seqtext, sizeof seqtext, "%ld", s->seq);
+            char *hdr = msggen_header (s->id, msg_type_name (t->type), mrns[s->m], o->from, to,
+                                       origin, "X-Seq", seqtext, &hl);
             for (long r = 0; r < (o->repeat > 0 ? o->repeat : 1); r++)
                 if (sg_client_send (c, hdr, hl, body, bl) != SG_OK)
                     s_die ("cannot queue %s", s->id);
@@ -250,7 +166,7 @@ s_cmd_body (const s_opts_t *o)
 {
     sg_client_t *c = s_connect (o);
     size_t bl, hl;
-    char *body = s_read (o->body, &bl);
+    char *body = msggen_read (o->body, &bl);
     msg_head_t head;
     sg_diag_t d;
     memset (&head, 0, sizeof head);
@@ -267,7 +183,7 @@ s_cmd_body (const s_opts_t *o)
     const char *mrn = o->mrn ? o->mrn : head.mrn;
     const char *from = o->from ? o->from : head.sender;
     const char *to = o->to ? o->to : head.recipient;
-    char *hdr = s_header (id, type, mrn, from, to, sg_client_node_name (c), 0, &hl);
+    char *hdr = msggen_header (id, type, mrn, from, to, sg_client_node_name (c), NULL, NULL, &hl);
     if (sg_client_send (c, hdr, hl, body, bl) != SG_OK)
         s_die ("cannot queue %s", id);
     sg_event_t ev;
@@ -416,13 +332,13 @@ s_cmd_forge (const s_opts_t *o)
     }
     if (!welcomed)
         s_die ("no WELCOME from %s", o->node);
-    msg_t *t = s_template (o->template);
+    msg_t *t = msggen_template (o->template);
     char country[3] = { o->from[0], o->from[1], 0 };
     msgid_new (id);
     mrn_new (country, mrn);
     size_t hl, bl;
-    char *body = s_body (t, id, mrn, o->from, o->to, &bl);
-    char *hdr = s_header (id, msg_type_name (t->type), mrn, o->from, o->to, o->origin, 0, &hl);
+    char *body = msggen_body (t, id, mrn, o->from, o->to, &bl);
+    char *hdr = msggen_header (id, msg_type_name (t->type), mrn, o->from, o->to, o->origin, NULL, NULL, &hl);
     unsigned char sig[SIGN_LEN];
     sign_message (k, hdr, hl, body, bl, sig);
     wire_frame_t f[3] = { { hdr, hl }, { body, bl }, { sig, SIGN_LEN } };
