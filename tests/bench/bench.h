@@ -21,5 +21,6 @@ bench_stats_t bench_stats (double *v, int n);
 char *bench_read_file (const char *path, size_t *len);
 
 int bench_codec (int argc, char **argv);
+int bench_node (int argc, char **argv);
 
 #endif

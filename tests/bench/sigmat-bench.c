@@ -61,6 +61,7 @@ main (int argc, char **argv)
 {
     static const struct { const char *name; int (*fn) (int, char **); const char *help; } cmds[] = {
         { "codec", bench_codec, "[--runs N] [--seconds S] FILE   message library, one core" },
+        { "node", bench_node, "--node EP ... (see sigmat-bench node)   a running node over SGTP/1" },
     };
     if (argc >= 2) {
         for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)

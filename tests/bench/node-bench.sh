@@ -1,0 +1,98 @@
+#!/bin/sh
+# node-bench.sh - measures sigmatd with sigmat-bench over loopback, with a
+# real PostgreSQL (fsync on), each node in its own database of one
+# throwaway cluster (tests/scenarios/lib.sh does the set-up).
+#
+#   tests/bench/node-bench.sh [single|corridor|backlog|all]   (default all)
+#
+#   single    one node: adapter -> node -> adapter; flat out, then 1,000 msg/s
+#             for the per-hop latency
+#   corridor  CI -> BF: origin node signs, BF verifies, BF's adapter receives
+#   backlog   BF offline: intake rate with an empty queue, then with
+#             BACKLOG (default 1,000,000) messages queued for BF
+#
+# Environment: SIGMAT_BUILDDIR (default ./build), N (messages per flat-out
+# run, default 20000), BACKLOG, RUNS (flat-out repeats, default 3).
+set -u
+SIGMAT_SRCDIR=${SIGMAT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+SIGMAT_BUILDDIR=${SIGMAT_BUILDDIR:-$SIGMAT_SRCDIR/build}
+export SIGMAT_SRCDIR SIGMAT_BUILDDIR
+. "$SIGMAT_SRCDIR/tests/scenarios/lib.sh"
+BENCH=$SIGMAT_BUILDDIR/tests/bench/sigmat-bench
+[ -x "$BENCH" ] || { echo "node-bench: build first ($BENCH missing)" >&2; exit 2; }
+MODE=${1:-all}
+N=${N:-20000}
+RUNS=${RUNS:-3}
+BACKLOG=${BACKLOG:-1000000}
+TEMPLATE=$SIGMAT_SRCDIR/messages/examples/aar.xml
+SG_LOG_LEVEL=warn
+sg_setup node-bench
+
+conn () { # conn NAME NODE [recv-]
+    echo "--${3:-}node $(sg_endpoint "$2") --${3:-}server-pub $SG_DIR/keys/$2.curve.pub --${3:-}key $SG_DIR/keys/$1 --${3:-}name $1"
+}
+
+echo "# sigmat node bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ "$MODE" = single ] || [ "$MODE" = all ]; then
+    sg_node S1 CI
+    sg_adapter s1-send
+    sg_adapter s1-recv
+    sg_peer S1 s1-send adapter CI
+    sg_peer S1 s1-recv adapter BF
+    sg_start S1
+    for r in $(seq "$RUNS"); do
+        "$BENCH" node $(conn s1-send S1) $(conn s1-recv S1 recv-) --template "$TEMPLATE" \
+            --count "$N" --label "single node, flat out, run $r" || sg_fail "single run $r"
+    done
+    "$BENCH" node $(conn s1-send S1) $(conn s1-recv S1 recv-) --template "$TEMPLATE" \
+        --count 10000 --rate 1000 --label "single node, 1,000 msg/s" || sg_fail "single at 1000/s"
+    sg_stop S1
+fi
+
+if [ "$MODE" = corridor ] || [ "$MODE" = all ]; then
+    sg_node C1 CI
+    sg_node C2 BF
+    sg_adapter c1-send
+    sg_adapter c2-recv
+    sg_peer C1 c1-send adapter CI
+    sg_peer C1 C2 node BF "$(sg_endpoint C2)"
+    sg_route C1 BF C2
+    sg_peer C2 c2-recv adapter BF
+    sg_peer C2 C1 node CI "$(sg_endpoint C1)"
+    sg_start C1
+    sg_start C2
+    for r in $(seq "$RUNS"); do
+        "$BENCH" node $(conn c1-send C1) $(conn c2-recv C2 recv-) --template "$TEMPLATE" \
+            --count "$N" --label "CI -> BF, flat out, run $r" || sg_fail "corridor run $r"
+    done
+    "$BENCH" node $(conn c1-send C1) $(conn c2-recv C2 recv-) --template "$TEMPLATE" \
+        --count 10000 --rate 1000 --label "CI -> BF, 1,000 msg/s (two hops)" || sg_fail "corridor at 1000/s"
+    sg_stop C1
+    sg_stop C2
+fi
+
+if [ "$MODE" = backlog ] || [ "$MODE" = all ]; then
+    sg_node B1 CI
+    sg_node B2 BF                     # registered, never started: offline
+    sg_adapter b1-send
+    sg_peer B1 b1-send adapter CI
+    sg_peer B1 B2 node BF "$(sg_endpoint B2)"
+    sg_route B1 BF B2
+    sg_start B1
+    "$BENCH" node $(conn b1-send B1) --template "$TEMPLATE" --count "$N" \
+        --label "intake, empty queue" || sg_fail "empty-queue intake"
+    left=$BACKLOG
+    while [ "$left" -gt 0 ]; do
+        n=$(( left > 200000 ? 200000 : left ))
+        "$BENCH" node $(conn b1-send B1) --template "$TEMPLATE" --count "$n" \
+            --label "filling the backlog ($(( BACKLOG - left + n )) of $BACKLOG)" >/dev/null \
+            || sg_fail "filling the backlog"
+        left=$(( left - n ))
+    done
+    echo "queued for BF: $(sg_sql B1 "select count(*) from delivery where next_hop = 'B2' and state <> 'done'")"
+    "$BENCH" node $(conn b1-send B1) --template "$TEMPLATE" --count "$N" \
+        --label "intake, $BACKLOG queued for an offline peer" || sg_fail "backlog intake"
+    sg_stop B1
+fi
+sg_pass
