@@ -43,6 +43,11 @@ int ctl_dead_list (int argc, char **argv);
 int ctl_dead_show (int argc, char **argv);
 int ctl_dead_replay (int argc, char **argv);
 int ctl_status (int argc, char **argv);
+int ctl_movement_list (int argc, char **argv);
+int ctl_movement_show (int argc, char **argv);
+int ctl_movement_overdue (int argc, char **argv);
+int ctl_movement_verify (int argc, char **argv);
+int ctl_movement_resync (int argc, char **argv);
 int ctl_send (int argc, char **argv);
 int ctl_listen (int argc, char **argv);
 

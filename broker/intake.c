@@ -34,6 +34,7 @@ typedef struct s_item {
     int rc;                         /* result of the checks */
     sg_diag_t diag;
     wire_msg_t *wm;                 /* frames of the SEND */
+    msg_t *msg;                     /* the parsed body, kept for the lifecycle */
     char *hdr_own;                  /* header rewritten with our Origin-Node, or NULL */
     size_t hdr_len;
     unsigned char sig[SIGN_LEN];    /* our signature (messages from adapters) */
@@ -142,6 +143,7 @@ s_item_free (s_item_t *it)
     if (!it)
         return;
     wire_msg_destroy (&it->wm);
+    msg_destroy (&it->msg);
     free (it->hdr_own);
     free (it);
 }
@@ -327,6 +329,10 @@ s_validate (intake_t *self, s_item_t *it, sg_diag_t *diag)
     sg_strlcpy (it->from, src->peer, sizeof it->from);
     if (!src->is_node)
         rc = s_sign_local (self, it, h, diag);
+    if (rc == SG_OK && self->o.lifecycle) {
+        it->msg = m;
+        m = NULL;
+    }
 done:
     if (rc != SG_OK && diag->nak == 0)
         diag->nak = SG_NAK_INCORRECT_VALUE;
@@ -507,15 +513,32 @@ out:
     free (done);
 }
 
+/* Stores the batch, through the lifecycle when there is one. */
+static int
+s_store (intake_t *self, lifecycle_out_t *made, sg_diag_t *d)
+{
+    if (!self->o.lifecycle)
+        return store_accept (self->store, self->msgs, self->n, d);
+    lifecycle_in_t *in = malloc (self->n * sizeof *in);
+    if (!in)
+        return sg_diag_set (d, SG_ENOMEM, 0, 0, "out of memory");
+    for (size_t i = 0; i < self->n; i++)
+        in[i] = (lifecycle_in_t) { self->items[i]->msg, !self->items[i]->src.is_node };
+    int rc = lifecycle_commit (self->o.lifecycle, self->store, self->msgs, in, self->n, made, d);
+    free (in);
+    return rc;
+}
+
 int
 intake_commit (intake_t *self)
 {
     sg_diag_t d;
     int rc;
+    lifecycle_out_t made = { 0 };
     if (self->n == 0)
         return SG_OK;
     for (;;) {
-        rc = store_accept (self->store, self->msgs, self->n, &d);
+        rc = s_store (self, &made, &d);
         if (rc != SG_EINVAL || d.line < 1 || (size_t) d.line > self->n)
             break;
         /* One message the store refuses: NAK it, store the others. */
@@ -543,11 +566,20 @@ intake_commit (intake_t *self)
                 continue;
             }
             self->stats.accepted++;
-            dispatch_enqueue (self->dispatch, sm->next_hop, sm->id, sm->mrn, sm->header,
-                              sm->header_len, sm->body, sm->body_len, sm->signature,
-                              sm->signature_len);
+            if (sm->next_hop)       /* NULL: refused or consumed by the lifecycle */
+                dispatch_enqueue (self->dispatch, sm->next_hop, sm->id, sm->mrn, sm->header,
+                                  sm->header_len, sm->body, sm->body_len, sm->signature,
+                                  sm->signature_len);
+        }
+        for (size_t k = 0; k < made.n; k++) {
+            const store_msg_t *sm = &made.gen[k]->sm;
+            if (sm->next_hop)
+                dispatch_enqueue (self->dispatch, sm->next_hop, sm->id, sm->mrn, sm->header,
+                                  sm->header_len, sm->body, sm->body_len, sm->signature,
+                                  sm->signature_len);
         }
     }
+    lifecycle_out_clear (&made);
     for (size_t i = 0; i < self->n; i++)
         s_item_free (self->items[i]);
     self->n = 0;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "dispatch.h"
+#include "lifecycle_db.h"
 #include "peers.h"
 #include "router.h"
 #include "sg.h"
@@ -30,6 +31,7 @@ typedef struct {
     size_t max_message;             /* header + body bytes; over it: NAK 103 */
     size_t batch_max;               /* messages per transaction */
     size_t workers;                 /* threads doing the checks; 0 = in the caller's */
+    lifecycle_t *lifecycle;         /* movement tracking in the batch transaction, or NULL */
 } intake_opts_t;
 
 /* The connection a SEND came from. */
@@ -84,8 +86,9 @@ size_t intake_pending (const intake_t *self);
 /* 1 when the batch has reached batch_max. */
 int intake_full (const intake_t *self);
 
-/* Stores the batch (one transaction), then ACKs it and queues the new
- * messages for dispatch. Returns SG_OK (also for an empty batch) or SG_EDB
+/* Stores the batch (one transaction, with the lifecycle's changes and the
+ * messages it makes), then ACKs it and queues the new messages for
+ * dispatch (not those the lifecycle refused or consumed). Returns SG_OK (also for an empty batch) or SG_EDB
  * (logged; nothing is acknowledged, the senders resend). */
 int intake_commit (intake_t *self);
 

@@ -247,8 +247,7 @@ metrics_link_up (const char *link, int is_node, int up)
     S_SET (l->changed, s_wall ());
     if (up)
         S_SET (l->last_seen, s_wall ());
-    if (was != -1 || !up)
-        metrics_incident ("link", link, NULL, "%s %s is %s", is_node ? "node" : "adapter", link,
+    metrics_incident ("link", link, NULL, "%s %s is %s", is_node ? "node" : "adapter", link,
                           up ? "up" : "down");
 }
 

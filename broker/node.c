@@ -7,12 +7,14 @@
 #include "node.h"
 #include "dispatch.h"
 #include "intake.h"
+#include "lifecycle_db.h"
 #include "log.h"
 #include "nodestat.h"
 #include "peers.h"
 #include "router.h"
 #include "sign.h"
 #include "store.h"
+#include "timers.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -52,13 +54,14 @@ struct node_t {
     router_t *routes;
     dispatch_t *dispatch;
     intake_t *intake;
+    lifecycle_t *lifecycle;         /* NULL with `lifecycle no` */
     s_sess_t *sess;
     size_t nsess, capsess;
     uint64_t hellos;
     time_t started;
     int batch_open;
     int64_t batch_since;            /* when the open batch got its first message */
-    int64_t next_status, next_rescan, next_expiry;
+    int64_t next_status, next_rescan, next_expiry, next_lc_timers;
 };
 
 static int64_t
@@ -126,21 +129,18 @@ s_send_hop (void *arg, const char *hop, const char *hdr, size_t hlen, const char
         return SG_ENOTFOUND;
     wire_frame_t f[3] = { { hdr, hlen }, { body, blen }, { sig, slen } };
     int rc = wire_send_cmd (self->router, s->rid, s->rid_len, WIRE_DELIVER, f, 3, ZMQ_DONTWAIT);
-    if (rc == SG_ENOTFOUND) {
+    while (rc == SG_ENOTFOUND && s) {
         /* The connection is gone. Called from the dispatcher, which marks
          * the hop down itself on SG_ENOTFOUND: no dispatch_link here, but
-         * an older session of the same adapter may take over. */
+         * an older session of the same adapter may take over (a listener
+         * outlives the short connections that only sent). */
         log_info ("adapter %s: connection gone", s->name);
         *s = self->sess[--self->nsess];
-        s = s_sess_by_name (self, hop);
-        if (s) {
+        if ((s = s_sess_by_name (self, hop)))
             rc = wire_send_cmd (self->router, s->rid, s->rid_len, WIRE_DELIVER, f, 3,
                                 ZMQ_DONTWAIT);
-            if (rc == SG_ENOTFOUND)
-                *s = self->sess[--self->nsess];
-        }
     }
-    else if (rc == SG_EPROTO)
+    if (rc == SG_EPROTO)
         log_error ("cannot deliver to %s: malformed stored message", hop);
     return rc == SG_EPROTO ? SG_ETIMEOUT : rc;
 }
@@ -426,6 +426,34 @@ s_signals (node_t *self)
     }
 }
 
+/* Runs the lifecycle timers and dispatches what they made; soon again
+ * when a run hit its limit. */
+static void
+s_lc_timers (node_t *self, int64_t now)
+{
+    enum { S_TIMER_LIMIT = 500 };
+    lifecycle_out_t made = { 0 };
+    timers_result_t res;
+    sg_diag_t d;
+    self->next_lc_timers = now + self->conf->timer_interval;
+    if (timers_run (self->lifecycle, self->store, S_TIMER_LIMIT, &made, &res, &d) != SG_OK) {
+        log_error ("lifecycle timers: %s", d.text);
+        lifecycle_out_clear (&made);
+        return;
+    }
+    for (size_t k = 0; k < made.n; k++) {
+        const store_msg_t *sm = &made.gen[k]->sm;
+        if (sm->next_hop)
+            dispatch_enqueue (self->dispatch, sm->next_hop, sm->id, sm->mrn, sm->header,
+                              sm->header_len, sm->body, sm->body_len, sm->signature,
+                              sm->signature_len);
+    }
+    lifecycle_out_clear (&made);
+    if (res.overdue == S_TIMER_LIMIT || res.enquiry == S_TIMER_LIMIT
+        || res.recovery == S_TIMER_LIMIT || res.requests == S_TIMER_LIMIT)
+        self->next_lc_timers = now;
+}
+
 static void
 s_timers (node_t *self, int64_t now)
 {
@@ -440,6 +468,8 @@ s_timers (node_t *self, int64_t now)
         dispatch_rescan (self->dispatch);
         self->next_rescan = now + self->conf->rescan_interval;
     }
+    if (self->lifecycle && now >= self->next_lc_timers && !intake_pending (self->intake))
+        s_lc_timers (self, now);
     if (now >= self->next_status) {
         s_status (self, "running");
         self->next_status = now + self->conf->status_interval;
@@ -462,7 +492,7 @@ node_run (node_t *self)
     zmq_pollitem_t items[S_MAX_POLL];
     int rc = SG_OK;
     int64_t now = s_now ();
-    self->next_status = self->next_rescan = self->next_expiry = now;
+    self->next_status = self->next_rescan = self->next_expiry = self->next_lc_timers = now;
     self->next_rescan = now + self->conf->rescan_interval;
     log_info ("node %s: ready on %s", self->conf->name, self->conf->bind);
     while (!self->stop) {
@@ -470,8 +500,9 @@ node_run (node_t *self)
         int64_t wait = 1000;
         wait = dispatch_next_timer (self->dispatch, now, wait);
         wait = peers_next_timer (self->peers, now, wait);
-        int64_t due[3] = { self->next_status, self->next_rescan, self->next_expiry };
-        for (int i = 0; i < 3; i++)
+        int64_t due[4] = { self->next_status, self->next_rescan, self->next_expiry,
+                           self->lifecycle ? self->next_lc_timers : self->next_status };
+        for (int i = 0; i < 4; i++)
             if (due[i] - now < wait)
                 wait = due[i] > now ? due[i] - now : 0;
         if (intake_pending (self->intake)) {
@@ -647,11 +678,24 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
     free (qs);
     if (s_open_router (self, diag) != SG_OK)
         goto fail;
+    if (conf->lifecycle) {
+        lifecycle_opts_t lo = { .node_name = conf->name, .sign_key = self->sign_key,
+                                .offices = conf->offices.items, .offices_n = conf->offices.n,
+                                .router = (const router_t *const *) &self->routes,
+                                .discharge_auto = strcmp (conf->discharge, "manual") != 0,
+                                .clock_file = conf->clock_file,
+                                .enquiry_after_ms = conf->enquiry_after,
+                                .recovery_after_ms = conf->recovery_after };
+        if (!(self->lifecycle = lifecycle_new (&lo))) {
+            sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+            goto fail;
+        }
+    }
     intake_opts_t io = { .node_name = conf->name, .sign_key = self->sign_key,
                          .offices = conf->offices.items, .offices_n = conf->offices.n,
                          .max_message = conf->max_message_size,
                          .batch_max = (size_t) conf->batch_size,
-                         .workers = (size_t) conf->workers };
+                         .workers = (size_t) conf->workers, .lifecycle = self->lifecycle };
     if (!(self->intake = intake_new (&io, self->store, self->router, self->dispatch))) {
         sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         goto fail;
@@ -669,6 +713,7 @@ node_destroy (node_t **self_p)
         return;
     node_t *self = *self_p;
     intake_destroy (&self->intake);
+    lifecycle_destroy (&self->lifecycle);
     if (self->router)
         zmq_close (self->router);
     peers_destroy (&self->peers);

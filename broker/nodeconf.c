@@ -137,6 +137,32 @@ static const config_entry_t s_table[] = {
       "error, warn, info or debug.", 0, 0, NULL, NULL },
     { "syslog", CONFIG_BOOL, S_OFF (syslog), "no",
       "Log to syslog (journald) instead of stderr.", 0, 0, NULL, NULL },
+    { "lifecycle", CONFIG_BOOL, S_OFF (lifecycle), "yes",
+      "Track every movement that concerns this node's offices, in the transaction\n"
+      "that stores its messages: states, hash-chained events, AAR/ATR fan-out on\n"
+      "REL, NAK 90/92 messages for what the departure view refuses, timers\n"
+      "(docs/lifecycle.md). `no` makes the node a plain store-and-forward relay.",
+      0, 0, NULL, NULL },
+    { "discharge", CONFIG_STRING, S_OFF (discharge), "auto",
+      "auto: after a conform DCR (A1/A2) the departure node sends the WOF to every\n"
+      "office involved itself; manual: the departure adapter sends the WOF.",
+      0, 0, NULL, NULL },
+    { "enquiry_after", CONFIG_DURATION, S_OFF (enquiry_after), "7d",
+      "How long a departure view stays OVERDUE (time limit passed, no arrival)\n"
+      "before ENQ goes to the destination and transit offices (UNDER_ENQUIRY).",
+      0, 366 * S_DAY, NULL, NULL },
+    { "recovery_after", CONFIG_DURATION, S_OFF (recovery_after), "28d",
+      "How long a movement may stay UNDER_ENQUIRY without arrival, or in\n"
+      "DISCREPANCY without a write-off, before it goes to RECOVERY.",
+      0, 3660 * S_DAY, NULL, NULL },
+    { "timer_interval", CONFIG_DURATION, S_OFF (timer_interval), "1s",
+      "How often the lifecycle timers and resync requests are run.",
+      100, 3600000, NULL, NULL },
+    { "clock_file", CONFIG_PATH, S_OFF (clock_file), NULL,
+      "Tests only: a file holding the current time (RFC 3339, UTC) that the\n"
+      "lifecycle uses instead of the system clock, read at every use so time can\n"
+      "be moved without a restart. The variable SIGMAT_CLOCK_FILE does the same.",
+      0, 0, NULL, NULL },
     { "route", CONFIG_MULTI, 0, NULL,
       "A seed route `route PREFIX NEXT_HOP`, repeatable: added to the database's\n"
       "route table at start if that prefix has no route yet (`sigmatctl route`\n"
@@ -174,6 +200,8 @@ s_check (nodeconf_t *c, const char *path, sg_diag_t *diag)
             return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         c->offices.n = 1;
     }
+    if (!c->discharge || (strcmp (c->discharge, "auto") != 0 && strcmp (c->discharge, "manual") != 0))
+        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "%s: discharge must be auto or manual", path);
     if (c->resend_backoff_max < c->resend_timeout)
         c->resend_backoff_max = c->resend_timeout;
     return SG_OK;

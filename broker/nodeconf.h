@@ -40,6 +40,12 @@ typedef struct {
     long long rescan_interval;
     int log_level;
     int syslog;
+    int lifecycle;              /* track movements (docs/lifecycle.md) */
+    char *discharge;            /* "auto" or "manual" */
+    long long enquiry_after;    /* ms: OVERDUE -> ENQ */
+    long long recovery_after;   /* ms: UNDER_ENQUIRY / DISCREPANCY -> RECOVERY */
+    long long timer_interval;   /* ms between timer runs */
+    char *clock_file;           /* injectable clock (tests), NULL = system clock */
     nodeconf_route_t *routes;   /* seed routes (`route PREFIX HOP`) */
     size_t routes_n;
 } nodeconf_t;

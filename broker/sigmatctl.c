@@ -45,6 +45,18 @@ static const ctl_verb_t s_verbs[] = {
       "receive deliveries as adapter NAME, print them (and save to DIR), acknowledge them" },
     { "status", NULL, ctl_status, "[--db CONNINFO]",
       "node identity, queues per next hop (pending, oldest, dead)" },
+    { "movement", "list", ctl_movement_list,
+      "[--state S] [--office O] [--since TIME] [--limit N] [--json] [--db CONNINFO]",
+      "list the movement views of this node (state, offices, time limit)" },
+    { "movement", "show", ctl_movement_show, "MRN [--json] [--db CONNINFO]",
+      "one movement: each view's state, offices, time limit and every event" },
+    { "movement", "overdue", ctl_movement_overdue, "[--json] [--db CONNINFO]",
+      "departure views past their time limit, under enquiry or in recovery" },
+    { "movement", "verify", ctl_movement_verify, "MRN [--json] [--db CONNINFO]",
+      "check the hash chain of a movement's events; exit 1 naming the first bad event" },
+    { "movement", "resync", ctl_movement_resync,
+      "MRN --peer NODE [--to OFFICE] [--as OFFICE] [--wait S] [--json] [--db CONNINFO]",
+      "ask a peer node for its view of a movement (STQ) and apply the events we miss" },
 };
 #define S_NVERBS (sizeof s_verbs / sizeof s_verbs[0])
 

@@ -16,7 +16,9 @@
 #   sg_fail MSG / sg_pass
 #
 # Environment: SIGMAT_SRCDIR, SIGMAT_BUILDDIR (set by make check), SIGMAT_LONG=1
-# for the big numbers, SG_KEEP=1 to keep the folder after a failure.
+# for the big numbers, SG_KEEP=1 to keep the folder after a failure,
+# SG_LIFECYCLE=yes for nodes that track movements (off by default: most
+# scenarios test transport with messages no movement would accept).
 
 set -u
 
@@ -151,6 +153,7 @@ heartbeat 1s
 resend_timeout 1s
 resend_backoff_max 4s
 status_interval 1s
+lifecycle ${SG_LIFECYCLE:-no}
 EOF
     for line in "$@"; do
         echo "$line" >> "$SG_DIR/$name.conf"

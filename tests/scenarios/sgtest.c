@@ -6,6 +6,7 @@
  *   sgtest hello  CONN     (connects, prints "WELCOME node", exit 0; 3 if refused)
  *   sgtest send   CONN --template XML --from OFFICE --to OFFICE[,OFFICE...]
  *                 --count N [--mrns M] [--repeat K] [--out FILE] [--timeout S]
+ *                 [--mrn-list FILE]   (the MRNs, one a line, instead of new ones)
  *   sgtest body   CONN --body FILE [--type T --mrn MRN --from O --to O --id UUID]
  *   sgtest listen CONN --count N --out FILE [--timeout S]
  *   sgtest forge  CONN --sign-key PEM --origin NODE --template XML --from O --to O
@@ -37,6 +38,7 @@
 typedef struct {
     const char *node, *server_pub, *key, *name, *role;
     const char *template, *from, *to, *out, *body, *type, *mrn, *id, *sign_key, *origin;
+    const char *mrn_list;
     long count, mrns, repeat, timeout, window;
 } s_opts_t;
 
@@ -81,12 +83,28 @@ s_cmd_send (const s_opts_t *o)
         p += n + (p[n] == ',');
     }
     long nmrn = o->mrns > 0 ? o->mrns : 1;
+    size_t list_len = 0;
+    char *list = o->mrn_list ? msggen_read (o->mrn_list, &list_len) : NULL;
+    if (list) {
+        nmrn = 0;
+        for (size_t i = 0; i < list_len; i++)
+            nmrn += list[i] == '\n';
+    }
+    if (nmrn < 1)
+        s_die ("no MRN in %s", o->mrn_list);
     char (*mrns)[19] = calloc ((size_t) nmrn, sizeof *mrns);
     long *seqs = calloc ((size_t) nmrn, sizeof *seqs);
     char country[3] = { o->from[0], o->from[1], 0 };
-    for (long i = 0; i < nmrn; i++)
-        if (mrn_new (country, mrns[i]) != SG_OK)
+    for (long i = 0, at = 0; i < nmrn; i++) {
+        if (list) {
+            size_t n = strcspn (list + at, "\n");
+            snprintf (mrns[i], sizeof mrns[i], "%.*s", (int) n, list + at);
+            at += (long) n + 1;
+        }
+        else if (mrn_new (country, mrns[i]) != SG_OK)
             s_die ("cannot make an MRN for %s", country);
+    }
+    free (list);
     /* id -> mrn/seq for the report, in send order */
     typedef struct { char id[37]; long m, seq, to; } s_sent_t;
     s_sent_t *sent = calloc ((size_t) o->count, sizeof *sent);
@@ -399,6 +417,7 @@ main (int argc, char **argv)
         else if (!strcmp (k, "--origin")) o.origin = v;
         else if (!strcmp (k, "--count")) o.count = atol (v);
         else if (!strcmp (k, "--mrns")) o.mrns = atol (v);
+        else if (!strcmp (k, "--mrn-list")) o.mrn_list = v;
         else if (!strcmp (k, "--repeat")) o.repeat = atol (v);
         else if (!strcmp (k, "--timeout")) o.timeout = atol (v);
         else if (!strcmp (k, "--window")) o.window = atol (v);

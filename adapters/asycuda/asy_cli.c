@@ -1,0 +1,338 @@
+/* asy_cli.c - sigmat-asycuda's commands: argument parsing, config and
+ * tables, and the output of status, show, expected and the officer verbs
+ * (JSON, the same as the HTTP API). */
+#include "asy_cli.h"
+
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "asy_conf.h"
+#include "asy_daemon.h"
+#include "asy_events.h"
+#include "asy_map.h"
+#include "asy_movement.h"
+#include "asy_offices.h"
+#include "asy_spool.h"
+#include "asy_state.h"
+#include "ident.h"
+#include "log.h"
+#include "xmlsafe.h"
+
+#ifndef SG_SYSCONFDIR
+#define SG_SYSCONFDIR "/etc"
+#endif
+#define S_DEFAULT_CONF SG_SYSCONFDIR "/sigmat/sigmat-asycuda.conf"
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "usage: sigmat-asycuda [-c FILE] [-o KEY=VALUE]... COMMAND [ARGS]\n"
+        "  -c, --config FILE   configuration file (default " S_DEFAULT_CONF ")\n"
+        "  -o KEY=VALUE        override one configuration key\n"
+        "commands:\n"
+        "  run                 the service: spool -> node, node -> inbox, callback API\n"
+        "  status              folders, outbox, node connection, last errors\n"
+        "  check-config        read the config and both tables, print a summary\n"
+        "  print-config        every key with its help and current value\n"
+        "  check-file FILE...  map ASYCUDA files as the service would, queue nothing\n"
+        "  show MRN            the local view of a movement (JSON)\n"
+        "  expected OFFICE     movements expected (ANTICIPATED) at an office (JSON)\n"
+        "  crossing MRN --office O            record a frontier crossing (NCF)\n"
+        "  arrival MRN --office O [--location L]          an arrival (ARR)\n"
+        "  control MRN --office O --result A1|A2|B1 --seals-intact yes|no\n"
+        "          [--discrepancies TEXT]                 control results (DCR)\n"
+        "  incident MRN --office O --type SB|TS|AC|RD|OT --text TEXT\n"
+        "          [--new-seals \"S1 S2\"]                  an incident (INC)\n"
+        "  arrival-request MRN --office O [--departure-office O]\n"
+        "                                                 record request for an undeclared arrival (ARQ)\n"
+        "  verbs also take --request-id ID (retry with the same id: done once) and\n"
+        "  --at YYYY-MM-DDThh:mm:ssZ (default now).\n"
+        "exit status: 0 done, 1 refused or failed, 2 usage or configuration error\n");
+}
+
+static int
+s_print_json (json_t *j)
+{
+    if (!j)
+        return 1;
+    json_dumpf (j, stdout, JSON_INDENT (2) | JSON_SORT_KEYS);
+    fputc ('\n', stdout);
+    json_decref (j);
+    return 0;
+}
+
+static int
+s_daemon_running (const char *state_db)
+{
+    char path[4096];
+    snprintf (path, sizeof path, "%s.lock", state_db);
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    int running = flock (fd, LOCK_SH | LOCK_NB) != 0;
+    close (fd);
+    return running;
+}
+
+static void
+s_meta (asy_state_t *st, const char *key, char *out, size_t size)
+{
+    asy_state_text (st, out, size, NULL, "SELECT value FROM meta WHERE key = ?", "s", key);
+}
+
+static int
+s_status (const asy_conf_t *conf, asy_state_t *st)
+{
+    char a[700], b[64], c[64], u[64];
+    int running = s_daemon_running (conf->state_db);
+    s_meta (st, "daemon_pid", b, sizeof b);
+    s_meta (st, "daemon_updated", u, sizeof u);
+    printf ("state file:  %s\n", conf->state_db);
+    printf ("service:     %s (pid %s, status written %s)\n", running ? "running" : "NOT RUNNING",
+            b[0] ? b : "-", u[0] ? u : "never");
+    s_meta (st, "node_state", a, sizeof a);
+    s_meta (st, "node_since", b, sizeof b);
+    s_meta (st, "node_last_ack", c, sizeof c);
+    s_meta (st, "node_unacked", u, sizeof u);
+    printf ("node:        %s%s\n", running ? "" : "(last known) ", a[0] ? a : "never connected");
+    printf ("             endpoint %s, connected since %s, last ACK %s, unacknowledged %s\n",
+            conf->node, b[0] ? b : "-", c[0] ? c : "-", u[0] ? u : "0");
+    printf ("folders:     spool %ld, work %ld, done %ld, rejected %ld (.err %ld), inbox %ld\n",
+            asy_count_files (conf->spool_dir, ".xml"), asy_count_files (conf->work_dir, ".xml"),
+            asy_count_files (conf->done_dir, NULL),
+            asy_count_files (conf->rejected_dir, NULL) - asy_count_files (conf->rejected_dir, ".err"),
+            asy_count_files (conf->rejected_dir, ".err"), asy_count_files (conf->inbox_dir, ".xml"));
+    printf ("outbox:     ");
+    const char *states[] = { "queued", "accepted", "rejected" };
+    for (int i = 0; i < 3; i++) {
+        asy_state_text (st, a, sizeof a, NULL, "SELECT count(*) FROM outbox WHERE status = ?",
+                        "s", states[i]);
+        printf (" %s %s%s", states[i], a, i < 2 ? "," : "\n");
+    }
+    asy_state_text (st, a, sizeof a, NULL, "SELECT count(*) FROM file", "");
+    asy_state_text (st, b, sizeof b, NULL, "SELECT count(*) FROM declaration", "");
+    asy_state_text (st, c, sizeof c, NULL, "SELECT count(*) FROM inbox", "");
+    printf ("ledger:      %s files, %s declarations with an MRN, %s deliveries received\n", a, b, c);
+    sqlite3_stmt *q = asy_state_prepare (st, NULL, "SELECT state, count(*) FROM movement"
+                                         " GROUP BY state ORDER BY state", "");
+    printf ("movements:  ");
+    int any = 0;
+    while (q && sqlite3_step (q) == SQLITE_ROW) {
+        printf (" %s %d", sqlite3_column_text (q, 0), sqlite3_column_int (q, 1));
+        any = 1;
+    }
+    sqlite3_finalize (q);
+    printf ("%s\n", any ? "" : " none");
+    q = asy_state_prepare (st, NULL, "SELECT at, coalesce (source, ''), text FROM error"
+                           " ORDER BY id DESC LIMIT 5", "");
+    printf ("last errors:");
+    any = 0;
+    while (q && sqlite3_step (q) == SQLITE_ROW) {
+        printf ("\n  %s %s: %s", sqlite3_column_text (q, 0), sqlite3_column_text (q, 1),
+                sqlite3_column_text (q, 2));
+        any = 1;
+    }
+    sqlite3_finalize (q);
+    printf ("%s\n", any ? "" : " none");
+    return 0;
+}
+
+/* check-file: maps each file as the service would and prints the result. */
+static int
+s_check_file (const asy_conf_t *conf, const asy_offices_t *tables, int argc, char **argv)
+{
+    int bad = 0;
+    for (int i = 0; i < argc; i++) {
+        sg_diag_t d;
+        xmlsafe_limits_t lim = { .max_bytes = conf->max_file_size };
+        xmlDocPtr doc = xmlsafe_parse_file (argv[i], &lim, &d);
+        msg_t *m = NULL;
+        asy_sad_info_t info;
+        asy_map_opts_t o = { .country = conf->country, .currency = conf->currency };
+        int rc = doc ? asy_map_read (doc, tables, &o, MSG_DEC, &info, &m, &d) : d.code;
+        if (rc == SG_OK)
+            printf ("%s: T1 %s, declaration %s, LRN %s, %s -> %s, %zu transit offices, %zu "
+                    "items, %zu seals -> %s\n", argv[i],
+                    info.stage == ASY_STAGE_RELEASED ? "released" : "registered", info.key,
+                    info.lrn, m->decl.departure, m->decl.destination, m->decl.n_transit,
+                    m->decl.n_items, m->decl.n_seals,
+                    info.stage == ASY_STAGE_RELEASED ? "DEC + REL" : "DEC");
+        else {
+            printf ("%s: rejected: %s\n", argv[i], d.text);
+            bad = 1;
+        }
+        msg_destroy (&m);
+        xmlFreeDoc (doc);
+    }
+    return bad;
+}
+
+static const char *
+s_opt (int argc, char **argv, const char *name)
+{
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp (argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+/* The officer verbs. */
+static int
+s_verb (const asy_conf_t *conf, const asy_offices_t *tables, asy_state_t *st, const char *verb,
+        int argc, char **argv)
+{
+    static const char *known[] = { "--office", "--request-id", "--at", "--location", "--result",
+                                   "--seals-intact", "--discrepancies", "--type", "--text",
+                                   "--new-seals", "--departure-office", NULL };
+    if (argc < 1 || argv[0][0] == '-') {
+        fprintf (stderr, "sigmat-asycuda %s: the MRN comes first\n", verb);
+        return 2;
+    }
+    for (int i = 1; i < argc; i += 2) {
+        int ok = 0;
+        for (int k = 0; known[k]; k++)
+            ok |= strcmp (argv[i], known[k]) == 0;
+        if (!ok || i + 1 >= argc) {
+            fprintf (stderr, "sigmat-asycuda %s: %s \"%s\"\n", verb,
+                     ok ? "missing value for" : "unknown option", argv[i]);
+            return 2;
+        }
+    }
+    char rid[40];
+    asy_call_t c = { .verb = verb, .mrn = argv[0], .seals_intact = -1 };
+    c.office = s_opt (argc, argv, "--office");
+    c.request_id = s_opt (argc, argv, "--request-id");
+    if (!c.request_id) {
+        msgid_new (rid);
+        c.request_id = rid;
+    }
+    c.at = s_opt (argc, argv, "--at");
+    c.location = s_opt (argc, argv, "--location");
+    c.result = s_opt (argc, argv, "--result");
+    c.incident = s_opt (argc, argv, "--type");
+    c.text = s_opt (argc, argv, strcmp (verb, "incident") == 0 ? "--text" : "--discrepancies");
+    c.new_seals = s_opt (argc, argv, "--new-seals");
+    c.departure = s_opt (argc, argv, "--departure-office");
+    const char *si = s_opt (argc, argv, "--seals-intact");
+    if (si)
+        c.seals_intact = strchr ("yYtT1", si[0]) ? 1 : strchr ("nNfF0", si[0]) ? 0 : -1;
+    asy_ctx_t ctx = { .state = st, .tables = tables, .conf = conf };
+    json_t *out = NULL;
+    int status = asy_call_run (&ctx, &c, &out);
+    if (status != 200) {
+        json_t *e = json_object_get (out, "error");
+        fprintf (stderr, "sigmat-asycuda %s: %s\n", verb, e ? json_string_value (e) : "failed");
+        json_decref (out);
+        return 1;
+    }
+    return s_print_json (out);
+}
+
+int
+asy_cli_main (int argc, char **argv)
+{
+    const char *path = S_DEFAULT_CONF;
+    const char *over[64];
+    int nover = 0, i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if ((!strcmp (argv[i], "-c") || !strcmp (argv[i], "--config")) && i + 1 < argc)
+            path = argv[++i];
+        else if (!strcmp (argv[i], "-o") && i + 1 < argc && nover < 64)
+            over[nover++] = argv[++i];
+        else if (!strcmp (argv[i], "-h") || !strcmp (argv[i], "--help")) {
+            s_usage (stdout);
+            return 0;
+        }
+        else if (!strcmp (argv[i], "-V") || !strcmp (argv[i], "--version")) {
+            printf ("sigmat-asycuda (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+            return 0;
+        }
+        else {
+            fprintf (stderr, "sigmat-asycuda: unknown option \"%s\"\n", argv[i]);
+            s_usage (stderr);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        s_usage (stderr);
+        return 2;
+    }
+    const char *cmd = argv[i++];
+    asy_conf_t conf;
+    memset (&conf, 0, sizeof conf);
+    sg_diag_t d;
+    asy_offices_t *tables = NULL;
+    asy_state_t *st = NULL;
+    int ret = 2;
+    int rc = asy_conf_load (&conf, path, &d);
+    for (int k = 0; rc == SG_OK && k < nover; k++)
+        rc = asy_conf_set (&conf, over[k], &d);
+    if (rc == SG_OK && strcmp (cmd, "print-config") == 0) {
+        asy_conf_print (&conf, stdout);
+        ret = 0;
+        goto done;
+    }
+    if (rc == SG_OK)
+        rc = asy_conf_check (&conf, &d);
+    if (rc != SG_OK) {
+        fprintf (stderr, "sigmat-asycuda: %s\n", d.text);
+        goto done;
+    }
+    log_open ("sigmat-asycuda", conf.syslog, (log_level_t) conf.log_level);
+    if (!(tables = asy_offices_load (conf.offices, conf.corridors, &d))) {
+        fprintf (stderr, "sigmat-asycuda: %s\n", d.text);
+        goto done;
+    }
+    if (!strcmp (cmd, "run")) {
+        ret = asy_daemon_run (&conf, tables);
+        goto done;
+    }
+    if (!strcmp (cmd, "check-config")) {
+        printf ("config %s: good; country %s, node %s as \"%s\", %zu offices, %zu corridors\n",
+                path, conf.country, conf.node, conf.name, asy_offices_count (tables),
+                asy_corridors_count (tables));
+        ret = 0;
+        goto done;
+    }
+    if (!strcmp (cmd, "check-file")) {
+        ret = i < argc ? s_check_file (&conf, tables, argc - i, argv + i) : 2;
+        goto done;
+    }
+    if (!(st = asy_state_open (conf.state_db, &d))) {
+        fprintf (stderr, "sigmat-asycuda: %s\n", d.text);
+        ret = 1;
+        goto done;
+    }
+    ret = 1;
+    if (!strcmp (cmd, "status"))
+        ret = s_status (&conf, st);
+    else if (!strcmp (cmd, "show") && i < argc)
+        ret = s_print_json (asy_movement_json (st, tables, argv[i]));
+    else if (!strcmp (cmd, "expected") && i < argc) {
+        char ref[9];
+        if (asy_office_resolve (tables, argv[i], ref, &d) != SG_OK)
+            fprintf (stderr, "sigmat-asycuda: %s\n", d.text);
+        else
+            ret = s_print_json (asy_expected_json (st, tables, ref));
+    }
+    else if (!strcmp (cmd, "crossing") || !strcmp (cmd, "arrival") || !strcmp (cmd, "control")
+             || !strcmp (cmd, "incident") || !strcmp (cmd, "arrival-request"))
+        ret = s_verb (&conf, tables, st, cmd, argc - i, argv + i);
+    else {
+        fprintf (stderr, "sigmat-asycuda: unknown command or missing argument: %s\n", cmd);
+        s_usage (stderr);
+        ret = 2;
+    }
+done:
+    asy_state_destroy (&st);
+    asy_offices_destroy (&tables);
+    asy_conf_free (&conf);
+    return ret;
+}

@@ -1,0 +1,536 @@
+/* asy_spool.c - reads the spool. A file is claimed by rename into work/;
+ * its content hash is the ledger key. In ONE state transaction the adapter
+ * decides the MRN (new, or the one the declaration already has), queues
+ * the DEC and/or REL (message ids chosen here and stored with them) and
+ * records the file; only then is the file moved to done/. After a kill -9
+ * a file still in work/ is either unknown to the ledger (nothing was
+ * committed: processed again from scratch) or known (committed: just moved
+ * on), so each file yields its messages exactly once. */
+#include "asy_spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "asy_map.h"
+#include "asy_movement.h"
+#include "ident.h"
+#include "log.h"
+#include "xmlsafe.h"
+
+struct asy_spool_t {
+    const asy_conf_t *conf;
+    const asy_offices_t *tables;
+    asy_state_t *state;
+};
+
+static int
+s_fsync_dir (const char *dir)
+{
+    int fd = open (dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync (fd);
+    close (fd);
+    return rc;
+}
+
+int
+asy_write_atomic (const char *dir, const char *name, const char *data, size_t len,
+                  sg_diag_t *diag)
+{
+    char tmp[4096], path[4096];
+    snprintf (tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot create %s: %s", tmp, strerror (errno));
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write (fd, data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close (fd);
+            unlink (tmp);
+            return sg_diag_set (diag, SG_EIO, 0, 0, "cannot write %s: %s", tmp, strerror (e));
+        }
+        off += (size_t) n;
+    }
+    if (fsync (fd) != 0 || close (fd) != 0) {
+        unlink (tmp);
+        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot sync %s: %s", tmp, strerror (errno));
+    }
+    if (rename (tmp, path) != 0 || s_fsync_dir (dir) != 0) {
+        int e = errno;
+        unlink (tmp);
+        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot rename %s to %s: %s", tmp, path,
+                            strerror (e));
+    }
+    return SG_OK;
+}
+
+/* A name free in dir: name itself, else stem-2.ext, stem-3.ext ... */
+static void
+s_free_name (const char *dir, const char *name, char *out, size_t size)
+{
+    char path[4096];
+    struct stat sb;
+    sg_strlcpy (out, name, size);
+    const char *dot = strrchr (name, '.');
+    int stem = dot ? (int) (dot - name) : (int) strlen (name);
+    for (int i = 2; i < 100000; i++) {
+        snprintf (path, sizeof path, "%s/%s", dir, out);
+        if (lstat (path, &sb) != 0)
+            return;
+        snprintf (out, size, "%.*s-%d%s", stem, name, i, dot ? dot : "");
+    }
+}
+
+int
+asy_move (const char *from, const char *name, const char *to, char *final, size_t size,
+          sg_diag_t *diag)
+{
+    char src[4096], dst[4096];
+    s_free_name (to, name, final, size);
+    snprintf (src, sizeof src, "%s/%s", from, name);
+    snprintf (dst, sizeof dst, "%s/%s", to, final);
+    if (rename (src, dst) != 0)
+        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot move %s to %s: %s", src, dst,
+                            strerror (errno));
+    s_fsync_dir (to);
+    s_fsync_dir (from);
+    return SG_OK;
+}
+
+long
+asy_count_files (const char *dir, const char *suffix)
+{
+    DIR *d = opendir (dir);
+    if (!d)
+        return -1;
+    long n = 0;
+    size_t sl = suffix ? strlen (suffix) : 0;
+    for (struct dirent *e; (e = readdir (d));) {
+        size_t l = strlen (e->d_name);
+        if (e->d_name[0] == '.')
+            continue;
+        if (suffix && (l < sl || strcasecmp (e->d_name + l - sl, suffix) != 0))
+            continue;
+        n++;
+    }
+    closedir (d);
+    return n;
+}
+
+static int
+s_mkdir (const char *dir, sg_diag_t *diag)
+{
+    if (mkdir (dir, 0750) == 0 || errno == EEXIST)
+        return SG_OK;
+    return sg_diag_set (diag, SG_EIO, 0, 0, "cannot create folder %s: %s", dir, strerror (errno));
+}
+
+asy_spool_t *
+asy_spool_new (const asy_conf_t *conf, const asy_offices_t *tables, asy_state_t *state,
+               sg_diag_t *diag)
+{
+    const char *dirs[] = { conf->spool_dir, conf->work_dir, conf->done_dir, conf->rejected_dir,
+                           conf->inbox_dir };
+    for (int i = 0; i < 5; i++)
+        if (s_mkdir (dirs[i], diag) != SG_OK)
+            return NULL;
+    asy_spool_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+        return NULL;
+    }
+    self->conf = conf;
+    self->tables = tables;
+    self->state = state;
+    return self;
+}
+
+void
+asy_spool_destroy (asy_spool_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free (*self_p);
+    *self_p = NULL;
+}
+
+/* Writes rejected/FINAL.err, then moves work/name to rejected/FINAL. */
+static int
+s_reject (asy_spool_t *self, const char *from, const char *name, const char *why, int line)
+{
+    char final[1024], errname[1100], now[21], text[2048];
+    sg_diag_t d;
+    s_free_name (self->conf->rejected_dir, name, final, sizeof final);
+    snprintf (errname, sizeof errname, "%s.err", final);
+    asy_now (now);
+    char where[32] = "";
+    if (line > 0)
+        snprintf (where, sizeof where, " (line %d)", line);
+    int n = snprintf (text, sizeof text,
+                      "file: %s\nrejected: %s\nreason: %s%s\n\n"
+                      "What to do: correct the declaration in ASYCUDA World and export it "
+                      "again, or correct the adapter's tables (offices.csv, corridors.csv) "
+                      "and move this file back into the spool folder.\n",
+                      name, now, why, where);
+    int rc = asy_write_atomic (self->conf->rejected_dir, errname, text,
+                               n > 0 && (size_t) n < sizeof text ? (size_t) n : strlen (text), &d);
+    char dst[4096], src[4096];
+    snprintf (src, sizeof src, "%s/%s", from, name);
+    snprintf (dst, sizeof dst, "%s/%s", self->conf->rejected_dir, final);
+    if (rc == SG_OK && rename (src, dst) != 0)
+        rc = sg_diag_set (&d, SG_EIO, 0, 0, "cannot move %s to %s: %s", src, dst, strerror (errno));
+    if (rc != SG_OK) {
+        log_error ("cannot reject %s: %s", name, d.text);
+        return rc;
+    }
+    s_fsync_dir (self->conf->rejected_dir);
+    s_fsync_dir (from);
+    char src_name[1100];
+    snprintf (src_name, sizeof src_name, "file:%s", name);
+    asy_state_error (self->state, src_name, why);
+    log_warn ("rejected %s: %s", name, why);
+    return SG_OK;
+}
+
+void
+asy_spool_refused (asy_spool_t *self, const char *name, const char *why)
+{
+    char path[4096];
+    snprintf (path, sizeof path, "%s/%s", self->conf->done_dir, name);
+    if (access (path, F_OK) == 0)
+        s_reject (self, self->conf->done_dir, name, why, 0);
+    else
+        log_warn ("%s: %s", name, why);
+}
+
+static int
+s_read (const char *path, size_t max, char **buf_p, size_t *len_p, sg_diag_t *diag)
+{
+    *buf_p = NULL;
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat (fd, &sb) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close (fd);
+        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot read %s: %s", path, strerror (e));
+    }
+    if ((size_t) sb.st_size > max) {
+        close (fd);
+        return sg_diag_set (diag, SG_ETOOBIG, 0, 0, "the file is %lld bytes, over max_file_size "
+                            "(%zu bytes)", (long long) sb.st_size, max);
+    }
+    char *buf = malloc ((size_t) sb.st_size + 1);
+    size_t off = 0;
+    while (buf && off < (size_t) sb.st_size) {
+        ssize_t n = read (fd, buf + off, (size_t) sb.st_size - off);
+        if (n <= 0)
+            break;
+        off += (size_t) n;
+    }
+    close (fd);
+    if (!buf || off != (size_t) sb.st_size) {
+        free (buf);
+        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot read %s", path);
+    }
+    buf[off] = 0;
+    *buf_p = buf;
+    *len_p = off;
+    return SG_OK;
+}
+
+static void
+s_hash (const char *buf, size_t len, char out[65])
+{
+    unsigned char md[32];
+    unsigned int n = 0;
+    EVP_Digest (buf, len, md, &n, EVP_sha256 (), NULL);
+    for (unsigned i = 0; i < 32; i++)
+        sprintf (out + 2 * i, "%02x", md[i]);
+}
+
+/* Fills the header fields of a DEC/REL and serialises it into the outbox. */
+static int
+s_queue (asy_spool_t *self, msg_t *m, const char *mrn, const char *source, sg_diag_t *diag)
+{
+    msgid_new (m->id);
+    asy_now (m->issued);
+    strcpy (m->mrn, mrn);
+    strcpy (m->sender, m->decl.departure);
+    strcpy (m->recipient, m->decl.departure);
+    char *body = NULL;
+    size_t len = 0;
+    sg_diag_t d;
+    int rc = msg_serialize (m, &body, &len, &d);
+    if (rc != SG_OK)
+        return sg_diag_set (diag, SG_EINVAL, d.line, d.nak,
+                            "the declaration does not make a valid %s message: %s",
+                            msg_type_name (m->type), d.text);
+    rc = asy_state_outbox_add (self->state, m, body, len, source, diag);
+    free (body);
+    return rc;
+}
+
+/* The ledger transaction for one mapped file. *bad is set when the file
+ * itself is at fault (reject it with diag's text); otherwise a non-OK
+ * return is a state error and the file stays in work/. */
+static int
+s_commit (asy_spool_t *self, const char *name, const char *hash, msg_t *dec, msg_t *rel,
+          const asy_sad_info_t *info, char *outcome, size_t osize, int *bad, sg_diag_t *diag)
+{
+    char mrn[32] = "", decid[40] = "", relid[40] = "", source[1100];
+    snprintf (source, sizeof source, "file:%s", name);
+    *bad = 0;
+    int rc = asy_state_begin (self->state, diag);
+    if (rc != SG_OK)
+        return rc;
+    sqlite3_stmt *q = asy_state_prepare (self->state, diag, "SELECT mrn, coalesce (dec_id, ''),"
+                                         " coalesce (rel_id, '') FROM declaration"
+                                         " WHERE decl_key = ?", "s", info->key);
+    if (!q) {
+        rc = SG_EDB;
+        goto done;
+    }
+    int found = sqlite3_step (q) == SQLITE_ROW;
+    if (found) {
+        sg_strlcpy (mrn, (const char *) sqlite3_column_text (q, 0), sizeof mrn);
+        sg_strlcpy (decid, (const char *) sqlite3_column_text (q, 1), sizeof decid);
+        sg_strlcpy (relid, (const char *) sqlite3_column_text (q, 2), sizeof relid);
+    }
+    sqlite3_finalize (q);
+    if (!found) {
+        long long serial = 0;
+        char s12[32];
+        if ((rc = asy_state_next_serial (self->state, info->departure, info->year, &serial,
+                                         diag)) != SG_OK)
+            goto done;
+        if (serial < 1 || serial > 999999) {
+            *bad = 1;
+            rc = sg_diag_set (diag, SG_EINVAL, 0, 0, "office %s has used all 999999 MRN serial "
+                              "numbers of %d", info->departure, info->year);
+            goto done;
+        }
+        snprintf (s12, sizeof s12, "%.6s%06lld", info->departure + 2, serial);
+        if (mrn_new_ex (self->conf->country, info->year % 100, self->conf->procedure[0], s12,
+                        mrn) != SG_OK) {
+            *bad = 1;
+            rc = sg_diag_set (diag, SG_EINVAL, 0, 0, "cannot make an MRN from office %s",
+                              info->departure);
+            goto done;
+        }
+    }
+    int need_dec = !found, need_rel = rel && !relid[0];
+    if (!need_dec && !need_rel) {
+        snprintf (outcome, osize, "no message: declaration %s was already sent (MRN %s)",
+                  info->key, mrn);
+    }
+    else {
+        if (need_dec && (rc = s_queue (self, dec, mrn, source, diag)) != SG_OK)
+            goto bad;
+        if (need_rel && (rc = s_queue (self, rel, mrn, source, diag)) != SG_OK)
+            goto bad;
+        if (need_dec)
+            strcpy (decid, dec->id);
+        if (need_rel)
+            strcpy (relid, rel->id);
+        rc = asy_state_exec (self->state, diag,
+                             "INSERT INTO declaration (decl_key, mrn, lrn, departure, dec_id,"
+                             " rel_id, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decl_key)"
+                             " DO UPDATE SET rel_id = excluded.rel_id", "sssssss", info->key,
+                             mrn, info->lrn, info->departure, decid, relid[0] ? relid : NULL,
+                             need_rel ? rel->issued : dec->issued);
+        const msg_t *last = need_rel ? rel : dec;
+        if (rc == SG_OK)
+            rc = asy_movement_put_decl (self->state, last, info->departure, "DEPARTURE",
+                                        need_rel || relid[0] ? "RELEASED" : "REGISTERED", diag);
+        snprintf (outcome, osize, "%s%s%s MRN %s", need_dec ? "DEC" : "",
+                  need_dec && need_rel ? "+" : "", need_rel ? "REL" : "", mrn);
+    }
+    if (rc == SG_OK) {
+        char now[21];
+        asy_now (now);
+        rc = asy_state_exec (self->state, diag, "INSERT INTO file VALUES (?, ?, ?, ?, ?, ?)",
+                             "ssssss", hash, name, info->key, mrn, outcome, now);
+    }
+    if (rc == SG_OK)
+        rc = asy_state_commit (self->state, diag);
+done:
+    if (rc != SG_OK)
+        asy_state_rollback (self->state);
+    return rc;
+bad:
+    if (rc == SG_EINVAL)
+        *bad = 1;
+    goto done;
+}
+
+int
+asy_spool_process (asy_spool_t *self, const char *name)
+{
+    const asy_conf_t *conf = self->conf;
+    char path[4096], hash[65], outcome[512] = "", final[1024];
+    char *buf = NULL;
+    size_t len = 0;
+    xmlDocPtr doc = NULL;
+    msg_t *dec = NULL, *rel = NULL;
+    sg_diag_t d;
+    sg_diag_clear (&d);
+    snprintf (path, sizeof path, "%s/%s", conf->work_dir, name);
+    int rc = s_read (path, conf->max_file_size, &buf, &len, &d);
+    if (rc == SG_ETOOBIG) {
+        rc = s_reject (self, conf->work_dir, name, d.text, 0);
+        goto done;
+    }
+    if (rc != SG_OK)
+        goto done;
+    s_hash (buf, len, hash);
+    rc = asy_state_text (self->state, outcome, sizeof outcome, &d,
+                         "SELECT outcome FROM file WHERE hash = ?", "s", hash);
+    if (rc == SG_OK) {                       /* committed before a crash, or a copy */
+        log_info ("%s: already processed (%s)", name, outcome);
+        rc = asy_move (conf->work_dir, name, conf->done_dir, final, sizeof final, &d);
+        goto done;
+    }
+    if (rc != SG_ENOTFOUND)
+        goto done;
+    xmlsafe_limits_t lim = { .max_bytes = conf->max_file_size, .max_depth = 0 };
+    doc = xmlsafe_parse (buf, len, &lim, &d);
+    if (!doc) {
+        char why[700];
+        snprintf (why, sizeof why, "not well-formed XML: %s", d.text);
+        rc = s_reject (self, conf->work_dir, name, why, d.line);
+        goto done;
+    }
+    asy_map_opts_t opts = { .country = conf->country, .currency = conf->currency };
+    asy_sad_info_t info;
+    rc = asy_map_read (doc, self->tables, &opts, MSG_DEC, &info, &dec, &d);
+    if (rc == SG_OK && info.stage == ASY_STAGE_RELEASED)
+        rc = asy_map_read (doc, self->tables, &opts, MSG_REL, &info, &rel, &d);
+    if (rc == SG_ENOMEM)
+        goto done;
+    if (rc != SG_OK) {
+        rc = s_reject (self, conf->work_dir, name, d.text, 0);
+        goto done;
+    }
+    int bad = 0;
+    rc = s_commit (self, name, hash, dec, rel, &info, outcome, sizeof outcome, &bad, &d);
+    if (bad) {
+        rc = s_reject (self, conf->work_dir, name, d.text, d.line);
+        goto done;
+    }
+    if (rc != SG_OK) {
+        log_error ("%s: %s (the file stays in %s and is tried again)", name, d.text,
+                   conf->work_dir);
+        asy_state_error (self->state, "state", d.text);
+        goto done;
+    }
+    log_info ("%s: %s (declaration %s, LRN %s)", name, outcome, info.key, info.lrn);
+    rc = asy_move (conf->work_dir, name, conf->done_dir, final, sizeof final, &d);
+done:
+    if (rc != SG_OK && d.text[0])
+        log_error ("%s: %s", name, d.text);
+    msg_destroy (&dec);
+    msg_destroy (&rel);
+    xmlFreeDoc (doc);
+    free (buf);
+    return rc;
+}
+
+static int
+s_cmp (const void *a, const void *b)
+{
+    return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* Names of the *.xml files in dir (settled ones only when settle >= 0). */
+static char **
+s_list (const char *dir, long long settle_ms, int max, size_t *n)
+{
+    *n = 0;
+    DIR *d = opendir (dir);
+    if (!d)
+        return NULL;
+    size_t cap = 64;
+    char **v = malloc (cap * sizeof *v);
+    time_t now = time (NULL);
+    for (struct dirent *e; v && (e = readdir (d));) {
+        size_t l = strlen (e->d_name);
+        if (e->d_name[0] == '.' || l < 5 || strcasecmp (e->d_name + l - 4, ".xml") != 0)
+            continue;
+        char p[4096];
+        struct stat sb;
+        snprintf (p, sizeof p, "%s/%s", dir, e->d_name);
+        if (lstat (p, &sb) != 0 || !S_ISREG (sb.st_mode))
+            continue;
+        if (settle_ms > 0 && (long long) (now - sb.st_mtime) * 1000 < settle_ms)
+            continue;
+        if (*n == cap) {
+            char **nv = realloc (v, (cap *= 2) * sizeof *v);
+            if (!nv)
+                break;
+            v = nv;
+        }
+        v[(*n)++] = strdup (e->d_name);
+    }
+    closedir (d);
+    if (v)
+        qsort (v, *n, sizeof *v, s_cmp);
+    while (v && *n > (size_t) max)
+        free (v[--*n]);
+    return v;
+}
+
+static void
+s_free_list (char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free (v[i]);
+    free (v);
+}
+
+int
+asy_spool_run (asy_spool_t *self, int max)
+{
+    const asy_conf_t *conf = self->conf;
+    int done = 0;
+    size_t n = 0;
+    char **v = s_list (conf->work_dir, -1, 1000000, &n);
+    for (size_t i = 0; v && i < n; i++) {
+        if (asy_spool_process (self, v[i]) != SG_OK) {
+            s_free_list (v, n);
+            return -1;
+        }
+        done++;
+    }
+    s_free_list (v, n);
+    v = s_list (conf->spool_dir, conf->spool_settle, max, &n);
+    for (size_t i = 0; v && i < n; i++) {
+        char src[4096], dst[4096];
+        snprintf (src, sizeof src, "%s/%s", conf->spool_dir, v[i]);
+        snprintf (dst, sizeof dst, "%s/%s", conf->work_dir, v[i]);
+        if (access (dst, F_OK) == 0 || rename (src, dst) != 0)
+            continue;                        /* taken meanwhile, or a name still in work/ */
+        if (asy_spool_process (self, v[i]) != SG_OK) {
+            s_free_list (v, n);
+            return -1;
+        }
+        done++;
+    }
+    s_free_list (v, n);
+    return done;
+}

@@ -1,0 +1,382 @@
+/* gen_api.c - sigmat-generic's REST/JSON API (libmicrohttpd): routing,
+ * bearer tokens with per-token offices, body limits, RFC 7807 problems,
+ * idempotency keys; the submissions themselves are built in gen_submit.c. */
+#include "gen_api.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gen_json.h"
+#include "ident.h"
+#include "log.h"
+
+/* One request being read. */
+typedef struct {
+    char *body;
+    size_t len, cap;
+    int too_big;
+    int answered;           /* a response was queued early */
+    gen_route_t route;
+} s_req_t;
+
+static const struct {
+    const char *name, *title;
+} s_problems[] = {
+    { "invalid-json", "Request body is not valid JSON" },
+    { "invalid-xml", "Request body is not well-formed XML" },
+    { "validation", "Invalid request" },
+    { "mapping", "The XML mapping refused the document" },
+    { "unauthorized", "Missing or unknown bearer token" },
+    { "forbidden-office", "Office not allowed for this token" },
+    { "not-found", "No such resource" },
+    { "unknown-mrn", "Unknown movement" },
+    { "method-not-allowed", "Method not allowed" },
+    { "conflict", "Not allowed in the movement's current state" },
+    { "payload-too-large", "Request body too large" },
+    { "unsupported-media-type", "Unsupported media type" },
+    { "idempotency-key-reused", "Idempotency key reused with a different request" },
+    { "internal", "Internal error" },
+};
+
+int
+gen_reply (struct MHD_Connection *c, int status, json_t *body, const char *ctype,
+           const char *hname, const char *hvalue)
+{
+    char *text = body ? json_dumps (body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref (body);
+    if (!text)
+        text = strdup ("{}");
+    size_t len = text ? strlen (text) : 0;
+    struct MHD_Response *r = MHD_create_response_from_buffer (len, text, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free (text);
+        return MHD_NO;
+    }
+    MHD_add_response_header (r, "Content-Type", ctype ? ctype : "application/json");
+    MHD_add_response_header (r, "Cache-Control", "no-store");
+    if (hname && hvalue)
+        MHD_add_response_header (r, hname, hvalue);
+    if (status == 401)
+        MHD_add_response_header (r, "WWW-Authenticate", "Bearer realm=\"sigmat\"");
+    int ret = MHD_queue_response (c, (unsigned int) status, r);
+    MHD_destroy_response (r);
+    return ret;
+}
+
+json_t *
+gen_problem_json (int status, const char *name, const char *detail, const char *field, int line)
+{
+    const char *title = "Error";
+    for (size_t i = 0; i < sizeof s_problems / sizeof s_problems[0]; i++)
+        if (!strcmp (s_problems[i].name, name))
+            title = s_problems[i].title;
+    json_t *p = json_pack ("{s:s+, s:s, s:i, s:s}", "type", "urn:sigmat:problem:", name,
+                           "title", title, "status", status, "detail", detail ? detail : title);
+    if (p && field && field[0])
+        json_object_set_new (p, "field", json_string (field));
+    if (p && line > 0)
+        json_object_set_new (p, "line", json_integer (line));
+    return p;
+}
+
+int
+gen_problem (struct MHD_Connection *c, int status, const char *name, const char *detail,
+             const char *field, int line, const char *hname, const char *hvalue)
+{
+    return gen_reply (c, status, gen_problem_json (status, name, detail, field, line),
+                      "application/problem+json", hname, hvalue);
+}
+
+int
+gen_token_allows (const gen_token_t *t, const char *office)
+{
+    for (size_t i = 0; t && i < t->n_offices; i++) {
+        size_t n = strlen (t->offices[i]);
+        if (!strncmp (t->offices[i], office, n) && (n == 2 || !office[n]))
+            return 1;
+    }
+    return 0;
+}
+
+/* The token of "Authorization: Bearer ...", or NULL. */
+static const gen_token_t *
+s_auth (gen_adapter_t *self, struct MHD_Connection *c)
+{
+    const char *h = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Authorization");
+    if (!h || strncasecmp (h, "Bearer ", 7))
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    if (!*h)
+        return NULL;
+    char hex[65];
+    gen_sha256_hex (h, strlen (h), hex);
+    const gen_token_t *found = NULL;
+    for (size_t i = 0; i < self->conf->n_tokens; i++)
+        if (CRYPTO_memcmp (hex, self->conf->tokens[i].sha256, 64) == 0)
+            found = &self->conf->tokens[i];
+    return found;
+}
+
+static const struct {
+    const char *action;
+    msg_type_t type;
+} s_actions[] = {
+    { "release", MSG_REL }, { "crossing", MSG_NCF }, { "arrival", MSG_ARR },
+    { "control", MSG_DCR }, { "incident", MSG_INC }, { "cancellation", MSG_CAN },
+};
+
+/* Resolves method + url; returns 0, 404 or 405 (with route->allow set). */
+static int
+s_route (const char *method, const char *url, gen_route_t *r)
+{
+    char path[256], *parts[6] = { 0 }, *save = NULL;
+    int n = 0;
+    memset (r, 0, sizeof *r);
+    if (sg_strlcpy (path, url, sizeof path) != SG_OK)
+        return 404;
+    for (char *p = strtok_r (path, "/", &save); p && n < 6; p = strtok_r (NULL, "/", &save))
+        parts[n++] = p;
+    if (n < 2 || strcmp (parts[0], "v1"))
+        return 404;
+    int get = !strcmp (method, "GET"), post = !strcmp (method, "POST");
+    if (n == 2 && !strcmp (parts[1], "health")) {
+        r->kind = GEN_R_HEALTH, r->allow = "GET";
+        return get ? 0 : 405;
+    }
+    if (n == 2 && !strcmp (parts[1], "declarations")) {
+        r->kind = GEN_R_SUBMIT, r->type = MSG_DEC, r->allow = "POST";
+        return post ? 0 : 405;
+    }
+    if (n == 3 && !strcmp (parts[1], "movements")) {
+        r->kind = GEN_R_MOVEMENT, r->allow = "GET";
+        sg_strlcpy (r->mrn, parts[2], sizeof r->mrn);
+        return get ? 0 : 405;
+    }
+    if (n == 4 && !strcmp (parts[1], "movements")) {
+        for (size_t i = 0; i < sizeof s_actions / sizeof s_actions[0]; i++)
+            if (!strcmp (parts[3], s_actions[i].action)) {
+                r->kind = GEN_R_SUBMIT, r->type = s_actions[i].type, r->allow = "POST";
+                sg_strlcpy (r->mrn, parts[2], sizeof r->mrn);
+                return post ? 0 : 405;
+            }
+        return 404;
+    }
+    if (n == 4 && !strcmp (parts[1], "offices") && !strcmp (parts[3], "movements")) {
+        r->kind = GEN_R_OFFICE, r->allow = "GET";
+        sg_strlcpy (r->office, parts[2], sizeof r->office);
+        return get ? 0 : 405;
+    }
+    return 404;
+}
+
+static int
+s_health (gen_adapter_t *self, struct MHD_Connection *c)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    json_t *st = gen_state_status_json (self->state,
+                                        (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000, 0);
+    json_t *o = json_pack ("{s:s, s:s, s:O}", "status", "ok", "node",
+                           atomic_load (&self->connected) ? "connected" : "connecting",
+                           "queues", st ? st : json_null ());
+    json_decref (st);
+    return gen_reply (c, 200, o, NULL, NULL, NULL);
+}
+
+static int
+s_movement (gen_adapter_t *self, struct MHD_Connection *c, const gen_token_t *tok,
+            const char *mrn)
+{
+    json_t *all = gen_state_movement_json (self->state, mrn), *mine = json_array ();
+    if (!all)
+        return gen_problem (c, 500, "internal", "cannot read the state", NULL, 0, NULL, NULL);
+    size_t i;
+    json_t *v;
+    json_array_foreach (all, i, v) {
+        if (gen_token_allows (tok, json_string_value (json_object_get (v, "Office"))))
+            json_array_append (mine, v);
+    }
+    json_decref (all);
+    if (json_array_size (mine) == 0) {
+        json_decref (mine);
+        char detail[128];
+        snprintf (detail, sizeof detail, "no movement %.20s at the offices of this token", mrn);
+        return gen_problem (c, 404, "unknown-mrn", detail, NULL, 0, NULL, NULL);
+    }
+    return gen_reply (c, 200, json_pack ("{s:s, s:o}", "DeclarationID", mrn, "Views", mine),
+                      NULL, NULL, NULL);
+}
+
+static const char *s_states[] = { "REGISTERED", "RELEASED", "EN_ROUTE", "ARRIVED", "CONTROLLED",
+                                  "DISCREPANCY", "DISCHARGED", "CANCELLED", "OVERDUE",
+                                  "UNDER_ENQUIRY", "RECOVERY", "ANTICIPATED", "CROSSED", NULL };
+
+static int
+s_office (gen_adapter_t *self, struct MHD_Connection *c, const gen_token_t *tok,
+          const char *office)
+{
+    char detail[160];
+    if (office_check (office, NULL) != SG_OK) {
+        snprintf (detail, sizeof detail, "\"%.20s\" is not an office reference number", office);
+        return gen_problem (c, 404, "not-found", detail, NULL, 0, NULL, NULL);
+    }
+    if (!gen_token_allows (tok, office)) {
+        snprintf (detail, sizeof detail, "this token may not act for office %s", office);
+        return gen_problem (c, 403, "forbidden-office", detail, NULL, 0, NULL, NULL);
+    }
+    const char *state = MHD_lookup_connection_value (c, MHD_GET_ARGUMENT_KIND, "state");
+    if (!state)
+        state = "ANTICIPATED";
+    int ok = !strcmp (state, "any");
+    for (int i = 0; s_states[i] && !ok; i++)
+        ok = !strcmp (state, s_states[i]);
+    if (!ok) {
+        snprintf (detail, sizeof detail, "state \"%.20s\" is not a movement state or \"any\"", state);
+        return gen_problem (c, 422, "validation", detail, "?state", 0, NULL, NULL);
+    }
+    json_t *arr = gen_state_office_json (self->state, office, strcmp (state, "any") ? state : NULL,
+                                         1000);
+    if (!arr)
+        return gen_problem (c, 500, "internal", "cannot read the state", NULL, 0, NULL, NULL);
+    return gen_reply (c, 200, json_pack ("{s:s, s:s, s:o}", "Office", office, "State", state,
+                                         "Movements", arr), NULL, NULL, NULL);
+}
+
+static enum MHD_Result
+s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *method,
+           const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    gen_adapter_t *self = cls;
+    s_req_t *q = *con_cls;
+    if (!q) {
+        if (!(q = calloc (1, sizeof *q)))
+            return MHD_NO;
+        *con_cls = q;
+        int rc = s_route (method, url, &q->route);
+        const gen_token_t *tok = rc ? NULL : s_auth (self, c);
+        const char *cl = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Content-Length");
+        char detail[160];
+        q->answered = 1;
+        if (rc == 404)
+            return gen_problem (c, 404, "not-found", "no such route", NULL, 0, NULL, NULL);
+        if (rc == 405) {
+            snprintf (detail, sizeof detail, "%s is not allowed here (allowed: %s)", method,
+                      q->route.allow);
+            return gen_problem (c, 405, "method-not-allowed", detail, NULL, 0, "Allow",
+                                q->route.allow);
+        }
+        if (!tok && q->route.kind != GEN_R_HEALTH)
+            return gen_problem (c, 401, "unauthorized", "send Authorization: Bearer <token>",
+                                NULL, 0, NULL, NULL);
+        if (cl && strtoull (cl, NULL, 10) > self->conf->max_body) {
+            snprintf (detail, sizeof detail, "the body must not exceed %zu bytes",
+                      self->conf->max_body);
+            return gen_problem (c, 413, "payload-too-large", detail, NULL, 0, "Connection",
+                                "close");
+        }
+        q->route.token = tok;
+        q->answered = 0;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!q->answered && !q->too_big) {
+            if (q->len + *upload_size > self->conf->max_body)
+                q->too_big = 1;
+            else {
+                if (q->len + *upload_size + 1 > q->cap) {
+                    size_t cap = (q->len + *upload_size + 1) * 2;
+                    char *b = realloc (q->body, cap);
+                    if (!b)
+                        return MHD_NO;
+                    q->body = b, q->cap = cap;
+                }
+                memcpy (q->body + q->len, upload, *upload_size);
+                q->len += *upload_size;
+                q->body[q->len] = 0;
+            }
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (q->answered)
+        return MHD_YES;
+    q->answered = 1;
+    if (q->too_big) {
+        char detail[96];
+        snprintf (detail, sizeof detail, "the body must not exceed %zu bytes", self->conf->max_body);
+        return gen_problem (c, 413, "payload-too-large", detail, NULL, 0, "Connection", "close");
+    }
+    switch (q->route.kind) {
+    case GEN_R_HEALTH: return s_health (self, c);
+    case GEN_R_MOVEMENT: return s_movement (self, c, q->route.token, q->route.mrn);
+    case GEN_R_OFFICE: return s_office (self, c, q->route.token, q->route.office);
+    case GEN_R_SUBMIT:
+        return gen_submit (self, c, &q->route, url, q->body ? q->body : "", q->len);
+    default:
+        break;
+    }
+    return gen_problem (c, 404, "not-found", "no such route", NULL, 0, NULL, NULL);
+}
+
+static void
+s_completed (void *cls, struct MHD_Connection *c, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    s_req_t *q = *con_cls;
+    if (q) {
+        free (q->body);
+        free (q);
+        *con_cls = NULL;
+    }
+}
+
+int
+gen_api_start (gen_adapter_t *self, sg_diag_t *diag)
+{
+    char host[64];
+    const char *colon = strrchr (self->conf->listen, ':');
+    if (!colon || (size_t) (colon - self->conf->listen) >= sizeof host)
+        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "listen \"%s\": expected ADDRESS:PORT",
+                            self->conf->listen);
+    memcpy (host, self->conf->listen, (size_t) (colon - self->conf->listen));
+    host[colon - self->conf->listen] = 0;
+    struct sockaddr_in sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    int port = atoi (colon + 1);
+    sa.sin_port = htons ((uint16_t) port);
+    if (!strcmp (host, "*") || !host[0])
+        sa.sin_addr.s_addr = htonl (INADDR_ANY);
+    else if (inet_pton (AF_INET, host, &sa.sin_addr) != 1)
+        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "listen \"%s\": not an IPv4 address",
+                            self->conf->listen);
+    self->httpd = MHD_start_daemon (MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG * 0,
+                                    (uint16_t) port, NULL, NULL, s_handler, self,
+                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa,
+                                    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) 2,
+                                    MHD_OPTION_CONNECTION_TIMEOUT,
+                                    (unsigned int) (self->conf->request_timeout / 1000),
+                                    MHD_OPTION_NOTIFY_COMPLETED, s_completed, NULL,
+                                    MHD_OPTION_END);
+    if (!self->httpd)
+        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot listen on %s: %m", self->conf->listen);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->httpd,
+                                                            MHD_DAEMON_INFO_BIND_PORT);
+    self->port = info ? info->port : port;
+    log_info ("API listening on %s:%d", host[0] ? host : "*", self->port);
+    return SG_OK;
+}
+
+void
+gen_api_stop (gen_adapter_t *self)
+{
+    if (self->httpd)
+        MHD_stop_daemon (self->httpd);
+    self->httpd = NULL;
+}

@@ -1,0 +1,46 @@
+/* gen_api.h - what the API's files share: the resolved route of a request,
+ * the JSON and RFC 7807 problem replies, and the submission handler. */
+#ifndef GEN_API_H_INCLUDED
+#define GEN_API_H_INCLUDED
+
+#include <jansson.h>
+
+#include "gen_int.h"
+#include "msg.h"
+
+struct MHD_Connection;
+
+typedef enum { GEN_R_NONE, GEN_R_HEALTH, GEN_R_SUBMIT, GEN_R_MOVEMENT, GEN_R_OFFICE } gen_rkind_t;
+
+typedef struct {
+    gen_rkind_t kind;
+    msg_type_t type;            /* GEN_R_SUBMIT: DEC, REL, NCF ... */
+    char mrn[32];
+    char office[32];
+    const char *allow;          /* the methods of the route */
+    const gen_token_t *token;
+} gen_route_t;
+
+/* Queues a JSON reply (takes body's reference; ctype NULL = JSON) with
+ * one optional extra header. Returns MHD's result. */
+int gen_reply (struct MHD_Connection *c, int status, json_t *body, const char *ctype,
+               const char *hname, const char *hvalue);
+
+/* An RFC 7807 problem object: type urn:sigmat:problem:NAME, title, status,
+ * detail, and field (JSON pointer) and line when given. New reference. */
+json_t *gen_problem_json (int status, const char *name, const char *detail, const char *field,
+                          int line);
+
+/* Queues an application/problem+json reply built by gen_problem_json. */
+int gen_problem (struct MHD_Connection *c, int status, const char *name, const char *detail,
+                 const char *field, int line, const char *hname, const char *hvalue);
+
+/* 1 if token t may act for office (listed, or its country listed). */
+int gen_token_allows (const gen_token_t *t, const char *office);
+
+/* Handles a POST of a declaration or an event (body[0..len)): checks,
+ * builds the message, stores it for the node and answers. */
+int gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
+                const char *url, const char *body, size_t len);
+
+#endif

@@ -1,0 +1,687 @@
+/* gen_state.c - the SQLite state of sigmat-generic: schema, the durable
+ * transactions of the API and of DELIVERs, the webhook outbox queries, and
+ * the JSON views of movements. One connection behind one mutex. */
+#include "gen_state.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "header.h"
+#include "log.h"
+
+struct gen_state_t {
+    sqlite3 *db;
+    pthread_mutex_t lock;
+};
+
+static const char *s_schema =
+    "CREATE TABLE IF NOT EXISTS out_msg ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+    "  mrn TEXT NOT NULL, type TEXT NOT NULL, header BLOB NOT NULL, body BLOB NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'queued', nak_code INTEGER, nak_reason TEXT,"
+    "  created INTEGER NOT NULL, answered INTEGER);"
+    "CREATE INDEX IF NOT EXISTS out_msg_status ON out_msg (status, seq);"
+    "CREATE TABLE IF NOT EXISTS hook ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+    "  mrn TEXT NOT NULL, type TEXT NOT NULL, content_type TEXT NOT NULL,"
+    "  payload BLOB NOT NULL, state TEXT NOT NULL DEFAULT 'pending',"
+    "  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT, created INTEGER NOT NULL, delivered INTEGER);"
+    "CREATE INDEX IF NOT EXISTS hook_pending ON hook (state, mrn, seq);"
+    "CREATE TABLE IF NOT EXISTS movement ("
+    "  mrn TEXT NOT NULL, office TEXT NOT NULL, role TEXT NOT NULL, state TEXT NOT NULL,"
+    "  departure TEXT, destination TEXT, transits TEXT, lrn TEXT, decl TEXT,"
+    "  updated INTEGER NOT NULL, PRIMARY KEY (mrn, office));"
+    "CREATE INDEX IF NOT EXISTS movement_office ON movement (office, state, updated);"
+    "CREATE TABLE IF NOT EXISTS movement_event ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, mrn TEXT NOT NULL, office TEXT NOT NULL,"
+    "  message_id TEXT NOT NULL, type TEXT NOT NULL, direction TEXT NOT NULL,"
+    "  from_state TEXT, to_state TEXT, at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS movement_event_mrn ON movement_event (mrn, seq);"
+    "CREATE TABLE IF NOT EXISTS idem ("
+    "  token TEXT NOT NULL, key TEXT NOT NULL, req_hash TEXT NOT NULL,"
+    "  status INTEGER NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL,"
+    "  PRIMARY KEY (token, key));";
+
+static int64_t
+s_now_ms (void)
+{
+    struct timeval tv;
+    gettimeofday (&tv, NULL);
+    return (int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static int
+s_exec (gen_state_t *self, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec (self->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        log_error ("state: %s failed: %s", sql, err ? err : "?");
+        sqlite3_free (err);
+        return SG_EDB;
+    }
+    return SG_OK;
+}
+
+static sqlite3_stmt *
+s_prep (gen_state_t *self, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2 (self->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_error ("state: cannot prepare query: %s", sqlite3_errmsg (self->db));
+        return NULL;
+    }
+    return st;
+}
+
+static void
+s_text (sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text (st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null (st, i);
+}
+
+static const char *
+s_col (sqlite3_stmt *st, int i)
+{
+    const unsigned char *v = sqlite3_column_text (st, i);
+    return v ? (const char *) v : "";
+}
+
+gen_state_t *
+gen_state_new (const char *path, sg_diag_t *diag)
+{
+    gen_state_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init (&self->lock, NULL);
+    if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                         | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+        sg_diag_set (diag, SG_EDB, 0, 0, "cannot open state %s: %s", path,
+                     self->db ? sqlite3_errmsg (self->db) : "out of memory");
+        gen_state_destroy (&self);
+        return NULL;
+    }
+    sqlite3_busy_timeout (self->db, 5000);
+    if (s_exec (self, "PRAGMA journal_mode=WAL") || s_exec (self, "PRAGMA synchronous=FULL")
+        || s_exec (self, s_schema)) {
+        sg_diag_set (diag, SG_EDB, 0, 0, "cannot set up state %s: %s", path,
+                     sqlite3_errmsg (self->db));
+        gen_state_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+gen_state_destroy (gen_state_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    gen_state_t *self = *self_p;
+    sqlite3_close (self->db);
+    pthread_mutex_destroy (&self->lock);
+    free (self);
+    *self_p = NULL;
+}
+
+/* Applies a movement change and its event row (inside a transaction). */
+static int
+s_apply_mvt (gen_state_t *self, const gen_mvt_t *m, int64_t now)
+{
+    char from[16] = "";
+    sqlite3_stmt *st = s_prep (self, "SELECT state FROM movement WHERE mrn = ? AND office = ?");
+    if (!st)
+        return SG_EDB;
+    s_text (st, 1, m->mrn);
+    s_text (st, 2, m->office);
+    int exists = sqlite3_step (st) == SQLITE_ROW;
+    if (exists)
+        sg_strlcpy (from, s_col (st, 0), sizeof from);
+    sqlite3_finalize (st);
+    const char *to = m->state ? m->state : from;
+    if (exists)
+        st = s_prep (self, "UPDATE movement SET role = coalesce(?3, role), state = ?4,"
+                     " departure = coalesce(?5, departure), destination = coalesce(?6, destination),"
+                     " transits = coalesce(?7, transits), lrn = coalesce(?8, lrn),"
+                     " decl = coalesce(?9, decl), updated = ?10 WHERE mrn = ?1 AND office = ?2");
+    else
+        st = s_prep (self, "INSERT INTO movement (mrn, office, role, state, departure,"
+                     " destination, transits, lrn, decl, updated)"
+                     " VALUES (?1, ?2, coalesce(?3, 'UNKNOWN'), ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    if (!st)
+        return SG_EDB;
+    s_text (st, 1, m->mrn);
+    s_text (st, 2, m->office);
+    s_text (st, 3, m->role);
+    s_text (st, 4, to[0] ? to : "UNKNOWN");
+    s_text (st, 5, m->departure);
+    s_text (st, 6, m->destination);
+    s_text (st, 7, m->transits);
+    s_text (st, 8, m->lrn);
+    s_text (st, 9, m->decl);
+    sqlite3_bind_int64 (st, 10, now);
+    int rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
+    sqlite3_finalize (st);
+    if (rc != SG_OK)
+        return rc;
+    st = s_prep (self, "INSERT INTO movement_event (mrn, office, message_id, type, direction,"
+                 " from_state, to_state, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return SG_EDB;
+    s_text (st, 1, m->mrn);
+    s_text (st, 2, m->office);
+    s_text (st, 3, m->message_id);
+    s_text (st, 4, m->type);
+    s_text (st, 5, m->direction);
+    s_text (st, 6, from[0] ? from : NULL);
+    s_text (st, 7, to[0] ? to : NULL);
+    sqlite3_bind_int64 (st, 8, now);
+    rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
+    sqlite3_finalize (st);
+    return rc;
+}
+
+int
+gen_state_submit (gen_state_t *self, const gen_out_t *out, const gen_mvt_t *mvt,
+                  const char *token, const char *key, const char *req_hash, int status,
+                  const char *resp_body)
+{
+    int rc = SG_EDB, began = 0;
+    int64_t now = s_now_ms ();
+    sqlite3_stmt *st = NULL;
+    pthread_mutex_lock (&self->lock);
+    if (s_exec (self, "BEGIN IMMEDIATE") != SG_OK)
+        goto done;
+    began = 1;
+    if (key) {
+        st = s_prep (self, "INSERT INTO idem (token, key, req_hash, status, body, created)"
+                     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+        if (!st)
+            goto done;
+        s_text (st, 1, token);
+        s_text (st, 2, key);
+        s_text (st, 3, req_hash);
+        sqlite3_bind_int (st, 4, status);
+        s_text (st, 5, resp_body);
+        sqlite3_bind_int64 (st, 6, now);
+        if (sqlite3_step (st) != SQLITE_DONE)
+            goto done;
+        if (sqlite3_changes (self->db) == 0) {
+            rc = SG_ESEQ;
+            goto done;
+        }
+        sqlite3_finalize (st);
+        st = NULL;
+    }
+    st = s_prep (self, "INSERT INTO out_msg (id, mrn, type, header, body, created)"
+                 " VALUES (?, ?, ?, ?, ?, ?)");
+    if (!st)
+        goto done;
+    s_text (st, 1, out->id);
+    s_text (st, 2, out->mrn);
+    s_text (st, 3, out->type);
+    sqlite3_bind_blob (st, 4, out->header ? out->header : "", (int) out->header_len,
+                       SQLITE_TRANSIENT);
+    sqlite3_bind_blob (st, 5, out->body, (int) out->body_len, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (st, 6, now);
+    if (sqlite3_step (st) != SQLITE_DONE)
+        goto done;
+    if (mvt && s_apply_mvt (self, mvt, now) != SG_OK)
+        goto done;
+    if (s_exec (self, "COMMIT") != SG_OK)
+        goto done;
+    began = 0;
+    rc = SG_OK;
+done:
+    if (rc == SG_EDB)
+        log_error ("state: cannot store message %s: %s", out->id, sqlite3_errmsg (self->db));
+    sqlite3_finalize (st);
+    if (began)
+        s_exec (self, "ROLLBACK");
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+int
+gen_state_idem_get (gen_state_t *self, const char *token, const char *key, gen_idem_t *idem)
+{
+    int rc = SG_EDB;
+    memset (idem, 0, sizeof *idem);
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self, "SELECT req_hash, status, body FROM idem"
+                               " WHERE token = ? AND key = ?");
+    if (st) {
+        s_text (st, 1, token);
+        s_text (st, 2, key);
+        int r = sqlite3_step (st);
+        if (r == SQLITE_ROW) {
+            sg_strlcpy (idem->req_hash, s_col (st, 0), sizeof idem->req_hash);
+            idem->status = sqlite3_column_int (st, 1);
+            idem->body = strdup (s_col (st, 2));
+            rc = idem->body ? SG_OK : SG_ENOMEM;
+        } else
+            rc = r == SQLITE_DONE ? SG_ENOTFOUND : SG_EDB;
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+int
+gen_state_out_pending (gen_state_t *self, int64_t after_seq,
+                       int (*fn) (void *arg, const gen_out_t *out), void *arg)
+{
+    int rc = SG_OK;
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self, "SELECT id, type, mrn, header, body, seq FROM out_msg"
+                               " WHERE status = 'queued' AND seq > ? ORDER BY seq");
+    if (!st)
+        rc = SG_EDB;
+    else
+        sqlite3_bind_int64 (st, 1, after_seq);
+    while (st && rc == SG_OK && sqlite3_step (st) == SQLITE_ROW) {
+        gen_out_t o = { sqlite3_column_int64 (st, 5), s_col (st, 0), s_col (st, 1), s_col (st, 2),
+                        (const char *) sqlite3_column_blob (st, 3),
+                        (size_t) sqlite3_column_bytes (st, 3),
+                        (const char *) sqlite3_column_blob (st, 4),
+                        (size_t) sqlite3_column_bytes (st, 4) };
+        rc = fn (arg, &o);
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+int
+gen_state_out_known (gen_state_t *self, const char *id)
+{
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self, "SELECT 1 FROM out_msg WHERE id = ?");
+    int known = 0;
+    if (st) {
+        s_text (st, 1, id);
+        known = sqlite3_step (st) == SQLITE_ROW;
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+    return known;
+}
+
+int
+gen_state_out_set_header (gen_state_t *self, const char *id, const char *header, size_t len)
+{
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self, "UPDATE out_msg SET header = ? WHERE id = ?");
+    int rc = SG_EDB;
+    if (st) {
+        sqlite3_bind_blob (st, 1, header, (int) len, SQLITE_TRANSIENT);
+        s_text (st, 2, id);
+        rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+int
+gen_state_out_result (gen_state_t *self, const char *id, int code, const char *reason)
+{
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self, "UPDATE out_msg SET status = ?, nak_code = ?,"
+                               " nak_reason = ?, answered = ? WHERE id = ? AND status = 'queued'");
+    int rc = SG_EDB;
+    if (st) {
+        s_text (st, 1, code ? "rejected" : "acknowledged");
+        if (code)
+            sqlite3_bind_int (st, 2, code);
+        else
+            sqlite3_bind_null (st, 2);
+        s_text (st, 3, code ? reason : NULL);
+        sqlite3_bind_int64 (st, 4, s_now_ms ());
+        s_text (st, 5, id);
+        rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+int
+gen_state_deliver (gen_state_t *self, const gen_hook_t *hook, const gen_mvt_t *mvt, int *dup)
+{
+    int rc = SG_EDB, began = 0;
+    int64_t now = s_now_ms ();
+    *dup = 0;
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = NULL;
+    if (s_exec (self, "BEGIN IMMEDIATE") != SG_OK)
+        goto done;
+    began = 1;
+    st = s_prep (self, "INSERT INTO hook (id, mrn, type, content_type, payload, created)"
+                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+    if (!st)
+        goto done;
+    s_text (st, 1, hook->id);
+    s_text (st, 2, hook->mrn);
+    s_text (st, 3, hook->type);
+    s_text (st, 4, hook->content_type);
+    sqlite3_bind_blob (st, 5, hook->payload, (int) hook->payload_len, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (st, 6, now);
+    if (sqlite3_step (st) != SQLITE_DONE)
+        goto done;
+    *dup = sqlite3_changes (self->db) == 0;
+    if (!*dup && mvt && s_apply_mvt (self, mvt, now) != SG_OK)
+        goto done;
+    if (s_exec (self, "COMMIT") != SG_OK)
+        goto done;
+    began = 0;
+    rc = SG_OK;
+done:
+    if (rc != SG_OK)
+        log_error ("state: cannot queue webhook %s: %s", hook->id, sqlite3_errmsg (self->db));
+    sqlite3_finalize (st);
+    if (began)
+        s_exec (self, "ROLLBACK");
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+int
+gen_state_hooks_due (gen_state_t *self, int64_t now_ms, gen_hook_t *hooks, int max)
+{
+    int n = 0;
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self,
+        "SELECT seq, id, mrn, type, content_type, payload, attempts FROM hook h"
+        " WHERE state = 'pending' AND next_at <= ? AND NOT EXISTS (SELECT 1 FROM hook p"
+        " WHERE p.state = 'pending' AND p.mrn = h.mrn AND p.seq < h.seq)"
+        " ORDER BY seq LIMIT ?");
+    if (!st)
+        n = -1;
+    else {
+        sqlite3_bind_int64 (st, 1, now_ms);
+        sqlite3_bind_int (st, 2, max);
+    }
+    while (st && n < max && sqlite3_step (st) == SQLITE_ROW) {
+        gen_hook_t *h = &hooks[n];
+        memset (h, 0, sizeof *h);
+        h->seq = sqlite3_column_int64 (st, 0);
+        sg_strlcpy (h->id, s_col (st, 1), sizeof h->id);
+        sg_strlcpy (h->mrn, s_col (st, 2), sizeof h->mrn);
+        sg_strlcpy (h->type, s_col (st, 3), sizeof h->type);
+        sg_strlcpy (h->content_type, s_col (st, 4), sizeof h->content_type);
+        h->payload_len = (size_t) sqlite3_column_bytes (st, 5);
+        h->payload = malloc (h->payload_len + 1);
+        if (!h->payload)
+            break;
+        memcpy (h->payload, sqlite3_column_blob (st, 5), h->payload_len);
+        h->payload[h->payload_len] = 0;
+        h->attempts = sqlite3_column_int (st, 6);
+        n++;
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+    return n;
+}
+
+static int
+s_hook_update (gen_state_t *self, const char *sql, int64_t seq, int64_t ms, const char *err)
+{
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self, sql);
+    int rc = SG_EDB;
+    if (st) {
+        sqlite3_bind_int64 (st, 1, seq);
+        sqlite3_bind_int64 (st, 2, ms);
+        s_text (st, 3, err);
+        rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+int
+gen_state_hook_done (gen_state_t *self, int64_t seq)
+{
+    return s_hook_update (self, "UPDATE hook SET state = 'delivered', attempts = attempts + 1,"
+                          " delivered = ?2, last_error = ?3 WHERE seq = ?1",
+                          seq, s_now_ms (), NULL);
+}
+
+int
+gen_state_hook_failed (gen_state_t *self, int64_t seq, int64_t next_ms, const char *error)
+{
+    return s_hook_update (self, "UPDATE hook SET attempts = attempts + 1, next_at = ?2,"
+                          " last_error = ?3 WHERE seq = ?1", seq, next_ms, error);
+}
+
+int64_t
+gen_state_hooks_next (gen_state_t *self, int64_t now_ms)
+{
+    int64_t next = -1;
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self, "SELECT min(next_at) FROM hook WHERE state = 'pending'");
+    if (st && sqlite3_step (st) == SQLITE_ROW && sqlite3_column_type (st, 0) != SQLITE_NULL) {
+        next = sqlite3_column_int64 (st, 0) - now_ms;
+        if (next < 0)
+            next = 0;
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+    return next;
+}
+
+void
+gen_hook_clear (gen_hook_t *hook)
+{
+    if (!hook)
+        return;
+    free (hook->payload);
+    memset (hook, 0, sizeof *hook);
+}
+
+int
+gen_state_view (gen_state_t *self, const char *mrn, const char *office, gen_view_t *v)
+{
+    int rc = SG_EDB;
+    memset (v, 0, sizeof *v);
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self,
+        "SELECT mrn, office, role, state, departure, destination, transits, lrn, decl"
+        " FROM movement WHERE mrn = ?1 AND (?2 IS NULL OR office = ?2)"
+        " ORDER BY role = 'DEPARTURE' DESC, updated LIMIT 1");
+    if (st) {
+        s_text (st, 1, mrn);
+        s_text (st, 2, office);
+        int r = sqlite3_step (st);
+        if (r == SQLITE_ROW) {
+            sg_strlcpy (v->mrn, s_col (st, 0), sizeof v->mrn);
+            sg_strlcpy (v->office, s_col (st, 1), sizeof v->office);
+            sg_strlcpy (v->role, s_col (st, 2), sizeof v->role);
+            sg_strlcpy (v->state, s_col (st, 3), sizeof v->state);
+            sg_strlcpy (v->departure, s_col (st, 4), sizeof v->departure);
+            sg_strlcpy (v->destination, s_col (st, 5), sizeof v->destination);
+            sg_strlcpy (v->transits, s_col (st, 6), sizeof v->transits);
+            sg_strlcpy (v->lrn, s_col (st, 7), sizeof v->lrn);
+            if (sqlite3_column_type (st, 8) != SQLITE_NULL)
+                v->decl = strdup (s_col (st, 8));
+            rc = SG_OK;
+        } else
+            rc = r == SQLITE_DONE ? SG_ENOTFOUND : SG_EDB;
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+static json_t *
+s_time_json (int64_t ms)
+{
+    char t[HDR_TIME_LEN + 1];
+    hdr_time_format (ms, t);
+    return json_string (t);
+}
+
+static json_t *
+s_opt (const char *v)
+{
+    return v && v[0] ? json_string (v) : json_null ();
+}
+
+/* The history of one view, with each outgoing message's delivery status. */
+static json_t *
+s_history (gen_state_t *self, const char *mrn, const char *office)
+{
+    json_t *arr = json_array ();
+    sqlite3_stmt *st = s_prep (self,
+        "SELECT e.message_id, e.type, e.direction, e.from_state, e.to_state, e.at,"
+        " o.status, o.nak_code, o.nak_reason FROM movement_event e"
+        " LEFT JOIN out_msg o ON o.id = e.message_id"
+        " WHERE e.mrn = ? AND e.office = ? ORDER BY e.seq");
+    if (!st || !arr) {
+        sqlite3_finalize (st);
+        json_decref (arr);
+        return NULL;
+    }
+    s_text (st, 1, mrn);
+    s_text (st, 2, office);
+    while (sqlite3_step (st) == SQLITE_ROW) {
+        json_t *e = json_pack ("{s:s, s:s, s:s, s:o, s:o, s:o}", "MessageID", s_col (st, 0),
+                               "Type", s_col (st, 1), "Direction", s_col (st, 2),
+                               "FromState", s_opt (s_col (st, 3)), "ToState", s_opt (s_col (st, 4)),
+                               "At", s_time_json (sqlite3_column_int64 (st, 5)));
+        if (e && sqlite3_column_type (st, 6) != SQLITE_NULL) {
+            json_object_set_new (e, "NodeStatus", json_string (s_col (st, 6)));
+            if (sqlite3_column_type (st, 7) != SQLITE_NULL)
+                json_object_set_new (e, "Error", json_pack ("{s:i, s:s}", "ValidationCode",
+                                     sqlite3_column_int (st, 7), "Description", s_col (st, 8)));
+        }
+        json_array_append_new (arr, e);
+    }
+    sqlite3_finalize (st);
+    return arr;
+}
+
+static json_t *
+s_view_json (gen_state_t *self, sqlite3_stmt *st, int history)
+{
+    json_t *transits = json_array ();
+    char buf[90];
+    sg_strlcpy (buf, s_col (st, 6), sizeof buf);
+    char *save = NULL;
+    for (char *t = strtok_r (buf, ",", &save); t; t = strtok_r (NULL, ",", &save))
+        json_array_append_new (transits, json_string (t));
+    json_t *v = json_pack ("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
+                           "DeclarationID", s_col (st, 0), "Office", s_col (st, 1),
+                           "Role", s_col (st, 2), "State", s_col (st, 3),
+                           "DepartureCustomsOffice", s_opt (s_col (st, 4)),
+                           "DestinationCustomsOffice", s_opt (s_col (st, 5)),
+                           "TransitCustomsOffice", transits,
+                           "FunctionalReferenceID", s_opt (s_col (st, 7)),
+                           "Updated", s_time_json (sqlite3_column_int64 (st, 8)));
+    if (v && history)
+        json_object_set_new (v, "History", s_history (self, s_col (st, 0), s_col (st, 1)));
+    return v;
+}
+
+json_t *
+gen_state_movement_json (gen_state_t *self, const char *mrn)
+{
+    json_t *arr = json_array ();
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self,
+        "SELECT mrn, office, role, state, departure, destination, transits, lrn, updated"
+        " FROM movement WHERE mrn = ? ORDER BY role = 'DEPARTURE' DESC, office");
+    if (!st || !arr) {
+        json_decref (arr);
+        arr = NULL;
+    } else {
+        s_text (st, 1, mrn);
+        while (sqlite3_step (st) == SQLITE_ROW)
+            json_array_append_new (arr, s_view_json (self, st, 1));
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+    return arr;
+}
+
+json_t *
+gen_state_office_json (gen_state_t *self, const char *office, const char *state, int limit)
+{
+    json_t *arr = json_array ();
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self,
+        "SELECT mrn, office, role, state, departure, destination, transits, lrn, updated"
+        " FROM movement WHERE office = ?1 AND (?2 IS NULL OR state = ?2)"
+        " ORDER BY updated DESC, mrn LIMIT ?3");
+    if (!st || !arr) {
+        json_decref (arr);
+        arr = NULL;
+    } else {
+        s_text (st, 1, office);
+        s_text (st, 2, state);
+        sqlite3_bind_int (st, 3, limit);
+        while (sqlite3_step (st) == SQLITE_ROW)
+            json_array_append_new (arr, s_view_json (self, st, 0));
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+    return arr;
+}
+
+static int64_t
+s_int (gen_state_t *self, const char *sql)
+{
+    int64_t v = -1;
+    sqlite3_stmt *st = s_prep (self, sql);
+    if (st && sqlite3_step (st) == SQLITE_ROW)
+        v = sqlite3_column_int64 (st, 0);
+    sqlite3_finalize (st);
+    return v;
+}
+
+json_t *
+gen_state_status_json (gen_state_t *self, int64_t now_ms, int list)
+{
+    pthread_mutex_lock (&self->lock);
+    int64_t oldest = s_int (self, "SELECT coalesce(min(created), 0) FROM hook"
+                            " WHERE state = 'pending'");
+    json_t *o = json_pack ("{s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:I}",
+        "webhooks", "pending", (json_int_t) s_int (self, "SELECT count(*) FROM hook WHERE state = 'pending'"),
+        "delivered", (json_int_t) s_int (self, "SELECT count(*) FROM hook WHERE state = 'delivered'"),
+        "mrns_waiting", (json_int_t) s_int (self, "SELECT count(DISTINCT mrn) FROM hook WHERE state = 'pending'"),
+        "oldest_age_ms", (json_int_t) (oldest ? now_ms - oldest : 0),
+        "to_node", "queued", (json_int_t) s_int (self, "SELECT count(*) FROM out_msg WHERE status = 'queued'"),
+        "acknowledged", (json_int_t) s_int (self, "SELECT count(*) FROM out_msg WHERE status = 'acknowledged'"),
+        "rejected", (json_int_t) s_int (self, "SELECT count(*) FROM out_msg WHERE status = 'rejected'"),
+        "movements", (json_int_t) s_int (self, "SELECT count(*) FROM movement"));
+    if (o && list) {
+        json_t *arr = json_array ();
+        sqlite3_stmt *st = s_prep (self, "SELECT seq, id, mrn, type, attempts, next_at, last_error,"
+                                   " created FROM hook WHERE state = 'pending' ORDER BY seq LIMIT ?");
+        if (st) {
+            sqlite3_bind_int (st, 1, list);
+            while (sqlite3_step (st) == SQLITE_ROW)
+                json_array_append_new (arr, json_pack ("{s:I, s:s, s:s, s:s, s:i, s:o, s:o, s:o}",
+                    "seq", (json_int_t) sqlite3_column_int64 (st, 0), "id", s_col (st, 1),
+                    "mrn", s_col (st, 2), "type", s_col (st, 3),
+                    "attempts", sqlite3_column_int (st, 4),
+                    "next_attempt", s_time_json (sqlite3_column_int64 (st, 5)),
+                    "last_error", s_opt (s_col (st, 6)),
+                    "queued", s_time_json (sqlite3_column_int64 (st, 7))));
+        }
+        sqlite3_finalize (st);
+        json_object_set_new (o, "outbox", arr);
+    }
+    pthread_mutex_unlock (&self->lock);
+    return o;
+}

@@ -1,0 +1,384 @@
+/* check_lifecycle.c - unit tests of the movement lifecycle: the transition
+ * table (every state of each view reached, refusals with 90/92, follow
+ * views never refuse, conditions, timers), the event hash chain, and,
+ * against a real PostgreSQL (tests/pgtest.c), lifecycle_commit applying a
+ * batch (fan-out, refusal, repeats) and `sigmatctl movement verify`
+ * naming the event whose row was tampered with. */
+#include <check.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lifecycle.h"
+#include "lifecycle_db.h"
+#include "msg.h"
+#include "pgtest.h"
+#include "router.h"
+#include "sign.h"
+#include "store.h"
+#include "xmlsafe.h"
+
+static const char *s_conninfo;
+
+/* One step of `role` on `side` from `from` for message type t. */
+static lc_step_t
+s_step (lc_role_t role, lc_side_t side, lc_state_t from, int t, const char *code,
+        const char *sender)
+{
+    static const char *crossed[] = { "BF000201" };
+    lc_fact_t f = { .type = t, .sender = sender ? sender : "BF000101",
+                    .recipient = "CI000101", .code = code ? code : "", .office = "",
+                    .destination = "BF000101", .crossed = crossed, .n_crossed = 1,
+                    .view_office = side == LC_SENDER ? "CI000101" : "BF000101" };
+    lc_step_t st;
+    lc_step (role, side, from, &f, &st);
+    return st;
+}
+
+START_TEST (test_departure_path)
+{
+    struct { lc_side_t side; int type; const char *code, *sender; lc_state_t to; } path[] = {
+        { LC_SENDER, MSG_DEC, NULL, "CI000101", LC_REGISTERED },
+        { LC_SENDER, MSG_REL, NULL, "CI000101", LC_RELEASED },
+        { LC_RECIPIENT, MSG_NCF, NULL, "CI000401", LC_EN_ROUTE },
+        { LC_RECIPIENT, MSG_NCF, NULL, "BF000101", LC_EN_ROUTE },
+        { LC_RECIPIENT, MSG_ARR, NULL, "BF000101", LC_ARRIVED },
+        { LC_RECIPIENT, MSG_DCR, "A1", "BF000101", LC_CONTROLLED },
+        { LC_SENDER, MSG_WOF, NULL, "CI000101", LC_DISCHARGED },
+    };
+    lc_state_t s = LC_NONE;
+    for (size_t i = 0; i < sizeof path / sizeof path[0]; i++) {
+        lc_step_t st = s_step (LC_DEPARTURE, path[i].side, s, path[i].type, path[i].code,
+                               path[i].sender);
+        ck_assert_msg (st.relevant && st.nak == 0, "step %zu refused: %s", i, st.reason);
+        ck_assert_str_eq (lc_state_name (st.to), lc_state_name (path[i].to));
+        ck_assert_int_eq (st.event, 1);
+        s = st.to;
+    }
+    /* REL fans out; a conform DCR asks for the WOF; B1 goes to DISCREPANCY */
+    ck_assert (s_step (LC_DEPARTURE, LC_SENDER, LC_REGISTERED, MSG_REL, NULL, NULL).actions
+               & LC_ACT_FANOUT);
+    ck_assert (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_ARRIVED, MSG_DCR, "A2", NULL).actions
+               & LC_ACT_WOF);
+    lc_step_t b1 = s_step (LC_DEPARTURE, LC_RECIPIENT, LC_ARRIVED, MSG_DCR, "B1", NULL);
+    ck_assert_int_eq (b1.to, LC_DISCREPANCY);
+    ck_assert (!(b1.actions & LC_ACT_WOF));
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_DISCREPANCY, MSG_WOF, NULL, NULL).to,
+                      LC_DISCHARGED);
+    /* the second WOF of a fan-out changes nothing and is no event */
+    lc_step_t again = s_step (LC_DEPARTURE, LC_SENDER, LC_DISCHARGED, MSG_WOF, NULL, NULL);
+    ck_assert (again.nak == 0 && again.to == LC_DISCHARGED && !again.event);
+    /* cancellation before and after release */
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_REGISTERED, MSG_CAN, NULL, NULL).to,
+                      LC_CANCELLED);
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_RELEASED, MSG_CAN, NULL, NULL).to,
+                      LC_CANCELLED);
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_EN_ROUTE, MSG_CAN, NULL, NULL).nak, 92);
+}
+END_TEST
+
+START_TEST (test_departure_refusals)
+{
+    struct { lc_side_t side; lc_state_t from; int type; const char *code, *sender; int nak; } bad[] = {
+        { LC_RECIPIENT, LC_REGISTERED, MSG_ARR, NULL, NULL, 92 },     /* ARR before REL */
+        { LC_RECIPIENT, LC_EN_ROUTE, MSG_DCR, "A1", NULL, 92 },       /* DCR before ARR */
+        { LC_RECIPIENT, LC_DISCHARGED, MSG_NCF, NULL, "BF000301", 92 }, /* NCF after WOF */
+        { LC_RECIPIENT, LC_EN_ROUTE, MSG_NCF, NULL, "BF000201", 92 }, /* same post twice */
+        { LC_RECIPIENT, LC_EN_ROUTE, MSG_ARR, NULL, "BF000301", 92 }, /* not the destination */
+        { LC_SENDER, LC_REGISTERED, MSG_DEC, NULL, NULL, 92 },        /* declared twice */
+        { LC_SENDER, LC_RELEASED, MSG_WOF, NULL, NULL, 92 },          /* WOF before control */
+        { LC_SENDER, LC_NONE, MSG_REL, NULL, NULL, 90 },              /* unknown MRN */
+        { LC_RECIPIENT, LC_NONE, MSG_ARR, NULL, NULL, 90 },
+        { LC_RECIPIENT, LC_NONE, MSG_STQ, NULL, NULL, 90 },
+        { LC_RECIPIENT, LC_RELEASED, MSG_ENR, "AR", NULL, 92 },       /* no enquiry going on */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        lc_step_t st = s_step (LC_DEPARTURE, bad[i].side, bad[i].from, bad[i].type, bad[i].code,
+                               bad[i].sender);
+        ck_assert_msg (st.nak == bad[i].nak, "case %zu: NAK %d, expected %d", i, st.nak,
+                       bad[i].nak);
+        ck_assert_msg (st.reason[0], "case %zu: no reason", i);
+        ck_assert_int_eq (st.to, bad[i].from);
+    }
+    ck_assert_ptr_nonnull (strstr (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_REGISTERED, MSG_ARR, NULL,
+                                           NULL).reason, "REGISTERED"));
+    /* types that mean nothing to the departure view are ignored, not refused */
+    lc_step_t ack = s_step (LC_DEPARTURE, LC_RECIPIENT, LC_RELEASED, MSG_ACK, NULL, NULL);
+    ck_assert (!ack.relevant && !ack.nak);
+}
+END_TEST
+
+START_TEST (test_follow_views)
+{
+    lc_state_t s = LC_NONE;
+    int dest[][2] = { { LC_RECIPIENT, MSG_AAR }, { LC_SENDER, MSG_ARR }, { LC_SENDER, MSG_DCR },
+                      { LC_RECIPIENT, MSG_WOF } };
+    lc_state_t want[] = { LC_ANTICIPATED, LC_ARRIVED, LC_CONTROLLED, LC_DISCHARGED };
+    for (int i = 0; i < 4; i++) {
+        lc_step_t st = s_step (LC_DESTINATION, (lc_side_t) dest[i][0], s, dest[i][1], NULL, NULL);
+        ck_assert_int_eq (st.to, want[i]);
+        s = st.to;
+    }
+    s = LC_NONE;
+    int tr[][2] = { { LC_RECIPIENT, MSG_ATR }, { LC_SENDER, MSG_NCF }, { LC_RECIPIENT, MSG_WOF } };
+    lc_state_t twant[] = { LC_ANTICIPATED, LC_CROSSED, LC_DISCHARGED };
+    for (int i = 0; i < 3; i++) {
+        lc_step_t st = s_step (LC_TRANSIT, (lc_side_t) tr[i][0], s, tr[i][1], NULL, NULL);
+        ck_assert_int_eq (st.to, twant[i]);
+        s = st.to;
+    }
+    /* a view that only follows never refuses: the departure decides */
+    for (int st = 0; st < LC_STATE_COUNT; st++)
+        for (int t = MSG_DEC; t < MSG_TYPE_COUNT; t++)
+            for (int side = 0; side < 2; side++) {
+                ck_assert_int_eq (s_step (LC_TRANSIT, (lc_side_t) side, (lc_state_t) st, t, NULL,
+                                          NULL).nak, 0);
+                ck_assert_int_eq (s_step (LC_DESTINATION, (lc_side_t) side, (lc_state_t) st, t,
+                                          NULL, NULL).nak, 0);
+            }
+    ck_assert_int_eq (lc_role_for (LC_RECIPIENT, MSG_AAR), LC_DESTINATION);
+    ck_assert_int_eq (lc_role_for (LC_RECIPIENT, MSG_ATR), LC_TRANSIT);
+    ck_assert_int_eq (lc_role_for (LC_SENDER, MSG_DEC), LC_DEPARTURE);
+    ck_assert_int_eq (lc_role_for (LC_RECIPIENT, MSG_WOF), -1);
+}
+END_TEST
+
+START_TEST (test_timers_and_resync)
+{
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_EN_ROUTE, LC_TICK_OVERDUE, NULL, NULL).to,
+                      LC_OVERDUE);
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_ARRIVED, LC_TICK_OVERDUE, NULL, NULL).nak,
+                      92);
+    lc_step_t enq = s_step (LC_DEPARTURE, LC_SENDER, LC_OVERDUE, LC_TICK_ENQUIRY, NULL, NULL);
+    ck_assert (enq.actions & LC_ACT_ENQ);
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_OVERDUE, MSG_ENQ, NULL, NULL).to,
+                      LC_UNDER_ENQUIRY);
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_UNDER_ENQUIRY, MSG_ARR, NULL, NULL).to,
+                      LC_ARRIVED);
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_UNDER_ENQUIRY, MSG_ENR, "AR", NULL).to,
+                      LC_ARRIVED);
+    lc_step_t np = s_step (LC_DEPARTURE, LC_RECIPIENT, LC_UNDER_ENQUIRY, MSG_ENR, "NP", NULL);
+    ck_assert (np.to == LC_UNDER_ENQUIRY && np.event);
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_UNDER_ENQUIRY, LC_TICK_RECOVERY, NULL,
+                              NULL).to, LC_RECOVERY);
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_DISCREPANCY, LC_TICK_RECOVERY, NULL,
+                              NULL).to, LC_RECOVERY);
+    ck_assert (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_EN_ROUTE, MSG_ARQ, NULL, "BF000301").actions
+               & LC_ACT_DIVERT);
+    /* resync mapping moves views forward only to states of their own role */
+    ck_assert_int_eq (lc_resync_map (LC_DESTINATION, "BF000101", LC_DEPARTURE, LC_ARRIVED,
+                                     "BF000101"), LC_ARRIVED);
+    ck_assert_int_eq (lc_resync_map (LC_TRANSIT, "BF000201", LC_DEPARTURE, LC_EN_ROUTE,
+                                     "BF000201"), LC_CROSSED);
+    ck_assert_int_eq (lc_resync_map (LC_TRANSIT, "BF000201", LC_DEPARTURE, LC_EN_ROUTE,
+                                     "CI000401"), LC_NONE);
+    ck_assert_int_eq (lc_resync_map (LC_DEPARTURE, "CI000101", LC_DESTINATION, LC_DISCHARGED,
+                                     "BF000101"), LC_NONE);
+    ck_assert (lc_rank (LC_DESTINATION, LC_DISCHARGED) > lc_rank (LC_DESTINATION, LC_ARRIVED));
+    for (int s = 1; s < LC_STATE_COUNT; s++)
+        ck_assert_int_eq (lc_state_from_name (lc_state_name ((lc_state_t) s)), s);
+}
+END_TEST
+
+START_TEST (test_hash_chain)
+{
+    unsigned char zero[LC_HASH_LEN] = { 0 }, h1[LC_HASH_LEN], h2[LC_HASH_LEN], h3[LC_HASH_LEN];
+    lc_event_t ev = { "26CI000101000123J8", "CI000101", 1, "eb879d21-d692-4fb8-833d-7778cd46be98",
+                      "REL", "REGISTERED", "RELEASED", "CI000101", 1772447400000LL };
+    ck_assert_int_eq (lc_event_hash (zero, &ev, h1), SG_OK);
+    ck_assert_int_eq (lc_event_hash (zero, &ev, h2), SG_OK);
+    ck_assert (memcmp (h1, h2, LC_HASH_LEN) == 0);
+    ev.to_state = "EN_ROUTE";                   /* any field changes the hash */
+    ck_assert_int_eq (lc_event_hash (zero, &ev, h2), SG_OK);
+    ck_assert (memcmp (h1, h2, LC_HASH_LEN) != 0);
+    ev.to_state = "RELEASED";
+    ev.at_ms++;
+    ck_assert_int_eq (lc_event_hash (zero, &ev, h2), SG_OK);
+    ck_assert (memcmp (h1, h2, LC_HASH_LEN) != 0);
+    ev.at_ms--;
+    ck_assert_int_eq (lc_event_hash (h1, &ev, h3), SG_OK);  /* and so does the previous hash */
+    ck_assert (memcmp (h1, h3, LC_HASH_LEN) != 0);
+}
+END_TEST
+
+/* ---- against PostgreSQL ---------------------------------------------------- */
+
+static char *
+s_example (const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf (path, sizeof path, "%s/messages/examples/%s", getenv ("SIGMAT_SRCDIR"), name);
+    FILE *f = fopen (path, "rb");
+    ck_assert_msg (f != NULL, "cannot read %s", path);
+    static char buf[65536];
+    *len = fread (buf, 1, sizeof buf - 1, f);
+    fclose (f);
+    buf[*len] = '\0';
+    return strdup (buf);
+}
+
+static char *
+s_sql1 (const char *sql)
+{
+    PGconn *c = PQconnectdb (s_conninfo);
+    PGresult *r = PQexec (c, sql);
+    ck_assert_msg (PQresultStatus (r) == PGRES_TUPLES_OK || PQresultStatus (r) == PGRES_COMMAND_OK,
+                   "%s: %s", sql, PQerrorMessage (c));
+    char *v = strdup (PQntuples (r) ? PQgetvalue (r, 0, 0) : "");
+    PQclear (r);
+    PQfinish (c);
+    return v;
+}
+
+/* Commits one message (file from the examples) through the lifecycle as if
+ * the local adapter ci-adapter sent it; returns the number it made. */
+static size_t
+s_commit (lifecycle_t *lc, store_t *st, const char *file, const char *hop, int *duplicate,
+          const char **hop_after)
+{
+    size_t len;
+    char *body = s_example (file, &len);
+    msg_t *m = NULL;
+    sg_diag_t d;
+    ck_assert_msg (msg_parse (body, len, NULL, &m, &d) == SG_OK, "%s: %s", file, d.text);
+    store_msg_t sm = { .id = m->id, .type = msg_type_name (m->type), .mrn = m->mrn,
+                       .sender = m->sender, .recipient = m->recipient, .origin_node = "CI",
+                       .from_peer = "ci-adapter", .header = "H: v\n", .header_len = 5,
+                       .body = body, .body_len = len, .next_hop = hop };
+    lifecycle_in_t in = { m, 1 };
+    lifecycle_out_t out = { 0 };
+    ck_assert_msg (lifecycle_commit (lc, st, &sm, &in, 1, &out, &d) == SG_OK, "%s", d.text);
+    size_t made = out.n;
+    if (duplicate)
+        *duplicate = sm.duplicate;
+    if (hop_after)
+        *hop_after = sm.next_hop;
+    lifecycle_out_clear (&out);
+    msg_destroy (&m);
+    free (body);
+    return made;
+}
+
+START_TEST (test_commit_and_verify)
+{
+    sg_diag_t d;
+    store_t *st = store_new (s_conninfo, &d);
+    ck_assert_msg (st != NULL, "%s", d.text);
+    sign_key_t *key = sign_key_generate ();
+    router_t *rt = router_new ();
+    ck_assert_int_eq (router_add (rt, "BF", "BF", ROUTER_EXPLICIT), SG_OK);
+    ck_assert_int_eq (router_add (rt, "CI", "ci-adapter", ROUTER_ADAPTER), SG_OK);
+    char *offices[] = { "CI" };
+    const router_t *const *rp = (const router_t *const *) &rt;
+    setenv ("SIGMAT_CLOCK_FILE", "/nonexistent", 1);
+    lifecycle_opts_t o = { .node_name = "CI", .sign_key = key, .offices = offices,
+                           .offices_n = 1, .router = rp, .discharge_auto = 1,
+                           .enquiry_after_ms = 86400000LL, .recovery_after_ms = 86400000LL };
+    lifecycle_t *lc = lifecycle_new (&o);
+    const char *hop;
+    int dup;
+    /* DEC to its own office: registered, consumed (not echoed to the adapter) */
+    ck_assert_uint_eq (s_commit (lc, st, "dec.xml", "ci-adapter", &dup, &hop), 0);
+    ck_assert_ptr_null (hop);
+    char *v = s_sql1 ("SELECT state FROM movement WHERE office = 'CI000101'");
+    ck_assert_str_eq (v, "REGISTERED");
+    free (v);
+    /* REL: released, AAR to BF000101 and ATR to CI000401 and BF000201 */
+    ck_assert_uint_eq (s_commit (lc, st, "rel.xml", "ci-adapter", NULL, NULL), 3);
+    v = s_sql1 ("SELECT string_agg(type || '>' || recipient, ' ' ORDER BY recipient) FROM message"
+                " WHERE from_peer IS NULL");
+    ck_assert_str_eq (v, "AAR>BF000101 ATR>BF000201 ATR>CI000401");
+    free (v);
+    v = s_sql1 ("SELECT count(*) FROM delivery d JOIN message m ON m.id = d.message_id"
+                " WHERE m.from_peer IS NULL AND d.next_hop IN ('BF', 'ci-adapter')");
+    ck_assert_str_eq (v, "3");
+    free (v);
+    /* the local exit post got its transit view from the ATR to itself */
+    v = s_sql1 ("SELECT role || ' ' || state FROM movement WHERE office = 'CI000401'");
+    ck_assert_str_eq (v, "TRANSIT ANTICIPATED");
+    free (v);
+    /* the same REL again: a duplicate, nothing applied or made */
+    ck_assert_uint_eq (s_commit (lc, st, "rel.xml", "ci-adapter", &dup, NULL), 0);
+    ck_assert_int_eq (dup, 1);
+    /* the example WOF (sent by the adapter) before control: NAK 92 message made */
+    ck_assert_uint_eq (s_commit (lc, st, "wof.xml", "BF", NULL, &hop), 1);
+    ck_assert_ptr_null (hop);
+    v = s_sql1 ("SELECT code || ' ' || msg_type FROM movement_rejection");
+    ck_assert_str_eq (v, "92 WOF");
+    free (v);
+    v = s_sql1 ("SELECT m.type || ' ' || m.recipient FROM message m JOIN movement_rejection r"
+                " ON r.nak_message_id = m.id");
+    ck_assert_str_eq (v, "NAK CI000101");
+    free (v);
+
+    /* the chain verifies; UPDATE and DELETE are refused by the trigger */
+    char cmd[2048];
+    snprintf (cmd, sizeof cmd, "'%s/broker/sigmatctl' movement verify 26CI000101000123J8 --db '%s'"
+              " 2>&1", getenv ("SIGMAT_BUILDDIR"), s_conninfo);
+    FILE *p = popen (cmd, "r");
+    char out[2048] = "";
+    size_t n = fread (out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    ck_assert_msg (pclose (p) == 0, "verify failed: %s", out);
+    ck_assert_ptr_nonnull (strstr (out, "chain intact"));
+    PGconn *c = PQconnectdb (s_conninfo);
+    PGresult *r = PQexec (c, "UPDATE movement_event SET to_state = 'ARRIVED' WHERE seq = 2");
+    ck_assert_int_eq (PQresultStatus (r), PGRES_FATAL_ERROR);
+    PQclear (r);
+    r = PQexec (c, "DELETE FROM movement_event");
+    ck_assert_int_eq (PQresultStatus (r), PGRES_FATAL_ERROR);
+    PQclear (r);
+    /* a superuser can get round the trigger; the chain still tells */
+    r = PQexec (c, "SET session_replication_role = replica;"
+                   " UPDATE movement_event SET at_office = 'CI000999'"
+                   " WHERE office = 'CI000101' AND seq = 2");
+    ck_assert_int_eq (PQresultStatus (r), PGRES_COMMAND_OK);
+    PQclear (r);
+    PQfinish (c);
+    p = popen (cmd, "r");
+    n = fread (out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    ck_assert_msg (pclose (p) != 0, "tampering not detected: %s", out);
+    ck_assert_msg (strstr (out, "FAIL 26CI000101000123J8 DEPARTURE at CI000101: event 2 (REL "),
+                   "verify did not name the event: %s", out);
+
+    lifecycle_destroy (&lc);
+    router_destroy (&rt);
+    sign_key_destroy (&key);
+    store_destroy (&st);
+}
+END_TEST
+
+int
+main (void)
+{
+    xmlsafe_init ();
+    s_conninfo = pgtest_start ();
+    char dir[1024];
+    snprintf (dir, sizeof dir, "%s/db/migrations", getenv ("SIGMAT_SRCDIR"));
+    sg_diag_t d;
+    store_t *st = store_new (s_conninfo, &d);
+    if (!st || store_migrate (st, dir, NULL, &d) != SG_OK) {
+        fprintf (stderr, "check_lifecycle: cannot prepare the database: %s\n", d.text);
+        return EXIT_FAILURE;
+    }
+    store_destroy (&st);
+    Suite *s = suite_create ("lifecycle");
+    TCase *tc = tcase_create ("table");
+    tcase_add_test (tc, test_departure_path);
+    tcase_add_test (tc, test_departure_refusals);
+    tcase_add_test (tc, test_follow_views);
+    tcase_add_test (tc, test_timers_and_resync);
+    tcase_add_test (tc, test_hash_chain);
+    suite_add_tcase (s, tc);
+    TCase *db = tcase_create ("database");
+    tcase_set_timeout (db, 60);
+    tcase_add_test (db, test_commit_and_verify);
+    suite_add_tcase (s, db);
+    SRunner *sr = srunner_create (s);
+    srunner_run_all (sr, CK_NORMAL);
+    int failed = srunner_ntests_failed (sr);
+    srunner_free (sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
