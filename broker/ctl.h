@@ -48,6 +48,7 @@ int ctl_movement_show (int argc, char **argv);
 int ctl_movement_overdue (int argc, char **argv);
 int ctl_movement_verify (int argc, char **argv);
 int ctl_movement_resync (int argc, char **argv);
+int ctl_top (int argc, char **argv);
 int ctl_send (int argc, char **argv);
 int ctl_listen (int argc, char **argv);
 

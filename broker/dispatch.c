@@ -13,6 +13,7 @@
  * before every page, so a page never brings back a message just ACKed. */
 #include "dispatch.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -393,6 +394,7 @@ dispatch_link (dispatch_t *self, const char *hop, int up, int window)
 void
 dispatch_acked (dispatch_t *self, const char *hop, const char *const *ids, size_t n)
 {
+    metrics_acked (hop, n);
     s_hop_t *h = s_hop_find (self, hop);
     if (!h)
         return;
@@ -427,6 +429,7 @@ dispatch_naked (dispatch_t *self, const char *hop, const char *id, int code, con
         h->dirty = 1;
     }
     log_warn ("message %s refused by %s: NAK %d %s; moved to dead letters", lid, hop, code, reason);
+    metrics_nak_received (hop, code, reason);
     int rc = store_dead (self->store, hop, lid, code, reason, &d);
     if (rc != SG_OK && rc != SG_ENOTFOUND)
         log_error ("cannot record dead letter %s for %s: %s", lid, hop, d.text);
@@ -532,6 +535,7 @@ s_send (dispatch_t *self, s_hop_t *h, int64_t now)
                 rc = s_transmit (self, h, e, now);
                 if (rc == SG_OK) {
                     h->resent++;
+                    metrics_resent (h->name, 1);
                     if (e->attempts > 1)
                         s_idlist_add (&h->retried, &h->retried_n, &h->retried_cap, e->id);
                     continue;
@@ -553,6 +557,7 @@ s_send (dispatch_t *self, s_hop_t *h, int64_t now)
             s_push (&h->inflight, e);
             s_tab_put (&h->mrns, e);
             h->sent++;
+            metrics_msg_out_hdr (h->name, e->data, e->hlen);
         }
         e = next;
     }

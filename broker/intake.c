@@ -13,6 +13,7 @@
 #include "intake.h"
 #include "header.h"
 #include "log.h"
+#include "metrics.h"
 #include "msg.h"
 
 #include <errno.h>
@@ -347,6 +348,7 @@ s_finish (intake_t *self, s_item_t *it)
 {
     if (it->rc != SG_OK) {
         self->stats.refused++;
+        metrics_nak_sent (it->peer, it->diag.nak);
         log_info ("refused %s from %s: NAK %d %s", it->wm->id, it->peer, it->diag.nak,
                   it->diag.text);
         wire_send_nak (self->sock, it->rid, it->rid_len, it->wm->id, it->diag.nak,
@@ -537,6 +539,7 @@ intake_commit (intake_t *self)
     lifecycle_out_t made = { 0 };
     if (self->n == 0)
         return SG_OK;
+    int64_t t0 = metrics_now_us ();
     for (;;) {
         rc = s_store (self, &made, &d);
         if (rc != SG_EINVAL || d.line < 1 || (size_t) d.line > self->n)
@@ -547,20 +550,24 @@ intake_commit (intake_t *self)
         wire_send_nak (self->sock, it->rid, it->rid_len, it->wm->id,
                        d.nak ? d.nak : SG_NAK_INCORRECT_VALUE, d.text, ZMQ_DONTWAIT);
         self->stats.refused++;
+        metrics_nak_sent (it->peer, d.nak ? d.nak : SG_NAK_INCORRECT_VALUE);
         s_remove (self, (size_t) d.line - 1);
         if (self->n == 0)
             return SG_OK;
     }
     if (rc != SG_OK) {
         self->stats.db_errors++;
+        metrics_db_error ();
         log_error ("cannot store a batch of %zu messages: %s (not acknowledged; senders will "
                    "resend)", self->n, d.text);
     }
     else {
         self->stats.batches++;
+        metrics_batch (self->n, metrics_now_us () - t0);
         s_ack_all (self);
         for (size_t i = 0; i < self->n; i++) {
             store_msg_t *sm = &self->msgs[i];
+            metrics_msg_in (self->items[i]->peer, sm->type, sm->mrn, sm->duplicate);
             if (sm->duplicate) {
                 self->stats.duplicates++;
                 continue;

@@ -9,7 +9,10 @@
 #include "intake.h"
 #include "lifecycle_db.h"
 #include "log.h"
+#include "metrics.h"
+#include "monitor.h"
 #include "nodestat.h"
+#include "notify.h"
 #include "peers.h"
 #include "router.h"
 #include "sign.h"
@@ -55,6 +58,7 @@ struct node_t {
     dispatch_t *dispatch;
     intake_t *intake;
     lifecycle_t *lifecycle;         /* NULL with `lifecycle no` */
+    monitor_t *monitor;
     s_sess_t *sess;
     size_t nsess, capsess;
     uint64_t hellos;
@@ -109,6 +113,8 @@ s_sess_drop (node_t *self, s_sess_t *s, const char *why)
     if (is_node)
         return;
     s_sess_t *next = s_sess_by_name (self, name);
+    if (!next)
+        metrics_link_up (name, 0, 0);
     dispatch_link (self->dispatch, name, next != NULL, next ? next->window : 0);
 }
 
@@ -142,6 +148,8 @@ s_send_hop (void *arg, const char *hop, const char *hdr, size_t hlen, const char
     }
     if (rc == SG_EPROTO)
         log_error ("cannot deliver to %s: malformed stored message", hop);
+    if (rc == SG_ENOTFOUND)
+        metrics_link_up (hop, 0, 0);
     return rc == SG_EPROTO ? SG_ETIMEOUT : rc;
 }
 
@@ -149,6 +157,7 @@ static void
 s_on_link (void *arg, const char *peer, int up, int window)
 {
     node_t *self = arg;
+    metrics_link_up (peer, 1, up);
     dispatch_link (self->dispatch, peer, up, window);
 }
 
@@ -156,6 +165,7 @@ static void
 s_on_ack (void *arg, const char *peer, const char *const *ids, size_t n)
 {
     node_t *self = arg;
+    metrics_peer_seen (peer);
     dispatch_acked (self->dispatch, peer, ids, n);
 }
 
@@ -231,12 +241,14 @@ s_reload (node_t *self)
 {
     sg_diag_t d;
     log_info ("reloading peers, keys and routes");
+    sg_notify_reloading ();
     intake_wait (self->intake);     /* no check may read the tables we swap */
     if (peers_reload (self->peers, self->store, &d) != SG_OK)
         log_error ("cannot reload peers (keeping the old ones): %s", d.text);
     else if (s_load_routes (self, &d) != SG_OK)
         log_error ("cannot reload routes (keeping the old ones): %s", d.text);
     dispatch_rescan (self->dispatch);
+    sg_notify_ready ();
 }
 
 /* Writes the status row; failures are logged only. */
@@ -326,8 +338,11 @@ s_on_hello (node_t *self, const wire_msg_t *m, int64_t now)
     wire_frame_t f[2] = { wire_str (self->conf->name), wire_str (win) };
     wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_WELCOME, f, 2, ZMQ_DONTWAIT);
     log_info ("%s %s: welcome (window %d)", role, name, s->window);
-    if (!s->is_node)
+    metrics_peer_seen (name);
+    if (!s->is_node) {
+        metrics_link_up (name, 0, 1);
         dispatch_link (self->dispatch, name, 1, s->window);
+    }
 }
 
 static void
@@ -350,6 +365,7 @@ s_on_router_msg (node_t *self, wire_msg_t **mp, int64_t now)
     if (m->cmd == WIRE_PING)
         wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_PONG, NULL, 0, ZMQ_DONTWAIT);
     s->last_rx = now;
+    metrics_peer_seen (s->name);
     switch (m->cmd) {
     case WIRE_SEND: {
         intake_src_t src = { m->rid, m->rid_len, s->name, s->is_node };
@@ -462,6 +478,11 @@ s_timers (node_t *self, int64_t now)
         for (size_t i = self->nsess; i-- > 0;)
             if (now - self->sess[i].last_rx > idle)
                 s_sess_drop (self, &self->sess[i], "silent");
+        for (size_t i = 0; i < dispatch_hops (self->dispatch); i++) {
+            dispatch_stat_t ds;
+            if (dispatch_stat (self->dispatch, i, &ds) == SG_OK)
+                metrics_link_queue (ds.hop, ds.queued, ds.inflight);
+        }
         self->next_expiry = now + 1000;
     }
     if (now >= self->next_rescan) {
@@ -495,6 +516,7 @@ node_run (node_t *self)
     self->next_status = self->next_rescan = self->next_expiry = self->next_lc_timers = now;
     self->next_rescan = now + self->conf->rescan_interval;
     log_info ("node %s: ready on %s", self->conf->name, self->conf->bind);
+    sg_notify_ready ();
     while (!self->stop) {
         now = s_now ();
         int64_t wait = 1000;
@@ -553,6 +575,7 @@ node_run (node_t *self)
      * will be resent by its senders; what is in the batch is finished. */
     log_info ("node %s: stopping (finishing a batch of %zu)", self->conf->name,
               intake_pending (self->intake));
+    sg_notify_stopping ();
     intake_wait (self->intake);
     intake_commit (self->intake);
     dispatch_flush (self->dispatch);
@@ -625,6 +648,7 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
     self->conf = conf;
     self->sigfd = -1;
     self->started = time (NULL);
+    metrics_set_node (conf->name);
     sigemptyset (&set);
     sigaddset (&set, SIGTERM);
     sigaddset (&set, SIGINT);
@@ -700,6 +724,18 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
         sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         goto fail;
     }
+    if (conf->http_listen && *conf->http_listen) {
+        monitor_opts_t mo = { .listen = conf->http_listen, .token = conf->http_token,
+                              .db = conf->db, .node_name = conf->name,
+                              .dashboard_dir = conf->http_dashboard_dir,
+                              .peer_urls = conf->http_peers.items,
+                              .peer_urls_n = conf->http_peers.n,
+                              .sample_ms = conf->http_sample,
+                              .queue_warn_ms = conf->http_queue_warn,
+                              .queue_alert_ms = conf->http_queue_alert };
+        if (!(self->monitor = monitor_new (&mo, diag)))
+            goto fail;
+    }
     return self;
 fail:
     node_destroy (&self);
@@ -712,6 +748,7 @@ node_destroy (node_t **self_p)
     if (!self_p || !*self_p)
         return;
     node_t *self = *self_p;
+    monitor_destroy (&self->monitor);
     intake_destroy (&self->intake);
     lifecycle_destroy (&self->lifecycle);
     if (self->router)

@@ -163,6 +163,28 @@ static const config_entry_t s_table[] = {
       "lifecycle uses instead of the system clock, read at every use so time can\n"
       "be moved without a restart. The variable SIGMAT_CLOCK_FILE does the same.",
       0, 0, NULL, NULL },
+    { "http_listen", CONFIG_STRING, S_OFF (http_listen), NULL,
+      "Address and port of the read-only HTTP monitor (/metrics, /api/, the\n"
+      "dashboard), e.g. 127.0.0.1:7780; empty: no HTTP. See docs/monitoring.md.",
+      0, 0, NULL, NULL },
+    { "http_token", CONFIG_STRING, S_OFF (http_token), NULL,
+      "If set, every HTTP request must carry this token (Authorization: Bearer,\n"
+      "or ?token= once for the dashboard); if empty, only loopback clients are\n"
+      "served.", 0, 0, NULL, NULL },
+    { "http_dashboard_dir", CONFIG_PATH, S_OFF (http_dashboard_dir), NULL,
+      "Serve the dashboard files from this folder instead of the copy built into\n"
+      "the program (for development).", 0, 0, NULL, NULL },
+    { "http_peers", CONFIG_LIST, S_OFF (http_peers), NULL,
+      "Base URLs of peers' monitors (http://bf-node:7780, with ?token=... if\n"
+      "needed) whose /api/links the dashboard fetches to draw the region.",
+      0, 0, NULL, NULL },
+    { "http_sample", CONFIG_DURATION, S_OFF (http_sample), "2s",
+      "How often the monitor reads queue and movement numbers from the database.",
+      200, 3600000, NULL, NULL },
+    { "http_queue_warn", CONFIG_DURATION, S_OFF (http_queue_warn), "1m",
+      "A link whose oldest waiting message is this old shows amber.", 1000, S_DAY, NULL, NULL },
+    { "http_queue_alert", CONFIG_DURATION, S_OFF (http_queue_alert), "5m",
+      "... and red.", 1000, 7 * S_DAY, NULL, NULL },
     { "route", CONFIG_MULTI, 0, NULL,
       "A seed route `route PREFIX NEXT_HOP`, repeatable: added to the database's\n"
       "route table at start if that prefix has no route yet (`sigmatctl route`\n"

@@ -46,6 +46,13 @@ typedef struct {
     long long recovery_after;   /* ms: UNDER_ENQUIRY / DISCREPANCY -> RECOVERY */
     long long timer_interval;   /* ms between timer runs */
     char *clock_file;           /* injectable clock (tests), NULL = system clock */
+    char *http_listen;          /* monitor: ADDR:PORT, "" = no HTTP */
+    char *http_token;           /* "" = loopback clients only */
+    char *http_dashboard_dir;   /* "" = the embedded dashboard */
+    config_list_t http_peers;   /* peers' monitor URLs for the dashboard */
+    long long http_sample;      /* ms */
+    long long http_queue_warn;  /* ms */
+    long long http_queue_alert; /* ms */
     nodeconf_route_t *routes;   /* seed routes (`route PREFIX HOP`) */
     size_t routes_n;
 } nodeconf_t;

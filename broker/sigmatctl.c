@@ -43,6 +43,8 @@ static const ctl_verb_t s_verbs[] = {
     { "listen", NULL, ctl_listen,
       "--node EP --server-pub FILE --key BASE --name NAME [--count N] [--timeout S] [--out DIR]",
       "receive deliveries as adapter NAME, print them (and save to DIR), acknowledge them" },
+    { "top", NULL, ctl_top, "[--url URL] [--token TOKEN] [--interval S] [--once]",
+      "live view of a node's links, queues and movements from its HTTP monitor (q quits)" },
     { "status", NULL, ctl_status, "[--db CONNINFO]",
       "node identity, queues per next hop (pending, oldest, dead)" },
     { "movement", "list", ctl_movement_list,
