@@ -12,7 +12,9 @@
 #             BACKLOG (default 1,000,000) messages queued for BF
 #
 # Environment: SIGMAT_BUILDDIR (default ./build), N (messages per flat-out
-# run, default 20000), BACKLOG, RUNS (flat-out repeats, default 3).
+# run, default 20000), BACKLOG, RUNS (flat-out repeats, default 3), TEMPLATE
+# (the message sent, default messages/examples/aar.xml; its sender must be
+# a CI office and its recipient a BF office).
 set -u
 SIGMAT_SRCDIR=${SIGMAT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 SIGMAT_BUILDDIR=${SIGMAT_BUILDDIR:-$SIGMAT_SRCDIR/build}
@@ -24,7 +26,7 @@ MODE=${1:-all}
 N=${N:-20000}
 RUNS=${RUNS:-3}
 BACKLOG=${BACKLOG:-1000000}
-TEMPLATE=$SIGMAT_SRCDIR/messages/examples/aar.xml
+TEMPLATE=${TEMPLATE:-$SIGMAT_SRCDIR/messages/examples/aar.xml}
 SG_LOG_LEVEL=warn
 sg_setup node-bench
 
