@@ -108,6 +108,12 @@ static const s_rule_t s_rules[] = {
       LC_ACT_CROSS },
     { LC_DEPARTURE, LC_RECIPIENT, MSG_NCF, B (LC_EN_ROUTE) | B (LC_OVERDUE) | B (LC_UNDER_ENQUIRY),
       C_NEW_CROSSING, SAME, 1, LC_ACT_CROSS },
+    /* A crossing notice can reach the departure node after the arrival when
+     * the transit country's link was down: recorded, state unchanged. After
+     * the write-off it is refused (92): the movement is closed. */
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_NCF,
+      B (LC_ARRIVED) | B (LC_CONTROLLED) | B (LC_DISCREPANCY), C_NEW_CROSSING, SAME, 1,
+      LC_ACT_CROSS },
     { LC_DEPARTURE, LC_RECIPIENT, MSG_ARR, MOVING, C_FROM_DEST, LC_ARRIVED, 1, 0 },
     { LC_DEPARTURE, LC_RECIPIENT, MSG_DCR, B (LC_ARRIVED), C_CONFORM, LC_CONTROLLED, 1, LC_ACT_WOF },
     { LC_DEPARTURE, LC_RECIPIENT, MSG_DCR, B (LC_ARRIVED), C_DISCREPANT, LC_DISCREPANCY, 1, 0 },

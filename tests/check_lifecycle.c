@@ -75,6 +75,13 @@ START_TEST (test_departure_path)
     ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_RELEASED, MSG_CAN, NULL, NULL).to,
                       LC_CANCELLED);
     ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_EN_ROUTE, MSG_CAN, NULL, NULL).nak, 92);
+    /* a crossing notice held up by a link outage arrives after the arrival:
+     * recorded as an event, state unchanged */
+    lc_state_t after[] = { LC_ARRIVED, LC_CONTROLLED, LC_DISCREPANCY };
+    for (size_t i = 0; i < 3; i++) {
+        lc_step_t late = s_step (LC_DEPARTURE, LC_RECIPIENT, after[i], MSG_NCF, NULL, "BF000301");
+        ck_assert (late.nak == 0 && late.to == after[i] && late.event);
+    }
 }
 END_TEST
 
