@@ -61,7 +61,7 @@ struct intake_t {
     size_t nthreads;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    s_item_t *todo, *todo_tail, *done, *done_tail;
+    s_item_t *queued, *queued_tail, *done, *done_tail;
     size_t outstanding;             /* jobs handed out, not yet collected */
     int stopping;
     int efd;                        /* eventfd: results are waiting */
@@ -75,14 +75,14 @@ s_worker (void *arg)
     intake_t *self = arg;
     pthread_mutex_lock (&self->lock);
     for (;;) {
-        while (!self->todo && !self->stopping)
+        while (!self->queued && !self->stopping)
             pthread_cond_wait (&self->cond, &self->lock);
-        if (!self->todo)
+        if (!self->queued)
             break;
-        s_item_t *it = self->todo;
-        self->todo = it->next;
-        if (!self->todo)
-            self->todo_tail = NULL;
+        s_item_t *it = self->queued;
+        self->queued = it->next;
+        if (!self->queued)
+            self->queued_tail = NULL;
         pthread_mutex_unlock (&self->lock);
         sg_diag_clear (&it->diag);
         it->rc = s_validate (self, it, &it->diag);
@@ -172,7 +172,7 @@ intake_destroy (intake_t **self_p)
     for (size_t i = 0; i < self->nthreads; i++)
         pthread_join (self->threads[i], NULL);
     free (self->threads);
-    s_list_free (self->todo);
+    s_list_free (self->queued);
     s_list_free (self->done);
     if (self->efd >= 0)
         close (self->efd);
@@ -405,11 +405,11 @@ intake_add (intake_t *self, wire_msg_t **msg_p, const intake_src_t *src, const p
         return rc;
     }
     pthread_mutex_lock (&self->lock);
-    if (self->todo_tail)
-        self->todo_tail->next = it;
+    if (self->queued_tail)
+        self->queued_tail->next = it;
     else
-        self->todo = it;
-    self->todo_tail = it;
+        self->queued = it;
+    self->queued_tail = it;
     self->outstanding++;
     pthread_cond_signal (&self->cond);
     pthread_mutex_unlock (&self->lock);
