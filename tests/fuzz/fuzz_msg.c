@@ -1,18 +1,14 @@
 /* fuzz_msg.c - libFuzzer target for the message codec: any bytes through
  * msg_parse (hardened parse, schema, semantic checks); what it accepts must
- * serialise and parse back to an equal message; msg_peek must not crash.
- * Built with -DSG_FUZZ_XML_ONLY while the codec is not in libsigmat yet:
- * then it fuzzes xmlsafe_parse + schema_validate against sigmat.xsd. */
+ * serialise and parse back to an equal message; msg_peek must not crash. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg.h"
 #include "schema.h"
 #include "xmlsafe.h"
-#ifndef SG_FUZZ_XML_ONLY
-#include "msg.h"
-#endif
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -29,21 +25,6 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     return 0;
 }
 
-#ifdef SG_FUZZ_XML_ONLY
-int
-LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
-{
-    sg_diag_t diag;
-    xmlDocPtr doc = xmlsafe_parse ((const char *) data, size, NULL, &diag);
-    if (doc) {
-        schema_validate (schema_messages (NULL), doc, &diag);
-        xmlFreeDoc (doc);
-    }
-    else if (diag.code == SG_OK)
-        abort ();               /* a refusal must say why */
-    return 0;
-}
-#else
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -74,4 +55,3 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     msg_peek ((const char *) data, size, &head, &diag);
     return 0;
 }
-#endif
