@@ -118,7 +118,7 @@ cor_port () {
     [ "$PORTS" != random ] && p=$((PORTS + $1))
     if [ -z "$p" ] || ! cor_free "$p"; then
         while :; do
-            p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
+            p=$(( 10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 22000 ))
             cor_free "$p" && break
         done
     fi

@@ -17,7 +17,7 @@ DIR=$(mktemp -d /tmp/sigmat-openapi.XXXXXX) || exit 99
 PID=
 cleanup () { rc=$?; [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID"; [ $rc = 0 ] && rm -rf "$DIR"; exit $rc; }
 trap cleanup EXIT
-PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
+PORT=$(( 10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 22000 ))
 cat > "$DIR/generic.conf" <<EOC
 name openapi-check
 node_endpoint tcp://127.0.0.1:1

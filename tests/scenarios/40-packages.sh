@@ -252,7 +252,7 @@ chmod 711 "$PG"          # the sigmat user reaches the socket, not the data
 mkdir "$TMP/keys"
 /usr/bin/sigmatctl keygen --dir "$TMP/keys" pkgtest-node >/dev/null || fail "sigmatctl keygen"
 chgrp -R sigmat "$TMP/keys" && chmod 750 "$TMP/keys" && chmod 640 "$TMP/keys"/* || fail "key permissions"
-port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
+port=$(( 10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 22000 ))
 while ss -Htln "sport = :$port" | grep -q .; do port=$((port + 1)); done
 cat > "$TMP/sigmatd.conf" <<EOF
 # 40-packages: the packaged node, default migrations_dir and schemas

@@ -106,10 +106,12 @@ sg_setup () {
     sg_log "setup $SG_NAME in $SG_DIR"
 }
 
-# A TCP port nobody listens on (random, checked with ss).
+# A TCP port nobody listens on (random, checked with ss), below Linux's
+# ephemeral range (32768-60999) so an outgoing connection cannot take it
+# between the choice and the bind, or while a node is down for a restart.
 sg_port () {
     while :; do
-        p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
+        p=$(( 10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 22000 ))
         ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
     done
 }
