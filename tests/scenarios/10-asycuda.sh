@@ -76,7 +76,10 @@ asy_start bf-asycuda
 sg_until 20 curl -fsS "http://127.0.0.1:$HTTP_BF/v1/health" -o /dev/null 2>/dev/null || sg_fail "BF callback API not up"
 
 # 1. A released T1 -> DEC then REL at the CI node, one MRN.
-cp "$FX/t1-abidjan-ouaga-released.xml" "$SG_DIR/ci-asycuda/spool/t1.xml"
+# Drops a file into a spool as ASYCUDA's export should: written under a
+# dot name, then renamed (the test runs with spool_settle 0).
+drop () { cp "$1" "$(dirname "$2")/.$(basename "$2").tmp" && mv "$(dirname "$2")/.$(basename "$2").tmp" "$2"; }
+drop "$FX/t1-abidjan-ouaga-released.xml" "$SG_DIR/ci-asycuda/spool/t1.xml"
 sg_until 20 sh -c "[ \"\$(psql -X -qAt -d '$(sg_conninfo CI)' -c \"select count(*) from message where type in ('DEC','REL') and from_peer = 'ci-asycuda'\")\" = 2 ]" \
     || sg_fail "DEC and REL did not reach the CI node"
 MRN=$(sg_sql CI "select mrn from message where type = 'DEC'")
@@ -91,7 +94,7 @@ sg_log "T1 -> DEC + REL, MRN $MRN"
 
 # 2. The public samples are not transit declarations: rejected with a reason.
 if [ -d "$REF" ]; then
-    for f in "$REF"/*.xml; do cp "$f" "$SG_DIR/ci-asycuda/spool/ref-$(basename "$f")"; done
+    for f in "$REF"/*.xml; do drop "$f" "$SG_DIR/ci-asycuda/spool/ref-$(basename "$f")"; done
     n=$(ls "$REF"/*.xml | wc -l)
     sg_until 20 sh -c "[ \$(ls '$SG_DIR/ci-asycuda/rejected/' | grep -c '^ref-.*\.err\$') = $n ]" \
         || sg_fail "the ASYCUDA samples were not all rejected"
@@ -104,7 +107,7 @@ elif [ "${CI:-}" = true ]; then
 else
     sg_log "reference folder $REF absent: samples not tested"
 fi
-cp "$FX/bad-unknown-office.xml" "$SG_DIR/ci-asycuda/spool/bad.xml"
+drop "$FX/bad-unknown-office.xml" "$SG_DIR/ci-asycuda/spool/bad.xml"
 sg_until 10 test -f "$SG_DIR/ci-asycuda/rejected/bad.xml.err" || sg_fail "bad.xml not rejected"
 grep -q 'Transit/Destination/Office: office code "BFXX9" is not in the office table' \
     "$SG_DIR/ci-asycuda/rejected/bad.xml.err" || sg_fail "bad.xml.err is not precise"
