@@ -258,6 +258,7 @@ ctl_movement_show (int argc, char **argv)
                                    " ORDER BY office", 1, p);
     PGresult *ev = s_query (st, "SELECT office, seq, message_id::text, msg_type,"
                                 " coalesce(from_state, ''), to_state, at_office, " S_TS ("at")
+                                ", coalesce(officer, '')"
                                 " FROM movement_event WHERE mrn = $1 ORDER BY office, seq", 1, p);
     PGresult *inc = s_query (st, "SELECT message_id::text, office, happened, code, description"
                                  " FROM movement_incident WHERE mrn = $1 ORDER BY recorded", 1, p);
@@ -280,10 +281,11 @@ ctl_movement_show (int argc, char **argv)
                 if (strcmp (s_v (ev, k, 0), s_v (views, i, 1)) != 0)
                     continue;
                 json_array_append_new (list, json_pack (
-                    "{s:i, s:s, s:s, s:o, s:s, s:s, s:s}", "seq", atoi (s_v (ev, k, 1)),
+                    "{s:i, s:s, s:s, s:o, s:s, s:s, s:s, s:o}", "seq", atoi (s_v (ev, k, 1)),
                     "message_id", s_v (ev, k, 2), "type", s_v (ev, k, 3), "from",
                     *s_v (ev, k, 4) ? json_string (s_v (ev, k, 4)) : json_null (), "to",
-                    s_v (ev, k, 5), "office", s_v (ev, k, 6), "at", s_v (ev, k, 7)));
+                    s_v (ev, k, 5), "office", s_v (ev, k, 6), "at", s_v (ev, k, 7), "officer",
+                    *s_v (ev, k, 8) ? json_string (s_v (ev, k, 8)) : json_null ()));
             }
             json_object_set_new (v, "history", list);
             json_array_append_new (va, v);
@@ -322,10 +324,10 @@ ctl_movement_show (int argc, char **argv)
                         s_v (views, i, 12) ? s_v (views, i, 12) : "");
             for (int k = 0; k < PQntuples (ev); k++)
                 if (strcmp (s_v (ev, k, 0), s_v (views, i, 1)) == 0)
-                    printf ("    %3s  %s  %-8s %-5s %13s -> %-13s %s\n", s_v (ev, k, 1),
+                    printf ("    %3s  %s  %-8s %-5s %13s -> %-13s %s%s%s\n", s_v (ev, k, 1),
                             s_v (ev, k, 7), s_v (ev, k, 6), s_v (ev, k, 3),
                             *s_v (ev, k, 4) ? s_v (ev, k, 4) : "", s_v (ev, k, 5),
-                            s_v (ev, k, 2));
+                            s_v (ev, k, 2), *s_v (ev, k, 8) ? "  by " : "", s_v (ev, k, 8));
         }
         if (PQntuples (inc))
             printf ("\n  incidents:\n");
@@ -367,10 +369,17 @@ s_verify_view (store_t *st, const char *mrn, const char *office, const char *rol
                const char *head_hex, json_t *report)
 {
     const char *p[2] = { mrn, office };
-    PGresult *r = s_query (st, "SELECT seq, message_id::text, msg_type, coalesce(from_state, ''),"
-                               " to_state, at_office, (extract(epoch FROM at) * 1000)::int8,"
-                               " prev_hash, hash FROM movement_event"
-                               " WHERE mrn = $1 AND office = $2 ORDER BY seq", 2, p);
+    /* The message that caused each event is hashed again from `message`
+     * (when this node holds it: not for timers or resynchronised events). */
+    PGresult *r = s_query (st, "SELECT e.seq, e.message_id::text, e.msg_type,"
+                               " coalesce(e.from_state, ''), e.to_state, e.at_office,"
+                               " (extract(epoch FROM e.at) * 1000)::int8, e.prev_hash, e.hash,"
+                               " coalesce(e.officer, ''), coalesce(encode(e.body_hash, 'hex'), ''),"
+                               " coalesce(encode(e.sig_hash, 'hex'), ''), e.hash_version,"
+                               " m.id IS NOT NULL, coalesce(encode(sha256(m.body), 'hex'), ''),"
+                               " coalesce(encode(sha256(m.signature), 'hex'), '')"
+                               " FROM movement_event e LEFT JOIN message m ON m.id = e.message_id"
+                               " WHERE e.mrn = $1 AND e.office = $2 ORDER BY e.seq", 2, p);
     if (!r)
         return 0;
     unsigned char prev[LC_HASH_LEN] = { 0 }, want[LC_HASH_LEN], got[LC_HASH_LEN];
@@ -380,7 +389,9 @@ s_verify_view (store_t *st, const char *mrn, const char *office, const char *rol
         int ok1, ok2;
         lc_event_t ev = { mrn, office, atoi (s_v (r, i, 0)), s_v (r, i, 1), s_v (r, i, 2),
                           s_v (r, i, 3), s_v (r, i, 4), s_v (r, i, 5),
-                          strtoll (s_v (r, i, 6), NULL, 10) };
+                          strtoll (s_v (r, i, 6), NULL, 10), s_v (r, i, 9), s_v (r, i, 10),
+                          s_v (r, i, 11), atoi (s_v (r, i, 12)) };
+        int held = strcmp (s_v (r, i, 13), "t") == 0 && ev.version >= 2 && *ev.body_hash;
         s_hex (s_v (r, i, 7), got, &ok1);
         s_hex (s_v (r, i, 8), want, &ok2);
         char what[200];
@@ -398,6 +409,14 @@ s_verify_view (store_t *st, const char *mrn, const char *office, const char *rol
         else if (lc_event_hash (prev, &ev, h) != SG_OK || memcmp (h, want, LC_HASH_LEN) != 0)
             snprintf (problem, sizeof problem,
                       "%s: its content does not match its hash (the row was altered)", what);
+        else if (held && strcmp (ev.body_hash, s_v (r, i, 14)) != 0)
+            snprintf (problem, sizeof problem,
+                      "%s: the stored message body is not the one the event recorded (the "
+                      "message was altered)", what);
+        else if (held && strcmp (ev.sig_hash, s_v (r, i, 15)) != 0)
+            snprintf (problem, sizeof problem,
+                      "%s: the stored signature is not the one the event recorded (the "
+                      "message was altered)", what);
         memcpy (prev, want, LC_HASH_LEN);
     }
     if (!problem[0]) {

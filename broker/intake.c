@@ -41,6 +41,7 @@ typedef struct s_item {
     unsigned char sig[SIGN_LEN];    /* our signature (messages from adapters) */
     int own_sig;
     char id[37], type[4], mrn[19], sender[9], recipient[9], corr[37];
+    char officer[HDR_OFFICER_MAX + 1];  /* the Officer header, "" if none */
     char origin[HDR_MAX_NODE + 1], from[64], hop[64];
     unsigned char rid[WIRE_MAX_RID];
     size_t rid_len;
@@ -315,6 +316,13 @@ s_validate (intake_t *self, s_item_t *it, sg_diag_t *diag)
     s_hget (h, HDR_RECIPIENT, it->recipient, sizeof it->recipient);
     s_hget (h, HDR_ORIGIN_NODE, it->origin, sizeof it->origin);
     s_hget (h, HDR_CORRELATION_ID, it->corr, sizeof it->corr);
+    const char *officer = hdr_get (h, HDR_OFFICER);
+    if (officer && !hdr_officer_check (officer)) {
+        rc = sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
+                          "header Officer must be 1-%d of A-Z a-z 0-9 . _ @ -", HDR_OFFICER_MAX);
+        goto done;
+    }
+    sg_strlcpy (it->officer, officer ? officer : "", sizeof it->officer);
     if ((rc = msg_parse (f[1].data, f[1].size, &self->limits, &m, diag)) != SG_OK)
         goto done;
     if ((rc = s_agree (it, m, diag)) != SG_OK
@@ -525,7 +533,8 @@ s_store (intake_t *self, lifecycle_out_t *made, sg_diag_t *d)
     if (!in)
         return sg_diag_set (d, SG_ENOMEM, 0, 0, "out of memory");
     for (size_t i = 0; i < self->n; i++)
-        in[i] = (lifecycle_in_t) { self->items[i]->msg, !self->items[i]->src.is_node };
+        in[i] = (lifecycle_in_t) { self->items[i]->msg, !self->items[i]->src.is_node,
+                                   self->items[i]->officer[0] ? self->items[i]->officer : NULL };
     int rc = lifecycle_commit (self->o.lifecycle, self->store, self->msgs, in, self->n, made, d);
     free (in);
     return rc;

@@ -269,17 +269,235 @@ lc_step (lc_role_t role, lc_side_t side, lc_state_t from, const lc_fact_t *f, lc
                   s_type_name (f->type), lc_state_name (from));
 }
 
+/* ---- the authority table -------------------------------------------------- */
+
+#define P_DEP LC_P_DEPARTURE
+#define P_TR LC_P_TRANSIT
+#define P_DST LC_P_DESTINATION
+#define P_PARTY LC_P_PARTY
+
+typedef struct {
+    lc_role_t role;
+    lc_side_t side;
+    int type;
+    unsigned parties;   /* RECIPIENT: who may send it to the view; SENDER: unused (the row
+                           says a view of this role may send it); 0 = nobody */
+} s_auth_t;
+
+/* Who may send what, by role in the movement (docs/lifecycle.md). A
+ * message type that a view's role has no row for, on a side the table
+ * covers, is refused (101): rows cover every movement message. The state
+ * machine above then says whether it comes at the right time. */
+static const s_auth_t s_authority[] = {
+    /* what a departure view accepts, and from whom */
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_NCF, P_TR },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_ARR, P_DST },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_DCR, P_DST },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_ENR, P_DST },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_INC, P_TR | P_DST },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_ARQ, LC_P_ANY },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_STQ, P_PARTY },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_STR, LC_P_ASKED },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_DEC, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_REL, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_AAR, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_ATR, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_WOF, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_CAN, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_ENQ, 0 },
+    /* destination view */
+    { LC_DESTINATION, LC_RECIPIENT, MSG_AAR, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_ATR, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_WOF, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_CAN, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_ENQ, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_INC, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_STQ, P_PARTY },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_STR, LC_P_ASKED },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_DEC, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_REL, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_NCF, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_ARR, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_DCR, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_ENR, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_ARQ, 0 },
+    /* transit view */
+    { LC_TRANSIT, LC_RECIPIENT, MSG_ATR, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_AAR, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_WOF, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_CAN, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_ENQ, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_INC, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_STQ, P_PARTY },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_STR, LC_P_ASKED },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_DEC, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_REL, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_NCF, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_ARR, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_DCR, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_ENR, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_ARQ, 0 },
+
+    /* what an office may send in its own role (checked where it sends) */
+    { LC_DEPARTURE, LC_SENDER, MSG_DEC, 0 },
+    { LC_DEPARTURE, LC_SENDER, MSG_REL, 0 },
+    { LC_DEPARTURE, LC_SENDER, MSG_AAR, 0 },
+    { LC_DEPARTURE, LC_SENDER, MSG_ATR, 0 },
+    { LC_DEPARTURE, LC_SENDER, MSG_WOF, 0 },
+    { LC_DEPARTURE, LC_SENDER, MSG_CAN, 0 },
+    { LC_DEPARTURE, LC_SENDER, MSG_ENQ, 0 },
+    { LC_DEPARTURE, LC_SENDER, MSG_INC, 0 },
+    { LC_DEPARTURE, LC_SENDER, MSG_STQ, 0 },
+    { LC_DEPARTURE, LC_SENDER, MSG_STR, 0 },
+    { LC_TRANSIT, LC_SENDER, MSG_NCF, 0 },
+    { LC_TRANSIT, LC_SENDER, MSG_INC, 0 },
+    { LC_TRANSIT, LC_SENDER, MSG_ARQ, 0 },
+    { LC_TRANSIT, LC_SENDER, MSG_STQ, 0 },
+    { LC_TRANSIT, LC_SENDER, MSG_STR, 0 },
+    { LC_DESTINATION, LC_SENDER, MSG_ARR, 0 },
+    { LC_DESTINATION, LC_SENDER, MSG_DCR, 0 },
+    { LC_DESTINATION, LC_SENDER, MSG_ENR, 0 },
+    { LC_DESTINATION, LC_SENDER, MSG_INC, 0 },
+    { LC_DESTINATION, LC_SENDER, MSG_ARQ, 0 },
+    { LC_DESTINATION, LC_SENDER, MSG_STQ, 0 },
+    { LC_DESTINATION, LC_SENDER, MSG_STR, 0 },
+};
+#define S_NAUTH (sizeof s_authority / sizeof s_authority[0])
+
+static const char *const s_role_words[LC_ROLE_COUNT] = {
+    "the office of departure", "an office of transit", "the office of destination"
+};
+
+/* The parties office x is, as the view described by f knows them. */
+static unsigned
+s_parties_of (const char *x, const lc_fact_t *f)
+{
+    unsigned p = 0;
+    const char *dep = f->departure && *f->departure ? f->departure : f->decl_departure;
+    if (s_eq (x, dep))
+        p |= P_DEP;
+    if (s_eq (x, f->destination))
+        p |= P_DST;
+    for (size_t i = 0; !(p & P_DST) && i < f->n_transit; i++)
+        if (s_eq (x, f->transit[i]))
+            p |= P_TR;
+    if (f->type == MSG_STR && f->asked)
+        p |= LC_P_ASKED;
+    return p | LC_P_ANY;
+}
+
+/* "the office of departure CI000101" / "an office of transit" ... for the
+ * parties in p (the first that applies). */
+static void
+s_party_words (unsigned p, const lc_fact_t *f, char *out, size_t size)
+{
+    if (p & P_DEP)
+        snprintf (out, size, "the office of departure %s", f->departure ? f->departure : "?");
+    else if (p & P_DST)
+        snprintf (out, size, "the office of destination %s%s",
+                  f->destination && *f->destination ? f->destination : "?",
+                  p & P_TR ? " or an office of transit" : "");
+    else if (p & P_TR)
+        snprintf (out, size, "an office of transit");
+    else if (p & LC_P_ASKED)
+        snprintf (out, size, "the office this node asked (no STQ of ours to %s is answered)",
+                  f->sender);
+    else
+        snprintf (out, size, "no office");
+}
+
+/* Messages that carry the declaration come from the departure office it
+ * names, and the MRN is of that office's country. */
+static int
+s_declarant_ok (const lc_fact_t *f, char *reason, size_t size)
+{
+    const char *dep = f->decl_departure;
+    if (!dep || !*dep)
+        return 1;
+    if (!s_eq (f->sender, dep)) {
+        snprintf (reason, size, "%s from %s refused: the declaration names %s as the office of"
+                  " departure", s_type_name (f->type), f->sender, dep);
+        return 0;
+    }
+    if (f->mrn && strlen (f->mrn) >= 4 && strncmp (f->mrn + 2, dep, 2) != 0) {
+        snprintf (reason, size, "%s from %s refused: MRN %s was not issued in %.2s, the country"
+                  " of the office of departure", s_type_name (f->type), f->sender, f->mrn, dep);
+        return 0;
+    }
+    return 1;
+}
+
+int
+lc_authorized (lc_role_t role, lc_side_t side, lc_state_t from, const lc_fact_t *f,
+               char *reason, size_t size)
+{
+    int t = f->type;
+    if (t <= MSG_NONE || t >= MSG_ACK)
+        return 1;                               /* ticks, ACK, NAK, unknown */
+    if (!s_declarant_ok (f, reason, size))
+        return 0;
+    const s_auth_t *row = NULL;
+    int covered = 0;
+    for (size_t i = 0; i < S_NAUTH; i++)
+        if (s_authority[i].side == side && s_authority[i].type == t) {
+            covered = 1;
+            if (s_authority[i].role == role)
+                row = &s_authority[i];
+        }
+    if (!covered)
+        return 1;
+    const char *tn = s_type_name (t);
+    if (side == LC_SENDER) {
+        if (from == LC_NONE || row)
+            return 1;
+        char who[64] = "";
+        for (size_t i = 0; i < S_NAUTH; i++)
+            if (s_authority[i].side == LC_SENDER && s_authority[i].type == t) {
+                size_t len = strlen (who);
+                snprintf (who + len, sizeof who - len, "%s%s", len ? "/" : "",
+                          s_roles[s_authority[i].role]);
+            }
+        snprintf (reason, size, "%s from %s refused: %s is %s of movement %s; only %s may send it",
+                  tn, f->sender, f->sender, s_role_words[role], f->mrn ? f->mrn : "?",
+                  *who ? who : "nobody");
+        return 0;
+    }
+    if (from == LC_NONE && t != MSG_AAR && t != MSG_ATR && t != MSG_STR)
+        return 1;                               /* no view: the state machine answers */
+    unsigned allowed = row ? row->parties : 0;
+    unsigned is = s_parties_of (f->sender, f);
+    if (allowed & is)
+        return 1;
+    char need[160];
+    s_party_words (allowed, f, need, sizeof need);
+    if (is & P_PARTY) {
+        char has[96];
+        s_party_words (is & P_PARTY, f, has, sizeof has);
+        snprintf (reason, size, "%s from %s refused: %s is %s of movement %s, not %s", tn,
+                  f->sender, f->sender, has, f->mrn ? f->mrn : "?", need);
+    }
+    else
+        snprintf (reason, size, "%s from %s refused: %s has no role in movement %s; only %s"
+                  " may send it to %s", tn, f->sender, f->sender, f->mrn ? f->mrn : "?", need,
+                  s_role_words[role]);
+    return 0;
+}
+
 /* ---- hash chain ---------------------------------------------------------- */
 
 int
 lc_event_hash (const unsigned char prev[LC_HASH_LEN], const lc_event_t *ev,
                unsigned char out[LC_HASH_LEN])
 {
-    char text[512];
+    char text[768];
     unsigned char buf[LC_HASH_LEN + sizeof text];
     int n = snprintf (text, sizeof text, "%s|%s|%d|%s|%s|%s|%s|%s|%lld", ev->mrn, ev->office,
                       ev->seq, ev->message_id, ev->msg_type, ev->from_state ? ev->from_state : "",
                       ev->to_state, ev->at_office, (long long) ev->at_ms);
+    if (n >= 0 && (size_t) n < sizeof text && ev->version >= 2)
+        n += snprintf (text + n, sizeof text - (size_t) n, "|%s|%s|%s",
+                       ev->officer ? ev->officer : "", ev->body_hash ? ev->body_hash : "",
+                       ev->sig_hash ? ev->sig_hash : "");
     if (n < 0 || (size_t) n >= sizeof text)
         return SG_EINVAL;
     memcpy (buf, prev, LC_HASH_LEN);
@@ -289,6 +507,18 @@ lc_event_hash (const unsigned char prev[LC_HASH_LEN], const lc_event_t *ev,
         || len != LC_HASH_LEN)
         return SG_ENOMEM;
     return SG_OK;
+}
+
+void
+lc_sha256_hex (const void *data, size_t len, char out[2 * LC_HASH_LEN + 1])
+{
+    unsigned char h[LC_HASH_LEN];
+    unsigned int hl = 0;
+    out[0] = '\0';
+    if (!data || !len || !EVP_Digest (data, len, h, &hl, EVP_sha256 (), NULL))
+        return;
+    for (unsigned i = 0; i < hl; i++)
+        snprintf (out + 2 * i, 3, "%02x", h[i]);
 }
 
 /* ---- resynchronisation --------------------------------------------------- */

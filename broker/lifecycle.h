@@ -48,9 +48,21 @@ enum {
     LC_ACT_CROSS    = 1 << 9    /* remember the NCF's office as crossed */
 };
 
-/* The facts a rule's condition looks at. */
+/* Parties of a movement (bit set): who may send what (the authority table
+ * in lifecycle.c), as the view that checks knows them. */
+enum {
+    LC_P_DEPARTURE   = 1 << 0,  /* the movement's office of departure */
+    LC_P_TRANSIT     = 1 << 1,  /* a declared office of transit/exit, or one sent an ATR */
+    LC_P_DESTINATION = 1 << 2,  /* the actual office of destination (after a diversion, the new one) */
+    LC_P_ASKED       = 1 << 3,  /* STR: the office this node sent the correlated STQ to */
+    LC_P_ANY         = 1 << 4   /* any office (ARQ: how a diversion starts) */
+};
+#define LC_P_PARTY (LC_P_DEPARTURE | LC_P_TRANSIT | LC_P_DESTINATION)
+
+/* The facts a rule's condition and the authority table look at. */
 typedef struct {
     int type;                   /* msg_type_t or LC_TICK_* */
+    const char *mrn;            /* may be NULL (no country check) */
     const char *sender, *recipient;
     const char *code;           /* DCR result (A1 A2 B1), ENR response (AR NP UN); "" */
     const char *office;         /* NCF/ARR/ARQ event office; "" */
@@ -58,6 +70,11 @@ typedef struct {
     const char *const *crossed; /* offices that already sent NCF */
     size_t n_crossed;
     const char *view_office;    /* the view's own office */
+    const char *departure;      /* the view's office of departure; "" when no view */
+    const char *const *transit; /* the view's offices of transit: declared and sent an ATR */
+    size_t n_transit;
+    const char *decl_departure; /* DEC/REL/AAR/ATR: the departure office the body names */
+    int asked;                  /* STR: answers an STQ this node sent to the sender */
 } lc_fact_t;
 
 /* The outcome of one message on one view. */
@@ -67,7 +84,7 @@ typedef struct {
     lc_state_t to;              /* new state (== from when unchanged) */
     int event;                  /* 1: append an event (also when to == from) */
     unsigned actions;           /* LC_ACT_* */
-    char reason[160];           /* why, for a NAK */
+    char reason[320];           /* why, for a NAK */
 } lc_step_t;
 
 /* Name of a state ("EN_ROUTE"), role ("DEPARTURE"), or "" / NULL for a bad value. */
@@ -95,6 +112,17 @@ int lc_role_for (lc_side_t side, int type);
 void lc_step (lc_role_t role, lc_side_t side, lc_state_t from, const lc_fact_t *f,
               lc_step_t *out);
 
+/* The authority table: may f->sender send a message of type f->type to a
+ * view of `role` (side LC_RECIPIENT: the sender must be the right party of
+ * the movement as the view knows it; from LC_NONE only AAR/ATR are judged,
+ * against the declaration they carry), or, side LC_SENDER, may a view of
+ * `role` send it (the sender's own role in the movement). Messages with a
+ * declaration must come from the departure office they name, in the MRN's
+ * country. Returns 1 if allowed, 0 with a reason naming the office and the
+ * role it lacks. Timer ticks, ACK and NAK are always allowed. Pure. */
+int lc_authorized (lc_role_t role, lc_side_t side, lc_state_t from, const lc_fact_t *f,
+                   char *reason, size_t size);
+
 /* One event of a view's history, as hashed. */
 typedef struct {
     const char *mrn, *office;   /* the view */
@@ -105,12 +133,18 @@ typedef struct {
     const char *to_state;
     const char *at_office;
     int64_t at_ms;              /* milliseconds since 1970, UTC */
+    const char *officer;        /* the officer who caused it ("" if none) */
+    const char *body_hash;      /* SHA-256 of the message body, hex ("" for a timer) */
+    const char *sig_hash;       /* SHA-256 of the message's signature, hex ("" if none) */
+    int version;                /* 1: events written before migration 004 (no officer,
+                                   body or signature); 2: the current format */
 } lc_event_t;
 
 #define LC_HASH_LEN 32
 
-/* hash = SHA-256(prev || "mrn|office|seq|message_id|type|from|to|at_office|at_ms"),
- * prev being 32 zero bytes for the first event. Returns SG_OK or SG_ENOMEM. */
+/* hash = SHA-256(prev || "mrn|office|seq|message_id|type|from|to|at_office|at_ms"
+ * [version 2: "|officer|body_hash|sig_hash"]), prev being 32 zero bytes for
+ * the first event. Returns SG_OK or SG_ENOMEM. */
 int lc_event_hash (const unsigned char prev[LC_HASH_LEN], const lc_event_t *ev,
                    unsigned char out[LC_HASH_LEN]);
 
@@ -129,6 +163,10 @@ int lc_rank (lc_role_t role, lc_state_t s);
  * it), else the system clock. clock_file may be NULL: then the variable
  * SIGMAT_CLOCK_FILE is used if set. */
 int64_t lc_clock_ms (const char *clock_file);
+
+/* SHA-256 of data[0..len) as 64 lowercase hex digits into out; "" for
+ * len 0. */
+void lc_sha256_hex (const void *data, size_t len, char out[2 * LC_HASH_LEN + 1]);
 
 /* Formats ms as "YYYY-MM-DD" (date) or "YYYY-MM-DDThh:mm:ssZ" (datetime). */
 void lc_format_date (int64_t ms, char out[11]);

@@ -7,6 +7,7 @@
 #include "lifecycle_int.h"
 #include "ident.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,7 +220,7 @@ lc_load (lc_batch_t *b, const char *where, const char *param1, const char *suffi
 
 int
 lc_event (lc_batch_t *b, lc_view_t *v, const char *message_id, const char *msg_type,
-          lc_state_t to, const char *at_office, int64_t at_ms)
+          lc_state_t to, const char *at_office, int64_t at_ms, const lc_work_t *w)
 {
     if (s_grow (b, (void **) &b->ev, &b->capev, b->nev, sizeof *b->ev) < 0)
         return SG_ENOMEM;
@@ -237,9 +238,15 @@ lc_event (lc_batch_t *b, lc_view_t *v, const char *message_id, const char *msg_t
     e->from = v->events ? v->state : LC_NONE;
     e->to = to;
     e->at_ms = at_ms;
+    if (w) {
+        sg_strlcpy (e->officer, w->officer ? w->officer : "", sizeof e->officer);
+        lc_sha256_hex (w->body, w->body_len, e->body_hash);
+        lc_sha256_hex (w->sig, w->sig_len, e->sig_hash);
+    }
     memcpy (e->prev, v->last_hash, LC_HASH_LEN);
     lc_event_t h = { e->mrn, e->office, e->seq, e->message_id, e->msg_type,
-                     lc_state_name (e->from), lc_state_name (to), e->at_office, at_ms };
+                     lc_state_name (e->from), lc_state_name (to), e->at_office, at_ms,
+                     e->officer, e->body_hash, e->sig_hash, 2 };
     if (lc_event_hash (e->prev, &h, e->hash) != SG_OK) {
         s_oom (b);
         return SG_ENOMEM;
@@ -316,20 +323,55 @@ s_involved (const lc_view_t *v, lc_office_t *out)
 
 static void
 s_facts (const lc_work_t *w, const lc_view_t *v, const char *view_office, const char **crossed,
-         lc_fact_t *f)
+         const char **transit, lc_fact_t *f)
 {
     memset (f, 0, sizeof *f);
     f->type = w->type;
+    f->mrn = w->mrn;
     f->sender = w->sender;
     f->recipient = w->recipient;
     f->code = w->msg && (w->type == MSG_DCR || w->type == MSG_ENR) ? w->msg->event.code : "";
     f->office = w->msg ? w->msg->event.office : "";
     f->destination = v ? v->destination : "";
+    f->departure = v ? v->departure : "";
     f->view_office = view_office;
-    if (v)
+    if (v) {
         for (size_t i = 0; i < v->n_crossed; i++)
             crossed[f->n_crossed++] = v->crossed[i];
+        /* offices of transit: declared, and those sent an ATR (notified,
+         * but for the destination) */
+        for (size_t i = 0; i < v->n_transit; i++)
+            transit[f->n_transit++] = v->transit[i];
+        for (size_t i = 0; i < v->n_notified && f->n_transit < 2 * LC_MAX_OFFICES; i++)
+            if (strcmp (v->notified[i], v->destination) != 0)
+                transit[f->n_transit++] = v->notified[i];
+    }
     f->crossed = crossed;
+    f->transit = transit;
+    if (w->msg && msg_type_has_declaration (w->msg->type))
+        f->decl_departure = w->msg->decl.departure;
+}
+
+/* 1 if STR w answers (Correlation-Id) an STQ this node sent about its MRN
+ * from w's recipient to w's sender. */
+static int
+s_asked (lc_batch_t *b, const lc_work_t *w)
+{
+    if (!w->corr || !*w->corr || !msgid_check (w->corr))
+        return 0;
+    const char *params[4] = { w->corr, w->mrn, w->recipient, w->sender };
+    PGresult *r = PQexecParams (b->conn,
+                                "SELECT 1 FROM message WHERE id = $1::uuid AND type = 'STQ'"
+                                " AND mrn = $2 AND sender = $3 AND recipient = $4"
+                                " AND from_peer IS NULL",
+                                4, NULL, params, NULL, NULL, 0);
+    int ok = 0;
+    if (PQresultStatus (r) != PGRES_TUPLES_OK)
+        s_fail (b, r, "cannot look up the status request");
+    else
+        ok = PQntuples (r) > 0;
+    PQclear (r);
+    return ok;
 }
 
 /* Performs step st on the view of office (v may be NULL: created when the
@@ -369,7 +411,8 @@ s_do (lc_batch_t *b, lc_view_t *v, int role, const char *office, const lc_step_t
         if (tick)
             msgid_new (tick_id);
         lc_event (b, v, tick ? tick_id : w->id,
-                  tick ? "TIMER" : msg_type_name ((msg_type_t) w->type), st->to, at, b->now);
+                  tick ? "TIMER" : msg_type_name ((msg_type_t) w->type), st->to, at, b->now,
+                  tick ? NULL : w);
     }
     if (st->actions & LC_ACT_FANOUT) {
         v->n_notified = 0;
@@ -434,6 +477,68 @@ s_role_in_str (const msg_t *m, const char *office)
     return -1;
 }
 
+/* Records the refusal of w (NAK message back to office, rejection row,
+ * security log for authority); returns code. */
+static int
+s_refuse (lc_batch_t *b, const lc_work_t *w, const char *office, int code, const char *reason)
+{
+    const char *type = msg_type_name ((msg_type_t) w->type);
+    if (w->generated) {
+        log_error ("lifecycle: own message %s %s refused (%d %s); not sent", type, w->id, code,
+                   reason);
+        return code;
+    }
+    if (code == SG_NAK_AUTHORIZATION)
+        log_warn ("security: %s %s for %s from %s to %s refused for authority: %s", type, w->id,
+                  w->mrn, w->sender, w->recipient, reason);
+    else
+        log_info ("lifecycle: %s %s for %s from %s refused: NAK %d %s", type, w->id, w->mrn,
+                  w->sender, code, reason);
+    metrics_lifecycle_refusal (code == SG_NAK_AUTHORIZATION ? "authority"
+                               : code == SG_NAK_UNKNOWN_MRN ? "unknown" : "sequence",
+                               w->mrn, reason);
+    if (s_grow (b, (void **) &b->rej, &b->caprej, b->nrej, sizeof *b->rej) < 0)
+        return code;
+    lc_rej_t *r = &b->rej[b->nrej++];
+    memset (r, 0, sizeof *r);
+    sg_strlcpy (r->id, w->id, sizeof r->id);
+    sg_strlcpy (r->mrn, w->mrn, sizeof r->mrn);
+    sg_strlcpy (r->type, type, sizeof r->type);
+    sg_strlcpy (r->sender, w->sender, sizeof r->sender);
+    sg_strlcpy (r->recipient, w->recipient, sizeof r->recipient);
+    r->code = code;
+    sg_strlcpy (r->reason, reason, sizeof r->reason);
+    lifecycle_gen_t *g = lc_gen_nak (b, w, office, code, reason);
+    if (g)
+        sg_strlcpy (r->nak_id, g->id, sizeof r->nak_id);
+    b->lc->stats.rejected++;
+    if (code == SG_NAK_AUTHORIZATION)
+        b->lc->stats.refused_authority++;
+    return code;
+}
+
+/* Authority, then the state machine, for the view of our office `office`
+ * (on side) of role; fills *st. Returns 0 or the NAK code. */
+static int
+s_judge (lc_batch_t *b, const lc_work_t *w, lc_view_t *v, int role, lc_side_t side,
+         const char *office, lc_step_t *st)
+{
+    const char *xc[LC_MAX_OFFICES], *xt[2 * LC_MAX_OFFICES];
+    lc_fact_t f;
+    s_facts (w, v, office, xc, xt, &f);
+    if (w->type == MSG_STR && side == LC_RECIPIENT)
+        f.asked = s_asked (b, w);
+    memset (st, 0, sizeof *st);
+    if (!lc_authorized ((lc_role_t) role, side, v ? v->state : LC_NONE, &f, st->reason,
+                        sizeof st->reason)) {
+        st->relevant = 1;
+        st->nak = SG_NAK_AUTHORIZATION;
+        return st->nak;
+    }
+    lc_step ((lc_role_t) role, side, v ? v->state : LC_NONE, &f, st);
+    return st->nak;
+}
+
 int
 lc_apply (lc_batch_t *b, const lc_work_t *w, int *consumed)
 {
@@ -443,62 +548,42 @@ lc_apply (lc_batch_t *b, const lc_work_t *w, int *consumed)
     int tick = w->type > MSG_TYPE_COUNT;
     lc_view_t *vs = NULL, *vr = NULL;
     lc_step_t ss, sr;
-    const char *xs[LC_MAX_OFFICES], *xr[LC_MAX_OFFICES];
-    lc_fact_t f;
     int rs = -1, rr = -1;
     memset (&ss, 0, sizeof ss);
     memset (&sr, 0, sizeof sr);
     if (lc_own (b->lc, w->sender)) {
         vs = lc_find (b, w->mrn, w->sender);
         rs = vs ? (int) vs->role : lc_role_for (LC_SENDER, w->type);
-        if (rs >= 0) {
-            s_facts (w, vs, w->sender, xs, &f);
-            lc_step ((lc_role_t) rs, LC_SENDER, vs ? vs->state : LC_NONE, &f, &ss);
-        }
+        if (rs >= 0)
+            s_judge (b, w, vs, rs, LC_SENDER, w->sender, &ss);
     }
-    if (!tick && strcmp (w->recipient, w->sender) != 0 && lc_own (b->lc, w->recipient)) {
+    if (!ss.nak && !tick && strcmp (w->recipient, w->sender) != 0
+        && lc_own (b->lc, w->recipient)) {
         vr = lc_find (b, w->mrn, w->recipient);
         rr = vr ? (int) vr->role : w->type == MSG_STR ? s_role_in_str (w->msg, w->recipient)
                                  : lc_role_for (LC_RECIPIENT, w->type);
-        if (rr >= 0) {
-            s_facts (w, vr, w->recipient, xr, &f);
-            lc_step ((lc_role_t) rr, LC_RECIPIENT, vr ? vr->state : LC_NONE, &f, &sr);
-        }
+        if (rr >= 0)
+            s_judge (b, w, vr, rr, LC_RECIPIENT, w->recipient, &sr);
         else if (w->type == MSG_STQ) {
             sr.relevant = 1;
             sr.nak = SG_NAK_UNKNOWN_MRN;
             snprintf (sr.reason, sizeof sr.reason, "STQ: no record of movement %s at office %s",
                       w->mrn, w->recipient);
         }
-    }
-    if (ss.nak || sr.nak) {
-        int code = ss.nak ? ss.nak : sr.nak;
-        const char *reason = ss.nak ? ss.reason : sr.reason;
-        const char *office = ss.nak ? w->sender : w->recipient;
-        if (w->generated) {
-            log_error ("lifecycle: own message %s %s refused (%d %s); not sent",
-                       msg_type_name ((msg_type_t) w->type), w->id, code, reason);
-            return code;
+        else if (w->type == MSG_STR) {
+            sr.relevant = 1;
+            sr.nak = SG_NAK_AUTHORIZATION;
+            snprintf (sr.reason, sizeof sr.reason, "STR from %s refused: office %s has no role"
+                      " in movement %s that the status describes", w->sender, w->recipient,
+                      w->mrn);
         }
-        log_info ("lifecycle: %s %s for %s from %s refused: NAK %d %s",
-                  msg_type_name ((msg_type_t) w->type), w->id, w->mrn, w->sender, code, reason);
-        if (s_grow (b, (void **) &b->rej, &b->caprej, b->nrej, sizeof *b->rej) < 0)
-            return code;
-        lc_rej_t *r = &b->rej[b->nrej++];
-        memset (r, 0, sizeof *r);
-        sg_strlcpy (r->id, w->id, sizeof r->id);
-        sg_strlcpy (r->mrn, w->mrn, sizeof r->mrn);
-        sg_strlcpy (r->type, msg_type_name ((msg_type_t) w->type), sizeof r->type);
-        sg_strlcpy (r->sender, w->sender, sizeof r->sender);
-        sg_strlcpy (r->recipient, w->recipient, sizeof r->recipient);
-        r->code = code;
-        sg_strlcpy (r->reason, reason, sizeof r->reason);
-        lifecycle_gen_t *g = lc_gen_nak (b, w, office, code, reason);
-        if (g)
-            sg_strlcpy (r->nak_id, g->id, sizeof r->nak_id);
-        b->lc->stats.rejected++;
-        return code;
     }
+    if (b->failed)
+        return 0;
+    if (ss.nak)
+        return s_refuse (b, w, w->sender, ss.nak, ss.reason);
+    if (sr.nak)
+        return s_refuse (b, w, w->recipient, sr.nak, sr.reason);
     if (rs >= 0)
         s_do (b, vs, rs, w->sender, &ss, w, consumed);
     if (rr >= 0)

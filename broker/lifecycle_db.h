@@ -38,6 +38,7 @@ typedef struct {
 typedef struct {
     const msg_t *msg;               /* the parsed body (borrowed); NULL: leave it alone */
     int from_adapter;               /* 1 if it came from a local adapter of this node */
+    const char *officer;            /* the header's Officer (who acted), NULL if none */
 } lifecycle_in_t;
 
 /* A message the lifecycle made. sm points into the record itself; the
@@ -59,7 +60,7 @@ typedef struct {
 } lifecycle_out_t;
 
 typedef struct {
-    uint64_t applied, events, rejected, generated, retries;
+    uint64_t applied, events, rejected, refused_authority, generated, retries;
 } lifecycle_stats_t;
 
 /* Returns a tracker (opts and the strings in it are borrowed and must

@@ -382,7 +382,7 @@ lc_resync (lc_batch_t *b, lc_view_t *v, const lc_work_t *w)
         int64_t at;
         if (hdr_time_parse (e->at, &at) != SG_OK)
             at = b->now;
-        if (lc_event (b, v, e->message_id, "STR", to, e->office, at) == SG_OK)
+        if (lc_event (b, v, e->message_id, "STR", to, e->office, at, NULL) == SG_OK)
             applied++;
     }
     free (have.ids);

@@ -47,6 +47,8 @@ typedef struct {
     char message_id[37], msg_type[8];
     lc_state_t from, to;
     int64_t at_ms;
+    char officer[65];               /* "" if none */
+    char body_hash[2 * LC_HASH_LEN + 1], sig_hash[2 * LC_HASH_LEN + 1];   /* hex, "" if none */
     unsigned char prev[LC_HASH_LEN], hash[LC_HASH_LEN];
 } lc_ev_t;
 
@@ -54,7 +56,7 @@ typedef struct {
     char id[37], mrn[19], type[8];
     lc_office_t sender, recipient;
     int code;
-    char reason[160];
+    char reason[320];
     char nak_id[37];
 } lc_rej_t;
 
@@ -71,6 +73,10 @@ typedef struct {
     const char *id, *mrn, *sender, *recipient;
     const msg_t *msg;               /* parsed body, may be NULL for made messages */
     int generated;                  /* made by this transaction */
+    const char *corr;               /* Correlation-Id, may be NULL */
+    const char *officer;            /* the header's Officer, may be NULL */
+    const char *body; size_t body_len;                  /* as stored (hashed into the event) */
+    const unsigned char *sig; size_t sig_len;
 } lc_work_t;
 
 /* A lifecycle transaction in progress. */
@@ -126,9 +132,11 @@ int lc_write (lc_batch_t *b);
 /* Commits (or rolls back when failed or rc != SG_OK) and frees the batch. */
 int lc_end (lc_batch_t *b, int rc);
 
-/* Appends a pending event to view v moving it to `to` (also to == from). */
+/* Appends a pending event to view v moving it to `to` (also to == from);
+ * w, the message that caused it (NULL for a timer or a resynchronised
+ * event), gives the officer, body and signature the event's hash covers. */
 int lc_event (lc_batch_t *b, lc_view_t *v, const char *message_id, const char *msg_type,
-              lc_state_t to, const char *at_office, int64_t at_ms);
+              lc_state_t to, const char *at_office, int64_t at_ms, const lc_work_t *w);
 
 /* ---- lifecycle_gen.c ---- */
 

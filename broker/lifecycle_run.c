@@ -51,7 +51,8 @@ lc_apply_made (lc_batch_t *b, size_t from)
         lifecycle_gen_t *g = b->out->gen[k];
         lc_work_t w = { .type = g->type_code, .id = g->id, .mrn = g->mrn, .sender = g->sender,
                         .recipient = g->recipient, .msg = g->src ? g->src : g->own,
-                        .generated = 1 };
+                        .generated = 1, .corr = g->corr, .body = g->body,
+                        .body_len = g->body_len, .sig = g->sig, .sig_len = SIGN_LEN };
         int consumed = 0;
         lc_apply (b, &w, &consumed);
     }
@@ -161,7 +162,10 @@ s_attempt (lifecycle_t *self, store_t *store, store_msg_t *msgs, const lifecycle
             continue;
         lc_work_t w = { .type = in[i].msg->type, .id = msgs[i].id, .mrn = msgs[i].mrn,
                         .sender = msgs[i].sender, .recipient = msgs[i].recipient,
-                        .msg = in[i].msg };
+                        .msg = in[i].msg, .corr = msgs[i].correlation_id,
+                        .officer = in[i].officer, .body = msgs[i].body,
+                        .body_len = msgs[i].body_len, .sig = msgs[i].signature,
+                        .sig_len = msgs[i].signature_len };
         int consumed = 0;
         int nak = lc_apply (&b, &w, &consumed);
         applied[i] = 1;

@@ -142,18 +142,21 @@ static const char s_sql_write[] =
     " RETURNING 1),"
     " ev AS ("
     " INSERT INTO movement_event (mrn, office, seq, message_id, msg_type, from_state, to_state,"
-    "  at_office, at, prev_hash, hash)"
+    "  at_office, at, prev_hash, hash, officer, body_hash, sig_hash, hash_version)"
     " SELECT e.mrn, e.office, e.seq, e.mid::uuid, e.typ, e.fr, e.tos, e.ato,"
-    "  timestamptz 'epoch' + e.at * interval '1 ms', decode(e.ph, 'hex'), decode(e.h, 'hex')"
+    "  timestamptz 'epoch' + e.at * interval '1 ms', decode(e.ph, 'hex'), decode(e.h, 'hex'),"
+    "  nullif(e.off, ''), decode(e.bh, 'hex'), decode(e.sh, 'hex'), 2"
     " FROM unnest($22::text[], $23::text[], $24::int4[], $25::text[], $26::text[], $27::text[],"
-    "  $28::text[], $29::text[], $30::int8[], $31::text[], $32::text[])"
-    "  AS e(mrn, office, seq, mid, typ, fr, tos, ato, at, ph, h)"
+    "  $28::text[], $29::text[], $30::int8[], $31::text[], $32::text[], $48::text[],"
+    "  $49::text[], $50::text[])"
+    "  AS e(mrn, office, seq, mid, typ, fr, tos, ato, at, ph, h, off, bh, sh)"
     " RETURNING 1),"
     " rj AS ("
     " INSERT INTO movement_rejection (message_id, mrn, msg_type, sender, recipient, code, reason,"
-    "  nak_message_id, at)"
+    "  nak_message_id, at, kind)"
     " SELECT r.id::uuid, r.mrn, r.typ, r.snd, r.rcp, r.code, r.reason, r.nak::uuid,"
-    "  timestamptz 'epoch' + $47::int8 * interval '1 ms'"
+    "  timestamptz 'epoch' + $47::int8 * interval '1 ms',"
+    "  CASE r.code WHEN 101 THEN 'authority' WHEN 92 THEN 'sequence' WHEN 90 THEN 'unknown' END"
     " FROM unnest($33::text[], $34::text[], $35::text[], $36::text[], $37::text[], $38::int4[],"
     "  $39::text[], $40::text[]) AS r(id, mrn, typ, snd, rcp, code, reason, nak)"
     " ON CONFLICT DO NOTHING RETURNING 1),"
@@ -167,7 +170,8 @@ static const char s_sql_write[] =
     " SELECT (SELECT count(*) FROM mv), (SELECT count(*) FROM ev), (SELECT count(*) FROM rj),"
     "  (SELECT count(*) FROM ic)";
 
-#define S_NW 47
+#define S_NW 50
+#define S_NOW 46                    /* $47: the batch's time; the others are arrays */
 
 int
 lc_write (lc_batch_t *b)
@@ -227,6 +231,9 @@ lc_write (lc_batch_t *b)
         s_addf (&a[29], e->at_ms, 0);
         s_addhash (&a[30], e->prev);
         s_addhash (&a[31], e->hash);
+        s_add (&a[47], e->officer);
+        s_add (&a[48], e->body_hash);
+        s_add (&a[49], e->sig_hash);
     }
     for (size_t i = 0; i < b->nrej; i++) {
         const lc_rej_t *r = &b->rej[i];
@@ -252,10 +259,10 @@ lc_write (lc_batch_t *b)
     snprintf (now, sizeof now, "%lld", (long long) b->now);
     const char *values[S_NW];
     int rc = SG_OK;
-    for (int p = 0; p < S_NW - 1; p++)
-        if (!(values[p] = s_end (&a[p])))
+    for (int p = 0; p < S_NW; p++)
+        if (p != S_NOW && !(values[p] = s_end (&a[p])))
             rc = SG_ENOMEM;
-    values[S_NW - 1] = now;
+    values[S_NOW] = now;
     if (rc == SG_OK) {
         PGresult *r = PQexecParams (b->conn, s_sql_write, S_NW, NULL, values, NULL, NULL, 0);
         if (PQresultStatus (r) != PGRES_TUPLES_OK) {

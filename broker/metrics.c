@@ -50,6 +50,7 @@ static struct {
     atomic_uint_fast64_t batch_hist[METRICS_BATCH_BUCKETS];
     atomic_uint_fast64_t latency_hist[METRICS_LATENCY_BUCKETS];
     atomic_uint_fast64_t naks_sent[METRICS_NAK_CODES], naks_received[METRICS_NAK_CODES];
+    atomic_uint_fast64_t refusals[METRICS_NREFUSALS];
     metrics_incident_t incidents[S_INCIDENTS];
     size_t inc_next, inc_n;
 } S = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -287,6 +288,18 @@ metrics_db_error (void)
     S_ADD (S.db_errors, 1);
 }
 
+const char *const metrics_refusal_names[METRICS_NREFUSALS] = { "authority", "sequence", "unknown" };
+
+void
+metrics_lifecycle_refusal (const char *reason, const char *mrn, const char *text)
+{
+    for (int i = 0; i < METRICS_NREFUSALS; i++)
+        if (reason && strcmp (reason, metrics_refusal_names[i]) == 0)
+            S_ADD (S.refusals[i], 1);
+    metrics_incident (reason && strcmp (reason, "authority") == 0 ? "authority" : "refusal", NULL,
+                      mrn, "%s", text ? text : "refused");
+}
+
 void
 metrics_incident (const char *kind, const char *link, const char *mrn, const char *fmt, ...)
 {
@@ -378,6 +391,8 @@ metrics_global (metrics_global_t *out)
         out->latency_bucket[i] = l += S_GET (S.latency_hist[i]);
     out->batch_sum = S_GET (S.batch_sum);
     out->latency_sum_us = S_GET (S.latency_sum_us);
+    for (int i = 0; i < METRICS_NREFUSALS; i++)
+        out->refusals[i] = S_GET (S.refusals[i]);
 }
 
 void
@@ -396,6 +411,8 @@ metrics_reset (void)
         atomic_store (&S.naks_sent[i], 0);
         atomic_store (&S.naks_received[i], 0);
     }
+    for (int i = 0; i < METRICS_NREFUSALS; i++)
+        atomic_store (&S.refusals[i], 0);
     atomic_store (&S.batches, 0);
     atomic_store (&S.db_errors, 0);
     atomic_store (&S.batch_sum, 0);

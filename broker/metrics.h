@@ -25,6 +25,7 @@ typedef enum {
 #define METRICS_NAK_CODES 256       /* codes >= this are counted as code 0 */
 #define METRICS_BATCH_BUCKETS 14
 #define METRICS_LATENCY_BUCKETS 14
+#define METRICS_NREFUSALS 3          /* authority, sequence, unknown */
 
 /* ---- identity -------------------------------------------------------- */
 
@@ -83,6 +84,10 @@ void metrics_batch (size_t size, int64_t commit_us);
 /* A batch could not be stored (database error). */
 void metrics_db_error (void);
 
+/* The lifecycle refused a message: reason is one of METRICS_REFUSALS
+ * ("authority", "sequence", "unknown"); also records an incident. */
+void metrics_lifecycle_refusal (const char *reason, const char *mrn, const char *text);
+
 /* Records an incident of kind ("link", "nak", "inc", "db", ...) with a
  * text; link and mrn may be NULL. Strings are copied (truncated). */
 void metrics_incident (const char *kind, const char *link, const char *mrn, const char *fmt, ...)
@@ -118,7 +123,11 @@ typedef struct {
     uint64_t batch_sum;
     uint64_t latency_bucket[METRICS_LATENCY_BUCKETS];   /* cumulative */
     uint64_t latency_sum_us;
+    uint64_t refusals[METRICS_NREFUSALS];   /* lifecycle refusals by reason */
 } metrics_global_t;
+
+/* The lifecycle refusal reasons, in metrics_global_t.refusals order. */
+extern const char *const metrics_refusal_names[METRICS_NREFUSALS];
 
 /* Copies up to max links (in order of first sight) into out; returns how
  * many links exist (may be more than max). */

@@ -140,6 +140,13 @@ metrics_write (FILE *out)
             fprintf (out, "sigmat_naks_total{direction=\"received\",code=\"%d\"} %llu\n", c,
                      (unsigned long long) g->naks_received[c]);
     }
+    s_family (out, "sigmat_lifecycle_refusals_total", "counter",
+              "Messages the lifecycle refused (NAK message to the sender office), by reason:"
+              " authority (101, the sender has no such role in the movement), sequence (92),"
+              " unknown (90).");
+    for (int i = 0; i < METRICS_NREFUSALS; i++)
+        fprintf (out, "sigmat_lifecycle_refusals_total{reason=\"%s\"} %llu\n",
+                 metrics_refusal_names[i], (unsigned long long) g->refusals[i]);
     s_family (out, "sigmat_batches_total", "counter", "Intake batches committed.");
     fprintf (out, "sigmat_batches_total %llu\n", (unsigned long long) g->batches);
     s_family (out, "sigmat_db_errors_total", "counter",

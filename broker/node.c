@@ -39,6 +39,7 @@ typedef struct {
     unsigned char rid[WIRE_MAX_RID];
     size_t rid_len;
     char name[64];
+    char key[41];                   /* the CURVE key (Z85) that said HELLO */
     int is_node;
     int window;
     uint64_t serial;                /* HELLO order: the latest of a name gets DELIVERs */
@@ -116,6 +117,33 @@ s_sess_drop (node_t *self, s_sess_t *s, const char *why)
     if (!next)
         metrics_link_up (name, 0, 0);
     dispatch_link (self->dispatch, name, next != NULL, next ? next->window : 0);
+}
+
+/* 1 if name is registered, in role, with the CURVE key `key`: a session
+ * lives only as long as the key that opened it (a key removed or replaced
+ * at SIGHUP ends it). */
+static int
+s_key_current (node_t *self, const char *name, int is_node, const char *key)
+{
+    const peer_info_t *p = peers_find (self->peers, name);
+    return p && p->is_node == is_node && key && *key && strcmp (p->curve_public, key) == 0;
+}
+
+/* Ends the sessions whose key is no longer registered (after a reload):
+ * DENIED, and no more DELIVERs on that connection. */
+static void
+s_sess_revoke (node_t *self)
+{
+    for (size_t i = self->nsess; i-- > 0;) {
+        s_sess_t *s = &self->sess[i];
+        if (s_key_current (self, s->name, s->is_node, s->key))
+            continue;
+        log_warn ("security: %s %s: its key is no longer registered; session ended",
+                  s->is_node ? "node" : "adapter", s->name);
+        wire_frame_t f = wire_str ("key revoked");
+        wire_send_cmd (self->router, s->rid, s->rid_len, WIRE_DENIED, &f, 1, ZMQ_DONTWAIT);
+        s_sess_drop (self, s, "key revoked");
+    }
 }
 
 /* ---- dispatch's way out ------------------------------------------------- */
@@ -247,6 +275,7 @@ s_reload (node_t *self)
         log_error ("cannot reload peers (keeping the old ones): %s", d.text);
     else if (s_load_routes (self, &d) != SG_OK)
         log_error ("cannot reload routes (keeping the old ones): %s", d.text);
+    s_sess_revoke (self);
     dispatch_rescan (self->dispatch);
     sg_notify_ready ();
 }
@@ -311,7 +340,21 @@ s_on_hello (node_t *self, const wire_msg_t *m, int64_t now)
         s_denied (self, m, "name or role does not match the registered key");
         return;
     }
+    /* The connection was admitted with this key; it may have been removed
+     * or replaced since (SIGHUP): a connection outlives its ZAP check. */
+    if (!s_key_current (self, name, strcmp (role, "node") == 0, m->key)) {
+        log_warn ("security: HELLO as %s %s with a key that is no longer registered: denied",
+                  role, name);
+        s_denied (self, m, "key revoked");
+        return;
+    }
     s_sess_t *s = s_sess_by_rid (self, m->rid, m->rid_len);
+    if (s && (strcmp (s->name, name) != 0 || strcmp (s->key, m->key) != 0)) {
+        log_warn ("security: routing id of %s %s reused by %s with another key; the old"
+                  " session is ended", s->is_node ? "node" : "adapter", s->name, name);
+        s_sess_drop (self, s, "routing id reused by another key");
+        s = NULL;
+    }
     if (!s) {
         if (self->nsess == self->capsess) {
             size_t cap = self->capsess ? self->capsess * 2 : 16;
@@ -328,6 +371,7 @@ s_on_hello (node_t *self, const wire_msg_t *m, int64_t now)
         memcpy (s->rid, m->rid, m->rid_len);
         s->rid_len = m->rid_len;
         sg_strlcpy (s->name, name, sizeof s->name);
+        sg_strlcpy (s->key, m->key, sizeof s->key);
     }
     s->is_node = strcmp (role, "node") == 0;
     s->window = m->nframes == 3 ? s_number (&m->frames[2]) : WIRE_DEFAULT_WINDOW;
@@ -357,6 +401,15 @@ s_on_router_msg (node_t *self, wire_msg_t **mp, int64_t now)
      * the one non-final DENIED makes the client say HELLO again. PING is
      * answered the same way, which is how an idle client notices. */
     s_sess_t *s = s_sess_by_rid (self, m->rid, m->rid_len);
+    if (s && (strcmp (s->name, m->user_id) != 0 || strcmp (s->key, m->key) != 0)) {
+        /* Another key behind this routing id: it gets nothing of the
+         * session (no ACK, no NAK applied, no DELIVER); it must HELLO. */
+        log_warn ("security: %s on the session of %s %s from %s with another key: refused",
+                  wire_cmd_name (m->cmd), s->is_node ? "node" : "adapter", s->name,
+                  m->user_id[0] ? m->user_id : "an unknown peer");
+        s_sess_drop (self, s, "routing id reused by another key");
+        s = NULL;
+    }
     if (!s) {
         if (m->cmd != WIRE_PONG)
             s_denied (self, m, WIRE_HELLO_REQUIRED);

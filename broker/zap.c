@@ -39,25 +39,35 @@ struct zap_keys_t {
     size_t count, cap;
 };
 
-/* Sends the six reply frames; metadata is a ZMTP property list. */
+/* Appends the ZMTP property name = value to meta (at *len, of size). */
+static void
+s_prop (unsigned char *meta, size_t *len, size_t size, const char *name, const char *value)
+{
+    size_t nlen = strlen (name), vlen = value ? strlen (value) : 0;
+    if (!vlen || *len + 1 + nlen + 4 + vlen > size)
+        return;
+    meta[(*len)++] = (unsigned char) nlen;
+    memcpy (meta + *len, name, nlen);
+    *len += nlen;
+    meta[(*len)++] = 0;
+    meta[(*len)++] = 0;
+    meta[(*len)++] = 0;
+    meta[(*len)++] = (unsigned char) vlen;
+    memcpy (meta + *len, value, vlen);
+    *len += vlen;
+}
+
+/* Sends the six reply frames; metadata is a ZMTP property list: the
+ * peer's Role and its CURVE public Key (Z85), so the node can bind every
+ * message to the key that sent it. */
 static void
 s_reply (void *rep, const void *reqid, size_t reqid_len, const char *status, const char *text,
-         const char *user_id, const char *role)
+         const char *user_id, const char *role, const char *key)
 {
-    unsigned char meta[64];
+    unsigned char meta[160];
     size_t mlen = 0;
-    if (role && role[0]) {
-        size_t vlen = strlen (role);
-        meta[mlen++] = 4;
-        memcpy (meta + mlen, "Role", 4);
-        mlen += 4;
-        meta[mlen++] = 0;
-        meta[mlen++] = 0;
-        meta[mlen++] = 0;
-        meta[mlen++] = (unsigned char) vlen;
-        memcpy (meta + mlen, role, vlen);
-        mlen += vlen;
-    }
+    s_prop (meta, &mlen, sizeof meta, "Role", role);
+    s_prop (meta, &mlen, sizeof meta, "Key", key);
     zmq_send (rep, "1.0", 3, ZMQ_SNDMORE);
     zmq_send (rep, reqid, reqid_len, ZMQ_SNDMORE);
     zmq_send (rep, status, strlen (status), ZMQ_SNDMORE);
@@ -89,13 +99,13 @@ s_handle (zap_t *self)
     }
     if (n < 2) {
         /* A REP socket must answer something; there is no request id. */
-        s_reply (self->rep, "", 0, "500", "malformed ZAP request", "", NULL);
+        s_reply (self->rep, "", 0, "500", "malformed ZAP request", "", NULL, NULL);
         goto done;
     }
     const void *reqid = zmq_msg_data (&f[1]);
     size_t reqid_len = zmq_msg_size (&f[1]);
     if (n != S_FRAMES || zmq_msg_size (&f[0]) != 3 || memcmp (zmq_msg_data (&f[0]), "1.0", 3)) {
-        s_reply (self->rep, reqid, reqid_len, "500", "bad ZAP request", "", NULL);
+        s_reply (self->rep, reqid, reqid_len, "500", "bad ZAP request", "", NULL, NULL);
         goto done;
     }
     if (zmq_msg_size (&f[5]) != 5 || memcmp (zmq_msg_data (&f[5]), "CURVE", 5)
@@ -104,7 +114,7 @@ s_handle (zap_t *self)
         log_warn ("zap: refused a %.*s connection (only CURVE is allowed)",
                   (int) (zmq_msg_size (&f[5]) > 16 ? 16 : zmq_msg_size (&f[5])),
                   (const char *) zmq_msg_data (&f[5]));
-        s_reply (self->rep, reqid, reqid_len, "400", "CURVE required", "", NULL);
+        s_reply (self->rep, reqid, reqid_len, "400", "CURVE required", "", NULL, NULL);
         goto done;
     }
     char z85[41], name[256] = "", role[32] = "", addr[64];
@@ -118,12 +128,12 @@ s_handle (zap_t *self)
     if (ok && name[0]) {
         atomic_fetch_add (&self->admitted, 1);
         log_debug ("zap: admitted %s (%s) from %s", name, role, addr);
-        s_reply (self->rep, reqid, reqid_len, "200", "OK", name, role);
+        s_reply (self->rep, reqid, reqid_len, "200", "OK", name, role, z85);
     }
     else {
         atomic_fetch_add (&self->refused, 1);
         log_warn ("zap: refused unknown curve key %.8s... from %s", z85, addr);
-        s_reply (self->rep, reqid, reqid_len, "400", "unknown key", "", NULL);
+        s_reply (self->rep, reqid, reqid_len, "400", "unknown key", "", NULL, NULL);
     }
 done:
     for (size_t i = 0; i < n; i++)

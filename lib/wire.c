@@ -343,6 +343,9 @@ wire_recv (void *sock, wire_msg_t **out, int flags, sg_diag_t *diag)
         if (index == base) {
             const char *uid = zmq_msg_gets (&part, "User-Id");
             const char *role = zmq_msg_gets (&part, "Role");
+            const char *key = zmq_msg_gets (&part, "Key");
+            if (key)
+                sg_strlcpy (m->pub.key, key, sizeof m->pub.key);
             if (uid)
                 sg_strlcpy (m->pub.user_id, uid, sizeof m->pub.user_id);
             if (role)

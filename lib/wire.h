@@ -44,6 +44,7 @@ typedef struct {
     size_t rid_len;                     /* 0 on DEALER sockets */
     char user_id[256];                  /* ZAP User-Id (peer name), "" if none */
     char role[32];                      /* ZAP metadata "Role", "" if none */
+    char key[41];                       /* ZAP metadata "Key" (CURVE public, Z85), "" if none */
     char id[WIRE_ID_LEN + 1];           /* Message-Id of SEND/DELIVER, NAK id, first ACK id */
     size_t nframes;                     /* frames after the command */
     wire_frame_t *frames;

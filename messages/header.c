@@ -542,3 +542,16 @@ hdr_node_name_check (const char *name)
     return strspn (name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                          "0123456789._-") == len;
 }
+
+int
+hdr_officer_check (const char *id)
+{
+    size_t n = id ? strlen (id) : 0;
+    if (n < 1 || n > HDR_OFFICER_MAX)
+        return 0;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
+            && !strchr ("._@-", *p))
+            return 0;
+    return 1;
+}

@@ -16,7 +16,9 @@
  * Sender and Recipient (office reference numbers), Created (RFC 3339 UTC,
  * "YYYY-MM-DDTHH:MM:SSZ" with an optional fraction of 1-9 digits, uppercase
  * T and Z), Origin-Node (1-64 of [A-Za-z0-9._-]). Optional: Correlation-Id
- * (UUID). Any other key is an extension, kept as is and in order. */
+ * (UUID), Officer (1-64 of [A-Za-z0-9._@-]: who acted, set by the adapter,
+ * covered by the origin node's signature). Any other key is an extension,
+ * kept as is and in order. */
 #ifndef SG_HEADER_H_INCLUDED
 #define SG_HEADER_H_INCLUDED
 
@@ -39,6 +41,8 @@
 #define HDR_CREATED        "Created"
 #define HDR_ORIGIN_NODE    "Origin-Node"
 #define HDR_CORRELATION_ID "Correlation-Id"
+#define HDR_OFFICER        "Officer"   /* optional: the officer whose action caused it */
+#define HDR_OFFICER_MAX    64
 
 typedef struct hdr_t hdr_t;
 
@@ -66,6 +70,10 @@ size_t hdr_count (const hdr_t *self);
 /* Key and value of line i (0-based, in order), or NULL past the end. */
 const char *hdr_key_at (const hdr_t *self, size_t i);
 const char *hdr_value_at (const hdr_t *self, size_t i);
+
+/* Returns 1 if id is a valid Officer value (1-HDR_OFFICER_MAX of
+ * A-Z a-z 0-9 . _ @ -), else 0. */
+int hdr_officer_check (const char *id);
 
 /* Parses a header frame buf[0..len) (need not be NUL-terminated) into a new
  * header stored in *hdr_p, which the caller destroys. On error *hdr_p is

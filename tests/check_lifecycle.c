@@ -192,7 +192,8 @@ START_TEST (test_hash_chain)
 {
     unsigned char zero[LC_HASH_LEN] = { 0 }, h1[LC_HASH_LEN], h2[LC_HASH_LEN], h3[LC_HASH_LEN];
     lc_event_t ev = { "26CI000101000123J8", "CI000101", 1, "eb879d21-d692-4fb8-833d-7778cd46be98",
-                      "REL", "REGISTERED", "RELEASED", "CI000101", 1772447400000LL };
+                      "REL", "REGISTERED", "RELEASED", "CI000101", 1772447400000LL, "",
+                      "", "", 1 };
     ck_assert_int_eq (lc_event_hash (zero, &ev, h1), SG_OK);
     ck_assert_int_eq (lc_event_hash (zero, &ev, h2), SG_OK);
     ck_assert (memcmp (h1, h2, LC_HASH_LEN) == 0);
@@ -206,6 +207,119 @@ START_TEST (test_hash_chain)
     ev.at_ms--;
     ck_assert_int_eq (lc_event_hash (h1, &ev, h3), SG_OK);  /* and so does the previous hash */
     ck_assert (memcmp (h1, h3, LC_HASH_LEN) != 0);
+    /* version 2 covers the officer, the body and the signature */
+    ev.version = 2;
+    ev.body_hash = "aa";
+    ck_assert_int_eq (lc_event_hash (zero, &ev, h2), SG_OK);
+    ck_assert (memcmp (h1, h2, LC_HASH_LEN) != 0);
+    const char **fields[] = { &ev.officer, &ev.body_hash, &ev.sig_hash };
+    for (size_t i = 0; i < 3; i++) {
+        const char *keep = *fields[i];
+        *fields[i] = "changed";
+        ck_assert_int_eq (lc_event_hash (zero, &ev, h3), SG_OK);
+        ck_assert_msg (memcmp (h2, h3, LC_HASH_LEN) != 0, "field %zu not covered", i);
+        *fields[i] = keep;
+    }
+}
+END_TEST
+
+
+/* ---- the authority table --------------------------------------------------- */
+
+/* The movement of these tests: CI000101 -> (CI000401, BF000201) -> NE000101;
+ * BF000301 was sent an ATR later; TG000101 has no role in it. */
+static int
+s_auth (lc_role_t role, lc_side_t side, lc_state_t from, int type, const char *sender,
+        int asked, char *why)
+{
+    static const char *transit[] = { "CI000401", "BF000201", "BF000301" };
+    lc_fact_t f = { .type = type, .mrn = "26CI000101000123J8", .sender = sender,
+                    .recipient = "NE000101", .code = "", .office = "",
+                    .destination = "NE000101", .view_office = "NE000101",
+                    .departure = "CI000101", .transit = transit, .n_transit = 3,
+                    .asked = asked };
+    char reason[320] = "";
+    int ok = lc_authorized (role, side, from, &f, reason, sizeof reason);
+    if (why)
+        strcpy (why, reason);
+    ck_assert_msg (ok || reason[0], "a refusal without a reason");
+    return ok;
+}
+
+START_TEST (test_authority_table)
+{
+    const char *dep = "CI000101", *tr = "BF000201", *later = "BF000301", *dst = "NE000101",
+               *none = "TG000101";
+    const char *who[] = { dep, tr, dst, none };
+    /* who may send what to a view of each role: D T N(destination) -, ARQ from anyone */
+    struct { lc_role_t role; int type; const char *may; } rows[] = {
+        { LC_DEPARTURE, MSG_NCF, "-T--" }, { LC_DEPARTURE, MSG_ARR, "--N-" },
+        { LC_DEPARTURE, MSG_DCR, "--N-" }, { LC_DEPARTURE, MSG_ENR, "--N-" },
+        { LC_DEPARTURE, MSG_INC, "-TN-" }, { LC_DEPARTURE, MSG_ARQ, "DTNX" },
+        { LC_DEPARTURE, MSG_STQ, "DTN-" }, { LC_DEPARTURE, MSG_WOF, "----" },
+        { LC_DEPARTURE, MSG_CAN, "----" }, { LC_DEPARTURE, MSG_AAR, "----" },
+        { LC_DESTINATION, MSG_AAR, "D---" }, { LC_DESTINATION, MSG_WOF, "D---" },
+        { LC_DESTINATION, MSG_CAN, "D---" }, { LC_DESTINATION, MSG_ENQ, "D---" },
+        { LC_DESTINATION, MSG_STQ, "DTN-" }, { LC_DESTINATION, MSG_ARR, "----" },
+        { LC_DESTINATION, MSG_NCF, "----" }, { LC_DESTINATION, MSG_DCR, "----" },
+        { LC_TRANSIT, MSG_ATR, "D---" }, { LC_TRANSIT, MSG_WOF, "D---" },
+        { LC_TRANSIT, MSG_CAN, "D---" }, { LC_TRANSIT, MSG_ENQ, "D---" },
+        { LC_TRANSIT, MSG_STQ, "DTN-" }, { LC_TRANSIT, MSG_NCF, "----" },
+        { LC_TRANSIT, MSG_ENR, "----" },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        for (int k = 0; k < 4; k++) {
+            char why[320];
+            int want = rows[i].may[k] != '-';
+            int got = s_auth (rows[i].role, LC_RECIPIENT, LC_EN_ROUTE, rows[i].type, who[k], 0, why);
+            ck_assert_msg (got == want, "%s to %s from %s: %s (%s)",
+                           msg_type_name (rows[i].type), lc_role_name (rows[i].role), who[k],
+                           got ? "allowed" : "refused", why);
+        }
+    /* an office sent an ATR after the declaration is an office of transit */
+    ck_assert (s_auth (LC_DEPARTURE, LC_RECIPIENT, LC_EN_ROUTE, MSG_NCF, later, 0, NULL));
+    /* the reason names the office and the role it lacks */
+    char why[320];
+    ck_assert (!s_auth (LC_DESTINATION, LC_RECIPIENT, LC_ANTICIPATED, MSG_WOF, tr, 0, why));
+    ck_assert_msg (strstr (why, "BF000201") && strstr (why, "transit")
+                   && strstr (why, "office of departure CI000101"), "%s", why);
+    ck_assert (!s_auth (LC_DEPARTURE, LC_RECIPIENT, LC_ARRIVED, MSG_DCR, none, 0, why));
+    ck_assert_msg (strstr (why, "no role"), "%s", why);
+    /* STR only as the answer to our STQ; even with no view */
+    ck_assert (!s_auth (LC_DESTINATION, LC_RECIPIENT, LC_ANTICIPATED, MSG_STR, dep, 0, NULL));
+    ck_assert (s_auth (LC_DESTINATION, LC_RECIPIENT, LC_ANTICIPATED, MSG_STR, dep, 1, NULL));
+    ck_assert (!s_auth (LC_DESTINATION, LC_RECIPIENT, LC_NONE, MSG_STR, dep, 0, NULL));
+    /* what an office may send in its own role */
+    ck_assert (!s_auth (LC_TRANSIT, LC_SENDER, LC_ANTICIPATED, MSG_WOF, tr, 0, why));
+    ck_assert_msg (strstr (why, "DEPARTURE"), "%s", why);
+    ck_assert (!s_auth (LC_TRANSIT, LC_SENDER, LC_ANTICIPATED, MSG_DCR, tr, 0, NULL));
+    ck_assert (s_auth (LC_TRANSIT, LC_SENDER, LC_ANTICIPATED, MSG_NCF, tr, 0, NULL));
+    ck_assert (s_auth (LC_DESTINATION, LC_SENDER, LC_ANTICIPATED, MSG_ARR, dst, 0, NULL));
+    ck_assert (!s_auth (LC_DESTINATION, LC_SENDER, LC_ANTICIPATED, MSG_CAN, dst, 0, NULL));
+    /* timers, ACK and NAK are not judged */
+    ck_assert (s_auth (LC_DEPARTURE, LC_RECIPIENT, LC_EN_ROUTE, LC_TICK_OVERDUE, none, 0, NULL));
+    ck_assert (s_auth (LC_DESTINATION, LC_RECIPIENT, LC_ANTICIPATED, MSG_NAK, none, 0, NULL));
+}
+END_TEST
+
+START_TEST (test_authority_declarations)
+{
+    /* an AAR that creates a view: from the departure office the body names,
+     * with an MRN of that office's country */
+    lc_fact_t f = { .type = MSG_AAR, .mrn = "26CI000101000123J8", .sender = "CI000101",
+                    .recipient = "NE000101", .code = "", .office = "", .destination = "",
+                    .view_office = "NE000101", .departure = "", .decl_departure = "CI000101" };
+    char why[320];
+    ck_assert (lc_authorized (LC_DESTINATION, LC_RECIPIENT, LC_NONE, &f, why, sizeof why));
+    f.sender = "TG000101";                      /* a non-party announces a truck */
+    ck_assert (!lc_authorized (LC_DESTINATION, LC_RECIPIENT, LC_NONE, &f, why, sizeof why));
+    f.decl_departure = "TG000101";              /* ... naming itself, for a CI MRN */
+    ck_assert (!lc_authorized (LC_DESTINATION, LC_RECIPIENT, LC_NONE, &f, why, sizeof why));
+    ck_assert_msg (strstr (why, "MRN"), "%s", why);
+    f.type = MSG_DEC;                           /* the same rule where a DEC enters */
+    ck_assert (!lc_authorized (LC_DEPARTURE, LC_SENDER, LC_NONE, &f, why, sizeof why));
+    f.mrn = "26TG000101000123J8";
+    ck_assert (lc_authorized (LC_DEPARTURE, LC_SENDER, LC_NONE, &f, why, sizeof why));
 }
 END_TEST
 
@@ -253,7 +367,7 @@ s_commit (lifecycle_t *lc, store_t *st, const char *file, const char *hop, int *
                        .sender = m->sender, .recipient = m->recipient, .origin_node = "CI",
                        .from_peer = "ci-adapter", .header = "H: v\n", .header_len = 5,
                        .body = body, .body_len = len, .next_hop = hop };
-    lifecycle_in_t in = { m, 1 };
+    lifecycle_in_t in = { m, 1, NULL };
     lifecycle_out_t out = { 0 };
     ck_assert_msg (lifecycle_commit (lc, st, &sm, &in, 1, &out, &d) == SG_OK, "%s", d.text);
     size_t made = out.n;
@@ -378,6 +492,8 @@ main (void)
     tcase_add_test (tc, test_follow_views);
     tcase_add_test (tc, test_timers_and_resync);
     tcase_add_test (tc, test_hash_chain);
+    tcase_add_test (tc, test_authority_table);
+    tcase_add_test (tc, test_authority_declarations);
     suite_add_tcase (s, tc);
     TCase *db = tcase_create ("database");
     tcase_set_timeout (db, 60);
