@@ -280,8 +280,8 @@ typedef struct {
     lc_role_t role;
     lc_side_t side;
     int type;
-    unsigned parties;   /* RECIPIENT: who may send it to the view; SENDER: unused (the row
-                           says a view of this role may send it); 0 = nobody */
+    unsigned parties;   /* RECIPIENT: who may send it to the view; SENDER: to whom a view
+                           of this role may send it; 0 = nobody */
 } s_auth_t;
 
 /* Who may send what, by role in the movement (docs/lifecycle.md). A
@@ -338,29 +338,30 @@ static const s_auth_t s_authority[] = {
     { LC_TRANSIT, LC_RECIPIENT, MSG_ENR, 0 },
     { LC_TRANSIT, LC_RECIPIENT, MSG_ARQ, 0 },
 
-    /* what an office may send in its own role (checked where it sends) */
-    { LC_DEPARTURE, LC_SENDER, MSG_DEC, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_REL, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_AAR, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_ATR, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_WOF, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_CAN, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_ENQ, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_INC, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_STQ, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_STR, 0 },
-    { LC_TRANSIT, LC_SENDER, MSG_NCF, 0 },
-    { LC_TRANSIT, LC_SENDER, MSG_INC, 0 },
-    { LC_TRANSIT, LC_SENDER, MSG_ARQ, 0 },
-    { LC_TRANSIT, LC_SENDER, MSG_STQ, 0 },
-    { LC_TRANSIT, LC_SENDER, MSG_STR, 0 },
-    { LC_DESTINATION, LC_SENDER, MSG_ARR, 0 },
-    { LC_DESTINATION, LC_SENDER, MSG_DCR, 0 },
-    { LC_DESTINATION, LC_SENDER, MSG_ENR, 0 },
-    { LC_DESTINATION, LC_SENDER, MSG_INC, 0 },
-    { LC_DESTINATION, LC_SENDER, MSG_ARQ, 0 },
-    { LC_DESTINATION, LC_SENDER, MSG_STQ, 0 },
-    { LC_DESTINATION, LC_SENDER, MSG_STR, 0 },
+    /* what an office may send in its own role, and to whom (checked where
+     * it sends: parties = who may receive it) */
+    { LC_DEPARTURE, LC_SENDER, MSG_DEC, P_DEP },
+    { LC_DEPARTURE, LC_SENDER, MSG_REL, P_DEP },
+    { LC_DEPARTURE, LC_SENDER, MSG_AAR, P_DST },
+    { LC_DEPARTURE, LC_SENDER, MSG_ATR, P_TR },
+    { LC_DEPARTURE, LC_SENDER, MSG_WOF, P_PARTY },
+    { LC_DEPARTURE, LC_SENDER, MSG_CAN, P_PARTY },
+    { LC_DEPARTURE, LC_SENDER, MSG_ENQ, P_PARTY },
+    { LC_DEPARTURE, LC_SENDER, MSG_INC, P_TR | P_DST },
+    { LC_DEPARTURE, LC_SENDER, MSG_STQ, P_PARTY },
+    { LC_DEPARTURE, LC_SENDER, MSG_STR, P_PARTY },
+    { LC_TRANSIT, LC_SENDER, MSG_NCF, P_DEP },
+    { LC_TRANSIT, LC_SENDER, MSG_INC, P_DEP },
+    { LC_TRANSIT, LC_SENDER, MSG_ARQ, P_DEP },
+    { LC_TRANSIT, LC_SENDER, MSG_STQ, P_PARTY },
+    { LC_TRANSIT, LC_SENDER, MSG_STR, P_PARTY },
+    { LC_DESTINATION, LC_SENDER, MSG_ARR, P_DEP },
+    { LC_DESTINATION, LC_SENDER, MSG_DCR, P_DEP },
+    { LC_DESTINATION, LC_SENDER, MSG_ENR, P_DEP },
+    { LC_DESTINATION, LC_SENDER, MSG_INC, P_DEP },
+    { LC_DESTINATION, LC_SENDER, MSG_ARQ, P_DEP },
+    { LC_DESTINATION, LC_SENDER, MSG_STQ, P_PARTY },
+    { LC_DESTINATION, LC_SENDER, MSG_STR, P_PARTY },
 };
 #define S_NAUTH (sizeof s_authority / sizeof s_authority[0])
 
@@ -386,23 +387,29 @@ s_parties_of (const char *x, const lc_fact_t *f)
     return p | LC_P_ANY;
 }
 
-/* "the office of departure CI000101" / "an office of transit" ... for the
- * parties in p (the first that applies). */
+/* Words for the parties in p: "the office of departure CI000101 or an
+ * office of transit", "a party of the movement", "no office"... */
 static void
 s_party_words (unsigned p, const lc_fact_t *f, char *out, size_t size)
 {
+    const char *dep = f->departure && *f->departure ? f->departure : f->decl_departure;
+    out[0] = '\0';
+    if ((p & P_PARTY) == P_PARTY) {
+        snprintf (out, size, "a party of the movement");
+        return;
+    }
+    size_t n = 0;
     if (p & P_DEP)
-        snprintf (out, size, "the office of departure %s", f->departure ? f->departure : "?");
-    else if (p & P_DST)
-        snprintf (out, size, "the office of destination %s%s",
-                  f->destination && *f->destination ? f->destination : "?",
-                  p & P_TR ? " or an office of transit" : "");
-    else if (p & P_TR)
-        snprintf (out, size, "an office of transit");
-    else if (p & LC_P_ASKED)
-        snprintf (out, size, "the office this node asked (no STQ of ours to %s is answered)",
-                  f->sender);
-    else
+        n += (size_t) snprintf (out + n, size - n, "the office of departure %s", dep ? dep : "?");
+    if ((p & P_TR) && n < size)
+        n += (size_t) snprintf (out + n, size - n, "%san office of transit", n ? " or " : "");
+    if ((p & P_DST) && n < size)
+        n += (size_t) snprintf (out + n, size - n, "%sthe office of destination %s", n ? " or " : "",
+                                f->destination && *f->destination ? f->destination : "?");
+    if ((p & LC_P_ASKED) && n < size)
+        n += (size_t) snprintf (out + n, size - n, "%sthe office this node asked (this answers no"
+                                " STQ of ours to %s)", n ? " or " : "", f->sender);
+    if (!n)
         snprintf (out, size, "no office");
 }
 
@@ -448,8 +455,26 @@ lc_authorized (lc_role_t role, lc_side_t side, lc_state_t from, const lc_fact_t 
         return 1;
     const char *tn = s_type_name (t);
     if (side == LC_SENDER) {
-        if (from == LC_NONE || row)
+        /* no view: only the office of departure can hold an MRN of its own
+         * country without one (before the DEC, or after a retention) */
+        if (from == LC_NONE && role == LC_DEPARTURE && f->mrn && strlen (f->mrn) >= 4
+            && f->sender && strncmp (f->mrn + 2, f->sender, 2) != 0) {
+            snprintf (reason, size, "%s from %s refused: MRN %s was not issued in %.2s; only its"
+                      " office of departure may send it", tn, f->sender, f->mrn, f->sender);
+            return 0;
+        }
+        if (from == LC_NONE)
             return 1;
+        if (row && (s_parties_of (f->recipient, f) & row->parties))
+            return 1;
+        if (row) {
+            char to[160];
+            s_party_words (row->parties, f, to, sizeof to);
+            snprintf (reason, size, "%s from %s to %s refused: as %s of movement %s, %s may send"
+                      " it only to %s", tn, f->sender, f->recipient, s_role_words[role],
+                      f->mrn ? f->mrn : "?", f->sender, to);
+            return 0;
+        }
         char who[64] = "";
         for (size_t i = 0; i < S_NAUTH; i++)
             if (s_authority[i].side == LC_SENDER && s_authority[i].type == t) {

@@ -233,8 +233,10 @@ s_auth (lc_role_t role, lc_side_t side, lc_state_t from, int type, const char *s
         int asked, char *why)
 {
     static const char *transit[] = { "CI000401", "BF000201", "BF000301" };
+    /* what a view receives comes to NE000101; what it sends goes to CI000101 */
     lc_fact_t f = { .type = type, .mrn = "26CI000101000123J8", .sender = sender,
-                    .recipient = "NE000101", .code = "", .office = "",
+                    .recipient = side == LC_SENDER ? "CI000101" : "NE000101", .code = "",
+                    .office = "",
                     .destination = "NE000101", .view_office = "NE000101",
                     .departure = "CI000101", .transit = transit, .n_transit = 3,
                     .asked = asked };
@@ -294,6 +296,8 @@ START_TEST (test_authority_table)
     ck_assert_msg (strstr (why, "DEPARTURE"), "%s", why);
     ck_assert (!s_auth (LC_TRANSIT, LC_SENDER, LC_ANTICIPATED, MSG_DCR, tr, 0, NULL));
     ck_assert (s_auth (LC_TRANSIT, LC_SENDER, LC_ANTICIPATED, MSG_NCF, tr, 0, NULL));
+    ck_assert (!s_auth (LC_DEPARTURE, LC_SENDER, LC_EN_ROUTE, MSG_AAR, dep, 0, why));
+    ck_assert_msg (strstr (why, "only to the office of destination NE000101"), "%s", why);
     ck_assert (s_auth (LC_DESTINATION, LC_SENDER, LC_ANTICIPATED, MSG_ARR, dst, 0, NULL));
     ck_assert (!s_auth (LC_DESTINATION, LC_SENDER, LC_ANTICIPATED, MSG_CAN, dst, 0, NULL));
     /* timers, ACK and NAK are not judged */

@@ -9,7 +9,13 @@
  *                 [--mrn-list FILE]   (the MRNs, one a line, instead of new ones)
  *   sgtest body   CONN --body FILE [--type T --mrn MRN --from O --to O --id UUID]
  *   sgtest listen CONN --count N --out FILE [--timeout S]
- *   sgtest forge  CONN --sign-key PEM --origin NODE --template XML --from O --to O
+ *   sgtest forge  CONN --sign-key PEM --origin NODE (--template XML --from O --to O
+ *                 | --body FILE) [--officer ID] [--rid RID]
+ *                 (as a peer node: HELLO node, one signed SEND; prints
+ *                 DENIED reason, ACK id or NAK id code reason)
+ *   sgtest raw    CONN [--role R] [--rid RID] [--hello no] [--sign-key PEM]
+ *                 (--template ... | --body FILE)   (the same, as any role, or
+ *                 with no HELLO: a connection reusing another's routing id)
  *   CONN = --node ENDPOINT --server-pub FILE --key BASE --name NAME
  *          [--role adapter|node] [--window W]
  *
@@ -38,8 +44,9 @@
 typedef struct {
     const char *node, *server_pub, *key, *name, *role;
     const char *template, *from, *to, *out, *body, *type, *mrn, *id, *sign_key, *origin;
-    const char *mrn_list;
+    const char *mrn_list, *rid, *officer;
     long count, mrns, repeat, timeout, window;
+    int no_hello;
 } s_opts_t;
 
 static void
@@ -319,8 +326,13 @@ s_cmd_listen (const s_opts_t *o)
 
 /* Connects as a peer node with raw SGTP/1 and sends one message whose
  * signature is made with --sign-key (not the origin's registered key). */
+/* forge and raw: a bare DEALER with this client's CURVE keys (and an
+ * explicit routing id with --rid), optionally without HELLO, sending one
+ * message signed with --sign-key if given: a peer node that skips its own
+ * checks, or a connection reusing another's routing id. Prints DENIED
+ * reason, ACK id or NAK id code reason as they come. */
 static int
-s_cmd_forge (const s_opts_t *o)
+s_cmd_raw (const s_opts_t *o, const char *role)
 {
     char path[1024], pub[41], sec[41], srv[41], id[37], mrn[19];
     snprintf (path, sizeof path, "%s.curve.pub", o->key);
@@ -330,37 +342,61 @@ s_cmd_forge (const s_opts_t *o)
     if (sign_curve_load (o->server_pub, srv) != SG_OK)
         s_die ("cannot read %s", o->server_pub);
     sg_diag_t d;
-    sign_key_t *k = sign_key_load (o->sign_key, &d);
-    if (!k)
+    sign_key_t *k = NULL;
+    if (o->sign_key && !(k = sign_key_load (o->sign_key, &d)))
         s_die ("cannot load key: %s", d.text);
     void *ctx = zmq_ctx_new (), *sock = zmq_socket (ctx, ZMQ_DEALER);
+    if (o->rid)
+        zmq_setsockopt (sock, ZMQ_ROUTING_ID, o->rid, strlen (o->rid));
     if (wire_setup_client (sock, srv, pub, sec, 1000) != SG_OK || zmq_connect (sock, o->node))
         s_die ("cannot connect to %s", o->node);
     int tmo = 500;
     zmq_setsockopt (sock, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
-    wire_frame_t hello[3] = { wire_str ("node"), wire_str (o->name), wire_str ("16") };
+    wire_frame_t hello[3] = { wire_str (role), wire_str (o->name), wire_str ("16") };
     int64_t deadline = s_now () + o->timeout * 1000;
     int welcomed = 0, rc = 1;
-    while (!welcomed && s_now () < deadline) {
+    while (!o->no_hello && !welcomed && s_now () < deadline) {
         wire_send_cmd (sock, NULL, 0, WIRE_HELLO, hello, 3, ZMQ_DONTWAIT);
         wire_msg_t *m = NULL;
-        if (wire_recv (sock, &m, 0, &d) == SG_OK)
+        if (wire_recv (sock, &m, 0, &d) == SG_OK) {
             welcomed = m->cmd == WIRE_WELCOME;
+            if (m->cmd == WIRE_DENIED) {
+                printf ("DENIED %.*s\n", (int) m->frames[0].size, (const char *) m->frames[0].data);
+                wire_msg_destroy (&m);
+                goto done;
+            }
+        }
         wire_msg_destroy (&m);
     }
-    if (!welcomed)
+    if (!o->no_hello && !welcomed)
         s_die ("no WELCOME from %s", o->node);
-    msg_t *t = msggen_template (o->template);
-    char country[3] = { o->from[0], o->from[1], 0 };
-    msgid_new (id);
-    mrn_new (country, mrn);
     size_t hl, bl;
-    char *body = msggen_body (t, id, mrn, o->from, o->to, &bl);
-    char *hdr = msggen_header (id, msg_type_name (t->type), mrn, o->from, o->to, o->origin, NULL, NULL, &hl);
+    char *body, *hdr;
+    if (o->body) {
+        msg_head_t head;
+        memset (&head, 0, sizeof head);
+        body = msggen_read (o->body, &bl);
+        if (msg_peek (body, bl, &head, &d) != SG_OK)
+            s_die ("cannot read the message %s", o->body);
+        hdr = msggen_header (head.id, msg_type_name (head.type), head.mrn, head.sender,
+                             head.recipient, o->origin ? o->origin : o->name,
+                             o->officer ? "Officer" : NULL, o->officer, &hl);
+    }
+    else {
+        msg_t *t = msggen_template (o->template);
+        char country[3] = { o->from[0], o->from[1], 0 };
+        msgid_new (id);
+        mrn_new (country, mrn);
+        body = msggen_body (t, id, mrn, o->from, o->to, &bl);
+        hdr = msggen_header (id, msg_type_name (t->type), mrn, o->from, o->to,
+                             o->origin ? o->origin : o->name, NULL, NULL, &hl);
+        msg_destroy (&t);
+    }
     unsigned char sig[SIGN_LEN];
-    sign_message (k, hdr, hl, body, bl, sig);
+    if (k)
+        sign_message (k, hdr, hl, body, bl, sig);
     wire_frame_t f[3] = { { hdr, hl }, { body, bl }, { sig, SIGN_LEN } };
-    wire_send_cmd (sock, NULL, 0, WIRE_SEND, f, 3, 0);
+    wire_send_cmd (sock, NULL, 0, WIRE_SEND, f, k ? 3 : 2, 0);
     while (s_now () < deadline) {
         wire_msg_t *m = NULL;
         if (wire_recv (sock, &m, 0, &d) != SG_OK)
@@ -375,13 +411,17 @@ s_cmd_forge (const s_opts_t *o)
             printf ("ACK %s\n", m->id);
             rc = 0;
         }
+        else if (m->cmd == WIRE_DENIED) {
+            printf ("DENIED %.*s\n", (int) m->frames[0].size, (const char *) m->frames[0].data);
+            rc = 0;
+        }
         wire_msg_destroy (&m);
         if (rc == 0)
             break;
     }
     free (hdr);
     free (body);
-    msg_destroy (&t);
+done:
     sign_key_destroy (&k);
     zmq_close (sock);
     zmq_ctx_term (ctx);
@@ -421,6 +461,9 @@ main (int argc, char **argv)
         else if (!strcmp (k, "--repeat")) o.repeat = atol (v);
         else if (!strcmp (k, "--timeout")) o.timeout = atol (v);
         else if (!strcmp (k, "--window")) o.window = atol (v);
+        else if (!strcmp (k, "--rid")) o.rid = v;
+        else if (!strcmp (k, "--officer")) o.officer = v;
+        else if (!strcmp (k, "--hello")) o.no_hello = !strcmp (v, "no");
         else s_die ("unknown option %s", k);
     }
     if (!o.node || !o.server_pub || !o.key || !o.name)
@@ -440,8 +483,11 @@ main (int argc, char **argv)
         return s_cmd_body (&o);
     if (!strcmp (cmd, "listen"))
         return s_cmd_listen (&o);
-    if (!strcmp (cmd, "forge") && o.sign_key && o.origin && o.template && o.from && o.to)
-        return s_cmd_forge (&o);
+    if (!strcmp (cmd, "forge") && o.sign_key && o.origin
+        && (o.body || (o.template && o.from && o.to)))
+        return s_cmd_raw (&o, "node");
+    if (!strcmp (cmd, "raw") && (o.body || (o.template && o.from && o.to)))
+        return s_cmd_raw (&o, o.role);
     s_die ("bad command or missing options for \"%s\"", cmd);
     return 2;
 }
