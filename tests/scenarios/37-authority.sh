@@ -148,15 +148,19 @@ while read -r type to rest; do
             AAR|ATR) f=$(decl_msg "$type" "$from" "$to") ;;
             *) f=$(lc_msg "$type" "$M" "$from" "$to") ;;
         esac
-        out=$("$SGTEST" forge $(sg_conn "$sn" "$rn") --sign-key "$SG_DIR/keys/$sn.sign.key" \
-              --origin "$sn" --body "$f" --timeout 10)
-        case "$out" in "ACK "*) ;; *) sg_fail "$type from node $sn to $rn: $out" ;; esac
-        echo "$(lc_id "$f" | head -1) $from $type $to" >> "$SG_DIR/peer-cases"
+        "$SGTEST" forge $(sg_conn "$sn" "$rn") --sign-key "$SG_DIR/keys/$sn.sign.key" \
+            --origin "$sn" --body "$f" --timeout 20 > "$f.out" 2>&1 &
+        FORGES="${FORGES:-} $!"
+        echo "$(lc_id "$f" | head -1) $from $type $to $f" >> "$SG_DIR/peer-cases"
     done
 done <<EOF
 $CASES
 EOF
-while read -r id from type to; do
+for p in $FORGES; do wait "$p"; done
+while read -r id from type to f; do
+    case "$(cat "$f.out")" in "ACK "*) ;; *) sg_fail "$type from $from to $to: $(cat "$f.out")" ;; esac
+done < "$SG_DIR/peer-cases"
+while read -r id from type to f; do
     refused "$id" "$from"
     n_cases=$((n_cases + 1))
 done < "$SG_DIR/peer-cases"
