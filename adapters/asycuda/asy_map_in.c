@@ -164,7 +164,7 @@ s_date (asy_mapctx_t *c, const char *field, char out[11], const char *what)
         return rc;
     if (asy_profile_date (c->profile, v, out) != SG_OK)
         return asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "NOT_DATE", path,
-                             "%s \"%s\" is not a date (expected %s, e.g. 3/8/26)", path, v,
+                             "%s \"%s\" is not a date (expected one of: %s; e.g. 3/8/26)", path, v,
                              asy_profile_date_formats (c->profile));
     return SG_OK;
 }

@@ -107,9 +107,9 @@ s_date_format_ok (const char *f)
         else if (!strncmp (p, "YY", 2))
             y++, p += 2;
         else if (*p == 'M')
-            m++, p++;
+            m++, p += p[1] == 'M' ? 2 : 1;
         else if (*p == 'D')
-            d++, p++;
+            d++, p += p[1] == 'D' ? 2 : 1;
         else if (strchr ("/-.", *p))
             p++;
         else
@@ -133,8 +133,8 @@ s_line (asy_profile_t *self, const char *path, int line, char *text, sg_diag_t *
         for (int i = 1; i < n; i++) {
             if (!s_date_format_ok (tok[i]))
                 return sg_diag_set (diag, SG_ECONFIG, line, 0, "%s:%d: date format \"%s\": "
-                                    "expected M, D and YY or YYYY with / - or . between "
-                                    "(e.g. M/D/YY)", path, line, tok[i]);
+                                    "expected M (or MM), D (or DD) and YY or YYYY with / - "
+                                    "or . between (e.g. M/D/YY)", path, line, tok[i]);
             size_t l = strlen (self->date_formats);
             snprintf (self->date_formats + l, sizeof self->date_formats - l, "%s%s",
                       l ? " " : "", tok[i]);
@@ -421,20 +421,19 @@ asy_profile_get (const asy_profile_t *self, const char *field, xmlNodePtr base, 
         *required_p = f ? f->required : 0;
     if (!f || !base)
         return 0;
+    char raw[4096] = "";           /* before conversion: "SAC" -> "BG" fits out */
     for (size_t i = 0; i < f->npaths; i++) {
-        s_first_t st = { .out = out, .size = size };
+        s_first_t st = { .out = raw, .size = sizeof raw };
         s_walk (base, f->paths[i], s_first, &st, &st.stop);
-        if (path_p && (st.rc < 0 || out[0]))
+        if (path_p && (st.rc < 0 || raw[0]))
             *path_p = f->paths[i];
         if (st.rc < 0)
             return -1;
-        if (out[0])
+        if (raw[0])
             break;
     }
-    const char *to = out[0] ? s_convert (self, f->table, out) : NULL;
-    if (to && sg_strlcpy (out, to, size) != SG_OK)
-        return -1;
-    return 0;
+    const char *to = raw[0] ? s_convert (self, f->table, raw) : NULL;
+    return sg_strlcpy (out, to ? to : raw, size) == SG_OK ? 0 : -1;
 }
 
 typedef struct {
@@ -470,7 +469,7 @@ asy_profile_each (const asy_profile_t *self, const char *field, xmlNodePtr base,
     }
 }
 
-/* Parses text against one format: M, D one or two digits, YY two digits
+/* Parses text against one format: M (MM), D (DD) one or two digits, YY two digits
  * (20YY) or four, YYYY four; separators must match. */
 static int
 s_date_one (const char *fmt, const char *text, int *y, int *m, int *d)
@@ -484,9 +483,9 @@ s_date_one (const char *fmt, const char *text, int *y, int *m, int *d)
         else if (!strncmp (f, "YY", 2))
             dst = y, minw = 2, maxw = 4, f += 2;
         else if (*f == 'M')
-            dst = m, f++;
+            dst = m, f += f[1] == 'M' ? 2 : 1;
         else if (*f == 'D')
-            dst = d, f++;
+            dst = d, f += f[1] == 'D' ? 2 : 1;
         else {
             if (*p != *f)
                 return -1;
