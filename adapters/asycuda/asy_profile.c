@@ -252,11 +252,6 @@ asy_profile_load (const char *path, sg_diag_t *diag)
         goto fail;
     for (size_t i = 0; i < S_NDEFS; i++) {
         s_field_t *fd = &self->fields[i];
-        if (!fd->name && s_defs[i].must) {
-            sg_diag_set (diag, SG_ECONFIG, 0, 0, "%s: field %s is not mapped: add `field %s "
-                         "required PATH...`", path, s_defs[i].name, s_defs[i].name);
-            goto fail;
-        }
         int known = !fd->table[0];
         for (size_t c = 0; !known && c < self->ncodes; c++)
             known = !strcmp (self->codes[c].table, fd->table);
@@ -266,6 +261,12 @@ asy_profile_load (const char *path, sg_diag_t *diag)
             goto fail;
         }
     }
+    for (size_t i = 0; i < S_NDEFS; i++)
+        if (!self->fields[i].name && s_defs[i].must) {
+            sg_diag_set (diag, SG_ECONFIG, 0, 0, "%s: field %s is not mapped: add `field %s "
+                         "required PATH...`", path, s_defs[i].name, s_defs[i].name);
+            goto fail;
+        }
     return self;
 fail:
     if (f)

@@ -647,15 +647,16 @@ int
 asy_spool_run (asy_spool_t *self, int max)
 {
     const asy_conf_t *conf = self->conf;
-    int done = 0;
+    int done = 0, failed = 0;
     size_t n = 0;
+    /* A file that fails (state or disk error: it stays in work/ and is
+     * tried again) does not hold up the others. */
     char **v = s_list (conf->work_dir, -1, 1000000, &n);
     for (size_t i = 0; v && i < n; i++) {
-        if (asy_spool_process (self, v[i]) != SG_OK) {
-            s_free_list (v, n);
-            return -1;
-        }
-        done++;
+        if (asy_spool_process (self, v[i]) != SG_OK)
+            failed = 1;
+        else
+            done++;
     }
     s_free_list (v, n);
     v = s_list (conf->spool_dir, conf->spool_settle, max, &n);
@@ -665,12 +666,11 @@ asy_spool_run (asy_spool_t *self, int max)
         snprintf (dst, sizeof dst, "%s/%s", conf->work_dir, v[i]);
         if (access (dst, F_OK) == 0 || rename (src, dst) != 0)
             continue;                        /* taken meanwhile, or a name still in work/ */
-        if (asy_spool_process (self, v[i]) != SG_OK) {
-            s_free_list (v, n);
-            return -1;
-        }
-        done++;
+        if (asy_spool_process (self, v[i]) != SG_OK)
+            failed = 1;
+        else
+            done++;
     }
     s_free_list (v, n);
-    return done;
+    return failed && !done ? -1 : done;
 }

@@ -26,9 +26,11 @@ asy_spool_t *asy_spool_new (const asy_conf_t *conf, const asy_offices_t *tables,
 void asy_spool_destroy (asy_spool_t **self_p);
 
 /* Processes the files left in work/ (after a crash), then claims and
- * processes up to max files from the spool (oldest name first). Returns
- * the number of files handled, or -1 on a state or folder error (logged,
- * and recorded as the last error). */
+ * processes up to max files from the spool (oldest name first); a file
+ * that cannot be read or mapped goes to rejected/ with its .err, and one
+ * that fails on a state or disk error stays in work/ without holding up
+ * the others. Returns the number of files handled, or -1 when every file
+ * tried failed (logged, and recorded as the last error). */
 int asy_spool_run (asy_spool_t *self, int max);
 
 /* Processes one file already in work/ (name without folder). Returns
