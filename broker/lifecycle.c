@@ -162,9 +162,11 @@ static const s_rule_t s_rules[] = {
 
     /* amendment (AMD), only before release: the departure view takes the
      * amended declaration (the AAR/ATR at release carry it) and tells the
-     * offices concerned; they hold no view yet, so it changes nothing there. */
-    { LC_DEPARTURE, LC_SENDER, MSG_AMD, B (LC_REGISTERED), C_ANY, SAME, 1,
+     * offices concerned (its own copies, to other offices, do nothing more);
+     * they hold no view yet, so it changes nothing there. */
+    { LC_DEPARTURE, LC_SENDER, MSG_AMD, B (LC_REGISTERED), C_TO_SELF, SAME, 1,
       LC_ACT_DECL | LC_ACT_AMEND },
+    { LC_DEPARTURE, LC_SENDER, MSG_AMD, B (LC_REGISTERED), C_NOT_TO_SELF, SAME, 0, 0 },
     { LC_DESTINATION, LC_RECIPIENT, MSG_AMD, NONE_ | LIVE, C_ANY, SAME, 0, 0 },
     { LC_TRANSIT, LC_RECIPIENT, MSG_AMD, NONE_ | LIVE, C_ANY, SAME, 0, 0 },
 };
