@@ -141,24 +141,6 @@ asy_map_containers (asy_mapctx_t *c, msg_t *m)
     return s.rc;
 }
 
-/* Copies at most max UTF-8 characters of src. */
-static void
-s_utf8_copy (char *dst, size_t size, const char *src, size_t max)
-{
-    size_t n = 0, chars = 0;
-    while (src[n]) {
-        size_t k = 1;
-        while ((src[n + k] & 0xC0) == 0x80)
-            k++;
-        if (chars == max || n + k >= size)
-            break;
-        n += k;
-        chars++;
-    }
-    memcpy (dst, src, n);
-    dst[n] = 0;
-}
-
 static int
 s_item (asy_mapctx_t *c, xmlNodePtr node, msg_t *m, long long *mass)
 {
@@ -218,7 +200,7 @@ s_item (asy_mapctx_t *c, xmlNodePtr node, msg_t *m, long long *mass)
         for (char *p = desc; *p; p++)
             if (*p == '\r' || *p == '\n' || *p == '\t')
                 *p = ' ';
-        s_utf8_copy (it->description, sizeof it->description, desc, MSG_TEXT512);
+        asy_utf8_copy (it->description, sizeof it->description, desc, MSG_TEXT512);
     }
     if (asy_map_val (c, node, "item.gross_mass", v, sizeof v, &path,
                      "the gross mass (kg) is required") != SG_OK)

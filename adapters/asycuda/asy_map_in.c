@@ -309,8 +309,8 @@ s_chars (const char *s)
 }
 
 /* Copies at most max UTF-8 characters of src into dst (size bytes). */
-static void
-s_utf8_cut (char *dst, size_t size, const char *src, size_t max)
+void
+asy_utf8_copy (char *dst, size_t size, const char *src, size_t max)
 {
     size_t n = 0, chars = 0;
     while (src[n]) {
@@ -405,7 +405,7 @@ s_trader (asy_mapctx_t *c, const char *who, msg_party_t *p)
     int n = s_lines (name, line, 8);
     if (n == 0)
         return SG_OK;
-    s_utf8_cut (p->name, sizeof p->name, line[0], MSG_TEXT70);
+    asy_utf8_copy (p->name, sizeof p->name, line[0], MSG_TEXT70);
     snprintf (f, sizeof f, "%s.tin", who);
     return s_tin (c, f, p->id, sizeof p->id, "");
 }

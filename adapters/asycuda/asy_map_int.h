@@ -31,6 +31,9 @@ int asy_map_fail (asy_mapctx_t *c, int rc, int nak, const char *code, const char
 int asy_map_val (asy_mapctx_t *c, xmlNodePtr base, const char *field, char *out, size_t size,
                  const char **path_p, const char *what);
 
+/* Copies at most max UTF-8 characters of src into dst (size bytes). */
+void asy_utf8_copy (char *dst, size_t size, const char *src, size_t max);
+
 /* 1 if s is printable ASCII (identifier types), else 0. */
 int asy_ascii_id (const char *s);
 
