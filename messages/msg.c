@@ -218,8 +218,10 @@ s_decl_equal (const msg_declaration_t *a, const msg_declaration_t *b)
     S_STR (principal.name); S_STR (principal.id); S_STR (principal.street);
     S_STR (principal.city); S_STR (principal.postcode); S_STR (principal.country);
     if (!s_party_equal (&a->consignor, &b->consignor)
-        || !s_party_equal (&a->consignee, &b->consignee))
+        || !s_party_equal (&a->consignee, &b->consignee)
+        || !s_party_equal (&a->declarant, &b->declarant))
         return 0;
+    S_STR (export_country); S_STR (destination_country);
     S_STR (guarantee_ref); S_STR (guarantee_amount); S_STR (currency);
     S_NUM (seal_count);
     S_NUM (n_transit); S_NUM (n_routing); S_NUM (n_containers); S_NUM (n_seals);

@@ -104,7 +104,10 @@ typedef struct {
     msg_office_t exit;                        /* optional */
     msg_office_t destination;
     msg_party_t principal;
+    msg_party_t declarant;                    /* optional: who lodged the declaration */
     msg_party_t consignor, consignee;         /* optional (GoodsShipment) */
+    char export_country[3];                   /* optional: country of dispatch/export */
+    char destination_country[3];              /* optional: country of destination */
     char guarantee_ref[MSG_GRN_MAX + 1];
     char guarantee_amount[20];                /* decimal kept as given */
     char currency[4];                         /* XOF */

@@ -239,11 +239,14 @@ s_declaration (s_out_t *o, const msg_t *m)
     s_office (o, "ExitCustomsOffice", d->exit);
     s_office (o, "DestinationCustomsOffice", d->destination);
     s_party (o, "Principal", &d->principal);
+    s_party (o, "Declarant", &d->declarant);
     s_open (o, "ObligationGuarantee");
     s_leaf (o, "ReferenceID", d->guarantee_ref);
     s_leaf_attr (o, "AmountAmount", "currencyID", d->currency, d->guarantee_amount);
     s_close (o, "ObligationGuarantee");
     s_open (o, "GoodsShipment");
+    s_leaf (o, "ExportCountryCode", d->export_country);
+    s_leaf (o, "DestinationCountryCode", d->destination_country);
     s_party (o, "Consignor", &d->consignor);
     s_party (o, "Consignee", &d->consignee);
     s_open (o, "Consignment");

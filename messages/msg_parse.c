@@ -346,6 +346,7 @@ s_declaration (s_ctx_t *c, xmlNodePtr n, msg_t *m)
     s_office (c, &in, "DestinationCustomsOffice", d->destination, 1);
     if ((x = s_req (c, &in, "Principal")))
         s_party (c, x, &d->principal, 1);
+    s_party (c, s_opt (c, &in, "Declarant"), &d->declarant, 0);
     if ((x = s_req (c, &in, "ObligationGuarantee"))) {
         xmlNodePtr cx = s_elem (x->children);
         S_CODE (c, &cx, "ReferenceID", d->guarantee_ref, 1);
@@ -354,6 +355,8 @@ s_declaration (s_ctx_t *c, xmlNodePtr n, msg_t *m)
     }
     if ((x = s_req (c, &in, "GoodsShipment"))) {
         xmlNodePtr cx = s_elem (x->children);
+        S_CODE (c, &cx, "ExportCountryCode", d->export_country, 0);
+        S_CODE (c, &cx, "DestinationCountryCode", d->destination_country, 0);
         s_party (c, s_opt (c, &cx, "Consignor"), &d->consignor, 0);
         s_party (c, s_opt (c, &cx, "Consignee"), &d->consignee, 0);
         if ((y = s_req (c, &cx, "Consignment")))

@@ -645,6 +645,10 @@ START_TEST (test_map_exports)
     ck_assert_str_eq (m->decl.consignee.name, "Faso Distribution SA");
     ck_assert_str_eq (m->decl.consignee.id, "BF00112233K");
     ck_assert_str_eq (m->decl.items[1].package_type, "BG");          /* SAC through the table */
+    ck_assert_str_eq (m->decl.declarant.name, "Transit Express Abidjan");
+    ck_assert_str_eq (m->decl.declarant.id, "CI0099881D");
+    ck_assert_str_eq (m->decl.export_country, "CI");
+    ck_assert_str_eq (m->decl.destination_country, "BF");
     ck_assert_uint_eq (m->decl.n_containers, 0);
     s_validate (m);
     msg_destroy (&m);

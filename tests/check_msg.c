@@ -166,7 +166,7 @@ s_story (msg_type_t t)
                 "CI000101", NULL);
         s_declaration (m);
         break;
-    case MSG_AMD:   /* the DEC amended: consignor (TIN, no address) and consignee added */
+    case MSG_AMD:   /* the DEC amended: declarant, countries, consignor (TIN, no address) and consignee added */
         s_head (m, "6a0c2f55-3d1e-4b8a-9f0e-2c7d41e8b9a2", "2026-03-02T09:40:00Z", "CI000101",
                 "CI000101", NULL);
         s_declaration (m);
@@ -176,6 +176,10 @@ s_story (msg_type_t t)
         strcpy (m->decl.consignee.street, "Avenue Kwamé Nkrumah 12");
         strcpy (m->decl.consignee.city, "Ouagadougou");
         strcpy (m->decl.consignee.country, "BF");
+        strcpy (m->decl.declarant.name, "Transit Express Abidjan");
+        strcpy (m->decl.declarant.id, "CI0099881D");
+        strcpy (m->decl.export_country, "CI");
+        strcpy (m->decl.destination_country, "BF");
         break;
     case MSG_REL:
         s_head (m, "eb879d21-d692-4fb8-833d-7778cd46be98", "2026-03-02T10:30:00Z", "CI000101",

@@ -66,6 +66,8 @@ asy_decl_changes (const msg_declaration_t *a, const msg_declaration_t *b, char *
     s_party (&l, &a->principal, &b->principal, "principal");
     s_party (&l, &a->consignor, &b->consignor, "consignor");
     s_party (&l, &a->consignee, &b->consignee, "consignee");
+    s_party (&l, &a->declarant, &b->declarant, "declarant");
+    s_str (&l, a->export_country, b->export_country, "country of export");
     s_str (&l, a->guarantee_ref, b->guarantee_ref, "guarantee reference");
     s_str (&l, a->guarantee_amount, b->guarantee_amount, "guarantee amount");
     s_str (&l, a->means.id, b->means.id, "means of transport");

@@ -393,7 +393,7 @@ s_principal (asy_mapctx_t *c, msg_t *m)
     return rc;
 }
 
-/* Consignor or consignee (who: "consignor"): optional; the name's first
+/* Consignor, consignee or declarant (who: "consignor"): optional; the name's first
  * line, cut to 70 characters, and the TIN when given. */
 static int
 s_trader (asy_mapctx_t *c, const char *who, msg_party_t *p)
@@ -408,6 +408,23 @@ s_trader (asy_mapctx_t *c, const char *who, msg_party_t *p)
     asy_utf8_copy (p->name, sizeof p->name, line[0], MSG_TEXT70);
     snprintf (f, sizeof f, "%s.tin", who);
     return s_tin (c, f, p->id, sizeof p->id, "");
+}
+
+/* An optional country code field (two capital letters) into cc[3]. */
+static int
+s_country (asy_mapctx_t *c, const char *field, char cc[3])
+{
+    char v[8];
+    const char *path;
+    cc[0] = 0;
+    int rc = asy_map_val (c, NULL, field, v, sizeof v, &path, "a country code is required");
+    if (rc != SG_OK || !v[0])
+        return rc;
+    if (strlen (v) != 2 || !isupper ((unsigned char) v[0]) || !isupper ((unsigned char) v[1]))
+        return asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "NOT_COUNTRY", path,
+                             "%s \"%s\" is not a country code (two capital letters)", path, v);
+    memcpy (cc, v, 3);
+    return SG_OK;
 }
 
 /* Offices of destination, exit and transit (from the corridor table). */
@@ -508,6 +525,9 @@ asy_map_read (xmlDocPtr doc, const asy_offices_t *tables, const asy_map_opts_t *
     s_principal (&c, m);
     s_trader (&c, "consignor", &m->decl.consignor);
     s_trader (&c, "consignee", &m->decl.consignee);
+    s_trader (&c, "declarant", &m->decl.declarant);
+    s_country (&c, "export.country", m->decl.export_country);
+    memcpy (m->decl.destination_country, m->decl.destination, 2);
     if (s_date (&c, "time_limit", m->decl.time_limit, "a T1 has a time limit") == SG_OK
         && info->release_date[0] && m->decl.time_limit[0]
         && strcmp (m->decl.time_limit, info->release_date) < 0) {

@@ -113,8 +113,16 @@ s_declaration (s_out_t *o, xmlNodePtr root, const msg_t *m)
     s_leaf (ce, "Consignee_code", d->consignee.id);
     s_leaf (ce, "Consignee_name", d->consignee.name);
     xmlNodePtr dc = xmlNewChild (root, NULL, BAD_CAST "Declarant", NULL);
+    s_leaf (dc, "Declarant_code", d->declarant.id);
+    s_leaf (dc, "Declarant_name", d->declarant.name);
     xmlNodePtr dr = xmlNewChild (dc, NULL, BAD_CAST "Reference", NULL);
     s_leaf (dr, "Number", d->lrn);
+    xmlNodePtr gi = xmlNewChild (root, NULL, BAD_CAST "General_information", NULL);
+    xmlNodePtr gc = xmlNewChild (gi, NULL, BAD_CAST "Country", NULL);
+    s_leaf (xmlNewChild (gc, NULL, BAD_CAST "Export", NULL), "Export_country_code",
+            d->export_country);
+    s_leaf (xmlNewChild (gc, NULL, BAD_CAST "Destination", NULL), "Destination_country_code",
+            d->destination_country);
 
     xmlNodePtr tr = xmlNewChild (root, NULL, BAD_CAST "Transport", NULL);
     xmlNodePtr mt = xmlNewChild (tr, NULL, BAD_CAST "Means_of_transport", NULL);

@@ -71,7 +71,9 @@ wait_count BF "type = 'AAR' and mrn in ('$M1', '$M2')" 2 "the AARs did not reach
 sg_sql BF "select convert_from(body, 'UTF8') from message where type = 'AAR' and mrn = '$M1'" > "$SG_DIR/aar1.xml"
 grep -q '<Consignee>' "$SG_DIR/aar1.xml" && grep -q '<Name>Faso Distribution SA</Name>' "$SG_DIR/aar1.xml" \
     && grep -q '<ReferenceID>26CIGAR007001</ReferenceID>' "$SG_DIR/aar1.xml" \
-    && grep -q '<ModeCode>3</ModeCode>' "$SG_DIR/aar1.xml" || sg_fail "the AAR lacks consignee, GRN or mode"
+    && grep -q '<ModeCode>3</ModeCode>' "$SG_DIR/aar1.xml" && grep -q '<Declarant>' "$SG_DIR/aar1.xml" \
+    && grep -q '<ExportCountryCode>CI</ExportCountryCode>' "$SG_DIR/aar1.xml" \
+    || sg_fail "the AAR lacks consignee, declarant, export country, GRN or mode"
 [ "$(sg_sql BF "select convert_from(body, 'UTF8') from message where type = 'AAR' and mrn = '$M2'" | grep -c '<ConsignmentItem>')" = 150 ] \
     || sg_fail "the AAR of the Latin-1 export does not carry its 150 items"
 sg_until 20 sh -c "ls '$SG_DIR/bf-asycuda/inbox' | grep -q '^AAR_$M2'" || sg_fail "no AAR in the BF inbox"
