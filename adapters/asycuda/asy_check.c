@@ -78,7 +78,9 @@ asy_check_files (const asy_conf_t *conf, const asy_offices_t *tables, int argc, 
                     x->consignee.name[0] ? ", consignee " : "", x->consignee.name,
                     rel ? "DEC + REL (or AMD + REL if changed)" : "DEC (or AMD if changed)");
             if (show)
-                s_show (rel ? rel : dec, &info, conf->country);
+                s_show (dec, &info, conf->country);
+            if (show && rel)
+                s_show (rel, &info, conf->country);
         }
         else {
             char text[24576];

@@ -100,6 +100,7 @@ if "$ASY" -c "$SG_DIR/ci-asycuda.conf" check-file "$FX/bad-many-reasons.xml" > "
 fi
 [ "$(grep -c '^  \[[A-Z_]*\] ' "$SG_DIR/cf.out")" = 7 ] || sg_fail "check-file: $(cat "$SG_DIR/cf.out")"
 "$ASY" -c "$SG_DIR/ci-asycuda.conf" check-file --show "$FX/aw-ci-tin-only.xml" > "$SG_DIR/cf.out" \
+    && grep -q '<DEC xmlns="urn:sigmat:mip:transit:1">' "$SG_DIR/cf.out" \
     && grep -q '<REL xmlns="urn:sigmat:mip:transit:1">' "$SG_DIR/cf.out" || sg_fail "check-file --show"
 sg_log "bad file: 7 reasons in .err and from check-file"
 
