@@ -137,26 +137,22 @@ asy_inbox_deliver (asy_state_t *st, const asy_offices_t *tables, const asy_conf_
         return ASY_INBOX_NAK;
     }
     if (s_has_file (m->type)) {
+        const char *why = NULL;
         if (asy_map_write (m, tables, &xml, &xlen, &d) == SG_OK
             && (rc = s_inbox_valid (xml, xlen, &d)) != SG_OK) {
-            char text[800];
-            snprintf (text, sizeof text, "%s %s (MRN %s) does not make an inbox file valid "
-                      "against asycuda-inbox.xsd: %s", msg_type_name (m->type), id, m->mrn,
-                      d.text);
-            log_error ("%s", text);
-            asy_state_error (st, src, text);
+            why = "does not make an inbox file valid against asycuda-inbox.xsd";
             if (rc != SG_EIO)
                 ret = ASY_INBOX_NAK;
-            goto done;
         }
-        if (!xml
-            || (snprintf (name, sizeof name, "%s_%s_%s.xml", msg_type_name (m->type), m->mrn,
-                          m->id),
-                asy_write_atomic (conf->inbox_dir, name, xml, xlen, &d)) != SG_OK) {
+        else if (!xml
+                 || (snprintf (name, sizeof name, "%s_%s_%s.xml", msg_type_name (m->type),
+                               m->mrn, m->id),
+                     asy_write_atomic (conf->inbox_dir, name, xml, xlen, &d)) != SG_OK)
+            why = "cannot be written into the inbox (the node will deliver it again)";
+        if (why) {
             char text[800];
-            snprintf (text, sizeof text, "cannot write %s %s (MRN %s) into the inbox: %s "
-                      "(the node will deliver it again)", msg_type_name (m->type), id, m->mrn,
-                      d.text);
+            snprintf (text, sizeof text, "%s %s (MRN %s) %s: %s", msg_type_name (m->type), id,
+                      m->mrn, why, d.text);
             log_error ("%s", text);
             asy_state_error (st, src, text);
             goto done;
