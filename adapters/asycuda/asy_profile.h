@@ -24,18 +24,20 @@ asy_profile_t *asy_profile_load (const char *path, sg_diag_t *diag);
 /* Frees the profile (NULL is fine) and clears the caller's pointer. */
 void asy_profile_destroy (asy_profile_t **self_p);
 
-/* Number of fields mapped and of code table entries, for check-config. */
+/* Number of fields mapped, for check-config. */
 size_t asy_profile_fields (const asy_profile_t *self);
+
+/* Number of code table entries, for check-config. */
 size_t asy_profile_codes (const asy_profile_t *self);
 
 /* Reads field (e.g. "principal.tin") below base: the trimmed text of the
  * first of its paths that is not empty (<null/> is empty), converted
- * through its code table when it has one. Writes the value into out (size
- * bytes; empty when nothing was found or the field is not mapped) and the
- * path it came from (or the first path) into *path_p (static to the
- * profile). Returns 0 (found or empty), -1 when the value does not fit,
- * -2 when it is not in the field's code table (out then holds the raw
- * value). *required_p says whether the profile requires it. */
+ * through its code table when the value is listed there (kept as it is
+ * otherwise). Writes the value into out (size bytes; empty when nothing
+ * was found or the field is not mapped) and the path it came from (or the
+ * first path) into *path_p (owned by the profile). Returns 0 (found or
+ * empty) or -1 when the value does not fit. *required_p (may be NULL)
+ * says whether the profile requires it. */
 int asy_profile_get (const asy_profile_t *self, const char *field, xmlNodePtr base, char *out,
                      size_t size, const char **path_p, int *required_p);
 
@@ -44,9 +46,12 @@ int asy_profile_get (const asy_profile_t *self, const char *field, xmlNodePtr ba
 void asy_profile_each (const asy_profile_t *self, const char *field, xmlNodePtr base,
                        void (*fn) (void *arg, const char *path, const char *value), void *arg);
 
-/* Parses text as a date in one of the profile's date formats into
- * "YYYY-MM-DD". SG_OK or SG_EINVAL. The formats are listed into fmts. */
+/* Parses text as a date in one of the profile's date formats (self NULL:
+ * M/D/YY only) into "YYYY-MM-DD". SG_OK or SG_EINVAL (no format fits, or
+ * not a real day). */
 int asy_profile_date (const asy_profile_t *self, const char *text, char out[11]);
+
+/* The profile's date formats, space-separated ("M/D/YY D.M.YYYY"). */
 const char *asy_profile_date_formats (const asy_profile_t *self);
 
 #endif
