@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* The fields the mapper reads. must: the transit message cannot do without
  * it, so the profile must map it and mark it required. */
 typedef struct {
