@@ -159,6 +159,16 @@ static const s_rule_t s_rules[] = {
     { LC_TRANSIT, LC_RECIPIENT, MSG_ENQ, LIVE, C_ANY, SAME, 0, 0 },
     { LC_TRANSIT, LC_RECIPIENT, MSG_STQ, LIVE, C_ANY, SAME, 0, LC_ACT_STR },
     { LC_TRANSIT, LC_RECIPIENT, MSG_STR, LIVE | NONE_, C_ANY, SAME, 0, LC_ACT_RESYNC },
+
+    /* amendment (AMD), only before release: the departure view takes the
+     * amended declaration (the AAR/ATR at release carry it) and tells the
+     * offices concerned (its own copies, to other offices, do nothing more);
+     * they hold no view yet, so it changes nothing there. */
+    { LC_DEPARTURE, LC_SENDER, MSG_AMD, B (LC_REGISTERED), C_TO_SELF, SAME, 1,
+      LC_ACT_DECL | LC_ACT_AMEND },
+    { LC_DEPARTURE, LC_SENDER, MSG_AMD, B (LC_REGISTERED), C_NOT_TO_SELF, SAME, 0, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_AMD, NONE_ | LIVE, C_ANY, SAME, 0, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_AMD, NONE_ | LIVE, C_ANY, SAME, 0, 0 },
 };
 #define S_NRULES (sizeof s_rules / sizeof s_rules[0])
 
@@ -215,7 +225,7 @@ lc_role_for (lc_side_t side, int type)
     if (side == LC_SENDER)
         switch (type) {
         case MSG_DEC: case MSG_REL: case MSG_AAR: case MSG_ATR:
-        case MSG_WOF: case MSG_CAN: case MSG_ENQ:
+        case MSG_WOF: case MSG_CAN: case MSG_ENQ: case MSG_AMD:
             return LC_DEPARTURE;
         default:
             return -1;
@@ -223,6 +233,7 @@ lc_role_for (lc_side_t side, int type)
     switch (type) {
     case MSG_AAR: return LC_DESTINATION;
     case MSG_ATR: return LC_TRANSIT;
+    case MSG_AMD: return LC_DESTINATION;   /* accepted, nothing recorded (see the AMD rows) */
     case MSG_NCF: case MSG_ARR: case MSG_DCR: case MSG_INC: case MSG_ENR: case MSG_ARQ:
         return LC_DEPARTURE;
     default:

@@ -423,6 +423,10 @@ s_do (lc_batch_t *b, lc_view_t *v, int role, const char *office, const lc_step_t
                 && lc_gen_decl (b, v, MSG_ATR, v->transit[i]))
                 s_office_add (v->notified, &v->n_notified, v->transit[i]);
     }
+    if (st->actions & LC_ACT_AMEND)
+        for (size_t i = 0; i < v->n_transit + 1; i++)
+            if (i == v->n_transit || strcmp (v->transit[i], v->destination) != 0)
+                lc_gen_decl (b, v, MSG_AMD, i == v->n_transit ? v->destination : v->transit[i]);
     if (st->actions & LC_ACT_DIVERT) {
         if (lc_decl (b, v) == SG_OK && lc_gen_decl (b, v, MSG_AAR, w->sender))
             s_office_add (v->notified, &v->n_notified, w->sender);

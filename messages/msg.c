@@ -8,7 +8,7 @@
 
 static const char *s_names[MSG_TYPE_COUNT] = {
     NULL, "DEC", "REL", "AAR", "ATR", "NCF", "ARR", "DCR", "WOF", "CAN",
-    "INC", "ENQ", "ENR", "ARQ", "STQ", "STR", "ACK", "NAK"
+    "INC", "ENQ", "ENR", "ARQ", "STQ", "STR", "ACK", "NAK", "AMD"
 };
 
 const char *
@@ -33,7 +33,7 @@ msg_type_from_name (const char *name)
 int
 msg_type_has_declaration (msg_type_t t)
 {
-    return t == MSG_DEC || t == MSG_REL || t == MSG_AAR || t == MSG_ATR;
+    return t == MSG_DEC || t == MSG_REL || t == MSG_AAR || t == MSG_ATR || t == MSG_AMD;
 }
 
 msg_t *
@@ -203,6 +203,13 @@ s_item_equal (const msg_item_t *a, const msg_item_t *b)
 }
 
 static int
+s_party_equal (const msg_party_t *a, const msg_party_t *b)
+{
+    S_STR (name); S_STR (id); S_STR (street); S_STR (city); S_STR (postcode); S_STR (country);
+    return 1;
+}
+
+static int
 s_decl_equal (const msg_declaration_t *a, const msg_declaration_t *b)
 {
     S_STR (lrn); S_STR (type_code); S_STR (release_date); S_STR (time_limit);
@@ -210,6 +217,11 @@ s_decl_equal (const msg_declaration_t *a, const msg_declaration_t *b)
     S_STR (departure); S_STR (exit); S_STR (destination);
     S_STR (principal.name); S_STR (principal.id); S_STR (principal.street);
     S_STR (principal.city); S_STR (principal.postcode); S_STR (principal.country);
+    if (!s_party_equal (&a->consignor, &b->consignor)
+        || !s_party_equal (&a->consignee, &b->consignee)
+        || !s_party_equal (&a->declarant, &b->declarant))
+        return 0;
+    S_STR (export_country); S_STR (destination_country);
     S_STR (guarantee_ref); S_STR (guarantee_amount); S_STR (currency);
     S_NUM (seal_count);
     S_NUM (n_transit); S_NUM (n_routing); S_NUM (n_containers); S_NUM (n_seals);

@@ -50,6 +50,7 @@ typedef enum {
     MSG_INC, MSG_ENQ, MSG_ENR, MSG_ARQ,   /* carry an event (msg_event_t) */
     MSG_STQ, MSG_STR,                     /* status request / response */
     MSG_ACK, MSG_NAK,                     /* functional acceptance / rejection */
+    MSG_AMD,                              /* amendment: carries the whole declaration */
     MSG_TYPE_COUNT
 } msg_type_t;
 
@@ -59,7 +60,10 @@ typedef char msg_country_t[3];                      /* CI */
 typedef char msg_equipment_t[MSG_EQUIPMENT_MAX + 1];
 typedef char msg_seal_t[MSG_SEAL_ID_MAX + 1];
 
-/* Principal (holder of the transit procedure). */
+/* A party: the principal (holder of the transit procedure; name and TIN
+ * required, address optional), the consignor or the consignee (optional:
+ * absent when the name is empty; TIN and address optional). The address
+ * is present when street or city is set (then both are). */
 typedef struct {
     char name[MSG_U8 (MSG_TEXT70)];
     char id[MSG_TIN_MAX + 1];                 /* TIN */
@@ -100,6 +104,10 @@ typedef struct {
     msg_office_t exit;                        /* optional */
     msg_office_t destination;
     msg_party_t principal;
+    msg_party_t declarant;                    /* optional: who lodged the declaration */
+    msg_party_t consignor, consignee;         /* optional (GoodsShipment) */
+    char export_country[3];                   /* optional: country of dispatch/export */
+    char destination_country[3];              /* optional: country of destination */
     char guarantee_ref[MSG_GRN_MAX + 1];
     char guarantee_amount[20];                /* decimal kept as given */
     char currency[4];                         /* XOF */
@@ -199,7 +207,7 @@ const char *msg_type_name (msg_type_t t);
 /* The type named name ("AAR", exact case), or MSG_NONE if unknown. */
 msg_type_t msg_type_from_name (const char *name);
 
-/* 1 for DEC, REL, AAR and ATR (they carry the declaration), else 0. */
+/* 1 for DEC, REL, AAR, ATR and AMD (they carry the declaration), else 0. */
 int msg_type_has_declaration (msg_type_t t);
 
 /* Returns a new zeroed message of type t, or NULL for a bad type or when

@@ -200,6 +200,27 @@ s_item (s_out_t *o, const msg_item_t *it)
     s_close (o, "ConsignmentItem");
 }
 
+/* A party (Principal, Consignor, Consignee); nothing for an absent one
+ * (empty name), no Address when it has none. */
+static void
+s_party (s_out_t *o, const char *name, const msg_party_t *p)
+{
+    if (!p->name[0])
+        return;
+    s_open (o, name);
+    s_leaf (o, "Name", p->name);
+    s_leaf (o, "ID", p->id);
+    if (p->street[0] || p->city[0]) {
+        s_open (o, "Address");
+        s_leaf (o, "Line", p->street);
+        s_leaf (o, "CityName", p->city);
+        s_leaf (o, "PostcodeID", p->postcode);
+        s_leaf (o, "CountryCode", p->country);
+        s_close (o, "Address");
+    }
+    s_close (o, name);
+}
+
 static void
 s_declaration (s_out_t *o, const msg_t *m)
 {
@@ -207,7 +228,7 @@ s_declaration (s_out_t *o, const msg_t *m)
     s_open (o, "Declaration");
     s_leaf (o, "FunctionalReferenceID", d->lrn);
     s_leaf (o, "TypeCode", d->type_code);
-    if (m->type != MSG_DEC)
+    if (m->type != MSG_DEC && m->type != MSG_AMD)
         s_leaf (o, "ReleaseDate", d->release_date);
     s_leaf (o, "TimeLimitDate", d->time_limit);
     s_leaf_attr (o, "TotalGrossMassMeasure", "unitCode", "KGM", d->total_gross_mass);
@@ -217,21 +238,17 @@ s_declaration (s_out_t *o, const msg_t *m)
         s_office (o, "TransitCustomsOffice", d->transit[i]);
     s_office (o, "ExitCustomsOffice", d->exit);
     s_office (o, "DestinationCustomsOffice", d->destination);
-    s_open (o, "Principal");
-    s_leaf (o, "Name", d->principal.name);
-    s_leaf (o, "ID", d->principal.id);
-    s_open (o, "Address");
-    s_leaf (o, "Line", d->principal.street);
-    s_leaf (o, "CityName", d->principal.city);
-    s_leaf (o, "PostcodeID", d->principal.postcode);
-    s_leaf (o, "CountryCode", d->principal.country);
-    s_close (o, "Address");
-    s_close (o, "Principal");
+    s_party (o, "Principal", &d->principal);
+    s_party (o, "Declarant", &d->declarant);
     s_open (o, "ObligationGuarantee");
     s_leaf (o, "ReferenceID", d->guarantee_ref);
     s_leaf_attr (o, "AmountAmount", "currencyID", d->currency, d->guarantee_amount);
     s_close (o, "ObligationGuarantee");
     s_open (o, "GoodsShipment");
+    s_leaf (o, "ExportCountryCode", d->export_country);
+    s_leaf (o, "DestinationCountryCode", d->destination_country);
+    s_party (o, "Consignor", &d->consignor);
+    s_party (o, "Consignee", &d->consignee);
     s_open (o, "Consignment");
     s_means (o, "BorderTransportMeans", &d->means);
     for (size_t i = 0; i < d->n_routing; i++) {
@@ -261,7 +278,7 @@ s_payload (s_out_t *o, const msg_t *m)
 {
     const msg_event_t *e = &m->event;
     switch (m->type) {
-    case MSG_DEC: case MSG_REL: case MSG_AAR: case MSG_ATR:
+    case MSG_DEC: case MSG_REL: case MSG_AAR: case MSG_ATR: case MSG_AMD:
         s_declaration (o, m);
         break;
     case MSG_NCF:

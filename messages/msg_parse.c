@@ -303,6 +303,25 @@ s_consignment (s_ctx_t *c, xmlNodePtr n, msg_declaration_t *d)
                              "element ConsignmentItem is missing");
 }
 
+/* A party element n (Principal, Consignor, Consignee): Name, ID (required
+ * for the principal), optional Address. */
+static void
+s_party (s_ctx_t *c, xmlNodePtr n, msg_party_t *p, int id_req)
+{
+    if (!n)
+        return;
+    xmlNodePtr cx = s_elem (n->children), y;
+    S_FREE (c, &cx, "Name", p->name, 1);
+    S_CODE (c, &cx, "ID", p->id, id_req);
+    if ((y = s_opt (c, &cx, "Address"))) {
+        xmlNodePtr cy = s_elem (y->children);
+        S_FREE (c, &cy, "Line", p->street, 1);
+        S_FREE (c, &cy, "CityName", p->city, 1);
+        S_CODE (c, &cy, "PostcodeID", p->postcode, 0);
+        S_CODE (c, &cy, "CountryCode", p->country, 1);
+    }
+}
+
 static void
 s_declaration (s_ctx_t *c, xmlNodePtr n, msg_t *m)
 {
@@ -310,7 +329,7 @@ s_declaration (s_ctx_t *c, xmlNodePtr n, msg_t *m)
     xmlNodePtr in = s_elem (n->children), x, y, total = NULL, dep = NULL, limit = NULL;
     S_CODE (c, &in, "FunctionalReferenceID", d->lrn, 1);
     S_CODE (c, &in, "TypeCode", d->type_code, 1);
-    if (m->type != MSG_DEC)
+    if (m->type != MSG_DEC && m->type != MSG_AMD)
         S_CODE (c, &in, "ReleaseDate", d->release_date, 1);
     limit = S_CODE (c, &in, "TimeLimitDate", d->time_limit, 1);
     S_CODE (c, &in, "TotalGrossMassMeasure", d->total_gross_mass, 1);
@@ -325,18 +344,9 @@ s_declaration (s_ctx_t *c, xmlNodePtr n, msg_t *m)
     }
     s_office (c, &in, "ExitCustomsOffice", d->exit, 0);
     s_office (c, &in, "DestinationCustomsOffice", d->destination, 1);
-    if ((x = s_req (c, &in, "Principal"))) {
-        xmlNodePtr cx = s_elem (x->children);
-        S_FREE (c, &cx, "Name", d->principal.name, 1);
-        S_CODE (c, &cx, "ID", d->principal.id, 1);
-        if ((y = s_req (c, &cx, "Address"))) {
-            xmlNodePtr cy = s_elem (y->children);
-            S_FREE (c, &cy, "Line", d->principal.street, 1);
-            S_FREE (c, &cy, "CityName", d->principal.city, 1);
-            S_CODE (c, &cy, "PostcodeID", d->principal.postcode, 0);
-            S_CODE (c, &cy, "CountryCode", d->principal.country, 1);
-        }
-    }
+    if ((x = s_req (c, &in, "Principal")))
+        s_party (c, x, &d->principal, 1);
+    s_party (c, s_opt (c, &in, "Declarant"), &d->declarant, 0);
     if ((x = s_req (c, &in, "ObligationGuarantee"))) {
         xmlNodePtr cx = s_elem (x->children);
         S_CODE (c, &cx, "ReferenceID", d->guarantee_ref, 1);
@@ -345,6 +355,10 @@ s_declaration (s_ctx_t *c, xmlNodePtr n, msg_t *m)
     }
     if ((x = s_req (c, &in, "GoodsShipment"))) {
         xmlNodePtr cx = s_elem (x->children);
+        S_CODE (c, &cx, "ExportCountryCode", d->export_country, 0);
+        S_CODE (c, &cx, "DestinationCountryCode", d->destination_country, 0);
+        s_party (c, s_opt (c, &cx, "Consignor"), &d->consignor, 0);
+        s_party (c, s_opt (c, &cx, "Consignee"), &d->consignee, 0);
         if ((y = s_req (c, &cx, "Consignment")))
             s_consignment (c, y, d);
     }
@@ -406,7 +420,7 @@ s_payload (s_ctx_t *c, xmlNodePtr *in, msg_t *m)
     msg_event_t *e = &m->event;
     xmlNodePtr x;
     switch (m->type) {
-    case MSG_DEC: case MSG_REL: case MSG_AAR: case MSG_ATR:
+    case MSG_DEC: case MSG_REL: case MSG_AAR: case MSG_ATR: case MSG_AMD:
         if ((x = s_req (c, in, "Declaration")))
             s_declaration (c, x, m);
         break;

@@ -22,10 +22,13 @@
 #include "ident.h"
 #include "log.h"
 #include "msg.h"
+#include "schema.h"
 #include "xmlsafe.h"
 
 static char s_src[2048];
 static asy_offices_t *s_tables;
+static asy_profile_t *s_profile;
+static asy_reasons_t s_reasons;       /* every reason of the last s_map */
 
 static void
 s_path (char *out, size_t size, const char *rel)
@@ -44,12 +47,16 @@ s_setup (void)
     sg_diag_t d;
     s_tables = asy_offices_load (o, c, &d);
     ck_assert_msg (s_tables != NULL, "%s", d.text);
+    s_path (o, sizeof o, "adapters/asycuda/mapping.conf");
+    s_profile = asy_profile_load (o, &d);
+    ck_assert_msg (s_profile != NULL, "%s", d.text);
 }
 
 static void
 s_teardown (void)
 {
     asy_offices_destroy (&s_tables);
+    asy_profile_destroy (&s_profile);
 }
 
 /* Maps fixture `name` as an adapter of `country` would. */
@@ -61,7 +68,8 @@ s_map (const char *name, const char *country, msg_type_t type, asy_sad_info_t *i
     s_path (p, sizeof p, name);
     xmlDocPtr doc = xmlsafe_parse_file (p, NULL, d);
     ck_assert_msg (doc != NULL, "%s: %s", name, d->text);
-    asy_map_opts_t o = { .country = country, .currency = "XOF" };
+    asy_map_opts_t o = { .country = country, .currency = "XOF", .profile = s_profile,
+                         .reasons = &s_reasons };
     int rc = asy_map_read (doc, s_tables, &o, type, info, m, d);
     xmlFreeDoc (doc);
     return rc;
@@ -258,8 +266,7 @@ START_TEST (test_map_broken)
     static const struct { const char *file, *text; } cases[] = {
         { "bad-no-destination.xml", "Transit/Destination/Office is empty: a T1 needs its office of destination" },
         { "bad-unknown-office.xml", "Transit/Destination/Office: office code \"BFXX9\" is not in the office table (offices.csv)" },
-        { "bad-time-limit.xml", "Transit/Time_limit \"dans 6 jours\" is not a date (expected M/D/YY, e.g. 3/8/26)" },
-        { "bad-no-seals.xml", "Transit/Seals: no seals (Number and Identity are empty)" },
+        { "bad-time-limit.xml", "Transit/Time_limit \"dans 6 jours\" is not a date (expected one of: M/D/YY D.M.YYYY YYYY-MM-DD; e.g. 3/8/26)" },
         { "bad-not-registered.xml", "not registered yet: Identification/Registration/Number is empty" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -301,7 +308,7 @@ START_TEST (test_reference_samples)
         ck_assert_msg (doc != NULL, "%s: %s", p, d.text);
         asy_sad_info_t info;
         msg_t *m = NULL;
-        asy_map_opts_t o = { .country = "CI", .currency = "XOF" };
+        asy_map_opts_t o = { .country = "CI", .currency = "XOF", .profile = s_profile };
         ck_assert_int_eq (asy_map_read (doc, s_tables, &o, MSG_DEC, &info, &m, &d), SG_ESEQ);
         ck_assert_msg (strncmp (d.text, "not a transit declaration", 25) == 0, "%s", d.text);
         xmlFreeDoc (doc);
@@ -339,6 +346,9 @@ s_env_new (s_env_t *e, const char *country)
     snprintf (kv, sizeof kv, "country=%s", country);
     ck_assert_int_eq (asy_conf_set (&e->conf, kv, &d), SG_OK);
     ck_assert_int_eq (asy_conf_set (&e->conf, "spool_settle=0", &d), SG_OK);
+    char mk[2300];
+    snprintf (mk, sizeof mk, "mapping=%s/adapters/asycuda/mapping.conf", s_src);
+    ck_assert_int_eq (asy_conf_set (&e->conf, mk, &d), SG_OK);
     ck_assert_int_eq (asy_conf_check (&e->conf, &d), SG_OK);
     e->st = asy_state_open (e->conf.state_db, &d);
     ck_assert_msg (e->st != NULL, "%s", d.text);
@@ -431,10 +441,10 @@ START_TEST (test_spool_ledger)
     s_copy ("/etc/hostname", e.conf.spool_dir, "e.xml");
     ck_assert_int_eq (asy_spool_run (e.spool, 100), 2);
     snprintf (p, sizeof p, "%s/d.xml.err", e.conf.rejected_dir);
-    ck_assert_ptr_nonnull (strstr (s_slurp (p), "reason: Transit/Time_limit \"dans 6 jours\" is "
-                                   "not a date (expected M/D/YY, e.g. 3/8/26)"));
+    ck_assert_ptr_nonnull (strstr (s_slurp (p), "  [NOT_DATE] Transit/Time_limit \"dans 6 jours\" "
+                                   "is not a date"));
     snprintf (p, sizeof p, "%s/e.xml.err", e.conf.rejected_dir);
-    ck_assert_ptr_nonnull (strstr (s_slurp (p), "reason: not well-formed XML"));
+    ck_assert_ptr_nonnull (strstr (s_slurp (p), "  [NOT_WELL_FORMED] not well-formed XML"));
     snprintf (p, sizeof p, "%s/d.xml", e.conf.rejected_dir);
     ck_assert_int_eq (access (p, F_OK), 0);
     ck_assert_int_eq (s_count (&e, "SELECT count(*) FROM outbox"), 4);
@@ -570,6 +580,284 @@ START_TEST (test_inbox_and_calls)
 }
 END_TEST
 
+/* Writes text into dir/name. */
+static void
+s_write (const char *dir, const char *name, const char *text)
+{
+    char p[4096];
+    snprintf (p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen (p, "w");
+    ck_assert_ptr_nonnull (f);
+    fputs (text, f);
+    fclose (f);
+}
+
+/* The shipped profile loads; broken ones are refused with file:line. */
+START_TEST (test_profile)
+{
+    ck_assert_uint_ge (asy_profile_fields (s_profile), 35);
+    char o[11], dir[] = "/tmp/asy-prof-XXXXXX", p[4096];
+    ck_assert_ptr_nonnull (mkdtemp (dir));
+    ck_assert_int_eq (asy_profile_date (s_profile, "14.3.2026", o), SG_OK);
+    ck_assert_str_eq (o, "2026-03-14");
+    ck_assert_int_eq (asy_profile_date (s_profile, "2026-03-14", o), SG_OK);
+    ck_assert_int_eq (asy_profile_date (s_profile, "14/3/26", o), SG_EINVAL);
+    static const struct { const char *text, *error; } bad[] = {
+        { "field nonsense.field required A/B\n", "x.conf:1: unknown field \"nonsense.field\"" },
+        { "\nfield principal.tin optional Transit/Principal/Code\n",
+          "x.conf:2: field principal.tin cannot be optional" },
+        { "field time_limit required Transit//Time_limit\n", "is not a SAD path" },
+        { "field means.mode optional table=nope Transport/Mode\n", "names table nope" },
+        { "date-formats M/D/Q\n", "x.conf:1: date format \"M/D/Q\"" },
+        { "field time_limit required Transit/Time_limit\n", "field office.departure is not mapped" },
+        { "frobnicate\n", "x.conf:1: unknown line \"frobnicate\"" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s_write (dir, "x.conf", bad[i].text);
+        snprintf (p, sizeof p, "%s/x.conf", dir);
+        sg_diag_t d;
+        asy_profile_t *pr = asy_profile_load (p, &d);
+        ck_assert_ptr_null (pr);
+        ck_assert_msg (strstr (d.text, bad[i].error), "%zu: got \"%s\"", i, d.text);
+    }
+    char cmd[128];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq (system (cmd), 0);
+}
+END_TEST
+
+/* Exports in the shape of ASYCUDA World: single-line principal with its
+ * TIN, guarantor name with the GRN in an attached document, mode 31,
+ * traders, Latin-1 with 150 items and containers; every reason at once. */
+START_TEST (test_map_exports)
+{
+    asy_sad_info_t info;
+    msg_t *m = NULL;
+    sg_diag_t d;
+    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-tin-only.xml", "CI", MSG_REL, &info, &m, &d),
+                      SG_OK);
+    ck_assert_str_eq (m->decl.principal.name, "SOTRACI SARL");
+    ck_assert_str_eq (m->decl.principal.id, "CI0457812Z");
+    ck_assert_str_eq (m->decl.principal.street, "");
+    ck_assert_str_eq (m->decl.guarantee_ref, "26CIGAR007001");
+    ck_assert_str_eq (m->decl.means.mode, "3");
+    ck_assert_str_eq (m->decl.consignor.name, "SOTRACI SARL");
+    ck_assert_str_eq (m->decl.consignee.name, "Faso Distribution SA");
+    ck_assert_str_eq (m->decl.consignee.id, "BF00112233K");
+    ck_assert_str_eq (m->decl.items[1].package_type, "BG");          /* SAC through the table */
+    ck_assert_str_eq (m->decl.declarant.name, "Transit Express Abidjan");
+    ck_assert_str_eq (m->decl.declarant.id, "CI0099881D");
+    ck_assert_str_eq (m->decl.export_country, "CI");
+    ck_assert_str_eq (m->decl.destination_country, "BF");
+    ck_assert_uint_eq (m->decl.n_containers, 0);
+    s_validate (m);
+    msg_destroy (&m);
+    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-latin1-large.xml", "CI", MSG_REL, &info, &m,
+                             &d), SG_OK);
+    ck_assert_uint_eq (m->decl.n_items, 150);
+    ck_assert_uint_eq (m->decl.n_containers, 3);
+    ck_assert_uint_eq (m->decl.n_seals, 0);
+    ck_assert_str_eq (m->decl.principal.city, "Abidjan");
+    ck_assert_str_eq (m->decl.principal.name, "Société Générale d'Équipements du Sahel");
+    ck_assert_str_eq (m->decl.items[149].description, "Matériel informatique, lot n° 150");
+    ck_assert_str_eq (m->decl.means.mode, "3");
+    s_validate (m);
+    msg_destroy (&m);
+    /* Seals are optional by default... */
+    ck_assert_int_eq (s_map ("tests/asycuda/bad-no-seals.xml", "CI", MSG_DEC, &info, &m, &d), SG_OK);
+    msg_destroy (&m);
+    /* ... and every fault of a file is reported, each with its code and path. */
+    ck_assert_int_eq (s_map ("tests/asycuda/bad-many-reasons.xml", "CI", MSG_DEC, &info, &m, &d),
+                      SG_EINVAL);
+    ck_assert_ptr_null (m);
+    static const char *const want[][2] = {
+        { "MISSING", "Transit/Principal/Code" }, { "NOT_DATE", "Transit/Time_limit" },
+        { "MISSING", "Item/Attached_documents[Attached_document_code=GAR]/Attached_document_reference" },
+        { "NOT_AMOUNT", "Financial/Guarantee/Amount" },
+        { "NOT_MODE", "Transport/Means_of_transport/Border_information/Mode" },
+        { "NOT_HS_CODE", "Tarification/HScode/Commodity_code" },
+        { "NOT_MASS", "Valuation_item/Weight_itm/Gross_weight_itm" },
+    };
+    ck_assert_uint_eq (s_reasons.n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < s_reasons.n; i++) {
+        ck_assert_str_eq (s_reasons.r[i].code, want[i][0]);
+        ck_assert_str_eq (s_reasons.r[i].path, want[i][1]);
+    }
+    ck_assert_ptr_nonnull (strstr (s_reasons.r[5].text, "Item 2: "));
+    /* Cancellations: a Cancellation segment or a status. */
+    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-cancel-2-cancelled.xml", "CI", MSG_DEC, &info,
+                             &m, &d), SG_OK);
+    ck_assert_ptr_null (m);
+    ck_assert (info.cancelled);
+    ck_assert_str_eq (info.cancel_date, "2026-03-03");
+    ck_assert_str_eq (info.cancel_reason, "Erreur de bureau de destination");
+    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-cancel-status.xml", "CI", MSG_DEC, &info, &m,
+                             &d), SG_OK);
+    ck_assert (info.cancelled);
+    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-cancel-1-registered.xml", "CI", MSG_DEC, &info,
+                             &m, &d), SG_OK);
+    ck_assert (!info.cancelled);
+    msg_destroy (&m);
+}
+END_TEST
+
+/* A national team makes the seals required by editing its copy of the profile. */
+START_TEST (test_profile_edit)
+{
+    char dir[] = "/tmp/asy-prof-XXXXXX", p[64], src[4096], cmd[8192];
+    ck_assert_ptr_nonnull (mkdtemp (dir));
+    s_path (src, sizeof src, "adapters/asycuda/mapping.conf");
+    snprintf (p, sizeof p, "%s/mapping.conf", dir);
+    snprintf (cmd, sizeof cmd, "sed -e 's/^field seals.identity  optional/field seals.identity  "
+              "required/' '%s' > '%s'", src, p);
+    ck_assert_int_eq (system (cmd), 0);
+    sg_diag_t d;
+    asy_profile_t *strict = asy_profile_load (p, &d);
+    ck_assert_msg (strict != NULL, "%s", d.text);
+    s_path (src, sizeof src, "tests/asycuda/bad-no-seals.xml");
+    xmlDocPtr doc = xmlsafe_parse_file (src, NULL, &d);
+    asy_map_opts_t o = { .country = "CI", .currency = "XOF", .profile = strict,
+                         .reasons = &s_reasons };
+    asy_sad_info_t info;
+    msg_t *m = NULL;
+    ck_assert_int_eq (asy_map_read (doc, s_tables, &o, MSG_DEC, &info, &m, &d), SG_EINVAL);
+    ck_assert_uint_eq (s_reasons.n, 1);
+    ck_assert_str_eq (s_reasons.r[0].code, "MISSING");
+    ck_assert_str_eq (s_reasons.r[0].path, "Transit/Seals/Identity");
+    xmlFreeDoc (doc);
+    asy_profile_destroy (&strict);
+    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq (system (cmd), 0);
+}
+END_TEST
+
+/* Re-exports through the spool: AMD before release, REL, a refusal naming
+ * each changed field after release; a cancellation sends one CAN. */
+START_TEST (test_spool_amend_cancel)
+{
+    s_env_t e;
+    s_env_new (&e, "CI");
+    static const char *const steps[] = { "aw-ci-amend-1-registered.xml",
+                                         "aw-ci-amend-2-changed.xml", "aw-ci-amend-2-changed.xml",
+                                         "aw-ci-amend-3-released.xml",
+                                         "aw-ci-amend-4-after-release.xml" };
+    char fx[4096], name[32], p[4096];
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        snprintf (fx, sizeof fx, "%s/tests/asycuda/%s", s_src, steps[i]);
+        snprintf (name, sizeof name, "s%zu.xml", i);
+        s_copy (fx, e.conf.spool_dir, name);
+        ck_assert_int_eq (asy_spool_run (e.spool, 100), 1);
+    }
+    ck_assert_int_eq (s_count (&e, "SELECT count(*) FROM outbox WHERE type = 'DEC'"), 1);
+    ck_assert_int_eq (s_count (&e, "SELECT count(*) FROM outbox WHERE type = 'AMD'"), 1);
+    ck_assert_int_eq (s_count (&e, "SELECT count(*) FROM outbox WHERE type = 'REL'"), 1);
+    ck_assert_int_eq (s_count (&e, "SELECT count(DISTINCT mrn) FROM outbox"), 1);
+    char outcome[256];
+    ck_assert_int_eq (asy_state_text (e.st, outcome, sizeof outcome, NULL, "SELECT outcome FROM"
+                                      " file WHERE name = 's1.xml'", ""), SG_OK);
+    ck_assert_ptr_nonnull (strstr (outcome, "changed: time limit, guarantee amount"));
+    /* The copy of the amended file (s2) sends nothing; the change after release is refused. */
+    snprintf (p, sizeof p, "%s/s4.xml.err", e.conf.rejected_dir);
+    const char *err = s_slurp (p);
+    ck_assert_ptr_nonnull (strstr (err, "[CHANGED_AFTER_RELEASE]"));
+    ck_assert_ptr_nonnull (strstr (err, "seals, total gross mass, item 1 gross mass"));
+    /* Cancellation: DEC, then one CAN; the status copy sends nothing more. */
+    static const char *const can[] = { "aw-ci-cancel-1-registered.xml",
+                                       "aw-ci-cancel-2-cancelled.xml", "aw-ci-cancel-status.xml" };
+    for (size_t i = 0; i < 3; i++) {
+        snprintf (fx, sizeof fx, "%s/tests/asycuda/%s", s_src, can[i]);
+        snprintf (name, sizeof name, "c%zu.xml", i);
+        s_copy (fx, e.conf.spool_dir, name);
+        ck_assert_int_eq (asy_spool_run (e.spool, 100), 1);
+    }
+    ck_assert_int_eq (s_count (&e, "SELECT count(*) FROM outbox WHERE type = 'CAN'"), 1);
+    ck_assert_int_eq (s_count (&e, "SELECT count(*) FROM movement WHERE state = 'CANCELLED'"), 1);
+    ck_assert_int_eq (asy_count_files (e.conf.rejected_dir, ".err"), 1);
+    /* Re-exporting a cancelled declaration as live is refused. */
+    snprintf (fx, sizeof fx, "%s/tests/asycuda/aw-ci-cancel-1-registered.xml", s_src);
+    s_copy (fx, e.conf.spool_dir, "c3.xml");
+    char cmd[4200];
+    snprintf (cmd, sizeof cmd, "echo '<!-- again -->' >> '%s/c3.xml'", e.conf.spool_dir);
+    ck_assert_int_eq (system (cmd), 0);
+    ck_assert_int_eq (asy_spool_run (e.spool, 100), 1);
+    snprintf (p, sizeof p, "%s/c3.xml.err", e.conf.rejected_dir);
+    ck_assert_ptr_nonnull (strstr (s_slurp (p), "[CANCELLED]"));
+    s_env_destroy (&e);
+}
+END_TEST
+
+/* A file the adapter cannot read is set aside; the others flow. */
+START_TEST (test_spool_unreadable)
+{
+    /* Root reads a mode-000 file anyway: this test (a forked process of
+     * its own) drops to nobody first, unless Check runs without fork. */
+    const char *fork_env = getenv ("CK_FORK");
+    if (geteuid () == 0 && !(fork_env && strcmp (fork_env, "no") == 0)) {
+        ck_assert_int_eq (setgid (65534), 0);
+        ck_assert_int_eq (setuid (65534), 0);
+    }
+    s_env_t e;
+    s_env_new (&e, "CI");
+    sg_diag_t d;
+    ck_assert_int_eq (asy_conf_set (&e.conf, "max_file_size=64KiB", &d), SG_OK);
+    char fx[4096], p[4096];
+    s_path (fx, sizeof fx, "tests/asycuda/aw-ci-latin1-large.xml");   /* 120 KiB */
+    s_copy (fx, e.conf.spool_dir, "a-big.xml");
+    s_path (fx, sizeof fx, "tests/asycuda/aw-ci-tin-only.xml");
+    s_copy (fx, e.conf.spool_dir, "c-good.xml");
+    int unreadable = geteuid () != 0;
+    if (unreadable) {
+        s_copy (fx, e.conf.spool_dir, "b-locked.xml");
+        snprintf (p, sizeof p, "%s/b-locked.xml", e.conf.spool_dir);
+        ck_assert_int_eq (chmod (p, 0), 0);
+    }
+    ck_assert_int_eq (asy_spool_run (e.spool, 100), 2 + unreadable);
+    snprintf (p, sizeof p, "%s/a-big.xml.err", e.conf.rejected_dir);
+    ck_assert_ptr_nonnull (strstr (s_slurp (p), "[FILE_TOO_BIG]"));
+    if (unreadable) {
+        snprintf (p, sizeof p, "%s/b-locked.xml.err", e.conf.rejected_dir);
+        ck_assert_ptr_nonnull (strstr (s_slurp (p), "[FILE_UNREADABLE]"));
+    }
+    ck_assert_int_eq (s_count (&e, "SELECT count(*) FROM outbox WHERE type = 'REL'"), 1);
+    ck_assert_int_eq (asy_count_files (e.conf.work_dir, ".xml"), 0);
+    s_env_destroy (&e);
+}
+END_TEST
+
+/* Every inbox file of a declaration and of an event is valid against the
+ * published schema, consignee included. */
+START_TEST (test_inbox_schema)
+{
+    asy_sad_info_t info;
+    msg_t *m = NULL;
+    sg_diag_t d;
+    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-tin-only.xml", "CI", MSG_REL, &info, &m, &d),
+                      SG_OK);
+    s_validate (m);
+    m->type = MSG_AMD;
+    char *xml = NULL, p[4096];
+    size_t len = 0;
+    ck_assert_int_eq (asy_map_write (m, s_tables, &xml, &len, &d), SG_OK);
+    snprintf (p, sizeof p, "%s/messages/schemas/asycuda-inbox.xsd", s_src);
+    schema_t *sc = schema_load (p, &d);
+    ck_assert_msg (sc != NULL, "%s", d.text);
+    xmlDocPtr doc = xmlsafe_parse (xml, len, NULL, &d);
+    ck_assert_ptr_nonnull (doc);
+    ck_assert_msg (schema_validate (sc, doc, &d) == SG_OK, "%s", d.text);
+    ck_assert_ptr_nonnull (strstr (xml, "<Consignee_name>Faso Distribution SA</Consignee_name>"));
+    ck_assert_ptr_nonnull (strstr (xml, "<Reference>26CIGAR007001</Reference>"));
+    xmlFreeDoc (doc);
+    free (xml);
+    /* A file that breaks the schema is refused by it. */
+    const char *bad = "<ASYCUDA><Sigmat><Message_type>XYZ</Message_type></Sigmat></ASYCUDA>";
+    doc = xmlsafe_parse (bad, strlen (bad), NULL, &d);
+    ck_assert_int_ne (schema_validate (sc, doc, &d), SG_OK);
+    xmlFreeDoc (doc);
+    schema_destroy (&sc);
+    msg_destroy (&m);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -587,6 +875,12 @@ main (void)
     tcase_add_test (tc, test_reference_samples);
     tcase_add_test (tc, test_spool_ledger);
     tcase_add_test (tc, test_inbox_and_calls);
+    tcase_add_test (tc, test_profile);
+    tcase_add_test (tc, test_map_exports);
+    tcase_add_test (tc, test_profile_edit);
+    tcase_add_test (tc, test_spool_amend_cancel);
+    tcase_add_test (tc, test_spool_unreadable);
+    tcase_add_test (tc, test_inbox_schema);
     suite_add_tcase (s, tc);
     SRunner *sr = srunner_create (s);
     srunner_run_all (sr, CK_NORMAL);

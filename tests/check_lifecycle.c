@@ -85,6 +85,29 @@ START_TEST (test_departure_path)
 }
 END_TEST
 
+/* AMD: accepted only before release, from the adapter to the departure
+ * office (takes the declaration, fans out); the node's own copies to other
+ * offices do nothing more (else they would fan out again); after release
+ * it is refused; other offices accept it without a view. */
+START_TEST (test_amendment)
+{
+    lc_step_t st = s_step (LC_DEPARTURE, LC_SENDER, LC_REGISTERED, MSG_AMD, NULL, "CI000101");
+    ck_assert (st.nak == 0 && st.to == LC_REGISTERED && st.event);
+    ck_assert_uint_eq (st.actions, LC_ACT_DECL | LC_ACT_AMEND);
+    lc_fact_t f = { .type = MSG_AMD, .sender = "CI000101", .recipient = "BF000101", .code = "",
+                    .office = "", .destination = "BF000101", .view_office = "CI000101" };
+    lc_step (LC_DEPARTURE, LC_SENDER, LC_REGISTERED, &f, &st);
+    ck_assert (st.relevant && st.nak == 0 && st.actions == 0 && !st.event);
+    lc_state_t late[] = { LC_RELEASED, LC_EN_ROUTE, LC_CANCELLED };
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, late[i], MSG_AMD, NULL, "CI000101").nak,
+                          92);
+    ck_assert_int_eq (lc_role_for (LC_SENDER, MSG_AMD), LC_DEPARTURE);
+    st = s_step (LC_DESTINATION, LC_RECIPIENT, LC_NONE, MSG_AMD, NULL, "CI000101");
+    ck_assert (st.relevant && st.nak == 0 && st.to == LC_NONE && !st.event);
+}
+END_TEST
+
 START_TEST (test_departure_refusals)
 {
     struct { lc_side_t side; lc_state_t from; int type; const char *code, *sender; int nak; } bad[] = {
@@ -493,6 +516,7 @@ main (void)
     TCase *tc = tcase_create ("table");
     tcase_add_test (tc, test_departure_path);
     tcase_add_test (tc, test_departure_refusals);
+    tcase_add_test (tc, test_amendment);
     tcase_add_test (tc, test_follow_views);
     tcase_add_test (tc, test_timers_and_resync);
     tcase_add_test (tc, test_hash_chain);

@@ -12,7 +12,7 @@
 
 static const char *s_types[] = { "dec", "rel", "aar", "atr", "ncf", "arr", "dcr", "wof",
                                  "can", "inc", "enq", "enr", "arq", "stq", "str", "ack",
-                                 "nak" };
+                                 "nak", "amd" };
 #define S_NTYPES (sizeof s_types / sizeof s_types[0])
 #define S_MRN "26CI000101000123J8"
 
@@ -103,7 +103,7 @@ s_declaration (msg_t *m)
     msg_declaration_t *d = &m->decl;
     strcpy (d->lrn, "SITEK-2026-00123");
     strcpy (d->type_code, "T1");
-    if (m->type != MSG_DEC)
+    if (m->type != MSG_DEC && m->type != MSG_AMD)
         strcpy (d->release_date, "2026-03-02");
     strcpy (d->time_limit, "2026-03-08");
     strcpy (d->total_gross_mass, "23915.5");
@@ -165,6 +165,21 @@ s_story (msg_type_t t)
         s_head (m, "150f91c4-bfab-4b42-9ebb-e208ea2761b3", "2026-03-02T08:10:00Z", "CI000101",
                 "CI000101", NULL);
         s_declaration (m);
+        break;
+    case MSG_AMD:   /* the DEC amended: declarant, countries, consignor (TIN, no address) and consignee added */
+        s_head (m, "6a0c2f55-3d1e-4b8a-9f0e-2c7d41e8b9a2", "2026-03-02T09:40:00Z", "CI000101",
+                "CI000101", NULL);
+        s_declaration (m);
+        strcpy (m->decl.consignor.name, "Ivoire Cacao Export SA");
+        strcpy (m->decl.consignor.id, "CI1234567X");
+        strcpy (m->decl.consignee.name, "Faso Négoce SARL");
+        strcpy (m->decl.consignee.street, "Avenue Kwamé Nkrumah 12");
+        strcpy (m->decl.consignee.city, "Ouagadougou");
+        strcpy (m->decl.consignee.country, "BF");
+        strcpy (m->decl.declarant.name, "Transit Express Abidjan");
+        strcpy (m->decl.declarant.id, "CI0099881D");
+        strcpy (m->decl.export_country, "CI");
+        strcpy (m->decl.destination_country, "BF");
         break;
     case MSG_REL:
         s_head (m, "eb879d21-d692-4fb8-833d-7778cd46be98", "2026-03-02T10:30:00Z", "CI000101",
@@ -301,7 +316,8 @@ START_TEST (test_type_names)
         ck_assert_ptr_nonnull (n);
         ck_assert_int_eq (msg_type_from_name (n), t);
         ck_assert_int_eq (msg_type_has_declaration ((msg_type_t) t),
-                          t == MSG_DEC || t == MSG_REL || t == MSG_AAR || t == MSG_ATR);
+                          t == MSG_DEC || t == MSG_REL || t == MSG_AAR || t == MSG_ATR
+                              || t == MSG_AMD);
     }
     ck_assert_str_eq (msg_type_name (MSG_AAR), "AAR");
     ck_assert_ptr_null (msg_type_name (MSG_NONE));

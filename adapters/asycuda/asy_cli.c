@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "asy_check.h"
 #include "asy_conf.h"
 #include "asy_daemon.h"
 #include "asy_events.h"
@@ -41,7 +42,8 @@ s_usage (FILE *out)
         "  status              folders, outbox, node connection, last errors\n"
         "  check-config        read the config and both tables, print a summary\n"
         "  print-config        every key with its help and current value\n"
-        "  check-file FILE...  map ASYCUDA files as the service would, queue nothing\n"
+        "  check-file [--show] FILE...  map ASYCUDA files as the service would, queue\n"
+        "                      nothing; print the message (--show) or every reason\n"
         "  show MRN            the local view of a movement (JSON)\n"
         "  expected OFFICE     movements expected (ANTICIPATED) at an office (JSON)\n"
         "  crossing MRN --office O            record a frontier crossing (NCF)\n"
@@ -142,36 +144,6 @@ s_status (const asy_conf_t *conf, asy_state_t *st)
     sqlite3_finalize (q);
     printf ("%s\n", any ? "" : " none");
     return 0;
-}
-
-/* check-file: maps each file as the service would and prints the result. */
-static int
-s_check_file (const asy_conf_t *conf, const asy_offices_t *tables, int argc, char **argv)
-{
-    int bad = 0;
-    for (int i = 0; i < argc; i++) {
-        sg_diag_t d;
-        xmlsafe_limits_t lim = { .max_bytes = conf->max_file_size };
-        xmlDocPtr doc = xmlsafe_parse_file (argv[i], &lim, &d);
-        msg_t *m = NULL;
-        asy_sad_info_t info;
-        asy_map_opts_t o = { .country = conf->country, .currency = conf->currency };
-        int rc = doc ? asy_map_read (doc, tables, &o, MSG_DEC, &info, &m, &d) : d.code;
-        if (rc == SG_OK)
-            printf ("%s: T1 %s, declaration %s, LRN %s, %s -> %s, %zu transit offices, %zu "
-                    "items, %zu seals -> %s\n", argv[i],
-                    info.stage == ASY_STAGE_RELEASED ? "released" : "registered", info.key,
-                    info.lrn, m->decl.departure, m->decl.destination, m->decl.n_transit,
-                    m->decl.n_items, m->decl.n_seals,
-                    info.stage == ASY_STAGE_RELEASED ? "DEC + REL" : "DEC");
-        else {
-            printf ("%s: rejected: %s\n", argv[i], d.text);
-            bad = 1;
-        }
-        msg_destroy (&m);
-        xmlFreeDoc (doc);
-    }
-    return bad;
 }
 
 static const char *
@@ -295,14 +267,15 @@ asy_cli_main (int argc, char **argv)
         goto done;
     }
     if (!strcmp (cmd, "check-config")) {
+        if ((ret = asy_check_profile (&conf)) != 0)
+            goto done;
         printf ("config %s: good; country %s, node %s as \"%s\", %zu offices, %zu corridors\n",
                 path, conf.country, conf.node, conf.name, asy_offices_count (tables),
                 asy_corridors_count (tables));
-        ret = 0;
         goto done;
     }
     if (!strcmp (cmd, "check-file")) {
-        ret = i < argc ? s_check_file (&conf, tables, argc - i, argv + i) : 2;
+        ret = asy_check_files (&conf, tables, argc - i, argv + i);
         goto done;
     }
     if (!(st = asy_state_open (conf.state_db, &d))) {

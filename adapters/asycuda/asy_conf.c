@@ -63,6 +63,11 @@ static const config_entry_t s_table[] = {
     { "corridors", CONFIG_PATH, S_OFF (corridors), "/etc/sigmat/asycuda/corridors.csv",
       "Corridor table: departure + destination -> offices of transit in order\n"
       "(CSV, see docs/asycuda.md).", 0, 0, NULL, NULL },
+    { "mapping", CONFIG_PATH, S_OFF (mapping), "/etc/sigmat/asycuda/mapping.conf",
+      "Mapping profile: for each field of the transit message, the SAD XML\n"
+      "paths to read in order, the code tables and what is required (see\n"
+      "docs/asycuda.md). Check it with `sigmat-asycuda check-config`.",
+      0, 0, NULL, NULL },
     { "procedure", CONFIG_STRING, S_OFF (procedure), "J",
       "MRN procedure letter (J = transit, as in NCTS phase 5).", 0, 0, NULL, NULL },
     { "currency", CONFIG_STRING, S_OFF (currency), "XOF",

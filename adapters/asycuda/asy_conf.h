@@ -23,6 +23,7 @@ typedef struct {
     char *state_db;
     char *offices;              /* CSV */
     char *corridors;            /* CSV */
+    char *mapping;              /* mapping profile (docs/asycuda.md) */
     char *procedure;            /* MRN procedure letter */
     char *currency;             /* guarantee currency */
     long long scan_interval;    /* ms */

@@ -13,6 +13,8 @@
 #include "asy_movement.h"
 #include "log.h"
 #include "msg.h"
+#include "schema.h"
+#include "xmlsafe.h"
 
 /* A message refused by the node (SGTP NAK) or further on (a NAK message). */
 void
@@ -47,7 +49,33 @@ asy_inbox_refused (asy_state_t *st, asy_spool_t *spool, const char *id, int code
 static int
 s_has_file (msg_type_t t)
 {
-    return t == MSG_AAR || t == MSG_ATR || t == MSG_WOF || t == MSG_CAN || t == MSG_ENQ;
+    return t == MSG_AAR || t == MSG_ATR || t == MSG_AMD || t == MSG_WOF || t == MSG_CAN
+           || t == MSG_ENQ;
+}
+
+/* Checks an inbox document against the published schema
+ * (asycuda-inbox.xsd, compiled once). SG_OK, SG_ESCHEMA/SG_EXML with the
+ * reason (a fault of the adapter's writer: the delivery is refused), or
+ * SG_EIO when the schema cannot be read (installation: tried again). */
+static int
+s_inbox_valid (const char *xml, size_t len, sg_diag_t *diag)
+{
+    static schema_t *schema;
+    if (!schema) {
+        char path[4096];
+        snprintf (path, sizeof path, "%s/asycuda-inbox.xsd", schema_dir ());
+        if (!(schema = schema_load (path, diag))) {
+            char text[sizeof diag->text];
+            sg_strlcpy (text, diag->text, sizeof text);
+            return sg_diag_set (diag, SG_EIO, 0, 0, "inbox schema: %s", text);
+        }
+    }
+    xmlDocPtr doc = xmlsafe_parse (xml, len, NULL, diag);
+    if (!doc)
+        return SG_EXML;
+    int rc = schema_validate (schema, doc, diag);
+    xmlFreeDoc (doc);
+    return rc;
 }
 
 /* Applies m to the movement view inside the caller's transaction. */
@@ -109,14 +137,22 @@ asy_inbox_deliver (asy_state_t *st, const asy_offices_t *tables, const asy_conf_
         return ASY_INBOX_NAK;
     }
     if (s_has_file (m->type)) {
-        if (asy_map_write (m, tables, &xml, &xlen, &d) != SG_OK
-            || (snprintf (name, sizeof name, "%s_%s_%s.xml", msg_type_name (m->type), m->mrn,
-                          m->id),
-                asy_write_atomic (conf->inbox_dir, name, xml, xlen, &d)) != SG_OK) {
+        const char *why = NULL;
+        if (asy_map_write (m, tables, &xml, &xlen, &d) == SG_OK
+            && (rc = s_inbox_valid (xml, xlen, &d)) != SG_OK) {
+            why = "does not make an inbox file valid against asycuda-inbox.xsd";
+            if (rc != SG_EIO)
+                ret = ASY_INBOX_NAK;
+        }
+        else if (!xml
+                 || (snprintf (name, sizeof name, "%s_%s_%s.xml", msg_type_name (m->type),
+                               m->mrn, m->id),
+                     asy_write_atomic (conf->inbox_dir, name, xml, xlen, &d)) != SG_OK)
+            why = "cannot be written into the inbox (the node will deliver it again)";
+        if (why) {
             char text[800];
-            snprintf (text, sizeof text, "cannot write %s %s (MRN %s) into the inbox: %s "
-                      "(the node will deliver it again)", msg_type_name (m->type), id, m->mrn,
-                      d.text);
+            snprintf (text, sizeof text, "%s %s (MRN %s) %s: %s", msg_type_name (m->type), id,
+                      m->mrn, why, d.text);
             log_error ("%s", text);
             asy_state_error (st, src, text);
             goto done;

@@ -1,10 +1,12 @@
 /* asy_map_in.c - reads an ASYCUDA World SAD document as a transit (T1)
- * declaration and builds the DEC or REL message. Every refusal names the
- * element (its path under <ASYCUDA>), the value found and what was
- * expected, because an IT team reads it in a .err file. */
+ * declaration through the mapping profile and builds the DEC, REL or AMD
+ * message. Every refusal names the element (its path under <ASYCUDA>), the
+ * value found and what was expected, with a stable code, and the reading
+ * goes on so that one .err lists every reason at once. */
 #include "asy_map.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,75 +14,77 @@
 #include "asy_map_int.h"
 #include "ident.h"
 
-/* The first element child named name. */
-xmlNodePtr
-asy_xml_child (xmlNodePtr node, const char *name)
+int
+asy_reason_add (asy_reasons_t *rs, int rc, const char *code, const char *path,
+                const char *fmt, ...)
 {
-    for (xmlNodePtr c = node ? node->children : NULL; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && strcmp ((const char *) c->name, name) == 0)
-            return c;
-    return NULL;
-}
-
-/* The element at a path "A/B/C" below node, or NULL. */
-static xmlNodePtr
-s_path (xmlNodePtr node, const char *path)
-{
-    char part[64];
-    const char *p = path;
-    while (node && *p) {
-        size_t n = strcspn (p, "/");
-        if (n >= sizeof part)
-            return NULL;
-        memcpy (part, p, n);
-        part[n] = 0;
-        node = asy_xml_child (node, part);
-        p += n;
-        if (*p == '/')
-            p++;
+    if (!rs)
+        return rc;
+    if (rs->n == ASY_MAX_REASONS) {
+        rs->dropped++;
+        return rc;
     }
-    return node;
-}
-
-/* The trimmed text of node (empty for <null/> or a missing element) into
- * out; keeps inner newlines. Returns 0, or -1 if it does not fit. */
-static int
-s_text (xmlNodePtr node, char *out, size_t size)
-{
-    out[0] = 0;
-    if (!node)
-        return 0;
-    xmlChar *t = xmlNodeGetContent (node);
-    if (!t)
-        return 0;
-    const char *s = (const char *) t, *e = s + strlen (s);
-    while (*s && isspace ((unsigned char) *s))
-        s++;
-    while (e > s && isspace ((unsigned char) e[-1]))
-        e--;
-    int rc = 0;
-    if ((size_t) (e - s) >= size)
-        rc = -1;
-    else {
-        memcpy (out, s, (size_t) (e - s));
-        out[e - s] = 0;
-    }
-    xmlFree (t);
+    asy_reason_t *r = &rs->r[rs->n++];
+    sg_strlcpy (r->code, code, sizeof r->code);
+    sg_strlcpy (r->path, path ? path : "", sizeof r->path);
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (r->text, sizeof r->text, fmt, ap);
+    va_end (ap);
     return rc;
 }
 
-/* Reads a required (req) or optional value at path into out; too long or
- * missing-but-required is an error naming the path. */
-int
-asy_map_get (asy_mapctx_t *c, xmlNodePtr base, const char *path, int req, char *out, size_t size,
-       const char *what)
+void
+asy_reasons_format (const asy_reasons_t *rs, char *out, size_t size)
 {
-    if (s_text (s_path (base, path), out, size) < 0)
-        return sg_diag_set (c->diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                            "%s%s is too long (at most %zu characters)", c->scope, path, size - 1);
+    size_t off = 0;
+    out[0] = 0;
+    for (size_t i = 0; rs && i < rs->n && off < size; i++) {
+        int n = snprintf (out + off, size - off, "  [%s] %s\n", rs->r[i].code, rs->r[i].text);
+        if (n < 0 || (size_t) n >= size - off) {
+            if (size > 5)
+                strcpy (out + size - 5, "...\n");
+            return;
+        }
+        off += (size_t) n;
+    }
+    if (rs && rs->dropped && off < size)
+        snprintf (out + off, size - off, "  ... and %zu more\n", rs->dropped);
+}
+
+int
+asy_map_fail (asy_mapctx_t *c, int rc, int nak, const char *code, const char *path,
+              const char *fmt, ...)
+{
+    char text[400];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (text, sizeof text, fmt, ap);
+    va_end (ap);
+    if (!c->failed)
+        sg_diag_set (c->diag, rc, 0, nak, "%s%s", c->scope, text);
+    c->failed++;
+    return asy_reason_add (c->reasons, rc, code, path, "%s%s", c->scope, text);
+}
+
+int
+asy_map_val (asy_mapctx_t *c, xmlNodePtr base, const char *field, char *out, size_t size,
+             const char **path_p, const char *what)
+{
+    const char *path = field;
+    int req = 0;
+    int rc = asy_profile_get (c->profile, field, base ? base : c->root, out, size, &path, &req);
+    if (path_p)
+        *path_p = path;
+    if (rc < 0) {
+        out[0] = 0;
+        return asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "TOO_LONG", path,
+                             "%s is too long (at most %zu characters)", path, size - 1);
+    }
     if (req && !out[0])
-        return sg_diag_set (c->diag, SG_EINVAL, 0, SG_NAK_MISSING_ELEMENT,
-                            "%s%s is empty: %s", c->scope, path, what);
+        return asy_map_fail (c, SG_EINVAL, SG_NAK_MISSING_ELEMENT, "MISSING", path,
+                             "%s is empty: %s (field %s of the mapping profile)", path, what,
+                             field);
     return SG_OK;
 }
 
@@ -145,127 +149,124 @@ asy_decimal_format (long long micro, int decimals, int trim, char *out, size_t s
 int
 asy_date_parse (const char *text, char out[11])
 {
-    int m, d, y, n = 0;
-    out[0] = 0;
-    if (!text || sscanf (text, "%2d/%2d/%4d%n", &m, &d, &y, &n) != 3 || text[n])
-        return SG_EINVAL;
-    const char *last = strrchr (text, '/') + 1;
-    size_t ylen = strlen (last);
-    if (ylen == 2)
-        y += 2000;
-    else if (ylen != 4)
-        return SG_EINVAL;
-    static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || y < 2000 || y > 2999)
-        return SG_EINVAL;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (m == 2 && d == 29 && !leap)
-        return SG_EINVAL;
-    snprintf (out, 11, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
-    return SG_OK;
+    return text ? asy_profile_date (NULL, text, out) : SG_EINVAL;
 }
 
+/* A date field into out (YYYY-MM-DD); empty stays empty unless required. */
 static int
-s_date (asy_mapctx_t *c, xmlNodePtr base, const char *path, int req, char out[11], const char *what)
+s_date (asy_mapctx_t *c, const char *field, char out[11], const char *what)
 {
     char v[64];
-    int rc = asy_map_get (c, base, path, req, v, sizeof v, what);
+    const char *path;
+    out[0] = 0;
+    int rc = asy_map_val (c, NULL, field, v, sizeof v, &path, what);
     if (rc != SG_OK || !v[0])
         return rc;
-    if (asy_date_parse (v, out) != SG_OK)
-        return sg_diag_set (c->diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                            "%s%s \"%s\" is not a date (expected M/D/YY, e.g. 3/8/26)",
-                            c->scope, path, v);
+    if (asy_profile_date (c->profile, v, out) != SG_OK)
+        return asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "NOT_DATE", path,
+                             "%s \"%s\" is not a date (expected one of: %s; e.g. 3/8/26)", path, v,
+                             asy_profile_date_formats (c->profile));
     return SG_OK;
 }
 
-/* An office code at path, mapped through the table into ref. */
+/* An office code field, mapped through the table into ref. */
 static int
-s_office (asy_mapctx_t *c, const char *path, int req, char ref[9], const char *what)
+s_office (asy_mapctx_t *c, const char *field, char ref[9], char *code, size_t size,
+          const char *what)
 {
-    char code[64];
+    const char *path;
     ref[0] = 0;
-    int rc = asy_map_get (c, c->root, path, req, code, sizeof code, what);
+    int rc = asy_map_val (c, NULL, field, code, size, &path, what);
     if (rc != SG_OK || !code[0])
         return rc;
     const char *r = asy_office_ref (c->tables, code);
     if (!r)
-        return sg_diag_set (c->diag, SG_ENOTFOUND, 0, SG_NAK_INCORRECT_VALUE,
-                            "%s: office code \"%s\" is not in the office table (offices.csv): "
-                            "add it with its 8-character reference number", path, code);
+        return asy_map_fail (c, SG_ENOTFOUND, SG_NAK_INCORRECT_VALUE, "UNKNOWN_OFFICE", path,
+                             "%s: office code \"%s\" is not in the office table (offices.csv): "
+                             "add it with its 8-character reference number", path, code);
     strcpy (ref, r);
     return SG_OK;
 }
 
-/* Identification: transit or not, registered or released, the key. */
+/* Cancelled in ASYCUDA: a cancellation date, or a status the profile's
+ * table turns into CANCELLED. */
+static void
+s_cancellation (asy_mapctx_t *c, asy_sad_info_t *info)
+{
+    char status[64];
+    asy_map_val (c, NULL, "cancellation.status", status, sizeof status, NULL, "");
+    s_date (c, "cancellation.date", info->cancel_date, "");
+    asy_map_val (c, NULL, "cancellation.reason", info->cancel_reason, sizeof info->cancel_reason,
+                 NULL, "");
+    for (char *p = info->cancel_reason; *p; p++)
+        if (*p == '\r' || *p == '\n' || *p == '\t')
+            *p = ' ';
+    info->cancelled = !strcmp (status, "CANCELLED") || info->cancel_date[0];
+}
+
+/* Identification: transit or not, registered or released, the key. These
+ * decide whether the file is for this adapter at all, so they stop the
+ * reading (SG_ESEQ) rather than add to the list. */
 static int
 s_identification (asy_mapctx_t *c, asy_sad_info_t *info, msg_t *m)
 {
     char decl[16], tdoc[16];
-    int rc = asy_map_get (c, c->root, "Identification/Type/Type_of_declaration", 0, decl, sizeof decl, "");
-    if (rc == SG_OK)
-        rc = asy_map_get (c, c->root, "Identification/Type/Type_of_transit_document", 0, tdoc,
-                    sizeof tdoc, "");
-    if (rc != SG_OK)
-        return rc;
+    const char *p1, *p2;
+    asy_profile_get (c->profile, "declaration.kind", c->root, decl, sizeof decl, &p1, NULL);
+    asy_profile_get (c->profile, "declaration.transit_document", c->root, tdoc, sizeof tdoc, &p2,
+                     NULL);
     if (!strcmp (tdoc, "T1") || !strcmp (tdoc, "T2") || !strcmp (tdoc, "T2F") || !strcmp (tdoc, "TIR"))
         strcpy (m->decl.type_code, tdoc);
     else if (!strcmp (decl, "TR") && !tdoc[0])
         strcpy (m->decl.type_code, "T1");
     else
-        return sg_diag_set (c->diag, SG_ESEQ, 0, SG_NAK_INCORRECT_VALUE,
-                            "not a transit declaration: Identification/Type/Type_of_declaration "
-                            "is \"%s\" (expected TR) and Identification/Type/Type_of_transit_"
-                            "document is \"%s\" (expected T1, T2, T2F or TIR)", decl, tdoc);
+        return asy_map_fail (c, SG_ESEQ, SG_NAK_INCORRECT_VALUE, "NOT_TRANSIT", p1,
+                             "not a transit declaration: %s is \"%s\" (expected TR) and %s is "
+                             "\"%s\" (expected T1, T2, T2F or TIR)", p1, decl, p2, tdoc);
     char code[64], serial[16], number[32], date[11] = "";
-    rc = asy_map_get (c, c->root, "Identification/Office_segment/Customs_clearance_office_code", 1,
-                code, sizeof code, "the office of departure is required");
-    if (rc == SG_OK)
-        rc = s_office (c, "Identification/Office_segment/Customs_clearance_office_code", 1,
-                       m->decl.departure, "");
+    const char *path;
+    int rc = s_office (c, "office.departure", m->decl.departure, code, sizeof code,
+                       "the office of departure is required");
     if (rc != SG_OK)
         return rc;
     strcpy (info->departure, m->decl.departure);
+    asy_profile_get (c->profile, "office.departure", c->root, code, sizeof code, &path, NULL);
     if (strncmp (m->decl.departure, c->opts->country, 2) != 0)
-        return sg_diag_set (c->diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                            "Identification/Office_segment/Customs_clearance_office_code \"%s\" "
-                            "(%s) is not an office of %s, this adapter's country", code,
-                            m->decl.departure, c->opts->country);
-    rc = asy_map_get (c, c->root, "Identification/Registration/Serial_number", 0, serial, sizeof serial, "");
-    if (rc == SG_OK)
-        rc = asy_map_get (c, c->root, "Identification/Registration/Number", 0, number, sizeof number, "");
-    if (rc != SG_OK)
-        return rc;
-    if (!number[0])
-        return sg_diag_set (c->diag, SG_ESEQ, 0, SG_NAK_MISSING_ELEMENT,
-                            "not registered yet: Identification/Registration/Number is empty "
-                            "(a T1 is sent once ASYCUDA has registered it)");
-    rc = s_date (c, c->root, "Identification/Registration/Date", 1, date,
-                 "a registered declaration has a registration date");
-    if (rc != SG_OK)
+        return asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "OFFICE_NOT_OURS", path,
+                             "%s \"%s\" (%s) is not an office of %s, this adapter's country",
+                             path, code, m->decl.departure, c->opts->country);
+    if (asy_profile_get (c->profile, "registration.serial", c->root, serial, sizeof serial, NULL,
+                         NULL) < 0)
+        serial[0] = 0;
+    if (asy_profile_get (c->profile, "registration.number", c->root, number, sizeof number, &path,
+                         NULL) < 0 || !number[0])
+        return asy_map_fail (c, SG_ESEQ, SG_NAK_MISSING_ELEMENT, "NOT_REGISTERED", path,
+                             "not registered yet: %s is empty (a T1 is sent once ASYCUDA has "
+                             "registered it)", path);
+    if ((rc = s_date (c, "registration.date", date, "a registered declaration has a "
+                      "registration date")) != SG_OK)
         return rc;
     info->year = atoi (date);
     snprintf (info->key, sizeof info->key, "%s %d %s %s", code, info->year,
               serial[0] ? serial : "-", number);
     info->stage = ASY_STAGE_REGISTERED;
-    /* Released: assessed (or, failing that, a receipt); its date is the release date. */
-    static const char *const rel[] = { "Identification/Assessment", "Identification/receipt" };
-    for (int i = 0; i < 2 && info->stage == ASY_STAGE_REGISTERED; i++) {
-        char n[32], p[64];
-        snprintf (p, sizeof p, "%s/Number", rel[i]);
-        if ((rc = asy_map_get (c, c->root, p, 0, n, sizeof n, "")) != SG_OK)
+    char n[32];
+    if (asy_profile_get (c->profile, "release.number", c->root, n, sizeof n, NULL, NULL) == 0
+        && n[0]) {
+        if ((rc = s_date (c, "release.date", info->release_date, "")) != SG_OK)
             return rc;
-        if (!n[0])
-            continue;
-        snprintf (p, sizeof p, "%s/Date", rel[i]);
-        if ((rc = s_date (c, c->root, p, 1, info->release_date, "a released declaration has "
-                          "the date of its assessment (or receipt)")) != SG_OK)
-            return rc;
+        if (!info->release_date[0])
+            return asy_map_fail (c, SG_EINVAL, SG_NAK_MISSING_ELEMENT, "MISSING", "release.date",
+                                 "released (release.number is %s) but no release date: a "
+                                 "released declaration has the date of its assessment (or "
+                                 "receipt)", n);
         info->stage = ASY_STAGE_RELEASED;
     }
     /* LRN: the declarant's reference if it is one, else built from the registration. */
     char ref[64] = "";
-    s_text (s_path (c->root, "Declarant/Reference/Number"), ref, sizeof ref);
+    if (asy_profile_get (c->profile, "declaration.reference", c->root, ref, sizeof ref, NULL,
+                         NULL) < 0)
+        ref[0] = 0;
     if (ref[0] && strlen (ref) <= MSG_LRN_MAX && asy_ascii_id (ref))
         strcpy (info->lrn, ref);
     else
@@ -275,6 +276,7 @@ s_identification (asy_mapctx_t *c, asy_sad_info_t *info, msg_t *m)
         if (*p < 0x21 || *p > 0x7e)
             *p = '-';
     strcpy (m->decl.lrn, info->lrn);
+    s_cancellation (c, info);
     return SG_OK;
 }
 
@@ -306,47 +308,123 @@ s_chars (const char *s)
     return n;
 }
 
+/* Copies at most max UTF-8 characters of src into dst (size bytes). */
+void
+asy_utf8_copy (char *dst, size_t size, const char *src, size_t max)
+{
+    size_t n = 0, chars = 0;
+    while (src[n]) {
+        size_t k = 1;
+        while ((src[n + k] & 0xC0) == 0x80)
+            k++;
+        if (chars == max || n + k >= size)
+            break;
+        n += k;
+        chars++;
+    }
+    memcpy (dst, src, n);
+    dst[n] = 0;
+}
+
 static int
 s_text_field (asy_mapctx_t *c, const char *path, const char *what, const char *v, size_t max,
               char *out, size_t size)
 {
     if (s_chars (v) > max || strlen (v) >= size)
-        return sg_diag_set (c->diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                            "%s: the %s \"%s\" is longer than %zu characters", path, what, v, max);
+        return asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "TOO_LONG", path,
+                             "%s: the %s \"%s\" is longer than %zu characters", path, what, v, max);
     strcpy (out, v);
     return SG_OK;
+}
+
+/* A TIN field into id; must be printable ASCII. */
+static int
+s_tin (asy_mapctx_t *c, const char *field, char *id, size_t size, const char *what)
+{
+    const char *path;
+    int rc = asy_map_val (c, NULL, field, id, size, &path, what);
+    if (rc == SG_OK && !asy_ascii_id (id)) {
+        rc = asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "NOT_ASCII", path,
+                           "%s \"%s\" must be printable ASCII", path, id);
+        id[0] = 0;
+    }
+    return rc;
 }
 
 static int
 s_principal (asy_mapctx_t *c, msg_t *m)
 {
     msg_party_t *p = &m->decl.principal;
-    char name[1024], *line[8];
-    int rc = asy_map_get (c, c->root, "Transit/Principal/Code", 1, p->id, sizeof p->id,
+    char name[1024], addr[1024], *line[8], *aline[8];
+    const char *path, *apath;
+    int rc = s_tin (c, "principal.tin", p->id, sizeof p->id,
                     "the principal's identification number (TIN) is required");
-    if (rc == SG_OK && !asy_ascii_id (p->id))
-        rc = sg_diag_set (c->diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                          "Transit/Principal/Code \"%s\" must be printable ASCII", p->id);
-    if (rc == SG_OK)
-        rc = asy_map_get (c, c->root, "Transit/Principal/Name", 1, name, sizeof name,
-                    "the principal's name and address are required");
-    if (rc != SG_OK)
-        return rc;
+    int rn = asy_map_val (c, NULL, "principal.name", name, sizeof name, &path,
+                          "the principal's name is required");
+    if (rn != SG_OK || !name[0])
+        return rn != SG_OK ? rn : rc;
     int n = s_lines (name, line, 8);
-    if (n < 3)
-        return sg_diag_set (c->diag, SG_EINVAL, 0, SG_NAK_MISSING_ELEMENT,
-                            "Transit/Principal/Name has %d line%s: expected at least 3 lines "
-                            "(name, street, city)", n, n == 1 ? "" : "s");
-    rc = s_text_field (c, "Transit/Principal/Name", "name (line 1)", line[0], MSG_TEXT70,
-                       p->name, sizeof p->name);
-    if (rc == SG_OK)
-        rc = s_text_field (c, "Transit/Principal/Name", "street (line 2)", line[1], MSG_TEXT70,
-                           p->street, sizeof p->street);
-    if (rc == SG_OK)
-        rc = s_text_field (c, "Transit/Principal/Name", "city (last line)", line[n - 1],
-                           MSG_TEXT35, p->city, sizeof p->city);
-    memcpy (p->country, m->decl.departure, 2);
+    if (s_text_field (c, path, "name (line 1)", line[0], MSG_TEXT70, p->name, sizeof p->name)
+        != SG_OK)
+        rc = SG_EINVAL;
+    /* The address: lines 2.. of a name of 3 lines or more, else the
+     * principal.address field, else none (the TIN identifies the principal). */
+    char **al = line + 1;
+    int an = n >= 3 ? n - 1 : 0;
+    if (!an) {
+        if (asy_map_val (c, NULL, "principal.address", addr, sizeof addr, &apath, "") != SG_OK)
+            return SG_EINVAL;
+        an = s_lines (addr, aline, 8);
+        al = aline;
+        path = apath;
+        if (an == 1)
+            return asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "ADDRESS_INCOMPLETE",
+                                 path, "%s has one line: an address needs the street and the "
+                                 "city (last line)", path);
+    }
+    if (an >= 2) {
+        if (s_text_field (c, path, "street", al[0], MSG_TEXT70, p->street, sizeof p->street)
+            != SG_OK
+            || s_text_field (c, path, "city (last line)", al[an - 1], MSG_TEXT35, p->city,
+                             sizeof p->city) != SG_OK)
+            rc = SG_EINVAL;
+        memcpy (p->country, m->decl.departure, 2);
+    }
     return rc;
+}
+
+/* Consignor, consignee or declarant (who: "consignor"): optional; the name's first
+ * line, cut to 70 characters, and the TIN when given. */
+static int
+s_trader (asy_mapctx_t *c, const char *who, msg_party_t *p)
+{
+    char f[40], name[1024], *line[8];
+    snprintf (f, sizeof f, "%s.name", who);
+    if (asy_map_val (c, NULL, f, name, sizeof name, NULL, "") != SG_OK)
+        return SG_EINVAL;
+    int n = s_lines (name, line, 8);
+    if (n == 0)
+        return SG_OK;
+    asy_utf8_copy (p->name, sizeof p->name, line[0], MSG_TEXT70);
+    snprintf (f, sizeof f, "%s.tin", who);
+    return s_tin (c, f, p->id, sizeof p->id, "");
+}
+
+/* An optional country code field (two capital letters) into cc[3]. */
+static int
+s_country (asy_mapctx_t *c, const char *field, char cc[3])
+{
+    char v[8];
+    const char *path;
+    cc[0] = 0;
+    int rc = asy_map_val (c, NULL, field, v, sizeof v, &path, "a country code is required");
+    if (rc != SG_OK || !v[0])
+        return rc;
+    if (strlen (v) != 2 || !isupper ((unsigned char) v[0]) || !isupper ((unsigned char) v[1]))
+        return asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "NOT_COUNTRY", path,
+                             "%s \"%s\" is not a country code (two capital letters)", path, v);
+    memcpy (cc, v, 3);
+    return SG_OK;
 }
 
 /* Offices of destination, exit and transit (from the corridor table). */
@@ -354,41 +432,42 @@ static int
 s_offices (asy_mapctx_t *c, msg_t *m)
 {
     msg_declaration_t *d = &m->decl;
-    char country[8];
-    int rc = s_office (c, "Transit/Destination/Office", 1, d->destination,
+    char country[8], code[64], ecode[64];
+    const char *path;
+    int rc = s_office (c, "office.destination", d->destination, code, sizeof code,
                        "a T1 needs its office of destination");
-    if (rc == SG_OK)
-        rc = asy_map_get (c, c->root, "Transit/Destination/Country", 0, country, sizeof country, "");
-    if (rc != SG_OK)
-        return rc;
-    if (country[0] && strncmp (country, d->destination, 2) != 0)
-        return sg_diag_set (c->diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                            "Transit/Destination/Country \"%s\" does not match the office of "
-                            "destination %s (expected %.2s)", country, d->destination,
-                            d->destination);
-    if ((rc = s_office (c, "Transport/Border_office/Code", 0, d->exit, "")) != SG_OK)
-        return rc;
+    if (asy_map_val (c, NULL, "destination.country", country, sizeof country, &path, "") != SG_OK)
+        rc = SG_EINVAL;
+    else if (country[0] && d->destination[0] && strncmp (country, d->destination, 2) != 0)
+        rc = asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "DESTINATION_COUNTRY", path,
+                           "%s \"%s\" does not match the office of destination %s (expected "
+                           "%.2s)", path, country, d->destination, d->destination);
+    int re = s_office (c, "office.exit", d->exit, ecode, sizeof ecode, "");
+    if (rc != SG_OK || re != SG_OK || !d->destination[0])
+        return rc != SG_OK ? rc : re;
     const char (*list)[9] = NULL;
     size_t n = 0;
     if (asy_corridor_find (c->tables, d->departure, d->destination, &list, &n) != SG_OK) {
         if (strncmp (d->departure, d->destination, 2) != 0)
-            return sg_diag_set (c->diag, SG_ENOTFOUND, 0, SG_NAK_INCORRECT_VALUE,
-                                "no corridor from %s to %s in the corridor table "
-                                "(corridors.csv): add a line DEPARTURE,DESTINATION,TRANSIT "
-                                "OFFICES", d->departure, d->destination);
+            return asy_map_fail (c, SG_ENOTFOUND, SG_NAK_INCORRECT_VALUE, "NO_CORRIDOR", "",
+                                 "no corridor from %s to %s in the corridor table "
+                                 "(corridors.csv): add a line DEPARTURE,DESTINATION,TRANSIT "
+                                 "OFFICES", d->departure, d->destination);
         n = 0;
     }
     int exit_found = !d->exit[0];
     for (size_t i = 0; i < n; i++) {
         if ((rc = msg_add_transit_office (m, list[i])) != SG_OK)
-            return sg_diag_set (c->diag, rc, 0, 0, "cannot add office of transit %s", list[i]);
+            return asy_map_fail (c, rc, 0, "INTERNAL", "", "cannot add office of transit %s",
+                                 list[i]);
         exit_found |= strcmp (list[i], d->exit) == 0;
     }
-    if (!exit_found)
-        return sg_diag_set (c->diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                            "Transport/Border_office/Code (%s) is not an office of transit of "
-                            "the corridor %s -> %s in corridors.csv", d->exit, d->departure,
-                            d->destination);
+    if (!exit_found) {
+        asy_profile_get (c->profile, "office.exit", c->root, ecode, sizeof ecode, &path, NULL);
+        return asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "EXIT_NOT_ON_CORRIDOR", path,
+                             "%s (%s) is not an office of transit of the corridor %s -> %s in "
+                             "corridors.csv", path, d->exit, d->departure, d->destination);
+    }
     /* Routing countries: departure, transit, destination, without repeats. */
     char last[3] = "";
     for (size_t i = 0; i <= n + 1; i++) {
@@ -397,7 +476,7 @@ s_offices (asy_mapctx_t *c, msg_t *m)
             memcpy (last, o, 2);
             last[2] = 0;
             if ((rc = msg_add_routing_country (m, last)) != SG_OK)
-                return sg_diag_set (c->diag, rc, 0, 0, "cannot add routing country");
+                return asy_map_fail (c, rc, 0, "INTERNAL", "", "cannot add routing country");
         }
     }
     return SG_OK;
@@ -409,42 +488,62 @@ asy_map_read (xmlDocPtr doc, const asy_offices_t *tables, const asy_map_opts_t *
 {
     *msg_p = NULL;
     memset (info, 0, sizeof *info);
+    sg_diag_clear (diag);
+    asy_reasons_t local;
     asy_mapctx_t c = { .root = xmlDocGetRootElement (doc), .tables = tables, .opts = opts,
-                  .diag = diag };
+                       .profile = opts->profile, .diag = diag,
+                       .reasons = opts->reasons ? opts->reasons : &local };
+    memset (c.reasons, 0, sizeof *c.reasons);
     if (!c.root || strcmp ((const char *) c.root->name, "ASYCUDA") != 0)
-        return sg_diag_set (diag, SG_ESEQ, 0, SG_NAK_INVALID_XML,
-                            "not an ASYCUDA SAD file: the root element is <%s> (expected "
-                            "<ASYCUDA>)", c.root ? (const char *) c.root->name : "");
-    if (type != MSG_DEC && type != MSG_REL)
-        return sg_diag_set (diag, SG_EINVAL, 0, 0, "asy_map_read makes DEC or REL only");
+        return asy_map_fail (&c, SG_ESEQ, SG_NAK_INVALID_XML, "NOT_ASYCUDA", "",
+                             "not an ASYCUDA SAD file: the root element is <%s> (expected "
+                             "<ASYCUDA>)", c.root ? (const char *) c.root->name : "");
+    if (!c.profile)
+        return asy_map_fail (&c, SG_EINVAL, 0, "INTERNAL", "", "no mapping profile");
+    if (type != MSG_DEC && type != MSG_REL && type != MSG_AMD)
+        return asy_map_fail (&c, SG_EINVAL, 0, "INTERNAL", "", "asy_map_read makes DEC, REL "
+                             "or AMD only");
     msg_t *m = msg_new (type);
     if (!m)
         return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
     int rc = s_identification (&c, info, m);
+    if (rc == SG_OK && info->cancelled) {
+        msg_destroy (&m);
+        return SG_OK;
+    }
     if (rc == SG_OK && type == MSG_REL && info->stage != ASY_STAGE_RELEASED)
-        rc = sg_diag_set (diag, SG_ESEQ, 0, 0, "not released yet: Identification/Assessment "
-                          "and Identification/receipt are empty");
-    if (rc == SG_OK && type == MSG_REL)
+        rc = asy_map_fail (&c, SG_ESEQ, 0, "NOT_RELEASED", "", "not released yet: "
+                           "release.number is empty");
+    if (rc != SG_OK) {
+        msg_destroy (&m);
+        return rc;
+    }
+    if (type == MSG_REL)
         strcpy (m->decl.release_date, info->release_date);
-    if (rc == SG_OK)
-        rc = s_offices (&c, m);
-    if (rc == SG_OK)
-        rc = s_principal (&c, m);
-    if (rc == SG_OK)
-        rc = s_date (&c, c.root, "Transit/Time_limit", 1, m->decl.time_limit,
-                     "a T1 has a time limit (date, M/D/YY)");
-    if (rc == SG_OK && info->release_date[0] && strcmp (m->decl.time_limit, info->release_date) < 0)
-        rc = sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                          "Transit/Time_limit (%s) is before the release date (%s)",
-                          m->decl.time_limit, info->release_date);
-    if (rc == SG_OK)
-        rc = asy_map_seals (&c, m);
-    if (rc == SG_OK)
-        rc = asy_map_guarantee_means (&c, m);
-    if (rc == SG_OK)
-        rc = asy_map_containers (&c, m);
-    if (rc == SG_OK)
-        rc = asy_map_items (&c, m);
+    /* From here on every part is read and every reason recorded. */
+    s_offices (&c, m);
+    s_principal (&c, m);
+    s_trader (&c, "consignor", &m->decl.consignor);
+    s_trader (&c, "consignee", &m->decl.consignee);
+    s_trader (&c, "declarant", &m->decl.declarant);
+    s_country (&c, "export.country", m->decl.export_country);
+    memcpy (m->decl.destination_country, m->decl.destination, 2);
+    if (s_date (&c, "time_limit", m->decl.time_limit, "a T1 has a time limit") == SG_OK
+        && info->release_date[0] && m->decl.time_limit[0]
+        && strcmp (m->decl.time_limit, info->release_date) < 0) {
+        const char *path;
+        char v[64];
+        asy_profile_get (c.profile, "time_limit", c.root, v, sizeof v, &path, NULL);
+        asy_map_fail (&c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "TIME_LIMIT_BEFORE_RELEASE", path,
+                      "%s (%s) is before the release date (%s)", path, m->decl.time_limit,
+                      info->release_date);
+    }
+    asy_map_seals (&c, m);
+    asy_map_guarantee_means (&c, m);
+    asy_map_containers (&c, m);
+    rc = asy_map_items (&c, m);
+    if (rc != SG_ENOMEM && c.failed)
+        rc = diag->code ? diag->code : SG_EINVAL;
     if (rc != SG_OK)
         msg_destroy (&m);
     *msg_p = m;

@@ -105,9 +105,24 @@ s_declaration (s_out_t *o, xmlNodePtr root, const msg_t *m)
     s_leaf (ty, "Declaration_gen_procedure_code", "8");
     s_leaf (ty, "Type_of_transit_document", d->type_code);
     s_leaf (id, "Manifest_reference_number", m->mrn);
+    xmlNodePtr tr0 = xmlNewChild (root, NULL, BAD_CAST "Traders", NULL);
+    xmlNodePtr ex = xmlNewChild (tr0, NULL, BAD_CAST "Exporter", NULL);
+    s_leaf (ex, "Exporter_code", d->consignor.id);
+    s_leaf (ex, "Exporter_name", d->consignor.name);
+    xmlNodePtr ce = xmlNewChild (tr0, NULL, BAD_CAST "Consignee", NULL);
+    s_leaf (ce, "Consignee_code", d->consignee.id);
+    s_leaf (ce, "Consignee_name", d->consignee.name);
     xmlNodePtr dc = xmlNewChild (root, NULL, BAD_CAST "Declarant", NULL);
+    s_leaf (dc, "Declarant_code", d->declarant.id);
+    s_leaf (dc, "Declarant_name", d->declarant.name);
     xmlNodePtr dr = xmlNewChild (dc, NULL, BAD_CAST "Reference", NULL);
     s_leaf (dr, "Number", d->lrn);
+    xmlNodePtr gi = xmlNewChild (root, NULL, BAD_CAST "General_information", NULL);
+    xmlNodePtr gc = xmlNewChild (gi, NULL, BAD_CAST "Country", NULL);
+    s_leaf (xmlNewChild (gc, NULL, BAD_CAST "Export", NULL), "Export_country_code",
+            d->export_country);
+    s_leaf (xmlNewChild (gc, NULL, BAD_CAST "Destination", NULL), "Destination_country_code",
+            d->destination_country);
 
     xmlNodePtr tr = xmlNewChild (root, NULL, BAD_CAST "Transport", NULL);
     xmlNodePtr mt = xmlNewChild (tr, NULL, BAD_CAST "Means_of_transport", NULL);
@@ -122,7 +137,8 @@ s_declaration (s_out_t *o, xmlNodePtr root, const msg_t *m)
 
     xmlNodePtr fi = xmlNewChild (root, NULL, BAD_CAST "Financial", NULL);
     xmlNodePtr gu = xmlNewChild (fi, NULL, BAD_CAST "Guarantee", NULL);
-    s_leaf (gu, "Name", d->guarantee_ref);
+    s_leaf (gu, "Name", "");                      /* the guarantor: not in the message */
+    s_leaf (gu, "Reference", d->guarantee_ref);
     s_leaf (gu, "Amount", d->guarantee_amount);
     s_leaf (gu, "Currency_code", d->currency);
 
@@ -130,9 +146,12 @@ s_declaration (s_out_t *o, xmlNodePtr root, const msg_t *m)
     xmlNodePtr pr = xmlNewChild (ts, NULL, BAD_CAST "Principal", NULL);
     s_leaf (pr, "Code", d->principal.id);
     char name[1024];
-    snprintf (name, sizeof name, "%s\n%s\n%s%s%s\n%s", d->principal.name, d->principal.street,
-              d->principal.postcode, d->principal.postcode[0] ? " " : "", d->principal.city,
-              d->principal.country);
+    if (d->principal.street[0])
+        snprintf (name, sizeof name, "%s\n%s\n%s%s%s\n%s", d->principal.name,
+                  d->principal.street, d->principal.postcode, d->principal.postcode[0] ? " " : "",
+                  d->principal.city, d->principal.country);
+    else
+        sg_strlcpy (name, d->principal.name, sizeof name);   /* the TIN identifies it */
     s_leaf (pr, "Name", name);
     s_leaf (pr, "Representative", "");
     xmlNodePtr de = xmlNewChild (ts, NULL, BAD_CAST "Destination", NULL);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "asy_amend.h"
 #include "asy_map.h"
 #include "asy_movement.h"
 #include "ident.h"
@@ -30,6 +31,7 @@ struct asy_spool_t {
     const asy_conf_t *conf;
     const asy_offices_t *tables;
     asy_state_t *state;
+    asy_profile_t *profile;
 };
 
 static int
@@ -154,6 +156,10 @@ asy_spool_new (const asy_conf_t *conf, const asy_offices_t *tables, asy_state_t 
         sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         return NULL;
     }
+    if (!(self->profile = asy_profile_load (conf->mapping, diag))) {
+        free (self);
+        return NULL;
+    }
     self->conf = conf;
     self->tables = tables;
     self->state = state;
@@ -165,6 +171,7 @@ asy_spool_destroy (asy_spool_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    asy_profile_destroy (&(*self_p)->profile);
     free (*self_p);
     *self_p = NULL;
 }
@@ -173,7 +180,7 @@ asy_spool_destroy (asy_spool_t **self_p)
 static int
 s_reject (asy_spool_t *self, const char *from, const char *name, const char *why, int line)
 {
-    char final[1024], errname[1100], now[21], text[2048];
+    char final[1024], errname[1100], now[21], text[32768];
     sg_diag_t d;
     s_free_name (self->conf->rejected_dir, name, final, sizeof final);
     snprintf (errname, sizeof errname, "%s.err", final);
@@ -181,12 +188,18 @@ s_reject (asy_spool_t *self, const char *from, const char *name, const char *why
     char where[32] = "";
     if (line > 0)
         snprintf (where, sizeof where, " (line %d)", line);
+    int nr = 0;
+    for (const char *p = why; (p = strstr (p, "  [")); p++)
+        nr++;
     int n = snprintf (text, sizeof text,
-                      "file: %s\nrejected: %s\nreason: %s%s\n\n"
+                      "file: %s\nrejected: %s\nreasons: %d\n%s%s%s%s\n"
                       "What to do: correct the declaration in ASYCUDA World and export it "
-                      "again, or correct the adapter's tables (offices.csv, corridors.csv) "
-                      "and move this file back into the spool folder.\n",
-                      name, now, why, where);
+                      "again, or correct the adapter's mapping profile or tables "
+                      "(mapping.conf, offices.csv, corridors.csv; `sigmat-asycuda check-file` "
+                      "tries a file without sending it) and move this file back into the "
+                      "spool folder.\n",
+                      name, now, nr ? nr : 1, nr ? "" : "  ", why, where,
+                      why[0] && why[strlen (why) - 1] == '\n' ? "" : "\n");
     int rc = asy_write_atomic (self->conf->rejected_dir, errname, text,
                                n > 0 && (size_t) n < sizeof text ? (size_t) n : strlen (text), &d);
     char dst[4096], src[4096];
@@ -200,10 +213,12 @@ s_reject (asy_spool_t *self, const char *from, const char *name, const char *why
     }
     s_fsync_dir (self->conf->rejected_dir);
     s_fsync_dir (from);
-    char src_name[1100];
+    char src_name[1100], first[512];
     snprintf (src_name, sizeof src_name, "file:%s", name);
-    asy_state_error (self->state, src_name, why);
-    log_warn ("rejected %s: %s", name, why);
+    sg_strlcpy (first, why[0] == ' ' ? why + 2 : why, sizeof first);
+    first[strcspn (first, "\n")] = 0;
+    asy_state_error (self->state, src_name, first);
+    log_warn ("rejected %s (%d reason%s): %s", name, nr ? nr : 1, nr > 1 ? "s" : "", first);
     return SG_OK;
 }
 
@@ -212,8 +227,10 @@ asy_spool_refused (asy_spool_t *self, const char *name, const char *why)
 {
     char path[4096];
     snprintf (path, sizeof path, "%s/%s", self->conf->done_dir, name);
+    char text[1200];
+    snprintf (text, sizeof text, "  [NODE_REFUSED] %s\n", why);
     if (access (path, F_OK) == 0)
-        s_reject (self, self->conf->done_dir, name, why, 0);
+        s_reject (self, self->conf->done_dir, name, text, 0);
     else
         log_warn ("%s: %s", name, why);
 }
@@ -264,44 +281,102 @@ s_hash (const char *buf, size_t len, char out[65])
         sprintf (out + 2 * i, "%02x", md[i]);
 }
 
-/* Fills the header fields of a DEC/REL and serialises it into the outbox. */
+/* Fills the header fields of a message from the departure office to its
+ * node and serialises it into the outbox; the body is kept in *body_p
+ * (free(), may be NULL) for a declaration. */
 static int
-s_queue (asy_spool_t *self, msg_t *m, const char *mrn, const char *source, sg_diag_t *diag)
+s_queue (asy_spool_t *self, msg_t *m, const char *mrn, const char *departure,
+         const char *source, char **body_p, sg_diag_t *diag)
 {
     msgid_new (m->id);
     asy_now (m->issued);
     strcpy (m->mrn, mrn);
-    strcpy (m->sender, m->decl.departure);
-    strcpy (m->recipient, m->decl.departure);
+    strcpy (m->sender, departure);
+    strcpy (m->recipient, departure);
     char *body = NULL;
     size_t len = 0;
     sg_diag_t d;
     int rc = msg_serialize (m, &body, &len, &d);
     if (rc != SG_OK)
         return sg_diag_set (diag, SG_EINVAL, d.line, d.nak,
-                            "the declaration does not make a valid %s message: %s",
-                            msg_type_name (m->type), d.text);
+                            "  [INVALID_MESSAGE] the declaration does not make a valid %s "
+                            "message: %s\n", msg_type_name (m->type), d.text);
     rc = asy_state_outbox_add (self->state, m, body, len, source, diag);
-    free (body);
+    if (rc == SG_OK && body_p) {
+        free (*body_p);
+        *body_p = body;
+    }
+    else
+        free (body);
+    return rc;
+}
+
+/* A new MRN for info's declaration into mrn[19]; *bad when the office has
+ * used them all. */
+static int
+s_new_mrn (asy_spool_t *self, const asy_sad_info_t *info, char *mrn, int *bad, sg_diag_t *diag)
+{
+    long long serial = 0;
+    char s12[32];
+    int rc = asy_state_next_serial (self->state, info->departure, info->year, &serial, diag);
+    if (rc != SG_OK)
+        return rc;
+    *bad = serial < 1 || serial > 999999;
+    snprintf (s12, sizeof s12, "%.6s%06lld", info->departure + 2, *bad ? 0 : serial);
+    if (*bad || mrn_new_ex (self->conf->country, info->year % 100, self->conf->procedure[0], s12,
+                            mrn) != SG_OK) {
+        *bad = 1;
+        return sg_diag_set (diag, SG_EINVAL, 0, 0, "  [NO_MRN] cannot make an MRN: office %s "
+                            "has used all 999999 serial numbers of %d, or is not an office "
+                            "reference\n", info->departure, info->year);
+    }
+    return SG_OK;
+}
+
+/* The CAN of a declaration cancelled in ASYCUDA (docs/asycuda.md). */
+static int
+s_queue_can (asy_spool_t *self, const asy_sad_info_t *info, const char *mrn, const char *source,
+             sg_diag_t *diag)
+{
+    msg_t *can = msg_new (MSG_CAN);
+    if (!can)
+        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+    char now[21];
+    asy_now (now);
+    sg_strlcpy (can->event.date, info->cancel_date[0] ? info->cancel_date : now,
+                sizeof can->event.date);
+    sg_strlcpy (can->event.text, info->cancel_reason[0] ? info->cancel_reason
+                : "cancelled in ASYCUDA World", sizeof can->event.text);
+    int rc = s_queue (self, can, mrn, info->departure, source, NULL, diag);
+    if (rc == SG_OK)
+        rc = asy_movement_set (self->state, mrn, NULL, "CANCELLED", can, diag);
+    msg_destroy (&can);
     return rc;
 }
 
 /* The ledger transaction for one mapped file. *bad is set when the file
- * itself is at fault (reject it with diag's text); otherwise a non-OK
- * return is a state error and the file stays in work/. */
+ * itself is at fault (reject it with diag's text: reason lines); otherwise
+ * a non-OK return is a state error and the file stays in work/. The rules
+ * (docs/asycuda.md, "Amendments" and "Cancellations"): a new declaration
+ * sends DEC (+ REL when released); a copy sends nothing new (or its REL);
+ * changed data sends AMD before release and is refused after it; a
+ * cancellation sends CAN once. */
 static int
 s_commit (asy_spool_t *self, const char *name, const char *hash, msg_t *dec, msg_t *rel,
           const asy_sad_info_t *info, char *outcome, size_t osize, int *bad, sg_diag_t *diag)
 {
-    char mrn[32] = "", decid[40] = "", relid[40] = "", source[1100];
+    char mrn[32] = "", decid[40] = "", relid[40] = "", source[1100], changed[1024] = "";
+    char *sent = NULL, *body = NULL;
+    int cancelled = 0;
     snprintf (source, sizeof source, "file:%s", name);
     *bad = 0;
     int rc = asy_state_begin (self->state, diag);
     if (rc != SG_OK)
         return rc;
     sqlite3_stmt *q = asy_state_prepare (self->state, diag, "SELECT mrn, coalesce (dec_id, ''),"
-                                         " coalesce (rel_id, '') FROM declaration"
-                                         " WHERE decl_key = ?", "s", info->key);
+                                         " coalesce (rel_id, ''), s.body, coalesce (s.cancelled, 0)"
+                                         " FROM declaration d LEFT JOIN declaration_sent s"
+                                         " USING (decl_key) WHERE decl_key = ?", "s", info->key);
     if (!q) {
         rc = SG_EDB;
         goto done;
@@ -311,67 +386,102 @@ s_commit (asy_spool_t *self, const char *name, const char *hash, msg_t *dec, msg
         sg_strlcpy (mrn, (const char *) sqlite3_column_text (q, 0), sizeof mrn);
         sg_strlcpy (decid, (const char *) sqlite3_column_text (q, 1), sizeof decid);
         sg_strlcpy (relid, (const char *) sqlite3_column_text (q, 2), sizeof relid);
+        if (sqlite3_column_type (q, 3) == SQLITE_TEXT)
+            sent = strdup ((const char *) sqlite3_column_text (q, 3));
+        cancelled = sqlite3_column_int (q, 4);
     }
     sqlite3_finalize (q);
-    if (!found) {
-        long long serial = 0;
-        char s12[32];
-        if ((rc = asy_state_next_serial (self->state, info->departure, info->year, &serial,
-                                         diag)) != SG_OK)
-            goto done;
-        if (serial < 1 || serial > 999999) {
-            *bad = 1;
-            rc = sg_diag_set (diag, SG_EINVAL, 0, 0, "office %s has used all 999999 MRN serial "
-                              "numbers of %d", info->departure, info->year);
-            goto done;
+    if (info->cancelled) {
+        if (!found)
+            snprintf (outcome, osize, "no message: declaration %s was cancelled in ASYCUDA "
+                      "before it was sent", info->key);
+        else if (cancelled)
+            snprintf (outcome, osize, "no message: the cancellation of %s was already sent "
+                      "(MRN %s)", info->key, mrn);
+        else {
+            if ((rc = s_queue_can (self, info, mrn, source, diag)) != SG_OK)
+                goto bad;
+            rc = asy_state_exec (self->state, diag, "INSERT INTO declaration_sent (decl_key,"
+                                 " msg_id, body, cancelled) VALUES (?, ?, '', 1) ON CONFLICT"
+                                 " (decl_key) DO UPDATE SET cancelled = 1", "ss", info->key,
+                                 decid);
+            snprintf (outcome, osize, "CAN MRN %s", mrn);
         }
-        snprintf (s12, sizeof s12, "%.6s%06lld", info->departure + 2, serial);
-        if (mrn_new_ex (self->conf->country, info->year % 100, self->conf->procedure[0], s12,
-                        mrn) != SG_OK) {
-            *bad = 1;
-            rc = sg_diag_set (diag, SG_EINVAL, 0, 0, "cannot make an MRN from office %s",
-                              info->departure);
-            goto done;
-        }
+        goto record;
     }
-    int need_dec = !found, need_rel = rel && !relid[0];
-    if (!need_dec && !need_rel) {
+    if (cancelled) {
+        *bad = 1;
+        rc = sg_diag_set (diag, SG_EINVAL, 0, 0, "  [CANCELLED] declaration %s (MRN %s) was "
+                          "cancelled and its CAN sent: a cancelled declaration is not sent "
+                          "again; register a new one\n", info->key, mrn);
+        goto done;
+    }
+    if (!found && (rc = s_new_mrn (self, info, mrn, bad, diag)) != SG_OK)
+        goto done;
+    int need_dec = !found, need_amd = 0, need_rel = rel && !relid[0];
+    if (found && sent && sent[0]) {
+        msg_t *old = NULL;
+        sg_diag_t pd;
+        if (msg_parse (sent, strlen (sent), NULL, &old, &pd) == SG_OK)
+            need_amd = asy_decl_changes (&old->decl, &dec->decl, changed, sizeof changed) > 0;
+        msg_destroy (&old);
+    }
+    if (need_amd && relid[0]) {
+        *bad = 1;
+        rc = sg_diag_set (diag, SG_EINVAL, 0, 0, "  [CHANGED_AFTER_RELEASE] declaration %s "
+                          "(MRN %s) was re-exported with changes after its release was sent: "
+                          "%s. A released transit cannot be amended; cancel it or record the "
+                          "change as an incident\n", info->key, mrn, changed);
+        goto done;
+    }
+    if (!need_dec && !need_amd && !need_rel) {
         snprintf (outcome, osize, "no message: declaration %s was already sent (MRN %s)",
                   info->key, mrn);
+        goto record;
     }
-    else {
-        if (need_dec && (rc = s_queue (self, dec, mrn, source, diag)) != SG_OK)
-            goto bad;
-        if (need_rel && (rc = s_queue (self, rel, mrn, source, diag)) != SG_OK)
-            goto bad;
-        if (need_dec)
-            strcpy (decid, dec->id);
-        if (need_rel)
-            strcpy (relid, rel->id);
-        rc = asy_state_exec (self->state, diag,
-                             "INSERT INTO declaration (decl_key, mrn, lrn, departure, dec_id,"
-                             " rel_id, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decl_key)"
-                             " DO UPDATE SET rel_id = excluded.rel_id", "sssssss", info->key,
-                             mrn, info->lrn, info->departure, decid, relid[0] ? relid : NULL,
-                             need_rel ? rel->issued : dec->issued);
-        const msg_t *last = need_rel ? rel : dec;
-        if (rc == SG_OK)
-            rc = asy_movement_put_decl (self->state, last, info->departure, "DEPARTURE",
-                                        need_rel || relid[0] ? "RELEASED" : "REGISTERED", diag);
-        snprintf (outcome, osize, "%s%s%s MRN %s", need_dec ? "DEC" : "",
-                  need_dec && need_rel ? "+" : "", need_rel ? "REL" : "", mrn);
-    }
+    if (need_amd)
+        dec->type = MSG_AMD;
+    if ((need_dec || need_amd)
+        && (rc = s_queue (self, dec, mrn, info->departure, source, &body, diag)) != SG_OK)
+        goto bad;
+    if (need_rel && (rc = s_queue (self, rel, mrn, info->departure, source, &body, diag)) != SG_OK)
+        goto bad;
+    if (need_dec)
+        strcpy (decid, dec->id);
+    if (need_rel)
+        strcpy (relid, rel->id);
+    rc = asy_state_exec (self->state, diag,
+                         "INSERT INTO declaration (decl_key, mrn, lrn, departure, dec_id,"
+                         " rel_id, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decl_key)"
+                         " DO UPDATE SET rel_id = excluded.rel_id", "sssssss", info->key,
+                         mrn, info->lrn, info->departure, decid, relid[0] ? relid : NULL,
+                         need_rel ? rel->issued : dec->issued);
+    const msg_t *last = need_rel ? rel : dec;
+    if (rc == SG_OK)
+        rc = asy_state_exec (self->state, diag, "INSERT INTO declaration_sent (decl_key, msg_id,"
+                             " body) VALUES (?, ?, ?) ON CONFLICT (decl_key) DO UPDATE SET"
+                             " msg_id = excluded.msg_id, body = excluded.body", "sss",
+                             info->key, last->id, body);
+    if (rc == SG_OK)
+        rc = asy_movement_put_decl (self->state, last, info->departure, "DEPARTURE",
+                                    need_rel || relid[0] ? "RELEASED" : "REGISTERED", diag);
+    snprintf (outcome, osize, "%s%s%s MRN %s%s%s", need_dec ? "DEC" : need_amd ? "AMD" : "",
+              (need_dec || need_amd) && need_rel ? "+" : "", need_rel ? "REL" : "", mrn,
+              need_amd ? "; changed: " : "", need_amd ? changed : "");
+record:
     if (rc == SG_OK) {
         char now[21];
         asy_now (now);
         rc = asy_state_exec (self->state, diag, "INSERT INTO file VALUES (?, ?, ?, ?, ?, ?)",
-                             "ssssss", hash, name, info->key, mrn, outcome, now);
+                             "ssssss", hash, name, info->key, mrn[0] ? mrn : NULL, outcome, now);
     }
     if (rc == SG_OK)
         rc = asy_state_commit (self->state, diag);
 done:
     if (rc != SG_OK)
         asy_state_rollback (self->state);
+    free (sent);
+    free (body);
     return rc;
 bad:
     if (rc == SG_EINVAL)
@@ -379,21 +489,47 @@ bad:
     goto done;
 }
 
+/* Maps doc as the service does (DEC, and REL when released), with every
+ * reason in rs. SG_OK (dec NULL for a cancellation), SG_ENOMEM, or an
+ * error whose reasons are in rs. */
+int
+asy_spool_map (const asy_conf_t *conf, const asy_offices_t *tables, const asy_profile_t *profile,
+               xmlDocPtr doc, asy_sad_info_t *info, msg_t **dec_p, msg_t **rel_p,
+               asy_reasons_t *rs, sg_diag_t *diag)
+{
+    asy_map_opts_t opts = { .country = conf->country, .currency = conf->currency,
+                            .profile = profile, .reasons = rs };
+    *dec_p = *rel_p = NULL;
+    int rc = asy_map_read (doc, tables, &opts, MSG_DEC, info, dec_p, diag);
+    if (rc == SG_OK && !info->cancelled && info->stage == ASY_STAGE_RELEASED) {
+        rc = asy_map_read (doc, tables, &opts, MSG_REL, info, rel_p, diag);
+        if (rc != SG_OK)
+            msg_destroy (dec_p);
+    }
+    return rc;
+}
+
 int
 asy_spool_process (asy_spool_t *self, const char *name)
 {
     const asy_conf_t *conf = self->conf;
-    char path[4096], hash[65], outcome[512] = "", final[1024];
-    char *buf = NULL;
+    char path[4096], hash[65], outcome[1600] = "", final[1024];
+    char *buf = NULL, *why = NULL;
     size_t len = 0;
     xmlDocPtr doc = NULL;
     msg_t *dec = NULL, *rel = NULL;
+    asy_reasons_t *rs = NULL;
     sg_diag_t d;
     sg_diag_clear (&d);
     snprintf (path, sizeof path, "%s/%s", conf->work_dir, name);
     int rc = s_read (path, conf->max_file_size, &buf, &len, &d);
-    if (rc == SG_ETOOBIG) {
-        rc = s_reject (self, conf->work_dir, name, d.text, 0);
+    if (rc == SG_ETOOBIG || rc == SG_EIO) {
+        /* One file the adapter cannot read (too big, unreadable: permissions,
+         * I/O error) is set aside so that the rest of the spool keeps flowing. */
+        char w[700];
+        snprintf (w, sizeof w, "  [%s] %s\n", rc == SG_ETOOBIG ? "FILE_TOO_BIG" : "FILE_UNREADABLE",
+                  d.text);
+        rc = s_reject (self, conf->work_dir, name, w, 0);
         goto done;
     }
     if (rc != SG_OK)
@@ -411,20 +547,22 @@ asy_spool_process (asy_spool_t *self, const char *name)
     xmlsafe_limits_t lim = { .max_bytes = conf->max_file_size, .max_depth = 0 };
     doc = xmlsafe_parse (buf, len, &lim, &d);
     if (!doc) {
-        char why[700];
-        snprintf (why, sizeof why, "not well-formed XML: %s", d.text);
-        rc = s_reject (self, conf->work_dir, name, why, d.line);
+        char w[700];
+        snprintf (w, sizeof w, "  [NOT_WELL_FORMED] not well-formed XML: %s\n", d.text);
+        rc = s_reject (self, conf->work_dir, name, w, d.line);
         goto done;
     }
-    asy_map_opts_t opts = { .country = conf->country, .currency = conf->currency };
     asy_sad_info_t info;
-    rc = asy_map_read (doc, self->tables, &opts, MSG_DEC, &info, &dec, &d);
-    if (rc == SG_OK && info.stage == ASY_STAGE_RELEASED)
-        rc = asy_map_read (doc, self->tables, &opts, MSG_REL, &info, &rel, &d);
+    if (!(rs = calloc (1, sizeof *rs)) || !(why = malloc (24576))) {
+        rc = SG_ENOMEM;
+        goto done;
+    }
+    rc = asy_spool_map (conf, self->tables, self->profile, doc, &info, &dec, &rel, rs, &d);
     if (rc == SG_ENOMEM)
         goto done;
     if (rc != SG_OK) {
-        rc = s_reject (self, conf->work_dir, name, d.text, 0);
+        asy_reasons_format (rs, why, 24576);
+        rc = s_reject (self, conf->work_dir, name, why, 0);
         goto done;
     }
     int bad = 0;
@@ -448,6 +586,8 @@ done:
     msg_destroy (&rel);
     xmlFreeDoc (doc);
     free (buf);
+    free (why);
+    free (rs);
     return rc;
 }
 
@@ -507,15 +647,16 @@ int
 asy_spool_run (asy_spool_t *self, int max)
 {
     const asy_conf_t *conf = self->conf;
-    int done = 0;
+    int done = 0, failed = 0;
     size_t n = 0;
+    /* A file that fails (state or disk error: it stays in work/ and is
+     * tried again) does not hold up the others. */
     char **v = s_list (conf->work_dir, -1, 1000000, &n);
     for (size_t i = 0; v && i < n; i++) {
-        if (asy_spool_process (self, v[i]) != SG_OK) {
-            s_free_list (v, n);
-            return -1;
-        }
-        done++;
+        if (asy_spool_process (self, v[i]) != SG_OK)
+            failed = 1;
+        else
+            done++;
     }
     s_free_list (v, n);
     v = s_list (conf->spool_dir, conf->spool_settle, max, &n);
@@ -525,12 +666,11 @@ asy_spool_run (asy_spool_t *self, int max)
         snprintf (dst, sizeof dst, "%s/%s", conf->work_dir, v[i]);
         if (access (dst, F_OK) == 0 || rename (src, dst) != 0)
             continue;                        /* taken meanwhile, or a name still in work/ */
-        if (asy_spool_process (self, v[i]) != SG_OK) {
-            s_free_list (v, n);
-            return -1;
-        }
-        done++;
+        if (asy_spool_process (self, v[i]) != SG_OK)
+            failed = 1;
+        else
+            done++;
     }
     s_free_list (v, n);
-    return done;
+    return failed && !done ? -1 : done;
 }

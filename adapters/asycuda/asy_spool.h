@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "asy_conf.h"
+#include "asy_map.h"
 #include "asy_offices.h"
 #include "asy_state.h"
 #include "sg.h"
@@ -25,15 +26,25 @@ asy_spool_t *asy_spool_new (const asy_conf_t *conf, const asy_offices_t *tables,
 void asy_spool_destroy (asy_spool_t **self_p);
 
 /* Processes the files left in work/ (after a crash), then claims and
- * processes up to max files from the spool (oldest name first). Returns
- * the number of files handled, or -1 on a state or folder error (logged,
- * and recorded as the last error). */
+ * processes up to max files from the spool (oldest name first); a file
+ * that cannot be read or mapped goes to rejected/ with its .err, and one
+ * that fails on a state or disk error stays in work/ without holding up
+ * the others. Returns the number of files handled, or -1 when every file
+ * tried failed (logged, and recorded as the last error). */
 int asy_spool_run (asy_spool_t *self, int max);
 
 /* Processes one file already in work/ (name without folder). Returns
  * SG_OK when the file went to done/ or rejected/ as it should; other
  * codes for errors that leave it in work/ (state file, disk). */
 int asy_spool_process (asy_spool_t *self, const char *name);
+
+/* Maps a parsed SAD document as the service does: the DEC, and the REL
+ * when released, through profile; every reason goes into rs. SG_OK (dec
+ * NULL for a declaration cancelled in ASYCUDA, info->cancelled set),
+ * SG_ENOMEM, or the first error (the reasons are in rs). */
+int asy_spool_map (const asy_conf_t *conf, const asy_offices_t *tables,
+                   const asy_profile_t *profile, xmlDocPtr doc, asy_sad_info_t *info,
+                   msg_t **dec_p, msg_t **rel_p, asy_reasons_t *rs, sg_diag_t *diag);
 
 /* Moves rejected a file that went to done/ and whose message the node
  * refused: done/NAME -> rejected/NAME with NAME.err saying why. */

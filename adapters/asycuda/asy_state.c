@@ -48,6 +48,10 @@ static const char s_schema[] =
     "  at TEXT NOT NULL);\n"
     "CREATE TABLE IF NOT EXISTS inbox (msg_id TEXT PRIMARY KEY, type TEXT, mrn TEXT,\n"
     "  file TEXT, at TEXT NOT NULL);\n"
+    /* the declaration as last sent (DEC, AMD or REL body), to tell an
+     * amendment from a copy; cancelled once a CAN was queued */
+    "CREATE TABLE IF NOT EXISTS declaration_sent (decl_key TEXT PRIMARY KEY,\n"
+    "  msg_id TEXT NOT NULL, body TEXT NOT NULL, cancelled INTEGER NOT NULL DEFAULT 0);\n"
     "CREATE TABLE IF NOT EXISTS error (id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
     "  at TEXT NOT NULL, source TEXT, text TEXT NOT NULL);\n"
     "INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');\n";

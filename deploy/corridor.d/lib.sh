@@ -222,6 +222,8 @@ EOF
         hp=$(cor_port $((90 + i)))
         i=$((i + 1))
         envset "HTTP_$c" "$hp"; envset "SPOOL_$c" "$d/spool"; envset "ACONF_$c" "$DIR/$a.conf"
+        # Each country keeps its own copy of the mapping profile.
+        cp "$SRC/adapters/asycuda/mapping.conf" "$DIR/$a.mapping.conf"
         cat > "$DIR/$a.conf" <<EOF
 # deploy/corridor: ASYCUDA adapter of $c
 country $c
@@ -240,6 +242,7 @@ inbox_dir $d/inbox
 state_db $d/state.db
 offices $SRC/adapters/asycuda/offices.csv
 corridors $SRC/adapters/asycuda/corridors.csv
+mapping $DIR/$a.mapping.conf
 scan_interval 100ms
 spool_settle 0
 http_listen 127.0.0.1:$hp

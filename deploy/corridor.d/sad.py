@@ -100,8 +100,8 @@ def sad_xml(m, released, code2ref):
             "<Container_flag>%s</Container_flag>" % ("true" if containers else "false"),
             "<Border_office><Code>%s</Code><Name><null/></Name></Border_office></Transport>" % m["transit"][0],
             "<Financial><Mode_of_payment><null/></Mode_of_payment>",
-            "<Guarantee><Name>%02d%sGAR%06d</Name><Amount>%s</Amount><Date>%s</Date>"
-            % (reg.year % 100, c, m["i"] + 1, amount, _d(reg)),
+            "<Guarantee><Name>Caution bancaire - Ecobank %s</Name><Amount>%s</Amount><Date>%s</Date>"
+            % (c, amount, _d(reg)),
             "<Excluded_country><Code><null/></Code><Name><null/></Name></Excluded_country></Guarantee></Financial>",
             "<Transit><Principal><Code>%s</Code><Name>%s\n%s\n%s</Name>" % (code, _v(name), _v(street), _v(city)),
             "<Representative><null/></Representative></Principal>",
@@ -116,8 +116,15 @@ def sad_xml(m, released, code2ref):
         out.append("<Container><Item_Number>%d</Item_Number><Container_identity>%s</Container_identity>"
                    "<Container_type>45G1</Container_type><Empty_full_indicator>1/1</Empty_full_indicator>"
                    "</Container>" % (k + 1, cid))
-    for hs, desc, comm, kind, origin, n, kg in items:
-        out += ["<Item><Packages><Number_of_packages>%d</Number_of_packages>" % n,
+    grn = "%02d%sGAR%06d" % (reg.year % 100, c, m["i"] + 1)
+    for k, (hs, desc, comm, kind, origin, n, kg) in enumerate(items):
+        # The guarantee reference travels as an attached document (code GAR) of item 1.
+        doc = ("<Attached_documents><Attached_document_code>GAR</Attached_document_code>"
+               "<Attached_document_name>Guarantee</Attached_document_name>"
+               "<Attached_document_reference>%s</Attached_document_reference>"
+               "<Attached_document_date>%s</Attached_document_date></Attached_documents>"
+               % (grn, _d(reg))) if k == 0 else ""
+        out += ["<Item>" + doc + "<Packages><Number_of_packages>%d</Number_of_packages>" % n,
                 "<Marks1_of_packages><null/></Marks1_of_packages><Kind_of_packages_code>%s</Kind_of_packages_code>" % kind,
                 "<Kind_of_packages_name><null/></Kind_of_packages_name></Packages>",
                 "<Tarification><HScode><Commodity_code>%s</Commodity_code><Precision_1>00</Precision_1>" % hs,

@@ -29,45 +29,7 @@ sg_route BF CI CI
 sg_start CI
 sg_start BF
 
-# asy_conf NAME COUNTRY NODE: folders, keys and config of one adapter.
-asy_conf () {
-    d=$SG_DIR/$1
-    mkdir -p "$d"
-    echo "$TOKEN" > "$d/token"
-    port=$(sg_port)
-    eval "HTTP_$2=$port"
-    cat > "$d.conf" <<EOC
-country $2
-name $1
-node $(sg_endpoint $3)
-node_public_key $SG_DIR/keys/$3.curve.pub
-curve_secret $SG_DIR/keys/$1.curve.key
-curve_public $SG_DIR/keys/$1.curve.pub
-connect_timeout 1s
-reconnect_interval 1s
-spool_dir $d/spool
-work_dir $d/work
-done_dir $d/done
-rejected_dir $d/rejected
-inbox_dir $d/inbox
-state_db $d/state.db
-offices $SG_SRC/adapters/asycuda/offices.csv
-corridors $SG_SRC/adapters/asycuda/corridors.csv
-scan_interval 100ms
-spool_settle 0
-http_listen 127.0.0.1:$port
-http_token_file $d/token
-log_level ${SG_LOG_LEVEL:-info}
-EOC
-    "$ASY" -c "$d.conf" check-config >/dev/null || sg_fail "check-config $1"
-}
-
-asy_start () {
-    "$ASY" -c "$SG_DIR/$1.conf" run >>"$SG_DIR/$1.log" 2>&1 &
-    eval "APID_$(sg_var $1)=$!"
-    SG_PIDS="$SG_PIDS $!"
-}
-asy_pid () { eval "echo \$APID_$(sg_var $1)"; }
+. "$SG_SRC/tests/scenarios/asy.sh"
 
 asy_conf ci-asycuda CI CI
 asy_conf bf-asycuda BF BF
@@ -76,9 +38,6 @@ asy_start bf-asycuda
 sg_until 20 curl -fsS "http://127.0.0.1:$HTTP_BF/v1/health" -o /dev/null 2>/dev/null || sg_fail "BF callback API not up"
 
 # 1. A released T1 -> DEC then REL at the CI node, one MRN.
-# Drops a file into a spool as ASYCUDA's export should: written under a
-# dot name, then renamed (the test runs with spool_settle 0).
-drop () { cp "$1" "$(dirname "$2")/.$(basename "$2").tmp" && mv "$(dirname "$2")/.$(basename "$2").tmp" "$2"; }
 drop "$FX/t1-abidjan-ouaga-released.xml" "$SG_DIR/ci-asycuda/spool/t1.xml"
 sg_until 20 sh -c "[ \"\$(psql -X -qAt -d '$(sg_conninfo CI)' -c \"select count(*) from message where type in ('DEC','REL') and from_peer = 'ci-asycuda'\")\" = 2 ]" \
     || sg_fail "DEC and REL did not reach the CI node"
@@ -99,7 +58,7 @@ if [ -d "$REF" ]; then
     sg_until 20 sh -c "[ \$(ls '$SG_DIR/ci-asycuda/rejected/' | grep -c '^ref-.*\.err\$') = $n ]" \
         || sg_fail "the ASYCUDA samples were not all rejected"
     for e in "$SG_DIR"/ci-asycuda/rejected/ref-*.err; do
-        grep -q '^reason: not a transit declaration: Identification/Type/Type_of_declaration is "\(EX\|IM\)"' "$e" \
+        grep -q '^  \[NOT_TRANSIT\] not a transit declaration: Identification/Type/Type_of_declaration is "\(EX\|IM\)"' "$e" \
             || sg_fail "$e does not say why"
     done
 elif [ "${CI:-}" = true ]; then

@@ -1,0 +1,50 @@
+# asy.sh - helpers of the sigmat-asycuda scenarios (10-asycuda, 12-asycuda-
+# exports), sourced after lib.sh with $ASY and $TOKEN set:
+#   asy_conf NAME COUNTRY NODE [MAPPING]   folders, keys and config of one adapter
+#   asy_start NAME / asy_pid NAME         run it in the background / its pid
+#   drop FILE DEST                        put FILE into a spool as DEST, as an export should
+
+# asy_conf NAME COUNTRY NODE: folders, keys and config of one adapter.
+asy_conf () {
+    d=$SG_DIR/$1
+    mkdir -p "$d"
+    echo "$TOKEN" > "$d/token"
+    port=$(sg_port)
+    eval "HTTP_$2=$port"
+    cat > "$d.conf" <<EOC
+country $2
+name $1
+node $(sg_endpoint $3)
+node_public_key $SG_DIR/keys/$3.curve.pub
+curve_secret $SG_DIR/keys/$1.curve.key
+curve_public $SG_DIR/keys/$1.curve.pub
+connect_timeout 1s
+reconnect_interval 1s
+spool_dir $d/spool
+work_dir $d/work
+done_dir $d/done
+rejected_dir $d/rejected
+inbox_dir $d/inbox
+state_db $d/state.db
+offices $SG_SRC/adapters/asycuda/offices.csv
+corridors $SG_SRC/adapters/asycuda/corridors.csv
+mapping ${4:-$SG_SRC/adapters/asycuda/mapping.conf}
+scan_interval 100ms
+spool_settle 0
+http_listen 127.0.0.1:$port
+http_token_file $d/token
+log_level ${SG_LOG_LEVEL:-info}
+EOC
+    "$ASY" -c "$d.conf" check-config >/dev/null || sg_fail "check-config $1"
+}
+
+asy_start () {
+    "$ASY" -c "$SG_DIR/$1.conf" run >>"$SG_DIR/$1.log" 2>&1 &
+    eval "APID_$(sg_var $1)=$!"
+    SG_PIDS="$SG_PIDS $!"
+}
+asy_pid () { eval "echo \$APID_$(sg_var $1)"; }
+
+# Drops a file into a spool as ASYCUDA's export should: written under a
+# dot name, then renamed (the tests run with spool_settle 0).
+drop () { cp "$1" "$(dirname "$2")/.$(basename "$2").tmp" && mv "$(dirname "$2")/.$(basename "$2").tmp" "$2"; }
