@@ -316,6 +316,7 @@ static const s_auth_t s_authority[] = {
     { LC_DEPARTURE, LC_RECIPIENT, MSG_WOF, 0 },
     { LC_DEPARTURE, LC_RECIPIENT, MSG_CAN, 0 },
     { LC_DEPARTURE, LC_RECIPIENT, MSG_ENQ, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, MSG_AMD, 0 },
     /* destination view */
     { LC_DESTINATION, LC_RECIPIENT, MSG_AAR, P_DEP },
     { LC_DESTINATION, LC_RECIPIENT, MSG_ATR, P_DEP },
@@ -323,6 +324,7 @@ static const s_auth_t s_authority[] = {
     { LC_DESTINATION, LC_RECIPIENT, MSG_CAN, P_DEP },
     { LC_DESTINATION, LC_RECIPIENT, MSG_ENQ, P_DEP },
     { LC_DESTINATION, LC_RECIPIENT, MSG_INC, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_AMD, P_DEP },
     { LC_DESTINATION, LC_RECIPIENT, MSG_STQ, P_PARTY },
     { LC_DESTINATION, LC_RECIPIENT, MSG_STR, LC_P_ASKED },
     { LC_DESTINATION, LC_RECIPIENT, MSG_DEC, 0 },
@@ -339,6 +341,7 @@ static const s_auth_t s_authority[] = {
     { LC_TRANSIT, LC_RECIPIENT, MSG_CAN, P_DEP },
     { LC_TRANSIT, LC_RECIPIENT, MSG_ENQ, P_DEP },
     { LC_TRANSIT, LC_RECIPIENT, MSG_INC, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_AMD, P_DEP },
     { LC_TRANSIT, LC_RECIPIENT, MSG_STQ, P_PARTY },
     { LC_TRANSIT, LC_RECIPIENT, MSG_STR, LC_P_ASKED },
     { LC_TRANSIT, LC_RECIPIENT, MSG_DEC, 0 },
@@ -353,6 +356,7 @@ static const s_auth_t s_authority[] = {
      * it sends: parties = who may receive it) */
     { LC_DEPARTURE, LC_SENDER, MSG_DEC, P_DEP },
     { LC_DEPARTURE, LC_SENDER, MSG_REL, P_DEP },
+    { LC_DEPARTURE, LC_SENDER, MSG_AMD, P_PARTY },
     { LC_DEPARTURE, LC_SENDER, MSG_AAR, P_DST },
     { LC_DEPARTURE, LC_SENDER, MSG_ATR, P_TR },
     { LC_DEPARTURE, LC_SENDER, MSG_WOF, P_PARTY },
@@ -450,7 +454,7 @@ lc_authorized (lc_role_t role, lc_side_t side, lc_state_t from, const lc_fact_t 
                char *reason, size_t size)
 {
     int t = f->type;
-    if (t <= MSG_NONE || t >= MSG_ACK)
+    if (t <= MSG_NONE || t >= MSG_TYPE_COUNT || t == MSG_ACK || t == MSG_NAK)
         return 1;                               /* ticks, ACK, NAK, unknown */
     if (!s_declarant_ok (f, reason, size))
         return 0;
@@ -498,7 +502,7 @@ lc_authorized (lc_role_t role, lc_side_t side, lc_state_t from, const lc_fact_t 
                   *who ? who : "nobody");
         return 0;
     }
-    if (from == LC_NONE && t != MSG_AAR && t != MSG_ATR && t != MSG_STR)
+    if (from == LC_NONE && t != MSG_AAR && t != MSG_ATR && t != MSG_AMD && t != MSG_STR)
         return 1;                               /* no view: the state machine answers */
     unsigned allowed = row ? row->parties : 0;
     unsigned is = s_parties_of (f->sender, f);
