@@ -15,7 +15,9 @@
 # nothing; an AAR for an MRN nobody declared creates nothing. Then the
 # sessions: a routing id reused by another key gets nothing, and a key
 # removed at SIGHUP ends the open session (no more DELIVERs). Finally the
-# movement completes normally and every chain verifies.
+# movement completes normally, the officer who recorded the arrival is on
+# record, every chain verifies, and a message body changed in the store
+# breaks the chain.
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
 sg_setup 37-authority
 . "$SG_SRC/tests/scenarios/lc.sh"
@@ -239,8 +241,17 @@ sg_until 10 sh -c "! kill -0 $REV 2>/dev/null" || sg_fail "the listener of a rem
 grep -Eq "key revoked|refused our CURVE key" "$SG_DIR/rev.err" || sg_fail "the listener was not told: $(cat "$SG_DIR/rev.err")"
 
 # The movement itself still completes, by the right offices.
-lc_send NE "$(lc_msg ARR "$M" $DST $DEP)"
+# The arrival recorded by an officer: who did it is on record at the
+# departure, inside the signed message and the event chain.
+arr=$(lc_msg ARR "$M" $DST $DEP)
+out=$("$SGTEST" raw $(sg_conn NE-send NE) --body "$arr" --officer agent.dupont@NE000101 --timeout 10)
+case "$out" in "ACK "*) ;; *) sg_fail "ARR with an officer: $out" ;; esac
 lc_wait CI "$M" $DEP ARRIVED
+"$SIGMATCTL" movement show "$M" --db "$(sg_conninfo CI)" | grep "ARR" | grep -q "by agent.dupont@NE000101" \
+    || sg_fail "movement show does not say who recorded the arrival"
+bad=$(lc_msg ARR "$M" $DST $DEP)
+out=$("$SGTEST" raw $(sg_conn NE-send NE) --body "$bad" --officer "agent dupont" --timeout 10)
+case "$out" in "NAK "*" 12 "*Officer*) ;; *) sg_fail "malformed Officer: $out" ;; esac
 lc_send NE "$(lc_msg DCR "$M" $DST $DEP)"
 lc_wait CI "$M" $DEP DISCHARGED
 lc_wait NE "$M" $DST DISCHARGED
@@ -248,5 +259,10 @@ lc_wait BF "$M" $TRA DISCHARGED
 for n in CI BF NE; do
     "$SIGMATCTL" movement verify "$M" --db "$(sg_conninfo $n)" >/dev/null || sg_fail "$n: chain of $M"
 done
+# The chain covers the message: a body changed in the store is detected.
+sg_sql CI "update message set body = body || '\x20'::bytea where id = '$(lc_id "$arr")'" >/dev/null
+out=$("$SIGMATCTL" movement verify "$M" --db "$(sg_conninfo CI)") && sg_fail "changed body not detected"
+echo "$out" | grep -q "stored message body is not the one the event recorded" \
+    || sg_fail "verify: $out"
 for n in CI BF NE TG; do sg_stop $n; done
 sg_pass
