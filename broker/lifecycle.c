@@ -70,7 +70,8 @@ typedef enum {
     C_NEW_CROSSING,     /* NCF from an office that has not crossed yet */
     C_FROM_DEST,        /* ARR from the office of destination */
     C_TO_SELF,          /* addressed to the view's own office (CAN to the departure office) */
-    C_NOT_TO_SELF
+    C_NOT_TO_SELF,
+    C_GUARANTEE_KEPT    /* WOF with the guarantee not released: the officer chose recovery */
 } s_cond_t;
 
 typedef struct {
@@ -95,6 +96,11 @@ static const s_rule_t s_rules[] = {
       LC_ACT_DECL | LC_ACT_FANOUT },
     { LC_DEPARTURE, LC_SENDER, MSG_AAR, LIVE, C_ANY, SAME, 0, 0 },
     { LC_DEPARTURE, LC_SENDER, MSG_ATR, LIVE, C_ANY, SAME, 0, 0 },
+    /* The departure officer's decision on a discrepancy: recovery (WOF with
+     * the guarantee kept) or write-off; later WOFs of the fan-out change
+     * nothing. */
+    { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_DISCREPANCY), C_GUARANTEE_KEPT, LC_RECOVERY, 1, 0 },
+    { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_RECOVERY), C_GUARANTEE_KEPT, SAME, 0, 0 },
     { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_CONTROLLED) | B (LC_DISCREPANCY), C_ANY,
       LC_DISCHARGED, 1, 0 },
     { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_DISCHARGED), C_ANY, SAME, 0, 0 },
@@ -138,6 +144,7 @@ static const s_rule_t s_rules[] = {
     { LC_DESTINATION, LC_RECIPIENT, MSG_AAR, LIVE, C_ANY, SAME, 0, 0 },
     { LC_DESTINATION, LC_SENDER, MSG_ARR, B (LC_ANTICIPATED), C_ANY, LC_ARRIVED, 1, 0 },
     { LC_DESTINATION, LC_SENDER, MSG_DCR, B (LC_ARRIVED), C_ANY, LC_CONTROLLED, 1, 0 },
+    { LC_DESTINATION, LC_SENDER, MSG_ENR, B (LC_ANTICIPATED), C_ENR_ARRIVED, LC_ARRIVED, 1, 0 },
     { LC_DESTINATION, LC_RECIPIENT, MSG_WOF,
       B (LC_ANTICIPATED) | B (LC_ARRIVED) | B (LC_CONTROLLED), C_ANY, LC_DISCHARGED, 1, 0 },
     { LC_DESTINATION, LC_RECIPIENT, MSG_WOF, B (LC_DISCHARGED), C_ANY, SAME, 0, 0 },
@@ -194,6 +201,8 @@ s_cond (s_cond_t c, const lc_fact_t *f)
         return s_eq (f->recipient, f->view_office);
     case C_NOT_TO_SELF:
         return !s_eq (f->recipient, f->view_office);
+    case C_GUARANTEE_KEPT:
+        return f->type == MSG_WOF && !f->released;
     }
     return 0;
 }

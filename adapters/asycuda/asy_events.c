@@ -12,6 +12,7 @@
 #include "header.h"
 #include "ident.h"
 #include "log.h"
+#include "officer.h"
 
 json_t *
 asy_error_json (const char *field, const char *fmt, ...)
@@ -25,6 +26,8 @@ asy_error_json (const char *field, const char *fmt, ...)
                       field ? json_string (field) : json_null ());
 }
 
+#define ASY_MAX_RECIPIENTS 12
+
 typedef struct {
     const char *verb;
     msg_type_t type;
@@ -32,7 +35,8 @@ typedef struct {
 
 static const s_verb_t s_verbs[] = {
     { "crossing", MSG_NCF }, { "arrival", MSG_ARR }, { "control", MSG_DCR },
-    { "incident", MSG_INC }, { "arrival-request", MSG_ARQ }, { NULL, MSG_NONE }
+    { "incident", MSG_INC }, { "arrival-request", MSG_ARQ }, { "enquiry-answer", MSG_ENR },
+    { "decision", MSG_WOF }, { "cancellation", MSG_CAN }, { NULL, MSG_NONE }
 };
 
 static int
@@ -51,10 +55,12 @@ s_ascii (const char *s, size_t max)
 static void
 s_params (const asy_call_t *c, char *out, size_t size)
 {
-    snprintf (out, size, "%s|%s|%s|%s|%s|%s|%d|%s|%s|%s|%s", c->verb, c->mrn, c->office,
-              c->at ? c->at : "", c->location ? c->location : "", c->result ? c->result : "",
-              c->seals_intact, c->text ? c->text : "", c->incident ? c->incident : "",
-              c->new_seals ? c->new_seals : "", c->departure ? c->departure : "");
+#define S_(x) ((x) ? (x) : "")
+    snprintf (out, size, "%s|%s|%s|%s|%s|%s|%d|%s|%s|%s|%s|%s|%s|%s", c->verb, c->mrn, c->office,
+              S_ (c->at), S_ (c->location), S_ (c->result), c->seals_intact, S_ (c->text),
+              S_ (c->incident), S_ (c->new_seals), S_ (c->departure), S_ (c->new_means),
+              S_ (c->new_nationality), c->officer ? c->officer->id : "");
+#undef S_
 }
 
 static int
@@ -62,6 +68,13 @@ s_fail (json_t **out, int status, const char *field, const char *text)
 {
     *out = asy_error_json (field, "%s", text);
     return status;
+}
+
+/* 1 for the types whose event has a date rather than a date and time. */
+static int
+s_dated (msg_type_t t)
+{
+    return t == MSG_DCR || t == MSG_ENR || t == MSG_WOF || t == MSG_CAN;
 }
 
 /* Checks the values that need no state; fills the message's event. */
@@ -74,7 +87,7 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
     asy_now (now);
     if (c->at && c->at[0]) {
         int64_t ms;
-        int dateonly = m->type == MSG_DCR && strlen (c->at) == 10;
+        int dateonly = s_dated (m->type) && strlen (c->at) == 10;
         char probe[32];
         snprintf (probe, sizeof probe, "%sT00:00:00Z", c->at);
         if ((strlen (c->at) != 20 && !dateonly)
@@ -85,12 +98,18 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
         }
     }
     const char *at = c->at && c->at[0] ? c->at : now;
-    if (m->type != MSG_DCR)
+    if (!s_dated (m->type))
         sg_strlcpy (e->datetime, at, sizeof e->datetime);
     else
         snprintf (e->date, sizeof e->date, "%.10s", at);
     if (asy_office_resolve (ctx->tables, c->office, e->office, &d) != SG_OK)
         return s_fail (out, 404, "office", d.text);
+    if (c->officer && !officer_may (c->officer, e->office)) {
+        snprintf (buf, sizeof buf, "officer %s may not act for office %s (%s): the token is "
+                  "bound to other offices; use the token of an officer of %s", c->officer->id,
+                  e->office, c->office, e->office);
+        return s_fail (out, 403, "office", buf);
+    }
     if (m->type == MSG_ARR) {
         const char *loc = c->location && c->location[0] ? c->location
                                                          : asy_office_name (ctx->tables, e->office);
@@ -133,6 +152,44 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
             }
             msg_add_seal (m, t);
         }
+        if (c->new_means && c->new_means[0]) {
+            const char *nat = c->new_nationality ? c->new_nationality : "";
+            if (!s_ascii (c->new_means, MSG_MEANS_ID_MAX))
+                return s_fail (out, 400, "new_means", "new_means must be the new truck's "
+                               "registration (1-35 printable characters)");
+            if (strlen (nat) != 2 || nat[0] < 'A' || nat[0] > 'Z' || nat[1] < 'A' || nat[1] > 'Z')
+                return s_fail (out, 400, "new_nationality", "new_nationality is required with "
+                               "new_means: the country of registration, two capital letters");
+            e->has_new_means = 1;
+            strcpy (e->new_means.id, c->new_means);
+            strcpy (e->new_means.nationality, nat);
+            strcpy (e->new_means.mode, "3");
+        }
+    }
+    else if (m->type == MSG_ENR) {
+        const char *a = c->result ? c->result : "";
+        if (strcmp (a, "AR") && strcmp (a, "NP") && strcmp (a, "UN"))
+            return s_fail (out, 400, "answer", "answer must be AR (the goods arrived), NP (not "
+                           "presented at this office) or UN (movement unknown here)");
+        strcpy (e->code, a);
+        if (strcmp (a, "AR") && !(c->text && c->text[0]))
+            return s_fail (out, 400, "text", "text is required with NP or UN: say what is "
+                           "known of the goods");
+        sg_strlcpy (e->text, c->text && c->text[0] ? c->text : "goods arrived", sizeof e->text);
+        if (!strcmp (a, "AR"))
+            strcpy (e->arrival_date, e->date);
+    }
+    else if (m->type == MSG_WOF) {
+        const char *dec = c->result ? c->result : "";
+        if (strcmp (dec, "write-off") && strcmp (dec, "recovery"))
+            return s_fail (out, 400, "decision", "decision must be write-off (discharge and "
+                           "release the guarantee) or recovery (the guarantee is called)");
+        e->flag = !strcmp (dec, "write-off");
+    }
+    else if (m->type == MSG_CAN) {
+        if (!c->text || !c->text[0])
+            return s_fail (out, 400, "text", "text is required: the reason of the cancellation");
+        sg_strlcpy (e->text, c->text, sizeof e->text);
     }
     return 0;
 }
@@ -159,6 +216,40 @@ s_arq_departure (const asy_ctx_t *ctx, const asy_call_t *c, char known[9], json_
     return s_fail (out, 400, "departure_office", "departure_office is required: the movement "
                    "is not known here and its MRN does not name an office of the table");
 }
+
+/* 1 if state is one of the space-separated names of list. */
+static int
+s_in (const char *state, const char *list)
+{
+    char probe[32];
+    snprintf (probe, sizeof probe, " %s ", state);
+    char all[256];
+    snprintf (all, sizeof all, " %s ", list);
+    return state[0] && strstr (all, probe) != NULL;
+}
+
+/* The rule of each officer verb on the adapter's own view: the role the
+ * office must play, the states that allow it, and the state it leads to
+ * (NULL: unchanged; "?" decided by the values). A destination still
+ * waiting for the goods may record them whatever upstream made of the
+ * movement (an enquiry, a time limit passed): the departure node accepts
+ * a late arrival, so the adapter must too. */
+typedef struct {
+    msg_type_t type;
+    const char *role, *from, *to, *hint;
+} s_rule_t;
+
+static const s_rule_t s_rules[] = {
+    { MSG_ARR, "DESTINATION", "ANTICIPATED OVERDUE UNDER_ENQUIRY", "ARRIVED", "" },
+    { MSG_DCR, "DESTINATION", "ARRIVED", "?", " (record the arrival first)" },
+    { MSG_ENR, "DESTINATION", "UNDER_ENQUIRY ANTICIPATED OVERDUE", "?",
+      " (an enquiry answer follows an enquiry)" },
+    { MSG_WOF, "DEPARTURE", "DISCREPANCY", "?",
+      " (a decision closes a movement whose control found discrepancies)" },
+    { MSG_CAN, "DEPARTURE", "REGISTERED RELEASED", "CANCELLED",
+      " (once the goods moved, only the write-off closes the movement)" },
+    { MSG_NONE, NULL, NULL, NULL, NULL }
+};
 
 /* The state checks; returns 0 and the new state (NULL = unchanged). */
 static int
@@ -195,20 +286,74 @@ s_check (const asy_ctx_t *ctx, const asy_call_t *c, const msg_t *m, const char *
         *next = "CROSSED";
         return 0;
     }
-    const char *want = m->type == MSG_ARR ? "ANTICIPATED" : "ARRIVED";
-    if (!have_row || strcmp (role, "DESTINATION") != 0) {
-        snprintf (buf, sizeof buf, "%s is not the office of destination of %s: a diverted "
-                  "arrival is recorded with arrival-request (ARQ)", office, c->mrn);
+    const s_rule_t *r = s_rules;
+    while (r->type != MSG_NONE && r->type != m->type)
+        r++;
+    if (!have_row || strcmp (role, r->role) != 0) {
+        if (!strcmp (r->role, "DEPARTURE"))
+            snprintf (buf, sizeof buf, "%s is not the office of departure of %s: only the "
+                      "office of departure may %s it", office, c->mrn,
+                      m->type == MSG_CAN ? "cancel" : "write off");
+        else
+            snprintf (buf, sizeof buf, "%s is not the office of destination of %s: a diverted "
+                      "arrival is recorded with arrival-request (ARQ)", office, c->mrn);
         return s_fail (out, 409, "office", buf);
     }
-    if (strcmp (state, want) != 0) {
+    if (!s_in (state, r->from)) {
         snprintf (buf, sizeof buf, "movement %s at %s is %s; %s needs %s%s", c->mrn, office,
-                  state, c->verb, want, m->type == MSG_DCR ? " (record the arrival first)" : "");
+                  state, c->verb, r->from, r->hint);
         return s_fail (out, 409, "mrn", buf);
     }
-    *next = m->type == MSG_ARR ? "ARRIVED" : !strcmp (m->event.code, "B1") ? "DISCREPANCY"
-                                                                             : "CONTROLLED";
+    *next = r->to;
+    if (strcmp (r->to, "?") != 0)
+        return 0;
+    switch (m->type) {
+    case MSG_DCR:
+        *next = !strcmp (m->event.code, "B1") ? "DISCREPANCY" : "CONTROLLED";
+        break;
+    case MSG_ENR:
+        *next = !strcmp (m->event.code, "AR") ? "ARRIVED" : NULL;
+        break;
+    default:
+        *next = m->event.flag ? "DISCHARGED" : "RECOVERY";
+        break;
+    }
     return 0;
+}
+
+/* Who the call's message(s) go to: the office of departure; the offices
+ * told of the movement for a write-off decision; itself for a
+ * cancellation (the departure node tells every office). Returns the
+ * number of recipients written into to[] (0 with *out on failure). */
+static size_t
+s_recipients (const asy_ctx_t *ctx, const asy_call_t *c, const msg_t *m, const char *dep,
+              char to[][9], size_t max, json_t **out)
+{
+    if (m->type == MSG_CAN) {
+        strcpy (to[0], m->event.office);
+        return 1;
+    }
+    if (m->type != MSG_WOF) {
+        strcpy (to[0], dep);
+        return 1;
+    }
+    char dest[16] = "", transit[128] = "";
+    sg_diag_t d;
+    asy_state_text (ctx->state, dest, sizeof dest, &d, "SELECT coalesce (destination, '') FROM"
+                    " movement WHERE mrn = ? AND office = ?", "ss", c->mrn, m->event.office);
+    asy_state_text (ctx->state, transit, sizeof transit, &d, "SELECT coalesce (transit, '') FROM"
+                    " movement WHERE mrn = ? AND office = ?", "ss", c->mrn, m->event.office);
+    size_t n = 0;
+    if (strlen (dest) == 8)
+        strcpy (to[n++], dest);
+    char *save = NULL;
+    for (char *t = strtok_r (transit, " ", &save); t && n < max; t = strtok_r (NULL, " ", &save))
+        if (strlen (t) == 8 && strcmp (t, dest) != 0)
+            strcpy (to[n++], t);
+    if (!n)
+        s_fail (out, 409, "mrn", "the offices of destination and transit of this movement are "
+                "not known here: the declaration was not read by this adapter");
+    return n;
 }
 
 static json_t *
@@ -229,7 +374,7 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
         v++;
     if (!v->verb)
         return s_fail (out, 400, "verb", "unknown verb: expected crossing, arrival, control, "
-                       "incident or arrival-request");
+                       "incident, arrival-request, enquiry-answer, decision or cancellation");
     if (!s_ascii (c->request_id, 64))
         return s_fail (out, 400, "request_id", "request_id is required: 1-64 printable "
                        "characters chosen by the caller, the same when a call is retried");
@@ -287,45 +432,71 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
         asy_state_rollback (ctx->state);
         goto done;
     }
-    status = 500;
-    msgid_new (m->id);
-    asy_now (m->issued);
-    strcpy (m->mrn, c->mrn);
-    strcpy (m->sender, m->event.office);
-    strcpy (m->recipient, dep);
-    if (msg_serialize (m, &body, &len, &d) != SG_OK) {
+    char to[ASY_MAX_RECIPIENTS][9], first[37] = "";
+    size_t nto = s_recipients (ctx, c, m, dep, to, ASY_MAX_RECIPIENTS, out);
+    if (!nto) {
         asy_state_rollback (ctx->state);
-        char buf[800];
-        snprintf (buf, sizeof buf, "the values do not make a valid %s message: %s",
-                  msg_type_name (m->type), d.text);
-        status = s_fail (out, 400, NULL, buf);
+        status = 409;
         goto done;
     }
+    /* WOF, CAN and ENR name no office in their body: it is the sender. */
+    char own[9];
+    strcpy (own, m->event.office);
+    if (m->type == MSG_WOF || m->type == MSG_CAN || m->type == MSG_ENR)
+        m->event.office[0] = 0;
+    if (m->type == MSG_ENR)
+        asy_state_text (ctx->state, m->correlation_id, sizeof m->correlation_id, NULL,
+                        "SELECT msg_id FROM inbox WHERE mrn = ? AND type = 'ENQ' ORDER BY at"
+                        " DESC, rowid DESC LIMIT 1", "s", c->mrn);
     snprintf (source, sizeof source, "call:%.64s", c->request_id);
     char now[21];
     asy_now (now);
-    if (asy_state_outbox_add (ctx->state, m, body, len, source, &d) != SG_OK)
-        goto fail;
+    for (size_t i = 0; i < nto; i++) {
+        status = 500;
+        msgid_new (m->id);
+        asy_now (m->issued);
+        strcpy (m->mrn, c->mrn);
+        strcpy (m->sender, own);
+        strcpy (m->recipient, to[i]);
+        free (body);
+        body = NULL;
+        if (msg_serialize (m, &body, &len, &d) != SG_OK) {
+            asy_state_rollback (ctx->state);
+            char buf[800];
+            snprintf (buf, sizeof buf, "the values do not make a valid %s message: %s",
+                      msg_type_name (m->type), d.text);
+            status = s_fail (out, 400, NULL, buf);
+            goto done;
+        }
+        if (asy_state_outbox_add (ctx->state, m, body, len, source, &d) != SG_OK
+            || (c->officer && asy_state_exec (ctx->state, &d, "UPDATE outbox SET officer = ?"
+                                              " WHERE msg_id = ?", "ss", c->officer->id,
+                                              m->id) != SG_OK))
+            goto fail;
+        if (!first[0])
+            strcpy (first, m->id);
+    }
     if (rc != SG_OK && asy_state_exec (ctx->state, &d,
             "INSERT INTO movement (mrn, office, role, state, departure, updated)"
-            " VALUES (?, ?, ?, ?, ?, ?)", "ssssss", c->mrn, m->event.office,
+            " VALUES (?, ?, ?, ?, ?, ?)", "ssssss", c->mrn, own,
             m->type == MSG_NCF ? "TRANSIT" : m->type == MSG_INC ? "TRANSIT" : "DESTINATION",
             next ? next : "UNKNOWN", dep, now) != SG_OK)
         goto fail;
-    if (asy_movement_set (ctx->state, c->mrn, m->event.office, next, m, &d) != SG_OK)
+    if (asy_movement_set (ctx->state, c->mrn, own, next, m, &d) != SG_OK)
         goto fail;
     if (m->type == MSG_INC && asy_state_exec (ctx->state, &d, "UPDATE movement SET incidents ="
                                               " incidents + 1 WHERE mrn = ? AND office = ?",
-                                              "ss", c->mrn, m->event.office) != SG_OK)
+                                              "ss", c->mrn, own) != SG_OK)
         goto fail;
     if (asy_state_exec (ctx->state, &d, "INSERT INTO request VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        "sssssss", c->request_id, c->verb, c->mrn, m->event.office, params,
-                        m->id, now) != SG_OK
+                        "sssssss", c->request_id, c->verb, c->mrn, own, params,
+                        first, now) != SG_OK
         || asy_state_commit (ctx->state, &d) != SG_OK)
         goto fail;
-    log_info ("%s %s at %s: queued %s %s for %s", c->verb, c->mrn, m->event.office,
-              msg_type_name (m->type), m->id, dep);
-    *out = s_result (ctx, c->request_id, 0, m->id, msg_type_name (m->type), c->mrn);
+    log_info ("%s %s at %s%s%s: queued %zu %s (first %s) for %s", c->verb, c->mrn,
+              own, c->officer ? " by officer " : "", c->officer ? c->officer->id : "",
+              nto, msg_type_name (m->type), first, to[0]);
+    *out = s_result (ctx, c->request_id, 0, first, msg_type_name (m->type), c->mrn);
     status = 200;
     goto done;
 fail:

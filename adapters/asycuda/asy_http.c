@@ -1,29 +1,34 @@
 /* asy_http.c - the callback API: routes, token check, body limit, JSON.
  *   GET  /v1/health                              (no token)
  *   GET  /v1/movements/{mrn}
- *   POST /v1/movements/{mrn}/{crossing|arrival|control|incident|arrival-request}
+ *   POST /v1/movements/{mrn}/{crossing|arrival|control|incident|arrival-request|
+ *                              enquiry-answer|decision|cancellation}
  *   GET  /v1/offices/{office}/expected
- * Errors are JSON {"error": sentence naming the field, "field": name}. */
+ * Errors are JSON {"error": sentence naming the field, "field": name}.
+ * Tokens: one per officer (officer.h, http_officers) bound to offices, or
+ * the deprecated shared token of http_token_file. */
 #include "asy_http.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "asy_events.h"
 #include "asy_movement.h"
+#include "listen.h"
 #include "log.h"
+#include "officer.h"
 
 struct asy_http_t {
     struct MHD_Daemon *mhd;
     const asy_conf_t *conf;
     const asy_offices_t *tables;
     asy_state_t *state;
-    char token[256];
+    officer_book_t *book;       /* per-officer tokens (may be empty) */
+    char token[256];            /* the shared token, "" if none */
+    listen_t listen;
 };
 
 typedef struct {
@@ -56,14 +61,24 @@ s_reply (struct MHD_Connection *c, unsigned status, json_t *j)
     return ret;
 }
 
-/* Constant-time comparison of the presented token. */
+/* Who presents the Authorization header: 1 and *who (an officer of the
+ * book, or NULL for the deprecated shared token), or 0. The shared token
+ * is compared in constant time; the book by SHA-256. */
 static int
-s_authorised (asy_http_t *self, struct MHD_Connection *c)
+s_authorised (asy_http_t *self, struct MHD_Connection *c, officer_t *officer,
+              const officer_t **who)
 {
     const char *h = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Authorization");
+    *who = NULL;
     if (!h || strncmp (h, "Bearer ", 7) != 0)
         return 0;
     const char *t = h + 7;
+    if (officer_book_find (self->book, t, officer)) {
+        *who = officer;
+        return 1;
+    }
+    if (!self->token[0])
+        return 0;
     size_t a = strlen (t), b = strlen (self->token);
     unsigned char diff = a != b;
     for (size_t i = 0; i < b; i++)
@@ -89,7 +104,7 @@ s_field (json_t *body, const char *name, const char **out, json_t **err)
 
 static enum MHD_Result
 s_post (asy_http_t *self, struct MHD_Connection *c, const char *mrn, const char *verb,
-        s_body_t *b)
+        s_body_t *b, const officer_t *who)
 {
     json_error_t je;
     json_t *body = json_loadb (b->buf ? b->buf : "", b->len, 0, &je), *err = NULL;
@@ -103,15 +118,21 @@ s_post (asy_http_t *self, struct MHD_Connection *c, const char *mrn, const char 
     const char *rid = NULL;
     json_t *seals = json_object_get (body, "new_seals");
     char seallist[2048] = "";
+    /* Each verb's own names for the shared fields of asy_call_t. */
+    int enr = !strcmp (verb, "enquiry-answer"), dec = !strcmp (verb, "decision");
+    const char *result = enr ? "answer" : dec ? "decision" : "result";
+    const char *text = !strcmp (verb, "control") ? "discrepancies"
+                       : !strcmp (verb, "cancellation") ? "reason" : "text";
+    call.officer = who;
     int bad = s_field (body, "request_id", &rid, &err) || s_field (body, "office", &call.office, &err)
               || s_field (body, "at", &call.at, &err)
               || s_field (body, "location", &call.location, &err)
-              || s_field (body, "result", &call.result, &err)
-              || s_field (body, "discrepancies", &call.text, &err)
+              || s_field (body, result, &call.result, &err)
+              || s_field (body, text, &call.text, &err)
               || s_field (body, "departure_office", &call.departure, &err)
+              || s_field (body, "new_means", &call.new_means, &err)
+              || s_field (body, "new_nationality", &call.new_nationality, &err)
               || s_field (body, "type", &call.incident, &err);
-    if (!bad && strcmp (verb, "incident") == 0)
-        bad = s_field (body, "text", &call.text, &err);
     json_t *si = json_object_get (body, "seals_intact");
     if (!bad && si && !json_is_null (si)) {
         if (!json_is_boolean (si)) {
@@ -184,7 +205,9 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
     }
     if (strcmp (url, "/v1/health") == 0)
         return s_reply (c, 200, json_pack ("{s:s}", "status", "ok"));
-    if (!s_authorised (self, c))
+    officer_t officer;
+    const officer_t *who = NULL;
+    if (!s_authorised (self, c, &officer, &who))
         return s_reply (c, 401, asy_error_json ("Authorization", "missing or wrong Bearer "
                                                 "token in the Authorization header"));
     if (b->too_big)
@@ -197,6 +220,10 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
         sg_diag_t d;
         if (asy_office_resolve (self->tables, a, ref, &d) != SG_OK)
             return s_reply (c, 404, asy_error_json ("office", "%s", d.text));
+        if (who && !officer_may (who, ref))
+            return s_reply (c, 403, asy_error_json ("office", "officer %s may not act for "
+                                                    "office %s (%s): the token is bound to "
+                                                    "other offices", who->id, ref, a));
         return s_reply (c, 200, asy_expected_json (self->state, self->tables, ref));
     }
     int n = sscanf (url, "/v1/movements/%63[^/]/%63[^/]%7s", a, v, extra);
@@ -212,7 +239,7 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
         return s_reply (c, 200, j);
     }
     if (n == 2 && post)
-        return s_post (self, c, a, v, b);
+        return s_post (self, c, a, v, b, who);
     if (n == 2 || (n == 1 && !get))
         return s_reply (c, 405, asy_error_json (NULL, "%s is not allowed on %s", method, url));
     return s_reply (c, 404, asy_error_json (NULL, "no such resource: %s", url));
@@ -229,13 +256,18 @@ s_done (void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTer
     *con_cls = NULL;
 }
 
+/* The deprecated shared token: SG_OK with self->token set, or SG_ENOTFOUND
+ * when optional (officers configured) and the file is absent. */
 static int
-s_token (asy_http_t *self, const char *path, sg_diag_t *diag)
+s_token (asy_http_t *self, const char *path, int optional, sg_diag_t *diag)
 {
-    FILE *f = path ? fopen (path, "r") : NULL;
+    FILE *f = path && *path ? fopen (path, "r") : NULL;
+    if (!f && optional)
+        return SG_ENOTFOUND;
     if (!f)
-        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "http_token_file %s: %s", path ? path : "(unset)",
-                            path ? strerror (errno) : "required when http_listen is set");
+        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "http_token_file %s: %s (or set "
+                            "http_officers)", path ? path : "(unset)",
+                            path && *path ? strerror (errno) : "required when http_listen is set");
     if (!fgets (self->token, sizeof self->token, f))
         self->token[0] = 0;
     fclose (f);
@@ -243,6 +275,8 @@ s_token (asy_http_t *self, const char *path, sg_diag_t *diag)
     if (strlen (self->token) < 16)
         return sg_diag_set (diag, SG_ECONFIG, 0, 0, "http_token_file %s: the token must be at "
                             "least 16 characters on the first line", path);
+    log_warn ("http_token_file: one token shared by every officer is deprecated; give each "
+              "officer a token bound to its offices (http_officers, docs/officers.md)");
     return SG_OK;
 }
 
@@ -256,32 +290,33 @@ asy_http_start (const asy_conf_t *conf, const asy_offices_t *tables, sg_diag_t *
     }
     self->conf = conf;
     self->tables = tables;
-    char host[128] = "";
-    unsigned port = 0;
-    struct sockaddr_in sa = { .sin_family = AF_INET };
-    if (s_token (self, conf->http_token_file, diag) != SG_OK)
+    int officers = conf->http_officers && *conf->http_officers;
+    if (!(self->book = officer_book_new (officers ? conf->http_officers : NULL, diag)))
         goto fail;
-    if (sscanf (conf->http_listen, "%127[^:]:%u", host, &port) != 2 || port > 65535
-        || inet_pton (AF_INET, host, &sa.sin_addr) != 1) {
-        sg_diag_set (diag, SG_ECONFIG, 0, 0, "http_listen \"%s\": expected IPV4-ADDRESS:PORT "
-                     "(e.g. 127.0.0.1:8780)", conf->http_listen);
+    int rc = s_token (self, conf->http_token_file, officers, diag);
+    if (rc != SG_OK && rc != SG_ENOTFOUND)
         goto fail;
-    }
-    sa.sin_port = htons ((uint16_t) port);
+    if (listen_prepare (&self->listen, "http_listen", conf->http_listen, conf->http_tls_cert,
+                        conf->http_tls_key, diag) != SG_OK)
+        goto fail;
     if (!(self->state = asy_state_open (conf->state_db, diag)))
         goto fail;
-    self->mhd = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-                                  (uint16_t) port, NULL, NULL, s_handle, self,
-                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa,
+    listen_t *l = &self->listen;
+    self->mhd = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | l->flags,
+                                  (uint16_t) l->port, NULL, NULL, s_handle, self,
+                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &l->addr,
                                   MHD_OPTION_NOTIFY_COMPLETED, s_done, NULL,
                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 30,
-                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned) 64, MHD_OPTION_END);
+                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned) 64,
+                                  l->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, l->cert,
+                                  MHD_OPTION_HTTPS_MEM_KEY, l->key, MHD_OPTION_END);
     if (!self->mhd) {
         sg_diag_set (diag, SG_EIO, 0, 0, "cannot listen on %s: %s", conf->http_listen,
                      strerror (errno));
         goto fail;
     }
-    log_info ("callback API listening on http://%s/v1/", conf->http_listen);
+    log_info ("callback API listening on %s/v1/ (%zu officer tokens%s)", l->url,
+              officer_book_size (self->book), self->token[0] ? ", and the shared token" : "");
     return self;
 fail:
     asy_http_stop (&self);
@@ -297,6 +332,8 @@ asy_http_stop (asy_http_t **self_p)
     if (self->mhd)
         MHD_stop_daemon (self->mhd);
     asy_state_destroy (&self->state);
+    officer_book_destroy (&self->book);
+    listen_free (&self->listen);
     free (self);
     *self_p = NULL;
 }

@@ -67,6 +67,9 @@ s_apply (asy_state_t *st, asy_spool_t *spool, const msg_t *m, sg_diag_t *d)
         return asy_movement_set (st, m->mrn, m->recipient, "UNDER_ENQUIRY", m, d);
     case MSG_NCF:
         return asy_movement_set (st, m->mrn, m->recipient, "EN_ROUTE", m, d);
+    case MSG_ENR:
+        return asy_movement_set (st, m->mrn, m->recipient,
+                                 strcmp (m->event.code, "AR") ? NULL : "ARRIVED", m, d);
     case MSG_ARR:
         return asy_movement_set (st, m->mrn, m->recipient, "ARRIVED", m, d);
     case MSG_DCR:
@@ -107,6 +110,21 @@ asy_inbox_deliver (asy_state_t *st, const asy_offices_t *tables, const asy_conf_
         log_error ("delivery %s is not a valid message: %s", id, d.text);
         asy_state_error (st, src, d.text);
         return ASY_INBOX_NAK;
+    }
+    if ((m->type == MSG_WOF || m->type == MSG_CAN)
+        && !asy_movement_from_departure (st, m->mrn, m->sender)) {
+        char text[400];
+        snprintf (text, sizeof text, "security: refused %s %s for MRN %s from %s: only the "
+                  "movement's office of departure may %s it (nothing applied, no inbox file)",
+                  msg_type_name (m->type), id, m->mrn, m->sender,
+                  m->type == MSG_WOF ? "write off" : "cancel");
+        log_error ("%s", text);
+        asy_state_error (st, src, text);
+        asy_now (now);
+        ret = asy_state_exec (st, &d, "INSERT INTO inbox VALUES (?, ?, ?, NULL, ?)", "ssss", id,
+                              msg_type_name (m->type), m->mrn, now) == SG_OK
+              ? ASY_INBOX_ACK : ASY_INBOX_RETRY;
+        goto done;
     }
     if (s_has_file (m->type)) {
         if (asy_map_write (m, tables, &xml, &xlen, &d) != SG_OK

@@ -140,6 +140,10 @@ s_row (sqlite3_stmt *q, const asy_offices_t *tables)
                       "last_error", s_str (q, 15), "updated", s_str (q, 16));
 }
 
+/* States in which the goods are no longer expected at the office. */
+#define ASY_NOT_EXPECTED "'CROSSED', 'ARRIVED', 'CONTROLLED', 'DISCREPANCY', 'DISCHARGED'," \
+                         " 'CANCELLED', 'RECOVERY', 'RECORD_REQUESTED', 'UNKNOWN'"
+
 #define S_COLS "mrn, office, role, state, lrn, departure, destination, transit, time_limit," \
                " means, seals, principal, incidents, last_type, last_message, last_error, updated"
 
@@ -195,10 +199,22 @@ asy_expected_json (asy_state_t *st, const asy_offices_t *tables, const char *off
     if (!out)
         return NULL;
     sqlite3_stmt *q = asy_state_prepare (st, NULL, "SELECT " S_COLS " FROM movement"
-                                         " WHERE office = ? AND state = 'ANTICIPATED'"
+                                         " WHERE office = ? AND role <> 'DEPARTURE'"
+                                         " AND state NOT IN (" ASY_NOT_EXPECTED ")"
                                          " ORDER BY time_limit, mrn", "s", office);
     while (q && sqlite3_step (q) == SQLITE_ROW)
         json_array_append_new (list, s_row (q, tables));
     sqlite3_finalize (q);
     return out;
+}
+
+int
+asy_movement_from_departure (asy_state_t *st, const char *mrn, const char *sender)
+{
+    char dep[16];
+    if (asy_state_text (st, dep, sizeof dep, NULL, "SELECT departure FROM movement WHERE"
+                        " mrn = ? AND departure IS NOT NULL AND departure <> '' LIMIT 1", "s",
+                        mrn) != SG_OK)
+        return 0;
+    return strcmp (dep, sender) == 0;
 }
