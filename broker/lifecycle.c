@@ -202,7 +202,7 @@ s_cond (s_cond_t c, const lc_fact_t *f)
     case C_NOT_TO_SELF:
         return !s_eq (f->recipient, f->view_office);
     case C_GUARANTEE_KEPT:
-        return f->type == MSG_WOF && !f->released;
+        return f->type == MSG_WOF && f->guarantee_kept;
     }
     return 0;
 }

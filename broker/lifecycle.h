@@ -58,7 +58,7 @@ typedef struct {
     const char *const *crossed; /* offices that already sent NCF */
     size_t n_crossed;
     const char *view_office;    /* the view's own office */
-    int released;               /* WOF: 1 guarantee released, 0 kept (recovery) */
+    int guarantee_kept;         /* WOF with the guarantee not released (recovery) */
 } lc_fact_t;
 
 /* The outcome of one message on one view. */

@@ -326,7 +326,7 @@ s_facts (const lc_work_t *w, const lc_view_t *v, const char *view_office, const 
     f->office = w->msg ? w->msg->event.office : "";
     f->destination = v ? v->destination : "";
     f->view_office = view_office;
-    f->released = w->msg && w->type == MSG_WOF ? w->msg->event.flag : 1;
+    f->guarantee_kept = w->msg && w->type == MSG_WOF && !w->msg->event.flag;
     if (v)
         for (size_t i = 0; i < v->n_crossed; i++)
             crossed[f->n_crossed++] = v->crossed[i];

@@ -13,6 +13,7 @@
 #include "gen_json.h"
 #include "header.h"
 #include "log.h"
+#include "officer.h"
 #include "msg.h"
 #include "sign.h"
 
@@ -212,6 +213,7 @@ typedef struct {
     char *header, *body;
     size_t hlen, blen;
     char type[4], mrn[19];
+    char officer[OFFICER_ID_MAX + 1];
 } s_pending_t;
 
 typedef struct {
@@ -236,6 +238,7 @@ s_collect (void *arg, const gen_out_t *o)
     sg_strlcpy (p->id, o->id, sizeof p->id);
     sg_strlcpy (p->type, o->type, sizeof p->type);
     sg_strlcpy (p->mrn, o->mrn, sizeof p->mrn);
+    sg_strlcpy (p->officer, o->officer ? o->officer : "", sizeof p->officer);
     p->header = o->header_len ? strndup (o->header, o->header_len) : NULL;
     p->hlen = o->header_len;
     p->body = strndup (o->body, o->body_len);
@@ -259,6 +262,7 @@ s_build_header (sg_client_t *client, s_pending_t *p)
              || hdr_set (h, HDR_RECIPIENT, head.recipient) || hdr_set (h, HDR_CREATED, created)
              || hdr_set (h, HDR_ORIGIN_NODE, sg_client_node_name (client))
              || (head.correlation_id[0] && hdr_set (h, HDR_CORRELATION_ID, head.correlation_id))
+             || (p->officer[0] && hdr_set (h, OFFICER_HEADER, p->officer))
              ? SG_EINVAL : SG_OK;
     if (rc == SG_OK)
         rc = h ? hdr_encode (h, &p->header, &p->hlen) : SG_ENOMEM;

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "gen_int.h"
+#include "officer.h"
 #include "msg.h"
 
 struct MHD_Connection;
@@ -18,7 +19,8 @@ typedef struct {
     char mrn[32];
     char office[32];
     const char *allow;          /* the methods of the route */
-    const gen_token_t *token;
+    officer_t who;              /* the token presented */
+    const officer_t *token;     /* &who once authorised */
 } gen_route_t;
 
 /* Queues a JSON reply (takes body's reference; ctype NULL = JSON) with
@@ -34,9 +36,6 @@ json_t *gen_problem_json (int status, const char *name, const char *detail, cons
 /* Queues an application/problem+json reply built by gen_problem_json. */
 int gen_problem (struct MHD_Connection *c, int status, const char *name, const char *detail,
                  const char *field, int line, const char *hname, const char *hvalue);
-
-/* 1 if token t may act for office (listed, or its country listed). */
-int gen_token_allows (const gen_token_t *t, const char *office);
 
 /* Handles a POST of a declaration or an event (body[0..len)): checks,
  * builds the message, stores it for the node and answers. */

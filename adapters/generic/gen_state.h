@@ -19,6 +19,7 @@ typedef struct {
     const char *id, *type, *mrn;
     const char *header; size_t header_len;  /* empty until first sent */
     const char *body; size_t body_len;
+    const char *officer;                /* who caused it (Officer header), or NULL */
 } gen_out_t;
 
 /* One change to the adapter's view of a movement at one office, and the

@@ -151,7 +151,7 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
         if ((rc = s_declaration (self, r, ctype, body, len, s, e, line)))
             return rc;
         msg_declaration_t *d = &s->m->decl;
-        if (!gen_token_allows (r->token, d->departure))
+        if (!officer_may (r->token, d->departure))
             return gen_err (e, 403, "/Declaration/DepartureCustomsOffice/ID",
                             "this token may not act for office %s", d->departure);
         gen_view_t v;
@@ -178,7 +178,7 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
                 json_decref (root);
                 return gen_err (e, 409, "", "%s is not registered here as departure", r->mrn);
             }
-            if (!gen_token_allows (r->token, s->view.departure)) {
+            if (!officer_may (r->token, s->view.departure)) {
                 json_decref (root);
                 return gen_err (e, 403, "", "this token may not act for office %s",
                                 s->view.departure);
@@ -203,7 +203,7 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
         sg_strlcpy (m->mrn, r->mrn, sizeof m->mrn);
         const char *sender = r->type == MSG_REL || r->type == MSG_CAN ? s->view.departure
                                                                       : m->event.office;
-        if (!gen_token_allows (r->token, sender))
+        if (!officer_may (r->token, sender))
             return gen_err (e, 403, gen_json_office_field (r->type),
                             "this token may not act for office %s", sender);
         sg_strlcpy (m->sender, sender, sizeof m->sender);
@@ -260,7 +260,7 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
         gen_sha256_hex (buf, (size_t) hl + len, hash);
         free (buf);
         gen_idem_t idem;
-        if (gen_state_idem_get (self->state, r->token->name, key, &idem) == SG_OK) {
+        if (gen_state_idem_get (self->state, r->token->id, key, &idem) == SG_OK) {
             int same = !strcmp (idem.req_hash, hash);
             if (same)
                 ret = gen_reply (c, idem.status, json_loads (idem.body, 0, NULL), NULL,
@@ -301,7 +301,7 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
     char *text = json_dumps (resp, JSON_COMPACT | JSON_PRESERVE_ORDER);
     const msg_declaration_t *d = &m->decl;
     int has_decl = m->type == MSG_DEC;
-    gen_out_t out = { 0, m->id, type, m->mrn, NULL, 0, s.body, s.blen };
+    gen_out_t out = { 0, m->id, type, m->mrn, NULL, 0, s.body, s.blen, r->token->id };
     gen_mvt_t mvt = { .mrn = m->mrn, .office = m->sender, .role = s.role, .state = s.state,
                       .departure = has_decl ? d->departure : (s.view.departure[0] ? s.view.departure : NULL),
                       .destination = has_decl ? d->destination
@@ -310,12 +310,12 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
                       .lrn = has_decl ? d->lrn : (s.view.lrn[0] ? s.view.lrn : NULL),
                       .decl = msg_type_has_declaration (m->type) ? s.body : NULL,
                       .message_id = m->id, .type = type, .direction = "out" };
-    int rc = text ? gen_state_submit (self->state, &out, &mvt, r->token->name, key, hash, status,
+    int rc = text ? gen_state_submit (self->state, &out, &mvt, r->token->id, key, hash, status,
                                       text) : SG_ENOMEM;
     if (rc == SG_ESEQ) {            /* the same key won a race: replay it */
         gen_idem_t idem;
         json_decref (resp);
-        if (gen_state_idem_get (self->state, r->token->name, key, &idem) == SG_OK
+        if (gen_state_idem_get (self->state, r->token->id, key, &idem) == SG_OK
             && !strcmp (idem.req_hash, hash))
             ret = gen_reply (c, idem.status, json_loads (idem.body, 0, NULL), NULL,
                              "Idempotent-Replayed", "true");
@@ -330,7 +330,7 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
                            NULL, 0, "Retry-After", "5");
     } else {
         log_info ("%s %s %s from %s queued for the node (token %s)", type, m->mrn, m->id,
-                  m->sender, r->token->name);
+                  m->sender, r->token->id);
         atomic_store (&self->dirty, 1);
         ret = gen_reply (c, status, resp, NULL, "Location", location);
     }
