@@ -96,11 +96,13 @@ static const s_rule_t s_rules[] = {
       LC_ACT_DECL | LC_ACT_FANOUT },
     { LC_DEPARTURE, LC_SENDER, MSG_AAR, LIVE, C_ANY, SAME, 0, 0 },
     { LC_DEPARTURE, LC_SENDER, MSG_ATR, LIVE, C_ANY, SAME, 0, 0 },
-    /* The departure officer's decision on a discrepancy: recovery (WOF with
-     * the guarantee kept) or write-off; later WOFs of the fan-out change
-     * nothing. */
+    /* The departure officer's decision on a discrepancy, a WOF addressed to
+     * the office of departure itself: recovery (the guarantee kept) or
+     * write-off, which the node sends on to every office notified. */
     { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_DISCREPANCY), C_GUARANTEE_KEPT, LC_RECOVERY, 1, 0 },
     { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_RECOVERY), C_GUARANTEE_KEPT, SAME, 0, 0 },
+    { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_DISCREPANCY), C_TO_SELF, LC_DISCHARGED, 1,
+      LC_ACT_WOF_ALL },
     { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_CONTROLLED) | B (LC_DISCREPANCY), C_ANY,
       LC_DISCHARGED, 1, 0 },
     { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_DISCHARGED), C_ANY, SAME, 0, 0 },

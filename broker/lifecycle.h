@@ -45,7 +45,8 @@ enum {
     LC_ACT_STR      = 1 << 6,   /* answer an STQ with this view */
     LC_ACT_RESYNC   = 1 << 7,   /* apply the missing events of an STR */
     LC_ACT_DECL     = 1 << 8,   /* take offices, time limit, guarantee from the declaration */
-    LC_ACT_CROSS    = 1 << 9    /* remember the NCF's office as crossed */
+    LC_ACT_CROSS    = 1 << 9,   /* remember the NCF's office as crossed */
+    LC_ACT_WOF_ALL  = 1 << 10   /* the officer's write-off: WOF to every office notified */
 };
 
 /* The facts a rule's condition looks at. */

@@ -26,8 +26,6 @@ asy_error_json (const char *field, const char *fmt, ...)
                       field ? json_string (field) : json_null ());
 }
 
-#define ASY_MAX_RECIPIENTS 12
-
 typedef struct {
     const char *verb;
     msg_type_t type;
@@ -321,39 +319,13 @@ s_check (const asy_ctx_t *ctx, const asy_call_t *c, const msg_t *m, const char *
     return 0;
 }
 
-/* Who the call's message(s) go to: the office of departure; the offices
- * told of the movement for a write-off decision; itself for a
- * cancellation (the departure node tells every office). Returns the
- * number of recipients written into to[] (0 with *out on failure). */
-static size_t
-s_recipients (const asy_ctx_t *ctx, const asy_call_t *c, const msg_t *m, const char *dep,
-              char to[][9], size_t max, json_t **out)
+/* Who the call's message goes to: the office of departure; the office of
+ * departure itself for its own decisions (a cancellation, a write-off or
+ * recovery), which its node then tells every office concerned. */
+static const char *
+s_recipient (const msg_t *m, const char *dep)
 {
-    if (m->type == MSG_CAN) {
-        strcpy (to[0], m->event.office);
-        return 1;
-    }
-    if (m->type != MSG_WOF) {
-        strcpy (to[0], dep);
-        return 1;
-    }
-    char dest[16] = "", transit[128] = "";
-    sg_diag_t d;
-    asy_state_text (ctx->state, dest, sizeof dest, &d, "SELECT coalesce (destination, '') FROM"
-                    " movement WHERE mrn = ? AND office = ?", "ss", c->mrn, m->event.office);
-    asy_state_text (ctx->state, transit, sizeof transit, &d, "SELECT coalesce (transit, '') FROM"
-                    " movement WHERE mrn = ? AND office = ?", "ss", c->mrn, m->event.office);
-    size_t n = 0;
-    if (strlen (dest) == 8)
-        strcpy (to[n++], dest);
-    char *save = NULL;
-    for (char *t = strtok_r (transit, " ", &save); t && n < max; t = strtok_r (NULL, " ", &save))
-        if (strlen (t) == 8 && strcmp (t, dest) != 0)
-            strcpy (to[n++], t);
-    if (!n)
-        s_fail (out, 409, "mrn", "the offices of destination and transit of this movement are "
-                "not known here: the declaration was not read by this adapter");
-    return n;
+    return m->type == MSG_CAN || m->type == MSG_WOF ? m->event.office : dep;
 }
 
 static json_t *
@@ -432,15 +404,9 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
         asy_state_rollback (ctx->state);
         goto done;
     }
-    char to[ASY_MAX_RECIPIENTS][9], first[37] = "";
-    size_t nto = s_recipients (ctx, c, m, dep, to, ASY_MAX_RECIPIENTS, out);
-    if (!nto) {
-        asy_state_rollback (ctx->state);
-        status = 409;
-        goto done;
-    }
+    char to[9], own[9];
+    strcpy (to, s_recipient (m, dep));
     /* WOF, CAN and ENR name no office in their body: it is the sender. */
-    char own[9];
     strcpy (own, m->event.office);
     if (m->type == MSG_WOF || m->type == MSG_CAN || m->type == MSG_ENR)
         m->event.office[0] = 0;
@@ -451,31 +417,25 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
     snprintf (source, sizeof source, "call:%.64s", c->request_id);
     char now[21];
     asy_now (now);
-    for (size_t i = 0; i < nto; i++) {
-        status = 500;
-        msgid_new (m->id);
-        asy_now (m->issued);
-        strcpy (m->mrn, c->mrn);
-        strcpy (m->sender, own);
-        strcpy (m->recipient, to[i]);
-        free (body);
-        body = NULL;
-        if (msg_serialize (m, &body, &len, &d) != SG_OK) {
-            asy_state_rollback (ctx->state);
-            char buf[800];
-            snprintf (buf, sizeof buf, "the values do not make a valid %s message: %s",
-                      msg_type_name (m->type), d.text);
-            status = s_fail (out, 400, NULL, buf);
-            goto done;
-        }
-        if (asy_state_outbox_add (ctx->state, m, body, len, source, &d) != SG_OK
-            || (c->officer && asy_state_exec (ctx->state, &d, "UPDATE outbox SET officer = ?"
-                                              " WHERE msg_id = ?", "ss", c->officer->id,
-                                              m->id) != SG_OK))
-            goto fail;
-        if (!first[0])
-            strcpy (first, m->id);
+    status = 500;
+    msgid_new (m->id);
+    asy_now (m->issued);
+    strcpy (m->mrn, c->mrn);
+    strcpy (m->sender, own);
+    strcpy (m->recipient, to);
+    if (msg_serialize (m, &body, &len, &d) != SG_OK) {
+        asy_state_rollback (ctx->state);
+        char buf[800];
+        snprintf (buf, sizeof buf, "the values do not make a valid %s message: %s",
+                  msg_type_name (m->type), d.text);
+        status = s_fail (out, 400, NULL, buf);
+        goto done;
     }
+    if (asy_state_outbox_add (ctx->state, m, body, len, source, &d) != SG_OK
+        || (c->officer && asy_state_exec (ctx->state, &d, "UPDATE outbox SET officer = ?"
+                                          " WHERE msg_id = ?", "ss", c->officer->id,
+                                          m->id) != SG_OK))
+        goto fail;
     if (rc != SG_OK && asy_state_exec (ctx->state, &d,
             "INSERT INTO movement (mrn, office, role, state, departure, updated)"
             " VALUES (?, ?, ?, ?, ?, ?)", "ssssss", c->mrn, own,
@@ -490,13 +450,13 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
         goto fail;
     if (asy_state_exec (ctx->state, &d, "INSERT INTO request VALUES (?, ?, ?, ?, ?, ?, ?)",
                         "sssssss", c->request_id, c->verb, c->mrn, own, params,
-                        first, now) != SG_OK
+                        m->id, now) != SG_OK
         || asy_state_commit (ctx->state, &d) != SG_OK)
         goto fail;
-    log_info ("%s %s at %s%s%s: queued %zu %s (first %s) for %s", c->verb, c->mrn,
-              own, c->officer ? " by officer " : "", c->officer ? c->officer->id : "",
-              nto, msg_type_name (m->type), first, to[0]);
-    *out = s_result (ctx, c->request_id, 0, first, msg_type_name (m->type), c->mrn);
+    log_info ("%s %s at %s%s%s: queued %s %s for %s", c->verb, c->mrn, own,
+              c->officer ? " by officer " : "", c->officer ? c->officer->id : "",
+              msg_type_name (m->type), m->id, to);
+    *out = s_result (ctx, c->request_id, 0, m->id, msg_type_name (m->type), c->mrn);
     status = 200;
     goto done;
 fail:

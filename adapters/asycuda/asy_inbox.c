@@ -60,7 +60,8 @@ s_apply (asy_state_t *st, asy_spool_t *spool, const msg_t *m, sg_diag_t *d)
     case MSG_ATR:
         return asy_movement_put_decl (st, m, m->recipient, "TRANSIT", "ANTICIPATED", d);
     case MSG_WOF:
-        return asy_movement_set (st, m->mrn, NULL, "DISCHARGED", m, d);
+        return asy_movement_set (st, m->mrn, NULL, m->event.flag ? "DISCHARGED" : "RECOVERY",
+                                 m, d);
     case MSG_CAN:
         return asy_movement_set (st, m->mrn, NULL, "CANCELLED", m, d);
     case MSG_ENQ:

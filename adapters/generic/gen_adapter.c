@@ -81,7 +81,8 @@ s_in_state (const msg_t *m)
     case MSG_NCF: return "EN_ROUTE";
     case MSG_ARR: return "ARRIVED";
     case MSG_DCR: return strcmp (m->event.code, "B1") ? "CONTROLLED" : "DISCREPANCY";
-    case MSG_WOF: return "DISCHARGED";
+    case MSG_WOF: return m->event.flag ? "DISCHARGED" : "RECOVERY";
+    case MSG_ENR: return strcmp (m->event.code, "AR") ? NULL : "ARRIVED";
     case MSG_CAN: return "CANCELLED";
     case MSG_ENQ: return "UNDER_ENQUIRY";
     default: return NULL;
@@ -164,6 +165,21 @@ gen_adapter_deliver (gen_adapter_t *self, const char *header, size_t hlen, const
         log_debug ("%s %s is our own message back from the node", msg_type_name (m->type), m->id);
         goto done;
     }
+    /* Only the movement's office of departure may write it off or cancel it. */
+    if ((m->type == MSG_WOF || m->type == MSG_CAN)
+        && (gen_state_view (self->state, m->mrn, NULL, &view) != SG_OK
+            || strcmp (view.departure, m->sender) != 0)) {
+        log_error ("security: refused %s %s for MRN %s from %s: only the movement's office of "
+                   "departure (%s) may %s it; nothing applied, no webhook",
+                   msg_type_name (m->type), m->id, m->mrn, m->sender,
+                   view.departure[0] ? view.departure : "unknown here",
+                   m->type == MSG_WOF ? "write off" : "cancel");
+        free (view.decl);
+        memset (&view, 0, sizeof view);
+        goto done;
+    }
+    free (view.decl);
+    memset (&view, 0, sizeof view);
     if ((rc = s_payload (self, m, header, hlen, body, blen, &hook, diag)) != SG_OK) {
         /* Our mapping failed, not the message: leave it unacknowledged at
          * the node (resent later, e.g. after the stylesheet is fixed). */

@@ -109,6 +109,7 @@ static const struct {
 } s_actions[] = {
     { "release", MSG_REL }, { "crossing", MSG_NCF }, { "arrival", MSG_ARR },
     { "control", MSG_DCR }, { "incident", MSG_INC }, { "cancellation", MSG_CAN },
+    { "enquiry-answer", MSG_ENR }, { "decision", MSG_WOF }, { "arrival-request", MSG_ARQ },
 };
 
 /* Resolves method + url; returns 0, 404 or 405 (with route->allow set). */

@@ -689,3 +689,20 @@ gen_state_status_json (gen_state_t *self, int64_t now_ms, int list)
     pthread_mutex_unlock (&self->lock);
     return o;
 }
+
+void
+gen_state_last_in (gen_state_t *self, const char *mrn, const char *type, char id[37])
+{
+    id[0] = 0;
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self, "SELECT message_id FROM movement_event WHERE mrn = ?"
+                               " AND type = ? AND direction = 'in' ORDER BY seq DESC LIMIT 1");
+    if (st) {
+        s_text (st, 1, mrn);
+        s_text (st, 2, type);
+        if (sqlite3_step (st) == SQLITE_ROW)
+            sg_strlcpy (id, s_col (st, 0), 37);
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+}

@@ -126,4 +126,8 @@ json_t *gen_state_office_json (gen_state_t *self, const char *office, const char
 /* Counters and the pending webhooks/messages, as a JSON object. */
 json_t *gen_state_status_json (gen_state_t *self, int64_t now_ms, int list);
 
+/* The id of the last message of type received for mrn (the ENQ an ENR
+ * answers) into id[37], "" if none. */
+void gen_state_last_in (gen_state_t *self, const char *mrn, const char *type, char id[37]);
+
 #endif

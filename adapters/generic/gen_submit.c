@@ -138,6 +138,20 @@ s_release (json_t *root, s_sub_t *s, const char *today, gen_err_t *e)
     return 0;
 }
 
+/* The states of the view an officer's decision needs, or NULL when the
+ * type has no such rule here: an enquiry answer follows an enquiry (or an
+ * arrival that was never recorded), the write-off or recovery decision a
+ * control that found discrepancies. */
+static const char *
+s_need (msg_type_t type)
+{
+    switch (type) {
+    case MSG_ENR: return "ANTICIPATED UNDER_ENQUIRY OVERDUE";
+    case MSG_WOF: return "DISCREPANCY";
+    default: return NULL;
+    }
+}
+
 /* Everything the route needs before storing; 0 or an HTTP status in e. */
 static int
 s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, const char *body,
@@ -167,9 +181,21 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
             snprintf (s->transits + n, sizeof s->transits - n, "%s%s", i ? "," : "", d->transit[i]);
         }
     } else {
-        if (mrn_check (r->mrn, NULL) != SG_OK
-            || gen_state_view (self->state, r->mrn, NULL, &s->view) != SG_OK)
+        if (mrn_check (r->mrn, NULL) != SG_OK)
             return gen_err (e, 404, "", "no movement %.20s is known here", r->mrn);
+        if (gen_state_view (self->state, r->mrn, NULL, &s->view) != SG_OK) {
+            if (r->type != MSG_ARQ)
+                return gen_err (e, 404, "", "no movement %.20s is known here", r->mrn);
+            /* A diverted arrival: the MRN names its office of departure. */
+            sg_strlcpy (s->view.mrn, r->mrn, sizeof s->view.mrn);
+            snprintf (s->view.departure, sizeof s->view.departure, "%.8s", r->mrn + 2);
+        }
+        const char *need = s_need (r->type);
+        if (need && (strcmp (s->view.role, r->type == MSG_ENR ? "DESTINATION" : "DEPARTURE")
+                     || !strstr (need, s->view.state) || !s->view.state[0]))
+            return gen_err (e, 409, "", "movement %s is %s %s here; %s needs the %s view in %s",
+                            r->mrn, s->view.state, s->view.role, msg_type_name (r->type),
+                            r->type == MSG_ENR ? "DESTINATION" : "DEPARTURE", need);
         json_t *root = s_event_json (ctype, body, len, e);
         if (!root)
             return e->status;
@@ -201,14 +227,25 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
             return rc;
         msg_t *m = s->m;
         sg_strlcpy (m->mrn, r->mrn, sizeof m->mrn);
-        const char *sender = r->type == MSG_REL || r->type == MSG_CAN ? s->view.departure
-                                                                      : m->event.office;
+        const char *sender = r->type == MSG_REL || r->type == MSG_CAN || r->type == MSG_WOF
+                             ? s->view.departure : r->type == MSG_ENR ? s->view.office
+                             : m->event.office;
         if (!officer_may (r->token, sender))
             return gen_err (e, 403, gen_json_office_field (r->type),
                             "this token may not act for office %s", sender);
         sg_strlcpy (m->sender, sender, sizeof m->sender);
         sg_strlcpy (m->recipient, s->view.departure, sizeof m->recipient);
+        if (r->type == MSG_ENR)
+            gen_state_last_in (self->state, r->mrn, "ENQ", m->correlation_id);
         switch (r->type) {
+        case MSG_ENR:
+            s->state = strcmp (m->event.code, "AR") ? NULL : "ARRIVED";
+            s->role = "DESTINATION";
+            break;
+        case MSG_WOF:
+            s->state = m->event.flag ? "DISCHARGED" : "RECOVERY", s->role = "DEPARTURE";
+            break;
+        case MSG_ARQ: s->state = "RECORD_REQUESTED", s->role = "DESTINATION"; break;
         case MSG_REL: s->state = "RELEASED", s->role = "DEPARTURE"; break;
         case MSG_CAN: s->state = "CANCELLED", s->role = "DEPARTURE"; break;
         case MSG_NCF: s->state = "CROSSED", s->role = "TRANSIT"; break;
