@@ -43,10 +43,14 @@ asy_inbox_refused (asy_state_t *st, asy_spool_t *spool, const char *id, int code
         asy_spool_refused (spool, source + 5, text);
 }
 
-/* The file types: what ASYCUDA imports. */
+/* The file types: what ASYCUDA imports (and the crossings and incidents
+ * the office of departure passes on to the offices ahead). */
 static int
-s_has_file (msg_type_t t)
+s_has_file (asy_state_t *st, const msg_t *m)
 {
+    msg_type_t t = m->type;
+    if (t == MSG_NCF || t == MSG_INC)
+        return asy_movement_from_departure (st, m->mrn, m->sender);
     return t == MSG_AAR || t == MSG_ATR || t == MSG_WOF || t == MSG_CAN || t == MSG_ENQ;
 }
 
@@ -67,6 +71,8 @@ s_apply (asy_state_t *st, asy_spool_t *spool, const msg_t *m, sg_diag_t *d)
     case MSG_ENQ:
         return asy_movement_set (st, m->mrn, m->recipient, "UNDER_ENQUIRY", m, d);
     case MSG_NCF:
+        if (asy_movement_from_departure (st, m->mrn, m->sender))
+            return asy_movement_upstream (st, m, d);     /* passed on: news from upstream */
         return asy_movement_set (st, m->mrn, m->recipient, "EN_ROUTE", m, d);
     case MSG_ENR:
         return asy_movement_set (st, m->mrn, m->recipient,
@@ -77,6 +83,8 @@ s_apply (asy_state_t *st, asy_spool_t *spool, const msg_t *m, sg_diag_t *d)
         return asy_movement_set (st, m->mrn, m->recipient,
                                  strcmp (m->event.code, "B1") ? "CONTROLLED" : "DISCREPANCY", m, d);
     case MSG_INC:
+        if (asy_movement_from_departure (st, m->mrn, m->sender))
+            return asy_movement_upstream (st, m, d);
         asy_movement_set (st, m->mrn, m->recipient, NULL, m, d);
         return asy_state_exec (st, d, "UPDATE movement SET incidents = incidents + 1"
                                " WHERE mrn = ? AND office = ?", "ss", m->mrn, m->recipient);
@@ -127,7 +135,7 @@ asy_inbox_deliver (asy_state_t *st, const asy_offices_t *tables, const asy_conf_
               ? ASY_INBOX_ACK : ASY_INBOX_RETRY;
         goto done;
     }
-    if (s_has_file (m->type)) {
+    if (s_has_file (st, m)) {
         if (asy_map_write (m, tables, &xml, &xlen, &d) != SG_OK
             || (snprintf (name, sizeof name, "%s_%s_%s.xml", msg_type_name (m->type), m->mrn,
                           m->id),

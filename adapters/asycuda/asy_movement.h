@@ -43,6 +43,12 @@ json_t *asy_movement_json (asy_state_t *st, const asy_offices_t *tables, const c
  * {"office", "office_code", "expected": [...]}. */
 json_t *asy_expected_json (asy_state_t *st, const asy_offices_t *tables, const char *office);
 
+/* Records a crossing (NCF) or incident (INC) passed on by the office of
+ * departure to the row (mrn, recipient): one line appended to its
+ * "upstream" history; an incident's new seals and new means replace the
+ * row's. Inside the caller's transaction; SG_OK or SG_EDB. */
+int asy_movement_upstream (asy_state_t *st, const msg_t *m, sg_diag_t *diag);
+
 /* 1 if sender is the office of departure of mrn as this adapter knows it
  * (only that office may write off or cancel a movement), else 0 (also
  * for a movement unknown here). */

@@ -86,10 +86,15 @@ asy_state_open (const char *path, sg_diag_t *diag)
         sqlite3_free (err);
         goto fail;
     }
-    /* Files made before officer accounts: the officer who caused a message. */
-    if (sqlite3_exec (self->db, "SELECT officer FROM outbox LIMIT 0", NULL, NULL, NULL) != SQLITE_OK
-        && sqlite3_exec (self->db, "ALTER TABLE outbox ADD COLUMN officer TEXT", NULL, NULL,
-                         &err) != SQLITE_OK) {
+    /* Files made before officer accounts: the officer who caused a message,
+     * and what happened upstream of each office. */
+    if ((sqlite3_exec (self->db, "SELECT officer FROM outbox LIMIT 0", NULL, NULL, NULL) != SQLITE_OK
+         && sqlite3_exec (self->db, "ALTER TABLE outbox ADD COLUMN officer TEXT", NULL, NULL,
+                          &err) != SQLITE_OK)
+        || (sqlite3_exec (self->db, "SELECT upstream FROM movement LIMIT 0", NULL, NULL, NULL)
+            != SQLITE_OK
+            && sqlite3_exec (self->db, "ALTER TABLE movement ADD COLUMN upstream TEXT", NULL,
+                             NULL, &err) != SQLITE_OK)) {
         sg_diag_set (diag, SG_EDB, 0, 0, "cannot upgrade state file %s: %s", path,
                      err ? err : sqlite3_errmsg (self->db));
         sqlite3_free (err);

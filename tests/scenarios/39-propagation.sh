@@ -1,0 +1,158 @@
+#!/bin/sh
+# 39-propagation: what happens upstream reaches the offices ahead of the
+# truck. Two T1s leave Abidjan (CI node) through Niangoloko (BF000201, the
+# BF node, officers on sigmat-asycuda): one for Ouagadougou (BF000101, same
+# adapter), one for Niamey (NE000101, NE node, sigmat-generic with a webhook).
+# The Niangoloko officer records the crossing and an incident with new seals
+# and a new truck (transhipment); the departure node passes both on to the
+# destination: Ouagadougou's inbox gets the INC file and its view shows the
+# new seals, plate and what happened upstream; Niamey's national system gets
+# the NCF and the INC (new seals, new means) on its webhook, signed.
+. "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
+sg_setup 39-propagation
+. "$SG_SRC/tests/scenarios/lc.sh"
+
+ASY=${SIGMAT_ASYCUDA:-$SG_BUILD/adapters/asycuda/sigmat-asycuda}
+GENERIC=${GENERIC:-$SG_BUILD/adapters/generic/sigmat-generic}
+PY=/usr/bin/python3
+[ -x "$ASY" ] && [ -x "$GENERIC" ] || sg_fail "adapters not built"
+[ -x "$PY" ] || sg_fail "$PY is needed for the webhook receiver"
+
+for n in CI:CI BF:BF NE:NE; do
+    sg_node "${n%%:*}" "${n#*:}" "clock_file $LC_CLOCK" "timer_interval 200ms"
+done
+for a in CI-send bf-asycuda ne-generic; do sg_adapter $a; done
+sg_peer CI CI-send adapter CI
+sg_route CI CI CI-send
+sg_peer BF bf-asycuda adapter BF
+sg_route BF BF bf-asycuda
+sg_peer NE ne-generic adapter NE
+sg_route NE NE ne-generic
+for n in CI BF NE; do
+    for o in CI BF NE; do
+        [ "$n" = "$o" ] && continue
+        sg_peer "$n" "$o" node "$o" "$(sg_endpoint "$o")"
+        sg_route "$n" "$o" "$o"
+    done
+done
+for n in CI BF NE; do sg_start $n; done
+
+# Niangoloko's officer on sigmat-asycuda.
+T_NIANG=niangoloko-0123456789-token
+echo "poste.niangoloko $(echo $T_NIANG | "$ASY" hash-token) BF000201" > "$SG_DIR/bf-officers"
+d=$SG_DIR/bf-asycuda
+mkdir -p "$d"
+HTTP_BF=$(sg_port)
+cat > "$d.conf" <<EOC
+country BF
+name bf-asycuda
+node $(sg_endpoint BF)
+node_public_key $SG_DIR/keys/BF.curve.pub
+curve_secret $SG_DIR/keys/bf-asycuda.curve.key
+curve_public $SG_DIR/keys/bf-asycuda.curve.pub
+connect_timeout 1s
+reconnect_interval 1s
+spool_dir $d/spool
+work_dir $d/work
+done_dir $d/done
+rejected_dir $d/rejected
+inbox_dir $d/inbox
+state_db $d/state.db
+offices $SG_SRC/adapters/asycuda/offices.csv
+corridors $SG_SRC/adapters/asycuda/corridors.csv
+http_listen 127.0.0.1:$HTTP_BF
+http_officers $SG_DIR/bf-officers
+log_level ${SG_LOG_LEVEL:-info}
+EOC
+"$ASY" -c "$d.conf" run >>"$d.log" 2>&1 &
+SG_PIDS="$SG_PIDS $!"
+
+# Niger's national system behind sigmat-generic, its webhook receiver.
+HP=$(sg_port)
+RP=$(sg_port)
+echo "0123456789abcdef-scenario-secret" > "$SG_DIR/hook.secret"
+cat > "$SG_DIR/ne-generic.conf" <<EOC
+name ne-generic
+node_endpoint $(sg_endpoint NE)
+node_public $SG_DIR/keys/NE.curve.pub
+curve_public $SG_DIR/keys/ne-generic.curve.pub
+curve_secret $SG_DIR/keys/ne-generic.curve.key
+listen 127.0.0.1:$HP
+state_db $SG_DIR/ne-generic.db
+token niger-system niger-system-token-0001 NE
+webhook_url http://127.0.0.1:$RP/sigmat
+webhook_secret_file $SG_DIR/hook.secret
+webhook_retry_min 200ms
+webhook_retry_max 1s
+EOC
+"$GENERIC" -c "$SG_DIR/ne-generic.conf" >> "$SG_DIR/ne-generic.log" 2>&1 &
+SG_PIDS="$SG_PIDS $!"
+"$PY" "$SG_SRC/tests/generic/receiver.py" --log "$SG_DIR/hooks.jsonl" \
+    --secret-file "$SG_DIR/hook.secret" --port "$RP" >> "$SG_DIR/receiver.log" 2>&1 &
+SG_PIDS="$SG_PIDS $!"
+sg_until 20 curl -fsS "http://127.0.0.1:$HTTP_BF/v1/health" -o /dev/null 2>/dev/null || sg_fail "BF API not up"
+sg_until 20 curl -fsS "http://127.0.0.1:$HP/v1/health" -o /dev/null 2>/dev/null || sg_fail "NE API not up"
+
+# Two movements released at Abidjan, both through Niangoloko.
+"$SIGMATCTL" mrn new CI --count 2 > "$SG_DIR/mrns"
+M1=$(sed -n 1p "$SG_DIR/mrns") M2=$(sed -n 2p "$SG_DIR/mrns")
+lc_send CI "$(lc_decl DEC "$M1" BF000101 BF000201)" "$(lc_decl REL "$M1" BF000101 BF000201)" \
+    "$(lc_decl DEC "$M2" NE000101 BF000201)" "$(lc_decl REL "$M2" NE000101 BF000201)"
+lc_wait BF "$M1" BF000201 ANTICIPATED
+lc_wait BF "$M1" BF000101 ANTICIPATED
+lc_wait BF "$M2" BF000201 ANTICIPATED
+lc_wait NE "$M2" NE000101 ANTICIPATED
+sg_until 20 sh -c "'$ASY' -c '$d.conf' show $M2 | grep -q TRANSIT" || sg_fail "no ATR of $M2 at the BF adapter"
+
+call () {   # call VERB MRN JSON
+    s=$(curl -sS -o "$SG_DIR/resp.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $T_NIANG" \
+        -H 'Content-Type: application/json' --data "$3" "http://127.0.0.1:$HTTP_BF/v1/movements/$2/$1")
+    [ "$s" = 200 ] || sg_fail "$1 $2: $s $(cat "$SG_DIR/resp.json")"
+}
+INC='"office":"BFNI1","type":"TS","text":"Transbordement: camion en panne","new_seals":["BF-NEW-1","BF-NEW-2"],"new_means":"11KL2222","new_nationality":"BF"'
+for m in $M1 $M2; do
+    call crossing "$m" "{\"request_id\":\"ncf-$m\",\"office\":\"BFNI1\",\"at\":\"2026-03-04T10:00:00Z\"}"
+    call incident "$m" "{\"request_id\":\"inc-$m\",\"at\":\"2026-03-04T11:00:00Z\",$INC}"
+done
+
+# The departure node passes both on to the office ahead, correlated.
+for m in $M1 $M2; do
+    dest=$([ "$m" = "$M1" ] && echo BF000101 || echo NE000101)
+    sg_until 20 sh -c "[ \"\$(psql -X -qAt -d '$(sg_conninfo CI)' -c \"select count(*) from message where mrn = '$m' and sender = 'CI000101' and recipient = '$dest' and type in ('NCF', 'INC') and correlation_id is not null\")\" = 2 ]" \
+        || sg_fail "CI did not pass the NCF and INC of $m on to $dest"
+    [ "$(sg_sql CI "select count(*) from message where mrn = '$m' and sender = 'CI000101' and recipient = 'BF000201' and type in ('NCF', 'INC')")" = 0 ] \
+        || sg_fail "CI passed $m's news back to the office it came from"
+done
+
+# Ouagadougou: the INC in the inbox, new seals and truck in the view.
+sg_until 20 sh -c "ls '$d/inbox' | grep -q '^INC_$M1'" || sg_fail "no INC file for $M1 in the BF inbox"
+sg_until 20 sh -c "ls '$d/inbox' | grep -q '^NCF_$M1'" || sg_fail "no NCF file for $M1 in the BF inbox"
+sg_until 20 sh -c "'$ASY' -c '$d.conf' show $M1 | grep -q 'BF-NEW-2'" || sg_fail "the new seals did not reach BF000101's view"
+"$ASY" -c "$d.conf" show "$M1" > "$SG_DIR/m1.json"
+"$PY" - "$SG_DIR/m1.json" <<'EOP' || sg_fail "BF000101's view of $M1: $(cat "$SG_DIR/m1.json")"
+import json, sys
+m = json.load(open(sys.argv[1]))
+v = [x for x in m["views"] if x["office"] == "BF000101"][0]
+assert v["state"] == "ANTICIPATED", v
+assert v["seals"] == ["BF-NEW-1", "BF-NEW-2"], v["seals"]
+assert v["means"] == "11KL2222 (BF)", v["means"]
+assert "NCF BF000201" in v["upstream"] and "INC BF000201 TS" in v["upstream"], v["upstream"]
+EOP
+sg_log "Ouagadougou: INC and NCF in the inbox, new seals and truck in its view"
+
+# Niamey: the NCF and the INC on the national system's webhook.
+sg_until 30 sh -c "[ \$(grep -c '\"mrn\": \"$M2\"' '$SG_DIR/hooks.jsonl' 2>/dev/null || echo 0) -ge 3 ]" \
+    || sg_fail "Niamey's webhook did not get AAR, NCF and INC of $M2: $(cat "$SG_DIR/hooks.jsonl" 2>/dev/null)"
+"$PY" - "$SG_DIR/hooks.jsonl" "$M2" <<'EOP' || sg_fail "Niamey's webhook deliveries of $M2 are wrong"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["mrn"] == sys.argv[2]]
+assert all(r["valid"] for r in recs), "unsigned webhook"
+types = sorted(set(r["type"] for r in recs))
+assert types == ["AAR", "INC", "NCF"], types
+inc = [r["body"] for r in recs if r["type"] == "INC"][0]
+assert "BF-NEW-1" in inc and "11KL2222" in inc and "BF000201" in inc, inc
+EOP
+sg_log "Niamey: crossing and incident with the new seals and truck on the webhook"
+# The NE node's view is unchanged by the news (still ANTICIPATED).
+[ "$(lc_state NE "$M2" NE000101)" = ANTICIPATED ] || sg_fail "news from upstream changed NE's view"
+sg_pass
