@@ -248,7 +248,9 @@ s_verb (const asy_conf_t *conf, const asy_offices_t *tables, asy_state_t *st, co
     const char *si = s_opt (argc, argv, "--seals-intact");
     if (si)
         c.seals_intact = strchr ("yYtT1", si[0]) ? 1 : strchr ("nNfF0", si[0]) ? 0 : -1;
-    asy_ctx_t ctx = { .state = st, .tables = tables, .conf = conf };
+    const char *env = getenv ("LC_ALL") && *getenv ("LC_ALL") ? getenv ("LC_ALL") : getenv ("LANG");
+    asy_ctx_t ctx = { .state = st, .tables = tables, .conf = conf,
+                      .lang = i18n_pick (env, I18N_EN) };
     json_t *out = NULL;
     int status = asy_call_run (&ctx, &c, &out);
     if (status != 200) {

@@ -3,7 +3,6 @@
  * itself is validated by msg_serialize before it is queued. */
 #include "asy_events.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +14,11 @@
 #include "officer.h"
 
 json_t *
-asy_error_json (const char *field, const char *fmt, ...)
+asy_error (i18n_lang_t lang, const char *field, const char *code, const char *const a[5])
 {
-    char text[1024];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (text, sizeof text, fmt, ap);
-    va_end (ap);
-    return json_pack ("{s:s, s:o}", "error", text, "field",
+    char text[2048];
+    i18n_format (lang, code, text, sizeof text, a);
+    return json_pack ("{s:s, s:s, s:o}", "error", text, "code", code, "field",
                       field ? json_string (field) : json_null ());
 }
 
@@ -62,11 +58,17 @@ s_params (const asy_call_t *c, char *out, size_t size)
 }
 
 static int
-s_fail (json_t **out, int status, const char *field, const char *text)
+s_failv (const asy_ctx_t *ctx, json_t **out, int status, const char *field, const char *code,
+         const char *const a[5])
 {
-    *out = asy_error_json (field, "%s", text);
+    *out = asy_error (ctx->lang, field, code, a);
     return status;
 }
+
+/* S_FAIL (ctx, out, status, field, code, args...): the error in the
+ * caller's language (i18n.h), up to five string arguments. */
+#define S_FAIL(ctx, out, status, field, ...) \
+    s_failv (ctx, out, status, field, ASY_I18N_ARGS (__VA_ARGS__))
 
 /* 1 for the types whose event has a date rather than a date and time. */
 static int
@@ -90,9 +92,7 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
         snprintf (probe, sizeof probe, "%sT00:00:00Z", c->at);
         if ((strlen (c->at) != 20 && !dateonly)
             || hdr_time_parse (dateonly ? probe : c->at, &ms) != SG_OK) {
-            snprintf (buf, sizeof buf, "at \"%s\" is not a UTC time (expected "
-                      "YYYY-MM-DDThh:mm:ssZ, e.g. 2026-03-05T16:20:00Z)", c->at);
-            return s_fail (out, 400, "at", buf);
+            return S_FAIL (ctx, out, 400, "at", "call.time", c->at);
         }
     }
     const char *at = c->at && c->at[0] ? c->at : now;
@@ -101,13 +101,10 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
     else
         snprintf (e->date, sizeof e->date, "%.10s", at);
     if (asy_office_resolve (ctx->tables, c->office, e->office, &d) != SG_OK)
-        return s_fail (out, 404, "office", d.text);
-    if (c->officer && !officer_may (c->officer, e->office)) {
-        snprintf (buf, sizeof buf, "officer %s may not act for office %s (%s): the token is "
-                  "bound to other offices; use the token of an officer of %s", c->officer->id,
-                  e->office, c->office, e->office);
-        return s_fail (out, 403, "office", buf);
-    }
+        return S_FAIL (ctx, out, 404, "office", "office.unknown", d.text);
+    if (c->officer && !officer_may (c->officer, e->office))
+        return S_FAIL (ctx, out, 403, "office", "officer.office", c->officer->id, e->office,
+                       c->office);
     if (m->type == MSG_ARR) {
         const char *loc = c->location && c->location[0] ? c->location
                                                          : asy_office_name (ctx->tables, e->office);
@@ -116,16 +113,13 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
     else if (m->type == MSG_DCR) {
         if (!c->result || (strcmp (c->result, "A1") && strcmp (c->result, "A2")
                            && strcmp (c->result, "B1")))
-            return s_fail (out, 400, "result", "result must be A1 (satisfactory), A2 "
-                           "(considered satisfactory) or B1 (discrepancies)");
+            return S_FAIL (ctx, out, 400, "result", "call.result");
         strcpy (e->code, c->result);
         if (c->seals_intact < 0)
-            return s_fail (out, 400, "seals_intact", "seals_intact is required: true if the "
-                           "seals were found intact, false if broken");
+            return S_FAIL (ctx, out, 400, "seals_intact", "call.seals_intact");
         e->flag = c->seals_intact ? 1 : 0;
         if (!strcmp (c->result, "B1") && !(c->text && c->text[0]))
-            return s_fail (out, 400, "discrepancies", "discrepancies is required with result "
-                           "B1: describe what differs from the declaration");
+            return S_FAIL (ctx, out, 400, "discrepancies", "call.discrepancies");
         sg_strlcpy (e->text, c->text ? c->text : "", sizeof e->text);
     }
     else if (m->type == MSG_INC) {
@@ -133,31 +127,26 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
         char probe[8];
         snprintf (probe, sizeof probe, " %.2s ", c->incident ? c->incident : "");
         if (!c->incident || strlen (c->incident) != 2 || !strstr (codes, probe))
-            return s_fail (out, 400, "type", "type must be SB (seals broken), TS "
-                           "(transhipment), AC (accident), RD (deviation from the itinerary) "
-                           "or OT (other)");
+            return S_FAIL (ctx, out, 400, "type", "call.incident_type");
         strcpy (e->code, c->incident);
         if (!c->text || !c->text[0])
-            return s_fail (out, 400, "text", "text is required: say what happened");
+            return S_FAIL (ctx, out, 400, "text", "call.incident_text");
         sg_strlcpy (e->text, c->text, sizeof e->text);
         char seals[2048], *save = NULL;
         sg_strlcpy (seals, c->new_seals ? c->new_seals : "", sizeof seals);
         for (char *t = strtok_r (seals, " ,;", &save); t; t = strtok_r (NULL, " ,;", &save)) {
             if (!s_ascii (t, MSG_SEAL_ID_MAX)) {
-                snprintf (buf, sizeof buf, "new_seals: \"%s\" is not a seal identity (1-%d "
-                          "printable characters)", t, MSG_SEAL_ID_MAX);
-                return s_fail (out, 400, "new_seals", buf);
+                snprintf (buf, sizeof buf, "%d", MSG_SEAL_ID_MAX);
+                return S_FAIL (ctx, out, 400, "new_seals", "call.seal", t, buf);
             }
             msg_add_seal (m, t);
         }
         if (c->new_means && c->new_means[0]) {
             const char *nat = c->new_nationality ? c->new_nationality : "";
             if (!s_ascii (c->new_means, MSG_MEANS_ID_MAX))
-                return s_fail (out, 400, "new_means", "new_means must be the new truck's "
-                               "registration (1-35 printable characters)");
+                return S_FAIL (ctx, out, 400, "new_means", "call.new_means");
             if (strlen (nat) != 2 || nat[0] < 'A' || nat[0] > 'Z' || nat[1] < 'A' || nat[1] > 'Z')
-                return s_fail (out, 400, "new_nationality", "new_nationality is required with "
-                               "new_means: the country of registration, two capital letters");
+                return S_FAIL (ctx, out, 400, "new_nationality", "call.new_nationality");
             e->has_new_means = 1;
             strcpy (e->new_means.id, c->new_means);
             strcpy (e->new_means.nationality, nat);
@@ -167,12 +156,10 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
     else if (m->type == MSG_ENR) {
         const char *a = c->result ? c->result : "";
         if (strcmp (a, "AR") && strcmp (a, "NP") && strcmp (a, "UN"))
-            return s_fail (out, 400, "answer", "answer must be AR (the goods arrived), NP (not "
-                           "presented at this office) or UN (movement unknown here)");
+            return S_FAIL (ctx, out, 400, "answer", "call.answer");
         strcpy (e->code, a);
         if (strcmp (a, "AR") && !(c->text && c->text[0]))
-            return s_fail (out, 400, "text", "text is required with NP or UN: say what is "
-                           "known of the goods");
+            return S_FAIL (ctx, out, 400, "text", "call.answer_text");
         sg_strlcpy (e->text, c->text && c->text[0] ? c->text : "goods arrived", sizeof e->text);
         if (!strcmp (a, "AR"))
             strcpy (e->arrival_date, e->date);
@@ -180,13 +167,12 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
     else if (m->type == MSG_WOF) {
         const char *dec = c->result ? c->result : "";
         if (strcmp (dec, "write-off") && strcmp (dec, "recovery"))
-            return s_fail (out, 400, "decision", "decision must be write-off (discharge and "
-                           "release the guarantee) or recovery (the guarantee is called)");
+            return S_FAIL (ctx, out, 400, "decision", "call.decision");
         e->flag = !strcmp (dec, "write-off");
     }
     else if (m->type == MSG_CAN) {
         if (!c->text || !c->text[0])
-            return s_fail (out, 400, "text", "text is required: the reason of the cancellation");
+            return S_FAIL (ctx, out, 400, "reason", "call.reason");
         sg_strlcpy (e->text, c->text, sizeof e->text);
     }
     return 0;
@@ -200,7 +186,7 @@ s_arq_departure (const asy_ctx_t *ctx, const asy_call_t *c, char known[9], json_
     sg_diag_t d;
     if (c->departure && c->departure[0]) {
         if (asy_office_resolve (ctx->tables, c->departure, known, &d) != SG_OK)
-            return s_fail (out, 404, "departure_office", d.text);
+            return S_FAIL (ctx, out, 404, "departure_office", "office.unknown", d.text);
         return 0;
     }
     if (known[0])
@@ -211,8 +197,7 @@ s_arq_departure (const asy_ctx_t *ctx, const asy_call_t *c, char known[9], json_
         strcpy (known, guess);
         return 0;
     }
-    return s_fail (out, 400, "departure_office", "departure_office is required: the movement "
-                   "is not known here and its MRN does not name an office of the table");
+    return S_FAIL (ctx, out, 400, "departure_office", "call.departure");
 }
 
 /* 1 if state is one of the space-separated names of list. */
@@ -238,14 +223,11 @@ typedef struct {
 } s_rule_t;
 
 static const s_rule_t s_rules[] = {
-    { MSG_ARR, "DESTINATION", "ANTICIPATED OVERDUE UNDER_ENQUIRY", "ARRIVED", "" },
-    { MSG_DCR, "DESTINATION", "ARRIVED", "?", " (record the arrival first)" },
-    { MSG_ENR, "DESTINATION", "UNDER_ENQUIRY ANTICIPATED OVERDUE", "?",
-      " (an enquiry answer follows an enquiry)" },
-    { MSG_WOF, "DEPARTURE", "DISCREPANCY", "?",
-      " (a decision closes a movement whose control found discrepancies)" },
-    { MSG_CAN, "DEPARTURE", "REGISTERED RELEASED", "CANCELLED",
-      " (once the goods moved, only the write-off closes the movement)" },
+    { MSG_ARR, "DESTINATION", "ANTICIPATED OVERDUE UNDER_ENQUIRY", "ARRIVED", NULL },
+    { MSG_DCR, "DESTINATION", "ARRIVED", "?", "hint.arrival_first" },
+    { MSG_ENR, "DESTINATION", "UNDER_ENQUIRY ANTICIPATED OVERDUE", "?", "hint.enquiry" },
+    { MSG_WOF, "DEPARTURE", "DISCREPANCY", "?", "hint.decision" },
+    { MSG_CAN, "DEPARTURE", "REGISTERED RELEASED", "CANCELLED", "hint.cancel" },
     { MSG_NONE, NULL, NULL, NULL, NULL }
 };
 
@@ -254,53 +236,41 @@ static int
 s_check (const asy_ctx_t *ctx, const asy_call_t *c, const msg_t *m, const char *role,
          const char *state, int have_row, char departure[9], const char **next, json_t **out)
 {
-    char buf[700];
     const char *office = m->event.office;
     *next = NULL;
     if (m->type == MSG_ARQ) {
         if (have_row && strcmp (state, "ANTICIPATED") == 0) {
-            snprintf (buf, sizeof buf, "movement %s is already expected at %s (state "
-                      "ANTICIPATED): record the arrival instead", c->mrn, office);
-            return s_fail (out, 409, "mrn", buf);
+            return S_FAIL (ctx, out, 409, "mrn", "mrn.already_expected", c->mrn, office);
         }
         int rc = s_arq_departure (ctx, c, departure, out);
         *next = "RECORD_REQUESTED";
         return rc;
     }
     if (!departure[0]) {
-        snprintf (buf, sizeof buf, "movement %s is not known at this adapter: no AAR or ATR "
-                  "was received for it. If the goods are at your office without a record, "
-                  "request it with arrival-request (ARQ)", c->mrn);
-        return s_fail (out, 404, "mrn", buf);
+        return S_FAIL (ctx, out, 404, "mrn", "mrn.no_record", c->mrn);
     }
     if (m->type == MSG_INC)
         return 0;
     if (m->type == MSG_NCF) {
         if (have_row && strcmp (state, "CROSSED") == 0) {
-            snprintf (buf, sizeof buf, "the crossing of %s at %s is already recorded", c->mrn,
-                      office);
-            return s_fail (out, 409, "mrn", buf);
+            return S_FAIL (ctx, out, 409, "mrn", "mrn.crossed", c->mrn, office);
         }
         *next = "CROSSED";
         return 0;
     }
+    /* Checked last: a movement known here whose state forbids the verb. */
     const s_rule_t *r = s_rules;
     while (r->type != MSG_NONE && r->type != m->type)
         r++;
-    if (!have_row || strcmp (role, r->role) != 0) {
-        if (!strcmp (r->role, "DEPARTURE"))
-            snprintf (buf, sizeof buf, "%s is not the office of departure of %s: only the "
-                      "office of departure may %s it", office, c->mrn,
-                      m->type == MSG_CAN ? "cancel" : "write off");
-        else
-            snprintf (buf, sizeof buf, "%s is not the office of destination of %s: a diverted "
-                      "arrival is recorded with arrival-request (ARQ)", office, c->mrn);
-        return s_fail (out, 409, "office", buf);
-    }
+    if (!have_row || strcmp (role, r->role) != 0)
+        return S_FAIL (ctx, out, 409, "office", !strcmp (r->role, "DEPARTURE")
+                       ? "office.not_departure" : "office.not_destination", office, c->mrn);
     if (!s_in (state, r->from)) {
-        snprintf (buf, sizeof buf, "movement %s at %s is %s; %s needs %s%s", c->mrn, office,
-                  state, c->verb, r->from, r->hint);
-        return s_fail (out, 409, "mrn", buf);
+        char need[300], hint[300];
+        snprintf (need, sizeof need, "%s%s%s%s", r->from, r->hint ? " (" : "",
+                  r->hint ? i18n_format (ctx->lang, r->hint, hint, sizeof hint, NULL) : "",
+                  r->hint ? ")" : "");
+        return S_FAIL (ctx, out, 409, "mrn", "mrn.state", c->mrn, office, state, c->verb, need);
     }
     *next = r->to;
     if (strcmp (r->to, "?") != 0)
@@ -345,22 +315,17 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
     while (v->verb && (!c->verb || strcmp (v->verb, c->verb) != 0))
         v++;
     if (!v->verb)
-        return s_fail (out, 400, "verb", "unknown verb: expected crossing, arrival, control, "
-                       "incident, arrival-request, enquiry-answer, decision or cancellation");
+        return S_FAIL (ctx, out, 400, "verb", "call.verb");
     if (!s_ascii (c->request_id, 64))
-        return s_fail (out, 400, "request_id", "request_id is required: 1-64 printable "
-                       "characters chosen by the caller, the same when a call is retried");
+        return S_FAIL (ctx, out, 400, "request_id", "call.request_id");
     sg_diag_t d;
-    if (!c->mrn || mrn_check (c->mrn, &d) != SG_OK) {
-        char buf[700];
-        snprintf (buf, sizeof buf, "mrn: %s", c->mrn ? d.text : "is required");
-        return s_fail (out, 400, "mrn", buf);
-    }
+    if (!c->mrn || mrn_check (c->mrn, &d) != SG_OK)
+        return S_FAIL (ctx, out, 400, "mrn", "mrn.invalid", c->mrn ? d.text : "is required");
     if (!c->office || !c->office[0])
-        return s_fail (out, 400, "office", "office is required (ASYCUDA code or reference)");
+        return S_FAIL (ctx, out, 400, "office", "office.required");
     msg_t *m = msg_new (v->type);
     if (!m)
-        return s_fail (out, 500, NULL, "out of memory");
+        return S_FAIL (ctx, out, 500, NULL, "internal", "out of memory");
     char params[4096], old[4096], role[16] = "", state[24] = "", dep[9] = "", source[80];
     char *body = NULL;
     size_t len = 0;
@@ -384,10 +349,8 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
         sqlite3_finalize (q);
         asy_state_rollback (ctx->state);
         if (strcmp (old, params) != 0) {
-            char buf[300];
-            snprintf (buf, sizeof buf, "request_id \"%s\" was already used for another call "
-                      "(%s): choose a new request id for a new call", c->request_id, verb);
-            status = s_fail (out, 409, "request_id", buf);
+            status = S_FAIL (ctx, out, 409, "request_id", "call.request_reused", c->request_id,
+                             verb);
         }
         else {
             *out = s_result (ctx, c->request_id, 1, id, msg_type_name (v->type), c->mrn);
@@ -425,10 +388,8 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
     strcpy (m->recipient, to);
     if (msg_serialize (m, &body, &len, &d) != SG_OK) {
         asy_state_rollback (ctx->state);
-        char buf[800];
-        snprintf (buf, sizeof buf, "the values do not make a valid %s message: %s",
-                  msg_type_name (m->type), d.text);
-        status = s_fail (out, 400, NULL, buf);
+        status = S_FAIL (ctx, out, 400, NULL, "call.invalid_message", msg_type_name (m->type),
+                         d.text);
         goto done;
     }
     if (asy_state_outbox_add (ctx->state, m, body, len, source, &d) != SG_OK
@@ -462,7 +423,7 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
 fail:
     asy_state_rollback (ctx->state);
     log_error ("%s %s: %s", c->verb, c->mrn, d.text);
-    status = s_fail (out, 500, NULL, d.text);
+    status = S_FAIL (ctx, out, 500, NULL, "internal", d.text);
 done:
     free (body);
     msg_destroy (&m);

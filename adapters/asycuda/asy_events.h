@@ -15,12 +15,14 @@
 #include "asy_conf.h"
 #include "asy_offices.h"
 #include "asy_state.h"
+#include "i18n.h"
 #include "officer.h"
 
 typedef struct {
     asy_state_t *state;
     const asy_offices_t *tables;
     const asy_conf_t *conf;
+    i18n_lang_t lang;           /* of the error texts (Accept-Language) */
 } asy_ctx_t;
 
 /* One officer call; NULL/-1 for what was not given. */
@@ -47,7 +49,8 @@ typedef struct {
 
 /* Runs one call. Returns an HTTP status: 200 (done, or replayed: the same
  * request id with the same values), 400 (a bad value: *out is {"error":
- * sentence naming the field, "field": name}), 404 (unknown movement or
+ * sentence naming the field, "code": its catalogue
+ * code, "field": name}), 404 (unknown movement or
  * office), 403 (the officer's token is not bound to the office), 409 (not
  * allowed in the movement's state, or the request id was
  * used for another call), 500 (state file). *out is a new JSON object the
@@ -55,8 +58,11 @@ typedef struct {
  * {"id", "type"}, "movement": asy_movement_json}. */
 int asy_call_run (const asy_ctx_t *ctx, const asy_call_t *call, json_t **out);
 
-/* Returns a new {"error": text, "field": field (or null)} object. */
-json_t *asy_error_json (const char *field, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
+/* Returns a new {"error": text, "code": code, "field": field (or null)}
+ * object: the text of catalogue code (i18n.h) in lang with arguments a. */
+json_t *asy_error (i18n_lang_t lang, const char *field, const char *code, const char *const a[5]);
+
+/* The up to five string arguments of a catalogue text, as a[5]. */
+#define ASY_I18N_ARGS(code, ...) code, (const char *const[5]) { __VA_ARGS__ }
 
 #endif

@@ -20,6 +20,7 @@
 #include "listen.h"
 #include "log.h"
 #include "officer.h"
+#include "screen_assets.h"
 
 struct asy_http_t {
     struct MHD_Daemon *mhd;
@@ -43,7 +44,7 @@ s_reply (struct MHD_Connection *c, unsigned status, json_t *j)
     char *text = j ? json_dumps (j, JSON_INDENT (2) | JSON_SORT_KEYS) : NULL;
     json_decref (j);
     if (!text)
-        text = strdup ("{\"error\": \"out of memory\", \"field\": null}");
+        text = strdup ("{\"error\": \"out of memory\", \"code\": \"internal\", \"field\": null}");
     size_t n = strlen (text);
     char *full = realloc (text, n + 2);
     if (full) {
@@ -86,16 +87,59 @@ s_authorised (asy_http_t *self, struct MHD_Connection *c, officer_t *officer,
     return diff == 0;
 }
 
+/* The language of the caller's error texts: Accept-Language, else English. */
+static i18n_lang_t
+s_lang (struct MHD_Connection *c)
+{
+    return i18n_pick (MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Accept-Language"),
+                      I18N_EN);
+}
+
+/* S_ERR (connection, field, code, args...): an error in the caller's language. */
+#define S_ERR(c, field, ...) asy_error (s_lang (c), field, ASY_I18N_ARGS (__VA_ARGS__))
+
+/* The officer screen (adapters/screen/): static files, no token; the page
+ * asks the officer for the token and sends it with each API call. */
+static enum MHD_Result
+s_screen (struct MHD_Connection *c, const char *url)
+{
+    const char *name = !strcmp (url, "/") || !strcmp (url, "/screen/") ? "index.html"
+                       : !strncmp (url, "/screen/", 8) ? url + 8 : "";
+    for (size_t i = 0; i < screen_assets_n; i++) {
+        const screen_asset_t *a = &screen_assets[i];
+        if (strcmp (a->name, name) != 0)
+            continue;
+        const char *dot = strrchr (name, '.');
+        const char *type = !strcmp (dot, ".html") ? "text/html; charset=utf-8"
+                           : !strcmp (dot, ".js") ? "text/javascript; charset=utf-8"
+                           : "text/css; charset=utf-8";
+        struct MHD_Response *r = MHD_create_response_from_buffer (a->len, (void *) a->data,
+                                                                  MHD_RESPMEM_PERSISTENT);
+        if (!r)
+            return MHD_NO;
+        MHD_add_response_header (r, "Content-Type", type);
+        MHD_add_response_header (r, "Cache-Control", "no-store");
+        MHD_add_response_header (r, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header (r, "Content-Security-Policy", "default-src 'self'; "
+                                 "frame-ancestors 'none'");
+        MHD_add_response_header (r, "X-Frame-Options", "DENY");
+        enum MHD_Result ret = MHD_queue_response (c, 200, r);
+        MHD_destroy_response (r);
+        return ret;
+    }
+    return s_reply (c, 404, S_ERR (c, NULL, "http.no_resource", url));
+}
+
 /* A string field, or NULL; a non-string value is an error. */
 static int
-s_field (json_t *body, const char *name, const char **out, json_t **err)
+s_field (i18n_lang_t lang, json_t *body, const char *name, const char **out, json_t **err)
 {
     json_t *v = json_object_get (body, name);
     *out = NULL;
     if (!v || json_is_null (v))
         return 0;
     if (!json_is_string (v)) {
-        *err = asy_error_json (name, "%s must be a string", name);
+        *err = asy_error (lang, name, ASY_I18N_ARGS ("http.not_string", name));
         return -1;
     }
     *out = json_string_value (v);
@@ -106,13 +150,16 @@ static enum MHD_Result
 s_post (asy_http_t *self, struct MHD_Connection *c, const char *mrn, const char *verb,
         s_body_t *b, const officer_t *who)
 {
+    i18n_lang_t lang = s_lang (c);
     json_error_t je;
     json_t *body = json_loadb (b->buf ? b->buf : "", b->len, 0, &je), *err = NULL;
     if (!body || !json_is_object (body)) {
         json_decref (body);
-        return s_reply (c, 400, asy_error_json (NULL, "the body is not a JSON object: %s "
-                                                "(line %d, column %d)", body ? "not an object"
-                                                : je.text, je.line, je.column));
+        char l[16], col[16];
+        snprintf (l, sizeof l, "%d", je.line);
+        snprintf (col, sizeof col, "%d", je.column);
+        return s_reply (c, 400, S_ERR (c, NULL, "http.not_object",
+                                       body ? "not an object" : je.text, l, col));
     }
     asy_call_t call = { .verb = verb, .mrn = mrn, .seals_intact = -1 };
     const char *rid = NULL;
@@ -124,19 +171,20 @@ s_post (asy_http_t *self, struct MHD_Connection *c, const char *mrn, const char 
     const char *text = !strcmp (verb, "control") ? "discrepancies"
                        : !strcmp (verb, "cancellation") ? "reason" : "text";
     call.officer = who;
-    int bad = s_field (body, "request_id", &rid, &err) || s_field (body, "office", &call.office, &err)
-              || s_field (body, "at", &call.at, &err)
-              || s_field (body, "location", &call.location, &err)
-              || s_field (body, result, &call.result, &err)
-              || s_field (body, text, &call.text, &err)
-              || s_field (body, "departure_office", &call.departure, &err)
-              || s_field (body, "new_means", &call.new_means, &err)
-              || s_field (body, "new_nationality", &call.new_nationality, &err)
-              || s_field (body, "type", &call.incident, &err);
+    int bad = s_field (lang, body, "request_id", &rid, &err) || s_field (lang, body, "office", &call.office, &err)
+              || s_field (lang, body, "at", &call.at, &err)
+              || s_field (lang, body, "location", &call.location, &err)
+              || s_field (lang, body, result, &call.result, &err)
+              || s_field (lang, body, text, &call.text, &err)
+              || s_field (lang, body, "departure_office", &call.departure, &err)
+              || s_field (lang, body, "new_means", &call.new_means, &err)
+              || s_field (lang, body, "new_nationality", &call.new_nationality, &err)
+              || s_field (lang, body, "type", &call.incident, &err);
     json_t *si = json_object_get (body, "seals_intact");
     if (!bad && si && !json_is_null (si)) {
         if (!json_is_boolean (si)) {
-            err = asy_error_json ("seals_intact", "seals_intact must be true or false");
+            err = asy_error (lang, "seals_intact", ASY_I18N_ARGS ("http.not_boolean",
+                                                                  "seals_intact"));
             bad = 1;
         }
         else
@@ -147,7 +195,7 @@ s_post (asy_http_t *self, struct MHD_Connection *c, const char *mrn, const char 
         json_t *s;
         json_array_foreach (seals, i, s) {
             if (!json_is_string (s)) {
-                err = asy_error_json ("new_seals", "new_seals must be a list of strings");
+                err = asy_error (lang, "new_seals", ASY_I18N_ARGS ("http.not_list", "new_seals"));
                 bad = 1;
                 break;
             }
@@ -158,7 +206,7 @@ s_post (asy_http_t *self, struct MHD_Connection *c, const char *mrn, const char 
         call.new_seals = seallist;
     }
     else if (!bad && seals && !json_is_null (seals)) {
-        err = asy_error_json ("new_seals", "new_seals must be a list of strings");
+        err = asy_error (lang, "new_seals", ASY_I18N_ARGS ("http.not_list", "new_seals"));
         bad = 1;
     }
     if (!rid)
@@ -169,7 +217,8 @@ s_post (asy_http_t *self, struct MHD_Connection *c, const char *mrn, const char 
     if (bad)
         out = err;
     else {
-        asy_ctx_t ctx = { .state = self->state, .tables = self->tables, .conf = self->conf };
+        asy_ctx_t ctx = { .state = self->state, .tables = self->tables, .conf = self->conf,
+                          .lang = lang };
         status = (unsigned) asy_call_run (&ctx, &call, &out);
     }
     json_decref (body);
@@ -205,25 +254,26 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
     }
     if (strcmp (url, "/v1/health") == 0)
         return s_reply (c, 200, json_pack ("{s:s}", "status", "ok"));
+    if (strncmp (url, "/v1/", 4) != 0)
+        return s_screen (c, url);
     officer_t officer;
     const officer_t *who = NULL;
     if (!s_authorised (self, c, &officer, &who))
-        return s_reply (c, 401, asy_error_json ("Authorization", "missing or wrong Bearer "
-                                                "token in the Authorization header"));
-    if (b->too_big)
-        return s_reply (c, 413, asy_error_json (NULL, "the body is larger than http_max_body "
-                                                "(%zu bytes)", self->conf->http_max_body));
+        return s_reply (c, 401, S_ERR (c, "Authorization", "http.unauthorized"));
+    if (b->too_big) {
+        char max[32];
+        snprintf (max, sizeof max, "%zu", self->conf->http_max_body);
+        return s_reply (c, 413, S_ERR (c, NULL, "http.too_big", max));
+    }
     char a[64] = "", v[64] = "", extra[8] = "";
     int get = strcmp (method, "GET") == 0, post = strcmp (method, "POST") == 0;
     if (sscanf (url, "/v1/offices/%63[^/]/expected%7s", a, extra) == 1 && get) {
         char ref[9];
         sg_diag_t d;
         if (asy_office_resolve (self->tables, a, ref, &d) != SG_OK)
-            return s_reply (c, 404, asy_error_json ("office", "%s", d.text));
+            return s_reply (c, 404, S_ERR (c, "office", "office.unknown", d.text));
         if (who && !officer_may (who, ref))
-            return s_reply (c, 403, asy_error_json ("office", "officer %s may not act for "
-                                                    "office %s (%s): the token is bound to "
-                                                    "other offices", who->id, ref, a));
+            return s_reply (c, 403, S_ERR (c, "office", "officer.office", who->id, ref, a));
         return s_reply (c, 200, asy_expected_json (self->state, self->tables, ref));
     }
     int n = sscanf (url, "/v1/movements/%63[^/]/%63[^/]%7s", a, v, extra);
@@ -233,16 +283,15 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
                    && json_array_size (json_object_get (j, "messages")) == 0;
         if (none) {
             json_decref (j);
-            return s_reply (c, 404, asy_error_json ("mrn", "movement %s is not known at this "
-                                                    "adapter", a));
+            return s_reply (c, 404, S_ERR (c, "mrn", "mrn.unknown", a));
         }
         return s_reply (c, 200, j);
     }
     if (n == 2 && post)
         return s_post (self, c, a, v, b, who);
     if (n == 2 || (n == 1 && !get))
-        return s_reply (c, 405, asy_error_json (NULL, "%s is not allowed on %s", method, url));
-    return s_reply (c, 404, asy_error_json (NULL, "no such resource: %s", url));
+        return s_reply (c, 405, S_ERR (c, NULL, "http.method", method, url));
+    return s_reply (c, 404, S_ERR (c, NULL, "http.no_resource", url));
 }
 
 static void

@@ -153,6 +153,12 @@ s=$(call BF "$T_OUAGA" crossing "$M1" '{"request_id":"x-1","office":"BFNI1"}')
 [ "$s" = 403 ] && grep -q 'officer a.ouedraogo@ouaga may not act for office BF000201' "$SG_DIR/resp.json" \
     || sg_fail "a token used for another office: $s $(cat "$SG_DIR/resp.json")"
 s=$(curl -sS -o "$SG_DIR/resp.json" -w '%{http_code}' -H "Authorization: Bearer $T_OUAGA" \
+    -H 'Accept-Language: fr-BF, en;q=0.5' "http://127.0.0.1:$HTTP_BF/v1/movements/$M1/crossing" \
+    -H 'Content-Type: application/json' --data '{"request_id":"x-1","office":"BFNI1"}')
+[ "$s" = 403 ] && grep -q "l'agent a.ouedraogo@ouaga ne peut pas agir pour le bureau BF000201" "$SG_DIR/resp.json" \
+    && grep -q '"code": "officer.office"' "$SG_DIR/resp.json" \
+    || sg_fail "Accept-Language: fr: $s $(cat "$SG_DIR/resp.json")"
+s=$(curl -sS -o "$SG_DIR/resp.json" -w '%{http_code}' -H "Authorization: Bearer $T_OUAGA" \
     "http://127.0.0.1:$HTTP_BF/v1/offices/BFNI1/expected")
 [ "$s" = 403 ] || sg_fail "expected list of another office: $s"
 [ "$(call BF wrong-token-0123456789 arrival "$M1" '{"request_id":"x-2","office":"BFOU1"}')" = 401 ] \
