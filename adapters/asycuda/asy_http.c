@@ -120,7 +120,7 @@ s_screen (struct MHD_Connection *c, const char *url)
         MHD_add_response_header (r, "Content-Type", type);
         MHD_add_response_header (r, "Cache-Control", "no-store");
         MHD_add_response_header (r, "X-Content-Type-Options", "nosniff");
-        MHD_add_response_header (r, "Content-Security-Policy", "default-src 'self'; "
+        MHD_add_response_header (r, "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; "
                                  "frame-ancestors 'none'");
         MHD_add_response_header (r, "X-Frame-Options", "DENY");
         enum MHD_Result ret = MHD_queue_response (c, 200, r);

@@ -62,7 +62,7 @@ async function main() {
     await page.waitForSelector('#detail:not([hidden])');
     await page.selectOption('#action', 'control');
     await page.click('#submit');
-    await page.waitForFunction(() => document.querySelector('#message').className === 'err');
+    await page.locator('#message.err').waitFor({ timeout: 15000 });
     const err = await page.textContent('#message');
     if (!/le mouvement|doit|avant|arrivée/i.test(err)) fail(`error not in French: ${err}`);
     log(`refusal shown in French: ${err}`);
@@ -71,8 +71,7 @@ async function main() {
     await page.selectOption('#action', 'arrival');
     await page.fill('#f-location', 'Magasin sous douane, Ouaga Inter');
     await page.click('#submit');
-    await page.waitForFunction(() => /Enregistré/.test(document.querySelector('#message').textContent),
-      null, { timeout: 15000 });
+    await page.locator('#message.ok', { hasText: 'Enregistré' }).waitFor({ timeout: 15000 });
     log('arrival recorded: ' + await page.textContent('#message'));
 
     // 4. The departure office's screen: the movement is ARRIVED.
@@ -95,7 +94,7 @@ async function main() {
     if ((await page.textContent('h1')) !== 'Customs post') fail('the switch did not turn the screen into English');
     if ((await page.getAttribute('html', 'lang')) !== 'en') fail('html lang is not en after the switch');
     log('switched to English');
-    if (env.SG_SCREENSHOT) await page.screenshot({ path: env.SG_SCREENSHOT, fullPage: true });
+    if (env.SG_SCREENSHOT) { await page.bringToFront(); await page.screenshot({ path: env.SG_SCREENSHOT, fullPage: true }); }
     if (errors.length) fail('errors in the page: ' + errors.join('; '));
   } finally {
     await ctx.close();

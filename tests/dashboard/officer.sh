@@ -1,0 +1,97 @@
+#!/bin/sh
+# tests/dashboard/officer.sh - the officer screen of sigmat-asycuda in a real
+# headless Chromium. Two nodes (CI departure, BF destination) with their
+# ASYCUDA adapters and officer tokens; a T1 Abidjan -> Ouagadougou is
+# released; officer.test.js (playwright-core) opens Ouagadougou's screen in
+# French, finds the truck with its seals and plate, sees a refusal in
+# French, records the arrival through the form, and sees the departure
+# office's screen show the movement arrived; then switches to English.
+# Needs /usr/bin/chromium (or $CHROMIUM) and `npm ci` in tests/dashboard
+# (or SG_DASHBOARD_MODULES); without them it skips (fails under CI=true).
+# SG_SCREENSHOT=path saves a screenshot.
+. "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
+
+HERE=$SG_SRC/tests/dashboard
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+NODE_MODULES=${SG_DASHBOARD_MODULES:-$HERE/node_modules}
+missing=""
+command -v node >/dev/null 2>&1 || missing="node"
+[ -x "$CHROMIUM" ] || missing="$missing chromium"
+[ -d "$NODE_MODULES/playwright-core" ] || missing="$missing playwright-core (npm ci in tests/dashboard)"
+if [ -n "$missing" ]; then
+    SG_NAME=officer-screen
+    [ "${CI:-}" = true ] && [ -w "$HERE" ] && { echo "FAIL: officer screen: missing$missing" >&2; exit 1; }
+    echo "SKIP: officer screen: missing$missing" >&2
+    exit 77
+fi
+
+sg_setup officer-screen
+SG_LIFECYCLE=yes
+ASY=${SIGMAT_ASYCUDA:-$SG_BUILD/adapters/asycuda/sigmat-asycuda}
+[ -x "$ASY" ] || sg_fail "sigmat-asycuda not built ($ASY)"
+
+sg_node CI CI
+sg_node BF BF
+for a in ci-asycuda bf-asycuda; do sg_adapter $a; done
+sg_peer CI ci-asycuda adapter CI
+sg_route CI CI ci-asycuda
+sg_peer CI BF node BF "$(sg_endpoint BF)"
+sg_route CI BF BF
+sg_peer BF bf-asycuda adapter BF
+sg_route BF BF bf-asycuda
+sg_peer BF CI node CI "$(sg_endpoint CI)"
+sg_route BF CI CI
+sg_start CI
+sg_start BF
+
+BF_TOKEN=ouaga-screen-0123456789
+CI_TOKEN=abidjan-screen-0123456789
+echo "a.ouedraogo $(echo $BF_TOKEN | "$ASY" hash-token) BF000101" > "$SG_DIR/bf-officers"
+echo "k.kouassi $(echo $CI_TOKEN | "$ASY" hash-token) CI000101" > "$SG_DIR/ci-officers"
+for c in CI BF; do
+    n=$(echo $c | tr A-Z a-z)-asycuda
+    d=$SG_DIR/$n
+    mkdir -p "$d"
+    port=$(sg_port)
+    eval "HTTP_$c=$port"
+    cat > "$d.conf" <<EOC
+country $c
+name $n
+node $(sg_endpoint $c)
+node_public_key $SG_DIR/keys/$c.curve.pub
+curve_secret $SG_DIR/keys/$n.curve.key
+curve_public $SG_DIR/keys/$n.curve.pub
+connect_timeout 1s
+reconnect_interval 1s
+spool_dir $d/spool
+work_dir $d/work
+done_dir $d/done
+rejected_dir $d/rejected
+inbox_dir $d/inbox
+state_db $d/state.db
+offices $SG_SRC/adapters/asycuda/offices.csv
+corridors $SG_SRC/adapters/asycuda/corridors.csv
+scan_interval 100ms
+spool_settle 0
+http_listen 127.0.0.1:$port
+http_officers $SG_DIR/$(echo $c | tr A-Z a-z)-officers
+EOC
+    "$ASY" -c "$d.conf" run >>"$d.log" 2>&1 &
+    SG_PIDS="$SG_PIDS $!"
+    sg_until 20 curl -fsS "http://127.0.0.1:$port/v1/health" -o /dev/null 2>/dev/null || sg_fail "$n API not up"
+done
+
+cp "$SG_SRC/tests/asycuda/t1-abidjan-ouaga-released.xml" "$SG_DIR/ci-asycuda/spool/.t1.tmp"
+mv "$SG_DIR/ci-asycuda/spool/.t1.tmp" "$SG_DIR/ci-asycuda/spool/t1.xml"
+sg_until 30 sh -c "ls '$SG_DIR/bf-asycuda/inbox' | grep -q '^AAR_'" || sg_fail "no AAR at the BF adapter"
+MRN=$(ls "$SG_DIR/bf-asycuda/inbox" | grep '^AAR_' | head -1 | cut -d_ -f2)
+
+export CHROMIUM MRN BF_TOKEN CI_TOKEN
+export BF_URL="http://127.0.0.1:$HTTP_BF" CI_URL="http://127.0.0.1:$HTTP_CI"
+export SEAL=CI-DGD-0045872 PLATE=2841HJ01
+export NODE_PATH=$NODE_MODULES
+node "$HERE/officer.test.js" || sg_fail "officer screen test failed"
+# What the browser did reached the node: the ARR from Ouagadougou's screen.
+[ "$(sg_sql BF "select count(*) from message where type = 'ARR' and mrn = '$MRN'")" = 1 ] \
+    || sg_fail "the arrival recorded on the screen is not at the BF node"
+sg_pass
