@@ -79,6 +79,7 @@ EOC
     "$ASY" -c "$d.conf" check-config >/dev/null || sg_fail "check-config $1"
     "$ASY" -c "$d.conf" run >>"$d.log" 2>&1 &
     SG_PIDS="$SG_PIDS $!"
+    eval "APID_$2=$!"
 }
 asy_conf ci-asycuda CI
 asy_conf bf-asycuda BF
@@ -208,5 +209,24 @@ sg_until 20 sh -c "'$ASY' -c '$SG_DIR/bf-asycuda.conf' show $M3 | grep -q '\"sta
     --request-id d-4 --officer k.kouassi >/dev/null || sg_fail "CLI decision recovery"
 lc_wait CI "$M4" CI000101 RECOVERY
 sg_log "M3 written off (DISCHARGED), M4 recovery (RECOVERY)"
+
+# The BF adapter again, on IPv6 with TLS (its own certificate).
+if openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -addext "subjectAltName=IP:::1" \
+        -keyout "$SG_DIR/tls.key" -out "$SG_DIR/tls.crt" -days 2 >/dev/null 2>&1; then
+    kill -TERM "$APID_BF"; wait "$APID_BF"
+    P6=$(sg_port)
+    "$ASY" -c "$SG_DIR/bf-asycuda.conf" -o "http_listen=[::1]:$P6" -o "http_tls_cert=$SG_DIR/tls.crt" \
+        -o "http_tls_key=$SG_DIR/tls.key" run >>"$SG_DIR/bf-asycuda.log" 2>&1 &
+    SG_PIDS="$SG_PIDS $!"
+    sg_until 20 curl -fsS --cacert "$SG_DIR/tls.crt" "https://[::1]:$P6/v1/health" -o /dev/null 2>/dev/null \
+        || sg_fail "no HTTPS on [::1]:$P6"
+    s=$(curl -sS --cacert "$SG_DIR/tls.crt" -o "$SG_DIR/resp.json" -w '%{http_code}' \
+        -H "Authorization: Bearer $T_OUAGA" "https://[::1]:$P6/v1/movements/$M1")
+    [ "$s" = 200 ] || sg_fail "GET over HTTPS on IPv6: $s"
+    curl -s -o /dev/null "http://[::1]:$P6/v1/health" && sg_fail "plain HTTP answered on the TLS listener"
+    sg_log "callbacks over HTTPS on [::1]"
+else
+    sg_log "openssl cannot make a certificate here: TLS not tested"
+fi
 
 sg_pass
