@@ -27,7 +27,7 @@ fi
 
 sg_setup officer-screen
 SG_LIFECYCLE=yes
-ASY=${SIGMAT_ASYCUDA:-$SG_BUILD/adapters/asycuda/sigmat-asycuda}
+. "$SG_SRC/tests/scenarios/asy.sh"
 [ -x "$ASY" ] || sg_fail "sigmat-asycuda not built ($ASY)"
 
 sg_node CI CI
@@ -50,32 +50,9 @@ echo "a.ouedraogo $(echo $BF_TOKEN | "$ASY" hash-token) BF000101" > "$SG_DIR/bf-
 echo "k.kouassi $(echo $CI_TOKEN | "$ASY" hash-token) CI000101" > "$SG_DIR/ci-officers"
 for c in CI BF; do
     n=$(echo $c | tr A-Z a-z)-asycuda
+    asy_write "$n" "$c" "http_officers $SG_DIR/$(echo $c | tr A-Z a-z)-officers"
     d=$SG_DIR/$n
-    mkdir -p "$d"
-    port=$(sg_port)
-    eval "HTTP_$c=$port"
-    cat > "$d.conf" <<EOC
-country $c
-name $n
-node $(sg_endpoint $c)
-node_public_key $SG_DIR/keys/$c.curve.pub
-curve_secret $SG_DIR/keys/$n.curve.key
-curve_public $SG_DIR/keys/$n.curve.pub
-connect_timeout 1s
-reconnect_interval 1s
-spool_dir $d/spool
-work_dir $d/work
-done_dir $d/done
-rejected_dir $d/rejected
-inbox_dir $d/inbox
-state_db $d/state.db
-offices $SG_SRC/adapters/asycuda/offices.csv
-corridors $SG_SRC/adapters/asycuda/corridors.csv
-scan_interval 100ms
-spool_settle 0
-http_listen 127.0.0.1:$port
-http_officers $SG_DIR/$(echo $c | tr A-Z a-z)-officers
-EOC
+    port=$(eval "echo \$HTTP_$c")
     "$ASY" -c "$d.conf" run >>"$d.log" 2>&1 &
     SG_PIDS="$SG_PIDS $!"
     sg_until 20 curl -fsS "http://127.0.0.1:$port/v1/health" -o /dev/null 2>/dev/null || sg_fail "$n API not up"

@@ -8,8 +8,7 @@
 # while 500 files are processed still yields exactly one DEC per file.
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
 sg_setup 10-asycuda
-
-ASY=${SIGMAT_ASYCUDA:-$SG_BUILD/adapters/asycuda/sigmat-asycuda}
+. "$SG_SRC/tests/scenarios/asy.sh"
 [ -x "$ASY" ] || sg_fail "sigmat-asycuda not built ($ASY)"
 FX=$SG_SRC/tests/asycuda
 REF=${SIGMAT_REFERENCE_DIR:-$SG_SRC/../shared/reference}/asycuda
@@ -29,37 +28,11 @@ sg_route BF CI CI
 sg_start CI
 sg_start BF
 
-# asy_conf NAME COUNTRY NODE: folders, keys and config of one adapter.
+# asy_conf NAME COUNTRY: folders, keys and config of one adapter (shared token).
 asy_conf () {
-    d=$SG_DIR/$1
-    mkdir -p "$d"
-    echo "$TOKEN" > "$d/token"
-    port=$(sg_port)
-    eval "HTTP_$2=$port"
-    cat > "$d.conf" <<EOC
-country $2
-name $1
-node $(sg_endpoint $3)
-node_public_key $SG_DIR/keys/$3.curve.pub
-curve_secret $SG_DIR/keys/$1.curve.key
-curve_public $SG_DIR/keys/$1.curve.pub
-connect_timeout 1s
-reconnect_interval 1s
-spool_dir $d/spool
-work_dir $d/work
-done_dir $d/done
-rejected_dir $d/rejected
-inbox_dir $d/inbox
-state_db $d/state.db
-offices $SG_SRC/adapters/asycuda/offices.csv
-corridors $SG_SRC/adapters/asycuda/corridors.csv
-scan_interval 100ms
-spool_settle 0
-http_listen 127.0.0.1:$port
-http_token_file $d/token
-log_level ${SG_LOG_LEVEL:-info}
-EOC
-    "$ASY" -c "$d.conf" check-config >/dev/null || sg_fail "check-config $1"
+    mkdir -p "$SG_DIR/$1"
+    echo "$TOKEN" > "$SG_DIR/$1/token"
+    asy_write "$1" "$2" "http_token_file $SG_DIR/$1/token"
 }
 
 asy_start () {
@@ -69,8 +42,8 @@ asy_start () {
 }
 asy_pid () { eval "echo \$APID_$(sg_var $1)"; }
 
-asy_conf ci-asycuda CI CI
-asy_conf bf-asycuda BF BF
+asy_conf ci-asycuda CI
+asy_conf bf-asycuda BF
 asy_start ci-asycuda
 asy_start bf-asycuda
 sg_until 20 curl -fsS "http://127.0.0.1:$HTTP_BF/v1/health" -o /dev/null 2>/dev/null || sg_fail "BF callback API not up"

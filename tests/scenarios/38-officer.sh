@@ -12,8 +12,7 @@
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
 sg_setup 38-officer
 . "$SG_SRC/tests/scenarios/lc.sh"
-
-ASY=${SIGMAT_ASYCUDA:-$SG_BUILD/adapters/asycuda/sigmat-asycuda}
+. "$SG_SRC/tests/scenarios/asy.sh"
 [ -x "$ASY" ] || sg_fail "sigmat-asycuda not built ($ASY)"
 FX=$SG_SRC/tests/asycuda
 
@@ -47,37 +46,10 @@ k.kouassi $(h $T_ABJ) CI000101
 EOF
 grep -q "$T_OUAGA" "$SG_DIR/bf-officers" && sg_fail "the token file holds a token in clear"
 
-asy_conf () {   # NAME COUNTRY
-    d=$SG_DIR/$1
-    mkdir -p "$d"
-    port=$(sg_port)
-    eval "HTTP_$2=$port"
-    cat > "$d.conf" <<EOC
-country $2
-name $1
-node $(sg_endpoint $2)
-node_public_key $SG_DIR/keys/$2.curve.pub
-curve_secret $SG_DIR/keys/$1.curve.key
-curve_public $SG_DIR/keys/$1.curve.pub
-connect_timeout 1s
-reconnect_interval 1s
-spool_dir $d/spool
-work_dir $d/work
-done_dir $d/done
-rejected_dir $d/rejected
-inbox_dir $d/inbox
-state_db $d/state.db
-offices $SG_SRC/adapters/asycuda/offices.csv
-corridors $SG_SRC/adapters/asycuda/corridors.csv
-scan_interval 100ms
-spool_settle 0
-http_listen 127.0.0.1:$port
-http_token_file $d/no-shared-token
-http_officers $SG_DIR/$(echo $2 | tr A-Z a-z)-officers
-log_level ${SG_LOG_LEVEL:-info}
-EOC
-    "$ASY" -c "$d.conf" check-config >/dev/null || sg_fail "check-config $1"
-    "$ASY" -c "$d.conf" run >>"$d.log" 2>&1 &
+asy_conf () {   # NAME COUNTRY: writes the config and starts the adapter
+    asy_write "$1" "$2" "http_token_file $SG_DIR/$1/no-shared-token" \
+        "http_officers $SG_DIR/$(echo $2 | tr A-Z a-z)-officers"
+    "$ASY" -c "$SG_DIR/$1.conf" run >>"$SG_DIR/$1.log" 2>&1 &
     SG_PIDS="$SG_PIDS $!"
     eval "APID_$2=$!"
 }

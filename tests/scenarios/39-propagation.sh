@@ -11,8 +11,7 @@
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
 sg_setup 39-propagation
 . "$SG_SRC/tests/scenarios/lc.sh"
-
-ASY=${SIGMAT_ASYCUDA:-$SG_BUILD/adapters/asycuda/sigmat-asycuda}
+. "$SG_SRC/tests/scenarios/asy.sh"
 GENERIC=${GENERIC:-$SG_BUILD/adapters/generic/sigmat-generic}
 PY=/usr/bin/python3
 [ -x "$ASY" ] && [ -x "$GENERIC" ] || sg_fail "adapters not built"
@@ -40,30 +39,8 @@ for n in CI BF NE; do sg_start $n; done
 # Niangoloko's officer on sigmat-asycuda.
 T_NIANG=niangoloko-0123456789-token
 echo "poste.niangoloko $(echo $T_NIANG | "$ASY" hash-token) BF000201" > "$SG_DIR/bf-officers"
+asy_write bf-asycuda BF "http_officers $SG_DIR/bf-officers"
 d=$SG_DIR/bf-asycuda
-mkdir -p "$d"
-HTTP_BF=$(sg_port)
-cat > "$d.conf" <<EOC
-country BF
-name bf-asycuda
-node $(sg_endpoint BF)
-node_public_key $SG_DIR/keys/BF.curve.pub
-curve_secret $SG_DIR/keys/bf-asycuda.curve.key
-curve_public $SG_DIR/keys/bf-asycuda.curve.pub
-connect_timeout 1s
-reconnect_interval 1s
-spool_dir $d/spool
-work_dir $d/work
-done_dir $d/done
-rejected_dir $d/rejected
-inbox_dir $d/inbox
-state_db $d/state.db
-offices $SG_SRC/adapters/asycuda/offices.csv
-corridors $SG_SRC/adapters/asycuda/corridors.csv
-http_listen 127.0.0.1:$HTTP_BF
-http_officers $SG_DIR/bf-officers
-log_level ${SG_LOG_LEVEL:-info}
-EOC
 "$ASY" -c "$d.conf" run >>"$d.log" 2>&1 &
 SG_PIDS="$SG_PIDS $!"
 
