@@ -138,6 +138,27 @@ s_release (json_t *root, s_sub_t *s, const char *today, gen_err_t *e)
     return 0;
 }
 
+/* The office of departure of an arrival request: DepartureCustomsOffice/ID
+ * when given (taken out of the body before it is mapped), else the one
+ * known here, else the one an MRN made by a sigmat node names. */
+static int
+s_arq_departure (json_t *root, gen_view_t *v, gen_err_t *e)
+{
+    json_t *dep = json_object_get (root, "DepartureCustomsOffice");
+    json_t *id = json_is_object (dep) ? json_object_get (dep, "ID") : NULL;
+    if (dep) {
+        if (!json_is_string (id) || office_check (json_string_value (id), NULL) != SG_OK)
+            return gen_err (e, 422, "/DepartureCustomsOffice/ID", "/DepartureCustomsOffice/ID "
+                            "must be an office reference number (CI000101)");
+        sg_strlcpy (v->departure, json_string_value (id), sizeof v->departure);
+        json_object_del (root, "DepartureCustomsOffice");
+    }
+    if (office_check (v->departure, NULL) != SG_OK)
+        return gen_err (e, 422, "/DepartureCustomsOffice/ID", "/DepartureCustomsOffice/ID is "
+                        "required: the movement is not known here and its MRN names no office");
+    return 0;
+}
+
 /* The states of the view an officer's decision needs, or NULL when the
  * type has no such rule here: an enquiry answer follows an enquiry (or an
  * arrival that was never recorded), the write-off or recovery decision a
@@ -199,6 +220,10 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
         json_t *root = s_event_json (ctype, body, len, e);
         if (!root)
             return e->status;
+        if (r->type == MSG_ARQ && s_arq_departure (root, &s->view, e)) {
+            json_decref (root);
+            return e->status;
+        }
         if (r->type == MSG_REL || r->type == MSG_CAN) {
             if (strcmp (s->view.role, "DEPARTURE")) {
                 json_decref (root);

@@ -8,6 +8,12 @@
 # destination: Ouagadougou's inbox gets the INC file and its view shows the
 # new seals, plate and what happened upstream; Niamey's national system gets
 # the NCF and the INC (new seals, new means) on its webhook, signed.
+# Then Niger's officers act through sigmat-generic with a token of its
+# token_file: an enquiry about the Niamey truck answered "arrived" (ENR)
+# brings the departure view to ARRIVED, with the officer's id on the
+# message; a third truck, declared for Ouagadougou, turns up at Niamey:
+# the arrival-request (ARQ) diverts it and Niamey gets its AAR; the token
+# used for an office it is not bound to is refused (403).
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
 sg_setup 39-propagation
 . "$SG_SRC/tests/scenarios/lc.sh"
@@ -18,7 +24,7 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || sg_fail "$PY is needed for the webhook receiver"
 
 for n in CI:CI BF:BF NE:NE; do
-    sg_node "${n%%:*}" "${n#*:}" "clock_file $LC_CLOCK" "timer_interval 200ms"
+    sg_node "${n%%:*}" "${n#*:}" "clock_file $LC_CLOCK" "timer_interval 200ms" "enquiry_after 2d"
 done
 for a in CI-send bf-asycuda ne-generic; do sg_adapter $a; done
 sg_peer CI CI-send adapter CI
@@ -44,7 +50,10 @@ d=$SG_DIR/bf-asycuda
 "$ASY" -c "$d.conf" run >>"$d.log" 2>&1 &
 SG_PIDS="$SG_PIDS $!"
 
-# Niger's national system behind sigmat-generic, its webhook receiver.
+# Niger's national system behind sigmat-generic, its webhook receiver, and
+# an officer of Niamey in its token file.
+T_NIAMEY=niamey-officer-0123456789
+echo "i.issoufou $(echo $T_NIAMEY | "$ASY" hash-token) NE000101" > "$SG_DIR/ne-officers"
 HP=$(sg_port)
 RP=$(sg_port)
 echo "0123456789abcdef-scenario-secret" > "$SG_DIR/hook.secret"
@@ -57,6 +66,7 @@ curve_secret $SG_DIR/keys/ne-generic.curve.key
 listen 127.0.0.1:$HP
 state_db $SG_DIR/ne-generic.db
 token niger-system niger-system-token-0001 NE
+token_file $SG_DIR/ne-officers
 webhook_url http://127.0.0.1:$RP/sigmat
 webhook_secret_file $SG_DIR/hook.secret
 webhook_retry_min 200ms
@@ -71,7 +81,7 @@ sg_until 20 curl -fsS "http://127.0.0.1:$HTTP_BF/v1/health" -o /dev/null 2>/dev/
 sg_until 20 curl -fsS "http://127.0.0.1:$HP/v1/health" -o /dev/null 2>/dev/null || sg_fail "NE API not up"
 
 # Two movements released at Abidjan, both through Niangoloko.
-"$SIGMATCTL" mrn new CI --count 2 > "$SG_DIR/mrns"
+"$SIGMATCTL" mrn new CI --count 3 > "$SG_DIR/mrns"
 M1=$(sed -n 1p "$SG_DIR/mrns") M2=$(sed -n 2p "$SG_DIR/mrns")
 lc_send CI "$(lc_decl DEC "$M1" BF000101 BF000201)" "$(lc_decl REL "$M1" BF000101 BF000201)" \
     "$(lc_decl DEC "$M2" NE000101 BF000201)" "$(lc_decl REL "$M2" NE000101 BF000201)"
@@ -132,4 +142,36 @@ EOP
 sg_log "Niamey: crossing and incident with the new seals and truck on the webhook"
 # The NE node's view is unchanged by the news (still ANTICIPATED).
 [ "$(lc_state NE "$M2" NE000101)" = ANTICIPATED ] || sg_fail "news from upstream changed NE's view"
+
+# sigmat-generic: the officer's verbs with a token of token_file.
+gen () {   # gen TOKEN VERB MRN JSON -> status, body in $SG_DIR/gen.json
+    curl -sS -o "$SG_DIR/gen.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $1" \
+        -H 'Content-Type: application/json' --data "$4" "http://127.0.0.1:$HP/v1/movements/$3/$2"
+}
+lc_clock 2026-03-09T06:00:00Z
+lc_wait CI "$M2" CI000101 OVERDUE
+lc_clock 2026-03-11T07:00:00Z
+lc_wait CI "$M2" CI000101 UNDER_ENQUIRY
+sg_until 20 sh -c "curl -sf -H 'Authorization: Bearer $T_NIAMEY' 'http://127.0.0.1:$HP/v1/movements/$M2' | grep -q UNDER_ENQUIRY" \
+    || sg_fail "the ENQ of $M2 did not reach sigmat-generic's view"
+s=$(gen "$T_NIAMEY" enquiry-answer "$M2" '{"ResponseCode":"AR","ResponseText":"Arrivé à Niamey le 10 mars","ArrivalDate":"2026-03-10"}')
+[ "$s" = 202 ] || sg_fail "generic enquiry-answer: $s $(cat "$SG_DIR/gen.json")"
+lc_wait CI "$M2" CI000101 ARRIVED
+lc_wait NE "$M2" NE000101 ARRIVED
+sg_sql NE "select convert_from(header, 'UTF8') from message where type = 'ENR' and mrn = '$M2'" \
+    | grep -qx 'Officer: i.issoufou' || sg_fail "the ENR from sigmat-generic has no Officer header"
+[ "$(sg_sql CI "select correlation_id is not null from message where type = 'ENR' and mrn = '$M2'")" = t ] \
+    || sg_fail "the ENR does not name the ENQ it answers"
+sg_log "Niamey: enquiry answered AR through sigmat-generic, departure ARRIVED"
+M3=$(sed -n 3p "$SG_DIR/mrns")
+lc_send CI "$(lc_decl DEC "$M3" BF000101 BF000201 2026-03-20)" "$(lc_decl REL "$M3" BF000101 BF000201 2026-03-20)"
+lc_wait CI "$M3" CI000101 RELEASED
+s=$(gen "$T_NIAMEY" arrival-request "$M3" '{"ActualCustomsOffice":{"ID":"NE000201"}}')
+[ "$s" = 403 ] || sg_fail "a token used for an office it is not bound to: $s $(cat "$SG_DIR/gen.json")"
+s=$(gen "$T_NIAMEY" arrival-request "$M3" '{"ActualCustomsOffice":{"ID":"NE000101"},"DepartureCustomsOffice":{"ID":"CI000101"}}')
+[ "$s" = 202 ] || sg_fail "generic arrival-request: $s $(cat "$SG_DIR/gen.json")"
+lc_wait NE "$M3" NE000101 ANTICIPATED
+sg_until 20 sh -c "grep '\"type\": \"AAR\"' '$SG_DIR/hooks.jsonl' | grep -q '\"mrn\": \"$M3\"'" \
+    || sg_fail "the AAR of the diverted $M3 did not reach Niamey's webhook"
+sg_log "Niamey: arrival-request diverted $M3, its AAR on the webhook"
 sg_pass
