@@ -133,6 +133,14 @@ static const s_entry_t s_catalogue[] = {
         "seals_intact is required: true if the seals were found intact, false if broken",
         "seals_intact est obligatoire : true si les scellés sont intacts, false s'ils sont rompus",
         "seals_intact é obrigatório: true se os selos estão intactos, false se estão quebrados" } },
+    { "call.seals_mismatch", {
+        "the seals found ({1}) are not the movement's current seals ({2}): a control with other seals is B1, with the discrepancies",
+        "les scellés constatés ({1}) ne sont pas les scellés actuels du mouvement ({2}) : un contrôle avec d'autres scellés est B1, avec les divergences",
+        "os selos encontrados ({1}) não são os selos atuais do movimento ({2}): um controlo com outros selos é B1, com as divergências" } },
+    { "call.seals_flag", {
+        "seals_intact contradicts the seals found ({1}) against the movement's current seals ({2}): leave seals_intact out",
+        "seals_intact contredit les scellés constatés ({1}) comparés aux scellés actuels du mouvement ({2}) : omettez seals_intact",
+        "seals_intact contradiz os selos encontrados ({1}) comparados com os selos atuais do movimento ({2}): omita seals_intact" } },
     { "call.discrepancies", {
         "discrepancies is required with result B1: describe what differs from the declaration",
         "discrepancies est obligatoire avec le résultat B1 : décrivez ce qui diffère de la déclaration",

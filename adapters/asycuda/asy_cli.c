@@ -49,7 +49,8 @@ s_usage (FILE *out)
         "  crossing MRN --office O            record a frontier crossing (NCF)\n"
         "  arrival MRN --office O [--location L]          an arrival (ARR)\n"
         "  control MRN --office O --result A1|A2|B1 --seals-intact yes|no\n"
-        "          [--discrepancies TEXT]                 control results (DCR)\n"
+        "          [--discrepancies TEXT] [--seals-found \"S1 S2\"]\n"
+        "                                                 control results (DCR)\n"
         "  incident MRN --office O --type SB|TS|AC|RD|OT --text TEXT\n"
         "          [--new-seals \"S1 S2\"] [--new-means PLATE --new-nationality CC]\n"
         "                                                 an incident (INC)\n"
@@ -200,7 +201,7 @@ s_verb (const asy_conf_t *conf, const asy_offices_t *tables, asy_state_t *st, co
                                    "--seals-intact", "--discrepancies", "--type", "--text",
                                    "--new-seals", "--departure-office", "--answer",
                                    "--decision", "--reason", "--new-means",
-                                   "--new-nationality", "--officer", NULL };
+                                   "--new-nationality", "--officer", "--seals-found", NULL };
     if (argc < 1 || argv[0][0] == '-') {
         fprintf (stderr, "sigmat-asycuda %s: the MRN comes first\n", verb);
         return 2;
@@ -231,6 +232,7 @@ s_verb (const asy_conf_t *conf, const asy_offices_t *tables, asy_state_t *st, co
     c.text = s_opt (argc, argv, !strcmp (verb, "control") ? "--discrepancies"
                     : !strcmp (verb, "cancellation") ? "--reason" : "--text");
     c.new_means = s_opt (argc, argv, "--new-means");
+    c.seals_found = s_opt (argc, argv, "--seals-found");
     c.new_nationality = s_opt (argc, argv, "--new-nationality");
     officer_t shell = { .n_offices = 1, .offices = { "*" } };
     const char *oid = s_opt (argc, argv, "--officer");

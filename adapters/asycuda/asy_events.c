@@ -54,6 +54,8 @@ s_params (const asy_call_t *c, char *out, size_t size)
               S_ (c->at), S_ (c->location), S_ (c->result), c->seals_intact, S_ (c->text),
               S_ (c->incident), S_ (c->new_seals), S_ (c->departure), S_ (c->new_means),
               S_ (c->new_nationality), c->officer ? c->officer->id : "");
+    if (c->seals_found)
+        snprintf (out + strlen (out), size - strlen (out), "|%s", c->seals_found);
 #undef S_
 }
 
@@ -115,7 +117,7 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
                            && strcmp (c->result, "B1")))
             return S_FAIL (ctx, out, 400, "result", "call.result");
         strcpy (e->code, c->result);
-        if (c->seals_intact < 0)
+        if (c->seals_intact < 0 && !c->seals_found)
             return S_FAIL (ctx, out, 400, "seals_intact", "call.seals_intact");
         e->flag = c->seals_intact ? 1 : 0;
         if (!strcmp (c->result, "B1") && !(c->text && c->text[0]))
@@ -231,6 +233,53 @@ static const s_rule_t s_rules[] = {
     { MSG_NONE, NULL, NULL, NULL, NULL }
 };
 
+/* 1 if the space-separated lists a and b hold the same seals, any order. */
+static int
+s_same_seals (const char *a, const char *b)
+{
+    char x[2200], y[2200], *sx = NULL, *sy = NULL;
+    size_t na = 0, nb = 0;
+    sg_strlcpy (x, a ? a : "", sizeof x);
+    for (char *t = strtok_r (x, " ,;", &sx); t; t = strtok_r (NULL, " ,;", &sx)) {
+        char probe[64];
+        snprintf (probe, sizeof probe, " %s ", t);
+        snprintf (y, sizeof y, " %s ", b ? b : "");
+        for (char *p = y; *p; p++)
+            if (*p == ',' || *p == ';')
+                *p = ' ';
+        if (!strstr (y, probe))
+            return 0;
+        na++;
+    }
+    sg_strlcpy (y, b ? b : "", sizeof y);
+    for (char *t = strtok_r (y, " ,;", &sy); t; t = strtok_r (NULL, " ,;", &sy))
+        nb++;
+    return na == nb;
+}
+
+/* A control that lists the seals found compares them with the movement's
+ * current seals (the declared ones, or the new ones of an incident passed
+ * on by the office of departure): intact when they are the same; other
+ * seals with A1/A2 is refused. Sets the DCR's seals flag; 0 or -1 with *out. */
+static int
+s_seals_check (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
+{
+    char current[2200] = "";
+    asy_state_text (ctx->state, current, sizeof current, NULL, "SELECT coalesce (seals, '')"
+                    " FROM movement WHERE mrn = ? AND office = ?", "ss", c->mrn, m->event.office);
+    int same = s_same_seals (c->seals_found, current);
+    if (c->seals_intact >= 0 && c->seals_intact != same) {
+        S_FAIL (ctx, out, 400, "seals_intact", "call.seals_flag", c->seals_found, current);
+        return -1;
+    }
+    if (!same && strcmp (m->event.code, "B1") != 0) {
+        S_FAIL (ctx, out, 400, "seals_found", "call.seals_mismatch", c->seals_found, current);
+        return -1;
+    }
+    m->event.flag = same;
+    return 0;
+}
+
 /* The state checks; returns 0 and the new state (NULL = unchanged). */
 static int
 s_check (const asy_ctx_t *ctx, const asy_call_t *c, const msg_t *m, const char *role,
@@ -277,6 +326,8 @@ s_check (const asy_ctx_t *ctx, const asy_call_t *c, const msg_t *m, const char *
         return 0;
     switch (m->type) {
     case MSG_DCR:
+        if (c->seals_found && s_seals_check (ctx, c, (msg_t *) m, out))
+            return 400;
         *next = !strcmp (m->event.code, "B1") ? "DISCREPANCY" : "CONTROLLED";
         break;
     case MSG_ENR:

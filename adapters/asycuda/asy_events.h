@@ -42,6 +42,8 @@ typedef struct {
     const char *incident;       /* incident: SB TS AC RD OT */
     const char *new_seals;      /* incident: new seal identities, space-separated */
     const char *departure;      /* arrival-request: office of departure if not known */
+    const char *seals_found;    /* control: seals found, space-separated (compared
+                                   with the movement's current seals) */
     const char *new_means;      /* incident: registration of the new truck */
     const char *new_nationality; /* incident: its country (two letters) */
     const officer_t *officer;   /* who calls (NULL: the shared token or the shell) */

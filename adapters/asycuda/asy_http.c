@@ -146,6 +146,35 @@ s_field (i18n_lang_t lang, json_t *body, const char *name, const char **out, jso
     return 0;
 }
 
+/* A list of strings field, joined with spaces into buf, or NULL; 0 or -1
+ * with *err. */
+static int
+s_list (i18n_lang_t lang, json_t *body, const char *name, char *buf, size_t size,
+        const char **out, json_t **err)
+{
+    json_t *v = json_object_get (body, name), *s;
+    size_t i;
+    *out = NULL;
+    if (!v || json_is_null (v))
+        return 0;
+    if (!json_is_array (v)) {
+        *err = asy_error (lang, name, ASY_I18N_ARGS ("http.not_list", name));
+        return -1;
+    }
+    buf[0] = 0;
+    json_array_foreach (v, i, s) {
+        if (!json_is_string (s)) {
+            *err = asy_error (lang, name, ASY_I18N_ARGS ("http.not_list", name));
+            return -1;
+        }
+        if (i)
+            strncat (buf, " ", size - strlen (buf) - 1);
+        strncat (buf, json_string_value (s), size - strlen (buf) - 1);
+    }
+    *out = buf;
+    return 0;
+}
+
 static enum MHD_Result
 s_post (asy_http_t *self, struct MHD_Connection *c, const char *mrn, const char *verb,
         s_body_t *b, const officer_t *who)
@@ -163,8 +192,7 @@ s_post (asy_http_t *self, struct MHD_Connection *c, const char *mrn, const char 
     }
     asy_call_t call = { .verb = verb, .mrn = mrn, .seals_intact = -1 };
     const char *rid = NULL;
-    json_t *seals = json_object_get (body, "new_seals");
-    char seallist[2048] = "";
+    char seallist[2048] = "", foundlist[2048] = "";
     /* Each verb's own names for the shared fields of asy_call_t. */
     int enr = !strcmp (verb, "enquiry-answer"), dec = !strcmp (verb, "decision");
     const char *result = enr ? "answer" : dec ? "decision" : "result";
@@ -190,25 +218,10 @@ s_post (asy_http_t *self, struct MHD_Connection *c, const char *mrn, const char 
         else
             call.seals_intact = json_is_true (si);
     }
-    if (!bad && seals && json_is_array (seals)) {
-        size_t i;
-        json_t *s;
-        json_array_foreach (seals, i, s) {
-            if (!json_is_string (s)) {
-                err = asy_error (lang, "new_seals", ASY_I18N_ARGS ("http.not_list", "new_seals"));
-                bad = 1;
-                break;
-            }
-            if (i)
-                strncat (seallist, " ", sizeof seallist - strlen (seallist) - 1);
-            strncat (seallist, json_string_value (s), sizeof seallist - strlen (seallist) - 1);
-        }
-        call.new_seals = seallist;
-    }
-    else if (!bad && seals && !json_is_null (seals)) {
-        err = asy_error (lang, "new_seals", ASY_I18N_ARGS ("http.not_list", "new_seals"));
-        bad = 1;
-    }
+    if (!bad)
+        bad = s_list (lang, body, "new_seals", seallist, sizeof seallist, &call.new_seals, &err)
+              || s_list (lang, body, "seals_found", foundlist, sizeof foundlist,
+                         &call.seals_found, &err);
     if (!rid)
         rid = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Idempotency-Key");
     call.request_id = rid;

@@ -15,7 +15,8 @@ const T = {
     control: 'Résultat du contrôle', incident: 'Incident', 'enquiry-answer': "Réponse à l'enquête",
     location: 'Lieu des marchandises', result: 'Résultat', A1: 'A1 – conforme',
     A2: 'A2 – considéré conforme', B1: 'B1 – divergences', seals_intact: 'Scellés intacts',
-    yes: 'oui', no: 'non', discrepancies: 'Divergences', type: 'Type', SB: 'Scellés rompus',
+    yes: 'oui', no: 'non', discrepancies: 'Divergences',
+    seals_found: 'Scellés constatés (comparés aux scellés actuels)', type: 'Type', SB: 'Scellés rompus',
     TS: 'Transbordement', AC: 'Accident', RD: "Déviation de l'itinéraire", OT: 'Autre',
     new_seals: 'Nouveaux scellés (séparés par des espaces)',
     new_means: 'Nouveau véhicule (immatriculation)',
@@ -40,7 +41,8 @@ const T = {
     control: 'Control results', incident: 'Incident', 'enquiry-answer': 'Enquiry answer',
     location: 'Where the goods are', result: 'Result', A1: 'A1 – satisfactory',
     A2: 'A2 – considered satisfactory', B1: 'B1 – discrepancies', seals_intact: 'Seals intact',
-    yes: 'yes', no: 'no', discrepancies: 'Discrepancies', type: 'Type', SB: 'Seals broken',
+    yes: 'yes', no: 'no', discrepancies: 'Discrepancies',
+    seals_found: 'Seals found (compared with the current seals)', type: 'Type', SB: 'Seals broken',
     TS: 'Transhipment', AC: 'Accident', RD: 'Deviation from the itinerary', OT: 'Other',
     new_seals: 'New seals (separated by spaces)', new_means: 'New vehicle (registration)',
     new_nationality: 'Country of registration (2 letters)', answer: 'Answer',
@@ -64,7 +66,8 @@ const T = {
     control: 'Resultado do controlo', incident: 'Incidente', 'enquiry-answer': 'Resposta ao inquérito',
     location: 'Local das mercadorias', result: 'Resultado', A1: 'A1 – conforme',
     A2: 'A2 – considerado conforme', B1: 'B1 – divergências', seals_intact: 'Selos intactos',
-    yes: 'sim', no: 'não', discrepancies: 'Divergências', type: 'Tipo', SB: 'Selos quebrados',
+    yes: 'sim', no: 'não', discrepancies: 'Divergências',
+    seals_found: 'Selos encontrados (comparados com os selos atuais)', type: 'Tipo', SB: 'Selos quebrados',
     TS: 'Transbordo', AC: 'Acidente', RD: 'Desvio do itinerário', OT: 'Outro',
     new_seals: 'Novos selos (separados por espaços)', new_means: 'Novo veículo (matrícula)',
     new_nationality: 'País de matrícula (2 letras)', answer: 'Resposta',
@@ -193,6 +196,9 @@ async function show(mrn) {
     row('seals', (v.seals || []).join(' '));
     if (v.upstream) row('upstream', v.upstream);
   }
+  const office = (localStorage.getItem('sigmat.office') || '').toUpperCase();
+  const mine = (current.views || []).find(v => v.office === office || v.office_code === office);
+  $('#f-seals-found').value = mine ? (mine.seals || []).join(' ') : '';
   const ul = $('#d-history');
   ul.textContent = '';
   for (const m of current.messages || []) {
@@ -226,7 +232,9 @@ async function record(ev) {
   if (a === 'arrival' && val('location')) body.location = val('location');
   if (a === 'control') {
     body.result = val('result');
-    body.seals_intact = val('seals_intact') === 'true';
+    // The seals found are compared with the current ones by the adapter.
+    if (val('seals_found')) body.seals_found = val('seals_found').split(/[\s,;]+/).filter(Boolean);
+    else body.seals_intact = val('seals_intact') === 'true';
     if (val('discrepancies')) body.discrepancies = val('discrepancies');
   }
   if (a === 'incident') {

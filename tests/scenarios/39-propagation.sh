@@ -44,7 +44,9 @@ for n in CI BF NE; do sg_start $n; done
 
 # Niangoloko's officer on sigmat-asycuda.
 T_NIANG=niangoloko-0123456789-token
-echo "poste.niangoloko $(echo $T_NIANG | "$ASY" hash-token) BF000201" > "$SG_DIR/bf-officers"
+T_OUAGA=ouaga-officer-0123456789
+{ echo "poste.niangoloko $(echo $T_NIANG | "$ASY" hash-token) BF000201"
+  echo "a.ouedraogo $(echo $T_OUAGA | "$ASY" hash-token) BF000101"; } > "$SG_DIR/bf-officers"
 asy_write bf-asycuda BF "http_officers $SG_DIR/bf-officers"
 d=$SG_DIR/bf-asycuda
 "$ASY" -c "$d.conf" run >>"$d.log" 2>&1 &
@@ -91,8 +93,8 @@ lc_wait BF "$M2" BF000201 ANTICIPATED
 lc_wait NE "$M2" NE000101 ANTICIPATED
 sg_until 20 sh -c "'$ASY' -c '$d.conf' show $M2 | grep -q TRANSIT" || sg_fail "no ATR of $M2 at the BF adapter"
 
-call () {   # call VERB MRN JSON
-    s=$(curl -sS -o "$SG_DIR/resp.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $T_NIANG" \
+call () {   # call VERB MRN JSON [TOKEN]
+    s=$(curl -sS -o "$SG_DIR/resp.json" -w '%{http_code}' -X POST -H "Authorization: Bearer ${4:-$T_NIANG}" \
         -H 'Content-Type: application/json' --data "$3" "http://127.0.0.1:$HTTP_BF/v1/movements/$2/$1")
     [ "$s" = 200 ] || sg_fail "$1 $2: $s $(cat "$SG_DIR/resp.json")"
 }
@@ -126,6 +128,17 @@ assert v["means"] == "11KL2222 (BF)", v["means"]
 assert "NCF BF000201" in v["upstream"] and "INC BF000201 TS" in v["upstream"], v["upstream"]
 EOP
 sg_log "Ouagadougou: INC and NCF in the inbox, new seals and truck in its view"
+# The control at Ouagadougou compares the seals found with the current ones.
+call arrival "$M1" '{"request_id":"m1-arr","office":"BFOU1"}' "$T_OUAGA"
+s=$(curl -sS -o "$SG_DIR/resp.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $T_OUAGA" \
+    -H 'Content-Type: application/json' "http://127.0.0.1:$HTTP_BF/v1/movements/$M1/control" \
+    --data '{"request_id":"m1-dcr-old","office":"BFOU1","result":"A1","seals_found":["CI-DGD-0045871"]}')
+[ "$s" = 400 ] && grep -q '"code": "call.seals_mismatch"' "$SG_DIR/resp.json" \
+    || sg_fail "a control with the declared seals after the transhipment: $s $(cat "$SG_DIR/resp.json")"
+call control "$M1" '{"request_id":"m1-dcr","office":"BFOU1","result":"A1","seals_found":["BF-NEW-2","BF-NEW-1"]}' "$T_OUAGA"
+sg_until 20 sh -c "psql -X -qAt -d '$(sg_conninfo CI)' -c \"select convert_from(body, 'UTF8') from message where type = 'DCR' and mrn = '$M1'\" | grep -q '<SealsIntactIndicator>true<'" \
+    || sg_fail "the DCR of $M1 does not say the (new) seals were intact"
+sg_log "Ouagadougou: the control compared the seals found with the new seals"
 
 # Niamey: the NCF and the INC on the national system's webhook.
 sg_until 30 sh -c "[ \$(grep -c '\"mrn\": \"$M2\"' '$SG_DIR/hooks.jsonl' 2>/dev/null || echo 0) -ge 3 ]" \
