@@ -22,24 +22,6 @@ typedef struct {
     gen_route_t route;
 } s_req_t;
 
-static const struct {
-    const char *name, *title;
-} s_problems[] = {
-    { "invalid-json", "Request body is not valid JSON" },
-    { "invalid-xml", "Request body is not well-formed XML" },
-    { "validation", "Invalid request" },
-    { "mapping", "The XML mapping refused the document" },
-    { "unauthorized", "Missing or unknown bearer token" },
-    { "forbidden-office", "Office not allowed for this token" },
-    { "not-found", "No such resource" },
-    { "unknown-mrn", "Unknown movement" },
-    { "method-not-allowed", "Method not allowed" },
-    { "conflict", "Not allowed in the movement's current state" },
-    { "payload-too-large", "Request body too large" },
-    { "unsupported-media-type", "Unsupported media type" },
-    { "idempotency-key-reused", "Idempotency key reused with a different request" },
-    { "internal", "Internal error" },
-};
 
 int
 gen_reply (struct MHD_Connection *c, int status, json_t *body, const char *ctype,
@@ -69,10 +51,19 @@ gen_reply (struct MHD_Connection *c, int status, json_t *body, const char *ctype
 json_t *
 gen_problem_json (int status, const char *name, const char *detail, const char *field, int line)
 {
-    const char *title = "Error";
-    for (size_t i = 0; i < sizeof s_problems / sizeof s_problems[0]; i++)
-        if (!strcmp (s_problems[i].name, name))
-            title = s_problems[i].title;
+    return gen_problem_json_lang (I18N_EN, status, name, detail, field, line);
+}
+
+json_t *
+gen_problem_json_lang (i18n_lang_t lang, int status, const char *name, const char *detail,
+                       const char *field, int line)
+{
+    /* The title for people comes from the catalogue (problem.NAME). */
+    char code[64], text[256];
+    snprintf (code, sizeof code, "problem.%s", name);
+    const char *title = i18n_format (lang, code, text, sizeof text, NULL);
+    if (!strcmp (title, code))
+        title = "Error";
     json_t *p = json_pack ("{s:s+, s:s, s:i, s:s}", "type", "urn:sigmat:problem:", name,
                            "title", title, "status", status, "detail", detail ? detail : title);
     if (p && field && field[0])
@@ -86,7 +77,9 @@ int
 gen_problem (struct MHD_Connection *c, int status, const char *name, const char *detail,
              const char *field, int line, const char *hname, const char *hvalue)
 {
-    return gen_reply (c, status, gen_problem_json (status, name, detail, field, line),
+    i18n_lang_t lang = i18n_pick (MHD_lookup_connection_value (c, MHD_HEADER_KIND,
+                                                               "Accept-Language"), I18N_EN);
+    return gen_reply (c, status, gen_problem_json_lang (lang, status, name, detail, field, line),
                       "application/problem+json", hname, hvalue);
 }
 

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "gen_int.h"
+#include "i18n.h"
 #include "officer.h"
 #include "msg.h"
 
@@ -33,7 +34,12 @@ int gen_reply (struct MHD_Connection *c, int status, json_t *body, const char *c
 json_t *gen_problem_json (int status, const char *name, const char *detail, const char *field,
                           int line);
 
-/* Queues an application/problem+json reply built by gen_problem_json. */
+/* The same with the title in lang (the catalogue's problem.NAME). */
+json_t *gen_problem_json_lang (i18n_lang_t lang, int status, const char *name,
+                               const char *detail, const char *field, int line);
+
+/* Queues an application/problem+json reply built by gen_problem_json, its
+ * title in the language of the request's Accept-Language. */
 int gen_problem (struct MHD_Connection *c, int status, const char *name, const char *detail,
                  const char *field, int line, const char *hname, const char *hvalue);
 

@@ -26,9 +26,12 @@ PY=/usr/bin/python3
 for n in CI:CI BF:BF NE:NE; do
     sg_node "${n%%:*}" "${n#*:}" "clock_file $LC_CLOCK" "timer_interval 200ms" "enquiry_after 2d"
 done
-for a in CI-send bf-asycuda ne-generic; do sg_adapter $a; done
+for a in CI-send CI-adapter bf-asycuda ne-generic; do sg_adapter $a; done
+# CI's national system only sends here (CI-send); what the node delivers for
+# CI waits for CI-adapter, so no delivery meets a sending connection.
 sg_peer CI CI-send adapter CI
-sg_route CI CI CI-send
+sg_peer CI CI-adapter adapter CI
+sg_route CI CI CI-adapter
 sg_peer BF bf-asycuda adapter BF
 sg_route BF BF bf-asycuda
 sg_peer NE ne-generic adapter NE
@@ -181,6 +184,9 @@ lc_send CI "$(lc_decl DEC "$M3" BF000101 BF000201 2026-03-20)" "$(lc_decl REL "$
 lc_wait CI "$M3" CI000101 RELEASED
 s=$(gen "$T_NIAMEY" arrival-request "$M3" '{"ActualCustomsOffice":{"ID":"NE000201"}}')
 [ "$s" = 403 ] || sg_fail "a token used for an office it is not bound to: $s $(cat "$SG_DIR/gen.json")"
+curl -sS -X POST -H "Authorization: Bearer $T_NIAMEY" -H 'Accept-Language: fr' -H 'Content-Type: application/json' \
+    --data '{"ActualCustomsOffice":{"ID":"NE000201"}}' "http://127.0.0.1:$HP/v1/movements/$M3/arrival-request" \
+    | grep -q '"title":"Bureau non autorisé pour ce jeton"' || sg_fail "sigmat-generic's problem title is not in French"
 s=$(gen "$T_NIAMEY" arrival-request "$M3" '{"ActualCustomsOffice":{"ID":"NE000101"},"DepartureCustomsOffice":{"ID":"CI000101"}}')
 [ "$s" = 202 ] || sg_fail "generic arrival-request: $s $(cat "$SG_DIR/gen.json")"
 lc_wait NE "$M3" NE000101 ANTICIPATED
