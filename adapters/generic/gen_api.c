@@ -207,7 +207,7 @@ s_office (gen_adapter_t *self, struct MHD_Connection *c, const officer_t *tok,
     const char *state = MHD_lookup_connection_value (c, MHD_GET_ARGUMENT_KIND, "state");
     if (!state)
         state = "ANTICIPATED";
-    int ok = !strcmp (state, "any");
+    int ok = !strcmp (state, "any") || !strcmp (state, "expected");
     for (int i = 0; s_states[i] && !ok; i++)
         ok = !strcmp (state, s_states[i]);
     if (!ok) {

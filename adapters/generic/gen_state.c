@@ -625,7 +625,8 @@ gen_state_office_json (gen_state_t *self, const char *office, const char *state,
     pthread_mutex_lock (&self->lock);
     sqlite3_stmt *st = s_prep (self,
         "SELECT mrn, office, role, state, departure, destination, transits, lrn, updated"
-        " FROM movement WHERE office = ?1 AND (?2 IS NULL OR state = ?2)"
+        " FROM movement WHERE office = ?1 AND (?2 IS NULL OR state = ?2 OR (?2 = 'expected'"
+        " AND role <> 'DEPARTURE' AND state IN ('ANTICIPATED', 'OVERDUE', 'UNDER_ENQUIRY')))"
         " ORDER BY updated DESC, mrn LIMIT ?3");
     if (!st || !arr) {
         json_decref (arr);

@@ -119,7 +119,9 @@ int gen_state_view (gen_state_t *self, const char *mrn, const char *office, gen_
  * NULL on error. Empty array when unknown. */
 json_t *gen_state_movement_json (gen_state_t *self, const char *mrn);
 
-/* Views at office in state (NULL = any), newest first, as a JSON array. */
+/* Views at office in state (NULL = any; "expected": every view still
+ * waiting for the goods, whatever upstream made of the movement), newest
+ * first, as a JSON array. */
 json_t *gen_state_office_json (gen_state_t *self, const char *office, const char *state,
                                int limit);
 

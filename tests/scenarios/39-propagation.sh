@@ -170,6 +170,8 @@ lc_clock 2026-03-11T07:00:00Z
 lc_wait CI "$M2" CI000101 UNDER_ENQUIRY
 sg_until 20 sh -c "curl -sf -H 'Authorization: Bearer $T_NIAMEY' 'http://127.0.0.1:$HP/v1/movements/$M2' | grep -q UNDER_ENQUIRY" \
     || sg_fail "the ENQ of $M2 did not reach sigmat-generic's view"
+curl -sf -H "Authorization: Bearer $T_NIAMEY" "http://127.0.0.1:$HP/v1/offices/NE000101/movements?state=expected" \
+    | grep -q "$M2" || sg_fail "sigmat-generic's expected list lacks $M2 under enquiry"
 s=$(gen "$T_NIAMEY" enquiry-answer "$M2" '{"ResponseCode":"AR","ResponseText":"Arrivé à Niamey le 10 mars","ArrivalDate":"2026-03-10"}')
 [ "$s" = 202 ] || sg_fail "generic enquiry-answer: $s $(cat "$SG_DIR/gen.json")"
 lc_wait CI "$M2" CI000101 ARRIVED
