@@ -20,7 +20,7 @@
 #include "listen.h"
 #include "log.h"
 #include "officer.h"
-#include "screen_assets.h"
+#include "screen.h"
 
 struct asy_http_t {
     struct MHD_Daemon *mhd;
@@ -98,36 +98,12 @@ s_lang (struct MHD_Connection *c)
 /* S_ERR (connection, field, code, args...): an error in the caller's language. */
 #define S_ERR(c, field, ...) asy_error (s_lang (c), field, ASY_I18N_ARGS (__VA_ARGS__))
 
-/* The officer screen (adapters/screen/): static files, no token; the page
- * asks the officer for the token and sends it with each API call. */
+/* The officer screen (screen.h), or 404. */
 static enum MHD_Result
 s_screen (struct MHD_Connection *c, const char *url)
 {
-    const char *name = !strcmp (url, "/") || !strcmp (url, "/screen/") ? "index.html"
-                       : !strncmp (url, "/screen/", 8) ? url + 8 : "";
-    for (size_t i = 0; i < screen_assets_n; i++) {
-        const screen_asset_t *a = &screen_assets[i];
-        if (strcmp (a->name, name) != 0)
-            continue;
-        const char *dot = strrchr (name, '.');
-        const char *type = !strcmp (dot, ".html") ? "text/html; charset=utf-8"
-                           : !strcmp (dot, ".js") ? "text/javascript; charset=utf-8"
-                           : "text/css; charset=utf-8";
-        struct MHD_Response *r = MHD_create_response_from_buffer (a->len, (void *) a->data,
-                                                                  MHD_RESPMEM_PERSISTENT);
-        if (!r)
-            return MHD_NO;
-        MHD_add_response_header (r, "Content-Type", type);
-        MHD_add_response_header (r, "Cache-Control", "no-store");
-        MHD_add_response_header (r, "X-Content-Type-Options", "nosniff");
-        MHD_add_response_header (r, "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; "
-                                 "frame-ancestors 'none'");
-        MHD_add_response_header (r, "X-Frame-Options", "DENY");
-        enum MHD_Result ret = MHD_queue_response (c, 200, r);
-        MHD_destroy_response (r);
-        return ret;
-    }
-    return s_reply (c, 404, S_ERR (c, NULL, "http.no_resource", url));
+    const screen_asset_t *a = screen_find (url);
+    return a ? screen_reply (c, a) : s_reply (c, 404, S_ERR (c, NULL, "http.no_resource", url));
 }
 
 /* A string field, or NULL; a non-string value is an error. */

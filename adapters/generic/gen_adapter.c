@@ -190,9 +190,14 @@ gen_adapter_deliver (gen_adapter_t *self, const char *header, size_t hlen, const
     sg_strlcpy (hook.id, m->id, sizeof hook.id);
     sg_strlcpy (hook.mrn, m->mrn, sizeof hook.mrn);
     sg_strlcpy (hook.type, msg_type_name (m->type), sizeof hook.type);
-    gen_mvt_t mvt = { .mrn = m->mrn, .office = m->recipient, .state = s_in_state (m),
-                      .message_id = m->id, .type = hook.type, .direction = "in" };
     int has_view = gen_state_view (self->state, m->mrn, m->recipient, &view) == SG_OK;
+    /* A crossing or incident the office of departure passes on is news from
+     * upstream for the national system (webhook), not a step of this view. */
+    int notice = (m->type == MSG_NCF || m->type == MSG_INC) && has_view
+                 && !strcmp (view.departure, m->sender);
+    gen_mvt_t mvt = { .mrn = m->mrn, .office = m->recipient,
+                      .state = notice ? NULL : s_in_state (m),
+                      .message_id = m->id, .type = hook.type, .direction = "in" };
     if (m->type == MSG_AAR || m->type == MSG_ATR) {
         const msg_declaration_t *d = &m->decl;
         s_transits (d, transits, sizeof transits);

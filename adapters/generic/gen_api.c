@@ -12,6 +12,7 @@
 #include "gen_json.h"
 #include "ident.h"
 #include "log.h"
+#include "screen.h"
 
 /* One request being read. */
 typedef struct {
@@ -232,6 +233,11 @@ s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *met
         if (!(q = calloc (1, sizeof *q)))
             return MHD_NO;
         *con_cls = q;
+        const screen_asset_t *screen = strcmp (method, "GET") ? NULL : screen_find (url);
+        if (screen) {
+            q->answered = 1;
+            return screen_reply (c, screen);
+        }
         int rc = s_route (method, url, &q->route);
         const officer_t *tok = rc ? NULL : s_auth (self, c, &q->route.who);
         const char *cl = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Content-Length");

@@ -1,8 +1,10 @@
-// app.js - the officer screen of sigmat-asycuda: movements expected at the
-// officer's office, a movement's history, forms for the officer's verbs.
-// Talks to the callback API (/v1/...) with the officer's token; every text
-// comes from the catalogue below (French by default, English, Portuguese),
-// and the API is asked for its errors in the same language.
+// app.js - the officer screen of sigmat-asycuda and sigmat-generic:
+// movements expected at the officer's office, a movement's history, forms
+// for the officer's verbs. Talks to the adapter's API (/v1/...) with the
+// officer's token; the two adapters' APIs differ in their field names, so
+// the few calls go through `backend` below. Every text comes from the
+// catalogue (French by default, English, Portuguese), and the API is asked
+// for its errors in the same language.
 'use strict';
 
 const T = {
@@ -127,6 +129,74 @@ async function api(method, path, body) {
   return { status: r.status, body: j };
 }
 
+// The adapter behind the page: sigmat-asycuda (snake_case callbacks) or
+// sigmat-generic (WCO-DM names, office reference numbers), told apart by
+// /v1/health. Each answers in the asycuda shape the page draws.
+const asycuda = {
+  expected: office => api('GET', '/offices/' + encodeURIComponent(office) + '/expected'),
+  movement: mrn => api('GET', '/movements/' + encodeURIComponent(mrn)),
+  post: (mrn, verb, body) => api('POST', '/movements/' + encodeURIComponent(mrn) + '/' + verb, body),
+};
+const idOf = o => ({ ID: o });
+const generic = {
+  view: v => ({
+    mrn: v.DeclarationID, office: v.Office, role: v.Role, state: v.State,
+    departure: v.DepartureCustomsOffice, destination: v.DestinationCustomsOffice,
+    transit: v.TransitCustomsOffice, lrn: v.FunctionalReferenceID,
+  }),
+  async expected(o) {
+    const r = await api('GET', '/offices/' + encodeURIComponent(o) + '/movements?state=expected');
+    if (r.status === 200) r.body = { expected: (r.body.Movements || []).map(generic.view) };
+    return generic.problem(r);
+  },
+  async movement(mrn) {
+    const r = await api('GET', '/movements/' + encodeURIComponent(mrn));
+    if (r.status === 200) {
+      const views = (r.body.Views || []).map(generic.view);
+      const first = views[0] || {};
+      const messages = [];
+      for (const v of r.body.Views || [])
+        for (const h of v.History || [])
+          messages.push({ created: h.At, type: h.Type, sender: h.Direction === 'out' ? v.Office : '',
+            recipient: h.Direction === 'in' ? v.Office : '', status: h.NodeStatus || h.Direction });
+      r.body = { mrn, departure: first.departure, destination: first.destination,
+        transit: first.transit, views, messages };
+    }
+    return generic.problem(r);
+  },
+  async post(mrn, verb, b) {
+    const o = idOf(b.office);
+    const m = {
+      crossing: { TransitCustomsOffice: o },
+      arrival: { ArrivalCustomsOffice: o, GoodsLocation: { Name: b.location || b.office } },
+      control: { ControlCustomsOffice: o, ControlResultCode: b.result,
+        SealsIntactIndicator: b.seals_intact !== false, DiscrepanciesDescription: b.discrepancies },
+      incident: { IncidentCustomsOffice: o, IncidentTypeCode: b.type, IncidentText: b.text,
+        NewSeal: (b.new_seals || []).map((id, i) => ({ SequenceNumeric: i + 1, ID: id })),
+        NewBorderTransportMeans: b.new_means
+          ? { ID: b.new_means, RegistrationNationalityCode: b.new_nationality, ModeCode: '3' } : undefined },
+      'enquiry-answer': { ResponseCode: b.answer, ResponseText: b.text || t('AR') },
+    }[verb];
+    const r = await api('POST', '/movements/' + encodeURIComponent(mrn) + '/' + verb, m);
+    if (r.status === 202) { r.status = 200; r.body = { message: { type: r.body.Type } }; }
+    return generic.problem(r);
+  },
+  problem(r) {
+    if (r.status >= 400 && r.body && r.body.title)
+      r.body = { error: r.body.title + (r.body.detail ? ' : ' + r.body.detail : '') };
+    return r;
+  },
+};
+let backend = asycuda;
+
+async function detect() {
+  try {
+    const r = await fetch('/v1/health');
+    const j = await r.json();
+    backend = j && j.node !== undefined ? generic : asycuda;
+  } catch (e) { backend = asycuda; }
+}
+
 const cell = (tr, text, cls) => {
   const td = document.createElement('td');
   td.textContent = text == null ? '' : text;
@@ -139,7 +209,7 @@ async function loadExpected() {
   const office = localStorage.getItem('sigmat.office');
   if (!office || !localStorage.getItem('sigmat.token')) { say(t('need_login'), false); return; }
   let r;
-  try { r = await api('GET', '/offices/' + encodeURIComponent(office) + '/expected'); }
+  try { r = await backend.expected(office); }
   catch (e) { say(t('neterr', { e: e.message }), false); return; }
   if (r.status !== 200) { say(r.body && r.body.error ? r.body.error : 'HTTP ' + r.status, false); return; }
   const tb = $('#expected tbody');
@@ -170,7 +240,7 @@ let current = null;
 
 async function show(mrn) {
   let r;
-  try { r = await api('GET', '/movements/' + encodeURIComponent(mrn)); }
+  try { r = await backend.movement(mrn); }
   catch (e) { say(t('neterr', { e: e.message }), false); return; }
   if (r.status !== 200) { say(r.body && r.body.error ? r.body.error : t('notfound'), false); return; }
   current = r.body;
@@ -248,7 +318,7 @@ async function record(ev) {
     if (val('text')) body.text = val('text');
   }
   let r;
-  try { r = await api('POST', '/movements/' + encodeURIComponent(current.mrn) + '/' + a, body); }
+  try { r = await backend.post(current.mrn, a, body); }
   catch (e) { say(t('neterr', { e: e.message }), false); return; }
   if (r.status === 200) {
     say(r.body.replayed ? t('replayed') : t('done', { type: r.body.message.type }), true);
@@ -259,8 +329,9 @@ async function record(ev) {
   }
 }
 
-document.addEventListener('DOMContentLoaded', () => {
+document.addEventListener('DOMContentLoaded', async () => {
   applyLang();
+  await detect();
   $('#office').value = localStorage.getItem('sigmat.office') || '';
   document.querySelectorAll('#langs button').forEach(b => b.addEventListener('click', () => {
     lang = b.dataset.lang;

@@ -156,8 +156,11 @@ inc = [r["body"] for r in recs if r["type"] == "INC"][0]
 assert "BF-NEW-1" in inc and "11KL2222" in inc and "BF000201" in inc, inc
 EOP
 sg_log "Niamey: crossing and incident with the new seals and truck on the webhook"
-# The NE node's view is unchanged by the news (still ANTICIPATED).
+# The views are unchanged by the news (still ANTICIPATED): the NE node's,
+# and sigmat-generic's list of what Niamey expects.
 [ "$(lc_state NE "$M2" NE000101)" = ANTICIPATED ] || sg_fail "news from upstream changed NE's view"
+curl -sf -H "Authorization: Bearer $T_NIAMEY" "http://127.0.0.1:$HP/v1/offices/NE000101/movements" \
+    | grep -q "$M2" || sg_fail "news from upstream took $M2 off sigmat-generic's ANTICIPATED list"
 
 # sigmat-generic: the officer's verbs with a token of token_file.
 gen () {   # gen TOKEN VERB MRN JSON -> status, body in $SG_DIR/gen.json
