@@ -6,6 +6,8 @@
 # French, finds the truck with its seals and plate, sees a refusal in
 # French, records the arrival through the form, and sees the departure
 # office's screen show the movement arrived; then switches to English.
+# sigmat-generic serves the same screen over its own API: in French, its
+# refusals (problem titles) in French too.
 # Needs /usr/bin/chromium (or $CHROMIUM) and `npm ci` in tests/dashboard
 # (or SG_DASHBOARD_MODULES); without them it skips (fails under CI=true).
 # SG_SCREENSHOT=path saves a screenshot.
@@ -32,12 +34,13 @@ SG_LIFECYCLE=yes
 
 sg_node CI CI
 sg_node BF BF
-for a in ci-asycuda bf-asycuda; do sg_adapter $a; done
+for a in ci-asycuda bf-asycuda bf-generic; do sg_adapter $a; done
 sg_peer CI ci-asycuda adapter CI
 sg_route CI CI ci-asycuda
 sg_peer CI BF node BF "$(sg_endpoint BF)"
 sg_route CI BF BF
 sg_peer BF bf-asycuda adapter BF
+sg_peer BF bf-generic adapter BF
 sg_route BF BF bf-asycuda
 sg_peer BF CI node CI "$(sg_endpoint CI)"
 sg_route BF CI CI
@@ -57,6 +60,22 @@ for c in CI BF; do
     SG_PIDS="$SG_PIDS $!"
     sg_until 20 curl -fsS "http://127.0.0.1:$port/v1/health" -o /dev/null 2>/dev/null || sg_fail "$n API not up"
 done
+
+GP=$(sg_port)
+cat > "$SG_DIR/bf-generic.conf" <<EOC
+name bf-generic
+node_endpoint $(sg_endpoint BF)
+node_public $SG_DIR/keys/BF.curve.pub
+curve_public $SG_DIR/keys/bf-generic.curve.pub
+curve_secret $SG_DIR/keys/bf-generic.curve.key
+listen 127.0.0.1:$GP
+state_db $SG_DIR/bf-generic.db
+token_file $SG_DIR/bf-officers
+EOC
+"$SG_BUILD/adapters/generic/sigmat-generic" -c "$SG_DIR/bf-generic.conf" >> "$SG_DIR/bf-generic.log" 2>&1 &
+SG_PIDS="$SG_PIDS $!"
+sg_until 20 curl -fsS "http://127.0.0.1:$GP/v1/health" -o /dev/null 2>/dev/null || sg_fail "bf-generic API not up"
+export GEN_URL="http://127.0.0.1:$GP"
 
 cp "$SG_SRC/tests/asycuda/t1-abidjan-ouaga-released.xml" "$SG_DIR/ci-asycuda/spool/.t1.tmp"
 mv "$SG_DIR/ci-asycuda/spool/.t1.tmp" "$SG_DIR/ci-asycuda/spool/t1.xml"

@@ -41,7 +41,7 @@ async function main() {
     page.on('pageerror', e => errors.push('page error: ' + e.message));
     page.on('console', m => {
       // the refused call on purpose logs a 409 in the console
-      if (m.type() === 'error' && !/status of 409/.test(m.text())) errors.push('console: ' + m.text());
+      if (m.type() === 'error' && !/status of 40[49]/.test(m.text())) errors.push('console: ' + m.text());
     });
 
     // 1. French by default, the movement expected at Ouagadougou.
@@ -94,6 +94,17 @@ async function main() {
     if ((await page.textContent('h1')) !== 'Customs post') fail('the switch did not turn the screen into English');
     if ((await page.getAttribute('html', 'lang')) !== 'en') fail('html lang is not en after the switch');
     log('switched to English');
+    // 6. sigmat-generic's screen: French, its problem title in French.
+    const gen = await ctx.newPage();
+    gen.on('pageerror', e => errors.push('page error (generic): ' + e.message));
+    await login(gen, env.GEN_URL, 'BF000101', env.BF_TOKEN);
+    if ((await gen.textContent('h1')) !== 'Poste de douane') fail('the generic screen is not in French');
+    await gen.locator('#expected tbody td', { hasText: 'Aucun mouvement attendu' }).waitFor({ timeout: 15000 });
+    await gen.fill('#mrn', env.MRN);
+    await gen.click('#search button');
+    await gen.locator('#message.err', { hasText: 'Mouvement inconnu' }).waitFor({ timeout: 15000 });
+    log('sigmat-generic screen: ' + await gen.textContent('#message'));
+
     if (env.SG_SCREENSHOT) { await page.bringToFront(); await page.screenshot({ path: env.SG_SCREENSHOT, fullPage: true }); }
     if (errors.length) fail('errors in the page: ' + errors.join('; '));
   } finally {
