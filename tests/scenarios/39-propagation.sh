@@ -13,7 +13,10 @@
 # brings the departure view to ARRIVED, with the officer's id on the
 # message; a third truck, declared for Ouagadougou, turns up at Niamey:
 # the arrival-request (ARQ) diverts it and Niamey gets its AAR; the token
-# used for an office it is not bound to is refused (403).
+# used for an office it is not bound to is refused (403), its problem title
+# in French with Accept-Language: fr. Last, Niger as the office of
+# departure: a discrepancy found at Ouagadougou is written off by Niamey's
+# officer through sigmat-generic (decision), and the WOF reaches Ouagadougou.
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
 sg_setup 39-propagation
 . "$SG_SRC/tests/scenarios/lc.sh"
@@ -198,4 +201,39 @@ lc_wait NE "$M3" NE000101 ANTICIPATED
 sg_until 20 sh -c "grep '\"type\": \"AAR\"' '$SG_DIR/hooks.jsonl' | grep -q '\"mrn\": \"$M3\"'" \
     || sg_fail "the AAR of the diverted $M3 did not reach Niamey's webhook"
 sg_log "Niamey: arrival-request diverted $M3, its AAR on the webhook"
+
+# Niger as the office of departure (sigmat-generic): a T1 Niamey ->
+# Ouagadougou whose control finds discrepancies; Niamey's officer writes it
+# off through the API, and the WOF reaches Ouagadougou.
+"$PY" - "$SG_SRC/tests/generic/dec.json" > "$SG_DIR/ne-dec.json" <<'EOP'
+import json, sys
+d = json.load(open(sys.argv[1]))
+x = d["Declaration"]
+x["FunctionalReferenceID"] = "NIA-2026-00001"
+x["TimeLimitDate"] = "2030-01-31"
+x["DepartureCustomsOffice"] = {"ID": "NE000101"}
+x["TransitCustomsOffice"] = [{"ID": "BF000201"}]
+x["ExitCustomsOffice"] = {"ID": "BF000201"}
+x["GoodsShipment"]["Consignment"]["Itinerary"] = [{"RoutingCountryCode": "NE"}, {"RoutingCountryCode": "BF"}]
+print(json.dumps(d))
+EOP
+NT=niger-system-token-0001
+s=$(curl -sS -o "$SG_DIR/gen.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $NT" \
+    -H 'Content-Type: application/json' --data-binary @"$SG_DIR/ne-dec.json" "http://127.0.0.1:$HP/v1/declarations")
+[ "$s" = 201 ] || sg_fail "NE declaration: $s $(cat "$SG_DIR/gen.json")"
+M5=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["DeclarationID"])' "$SG_DIR/gen.json")
+[ "$(gen "$NT" release "$M5" '')" = 202 ] || sg_fail "NE release: $(cat "$SG_DIR/gen.json")"
+lc_wait BF "$M5" BF000101 ANTICIPATED
+sg_until 20 sh -c "'$ASY' -c '$d.conf' show $M5 | grep -q DESTINATION" || sg_fail "no AAR of $M5 at the BF adapter"
+call arrival "$M5" '{"request_id":"m5-arr","office":"BFOU1"}' "$T_OUAGA"
+call control "$M5" '{"request_id":"m5-dcr","office":"BFOU1","result":"B1","seals_intact":false,"discrepancies":"3 cartons manquants"}' "$T_OUAGA"
+lc_wait NE "$M5" NE000101 DISCREPANCY
+sg_until 20 sh -c "curl -sf -H 'Authorization: Bearer $NT' 'http://127.0.0.1:$HP/v1/movements/$M5' | grep -q DISCREPANCY" \
+    || sg_fail "sigmat-generic's departure view of $M5 is not DISCREPANCY"
+s=$(gen "$NT" decision "$M5" '{"GuaranteeReleasedIndicator":true}')
+[ "$s" = 202 ] || sg_fail "generic decision: $s $(cat "$SG_DIR/gen.json")"
+lc_wait NE "$M5" NE000101 DISCHARGED
+lc_wait BF "$M5" BF000101 DISCHARGED
+sg_until 20 sh -c "ls '$d/inbox' | grep -q '^WOF_$M5'" || sg_fail "the WOF of $M5 is not in Ouagadougou's inbox"
+sg_log "Niamey (departure): discrepancy written off through sigmat-generic, WOF at Ouagadougou"
 sg_pass
