@@ -70,7 +70,8 @@ typedef enum {
     C_NEW_CROSSING,     /* NCF from an office that has not crossed yet */
     C_FROM_DEST,        /* ARR from the office of destination */
     C_TO_SELF,          /* addressed to the view's own office (CAN to the departure office) */
-    C_NOT_TO_SELF
+    C_NOT_TO_SELF,
+    C_GUARANTEE_KEPT    /* WOF with the guarantee not released: the officer chose recovery */
 } s_cond_t;
 
 typedef struct {
@@ -95,6 +96,13 @@ static const s_rule_t s_rules[] = {
       LC_ACT_DECL | LC_ACT_FANOUT },
     { LC_DEPARTURE, LC_SENDER, MSG_AAR, LIVE, C_ANY, SAME, 0, 0 },
     { LC_DEPARTURE, LC_SENDER, MSG_ATR, LIVE, C_ANY, SAME, 0, 0 },
+    /* The departure officer's decision on a discrepancy, a WOF addressed to
+     * the office of departure itself: recovery (the guarantee kept) or
+     * write-off, which the node sends on to every office notified. */
+    { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_DISCREPANCY), C_GUARANTEE_KEPT, LC_RECOVERY, 1, 0 },
+    { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_RECOVERY), C_GUARANTEE_KEPT, SAME, 0, 0 },
+    { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_DISCREPANCY), C_TO_SELF, LC_DISCHARGED, 1,
+      LC_ACT_WOF_ALL },
     { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_CONTROLLED) | B (LC_DISCREPANCY), C_ANY,
       LC_DISCHARGED, 1, 0 },
     { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_DISCHARGED), C_ANY, SAME, 0, 0 },
@@ -138,6 +146,7 @@ static const s_rule_t s_rules[] = {
     { LC_DESTINATION, LC_RECIPIENT, MSG_AAR, LIVE, C_ANY, SAME, 0, 0 },
     { LC_DESTINATION, LC_SENDER, MSG_ARR, B (LC_ANTICIPATED), C_ANY, LC_ARRIVED, 1, 0 },
     { LC_DESTINATION, LC_SENDER, MSG_DCR, B (LC_ARRIVED), C_ANY, LC_CONTROLLED, 1, 0 },
+    { LC_DESTINATION, LC_SENDER, MSG_ENR, B (LC_ANTICIPATED), C_ENR_ARRIVED, LC_ARRIVED, 1, 0 },
     { LC_DESTINATION, LC_RECIPIENT, MSG_WOF,
       B (LC_ANTICIPATED) | B (LC_ARRIVED) | B (LC_CONTROLLED), C_ANY, LC_DISCHARGED, 1, 0 },
     { LC_DESTINATION, LC_RECIPIENT, MSG_WOF, B (LC_DISCHARGED), C_ANY, SAME, 0, 0 },
@@ -204,6 +213,8 @@ s_cond (s_cond_t c, const lc_fact_t *f)
         return s_eq (f->recipient, f->view_office);
     case C_NOT_TO_SELF:
         return !s_eq (f->recipient, f->view_office);
+    case C_GUARANTEE_KEPT:
+        return f->type == MSG_WOF && f->guarantee_kept;
     }
     return 0;
 }
@@ -329,7 +340,7 @@ static const s_auth_t s_authority[] = {
     { LC_DESTINATION, LC_RECIPIENT, MSG_STR, LC_P_ASKED },
     { LC_DESTINATION, LC_RECIPIENT, MSG_DEC, 0 },
     { LC_DESTINATION, LC_RECIPIENT, MSG_REL, 0 },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_NCF, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, MSG_NCF, P_DEP },   /* a crossing passed on */
     { LC_DESTINATION, LC_RECIPIENT, MSG_ARR, 0 },
     { LC_DESTINATION, LC_RECIPIENT, MSG_DCR, 0 },
     { LC_DESTINATION, LC_RECIPIENT, MSG_ENR, 0 },
@@ -346,7 +357,7 @@ static const s_auth_t s_authority[] = {
     { LC_TRANSIT, LC_RECIPIENT, MSG_STR, LC_P_ASKED },
     { LC_TRANSIT, LC_RECIPIENT, MSG_DEC, 0 },
     { LC_TRANSIT, LC_RECIPIENT, MSG_REL, 0 },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_NCF, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, MSG_NCF, P_DEP },       /* a crossing passed on */
     { LC_TRANSIT, LC_RECIPIENT, MSG_ARR, 0 },
     { LC_TRANSIT, LC_RECIPIENT, MSG_DCR, 0 },
     { LC_TRANSIT, LC_RECIPIENT, MSG_ENR, 0 },
@@ -362,7 +373,8 @@ static const s_auth_t s_authority[] = {
     { LC_DEPARTURE, LC_SENDER, MSG_WOF, P_PARTY },
     { LC_DEPARTURE, LC_SENDER, MSG_CAN, P_PARTY },
     { LC_DEPARTURE, LC_SENDER, MSG_ENQ, P_PARTY },
-    { LC_DEPARTURE, LC_SENDER, MSG_INC, P_TR | P_DST },
+    { LC_DEPARTURE, LC_SENDER, MSG_INC, P_TR | P_DST },   /* passed on downstream */
+    { LC_DEPARTURE, LC_SENDER, MSG_NCF, P_TR | P_DST },   /* passed on downstream */
     { LC_DEPARTURE, LC_SENDER, MSG_STQ, P_PARTY },
     { LC_DEPARTURE, LC_SENDER, MSG_STR, P_PARTY },
     { LC_TRANSIT, LC_SENDER, MSG_NCF, P_DEP },

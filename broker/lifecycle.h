@@ -46,7 +46,8 @@ enum {
     LC_ACT_RESYNC   = 1 << 7,   /* apply the missing events of an STR */
     LC_ACT_DECL     = 1 << 8,   /* take offices, time limit, guarantee from the declaration */
     LC_ACT_CROSS    = 1 << 9,   /* remember the NCF's office as crossed */
-    LC_ACT_AMEND    = 1 << 10   /* AMD to the offices of destination and transit */
+    LC_ACT_AMEND    = 1 << 10,  /* AMD to the offices of destination and transit */
+    LC_ACT_WOF_ALL  = 1 << 11   /* the officer's write-off: WOF to every office notified */
 };
 
 /* Parties of a movement (bit set): who may send what (the authority table
@@ -76,6 +77,7 @@ typedef struct {
     size_t n_transit;
     const char *decl_departure; /* DEC/REL/AAR/ATR: the departure office the body names */
     int asked;                  /* STR: answers an STQ this node sent to the sender */
+    int guarantee_kept;         /* WOF with the guarantee not released (recovery) */
 } lc_fact_t;
 
 /* The outcome of one message on one view. */

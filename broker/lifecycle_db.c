@@ -335,6 +335,7 @@ s_facts (const lc_work_t *w, const lc_view_t *v, const char *view_office, const 
     f->destination = v ? v->destination : "";
     f->departure = v ? v->departure : "";
     f->view_office = view_office;
+    f->guarantee_kept = w->msg && w->type == MSG_WOF && !w->msg->event.flag;
     if (v) {
         for (size_t i = 0; i < v->n_crossed; i++)
             crossed[f->n_crossed++] = v->crossed[i];
@@ -438,12 +439,33 @@ s_do (lc_batch_t *b, lc_view_t *v, int role, const char *office, const lc_step_t
     if ((st->actions & LC_ACT_WOF) && b->lc->o.discharge_auto)
         for (size_t i = 0; i < ninv; i++)
             lc_gen_event (b, v, MSG_WOF, inv[i], NULL);
+    if (st->actions & LC_ACT_WOF_ALL)
+        ninv = s_involved (v, inv);
+    if (st->actions & LC_ACT_WOF_ALL)
+        for (size_t i = 0; i < ninv; i++)
+            lc_gen_event (b, v, MSG_WOF, inv[i], NULL);
     if (st->actions & LC_ACT_CAN)
         for (size_t i = 0; i < ninv; i++)
             lc_gen_event (b, v, MSG_CAN, inv[i], w->msg ? w->msg->event.text : NULL);
     if (st->actions & LC_ACT_ENQ)
         for (size_t i = 0; i < ninv; i++)
             lc_gen_event (b, v, MSG_ENQ, inv[i], NULL);
+    /* What happened upstream reaches the offices still ahead of the truck:
+     * every crossing or incident the departure view records is passed on
+     * to the offices it notified that have not seen the truck yet. */
+    if ((st->actions & (LC_ACT_CROSS | LC_ACT_INCIDENT)) && role == LC_DEPARTURE && w->msg
+        && !w->generated) {
+        lc_office_t ahead[LC_MAX_OFFICES];
+        size_t nahead = s_involved (v, ahead);
+        const char *at = w->msg->event.office[0] ? w->msg->event.office : w->sender;
+        for (size_t i = 0; i < nahead; i++) {
+            int seen = !strcmp (ahead[i], at) || !strcmp (ahead[i], w->sender);
+            for (size_t k = 0; k < v->n_crossed && !seen; k++)
+                seen = !strcmp (ahead[i], v->crossed[k]);
+            if (!seen)
+                lc_gen_notice (b, v, w, ahead[i]);
+        }
+    }
     if (st->actions & LC_ACT_STR) {
         lc_gen_str (b, v, w);
         *consumed = 1;

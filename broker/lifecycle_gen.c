@@ -392,3 +392,32 @@ lc_resync (lc_batch_t *b, lc_view_t *v, const lc_work_t *w)
                   lc_state_name (v->state));
     return applied;
 }
+
+lifecycle_gen_t *
+lc_gen_notice (lc_batch_t *b, lc_view_t *v, const lc_work_t *w, const char *office)
+{
+    const msg_event_t *s = &w->msg->event;
+    msg_t *m = msg_new (w->msg->type);
+    if (!m) {
+        s_oom (b);
+        return NULL;
+    }
+    msg_event_t *e = &m->event;
+    memcpy (e->office, s->office, sizeof e->office);
+    memcpy (e->datetime, s->datetime, sizeof e->datetime);
+    memcpy (e->code, s->code, sizeof e->code);
+    memcpy (e->text, s->text, sizeof e->text);
+    e->has_new_means = s->has_new_means;
+    e->new_means = s->new_means;
+    for (size_t i = 0; i < s->n_seals; i++)
+        if (msg_add_seal (m, s->seals[i]) != SG_OK) {
+            s_oom (b);
+            msg_destroy (&m);
+            return NULL;
+        }
+    if (!e->office[0])
+        sg_strlcpy (e->office, w->sender, sizeof e->office);
+    lifecycle_gen_t *g = lc_gen (b, m, v->mrn, v->office, office, w->id, NULL);
+    msg_destroy (&m);
+    return g;
+}

@@ -157,6 +157,12 @@ lifecycle_gen_t *lc_gen_decl (lc_batch_t *b, lc_view_t *v, msg_type_t type, cons
 lifecycle_gen_t *lc_gen_event (lc_batch_t *b, lc_view_t *v, msg_type_t type, const char *office,
                                const char *text);
 
+/* The crossing (NCF) or incident (INC) w reported to the departure view
+ * v, passed on from v's office to office, an office still ahead of the
+ * truck: same event (new seals, new means), correlated to w. */
+lifecycle_gen_t *lc_gen_notice (lc_batch_t *b, lc_view_t *v, const lc_work_t *w,
+                                const char *office);
+
 /* NAK for message w, refused by office with code and reason. */
 lifecycle_gen_t *lc_gen_nak (lc_batch_t *b, const lc_work_t *w, const char *office, int code,
                              const char *reason);

@@ -286,10 +286,10 @@ START_TEST (test_authority_table)
         { LC_DESTINATION, MSG_AAR, "D---" }, { LC_DESTINATION, MSG_WOF, "D---" },
         { LC_DESTINATION, MSG_CAN, "D---" }, { LC_DESTINATION, MSG_ENQ, "D---" },
         { LC_DESTINATION, MSG_STQ, "DTN-" }, { LC_DESTINATION, MSG_ARR, "----" },
-        { LC_DESTINATION, MSG_NCF, "----" }, { LC_DESTINATION, MSG_DCR, "----" },
+        { LC_DESTINATION, MSG_NCF, "D---" }, { LC_DESTINATION, MSG_DCR, "----" },
         { LC_TRANSIT, MSG_ATR, "D---" }, { LC_TRANSIT, MSG_WOF, "D---" },
         { LC_TRANSIT, MSG_CAN, "D---" }, { LC_TRANSIT, MSG_ENQ, "D---" },
-        { LC_TRANSIT, MSG_STQ, "DTN-" }, { LC_TRANSIT, MSG_NCF, "----" },
+        { LC_TRANSIT, MSG_STQ, "DTN-" }, { LC_TRANSIT, MSG_NCF, "D---" },
         { LC_TRANSIT, MSG_ENR, "----" },
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)

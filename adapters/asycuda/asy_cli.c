@@ -23,6 +23,7 @@
 #include "asy_state.h"
 #include "ident.h"
 #include "log.h"
+#include "officer.h"
 #include "xmlsafe.h"
 
 #ifndef SG_SYSCONFDIR
@@ -45,17 +46,25 @@ s_usage (FILE *out)
         "  check-file [--show] FILE...  map ASYCUDA files as the service would, queue\n"
         "                      nothing; print the message (--show) or every reason\n"
         "  show MRN            the local view of a movement (JSON)\n"
-        "  expected OFFICE     movements expected (ANTICIPATED) at an office (JSON)\n"
+        "  expected OFFICE     movements still expected at an office (JSON)\n"
+        "  hash-token          read a token on stdin, print its SHA-256 (officer file)\n"
         "  crossing MRN --office O            record a frontier crossing (NCF)\n"
         "  arrival MRN --office O [--location L]          an arrival (ARR)\n"
         "  control MRN --office O --result A1|A2|B1 --seals-intact yes|no\n"
-        "          [--discrepancies TEXT]                 control results (DCR)\n"
+        "          [--discrepancies TEXT] [--seals-found \"S1 S2\"]\n"
+        "                                                 control results (DCR)\n"
         "  incident MRN --office O --type SB|TS|AC|RD|OT --text TEXT\n"
-        "          [--new-seals \"S1 S2\"]                  an incident (INC)\n"
+        "          [--new-seals \"S1 S2\"] [--new-means PLATE --new-nationality CC]\n"
+        "                                                 an incident (INC)\n"
         "  arrival-request MRN --office O [--departure-office O]\n"
         "                                                 record request for an undeclared arrival (ARQ)\n"
-        "  verbs also take --request-id ID (retry with the same id: done once) and\n"
-        "  --at YYYY-MM-DDThh:mm:ssZ (default now).\n"
+        "  enquiry-answer MRN --office O --answer AR|NP|UN [--text TEXT]\n"
+        "                                                 answer an enquiry (ENR)\n"
+        "  decision MRN --office O --decision write-off|recovery\n"
+        "                                                 close a discrepancy (WOF)\n"
+        "  cancellation MRN --office O --reason TEXT      cancel a declaration (CAN)\n"
+        "  verbs also take --request-id ID (retry with the same id: done once),\n"
+        "  --at YYYY-MM-DDThh:mm:ssZ (default now) and --officer ID (who acts).\n"
         "exit status: 0 done, 1 refused or failed, 2 usage or configuration error\n");
 }
 
@@ -162,7 +171,9 @@ s_verb (const asy_conf_t *conf, const asy_offices_t *tables, asy_state_t *st, co
 {
     static const char *known[] = { "--office", "--request-id", "--at", "--location", "--result",
                                    "--seals-intact", "--discrepancies", "--type", "--text",
-                                   "--new-seals", "--departure-office", NULL };
+                                   "--new-seals", "--departure-office", "--answer",
+                                   "--decision", "--reason", "--new-means",
+                                   "--new-nationality", "--officer", "--seals-found", NULL };
     if (argc < 1 || argv[0][0] == '-') {
         fprintf (stderr, "sigmat-asycuda %s: the MRN comes first\n", verb);
         return 2;
@@ -187,15 +198,33 @@ s_verb (const asy_conf_t *conf, const asy_offices_t *tables, asy_state_t *st, co
     }
     c.at = s_opt (argc, argv, "--at");
     c.location = s_opt (argc, argv, "--location");
-    c.result = s_opt (argc, argv, "--result");
+    c.result = s_opt (argc, argv, !strcmp (verb, "enquiry-answer") ? "--answer"
+                      : !strcmp (verb, "decision") ? "--decision" : "--result");
     c.incident = s_opt (argc, argv, "--type");
-    c.text = s_opt (argc, argv, strcmp (verb, "incident") == 0 ? "--text" : "--discrepancies");
+    c.text = s_opt (argc, argv, !strcmp (verb, "control") ? "--discrepancies"
+                    : !strcmp (verb, "cancellation") ? "--reason" : "--text");
+    c.new_means = s_opt (argc, argv, "--new-means");
+    c.seals_found = s_opt (argc, argv, "--seals-found");
+    c.new_nationality = s_opt (argc, argv, "--new-nationality");
+    officer_t shell = { .n_offices = 1, .offices = { "*" } };
+    const char *oid = s_opt (argc, argv, "--officer");
+    if (oid) {
+        if (!officer_id_valid (oid)) {
+            fprintf (stderr, "sigmat-asycuda %s: --officer \"%s\": 1-64 letters, digits or "
+                     ". _ @ -\n", verb, oid);
+            return 2;
+        }
+        strcpy (shell.id, oid);
+        c.officer = &shell;
+    }
     c.new_seals = s_opt (argc, argv, "--new-seals");
     c.departure = s_opt (argc, argv, "--departure-office");
     const char *si = s_opt (argc, argv, "--seals-intact");
     if (si)
         c.seals_intact = strchr ("yYtT1", si[0]) ? 1 : strchr ("nNfF0", si[0]) ? 0 : -1;
-    asy_ctx_t ctx = { .state = st, .tables = tables, .conf = conf };
+    const char *env = getenv ("LC_ALL") && *getenv ("LC_ALL") ? getenv ("LC_ALL") : getenv ("LANG");
+    asy_ctx_t ctx = { .state = st, .tables = tables, .conf = conf,
+                      .lang = i18n_pick (env, I18N_EN) };
     json_t *out = NULL;
     int status = asy_call_run (&ctx, &c, &out);
     if (status != 200) {
@@ -237,6 +266,17 @@ asy_cli_main (int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[i++];
+    if (!strcmp (cmd, "hash-token")) {
+        char tok[512], hex[65];
+        if (!fgets (tok, sizeof tok, stdin) || (tok[strcspn (tok, "\r\n")] = 0, strlen (tok) < 16)) {
+            fprintf (stderr, "sigmat-asycuda hash-token: give the token (16 characters at "
+                     "least) on stdin\n");
+            return 2;
+        }
+        officer_hash (tok, hex);
+        printf ("%s\n", hex);
+        return 0;
+    }
     asy_conf_t conf;
     memset (&conf, 0, sizeof conf);
     sg_diag_t d;
@@ -296,7 +336,9 @@ asy_cli_main (int argc, char **argv)
             ret = s_print_json (asy_expected_json (st, tables, ref));
     }
     else if (!strcmp (cmd, "crossing") || !strcmp (cmd, "arrival") || !strcmp (cmd, "control")
-             || !strcmp (cmd, "incident") || !strcmp (cmd, "arrival-request"))
+             || !strcmp (cmd, "incident") || !strcmp (cmd, "arrival-request")
+             || !strcmp (cmd, "enquiry-answer") || !strcmp (cmd, "decision")
+             || !strcmp (cmd, "cancellation"))
         ret = s_verb (&conf, tables, st, cmd, argc - i, argv + i);
     else {
         fprintf (stderr, "sigmat-asycuda: unknown command or missing argument: %s\n", cmd);

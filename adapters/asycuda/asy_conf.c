@@ -83,12 +83,26 @@ static const config_entry_t s_table[] = {
     { "max_file_size", CONFIG_SIZE, S_OFF (max_file_size), "4MiB",
       "Larger spool files are rejected.", 1024, 64 * 1024 * 1024, NULL, NULL },
     { "http_listen", CONFIG_STRING, S_OFF (http_listen), "127.0.0.1:8780",
-      "Address:port of the officer callback API (HTTP, Bearer token); empty\n"
-      "turns it off. Put a TLS reverse proxy in front of it on a network.",
+      "Address:port of the officer callback API and screen: IPv4 (127.0.0.1:8780),\n"
+      "IPv6 in brackets ([::1]:8780, [::]:8780 for every address) or *:PORT;\n"
+      "empty turns it off. On a network, set http_tls_cert and http_tls_key.",
       0, 0, NULL, NULL },
     { "http_token_file", CONFIG_PATH, S_OFF (http_token_file), "/etc/sigmat/asycuda/token",
-      "File holding the Bearer token of the callback API (one line, at least\n"
-      "16 characters). Required when http_listen is set.", 0, 0, NULL, NULL },
+      "Deprecated: one Bearer token shared by every officer, acting for every\n"
+      "office (one line, at least 16 characters). Use http_officers instead;\n"
+      "one of the two is required when http_listen is set; with http_officers\n"
+      "set, a missing file here is ignored.", 0, 0, NULL, NULL },
+    { "http_officers", CONFIG_PATH, S_OFF (http_officers), NULL,
+      "Officer token file: one line per officer or post, `ID SHA256 OFFICES`\n"
+      "(docs/officers.md). Each token acts only for its offices and its ID is\n"
+      "sent with the messages it causes. Re-read when the file changes.",
+      0, 0, NULL, NULL },
+    { "http_tls_cert", CONFIG_PATH, S_OFF (http_tls_cert), NULL,
+      "PEM certificate (chain) of the callback API; with http_tls_key the\n"
+      "listener speaks HTTPS only. Empty: plain HTTP.", 0, 0, NULL, NULL },
+    { "http_tls_key", CONFIG_PATH, S_OFF (http_tls_key), NULL,
+      "PEM private key of http_tls_cert (readable only by the service user).",
+      0, 0, NULL, NULL },
     { "http_max_body", CONFIG_SIZE, S_OFF (http_max_body), "64KiB",
       "Largest request body accepted by the callback API.", 256, 16 * 1024 * 1024,
       NULL, NULL },

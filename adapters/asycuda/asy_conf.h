@@ -32,6 +32,8 @@ typedef struct {
     size_t max_file_size;
     char *http_listen;          /* "127.0.0.1:8780", "" = off */
     char *http_token_file;
+    char *http_officers;        /* officer token file (docs/officers.md), "" = none */
+    char *http_tls_cert, *http_tls_key;  /* PEM files, "" = plain HTTP */
     size_t http_max_body;
     int log_level;
     int syslog;

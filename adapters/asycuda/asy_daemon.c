@@ -22,6 +22,7 @@
 #include "header.h"
 #include "log.h"
 #include "notify.h"
+#include "officer.h"
 #include "sign.h"
 
 #define S_MAX_INFLIGHT 1000
@@ -92,7 +93,7 @@ s_feed (s_daemon_t *d)
     if (room == 0 || room > S_MAX_INFLIGHT)
         return;
     sqlite3_stmt *q = asy_state_prepare (d->state, NULL,
-        "SELECT seq, msg_id, type, mrn, sender, recipient, created, body FROM outbox"
+        "SELECT seq, msg_id, type, mrn, sender, recipient, created, body, officer FROM outbox"
         " WHERE status = 'queued' AND seq > ? ORDER BY seq LIMIT ?", "ii", d->cursor,
         (long long) room);
     while (q && sqlite3_step (q) == SQLITE_ROW) {
@@ -104,6 +105,8 @@ s_feed (s_daemon_t *d)
             rc = hdr_set (h, keys[i], (const char *) sqlite3_column_text (q, i + 1));
         if (rc == SG_OK)
             rc = hdr_set (h, HDR_ORIGIN_NODE, sg_client_node_name (d->client));
+        if (rc == SG_OK && sqlite3_column_type (q, 8) != SQLITE_NULL)
+            rc = hdr_set (h, OFFICER_HEADER, (const char *) sqlite3_column_text (q, 8));
         char *hb = NULL;
         size_t hl = 0;
         if (rc == SG_OK)

@@ -3,7 +3,6 @@
  * itself is validated by msg_serialize before it is queued. */
 #include "asy_events.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +11,14 @@
 #include "header.h"
 #include "ident.h"
 #include "log.h"
+#include "officer.h"
 
 json_t *
-asy_error_json (const char *field, const char *fmt, ...)
+asy_error (i18n_lang_t lang, const char *field, const char *code, const char *const a[5])
 {
-    char text[1024];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (text, sizeof text, fmt, ap);
-    va_end (ap);
-    return json_pack ("{s:s, s:o}", "error", text, "field",
+    char text[2048];
+    i18n_format (lang, code, text, sizeof text, a);
+    return json_pack ("{s:s, s:s, s:o}", "error", text, "code", code, "field",
                       field ? json_string (field) : json_null ());
 }
 
@@ -32,7 +29,8 @@ typedef struct {
 
 static const s_verb_t s_verbs[] = {
     { "crossing", MSG_NCF }, { "arrival", MSG_ARR }, { "control", MSG_DCR },
-    { "incident", MSG_INC }, { "arrival-request", MSG_ARQ }, { NULL, MSG_NONE }
+    { "incident", MSG_INC }, { "arrival-request", MSG_ARQ }, { "enquiry-answer", MSG_ENR },
+    { "decision", MSG_WOF }, { "cancellation", MSG_CAN }, { NULL, MSG_NONE }
 };
 
 static int
@@ -51,17 +49,34 @@ s_ascii (const char *s, size_t max)
 static void
 s_params (const asy_call_t *c, char *out, size_t size)
 {
-    snprintf (out, size, "%s|%s|%s|%s|%s|%s|%d|%s|%s|%s|%s", c->verb, c->mrn, c->office,
-              c->at ? c->at : "", c->location ? c->location : "", c->result ? c->result : "",
-              c->seals_intact, c->text ? c->text : "", c->incident ? c->incident : "",
-              c->new_seals ? c->new_seals : "", c->departure ? c->departure : "");
+#define S_(x) ((x) ? (x) : "")
+    snprintf (out, size, "%s|%s|%s|%s|%s|%s|%d|%s|%s|%s|%s|%s|%s|%s", c->verb, c->mrn, c->office,
+              S_ (c->at), S_ (c->location), S_ (c->result), c->seals_intact, S_ (c->text),
+              S_ (c->incident), S_ (c->new_seals), S_ (c->departure), S_ (c->new_means),
+              S_ (c->new_nationality), c->officer ? c->officer->id : "");
+    if (c->seals_found)
+        snprintf (out + strlen (out), size - strlen (out), "|%s", c->seals_found);
+#undef S_
 }
 
 static int
-s_fail (json_t **out, int status, const char *field, const char *text)
+s_failv (const asy_ctx_t *ctx, json_t **out, int status, const char *field, const char *code,
+         const char *const a[5])
 {
-    *out = asy_error_json (field, "%s", text);
+    *out = asy_error (ctx->lang, field, code, a);
     return status;
+}
+
+/* S_FAIL (ctx, out, status, field, code, args...): the error in the
+ * caller's language (i18n.h), up to five string arguments. */
+#define S_FAIL(ctx, out, status, field, ...) \
+    s_failv (ctx, out, status, field, ASY_I18N_ARGS (__VA_ARGS__))
+
+/* 1 for the types whose event has a date rather than a date and time. */
+static int
+s_dated (msg_type_t t)
+{
+    return t == MSG_DCR || t == MSG_ENR || t == MSG_WOF || t == MSG_CAN;
 }
 
 /* Checks the values that need no state; fills the message's event. */
@@ -74,23 +89,24 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
     asy_now (now);
     if (c->at && c->at[0]) {
         int64_t ms;
-        int dateonly = m->type == MSG_DCR && strlen (c->at) == 10;
+        int dateonly = s_dated (m->type) && strlen (c->at) == 10;
         char probe[32];
         snprintf (probe, sizeof probe, "%sT00:00:00Z", c->at);
         if ((strlen (c->at) != 20 && !dateonly)
             || hdr_time_parse (dateonly ? probe : c->at, &ms) != SG_OK) {
-            snprintf (buf, sizeof buf, "at \"%s\" is not a UTC time (expected "
-                      "YYYY-MM-DDThh:mm:ssZ, e.g. 2026-03-05T16:20:00Z)", c->at);
-            return s_fail (out, 400, "at", buf);
+            return S_FAIL (ctx, out, 400, "at", "call.time", c->at);
         }
     }
     const char *at = c->at && c->at[0] ? c->at : now;
-    if (m->type != MSG_DCR)
+    if (!s_dated (m->type))
         sg_strlcpy (e->datetime, at, sizeof e->datetime);
     else
         snprintf (e->date, sizeof e->date, "%.10s", at);
     if (asy_office_resolve (ctx->tables, c->office, e->office, &d) != SG_OK)
-        return s_fail (out, 404, "office", d.text);
+        return S_FAIL (ctx, out, 404, "office", "office.unknown", d.text);
+    if (c->officer && !officer_may (c->officer, e->office))
+        return S_FAIL (ctx, out, 403, "office", "officer.office", c->officer->id, e->office,
+                       c->office);
     if (m->type == MSG_ARR) {
         const char *loc = c->location && c->location[0] ? c->location
                                                          : asy_office_name (ctx->tables, e->office);
@@ -99,16 +115,13 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
     else if (m->type == MSG_DCR) {
         if (!c->result || (strcmp (c->result, "A1") && strcmp (c->result, "A2")
                            && strcmp (c->result, "B1")))
-            return s_fail (out, 400, "result", "result must be A1 (satisfactory), A2 "
-                           "(considered satisfactory) or B1 (discrepancies)");
+            return S_FAIL (ctx, out, 400, "result", "call.result");
         strcpy (e->code, c->result);
-        if (c->seals_intact < 0)
-            return s_fail (out, 400, "seals_intact", "seals_intact is required: true if the "
-                           "seals were found intact, false if broken");
+        if (c->seals_intact < 0 && !c->seals_found)
+            return S_FAIL (ctx, out, 400, "seals_intact", "call.seals_intact");
         e->flag = c->seals_intact ? 1 : 0;
         if (!strcmp (c->result, "B1") && !(c->text && c->text[0]))
-            return s_fail (out, 400, "discrepancies", "discrepancies is required with result "
-                           "B1: describe what differs from the declaration");
+            return S_FAIL (ctx, out, 400, "discrepancies", "call.discrepancies");
         sg_strlcpy (e->text, c->text ? c->text : "", sizeof e->text);
     }
     else if (m->type == MSG_INC) {
@@ -116,23 +129,53 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
         char probe[8];
         snprintf (probe, sizeof probe, " %.2s ", c->incident ? c->incident : "");
         if (!c->incident || strlen (c->incident) != 2 || !strstr (codes, probe))
-            return s_fail (out, 400, "type", "type must be SB (seals broken), TS "
-                           "(transhipment), AC (accident), RD (deviation from the itinerary) "
-                           "or OT (other)");
+            return S_FAIL (ctx, out, 400, "type", "call.incident_type");
         strcpy (e->code, c->incident);
         if (!c->text || !c->text[0])
-            return s_fail (out, 400, "text", "text is required: say what happened");
+            return S_FAIL (ctx, out, 400, "text", "call.incident_text");
         sg_strlcpy (e->text, c->text, sizeof e->text);
         char seals[2048], *save = NULL;
         sg_strlcpy (seals, c->new_seals ? c->new_seals : "", sizeof seals);
         for (char *t = strtok_r (seals, " ,;", &save); t; t = strtok_r (NULL, " ,;", &save)) {
             if (!s_ascii (t, MSG_SEAL_ID_MAX)) {
-                snprintf (buf, sizeof buf, "new_seals: \"%s\" is not a seal identity (1-%d "
-                          "printable characters)", t, MSG_SEAL_ID_MAX);
-                return s_fail (out, 400, "new_seals", buf);
+                snprintf (buf, sizeof buf, "%d", MSG_SEAL_ID_MAX);
+                return S_FAIL (ctx, out, 400, "new_seals", "call.seal", t, buf);
             }
             msg_add_seal (m, t);
         }
+        if (c->new_means && c->new_means[0]) {
+            const char *nat = c->new_nationality ? c->new_nationality : "";
+            if (!s_ascii (c->new_means, MSG_MEANS_ID_MAX))
+                return S_FAIL (ctx, out, 400, "new_means", "call.new_means");
+            if (strlen (nat) != 2 || nat[0] < 'A' || nat[0] > 'Z' || nat[1] < 'A' || nat[1] > 'Z')
+                return S_FAIL (ctx, out, 400, "new_nationality", "call.new_nationality");
+            e->has_new_means = 1;
+            strcpy (e->new_means.id, c->new_means);
+            strcpy (e->new_means.nationality, nat);
+            strcpy (e->new_means.mode, "3");
+        }
+    }
+    else if (m->type == MSG_ENR) {
+        const char *a = c->result ? c->result : "";
+        if (strcmp (a, "AR") && strcmp (a, "NP") && strcmp (a, "UN"))
+            return S_FAIL (ctx, out, 400, "answer", "call.answer");
+        strcpy (e->code, a);
+        if (strcmp (a, "AR") && !(c->text && c->text[0]))
+            return S_FAIL (ctx, out, 400, "text", "call.answer_text");
+        sg_strlcpy (e->text, c->text && c->text[0] ? c->text : "goods arrived", sizeof e->text);
+        if (!strcmp (a, "AR"))
+            strcpy (e->arrival_date, e->date);
+    }
+    else if (m->type == MSG_WOF) {
+        const char *dec = c->result ? c->result : "";
+        if (strcmp (dec, "write-off") && strcmp (dec, "recovery"))
+            return S_FAIL (ctx, out, 400, "decision", "call.decision");
+        e->flag = !strcmp (dec, "write-off");
+    }
+    else if (m->type == MSG_CAN) {
+        if (!c->text || !c->text[0])
+            return S_FAIL (ctx, out, 400, "reason", "call.reason");
+        sg_strlcpy (e->text, c->text, sizeof e->text);
     }
     return 0;
 }
@@ -145,7 +188,7 @@ s_arq_departure (const asy_ctx_t *ctx, const asy_call_t *c, char known[9], json_
     sg_diag_t d;
     if (c->departure && c->departure[0]) {
         if (asy_office_resolve (ctx->tables, c->departure, known, &d) != SG_OK)
-            return s_fail (out, 404, "departure_office", d.text);
+            return S_FAIL (ctx, out, 404, "departure_office", "office.unknown", d.text);
         return 0;
     }
     if (known[0])
@@ -156,8 +199,85 @@ s_arq_departure (const asy_ctx_t *ctx, const asy_call_t *c, char known[9], json_
         strcpy (known, guess);
         return 0;
     }
-    return s_fail (out, 400, "departure_office", "departure_office is required: the movement "
-                   "is not known here and its MRN does not name an office of the table");
+    return S_FAIL (ctx, out, 400, "departure_office", "call.departure");
+}
+
+/* 1 if state is one of the space-separated names of list. */
+static int
+s_in (const char *state, const char *list)
+{
+    char probe[32];
+    snprintf (probe, sizeof probe, " %s ", state);
+    char all[256];
+    snprintf (all, sizeof all, " %s ", list);
+    return state[0] && strstr (all, probe) != NULL;
+}
+
+/* The rule of each officer verb on the adapter's own view: the role the
+ * office must play, the states that allow it, and the state it leads to
+ * (NULL: unchanged; "?" decided by the values). A destination still
+ * waiting for the goods may record them whatever upstream made of the
+ * movement (an enquiry, a time limit passed): the departure node accepts
+ * a late arrival, so the adapter must too. */
+typedef struct {
+    msg_type_t type;
+    const char *role, *from, *to, *hint;
+} s_rule_t;
+
+static const s_rule_t s_rules[] = {
+    { MSG_ARR, "DESTINATION", "ANTICIPATED OVERDUE UNDER_ENQUIRY", "ARRIVED", NULL },
+    { MSG_DCR, "DESTINATION", "ARRIVED", "?", "hint.arrival_first" },
+    { MSG_ENR, "DESTINATION", "UNDER_ENQUIRY ANTICIPATED OVERDUE", "?", "hint.enquiry" },
+    { MSG_WOF, "DEPARTURE", "DISCREPANCY", "?", "hint.decision" },
+    { MSG_CAN, "DEPARTURE", "REGISTERED RELEASED", "CANCELLED", "hint.cancel" },
+    { MSG_NONE, NULL, NULL, NULL, NULL }
+};
+
+/* 1 if the space-separated lists a and b hold the same seals, any order. */
+static int
+s_same_seals (const char *a, const char *b)
+{
+    char x[2200], y[2200], *sx = NULL, *sy = NULL;
+    size_t na = 0, nb = 0;
+    sg_strlcpy (x, a ? a : "", sizeof x);
+    for (char *t = strtok_r (x, " ,;", &sx); t; t = strtok_r (NULL, " ,;", &sx)) {
+        char probe[64];
+        snprintf (probe, sizeof probe, " %s ", t);
+        snprintf (y, sizeof y, " %s ", b ? b : "");
+        for (char *p = y; *p; p++)
+            if (*p == ',' || *p == ';')
+                *p = ' ';
+        if (!strstr (y, probe))
+            return 0;
+        na++;
+    }
+    sg_strlcpy (y, b ? b : "", sizeof y);
+    for (char *t = strtok_r (y, " ,;", &sy); t; t = strtok_r (NULL, " ,;", &sy))
+        nb++;
+    return na == nb;
+}
+
+/* A control that lists the seals found compares them with the movement's
+ * current seals (the declared ones, or the new ones of an incident passed
+ * on by the office of departure): intact when they are the same; other
+ * seals with A1/A2 is refused. Sets the DCR's seals flag; 0 or -1 with *out. */
+static int
+s_seals_check (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
+{
+    char current[2200] = "";
+    asy_state_text (ctx->state, current, sizeof current, NULL, "SELECT coalesce (seals, '')"
+                    " FROM movement WHERE mrn = ? AND office = ?", "ss", c->mrn, m->event.office);
+    int same = s_same_seals (c->seals_found, current);
+    if (c->seals_intact >= 0 && c->seals_intact != same) {
+        S_FAIL (ctx, out, 400, "seals_intact", "call.seals_flag", c->seals_found, current);
+        return -1;
+    }
+    if (!same && strcmp (m->event.code, "B1") != 0) {
+        S_FAIL (ctx, out, 400, "seals_found", "call.seals_mismatch", c->seals_found, current);
+        return -1;
+    }
+    m->event.flag = same;
+    return 0;
 }
 
 /* The state checks; returns 0 and the new state (NULL = unchanged). */
@@ -165,50 +285,68 @@ static int
 s_check (const asy_ctx_t *ctx, const asy_call_t *c, const msg_t *m, const char *role,
          const char *state, int have_row, char departure[9], const char **next, json_t **out)
 {
-    char buf[700];
     const char *office = m->event.office;
     *next = NULL;
     if (m->type == MSG_ARQ) {
         if (have_row && strcmp (state, "ANTICIPATED") == 0) {
-            snprintf (buf, sizeof buf, "movement %s is already expected at %s (state "
-                      "ANTICIPATED): record the arrival instead", c->mrn, office);
-            return s_fail (out, 409, "mrn", buf);
+            return S_FAIL (ctx, out, 409, "mrn", "mrn.already_expected", c->mrn, office);
         }
         int rc = s_arq_departure (ctx, c, departure, out);
         *next = "RECORD_REQUESTED";
         return rc;
     }
     if (!departure[0]) {
-        snprintf (buf, sizeof buf, "movement %s is not known at this adapter: no AAR or ATR "
-                  "was received for it. If the goods are at your office without a record, "
-                  "request it with arrival-request (ARQ)", c->mrn);
-        return s_fail (out, 404, "mrn", buf);
+        return S_FAIL (ctx, out, 404, "mrn", "mrn.no_record", c->mrn);
     }
     if (m->type == MSG_INC)
         return 0;
     if (m->type == MSG_NCF) {
         if (have_row && strcmp (state, "CROSSED") == 0) {
-            snprintf (buf, sizeof buf, "the crossing of %s at %s is already recorded", c->mrn,
-                      office);
-            return s_fail (out, 409, "mrn", buf);
+            return S_FAIL (ctx, out, 409, "mrn", "mrn.crossed", c->mrn, office);
         }
         *next = "CROSSED";
         return 0;
     }
-    const char *want = m->type == MSG_ARR ? "ANTICIPATED" : "ARRIVED";
-    if (!have_row || strcmp (role, "DESTINATION") != 0) {
-        snprintf (buf, sizeof buf, "%s is not the office of destination of %s: a diverted "
-                  "arrival is recorded with arrival-request (ARQ)", office, c->mrn);
-        return s_fail (out, 409, "office", buf);
+    /* Checked last: a movement known here whose state forbids the verb. */
+    const s_rule_t *r = s_rules;
+    while (r->type != MSG_NONE && r->type != m->type)
+        r++;
+    if (!have_row || strcmp (role, r->role) != 0)
+        return S_FAIL (ctx, out, 409, "office", !strcmp (r->role, "DEPARTURE")
+                       ? "office.not_departure" : "office.not_destination", office, c->mrn);
+    if (!s_in (state, r->from)) {
+        char need[300], hint[300];
+        snprintf (need, sizeof need, "%s%s%s%s", r->from, r->hint ? " (" : "",
+                  r->hint ? i18n_format (ctx->lang, r->hint, hint, sizeof hint, NULL) : "",
+                  r->hint ? ")" : "");
+        return S_FAIL (ctx, out, 409, "mrn", "mrn.state", c->mrn, office, state, c->verb, need);
     }
-    if (strcmp (state, want) != 0) {
-        snprintf (buf, sizeof buf, "movement %s at %s is %s; %s needs %s%s", c->mrn, office,
-                  state, c->verb, want, m->type == MSG_DCR ? " (record the arrival first)" : "");
-        return s_fail (out, 409, "mrn", buf);
+    *next = r->to;
+    if (strcmp (r->to, "?") != 0)
+        return 0;
+    switch (m->type) {
+    case MSG_DCR:
+        if (c->seals_found && s_seals_check (ctx, c, (msg_t *) m, out))
+            return 400;
+        *next = !strcmp (m->event.code, "B1") ? "DISCREPANCY" : "CONTROLLED";
+        break;
+    case MSG_ENR:
+        *next = !strcmp (m->event.code, "AR") ? "ARRIVED" : NULL;
+        break;
+    default:
+        *next = m->event.flag ? "DISCHARGED" : "RECOVERY";
+        break;
     }
-    *next = m->type == MSG_ARR ? "ARRIVED" : !strcmp (m->event.code, "B1") ? "DISCREPANCY"
-                                                                             : "CONTROLLED";
     return 0;
+}
+
+/* Who the call's message goes to: the office of departure; the office of
+ * departure itself for its own decisions (a cancellation, a write-off or
+ * recovery), which its node then tells every office concerned. */
+static const char *
+s_recipient (const msg_t *m, const char *dep)
+{
+    return m->type == MSG_CAN || m->type == MSG_WOF ? m->event.office : dep;
 }
 
 static json_t *
@@ -228,22 +366,17 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
     while (v->verb && (!c->verb || strcmp (v->verb, c->verb) != 0))
         v++;
     if (!v->verb)
-        return s_fail (out, 400, "verb", "unknown verb: expected crossing, arrival, control, "
-                       "incident or arrival-request");
+        return S_FAIL (ctx, out, 400, "verb", "call.verb");
     if (!s_ascii (c->request_id, 64))
-        return s_fail (out, 400, "request_id", "request_id is required: 1-64 printable "
-                       "characters chosen by the caller, the same when a call is retried");
+        return S_FAIL (ctx, out, 400, "request_id", "call.request_id");
     sg_diag_t d;
-    if (!c->mrn || mrn_check (c->mrn, &d) != SG_OK) {
-        char buf[700];
-        snprintf (buf, sizeof buf, "mrn: %s", c->mrn ? d.text : "is required");
-        return s_fail (out, 400, "mrn", buf);
-    }
+    if (!c->mrn || mrn_check (c->mrn, &d) != SG_OK)
+        return S_FAIL (ctx, out, 400, "mrn", "mrn.invalid", c->mrn ? d.text : "is required");
     if (!c->office || !c->office[0])
-        return s_fail (out, 400, "office", "office is required (ASYCUDA code or reference)");
+        return S_FAIL (ctx, out, 400, "office", "office.required");
     msg_t *m = msg_new (v->type);
     if (!m)
-        return s_fail (out, 500, NULL, "out of memory");
+        return S_FAIL (ctx, out, 500, NULL, "internal", "out of memory");
     char params[4096], old[4096], role[16] = "", state[24] = "", dep[9] = "", source[80];
     char *body = NULL;
     size_t len = 0;
@@ -267,10 +400,8 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
         sqlite3_finalize (q);
         asy_state_rollback (ctx->state);
         if (strcmp (old, params) != 0) {
-            char buf[300];
-            snprintf (buf, sizeof buf, "request_id \"%s\" was already used for another call "
-                      "(%s): choose a new request id for a new call", c->request_id, verb);
-            status = s_fail (out, 409, "request_id", buf);
+            status = S_FAIL (ctx, out, 409, "request_id", "call.request_reused", c->request_id,
+                             verb);
         }
         else {
             *out = s_result (ctx, c->request_id, 1, id, msg_type_name (v->type), c->mrn);
@@ -287,51 +418,63 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
         asy_state_rollback (ctx->state);
         goto done;
     }
+    char to[9], own[9];
+    strcpy (to, s_recipient (m, dep));
+    /* WOF, CAN and ENR name no office in their body: it is the sender. */
+    strcpy (own, m->event.office);
+    if (m->type == MSG_WOF || m->type == MSG_CAN || m->type == MSG_ENR)
+        m->event.office[0] = 0;
+    if (m->type == MSG_ENR)
+        asy_state_text (ctx->state, m->correlation_id, sizeof m->correlation_id, NULL,
+                        "SELECT msg_id FROM inbox WHERE mrn = ? AND type = 'ENQ' ORDER BY at"
+                        " DESC, rowid DESC LIMIT 1", "s", c->mrn);
+    snprintf (source, sizeof source, "call:%.64s", c->request_id);
+    char now[21];
+    asy_now (now);
     status = 500;
     msgid_new (m->id);
     asy_now (m->issued);
     strcpy (m->mrn, c->mrn);
-    strcpy (m->sender, m->event.office);
-    strcpy (m->recipient, dep);
+    strcpy (m->sender, own);
+    strcpy (m->recipient, to);
     if (msg_serialize (m, &body, &len, &d) != SG_OK) {
         asy_state_rollback (ctx->state);
-        char buf[800];
-        snprintf (buf, sizeof buf, "the values do not make a valid %s message: %s",
-                  msg_type_name (m->type), d.text);
-        status = s_fail (out, 400, NULL, buf);
+        status = S_FAIL (ctx, out, 400, NULL, "call.invalid_message", msg_type_name (m->type),
+                         d.text);
         goto done;
     }
-    snprintf (source, sizeof source, "call:%.64s", c->request_id);
-    char now[21];
-    asy_now (now);
-    if (asy_state_outbox_add (ctx->state, m, body, len, source, &d) != SG_OK)
+    if (asy_state_outbox_add (ctx->state, m, body, len, source, &d) != SG_OK
+        || (c->officer && asy_state_exec (ctx->state, &d, "UPDATE outbox SET officer = ?"
+                                          " WHERE msg_id = ?", "ss", c->officer->id,
+                                          m->id) != SG_OK))
         goto fail;
     if (rc != SG_OK && asy_state_exec (ctx->state, &d,
             "INSERT INTO movement (mrn, office, role, state, departure, updated)"
-            " VALUES (?, ?, ?, ?, ?, ?)", "ssssss", c->mrn, m->event.office,
+            " VALUES (?, ?, ?, ?, ?, ?)", "ssssss", c->mrn, own,
             m->type == MSG_NCF ? "TRANSIT" : m->type == MSG_INC ? "TRANSIT" : "DESTINATION",
             next ? next : "UNKNOWN", dep, now) != SG_OK)
         goto fail;
-    if (asy_movement_set (ctx->state, c->mrn, m->event.office, next, m, &d) != SG_OK)
+    if (asy_movement_set (ctx->state, c->mrn, own, next, m, &d) != SG_OK)
         goto fail;
     if (m->type == MSG_INC && asy_state_exec (ctx->state, &d, "UPDATE movement SET incidents ="
                                               " incidents + 1 WHERE mrn = ? AND office = ?",
-                                              "ss", c->mrn, m->event.office) != SG_OK)
+                                              "ss", c->mrn, own) != SG_OK)
         goto fail;
     if (asy_state_exec (ctx->state, &d, "INSERT INTO request VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        "sssssss", c->request_id, c->verb, c->mrn, m->event.office, params,
+                        "sssssss", c->request_id, c->verb, c->mrn, own, params,
                         m->id, now) != SG_OK
         || asy_state_commit (ctx->state, &d) != SG_OK)
         goto fail;
-    log_info ("%s %s at %s: queued %s %s for %s", c->verb, c->mrn, m->event.office,
-              msg_type_name (m->type), m->id, dep);
+    log_info ("%s %s at %s%s%s: queued %s %s for %s", c->verb, c->mrn, own,
+              c->officer ? " by officer " : "", c->officer ? c->officer->id : "",
+              msg_type_name (m->type), m->id, to);
     *out = s_result (ctx, c->request_id, 0, m->id, msg_type_name (m->type), c->mrn);
     status = 200;
     goto done;
 fail:
     asy_state_rollback (ctx->state);
     log_error ("%s %s: %s", c->verb, c->mrn, d.text);
-    status = s_fail (out, 500, NULL, d.text);
+    status = S_FAIL (ctx, out, 500, NULL, "internal", d.text);
 done:
     free (body);
     msg_destroy (&m);

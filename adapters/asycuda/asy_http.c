@@ -1,29 +1,35 @@
 /* asy_http.c - the callback API: routes, token check, body limit, JSON.
  *   GET  /v1/health                              (no token)
  *   GET  /v1/movements/{mrn}
- *   POST /v1/movements/{mrn}/{crossing|arrival|control|incident|arrival-request}
+ *   POST /v1/movements/{mrn}/{crossing|arrival|control|incident|arrival-request|
+ *                              enquiry-answer|decision|cancellation}
  *   GET  /v1/offices/{office}/expected
- * Errors are JSON {"error": sentence naming the field, "field": name}. */
+ * Errors are JSON {"error": sentence naming the field, "field": name}.
+ * Tokens: one per officer (officer.h, http_officers) bound to offices, or
+ * the deprecated shared token of http_token_file. */
 #include "asy_http.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "asy_events.h"
 #include "asy_movement.h"
+#include "listen.h"
 #include "log.h"
+#include "officer.h"
+#include "screen.h"
 
 struct asy_http_t {
     struct MHD_Daemon *mhd;
     const asy_conf_t *conf;
     const asy_offices_t *tables;
     asy_state_t *state;
-    char token[256];
+    officer_book_t *book;       /* per-officer tokens (may be empty) */
+    char token[256];            /* the shared token, "" if none */
+    listen_t listen;
 };
 
 typedef struct {
@@ -38,7 +44,7 @@ s_reply (struct MHD_Connection *c, unsigned status, json_t *j)
     char *text = j ? json_dumps (j, JSON_INDENT (2) | JSON_SORT_KEYS) : NULL;
     json_decref (j);
     if (!text)
-        text = strdup ("{\"error\": \"out of memory\", \"field\": null}");
+        text = strdup ("{\"error\": \"out of memory\", \"code\": \"internal\", \"field\": null}");
     size_t n = strlen (text);
     char *full = realloc (text, n + 2);
     if (full) {
@@ -56,14 +62,24 @@ s_reply (struct MHD_Connection *c, unsigned status, json_t *j)
     return ret;
 }
 
-/* Constant-time comparison of the presented token. */
+/* Who presents the Authorization header: 1 and *who (an officer of the
+ * book, or NULL for the deprecated shared token), or 0. The shared token
+ * is compared in constant time; the book by SHA-256. */
 static int
-s_authorised (asy_http_t *self, struct MHD_Connection *c)
+s_authorised (asy_http_t *self, struct MHD_Connection *c, officer_t *officer,
+              const officer_t **who)
 {
     const char *h = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Authorization");
+    *who = NULL;
     if (!h || strncmp (h, "Bearer ", 7) != 0)
         return 0;
     const char *t = h + 7;
+    if (officer_book_find (self->book, t, officer)) {
+        *who = officer;
+        return 1;
+    }
+    if (!self->token[0])
+        return 0;
     size_t a = strlen (t), b = strlen (self->token);
     unsigned char diff = a != b;
     for (size_t i = 0; i < b; i++)
@@ -71,75 +87,117 @@ s_authorised (asy_http_t *self, struct MHD_Connection *c)
     return diff == 0;
 }
 
+/* The language of the caller's error texts: Accept-Language, else English. */
+static i18n_lang_t
+s_lang (struct MHD_Connection *c)
+{
+    return i18n_pick (MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Accept-Language"),
+                      I18N_EN);
+}
+
+/* S_ERR (connection, field, code, args...): an error in the caller's language. */
+#define S_ERR(c, field, ...) asy_error (s_lang (c), field, ASY_I18N_ARGS (__VA_ARGS__))
+
+/* The officer screen (screen.h), or 404. */
+static enum MHD_Result
+s_screen (struct MHD_Connection *c, const char *url)
+{
+    const screen_asset_t *a = screen_find (url);
+    return a ? screen_reply (c, a) : s_reply (c, 404, S_ERR (c, NULL, "http.no_resource", url));
+}
+
 /* A string field, or NULL; a non-string value is an error. */
 static int
-s_field (json_t *body, const char *name, const char **out, json_t **err)
+s_field (i18n_lang_t lang, json_t *body, const char *name, const char **out, json_t **err)
 {
     json_t *v = json_object_get (body, name);
     *out = NULL;
     if (!v || json_is_null (v))
         return 0;
     if (!json_is_string (v)) {
-        *err = asy_error_json (name, "%s must be a string", name);
+        *err = asy_error (lang, name, ASY_I18N_ARGS ("http.not_string", name));
         return -1;
     }
     *out = json_string_value (v);
     return 0;
 }
 
+/* A list of strings field, joined with spaces into buf, or NULL; 0 or -1
+ * with *err. */
+static int
+s_list (i18n_lang_t lang, json_t *body, const char *name, char *buf, size_t size,
+        const char **out, json_t **err)
+{
+    json_t *v = json_object_get (body, name), *s;
+    size_t i;
+    *out = NULL;
+    if (!v || json_is_null (v))
+        return 0;
+    if (!json_is_array (v)) {
+        *err = asy_error (lang, name, ASY_I18N_ARGS ("http.not_list", name));
+        return -1;
+    }
+    buf[0] = 0;
+    json_array_foreach (v, i, s) {
+        if (!json_is_string (s)) {
+            *err = asy_error (lang, name, ASY_I18N_ARGS ("http.not_list", name));
+            return -1;
+        }
+        if (i)
+            strncat (buf, " ", size - strlen (buf) - 1);
+        strncat (buf, json_string_value (s), size - strlen (buf) - 1);
+    }
+    *out = buf;
+    return 0;
+}
+
 static enum MHD_Result
 s_post (asy_http_t *self, struct MHD_Connection *c, const char *mrn, const char *verb,
-        s_body_t *b)
+        s_body_t *b, const officer_t *who)
 {
+    i18n_lang_t lang = s_lang (c);
     json_error_t je;
     json_t *body = json_loadb (b->buf ? b->buf : "", b->len, 0, &je), *err = NULL;
     if (!body || !json_is_object (body)) {
         json_decref (body);
-        return s_reply (c, 400, asy_error_json (NULL, "the body is not a JSON object: %s "
-                                                "(line %d, column %d)", body ? "not an object"
-                                                : je.text, je.line, je.column));
+        char l[16], col[16];
+        snprintf (l, sizeof l, "%d", je.line);
+        snprintf (col, sizeof col, "%d", je.column);
+        return s_reply (c, 400, S_ERR (c, NULL, "http.not_object",
+                                       body ? "not an object" : je.text, l, col));
     }
     asy_call_t call = { .verb = verb, .mrn = mrn, .seals_intact = -1 };
     const char *rid = NULL;
-    json_t *seals = json_object_get (body, "new_seals");
-    char seallist[2048] = "";
-    int bad = s_field (body, "request_id", &rid, &err) || s_field (body, "office", &call.office, &err)
-              || s_field (body, "at", &call.at, &err)
-              || s_field (body, "location", &call.location, &err)
-              || s_field (body, "result", &call.result, &err)
-              || s_field (body, "discrepancies", &call.text, &err)
-              || s_field (body, "departure_office", &call.departure, &err)
-              || s_field (body, "type", &call.incident, &err);
-    if (!bad && strcmp (verb, "incident") == 0)
-        bad = s_field (body, "text", &call.text, &err);
+    char seallist[2048] = "", foundlist[2048] = "";
+    /* Each verb's own names for the shared fields of asy_call_t. */
+    int enr = !strcmp (verb, "enquiry-answer"), dec = !strcmp (verb, "decision");
+    const char *result = enr ? "answer" : dec ? "decision" : "result";
+    const char *text = !strcmp (verb, "control") ? "discrepancies"
+                       : !strcmp (verb, "cancellation") ? "reason" : "text";
+    call.officer = who;
+    int bad = s_field (lang, body, "request_id", &rid, &err) || s_field (lang, body, "office", &call.office, &err)
+              || s_field (lang, body, "at", &call.at, &err)
+              || s_field (lang, body, "location", &call.location, &err)
+              || s_field (lang, body, result, &call.result, &err)
+              || s_field (lang, body, text, &call.text, &err)
+              || s_field (lang, body, "departure_office", &call.departure, &err)
+              || s_field (lang, body, "new_means", &call.new_means, &err)
+              || s_field (lang, body, "new_nationality", &call.new_nationality, &err)
+              || s_field (lang, body, "type", &call.incident, &err);
     json_t *si = json_object_get (body, "seals_intact");
     if (!bad && si && !json_is_null (si)) {
         if (!json_is_boolean (si)) {
-            err = asy_error_json ("seals_intact", "seals_intact must be true or false");
+            err = asy_error (lang, "seals_intact", ASY_I18N_ARGS ("http.not_boolean",
+                                                                  "seals_intact"));
             bad = 1;
         }
         else
             call.seals_intact = json_is_true (si);
     }
-    if (!bad && seals && json_is_array (seals)) {
-        size_t i;
-        json_t *s;
-        json_array_foreach (seals, i, s) {
-            if (!json_is_string (s)) {
-                err = asy_error_json ("new_seals", "new_seals must be a list of strings");
-                bad = 1;
-                break;
-            }
-            if (i)
-                strncat (seallist, " ", sizeof seallist - strlen (seallist) - 1);
-            strncat (seallist, json_string_value (s), sizeof seallist - strlen (seallist) - 1);
-        }
-        call.new_seals = seallist;
-    }
-    else if (!bad && seals && !json_is_null (seals)) {
-        err = asy_error_json ("new_seals", "new_seals must be a list of strings");
-        bad = 1;
-    }
+    if (!bad)
+        bad = s_list (lang, body, "new_seals", seallist, sizeof seallist, &call.new_seals, &err)
+              || s_list (lang, body, "seals_found", foundlist, sizeof foundlist,
+                         &call.seals_found, &err);
     if (!rid)
         rid = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Idempotency-Key");
     call.request_id = rid;
@@ -148,7 +206,8 @@ s_post (asy_http_t *self, struct MHD_Connection *c, const char *mrn, const char 
     if (bad)
         out = err;
     else {
-        asy_ctx_t ctx = { .state = self->state, .tables = self->tables, .conf = self->conf };
+        asy_ctx_t ctx = { .state = self->state, .tables = self->tables, .conf = self->conf,
+                          .lang = lang };
         status = (unsigned) asy_call_run (&ctx, &call, &out);
     }
     json_decref (body);
@@ -184,19 +243,26 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
     }
     if (strcmp (url, "/v1/health") == 0)
         return s_reply (c, 200, json_pack ("{s:s}", "status", "ok"));
-    if (!s_authorised (self, c))
-        return s_reply (c, 401, asy_error_json ("Authorization", "missing or wrong Bearer "
-                                                "token in the Authorization header"));
-    if (b->too_big)
-        return s_reply (c, 413, asy_error_json (NULL, "the body is larger than http_max_body "
-                                                "(%zu bytes)", self->conf->http_max_body));
+    if (strncmp (url, "/v1/", 4) != 0)
+        return s_screen (c, url);
+    officer_t officer;
+    const officer_t *who = NULL;
+    if (!s_authorised (self, c, &officer, &who))
+        return s_reply (c, 401, S_ERR (c, "Authorization", "http.unauthorized"));
+    if (b->too_big) {
+        char max[32];
+        snprintf (max, sizeof max, "%zu", self->conf->http_max_body);
+        return s_reply (c, 413, S_ERR (c, NULL, "http.too_big", max));
+    }
     char a[64] = "", v[64] = "", extra[8] = "";
     int get = strcmp (method, "GET") == 0, post = strcmp (method, "POST") == 0;
     if (sscanf (url, "/v1/offices/%63[^/]/expected%7s", a, extra) == 1 && get) {
         char ref[9];
         sg_diag_t d;
         if (asy_office_resolve (self->tables, a, ref, &d) != SG_OK)
-            return s_reply (c, 404, asy_error_json ("office", "%s", d.text));
+            return s_reply (c, 404, S_ERR (c, "office", "office.unknown", d.text));
+        if (who && !officer_may (who, ref))
+            return s_reply (c, 403, S_ERR (c, "office", "officer.office", who->id, ref, a));
         return s_reply (c, 200, asy_expected_json (self->state, self->tables, ref));
     }
     int n = sscanf (url, "/v1/movements/%63[^/]/%63[^/]%7s", a, v, extra);
@@ -206,16 +272,15 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
                    && json_array_size (json_object_get (j, "messages")) == 0;
         if (none) {
             json_decref (j);
-            return s_reply (c, 404, asy_error_json ("mrn", "movement %s is not known at this "
-                                                    "adapter", a));
+            return s_reply (c, 404, S_ERR (c, "mrn", "mrn.unknown", a));
         }
         return s_reply (c, 200, j);
     }
     if (n == 2 && post)
-        return s_post (self, c, a, v, b);
+        return s_post (self, c, a, v, b, who);
     if (n == 2 || (n == 1 && !get))
-        return s_reply (c, 405, asy_error_json (NULL, "%s is not allowed on %s", method, url));
-    return s_reply (c, 404, asy_error_json (NULL, "no such resource: %s", url));
+        return s_reply (c, 405, S_ERR (c, NULL, "http.method", method, url));
+    return s_reply (c, 404, S_ERR (c, NULL, "http.no_resource", url));
 }
 
 static void
@@ -229,13 +294,18 @@ s_done (void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTer
     *con_cls = NULL;
 }
 
+/* The deprecated shared token: SG_OK with self->token set, or SG_ENOTFOUND
+ * when optional (officers configured) and the file is absent. */
 static int
-s_token (asy_http_t *self, const char *path, sg_diag_t *diag)
+s_token (asy_http_t *self, const char *path, int optional, sg_diag_t *diag)
 {
-    FILE *f = path ? fopen (path, "r") : NULL;
+    FILE *f = path && *path ? fopen (path, "r") : NULL;
+    if (!f && optional)
+        return SG_ENOTFOUND;
     if (!f)
-        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "http_token_file %s: %s", path ? path : "(unset)",
-                            path ? strerror (errno) : "required when http_listen is set");
+        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "http_token_file %s: %s (or set "
+                            "http_officers)", path ? path : "(unset)",
+                            path && *path ? strerror (errno) : "required when http_listen is set");
     if (!fgets (self->token, sizeof self->token, f))
         self->token[0] = 0;
     fclose (f);
@@ -243,6 +313,8 @@ s_token (asy_http_t *self, const char *path, sg_diag_t *diag)
     if (strlen (self->token) < 16)
         return sg_diag_set (diag, SG_ECONFIG, 0, 0, "http_token_file %s: the token must be at "
                             "least 16 characters on the first line", path);
+    log_warn ("http_token_file: one token shared by every officer is deprecated; give each "
+              "officer a token bound to its offices (http_officers, docs/officers.md)");
     return SG_OK;
 }
 
@@ -256,32 +328,33 @@ asy_http_start (const asy_conf_t *conf, const asy_offices_t *tables, sg_diag_t *
     }
     self->conf = conf;
     self->tables = tables;
-    char host[128] = "";
-    unsigned port = 0;
-    struct sockaddr_in sa = { .sin_family = AF_INET };
-    if (s_token (self, conf->http_token_file, diag) != SG_OK)
+    int officers = conf->http_officers && *conf->http_officers;
+    if (!(self->book = officer_book_new (officers ? conf->http_officers : NULL, diag)))
         goto fail;
-    if (sscanf (conf->http_listen, "%127[^:]:%u", host, &port) != 2 || port > 65535
-        || inet_pton (AF_INET, host, &sa.sin_addr) != 1) {
-        sg_diag_set (diag, SG_ECONFIG, 0, 0, "http_listen \"%s\": expected IPV4-ADDRESS:PORT "
-                     "(e.g. 127.0.0.1:8780)", conf->http_listen);
+    int rc = s_token (self, conf->http_token_file, officers, diag);
+    if (rc != SG_OK && rc != SG_ENOTFOUND)
         goto fail;
-    }
-    sa.sin_port = htons ((uint16_t) port);
+    if (listen_prepare (&self->listen, "http_listen", conf->http_listen, conf->http_tls_cert,
+                        conf->http_tls_key, diag) != SG_OK)
+        goto fail;
     if (!(self->state = asy_state_open (conf->state_db, diag)))
         goto fail;
-    self->mhd = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-                                  (uint16_t) port, NULL, NULL, s_handle, self,
-                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa,
+    listen_t *l = &self->listen;
+    self->mhd = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | l->flags,
+                                  (uint16_t) l->port, NULL, NULL, s_handle, self,
+                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &l->addr,
                                   MHD_OPTION_NOTIFY_COMPLETED, s_done, NULL,
                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 30,
-                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned) 64, MHD_OPTION_END);
+                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned) 64,
+                                  l->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, l->cert,
+                                  MHD_OPTION_HTTPS_MEM_KEY, l->key, MHD_OPTION_END);
     if (!self->mhd) {
         sg_diag_set (diag, SG_EIO, 0, 0, "cannot listen on %s: %s", conf->http_listen,
                      strerror (errno));
         goto fail;
     }
-    log_info ("callback API listening on http://%s/v1/", conf->http_listen);
+    log_info ("callback API listening on %s/v1/ (%zu officer tokens%s)", l->url,
+              officer_book_size (self->book), self->token[0] ? ", and the shared token" : "");
     return self;
 fail:
     asy_http_stop (&self);
@@ -297,6 +370,8 @@ asy_http_stop (asy_http_t **self_p)
     if (self->mhd)
         MHD_stop_daemon (self->mhd);
     asy_state_destroy (&self->state);
+    officer_book_destroy (&self->book);
+    listen_free (&self->listen);
     free (self);
     *self_p = NULL;
 }

@@ -45,10 +45,14 @@ asy_inbox_refused (asy_state_t *st, asy_spool_t *spool, const char *id, int code
         asy_spool_refused (spool, source + 5, text);
 }
 
-/* The file types: what ASYCUDA imports. */
+/* The file types: what ASYCUDA imports (and the crossings and incidents
+ * the office of departure passes on to the offices ahead). */
 static int
-s_has_file (msg_type_t t)
+s_has_file (asy_state_t *st, const msg_t *m)
 {
+    msg_type_t t = m->type;
+    if (t == MSG_NCF || t == MSG_INC)
+        return asy_movement_from_departure (st, m->mrn, m->sender);
     return t == MSG_AAR || t == MSG_ATR || t == MSG_AMD || t == MSG_WOF || t == MSG_CAN
            || t == MSG_ENQ;
 }
@@ -88,19 +92,27 @@ s_apply (asy_state_t *st, asy_spool_t *spool, const msg_t *m, sg_diag_t *d)
     case MSG_ATR:
         return asy_movement_put_decl (st, m, m->recipient, "TRANSIT", "ANTICIPATED", d);
     case MSG_WOF:
-        return asy_movement_set (st, m->mrn, NULL, "DISCHARGED", m, d);
+        return asy_movement_set (st, m->mrn, NULL, m->event.flag ? "DISCHARGED" : "RECOVERY",
+                                 m, d);
     case MSG_CAN:
         return asy_movement_set (st, m->mrn, NULL, "CANCELLED", m, d);
     case MSG_ENQ:
         return asy_movement_set (st, m->mrn, m->recipient, "UNDER_ENQUIRY", m, d);
     case MSG_NCF:
+        if (asy_movement_from_departure (st, m->mrn, m->sender))
+            return asy_movement_upstream (st, m, d);     /* passed on: news from upstream */
         return asy_movement_set (st, m->mrn, m->recipient, "EN_ROUTE", m, d);
+    case MSG_ENR:
+        return asy_movement_set (st, m->mrn, m->recipient,
+                                 strcmp (m->event.code, "AR") ? NULL : "ARRIVED", m, d);
     case MSG_ARR:
         return asy_movement_set (st, m->mrn, m->recipient, "ARRIVED", m, d);
     case MSG_DCR:
         return asy_movement_set (st, m->mrn, m->recipient,
                                  strcmp (m->event.code, "B1") ? "CONTROLLED" : "DISCREPANCY", m, d);
     case MSG_INC:
+        if (asy_movement_from_departure (st, m->mrn, m->sender))
+            return asy_movement_upstream (st, m, d);
         asy_movement_set (st, m->mrn, m->recipient, NULL, m, d);
         return asy_state_exec (st, d, "UPDATE movement SET incidents = incidents + 1"
                                " WHERE mrn = ? AND office = ?", "ss", m->mrn, m->recipient);
@@ -136,7 +148,22 @@ asy_inbox_deliver (asy_state_t *st, const asy_offices_t *tables, const asy_conf_
         asy_state_error (st, src, d.text);
         return ASY_INBOX_NAK;
     }
-    if (s_has_file (m->type)) {
+    if ((m->type == MSG_WOF || m->type == MSG_CAN)
+        && !asy_movement_from_departure (st, m->mrn, m->sender)) {
+        char text[400];
+        snprintf (text, sizeof text, "security: refused %s %s for MRN %s from %s: only the "
+                  "movement's office of departure may %s it (nothing applied, no inbox file)",
+                  msg_type_name (m->type), id, m->mrn, m->sender,
+                  m->type == MSG_WOF ? "write off" : "cancel");
+        log_error ("%s", text);
+        asy_state_error (st, src, text);
+        asy_now (now);
+        ret = asy_state_exec (st, &d, "INSERT INTO inbox VALUES (?, ?, ?, NULL, ?)", "ssss", id,
+                              msg_type_name (m->type), m->mrn, now) == SG_OK
+              ? ASY_INBOX_ACK : ASY_INBOX_RETRY;
+        goto done;
+    }
+    if (s_has_file (st, m)) {
         const char *why = NULL;
         if (asy_map_write (m, tables, &xml, &xlen, &d) == SG_OK
             && (rc = s_inbox_valid (xml, xlen, &d)) != SG_OK) {

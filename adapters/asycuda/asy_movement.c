@@ -126,7 +126,7 @@ s_row (sqlite3_stmt *q, const asy_offices_t *tables)
     const char *office = (const char *) sqlite3_column_text (q, 1);
     const char *name = asy_office_name (tables, office);
     return json_pack ("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-                      " s:I, s:o, s:o, s:o, s:o}",
+                      " s:I, s:o, s:o, s:o, s:o, s:o}",
                       "mrn", s_str (q, 0), "office", office ? office : "",
                       "office_code", s_code (tables, office),
                       "office_name", name ? json_string (name) : json_null (),
@@ -137,11 +137,17 @@ s_row (sqlite3_stmt *q, const asy_offices_t *tables)
                       "transit", s_transit ((const char *) sqlite3_column_text (q, 7)),
                       "incidents", (json_int_t) sqlite3_column_int64 (q, 12),
                       "last_type", s_str (q, 13), "last_message", s_str (q, 14),
-                      "last_error", s_str (q, 15), "updated", s_str (q, 16));
+                      "last_error", s_str (q, 15), "updated", s_str (q, 16),
+                      "upstream", s_str (q, 17));
 }
 
+/* States in which the goods are no longer expected at the office. */
+#define ASY_NOT_EXPECTED "'CROSSED', 'ARRIVED', 'CONTROLLED', 'DISCREPANCY', 'DISCHARGED'," \
+                         " 'CANCELLED', 'RECOVERY', 'RECORD_REQUESTED', 'UNKNOWN'"
+
 #define S_COLS "mrn, office, role, state, lrn, departure, destination, transit, time_limit," \
-               " means, seals, principal, incidents, last_type, last_message, last_error, updated"
+               " means, seals, principal, incidents, last_type, last_message, last_error, updated," \
+               " upstream"
 
 json_t *
 asy_movement_json (asy_state_t *st, const asy_offices_t *tables, const char *mrn)
@@ -195,10 +201,51 @@ asy_expected_json (asy_state_t *st, const asy_offices_t *tables, const char *off
     if (!out)
         return NULL;
     sqlite3_stmt *q = asy_state_prepare (st, NULL, "SELECT " S_COLS " FROM movement"
-                                         " WHERE office = ? AND state = 'ANTICIPATED'"
+                                         " WHERE office = ? AND role <> 'DEPARTURE'"
+                                         " AND state NOT IN (" ASY_NOT_EXPECTED ")"
                                          " ORDER BY time_limit, mrn", "s", office);
     while (q && sqlite3_step (q) == SQLITE_ROW)
         json_array_append_new (list, s_row (q, tables));
     sqlite3_finalize (q);
     return out;
+}
+
+int
+asy_movement_from_departure (asy_state_t *st, const char *mrn, const char *sender)
+{
+    char dep[16];
+    if (asy_state_text (st, dep, sizeof dep, NULL, "SELECT departure FROM movement WHERE"
+                        " mrn = ? AND departure IS NOT NULL AND departure <> '' LIMIT 1", "s",
+                        mrn) != SG_OK)
+        return 0;
+    return strcmp (dep, sender) == 0;
+}
+
+int
+asy_movement_upstream (asy_state_t *st, const msg_t *m, sg_diag_t *diag)
+{
+    const msg_event_t *e = &m->event;
+    char line[700], seals[2200] = "", means[64] = "";
+    for (size_t i = 0; i < e->n_seals; i++) {
+        if (i)
+            strcat (seals, " ");
+        strcat (seals, e->seals[i]);
+    }
+    if (e->has_new_means)
+        snprintf (means, sizeof means, "%s (%s)", e->new_means.id, e->new_means.nationality);
+    if (m->type == MSG_NCF)
+        snprintf (line, sizeof line, "%s NCF %s", e->datetime, e->office);
+    else
+        snprintf (line, sizeof line, "%s INC %s %s %.300s%s%s%s%s", e->datetime, e->office,
+                  e->code, e->text, seals[0] ? "; new seals " : "", seals,
+                  means[0] ? "; new means " : "", means);
+    int rc = asy_movement_set (st, m->mrn, m->recipient, NULL, m, diag);
+    if (rc == SG_OK)
+        rc = asy_state_exec (st, diag, "UPDATE movement SET upstream = substr (coalesce"
+                             " (upstream || char (10), '') || ?, -2000),"
+                             " seals = coalesce (?, seals), means = coalesce (?, means),"
+                             " incidents = incidents + ? WHERE mrn = ? AND office = ?",
+                             "sssiss", line, seals[0] ? seals : NULL, means[0] ? means : NULL,
+                             (long long) (m->type == MSG_INC), m->mrn, m->recipient);
+    return rc;
 }

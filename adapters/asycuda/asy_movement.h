@@ -37,8 +37,21 @@ int asy_movement_get (asy_state_t *st, const char *mrn, const char *office, char
  * gives "views": []. */
 json_t *asy_movement_json (asy_state_t *st, const asy_offices_t *tables, const char *mrn);
 
-/* The movements ANTICIPATED at office (a reference): the officer's screen
- * of what is expected. {"office", "office_code", "expected": [...]}. */
+/* The movements still expected at office (a reference) whatever upstream
+ * made of them (ANTICIPATED, or OVERDUE / UNDER_ENQUIRY while the goods
+ * have not been recorded here): the officer's screen of what is expected.
+ * {"office", "office_code", "expected": [...]}. */
 json_t *asy_expected_json (asy_state_t *st, const asy_offices_t *tables, const char *office);
+
+/* Records a crossing (NCF) or incident (INC) passed on by the office of
+ * departure to the row (mrn, recipient): one line appended to its
+ * "upstream" history; an incident's new seals and new means replace the
+ * row's. Inside the caller's transaction; SG_OK or SG_EDB. */
+int asy_movement_upstream (asy_state_t *st, const msg_t *m, sg_diag_t *diag);
+
+/* 1 if sender is the office of departure of mrn as this adapter knows it
+ * (only that office may write off or cancel a movement), else 0 (also
+ * for a movement unknown here). */
+int asy_movement_from_departure (asy_state_t *st, const char *mrn, const char *sender);
 
 #endif

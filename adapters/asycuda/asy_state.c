@@ -32,7 +32,7 @@ static const char s_schema[] =
     "  msg_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, mrn TEXT NOT NULL,\n"
     "  sender TEXT NOT NULL, recipient TEXT NOT NULL, created TEXT NOT NULL,\n"
     "  source TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'queued',\n"
-    "  nak_code INTEGER, nak_reason TEXT, body BLOB, updated TEXT);\n"
+    "  nak_code INTEGER, nak_reason TEXT, body BLOB, updated TEXT, officer TEXT);\n"
     "CREATE INDEX IF NOT EXISTS outbox_queued ON outbox (status, seq);\n"
     "CREATE INDEX IF NOT EXISTS outbox_mrn ON outbox (mrn);\n"
     /* the local view of a movement, per office of this adapter */
@@ -86,6 +86,20 @@ asy_state_open (const char *path, sg_diag_t *diag)
                       "PRAGMA foreign_keys=ON;", NULL, NULL, &err) != SQLITE_OK
         || sqlite3_exec (self->db, s_schema, NULL, NULL, &err) != SQLITE_OK) {
         sg_diag_set (diag, SG_EDB, 0, 0, "cannot set up state file %s: %s", path,
+                     err ? err : sqlite3_errmsg (self->db));
+        sqlite3_free (err);
+        goto fail;
+    }
+    /* Files made before officer accounts: the officer who caused a message,
+     * and what happened upstream of each office. */
+    if ((sqlite3_exec (self->db, "SELECT officer FROM outbox LIMIT 0", NULL, NULL, NULL) != SQLITE_OK
+         && sqlite3_exec (self->db, "ALTER TABLE outbox ADD COLUMN officer TEXT", NULL, NULL,
+                          &err) != SQLITE_OK)
+        || (sqlite3_exec (self->db, "SELECT upstream FROM movement LIMIT 0", NULL, NULL, NULL)
+            != SQLITE_OK
+            && sqlite3_exec (self->db, "ALTER TABLE movement ADD COLUMN upstream TEXT", NULL,
+                             NULL, &err) != SQLITE_OK)) {
+        sg_diag_set (diag, SG_EDB, 0, 0, "cannot upgrade state file %s: %s", path,
                      err ? err : sqlite3_errmsg (self->db));
         sqlite3_free (err);
         goto fail;

@@ -13,6 +13,7 @@
 #include "gen_json.h"
 #include "header.h"
 #include "log.h"
+#include "officer.h"
 #include "msg.h"
 #include "sign.h"
 
@@ -80,7 +81,8 @@ s_in_state (const msg_t *m)
     case MSG_NCF: return "EN_ROUTE";
     case MSG_ARR: return "ARRIVED";
     case MSG_DCR: return strcmp (m->event.code, "B1") ? "CONTROLLED" : "DISCREPANCY";
-    case MSG_WOF: return "DISCHARGED";
+    case MSG_WOF: return m->event.flag ? "DISCHARGED" : "RECOVERY";
+    case MSG_ENR: return strcmp (m->event.code, "AR") ? NULL : "ARRIVED";
     case MSG_CAN: return "CANCELLED";
     case MSG_ENQ: return "UNDER_ENQUIRY";
     default: return NULL;
@@ -163,6 +165,21 @@ gen_adapter_deliver (gen_adapter_t *self, const char *header, size_t hlen, const
         log_debug ("%s %s is our own message back from the node", msg_type_name (m->type), m->id);
         goto done;
     }
+    /* Only the movement's office of departure may write it off or cancel it. */
+    if ((m->type == MSG_WOF || m->type == MSG_CAN)
+        && (gen_state_view (self->state, m->mrn, NULL, &view) != SG_OK
+            || strcmp (view.departure, m->sender) != 0)) {
+        log_error ("security: refused %s %s for MRN %s from %s: only the movement's office of "
+                   "departure (%s) may %s it; nothing applied, no webhook",
+                   msg_type_name (m->type), m->id, m->mrn, m->sender,
+                   view.departure[0] ? view.departure : "unknown here",
+                   m->type == MSG_WOF ? "write off" : "cancel");
+        free (view.decl);
+        memset (&view, 0, sizeof view);
+        goto done;
+    }
+    free (view.decl);
+    memset (&view, 0, sizeof view);
     if ((rc = s_payload (self, m, header, hlen, body, blen, &hook, diag)) != SG_OK) {
         /* Our mapping failed, not the message: leave it unacknowledged at
          * the node (resent later, e.g. after the stylesheet is fixed). */
@@ -173,9 +190,14 @@ gen_adapter_deliver (gen_adapter_t *self, const char *header, size_t hlen, const
     sg_strlcpy (hook.id, m->id, sizeof hook.id);
     sg_strlcpy (hook.mrn, m->mrn, sizeof hook.mrn);
     sg_strlcpy (hook.type, msg_type_name (m->type), sizeof hook.type);
-    gen_mvt_t mvt = { .mrn = m->mrn, .office = m->recipient, .state = s_in_state (m),
-                      .message_id = m->id, .type = hook.type, .direction = "in" };
     int has_view = gen_state_view (self->state, m->mrn, m->recipient, &view) == SG_OK;
+    /* A crossing or incident the office of departure passes on is news from
+     * upstream for the national system (webhook), not a step of this view. */
+    int notice = (m->type == MSG_NCF || m->type == MSG_INC) && has_view
+                 && !strcmp (view.departure, m->sender);
+    gen_mvt_t mvt = { .mrn = m->mrn, .office = m->recipient,
+                      .state = notice ? NULL : s_in_state (m),
+                      .message_id = m->id, .type = hook.type, .direction = "in" };
     if (m->type == MSG_AAR || m->type == MSG_ATR) {
         const msg_declaration_t *d = &m->decl;
         s_transits (d, transits, sizeof transits);
@@ -212,6 +234,7 @@ typedef struct {
     char *header, *body;
     size_t hlen, blen;
     char type[4], mrn[19];
+    char officer[OFFICER_ID_MAX + 1];
 } s_pending_t;
 
 typedef struct {
@@ -236,6 +259,7 @@ s_collect (void *arg, const gen_out_t *o)
     sg_strlcpy (p->id, o->id, sizeof p->id);
     sg_strlcpy (p->type, o->type, sizeof p->type);
     sg_strlcpy (p->mrn, o->mrn, sizeof p->mrn);
+    sg_strlcpy (p->officer, o->officer ? o->officer : "", sizeof p->officer);
     p->header = o->header_len ? strndup (o->header, o->header_len) : NULL;
     p->hlen = o->header_len;
     p->body = strndup (o->body, o->body_len);
@@ -259,6 +283,7 @@ s_build_header (sg_client_t *client, s_pending_t *p)
              || hdr_set (h, HDR_RECIPIENT, head.recipient) || hdr_set (h, HDR_CREATED, created)
              || hdr_set (h, HDR_ORIGIN_NODE, sg_client_node_name (client))
              || (head.correlation_id[0] && hdr_set (h, HDR_CORRELATION_ID, head.correlation_id))
+             || (p->officer[0] && hdr_set (h, OFFICER_HEADER, p->officer))
              ? SG_EINVAL : SG_OK;
     if (rc == SG_OK)
         rc = h ? hdr_encode (h, &p->header, &p->hlen) : SG_ENOMEM;

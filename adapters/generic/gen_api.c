@@ -3,7 +3,6 @@
  * idempotency keys; the submissions themselves are built in gen_submit.c. */
 #include "gen_api.h"
 
-#include <arpa/inet.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "gen_json.h"
 #include "ident.h"
 #include "log.h"
+#include "screen.h"
 
 /* One request being read. */
 typedef struct {
@@ -23,24 +23,6 @@ typedef struct {
     gen_route_t route;
 } s_req_t;
 
-static const struct {
-    const char *name, *title;
-} s_problems[] = {
-    { "invalid-json", "Request body is not valid JSON" },
-    { "invalid-xml", "Request body is not well-formed XML" },
-    { "validation", "Invalid request" },
-    { "mapping", "The XML mapping refused the document" },
-    { "unauthorized", "Missing or unknown bearer token" },
-    { "forbidden-office", "Office not allowed for this token" },
-    { "not-found", "No such resource" },
-    { "unknown-mrn", "Unknown movement" },
-    { "method-not-allowed", "Method not allowed" },
-    { "conflict", "Not allowed in the movement's current state" },
-    { "payload-too-large", "Request body too large" },
-    { "unsupported-media-type", "Unsupported media type" },
-    { "idempotency-key-reused", "Idempotency key reused with a different request" },
-    { "internal", "Internal error" },
-};
 
 int
 gen_reply (struct MHD_Connection *c, int status, json_t *body, const char *ctype,
@@ -70,10 +52,19 @@ gen_reply (struct MHD_Connection *c, int status, json_t *body, const char *ctype
 json_t *
 gen_problem_json (int status, const char *name, const char *detail, const char *field, int line)
 {
-    const char *title = "Error";
-    for (size_t i = 0; i < sizeof s_problems / sizeof s_problems[0]; i++)
-        if (!strcmp (s_problems[i].name, name))
-            title = s_problems[i].title;
+    return gen_problem_json_lang (I18N_EN, status, name, detail, field, line);
+}
+
+json_t *
+gen_problem_json_lang (i18n_lang_t lang, int status, const char *name, const char *detail,
+                       const char *field, int line)
+{
+    /* The title for people comes from the catalogue (problem.NAME). */
+    char code[64], text[256];
+    snprintf (code, sizeof code, "problem.%s", name);
+    const char *title = i18n_format (lang, code, text, sizeof text, NULL);
+    if (!strcmp (title, code))
+        title = "Error";
     json_t *p = json_pack ("{s:s+, s:s, s:i, s:s}", "type", "urn:sigmat:problem:", name,
                            "title", title, "status", status, "detail", detail ? detail : title);
     if (p && field && field[0])
@@ -87,24 +78,15 @@ int
 gen_problem (struct MHD_Connection *c, int status, const char *name, const char *detail,
              const char *field, int line, const char *hname, const char *hvalue)
 {
-    return gen_reply (c, status, gen_problem_json (status, name, detail, field, line),
+    i18n_lang_t lang = i18n_pick (MHD_lookup_connection_value (c, MHD_HEADER_KIND,
+                                                               "Accept-Language"), I18N_EN);
+    return gen_reply (c, status, gen_problem_json_lang (lang, status, name, detail, field, line),
                       "application/problem+json", hname, hvalue);
 }
 
-int
-gen_token_allows (const gen_token_t *t, const char *office)
-{
-    for (size_t i = 0; t && i < t->n_offices; i++) {
-        size_t n = strlen (t->offices[i]);
-        if (!strncmp (t->offices[i], office, n) && (n == 2 || !office[n]))
-            return 1;
-    }
-    return 0;
-}
-
-/* The token of "Authorization: Bearer ...", or NULL. */
-static const gen_token_t *
-s_auth (gen_adapter_t *self, struct MHD_Connection *c)
+/* The officer of "Authorization: Bearer ..." copied into *who, or NULL. */
+static const officer_t *
+s_auth (gen_adapter_t *self, struct MHD_Connection *c, officer_t *who)
 {
     const char *h = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Authorization");
     if (!h || strncasecmp (h, "Bearer ", 7))
@@ -112,15 +94,7 @@ s_auth (gen_adapter_t *self, struct MHD_Connection *c)
     h += 7;
     while (*h == ' ')
         h++;
-    if (!*h)
-        return NULL;
-    char hex[65];
-    gen_sha256_hex (h, strlen (h), hex);
-    const gen_token_t *found = NULL;
-    for (size_t i = 0; i < self->conf->n_tokens; i++)
-        if (CRYPTO_memcmp (hex, self->conf->tokens[i].sha256, 64) == 0)
-            found = &self->conf->tokens[i];
-    return found;
+    return officer_book_find (self->book, h, who) ? who : NULL;
 }
 
 static const struct {
@@ -129,6 +103,7 @@ static const struct {
 } s_actions[] = {
     { "release", MSG_REL }, { "crossing", MSG_NCF }, { "arrival", MSG_ARR },
     { "control", MSG_DCR }, { "incident", MSG_INC }, { "cancellation", MSG_CAN },
+    { "enquiry-answer", MSG_ENR }, { "decision", MSG_WOF }, { "arrival-request", MSG_ARQ },
 };
 
 /* Resolves method + url; returns 0, 404 or 405 (with route->allow set). */
@@ -190,7 +165,7 @@ s_health (gen_adapter_t *self, struct MHD_Connection *c)
 }
 
 static int
-s_movement (gen_adapter_t *self, struct MHD_Connection *c, const gen_token_t *tok,
+s_movement (gen_adapter_t *self, struct MHD_Connection *c, const officer_t *tok,
             const char *mrn)
 {
     json_t *all = gen_state_movement_json (self->state, mrn), *mine = json_array ();
@@ -199,7 +174,7 @@ s_movement (gen_adapter_t *self, struct MHD_Connection *c, const gen_token_t *to
     size_t i;
     json_t *v;
     json_array_foreach (all, i, v) {
-        if (gen_token_allows (tok, json_string_value (json_object_get (v, "Office"))))
+        if (officer_may (tok, json_string_value (json_object_get (v, "Office"))))
             json_array_append (mine, v);
     }
     json_decref (all);
@@ -218,7 +193,7 @@ static const char *s_states[] = { "REGISTERED", "RELEASED", "EN_ROUTE", "ARRIVED
                                   "UNDER_ENQUIRY", "RECOVERY", "ANTICIPATED", "CROSSED", NULL };
 
 static int
-s_office (gen_adapter_t *self, struct MHD_Connection *c, const gen_token_t *tok,
+s_office (gen_adapter_t *self, struct MHD_Connection *c, const officer_t *tok,
           const char *office)
 {
     char detail[160];
@@ -226,14 +201,14 @@ s_office (gen_adapter_t *self, struct MHD_Connection *c, const gen_token_t *tok,
         snprintf (detail, sizeof detail, "\"%.20s\" is not an office reference number", office);
         return gen_problem (c, 404, "not-found", detail, NULL, 0, NULL, NULL);
     }
-    if (!gen_token_allows (tok, office)) {
+    if (!officer_may (tok, office)) {
         snprintf (detail, sizeof detail, "this token may not act for office %s", office);
         return gen_problem (c, 403, "forbidden-office", detail, NULL, 0, NULL, NULL);
     }
     const char *state = MHD_lookup_connection_value (c, MHD_GET_ARGUMENT_KIND, "state");
     if (!state)
         state = "ANTICIPATED";
-    int ok = !strcmp (state, "any");
+    int ok = !strcmp (state, "any") || !strcmp (state, "expected");
     for (int i = 0; s_states[i] && !ok; i++)
         ok = !strcmp (state, s_states[i]);
     if (!ok) {
@@ -258,8 +233,13 @@ s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *met
         if (!(q = calloc (1, sizeof *q)))
             return MHD_NO;
         *con_cls = q;
+        const screen_asset_t *screen = strcmp (method, "GET") ? NULL : screen_find (url);
+        if (screen) {
+            q->answered = 1;
+            return screen_reply (c, screen);
+        }
         int rc = s_route (method, url, &q->route);
-        const gen_token_t *tok = rc ? NULL : s_auth (self, c);
+        const officer_t *tok = rc ? NULL : s_auth (self, c, &q->route.who);
         const char *cl = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Content-Length");
         char detail[160];
         q->answered = 1;
@@ -280,7 +260,7 @@ s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *met
             return gen_problem (c, 413, "payload-too-large", detail, NULL, 0, "Connection",
                                 "close");
         }
-        q->route.token = tok;
+        q->route.token = &q->route.who;
         q->answered = 0;
         return MHD_YES;
     }
@@ -336,40 +316,53 @@ s_completed (void *cls, struct MHD_Connection *c, void **con_cls,
     }
 }
 
+/* The book of officer tokens: token_file, then the config's token lines. */
+static int
+s_book (gen_adapter_t *self, sg_diag_t *diag)
+{
+    const gen_conf_t *cf = self->conf;
+    if (!(self->book = officer_book_new (cf->token_file, diag)))
+        return diag->code ? diag->code : SG_ECONFIG;
+    for (size_t i = 0; i < cf->n_tokens; i++) {
+        char secret[72], offices[OFFICER_MAX_OFFICES * 9 + 1] = "";
+        snprintf (secret, sizeof secret, "sha256:%s", cf->tokens[i].sha256);
+        for (size_t j = 0; j < cf->tokens[i].n_offices; j++) {
+            strcat (offices, j ? "," : "");
+            strcat (offices, cf->tokens[i].offices[j]);
+        }
+        if (officer_book_add (self->book, cf->tokens[i].name, secret, offices, diag) != SG_OK)
+            return sg_diag_set (diag, SG_ECONFIG, 0, 0, "token %s: %s", cf->tokens[i].name,
+                                diag->text);
+    }
+    return SG_OK;
+}
+
 int
 gen_api_start (gen_adapter_t *self, sg_diag_t *diag)
 {
-    char host[64];
-    const char *colon = strrchr (self->conf->listen, ':');
-    if (!colon || (size_t) (colon - self->conf->listen) >= sizeof host)
-        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "listen \"%s\": expected ADDRESS:PORT",
-                            self->conf->listen);
-    memcpy (host, self->conf->listen, (size_t) (colon - self->conf->listen));
-    host[colon - self->conf->listen] = 0;
-    struct sockaddr_in sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    int port = atoi (colon + 1);
-    sa.sin_port = htons ((uint16_t) port);
-    if (!strcmp (host, "*") || !host[0])
-        sa.sin_addr.s_addr = htonl (INADDR_ANY);
-    else if (inet_pton (AF_INET, host, &sa.sin_addr) != 1)
-        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "listen \"%s\": not an IPv4 address",
-                            self->conf->listen);
-    self->httpd = MHD_start_daemon (MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG * 0,
-                                    (uint16_t) port, NULL, NULL, s_handler, self,
-                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa,
+    int rc = s_book (self, diag);
+    if (rc == SG_OK)
+        rc = listen_prepare (&self->listen, "listen", self->conf->listen, self->conf->tls_cert,
+                             self->conf->tls_key, diag);
+    if (rc != SG_OK)
+        return rc;
+    listen_t *l = &self->listen;
+    self->httpd = MHD_start_daemon (MHD_USE_AUTO_INTERNAL_THREAD | l->flags,
+                                    (uint16_t) l->port, NULL, NULL, s_handler, self,
+                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &l->addr,
                                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) 2,
                                     MHD_OPTION_CONNECTION_TIMEOUT,
                                     (unsigned int) (self->conf->request_timeout / 1000),
                                     MHD_OPTION_NOTIFY_COMPLETED, s_completed, NULL,
-                                    MHD_OPTION_END);
+                                    l->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, l->cert,
+                                    MHD_OPTION_HTTPS_MEM_KEY, l->key, MHD_OPTION_END);
     if (!self->httpd)
         return sg_diag_set (diag, SG_EIO, 0, 0, "cannot listen on %s: %m", self->conf->listen);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->httpd,
                                                             MHD_DAEMON_INFO_BIND_PORT);
-    self->port = info ? info->port : port;
-    log_info ("API listening on %s:%d", host[0] ? host : "*", self->port);
+    self->port = info ? info->port : (int) l->port;
+    log_info ("API listening on %s (port %d, %zu tokens)", l->url, self->port,
+              officer_book_size (self->book));
     return SG_OK;
 }
 
@@ -379,4 +372,6 @@ gen_api_stop (gen_adapter_t *self)
     if (self->httpd)
         MHD_stop_daemon (self->httpd);
     self->httpd = NULL;
+    officer_book_destroy (&self->book);
+    listen_free (&self->listen);
 }

@@ -6,6 +6,8 @@
 #include <jansson.h>
 
 #include "gen_int.h"
+#include "i18n.h"
+#include "officer.h"
 #include "msg.h"
 
 struct MHD_Connection;
@@ -18,7 +20,8 @@ typedef struct {
     char mrn[32];
     char office[32];
     const char *allow;          /* the methods of the route */
-    const gen_token_t *token;
+    officer_t who;              /* the token presented */
+    const officer_t *token;     /* &who once authorised */
 } gen_route_t;
 
 /* Queues a JSON reply (takes body's reference; ctype NULL = JSON) with
@@ -31,12 +34,14 @@ int gen_reply (struct MHD_Connection *c, int status, json_t *body, const char *c
 json_t *gen_problem_json (int status, const char *name, const char *detail, const char *field,
                           int line);
 
-/* Queues an application/problem+json reply built by gen_problem_json. */
+/* The same with the title in lang (the catalogue's problem.NAME). */
+json_t *gen_problem_json_lang (i18n_lang_t lang, int status, const char *name,
+                               const char *detail, const char *field, int line);
+
+/* Queues an application/problem+json reply built by gen_problem_json, its
+ * title in the language of the request's Accept-Language. */
 int gen_problem (struct MHD_Connection *c, int status, const char *name, const char *detail,
                  const char *field, int line, const char *hname, const char *hvalue);
-
-/* 1 if token t may act for office (listed, or its country listed). */
-int gen_token_allows (const gen_token_t *t, const char *office);
 
 /* Handles a POST of a declaration or an event (body[0..len)): checks,
  * builds the message, stores it for the node and answers. */

@@ -202,8 +202,19 @@ static const config_entry_t s_table[] = {
     { "curve_secret", CONFIG_PATH, S_OFF (curve_secret), NULL,
       "This adapter's CurveZMQ secret key file.", 0, 0, NULL, NULL },
     { "listen", CONFIG_STRING, S_OFF (listen), "127.0.0.1:8480",
-      "Address and port of the REST/JSON API (plain HTTP: put a TLS reverse proxy\n"
-      "in front of it, or keep it on a private network).", 0, 0, NULL, NULL },
+      "Address and port of the REST/JSON API: IPv4 (127.0.0.1:8480), IPv6 in\n"
+      "brackets ([::1]:8480, [::]:8480 for every address) or *:PORT. Plain HTTP\n"
+      "unless tls_cert and tls_key are set.", 0, 0, NULL, NULL },
+    { "tls_cert", CONFIG_PATH, S_OFF (tls_cert), NULL,
+      "PEM certificate (chain) of the API; with tls_key the API speaks HTTPS only.",
+      0, 0, NULL, NULL },
+    { "tls_key", CONFIG_PATH, S_OFF (tls_key), NULL,
+      "PEM private key of tls_cert (readable only by the service user).", 0, 0, NULL, NULL },
+    { "token_file", CONFIG_PATH, S_OFF (token_file), NULL,
+      "Officer token file: one line per officer or post, `ID SHA256 OFFICES`\n"
+      "(docs/officers.md), re-read when it changes; used with the token lines.\n"
+      "The token's ID is sent with the messages it causes (Officer header).",
+      0, 0, NULL, NULL },
     { "state_db", CONFIG_PATH, S_OFF (state_db), "/var/lib/sigmat/generic.db",
       "SQLite file of the adapter's durable state: messages to the node, the\n"
       "webhook outbox, movements, idempotency keys (WAL, synchronous=FULL).",

@@ -43,6 +43,8 @@ typedef struct {
     size_t max_body;
     long long request_timeout;
     gen_token_t *tokens; size_t n_tokens;
+    char *token_file;               /* officer token file (docs/officers.md) */
+    char *tls_cert, *tls_key;       /* PEM files of the API listener */
     char *webhook_url;
     char *webhook_secret_file;
     char *webhook_ca_file;

@@ -11,6 +11,8 @@
 #include "gen_state.h"
 #include "gen_webhook.h"
 #include "gen_xslt.h"
+#include "listen.h"
+#include "officer.h"
 #include "schema.h"
 
 struct MHD_Daemon;
@@ -24,6 +26,8 @@ struct gen_adapter_t {
     gen_xslt_t **out_xslt;          /* one per conf->type_xslt */
     struct MHD_Daemon *httpd;
     int port;
+    officer_book_t *book;           /* token lines of the config + token_file */
+    listen_t listen;
     atomic_int dirty;               /* the API queued something for the node */
     atomic_int connected;
 };

@@ -22,7 +22,7 @@ static const char *s_schema =
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
     "  mrn TEXT NOT NULL, type TEXT NOT NULL, header BLOB NOT NULL, body BLOB NOT NULL,"
     "  status TEXT NOT NULL DEFAULT 'queued', nak_code INTEGER, nak_reason TEXT,"
-    "  created INTEGER NOT NULL, answered INTEGER);"
+    "  created INTEGER NOT NULL, answered INTEGER, officer TEXT);"
     "CREATE INDEX IF NOT EXISTS out_msg_status ON out_msg (status, seq);"
     "CREATE TABLE IF NOT EXISTS hook ("
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
@@ -111,7 +111,10 @@ gen_state_new (const char *path, sg_diag_t *diag)
     }
     sqlite3_busy_timeout (self->db, 5000);
     if (s_exec (self, "PRAGMA journal_mode=WAL") || s_exec (self, "PRAGMA synchronous=FULL")
-        || s_exec (self, s_schema)) {
+        || s_exec (self, s_schema)
+        /* files made before officer accounts: the officer of each message */
+        || (sqlite3_exec (self->db, "SELECT officer FROM out_msg LIMIT 0", NULL, NULL, NULL)
+            != SQLITE_OK && s_exec (self, "ALTER TABLE out_msg ADD COLUMN officer TEXT"))) {
         sg_diag_set (diag, SG_EDB, 0, 0, "cannot set up state %s: %s", path,
                      sqlite3_errmsg (self->db));
         gen_state_destroy (&self);
@@ -221,13 +224,14 @@ gen_state_submit (gen_state_t *self, const gen_out_t *out, const gen_mvt_t *mvt,
         sqlite3_finalize (st);
         st = NULL;
     }
-    st = s_prep (self, "INSERT INTO out_msg (id, mrn, type, header, body, created)"
-                 " VALUES (?, ?, ?, ?, ?, ?)");
+    st = s_prep (self, "INSERT INTO out_msg (id, mrn, type, header, body, created, officer)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         goto done;
     s_text (st, 1, out->id);
     s_text (st, 2, out->mrn);
     s_text (st, 3, out->type);
+    s_text (st, 7, out->officer);
     sqlite3_bind_blob (st, 4, out->header ? out->header : "", (int) out->header_len,
                        SQLITE_TRANSIENT);
     sqlite3_bind_blob (st, 5, out->body, (int) out->body_len, SQLITE_TRANSIENT);
@@ -281,7 +285,7 @@ gen_state_out_pending (gen_state_t *self, int64_t after_seq,
 {
     int rc = SG_OK;
     pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self, "SELECT id, type, mrn, header, body, seq FROM out_msg"
+    sqlite3_stmt *st = s_prep (self, "SELECT id, type, mrn, header, body, seq, officer FROM out_msg"
                                " WHERE status = 'queued' AND seq > ? ORDER BY seq");
     if (!st)
         rc = SG_EDB;
@@ -292,7 +296,7 @@ gen_state_out_pending (gen_state_t *self, int64_t after_seq,
                         (const char *) sqlite3_column_blob (st, 3),
                         (size_t) sqlite3_column_bytes (st, 3),
                         (const char *) sqlite3_column_blob (st, 4),
-                        (size_t) sqlite3_column_bytes (st, 4) };
+                        (size_t) sqlite3_column_bytes (st, 4), s_col (st, 6) };
         rc = fn (arg, &o);
     }
     sqlite3_finalize (st);
@@ -621,7 +625,8 @@ gen_state_office_json (gen_state_t *self, const char *office, const char *state,
     pthread_mutex_lock (&self->lock);
     sqlite3_stmt *st = s_prep (self,
         "SELECT mrn, office, role, state, departure, destination, transits, lrn, updated"
-        " FROM movement WHERE office = ?1 AND (?2 IS NULL OR state = ?2)"
+        " FROM movement WHERE office = ?1 AND (?2 IS NULL OR state = ?2 OR (?2 = 'expected'"
+        " AND role <> 'DEPARTURE' AND state IN ('ANTICIPATED', 'OVERDUE', 'UNDER_ENQUIRY')))"
         " ORDER BY updated DESC, mrn LIMIT ?3");
     if (!st || !arr) {
         json_decref (arr);
@@ -684,4 +689,21 @@ gen_state_status_json (gen_state_t *self, int64_t now_ms, int list)
     }
     pthread_mutex_unlock (&self->lock);
     return o;
+}
+
+void
+gen_state_last_in (gen_state_t *self, const char *mrn, const char *type, char id[37])
+{
+    id[0] = 0;
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self, "SELECT message_id FROM movement_event WHERE mrn = ?"
+                               " AND type = ? AND direction = 'in' ORDER BY seq DESC LIMIT 1");
+    if (st) {
+        s_text (st, 1, mrn);
+        s_text (st, 2, type);
+        if (sqlite3_step (st) == SQLITE_ROW)
+            sg_strlcpy (id, s_col (st, 0), 37);
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
 }

@@ -19,6 +19,7 @@ typedef struct {
     const char *id, *type, *mrn;
     const char *header; size_t header_len;  /* empty until first sent */
     const char *body; size_t body_len;
+    const char *officer;                /* who caused it (Officer header), or NULL */
 } gen_out_t;
 
 /* One change to the adapter's view of a movement at one office, and the
@@ -118,11 +119,17 @@ int gen_state_view (gen_state_t *self, const char *mrn, const char *office, gen_
  * NULL on error. Empty array when unknown. */
 json_t *gen_state_movement_json (gen_state_t *self, const char *mrn);
 
-/* Views at office in state (NULL = any), newest first, as a JSON array. */
+/* Views at office in state (NULL = any; "expected": every view still
+ * waiting for the goods, whatever upstream made of the movement), newest
+ * first, as a JSON array. */
 json_t *gen_state_office_json (gen_state_t *self, const char *office, const char *state,
                                int limit);
 
 /* Counters and the pending webhooks/messages, as a JSON object. */
 json_t *gen_state_status_json (gen_state_t *self, int64_t now_ms, int list);
+
+/* The id of the last message of type received for mrn (the ENQ an ENR
+ * answers) into id[37], "" if none. */
+void gen_state_last_in (gen_state_t *self, const char *mrn, const char *type, char id[37]);
 
 #endif

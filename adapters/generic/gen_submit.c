@@ -138,6 +138,41 @@ s_release (json_t *root, s_sub_t *s, const char *today, gen_err_t *e)
     return 0;
 }
 
+/* The office of departure of an arrival request: DepartureCustomsOffice/ID
+ * when given (taken out of the body before it is mapped), else the one
+ * known here, else the one an MRN made by a sigmat node names. */
+static int
+s_arq_departure (json_t *root, gen_view_t *v, gen_err_t *e)
+{
+    json_t *dep = json_object_get (root, "DepartureCustomsOffice");
+    json_t *id = json_is_object (dep) ? json_object_get (dep, "ID") : NULL;
+    if (dep) {
+        if (!json_is_string (id) || office_check (json_string_value (id), NULL) != SG_OK)
+            return gen_err (e, 422, "/DepartureCustomsOffice/ID", "/DepartureCustomsOffice/ID "
+                            "must be an office reference number (CI000101)");
+        sg_strlcpy (v->departure, json_string_value (id), sizeof v->departure);
+        json_object_del (root, "DepartureCustomsOffice");
+    }
+    if (office_check (v->departure, NULL) != SG_OK)
+        return gen_err (e, 422, "/DepartureCustomsOffice/ID", "/DepartureCustomsOffice/ID is "
+                        "required: the movement is not known here and its MRN names no office");
+    return 0;
+}
+
+/* The states of the view an officer's decision needs, or NULL when the
+ * type has no such rule here: an enquiry answer follows an enquiry (or an
+ * arrival that was never recorded), the write-off or recovery decision a
+ * control that found discrepancies. */
+static const char *
+s_need (msg_type_t type)
+{
+    switch (type) {
+    case MSG_ENR: return "ANTICIPATED UNDER_ENQUIRY OVERDUE";
+    case MSG_WOF: return "DISCREPANCY";
+    default: return NULL;
+    }
+}
+
 /* Everything the route needs before storing; 0 or an HTTP status in e. */
 static int
 s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, const char *body,
@@ -151,7 +186,7 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
         if ((rc = s_declaration (self, r, ctype, body, len, s, e, line)))
             return rc;
         msg_declaration_t *d = &s->m->decl;
-        if (!gen_token_allows (r->token, d->departure))
+        if (!officer_may (r->token, d->departure))
             return gen_err (e, 403, "/Declaration/DepartureCustomsOffice/ID",
                             "this token may not act for office %s", d->departure);
         gen_view_t v;
@@ -167,18 +202,34 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
             snprintf (s->transits + n, sizeof s->transits - n, "%s%s", i ? "," : "", d->transit[i]);
         }
     } else {
-        if (mrn_check (r->mrn, NULL) != SG_OK
-            || gen_state_view (self->state, r->mrn, NULL, &s->view) != SG_OK)
+        if (mrn_check (r->mrn, NULL) != SG_OK)
             return gen_err (e, 404, "", "no movement %.20s is known here", r->mrn);
+        if (gen_state_view (self->state, r->mrn, NULL, &s->view) != SG_OK) {
+            if (r->type != MSG_ARQ)
+                return gen_err (e, 404, "", "no movement %.20s is known here", r->mrn);
+            /* A diverted arrival: the MRN names its office of departure. */
+            sg_strlcpy (s->view.mrn, r->mrn, sizeof s->view.mrn);
+            snprintf (s->view.departure, sizeof s->view.departure, "%.8s", r->mrn + 2);
+        }
+        const char *need = s_need (r->type);
+        if (need && (strcmp (s->view.role, r->type == MSG_ENR ? "DESTINATION" : "DEPARTURE")
+                     || !strstr (need, s->view.state) || !s->view.state[0]))
+            return gen_err (e, 409, "", "movement %s is %s %s here; %s needs the %s view in %s",
+                            r->mrn, s->view.state, s->view.role, msg_type_name (r->type),
+                            r->type == MSG_ENR ? "DESTINATION" : "DEPARTURE", need);
         json_t *root = s_event_json (ctype, body, len, e);
         if (!root)
             return e->status;
+        if (r->type == MSG_ARQ && s_arq_departure (root, &s->view, e)) {
+            json_decref (root);
+            return e->status;
+        }
         if (r->type == MSG_REL || r->type == MSG_CAN) {
             if (strcmp (s->view.role, "DEPARTURE")) {
                 json_decref (root);
                 return gen_err (e, 409, "", "%s is not registered here as departure", r->mrn);
             }
-            if (!gen_token_allows (r->token, s->view.departure)) {
+            if (!officer_may (r->token, s->view.departure)) {
                 json_decref (root);
                 return gen_err (e, 403, "", "this token may not act for office %s",
                                 s->view.departure);
@@ -201,14 +252,25 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
             return rc;
         msg_t *m = s->m;
         sg_strlcpy (m->mrn, r->mrn, sizeof m->mrn);
-        const char *sender = r->type == MSG_REL || r->type == MSG_CAN ? s->view.departure
-                                                                      : m->event.office;
-        if (!gen_token_allows (r->token, sender))
+        const char *sender = r->type == MSG_REL || r->type == MSG_CAN || r->type == MSG_WOF
+                             ? s->view.departure : r->type == MSG_ENR ? s->view.office
+                             : m->event.office;
+        if (!officer_may (r->token, sender))
             return gen_err (e, 403, gen_json_office_field (r->type),
                             "this token may not act for office %s", sender);
         sg_strlcpy (m->sender, sender, sizeof m->sender);
         sg_strlcpy (m->recipient, s->view.departure, sizeof m->recipient);
+        if (r->type == MSG_ENR)
+            gen_state_last_in (self->state, r->mrn, "ENQ", m->correlation_id);
         switch (r->type) {
+        case MSG_ENR:
+            s->state = strcmp (m->event.code, "AR") ? NULL : "ARRIVED";
+            s->role = "DESTINATION";
+            break;
+        case MSG_WOF:
+            s->state = m->event.flag ? "DISCHARGED" : "RECOVERY", s->role = "DEPARTURE";
+            break;
+        case MSG_ARQ: s->state = "RECORD_REQUESTED", s->role = "DESTINATION"; break;
         case MSG_REL: s->state = "RELEASED", s->role = "DEPARTURE"; break;
         case MSG_CAN: s->state = "CANCELLED", s->role = "DEPARTURE"; break;
         case MSG_NCF: s->state = "CROSSED", s->role = "TRANSIT"; break;
@@ -260,7 +322,7 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
         gen_sha256_hex (buf, (size_t) hl + len, hash);
         free (buf);
         gen_idem_t idem;
-        if (gen_state_idem_get (self->state, r->token->name, key, &idem) == SG_OK) {
+        if (gen_state_idem_get (self->state, r->token->id, key, &idem) == SG_OK) {
             int same = !strcmp (idem.req_hash, hash);
             if (same)
                 ret = gen_reply (c, idem.status, json_loads (idem.body, 0, NULL), NULL,
@@ -301,7 +363,7 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
     char *text = json_dumps (resp, JSON_COMPACT | JSON_PRESERVE_ORDER);
     const msg_declaration_t *d = &m->decl;
     int has_decl = m->type == MSG_DEC;
-    gen_out_t out = { 0, m->id, type, m->mrn, NULL, 0, s.body, s.blen };
+    gen_out_t out = { 0, m->id, type, m->mrn, NULL, 0, s.body, s.blen, r->token->id };
     gen_mvt_t mvt = { .mrn = m->mrn, .office = m->sender, .role = s.role, .state = s.state,
                       .departure = has_decl ? d->departure : (s.view.departure[0] ? s.view.departure : NULL),
                       .destination = has_decl ? d->destination
@@ -310,12 +372,12 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
                       .lrn = has_decl ? d->lrn : (s.view.lrn[0] ? s.view.lrn : NULL),
                       .decl = msg_type_has_declaration (m->type) ? s.body : NULL,
                       .message_id = m->id, .type = type, .direction = "out" };
-    int rc = text ? gen_state_submit (self->state, &out, &mvt, r->token->name, key, hash, status,
+    int rc = text ? gen_state_submit (self->state, &out, &mvt, r->token->id, key, hash, status,
                                       text) : SG_ENOMEM;
     if (rc == SG_ESEQ) {            /* the same key won a race: replay it */
         gen_idem_t idem;
         json_decref (resp);
-        if (gen_state_idem_get (self->state, r->token->name, key, &idem) == SG_OK
+        if (gen_state_idem_get (self->state, r->token->id, key, &idem) == SG_OK
             && !strcmp (idem.req_hash, hash))
             ret = gen_reply (c, idem.status, json_loads (idem.body, 0, NULL), NULL,
                              "Idempotent-Replayed", "true");
@@ -330,7 +392,7 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
                            NULL, 0, "Retry-After", "5");
     } else {
         log_info ("%s %s %s from %s queued for the node (token %s)", type, m->mrn, m->id,
-                  m->sender, r->token->name);
+                  m->sender, r->token->id);
         atomic_store (&self->dirty, 1);
         ret = gen_reply (c, status, resp, NULL, "Location", location);
     }

@@ -279,8 +279,8 @@ main (int argc, char **argv)
         sigaction (SIGTERM, &sa, NULL);
         sigaction (SIGINT, &sa, NULL);
         signal (SIGPIPE, SIG_IGN);
-        if (conf.n_tokens == 0)
-            log_warn ("no token lines: the API will refuse every request but /v1/health");
+        if (conf.n_tokens == 0 && !conf.token_file)
+            log_warn ("no token lines nor token_file: the API will refuse every request but /v1/health");
         gen_adapter_t *a = gen_adapter_new (&conf, &d);
         if (!a) {
             log_error ("cannot start: %s", d.text);

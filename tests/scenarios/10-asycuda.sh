@@ -8,8 +8,7 @@
 # while 500 files are processed still yields exactly one DEC per file.
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
 sg_setup 10-asycuda
-
-ASY=${SIGMAT_ASYCUDA:-$SG_BUILD/adapters/asycuda/sigmat-asycuda}
+. "$SG_SRC/tests/scenarios/asy.sh"
 [ -x "$ASY" ] || sg_fail "sigmat-asycuda not built ($ASY)"
 FX=$SG_SRC/tests/asycuda
 REF=${SIGMAT_REFERENCE_DIR:-$SG_SRC/../shared/reference}/asycuda

@@ -3,6 +3,11 @@
 #   asy_conf NAME COUNTRY NODE [MAPPING]   folders, keys and config of one adapter
 #   asy_start NAME / asy_pid NAME         run it in the background / its pid
 #   drop FILE DEST                        put FILE into a spool as DEST, as an export should
+#   asy_write NAME COUNTRY [EXTRA CONFIG LINES...]
+#       writes $SG_DIR/NAME.conf for an adapter NAME of COUNTRY's node
+#       (folders under $SG_DIR/NAME, the repository's tables, fast scans,
+#       callbacks on a free port kept in $HTTP_<COUNTRY>), for the
+#       officer scenarios (38, 39), which bring their own token files
 
 # asy_conf NAME COUNTRY NODE: folders, keys and config of one adapter.
 asy_conf () {
@@ -48,3 +53,41 @@ asy_pid () { eval "echo \$APID_$(sg_var $1)"; }
 # Drops a file into a spool as ASYCUDA's export should: written under a
 # dot name, then renamed (the tests run with spool_settle 0).
 drop () { cp "$1" "$(dirname "$2")/.$(basename "$2").tmp" && mv "$(dirname "$2")/.$(basename "$2").tmp" "$2"; }
+
+ASY=${ASY:-${SIGMAT_ASYCUDA:-$SG_BUILD/adapters/asycuda/sigmat-asycuda}}
+
+asy_write () {
+    name=$1 country=$2
+    shift 2
+    d=$SG_DIR/$name
+    mkdir -p "$d"
+    port=$(sg_port)
+    eval "HTTP_$country=$port"
+    cat > "$d.conf" <<EOC
+country $country
+name $name
+node $(sg_endpoint $country)
+node_public_key $SG_DIR/keys/$country.curve.pub
+curve_secret $SG_DIR/keys/$name.curve.key
+curve_public $SG_DIR/keys/$name.curve.pub
+connect_timeout 1s
+reconnect_interval 1s
+spool_dir $d/spool
+work_dir $d/work
+done_dir $d/done
+rejected_dir $d/rejected
+inbox_dir $d/inbox
+state_db $d/state.db
+offices $SG_SRC/adapters/asycuda/offices.csv
+corridors $SG_SRC/adapters/asycuda/corridors.csv
+mapping $SG_SRC/adapters/asycuda/mapping.conf
+scan_interval 100ms
+spool_settle 0
+http_listen 127.0.0.1:$port
+log_level ${SG_LOG_LEVEL:-info}
+EOC
+    for line in "$@"; do
+        echo "$line" >> "$d.conf"
+    done
+    "$ASY" -c "$d.conf" check-config >/dev/null || sg_fail "check-config $name"
+}

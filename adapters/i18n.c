@@ -1,0 +1,311 @@
+/* i18n.c - the catalogue: one row per stable code, English, French and
+ * Portuguese. Add a row for every new officer-facing text; tests/check_i18n
+ * holds every row complete. */
+#include "i18n.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct {
+    const char *code;
+    const char *text[I18N_COUNT];       /* en fr pt */
+} s_entry_t;
+
+static const s_entry_t s_catalogue[] = {
+    /* the HTTP layer */
+    { "http.unauthorized", {
+        "missing or wrong Bearer token in the Authorization header",
+        "jeton Bearer absent ou erroné dans l'en-tête Authorization",
+        "código Bearer ausente ou errado no cabeçalho Authorization" } },
+    { "http.too_big", {
+        "the body is larger than http_max_body ({1} bytes)",
+        "le corps de la requête dépasse http_max_body ({1} octets)",
+        "o corpo do pedido excede http_max_body ({1} bytes)" } },
+    { "http.not_object", {
+        "the body is not a JSON object: {1} (line {2}, column {3})",
+        "le corps de la requête n'est pas un objet JSON : {1} (ligne {2}, colonne {3})",
+        "o corpo do pedido não é um objeto JSON: {1} (linha {2}, coluna {3})" } },
+    { "http.not_string", {
+        "{1} must be a string",
+        "{1} doit être une chaîne de caractères",
+        "{1} deve ser um texto" } },
+    { "http.not_boolean", {
+        "{1} must be true or false",
+        "{1} doit valoir true ou false",
+        "{1} deve ser true ou false" } },
+    { "http.not_list", {
+        "{1} must be a list of strings",
+        "{1} doit être une liste de chaînes de caractères",
+        "{1} deve ser uma lista de textos" } },
+    { "http.no_resource", {
+        "no such resource: {1}",
+        "ressource inexistante : {1}",
+        "recurso inexistente: {1}" } },
+    { "http.method", {
+        "{1} is not allowed on {2}",
+        "{1} n'est pas permis sur {2}",
+        "{1} não é permitido em {2}" } },
+    /* who may act where */
+    { "officer.office", {
+        "officer {1} may not act for office {2} ({3}): the token is bound to other offices",
+        "l'agent {1} ne peut pas agir pour le bureau {2} ({3}) : son jeton est lié à d'autres bureaux",
+        "o funcionário {1} não pode agir pela estância {2} ({3}): o seu código está ligado a outras estâncias" } },
+    { "office.unknown", {
+        "unknown office: {1}",
+        "bureau inconnu : {1}",
+        "estância desconhecida: {1}" } },
+    { "office.required", {
+        "office is required (ASYCUDA code or reference)",
+        "le bureau (office) est obligatoire (code ASYCUDA ou référence)",
+        "a estância (office) é obrigatória (código ASYCUDA ou referência)" } },
+    { "office.not_departure", {
+        "{1} is not the office of departure of {2}: only the office of departure may take this decision",
+        "{1} n'est pas le bureau de départ de {2} : seul le bureau de départ peut prendre cette décision",
+        "{1} não é a estância de partida de {2}: só a estância de partida pode tomar esta decisão" } },
+    { "office.not_destination", {
+        "{1} is not the office of destination of {2}: a diverted arrival is recorded with arrival-request (ARQ)",
+        "{1} n'est pas le bureau de destination de {2} : une arrivée déroutée s'enregistre avec arrival-request (ARQ)",
+        "{1} não é a estância de destino de {2}: uma chegada desviada regista-se com arrival-request (ARQ)" } },
+    /* the movement */
+    { "mrn.unknown", {
+        "movement {1} is not known at this adapter",
+        "le mouvement {1} est inconnu de cet adaptateur",
+        "o movimento {1} é desconhecido neste adaptador" } },
+    { "mrn.no_record", {
+        "movement {1} is not known at this adapter: no AAR or ATR was received for it. If the goods are at your office without a record, request it with arrival-request (ARQ)",
+        "le mouvement {1} est inconnu de cet adaptateur : aucun AAR ni ATR n'a été reçu. Si les marchandises sont à votre bureau sans dossier, demandez-le avec arrival-request (ARQ)",
+        "o movimento {1} é desconhecido neste adaptador: não foi recebido nenhum AAR nem ATR. Se as mercadorias estão na sua estância sem processo, peça-o com arrival-request (ARQ)" } },
+    { "mrn.invalid", {
+        "mrn: {1}",
+        "MRN invalide : {1}",
+        "MRN inválido: {1}" } },
+    { "mrn.already_expected", {
+        "movement {1} is already expected at {2} (state ANTICIPATED): record the arrival instead",
+        "le mouvement {1} est déjà attendu à {2} (état ANTICIPATED) : enregistrez plutôt l'arrivée",
+        "o movimento {1} já é esperado em {2} (estado ANTICIPATED): registe antes a chegada" } },
+    { "mrn.crossed", {
+        "the crossing of {1} at {2} is already recorded",
+        "le passage de {1} à {2} est déjà enregistré",
+        "a passagem de {1} em {2} já está registada" } },
+    { "mrn.state", {
+        "movement {1} at {2} is {3}; {4} needs {5}",
+        "le mouvement {1} à {2} est {3} ; {4} doit attendre l'état {5}",
+        "o movimento {1} em {2} está {3}; {4} precisa do estado {5}" } },
+    { "hint.arrival_first", {
+        "record the arrival first",
+        "enregistrez d'abord l'arrivée",
+        "registe primeiro a chegada" } },
+    { "hint.enquiry", {
+        "an enquiry answer follows an enquiry",
+        "une réponse d'enquête suit une enquête",
+        "uma resposta de inquérito segue um inquérito" } },
+    { "hint.decision", {
+        "a decision closes a movement whose control found discrepancies",
+        "une décision clôt un mouvement dont le contrôle a relevé des divergences",
+        "uma decisão encerra um movimento cujo controlo encontrou divergências" } },
+    { "hint.cancel", {
+        "once the goods moved, only the write-off closes the movement",
+        "une fois les marchandises parties, seul l'apurement clôt le mouvement",
+        "depois de as mercadorias partirem, só o apuramento encerra o movimento" } },
+    /* the values of a call */
+    { "call.verb", {
+        "unknown verb: expected crossing, arrival, control, incident, arrival-request, enquiry-answer, decision or cancellation",
+        "action inconnue : crossing, arrival, control, incident, arrival-request, enquiry-answer, decision ou cancellation",
+        "ação desconhecida: crossing, arrival, control, incident, arrival-request, enquiry-answer, decision ou cancellation" } },
+    { "call.request_id", {
+        "request_id is required: 1-64 printable characters chosen by the caller, the same when a call is retried",
+        "request_id est obligatoire : 1 à 64 caractères imprimables choisis par l'appelant, les mêmes quand l'appel est répété",
+        "request_id é obrigatório: 1 a 64 caracteres imprimíveis escolhidos por quem chama, os mesmos quando o pedido é repetido" } },
+    { "call.request_reused", {
+        "request_id \"{1}\" was already used for another call ({2}): choose a new request id for a new call",
+        "request_id « {1} » a déjà servi pour un autre appel ({2}) : choisissez un nouvel identifiant pour un nouvel appel",
+        "request_id \"{1}\" já foi usado noutro pedido ({2}): escolha um novo identificador para um novo pedido" } },
+    { "call.time", {
+        "at \"{1}\" is not a UTC time (expected YYYY-MM-DDThh:mm:ssZ, e.g. 2026-03-05T16:20:00Z)",
+        "at « {1} » n'est pas une heure UTC (attendu AAAA-MM-JJThh:mm:ssZ, par exemple 2026-03-05T16:20:00Z)",
+        "at \"{1}\" não é uma hora UTC (esperado AAAA-MM-DDThh:mm:ssZ, por exemplo 2026-03-05T16:20:00Z)" } },
+    { "call.result", {
+        "result must be A1 (satisfactory), A2 (considered satisfactory) or B1 (discrepancies)",
+        "result doit être A1 (conforme), A2 (considéré conforme) ou B1 (divergences)",
+        "result deve ser A1 (conforme), A2 (considerado conforme) ou B1 (divergências)" } },
+    { "call.seals_intact", {
+        "seals_intact is required: true if the seals were found intact, false if broken",
+        "seals_intact est obligatoire : true si les scellés sont intacts, false s'ils sont rompus",
+        "seals_intact é obrigatório: true se os selos estão intactos, false se estão quebrados" } },
+    { "call.seals_mismatch", {
+        "the seals found ({1}) are not the movement's current seals ({2}): a control with other seals is B1, with the discrepancies",
+        "les scellés constatés ({1}) ne sont pas les scellés actuels du mouvement ({2}) : un contrôle avec d'autres scellés est B1, avec les divergences",
+        "os selos encontrados ({1}) não são os selos atuais do movimento ({2}): um controlo com outros selos é B1, com as divergências" } },
+    { "call.seals_flag", {
+        "seals_intact contradicts the seals found ({1}) against the movement's current seals ({2}): leave seals_intact out",
+        "seals_intact contredit les scellés constatés ({1}) comparés aux scellés actuels du mouvement ({2}) : omettez seals_intact",
+        "seals_intact contradiz os selos encontrados ({1}) comparados com os selos atuais do movimento ({2}): omita seals_intact" } },
+    { "call.discrepancies", {
+        "discrepancies is required with result B1: describe what differs from the declaration",
+        "discrepancies est obligatoire avec le résultat B1 : décrivez ce qui diffère de la déclaration",
+        "discrepancies é obrigatório com o resultado B1: descreva o que difere da declaração" } },
+    { "call.incident_type", {
+        "type must be SB (seals broken), TS (transhipment), AC (accident), RD (deviation from the itinerary) or OT (other)",
+        "type doit être SB (scellés rompus), TS (transbordement), AC (accident), RD (déviation de l'itinéraire) ou OT (autre)",
+        "type deve ser SB (selos quebrados), TS (transbordo), AC (acidente), RD (desvio do itinerário) ou OT (outro)" } },
+    { "call.incident_text", {
+        "text is required: say what happened",
+        "text est obligatoire : dites ce qui s'est passé",
+        "text é obrigatório: diga o que aconteceu" } },
+    { "call.seal", {
+        "new_seals: \"{1}\" is not a seal identity (1-{2} printable characters)",
+        "new_seals : « {1} » n'est pas un numéro de scellé (1 à {2} caractères imprimables)",
+        "new_seals: \"{1}\" não é um número de selo (1 a {2} caracteres imprimíveis)" } },
+    { "call.new_means", {
+        "new_means must be the new truck's registration (1-35 printable characters)",
+        "new_means doit être l'immatriculation du nouveau camion (1 à 35 caractères imprimables)",
+        "new_means deve ser a matrícula do novo camião (1 a 35 caracteres imprimíveis)" } },
+    { "call.new_nationality", {
+        "new_nationality is required with new_means: the country of registration, two capital letters",
+        "new_nationality est obligatoire avec new_means : le pays d'immatriculation, deux lettres majuscules",
+        "new_nationality é obrigatório com new_means: o país de matrícula, duas letras maiúsculas" } },
+    { "call.answer", {
+        "answer must be AR (the goods arrived), NP (not presented at this office) or UN (movement unknown here)",
+        "answer doit être AR (marchandises arrivées), NP (non présentées à ce bureau) ou UN (mouvement inconnu ici)",
+        "answer deve ser AR (mercadorias chegaram), NP (não apresentadas nesta estância) ou UN (movimento desconhecido aqui)" } },
+    { "call.answer_text", {
+        "text is required with NP or UN: say what is known of the goods",
+        "text est obligatoire avec NP ou UN : dites ce que l'on sait des marchandises",
+        "text é obrigatório com NP ou UN: diga o que se sabe das mercadorias" } },
+    { "call.decision", {
+        "decision must be write-off (discharge and release the guarantee) or recovery (the guarantee is called)",
+        "decision doit être write-off (apurer et libérer la garantie) ou recovery (la garantie est appelée)",
+        "decision deve ser write-off (apurar e libertar a garantia) ou recovery (a garantia é executada)" } },
+    { "call.reason", {
+        "reason is required: the reason of the cancellation",
+        "reason est obligatoire : le motif de l'annulation",
+        "reason é obrigatório: o motivo da anulação" } },
+    { "call.departure", {
+        "departure_office is required: the movement is not known here and its MRN does not name an office of the table",
+        "departure_office est obligatoire : le mouvement est inconnu ici et son MRN ne désigne aucun bureau de la table",
+        "departure_office é obrigatório: o movimento é desconhecido aqui e o seu MRN não designa nenhuma estância da tabela" } },
+    { "call.invalid_message", {
+        "the values do not make a valid {1} message: {2}",
+        "les valeurs ne forment pas un message {1} valide : {2}",
+        "os valores não formam uma mensagem {1} válida: {2}" } },
+    /* sigmat-generic's problem titles (RFC 7807), by problem name */
+    { "problem.invalid-json", { "Request body is not valid JSON", "Le corps de la requête n'est pas du JSON valide", "O corpo do pedido não é JSON válido" } },
+    { "problem.invalid-xml", { "Request body is not well-formed XML", "Le corps de la requête n'est pas du XML bien formé", "O corpo do pedido não é XML bem formado" } },
+    { "problem.validation", { "Invalid request", "Requête invalide", "Pedido inválido" } },
+    { "problem.mapping", { "The XML mapping refused the document", "La transformation XML a refusé le document", "A transformação XML recusou o documento" } },
+    { "problem.unauthorized", { "Missing or unknown bearer token", "Jeton absent ou inconnu", "Código ausente ou desconhecido" } },
+    { "problem.forbidden-office", { "Office not allowed for this token", "Bureau non autorisé pour ce jeton", "Estância não autorizada para este código" } },
+    { "problem.not-found", { "No such resource", "Ressource inexistante", "Recurso inexistente" } },
+    { "problem.unknown-mrn", { "Unknown movement", "Mouvement inconnu", "Movimento desconhecido" } },
+    { "problem.method-not-allowed", { "Method not allowed", "Méthode non permise", "Método não permitido" } },
+    { "problem.conflict", { "Not allowed in the movement's current state", "Interdit dans l'état actuel du mouvement", "Não permitido no estado atual do movimento" } },
+    { "problem.payload-too-large", { "Request body too large", "Corps de la requête trop grand", "Corpo do pedido demasiado grande" } },
+    { "problem.unsupported-media-type", { "Unsupported media type", "Type de contenu non pris en charge", "Tipo de conteúdo não suportado" } },
+    { "problem.idempotency-key-reused", { "Idempotency key reused with a different request", "Clé d'idempotence réutilisée pour une autre requête", "Chave de idempotência reutilizada noutro pedido" } },
+    { "problem.internal", { "Internal error", "Erreur interne", "Erro interno" } },
+    { "internal", {
+        "internal error: {1}",
+        "erreur interne : {1}",
+        "erro interno: {1}" } },
+};
+#define S_N (sizeof s_catalogue / sizeof s_catalogue[0])
+
+static const char *const s_tags[I18N_COUNT] = { "en", "fr", "pt" };
+
+const char *
+i18n_tag (i18n_lang_t lang)
+{
+    return lang >= 0 && lang < I18N_COUNT ? s_tags[lang] : "en";
+}
+
+i18n_lang_t
+i18n_pick (const char *h, i18n_lang_t fallback)
+{
+    i18n_lang_t best = fallback;
+    double best_q = 0;
+    while (h && *h) {
+        h += strspn (h, " ,");
+        size_t n = strcspn (h, ",;");
+        char tag[3] = { 0 };
+        if (n >= 2) {
+            tag[0] = h[0];
+            tag[1] = h[1];
+        }
+        const char *p = h + n;
+        double q = 1;
+        if (*p == ';') {
+            const char *qs = strstr (p, "q=");
+            const char *end = p + strcspn (p, ",");
+            if (qs && qs < end)
+                q = strtod (qs + 2, NULL);
+            p = end;
+        }
+        if (n == 2 || (n > 2 && (h[2] == '-' || h[2] == '_')))
+            for (int l = 0; l < I18N_COUNT; l++)
+                if (!strcasecmp (tag, s_tags[l]) && q > best_q) {
+                    best = (i18n_lang_t) l;
+                    best_q = q;
+                }
+        h = p;
+    }
+    return best;
+}
+
+static const s_entry_t *
+s_find (const char *code)
+{
+    for (size_t i = 0; code && i < S_N; i++)
+        if (!strcmp (s_catalogue[i].code, code))
+            return &s_catalogue[i];
+    return NULL;
+}
+
+const char *
+i18n_format (i18n_lang_t lang, const char *code, char *out, size_t size, const char *const a[5])
+{
+    const s_entry_t *e = s_find (code);
+    const char *f = e ? e->text[lang >= 0 && lang < I18N_COUNT ? lang : I18N_EN] : code;
+    size_t o = 0;
+    if (!size)
+        return out;
+    for (; f && *f && o + 1 < size; f++) {
+        if (f[0] == '{' && f[1] >= '1' && f[1] <= '5' && f[2] == '}') {
+            const char *s = a ? a[f[1] - '1'] : NULL;
+            for (; s && *s && o + 1 < size; s++)
+                out[o++] = *s;
+            f += 2;
+        }
+        else
+            out[o++] = *f;
+    }
+    out[o] = 0;
+    return out;
+}
+
+/* The placeholders a text uses, as a bit set. */
+static unsigned
+s_holes (const char *t)
+{
+    unsigned m = 0;
+    for (; t && *t; t++)
+        if (t[0] == '{' && t[1] >= '1' && t[1] <= '5' && t[2] == '}')
+            m |= 1u << (t[1] - '1');
+    return m;
+}
+
+int
+i18n_check (const char **bad)
+{
+    for (size_t i = 0; i < S_N; i++) {
+        const s_entry_t *e = &s_catalogue[i];
+        int ok = s_find (e->code) == e;
+        for (int l = 0; l < I18N_COUNT && ok; l++)
+            ok = e->text[l] && e->text[l][0] && s_holes (e->text[l]) == s_holes (e->text[0]);
+        if (!ok) {
+            *bad = e->code;
+            return 0;
+        }
+    }
+    return 1;
+}
