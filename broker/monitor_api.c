@@ -299,9 +299,9 @@ s_json_link (monitor_t *self, mbuf_t *b, const s_view_t *v, int history)
     mbuf_json (b, v->d.name);
     mbuf_puts (b, ",\"role\":");
     mbuf_json (b, v->role);
-    mbuf_printf (b, ",\"up\":%s,\"expected\":%s,\"health\":\"%s\"",
-                 v->up == 1 ? "true" : v->up == 0 ? "false" : "null",
-                 v->expected ? "true" : "false", v->health);
+    mbuf_printf (b, ",\"up\":%s,\"health\":\"%s\",\"expected\":%s",
+                 v->up == 1 ? "true" : v->up == 0 ? "false" : "null", v->health,
+                 v->expected ? "true" : "false");
     mbuf_printf (b, ",\"last_seen\":%lld,\"changed\":%lld", v->last_seen, v->m.changed);
     mbuf_puts (b, ",\"endpoint\":");
     mbuf_json (b, v->d.endpoint[0] ? v->d.endpoint : NULL);
