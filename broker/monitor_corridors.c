@@ -2,7 +2,8 @@
  * corridor (office of departure -> office of destination) and period, the
  * movements released, discharged, in transit, arrived, in discrepancy,
  * overdue, under enquiry, in recovery and cancelled, and the distributions
- * of release -> arrival, arrival -> discharge and, at each office of
+ * of release -> arrival, arrival -> discharge, release -> discharge and, at
+ * each office of
  * transit, ATR -> NCF (the ATRs leave with the release, so this is the time
  * from release to the crossing notice of that office). Read from the
  * departure views (table movement, role DEPARTURE, and their NCF events):
@@ -40,6 +41,9 @@ static const char s_sql[] =
     " UNION ALL"
     " SELECT departure, destination, p, 'ad', '', extract(epoch FROM finished - arrived)::float8"
     "  FROM m WHERE state = 'DISCHARGED' AND arrived IS NOT NULL AND finished IS NOT NULL"
+    " UNION ALL"
+    " SELECT departure, destination, p, 'rd', '', extract(epoch FROM finished - released)::float8"
+    "  FROM m WHERE state = 'DISCHARGED' AND finished IS NOT NULL"
     " UNION ALL"
     " SELECT m.departure, m.destination, m.p, 'bd', e.at_office,"
     "  extract(epoch FROM min(e.at) - m.released)::float8"
@@ -83,6 +87,9 @@ static const char s_sql[] =
     "  'arrival_to_discharge', coalesce((SELECT j FROM dist WHERE dist.departure = c.departure"
     "   AND dist.destination = c.destination AND dist.p IS NOT DISTINCT FROM c.p"
     "   AND dist.k = 'ad'), '{\"count\":0,\"buckets\":[]}'::json),"
+    "  'release_to_discharge', coalesce((SELECT j FROM dist WHERE dist.departure = c.departure"
+    "   AND dist.destination = c.destination AND dist.p IS NOT DISTINCT FROM c.p"
+    "   AND dist.k = 'rd'), '{\"count\":0,\"buckets\":[]}'::json),"
     "  'border_dwell', coalesce((SELECT json_agg(j ORDER BY office) FROM dist"
     "   WHERE dist.departure = c.departure AND dist.destination = c.destination"
     "   AND dist.p IS NOT DISTINCT FROM c.p AND dist.k = 'bd'), '[]'))"
@@ -187,7 +194,7 @@ mon_corridors_metrics (const char *json)
         json_decref (a);
         return NULL;
     }
-    mbuf_t b = { 0 }, h1 = { 0 }, h2 = { 0 }, h3 = { 0 };
+    mbuf_t b = { 0 }, h1 = { 0 }, h2 = { 0 }, h3 = { 0 }, h4 = { 0 };
     char lb[64], lb2[64], lb3[64], labels[320];
     mbuf_puts (&b, "# HELP sigmat_corridor_movements Movements released on the corridor (departure views"
                " of this node), by status.\n# TYPE sigmat_corridor_movements gauge\n");
@@ -204,6 +211,8 @@ mon_corridors_metrics (const char *json)
                 json_object_get (c, "release_to_arrival"));
         s_hist (&h2, "sigmat_corridor_arrival_to_discharge_seconds", labels,
                 json_object_get (c, "arrival_to_discharge"));
+        s_hist (&h4, "sigmat_corridor_release_to_discharge_seconds", labels,
+                json_object_get (c, "release_to_discharge"));
         size_t k;
         json_t *bd;
         json_array_foreach (json_object_get (c, "border_dwell"), k, bd) {
@@ -220,6 +229,9 @@ mon_corridors_metrics (const char *json)
     mbuf_puts (&b, "# HELP sigmat_corridor_arrival_to_discharge_seconds Time from arrival to discharge"
                " (write-off).\n# TYPE sigmat_corridor_arrival_to_discharge_seconds histogram\n");
     mbuf_puts (&b, h2.p ? h2.p : "");
+    mbuf_puts (&b, "# HELP sigmat_corridor_release_to_discharge_seconds Time from release to discharge"
+               " (the whole movement).\n# TYPE sigmat_corridor_release_to_discharge_seconds histogram\n");
+    mbuf_puts (&b, h4.p ? h4.p : "");
     mbuf_puts (&b, "# HELP sigmat_corridor_border_dwell_seconds Time from the ATR (sent at release) to"
                " the NCF of each office of transit.\n"
                "# TYPE sigmat_corridor_border_dwell_seconds histogram\n");
@@ -228,6 +240,7 @@ mon_corridors_metrics (const char *json)
     mbuf_free (&h1);
     mbuf_free (&h2);
     mbuf_free (&h3);
+    mbuf_free (&h4);
     if (b.oom) {
         mbuf_free (&b);
         return NULL;

@@ -129,6 +129,7 @@ char *
 mon_region_gather (monitor_t *self)
 {
     json_t *peers = json_array (), *late = json_array ();
+    long long at = mon_now_ms ();
     long long overdue = 0, enquiry = 0, discrepancy = 0;
     for (size_t i = 0; i < self->o.peer_urls_n; i++) {
         const char *base = self->o.peer_urls[i];
@@ -173,7 +174,8 @@ mon_region_gather (monitor_t *self)
         json_decref (b);
         json_array_append_new (peers, p);
     }
-    json_t *r = json_pack ("{s:o,s:o,s:{s:I,s:I,s:I}}", "peers", peers, "late", late, "totals",
+    json_t *r = json_pack ("{s:I,s:o,s:o,s:{s:I,s:I,s:I}}", "gathered_at", (json_int_t) at,
+                           "peers", peers, "late", late, "totals",
                            "overdue", (json_int_t) overdue, "under_enquiry", (json_int_t) enquiry,
                            "discrepancy", (json_int_t) discrepancy);
     char *s = r ? json_dumps (r, JSON_COMPACT) : NULL;

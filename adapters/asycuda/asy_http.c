@@ -3,6 +3,7 @@
  *   GET  /v1/movements/{mrn}
  *   POST /v1/movements/{mrn}/{crossing|arrival|control|incident|arrival-request}
  *   GET  /v1/offices/{office}/expected
+ *   GET  /metrics                                 (Prometheus, asy_metrics.c)
  * Errors are JSON {"error": sentence naming the field, "field": name}. */
 #include "asy_http.h"
 
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "asy_events.h"
+#include "asy_metrics.h"
 #include "asy_movement.h"
 #include "log.h"
 
@@ -187,6 +189,17 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
     if (!s_authorised (self, c))
         return s_reply (c, 401, asy_error_json ("Authorization", "missing or wrong Bearer "
                                                 "token in the Authorization header"));
+    if (strcmp (url, "/metrics") == 0 && strcmp (method, "GET") == 0) {
+        char *text = asy_metrics_text (self->state, self->conf);
+        struct MHD_Response *r = text ? MHD_create_response_from_buffer (
+            strlen (text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+        if (!r)
+            return s_reply (c, 500, asy_error_json (NULL, "out of memory"));
+        MHD_add_response_header (r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        enum MHD_Result ret = MHD_queue_response (c, 200, r);
+        MHD_destroy_response (r);
+        return ret;
+    }
     if (b->too_big)
         return s_reply (c, 413, asy_error_json (NULL, "the body is larger than http_max_body "
                                                 "(%zu bytes)", self->conf->http_max_body));
