@@ -33,6 +33,7 @@ typedef struct {
 typedef struct {
     char name[64], role[32];
     int up, has_up, has_queue;      /* has_queue: the monitor lists it as a link */
+    int expected, has_expected;     /* should be up (sigmat_link_expected_up) */
     double in, out, acked, depth, oldest, inflight, dead, last_seen, naks_in, naks_out;
     double rin, rout;                       /* per second, -1 unknown */
 } s_link_t;
@@ -282,6 +283,10 @@ s_parse (s_frame_t *f, char *text)
         else if (strcmp (n, "sigmat_link_naks_sent_total") == 0) l->naks_out = s->v;
         else if (strcmp (n, "sigmat_link_naks_received_total") == 0) l->naks_in = s->v;
         else if (strcmp (n, "sigmat_peer_last_seen_timestamp_seconds") == 0) l->last_seen = s->v;
+        else if (strcmp (n, "sigmat_link_expected_up") == 0) {
+            l->expected = s->v > 0;
+            l->has_expected = 1;
+        }
         else if (strcmp (n, "sigmat_peer_up") == 0) {
             l->up = s->v > 0;
             l->has_up = 1;
@@ -339,8 +344,12 @@ s_draw (const s_frame_t *f, int ansi, const char *url)
          * registry but no queue or state from the monitor. */
         if (strcmp (l->name, "_other") == 0 || (!l->has_up && !l->has_queue))
             continue;
-        const char *st = !l->has_up ? "-" : l->up ? "up" : "DOWN";
-        const char *col = !l->has_up ? D : l->up ? (l->oldest >= 60 || l->dead > 0 ? Y : G) : RED;
+        /* Down only when it should be up (an older node has no
+         * sigmat_link_expected_up: then every link not up is down). */
+        int down = l->has_up && !l->up && (!l->has_expected || l->expected);
+        const char *st = !l->has_up ? "-" : l->up ? "up" : down ? "DOWN" : "idle";
+        const char *col = !l->has_up || (!l->up && !down) ? D
+                          : l->up ? (l->oldest >= 60 || l->dead > 0 ? Y : G) : RED;
         printf ("%-20.20s %-7s %s%-5s%s %8.0f %7s %8.0f %s%5.0f%s %8s %8s %9s\n", l->name,
                 l->role[0] ? l->role : "hop", col, st, R, l->depth, s_age (l->oldest, a, sizeof a),
                 l->inflight, l->dead > 0 ? Y : "", l->dead, R, s_rate (l->rin, b, sizeof b),
