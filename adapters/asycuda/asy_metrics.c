@@ -3,8 +3,8 @@
  * folder at scrape time, so the numbers survive restarts and need no hook
  * in the daemon: the outbox (messages for the node, their oldest age), the
  * node connection the daemon records every second, the spool files
- * processed and the files waiting in rejected/, the inbox writes (messages
- * handed to ASYCUDA) and the officers' actions by verb. The names are
+ * processed and the files waiting in rejected/, the deliveries taken and
+ * the inbox writes (files handed to ASYCUDA) and the officers' actions by verb. The names are
  * shared with sigmat-generic (sigmat_adapter_*), so one alert rule covers
  * both. */
 #include "asy_metrics.h"
@@ -107,10 +107,15 @@ asy_metrics_text (asy_state_t *st, const asy_conf_t *conf)
     s_family (f, "sigmat_adapter_files_rejected", "gauge",
               "Files waiting in the rejected folder (each with a .err that says why).");
     fprintf (f, "sigmat_adapter_files_rejected %lld\n", s_rejected (conf->rejected_dir));
-    s_family (f, "sigmat_adapter_inbox_writes_total", "counter",
-              "Messages from the node written to the ASYCUDA inbox, by type.");
-    s_rows (f, st, "sigmat_adapter_inbox_writes_total", "type",
+    s_family (f, "sigmat_adapter_deliveries_total", "counter",
+              "Messages from the node taken (acknowledged), by type.");
+    s_rows (f, st, "sigmat_adapter_deliveries_total", "type",
             "SELECT coalesce(type, 'OTHER'), count(*) FROM inbox GROUP BY 1 ORDER BY 1");
+    s_family (f, "sigmat_adapter_inbox_writes_total", "counter",
+              "Messages from the node written as files into the ASYCUDA inbox, by type.");
+    s_rows (f, st, "sigmat_adapter_inbox_writes_total", "type",
+            "SELECT coalesce(type, 'OTHER'), count(*) FROM inbox WHERE file IS NOT NULL"
+            " GROUP BY 1 ORDER BY 1");
     s_family (f, "sigmat_adapter_officer_actions_total", "counter",
               "Officers' callbacks that were accepted, by action.");
     s_rows (f, st, "sigmat_adapter_officer_actions_total", "action",
