@@ -388,7 +388,18 @@ monitor_new (const monitor_opts_t *opts, sg_diag_t *diag)
             goto fail;
         }
     self->o.peer_urls = self->peer_urls;
-    if (opts->peer_urls_n)
+    self->adapter_urls = calloc (opts->adapter_urls_n + 1, sizeof *self->adapter_urls);
+    if (!self->adapter_urls) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < opts->adapter_urls_n; i++)
+        if (!(self->adapter_urls[i] = strdup (opts->adapter_urls[i]))) {
+            sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+            goto fail;
+        }
+    self->o.adapter_urls = self->adapter_urls;
+    if (opts->peer_urls_n || opts->adapter_urls_n)
         curl_global_init (CURL_GLOBAL_DEFAULT);
     if (self->o.sample_ms <= 0)
         self->o.sample_ms = 2000;
@@ -468,6 +479,10 @@ monitor_destroy (monitor_t **self_p)
         for (size_t i = 0; self->peer_urls[i]; i++)
             free (self->peer_urls[i]);
     free (self->peer_urls);
+    if (self->adapter_urls)
+        for (size_t i = 0; self->adapter_urls[i]; i++)
+            free (self->adapter_urls[i]);
+    free (self->adapter_urls);
     pthread_mutex_destroy (&self->lock);
     pthread_mutex_destroy (&self->db_lock);
     pthread_cond_destroy (&self->wake);

@@ -35,6 +35,7 @@ typedef struct {
     long long sampled, overdue, enquiry;
     char *corridor_metrics;         /* or NULL */
     char *region;                   /* region JSON or NULL */
+    char *adapters;                 /* adapters JSON array or NULL */
     char *counts;                   /* JSON array or NULL */
     char *lines;                    /* sigmat_movements lines or NULL */
     char *incidents;                /* JSON array or NULL */
@@ -51,6 +52,7 @@ s_views_free (s_views_t *vs)
     free (vs->routes);
     free (vs->corridor_metrics);
     free (vs->region);
+    free (vs->adapters);
     memset (vs, 0, sizeof *vs);
 }
 
@@ -97,6 +99,7 @@ s_views (monitor_t *self, s_views_t *vs)
     vs->incidents = s->incidents_json ? strdup (s->incidents_json) : NULL;
     vs->corridor_metrics = s->corridor_metrics ? strdup (s->corridor_metrics) : NULL;
     vs->region = s->region_json ? strdup (s->region_json) : NULL;
+    vs->adapters = s->adapters_json ? strdup (s->adapters_json) : NULL;
     hops = s->hops ? strdup (s->hops) : NULL;
 unlock:
     pthread_mutex_unlock (&self->lock);
@@ -691,6 +694,8 @@ mon_api (monitor_t *self, const char *path, const char *const *qk, const char *c
         s_json_links (self, b, &vs, history);
         mbuf_puts (b, ",\"incidents\":");
         s_json_incidents (b, 30);
+        mbuf_puts (b, ",\"adapters\":");
+        mbuf_puts (b, vs.adapters ? vs.adapters : "[]");
         mbuf_puts (b, "}");
     }
     else if (strcmp (path, "/api/queues") == 0) {
@@ -731,6 +736,8 @@ mon_api (monitor_t *self, const char *path, const char *const *qk, const char *c
     }
     else if (strcmp (path, "/api/routes") == 0)
         mbuf_puts (b, vs.routes ? vs.routes : "[]");
+    else if (strcmp (path, "/api/adapters") == 0)
+        mbuf_puts (b, vs.adapters ? vs.adapters : "[]");
     else if (strcmp (path, "/api/region") == 0) {
         /* This node's links and late movements are in /api/overview; the
          * peers' come from the sampler's last gathering. */

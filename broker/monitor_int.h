@@ -66,11 +66,13 @@ typedef struct {
     char *corridor_metrics;         /* sigmat_corridor_* text, or NULL */
     long long corridors_at;         /* unix ms of the last corridor sample */
     char *region_json;              /* mon_region_gather's answer, or NULL */
+    char *adapters_json;            /* mon_adapters_gather's answer, or NULL */
 } mon_snap_t;
 
 struct monitor_t {
     monitor_opts_t o;               /* strings owned (copied) */
     char **peer_urls;
+    char **adapter_urls;
     void *mhd;                      /* struct MHD_Daemon */
     unsigned port;
     pthread_t sampler;
@@ -148,6 +150,11 @@ void mon_redact_url (const char *url, char *out, size_t size);
  * the region JSON (peers, late, totals; malloc'd) or NULL. Slow peers
  * cost at most a few seconds each: call it from the sampler only. */
 char *mon_region_gather (monitor_t *self);
+
+/* Reads each http_adapters /metrics and returns a JSON array (one object
+ * per adapter: url redacted, ok, error, and its main gauges; malloc'd), or
+ * NULL. For the sampler only (slow adapters cost seconds). */
+char *mon_adapters_gather (monitor_t *self);
 
 /* Appends ,"corridors":[own + each peer's] and ,"peers":[...] to out,
  * asking each peer for /api/corridors?query. own is this node's array

@@ -62,21 +62,36 @@ s_write (char *ptr, size_t size, size_t nmemb, void *arg)
     return b->oom ? 0 : n;
 }
 
-json_t *
-mon_peer_get (const char *base, const char *path, const char *query, char *err, size_t esize)
+/* GETs base + path (+ query) into body; base may carry a query: the path
+ * goes before it, and a token= in it is sent as Authorization: Bearer (the
+ * peers' monitors accept both; the adapters only the header). 0, or -1
+ * with the reason in err. */
+static int
+s_fetch (const char *base, const char *path, const char *query, mbuf_t *body, char *err,
+         size_t esize)
 {
-    /* base may carry a query (?token=...): the path goes before it. */
     size_t bl = strcspn (base, "?");
     const char *bq = base[bl] ? base + bl + 1 : "";
     while (bl && base[bl - 1] == '/')
         bl--;
-    mbuf_t url = { 0 }, body = { 0 };
-    json_t *j = NULL;
+    mbuf_t url = { 0 }, auth = { 0 };
+    int rc = -1, first = 1;
     mbuf_printf (&url, "%.*s%s", (int) bl, base, path);
-    if (*bq || (query && *query))
-        mbuf_printf (&url, "?%s%s%s", bq, *bq && query && *query ? "&" : "", query ? query : "");
+    for (const char *p = bq; *p;) {
+        size_t n = strcspn (p, "&");
+        if (n > 6 && strncmp (p, "token=", 6) == 0)
+            mbuf_printf (&auth, "Authorization: Bearer %.*s", (int) n - 6, p + 6);
+        else if (n) {
+            mbuf_printf (&url, "%s%.*s", first ? "?" : "&", (int) n, p);
+            first = 0;
+        }
+        p += n + (p[n] == '&');
+    }
+    if (query && *query)
+        mbuf_printf (&url, "%s%s", first ? "?" : "&", query);
     CURL *c = curl_easy_init ();
-    if (!c || url.oom) {
+    struct curl_slist *hdr = auth.p ? curl_slist_append (NULL, auth.p) : NULL;
+    if (!c || url.oom || auth.oom || (auth.p && !hdr)) {
         snprintf (err, esize, "out of memory");
         goto done;
     }
@@ -86,28 +101,106 @@ mon_peer_get (const char *base, const char *path, const char *query, char *err, 
     curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
     curl_easy_setopt (c, CURLOPT_TIMEOUT_MS, 5000L);
     curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, s_write);
-    curl_easy_setopt (c, CURLOPT_WRITEDATA, &body);
-    CURLcode rc = curl_easy_perform (c);
+    curl_easy_setopt (c, CURLOPT_WRITEDATA, body);
+    if (hdr)
+        curl_easy_setopt (c, CURLOPT_HTTPHEADER, hdr);
+    CURLcode cc = curl_easy_perform (c);
     long status = 0;
     curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, &status);
-    if (rc != CURLE_OK) {
-        snprintf (err, esize, "%s", curl_easy_strerror (rc));
-        goto done;
-    }
-    if (status != 200) {
+    if (cc != CURLE_OK)
+        snprintf (err, esize, "%s", curl_easy_strerror (cc));
+    else if (status != 200)
         snprintf (err, esize, "answered HTTP %ld", status);
-        goto done;
-    }
-    json_error_t je;
-    j = json_loadb (body.p ? body.p : "", body.n, 0, &je);
-    if (!j)
-        snprintf (err, esize, "not JSON: %s", je.text);
+    else
+        rc = 0;
 done:
     if (c)
         curl_easy_cleanup (c);
+    curl_slist_free_all (hdr);
     mbuf_free (&url);
+    mbuf_free (&auth);
+    return rc;
+}
+
+json_t *
+mon_peer_get (const char *base, const char *path, const char *query, char *err, size_t esize)
+{
+    mbuf_t body = { 0 };
+    json_t *j = NULL;
+    if (s_fetch (base, path, query, &body, err, esize) == 0) {
+        json_error_t je;
+        j = json_loadb (body.p ? body.p : "", body.n, 0, &je);
+        if (!j)
+            snprintf (err, esize, "not JSON: %s", je.text);
+    }
     mbuf_free (&body);
     return j;
+}
+
+/* The sum of the samples of a family (name, or name{...}) in a scrape. */
+static double
+s_sample_sum (const char *text, const char *name, int *found)
+{
+    size_t nl = strlen (name);
+    double sum = 0;
+    *found = 0;
+    for (const char *p = text; p && *p;) {
+        const char *eol = strchr (p, '\n');
+        if (strncmp (p, name, nl) == 0 && (p[nl] == ' ' || p[nl] == '{')) {
+            const char *v = p[nl] == '{' ? strchr (p + nl, '}') : p + nl;
+            if (v && (!eol || v < eol)) {
+                sum += strtod (v + (*v == '}'), NULL);
+                *found = 1;
+            }
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    return sum;
+}
+
+char *
+mon_adapters_gather (monitor_t *self)
+{
+    static const char *const gauges[] = {
+        "sigmat_adapter_node_connected", "sigmat_adapter_outbox_depth",
+        "sigmat_adapter_outbox_oldest_age_seconds", "sigmat_adapter_files_rejected",
+        "sigmat_adapter_files_processed_total", "sigmat_adapter_inbox_writes_total",
+        "sigmat_adapter_webhooks_pending", "sigmat_adapter_webhooks_failing",
+        "sigmat_adapter_webhooks_oldest_age_seconds", "sigmat_adapter_officer_actions_total",
+    };
+    json_t *all = json_array ();
+    for (size_t i = 0; all && i < self->o.adapter_urls_n; i++) {
+        char shown[512], err[256] = "";
+        mbuf_t body = { 0 };
+        mon_redact_url (self->o.adapter_urls[i], shown, sizeof shown);
+        json_t *a = json_pack ("{s:s}", "url", shown);
+        if (s_fetch (self->o.adapter_urls[i], "", NULL, &body, err, sizeof err) != 0 || !body.p) {
+            json_object_set_new (a, "ok", json_false ());
+            json_object_set_new (a, "error", json_string (err[0] ? err : "empty answer"));
+        }
+        else {
+            json_object_set_new (a, "ok", json_true ());
+            /* sigmat_adapter_info{program="...",name="..." or country="..."} */
+            const char *info = strstr (body.p, "\nsigmat_adapter_info{");
+            char prog[64] = "", who[64] = "";
+            if (info) {
+                sscanf (info, "\nsigmat_adapter_info{program=\"%63[^\"]\",%*[a-z]=\"%63[^\"]\"", prog, who);
+                json_object_set_new (a, "program", json_string (prog));
+                json_object_set_new (a, "name", json_string (who));
+            }
+            for (size_t k = 0; k < sizeof gauges / sizeof gauges[0]; k++) {
+                int found;
+                double v = s_sample_sum (body.p, gauges[k], &found);
+                if (found)
+                    json_object_set_new (a, gauges[k] + 15, json_real (v));
+            }
+        }
+        mbuf_free (&body);
+        json_array_append_new (all, a);
+    }
+    char *s = all ? json_dumps (all, JSON_COMPACT) : NULL;
+    json_decref (all);
+    return s;
 }
 
 /* Appends the items of a peer's /api/movements answer to late, tagged. */

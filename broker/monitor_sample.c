@@ -91,6 +91,7 @@ mon_snap_clear (mon_snap_t *s)
     free (s->hops);
     free (s->corridor_metrics);
     free (s->region_json);
+    free (s->adapters_json);
     memset (s, 0, sizeof *s);
 }
 
@@ -104,6 +105,7 @@ typedef struct {
     char *routes, *cols[4], *counts, *lines, *incidents, *overdue, *enquiry, *hops;
     char *corridors;                /* sigmat_corridor_* text when sampled this time */
     char *region;                   /* region JSON when the node has http_peers */
+    char *adapters;                 /* adapters JSON when it has http_adapters */
     int has_movement, has_events;
 } s_sample_t;
 
@@ -123,6 +125,7 @@ s_sample_free (s_sample_t *s)
     free (s->hops);
     free (s->corridors);
     free (s->region);
+    free (s->adapters);
 }
 
 /* Reads everything the snapshot needs; 0 on success. */
@@ -295,6 +298,8 @@ s_apply (monitor_t *self, s_sample_t *s, int ok, const metrics_link_t *ml, size_
     }
     if (s->region)
         s_take (&snap->region_json, &s->region);
+    if (s->adapters)
+        s_take (&snap->adapters_json, &s->adapters);
     /* Links only the node knows of (sessions, hops without rows) too. */
     for (size_t i = 0; i < nml; i++)
         if (strcmp (ml[i].name, "_other") != 0)
@@ -333,6 +338,8 @@ s_run (void *arg)
         int ok = s_read_db (self, &s) == 0;
         if (self->o.peer_urls_n)
             s.region = mon_region_gather (self);
+        if (self->o.adapter_urls_n)
+            s.adapters = mon_adapters_gather (self);
         size_t nml = metrics_links (ml, METRICS_MAX_LINKS + 1);
         if (nml > METRICS_MAX_LINKS + 1)
             nml = METRICS_MAX_LINKS + 1;

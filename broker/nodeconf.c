@@ -179,6 +179,11 @@ static const config_entry_t s_table[] = {
       "needed): this monitor gathers their links, late movements and corridor\n"
       "figures to show the region (/api/region, /api/corridors).",
       0, 0, NULL, NULL },
+    { "http_adapters", CONFIG_LIST, S_OFF (http_adapters), NULL,
+      "The local adapters' /metrics URLs (http://127.0.0.1:8780/metrics?token=...;\n"
+      "the token is sent as Authorization: Bearer): this monitor reads them to\n"
+      "show the adapters on the dashboard (/api/adapters).",
+      0, 0, NULL, NULL },
     { "http_sample", CONFIG_DURATION, S_OFF (http_sample), "2s",
       "How often the monitor reads queue and movement numbers from the database.",
       200, 3600000, NULL, NULL },

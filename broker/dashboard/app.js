@@ -242,6 +242,32 @@
     $('#incidents').replaceChildren(...lis);
   }
 
+  /* ---- adapters ------------------------------------------------------------ */
+
+  function drawAdapters(list) {
+    $('#adapters-panel').hidden = !list || !list.length;
+    if (!list || !list.length) return;
+    const n = v => (v === undefined || v === null ? '–' : Math.round(v));
+    const rows = list.map(a => {
+      const tr = el('tr', { 'data-adapter': a.name || a.url });
+      if (!a.ok) {
+        tr.append(el('td', { class: 'name' }, a.url), el('td', { colspan: 11, class: 'hot' }, 'unreachable: ' + a.error));
+        return tr;
+      }
+      const conn = el('td', { class: 'health' });
+      conn.appendChild(el('span', { class: 'pill bg-' + (a.node_connected ? 'ok' : 'down') }, a.node_connected ? 'connected' : 'down'));
+      const hot = v => (v ? ' hot' : '');
+      tr.append(el('td', { class: 'name' }, a.name || a.url), el('td', {}, a.program || ''), conn,
+        el('td', { class: 'num outbox' }, n(a.outbox_depth)), el('td', { class: 'num' }, age(a.outbox_oldest_age_seconds)),
+        el('td', { class: 'num' }, n(a.files_processed_total)), el('td', { class: 'num rejected' + hot(a.files_rejected) }, n(a.files_rejected)),
+        el('td', { class: 'num' }, n(a.inbox_writes_total)), el('td', { class: 'num' }, n(a.webhooks_pending)),
+        el('td', { class: 'num failing' + hot(a.webhooks_failing) }, n(a.webhooks_failing)), el('td', { class: 'num' }, a.webhooks_pending === undefined ? '–' : age(a.webhooks_oldest_age_seconds)),
+        el('td', { class: 'num' }, n(a.officer_actions_total)));
+      return tr;
+    });
+    $('#adapters tbody').replaceChildren(...rows);
+  }
+
   /* ---- corridors ----------------------------------------------------------- */
 
   function dur(d, key) { return d && d.count ? age(d[key]) : '–'; }
@@ -402,6 +428,7 @@
       drawLinks(ov);
       drawMovements(ov, state.late);
       drawCorridors(state.corridors, state.days);
+      drawAdapters(ov.adapters);
       drawIncidents(ov);
       const st = $('#status');
       st.classList.toggle('bad', !ov.db_up);

@@ -222,6 +222,8 @@ EOF
         hp=$(cor_port $((90 + i)))
         i=$((i + 1))
         envset "HTTP_$c" "$hp"; envset "SPOOL_$c" "$d/spool"; envset "ACONF_$c" "$DIR/$a.conf"
+        # The node's dashboard shows its adapter (its /metrics).
+        echo "http_adapters http://127.0.0.1:$hp/metrics?token=$TOKEN" >> "$DIR/$c.conf"
         cat > "$DIR/$a.conf" <<EOF
 # deploy/corridor: ASYCUDA adapter of $c
 country $c
@@ -254,6 +256,7 @@ EOF
     envset GEN_TOKEN "$GTOKEN"
     od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > "$DIR/webhook.secret"
     envset HTTP_NE "$(cor_port 93)"
+    echo "http_adapters http://127.0.0.1:$(envget HTTP_NE)/metrics?token=$GTOKEN" >> "$DIR/NE.conf"
     envset HOOK_PORT "$(cor_port 99)"
     envset HOOK_LOG "$DIR/log/webhooks.jsonl"
     envset GCONF_NE "$DIR/ne-generic.conf"

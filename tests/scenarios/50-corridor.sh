@@ -176,7 +176,19 @@ i=0
 until [ "$(scrape "$HTTP_CI" "$ASY_TOKEN" | awk '$1 == "sigmat_adapter_files_rejected" { print $2 }')" = 1 ]; do
     i=$((i + 1)); [ $i -gt 100 ] && fail "the rejected file is not counted"; sleep 0.2
 done
-log "adapters' metrics match (files, inbox, webhooks, rejected)"
+# The CI node reads its adapter's /metrics for its dashboard (/api/adapters).
+i=0
+until curl -sf "http://127.0.0.1:$MON_CI/api/adapters" | python3 -c "
+import json, sys
+a = json.load(sys.stdin)
+sys.exit(0 if len(a) == 1 and a[0]['ok'] and a[0]['name'] == 'CI' and a[0]['node_connected'] == 1
+         and a[0]['files_rejected'] == 1 and 'token=redacted' in a[0]['url'] else 1)"; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "CI /api/adapters: $(curl -s "http://127.0.0.1:$MON_CI/api/adapters")"; sleep 0.2
+done
+curl -s "http://127.0.0.1:$MON_CI/api/adapters" | grep -q "$ASY_TOKEN" && fail "/api/adapters shows the adapter's token"
+curl -sf "http://127.0.0.1:$MON_NE/api/adapters" | grep -q '"webhooks_pending":0' \
+    || fail "NE /api/adapters: $(curl -s "http://127.0.0.1:$MON_NE/api/adapters")"
+log "adapters' metrics match (files, inbox, webhooks, rejected), and the nodes show them"
 
 # 5. down: no process left, no folder.
 SIGMAT_BUILDDIR=$BUILD sh "$SRC/deploy/corridor" down --dir "$DIR" > "$T/down" 2>&1 || fail "down failed"
