@@ -26,13 +26,14 @@
 #define S_MAX_BODY (16 * 1024 * 1024)
 
 typedef struct {
-    char name[64], link[64], label2[32];    /* label2: type, role, state, code */
+    char name[64], link[64], label2[48];    /* label2: type, role/state, code */
     double v;
 } s_series_t;
 
 typedef struct {
     char name[64], role[32];
-    int up, has_up;
+    int up, has_up, has_queue;      /* has_queue: the monitor lists it as a link */
+    int expected, has_expected;     /* should be up (sigmat_link_expected_up) */
     double in, out, acked, depth, oldest, inflight, dead, last_seen, naks_in, naks_out;
     double rin, rout;                       /* per second, -1 unknown */
 } s_link_t;
@@ -237,6 +238,14 @@ s_parse (s_frame_t *f, char *text)
             s_label (labels, "state", s->label2, sizeof s->label2);
         if (!s->label2[0])
             s_label (labels, "code", s->label2, sizeof s->label2);
+        if (strcmp (s->name, "sigmat_movements") == 0) {
+            char role[16], state[24];
+            s_label (labels, "role", role, sizeof role);
+            s_label (labels, "state", state, sizeof state);
+            snprintf (s->label2, sizeof s->label2, "%s%s%s", role, role[0] ? "/" : "", state);
+        }
+        if (strcmp (s->name, "sigmat_region_monitor_up") == 0)
+            s_label (labels, "peer", s->label2, sizeof s->label2);
         if (strcmp (s->name, "sigmat_naks_total") == 0) {
             char dir[16], code[8];
             s_label (labels, "direction", dir, sizeof dir);
@@ -264,17 +273,24 @@ s_parse (s_frame_t *f, char *text)
         if (strcmp (n, "sigmat_messages_in_total") == 0) l->in += s->v;
         else if (strcmp (n, "sigmat_messages_out_total") == 0) l->out += s->v;
         else if (strcmp (n, "sigmat_messages_acked_total") == 0) l->acked = s->v;
-        else if (strcmp (n, "sigmat_queue_depth") == 0) l->depth = s->v;
+        else if (strcmp (n, "sigmat_queue_depth") == 0) {
+            l->depth = s->v;
+            l->has_queue = 1;
+        }
         else if (strcmp (n, "sigmat_queue_oldest_age_seconds") == 0) l->oldest = s->v;
         else if (strcmp (n, "sigmat_inflight") == 0) l->inflight = s->v;
         else if (strcmp (n, "sigmat_dead_letters") == 0) l->dead = s->v;
         else if (strcmp (n, "sigmat_link_naks_sent_total") == 0) l->naks_out = s->v;
         else if (strcmp (n, "sigmat_link_naks_received_total") == 0) l->naks_in = s->v;
         else if (strcmp (n, "sigmat_peer_last_seen_timestamp_seconds") == 0) l->last_seen = s->v;
+        else if (strcmp (n, "sigmat_link_expected_up") == 0) {
+            l->expected = s->v > 0;
+            l->has_expected = 1;
+        }
         else if (strcmp (n, "sigmat_peer_up") == 0) {
             l->up = s->v > 0;
             l->has_up = 1;
-            snprintf (l->role, sizeof l->role, "%s", s->label2);
+            snprintf (l->role, sizeof l->role, "%.31s", s->label2);
         }
     }
 }
@@ -324,10 +340,16 @@ s_draw (const s_frame_t *f, int ansi, const char *url)
             "QUEUE", "OLDEST", "INFLIGHT", "DEAD", "IN/s", "OUT/s", "SEEN", R);
     for (size_t i = 0; i < f->nlinks; i++) {
         const s_link_t *l = &f->links[i];
-        if (strcmp (l->name, "_other") == 0)
+        /* Only links: a peer known for its keys alone has counters in the
+         * registry but no queue or state from the monitor. */
+        if (strcmp (l->name, "_other") == 0 || (!l->has_up && !l->has_queue))
             continue;
-        const char *st = !l->has_up ? "-" : l->up ? "up" : "DOWN";
-        const char *col = !l->has_up ? D : l->up ? (l->oldest >= 60 || l->dead > 0 ? Y : G) : RED;
+        /* Down only when it should be up (an older node has no
+         * sigmat_link_expected_up: then every link not up is down). */
+        int down = l->has_up && !l->up && (!l->has_expected || l->expected);
+        const char *st = !l->has_up ? "-" : l->up ? "up" : down ? "DOWN" : "idle";
+        const char *col = !l->has_up || (!l->up && !down) ? D
+                          : l->up ? (l->oldest >= 60 || l->dead > 0 ? Y : G) : RED;
         printf ("%-20.20s %-7s %s%-5s%s %8.0f %7s %8.0f %s%5.0f%s %8s %8s %9s\n", l->name,
                 l->role[0] ? l->role : "hop", col, st, R, l->depth, s_age (l->oldest, a, sizeof a),
                 l->inflight, l->dead > 0 ? Y : "", l->dead, R, s_rate (l->rin, b, sizeof b),
@@ -342,6 +364,21 @@ s_draw (const s_frame_t *f, int ansi, const char *url)
                 printf (" %s %.0f", f->s[i].label2, f->s[i].v);
         printf ("\n");
     }
+    int region = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        const s_series_t *s = &f->s[i];
+        if (strcmp (s->name, "sigmat_region_monitor_up") == 0) {
+            printf ("%s%s %s%s%s", region ? "  " : "\nREGION  monitors ", s->label2,
+                    s->v > 0 ? G : RED, s->v > 0 ? "ok" : "UNREACHABLE", R);
+            region = 1;
+        }
+    }
+    for (size_t i = 0; i < f->n && region; i++)
+        if (strcmp (f->s[i].name, "sigmat_region_movements_late") == 0)
+            printf ("%s%s %s%.0f%s", strcmp (f->s[i].label2, "overdue") == 0 ? "\nREGION  late: " : "  ",
+                    f->s[i].label2, f->s[i].v > 0 ? RED : "", f->s[i].v, R);
+    if (region)
+        printf ("\n");
     int naks = 0;
     for (size_t i = 0; i < f->n; i++)
         if (strcmp (f->s[i].name, "sigmat_naks_total") == 0) {

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <curl/curl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -178,11 +179,11 @@ s_reply (struct MHD_Connection *c, unsigned status, const char *type, const void
     MHD_add_response_header (r, "Content-Type", type);
     MHD_add_response_header (r, "Cache-Control", "no-store");
     MHD_add_response_header (r, "X-Content-Type-Options", "nosniff");
-    /* Read-only data; peers' dashboards may fetch it (with their token). */
-    MHD_add_response_header (r, "Access-Control-Allow-Origin", "*");
+    /* No Access-Control-Allow-Origin: no other site's page may read this;
+     * a hub gathers its peers' figures itself (monitor_region.c). */
     if (strncmp (type, "text/html", 9) == 0) {
         MHD_add_response_header (r, "Content-Security-Policy",
-                                 "default-src 'self'; connect-src *; img-src 'self' data:; "
+                                 "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
                                  "frame-ancestors 'none'");
         MHD_add_response_header (r, "X-Frame-Options", "DENY");
     }
@@ -387,6 +388,19 @@ monitor_new (const monitor_opts_t *opts, sg_diag_t *diag)
             goto fail;
         }
     self->o.peer_urls = self->peer_urls;
+    self->adapter_urls = calloc (opts->adapter_urls_n + 1, sizeof *self->adapter_urls);
+    if (!self->adapter_urls) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < opts->adapter_urls_n; i++)
+        if (!(self->adapter_urls[i] = strdup (opts->adapter_urls[i]))) {
+            sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+            goto fail;
+        }
+    self->o.adapter_urls = self->adapter_urls;
+    if (opts->peer_urls_n || opts->adapter_urls_n)
+        curl_global_init (CURL_GLOBAL_DEFAULT);
     if (self->o.sample_ms <= 0)
         self->o.sample_ms = 2000;
     if (self->o.queue_warn_ms <= 0)
@@ -465,6 +479,10 @@ monitor_destroy (monitor_t **self_p)
         for (size_t i = 0; self->peer_urls[i]; i++)
             free (self->peer_urls[i]);
     free (self->peer_urls);
+    if (self->adapter_urls)
+        for (size_t i = 0; self->adapter_urls[i]; i++)
+            free (self->adapter_urls[i]);
+    free (self->adapter_urls);
     pthread_mutex_destroy (&self->lock);
     pthread_mutex_destroy (&self->db_lock);
     pthread_cond_destroy (&self->wake);

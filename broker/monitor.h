@@ -22,6 +22,8 @@ typedef struct {
     const char *dashboard_dir;      /* NULL or "": the embedded dashboard */
     char *const *peer_urls;         /* peers' monitor base URLs, fetched by the browser */
     size_t peer_urls_n;
+    char *const *adapter_urls;      /* local adapters' /metrics URLs (?token= sent as bearer) */
+    size_t adapter_urls_n;
     long long sample_ms;            /* database sampling period; 0: 2000 */
     long long queue_warn_ms;        /* oldest waiting message this old: amber; 0: 60000 */
     long long queue_alert_ms;       /* ... this old: red; 0: 300000 */

@@ -8,6 +8,7 @@
 #include "monitor_int.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,10 @@ typedef struct {
     mon_link_t d;                   /* snapshot copy (database side, history) */
     metrics_link_t m;               /* registry side (zero if none) */
     int up;                         /* 1, 0; -1 unknown */
+    int expected;                   /* should be up: we dial it, a route uses it, or
+                                       messages wait for it */
+    int link;                       /* carries traffic (or should): shown as a link;
+                                       0 for a peer known only for its keys */
     long long last_seen;
     const char *role;
     const char *health;             /* ok, warn, alert, down, idle */
@@ -28,6 +33,9 @@ typedef struct {
     size_t n;
     int db_up, has_movement;
     long long sampled, overdue, enquiry;
+    char *corridor_metrics;         /* or NULL */
+    char *region;                   /* region JSON or NULL */
+    char *adapters;                 /* adapters JSON array or NULL */
     char *counts;                   /* JSON array or NULL */
     char *lines;                    /* sigmat_movements lines or NULL */
     char *incidents;                /* JSON array or NULL */
@@ -42,18 +50,17 @@ s_views_free (s_views_t *vs)
     free (vs->lines);
     free (vs->incidents);
     free (vs->routes);
+    free (vs->corridor_metrics);
+    free (vs->region);
+    free (vs->adapters);
     memset (vs, 0, sizeof *vs);
 }
 
 static const char *
 s_health (const monitor_t *self, const s_view_t *v)
 {
-    int node = strcmp (v->role, "adapter") != 0;
-    if (v->up != 1) {
-        if (node && v->role[0])
-            return "down";
-        return v->d.pending > 0 ? "down" : "idle";
-    }
+    if (v->up != 1)
+        return v->expected ? "down" : "idle";
     double age_ms = v->d.oldest_age * 1000.0;
     if (age_ms >= (double) self->o.queue_alert_ms)
         return "alert";
@@ -73,6 +80,7 @@ s_views (monitor_t *self, s_views_t *vs)
     size_t nml = metrics_links (ml, METRICS_MAX_LINKS + 1);
     if (nml > METRICS_MAX_LINKS + 1)
         nml = METRICS_MAX_LINKS + 1;
+    char *hops = NULL;
     pthread_mutex_lock (&self->lock);
     const mon_snap_t *s = &self->snap;
     vs->v = calloc (s->nlinks + nml + 1, sizeof *vs->v);
@@ -89,10 +97,15 @@ s_views (monitor_t *self, s_views_t *vs)
     vs->routes = s->routes_json ? strdup (s->routes_json) : NULL;
     vs->lines = s->state_metrics ? strdup (s->state_metrics) : NULL;
     vs->incidents = s->incidents_json ? strdup (s->incidents_json) : NULL;
+    vs->corridor_metrics = s->corridor_metrics ? strdup (s->corridor_metrics) : NULL;
+    vs->region = s->region_json ? strdup (s->region_json) : NULL;
+    vs->adapters = s->adapters_json ? strdup (s->adapters_json) : NULL;
+    hops = s->hops ? strdup (s->hops) : NULL;
 unlock:
     pthread_mutex_unlock (&self->lock);
     if (!vs->v) {
         free (ml);
+        free (hops);
         return -1;
     }
     for (size_t k = 0; k < nml; k++) {
@@ -116,8 +129,17 @@ unlock:
         if (v->up == -1 && v->role[0])
             v->up = 0;
         v->last_seen = v->m.last_seen > v->d.db_last_seen ? v->m.last_seen : v->d.db_last_seen;
+        /* A node peer with no endpoint, no route through it and nothing
+         * waiting for it is there for its keys (signatures of messages
+         * that reach us through a hub): not a link, never "down". */
+        int adapter = strcmp (v->role, "adapter") == 0;
+        v->expected = v->d.pending > 0 || (!adapter && v->d.endpoint[0])
+                      || (!adapter && mon_has_col (hops, v->d.name)) || (!v->role[0]);
+        v->link = adapter || v->expected || v->up == 1 || v->d.dead > 0
+                  || v->m.in_total + v->m.out_total > 0;
         v->health = s_health (self, v);
     }
+    free (hops);
     free (ml);
     return 0;
 }
@@ -128,6 +150,34 @@ static void
 s_family (mbuf_t *b, const char *name, const char *type, const char *help)
 {
     mbuf_printf (b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The hub's view of its peers' monitors: reachable, and their late
+ * movements by state. */
+static void
+s_region_metrics (mbuf_t *out, const char *region)
+{
+    json_error_t e;
+    json_t *r = json_loads (region, 0, &e);
+    char lb[160];
+    size_t i;
+    json_t *p;
+    s_family (out, "sigmat_region_monitor_up", "gauge",
+              "1 if this peer's monitor (http_peers) answered the last gathering.");
+    json_array_foreach (json_object_get (r, "peers"), i, p) {
+        const char *n = json_string_value (json_object_get (p, "node"));
+        mbuf_printf (out, "sigmat_region_monitor_up{peer=\"%s\"} %d\n",
+                     metrics_label (n ? n : json_string_value (json_object_get (p, "url")), lb,
+                                    sizeof lb), json_is_true (json_object_get (p, "ok")));
+    }
+    s_family (out, "sigmat_region_movements_late", "gauge",
+              "The region's movements overdue, under enquiry or in discrepancy (from the peers).");
+    json_t *t = json_object_get (r, "totals");
+    const char *k[3] = { "overdue", "under_enquiry", "discrepancy" };
+    for (int j = 0; j < 3; j++)
+        mbuf_printf (out, "sigmat_region_movements_late{state=\"%s\"} %lld\n", k[j],
+                     (long long) json_integer_value (json_object_get (t, k[j])));
+    json_decref (r);
 }
 
 void
@@ -159,31 +209,40 @@ mon_metrics (monitor_t *self, mbuf_t *out)
     s_family (out, "sigmat_peer_up", "gauge",
               "1 if the link to this peer is up (node: our outgoing link; adapter: connected).");
     for (size_t i = 0; i < vs.n; i++)
-        if (vs.v[i].role[0])
+        if (vs.v[i].role[0] && vs.v[i].link)
             mbuf_printf (out, "sigmat_peer_up{link=\"%s\",role=\"%s\"} %d\n",
                          metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].role,
                          vs.v[i].up == 1);
+    s_family (out, "sigmat_link_expected_up", "gauge",
+              "1 if this link should be up (we dial it, a route uses it, or messages wait for it).");
+    for (size_t i = 0; i < vs.n; i++)
+        if (vs.v[i].link)
+            mbuf_printf (out, "sigmat_link_expected_up{link=\"%s\"} %d\n",
+                         metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].expected);
     s_family (out, "sigmat_peer_last_seen_timestamp_seconds", "gauge",
               "Last time anything was received from this peer (unix time, 0 never).");
     for (size_t i = 0; i < vs.n; i++)
-        if (vs.v[i].role[0])
+        if (vs.v[i].role[0] && vs.v[i].link)
             mbuf_printf (out, "sigmat_peer_last_seen_timestamp_seconds{link=\"%s\"} %lld\n",
                          metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].last_seen);
     s_family (out, "sigmat_queue_depth", "gauge",
               "Messages waiting for this next hop (pending and in flight, from the database).");
     for (size_t i = 0; i < vs.n; i++)
-        mbuf_printf (out, "sigmat_queue_depth{link=\"%s\"} %lld\n",
-                     metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.pending);
+        if (vs.v[i].link)
+            mbuf_printf (out, "sigmat_queue_depth{link=\"%s\"} %lld\n",
+                         metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.pending);
     s_family (out, "sigmat_queue_oldest_age_seconds", "gauge",
               "Age of the oldest message waiting for this next hop (0 if none).");
     for (size_t i = 0; i < vs.n; i++)
-        mbuf_printf (out, "sigmat_queue_oldest_age_seconds{link=\"%s\"} %.3f\n",
-                     metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.oldest_age);
+        if (vs.v[i].link)
+            mbuf_printf (out, "sigmat_queue_oldest_age_seconds{link=\"%s\"} %.3f\n",
+                         metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.oldest_age);
     s_family (out, "sigmat_dead_letters", "gauge",
               "Messages this next hop refused for good, waiting for `sigmatctl dead replay`.");
     for (size_t i = 0; i < vs.n; i++)
-        mbuf_printf (out, "sigmat_dead_letters{link=\"%s\"} %lld\n",
-                     metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.dead);
+        if (vs.v[i].link)
+            mbuf_printf (out, "sigmat_dead_letters{link=\"%s\"} %lld\n",
+                         metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.dead);
     s_family (out, "sigmat_lifecycle_available", "gauge",
               "1 if this node's database has the movement tables.");
     mbuf_printf (out, "sigmat_lifecycle_available %d\n", vs.has_movement);
@@ -197,7 +256,10 @@ mon_metrics (monitor_t *self, mbuf_t *out)
         mbuf_printf (out, "sigmat_movements_overdue %lld\n", vs.overdue);
         s_family (out, "sigmat_movements_under_enquiry", "gauge", "Movements UNDER_ENQUIRY.");
         mbuf_printf (out, "sigmat_movements_under_enquiry %lld\n", vs.enquiry);
+        mbuf_puts (out, vs.corridor_metrics ? vs.corridor_metrics : "");
     }
+    if (vs.region)
+        s_region_metrics (out, vs.region);
     s_views_free (&vs);
 }
 
@@ -240,8 +302,9 @@ s_json_link (monitor_t *self, mbuf_t *b, const s_view_t *v, int history)
     mbuf_json (b, v->d.name);
     mbuf_puts (b, ",\"role\":");
     mbuf_json (b, v->role);
-    mbuf_printf (b, ",\"up\":%s,\"health\":\"%s\"", v->up == 1 ? "true" : v->up == 0 ? "false" : "null",
-                 v->health);
+    mbuf_printf (b, ",\"up\":%s,\"health\":\"%s\",\"expected\":%s",
+                 v->up == 1 ? "true" : v->up == 0 ? "false" : "null", v->health,
+                 v->expected ? "true" : "false");
     mbuf_printf (b, ",\"last_seen\":%lld,\"changed\":%lld", v->last_seen, v->m.changed);
     mbuf_puts (b, ",\"endpoint\":");
     mbuf_json (b, v->d.endpoint[0] ? v->d.endpoint : NULL);
@@ -285,9 +348,13 @@ static void
 s_json_links (monitor_t *self, mbuf_t *b, const s_views_t *vs, int history)
 {
     mbuf_puts (b, "[");
+    int first = 1;
     for (size_t i = 0; i < vs->n; i++) {
-        if (i)
+        if (!vs->v[i].link)
+            continue;
+        if (!first)
             mbuf_puts (b, ",");
+        first = 0;
         s_json_link (self, b, &vs->v[i], history);
     }
     mbuf_puts (b, "]");
@@ -323,9 +390,11 @@ s_json_config (monitor_t *self, mbuf_t *b)
                  "\"queue_alert_s\":%.3f,\"peer_urls\":[", PACKAGE_VERSION, self->o.sample_ms,
                  (double) self->o.queue_warn_ms / 1e3, (double) self->o.queue_alert_ms / 1e3);
     for (size_t i = 0; i < self->o.peer_urls_n; i++) {
+        char shown[512];
+        mon_redact_url (self->o.peer_urls[i], shown, sizeof shown);
         if (i)
             mbuf_puts (b, ",");
-        mbuf_json (b, self->o.peer_urls[i]);
+        mbuf_json (b, shown);
     }
     mbuf_puts (b, "]}");
 }
@@ -513,6 +582,67 @@ done:
     return status;
 }
 
+/* ---- corridors and region ------------------------------------------------------ */
+
+static int
+s_corridors (monitor_t *self, const char *const *qk, const char *const *qv, size_t nq, mbuf_t *b)
+{
+    const char *period = s_arg (qk, qv, nq, "period");
+    const char *scope = s_arg (qk, qv, nq, "scope");
+    const char *why = NULL;
+    char from[32], to[32];
+    if (!period || !*period)
+        period = "all";
+    if (!scope || !*scope)
+        scope = self->o.peer_urls_n ? "region" : "node";
+    if (mon_corridors_args (s_arg (qk, qv, nq, "from"), s_arg (qk, qv, nq, "to"), period, from, to,
+                            sizeof from, &why) != 0)
+        return s_error (b, 400, why);
+    if (strcmp (scope, "node") != 0 && strcmp (scope, "region") != 0)
+        return s_error (b, 400, "scope is node or region");
+    char *mcols, *ecols, *own = NULL;
+    int has_m, has_e, failed = 0;
+    s_cols (self, &mcols, &ecols, &has_m, &has_e);
+    free (mcols);
+    free (ecols);
+    if (has_m) {
+        store_t *st = mon_db_acquire (self);
+        if (!st)
+            return s_error (b, 503, "the node's database is unreachable");
+        failed = mon_corridors_query (self, st, from[0] ? from : NULL, to[0] ? to : NULL, period,
+                                      &own) != 0;
+        mon_db_release (self, failed);
+        if (failed) {
+            free (own);
+            return s_error (b, 503, "query failed (see the node's log)");
+        }
+    }
+    mbuf_puts (b, "{\"node\":");
+    mbuf_json (b, self->o.node_name);
+    mbuf_printf (b, ",\"scope\":\"%s\",\"period\":\"%s\",\"from\":%s,\"to\":%s,"
+                 "\"lifecycle\":%s,\"bounds_s\":[", scope, period, from[0] ? from : "null",
+                 to[0] ? to : "null", has_m ? "true" : "false");
+    for (int i = 0; i < MON_CORRIDOR_BUCKETS; i++)
+        mbuf_printf (b, "%s%.0f", i ? "," : "", mon_corridor_bounds[i]);
+    mbuf_puts (b, "]");
+    int status = 200;
+    if (strcmp (scope, "region") == 0) {
+        char q[160];
+        snprintf (q, sizeof q, "scope=node&period=%s%s%s%s%s", period, from[0] ? "&from=" : "", from,
+                  to[0] ? "&to=" : "", to);
+        if (mon_region_corridors (self, own, q, b) != 0)
+            b->oom = 1;
+    }
+    else {
+        mbuf_puts (b, ",\"corridors\":");
+        mbuf_puts (b, own ? own : "[]");
+        mbuf_puts (b, ",\"peers\":[]");
+    }
+    mbuf_puts (b, "}");
+    free (own);
+    return status;
+}
+
 /* ---- dispatch --------------------------------------------------------------- */
 
 int
@@ -528,6 +658,8 @@ mon_api (monitor_t *self, const char *path, const char *const *qk, const char *c
         s_json_config (self, b);
         return 200;
     }
+    if (strcmp (path, "/api/corridors") == 0)
+        return s_corridors (self, qk, qv, nq, b);
     if (strcmp (path, "/api/incidents") == 0) {
         s_json_incidents (b, 128);
         return 200;
@@ -562,13 +694,18 @@ mon_api (monitor_t *self, const char *path, const char *const *qk, const char *c
         s_json_links (self, b, &vs, history);
         mbuf_puts (b, ",\"incidents\":");
         s_json_incidents (b, 30);
+        mbuf_puts (b, ",\"adapters\":");
+        mbuf_puts (b, vs.adapters ? vs.adapters : "[]");
         mbuf_puts (b, "}");
     }
     else if (strcmp (path, "/api/queues") == 0) {
         mbuf_puts (b, "[");
-        for (size_t i = 0; i < vs.n; i++) {
+        for (size_t i = 0, first = 1; i < vs.n; i++) {
             const s_view_t *v = &vs.v[i];
-            mbuf_printf (b, "%s{\"next_hop\":", i ? "," : "");
+            if (!v->link)
+                continue;
+            mbuf_printf (b, "%s{\"next_hop\":", first ? "" : ",");
+            first = 0;
             mbuf_json (b, v->d.name);
             mbuf_printf (b, ",\"depth\":%lld,\"oldest_age_s\":%.3f,\"dead\":%lld,\"memory\":%llu,"
                          "\"inflight\":%llu,\"up\":%s}", v->d.pending, v->d.oldest_age, v->d.dead,
@@ -587,8 +724,9 @@ mon_api (monitor_t *self, const char *path, const char *const *qk, const char *c
             mbuf_printf (b, "%s{\"name\":", first ? "" : ",");
             first = 0;
             mbuf_json (b, v->d.name);
-            mbuf_printf (b, ",\"role\":\"%s\",\"up\":%s,\"last_seen\":%lld,\"endpoint\":", v->role,
-                         v->up == 1 ? "true" : "false", v->last_seen);
+            mbuf_printf (b, ",\"role\":\"%s\",\"up\":%s,\"link\":%s,\"expected\":%s,"
+                         "\"last_seen\":%lld,\"endpoint\":", v->role, v->up == 1 ? "true" : "false",
+                         v->link ? "true" : "false", v->expected ? "true" : "false", v->last_seen);
             mbuf_json (b, v->d.endpoint[0] ? v->d.endpoint : NULL);
             mbuf_puts (b, ",\"offices\":");
             s_json_offices (b, v->d.offices);
@@ -598,6 +736,23 @@ mon_api (monitor_t *self, const char *path, const char *const *qk, const char *c
     }
     else if (strcmp (path, "/api/routes") == 0)
         mbuf_puts (b, vs.routes ? vs.routes : "[]");
+    else if (strcmp (path, "/api/adapters") == 0)
+        mbuf_puts (b, vs.adapters ? vs.adapters : "[]");
+    else if (strcmp (path, "/api/region") == 0) {
+        /* This node's links and late movements are in /api/overview; the
+         * peers' come from the sampler's last gathering. */
+        mbuf_printf (b, "{\"node\":");
+        mbuf_json (b, self->o.node_name);
+        mbuf_printf (b, ",\"now\":%lld,\"gathered\":%s", mon_now_ms (),
+                     vs.region ? "true" : "false");
+        if (vs.region && vs.region[0] == '{' && strlen (vs.region) > 2) {
+            mbuf_puts (b, ",");
+            mbuf_puts (b, vs.region + 1);
+        }
+        else
+            mbuf_puts (b, ",\"peers\":[],\"late\":[],\"totals\":{\"overdue\":0,"
+                       "\"under_enquiry\":0,\"discrepancy\":0}}");
+    }
     else
         status = s_error (b, 404, "no such API path");
     s_views_free (&vs);

@@ -62,11 +62,17 @@ typedef struct {
     char *state_metrics;            /* sigmat_movements lines, or NULL */
     char *incidents_json;           /* newest movement_incident rows, or NULL */
     long long overdue, under_enquiry;
+    char *hops;                     /* ",hop,hop," next hops named by routes, or NULL */
+    char *corridor_metrics;         /* sigmat_corridor_* text, or NULL */
+    long long corridors_at;         /* unix ms of the last corridor sample */
+    char *region_json;              /* mon_region_gather's answer, or NULL */
+    char *adapters_json;            /* mon_adapters_gather's answer, or NULL */
 } mon_snap_t;
 
 struct monitor_t {
     monitor_opts_t o;               /* strings owned (copied) */
     char **peer_urls;
+    char **adapter_urls;
     void *mhd;                      /* struct MHD_Daemon */
     unsigned port;
     pthread_t sampler;
@@ -110,5 +116,49 @@ int mon_api (monitor_t *self, const char *path, const char *const *qkeys,
 
 /* Writes /metrics (registry + database gauges). */
 void mon_metrics (monitor_t *self, mbuf_t *out);
+
+/* ---- corridors (monitor_corridors.c) --------------------------------------- */
+
+#define MON_CORRIDOR_BUCKETS 12     /* finite bounds; +Inf follows */
+extern const double mon_corridor_bounds[MON_CORRIDOR_BUCKETS];
+
+/* Checks the /api/corridors arguments (from and to: unix seconds or
+ * YYYY-MM-DD; period: all, day, week, month; NULL = absent) and writes
+ * from and to as unix seconds into fbuf and tbuf ("" when absent); -1
+ * with *why set if one is malformed. */
+int mon_corridors_args (const char *from, const char *to, const char *period, char *fbuf,
+                        char *tbuf, size_t size, const char **why);
+
+/* Reads this node's corridor figures (JSON array, malloc'd into *json,
+ * see docs/monitor-openapi.yaml) released in [from, to) (NULL: open)
+ * grouped by period ("all", "day", "week", "month"); -1 on a database
+ * error. */
+int mon_corridors_query (monitor_t *self, store_t *st, const char *from, const char *to,
+                         const char *period, char **json);
+
+/* The Prometheus text (gauges and histograms per corridor) for a
+ * period=all corridor array; malloc'd, NULL on error. */
+char *mon_corridors_metrics (const char *json);
+
+/* ---- region (monitor_region.c) --------------------------------------------- */
+
+/* Copies url into out with its secrets (user:password@, token=) replaced
+ * by "redacted". */
+void mon_redact_url (const char *url, char *out, size_t size);
+
+/* Fetches each http_peers monitor's overview and late movements; returns
+ * the region JSON (peers, late, totals; malloc'd) or NULL. Slow peers
+ * cost at most a few seconds each: call it from the sampler only. */
+char *mon_region_gather (monitor_t *self);
+
+/* Reads each http_adapters /metrics and returns a JSON array (one object
+ * per adapter: url redacted, ok, error, and its main gauges; malloc'd), or
+ * NULL. For the sampler only (slow adapters cost seconds). */
+char *mon_adapters_gather (monitor_t *self);
+
+/* Appends ,"corridors":[own + each peer's] and ,"peers":[...] to out,
+ * asking each peer for /api/corridors?query. own is this node's array
+ * (JSON text or NULL). -1 if out of memory. */
+int mon_region_corridors (monitor_t *self, const char *own, const char *query, mbuf_t *out);
 
 #endif

@@ -88,6 +88,10 @@ mon_snap_clear (mon_snap_t *s)
     free (s->state_counts_json);
     free (s->state_metrics);
     free (s->incidents_json);
+    free (s->hops);
+    free (s->corridor_metrics);
+    free (s->region_json);
+    free (s->adapters_json);
     memset (s, 0, sizeof *s);
 }
 
@@ -98,7 +102,10 @@ typedef struct {
     size_t nq;
     store_peer_t *peers;
     size_t np;
-    char *routes, *cols[4], *counts, *lines, *incidents, *overdue, *enquiry;
+    char *routes, *cols[4], *counts, *lines, *incidents, *overdue, *enquiry, *hops;
+    char *corridors;                /* sigmat_corridor_* text when sampled this time */
+    char *region;                   /* region JSON when the node has http_peers */
+    char *adapters;                 /* adapters JSON when it has http_adapters */
     int has_movement, has_events;
 } s_sample_t;
 
@@ -115,6 +122,10 @@ s_sample_free (s_sample_t *s)
     free (s->incidents);
     free (s->overdue);
     free (s->enquiry);
+    free (s->hops);
+    free (s->corridors);
+    free (s->region);
+    free (s->adapters);
 }
 
 /* Reads everything the snapshot needs; 0 on success. */
@@ -135,6 +146,9 @@ s_read_db (monitor_t *self, s_sample_t *s)
     s->routes = mon_db_value (st, "SELECT coalesce(json_agg(json_build_object('prefix', prefix, "
                               "'next_hop', next_hop) ORDER BY prefix), '[]') FROM route",
                               0, NULL, &failed);
+    if (!failed)
+        s->hops = mon_db_value (st, "SELECT ',' || string_agg(DISTINCT next_hop, ',') || ',' "
+                                "FROM route", 0, NULL, &failed);
     /* The lifecycle tables (migration 003) may be missing: look before
      * querying, and only use the columns that are there. */
     static const char *const tables[4] = { "movement", "movement_event", "movement_incident",
@@ -177,6 +191,15 @@ s_read_db (monitor_t *self, s_sample_t *s)
             0, NULL, &failed);
         s->enquiry = mon_db_value (st, "SELECT count(*) FROM movement WHERE state::text = "
                                    "'UNDER_ENQUIRY'", 0, NULL, &failed);
+    }
+    /* Corridor figures scan the departure views: every 15 samples. */
+    if (s->has_movement && !failed && mon_now_ms () >= self->snap.corridors_at + self->o.sample_ms * 15) {
+        char *json = NULL;
+        if (mon_corridors_query (self, st, NULL, NULL, "all", &json) != 0)
+            failed = 1;
+        else if (!(s->corridors = mon_corridors_metrics (json ? json : "[]")))
+            s->corridors = strdup ("");
+        free (json);
     }
     if (mon_has_col (s->cols[2], "recorded") && !failed)
         s->incidents = mon_db_value (st, "SELECT coalesce(json_agg(to_jsonb(i)), '[]') FROM "
@@ -265,9 +288,18 @@ s_apply (monitor_t *self, s_sample_t *s, int ok, const metrics_link_t *ml, size_
         s_take (&snap->incidents_json, &s->incidents);
         snap->has_movement = s->has_movement;
         snap->has_events = s->has_events;
+        s_take (&snap->hops, &s->hops);
+        if (s->corridors) {
+            s_take (&snap->corridor_metrics, &s->corridors);
+            snap->corridors_at = now;
+        }
         snap->overdue = s->overdue ? atoll (s->overdue) : 0;
         snap->under_enquiry = s->enquiry ? atoll (s->enquiry) : 0;
     }
+    if (s->region)
+        s_take (&snap->region_json, &s->region);
+    if (s->adapters)
+        s_take (&snap->adapters_json, &s->adapters);
     /* Links only the node knows of (sessions, hops without rows) too. */
     for (size_t i = 0; i < nml; i++)
         if (strcmp (ml[i].name, "_other") != 0)
@@ -304,6 +336,10 @@ s_run (void *arg)
         s_sample_t s;
         memset (&s, 0, sizeof s);
         int ok = s_read_db (self, &s) == 0;
+        if (self->o.peer_urls_n)
+            s.region = mon_region_gather (self);
+        if (self->o.adapter_urls_n)
+            s.adapters = mon_adapters_gather (self);
         size_t nml = metrics_links (ml, METRICS_MAX_LINKS + 1);
         if (nml > METRICS_MAX_LINKS + 1)
             nml = METRICS_MAX_LINKS + 1;

@@ -783,6 +783,8 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
                               .dashboard_dir = conf->http_dashboard_dir,
                               .peer_urls = conf->http_peers.items,
                               .peer_urls_n = conf->http_peers.n,
+                              .adapter_urls = conf->http_adapters.items,
+                              .adapter_urls_n = conf->http_adapters.n,
                               .sample_ms = conf->http_sample,
                               .queue_warn_ms = conf->http_queue_warn,
                               .queue_alert_ms = conf->http_queue_alert };

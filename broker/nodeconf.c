@@ -176,7 +176,13 @@ static const config_entry_t s_table[] = {
       "the program (for development).", 0, 0, NULL, NULL },
     { "http_peers", CONFIG_LIST, S_OFF (http_peers), NULL,
       "Base URLs of peers' monitors (http://bf-node:7780, with ?token=... if\n"
-      "needed) whose /api/links the dashboard fetches to draw the region.",
+      "needed): this monitor gathers their links, late movements and corridor\n"
+      "figures to show the region (/api/region, /api/corridors).",
+      0, 0, NULL, NULL },
+    { "http_adapters", CONFIG_LIST, S_OFF (http_adapters), NULL,
+      "The local adapters' /metrics URLs (http://127.0.0.1:8780/metrics?token=...;\n"
+      "the token is sent as Authorization: Bearer): this monitor reads them to\n"
+      "show the adapters on the dashboard (/api/adapters).",
       0, 0, NULL, NULL },
     { "http_sample", CONFIG_DURATION, S_OFF (http_sample), "2s",
       "How often the monitor reads queue and movement numbers from the database.",

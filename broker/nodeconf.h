@@ -50,6 +50,7 @@ typedef struct {
     char *http_token;           /* "" = loopback clients only */
     char *http_dashboard_dir;   /* "" = the embedded dashboard */
     config_list_t http_peers;   /* peers' monitor URLs for the dashboard */
+    config_list_t http_adapters; /* local adapters' /metrics URLs */
     long long http_sample;      /* ms */
     long long http_queue_warn;  /* ms */
     long long http_queue_alert; /* ms */

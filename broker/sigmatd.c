@@ -78,7 +78,8 @@ main (int argc, char **argv)
         nodeconf_free (&conf);
         return 0;
     }
-    log_open (conf.name, conf.syslog, (log_level_t) conf.log_level);
+    log_open ("sigmatd", conf.syslog, (log_level_t) conf.log_level);
+    log_set_tag (conf.name);
     xmlsafe_init ();
     int rc = 1;
     node_t *node = node_new (&conf, &d);

@@ -1,16 +1,39 @@
-/* log.c - stderr or syslog logging with levels. */
+/* log.c - stderr or syslog logging with levels. Under systemd (stderr is
+ * the journal's stream, JOURNAL_STREAM names it) each line starts with its
+ * syslog priority, sd-daemon style ("<3>..."), and carries no timestamp of
+ * its own: journald adds both the time and the program's identifier. */
 #include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *s_ident = "sigmat";
+static const char *s_tag = NULL;
 static int s_syslog;
+static int s_journal;
 static log_level_t s_level = LOG_LVL_INFO;
 static const char *s_names[] = { "error", "warn", "info", "debug" };
+
+int
+log_journal_stream (void)
+{
+    const char *js = getenv ("JOURNAL_STREAM");
+    if (!js || !*js)
+        return 0;
+    unsigned long long dev, ino;
+    if (sscanf (js, "%llu:%llu", &dev, &ino) != 2)
+        return 0;
+    struct stat st;
+    if (fstat (STDERR_FILENO, &st) != 0)
+        return 0;
+    return (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
+}
 
 void
 log_open (const char *ident, int use_syslog, log_level_t level)
@@ -18,8 +41,15 @@ log_open (const char *ident, int use_syslog, log_level_t level)
     s_ident = ident;
     s_syslog = use_syslog;
     s_level = level;
+    s_journal = !use_syslog && log_journal_stream ();
     if (use_syslog)
         openlog (ident, LOG_PID, LOG_DAEMON);
+}
+
+void
+log_set_tag (const char *tag)
+{
+    s_tag = tag && *tag ? tag : NULL;
 }
 
 int
@@ -47,14 +77,21 @@ s_vlog (log_level_t level, const char *fmt, va_list ap)
         vsyslog (prio[level], fmt, ap);
         return;
     }
-    char stamp[32];
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime (CLOCK_REALTIME, &ts);
-    gmtime_r (&ts.tv_sec, &tm);
-    strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
     flockfile (stderr);
-    fprintf (stderr, "%s.%03ldZ %s %s: ", stamp, ts.tv_nsec / 1000000, s_ident, s_names[level]);
+    if (s_journal) {
+        /* journald reads the priority prefix; it stamps time and identifier. */
+        fprintf (stderr, "<%d>", prio[level]);
+    }
+    else {
+        char stamp[32];
+        struct timespec ts;
+        struct tm tm;
+        clock_gettime (CLOCK_REALTIME, &ts);
+        gmtime_r (&ts.tv_sec, &tm);
+        strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+        fprintf (stderr, "%s.%03ldZ %s%s%s%s %s: ", stamp, ts.tv_nsec / 1000000, s_ident,
+                 s_tag ? "[" : "", s_tag ? s_tag : "", s_tag ? "]" : "", s_names[level]);
+    }
     vfprintf (stderr, fmt, ap);
     fputc ('\n', stderr);
     funlockfile (stderr);

@@ -5,8 +5,18 @@
 
 typedef enum { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG } log_level_t;
 
-/* Sets the program name, destination (syslog when use_syslog) and level. */
+/* Sets the program name, destination (syslog when use_syslog) and level.
+ * Without syslog, stderr lines carry a timestamp, the name and the level;
+ * when stderr is systemd's journal stream they carry the syslog priority
+ * prefix ("<3>") instead, and journald adds the time and identifier. */
 void log_open (const char *ident, int use_syslog, log_level_t level);
+
+/* 1 if stderr is the journal stream named by JOURNAL_STREAM (systemd). */
+int log_journal_stream (void);
+
+/* A tag printed after the name on each line (e.g. the node's name, for
+ * several nodes on one host); NULL or "" for none. Not copied. */
+void log_set_tag (const char *tag);
 
 /* Parses "error", "warn", "info" or "debug"; returns -1 if unknown. */
 int log_level_parse (const char *name);

@@ -4,6 +4,7 @@
  *   POST /v1/movements/{mrn}/{crossing|arrival|control|incident|arrival-request|
  *                              enquiry-answer|decision|cancellation}
  *   GET  /v1/offices/{office}/expected
+ *   GET  /metrics                                 (Prometheus, asy_metrics.c)
  * Errors are JSON {"error": sentence naming the field, "field": name}.
  * Tokens: one per officer (officer.h, http_officers) bound to offices, or
  * the deprecated shared token of http_token_file. */
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "asy_events.h"
+#include "asy_metrics.h"
 #include "asy_movement.h"
 #include "listen.h"
 #include "log.h"
@@ -243,10 +245,23 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
     }
     if (strcmp (url, "/v1/health") == 0)
         return s_reply (c, 200, json_pack ("{s:s}", "status", "ok"));
-    if (strncmp (url, "/v1/", 4) != 0)
-        return s_screen (c, url);
     officer_t officer;
     const officer_t *who = NULL;
+    if (strcmp (url, "/metrics") == 0 && strcmp (method, "GET") == 0) {
+        if (!s_authorised (self, c, &officer, &who))
+            return s_reply (c, 401, S_ERR (c, "Authorization", "http.unauthorized"));
+        char *text = asy_metrics_text (self->state, self->conf);
+        struct MHD_Response *r = text ? MHD_create_response_from_buffer (
+            strlen (text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+        if (!r)
+            return MHD_NO;                  /* out of memory: the connection is closed */
+        MHD_add_response_header (r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        enum MHD_Result ret = MHD_queue_response (c, 200, r);
+        MHD_destroy_response (r);
+        return ret;
+    }
+    if (strncmp (url, "/v1/", 4) != 0)
+        return s_screen (c, url);
     if (!s_authorised (self, c, &officer, &who))
         return s_reply (c, 401, S_ERR (c, "Authorization", "http.unauthorized"));
     if (b->too_big) {

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "gen_json.h"
+#include "gen_metrics.h"
 #include "ident.h"
 #include "log.h"
 #include "screen.h"
@@ -229,6 +230,10 @@ s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *met
 {
     gen_adapter_t *self = cls;
     s_req_t *q = *con_cls;
+    if (!q && strcmp (url, "/metrics") == 0 && strcmp (method, "GET") == 0) {
+        officer_t who;
+        return gen_metrics_reply (self, c, s_auth (self, c, &who) != NULL);
+    }
     if (!q) {
         if (!(q = calloc (1, sizeof *q)))
             return MHD_NO;

@@ -654,6 +654,27 @@ s_int (gen_state_t *self, const char *sql)
     return v;
 }
 
+int64_t
+gen_state_scalar (gen_state_t *self, const char *sql)
+{
+    pthread_mutex_lock (&self->lock);
+    int64_t v = s_int (self, sql);
+    pthread_mutex_unlock (&self->lock);
+    return v;
+}
+
+void
+gen_state_rows (gen_state_t *self, const char *sql,
+                void (*fn) (const char *key, int64_t n, void *arg), void *arg)
+{
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self, sql);
+    while (st && sqlite3_step (st) == SQLITE_ROW)
+        fn ((const char *) sqlite3_column_text (st, 0), sqlite3_column_int64 (st, 1), arg);
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+}
+
 json_t *
 gen_state_status_json (gen_state_t *self, int64_t now_ms, int list)
 {

@@ -132,4 +132,12 @@ json_t *gen_state_status_json (gen_state_t *self, int64_t now_ms, int list);
  * answers) into id[37], "" if none. */
 void gen_state_last_in (gen_state_t *self, const char *mrn, const char *type, char id[37]);
 
+/* The first column of the first row of a read-only query with no
+ * parameters (a count, for /metrics), or -1 on error. */
+int64_t gen_state_scalar (gen_state_t *self, const char *sql);
+
+/* Calls fn (key, n, arg) for each row of a query returning (text, count). */
+void gen_state_rows (gen_state_t *self, const char *sql,
+                     void (*fn) (const char *key, int64_t n, void *arg), void *arg);
+
 #endif

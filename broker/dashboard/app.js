@@ -1,7 +1,9 @@
-/* app.js - the corridor dashboard: polls this node's /api/overview (and,
- * when configured, its peers' monitors) and draws the corridor as an SVG
+/* app.js - the corridor dashboard: polls this node's /api/overview, its
+ * /api/region (the peers' monitors, gathered by the node itself when it
+ * has http_peers) and /api/corridors, and draws the corridor as an SVG
  * graph coloured by link health, the links table with sparklines, the
- * movements that are late, incidents, and a journey search by MRN.
+ * corridor figures with their times, the movements that are late (the
+ * region's on a hub), incidents, and a journey search by MRN.
  * No framework and no external asset: plain DOM and SVG. */
 'use strict';
 
@@ -41,14 +43,6 @@
       throw new Error(msg);
     }
     return r.json();
-  }
-
-  /* A peer monitor's URL for path, keeping its ?token=. */
-  function peerURL(base, path) {
-    const u = new URL(base, window.location.href);
-    u.pathname = u.pathname.replace(/\/+$/, '') + path;
-    u.searchParams.set('history', '0');
-    return u.toString();
   }
 
   /* Rate per second over the last two history samples of series. */
@@ -190,13 +184,21 @@
   function drawMovements(ov, late) {
     const chips = $('#states');
     const m = ov.movements;
-    if (!ov.lifecycle) {
+    const rt = (state.region && state.region.totals) || { overdue: 0, under_enquiry: 0, discrepancy: 0 };
+    const hasRegion = state.region && (state.region.peers || []).length > 0;
+    if (!ov.lifecycle && !hasRegion) {
       chips.replaceChildren(el('span', { class: 'muted' }, 'movement tracking is not installed on this node'));
     } else {
-      const list = [el('span', { class: 'chip' + (m.overdue ? ' hot' : ''), id: 'overdue' }, 'overdue'), el('span', { class: 'chip' + (m.under_enquiry ? ' hot' : '') }, 'under enquiry')];
-      list[0].appendChild(el('b', {}, m.overdue));
-      list[1].appendChild(el('b', {}, m.under_enquiry));
-      (m.by_state || []).forEach(s => {
+      const od = (ov.lifecycle ? m.overdue : 0) + rt.overdue, ue = (ov.lifecycle ? m.under_enquiry : 0) + rt.under_enquiry;
+      const list = [el('span', { class: 'chip' + (od ? ' hot' : ''), id: 'overdue' }, 'overdue'), el('span', { class: 'chip' + (ue ? ' hot' : ''), id: 'enquiry' }, 'under enquiry')];
+      list[0].appendChild(el('b', {}, od));
+      list[1].appendChild(el('b', {}, ue));
+      if (hasRegion) {
+        const d = el('span', { class: 'chip' + (rt.discrepancy ? ' hot' : ''), id: 'discrepancy' }, 'region discrepancy');
+        d.appendChild(el('b', {}, rt.discrepancy));
+        list.push(d);
+      }
+      ((ov.lifecycle && m.by_state) || []).forEach(s => {
         const c = el('span', { class: 'chip', title: s.role }, (s.role ? s.role.slice(0, 3).toLowerCase() + ' ' : '') + s.state);
         c.appendChild(el('b', {}, s.n));
         list.push(c);
@@ -205,17 +207,17 @@
     }
     const tb = $('#late tbody');
     const rows = (late || []).map(mv => {
-      const tr = el('tr', { 'data-mrn': mv.mrn });
+      const tr = el('tr', { 'data-mrn': mv.mrn, 'data-state': mv.state });
       const a = el('a', { href: '#' + mv.mrn }, mv.mrn);
       a.addEventListener('click', ev => { ev.preventDefault(); search(mv.mrn); });
       const td = el('td');
       td.appendChild(a);
-      tr.append(td, el('td', {}, mv.state), el('td', {}, mv.office || mv.departure || ''), el('td', {}, mv.destination || ''), el('td', {}, mv.time_limit || ''));
+      tr.append(td, el('td', {}, mv.state), el('td', {}, mv.node || ''), el('td', {}, mv.office || mv.departure || ''), el('td', {}, mv.destination || ''), el('td', {}, mv.time_limit || ''));
       return tr;
     });
     if (!rows.length) {
       const tr = el('tr');
-      tr.appendChild(el('td', { colspan: 5, class: 'muted' }, ov.lifecycle ? 'none' : '–'));
+      tr.appendChild(el('td', { colspan: 6, class: 'muted' }, ov.lifecycle || hasRegion ? 'none' : '–'));
       rows.push(tr);
     }
     tb.replaceChildren(...rows);
@@ -238,6 +240,87 @@
     });
     if (!lis.length) lis.push(el('li', { class: 'muted' }, 'no incidents since the node started'));
     $('#incidents').replaceChildren(...lis);
+  }
+
+  /* ---- adapters ------------------------------------------------------------ */
+
+  function drawAdapters(list) {
+    $('#adapters-panel').hidden = !list || !list.length;
+    if (!list || !list.length) return;
+    const n = v => (v === undefined || v === null ? '–' : Math.round(v));
+    const rows = list.map(a => {
+      const tr = el('tr', { 'data-adapter': a.name || a.url });
+      if (!a.ok) {
+        tr.append(el('td', { class: 'name' }, a.url), el('td', { colspan: 11, class: 'hot' }, 'unreachable: ' + a.error));
+        return tr;
+      }
+      const conn = el('td', { class: 'health' });
+      conn.appendChild(el('span', { class: 'pill bg-' + (a.node_connected ? 'ok' : 'down') }, a.node_connected ? 'connected' : 'down'));
+      const hot = v => (v ? ' hot' : '');
+      tr.append(el('td', { class: 'name' }, a.name || a.url), el('td', {}, a.program || ''), conn,
+        el('td', { class: 'num outbox' }, n(a.outbox_depth)), el('td', { class: 'num' }, age(a.outbox_oldest_age_seconds)),
+        el('td', { class: 'num' }, n(a.files_processed_total)), el('td', { class: 'num rejected' + hot(a.files_rejected) }, n(a.files_rejected)),
+        el('td', { class: 'num' }, n(a.inbox_writes_total)), el('td', { class: 'num' }, n(a.webhooks_pending)),
+        el('td', { class: 'num failing' + hot(a.webhooks_failing) }, n(a.webhooks_failing)), el('td', { class: 'num' }, a.webhooks_pending === undefined ? '–' : age(a.webhooks_oldest_age_seconds)),
+        el('td', { class: 'num' }, n(a.officer_actions_total)));
+      return tr;
+    });
+    $('#adapters tbody').replaceChildren(...rows);
+  }
+
+  /* ---- corridors ----------------------------------------------------------- */
+
+  function dur(d, key) { return d && d.count ? age(d[key]) : '–'; }
+
+  /* Released per day (bars) and the median release -> arrival (dots). */
+  function dayChart(rows) {
+    const w = 150, ht = 28, s = sv('svg', { class: 'spark days', viewBox: `0 0 ${w} ${ht}`, preserveAspectRatio: 'none' });
+    rows = rows.slice(-30);
+    if (!rows.length) return s;
+    const maxN = Math.max(1, ...rows.map(r => r.released));
+    const maxT = Math.max(1, ...rows.map(r => r.release_to_arrival.count ? r.release_to_arrival.p50_s : 0));
+    const bw = w / rows.length;
+    rows.forEach((r, i) => {
+      const bh = (r.released / maxN) * (ht - 2);
+      s.appendChild(sv('rect', { class: 'rate', x: (i * bw).toFixed(1), y: (ht - bh).toFixed(1), width: Math.max(1, bw - 1).toFixed(1), height: bh.toFixed(1) }));
+      if (r.release_to_arrival.count)
+        s.appendChild(sv('circle', { class: 'p50', cx: (i * bw + bw / 2).toFixed(1), cy: (ht - 2 - (r.release_to_arrival.p50_s / maxT) * (ht - 5)).toFixed(1), r: 1.8 }));
+    });
+    s.appendChild(sv('title', {}, rows.map(r => `${r.period_start}: ${r.released} released, median release→arrival ${dur(r.release_to_arrival, 'p50_s')}`).join('\n')));
+    return s;
+  }
+
+  function drawCorridors(all, days) {
+    const tb = $('#corridors tbody');
+    if (!all) return;
+    const byKey = {};
+    ((days && days.corridors) || []).forEach(r => { const k = r.departure + '>' + r.destination; (byKey[k] = byKey[k] || []).push(r); });
+    const rows = (all.corridors || []).map(c => {
+      const key = c.departure + '>' + c.destination;
+      const tr = el('tr', { 'data-corridor': key });
+      const dwell = (c.border_dwell || []).map(b => `${b.office} ${age(b.p50_s)}`).join(' · ') || '–';
+      const cells = [
+        el('td', { class: 'name' }, `${c.departure} → ${c.destination}`), el('td', {}, c.node),
+        el('td', { class: 'num released' }, c.released), el('td', { class: 'num discharged' }, c.discharged),
+        el('td', { class: 'num transit' }, c.in_transit + c.arrived), el('td', { class: 'num discrepancy' + (c.discrepancy ? ' hot' : '') }, c.discrepancy),
+        el('td', { class: 'num late' + (c.overdue + c.under_enquiry ? ' hot' : '') }, c.overdue + c.under_enquiry),
+        el('td', { class: 'num ra', title: `p90 ${dur(c.release_to_arrival, 'p90_s')}, max ${dur(c.release_to_arrival, 'max_s')}` }, dur(c.release_to_arrival, 'p50_s')),
+        el('td', { class: 'num ad' }, dur(c.arrival_to_discharge, 'p50_s')),
+        el('td', { class: 'dwell' }, dwell), el('td', {}),
+      ];
+      cells[10].appendChild(dayChart((byKey[key] || []).slice().sort((a, b) => a.period_start.localeCompare(b.period_start))));
+      cells.forEach(x => tr.appendChild(x));
+      return tr;
+    });
+    if (!rows.length) {
+      const tr = el('tr');
+      tr.appendChild(el('td', { colspan: 11, class: 'muted' }, 'no movement released yet'));
+      rows.push(tr);
+    }
+    tb.replaceChildren(...rows);
+    const lost = (all.peers || []).filter(p => !p.ok).map(p => p.url);
+    $('#corridors-note').textContent = (all.scope === 'region' ? 'the region: this node and its peers' : 'movements leaving this node\'s offices') +
+      ' · times on the lifecycle clock' + (lost.length ? ` · unreachable: ${lost.join(', ')}` : '');
   }
 
   /* ---- journey ------------------------------------------------------------- */
@@ -306,16 +389,21 @@
 
   /* ---- polling ------------------------------------------------------------- */
 
-  async function pollPeers() {
-    const urls = (state.config && state.config.peer_urls) || [];
-    await Promise.all(urls.map(async base => {
-      try {
-        const ov = await getJSON(peerURL(base, '/api/overview'));
-        state.peers[base] = { node: ov.config.node, links: ov.links, at: Date.now() };
-      } catch (e) {
-        state.peers[base] = { node: (state.peers[base] || {}).node, links: null, error: e.message };
-      }
-    }));
+  /* The peers' monitors, as this node gathered them (no token of theirs
+   * ever reaches the browser). */
+  async function pollRegion() {
+    const r = await getJSON('api/region');
+    state.region = r;
+    state.peers = {};
+    (r.peers || []).forEach(p => {
+      state.peers[p.url] = p.ok ? { node: p.node, links: p.links || [] } : { node: p.node || p.url, links: null, error: p.error };
+    });
+  }
+
+  async function pollCorridors() {
+    const [all, days] = await Promise.all([getJSON('api/corridors'), getJSON('api/corridors?period=day')]);
+    state.corridors = all;
+    state.days = days;
   }
 
   let tick = 0;
@@ -327,16 +415,20 @@
       $('#node-name').textContent = ov.config.node;
       document.title = 'sigmat · ' + ov.config.node;
       if (tick % 3 === 0) {
+        await pollRegion();
         if (ov.lifecycle) {
-          const [a, b] = await Promise.all([getJSON('api/movements?overdue=1&limit=50'), getJSON('api/movements?state=UNDER_ENQUIRY&limit=50')]);
-          state.late = a.items.concat(b.items);
+          const [a, b] = await Promise.all([getJSON('api/movements?overdue=1&limit=50'), getJSON('api/movements?state=UNDER_ENQUIRY,DISCREPANCY&limit=50')]);
+          state.late = a.items.concat(b.items).map(m => Object.assign({ node: ov.config.node }, m));
         } else state.late = [];
-        await pollPeers();
+        state.late = state.late.concat((state.region && state.region.late) || []);
+        await pollCorridors();
       }
       tick++;
       drawGraph(ov);
       drawLinks(ov);
       drawMovements(ov, state.late);
+      drawCorridors(state.corridors, state.days);
+      drawAdapters(ov.adapters);
       drawIncidents(ov);
       const st = $('#status');
       st.classList.toggle('bad', !ov.db_up);

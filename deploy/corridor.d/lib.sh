@@ -224,6 +224,8 @@ EOF
         envset "HTTP_$c" "$hp"; envset "SPOOL_$c" "$d/spool"; envset "ACONF_$c" "$DIR/$a.conf"
         # Each country keeps its own copy of the mapping profile.
         cp "$SRC/adapters/asycuda/mapping.conf" "$DIR/$a.mapping.conf"
+        # The node's dashboard shows its adapter (its /metrics).
+        echo "http_adapters http://127.0.0.1:$hp/metrics?token=$TOKEN" >> "$DIR/$c.conf"
         cat > "$DIR/$a.conf" <<EOF
 # deploy/corridor: ASYCUDA adapter of $c
 country $c
@@ -257,6 +259,7 @@ EOF
     envset GEN_TOKEN "$GTOKEN"
     od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > "$DIR/webhook.secret"
     envset HTTP_NE "$(cor_port 93)"
+    echo "http_adapters http://127.0.0.1:$(envget HTTP_NE)/metrics?token=$GTOKEN" >> "$DIR/NE.conf"
     envset HOOK_PORT "$(cor_port 99)"
     envset HOOK_LOG "$DIR/log/webhooks.jsonl"
     envset GCONF_NE "$DIR/ne-generic.conf"

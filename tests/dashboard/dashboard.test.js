@@ -1,7 +1,9 @@
 // dashboard.test.js - drives the hub's corridor dashboard in headless
 // Chromium (playwright-core, the system's /usr/bin/chromium). Started by
 // run.sh, which sets up the corridor and passes it in the environment.
-// Checks: no console error; the nodes and links of the corridor are drawn;
+// Checks: no console error; the nodes and links of the corridor are drawn,
+// and no peer known only for its keys (BF's CI) is drawn or shown down;
+// the corridor table shows CI's corridor; the hub lists CI's discrepancy;
 // BF stopped -> its link turns down and the hub's queue number rises by
 // what was sent; BF restarted -> the number falls to 0; an MRN search shows
 // the journey office by office. Exit 0 on success, 1 with a reason.
@@ -53,6 +55,24 @@ async function main() {
     await page.waitForSelector('#graph g.node.adapter[data-node="ci-adapter"]', ATTACHED);
     await page.waitForSelector('#links tr[data-link="BF"] td.depth:text-is("0")');
     log('corridor drawn: hub, CI, BF and their links');
+    // BF knows CI only to check its signatures (no endpoint, no route):
+    // not a link, so neither drawn nor down.
+    if (await page.$('#graph path.edge[data-link="BF:CI"]')) fail('BF\'s key-only peer CI is drawn as a link');
+    // Down only when it should be up: bf-adapter is (messages wait for it
+    // and no adapter is connected in this test); nothing else is.
+    const downs = await page.$$eval('#graph path.edge.down', es => es.map(e => e.dataset.link));
+    if (downs.join(',') !== 'BF:bf-adapter') fail('links shown down: ' + downs.join(', ') + ' (expected BF:bf-adapter only)');
+    // The corridor table (gathered from CI's monitor by the hub) and the
+    // region's late movements.
+    const row = '#corridors tr[data-corridor="CI000101>BF000101"]';
+    await page.waitForSelector(`${row} td.released:text-is("2")`);
+    await page.waitForSelector(`${row} td.discharged:text-is("1")`);
+    await page.waitForSelector(`${row} td.discrepancy:text-is("1")`);
+    await page.waitForSelector(`${row} td.ra:text-is("19.0 h")`);
+    await page.waitForSelector(`${row} svg.days rect`, ATTACHED);
+    await page.waitForSelector('#late tr[data-mrn="26CI00000000000D22"][data-state="DISCREPANCY"]');
+    await page.waitForSelector('#discrepancy b:text-is("1")');
+    log('corridor table and the region\'s discrepancy shown');
 
     // BF goes down: its link turns red and the hub's queue for it rises.
     bfDown = true;

@@ -52,6 +52,18 @@ sg_peer BF hub node "" "$(sg_endpoint hub)"
 sg_peer BF CI node CI
 for n in CI hub BF; do sg_start $n; done
 
+# Two departure views at CI for the corridor table (the figures themselves
+# are checked against the real lifecycle in 51-corridor-figures): one
+# discharged, one in discrepancy, which the hub lists from CI's monitor.
+sg_sql CI "insert into movement (mrn, office, role, state, departure, destination, created,
+    released, arrived, finished, state_since) values
+    ('26CI00000000000D11', 'CI000101', 'DEPARTURE', 'DISCHARGED', 'CI000101', 'BF000101',
+     now() - interval '50 hours', now() - interval '48 hours', now() - interval '30 hours',
+     now() - interval '28 hours', now() - interval '28 hours'),
+    ('26CI00000000000D22', 'CI000101', 'DEPARTURE', 'DISCREPANCY', 'CI000101', 'BF000101',
+     now() - interval '26 hours', now() - interval '24 hours', now() - interval '4 hours',
+     NULL, now() - interval '3 hours')" >/dev/null || sg_fail "cannot add the movements"
+
 # Some traffic first, so the links have numbers and an MRN has a journey.
 "$SGTEST" send $(sg_conn ci-adapter CI) --template "$SG_EXAMPLES/aar.xml" --from CI000101 \
     --to BF000101 --count 20 --mrns 4 --timeout 20 --out "$SG_DIR/sent0.out" >/dev/null \

@@ -70,16 +70,21 @@ def call(method, path, body=None, token=TOKEN, ctype="application/json"):
         req.add_header("Authorization", "Bearer " + token)
     if data is not None:
         req.add_header("Content-Type", ctype)
+    def answer(status, ct, raw):
+        # /metrics answers text (Prometheus), everything else JSON.
+        if (ct or "").startswith("text/plain"):
+            return status, ct, raw.decode()
+        return status, ct, json.loads(raw or b"null")
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.headers.get("Content-Type"), json.loads(r.read() or b"null")
+            return answer(r.status, r.headers.get("Content-Type"), r.read())
     except urllib.error.HTTPError as e:
-        return e.code, e.headers.get("Content-Type"), json.loads(e.read() or b"null")
+        return answer(e.code, e.headers.get("Content-Type"), e.read())
 
 
 def media(resp):
     content = resolve(resp).get("content", {})
-    for ct in ("application/json", "application/problem+json"):
+    for ct in ("application/json", "application/problem+json", "text/plain"):
         if ct in content:
             return ct, content[ct]
     return None, None

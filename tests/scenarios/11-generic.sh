@@ -4,7 +4,8 @@
 # its database, acknowledged back to the adapter); two AARs for a CI office
 # and a CAN of the first, sent by a BF tool with `sigmatctl send` through
 # the BF node, reach the national system's webhook receiver signed, after
-# the receiver was down for a while and while it answers 500 to its first
+# the receiver was down for a while (/metrics: pending and failing) and
+# while it answers 500 to its first
 # and every second request; each message arrives once (2xx), in order per
 # MRN, and `sigmat-generic status` shows the outbox meanwhile.
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
@@ -112,6 +113,17 @@ sleep 1
 "$GENERIC" -c "$SG_DIR/generic.conf" status > "$SG_DIR/status.txt"
 grep -q "AAR $BF_MRN2" "$SG_DIR/status.txt" || sg_fail "status does not list the AAR: $(cat "$SG_DIR/status.txt")"
 grep -q "last error: .*[Cc]onnect" "$SG_DIR/status.txt" || sg_fail "status shows no failed try"
+# /metrics says the same: 3 pending, failing (tried without success).
+. "$SG_SRC/tests/scenarios/promcheck.sh"
+metric () { awk -v s="$2" '$1 == s { print $2; exit }' "$1"; }
+curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HP/metrics" > "$SG_DIR/down.prom" \
+    || sg_fail "GET /metrics"
+prom_check "$SG_DIR/down.prom" || sg_fail "/metrics is not valid Prometheus text format"
+[ "$(metric "$SG_DIR/down.prom" sigmat_adapter_webhooks_pending)" = 3 ] || sg_fail "metrics: pending"
+[ "$(metric "$SG_DIR/down.prom" sigmat_adapter_webhooks_failing)" -ge 1 ] || sg_fail "metrics: failing"
+[ "$(metric "$SG_DIR/down.prom" sigmat_adapter_node_connected)" = 1 ] || sg_fail "metrics: node"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HP/metrics")" = 401 ] \
+    || sg_fail "/metrics answered without a token"
 
 # 3. The national system comes up, answering 500 to its first POST and to
 # every second one.
@@ -122,6 +134,10 @@ sg_until 20 sh -c "[ \"\$(\"$GENERIC\" -c '$SG_DIR/generic.conf' status --json |
     || sg_fail "webhooks still pending: $(pending)"
 
 [ "$(wc -l < "$SG_DIR/hooks.jsonl")" -ge 4 ] || sg_fail "expected at least 4 POSTs"
+curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HP/metrics" > "$SG_DIR/up.prom" || sg_fail "GET /metrics"
+[ "$(metric "$SG_DIR/up.prom" sigmat_adapter_webhooks_pending) $(metric "$SG_DIR/up.prom" sigmat_adapter_webhooks_failing)" = "0 0" ] \
+    || sg_fail "metrics after the receiver came back: $(grep webhooks "$SG_DIR/up.prom")"
+[ "$(metric "$SG_DIR/up.prom" 'sigmat_adapter_inbox_writes_total{type="AAR"}')" = 2 ] || sg_fail "metrics: AARs handed on"
 "$PY" - "$SG_DIR/hooks.jsonl" "$BF_MRN" <<'EOP' || sg_fail "webhook deliveries are wrong"
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]

@@ -55,34 +55,9 @@ expect () {
     v=$(value "$1" "$2")
     [ "$v" = "$3" ] || sg_fail "$(basename "$1"): $2 is '${v}', expected $3"
 }
-# Strict check of the text format 0.0.4 (used when promtool is absent).
-strict_parse () {
-    awk '
-        function bad(why) { printf "line %d: %s: %s\n", NR, why, $0 > "/dev/stderr"; err = 1 }
-        /^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* / { help[$3]++; if (help[$3] > 1) bad("HELP twice"); next }
-        /^# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|histogram|summary|untyped)$/ {
-            if (type[$3]++) bad("TYPE twice"); if (seen[$3]) bad("TYPE after samples"); fam = $3; next }
-        /^#/ { bad("bad comment"); next }
-        {
-            if ($0 !~ /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})? [-+]?([0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?|NaN|\+Inf|-Inf)$/)
-                bad("not a sample line")
-            name = $0; sub(/[{ ].*/, "", name); base = name
-            sub(/_(bucket|sum|count|total)$/, "", base)
-            if (!(name in type) && !(base in type)) bad("no TYPE for " name)
-            if (name != fam && base != fam && !(name in type && name == fam)) bad("sample outside its family")
-            key = $1; if (dup[key]++) bad("series twice")
-            seen[name] = 1
-        }
-        END { exit err }' "$1"
-}
-check_format () {
-    if command -v promtool >/dev/null 2>&1; then
-        promtool check metrics < "$1" >"$1.promtool" 2>&1 || { cat "$1.promtool" >&2; sg_fail "promtool rejects $1"; }
-        # lint remarks are not errors; a parse error is
-        ! grep -qi "error" "$1.promtool" || sg_fail "promtool: $(cat "$1.promtool")"
-    fi
-    strict_parse "$1" || sg_fail "$1 is not valid Prometheus text format"
-}
+# check_format FILE: promtool when installed, the strict parser always.
+. "$SG_SRC/tests/scenarios/promcheck.sh"
+check_format () { prom_check "$1" || sg_fail "$1 is not valid Prometheus text format"; }
 
 # ---- access -----------------------------------------------------------------
 [ "$($CURL -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_HUB/metrics")" = 403 ] \

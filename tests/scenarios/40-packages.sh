@@ -8,7 +8,10 @@
 # security), then runs /usr/bin/sigmatd as user sigmat against a throwaway
 # PostgreSQL migrated with /usr/bin/sigmatctl (no SIGMAT_* paths: the
 # packaged defaults), asks /usr/bin/sigmatctl status for the node, stops
-# it with SIGTERM, and purges the packages.
+# it with SIGTERM, and purges the packages. lintian checks the build (clean,
+# or each override in debian/*.lintian-overrides says why); the docs, the
+# three OpenAPI files and the monitoring examples are installed, and every
+# path the man pages' SEE ALSO names exists.
 #
 # Needs root (dpkg -i). Not root: skipped, a failure under CI=true.
 # SIGMAT_SKIP_PACKAGES=1 skips it on a developer machine (never under
@@ -75,7 +78,7 @@ if [ "${SIGMAT_SKIP_PACKAGES:-0}" = 1 ] && [ "${CI:-}" != true ]; then
     skip "SIGMAT_SKIP_PACKAGES=1"
 fi
 [ "$(id -u)" = 0 ] || skip_or_fail "needs root to install packages (dpkg -i)"
-for tool in dpkg-buildpackage dh dh_autoreconf fakeroot runuser setpriv flock ss cc pkg-config; do
+for tool in dpkg-buildpackage dh dh_autoreconf fakeroot runuser setpriv flock ss cc pkg-config lintian; do
     command -v "$tool" >/dev/null 2>&1 \
         || skip_or_fail "$tool is missing (deploy/install-deps installs the packaging tools)"
 done
@@ -130,6 +133,14 @@ for p in $PKGS; do
     [ -n "$f" ] || fail "no $p .deb built: $(ls "$TMP/src")"
     debs="$debs $f"
 done
+# --- lintian: errors and warnings fail (overrides carry their reason) -------
+log "lintian"
+changes=$(ls "$TMP"/src/sigmat_*.changes 2>/dev/null | head -n 1)
+[ -n "$changes" ] || fail "no .changes file built"
+lintian --fail-on error,warning --display-info --no-tag-display-limit "$changes" \
+    >"$TMP/lintian.log" 2>&1 \
+    || fail "lintian: $(grep -E '^[EW]: ' "$TMP/lintian.log" | head -n 30)"
+log "lintian: $(grep -c '^[EWI]: ' "$TMP/lintian.log") remarks, none an error or warning"
 grep -q "sigmat-asycuda was not built" "$TMP/build.log" && log "note: sigmat-asycuda not built yet; sigmat-adapters is without it"
 grep -q "sigmat-generic was not built" "$TMP/build.log" && log "note: sigmat-generic not built yet; sigmat-adapters is without it"
 
@@ -161,6 +172,13 @@ dpkg -L sigmat-node | grep -qx /usr/share/doc/sigmat-node/operations.md \
 has sigmat-common /usr/share/sigmat/schemas/sigmat.xsd
 has sigmat-common /usr/share/sigmat/examples/aar.xml
 has sigmat-common /usr/lib/sysusers.d/sigmat.conf
+# What teams need to run it: the docs, the three OpenAPI files, the
+# Prometheus, alert and Grafana examples.
+for f in monitoring.md operations.md node.md lifecycle.md protocol.md messages.md asycuda.md \
+         generic.md monitor-openapi.yaml sigmat-asycuda-openapi.yaml sigmat-generic-openapi.yaml \
+         examples/prometheus.yml examples/alerts.yml examples/grafana-dashboard.json; do
+    has sigmat-common "/usr/share/doc/sigmat-common/$f"
+done
 has libsigmat0 "$libdir/libsigmat.so.0"
 has libsigmat-dev "$libdir/libsigmat.so"
 has libsigmat-dev "$libdir/pkgconfig/libsigmat.pc"
@@ -179,6 +197,12 @@ for a in sigmat-asycuda sigmat-generic; do
     fi
 done
 dpkg -L libsigmat0 | grep -q '\.la$' && fail "libsigmat0 ships a libtool .la file"
+# Every path a man page's SEE ALSO names is installed.
+for m in $(dpkg -L sigmat-node sigmat-adapters | grep '^/usr/share/man/.*\.gz$'); do
+    for p in $(zcat "$m" | sed -n '/^\.SH SEE ALSO/,$p' | grep -o '/usr/share/doc/[^ ,;]*'); do
+        [ -e "$p" ] || fail "$(basename "$m"): SEE ALSO names $p, which is not installed"
+    done
+done
 dpkg-query -W -f='${Conffiles}\n' sigmat-node | grep -q ' /etc/sigmat/sigmatd.conf ' \
     || fail "/etc/sigmat/sigmatd.conf is not a conffile"
 grep -q '^migrations_dir /usr/share/sigmat/migrations$' /etc/sigmat/sigmatd.conf \

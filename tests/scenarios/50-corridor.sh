@@ -4,7 +4,8 @@
 # still running), then: it exits 0 with its summary; every number of the
 # corridor table equals what the departure nodes' databases say (queried
 # here independently); link counts, queues, dead letters, refusals and the
-# webhooks agree with the databases; the broken seal is a DISCREPANCY, the
+# webhooks agree with the databases; the adapters' /metrics agree with their
+# folders and the webhooks received (and count a rejected file); the broken seal is a DISCREPANCY, the
 # lost truck UNDER_ENQUIRY, their event chains verify; `deploy/corridor
 # down` leaves no process and no folder. Writes only under a temp folder.
 set -u
@@ -145,6 +146,49 @@ for a in ci-asycuda bf-asycuda tg-asycuda; do
     [ -z "$(ls "$DIR/$a/rejected")" ] || fail "$a rejected files: $(cat "$DIR/$a"/rejected/*.err | head -5)"
 done
 log "links, queues and webhooks match"
+
+# 4b. The adapters' /metrics agree with their folders and the webhooks.
+. "$SRC/tests/scenarios/promcheck.sh"
+scrape () { curl -sf --max-time 10 -H "Authorization: Bearer $2" "http://127.0.0.1:$1/metrics"; }
+val () { awk -v s="$2" '$1 == s { print $2; exit }' "$1"; }
+sum () { awk -v p="$2{" 'index($1, p) == 1 { s += $2 } END { print s + 0 }' "$1"; }
+scrape "$HTTP_CI" "$ASY_TOKEN" > "$T/ci-asycuda.prom" || fail "ci-asycuda /metrics"
+scrape "$HTTP_NE" "$GEN_TOKEN" > "$T/ne-generic.prom" || fail "ne-generic /metrics"
+for f in "$T/ci-asycuda.prom" "$T/ne-generic.prom"; do
+    prom_check "$f" || fail "$(basename "$f") is not valid Prometheus text format"
+    [ "$(val "$f" sigmat_adapter_node_connected)" = 1 ] || fail "$(basename "$f"): not connected"
+    [ "$(val "$f" sigmat_adapter_outbox_depth)" = 0 ] || fail "$(basename "$f"): outbox not empty"
+done
+[ "$(val "$T/ci-asycuda.prom" sigmat_adapter_files_processed_total)" = "$(ls "$DIR/ci-asycuda/done" | wc -l)" ] \
+    || fail "ci-asycuda: files processed $(val "$T/ci-asycuda.prom" sigmat_adapter_files_processed_total), done/ has $(ls "$DIR/ci-asycuda/done" | wc -l)"
+[ "$(sum "$T/ci-asycuda.prom" sigmat_adapter_inbox_writes_total)" = "$(ls "$DIR/ci-asycuda/inbox" | wc -l)" ] \
+    || fail "ci-asycuda: inbox writes $(sum "$T/ci-asycuda.prom" sigmat_adapter_inbox_writes_total), inbox/ has $(ls "$DIR/ci-asycuda/inbox" | wc -l)"
+[ "$(sum "$T/ci-asycuda.prom" sigmat_adapter_officer_actions_total)" -gt 0 ] || fail "ci-asycuda: no officer action"
+[ "$(sum "$T/ne-generic.prom" sigmat_adapter_inbox_writes_total)" = "$(wc -l < "$HOOK_LOG")" ] \
+    || fail "ne-generic: webhooks delivered $(sum "$T/ne-generic.prom" sigmat_adapter_inbox_writes_total), received $(wc -l < "$HOOK_LOG")"
+[ "$(val "$T/ne-generic.prom" sigmat_adapter_webhooks_pending)" = 0 ] || fail "ne-generic: webhooks pending"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_CI/metrics")" = 401 ] \
+    || fail "ci-asycuda served /metrics without a token"
+# A file ASYCUDA cannot have written lands in rejected/ and in the metric.
+printf '<ASYCUDA><broken>\n' > "$DIR/ci-asycuda/spool/.bad.tmp"
+mv "$DIR/ci-asycuda/spool/.bad.tmp" "$DIR/ci-asycuda/spool/bad-export.xml"
+i=0
+until [ "$(scrape "$HTTP_CI" "$ASY_TOKEN" | awk '$1 == "sigmat_adapter_files_rejected" { print $2 }')" = 1 ]; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "the rejected file is not counted"; sleep 0.2
+done
+# The CI node reads its adapter's /metrics for its dashboard (/api/adapters).
+i=0
+until curl -sf "http://127.0.0.1:$MON_CI/api/adapters" | python3 -c "
+import json, sys
+a = json.load(sys.stdin)
+sys.exit(0 if len(a) == 1 and a[0]['ok'] and a[0]['name'] == 'CI' and a[0]['node_connected'] == 1
+         and a[0]['files_rejected'] == 1 and 'token=redacted' in a[0]['url'] else 1)"; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "CI /api/adapters: $(curl -s "http://127.0.0.1:$MON_CI/api/adapters")"; sleep 0.2
+done
+curl -s "http://127.0.0.1:$MON_CI/api/adapters" | grep -q "$ASY_TOKEN" && fail "/api/adapters shows the adapter's token"
+curl -sf "http://127.0.0.1:$MON_NE/api/adapters" | grep -q '"webhooks_pending":0' \
+    || fail "NE /api/adapters: $(curl -s "http://127.0.0.1:$MON_NE/api/adapters")"
+log "adapters' metrics match (files, inbox, webhooks, rejected), and the nodes show them"
 
 # 5. down: no process left, no folder.
 SIGMAT_BUILDDIR=$BUILD sh "$SRC/deploy/corridor" down --dir "$DIR" > "$T/down" 2>&1 || fail "down failed"

@@ -1,0 +1,130 @@
+/* asy_metrics.c - sigmat-asycuda's /metrics. Everything comes from the
+ * state file (one SQLite connection of the HTTP thread) and the rejected
+ * folder at scrape time, so the numbers survive restarts and need no hook
+ * in the daemon: the outbox (messages for the node, their oldest age), the
+ * node connection the daemon records every second, the spool files
+ * processed and the files waiting in rejected/, the deliveries taken and
+ * the inbox writes (files handed to ASYCUDA) and the officers' actions by verb. The names are
+ * shared with sigmat-generic (sigmat_adapter_*), so one alert rule covers
+ * both. */
+#include "asy_metrics.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void
+s_family (FILE *f, const char *name, const char *type, const char *help)
+{
+    fprintf (f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static long long
+s_int (asy_state_t *st, const char *sql)
+{
+    char v[32] = "";
+    if (asy_state_text (st, v, sizeof v, NULL, sql, "") != SG_OK)
+        return 0;
+    return atoll (v);
+}
+
+/* One line per (label value, count) row of sql. */
+static void
+s_rows (FILE *f, asy_state_t *st, const char *name, const char *label, const char *sql)
+{
+    sqlite3_stmt *q = asy_state_prepare (st, NULL, sql, "");
+    while (q && sqlite3_step (q) == SQLITE_ROW) {
+        const char *k = (const char *) sqlite3_column_text (q, 0);
+        char esc[80];
+        size_t n = 0;
+        for (const char *p = k ? k : ""; *p && n + 2 < sizeof esc; p++)
+            if (*p != '"' && *p != '\\' && *p != '\n')
+                esc[n++] = *p;
+        esc[n] = '\0';
+        fprintf (f, "%s{%s=\"%s\"} %lld\n", name, label, esc,
+                 (long long) sqlite3_column_int64 (q, 1));
+    }
+    sqlite3_finalize (q);
+}
+
+/* Files in the rejected folder, their .err companions not counted. */
+static long long
+s_rejected (const char *dir)
+{
+    DIR *d = dir ? opendir (dir) : NULL;
+    long long n = 0;
+    if (!d)
+        return 0;
+    for (struct dirent *e; (e = readdir (d)) != NULL;) {
+        size_t len = strlen (e->d_name);
+        if (e->d_name[0] == '.' || (len > 4 && strcmp (e->d_name + len - 4, ".err") == 0))
+            continue;
+        n++;
+    }
+    closedir (d);
+    return n;
+}
+
+char *
+asy_metrics_text (asy_state_t *st, const asy_conf_t *conf)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream (&text, &len);
+    if (!f)
+        return NULL;
+    char ns[64] = "";
+    asy_state_text (st, ns, sizeof ns, NULL, "SELECT value FROM meta WHERE key = 'node_state'", "");
+    s_family (f, "sigmat_adapter_info", "gauge", "The adapter program and its country.");
+    fprintf (f, "sigmat_adapter_info{program=\"sigmat-asycuda\",country=\"%s\"} 1\n",
+             conf->country ? conf->country : "");
+    s_family (f, "sigmat_adapter_node_connected", "gauge",
+              "1 if the adapter is connected to its node (as the daemon last recorded).");
+    fprintf (f, "sigmat_adapter_node_connected %d\n", strncmp (ns, "connected", 9) == 0);
+    s_family (f, "sigmat_adapter_status_age_seconds", "gauge",
+              "Seconds since the daemon last recorded its status (about 1 s when running).");
+    fprintf (f, "sigmat_adapter_status_age_seconds %lld\n",
+             s_int (st, "SELECT coalesce(strftime('%s', 'now') - strftime('%s', value), -1) "
+                    "FROM meta WHERE key = 'daemon_updated'"));
+    s_family (f, "sigmat_adapter_outbox_depth", "gauge",
+              "Messages for the node not yet acknowledged by it.");
+    fprintf (f, "sigmat_adapter_outbox_depth %lld\n",
+             s_int (st, "SELECT count(*) FROM outbox WHERE status = 'queued'"));
+    s_family (f, "sigmat_adapter_outbox_oldest_age_seconds", "gauge",
+              "Age of the oldest message waiting for the node (0 if none).");
+    fprintf (f, "sigmat_adapter_outbox_oldest_age_seconds %lld\n",
+             s_int (st, "SELECT coalesce(strftime('%s', 'now') - strftime('%s', min(created)), 0) "
+                    "FROM outbox WHERE status = 'queued'"));
+    s_family (f, "sigmat_adapter_outbox_messages_total", "counter",
+              "Messages queued for the node since the state file was created, by outcome.");
+    s_rows (f, st, "sigmat_adapter_outbox_messages_total", "status",
+            "SELECT status, count(*) FROM outbox GROUP BY 1 ORDER BY 1");
+    s_family (f, "sigmat_adapter_files_processed_total", "counter",
+              "ASYCUDA spool files read and recorded (messages queued, or none needed).");
+    fprintf (f, "sigmat_adapter_files_processed_total %lld\n", s_int (st, "SELECT count(*) FROM file"));
+    s_family (f, "sigmat_adapter_files_rejected", "gauge",
+              "Files waiting in the rejected folder (each with a .err that says why).");
+    fprintf (f, "sigmat_adapter_files_rejected %lld\n", s_rejected (conf->rejected_dir));
+    s_family (f, "sigmat_adapter_deliveries_total", "counter",
+              "Messages from the node taken (acknowledged), by type.");
+    s_rows (f, st, "sigmat_adapter_deliveries_total", "type",
+            "SELECT coalesce(type, 'OTHER'), count(*) FROM inbox GROUP BY 1 ORDER BY 1");
+    s_family (f, "sigmat_adapter_inbox_writes_total", "counter",
+              "Messages from the node written as files into the ASYCUDA inbox, by type.");
+    s_rows (f, st, "sigmat_adapter_inbox_writes_total", "type",
+            "SELECT coalesce(type, 'OTHER'), count(*) FROM inbox WHERE file IS NOT NULL"
+            " GROUP BY 1 ORDER BY 1");
+    s_family (f, "sigmat_adapter_officer_actions_total", "counter",
+              "Officers' callbacks that were accepted, by action.");
+    s_rows (f, st, "sigmat_adapter_officer_actions_total", "action",
+            "SELECT verb, count(*) FROM request GROUP BY 1 ORDER BY 1");
+    s_family (f, "sigmat_adapter_errors_total", "counter", "Errors recorded (shown by `status`).");
+    fprintf (f, "sigmat_adapter_errors_total %lld\n", s_int (st, "SELECT count(*) FROM error"));
+    if (fclose (f) != 0) {
+        free (text);
+        return NULL;
+    }
+    return text;
+}
