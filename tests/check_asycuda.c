@@ -475,6 +475,56 @@ s_aar_body (const char *mrn, size_t *len)
     return buf;
 }
 
+/* Only the movement's office of departure may write off or cancel it: a
+ * CAN from BF000201 (an office of transit) reaches the adapter (a node
+ * with the lifecycle off, or one that skipped its checks) and changes
+ * nothing: ACKed (not redelivered), no inbox file, the view unchanged. */
+START_TEST (test_inbox_can_from_wrong_office)
+{
+    s_env_t e;
+    s_env_new (&e, "BF");
+    char mrn[19], id[37], path[4096];
+    ck_assert_int_eq (mrn_new_ex ("CI", 26, 'J', "000101000002", mrn), SG_OK);
+    size_t len = 0;
+    char *body = s_aar_body (mrn, &len);
+    msgid_new (id);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len),
+                      ASY_INBOX_ACK);
+    free (body);
+    snprintf (path, sizeof path, "%s/messages/examples/can.xml", getenv ("SIGMAT_SRCDIR"));
+    const char *x = s_slurp (path);
+    msg_t *m = NULL;
+    sg_diag_t d;
+    ck_assert_msg (msg_parse (x, strlen (x), NULL, &m, &d) == SG_OK, "%s", d.text);
+    msgid_new (m->id);
+    strcpy (m->mrn, mrn);
+    strcpy (m->sender, "BF000201");
+    strcpy (m->recipient, "BF000101");
+    char *can = NULL;
+    ck_assert_msg (msg_serialize (m, &can, &len, &d) == SG_OK, "%s", d.text);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, m->id, can, len),
+                      ASY_INBOX_ACK);
+    ck_assert_int_eq (asy_count_files (e.conf.inbox_dir, ".xml"), 1);     /* the AAR only */
+    char state[64];
+    ck_assert_int_eq (asy_state_text (e.st, state, sizeof state, NULL,
+                                      "SELECT state FROM movement", ""), SG_OK);
+    ck_assert_str_eq (state, "ANTICIPATED");
+    /* the same CAN from the office of departure is applied */
+    msgid_new (m->id);
+    strcpy (m->sender, "CI000101");
+    free (can);
+    ck_assert_msg (msg_serialize (m, &can, &len, &d) == SG_OK, "%s", d.text);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, m->id, can, len),
+                      ASY_INBOX_ACK);
+    ck_assert_int_eq (asy_state_text (e.st, state, sizeof state, NULL,
+                                      "SELECT state FROM movement", ""), SG_OK);
+    ck_assert_str_eq (state, "CANCELLED");
+    free (can);
+    msg_destroy (&m);
+    s_env_destroy (&e);
+}
+END_TEST
+
 START_TEST (test_inbox_and_calls)
 {
     s_env_t e;
@@ -875,6 +925,7 @@ main (void)
     tcase_add_test (tc, test_reference_samples);
     tcase_add_test (tc, test_spool_ledger);
     tcase_add_test (tc, test_inbox_and_calls);
+    tcase_add_test (tc, test_inbox_can_from_wrong_office);
     tcase_add_test (tc, test_profile);
     tcase_add_test (tc, test_map_exports);
     tcase_add_test (tc, test_profile_edit);
