@@ -16,6 +16,7 @@
 #include "peers.h"
 #include "retention.h"
 #include "router.h"
+#include "schema.h"
 #include "sign.h"
 #include "store.h"
 #include "timers.h"
@@ -693,6 +694,16 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
         goto fail;
     }
     signal (SIGPIPE, SIG_IGN);
+    /* The message schemas are this node's own files: if they cannot be
+     * loaded, refuse to start rather than NAK every message for good
+     * (found by the chaos run: a node started without them dead-lettered
+     * every message its peers sent). */
+    sg_diag_t sd;
+    if (!schema_messages (&sd)) {
+        sg_diag_set (diag, SG_ECONFIG, 0, 0, "cannot load the message schemas from %s: %s "
+                     "(install them, or set SIGMAT_SCHEMA_DIR)", schema_dir (), sd.text);
+        goto fail;
+    }
     if (s_load_keys (self, diag) != SG_OK)
         goto fail;
     if (!(self->store = store_new (conf->db, diag)))
