@@ -177,8 +177,8 @@ class Audit:
         ids_at, delivered, msgs = {}, {}, collections.Counter()
         for node in self.env["NODES"].split():
             db = self.env["DB_" + node]
-            ids_at[node] = {r[0]: (r[1], r[2]) for r in
-                            psql(db, "select id, type, recipient from message")}
+            ids_at[node] = {r[0]: (r[1], r[2], r[3]) for r in
+                            psql(db, "select id, type, recipient, origin_node from message")}
             dead = int(psql(db, "select count(*) from delivery where state = 'dead'")[0][0])
             if dead:
                 self.fail("node %s has %d dead letters (a NAK the test did not provoke)" % (node, dead))
@@ -191,13 +191,21 @@ class Audit:
                                                           % ADAPTER[node])}
         every = {}
         for node, ids in ids_at.items():
-            for i, (t, rcpt) in ids.items():
-                every[i] = (t, rcpt)
-        for i, (t, rcpt) in every.items():
+            for i, v in ids.items():
+                every[i] = v
+        for i, (t, rcpt, origin) in every.items():
             msgs[t] += 1
             c = rcpt[:2]
-            if c in delivered and i not in delivered[c]:
-                self.fail("%s %s for %s never reached %s" % (t, i, rcpt, ADAPTER[c]))
+            if c not in ids_at:
+                continue
+            # end to end: it reached the recipient's node, and, when it came
+            # from another country, that node handed it to its adapter (what
+            # a country's own adapter sends to its own offices is consumed by
+            # the node's lifecycle)
+            if i not in ids_at[c]:
+                self.fail("%s %s from %s for %s never reached node %s" % (t, i, origin, rcpt, c))
+            elif origin != c and i not in delivered[c]:
+                self.fail("%s %s from %s for %s never reached %s" % (t, i, origin, rcpt, ADAPTER[c]))
             if t == "NAK":
                 self.fail("a NAK message %s for %s" % (i, rcpt))
         self.fig["messages"] = "%d (%s)" % (len(every), ", ".join("%s %d" % kv for kv in
