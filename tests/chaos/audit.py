@@ -292,6 +292,14 @@ def main():
     f["longest restart until listening"] = "%.2f s" % faults.get("max_back_s", 0)
     f["recovery: all queues empty after the last fault"] = (
         "%.1f s" % (drained_at - healed if healed else t))
+    sizes = []
+    for n in env["NODES"].split():
+        try:
+            sizes.append("%s %s" % (n, psql(env["DB_" + n], "select pg_size_pretty("
+                                           "pg_database_size(current_database()))")[0][0]))
+        except RuntimeError:
+            sizes.append("%s ?" % n)
+    f["database sizes"] = ", ".join(sizes)
     f["load average (1, 5, 15 min)"] = "%.2f %.2f %.2f" % os.getloadavg()
     w = max(len(k) for k in f)
     print("chaos audit figures")
