@@ -493,8 +493,8 @@ s_retention (node_t *self, int64_t now)
         return;
     }
     if (res.messages || res.movements)
-        log_info ("retention: archived and removed %d messages and %d movements (%s)",
-                  res.messages, res.movements, res.file);
+        log_info ("retention: archived and removed %d messages and %d movements in %lld ms (%s)",
+                  res.messages, res.movements, (long long) (s_now () - now), res.file);
     if (res.messages == c->retention_batch || res.movements == c->retention_batch)
         self->next_retention = now;
 }
