@@ -13,7 +13,8 @@ can be replayed), does one of:
   link-cut       cut the link between the hub and a country (both ways)
   clock          move the lifecycle clock by -90..+90 minutes for a few seconds
 
-(BF's node is left to the simulation, which stops it itself for a while.)
+(BF's node is not killed: the simulation stops it itself for a while; outside
+that window it is watched like the others.)
 It also samples the queues every second. When the simulated period ends it
 heals everything, restarts anything that is down, and writes
 DIR/chaos/faults.json: each fault with its time, target, duration and the
@@ -141,8 +142,8 @@ class Chaos:
         """Finds processes that died without us: a finding; restarts them."""
         for f in glob.glob(os.path.join(self.dir, "run", "*.pid")):
             name = os.path.basename(f)[:-4]
-            if name in ("linkproxy", "node-BF"):
-                continue                    # the relay is ours; BF is the simulation's
+            if name == "linkproxy" or (name == "node-BF" and self.bf_cut_window()):
+                continue                    # the relay is ours; BF's stop is the simulation's
             pid = self.pid(name)
             if pid is None:
                 continue
@@ -157,6 +158,14 @@ class Chaos:
                 self.start(name)
 
     # ---- PostgreSQL ------------------------------------------------------------
+    def bf_cut_window(self):
+        """True while the simulation itself may have BF's node stopped
+        (traffic.py: day 1, 13:00 to 16:00 simulated, with a margin)."""
+        t = self.sim_time()
+        day1 = datetime.datetime.strptime(self.env["DAY1"], "%Y-%m-%d")
+        return t is None or (day1 + datetime.timedelta(hours=12, minutes=40) <= t
+                             <= day1 + datetime.timedelta(hours=16, minutes=20))
+
     def pg(self, *args):
         return subprocess.run(["runuser", "-u", "postgres", "--",
                                os.path.join(self.pgbin, "pg_ctl"), "-D",
