@@ -51,5 +51,6 @@ int ctl_movement_resync (int argc, char **argv);
 int ctl_top (int argc, char **argv);
 int ctl_send (int argc, char **argv);
 int ctl_listen (int argc, char **argv);
+int ctl_archive_verify (int argc, char **argv);
 
 #endif

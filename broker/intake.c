@@ -354,6 +354,14 @@ done:
 static void
 s_finish (intake_t *self, s_item_t *it)
 {
+    if (it->rc == SG_ENOMEM || it->rc == SG_EIO) {
+        /* This node's own fault, not the message's: no NAK (that would be
+         * for good); the sender resends after its timeout. */
+        log_error ("cannot check %s from %s now (%s); it will be sent again", it->wm->id,
+                   it->peer, it->diag.text);
+        s_item_free (it);
+        return;
+    }
     if (it->rc != SG_OK) {
         self->stats.refused++;
         metrics_nak_sent (it->peer, it->diag.nak);

@@ -14,7 +14,9 @@
 #include "nodestat.h"
 #include "notify.h"
 #include "peers.h"
+#include "retention.h"
 #include "router.h"
+#include "schema.h"
 #include "sign.h"
 #include "store.h"
 #include "timers.h"
@@ -67,6 +69,7 @@ struct node_t {
     int batch_open;
     int64_t batch_since;            /* when the open batch got its first message */
     int64_t next_status, next_rescan, next_expiry, next_lc_timers;
+    int64_t next_retention;         /* INT64_MAX: retention off */
 };
 
 static int64_t
@@ -523,6 +526,32 @@ s_lc_timers (node_t *self, int64_t now)
         self->next_lc_timers = now;
 }
 
+/* One retention batch (retention.c); at once again while batches are
+ * full, else after retention_interval. Skipped while a batch of intake
+ * is open, so it never delays an ACK by more than one batch. */
+static void
+s_retention (node_t *self, int64_t now)
+{
+    const nodeconf_t *c = self->conf;
+    retention_conf_t rc = { c->archive_dir, c->name, self->sign_key, c->retention_batch,
+                            c->dedup_window };
+    retention_result_t res;
+    sg_diag_t d;
+    int64_t wall = (int64_t) time (NULL) * 1000;
+    int64_t lc_now = lc_clock_ms (c->clock_file);
+    self->next_retention = now + c->retention_interval;
+    if (retention_run (self->store, &rc, wall - c->retention, lc_now - c->retention, &res, &d)
+        != SG_OK) {
+        log_error ("retention: %s", d.text);
+        return;
+    }
+    if (res.messages || res.movements)
+        log_info ("retention: archived and removed %d messages and %d movements in %lld ms (%s)",
+                  res.messages, res.movements, (long long) (s_now () - now), res.file);
+    if (res.messages == c->retention_batch || res.movements == c->retention_batch)
+        self->next_retention = now;
+}
+
 static void
 s_timers (node_t *self, int64_t now)
 {
@@ -544,6 +573,8 @@ s_timers (node_t *self, int64_t now)
     }
     if (self->lifecycle && now >= self->next_lc_timers && !intake_pending (self->intake))
         s_lc_timers (self, now);
+    if (now >= self->next_retention && !intake_pending (self->intake))
+        s_retention (self, now);
     if (now >= self->next_status) {
         s_status (self, "running");
         self->next_status = now + self->conf->status_interval;
@@ -568,6 +599,10 @@ node_run (node_t *self)
     int64_t now = s_now ();
     self->next_status = self->next_rescan = self->next_expiry = self->next_lc_timers = now;
     self->next_rescan = now + self->conf->rescan_interval;
+    self->next_retention = self->conf->archive_dir && self->conf->archive_dir[0]
+                               ? now + self->conf->retention_interval : INT64_MAX;
+    if (self->next_retention == INT64_MAX)
+        log_info ("retention off (no archive_dir): messages and movements are kept forever");
     log_info ("node %s: ready on %s", self->conf->name, self->conf->bind);
     sg_notify_ready ();
     while (!self->stop) {
@@ -712,6 +747,16 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
         goto fail;
     }
     signal (SIGPIPE, SIG_IGN);
+    /* The message schemas are this node's own files: if they cannot be
+     * loaded, refuse to start rather than NAK every message for good
+     * (found by the chaos run: a node started without them dead-lettered
+     * every message its peers sent). */
+    sg_diag_t sd;
+    if (!schema_messages (&sd)) {
+        sg_diag_set (diag, SG_ECONFIG, 0, 0, "cannot load the message schemas from %s: %s "
+                     "(install them, or set SIGMAT_SCHEMA_DIR)", schema_dir (), sd.text);
+        goto fail;
+    }
     if (s_load_keys (self, diag) != SG_OK)
         goto fail;
     if (!(self->store = store_new (conf->db, diag)))

@@ -191,6 +191,26 @@ static const config_entry_t s_table[] = {
       "A link whose oldest waiting message is this old shows amber.", 1000, S_DAY, NULL, NULL },
     { "http_queue_alert", CONFIG_DURATION, S_OFF (http_queue_alert), "5m",
       "... and red.", 1000, 7 * S_DAY, NULL, NULL },
+    { "archive_dir", CONFIG_PATH, S_OFF (archive_dir), NULL,
+      "Retention: the folder where delivered messages and closed movements are\n"
+      "archived (gzip JSON lines, signed; `sigmatctl archive verify`) before they\n"
+      "are removed from the database. Empty: retention off, nothing is removed.\n"
+      "See docs/operations.md, \"Retention and archives\".", 0, 0, NULL, NULL },
+    { "retention", CONFIG_DURATION, S_OFF (retention), "90d",
+      "How long a message stays in the database after it was received (once all\n"
+      "its deliveries are done and its movement is closed), and a closed movement\n"
+      "after it was discharged, cancelled or sent to recovery.",
+      60000, 3660 * S_DAY, NULL, NULL },
+    { "dedup_window", CONFIG_DURATION, S_OFF (dedup_window), "366d",
+      "How long the id of a removed message is still recognised as a duplicate\n"
+      "(message_seen table): the dedup horizon is retention + dedup_window.",
+      60000, 36600 * S_DAY, NULL, NULL },
+    { "retention_batch", CONFIG_INT, S_OFF (retention_batch), "200",
+      "Most messages (and movements) archived and removed in one batch; a full\n"
+      "batch runs again at once, between turns of the event loop.", 1, 10000, NULL, NULL },
+    { "retention_interval", CONFIG_DURATION, S_OFF (retention_interval), "1m",
+      "How often retention looks for old rows when the last batch was not full.",
+      100, S_DAY, NULL, NULL },
     { "route", CONFIG_MULTI, 0, NULL,
       "A seed route `route PREFIX NEXT_HOP`, repeatable: added to the database's\n"
       "route table at start if that prefix has no route yet (`sigmatctl route`\n"

@@ -54,6 +54,11 @@ typedef struct {
     long long http_sample;      /* ms */
     long long http_queue_warn;  /* ms */
     long long http_queue_alert; /* ms */
+    char *archive_dir;          /* retention archives; NULL/"" = retention off */
+    long long retention;        /* ms: archive and remove what is older */
+    long long dedup_window;     /* ms: removed ids still recognised as duplicates */
+    int retention_batch;
+    long long retention_interval; /* ms */
     nodeconf_route_t *routes;   /* seed routes (`route PREFIX HOP`) */
     size_t routes_n;
 } nodeconf_t;

@@ -59,6 +59,8 @@ static const ctl_verb_t s_verbs[] = {
     { "movement", "resync", ctl_movement_resync,
       "MRN --peer NODE [--to OFFICE] [--as OFFICE] [--wait S] [--json] [--db CONNINFO]",
       "ask a peer node for its view of a movement (STQ) and apply the events we miss" },
+    { "archive", "verify", ctl_archive_verify, "FILE... [--keys DIR] [--db CONNINFO]",
+      "check retention archives offline: signatures (keys: DIR/NAME.sign.pub or the peer table), event chains" },
 };
 #define S_NVERBS (sizeof s_verbs / sizeof s_verbs[0])
 

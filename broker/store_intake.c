@@ -10,7 +10,8 @@
  * transaction, so the message rows and the delivery rows commit together
  * or not at all, with one round trip and one WAL flush. Parameters are
  * binary arrays (no escaping of bodies). ON CONFLICT DO NOTHING skips ids
- * stored before; RETURNING tells which were new, and only those get a
+ * stored before, NOT EXISTS those archived and removed since (message_seen,
+ * broker/retention.c); RETURNING tells which were new, and only those get a
  * delivery row. ORDER BY ord gives delivery.seq the batch order. */
 const char store_sql_accept[] =
     "WITH m AS ("
@@ -18,7 +19,9 @@ const char store_sql_accept[] =
     "                      header, body, signature, from_peer)"
     " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
     "                      $6::text[], $7::uuid[], $8::bytea[], $9::bytea[], $10::bytea[],"
-    "                      $11::text[])"
+    "                      $11::text[]) AS u(id, type, mrn, sender, recipient, origin_node,"
+    "                      correlation_id, header, body, signature, from_peer)"
+    " WHERE NOT EXISTS (SELECT 1 FROM message_seen s WHERE s.id = u.id)"
     " ON CONFLICT (id) DO NOTHING"
     " RETURNING id),"
     " d AS ("

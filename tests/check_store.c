@@ -141,7 +141,7 @@ START_TEST (test_migrate)
     ck_assert_int_eq (store_schema_version (st, &v), SG_OK);
     ck_assert_int_eq (v, latest);
     ck_assert_int_eq (store_check_schema (st, s_migrations, &d), SG_OK);
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM schema_migrations"), latest);
+    ck_assert_int_eq (s_sql_num (ci, "SELECT max(version) FROM schema_migrations"), latest);
 
     /* Twice is a no-op. */
     memset (out, 0, sizeof out);
@@ -150,7 +150,7 @@ START_TEST (test_migrate)
     fclose (f);
     ck_assert_ptr_null (strstr (out, "applied"));
     ck_assert_ptr_nonnull (strstr (out, "up to date"));
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM schema_migrations"), latest);
+    ck_assert_int_eq (s_sql_num (ci, "SELECT max(version) FROM schema_migrations"), latest);
 
     /* A newer program: behind by one, told what to run, then migrated. */
     char dir[] = "/tmp/sigmat-mig-XXXXXX", path[1200], cmd[2600];

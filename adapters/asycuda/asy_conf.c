@@ -57,6 +57,15 @@ static const config_entry_t s_table[] = {
     { "state_db", CONFIG_PATH, S_OFF (state_db), S_VAR "/state.db",
       "The adapter's durable state (SQLite): ledger of files, MRNs, outbox,\n"
       "movements, officer requests.", 0, 0, NULL, NULL },
+    { "archive_dir", CONFIG_PATH, S_OFF (archive_dir), S_VAR "/archive",
+      "Retention: where old finished rows of state_db (messages the node\n"
+      "answered, deliveries written to the inbox, closed movements, officer\n"
+      "requests, errors) are archived (gzip JSON lines) before they are deleted.",
+      0, 0, NULL, NULL },
+    { "retention", CONFIG_DURATION, S_OFF (retention), "90d",
+      "How long finished rows stay in state_db; 0 keeps everything. Queued\n"
+      "messages, open movements and the declaration -> MRN ledger always stay.",
+      0, 3660LL * 86400000, NULL, NULL },
     { "offices", CONFIG_PATH, S_OFF (offices), "/etc/sigmat/asycuda/offices.csv",
       "Office table: ASYCUDA office code -> office reference number (CSV,\n"
       "see docs/asycuda.md).", 0, 0, NULL, NULL },

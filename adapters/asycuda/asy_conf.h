@@ -29,6 +29,8 @@ typedef struct {
     long long scan_interval;    /* ms */
     long long spool_settle;     /* ms */
     int scan_batch;
+    char *archive_dir;          /* retention archives */
+    long long retention;        /* ms; 0 = keep everything */
     size_t max_file_size;
     char *http_listen;          /* "127.0.0.1:8780", "" = off */
     char *http_token_file;

@@ -16,6 +16,7 @@
 
 #include "asy_http.h"
 #include "asy_inbox.h"
+#include "asy_retention.h"
 #include "asy_spool.h"
 #include "asy_state.h"
 #include "client.h"
@@ -239,7 +240,7 @@ asy_daemon_run (const asy_conf_t *conf, const asy_offices_t *tables)
               "%zu corridors", conf->country, conf->spool_dir, conf->inbox_dir,
               asy_offices_count (tables), asy_corridors_count (tables));
     sg_notify_ready ();
-    long long next_connect = 0, next_scan = 0, next_status = 0;
+    long long next_connect = 0, next_scan = 0, next_status = 0, next_retention = 0;
     while (!s_stop) {
         long long now = s_now_ms ();
         if (!d.client && now >= next_connect) {
@@ -258,6 +259,11 @@ asy_daemon_run (const asy_conf_t *conf, const asy_offices_t *tables)
         }
         else if (!busy)
             usleep (100 * 1000);
+        if (!busy && s_now_ms () >= next_retention) {
+            enum { S_RETENTION_BATCH = 500 };
+            int n = asy_retention_run (d.state, conf, S_RETENTION_BATCH);
+            next_retention = s_now_ms () + (n >= S_RETENTION_BATCH ? 0 : 60000);
+        }
         if (s_now_ms () >= next_status) {
             s_status (&d);
             sg_notify_status ("node: %s", d.node_state);

@@ -338,15 +338,39 @@ s_connect (gen_adapter_t *self, sg_diag_t *diag)
     return sg_client_new (&o, diag);
 }
 
+/* Retention of the state file, once a minute (at once again while
+ * batches are full); returns the rows removed, 0 when not due. */
+static int
+s_retention (gen_adapter_t *self, int64_t *next)
+{
+    enum { S_BATCH = 500 };
+    const gen_conf_t *c = self->conf;
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (!c->retention || !c->archive_dir || !c->archive_dir[0] || now < *next)
+        return 0;
+    sg_diag_t d;
+    int n = gen_state_prune (self->state, c->archive_dir, c->name ? c->name : "generic",
+                             now - c->retention, S_BATCH, &d);
+    if (n < 0)
+        log_error ("%s", d.text);
+    else if (n > 0)
+        log_info ("retention: archived and removed %d old rows of the state file", n);
+    *next = now + (n >= S_BATCH ? 0 : 60000);
+    return n < 0 ? 0 : n;
+}
+
 int
 gen_adapter_run (gen_adapter_t *self, volatile sig_atomic_t *stop)
 {
     sg_client_t *client = NULL;
     sg_event_t ev;
     memset (&ev, 0, sizeof ev);
-    int64_t handed = 0;
+    int64_t handed = 0, next_retention = 0;
     int warned = 0;
     while (!*stop) {
+        s_retention (self, &next_retention);
         if (!client) {
             sg_diag_t diag;
             sg_diag_clear (&diag);

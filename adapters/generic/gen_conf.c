@@ -219,6 +219,15 @@ static const config_entry_t s_table[] = {
       "SQLite file of the adapter's durable state: messages to the node, the\n"
       "webhook outbox, movements, idempotency keys (WAL, synchronous=FULL).",
       0, 0, NULL, NULL },
+    { "archive_dir", CONFIG_PATH, S_OFF (archive_dir), "/var/lib/sigmat/generic-archive",
+      "Retention: where old finished rows of state_db (messages the node\n"
+      "answered, delivered webhooks, closed movements and their events,\n"
+      "idempotency keys) are archived (gzip JSON lines) before they are deleted.",
+      0, 0, NULL, NULL },
+    { "retention", CONFIG_DURATION, S_OFF (retention), "90d",
+      "How long finished rows stay in state_db; 0 keeps everything. Queued\n"
+      "messages, pending webhooks and open movements always stay.",
+      0, 3660LL * 86400000, NULL, NULL },
     { "max_body", CONFIG_SIZE, S_OFF (max_body), "1MiB",
       "Largest request body accepted; larger ones are answered 413.",
       1024, 64 * 1024 * 1024, NULL, NULL },

@@ -40,6 +40,8 @@ typedef struct {
     char *curve_public, *curve_secret;
     char *listen;                   /* HTTP address:port */
     char *state_db;
+    char *archive_dir;          /* retention archives */
+    long long retention;        /* ms; 0 = keep everything */
     size_t max_body;
     long long request_timeout;
     gen_token_t *tokens; size_t n_tokens;

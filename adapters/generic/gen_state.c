@@ -2,6 +2,7 @@
  * transactions of the API and of DELIVERs, the webhook outbox queries, and
  * the JSON views of movements. One connection behind one mutex. */
 #include "gen_state.h"
+#include "../prune.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -727,4 +728,42 @@ gen_state_last_in (gen_state_t *self, const char *mrn, const char *type, char id
     }
     sqlite3_finalize (st);
     pthread_mutex_unlock (&self->lock);
+}
+
+/* Retention rules (adapters/prune.h); times are ms since 1970. Events go
+ * before their movement, and events left without a movement go too. */
+#define S_CLOSED "('DISCHARGED', 'CANCELLED', 'RECOVERY')"
+static const prune_rule_t s_prune_rules[] = {
+    { "out_msg", "json_object('seq', seq, 'id', id, 'mrn', mrn, 'type', type,"
+      " 'header', CAST(header AS TEXT), 'body', CAST(body AS TEXT), 'status', status,"
+      " 'nak_code', nak_code, 'nak_reason', nak_reason, 'created', created, 'answered', answered)",
+      "status IN ('acknowledged', 'rejected') AND coalesce(answered, created) < ?1", 0 },
+    { "hook", "json_object('seq', seq, 'id', id, 'mrn', mrn, 'type', type,"
+      " 'content_type', content_type, 'payload', CAST(payload AS TEXT), 'attempts', attempts,"
+      " 'created', created, 'delivered', delivered)",
+      "state = 'delivered' AND delivered < ?1", 0 },
+    { "movement_event", "json_object('seq', seq, 'mrn', mrn, 'office', office,"
+      " 'message_id', message_id, 'type', type, 'direction', direction,"
+      " 'from_state', from_state, 'to_state', to_state, 'at', at)",
+      "NOT EXISTS (SELECT 1 FROM movement m WHERE m.mrn = movement_event.mrn"
+      " AND NOT (m.state IN " S_CLOSED " AND m.updated < ?1))", 0 },
+    { "movement", "json_object('mrn', mrn, 'office', office, 'role', role, 'state', state,"
+      " 'departure', departure, 'destination', destination, 'transits', transits, 'lrn', lrn,"
+      " 'decl', decl, 'updated', updated)",
+      "state IN " S_CLOSED " AND updated < ?1"
+      " AND NOT EXISTS (SELECT 1 FROM movement_event e WHERE e.mrn = movement.mrn)", 0 },
+    { "idem", "json_object('token', token, 'key', key, 'req_hash', req_hash, 'status', status,"
+      " 'body', body, 'created', created)", "created < ?1", 0 },
+};
+
+int
+gen_state_prune (gen_state_t *self, const char *dir, const char *prefix, int64_t cutoff_ms,
+                 int limit, sg_diag_t *diag)
+{
+    pthread_mutex_lock (&self->lock);
+    int n = prune_run (self->db, dir, prefix, s_prune_rules,
+                       (int) (sizeof s_prune_rules / sizeof s_prune_rules[0]), cutoff_ms, limit,
+                       diag);
+    pthread_mutex_unlock (&self->lock);
+    return n;
 }

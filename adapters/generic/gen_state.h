@@ -108,6 +108,13 @@ int gen_state_hook_failed (gen_state_t *self, int64_t seq, int64_t next_ms, cons
 /* Milliseconds until the next pending hook is due (0 = now), or -1 if none. */
 int64_t gen_state_hooks_next (gen_state_t *self, int64_t now_ms);
 
+/* Retention: archives into dir, then deletes, at most limit rows per table
+ * finished before cutoff_ms (answered messages, delivered webhooks, closed
+ * movements with their events, idempotency keys). Returns the rows
+ * removed, or -1 with diag set. */
+int gen_state_prune (gen_state_t *self, const char *dir, const char *prefix, int64_t cutoff_ms,
+                     int limit, sg_diag_t *diag);
+
 /* Frees what a hook holds. */
 void gen_hook_clear (gen_hook_t *hook);
 

@@ -1,7 +1,7 @@
 """common.py - small helpers shared by deploy/corridor's Python scripts:
 the run's settings (corridor.env, written by corridor.d/lib.sh), psql
 queries, times, and the ASYCUDA office table."""
-import csv, subprocess
+import csv, subprocess, time
 
 
 def load_env(path):
@@ -19,13 +19,22 @@ def load_env(path):
     return env
 
 
-def psql(conninfo, sql):
-    """Rows of a query as lists of strings (psql -At, | separated)."""
-    out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-d", conninfo, "-c", sql],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError("psql: %s" % out.stderr.strip())
-    return [line.split("|") for line in out.stdout.splitlines() if line]
+def psql(conninfo, sql, patience=60):
+    """Rows of a query as lists of strings (psql -At, | separated). Tries
+    again for up to `patience` seconds while the server is restarting or
+    frozen (tests/chaos does both to it)."""
+    deadline = time.time() + patience
+    while True:
+        try:
+            out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-d", conninfo, "-c", sql],
+                                 capture_output=True, text=True, timeout=max(5, patience))
+        except subprocess.TimeoutExpired:
+            out = None
+        if out is not None and out.returncode == 0:
+            return [line.split("|") for line in out.stdout.splitlines() if line]
+        if time.time() >= deadline:
+            raise RuntimeError("psql: %s" % (out.stderr.strip() if out else "timed out"))
+        time.sleep(0.5)
 
 
 def fmt_dt(t):
