@@ -102,7 +102,7 @@ s_view (const char *mrn, const char *office, int n, long long finished_ms)
     for (int i = 1; i <= n; i++) {
         snprintf (mid, sizeof mid, "00000000-0000-4000-9000-%012d", i);
         lc_event_t ev = { mrn, office, i, mid, "DEC", i > 1 ? states[i - 2] : "", states[i - 1],
-                          office, at + i * 1000 };
+                          office, at + i * 1000, "", "", "", 2 };   /* hash_version 2 */
         ck_assert_int_eq (lc_event_hash (prev, &ev, h), SG_OK);
         s_hex (prev, ph);
         s_hex (h, hh);
