@@ -394,23 +394,30 @@ dispatch_link (dispatch_t *self, const char *hop, int up, int window)
 void
 dispatch_acked (dispatch_t *self, const char *hop, const char *const *ids, size_t n)
 {
-    metrics_acked (hop, n);
     s_hop_t *h = s_hop_find (self, hop);
     if (!h)
         return;
+    size_t applied = 0;
     for (size_t i = 0; i < n; i++) {
         char id[37];
         s_idcpy (id, ids[i]);
+        /* Only an id this hop has in flight: an ACK for anything else (a
+         * message never sent to it, one already acknowledged, one it made
+         * up) changes nothing. A message in flight before a restart is sent
+         * again when the link comes up, and that copy's ACK finishes it. */
         s_ent_t *e = s_tab_get (&h->ids, id);
-        if (e) {
-            s_ent_drop (h, e);
-            h->nacked++;
+        if (!e || !e->inflight) {
+            log_debug ("dispatch: ACK from %s for %s, not in flight: ignored", hop, id);
+            continue;
         }
-        /* Unknown ids too: an ACK after a restart still finishes the row. */
+        s_ent_drop (h, e);
+        h->nacked++;
+        applied++;
         if (s_idlist_add (&h->acked, &h->acked_n, &h->acked_cap, id) != 0)
             log_error ("dispatch: out of memory recording an ACK from %s (it will be resent)",
                        hop);
     }
+    metrics_acked (hop, applied);
     h->dirty = 1;
 }
 
@@ -421,13 +428,14 @@ dispatch_naked (dispatch_t *self, const char *hop, const char *id, int code, con
     sg_diag_t d;
     s_idcpy (lid, id);
     s_hop_t *h = s_hop_find (self, hop);
-    if (h) {
-        s_ent_t *e = s_tab_get (&h->ids, lid);
-        if (e)
-            s_ent_drop (h, e);
-        h->dead++;
-        h->dirty = 1;
+    s_ent_t *e = h ? s_tab_get (&h->ids, lid) : NULL;
+    if (!e || !e->inflight) {
+        log_info ("NAK %d from %s for %s, not in flight: ignored", code, hop, lid);
+        return;
     }
+    s_ent_drop (h, e);
+    h->dead++;
+    h->dirty = 1;
     log_warn ("message %s refused by %s: NAK %d %s; moved to dead letters", lid, hop, code, reason);
     metrics_nak_received (hop, code, reason);
     int rc = store_dead (self->store, hop, lid, code, reason, &d);

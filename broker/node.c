@@ -32,6 +32,7 @@
 #define S_MAX_POLL 259              /* ROUTER, signalfd, intake, 128 links x 2 */
 #define S_SESSION_IDLE_BEATS 10     /* a silent session is forgotten after this */
 #define S_HWM 200000
+#define S_FRAME_OVERHEAD 8192       /* frame bound = max_message_size + this */
 #define S_BATCH_MAX_WAIT 2          /* ms a batch waits for running checks */
 
 /* An inbound connection that said HELLO. */
@@ -368,7 +369,7 @@ s_on_router_msg (node_t *self, wire_msg_t **mp, int64_t now)
     metrics_peer_seen (s->name);
     switch (m->cmd) {
     case WIRE_SEND: {
-        intake_src_t src = { m->rid, m->rid_len, s->name, s->is_node };
+        intake_src_t src = { m->rid, m->rid_len, s->name, s->is_node, (int) self->conf->window };
         intake_add (self->intake, mp, &src, self->peers, self->routes);
         break;
     }
@@ -626,10 +627,22 @@ s_open_router (node_t *self, sg_diag_t *diag)
      * never dropping; ROUTER_MANDATORY and a finite send timeout are set by
      * wire_setup_server. */
     zmq_setsockopt (self->router, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt (self->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    /* Inbound, a full pipe only stops ZeroMQ reading that connection (TCP
+     * pushes back, nothing is dropped): a few windows' worth per peer is
+     * all a well-behaved sender ever has in flight, and bounds what a
+     * hostile one can park in the node's memory. */
+    int rcvhwm = 4 * self->conf->window + 256;
+    zmq_setsockopt (self->router, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     int rc = wire_setup_server (self->router, self->curve_sec, (int) self->conf->heartbeat);
     if (rc != SG_OK)
         return sg_diag_set (diag, rc, 0, 0, "cannot set up the ROUTER socket");
+    /* No frame larger than a whole message (plus room for a signature):
+     * ZeroMQ drops a connection that sends one before buffering it, so a
+     * peer cannot make the node hold more than this per frame. */
+    int64_t maxmsg = (int64_t) self->conf->max_message_size + S_FRAME_OVERHEAD;
+    if (zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0)
+        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot bound the frame size: %s",
+                            zmq_strerror (errno));
     if (zmq_bind (self->router, self->conf->bind) != 0)
         return sg_diag_set (diag, SG_EIO, 0, 0, "cannot bind %s: %s", self->conf->bind,
                             zmq_strerror (errno));

@@ -62,6 +62,8 @@ typedef struct {
     const char *next_hop;           /* where to forward; NULL = nowhere */
     int duplicate;                  /* out: 1 if this id was stored before
                                        (or earlier in this batch): not stored again */
+    int conflict;                   /* out (store_conflicts): 1 if a duplicate whose
+                                       body differs from the stored one */
 } store_msg_t;
 
 /* Stores msgs[0..n) and their delivery rows in ONE transaction (one round
@@ -71,6 +73,16 @@ typedef struct {
  * of the offending message, diag->nak = SG_NAK_INCORRECT_VALUE. SG_EDB if the
  * database failed (nothing stored; the sender will resend). */
 int store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag);
+
+/* For every msgs[i] flagged duplicate, compares its body with the message
+ * stored under its id and sets ->conflict (1: they differ, the id is being
+ * reused for another message; 0: a resend). Only the body: the header's
+ * Type, Mrn, Sender and Recipient are bound to the body by the intake's
+ * agreement check, and its Created stamps the send attempt (an adapter
+ * that restarts sends the same body under a new header). One
+ * statement, run only when the batch holds duplicates. SG_OK or SG_EDB
+ * (->conflict is then unknown: the caller must not ACK those duplicates). */
+int store_conflicts (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag);
 
 /* A stored message, for `sigmatctl dead show` and resynchronisation. */
 typedef struct {

@@ -19,6 +19,7 @@
 #define STORE_OID_TEXTARRAY  1009
 #define STORE_OID_BYTEAARRAY 1001
 #define STORE_OID_UUIDARRAY  2951
+#define STORE_OID_INT4ARRAY  1007
 
 /* Prepared statements, prepared lazily per connection. */
 typedef enum { STORE_STMT_ACCEPT, STORE_STMT_PENDING, STORE_STMT_DELIVERED, STORE_STMT_COUNT } store_stmt_t;
