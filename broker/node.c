@@ -313,6 +313,7 @@ s_on_hello (node_t *self, const wire_msg_t *m, int64_t now)
         return;
     }
     s_sess_t *s = s_sess_by_rid (self, m->rid, m->rid_len);
+    int fresh = !s;     /* a HELLO again on the same connection lost nothing in flight */
     if (!s) {
         if (self->nsess == self->capsess) {
             size_t cap = self->capsess ? self->capsess * 2 : 16;
@@ -340,7 +341,7 @@ s_on_hello (node_t *self, const wire_msg_t *m, int64_t now)
     wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_WELCOME, f, 2, ZMQ_DONTWAIT);
     log_info ("%s %s: welcome (window %d)", role, name, s->window);
     metrics_peer_seen (name);
-    if (!s->is_node) {
+    if (!s->is_node && fresh) {
         metrics_link_up (name, 0, 1);
         dispatch_link (self->dispatch, name, 1, s->window);
     }
@@ -551,6 +552,7 @@ node_run (node_t *self)
         if (self->stop)
             break;
         now = s_now ();
+        store_guard_begin (self->store);    /* a hung database cannot hold the loop */
         int drained = 1;
         if (reading && (drained = s_drain (self, now, 4 * (size_t) self->conf->batch_size)) < 0) {
             rc = SG_EIO;
@@ -571,6 +573,7 @@ node_run (node_t *self)
         peers_process (self->peers, now);
         dispatch_pump (self->dispatch, now);
         s_timers (self, now);
+        store_guard_end (self->store);
     }
     /* Stop accepting: what is still in the socket is not acknowledged and
      * will be resent by its senders; what is in the batch is finished. */
@@ -676,6 +679,10 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
         goto fail;
     if (!(self->store = store_new (conf->db, diag)))
         goto fail;
+    if (store_set_timeout (self->store, (int) conf->db_timeout) != SG_OK) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "cannot start the database watchdog");
+        goto fail;
+    }
     if (store_check_schema (self->store, conf->migrations_dir, diag) != SG_OK
         || store_identity (self->store, conf->name, diag) != SG_OK
         || s_seed_routes (self, diag) != SG_OK)
@@ -694,6 +701,7 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
     }
     dispatch_opts_t dopts = { .window = conf->window, .resend_ms = (int) conf->resend_timeout,
                               .backoff_max_ms = (int) conf->resend_backoff_max,
+                              .max_attempts = conf->delivery_attempts,
                               .queue_max = (size_t) conf->queue_memory,
                               .page_size = (size_t) conf->page_size };
     if (!(self->dispatch = dispatch_new (self->store, &dopts, s_send_hop, self))) {

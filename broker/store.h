@@ -19,6 +19,22 @@ store_t *store_new (const char *conninfo, sg_diag_t *diag);
 /* Closes the connection and frees; accepts NULL, clears *self_p. */
 void store_destroy (store_t **self_p);
 
+/* Bounds every wait on the database to about timeout_ms (sigmatd; 0 turns
+ * it off): statement_timeout on the server, connect_timeout and TCP
+ * keepalives/user timeout on the connection, and a watchdog thread that
+ * cuts the connection when a guarded stretch (store_guard_begin/end) runs
+ * over 2 x timeout_ms, which is what frees the caller when the server hangs
+ * (a stopped or frozen PostgreSQL never answers, and a Unix socket has no
+ * keepalive). After a lost connection, calls fail at once (SG_EDB, "paused")
+ * for a pause that doubles from 250 ms to 2 x timeout_ms, so a caller's loop
+ * keeps serving its clients while the database is away. SG_OK, SG_ENOMEM. */
+int store_set_timeout (store_t *self, int timeout_ms);
+
+/* Starts / ends a stretch of database work the watchdog bounds (any calls,
+ * also through store_conn). No-ops without store_set_timeout. */
+void store_guard_begin (store_t *self);
+void store_guard_end (store_t *self);
+
 /* The connection, borrowed, for modules that keep their own SQL (lifecycle);
  * it may change after a reconnect, so do not keep it. */
 struct pg_conn *store_conn (store_t *self);

@@ -10,6 +10,7 @@
 
 #include "file.h"
 #include "log.h"
+#include "rto.h"
 #include "sg.h"
 
 START_TEST (test_strerror)
@@ -128,6 +129,40 @@ START_TEST (test_log_escapes)
 }
 END_TEST
 
+/* The resend timeout follows the round trip (RFC 6298), within its bounds,
+ * doubles on a timeout, and a steady slow link stops causing resends. */
+START_TEST (test_rto)
+{
+    rto_t r;
+    rto_init (&r, 1000, 60000);
+    ck_assert_int_eq (r.rto, 1000);                 /* nothing measured: the minimum */
+    ck_assert_int_eq (rto_delay (&r, 0), 1000);
+    ck_assert_int_eq (rto_delay (&r, 3), 8000);
+    ck_assert_int_eq (rto_delay (&r, 40), 60000);   /* capped, no overflow */
+    rto_sample (&r, 5);                              /* fast link: never under the minimum */
+    ck_assert_int_eq (r.rto, 1000);
+    /* ACKs slow down to 1.5 s (a busy receiver): the timeout climbs above them */
+    for (int i = 0; i < 50; i++)
+        rto_sample (&r, 1500);
+    ck_assert_int_gt (r.rto, 1500);
+    ck_assert_int_le (r.rto, 2500);
+    /* a jittery link: 1 s to 3 s */
+    for (int i = 0; i < 200; i++)
+        rto_sample (&r, i % 2 ? 1000 : 3000);
+    ck_assert_int_gt (r.rto, 3000);
+    int64_t before = r.rto;
+    rto_backoff (&r);
+    ck_assert_int_eq (r.rto, 2 * before);
+    for (int i = 0; i < 20; i++)
+        rto_backoff (&r);
+    ck_assert_int_eq (r.rto, 60000);
+    rto_sample (&r, 100000);                         /* over the maximum: the maximum */
+    ck_assert_int_eq (r.rto, 60000);
+    rto_init (&r, 5000, 100);                        /* max below min: raised */
+    ck_assert_int_eq (r.max, 5000);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -138,6 +173,7 @@ main (void)
     tcase_add_test (tc, test_strlcpy);
     tcase_add_test (tc, test_file_write_planted);
     tcase_add_test (tc, test_log_escapes);
+    tcase_add_test (tc, test_rto);
     suite_add_tcase (s, tc);
     SRunner *sr = srunner_create (s);
     srunner_run_all (sr, CK_NORMAL);

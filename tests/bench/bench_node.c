@@ -174,7 +174,11 @@ bench_node (int argc, char **argv)
         int wait_ms = made < o.count && o.rate == 0 ? 0 : 1;
         sg_event_t ev = { 0 };
         int busy = 0;
-        while (sg_client_poll (snd, &ev, wait_ms) == SG_OK) {
+        /* At most a window's worth of events from one client before looking
+         * at the other: a receiver left unread for seconds looks dead to
+         * its heartbeat and says HELLO again. */
+        long turns = 0;
+        while (turns++ < o.window && sg_client_poll (snd, &ev, wait_ms) == SG_OK) {
             wait_ms = 0;
             long i = s_index_of (ev.id, run);
             if (i < 0 || i >= made)
@@ -194,7 +198,8 @@ bench_node (int argc, char **argv)
             sg_event_clear (&ev);
             busy = 1;
         }
-        while (rcv && sg_client_poll (rcv, &ev, 0) == SG_OK) {
+        turns = 0;
+        while (rcv && turns++ < o.window && sg_client_poll (rcv, &ev, 0) == SG_OK) {
             if (ev.type == SG_EV_DELIVER) {
                 long i = s_index_of (ev.id, run);
                 if (i < 0 || i >= made)

@@ -27,7 +27,7 @@ N=${N:-20000}
 RUNS=${RUNS:-3}
 BACKLOG=${BACKLOG:-1000000}
 TEMPLATE=${TEMPLATE:-$SIGMAT_SRCDIR/messages/examples/aar.xml}
-SG_LOG_LEVEL=warn
+SG_LOG_LEVEL=${SG_LOG_LEVEL:-warn}
 sg_setup node-bench
 
 conn () { # conn NAME NODE [recv-]

@@ -7,6 +7,9 @@
 #  - a SEND that reuses a stored Message-Id for a different body is NAKed
 #    (12, "already used"), the stored message is unchanged, and a resend of
 #    the stored one (same body, new header) is still ACKed;
+#  - a sender over its window (the node announced 8; a batch waits 1 s for
+#    more) has the 12 SENDs past the 8 it may hold refused with NAK 103 at
+#    once, not buffered;
 #  - a frame over max_message_size (+ overhead) never reaches the node's
 #    memory: the connection is dropped, the node carries on;
 #  - NAK reasons and names are escaped in the log (no forged lines).
@@ -67,14 +70,33 @@ out=$("$SGTEST" body $(sg_conn ci-adapter CI) --body "$SG_DIR/one.xml" --timeout
 
 # ---- a frame over the bound -------------------------------------------------
 # 65536 + 8192 is the frame bound for a 64 KiB max_message_size: a 1 MiB
-# frame drops the connection before the node holds it; the node still
-# answers a well-formed client afterwards.
+# frame drops the connection before the node holds it (so no NAK: the SEND
+# never reached the node); the client's ZeroMQ reconnects, and the PING after
+# it arrives on a new connection without a session. The node still answers a
+# well-formed client afterwards.
 "$SGTEST" raw $(sg_conn ci-adapter CI) --frames "SEND|#200|#1048576" --frames "PING" \
-    --count 1 --timeout 3 > "$SG_DIR/big.out" && sg_fail "a 1 MiB frame was read: $(cat "$SG_DIR/big.out")"
-# just under the bound: read, and refused with NAK 103 (too large) or a bad header
+    --count 1 --timeout 10 > "$SG_DIR/big.out" || sg_fail "no answer at all after the big frame"
+grep -q '^DENIED hello required' "$SG_DIR/big.out" || sg_fail "a 1 MiB frame was read: $(cat "$SG_DIR/big.out")"
 "$SGTEST" raw $(sg_conn ci-adapter CI) --frames "PING" --count 1 --timeout 10 > "$SG_DIR/ping.out" \
     || sg_fail "node does not answer after the big frame"
 grep -q '^PONG' "$SG_DIR/ping.out" || sg_fail "no PONG: $(cat "$SG_DIR/ping.out")"
+
+# ---- a sender over its window -----------------------------------------------------
+sg_node CW CI "window 8" "batch_delay 1000ms" "workers 0"
+sg_peer CW ci-adapter adapter CI
+sg_start CW
+wid=$(cat /proc/sys/kernel/random/uuid)
+wmrn=$("$SIGMATCTL" mrn new CI) || sg_fail "mrn new"
+printf 'Message-Id: %s\nType: WOF\nMrn: %s\nSender: CI000101\nRecipient: CI000401\nCreated: %s\nOrigin-Node: CW\n' \
+    "$wid" "$wmrn" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$SG_DIR/w.hdr"
+sed -e "s|<MessageID>[^<]*<|<MessageID>$wid<|" -e "s|<DeclarationID>[^<]*<|<DeclarationID>$wmrn<|" \
+    -e "s|<RecipientOfficeID>[^<]*<|<RecipientOfficeID>CI000401<|" "$SG_EXAMPLES/wof.xml" > "$SG_DIR/w.xml"
+"$SGTEST" raw $(sg_conn ci-adapter CW) --window 64 --frames "SEND|@$SG_DIR/w.hdr|@$SG_DIR/w.xml" \
+    --repeat 20 --count 13 --timeout 20 > "$SG_DIR/window.out" || sg_fail "not 13 answers: $(cat "$SG_DIR/window.out")"
+[ "$(grep -c "^NAK $wid 103 window exceeded" "$SG_DIR/window.out")" = 12 ] \
+    || sg_fail "not 12 NAK 103: $(cat "$SG_DIR/window.out")"
+grep -q "^ACK $wid" "$SG_DIR/window.out" || sg_fail "the 8 held were not ACKed"
+sg_stop CW
 
 # ---- escaped logs -------------------------------------------------------------
 # A NAK whose reason holds a newline and a log line of its own: the message

@@ -16,7 +16,8 @@
  *                 message, unchecked, K times over; a FRAME "@file" is the
  *                 file's bytes, "#N" is N bytes of 'x'; then prints every
  *                 reply as "CMD frame frame..." (escaped, cut at 160 bytes)
- *                 until N replies or the timeout; exit 0 when N arrived)
+ *                 until N replies or the timeout; exit 0 when N arrived;
+ *                 a PING a second keeps the session, its PONGs not shown)
  *   CONN = --node ENDPOINT --server-pub FILE --key BASE --name NAME
  *          [--role adapter|node] [--window W]
  *
@@ -449,14 +450,38 @@ s_cmd_raw (const s_opts_t *o)
     for (long r = 0; r < o->repeat; r++)
         for (int i = 0; i < o->nframes; i++)
             s_raw_send (sock, o->frames[i]);
-    long got = 0;
-    int64_t deadline = s_now () + o->timeout * 1000;
+    long got = 0, keepalives = 0;
+    int64_t deadline = s_now () + o->timeout * 1000, next_ping = s_now () + 1000;
     while (got < o->count && s_now () < deadline) {
+        /* a PING a second keeps the session (the node forgets silent ones);
+         * their PONGs are not counted */
+        if (s_now () >= next_ping) {
+            wire_send_cmd (sock, NULL, 0, WIRE_PING, NULL, 0, ZMQ_DONTWAIT);
+            keepalives++;
+            next_ping = s_now () + 1000;
+        }
         zmq_msg_t part;
         zmq_msg_init (&part);
         if (zmq_msg_recv (&part, sock, 0) < 0) {
             zmq_msg_close (&part);
             continue;
+        }
+        if (keepalives > 0 && zmq_msg_more (&part)) {
+            /* look at the command frame: a PONG may be one of ours */
+            zmq_msg_t cmd;
+            zmq_msg_init (&cmd);
+            zmq_msg_recv (&cmd, sock, 0);
+            int is_pong = zmq_msg_size (&cmd) == 4 && !memcmp (zmq_msg_data (&cmd), "PONG", 4)
+                          && !zmq_msg_more (&cmd);
+            if (is_pong) {
+                keepalives--;
+                zmq_msg_close (&cmd);
+                zmq_msg_close (&part);
+                continue;
+            }
+            /* not a PONG: print it as below, starting from the command */
+            zmq_msg_close (&part);
+            part = cmd;
         }
         /* one reply: print its frames after the magic */
         int first = 1, more;
