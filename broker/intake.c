@@ -45,6 +45,7 @@ typedef struct s_item {
     unsigned char rid[WIRE_MAX_RID];
     size_t rid_len;
     struct intake_t *owner;         /* counts it in owner->held until freed */
+    struct s_item *hprev, *hnext;   /* owner->all: every item held (main thread only) */
 } s_item_t;
 
 struct intake_t {
@@ -70,6 +71,7 @@ struct intake_t {
      * connections at a time, so a small array searched in order. */
     struct s_held { unsigned char rid[WIRE_MAX_RID]; size_t rid_len, n; } *held;
     size_t nheld, capheld;
+    s_item_t *all;                  /* every item held, to find a resend of one */
 };
 
 static int s_validate (intake_t *self, s_item_t *it, sg_diag_t *diag);
@@ -178,6 +180,12 @@ s_item_free (s_item_t *it)
         struct s_held *h = s_held (self, it->rid, it->rid_len, 0);
         if (h && --h->n == 0)
             *h = self->held[--self->nheld];     /* forget idle connections */
+        if (it->hprev)
+            it->hprev->hnext = it->hnext;
+        else
+            self->all = it->hnext;
+        if (it->hnext)
+            it->hnext->hprev = it->hprev;
     }
     wire_msg_destroy (&it->wm);
     msg_destroy (&it->msg);
@@ -430,6 +438,17 @@ intake_add (intake_t *self, wire_msg_t **msg_p, const intake_src_t *src, const p
     }
     struct s_held *held = s_held (self, src->rid, src->rid_len, 1);
     if (held && src->window > 0 && held->n >= (size_t) src->window) {
+        /* A resend of a message still held (the sender's timer ran out
+         * before our ACK): the ACK of the first copy answers both. */
+        for (s_item_t *h = self->all; h; h = h->hnext)
+            if (h->rid_len == src->rid_len && !memcmp (h->rid, src->rid, src->rid_len)
+                && !strcmp (h->wm->id, wm->id)) {
+                log_debug ("intake: %s from %s is held already; resend dropped", wm->id,
+                           src->peer);
+                free (it);
+                wire_msg_destroy (&wm);
+                return SG_OK;
+            }
         char reason[200];
         snprintf (reason, sizeof reason, "window exceeded: %zu messages of this connection are "
                   "not answered yet (window %d); wait for their ACK/NAK before sending more",
@@ -446,6 +465,10 @@ intake_add (intake_t *self, wire_msg_t **msg_p, const intake_src_t *src, const p
     if (held) {
         held->n++;
         it->owner = self;
+        it->hnext = self->all;
+        if (self->all)
+            self->all->hprev = it;
+        self->all = it;
     }
     it->wm = wm;
     it->peers = peers;

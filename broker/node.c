@@ -110,8 +110,11 @@ s_sess_drop (node_t *self, s_sess_t *s, const char *why)
     int is_node = s->is_node;
     sg_strlcpy (name, s->name, sizeof name);
     log_info ("%s %s: session closed (%s)", is_node ? "node" : "adapter", name, why);
+    /* Only the latest session of a name gets DELIVERs: closing an older one
+     * changes nothing in flight (re-linking would resend it all). */
+    int was_latest = s_sess_by_name (self, name) == s;
     *s = self->sess[--self->nsess];
-    if (is_node)
+    if (is_node || !was_latest)
         return;
     s_sess_t *next = s_sess_by_name (self, name);
     if (!next)
