@@ -437,18 +437,18 @@ intake_add (intake_t *self, wire_msg_t **msg_p, const intake_src_t *src, const p
         return SG_ENOMEM;
     }
     struct s_held *held = s_held (self, src->rid, src->rid_len, 1);
+    /* A resend of a message still held (the sender's timer ran out before
+     * our ACK) is dropped: the answer to the first copy answers both, and
+     * the window counts messages, not copies. */
+    for (s_item_t *h = held && held->n ? self->all : NULL; h; h = h->hnext)
+        if (h->rid_len == src->rid_len && !memcmp (h->rid, src->rid, src->rid_len)
+            && !strcmp (h->wm->id, wm->id)) {
+            log_debug ("intake: %s from %s is held already; resend dropped", wm->id, src->peer);
+            free (it);
+            wire_msg_destroy (&wm);
+            return SG_OK;
+        }
     if (held && src->window > 0 && held->n >= (size_t) src->window) {
-        /* A resend of a message still held (the sender's timer ran out
-         * before our ACK): the ACK of the first copy answers both. */
-        for (s_item_t *h = self->all; h; h = h->hnext)
-            if (h->rid_len == src->rid_len && !memcmp (h->rid, src->rid, src->rid_len)
-                && !strcmp (h->wm->id, wm->id)) {
-                log_debug ("intake: %s from %s is held already; resend dropped", wm->id,
-                           src->peer);
-                free (it);
-                wire_msg_destroy (&wm);
-                return SG_OK;
-            }
         char reason[200];
         snprintf (reason, sizeof reason, "window exceeded: %zu messages of this connection are "
                   "not answered yet (window %d); wait for their ACK/NAK before sending more",

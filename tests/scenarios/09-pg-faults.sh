@@ -27,7 +27,7 @@ pgctl () {
     else "$PGBIN/pg_ctl" -D "$SG_PGDIR/data" "$@"; fi
 }
 pong () {
-    "$SGTEST" raw $(sg_conn ci-adapter CI) --frames PING --count 1 --timeout 20 2>/dev/null \
+    "$SGTEST" raw $(sg_conn ci-adapter CI) --frames PING --count 1 --timeout 60 2>/dev/null \
         | grep -q '^PONG'
 }
 send_bg () { # send_bg N OUT: N messages to the border office, in the background
