@@ -13,6 +13,7 @@
 
 #include "client.h"
 #include "ctl.h"
+#include "file.h"
 #include "header.h"
 #include "sign.h"
 #include "xmlsafe.h"
@@ -163,25 +164,13 @@ ctl_send (int argc, char **argv)
     return bad || waiting ? CTL_FAIL : CTL_OK;
 }
 
-/* Writes body to DIR/ID.xml durably: temp file, fsync, rename, fsync dir. */
+/* Writes body to DIR/ID.xml durably (sg_file_write). */
 static int
 s_save (const char *dir, const char *id, const char *body, size_t len)
 {
-    char tmp[PATH_MAX], final[PATH_MAX];
-    snprintf (tmp, sizeof tmp, "%s/.%s.tmp", dir, id);
+    char final[PATH_MAX];
     snprintf (final, sizeof final, "%s/%s.xml", dir, id);
-    int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
-        return -1;
-    int ok = write (fd, body, len) == (ssize_t) len && fsync (fd) == 0;
-    ok &= close (fd) == 0;
-    ok = ok && rename (tmp, final) == 0;
-    int dfd = open (dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        ok &= fsync (dfd) == 0;
-        close (dfd);
-    }
-    return ok ? 0 : -1;
+    return sg_file_write (final, body, len, 0644) == SG_OK ? 0 : -1;
 }
 
 int

@@ -14,10 +14,13 @@
 #include "dispatch.h"
 #include "log.h"
 #include "metrics.h"
+#include "rto.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define S_LOOKAHEAD 1024        /* queued entries skipped (MRN busy) per pass */
 #define S_ACK_CHUNK 1000        /* ids per store_delivered statement */
@@ -31,7 +34,9 @@ typedef struct s_ent {
     char mrn[19];
     int inflight;
     int attempts;
+    int sends;                  /* sent by this process (Karn: sample only when 1) */
     int64_t due;
+    int64_t sent_at;            /* last transmission */
     size_t hlen, blen, slen;
     char data[];                /* header, body, signature */
 } s_ent_t;
@@ -60,6 +65,7 @@ typedef struct {
     char (*retried)[37];        /* ids resent, to count as attempts */
     size_t retried_n, retried_cap;
     uint64_t sent, resent, nacked, dead;
+    rto_t rto;                  /* resend timeout from this hop's round trips */
 } s_hop_t;
 
 struct dispatch_t {
@@ -73,6 +79,16 @@ struct dispatch_t {
 };
 
 #define S_DB_RETRY_MS 1000
+
+/* The clock of dispatch_pump's now_ms (CLOCK_MONOTONIC, ms), read when an
+ * ACK arrives to measure its round trip. */
+static int64_t
+s_clock_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ---- hash tables ------------------------------------------------------ */
 
@@ -289,6 +305,7 @@ s_hop_get (dispatch_t *self, const char *name)
     h->backlog = 1;
     h->window = self->o.window;
     h->next_due = INT64_MAX;
+    rto_init (&h->rto, self->o.resend_ms, self->o.backoff_max_ms);
     self->hops[self->nhops++] = h;
     return h;
 }
@@ -394,45 +411,65 @@ dispatch_link (dispatch_t *self, const char *hop, int up, int window)
 void
 dispatch_acked (dispatch_t *self, const char *hop, const char *const *ids, size_t n)
 {
-    metrics_acked (hop, n);
     s_hop_t *h = s_hop_find (self, hop);
     if (!h)
         return;
+    size_t applied = 0;
     for (size_t i = 0; i < n; i++) {
         char id[37];
         s_idcpy (id, ids[i]);
+        /* Only an id this hop has in flight: an ACK for anything else (a
+         * message never sent to it, one already acknowledged, one it made
+         * up) changes nothing. A message in flight before a restart is sent
+         * again when the link comes up, and that copy's ACK finishes it. */
         s_ent_t *e = s_tab_get (&h->ids, id);
-        if (e) {
-            s_ent_drop (h, e);
-            h->nacked++;
+        if (!e || !e->inflight) {
+            log_debug ("dispatch: ACK from %s for %s, not in flight: ignored", hop, id);
+            continue;
         }
-        /* Unknown ids too: an ACK after a restart still finishes the row. */
+        if (e->sends == 1)
+            rto_sample (&h->rto, s_clock_ms () - e->sent_at);
+        s_ent_drop (h, e);
+        h->nacked++;
+        applied++;
         if (s_idlist_add (&h->acked, &h->acked_n, &h->acked_cap, id) != 0)
             log_error ("dispatch: out of memory recording an ACK from %s (it will be resent)",
                        hop);
     }
+    metrics_acked (hop, applied);
     h->dirty = 1;
+}
+
+/* e leaves h for good: a dead letter with code (0: never answered) and
+ * reason, for `sigmatctl dead` and the dead-letter alert. */
+static void
+s_dead_letter (dispatch_t *self, s_hop_t *h, s_ent_t *e, int code, const char *reason)
+{
+    sg_diag_t d;
+    char id[37];
+    memcpy (id, e->id, sizeof id);
+    s_ent_drop (h, e);
+    h->dead++;
+    h->dirty = 1;
+    int rc = store_dead (self->store, h->name, id, code, reason, &d);
+    if (rc != SG_OK && rc != SG_ENOTFOUND)
+        log_error ("cannot record dead letter %s for %s: %s", id, h->name, d.text);
 }
 
 void
 dispatch_naked (dispatch_t *self, const char *hop, const char *id, int code, const char *reason)
 {
     char lid[37];
-    sg_diag_t d;
     s_idcpy (lid, id);
     s_hop_t *h = s_hop_find (self, hop);
-    if (h) {
-        s_ent_t *e = s_tab_get (&h->ids, lid);
-        if (e)
-            s_ent_drop (h, e);
-        h->dead++;
-        h->dirty = 1;
+    s_ent_t *e = h ? s_tab_get (&h->ids, lid) : NULL;
+    if (!e || !e->inflight) {
+        log_info ("NAK %d from %s for %s, not in flight: ignored", code, hop, lid);
+        return;
     }
     log_warn ("message %s refused by %s: NAK %d %s; moved to dead letters", lid, hop, code, reason);
     metrics_nak_received (hop, code, reason);
-    int rc = store_dead (self->store, hop, lid, code, reason, &d);
-    if (rc != SG_OK && rc != SG_ENOTFOUND)
-        log_error ("cannot record dead letter %s for %s: %s", lid, hop, d.text);
+    s_dead_letter (self, h, e, code, reason);
 }
 
 /* Writes acknowledgements and retry counts of h to the database; SG_EDB
@@ -512,11 +549,11 @@ s_transmit (dispatch_t *self, s_hop_t *h, s_ent_t *e, int64_t now)
                          (const unsigned char *) e->data + e->hlen + e->blen, e->slen);
     if (rc != SG_OK)
         return rc;
-    int shift = e->attempts < 20 ? e->attempts : 20;
-    int64_t delay = (int64_t) self->o.resend_ms << shift;
-    if (delay > self->o.backoff_max_ms)
-        delay = self->o.backoff_max_ms;
-    e->due = now + delay;
+    /* attempts also counts sends by earlier processes (from the database),
+     * so a message that has failed for hours keeps its long delay. */
+    e->due = now + rto_delay (&h->rto, e->attempts);
+    e->sent_at = now;
+    e->sends++;
     if (e->due < h->next_due)
         h->next_due = e->due;
     e->attempts++;
@@ -527,11 +564,40 @@ s_transmit (dispatch_t *self, s_hop_t *h, s_ent_t *e, int64_t now)
 static void
 s_send (dispatch_t *self, s_hop_t *h, int64_t now)
 {
-    int rc = SG_OK;
+    int rc = SG_OK, backed_off = 0;
     if (h->next_due <= now) {
         h->next_due = INT64_MAX;
-        for (s_ent_t *e = h->inflight.head; e; e = e->next) {
-            if (rc == SG_OK && e->due <= now) {
+        for (s_ent_t *e = h->inflight.head, *next; e; e = next) {
+            next = e->next;
+            if (rc == SG_OK && e->due <= now && e->due > 0 && e->sends > 0
+                && self->o.max_attempts > 0 && e->attempts >= self->o.max_attempts) {
+                /* A receiver that is there but never answers this one (it
+                 * cannot take it) must not stall the link for ever. */
+                char reason[120];
+                snprintf (reason, sizeof reason, "no acknowledgement after %d attempts",
+                          e->attempts);
+                log_warn ("message %s to %s: %s; moved to dead letters", e->id, h->name, reason);
+                metrics_nak_received (h->name, 0, reason);
+                s_dead_letter (self, h, e, 0, reason);
+                continue;
+            }
+            if (rc == SG_OK && e->due <= now && e->due > 0 && e->sends > 0) {
+                /* The timeout is judged with the hop's timeout of now, not
+                 * the one when it was sent: while the round trip grows (a
+                 * busy receiver), or after a backoff, the wait stretches
+                 * instead of the whole window being sent again. */
+                int64_t due = e->sent_at + rto_delay (&h->rto, e->attempts - 1);
+                if (due > now)
+                    e->due = due;
+                else if (!backed_off) {
+                    /* A real timeout: this one is resent, and the timeout
+                     * doubles once per pass, however many messages timed
+                     * out together (the others are judged with it). */
+                    rto_backoff (&h->rto);
+                    backed_off = 1;
+                }
+            }
+            if (rc == SG_OK && e->due <= now) {     /* due 0: the link came up again */
                 rc = s_transmit (self, h, e, now);
                 if (rc == SG_OK) {
                     h->resent++;
@@ -656,6 +722,7 @@ dispatch_stat (const dispatch_t *self, size_t i, dispatch_stat_t *out)
     *out = (dispatch_stat_t) { .hop = h->name, .up = h->up, .backlog = h->backlog,
                                .queued = h->queued.n, .inflight = h->inflight.n,
                                .sent = h->sent, .resent = h->resent, .acked = h->nacked,
-                               .dead = h->dead };
+                               .dead = h->dead, .rto_ms = h->rto.rto,
+                               .srtt_ms = h->rto.srtt < 0 ? -1 : (int64_t) h->rto.srtt };
     return SG_OK;
 }

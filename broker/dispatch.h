@@ -1,7 +1,7 @@
 /* dispatch.h - the node's outgoing queues, one per next hop (a peer node
  * or a local adapter): a window of unacknowledged messages, at most one
- * unacknowledged message per MRN per hop (order per MRN), resends with
- * exponential backoff, NAK -> dead letter, and a bounded in-memory queue
+ * unacknowledged message per MRN per hop (order per MRN), resends after a
+ * timeout that follows the hop's measured round trip, with backoff, NAK -> dead letter, and a bounded in-memory queue
  * paged from the database's delivery queue when a hop has a backlog.
  * Single-threaded; every database call goes through the store it is given. */
 #ifndef SG_DISPATCH_H_INCLUDED
@@ -25,8 +25,10 @@ typedef int (dispatch_send_fn) (void *arg, const char *hop, const char *hdr, siz
 
 typedef struct {
     int window;                 /* max unacknowledged per hop (links may ask for less) */
-    int resend_ms;              /* first resend after this long without ACK */
-    int backoff_max_ms;         /* resend delay doubles up to this */
+    int resend_ms;              /* shortest resend timeout, and the first before any
+                                   round trip is measured (lib/rto.h) */
+    int backoff_max_ms;         /* longest: the timeout and its doubling stop here */
+    int max_attempts;           /* sends without answer before a dead letter; 0 = no limit */
     size_t queue_max;           /* messages kept in memory per hop */
     size_t page_size;           /* rows read from the database at a time */
 } dispatch_opts_t;
@@ -38,6 +40,8 @@ typedef struct {
     int backlog;                /* 1 if rows wait in the database only */
     size_t queued, inflight;
     uint64_t sent, resent, acked, dead;
+    int64_t rto_ms;             /* resend timeout now (from the round trips) */
+    int64_t srtt_ms;            /* smoothed round trip, -1 before the first ACK */
 } dispatch_stat_t;
 
 /* Returns a dispatcher with no hops, or NULL when out of memory. store,
@@ -74,7 +78,7 @@ void dispatch_acked (dispatch_t *self, const char *hop, const char *const *ids, 
 void dispatch_naked (dispatch_t *self, const char *hop, const char *id, int code,
                      const char *reason);
 
-/* Does the work that is due: records acknowledgements and retries in the
+/* Does the work that is due (now_ms: CLOCK_MONOTONIC milliseconds): records acknowledgements and retries in the
  * database, pages backlogs, resends what timed out and sends what the
  * windows allow. Returns SG_OK or SG_EDB (logged; retried next pump). */
 int dispatch_pump (dispatch_t *self, int64_t now_ms);

@@ -45,6 +45,8 @@ typedef struct s_item {
     char origin[HDR_MAX_NODE + 1], from[64], hop[64];
     unsigned char rid[WIRE_MAX_RID];
     size_t rid_len;
+    struct intake_t *owner;         /* counts it in owner->held until freed */
+    struct s_item *hprev, *hnext;   /* owner->all: every item held (main thread only) */
 } s_item_t;
 
 struct intake_t {
@@ -66,6 +68,11 @@ struct intake_t {
     size_t outstanding;             /* jobs handed out, not yet collected */
     int stopping;
     int efd;                        /* eventfd: results are waiting */
+    /* SENDs held unanswered per connection (main thread only): a few
+     * connections at a time, so a small array searched in order. */
+    struct s_held { unsigned char rid[WIRE_MAX_RID]; size_t rid_len, n; } *held;
+    size_t nheld, capheld;
+    s_item_t *all;                  /* every item held, to find a resend of one */
 };
 
 static int s_validate (intake_t *self, s_item_t *it, sg_diag_t *diag);
@@ -139,11 +146,48 @@ fail:
     return NULL;
 }
 
+/* The count of SENDs held for connection rid (added if absent when add);
+ * NULL when absent (or out of memory). */
+static struct s_held *
+s_held (intake_t *self, const unsigned char *rid, size_t rid_len, int add)
+{
+    for (size_t i = 0; i < self->nheld; i++)
+        if (self->held[i].rid_len == rid_len && memcmp (self->held[i].rid, rid, rid_len) == 0)
+            return &self->held[i];
+    if (!add)
+        return NULL;
+    if (self->nheld == self->capheld) {
+        size_t cap = self->capheld ? self->capheld * 2 : 16;
+        struct s_held *a = realloc (self->held, cap * sizeof *a);
+        if (!a)
+            return NULL;
+        self->held = a;
+        self->capheld = cap;
+    }
+    struct s_held *h = &self->held[self->nheld++];
+    memcpy (h->rid, rid, rid_len);
+    h->rid_len = rid_len;
+    h->n = 0;
+    return h;
+}
+
 static void
 s_item_free (s_item_t *it)
 {
     if (!it)
         return;
+    if (it->owner) {
+        intake_t *self = it->owner;
+        struct s_held *h = s_held (self, it->rid, it->rid_len, 0);
+        if (h && --h->n == 0)
+            *h = self->held[--self->nheld];     /* forget idle connections */
+        if (it->hprev)
+            it->hprev->hnext = it->hnext;
+        else
+            self->all = it->hnext;
+        if (it->hnext)
+            it->hnext->hprev = it->hprev;
+    }
     wire_msg_destroy (&it->wm);
     msg_destroy (&it->msg);
     free (it->hdr_own);
@@ -181,6 +225,7 @@ intake_destroy (intake_t **self_p)
         s_item_free (self->items[i]);
     free (self->items);
     free (self->msgs);
+    free (self->held);
     pthread_mutex_destroy (&self->lock);
     pthread_cond_destroy (&self->cond);
     free (self);
@@ -407,13 +452,47 @@ intake_add (intake_t *self, wire_msg_t **msg_p, const intake_src_t *src, const p
         wire_msg_destroy (&wm);
         return SG_ENOMEM;
     }
+    struct s_held *held = s_held (self, src->rid, src->rid_len, 1);
+    /* A resend of a message still held (the sender's timer ran out before
+     * our ACK) is dropped: the answer to the first copy answers both, and
+     * the window counts messages, not copies. */
+    for (s_item_t *h = held && held->n ? self->all : NULL; h; h = h->hnext)
+        if (h->rid_len == src->rid_len && !memcmp (h->rid, src->rid, src->rid_len)
+            && !strcmp (h->wm->id, wm->id)) {
+            log_debug ("intake: %s from %s is held already; resend dropped", wm->id, src->peer);
+            free (it);
+            wire_msg_destroy (&wm);
+            return SG_OK;
+        }
+    if (held && src->window > 0 && held->n >= (size_t) src->window) {
+        char reason[200];
+        snprintf (reason, sizeof reason, "window exceeded: %zu messages of this connection are "
+                  "not answered yet (window %d); wait for their ACK/NAK before sending more",
+                  held->n, src->window);
+        log_warn ("refused %s from %s: NAK %d %s", wm->id, src->peer, SG_NAK_TOO_LARGE, reason);
+        wire_send_nak (self->sock, src->rid, src->rid_len, wm->id, SG_NAK_TOO_LARGE, reason,
+                       ZMQ_DONTWAIT);
+        self->stats.refused++;
+        metrics_nak_sent (src->peer, SG_NAK_TOO_LARGE);
+        free (it);
+        wire_msg_destroy (&wm);
+        return SG_ETOOBIG;
+    }
+    if (held) {
+        held->n++;
+        it->owner = self;
+        it->hnext = self->all;
+        if (self->all)
+            self->all->hprev = it;
+        self->all = it;
+    }
     it->wm = wm;
     it->peers = peers;
     it->router = router;
     memcpy (it->rid, src->rid, src->rid_len);
     it->rid_len = src->rid_len;
     sg_strlcpy (it->peer, src->peer, sizeof it->peer);
-    it->src = (intake_src_t) { it->rid, it->rid_len, it->peer, src->is_node };
+    it->src = (intake_src_t) { it->rid, it->rid_len, it->peer, src->is_node, src->window };
     if (!self->nthreads) {
         it->rc = s_validate (self, it, &it->diag);
         int rc = it->rc;
@@ -497,15 +576,34 @@ s_remove (intake_t *self, size_t i)
     self->n--;
 }
 
-/* Sends one ACK per connection for the whole batch. */
+/* Sends one ACK per connection for the whole batch, except for the
+ * duplicates that reuse an id for different content (NAKed) and those
+ * that could not be compared (not answered: the sender resends). */
 static void
-s_ack_all (intake_t *self)
+s_ack_all (intake_t *self, int compared)
 {
     const char **ids = malloc (self->n * sizeof *ids);
     char *done = calloc (self->n, 1);
     if (!ids || !done) {
         log_error ("out of memory acknowledging a batch (senders will resend)");
         goto out;
+    }
+    for (size_t i = 0; i < self->n; i++) {
+        const store_msg_t *sm = &self->msgs[i];
+        if (sm->duplicate && (!compared || sm->conflict))
+            done[i] = 1;
+        if (sm->duplicate && compared && sm->conflict) {
+            const s_item_t *it = self->items[i];
+            char reason[160];
+            snprintf (reason, sizeof reason, "Message-Id %s is already used by a different "
+                      "message (the body differs): a new message needs a new id", sm->id);
+            log_warn ("refused %s from %s: NAK %d %s", it->wm->id, it->peer,
+                      SG_NAK_INCORRECT_VALUE, reason);
+            wire_send_nak (self->sock, it->rid, it->rid_len, it->wm->id, SG_NAK_INCORRECT_VALUE,
+                           reason, ZMQ_DONTWAIT);
+            self->stats.refused++;
+            metrics_nak_sent (it->peer, SG_NAK_INCORRECT_VALUE);
+        }
     }
     for (size_t i = 0; i < self->n; i++) {
         if (done[i])
@@ -581,7 +679,11 @@ intake_commit (intake_t *self)
     else {
         self->stats.batches++;
         metrics_batch (self->n, metrics_now_us () - t0);
-        s_ack_all (self);
+        int compared = store_conflicts (self->store, self->msgs, self->n, &d) == SG_OK;
+        if (!compared)
+            log_error ("cannot compare duplicates with the stored messages: %s (not "
+                       "acknowledged; senders will resend)", d.text);
+        s_ack_all (self, compared);
         for (size_t i = 0; i < self->n; i++) {
             store_msg_t *sm = &self->msgs[i];
             metrics_msg_in (self->items[i]->peer, sm->type, sm->mrn, sm->duplicate);

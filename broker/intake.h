@@ -40,6 +40,8 @@ typedef struct {
     size_t rid_len;
     const char *peer;               /* registered name (ZAP User-Id) */
     int is_node;                    /* 1 for a peer node, 0 for an adapter */
+    int window;                     /* most SENDs of this connection held unanswered
+                                       (the window WELCOME announced); 0 = no bound */
 } intake_src_t;
 
 typedef struct {
@@ -56,7 +58,8 @@ intake_t *intake_new (const intake_opts_t *opts, store_t *store, void *router_so
  * not committed is dropped unacknowledged (its senders will resend). */
 void intake_destroy (intake_t **self_p);
 
-/* Checks one SEND from src, using the peer directory and routing table
+/* Checks one SEND from src (refused at once with NAK 103 when src already
+ * has src->window SENDs unanswered: the sender broke its window), using the peer directory and routing table
  * given (which must not change until the check is done: see intake_wait).
  * Takes the message (*msg_p becomes NULL). Without workers: returns SG_OK
  * if it joined the batch, or the error after sending NAK with its code.

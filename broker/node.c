@@ -34,6 +34,7 @@
 #define S_MAX_POLL 259              /* ROUTER, signalfd, intake, 128 links x 2 */
 #define S_SESSION_IDLE_BEATS 10     /* a silent session is forgotten after this */
 #define S_HWM 200000
+#define S_FRAME_OVERHEAD 8192       /* frame bound = max_message_size + this */
 #define S_BATCH_MAX_WAIT 2          /* ms a batch waits for running checks */
 
 /* An inbound connection that said HELLO. */
@@ -113,8 +114,11 @@ s_sess_drop (node_t *self, s_sess_t *s, const char *why)
     int is_node = s->is_node;
     sg_strlcpy (name, s->name, sizeof name);
     log_info ("%s %s: session closed (%s)", is_node ? "node" : "adapter", name, why);
+    /* Only the latest session of a name gets DELIVERs: closing an older one
+     * changes nothing in flight (re-linking would resend it all). */
+    int was_latest = s_sess_by_name (self, name) == s;
     *s = self->sess[--self->nsess];
-    if (is_node)
+    if (is_node || !was_latest)
         return;
     s_sess_t *next = s_sess_by_name (self, name);
     if (!next)
@@ -358,6 +362,7 @@ s_on_hello (node_t *self, const wire_msg_t *m, int64_t now)
         s_sess_drop (self, s, "routing id reused by another key");
         s = NULL;
     }
+    int fresh = !s;     /* a HELLO again on the same connection lost nothing in flight */
     if (!s) {
         if (self->nsess == self->capsess) {
             size_t cap = self->capsess ? self->capsess * 2 : 16;
@@ -386,7 +391,7 @@ s_on_hello (node_t *self, const wire_msg_t *m, int64_t now)
     wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_WELCOME, f, 2, ZMQ_DONTWAIT);
     log_info ("%s %s: welcome (window %d)", role, name, s->window);
     metrics_peer_seen (name);
-    if (!s->is_node) {
+    if (!s->is_node && fresh) {
         metrics_link_up (name, 0, 1);
         dispatch_link (self->dispatch, name, 1, s->window);
     }
@@ -424,7 +429,7 @@ s_on_router_msg (node_t *self, wire_msg_t **mp, int64_t now)
     metrics_peer_seen (s->name);
     switch (m->cmd) {
     case WIRE_SEND: {
-        intake_src_t src = { m->rid, m->rid_len, s->name, s->is_node };
+        intake_src_t src = { m->rid, m->rid_len, s->name, s->is_node, (int) self->conf->window };
         intake_add (self->intake, mp, &src, self->peers, self->routes);
         break;
     }
@@ -638,6 +643,7 @@ node_run (node_t *self)
         if (self->stop)
             break;
         now = s_now ();
+        store_guard_begin (self->store);    /* a hung database cannot hold the loop */
         int drained = 1;
         if (reading && (drained = s_drain (self, now, 4 * (size_t) self->conf->batch_size)) < 0) {
             rc = SG_EIO;
@@ -658,6 +664,7 @@ node_run (node_t *self)
         peers_process (self->peers, now);
         dispatch_pump (self->dispatch, now);
         s_timers (self, now);
+        store_guard_end (self->store);
     }
     /* Stop accepting: what is still in the socket is not acknowledged and
      * will be resent by its senders; what is in the batch is finished. */
@@ -714,10 +721,22 @@ s_open_router (node_t *self, sg_diag_t *diag)
      * never dropping; ROUTER_MANDATORY and a finite send timeout are set by
      * wire_setup_server. */
     zmq_setsockopt (self->router, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt (self->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    /* Inbound, a full pipe only stops ZeroMQ reading that connection (TCP
+     * pushes back, nothing is dropped): a few windows' worth per peer is
+     * all a well-behaved sender ever has in flight, and bounds what a
+     * hostile one can park in the node's memory. */
+    int rcvhwm = 4 * self->conf->window + 256;
+    zmq_setsockopt (self->router, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     int rc = wire_setup_server (self->router, self->curve_sec, (int) self->conf->heartbeat);
     if (rc != SG_OK)
         return sg_diag_set (diag, rc, 0, 0, "cannot set up the ROUTER socket");
+    /* No frame larger than a whole message (plus room for a signature):
+     * ZeroMQ drops a connection that sends one before buffering it, so a
+     * peer cannot make the node hold more than this per frame. */
+    int64_t maxmsg = (int64_t) self->conf->max_message_size + S_FRAME_OVERHEAD;
+    if (zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0)
+        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot bound the frame size: %s",
+                            zmq_strerror (errno));
     if (zmq_bind (self->router, self->conf->bind) != 0)
         return sg_diag_set (diag, SG_EIO, 0, 0, "cannot bind %s: %s", self->conf->bind,
                             zmq_strerror (errno));
@@ -761,6 +780,10 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
         goto fail;
     if (!(self->store = store_new (conf->db, diag)))
         goto fail;
+    if (store_set_timeout (self->store, (int) conf->db_timeout) != SG_OK) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "cannot start the database watchdog");
+        goto fail;
+    }
     if (store_check_schema (self->store, conf->migrations_dir, diag) != SG_OK
         || store_identity (self->store, conf->name, diag) != SG_OK
         || s_seed_routes (self, diag) != SG_OK)
@@ -779,6 +802,7 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
     }
     dispatch_opts_t dopts = { .window = conf->window, .resend_ms = (int) conf->resend_timeout,
                               .backoff_max_ms = (int) conf->resend_backoff_max,
+                              .max_attempts = conf->delivery_attempts,
                               .queue_max = (size_t) conf->queue_memory,
                               .page_size = (size_t) conf->page_size };
     if (!(self->dispatch = dispatch_new (self->store, &dopts, s_send_hop, self))) {

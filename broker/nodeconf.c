@@ -112,10 +112,20 @@ static const config_entry_t s_table[] = {
     { "window", CONFIG_INT, S_OFF (window), "256",
       "Most unacknowledged messages per link, in both directions.", 1, 65535, NULL, NULL },
     { "resend_timeout", CONFIG_DURATION, S_OFF (resend_timeout), "5s",
-      "Resend a message not acknowledged after this long; the delay doubles on\n"
-      "each try.", 100, S_DAY, NULL, NULL },
+      "Shortest wait for an acknowledgement before a resend (and the first, before\n"
+      "any round trip is measured); the wait follows each link's measured round\n"
+      "trip (SRTT + 4 RTTVAR, as TCP) and doubles on each try.", 100, S_DAY, NULL, NULL },
     { "resend_backoff_max", CONFIG_DURATION, S_OFF (resend_backoff_max), "5m",
       "Longest delay between two resends.", 100, 7 * S_DAY, NULL, NULL },
+    { "delivery_attempts", CONFIG_INT, S_OFF (delivery_attempts), "30",
+      "A message sent this many times on a live link without an ACK or NAK becomes\n"
+      "a dead letter (the receiver can never take it; see `sigmatctl dead`);\n"
+      "0 resends for ever.", 0, 1000000, NULL, NULL },
+    { "db_timeout", CONFIG_DURATION, S_OFF (db_timeout), "10s",
+      "Bound on every database wait: statement timeout, connection timeout; a\n"
+      "database that does not answer for twice this long is cut off and retried,\n"
+      "while the node keeps answering its peers (nothing is acknowledged meanwhile).",
+      1000, 600000, NULL, NULL },
     { "heartbeat", CONFIG_DURATION, S_OFF (heartbeat), "5s",
       "ZeroMQ heartbeat and PING interval; a link silent for three is reconnected.",
       100, 3600000, NULL, NULL },

@@ -32,6 +32,8 @@ typedef struct {
     int window;
     long long resend_timeout;   /* ms */
     long long resend_backoff_max;
+    int delivery_attempts;      /* dead letter after this many sends unanswered; 0 = never */
+    long long db_timeout;       /* ms: bound on every database wait */
     long long heartbeat;
     size_t max_message_size;
     int queue_memory;

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define S_MAX_REPLY_FRAME 8192      /* largest frame a peer node may send on our link */
+
 enum { S_HELLO, S_READY, S_DENIED };
 
 #define S_DENIED_RETRY_MS 5000
@@ -93,14 +95,18 @@ s_link_new (peers_t *self, const peer_info_t *p)
     l->sock = zmq_socket (self->ctx, ZMQ_DEALER);
     if (!l->sock)
         goto fail;
-    int hwm = 100000;
+    int hwm = 100000, rcvhwm = 4 * (self->window > 0 ? self->window : 64) + 256;
     zmq_setsockopt (l->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt (l->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (l->sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     if (wire_setup_client (l->sock, l->server_key, self->pub, self->sec, self->heartbeat_ms)
         != SG_OK) {
         log_error ("peer %s: bad CURVE key (registered key or ours)", p->name);
         goto fail;
     }
+    /* The other node only answers on this link (WELCOME, ACK, NAK, PONG):
+     * no frame of those is over a few kilobytes. */
+    int64_t maxmsg = S_MAX_REPLY_FRAME;
+    zmq_setsockopt (l->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     snprintf (mon_ep, sizeof mon_ep, "inproc://sigmatd-link-%u-%p", self->serial++, (void *) l);
     if (zmq_socket_monitor (l->sock, mon_ep,
                             ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED

@@ -36,6 +36,27 @@ s_notice (void *arg, const char *message)
     log_warn ("database: %.*s", (int) strcspn (message, "\n"), message);
 }
 
+/* A new connection with our defaults first and the operator's conninfo
+ * (expanded from dbname) last, so what the operator wrote wins: connect
+ * within the store's timeout (10 s without one), TCP keepalives and, for
+ * TCP, a user timeout, so a peer that vanished is noticed. */
+static PGconn *
+s_connect (store_t *self)
+{
+    char ct[16], ut[16];
+    int t = self->timeout_ms > 0 ? self->timeout_ms : 10000;
+    snprintf (ct, sizeof ct, "%d", (t + 999) / 1000);
+    snprintf (ut, sizeof ut, "%d", t);
+    const char *keys[] = { "connect_timeout", "keepalives", "keepalives_idle",
+                           "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                           "dbname", NULL };
+    const char *vals[] = { ct, "1", "10", "5", "3", ut, self->conninfo, NULL };
+    PGconn *conn = PQconnectdbParams (keys, vals, 1);
+    if (conn)
+        PQsetNoticeProcessor (conn, s_notice, NULL);
+    return conn;
+}
+
 store_t *
 store_new (const char *conninfo, sg_diag_t *diag)
 {
@@ -44,7 +65,12 @@ store_new (const char *conninfo, sg_diag_t *diag)
         sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         return NULL;
     }
-    self->conn = PQconnectdb (conninfo ? conninfo : "");
+    if (!(self->conninfo = strdup (conninfo ? conninfo : ""))) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+        free (self);
+        return NULL;
+    }
+    self->conn = s_connect (self);
     if (!self->conn || PQstatus (self->conn) != CONNECTION_OK) {
         char msg[400];
         sg_strlcpy (msg, self->conn ? PQerrorMessage (self->conn) : "out of memory", sizeof msg);
@@ -53,10 +79,17 @@ store_new (const char *conninfo, sg_diag_t *diag)
         store_destroy (&self);
         return NULL;
     }
-    PQsetNoticeProcessor (self->conn, s_notice, NULL);
-    PGresult *res = PQexec (self->conn, S_SESSION_SQL);
-    PQclear (res);
+    store_i_session (self);
     return self;
+}
+
+void
+store_i_session (store_t *self)
+{
+    char sql[200];
+    snprintf (sql, sizeof sql, "%s; SET statement_timeout = %d", S_SESSION_SQL, self->timeout_ms);
+    PGresult *res = PQexec (self->conn, sql);
+    PQclear (res);
 }
 
 void
@@ -65,8 +98,10 @@ store_destroy (store_t **self_p)
     if (!self_p || !*self_p)
         return;
     store_t *self = *self_p;
+    store_i_guard_stop (self);
     if (self->conn)
         PQfinish (self->conn);
+    free (self->conninfo);
     free (self);
     *self_p = NULL;
 }
@@ -223,12 +258,27 @@ store_i_ready (store_t *self, sg_diag_t *diag)
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "no database connection");
     if (PQstatus (self->conn) == CONNECTION_OK)
         return SG_OK;
-    PQreset (self->conn);
+    int64_t now = store_i_now ();
+    if (now < self->down_until)
+        return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost; next try in %lld ms",
+                            (long long) (self->down_until - now));
+    /* A new connection rather than PQreset: it takes the timeout set since
+     * store_new. The watchdog is held off while the connection changes. */
+    PGconn *conn = s_connect (self);
+    if (!conn)
+        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+    store_i_guard_lock (self);
+    PQfinish (self->conn);
+    self->conn = conn;
+    store_i_guard_unlock (self);
     self->prepared = 0;
-    if (PQstatus (self->conn) != CONNECTION_OK)
+    if (PQstatus (self->conn) != CONNECTION_OK) {
+        store_i_down (self);
         return store_i_fail (self, NULL, "cannot reconnect to the database", diag);
-    PGresult *res = PQexec (self->conn, S_SESSION_SQL);
-    PQclear (res);
+    }
+    self->down_ms = 0;
+    store_i_session (self);
+    log_info ("database: connected again");
     return SG_OK;
 }
 
@@ -297,8 +347,10 @@ store_i_exec (store_t *self, int stmt, const char *what, const char *sql, int n,
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         store_i_fail (self, res, what, diag);
         PQclear (res);
-        if (PQstatus (self->conn) != CONNECTION_OK)
+        if (PQstatus (self->conn) != CONNECTION_OK) {
             self->prepared = 0;
+            store_i_down (self);
+        }
         return NULL;
     }
     return res;

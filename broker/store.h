@@ -19,6 +19,22 @@ store_t *store_new (const char *conninfo, sg_diag_t *diag);
 /* Closes the connection and frees; accepts NULL, clears *self_p. */
 void store_destroy (store_t **self_p);
 
+/* Bounds every wait on the database to about timeout_ms (sigmatd; 0 turns
+ * it off): statement_timeout on the server, connect_timeout and TCP
+ * keepalives/user timeout on the connection, and a watchdog thread that
+ * cuts the connection when a guarded stretch (store_guard_begin/end) runs
+ * over 2 x timeout_ms, which is what frees the caller when the server hangs
+ * (a stopped or frozen PostgreSQL never answers, and a Unix socket has no
+ * keepalive). After a lost connection, calls fail at once (SG_EDB, "paused")
+ * for a pause that doubles from 250 ms to 2 x timeout_ms, so a caller's loop
+ * keeps serving its clients while the database is away. SG_OK, SG_ENOMEM. */
+int store_set_timeout (store_t *self, int timeout_ms);
+
+/* Starts / ends a stretch of database work the watchdog bounds (any calls,
+ * also through store_conn). No-ops without store_set_timeout. */
+void store_guard_begin (store_t *self);
+void store_guard_end (store_t *self);
+
 /* The connection, borrowed, for modules that keep their own SQL (lifecycle);
  * it may change after a reconnect, so do not keep it. */
 struct pg_conn *store_conn (store_t *self);
@@ -62,6 +78,8 @@ typedef struct {
     const char *next_hop;           /* where to forward; NULL = nowhere */
     int duplicate;                  /* out: 1 if this id was stored before
                                        (or earlier in this batch): not stored again */
+    int conflict;                   /* out (store_conflicts): 1 if a duplicate whose
+                                       body differs from the stored one */
 } store_msg_t;
 
 /* Stores msgs[0..n) and their delivery rows in ONE transaction (one round
@@ -71,6 +89,16 @@ typedef struct {
  * of the offending message, diag->nak = SG_NAK_INCORRECT_VALUE. SG_EDB if the
  * database failed (nothing stored; the sender will resend). */
 int store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag);
+
+/* For every msgs[i] flagged duplicate, compares its body with the message
+ * stored under its id and sets ->conflict (1: they differ, the id is being
+ * reused for another message; 0: a resend). Only the body: the header's
+ * Type, Mrn, Sender and Recipient are bound to the body by the intake's
+ * agreement check, and its Created stamps the send attempt (an adapter
+ * that restarts sends the same body under a new header). One
+ * statement, run only when the batch holds duplicates. SG_OK or SG_EDB
+ * (->conflict is then unknown: the caller must not ACK those duplicates). */
+int store_conflicts (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag);
 
 /* A stored message, for `sigmatctl dead show` and resynchronisation. */
 typedef struct {

@@ -19,14 +19,37 @@
 #define STORE_OID_TEXTARRAY  1009
 #define STORE_OID_BYTEAARRAY 1001
 #define STORE_OID_UUIDARRAY  2951
+#define STORE_OID_INT4ARRAY  1007
 
 /* Prepared statements, prepared lazily per connection. */
 typedef enum { STORE_STMT_ACCEPT, STORE_STMT_PENDING, STORE_STMT_DELIVERED, STORE_STMT_COUNT } store_stmt_t;
 
 struct store_t {
     PGconn *conn;
+    char *conninfo;             /* as given to store_new, to reconnect */
     unsigned prepared;          /* bit per store_stmt_t on this connection */
+    /* store_set_timeout: statement_timeout, the watchdog and the pause
+     * after a lost connection (store_guard.c) */
+    int timeout_ms;             /* 0: none (sigmatctl) */
+    int64_t down_until;         /* no reconnect before this (monotonic ms) */
+    int down_ms;                /* the pause, doubling to timeout_ms */
+    struct store_guard *guard;  /* the watchdog thread, or NULL */
 };
+
+/* Monotonic milliseconds. */
+int64_t store_i_now (void);
+
+/* The session settings (and statement_timeout) on a new connection. */
+void store_i_session (store_t *self);
+
+/* The connection was lost or reset: pause reconnects for a while. */
+void store_i_down (store_t *self);
+
+/* The watchdog's lock, held while the connection is replaced (so it never
+ * cuts a socket being swapped), and its end (store_destroy). */
+void store_i_guard_lock (store_t *self);
+void store_i_guard_unlock (store_t *self);
+void store_i_guard_stop (store_t *self);
 
 /* A growable byte buffer. */
 typedef struct {

@@ -226,6 +226,73 @@ done:
     return rc;
 }
 
+int
+store_conflicts (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
+{
+    size_t dups = 0;
+    for (size_t i = 0; i < n; i++) {
+        msgs[i].conflict = 0;
+        dups += msgs[i].duplicate != 0;
+    }
+    if (dups == 0)
+        return SG_OK;
+    int rc = SG_OK;
+    PGresult *res = NULL;
+    store_buf_t arr[4] = { { 0 } };
+    static const uint32_t elem[4] = { STORE_OID_UUID, STORE_OID_BYTEA, STORE_OID_BYTEA,
+                                      STORE_OID_INT4 };
+    for (int p = 0; p < 4; p++)
+        store_array_begin (&arr[p], elem[p], dups, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (!msgs[i].duplicate)
+            continue;
+        unsigned char id[16], pos[4];
+        uint32_t k = (uint32_t) i;
+        if (store_uuid_parse (msgs[i].id, id) != 0) {
+            rc = sg_diag_set (diag, SG_EINVAL, (int) i + 1, SG_NAK_INCORRECT_VALUE, "bad id");
+            goto done;
+        }
+        pos[0] = (unsigned char) (k >> 24);
+        pos[1] = (unsigned char) (k >> 16);
+        pos[2] = (unsigned char) (k >> 8);
+        pos[3] = (unsigned char) k;
+        store_array_elem (&arr[0], id, 16);
+        store_array_elem (&arr[1], msgs[i].header, msgs[i].header_len);
+        store_array_elem (&arr[2], msgs[i].body, msgs[i].body_len);
+        store_array_elem (&arr[3], pos, 4);
+    }
+    const char *values[4];
+    int lengths[4], formats[4] = { 1, 1, 1, 1 };
+    for (int p = 0; p < 4; p++) {
+        if (arr[p].failed || arr[p].len > 0x7fffffff) {
+            rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory comparing duplicates");
+            goto done;
+        }
+        values[p] = arr[p].data;
+        lengths[p] = (int) arr[p].len;
+    }
+    static const Oid types[4] = { STORE_OID_UUIDARRAY, STORE_OID_BYTEAARRAY,
+                                  STORE_OID_BYTEAARRAY, STORE_OID_INT4ARRAY };
+    res = store_i_exec (self, -1, "cannot compare duplicates",
+        "SELECT u.k FROM unnest($1::uuid[], $2::bytea[], $3::bytea[], $4::int4[])"
+        " AS u(id, h, b, k) JOIN message m ON m.id = u.id"
+        " WHERE m.body <> u.b", 4, types, values, lengths, formats, 1, diag);
+    if (!res) {
+        rc = SG_EDB;
+        goto done;
+    }
+    for (int r = 0; r < PQntuples (res); r++) {
+        int k = store_get_i32 (PQgetvalue (res, r, 0));
+        if (k >= 0 && (size_t) k < n)
+            msgs[k].conflict = 1;
+    }
+done:
+    PQclear (res);
+    for (int p = 0; p < 4; p++)
+        store_buf_free (&arr[p]);
+    return rc;
+}
+
 /* Copies a binary result value into a malloc'd buffer (NULL for SQL NULL). */
 static int
 s_copy_value (PGresult *res, int row, int col, void **out, size_t *len)

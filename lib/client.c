@@ -6,6 +6,7 @@
 #include "header.h"
 #include "log.h"
 #include "msg.h"
+#include "rto.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -27,7 +28,8 @@ typedef struct s_out {
     struct s_out *prev, *next;
     char id[WIRE_ID_LEN + 1];
     char mrn[32];
-    int64_t due;                /* next (re)send, while in flight */
+    int64_t due;                /* next (re)send, while in flight; 0 = now (new session) */
+    int64_t sent_at;            /* last transmission */
     int attempts;
     size_t hlen, blen;
     char data[];
@@ -55,6 +57,7 @@ struct sg_client_t {
     int hello_sent;             /* a HELLO went out since the last disconnection */
     int64_t hello_at, last_rx, last_ping;
     s_list_t pending, inflight;
+    rto_t rto;                  /* resend timeout from the measured round trips */
     s_reply_t *replies, *replies_tail;
     sg_event_t *evq;
     size_t ev_head, ev_len, ev_cap;
@@ -133,8 +136,8 @@ s_transmit (sg_client_t *self, s_out_t *e, int64_t now)
         self->out_blocked = 1;
         return rc;
     }
-    int64_t delay = (int64_t) self->timeout_ms << (e->attempts < 16 ? e->attempts : 16);
-    e->due = now + (delay < S_MAX_BACKOFF_MS ? delay : S_MAX_BACKOFF_MS);
+    e->due = now + rto_delay (&self->rto, e->attempts);
+    e->sent_at = now;
     e->attempts++;
     return SG_OK;
 }
@@ -208,9 +211,28 @@ s_pump (sg_client_t *self, int64_t now)
     if (self->state != S_READY)
         return;
     s_flush_replies (self);
-    for (s_out_t *e = self->inflight.head; e && !self->out_blocked; e = e->next)
-        if (e->due <= now && s_transmit (self, e, now) == SG_OK && e->attempts > 1)
+    int backed_off = 0;
+    for (s_out_t *e = self->inflight.head; e && !self->out_blocked; e = e->next) {
+        if (e->due > now)
+            continue;
+        /* A timeout (due 0 is a new session) is judged with the timeout of
+         * now: while the node's ACKs slow down, or after a backoff (once
+         * per pass), the wait stretches instead of everything being sent
+         * again (as in dispatch.c). */
+        if (e->due > 0) {
+            int64_t due = e->sent_at + rto_delay (&self->rto, e->attempts - 1);
+            if (due > now) {
+                e->due = due;
+                continue;
+            }
+            if (!backed_off) {      /* this one is resent, the others judged anew */
+                rto_backoff (&self->rto);
+                backed_off = 1;
+            }
+        }
+        if (s_transmit (self, e, now) == SG_OK && e->attempts > 1)
             log_debug ("client: resent %s (attempt %d)", e->id, e->attempts);
+    }
     size_t skipped = 0;
     s_out_t *e = self->pending.head;
     while (e && !self->out_blocked && self->inflight.n < (size_t) s_window (self)
@@ -304,7 +326,7 @@ s_on_message (sg_client_t *self, const wire_msg_t *m, int64_t now)
             self->peer_window = s_number (&m->frames[1]);
         /* New session: whatever was in flight may be lost; resend it now. */
         for (s_out_t *e = self->inflight.head; e; e = e->next)
-            e->due = now;
+            e->due = 0;
         log_info ("client: welcomed by node %s", self->node);
         break;
     case WIRE_DENIED:
@@ -326,6 +348,8 @@ s_on_message (sg_client_t *self, const wire_msg_t *m, int64_t now)
     case WIRE_ACK:
         for (size_t i = 0; i < m->nframes; i++) {
             s_out_t *e = s_take_inflight (self, m->frames[i].data, m->frames[i].size);
+            if (e && e->attempts == 1)      /* Karn: never time a resend */
+                rto_sample (&self->rto, now - e->sent_at);
             sg_event_t *ev = e ? s_event_push (self) : NULL;
             if (ev) {
                 ev->type = SG_EV_ACK;
@@ -514,6 +538,7 @@ sg_client_new (const sg_client_opts_t *opts, sg_diag_t *diag)
     strcpy (self->role, role);
     strcpy (self->name, opts->name);
     self->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 5000;
+    rto_init (&self->rto, self->timeout_ms, S_MAX_BACKOFF_MS);
     self->window = opts->window > 0 ? (opts->window > WIRE_MAX_WINDOW ? WIRE_MAX_WINDOW
                                                                        : opts->window)
                                     : WIRE_DEFAULT_WINDOW;

@@ -67,14 +67,42 @@ log_level (void)
     return s_level;
 }
 
+/* Formats one log line with every control character written as an escape
+ * (\n, \t, \xNN, and \\ for a backslash): NAK reasons, file names and
+ * peer names come from outside, and a newline or a terminal escape in them
+ * must not forge a log line or drive the operator's terminal. */
+static void
+s_format (char *out, size_t size, const char *fmt, va_list ap)
+{
+    char raw[4096];
+    int n = vsnprintf (raw, sizeof raw, fmt, ap);
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *) raw;
+    for (; *p && o + 8 < size; p++) {
+        if (*p == '\\' || *p == '\n' || *p == '\t') {
+            out[o++] = '\\';
+            out[o++] = *p == '\\' ? '\\' : *p == '\n' ? 'n' : 't';
+        }
+        else if (*p < 0x20 || *p == 0x7f)
+            o += (size_t) snprintf (out + o, size - o, "\\x%02x", *p);
+        else
+            out[o++] = (char) *p;
+    }
+    if (*p || (n > 0 && (size_t) n >= sizeof raw))
+        o += (size_t) snprintf (out + o, size - o, "...");
+    out[o] = '\0';
+}
+
 static void
 s_vlog (log_level_t level, const char *fmt, va_list ap)
 {
     static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
     if (level > s_level)
         return;
+    char line[8192];
+    s_format (line, sizeof line, fmt, ap);
     if (s_syslog) {
-        vsyslog (prio[level], fmt, ap);
+        syslog (prio[level], "%s", line);
         return;
     }
     flockfile (stderr);
@@ -92,7 +120,7 @@ s_vlog (log_level_t level, const char *fmt, va_list ap)
         fprintf (stderr, "%s.%03ldZ %s%s%s%s %s: ", stamp, ts.tv_nsec / 1000000, s_ident,
                  s_tag ? "[" : "", s_tag ? s_tag : "", s_tag ? "]" : "", s_names[level]);
     }
-    vfprintf (stderr, fmt, ap);
+    fputs (line, stderr);
     fputc ('\n', stderr);
     funlockfile (stderr);
 }

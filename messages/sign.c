@@ -1,6 +1,7 @@
 /* sign.c - Ed25519 keys and signatures through OpenSSL 3 EVP, key files
  * written atomically, and CurveZMQ key pairs as Z85 text files. */
 #include "sign.h"
+#include "file.h"
 #include "log.h"
 
 #include <errno.h>
@@ -181,62 +182,6 @@ done:
     return rc;
 }
 
-/* Writes data to path atomically: a temporary file in the same folder
- * with the final mode, fsync, rename, fsync of the folder. */
-static int
-s_write_atomic (const char *path, const void *data, size_t len, mode_t mode)
-{
-    int rc = SG_EIO;
-    size_t plen = strlen (path);
-    char *tmp = malloc (plen + 12);
-    char *dir = strdup (path);
-    int fd = -1;
-    if (!tmp || !dir) {
-        rc = SG_ENOMEM;
-        goto done;
-    }
-    memcpy (tmp, path, plen);
-    memcpy (tmp + plen, ".tmpXXXXXX", 11);
-    if ((fd = mkostemp (tmp, O_CLOEXEC)) < 0) {
-        tmp[0] = '\0';         /* nothing to unlink */
-        goto done;
-    }
-    if (fchmod (fd, mode) != 0)
-        goto done;
-    for (size_t off = 0; off < len;) {
-        ssize_t n = write (fd, (const char *) data + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            goto done;
-        off += (size_t) n;
-    }
-    if (fsync (fd) != 0)
-        goto done;
-    int closed = close (fd);
-    fd = -1;
-    if (closed != 0 || rename (tmp, path) != 0)
-        goto done;
-    int dfd = open (dirname (dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync (dfd);
-        close (dfd);
-    }
-    rc = SG_OK;
-done:
-    if (rc == SG_EIO) {
-        int saved = errno;
-        if (fd >= 0)
-            close (fd);
-        if (tmp[0])
-            unlink (tmp);
-        errno = saved;
-    }
-    free (tmp);
-    free (dir);
-    return rc;
-}
-
 sign_key_t *
 sign_key_from_pem (const char *pem, size_t len, sg_diag_t *diag)
 {
@@ -395,7 +340,7 @@ sign_key_write (const sign_key_t *key, const char *secret_path, const char *publ
             rc = SG_ENOMEM;
         else {
             long len = BIO_get_mem_data (bio, &data);
-            rc = s_write_atomic (secret_path, data, (size_t) len, 0600);
+            rc = sg_file_write (secret_path, data, (size_t) len, 0600);
         }
         int saved = errno;
         BIO_free (bio);
@@ -407,7 +352,7 @@ sign_key_write (const sign_key_t *key, const char *secret_path, const char *publ
     if (public_path) {
         if ((rc = sign_key_public_pem (key, &pub)) != SG_OK)
             return rc;
-        rc = s_write_atomic (public_path, pub, strlen (pub), 0644);
+        rc = sg_file_write (public_path, pub, strlen (pub), 0644);
         int saved = errno;
         free (pub);
         errno = saved;
@@ -494,9 +439,9 @@ sign_curve_keygen (const char *secret_path, const char *public_path)
         return SG_EKEY;
     pub[SIGN_CURVE_Z85_LEN] = '\n';
     sec[SIGN_CURVE_Z85_LEN] = '\n';
-    int rc = s_write_atomic (secret_path, sec, SIGN_CURVE_Z85_LEN + 1, 0600);
+    int rc = sg_file_write (secret_path, sec, SIGN_CURVE_Z85_LEN + 1, 0600);
     if (rc == SG_OK)
-        rc = s_write_atomic (public_path, pub, SIGN_CURVE_Z85_LEN + 1, 0644);
+        rc = sg_file_write (public_path, pub, SIGN_CURVE_Z85_LEN + 1, 0644);
     OPENSSL_cleanse (sec, sizeof sec);
     return rc;
 }

@@ -259,8 +259,10 @@ main (void)
     else
         snprintf (s_ref, sizeof s_ref, "%s/../shared/reference", srcdir ? srcdir : ".");
     if (access (s_ref, R_OK) != 0) {
-        printf ("reference data absent: %s\n", s_ref);
-        return ci && strcmp (ci, "true") == 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        /* 77 is automake's SKIP: the report shows the test did not run,
+         * where a pass would claim the reference data was checked. */
+        printf ("SKIP: reference data absent: %s (set SIGMAT_REFERENCE_DIR)\n", s_ref);
+        return ci && strcmp (ci, "true") == 0 ? EXIT_FAILURE : 77;
     }
     xmlsafe_init ();
     s_find_xmllint ();

@@ -194,7 +194,7 @@ s_lock (const char *state_db)
 {
     char path[4096];
     snprintf (path, sizeof path, "%s.lock", state_db);
-    int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
     if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) != 0) {
         log_error ("another sigmat-asycuda is running on %s (lock %s: %s)", state_db, path,
                    strerror (errno));

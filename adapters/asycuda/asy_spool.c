@@ -23,6 +23,7 @@
 #include "asy_amend.h"
 #include "asy_map.h"
 #include "asy_movement.h"
+#include "file.h"
 #include "ident.h"
 #include "log.h"
 #include "xmlsafe.h"
@@ -49,35 +50,12 @@ int
 asy_write_atomic (const char *dir, const char *name, const char *data, size_t len,
                   sg_diag_t *diag)
 {
-    char tmp[4096], path[4096];
-    snprintf (tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+    char path[4096];
     snprintf (path, sizeof path, "%s/%s", dir, name);
-    int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot create %s: %s", tmp, strerror (errno));
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write (fd, data + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close (fd);
-            unlink (tmp);
-            return sg_diag_set (diag, SG_EIO, 0, 0, "cannot write %s: %s", tmp, strerror (e));
-        }
-        off += (size_t) n;
-    }
-    if (fsync (fd) != 0 || close (fd) != 0) {
-        unlink (tmp);
-        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot sync %s: %s", tmp, strerror (errno));
-    }
-    if (rename (tmp, path) != 0 || s_fsync_dir (dir) != 0) {
-        int e = errno;
-        unlink (tmp);
-        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot rename %s to %s: %s", tmp, path,
-                            strerror (e));
-    }
+    int rc = sg_file_write (path, data, len, 0644);
+    if (rc != SG_OK)
+        return sg_diag_set (diag, rc, 0, 0, "cannot write %s: %s", path,
+                            rc == SG_EIO ? strerror (errno) : sg_strerror (rc));
     return SG_OK;
 }
 

@@ -26,7 +26,10 @@ typedef struct {
     const char *template, *label;
     long count, rate, mrns, window;
     double timeout;
+    int no_duplicates;
 } s_opts_t;
+
+enum { S_ACKED = 1, S_NAKED = 2, S_DELIVERED = 4 };
 
 /* Message ids carry the run and the message index, so an ACK or a
  * delivery finds its send time without a lookup table. */
@@ -91,6 +94,8 @@ s_parse (int argc, char **argv, s_opts_t *o)
         else if (strcmp (k, "--mrns") == 0) o->mrns = atol (v);
         else if (strcmp (k, "--window") == 0) o->window = atol (v);
         else if (strcmp (k, "--timeout") == 0) o->timeout = atof (v);
+        else if (strcmp (k, "--duplicates") == 0 && strcmp (v, "fail") == 0) o->no_duplicates = 1;
+        else if (strcmp (k, "--duplicates") == 0 && strcmp (v, "report") == 0) o->no_duplicates = 0;
         else
             return 0;
     }
@@ -106,7 +111,7 @@ bench_node (int argc, char **argv)
         fprintf (stderr, "usage: sigmat-bench node --node EP --server-pub F --key BASE --name N\n"
                          "         --template FILE [--recv-node EP --recv-server-pub F --recv-key BASE\n"
                          "         --recv-name N] [--count N] [--rate R/s, 0 = flat out] [--mrns M]\n"
-                         "         [--window W] [--timeout S] [--label TEXT]\n");
+                         "         [--window W] [--timeout S] [--label TEXT] [--duplicates report|fail]\n");
         return 2;
     }
     sg_client_t *snd = msggen_connect (o.send.node, o.send.server_pub, o.send.key, o.send.name,
@@ -135,7 +140,15 @@ bench_node (int argc, char **argv)
     double *sent_at = calloc ((size_t) o.count, sizeof *sent_at);
     double *ack_lat = calloc ((size_t) o.count, sizeof *ack_lat);
     double *e2e_lat = calloc ((size_t) o.count, sizeof *e2e_lat);
-    long made = 0, acked = 0, naked = 0, delivered = 0;
+    /* What happened to each message: a second ACK or a second DELIVER of
+     * the same id is counted apart (a duplicate), never stored past the
+     * arrays, which hold one slot per message. */
+    unsigned char *seen = calloc ((size_t) o.count, 1);
+    if (!sent_at || !ack_lat || !e2e_lat || !seen) {
+        fprintf (stderr, "sigmat-bench: out of memory\n");
+        return 1;
+    }
+    long made = 0, acked = 0, naked = 0, delivered = 0, dup_acks = 0, dup_delivered = 0, strays = 0;
     double start = bench_now (), last_ack = start, last_delivery = start, idle_since = start;
     size_t max_unacked = (size_t) o.window * 2;
     while ((acked + naked < o.count || (rcv && delivered < acked)) && bench_now () - idle_since < o.timeout) {
@@ -161,24 +174,40 @@ bench_node (int argc, char **argv)
         int wait_ms = made < o.count && o.rate == 0 ? 0 : 1;
         sg_event_t ev = { 0 };
         int busy = 0;
-        while (sg_client_poll (snd, &ev, wait_ms) == SG_OK) {
+        /* At most a window's worth of events from one client before looking
+         * at the other: a receiver left unread for seconds looks dead to
+         * its heartbeat and says HELLO again. */
+        long turns = 0;
+        while (turns++ < o.window && sg_client_poll (snd, &ev, wait_ms) == SG_OK) {
             wait_ms = 0;
             long i = s_index_of (ev.id, run);
-            if (i >= 0 && ev.type == SG_EV_ACK) {
+            if (i < 0 || i >= made)
+                strays += ev.type == SG_EV_ACK || ev.type == SG_EV_NAK;
+            else if (seen[i] & (S_ACKED | S_NAKED))
+                dup_acks += ev.type == SG_EV_ACK || ev.type == SG_EV_NAK;
+            else if (ev.type == SG_EV_ACK) {
+                seen[i] |= S_ACKED;
                 ack_lat[acked++] = bench_now () - sent_at[i];
                 last_ack = bench_now ();
             }
-            else if (i >= 0 && ev.type == SG_EV_NAK) {
+            else if (ev.type == SG_EV_NAK) {
+                seen[i] |= S_NAKED;
                 if (naked++ < 5)
                     fprintf (stderr, "sigmat-bench: NAK %d %s\n", ev.code, ev.reason);
             }
             sg_event_clear (&ev);
             busy = 1;
         }
-        while (rcv && sg_client_poll (rcv, &ev, 0) == SG_OK) {
+        turns = 0;
+        while (rcv && turns++ < o.window && sg_client_poll (rcv, &ev, 0) == SG_OK) {
             if (ev.type == SG_EV_DELIVER) {
                 long i = s_index_of (ev.id, run);
-                if (i >= 0) {
+                if (i < 0 || i >= made)
+                    strays++;
+                else if (seen[i] & S_DELIVERED)
+                    dup_delivered++;
+                else {
+                    seen[i] |= S_DELIVERED;
                     e2e_lat[delivered++] = bench_now () - sent_at[i];
                     last_delivery = bench_now ();
                 }
@@ -202,12 +231,25 @@ bench_node (int argc, char **argv)
                 delivered / (deliver_s > 0 ? deliver_s : 1e-9));
     if (naked)
         printf ("refused (NAK)          %8ld\n", naked);
+    if (rcv)
+        printf ("duplicates delivered   %8ld\n", dup_delivered);
+    if (dup_acks)
+        printf ("duplicate ACK/NAK      %8ld\n", dup_acks);
+    if (strays)
+        printf ("unknown ids            %8ld\n", strays);
     s_percentiles ("ACK latency", ack_lat, acked);
     if (rcv)
         s_percentiles ("end-to-end latency", e2e_lat, delivered);
-    int ok = acked == o.count && (!rcv || delivered == o.count);
-    if (!ok)
-        printf ("INCOMPLETE: %ld of %ld accepted, %ld delivered\n", acked, o.count, delivered);
+    /* Missing messages fail the run; duplicates are allowed by the
+     * protocol (at-least-once hops) but reported, and fail it too with
+     * --no-duplicates (a run with no fault injected should see none). */
+    int ok = acked == o.count && (!rcv || delivered == o.count)
+             && (!o.no_duplicates || dup_delivered == 0);
+    if (acked != o.count || (rcv && delivered != o.count))
+        printf ("INCOMPLETE: %ld of %ld accepted, %ld delivered, %ld missing\n", acked, o.count,
+                delivered, o.count - delivered);
+    if (o.no_duplicates && dup_delivered)
+        printf ("DUPLICATES: %ld delivered more than once\n", dup_delivered);
     sg_client_destroy (&snd);
     sg_client_destroy (&rcv);
     msg_destroy (&t);
@@ -216,5 +258,6 @@ bench_node (int argc, char **argv)
     free (sent_at);
     free (ack_lat);
     free (e2e_lat);
+    free (seen);
     return ok ? 0 : 1;
 }

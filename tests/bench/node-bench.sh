@@ -27,7 +27,7 @@ N=${N:-20000}
 RUNS=${RUNS:-3}
 BACKLOG=${BACKLOG:-1000000}
 TEMPLATE=${TEMPLATE:-$SIGMAT_SRCDIR/messages/examples/aar.xml}
-SG_LOG_LEVEL=warn
+SG_LOG_LEVEL=${SG_LOG_LEVEL:-warn}
 sg_setup node-bench
 
 conn () { # conn NAME NODE [recv-]
@@ -45,10 +45,10 @@ if [ "$MODE" = single ] || [ "$MODE" = all ]; then
     sg_start S1
     for r in $(seq "$RUNS"); do
         "$BENCH" node $(conn s1-send S1) $(conn s1-recv S1 recv-) --template "$TEMPLATE" \
-            --count "$N" --label "single node, flat out, run $r" || sg_fail "single run $r"
+            --count "$N" --duplicates fail --label "single node, flat out, run $r" || sg_fail "single run $r"
     done
     "$BENCH" node $(conn s1-send S1) $(conn s1-recv S1 recv-) --template "$TEMPLATE" \
-        --count 10000 --rate 1000 --label "single node, 1,000 msg/s" || sg_fail "single at 1000/s"
+        --count 10000 --rate 1000 --duplicates fail --label "single node, 1,000 msg/s" || sg_fail "single at 1000/s"
     sg_stop S1
 fi
 
@@ -66,10 +66,10 @@ if [ "$MODE" = corridor ] || [ "$MODE" = all ]; then
     sg_start C2
     for r in $(seq "$RUNS"); do
         "$BENCH" node $(conn c1-send C1) $(conn c2-recv C2 recv-) --template "$TEMPLATE" \
-            --count "$N" --label "CI -> BF, flat out, run $r" || sg_fail "corridor run $r"
+            --count "$N" --duplicates fail --label "CI -> BF, flat out, run $r" || sg_fail "corridor run $r"
     done
     "$BENCH" node $(conn c1-send C1) $(conn c2-recv C2 recv-) --template "$TEMPLATE" \
-        --count 10000 --rate 1000 --label "CI -> BF, 1,000 msg/s (two hops)" || sg_fail "corridor at 1000/s"
+        --count 10000 --rate 1000 --duplicates fail --label "CI -> BF, 1,000 msg/s (two hops)" || sg_fail "corridor at 1000/s"
     sg_stop C1
     sg_stop C2
 fi

@@ -206,14 +206,14 @@ sg_peer CI TG-rid adapter TG
 kill -HUP "$(sg_pid CI)"
 sg_until 10 "$SGTEST" hello $(sg_conn TG-rid CI) --timeout 1 >/dev/null || sg_fail "CI did not reload"
 first=$(lc_msg INC "$M" CI000401 $DEP)
-out=$("$SGTEST" raw $(sg_conn CI-rid CI) --rid reused-rid --body "$first" --timeout 10)
+out=$("$SGTEST" one $(sg_conn CI-rid CI) --rid reused-rid --body "$first" --timeout 10)
 case "$out" in "ACK "*) ;; *) sg_fail "owner of the routing id: $out" ;; esac
 # The node's libzmq drops the owner's connection in its own time; until
 # then it refuses a second connection with that routing id (no answer).
 hijack=$(lc_msg INC "$M" CI000401 $DEP)
 tries=0 out=""
 while [ $tries -lt 10 ]; do
-    out=$("$SGTEST" raw $(sg_conn TG-rid CI) --rid reused-rid --hello no --body "$hijack" --timeout 2)
+    out=$("$SGTEST" one $(sg_conn TG-rid CI) --rid reused-rid --hello no --body "$hijack" --timeout 2)
     [ -n "$out" ] && break
     tries=$((tries + 1))
 done
@@ -244,13 +244,13 @@ grep -Eq "key revoked|refused our CURVE key" "$SG_DIR/rev.err" || sg_fail "the l
 # The arrival recorded by an officer: who did it is on record at the
 # departure, inside the signed message and the event chain.
 arr=$(lc_msg ARR "$M" $DST $DEP)
-out=$("$SGTEST" raw $(sg_conn NE-send NE) --body "$arr" --officer agent.dupont@NE000101 --timeout 10)
+out=$("$SGTEST" one $(sg_conn NE-send NE) --body "$arr" --officer agent.dupont@NE000101 --timeout 10)
 case "$out" in "ACK "*) ;; *) sg_fail "ARR with an officer: $out" ;; esac
 lc_wait CI "$M" $DEP ARRIVED
 "$SIGMATCTL" movement show "$M" --db "$(sg_conninfo CI)" | grep "ARR" | grep -q "by agent.dupont@NE000101" \
     || sg_fail "movement show does not say who recorded the arrival"
 bad=$(lc_msg ARR "$M" $DST $DEP)
-out=$("$SGTEST" raw $(sg_conn NE-send NE) --body "$bad" --officer "agent dupont" --timeout 10)
+out=$("$SGTEST" one $(sg_conn NE-send NE) --body "$bad" --officer "agent dupont" --timeout 10)
 case "$out" in "NAK "*" 12 "*Officer*) ;; *) sg_fail "malformed Officer: $out" ;; esac
 lc_send NE "$(lc_msg DCR "$M" $DST $DEP)"
 lc_wait CI "$M" $DEP DISCHARGED

@@ -1,6 +1,6 @@
 #!/bin/sh
 # 40-packages: the Debian packages, as an administration would use them.
-# Builds the .debs (dpkg-buildpackage, nocheck) from a clean copy of the
+# Builds the .debs (dpkg-buildpackage, running the unit tests) from a clean copy of the
 # distributed tree (`make distdir`, so debian/ must be complete in the
 # dist), installs them with dpkg -i, checks the layout (dpkg -L), the
 # conffiles, the `sigmat` user and permissions, a C program built against
@@ -120,13 +120,16 @@ env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$BUILD" distdir distdir="$TM
 [ -x "$TMP/src/sigmat/debian/rules" ] || fail "debian/rules missing from the dist (EXTRA_DIST)"
 
 # --- build ------------------------------------------------------------------
-log "dpkg-buildpackage -us -uc -b (nocheck)"
+# The package build runs the unit tests with Debian's hardening flags
+# (check_msg once overflowed a buffer only there); the scenarios have run in
+# this same suite already, so SIGMAT_PACKAGE_TESTS=unit keeps CI short.
+log "dpkg-buildpackage -us -uc -b (unit tests)"
 (
     cd "$TMP/src/sigmat" || exit 1
     env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SIGMAT_SCHEMA_DIR \
-        DEB_BUILD_OPTIONS="nocheck parallel=2" DEB_BUILD_PROFILES=nocheck \
+        DEB_BUILD_OPTIONS="parallel=2" SIGMAT_PACKAGE_TESTS=unit \
         dpkg-buildpackage -us -uc -b
-) >"$TMP/build.log" 2>&1 || fail "dpkg-buildpackage failed"
+) >"$TMP/build.log" 2>&1 || { tail -n 80 "$TMP/build.log" >&2; fail "dpkg-buildpackage failed"; }
 debs=""
 for p in $PKGS; do
     f=$(ls "$TMP"/src/"${p}"_*.deb 2>/dev/null | head -n 1)

@@ -9,13 +9,23 @@
  *                 [--mrn-list FILE]   (the MRNs, one a line, instead of new ones)
  *   sgtest body   CONN --body FILE [--type T --mrn MRN --from O --to O --id UUID]
  *   sgtest listen CONN --count N --out FILE [--timeout S]
- *   sgtest forge  CONN --sign-key PEM --origin NODE (--template XML --from O --to O
- *                 | --body FILE) [--officer ID] [--rid RID]
- *                 (as a peer node: HELLO node, one signed SEND; prints
- *                 DENIED reason, ACK id or NAK id code reason)
- *   sgtest raw    CONN [--role R] [--rid RID] [--hello no] [--sign-key PEM]
- *                 (--template ... | --body FILE)   (the same, as any role, or
- *                 with no HELLO: a connection reusing another's routing id)
+ *   sgtest forge  CONN --sign-key PEM --origin NODE --template XML --from O --to O
+ *   sgtest forge  CONN --sign-key PEM --origin NODE --body FILE [--officer ID]
+ *                 (as a peer node that skips its own checks: HELLO node, the
+ *                 message signed with the node's key; prints DENIED reason,
+ *                 ACK id or NAK id code reason)
+ *   sgtest one    CONN [--role R] [--rid RID] [--hello no] [--sign-key PEM]
+ *                 [--officer ID] (--template ... | --body FILE)   (one SEND as
+ *                 any role, or with no HELLO: a connection reusing another's
+ *                 routing id)
+ *   sgtest raw    CONN --frames 'CMD|FRAME|...' [--frames ...] [--repeat K]
+ *                 [--count N] [--timeout S]
+ *                 (after HELLO/WELCOME sends each --frames as one multipart
+ *                 message, unchecked, K times over; a FRAME "@file" is the
+ *                 file's bytes, "#N" is N bytes of 'x'; then prints every
+ *                 reply as "CMD frame frame..." (escaped, cut at 160 bytes)
+ *                 until N replies or the timeout; exit 0 when N arrived;
+ *                 a PING a second keeps the session, its PONGs not shown)
  *   CONN = --node ENDPOINT --server-pub FILE --key BASE --name NAME
  *          [--role adapter|node] [--window W]
  *
@@ -47,6 +57,8 @@ typedef struct {
     const char *mrn_list, *rid, *officer;
     long count, mrns, repeat, timeout, window;
     int no_hello;
+    const char *frames[64];
+    int nframes;
 } s_opts_t;
 
 static void
@@ -324,52 +336,211 @@ s_cmd_listen (const s_opts_t *o)
     return (long) seen.n >= o->count ? 0 : 1;
 }
 
+static void *s_raw_open (const s_opts_t *o, void *ctx, const char *role);
+
 /* Connects as a peer node with raw SGTP/1 and sends one message whose
  * signature is made with --sign-key (not the origin's registered key). */
-/* forge and raw: a bare DEALER with this client's CURVE keys (and an
- * explicit routing id with --rid), optionally without HELLO, sending one
- * message signed with --sign-key if given: a peer node that skips its own
- * checks, or a connection reusing another's routing id. Prints DENIED
- * reason, ACK id or NAK id code reason as they come. */
 static int
-s_cmd_raw (const s_opts_t *o, const char *role)
+s_cmd_forge (const s_opts_t *o)
 {
-    char path[1024], pub[41], sec[41], srv[41], id[37], mrn[19];
+    char id[37], mrn[19];
+    sg_diag_t d;
+    sign_key_t *k = sign_key_load (o->sign_key, &d);
+    if (!k)
+        s_die ("cannot load key: %s", d.text);
+    void *ctx = zmq_ctx_new (), *sock = s_raw_open (o, ctx, "node");
+    int64_t deadline = s_now () + o->timeout * 1000;
+    int rc = 1;
+    msg_t *t = msggen_template (o->template);
+    char country[3] = { o->from[0], o->from[1], 0 };
+    msgid_new (id);
+    mrn_new (country, mrn);
+    size_t hl, bl;
+    char *body = msggen_body (t, id, mrn, o->from, o->to, &bl);
+    char *hdr = msggen_header (id, msg_type_name (t->type), mrn, o->from, o->to, o->origin, NULL, NULL, &hl);
+    unsigned char sig[SIGN_LEN];
+    sign_message (k, hdr, hl, body, bl, sig);
+    wire_frame_t f[3] = { { hdr, hl }, { body, bl }, { sig, SIGN_LEN } };
+    wire_send_cmd (sock, NULL, 0, WIRE_SEND, f, 3, 0);
+    while (s_now () < deadline) {
+        wire_msg_t *m = NULL;
+        if (wire_recv (sock, &m, 0, &d) != SG_OK)
+            continue;
+        if (m->cmd == WIRE_NAK) {
+            printf ("NAK %s %.*s %.*s\n", m->id, (int) m->frames[1].size,
+                    (const char *) m->frames[1].data, (int) m->frames[2].size,
+                    (const char *) m->frames[2].data);
+            rc = 0;
+        }
+        else if (m->cmd == WIRE_ACK) {
+            printf ("ACK %s\n", m->id);
+            rc = 0;
+        }
+        wire_msg_destroy (&m);
+        if (rc == 0)
+            break;
+    }
+    free (hdr);
+    free (body);
+    msg_destroy (&t);
+    sign_key_destroy (&k);
+    zmq_close (sock);
+    zmq_ctx_term (ctx);
+    return rc;
+}
+
+/* A DEALER that said HELLO as role and got WELCOME (exits otherwise). */
+static void *
+s_raw_open (const s_opts_t *o, void *ctx, const char *role)
+{
+    char path[1024], pub[41], sec[41], srv[41], win[16];
+    sg_diag_t d;
     snprintf (path, sizeof path, "%s.curve.pub", o->key);
     sign_curve_load (path, pub);
     snprintf (path, sizeof path, "%s.curve.key", o->key);
     sign_curve_load (path, sec);
     if (sign_curve_load (o->server_pub, srv) != SG_OK)
         s_die ("cannot read %s", o->server_pub);
-    sg_diag_t d;
-    sign_key_t *k = NULL;
-    if (o->sign_key && !(k = sign_key_load (o->sign_key, &d)))
-        s_die ("cannot load key: %s", d.text);
-    void *ctx = zmq_ctx_new (), *sock = zmq_socket (ctx, ZMQ_DEALER);
+    void *sock = zmq_socket (ctx, ZMQ_DEALER);
     if (o->rid)
         zmq_setsockopt (sock, ZMQ_ROUTING_ID, o->rid, strlen (o->rid));
     if (wire_setup_client (sock, srv, pub, sec, 1000) != SG_OK || zmq_connect (sock, o->node))
         s_die ("cannot connect to %s", o->node);
-    int tmo = 500;
+    int tmo = 200;
     zmq_setsockopt (sock, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
-    wire_frame_t hello[3] = { wire_str (role), wire_str (o->name), wire_str ("16") };
+    if (o->no_hello)
+        return sock;
+    snprintf (win, sizeof win, "%ld", o->window);
+    wire_frame_t hello[3] = { wire_str (role), wire_str (o->name), wire_str (win) };
     int64_t deadline = s_now () + o->timeout * 1000;
-    int welcomed = 0, rc = 1;
-    while (!o->no_hello && !welcomed && s_now () < deadline) {
+    while (s_now () < deadline) {
         wire_send_cmd (sock, NULL, 0, WIRE_HELLO, hello, 3, ZMQ_DONTWAIT);
         wire_msg_t *m = NULL;
-        if (wire_recv (sock, &m, 0, &d) == SG_OK) {
-            welcomed = m->cmd == WIRE_WELCOME;
-            if (m->cmd == WIRE_DENIED) {
-                printf ("DENIED %.*s\n", (int) m->frames[0].size, (const char *) m->frames[0].data);
-                wire_msg_destroy (&m);
-                goto done;
-            }
-        }
+        int welcomed = wire_recv (sock, &m, 0, &d) == SG_OK && m->cmd == WIRE_WELCOME;
         wire_msg_destroy (&m);
+        if (welcomed)
+            return sock;
     }
-    if (!o->no_hello && !welcomed)
-        s_die ("no WELCOME from %s", o->node);
+    s_die ("no WELCOME from %s", o->node);
+    return NULL;
+}
+
+/* Sends one spec "CMD|FRAME|..." as a multipart message, unchecked. */
+static void
+s_raw_send (void *sock, const char *spec)
+{
+    char *copy = strdup (spec), *save = NULL;
+    zmq_send (sock, WIRE_MAGIC, strlen (WIRE_MAGIC), ZMQ_SNDMORE);
+    char *part = strtok_r (copy, "|", &save);
+    while (part) {
+        char *next = strtok_r (NULL, "|", &save);
+        int more = next ? ZMQ_SNDMORE : 0;
+        if (part[0] == '@') {
+            size_t n;
+            char *data = msggen_read (part + 1, &n);
+            zmq_send (sock, data, n, more);
+            free (data);
+        }
+        else if (part[0] == '#') {
+            size_t n = (size_t) atol (part + 1);
+            char *data = malloc (n ? n : 1);
+            memset (data, 'x', n);
+            zmq_send (sock, data, n, more);
+            free (data);
+        }
+        else
+            zmq_send (sock, part, strlen (part), more);
+        part = next;
+    }
+    free (copy);
+}
+
+static int
+s_cmd_raw (const s_opts_t *o)
+{
+    void *ctx = zmq_ctx_new ();
+    void *sock = s_raw_open (o, ctx, o->role);
+    for (long r = 0; r < o->repeat; r++)
+        for (int i = 0; i < o->nframes; i++)
+            s_raw_send (sock, o->frames[i]);
+    long got = 0, keepalives = 0;
+    int64_t deadline = s_now () + o->timeout * 1000, next_ping = s_now () + 1000;
+    while (got < o->count && s_now () < deadline) {
+        /* a PING a second keeps the session (the node forgets silent ones);
+         * their PONGs are not counted */
+        if (s_now () >= next_ping) {
+            wire_send_cmd (sock, NULL, 0, WIRE_PING, NULL, 0, ZMQ_DONTWAIT);
+            keepalives++;
+            next_ping = s_now () + 1000;
+        }
+        zmq_msg_t part;
+        zmq_msg_init (&part);
+        if (zmq_msg_recv (&part, sock, 0) < 0) {
+            zmq_msg_close (&part);
+            continue;
+        }
+        if (keepalives > 0 && zmq_msg_more (&part)) {
+            /* look at the command frame: a PONG may be one of ours */
+            zmq_msg_t cmd;
+            zmq_msg_init (&cmd);
+            zmq_msg_recv (&cmd, sock, 0);
+            int is_pong = zmq_msg_size (&cmd) == 4 && !memcmp (zmq_msg_data (&cmd), "PONG", 4)
+                          && !zmq_msg_more (&cmd);
+            if (is_pong) {
+                keepalives--;
+                zmq_msg_close (&cmd);
+                zmq_msg_close (&part);
+                continue;
+            }
+            /* not a PONG: print it as below, starting from the command */
+            zmq_msg_close (&part);
+            part = cmd;
+        }
+        /* one reply: print its frames after the magic */
+        int first = 1, more;
+        do {
+            const unsigned char *p = zmq_msg_data (&part);
+            size_t n = zmq_msg_size (&part);
+            if (!(first && n == strlen (WIRE_MAGIC) && !memcmp (p, WIRE_MAGIC, n))) {
+                if (!first)
+                    putchar (' ');
+                for (size_t k = 0; k < n && k < 160; k++)
+                    if (p[k] < 0x20 || p[k] >= 0x7f || p[k] == '\\')
+                        printf ("\\x%02x", p[k]);
+                    else
+                        putchar (p[k]);
+                first = 0;
+            }
+            more = zmq_msg_more (&part);
+            zmq_msg_close (&part);
+            zmq_msg_init (&part);
+        } while (more && zmq_msg_recv (&part, sock, 0) >= 0);
+        zmq_msg_close (&part);
+        putchar ('\n');
+        fflush (stdout);
+        got++;
+    }
+    zmq_close (sock);
+    zmq_ctx_term (ctx);
+    return got >= o->count ? 0 : 1;
+}
+
+/* one (and forge --body): a bare DEALER with this client's CURVE keys (and an
+ * explicit routing id with --rid), optionally without HELLO, sending one
+ * message signed with --sign-key if given: a peer node that skips its own
+ * checks, or a connection reusing another's routing id. Prints DENIED
+ * reason, ACK id or NAK id code reason as they come. */
+static int
+s_cmd_one (const s_opts_t *o, const char *role)
+{
+    char id[37], mrn[19];
+    sg_diag_t d;
+    sign_key_t *k = NULL;
+    if (o->sign_key && !(k = sign_key_load (o->sign_key, &d)))
+        s_die ("cannot load key: %s", d.text);
+    void *ctx = zmq_ctx_new (), *sock = s_raw_open (o, ctx, role);
+    int64_t deadline = s_now () + o->timeout * 1000;
+    int rc = 1;
     size_t hl, bl;
     char *body, *hdr;
     if (o->body) {
@@ -421,7 +592,6 @@ s_cmd_raw (const s_opts_t *o, const char *role)
     }
     free (hdr);
     free (body);
-done:
     sign_key_destroy (&k);
     zmq_close (sock);
     zmq_ctx_term (ctx);
@@ -433,8 +603,11 @@ main (int argc, char **argv)
 {
     s_opts_t o = { .role = "adapter", .count = 1, .mrns = 1, .repeat = 1, .timeout = 20,
                    .window = 64 };
+    int raw = argc > 1 && !strcmp (argv[1], "raw");
+    if (raw)
+        o.count = 0;
     if (argc < 2)
-        s_die ("usage: sgtest send|body|listen|forge OPTIONS%s", "");
+        s_die ("usage: sgtest send|body|listen|forge|raw OPTIONS%s", "");
     for (int i = 2; i < argc; i++) {
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -461,6 +634,7 @@ main (int argc, char **argv)
         else if (!strcmp (k, "--repeat")) o.repeat = atol (v);
         else if (!strcmp (k, "--timeout")) o.timeout = atol (v);
         else if (!strcmp (k, "--window")) o.window = atol (v);
+        else if (!strcmp (k, "--frames") && o.nframes < 64) o.frames[o.nframes++] = v;
         else if (!strcmp (k, "--rid")) o.rid = v;
         else if (!strcmp (k, "--officer")) o.officer = v;
         else if (!strcmp (k, "--hello")) o.no_hello = !strcmp (v, "no");
@@ -483,11 +657,14 @@ main (int argc, char **argv)
         return s_cmd_body (&o);
     if (!strcmp (cmd, "listen"))
         return s_cmd_listen (&o);
-    if (!strcmp (cmd, "forge") && o.sign_key && o.origin
-        && (o.body || (o.template && o.from && o.to)))
-        return s_cmd_raw (&o, "node");
-    if (!strcmp (cmd, "raw") && (o.body || (o.template && o.from && o.to)))
-        return s_cmd_raw (&o, o.role);
+    if (!strcmp (cmd, "raw") && o.nframes)
+        return s_cmd_raw (&o);
+    if (!strcmp (cmd, "forge") && o.sign_key && o.origin && o.body)
+        return s_cmd_one (&o, "node");
+    if (!strcmp (cmd, "forge") && o.sign_key && o.origin && o.template && o.from && o.to)
+        return s_cmd_forge (&o);
+    if (!strcmp (cmd, "one") && (o.body || (o.template && o.from && o.to)))
+        return s_cmd_one (&o, o.role);
     s_die ("bad command or missing options for \"%s\"", cmd);
     return 2;
 }

@@ -1,0 +1,126 @@
+#!/bin/sh
+# 08-hostile-peer: what a registered but hostile (or broken) adapter or peer
+# can send changes nothing it should not:
+#  - an ACK or a NAK for a message the node has not sent it (queued behind a
+#    window of 1) is ignored: the message is neither finished nor dead, and
+#    is delivered afterwards;
+#  - a SEND that reuses a stored Message-Id for a different body is NAKed
+#    (12, "already used"), the stored message is unchanged, and a resend of
+#    the stored one (same body, new header) is still ACKed;
+#  - a sender over its window (the node announced 8; a batch waits 1 s for
+#    more) has the 12 SENDs past the 8 it may hold refused with NAK 103 at
+#    once, not buffered;
+#  - a frame over max_message_size (+ overhead) never reaches the node's
+#    memory: the connection is dropped, the node carries on;
+#  - NAK reasons and names are escaped in the log (no forged lines).
+. "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
+sg_setup 08-hostile-peer
+
+sg_node CI CI "max_message_size 64KiB"
+sg_adapter ci-adapter
+sg_adapter ci-border
+sg_peer CI ci-adapter adapter CI
+sg_peer CI ci-border adapter CI000401
+sg_start CI
+
+# ---- ACK / NAK for ids not in flight ---------------------------------------
+"$SGTEST" send $(sg_conn ci-adapter CI) --template "$SG_EXAMPLES/wof.xml" --from CI000101 \
+    --to CI000401 --count 2 --mrns 2 --timeout 20 --out "$SG_DIR/sent.out" || sg_fail "send"
+m1=$(awk 'NR == 1 { print $2 }' "$SG_DIR/sent.out")
+m2=$(awk 'NR == 2 { print $2 }' "$SG_DIR/sent.out")
+[ -n "$m2" ] || sg_fail "two messages expected"
+# ci-border says HELLO with a window of 1: one message is DELIVERed, the
+# other waits in the queue. It ACKs and NAKs the waiting one, and the node's
+# answer to a PING after them proves they were processed.
+"$SGTEST" raw $(sg_conn ci-border CI) --window 1 --frames "ACK|$m1|$m2" \
+    --frames "NAK|$m2|12|made up" --frames "PING" --count 2 --timeout 20 > "$SG_DIR/raw1.out" \
+    || sg_fail "no DELIVER and PONG: $(cat "$SG_DIR/raw1.out")"
+first=$(awk '$1 == "DELIVER" { print }' "$SG_DIR/raw1.out" | grep -o "$m1\|$m2" | head -1)
+[ -n "$first" ] || sg_fail "no DELIVER: $(cat "$SG_DIR/raw1.out")"
+other=$m2; [ "$first" = "$m2" ] && other=$m1
+st=$(sg_sql CI "select state from delivery where message_id = '$other'")
+[ "$st" = pending ] || sg_fail "a message never sent to ci-border became $st by its ACK/NAK"
+st=$(sg_sql CI "select count(*) from delivery where state = 'dead'")
+[ "$st" = 0 ] || sg_fail "a NAK for a message not in flight made a dead letter"
+# The one in flight was ACKed for real; a well-behaved receiver gets the other.
+"$SGTEST" listen $(sg_conn ci-border CI) --count 1 --timeout 20 --out "$SG_DIR/border.out" \
+    || sg_fail "ci-border did not get the other message"
+grep -q "^$other " "$SG_DIR/border.out" || sg_fail "not $other: $(cat "$SG_DIR/border.out")"
+done2 () { [ "$(sg_sql CI "select count(*) from delivery where state = 'done'")" = 2 ]; }
+sg_until 20 done2 || sg_fail "the two deliveries are not recorded done"
+
+# ---- the same Message-Id for a different message -----------------------------
+mrn=$("$SIGMATCTL" mrn new CI) || sg_fail "mrn new"
+id=$(cat /proc/sys/kernel/random/uuid)
+sed -e "s|<MessageID>[^<]*<|<MessageID>$id<|" -e "s|<DeclarationID>[^<]*<|<DeclarationID>$mrn<|" \
+    -e "s|<RecipientOfficeID>[^<]*<|<RecipientOfficeID>CI000401<|" \
+    "$SG_EXAMPLES/wof.xml" > "$SG_DIR/one.xml"
+sed -e "s|<WriteOffDate>[^<]*<|<WriteOffDate>2026-03-11<|" "$SG_DIR/one.xml" > "$SG_DIR/other.xml"
+out=$("$SGTEST" body $(sg_conn ci-adapter CI) --body "$SG_DIR/one.xml" --timeout 10)
+[ "$out" = "ACK $id" ] || sg_fail "first send: $out"
+out=$("$SGTEST" body $(sg_conn ci-adapter CI) --body "$SG_DIR/other.xml" --timeout 10)
+case $out in
+    "NAK $id 12 "*"already used by a different message"*) ;;
+    *) sg_fail "a different body under a stored id was not refused: $out" ;;
+esac
+out=$("$SGTEST" body $(sg_conn ci-adapter CI) --body "$SG_DIR/one.xml" --timeout 10)
+[ "$out" = "ACK $id" ] || sg_fail "a true resend is not ACKed: $out"
+[ "$(sg_sql CI "select count(*) from message where id = '$id' and position('2026-03-10' in convert_from(body, 'UTF8')) > 0")" = 1 ] \
+    || sg_fail "the stored message changed"
+
+# ---- a frame over the bound -------------------------------------------------
+# 65536 + 8192 is the frame bound for a 64 KiB max_message_size: a 1 MiB
+# frame drops the connection before the node holds it (so no NAK: the SEND
+# never reached the node); the client's ZeroMQ reconnects, and the PING after
+# it arrives on a new connection without a session. The node still answers a
+# well-formed client afterwards.
+"$SGTEST" raw $(sg_conn ci-adapter CI) --frames "SEND|#200|#1048576" --frames "PING" \
+    --count 1 --timeout 10 > "$SG_DIR/big.out" || sg_fail "no answer at all after the big frame"
+grep -q '^DENIED hello required' "$SG_DIR/big.out" || sg_fail "a 1 MiB frame was read: $(cat "$SG_DIR/big.out")"
+"$SGTEST" raw $(sg_conn ci-adapter CI) --frames "PING" --count 1 --timeout 10 > "$SG_DIR/ping.out" \
+    || sg_fail "node does not answer after the big frame"
+grep -q '^PONG' "$SG_DIR/ping.out" || sg_fail "no PONG: $(cat "$SG_DIR/ping.out")"
+
+# ---- a sender over its window -----------------------------------------------------
+# 20 different SENDs at once on one connection to a node that announced a
+# window of 8 and lets a batch wait 1 s: 8 are held (and ACKed together),
+# the 12 past the window are refused at once. (A resend of a held message
+# is not refused: the first copy's ACK answers it; 03-duplicates.)
+sg_node CW CI "window 8" "batch_delay 1000ms" "workers 0"
+sg_peer CW ci-adapter adapter CI000101
+sg_peer CW ci-border adapter CI000401
+sg_start CW
+set --
+for i in $(seq 20); do
+    wid=$(cat /proc/sys/kernel/random/uuid)
+    wmrn=$("$SIGMATCTL" mrn new CI) || sg_fail "mrn new"
+    printf 'Message-Id: %s\nType: WOF\nMrn: %s\nSender: CI000101\nRecipient: CI000401\nCreated: %s\nOrigin-Node: CW\n' \
+        "$wid" "$wmrn" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$SG_DIR/w$i.hdr"
+    sed -e "s|<MessageID>[^<]*<|<MessageID>$wid<|" -e "s|<DeclarationID>[^<]*<|<DeclarationID>$wmrn<|" \
+        -e "s|<RecipientOfficeID>[^<]*<|<RecipientOfficeID>CI000401<|" "$SG_EXAMPLES/wof.xml" > "$SG_DIR/w$i.xml"
+    set -- "$@" --frames "SEND|@$SG_DIR/w$i.hdr|@$SG_DIR/w$i.xml"
+done
+"$SGTEST" raw $(sg_conn ci-adapter CW) --window 64 "$@" --count 13 --timeout 20 > "$SG_DIR/window.out" \
+    || sg_fail "not 13 answers: $(cat "$SG_DIR/window.out")"
+[ "$(grep -c "^NAK [0-9a-f-]* 103 window exceeded" "$SG_DIR/window.out")" = 12 ] \
+    || sg_fail "not 12 NAK 103: $(cat "$SG_DIR/window.out")"
+[ "$(grep '^ACK' "$SG_DIR/window.out" | wc -w)" = 9 ] || sg_fail "the 8 held were not ACKed"
+[ "$(sg_sql CW "select count(*) from message")" = 8 ] || sg_fail "not 8 messages stored"
+sg_stop CW
+
+# ---- escaped logs -------------------------------------------------------------
+# A NAK whose reason holds a newline and a log line of its own: the message
+# (in flight: DELIVERed on HELLO) becomes a dead letter, the log stays one line.
+"$SGTEST" send $(sg_conn ci-adapter CI) --template "$SG_EXAMPLES/wof.xml" --from CI000101 \
+    --to CI000401 --count 1 --timeout 20 --out "$SG_DIR/sent3.out" || sg_fail "send"
+m3=$(awk '{ print $2 }' "$SG_DIR/sent3.out")
+fake="2026-01-01T00:00:00.000Z CI error: forged line"
+"$SGTEST" raw $(sg_conn ci-border CI) --frames "NAK|$m3|12|x
+$fake" --frames "PING" --count 2 --timeout 10 >/dev/null || sg_fail "no DELIVER and PONG"
+dead () { [ "$(sg_sql CI "select state from delivery where message_id = '$m3'")" = dead ]; }
+sg_until 20 dead || sg_fail "the NAKed message is not a dead letter"
+grep -q "^$fake" "$SG_DIR/CI.log" && sg_fail "a NAK reason forged a log line"
+grep -q "NAK 12 x\\\\n$fake" "$SG_DIR/CI.log" || sg_fail "the NAK reason is not in the log, escaped"
+
+sg_stop CI
+sg_pass
