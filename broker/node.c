@@ -717,7 +717,7 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
     if (!(self->store = store_new (conf->db, diag)))
         goto fail;
     if (store_check_schema (self->store, conf->migrations_dir, diag) != SG_OK
-        || store_identity (self->store, conf->name, diag) != SG_OK
+        || store_identity (self->store, conf->name, conf->country, diag) != SG_OK
         || s_seed_routes (self, diag) != SG_OK)
         goto fail;
     if (!(self->ctx = zmq_ctx_new ())) {
