@@ -94,6 +94,26 @@ peerkeys_add_rows (peerkeys_t *self, const char *peer, const store_sign_key_t *r
     return SG_OK;
 }
 
+peerkeys_t *
+peerkeys_load (const char *peer, const char *legacy_pem, const store_sign_key_t *rows, size_t n)
+{
+    peerkeys_t *self = peerkeys_new ();
+    if (!self || peerkeys_add_rows (self, peer, rows, n) != SG_OK)
+        goto fail;
+    if (legacy_pem && legacy_pem[0]) {
+        sg_diag_t d;
+        sign_key_t *key = sign_key_from_pem (legacy_pem, strlen (legacy_pem), &d);
+        if (!key)
+            log_warn ("peer %s: unusable signing key: %s", peer, d.text);
+        else if (peerkeys_add (self, &key, 0, 0) == SG_ENOMEM)
+            goto fail;
+    }
+    return self;
+fail:
+    peerkeys_destroy (&self);
+    return NULL;
+}
+
 /* 1 if e was valid at ms: from <= ms < until. */
 static int
 s_valid_at (const s_entry_t *e, int64_t ms)

@@ -32,6 +32,12 @@ int peerkeys_add (peerkeys_t *self, sign_key_t **key_p, int64_t from_ms, int64_t
 int peerkeys_add_rows (peerkeys_t *self, const char *peer, const store_sign_key_t *rows,
                        size_t n);
 
+/* A peer's whole key set: its rows of peer_sign_key (with their periods),
+ * then legacy_pem (peer.sign_public_pem, may be NULL), unbounded, unless a
+ * row has its id. NULL when out of memory; unusable keys are logged. */
+peerkeys_t *peerkeys_load (const char *peer, const char *legacy_pem,
+                           const store_sign_key_t *rows, size_t n);
+
 /* Number of keys in the set (NULL: 0). */
 size_t peerkeys_count (const peerkeys_t *self);
 
