@@ -496,6 +496,8 @@ ctl_status (int argc, char **argv)
     }
     if (nodestat_print (store, stdout, &diag) != SG_OK)
         fprintf (stderr, "sigmatctl: %s\n", diag.text);
+    if (nodestat_print_db (store, stdout, &diag) != SG_OK)
+        fprintf (stderr, "sigmatctl: %s\n", diag.text);
     printf ("schema version: %d\n\n", version);
     printf ("%-20s %10s %12s %8s\n", "NEXT HOP", "PENDING", "OLDEST", "DEAD");
     for (size_t i = 0; i < nq; i++)

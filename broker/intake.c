@@ -590,6 +590,12 @@ intake_commit (intake_t *self)
         metrics_db_error ();
         log_error ("cannot store a batch of %zu messages: %s (not acknowledged; senders will "
                    "resend)", self->n, d.text);
+        /* The commit may have happened all the same (the connection broke
+         * before its answer, e.g. a failover): the resend is then a
+         * duplicate that is not queued again. The queues page from the
+         * database again, in seq order, so such a row is sent, and in its
+         * place in the order of its MRN. */
+        dispatch_rescan (self->dispatch);
     }
     else {
         self->stats.batches++;

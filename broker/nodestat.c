@@ -127,3 +127,38 @@ done:
     PQclear (res);
     return rc;
 }
+
+int
+nodestat_print_db (store_t *store, FILE *out, sg_diag_t *diag)
+{
+    /* pg_stat_replication shows its details to superusers and pg_monitor
+     * only; others see the standbys' count. */
+    static const char sql[] =
+        "SELECT pg_is_in_recovery(), current_setting('server_version'),"
+        "  (SELECT count(*) FROM pg_stat_replication),"
+        "  (SELECT coalesce(string_agg(coalesce(application_name, '?') || ' ' ||"
+        "     coalesce(state, '?') || ' ' || coalesce(sync_state, '?'), ', '"
+        "     ORDER BY application_name), '') FROM pg_stat_replication),"
+        "  current_setting('synchronous_standby_names'), current_setting('synchronous_commit')";
+    PGconn *conn = store_conn (store);
+    PGresult *res = conn ? PQexecParams (conn, sql, 0, NULL, NULL, NULL, NULL, 0) : NULL;
+    int rc = SG_OK;
+    if (!res || PQresultStatus (res) != PGRES_TUPLES_OK) {
+        const char *e = res ? PQresultErrorMessage (res) : "no connection";
+        rc = sg_diag_set (diag, SG_EDB, 0, 0, "cannot read the database role: %.*s",
+                          (int) strcspn (e, "\n"), e);
+        goto done;
+    }
+    const char *host = PQhost (conn), *port = PQport (conn);
+    int standby = strcmp (PQgetvalue (res, 0, 0), "t") == 0;
+    fprintf (out, "database: %s, PostgreSQL %s at %s port %s\n",
+             standby ? "standby (in recovery, read-only)" : "primary",
+             PQgetvalue (res, 0, 1), host && *host ? host : "?", port ? port : "?");
+    if (!standby)
+        fprintf (out, "  standbys: %s%s%s; synchronous_standby_names '%s', synchronous_commit %s\n",
+                 PQgetvalue (res, 0, 2), *PQgetvalue (res, 0, 3) ? ": " : "",
+                 PQgetvalue (res, 0, 3), PQgetvalue (res, 0, 4), PQgetvalue (res, 0, 5));
+done:
+    PQclear (res);
+    return rc;
+}

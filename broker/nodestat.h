@@ -32,4 +32,9 @@ int nodestat_write (store_t *store, const nodestat_t *st, sg_diag_t *diag);
  * status`, flagging a running process that stopped reporting. */
 int nodestat_print (store_t *store, FILE *out, sg_diag_t *diag);
 
+/* Prints which server of `db` the store reached and its role: "primary"
+ * (with its standbys and whether each is synchronous) or "standby" (in
+ * recovery, read-only). Returns SG_OK or SG_EDB with the reason in diag. */
+int nodestat_print_db (store_t *store, FILE *out, sg_diag_t *diag);
+
 #endif
