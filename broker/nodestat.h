@@ -15,7 +15,7 @@
 typedef struct {
     const char *name;           /* node name */
     const char *bind;           /* ROUTER endpoint */
-    const char *state;          /* "running", "stopping" or "stopped" */
+    const char *state;          /* "running", "standby", "stopping" or "stopped" */
     time_t started;
     int connections;            /* inbound sessions */
     int links_up;               /* outgoing links up */

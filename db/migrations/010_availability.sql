@@ -26,3 +26,23 @@ CREATE TABLE peer_sign_key (
     PRIMARY KEY (peer, key_id),
     CHECK (valid_from IS NULL OR valid_until IS NULL OR valid_until > valid_from)
 );
+
+-- * node_lease: which sigmatd process is the node's active one. Several
+--   processes may run for one node on one database (a second machine
+--   ready to take over); only the holder of an unexpired lease accepts
+--   messages, sends and runs the lifecycle timers. The holder renews it
+--   every lease_ttl/3 and stops serving by itself once its lease is past
+--   (broker/lease.c); the others wait and take it over when it expires,
+--   so a process killed with -9 is replaced within lease_ttl.
+CREATE TABLE node_lease (
+    only_row  boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    holder    text NOT NULL,                 -- host:pid, as in node_status
+    acquired  timestamptz NOT NULL DEFAULT now(),
+    expires   timestamptz NOT NULL
+);
+
+-- * node_status.state 'standby': a process waiting for the lease reports
+--   itself, so `sigmatctl status` shows every process of the node.
+ALTER TABLE node_status DROP CONSTRAINT node_status_state_check;
+ALTER TABLE node_status ADD CONSTRAINT node_status_state_check
+    CHECK (state IN ('running', 'standby', 'stopping', 'stopped'));
