@@ -637,7 +637,8 @@ node_run (node_t *self)
     while (!self->stop) {
         now = s_now ();
         int64_t wait = 1000;
-        wait = dispatch_next_timer (self->dispatch, now, wait);
+        if (lease_valid (self->lease, now))     /* else the dispatcher waits */
+            wait = dispatch_next_timer (self->dispatch, now, wait);
         wait = peers_next_timer (self->peers, now, wait);
         int64_t due[5] = { self->next_status, self->next_rescan, self->next_expiry,
                            self->lifecycle ? self->next_lc_timers : self->next_status,
