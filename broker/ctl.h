@@ -36,6 +36,8 @@ int ctl_db_version (int argc, char **argv);
 int ctl_peer_add (int argc, char **argv);
 int ctl_peer_remove (int argc, char **argv);
 int ctl_peer_list (int argc, char **argv);
+int ctl_peer_key (int argc, char **argv);
+int ctl_message_verify (int argc, char **argv);
 int ctl_route_add (int argc, char **argv);
 int ctl_route_remove (int argc, char **argv);
 int ctl_route_list (int argc, char **argv);

@@ -13,6 +13,7 @@
 #include "ident.h"
 #include "sign.h"
 #include "nodestat.h"
+#include "peerkeys.h"
 #include "store.h"
 
 /* Options shared by the database verbs; positional arguments are left in
@@ -26,6 +27,7 @@ typedef struct {
     const char *sign_pub;
     const char *offices;
     const char *endpoint;
+    const char *from, *until, *at;      /* peer key: timestamptz text */
     int all;
     long limit;
     char *args[8];
@@ -55,6 +57,9 @@ s_parse_opts (int argc, char **argv, s_opts_t *o, const char *group, const char 
         else if (strcmp (a, "--sign-pub") == 0) slot = &o->sign_pub;
         else if (strcmp (a, "--offices") == 0) slot = &o->offices;
         else if (strcmp (a, "--endpoint") == 0) slot = &o->endpoint;
+        else if (strcmp (a, "--from") == 0) slot = &o->from;
+        else if (strcmp (a, "--until") == 0) slot = &o->until;
+        else if (strcmp (a, "--at") == 0) slot = &o->at;
         else if (strcmp (a, "--all") == 0) {
             o->all = 1;
             continue;
@@ -491,12 +496,237 @@ ctl_status (int argc, char **argv)
     }
     if (nodestat_print (store, stdout, &diag) != SG_OK)
         fprintf (stderr, "sigmatctl: %s\n", diag.text);
+    if (nodestat_print_db (store, stdout, &diag) != SG_OK)
+        fprintf (stderr, "sigmatctl: %s\n", diag.text);
     printf ("schema version: %d\n\n", version);
     printf ("%-20s %10s %12s %8s\n", "NEXT HOP", "PENDING", "OLDEST", "DEAD");
     for (size_t i = 0; i < nq; i++)
         printf ("%-20s %10lld %11.0fs %8lld\n", q[i].next_hop, q[i].pending, q[i].oldest_age_s, q[i].dead);
 done:
     free (q);
+    store_destroy (&store);
+    return rc;
+}
+
+/* ---- signing keys of peers: `peer key add|list|retire` -------------------- */
+
+/* Loads the PEM public key file path into *pem_p and its id into id. */
+static int
+s_key_file (const char *path, char **pem_p, char id[SIGN_KEY_ID_LEN + 1])
+{
+    sg_diag_t diag;
+    *pem_p = s_slurp (path);
+    sign_key_t *key = *pem_p ? sign_key_from_pem (*pem_p, strlen (*pem_p), &diag) : NULL;
+    if (!key || sign_key_id (key, id) != SG_OK) {
+        fprintf (stderr, "sigmatctl: %s: %s\n", path,
+                 *pem_p ? diag.text : "cannot read the file");
+        sign_key_destroy (&key);
+        free (*pem_p);
+        *pem_p = NULL;
+        return CTL_FAIL;
+    }
+    sign_key_destroy (&key);
+    return CTL_OK;
+}
+
+static int
+s_key_add (store_t *store, const s_opts_t *o)
+{
+    if (!o->sign_pub || !o->from) {
+        fprintf (stderr, "sigmatctl: peer key add needs --sign-pub FILE and --from TIME\n");
+        return CTL_USAGE;
+    }
+    char *pem, id[SIGN_KEY_ID_LEN + 1];
+    if (s_key_file (o->sign_pub, &pem, id) != CTL_OK)
+        return CTL_FAIL;
+    sg_diag_t diag;
+    int rc = CTL_OK;
+    if (store_sign_key_put (store, o->args[1], id, pem, o->from, o->until, &diag) != SG_OK)
+        rc = s_fail ("cannot add the key", &diag);
+    else
+        printf ("peer %s: key %s valid from %s%s%s\n", o->args[1], id, o->from,
+                o->until ? " until " : "", o->until ? o->until : "");
+    free (pem);
+    return rc;
+}
+
+/* Retires key id of peer at o->at; a key registered with `peer add` only
+ * (peer.sign_public_pem) gets a row of its own, valid until then. */
+static int
+s_key_retire (store_t *store, const s_opts_t *o)
+{
+    const char *peer = o->args[1], *id = o->args[2];
+    sg_diag_t diag;
+    int rc = store_sign_key_retire (store, peer, id, o->at, &diag);
+    if (rc == SG_ENOTFOUND) {
+        store_peer_t p;
+        char pid[SIGN_KEY_ID_LEN + 1] = "";
+        if (store_peer_get (store, peer, &p, &diag) != SG_OK)
+            return s_fail (peer, &diag);
+        sign_key_t *key = p.sign_public_pem
+            ? sign_key_from_pem (p.sign_public_pem, strlen (p.sign_public_pem), NULL) : NULL;
+        if (key)
+            sign_key_id (key, pid);
+        sign_key_destroy (&key);
+        if (strcmp (pid, id) == 0)
+            rc = store_sign_key_put (store, peer, id, p.sign_public_pem, NULL,
+                                     o->at ? o->at : "now", &diag);
+        else
+            sg_diag_set (&diag, SG_ENOTFOUND, 0, 0, "peer %s has no key %s", peer, id);
+        store_peer_clear (&p);
+    }
+    if (rc != SG_OK)
+        return s_fail ("cannot retire the key", &diag);
+    printf ("peer %s: key %s valid until %s\n", peer, id, o->at ? o->at : "now");
+    return CTL_OK;
+}
+
+static void
+s_key_time (long long ms, char *out)
+{
+    if (ms == 0)
+        strcpy (out, "-");
+    else
+        hdr_time_format (ms, out);
+}
+
+static int
+s_key_list (store_t *store, const s_opts_t *o)
+{
+    const char *peer = o->nargs > 1 ? o->args[1] : NULL;
+    store_sign_key_t *keys = NULL;
+    store_peer_t *peers = NULL;
+    size_t n = 0, np = 0;
+    sg_diag_t diag;
+    if (store_sign_key_list (store, peer, &keys, &n, &diag) != SG_OK
+        || store_peer_list (store, &peers, &np, &diag) != SG_OK) {
+        store_sign_keys_free (keys, n);
+        return s_fail ("cannot list the keys", &diag);
+    }
+    printf ("%-20s %-16s %-24s %s\n", "PEER", "KEY-ID", "VALID FROM", "VALID UNTIL");
+    for (size_t i = 0; i < np; i++) {
+        if (peer && strcmp (peers[i].name, peer) != 0)
+            continue;
+        char from[HDR_TIME_LEN + 1], until[HDR_TIME_LEN + 1], lid[SIGN_KEY_ID_LEN + 1] = "";
+        int listed = 0;
+        sign_key_t *key = peers[i].sign_public_pem
+            ? sign_key_from_pem (peers[i].sign_public_pem, strlen (peers[i].sign_public_pem), NULL)
+            : NULL;
+        if (key)
+            sign_key_id (key, lid);
+        sign_key_destroy (&key);
+        for (size_t k = 0; k < n; k++) {
+            if (strcmp (keys[k].peer, peers[i].name) != 0)
+                continue;
+            s_key_time (keys[k].from_ms, from);
+            s_key_time (keys[k].until_ms, until);
+            printf ("%-20s %-16s %-24s %s\n", keys[k].peer, keys[k].key_id, from, until);
+            listed |= strcmp (keys[k].key_id, lid) == 0;
+        }
+        if (lid[0] && !listed)
+            printf ("%-20s %-16s %-24s %s\n", peers[i].name, lid, "-", "-");
+    }
+    store_sign_keys_free (keys, n);
+    store_peers_free (peers, np);
+    return CTL_OK;
+}
+
+int
+ctl_peer_key (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_opts (argc, argv, &o, "peer", "key");
+    if (rc != CTL_OK)
+        return rc;
+    const char *sub = o.nargs ? o.args[0] : "";
+    int want = strcmp (sub, "add") == 0 ? 2 : strcmp (sub, "retire") == 0 ? 3 : -1;
+    if (strcmp (sub, "list") == 0 && o.nargs <= 2)
+        want = o.nargs;
+    if (want < 0 || o.nargs != want) {
+        ctl_usage (s_verb, 1);
+        return CTL_USAGE;
+    }
+    store_t *store = s_connect (&o);
+    if (!store)
+        return CTL_FAIL;
+    if (strcmp (sub, "add") == 0)
+        rc = s_key_add (store, &o);
+    else if (strcmp (sub, "retire") == 0)
+        rc = s_key_retire (store, &o);
+    else
+        rc = s_key_list (store, &o);
+    store_destroy (&store);
+    return rc;
+}
+
+/* ---- `message verify ID`: a stored message against the registered keys ---- */
+
+int
+ctl_message_verify (int argc, char **argv)
+{
+    s_opts_t o;
+    int rc;
+    store_t *store = s_open (argc, argv, "message", "verify", 1, &o, &rc);
+    if (!store)
+        return rc;
+    store_message_t m = { 0 };
+    store_peer_t peer = { 0 };
+    store_sign_key_t *rows = NULL;
+    size_t n = 0;
+    peerkeys_t *keys = NULL;
+    hdr_t *h = NULL;
+    sg_diag_t diag;
+    int64_t created = 0;
+    rc = CTL_FAIL;
+    if (store_message_get (store, o.args[0], &m, &diag) != SG_OK) {
+        s_fail (o.args[0], &diag);
+        goto done;
+    }
+    if (hdr_parse (m.header, m.header_len, &h, &diag) != SG_OK
+        || hdr_time_parse (hdr_get (h, HDR_CREATED), &created) != SG_OK) {
+        fprintf (stderr, "sigmatctl: message %s: unreadable header\n", m.id);
+        goto done;
+    }
+    const char *key_id = hdr_get (h, HDR_KEY_ID);
+    if (o.sign_pub) {
+        /* This node's own messages: its key files are not in the database. */
+        char *pem, id[SIGN_KEY_ID_LEN + 1];
+        if (s_key_file (o.sign_pub, &pem, id) != CTL_OK)
+            goto done;
+        keys = peerkeys_load (m.origin_node, pem, NULL, 0);
+        free (pem);
+    }
+    else {
+        if (store_peer_get (store, m.origin_node, &peer, &diag) != SG_OK) {
+            fprintf (stderr, "sigmatctl: message %s: origin node %s is not a registered peer; "
+                     "hint: for this node's own messages give --sign-pub FILE\n", m.id,
+                     m.origin_node);
+            goto done;
+        }
+        if (store_sign_key_list (store, m.origin_node, &rows, &n, &diag) != SG_OK) {
+            s_fail ("cannot list the keys", &diag);
+            goto done;
+        }
+        keys = peerkeys_load (m.origin_node, peer.sign_public_pem, rows, n);
+    }
+    if (!keys) {
+        fprintf (stderr, "sigmatctl: out of memory\n");
+        goto done;
+    }
+    if (peerkeys_verify (keys, m.origin_node, key_id, created, m.header, m.header_len, m.body,
+                         m.body_len, m.signature, m.signature_len, &diag) != SG_OK) {
+        printf ("message %s: BAD: %s\n", m.id, diag.text);
+        goto done;
+    }
+    printf ("message %s: signature of %s verified (key %s, signed %s)\n", m.id, m.origin_node,
+            key_id ? key_id : "tried in turn", hdr_get (h, HDR_CREATED));
+    rc = CTL_OK;
+done:
+    hdr_destroy (&h);
+    peerkeys_destroy (&keys);
+    store_sign_keys_free (rows, n);
+    store_peer_clear (&peer);
+    store_message_clear (&m);
     store_destroy (&store);
     return rc;
 }

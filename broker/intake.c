@@ -42,6 +42,8 @@ typedef struct s_item {
     int own_sig;
     char id[37], type[4], mrn[19], sender[9], recipient[9], corr[37];
     char officer[HDR_OFFICER_MAX + 1];  /* the Officer header, "" if none */
+    char key_id[SIGN_KEY_ID_LEN + 1];   /* the Key-Id header, "" if none */
+    int64_t created_ms;                 /* the Created header: when it was signed */
     char origin[HDR_MAX_NODE + 1], from[64], hop[64];
     unsigned char rid[WIRE_MAX_RID];
     size_t rid_len;
@@ -59,6 +61,7 @@ struct intake_t {
     size_t n;
     xmlsafe_limits_t limits;
     intake_stats_t stats;
+    char key_id[SIGN_KEY_ID_LEN + 1];   /* of o.sign_key, our Key-Id header */
     /* worker pool */
     pthread_t *threads;
     size_t nthreads;
@@ -129,6 +132,8 @@ intake_new (const intake_opts_t *opts, store_t *store, void *router_sock, dispat
     if (!self->items || !self->msgs)
         goto fail;
     self->limits.max_bytes = self->o.max_message;
+    if (sign_key_id (self->o.sign_key, self->key_id) != SG_OK)
+        goto fail;
     if (self->o.workers > 0) {
         self->efd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
         self->threads = calloc (self->o.workers, sizeof *self->threads);
@@ -286,6 +291,7 @@ s_authorise (intake_t *self, s_item_t *it, sg_diag_t *diag)
     char *const *offices = self->o.offices;
     size_t offices_n = self->o.offices_n;
     const sign_key_t *key = self->o.sign_key;
+    const peerkeys_t *keys = NULL;
     if (strcmp (it->origin, self->o.node_name) != 0) {
         const peer_info_t *p = peers_find (peers, it->origin);
         if (!p || !p->is_node)
@@ -294,12 +300,22 @@ s_authorise (intake_t *self, s_item_t *it, sg_diag_t *diag)
         offices = p->offices;
         offices_n = p->offices_n;
         key = p->sign_key;
+        keys = p->keys;
     }
     if (!router_office_in (it->sender, offices, offices_n))
         return sg_diag_set (diag, SG_EAUTH, 0, SG_NAK_AUTHORIZATION,
                             "origin node %s may not send for office %s", it->origin, it->sender);
     if (it->wm->nframes < 3)
         return sg_diag_set (diag, SG_ESIG, 0, SG_NAK_SIGNATURE, "message has no signature");
+    if (peerkeys_count (keys) > 0) {
+        /* A peer node: the key valid when it signed (Key-Id, Created). */
+        int rc = peerkeys_verify (keys, it->origin, it->key_id, it->created_ms, f[0].data,
+                                  f[0].size, f[1].data, f[1].size, f[2].data, f[2].size, diag);
+        if (rc != SG_OK)
+            log_warn ("forged or corrupt signature: message %s from %s claims origin %s; "
+                      "refused: %s", it->id, src->peer, it->origin, diag->text);
+        return rc;
+    }
     if (!key)
         return sg_diag_set (diag, SG_ESIG, 0, SG_NAK_SIGNATURE,
                             "no usable signing key registered for origin node %s", it->origin);
@@ -321,11 +337,14 @@ s_sign_local (intake_t *self, s_item_t *it, hdr_t *h, sg_diag_t *diag)
     const wire_frame_t *f = it->wm->frames;
     const char *hp = f[0].data;
     size_t hl = f[0].size;
-    if (strcmp (it->origin, self->o.node_name) != 0) {
+    const char *kid = hdr_get (h, HDR_KEY_ID);
+    if (strcmp (it->origin, self->o.node_name) != 0 || !kid || strcmp (kid, self->key_id) != 0) {
+        /* Our name as the origin and our key's id: both are signed. */
         if (hdr_set (h, HDR_ORIGIN_NODE, self->o.node_name) != SG_OK
+            || hdr_set (h, HDR_KEY_ID, self->key_id) != SG_OK
             || hdr_encode (h, &it->hdr_own, &it->hdr_len) != SG_OK)
             return sg_diag_set (diag, SG_ENOMEM, 0, SG_NAK_INCORRECT_VALUE,
-                                "cannot set Origin-Node in the header");
+                                "cannot set Origin-Node and Key-Id in the header");
         sg_strlcpy (it->origin, self->o.node_name, sizeof it->origin);
         hp = it->hdr_own;
         hl = it->hdr_len;
@@ -368,6 +387,8 @@ s_validate (intake_t *self, s_item_t *it, sg_diag_t *diag)
         goto done;
     }
     sg_strlcpy (it->officer, officer ? officer : "", sizeof it->officer);
+    s_hget (h, HDR_KEY_ID, it->key_id, sizeof it->key_id);
+    hdr_time_parse (hdr_get (h, HDR_CREATED), &it->created_ms);
     if ((rc = msg_parse (f[1].data, f[1].size, &self->limits, &m, diag)) != SG_OK)
         goto done;
     if ((rc = s_agree (it, m, diag)) != SG_OK
@@ -675,6 +696,12 @@ intake_commit (intake_t *self)
         metrics_db_error ();
         log_error ("cannot store a batch of %zu messages: %s (not acknowledged; senders will "
                    "resend)", self->n, d.text);
+        /* The commit may have happened all the same (the connection broke
+         * before its answer, e.g. a failover): the resend is then a
+         * duplicate that is not queued again. The queues page from the
+         * database again, in seq order, so such a row is sent, and in its
+         * place in the order of its MRN. */
+        dispatch_rescan (self->dispatch);
     }
     else {
         self->stats.batches++;

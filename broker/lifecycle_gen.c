@@ -22,17 +22,19 @@ s_oom (lc_batch_t *b)
 }
 
 static int
-s_header (lifecycle_gen_t *g, const char *node, int64_t now)
+s_header (lifecycle_gen_t *g, const char *node, const sign_key_t *key, int64_t now)
 {
-    char created[HDR_TIME_LEN + 1];
+    char created[HDR_TIME_LEN + 1], key_id[SIGN_KEY_ID_LEN + 1];
     hdr_time_format (now, created);
+    if (sign_key_id (key, key_id) != SG_OK)
+        return SG_EINVAL;
     hdr_t *h = hdr_new ();
     if (!h)
         return SG_ENOMEM;
     const char *keys[] = { HDR_MESSAGE_ID, HDR_TYPE, HDR_MRN, HDR_SENDER, HDR_RECIPIENT,
-                           HDR_CREATED, HDR_ORIGIN_NODE, HDR_CORRELATION_ID };
+                           HDR_CREATED, HDR_ORIGIN_NODE, HDR_CORRELATION_ID, HDR_KEY_ID };
     const char *vals[] = { g->id, g->type, g->mrn, g->sender, g->recipient, created, node,
-                           g->corr };
+                           g->corr, key_id };
     int rc = SG_OK;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0] && rc == SG_OK; i++)
         if (vals[i][0])
@@ -92,7 +94,7 @@ lc_gen (lc_batch_t *b, msg_t *m, const char *mrn, const char *sender, const char
         s_gen_free (g);
         return NULL;
     }
-    if (s_header (g, o->node_name, b->now) != SG_OK
+    if (s_header (g, o->node_name, o->sign_key, b->now) != SG_OK
         || sign_message (o->sign_key, g->header, g->header_len, g->body, g->body_len, g->sig)
                != SG_OK) {
         log_error ("lifecycle: cannot make the header or signature of %s for %s", g->type, mrn);

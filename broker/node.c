@@ -7,6 +7,7 @@
 #include "node.h"
 #include "dispatch.h"
 #include "intake.h"
+#include "lease.h"
 #include "lifecycle_db.h"
 #include "log.h"
 #include "metrics.h"
@@ -23,6 +24,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,8 @@ struct node_t {
     int64_t batch_since;            /* when the open batch got its first message */
     int64_t next_status, next_rescan, next_expiry, next_lc_timers;
     int64_t next_retention;         /* INT64_MAX: retention off */
+    lease_t *lease;                 /* only its holder serves (lease.h) */
+    int64_t next_lease;
 };
 
 static int64_t
@@ -503,6 +507,65 @@ s_signals (node_t *self)
     }
 }
 
+/* Waits until this process holds the node lease (another sigmatd of this
+ * node may be active on the database): SG_OK once held; on SIGTERM/SIGINT
+ * returns SG_ETIMEOUT with diag->code SG_OK (a clean stop). */
+static int
+s_lease_wait (node_t *self, sg_diag_t *diag)
+{
+    char holder[400], said[400] = "";
+    for (;;) {
+        int held = 0;
+        sg_diag_t d;
+        if (lease_acquire (self->lease, s_now (), &held, holder, sizeof holder, &d) != SG_OK)
+            log_warn ("%s; trying again", d.text);
+        else if (held) {
+            log_info ("node %s: this process (%s) holds the node lease", self->conf->name,
+                      lease_instance (self->lease));
+            return SG_OK;
+        }
+        else if (strcmp (holder, said) != 0) {
+            log_info ("node %s: another process is active: %s; waiting as a standby",
+                      self->conf->name, holder);
+            sg_strlcpy (said, holder, sizeof said);
+        }
+        nodestat_t st = { .name = self->conf->name, .bind = self->conf->bind,
+                          .state = "standby", .started = self->started };
+        if (nodestat_write (self->store, &st, &d) != SG_OK)
+            log_warn ("%s", d.text);
+        struct pollfd pfd = { .fd = self->sigfd, .events = POLLIN };
+        if (poll (&pfd, 1, (int) lease_period (self->lease)) > 0) {
+            struct signalfd_siginfo si;
+            while (read (self->sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+                if (si.ssi_signo != SIGHUP) {
+                    st.state = "stopped";
+                    nodestat_write (self->store, &st, NULL);
+                    sg_diag_clear (diag);
+                    snprintf (diag->text, sizeof diag->text,
+                              "signal %d: stopped while waiting as a standby", (int) si.ssi_signo);
+                    return SG_ETIMEOUT;
+                }
+        }
+    }
+}
+
+/* Renews the lease; losing it to another process stops this one. */
+static void
+s_lease (node_t *self, int64_t now)
+{
+    sg_diag_t d;
+    self->next_lease = now + lease_period (self->lease);
+    int rc = lease_renew (self->lease, now, &d);
+    if (rc == SG_ESEQ) {
+        log_error ("node %s: %s: stopping, so that nothing is sent twice", self->conf->name,
+                   d.text);
+        self->stop = 2;
+    }
+    else if (rc != SG_OK)
+        log_warn ("%s%s", d.text,
+                  lease_valid (self->lease, now) ? "" : " (not serving until it is renewed)");
+}
+
 /* Runs the lifecycle timers and dispatches what they made; soon again
  * when a run hit its limit. */
 static void
@@ -576,7 +639,8 @@ s_timers (node_t *self, int64_t now)
         dispatch_rescan (self->dispatch);
         self->next_rescan = now + self->conf->rescan_interval;
     }
-    if (self->lifecycle && now >= self->next_lc_timers && !intake_pending (self->intake))
+    if (self->lifecycle && now >= self->next_lc_timers && !intake_pending (self->intake)
+        && lease_valid (self->lease, now))
         s_lc_timers (self, now);
     if (now >= self->next_retention && !intake_pending (self->intake))
         s_retention (self, now);
@@ -613,11 +677,13 @@ node_run (node_t *self)
     while (!self->stop) {
         now = s_now ();
         int64_t wait = 1000;
-        wait = dispatch_next_timer (self->dispatch, now, wait);
+        if (lease_valid (self->lease, now))     /* else the dispatcher waits */
+            wait = dispatch_next_timer (self->dispatch, now, wait);
         wait = peers_next_timer (self->peers, now, wait);
-        int64_t due[4] = { self->next_status, self->next_rescan, self->next_expiry,
-                           self->lifecycle ? self->next_lc_timers : self->next_status };
-        for (int i = 0; i < 4; i++)
+        int64_t due[5] = { self->next_status, self->next_rescan, self->next_expiry,
+                           self->lifecycle ? self->next_lc_timers : self->next_status,
+                           self->next_lease };
+        for (int i = 0; i < 5; i++)
             if (due[i] - now < wait)
                 wait = due[i] > now ? due[i] - now : 0;
         if (intake_pending (self->intake)) {
@@ -627,7 +693,8 @@ node_run (node_t *self)
         }
         /* Stop reading while the workers have plenty to do: the senders'
          * windows hold the rest back. */
-        int reading = intake_outstanding (self->intake) < 2 * (size_t) self->conf->batch_size;
+        int reading = intake_outstanding (self->intake) < 2 * (size_t) self->conf->batch_size
+                      && lease_valid (self->lease, now);
         items[0] = (zmq_pollitem_t) { self->router, 0, reading ? ZMQ_POLLIN : 0, 0 };
         items[1] = (zmq_pollitem_t) { NULL, self->sigfd, ZMQ_POLLIN, 0 };
         items[2] = (zmq_pollitem_t) { NULL, intake_fd (self->intake),
@@ -662,7 +729,10 @@ node_run (node_t *self)
             self->batch_open = 0;
         }
         peers_process (self->peers, now);
-        dispatch_pump (self->dispatch, now);
+        if (self->lease && now >= self->next_lease)
+            s_lease (self, now);
+        if (lease_valid (self->lease, now))     /* without the lease, send nothing */
+            dispatch_pump (self->dispatch, now);
         s_timers (self, now);
         store_guard_end (self->store);
     }
@@ -675,6 +745,9 @@ node_run (node_t *self)
     intake_commit (self->intake);
     dispatch_flush (self->dispatch);
     s_status (self, "stopped");
+    if (self->stop == 2)
+        return SG_ESEQ;             /* the lease was lost: not a clean stop */
+    lease_release (self->lease);
     return rc;
 }
 
@@ -785,8 +858,20 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
         goto fail;
     }
     if (store_check_schema (self->store, conf->migrations_dir, diag) != SG_OK
-        || store_identity (self->store, conf->name, diag) != SG_OK
-        || s_seed_routes (self, diag) != SG_OK)
+        || store_identity (self->store, conf->name, conf->country, diag) != SG_OK)
+        goto fail;
+    /* A standby process waits here, before it links to anyone. */
+    self->next_lease = INT64_MAX;
+    if (conf->lease_ttl > 0) {
+        if (!(self->lease = lease_new (self->store, conf->lease_ttl))) {
+            sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+            goto fail;
+        }
+        if (s_lease_wait (self, diag) != SG_OK)
+            goto fail;
+        self->next_lease = s_now () + lease_period (self->lease);
+    }
+    if (s_seed_routes (self, diag) != SG_OK)
         goto fail;
     if (!(self->ctx = zmq_ctx_new ())) {
         sg_diag_set (diag, SG_EIO, 0, 0, "cannot create the ZeroMQ context");
@@ -882,6 +967,7 @@ node_destroy (node_t **self_p)
         zmq_ctx_term (self->ctx);
     dispatch_destroy (&self->dispatch);
     router_destroy (&self->routes);
+    lease_destroy (&self->lease);
     store_destroy (&self->store);
     sign_key_destroy (&self->sign_key);
     free (self->sess);

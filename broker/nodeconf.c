@@ -143,6 +143,13 @@ static const config_entry_t s_table[] = {
     { "rescan_interval", CONFIG_DURATION, S_OFF (rescan_interval), "1m",
       "How often idle queues are re-read from the database (finds dead letters\n"
       "replayed by `sigmatctl dead replay`).", 1000, S_DAY, NULL, NULL },
+    { "lease_ttl", CONFIG_DURATION, S_OFF (lease_ttl), "15s",
+      "Lifetime of the node lease: of several sigmatd processes of this node on\n"
+      "one database only the lease holder serves; it renews the lease every\n"
+      "third of this and stops serving if it cannot, and a standby process takes\n"
+      "the lease over this long after the holder died. 0 turns the lease off:\n"
+      "every process serves and sends (tests only: messages go out twice).",
+      0, 3600000, NULL, NULL },
     { "log_level", CONFIG_LEVEL, S_OFF (log_level), "info",
       "error, warn, info or debug.", 0, 0, NULL, NULL },
     { "syslog", CONFIG_BOOL, S_OFF (syslog), "no",

@@ -40,6 +40,7 @@ typedef struct {
     int page_size;
     long long status_interval;
     long long rescan_interval;
+    long long lease_ttl;
     int log_level;
     int syslog;
     int lifecycle;              /* track movements (docs/lifecycle.md) */

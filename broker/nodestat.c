@@ -84,6 +84,21 @@ nodestat_write (store_t *store, const nodestat_t *st, sg_diag_t *diag)
     return rc;
 }
 
+/* Runs a read-only query on the store's connection; NULL with diag set to
+ * "<what>: <reason>" if it fails. */
+static PGresult *
+s_query (store_t *store, const char *sql, const char *what, sg_diag_t *diag)
+{
+    PGconn *conn = store_conn (store);
+    PGresult *res = conn ? PQexecParams (conn, sql, 0, NULL, NULL, NULL, NULL, 0) : NULL;
+    if (res && PQresultStatus (res) == PGRES_TUPLES_OK)
+        return res;
+    const char *e = res ? PQresultErrorMessage (res) : "no connection";
+    sg_diag_set (diag, SG_EDB, 0, 0, "%s: %.*s", what, (int) strcspn (e, "\n"), e);
+    PQclear (res);
+    return NULL;
+}
+
 int
 nodestat_print (store_t *store, FILE *out, sg_diag_t *diag)
 {
@@ -93,16 +108,10 @@ nodestat_print (store_t *store, FILE *out, sg_diag_t *diag)
         "  extract(epoch FROM now() - updated)::bigint,"
         "  connections, links_up, array_to_string(connected, ', '),"
         "  accepted, duplicates, refused, queued, inflight"
-        " FROM node_status ORDER BY state <> 'running', updated DESC";
-    PGconn *conn = store_conn (store);
-    PGresult *res = conn ? PQexecParams (conn, sql, 0, NULL, NULL, NULL, NULL, 0) : NULL;
-    int rc = SG_OK;
-    if (!res || PQresultStatus (res) != PGRES_TUPLES_OK) {
-        const char *e = res ? PQresultErrorMessage (res) : "no connection";
-        rc = sg_diag_set (diag, SG_EDB, 0, 0, "cannot read node status: %.*s",
-                          (int) strcspn (e, "\n"), e);
-        goto done;
-    }
+        " FROM node_status ORDER BY state <> 'running', state <> 'standby', updated DESC";
+    PGresult *res = s_query (store, sql, "cannot read node status", diag);
+    if (!res)
+        return SG_EDB;
     if (PQntuples (res) == 0)
         fprintf (out, "node: no sigmatd has run on this database yet\n");
     for (int i = 0; i < PQntuples (res); i++) {
@@ -123,7 +132,46 @@ nodestat_print (store_t *store, FILE *out, sg_diag_t *diag)
                  PQgetvalue (res, i, 10), PQgetvalue (res, i, 11), PQgetvalue (res, i, 12),
                  PQgetvalue (res, i, 13), PQgetvalue (res, i, 14));
     }
-done:
     PQclear (res);
-    return rc;
+    return SG_OK;
+}
+
+int
+nodestat_print_db (store_t *store, FILE *out, sg_diag_t *diag)
+{
+    /* pg_stat_replication shows its details to superusers and pg_monitor
+     * only; others see the standbys' count. */
+    static const char sql[] =
+        "SELECT pg_is_in_recovery(), current_setting('server_version'),"
+        "  (SELECT count(*) FROM pg_stat_replication),"
+        "  (SELECT coalesce(string_agg(coalesce(application_name, '?') || ' ' ||"
+        "     coalesce(state, '?') || ' ' || coalesce(sync_state, '?'), ', '"
+        "     ORDER BY application_name), '') FROM pg_stat_replication),"
+        "  current_setting('synchronous_standby_names'), current_setting('synchronous_commit')";
+    PGresult *res = s_query (store, sql, "cannot read the database role", diag);
+    if (!res)
+        return SG_EDB;
+    PGconn *conn = store_conn (store);
+    const char *host = PQhost (conn), *port = PQport (conn);
+    int standby = strcmp (PQgetvalue (res, 0, 0), "t") == 0;
+    fprintf (out, "database: %s, PostgreSQL %s at %s port %s\n",
+             standby ? "standby (in recovery, read-only)" : "primary",
+             PQgetvalue (res, 0, 1), host && *host ? host : "?", port ? port : "?");
+    if (!standby)
+        fprintf (out, "  standbys: %s%s%s; synchronous_standby_names '%s', synchronous_commit %s\n",
+                 PQgetvalue (res, 0, 2), *PQgetvalue (res, 0, 3) ? ": " : "",
+                 PQgetvalue (res, 0, 3), PQgetvalue (res, 0, 4), PQgetvalue (res, 0, 5));
+    PQclear (res);
+    res = s_query (store, "SELECT holder, to_char (expires, 'YYYY-MM-DD HH24:MI:SS TZ'),"
+                          " expires > now() FROM node_lease", "cannot read the node lease", diag);
+    if (!res)
+        return SG_EDB;
+    if (PQntuples (res) == 1)
+        fprintf (out, "lease: held by %s until %s%s\n", PQgetvalue (res, 0, 0),
+                 PQgetvalue (res, 0, 1),
+                 strcmp (PQgetvalue (res, 0, 2), "t") ? " (expired: a standby may take it)" : "");
+    else
+        fprintf (out, "lease: free\n");
+    PQclear (res);
+    return SG_OK;
 }

@@ -15,7 +15,7 @@
 typedef struct {
     const char *name;           /* node name */
     const char *bind;           /* ROUTER endpoint */
-    const char *state;          /* "running", "stopping" or "stopped" */
+    const char *state;          /* "running", "standby", "stopping" or "stopped" */
     time_t started;
     int connections;            /* inbound sessions */
     int links_up;               /* outgoing links up */
@@ -31,5 +31,10 @@ int nodestat_write (store_t *store, const nodestat_t *st, sg_diag_t *diag);
 /* Prints every process row of node_status (newest first) for `sigmatctl
  * status`, flagging a running process that stopped reporting. */
 int nodestat_print (store_t *store, FILE *out, sg_diag_t *diag);
+
+/* Prints which server of `db` the store reached and its role: "primary"
+ * (with its standbys and whether each is synchronous) or "standby" (in
+ * recovery, read-only). Returns SG_OK or SG_EDB with the reason in diag. */
+int nodestat_print_db (store_t *store, FILE *out, sg_diag_t *diag);
 
 #endif

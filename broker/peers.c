@@ -46,6 +46,7 @@ static void
 s_info_clear (peer_info_t *p)
 {
     sign_key_destroy (&p->sign_key);
+    peerkeys_destroy (&p->keys);
     free (p->endpoint);
     for (size_t i = 0; i < p->offices_n; i++)
         free (p->offices[i]);
@@ -171,7 +172,7 @@ peers_destroy (peers_t **self_p)
  * not load is logged and left NULL (messages from that origin are then
  * refused with NAK 102). */
 static int
-s_info_from (peer_info_t *p, const store_peer_t *sp)
+s_info_from (peer_info_t *p, const store_peer_t *sp, const store_sign_key_t *krows, size_t kn)
 {
     memset (p, 0, sizeof *p);
     sg_strlcpy (p->name, sp->name, sizeof p->name);
@@ -183,6 +184,8 @@ s_info_from (peer_info_t *p, const store_peer_t *sp)
         if (!p->sign_key)
             log_warn ("peer %s: unusable signing key: %s", sp->name, d.text);
     }
+    if (!(p->keys = peerkeys_load (sp->name, sp->sign_public_pem, krows, kn)))
+        return SG_ENOMEM;
     if (sp->endpoint && sp->endpoint[0] && !(p->endpoint = strdup (sp->endpoint)))
         return SG_ENOMEM;
     if (sp->offices_n && !(p->offices = calloc (sp->offices_n, sizeof *p->offices)))
@@ -225,15 +228,19 @@ peers_reload (peers_t *self, store_t *store, sg_diag_t *diag)
     peer_info_t *dir = NULL;
     size_t dir_n = 0;
     zap_keys_t *keys = NULL;
+    store_sign_key_t *krows = NULL;
+    size_t kn = 0;
     int rc = store_peer_list (store, &rows, &n, diag);
     if (rc != SG_OK)
         return rc;
+    if ((rc = store_sign_key_list (store, NULL, &krows, &kn, diag)) != SG_OK)
+        goto done;
     if ((n && !(dir = calloc (n, sizeof *dir))) || !(keys = zap_keys_new ())) {
         rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory loading peers");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        if ((rc = s_info_from (&dir[dir_n++], &rows[i])) != SG_OK) {
+        if ((rc = s_info_from (&dir[dir_n++], &rows[i], krows, kn)) != SG_OK) {
             sg_diag_set (diag, rc, 0, 0, "out of memory loading peers");
             goto done;
         }
@@ -283,6 +290,7 @@ done:
     zap_keys_destroy (&keys);
     s_dir_free (dir, dir_n);
     store_peers_free (rows, n);
+    store_sign_keys_free (krows, kn);
     return rc;
 }
 

@@ -83,7 +83,11 @@ main (int argc, char **argv)
     xmlsafe_init ();
     int rc = 1;
     node_t *node = node_new (&conf, &d);
-    if (!node)
+    if (!node && d.code == SG_OK) {
+        log_info ("%s", d.text);        /* stopped while a standby */
+        rc = 0;
+    }
+    else if (!node)
         log_error ("cannot start: %s", d.text);
     else
         rc = node_run (node) == SG_OK ? 0 : 1;

@@ -602,35 +602,55 @@ store_check_schema (store_t *self, const char *dir, sg_diag_t *diag)
         return rc;
     if (current < latest)
         return sg_diag_set (diag, SG_EDB, 0, 0,
-                            "database schema is at version %d, this sigmatd needs %d: "
-                            "run `sigmatctl db migrate`", current, latest);
+                            "database schema is at version %d, this sigmatd needs %d; "
+                            "hint: run `sigmatctl db migrate`", current, latest);
     if (current > latest)
         return sg_diag_set (diag, SG_EDB, 0, 0,
-                            "database schema is at version %d, newer than this sigmatd "
-                            "knows (%d): upgrade sigmatd", current, latest);
+                            "database schema is at version %d, newer than this program "
+                            "knows (%d, from %s); hint: a newer release migrated this database: "
+                            "upgrade this program (and its migrations folder) to that release",
+                            current, latest, dir);
     return SG_OK;
 }
 
 int
-store_identity (store_t *self, const char *name, sg_diag_t *diag)
+store_identity (store_t *self, const char *name, const char *country, sg_diag_t *diag)
 {
     if (!store_token_ok (name))
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "bad node name");
-    const char *params[1] = { name };
+    const char *params[2] = { name, country };
     PGresult *res = store_i_exec (self, -1, "cannot check the node identity",
-                                  "WITH ins AS (INSERT INTO node_identity (name) VALUES ($1) "
-                                  "ON CONFLICT DO NOTHING RETURNING name) "
-                                  "SELECT name FROM ins UNION ALL SELECT name FROM node_identity",
-                                  1, NULL, params, NULL, NULL, 0, diag);
+                                  "WITH ins AS (INSERT INTO node_identity (name, country) "
+                                  "VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING name, country) "
+                                  "SELECT name, country FROM ins "
+                                  "UNION ALL SELECT name, country FROM node_identity",
+                                  2, NULL, params, NULL, NULL, 0, diag);
     if (!res)
         return SG_EDB;
-    int rc = SG_OK;
+    int rc = SG_OK, fill = 0;
     if (PQntuples (res) < 1)
         rc = sg_diag_set (diag, SG_EDB, 0, 0, "cannot check the node identity: no row");
     else if (strcmp (PQgetvalue (res, 0, 0), name) != 0)
         rc = sg_diag_set (diag, SG_ECONFIG, 0, 0,
-                          "this database belongs to node \"%s\", not \"%s\"",
-                          PQgetvalue (res, 0, 0), name);
+                          "this database belongs to node \"%s\", not \"%s\"; hint: point `db` "
+                          "at node %s's own database, or correct `name` in the config",
+                          PQgetvalue (res, 0, 0), name, name);
+    else if (country && !PQgetisnull (res, 0, 1) && strcmp (PQgetvalue (res, 0, 1), country) != 0)
+        rc = sg_diag_set (diag, SG_ECONFIG, 0, 0,
+                          "this database belongs to node \"%s\" of country %s, not %s; hint: "
+                          "correct `country` in the config, or point `db` at the right database",
+                          name, PQgetvalue (res, 0, 1), country);
+    else
+        fill = country && PQgetisnull (res, 0, 1);
     PQclear (res);
+    if (fill) {
+        /* A database from before migration 010: record the country now. */
+        res = store_i_exec (self, -1, "cannot record the node's country",
+                            "UPDATE node_identity SET country = $2 WHERE name = $1 AND country IS NULL",
+                            2, NULL, params, NULL, NULL, 0, diag);
+        if (!res)
+            return SG_EDB;
+        PQclear (res);
+    }
     return rc;
 }

@@ -59,9 +59,9 @@ int store_migrate (store_t *self, const char *dir, FILE *progress, sg_diag_t *di
  * SG_EDB too if it is ahead of this program. */
 int store_check_schema (store_t *self, const char *dir, sg_diag_t *diag);
 
-/* Binds the database to node `name` on first use; SG_ECONFIG if it already
- * belongs to another node. */
-int store_identity (store_t *self, const char *name, sg_diag_t *diag);
+/* Binds the database to node `name` of `country` (may be NULL: not checked)
+ * on first use; SG_ECONFIG, with a hint, if it belongs to another node. */
+int store_identity (store_t *self, const char *name, const char *country, sg_diag_t *diag);
 
 /* ---- intake ---------------------------------------------------------- */
 
@@ -217,6 +217,31 @@ int store_peer_seen (store_t *self, const char *name, sg_diag_t *diag);
 
 void store_peer_clear (store_peer_t *peer);
 void store_peers_free (store_peer_t *list, size_t count);
+
+/* ---- signing keys of peers (with validity periods) ---------------------- */
+
+typedef struct {
+    char peer[64];
+    char key_id[17];            /* sign_key_id */
+    char *pem;                  /* Ed25519 public key PEM */
+    long long from_ms, until_ms;    /* validity, ms since 1970; 0 = unbounded */
+} store_sign_key_t;
+
+/* Registers (or replaces) key key_id of peer valid from `from` until `until`
+ * (PostgreSQL timestamptz text; NULL or "" = unbounded); SG_ENOTFOUND if no
+ * such peer, SG_EDB for a bad time or an empty period. */
+int store_sign_key_put (store_t *self, const char *peer, const char *key_id, const char *pem,
+                        const char *from, const char *until, sg_diag_t *diag);
+
+/* Ends key key_id of peer at `at` (NULL = now); SG_ENOTFOUND. */
+int store_sign_key_retire (store_t *self, const char *peer, const char *key_id, const char *at,
+                           sg_diag_t *diag);
+
+/* The keys of peer (NULL: of every peer) by peer and start; free with
+ * store_sign_keys_free. */
+int store_sign_key_list (store_t *self, const char *peer, store_sign_key_t **out, size_t *count,
+                         sg_diag_t *diag);
+void store_sign_keys_free (store_sign_key_t *list, size_t count);
 
 typedef struct {
     char prefix[9];             /* office ref (8) or country (2) */

@@ -17,7 +17,8 @@
  * "YYYY-MM-DDTHH:MM:SSZ" with an optional fraction of 1-9 digits, uppercase
  * T and Z), Origin-Node (1-64 of [A-Za-z0-9._-]). Optional: Correlation-Id
  * (UUID), Officer (1-64 of [A-Za-z0-9._@-]: who acted, set by the adapter,
- * covered by the origin node's signature). Any other key is an extension,
+ * covered by the origin node's signature), Key-Id (the origin node's signing
+ * key, sign_key_id). Any other key is an extension,
  * kept as is and in order. */
 #ifndef SG_HEADER_H_INCLUDED
 #define SG_HEADER_H_INCLUDED
@@ -43,6 +44,7 @@
 #define HDR_CORRELATION_ID "Correlation-Id"
 #define HDR_OFFICER        "Officer"   /* optional: the officer whose action caused it */
 #define HDR_OFFICER_MAX    64
+#define HDR_KEY_ID         "Key-Id"    /* optional: id of the origin's signing key (sign.h) */
 
 typedef struct hdr_t hdr_t;
 

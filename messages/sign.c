@@ -300,6 +300,23 @@ sign_has_private (const sign_key_t *key)
 }
 
 int
+sign_key_id (const sign_key_t *key, char id[SIGN_KEY_ID_LEN + 1])
+{
+    unsigned char raw[32], md[EVP_MAX_MD_SIZE];
+    size_t len = sizeof raw;
+    unsigned int mdlen = 0;
+    id[0] = '\0';
+    if (!key || EVP_PKEY_get_raw_public_key (key->pkey, raw, &len) != 1
+        || EVP_Digest (raw, len, md, &mdlen, EVP_sha256 (), NULL) != 1) {
+        ERR_clear_error ();
+        return SG_EINVAL;
+    }
+    for (int i = 0; i < SIGN_KEY_ID_LEN / 2; i++)
+        snprintf (id + 2 * i, 3, "%02x", md[i]);
+    return SG_OK;
+}
+
+int
 sign_key_public_pem (const sign_key_t *key, char **pem_p)
 {
     int rc = SG_ENOMEM;

@@ -39,6 +39,13 @@ int sign_key_write (const sign_key_t *key, const char *secret_path, const char *
  * caller frees it. Returns SG_OK, SG_EINVAL or SG_ENOMEM. */
 int sign_key_public_pem (const sign_key_t *key, char **pem_p);
 
+#define SIGN_KEY_ID_LEN 16          /* hex characters of a key id */
+
+/* Writes the key's id into id: the first 8 bytes of the SHA-256 of its raw
+ * 32-byte public key, in lowercase hex (the SGTP `Key-Id` header). Returns
+ * SG_OK or SG_EINVAL (id is then ""). */
+int sign_key_id (const sign_key_t *key, char id[SIGN_KEY_ID_LEN + 1]);
+
 /* Frees the key (NULL is fine) and clears the caller's pointer. */
 void sign_key_destroy (sign_key_t **self_p);
 

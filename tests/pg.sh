@@ -10,6 +10,7 @@
 #                                stops the cluster once that process is gone
 #   pg.sh createdb DIR NAME      create database NAME, print its conninfo
 #   pg.sh stop DIR               fast stop, then remove DIR
+#   pg.sh bin                    print the folder of initdb, pg_ctl, pg_basebackup
 #
 # Exit codes: 0 ok, 1 failure, 3 PostgreSQL is not installed or cannot run
 # here (callers may skip the test then).
@@ -144,5 +145,6 @@ case "${1:-}" in
     start)    [ $# -ge 2 ] || die "usage: pg.sh start DIR [WATCH_PID]"; start "$2" "${3:-}" ;;
     createdb) [ $# -eq 3 ] || die "usage: pg.sh createdb DIR NAME"; createdb "$2" "$3" ;;
     stop)     [ $# -eq 2 ] || die "usage: pg.sh stop DIR"; stop "$2" ;;
+    bin)      find_bin; echo "$PGBIN" ;;
     *)        die "usage: pg.sh start DIR [WATCH_PID] | createdb DIR NAME | stop DIR" ;;
 esac

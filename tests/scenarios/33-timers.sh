@@ -17,6 +17,7 @@ recovery_after 5d"
 lc_nodes CI:CI:CI BF:BF:BF
 # A second process on CI's database (HA): same name, keys and peers.
 PORT_CIb=$(sg_port)
+echo "lease_ttl 0" >> "$SG_DIR/CI.conf"      # both serve: the timers' own claims are tested
 sed -e "s|^bind .*|bind tcp://127.0.0.1:$PORT_CIb|" "$SG_DIR/CI.conf" > "$SG_DIR/CIb.conf"
 lc_start_all
 sg_start CIb
