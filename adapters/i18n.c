@@ -13,6 +13,147 @@ typedef struct {
 } s_entry_t;
 
 static const s_entry_t s_catalogue[] = {
+    /* why a spool file was rejected (.err files): one row per stable reason code */
+    { "err.NOT_ASYCUDA", {
+        "the file is not an ASYCUDA World SAD export",
+        "le fichier n'est pas un export de déclaration ASYCUDA World",
+        "o ficheiro não é uma exportação de declaração ASYCUDA World" } },
+    { "err.NOT_TRANSIT", {
+        "the declaration is not a transit (T1) declaration",
+        "la déclaration n'est pas une déclaration de transit (T1)",
+        "a declaração não é uma declaração de trânsito (T1)" } },
+    { "err.NOT_REGISTERED", {
+        "the declaration is not registered yet in ASYCUDA",
+        "la déclaration n'est pas encore enregistrée dans ASYCUDA",
+        "a declaração ainda não está registada no ASYCUDA" } },
+    { "err.MISSING", {
+        "a required field is empty",
+        "un champ obligatoire est vide",
+        "um campo obrigatório está vazio" } },
+    { "err.TOO_LONG", {
+        "a value is longer than the message allows",
+        "une valeur est plus longue que le message ne le permet",
+        "um valor é mais longo do que a mensagem permite" } },
+    { "err.NOT_ASCII", {
+        "an identifier has characters other than printable ASCII",
+        "un identifiant contient des caractères hors ASCII imprimable",
+        "um identificador tem caracteres fora do ASCII imprimível" } },
+    { "err.ADDRESS_INCOMPLETE", {
+        "an address is incomplete (street and city are needed)",
+        "une adresse est incomplète (rue et ville nécessaires)",
+        "um endereço está incompleto (rua e cidade necessárias)" } },
+    { "err.NOT_DATE", {
+        "a date is in none of the accepted formats",
+        "une date n'est dans aucun des formats acceptés",
+        "uma data não está em nenhum dos formatos aceites" } },
+    { "err.TIME_LIMIT_BEFORE_RELEASE", {
+        "the transit time limit is before the release",
+        "le délai de transit est antérieur à la mainlevée",
+        "o prazo de trânsito é anterior à autorização de saída" } },
+    { "err.UNKNOWN_OFFICE", {
+        "an office code is not in the adapter's office table",
+        "un code de bureau est absent de la table des bureaux de l'adaptateur",
+        "um código de estância não está na tabela de estâncias do adaptador" } },
+    { "err.OFFICE_NOT_OURS", {
+        "the office of departure is not an office of this country",
+        "le bureau de départ n'est pas un bureau de ce pays",
+        "a estância de partida não é uma estância deste país" } },
+    { "err.DESTINATION_COUNTRY", {
+        "the destination country does not match the office of destination",
+        "le pays de destination ne correspond pas au bureau de destination",
+        "o país de destino não corresponde à estância de destino" } },
+    { "err.NO_CORRIDOR", {
+        "no corridor of the table joins departure and destination",
+        "aucun corridor de la table ne relie le départ et la destination",
+        "nenhum corredor da tabela liga a partida ao destino" } },
+    { "err.EXIT_NOT_ON_CORRIDOR", {
+        "the border office of exit is not on the corridor",
+        "le bureau frontière de sortie n'est pas sur le corridor",
+        "a estância fronteiriça de saída não está no corredor" } },
+    { "err.NOT_AMOUNT", {
+        "an amount is not a number with at most two decimals",
+        "un montant n'est pas un nombre à deux décimales au plus",
+        "um montante não é um número com no máximo duas casas decimais" } },
+    { "err.NOT_NUMBER", {
+        "a value is not a number",
+        "une valeur n'est pas un nombre",
+        "um valor não é um número" } },
+    { "err.NOT_MASS", {
+        "a mass is not a positive number of kilograms",
+        "une masse n'est pas un nombre positif de kilogrammes",
+        "uma massa não é um número positivo de quilogramas" } },
+    { "err.NOT_COUNTRY", {
+        "a country code is not two letters",
+        "un code pays n'a pas deux lettres",
+        "um código de país não tem duas letras" } },
+    { "err.NOT_MODE", {
+        "the transport mode is not in the mode table of the profile",
+        "le mode de transport est absent de la table des modes du profil",
+        "o modo de transporte não está na tabela de modos do perfil" } },
+    { "err.NOT_PACKAGE_KIND", {
+        "a kind of package is not in the package table of the profile",
+        "un type de colis est absent de la table des colis du profil",
+        "um tipo de volume não está na tabela de volumes do perfil" } },
+    { "err.NOT_HS_CODE", {
+        "a commodity code is not a Harmonized System code",
+        "un code marchandise n'est pas un code du Système harmonisé",
+        "um código de mercadoria não é um código do Sistema Harmonizado" } },
+    { "err.NOT_SEAL", {
+        "a seal number is not valid",
+        "un numéro de scellé n'est pas valable",
+        "um número de selo não é válido" } },
+    { "err.SEAL_COUNT", {
+        "the number of seals does not match the seals listed",
+        "le nombre de scellés ne correspond pas aux scellés listés",
+        "o número de selos não corresponde aos selos listados" } },
+    { "err.NOT_CONTAINER", {
+        "a container number is not valid",
+        "un numéro de conteneur n'est pas valable",
+        "um número de contentor não é válido" } },
+    { "err.NO_ITEMS", {
+        "the declaration has no goods item",
+        "la déclaration n'a aucun article",
+        "a declaração não tem nenhum artigo" } },
+    { "err.TOO_MANY_ITEMS", {
+        "the declaration has more than 999 goods items",
+        "la déclaration a plus de 999 articles",
+        "a declaração tem mais de 999 artigos" } },
+    { "err.INVALID_MESSAGE", {
+        "the mapped declaration does not make a valid transit message",
+        "la déclaration traduite ne forme pas un message de transit valable",
+        "a declaração traduzida não forma uma mensagem de trânsito válida" } },
+    { "err.CHANGED_AFTER_RELEASE", {
+        "the declaration was changed after its release: the change cannot be sent",
+        "la déclaration a été modifiée après la mainlevée : la modification ne peut pas être envoyée",
+        "a declaração foi alterada depois da autorização de saída: a alteração não pode ser enviada" } },
+    { "err.CANCELLED", {
+        "the declaration was cancelled: it cannot be sent again",
+        "la déclaration a été annulée : elle ne peut plus être envoyée",
+        "a declaração foi anulada: não pode voltar a ser enviada" } },
+    { "err.NOT_WELL_FORMED", {
+        "the file is not well-formed XML",
+        "le fichier n'est pas un XML bien formé",
+        "o ficheiro não é XML bem formado" } },
+    { "err.FILE_TOO_BIG", {
+        "the file is larger than the adapter accepts",
+        "le fichier dépasse la taille acceptée par l'adaptateur",
+        "o ficheiro excede o tamanho aceite pelo adaptador" } },
+    { "err.FILE_UNREADABLE", {
+        "the file cannot be read (permissions or disk)",
+        "le fichier ne peut pas être lu (droits ou disque)",
+        "o ficheiro não pode ser lido (permissões ou disco)" } },
+    { "err.NODE_REFUSED", {
+        "the national node refused the message",
+        "le nœud national a refusé le message",
+        "o nó nacional recusou a mensagem" } },
+    { "err.INTERNAL", {
+        "an internal fault of the adapter (see its log)",
+        "une anomalie interne de l'adaptateur (voir son journal)",
+        "uma anomalia interna do adaptador (ver o seu registo)" } },
+    { "err.what_to_do", {
+        "What to do: correct the declaration in ASYCUDA World and export it again, or correct the adapter's mapping profile or tables (mapping.conf, offices.csv, corridors.csv; `sigmat-asycuda check-file` tries a file without sending it) and move this file back into the spool folder.",
+        "Que faire : corriger la déclaration dans ASYCUDA World et l'exporter de nouveau, ou corriger le profil de correspondance ou les tables de l'adaptateur (mapping.conf, offices.csv, corridors.csv ; `sigmat-asycuda check-file` essaie un fichier sans l'envoyer), puis remettre ce fichier dans le dossier spool.",
+        "O que fazer: corrigir a declaração no ASYCUDA World e exportá-la de novo, ou corrigir o perfil de correspondência ou as tabelas do adaptador (mapping.conf, offices.csv, corridors.csv; `sigmat-asycuda check-file` testa um ficheiro sem o enviar), e voltar a pôr este ficheiro na pasta spool." } },
     /* the HTTP layer */
     { "http.unauthorized", {
         "missing or wrong Bearer token in the Authorization header",

@@ -443,6 +443,10 @@ START_TEST (test_spool_ledger)
     snprintf (p, sizeof p, "%s/d.xml.err", e.conf.rejected_dir);
     ck_assert_ptr_nonnull (strstr (s_slurp (p), "  [NOT_DATE] Transit/Time_limit \"dans 6 jours\" "
                                    "is not a date"));
+    /* ... and in French, from the catalogue, by its stable code */
+    ck_assert_ptr_nonnull (strstr (s_slurp (p), "  - NOT_DATE : une date n'est dans aucun des "
+                                   "formats acceptés"));
+    ck_assert_ptr_nonnull (strstr (s_slurp (p), "Que faire : corriger la déclaration"));
     snprintf (p, sizeof p, "%s/e.xml.err", e.conf.rejected_dir);
     ck_assert_ptr_nonnull (strstr (s_slurp (p), "  [NOT_WELL_FORMED] not well-formed XML"));
     snprintf (p, sizeof p, "%s/d.xml", e.conf.rejected_dir);

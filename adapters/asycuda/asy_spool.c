@@ -7,6 +7,7 @@
  * committed: processed again from scratch) or known (committed: just moved
  * on), so each file yields its messages exactly once. */
 #include "asy_spool.h"
+#include "i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -154,7 +155,34 @@ asy_spool_destroy (asy_spool_t **self_p)
     *self_p = NULL;
 }
 
-/* Writes rejected/FINAL.err, then moves work/name to rejected/FINAL. */
+/* The French part of a .err file: each reason's stable code ("  [CODE]
+ * ..." lines of why) explained from the catalogue (i18n.h), and what to
+ * do. The detail (SAD path, value) stays in the reason lines above it. */
+static void
+s_reasons_fr (const char *why, char *out, size_t size)
+{
+    char line[512], code[40];
+    size_t o = (size_t) snprintf (out, size, "En français :\n");
+    for (const char *p = why; (p = strstr (p, "  [")) && o < size; p++) {
+        size_t len = strcspn (p + 3, "]\n");
+        if (p[3 + len] != ']' || len >= 24)
+            continue;
+        snprintf (code, sizeof code, "err.%.*s", (int) len, p + 3);
+        const char *a[5] = { NULL };
+        i18n_format (I18N_FR, code, line, sizeof line, a);
+        if (strcmp (line, code) != 0)           /* a code the catalogue knows */
+            o += (size_t) snprintf (out + o, size - o, "  - %s : %s\n", code + 4, line);
+    }
+    if (o < size) {
+        char todo[1024];
+        snprintf (out + o, size - o, "%s\n",
+                  i18n_format (I18N_FR, "err.what_to_do", todo, sizeof todo, NULL));
+    }
+}
+
+/* Writes rejected/FINAL.err (the reasons with their codes and SAD paths,
+ * what to do, then the same in French), then moves work/name to
+ * rejected/FINAL. */
 static int
 s_reject (asy_spool_t *self, const char *from, const char *name, const char *why, int line)
 {
@@ -169,15 +197,13 @@ s_reject (asy_spool_t *self, const char *from, const char *name, const char *why
     int nr = 0;
     for (const char *p = why; (p = strstr (p, "  [")); p++)
         nr++;
+    char todo[1024], fr[8192];
+    s_reasons_fr (why, fr, sizeof fr);
     int n = snprintf (text, sizeof text,
-                      "file: %s\nrejected: %s\nreasons: %d\n%s%s%s%s\n"
-                      "What to do: correct the declaration in ASYCUDA World and export it "
-                      "again, or correct the adapter's mapping profile or tables "
-                      "(mapping.conf, offices.csv, corridors.csv; `sigmat-asycuda check-file` "
-                      "tries a file without sending it) and move this file back into the "
-                      "spool folder.\n",
+                      "file: %s\nrejected: %s\nreasons: %d\n%s%s%s%s\n%s\n%s",
                       name, now, nr ? nr : 1, nr ? "" : "  ", why, where,
-                      why[0] && why[strlen (why) - 1] == '\n' ? "" : "\n");
+                      why[0] && why[strlen (why) - 1] == '\n' ? "" : "\n",
+                      i18n_format (I18N_EN, "err.what_to_do", todo, sizeof todo, NULL), fr);
     int rc = asy_write_atomic (self->conf->rejected_dir, errname, text,
                                n > 0 && (size_t) n < sizeof text ? (size_t) n : strlen (text), &d);
     char dst[4096], src[4096];
