@@ -21,6 +21,8 @@ sg_adapter ci-adapter
 sg_adapter ci-border
 sg_peer CI ci-adapter adapter CI
 sg_peer CI ci-border adapter CI000401
+sg_adapter ci-other
+sg_peer CI ci-other adapter CI000901
 sg_start CI
 
 # ---- ACK / NAK for ids not in flight ---------------------------------------
@@ -29,12 +31,20 @@ sg_start CI
 m1=$(awk 'NR == 1 { print $2 }' "$SG_DIR/sent.out")
 m2=$(awk 'NR == 2 { print $2 }' "$SG_DIR/sent.out")
 [ -n "$m2" ] || sg_fail "two messages expected"
+# A third message waits for another hop (ci-other, never connected).
+"$SGTEST" send $(sg_conn ci-adapter CI) --template "$SG_EXAMPLES/wof.xml" --from CI000101 \
+    --to CI000901 --count 1 --timeout 20 --out "$SG_DIR/sent3.out" || sg_fail "send 3"
+m3=$(awk 'NR == 1 { print $2 }' "$SG_DIR/sent3.out")
 # ci-border says HELLO with a window of 1: one message is DELIVERed, the
-# other waits in the queue. It ACKs and NAKs the waiting one, and the node's
-# answer to a PING after them proves they were processed.
+# other waits in the queue. It ACKs both (only the one in flight counts),
+# NAKs the message queued for ci-other, and the node's answer to a PING
+# after them proves they were processed. (A NAK for the one waiting behind
+# the window would race with its delivery once the ACK opens the window.)
 "$SGTEST" raw $(sg_conn ci-border CI) --window 1 --frames "ACK|$m1|$m2" \
-    --frames "NAK|$m2|12|made up" --frames "PING" --count 2 --timeout 20 > "$SG_DIR/raw1.out" \
+    --frames "NAK|$m3|12|made up" --frames "PING" --count 2 --timeout 20 > "$SG_DIR/raw1.out" \
     || sg_fail "no DELIVER and PONG: $(cat "$SG_DIR/raw1.out")"
+st=$(sg_sql CI "select state from delivery where message_id = '$m3'")
+[ "$st" = pending ] || sg_fail "a message for another hop became $st by a NAK from ci-border"
 first=$(awk '$1 == "DELIVER" { print }' "$SG_DIR/raw1.out" | grep -o "$m1\|$m2" | head -1)
 [ -n "$first" ] || sg_fail "no DELIVER: $(cat "$SG_DIR/raw1.out")"
 other=$m2; [ "$first" = "$m2" ] && other=$m1
