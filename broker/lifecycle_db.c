@@ -439,11 +439,11 @@ s_do (lc_batch_t *b, lc_view_t *v, int role, const char *office, const lc_step_t
     if ((st->actions & LC_ACT_WOF) && b->lc->o.discharge_auto)
         for (size_t i = 0; i < ninv; i++)
             lc_gen_event (b, v, MSG_WOF, inv[i], NULL);
-    if (st->actions & LC_ACT_WOF_ALL)
+    if (st->actions & LC_ACT_WOF_ALL) {
         ninv = s_involved (v, inv);
-    if (st->actions & LC_ACT_WOF_ALL)
         for (size_t i = 0; i < ninv; i++)
             lc_gen_event (b, v, MSG_WOF, inv[i], NULL);
+    }
     if (st->actions & LC_ACT_CAN)
         for (size_t i = 0; i < ninv; i++)
             lc_gen_event (b, v, MSG_CAN, inv[i], w->msg ? w->msg->event.text : NULL);
