@@ -485,11 +485,15 @@ intake_add (intake_t *self, wire_msg_t **msg_p, const intake_src_t *src, const p
             wire_msg_destroy (&wm);
             return SG_OK;
         }
-    if (held && src->window > 0 && held->n >= (size_t) src->window) {
+    /* A sender keeps at most `window` new messages unanswered, but copies
+     * of messages we answered already (our ACK still on its way when its
+     * timer ran out) count here again until answered: a well-behaved
+     * sender stays within twice its window, a hostile one is cut there. */
+    if (held && src->window > 0 && held->n >= 2 * (size_t) src->window) {
         char reason[200];
         snprintf (reason, sizeof reason, "window exceeded: %zu messages of this connection are "
-                  "not answered yet (window %d); wait for their ACK/NAK before sending more",
-                  held->n, src->window);
+                  "not answered yet (window %d, twice that held at most); wait for their "
+                  "ACK/NAK before sending more", held->n, src->window);
         log_warn ("refused %s from %s: NAK %d %s", wm->id, src->peer, SG_NAK_TOO_LARGE, reason);
         wire_send_nak (self->sock, src->rid, src->rid_len, wm->id, SG_NAK_TOO_LARGE, reason,
                        ZMQ_DONTWAIT);
