@@ -11,11 +11,101 @@
   const SVGNS = 'http://www.w3.org/2000/svg';
   const state = { config: null, overview: null, peers: {}, prev: {}, selected: null, timer: null };
 
+
+  /* Language for people: French or English, from ?lang= or the browser.
+   * Texts are written in English; FR holds their French (the same table
+   * idea as the adapters' catalogue, adapters/i18n.c, kept to this page). */
+  const FR = {
+    "connecting…": "connexion…",
+    "Find": "Chercher",
+    "Corridor": "Corridor",
+    "flowing": "fluide",
+    "queue ageing or dead letters": "file qui vieillit ou lettres mortes",
+    "queue too old": "file trop ancienne",
+    "link down": "liaison coupée",
+    "idle adapter": "adaptateur inactif",
+    "Links": "Liaisons",
+    "link": "liaison",
+    "role": "rôle",
+    "state": "état",
+    "queue": "file",
+    "oldest": "le plus ancien",
+    "in flight": "en vol",
+    "dead": "mortes",
+    "last minutes": "dernières minutes",
+    "last seen": "vu pour la dernière fois",
+    "Corridors": "Corridors",
+    "corridor": "corridor",
+    "released": "mainlevées",
+    "discharged": "apurés",
+    "in transit": "en transit",
+    "discrepancy": "divergence",
+    "overdue / enquiry": "en retard / enquête",
+    "release → arrival": "mainlevée → arrivée",
+    "arrival → discharge": "arrivée → apurement",
+    "border crossings": "passages de frontière",
+    "by day": "par jour",
+    "Adapters": "Adaptateurs",
+    "adapter": "adaptateur",
+    "program": "programme",
+    "outbox": "à envoyer",
+    "files": "fichiers",
+    "rejected": "rejetés",
+    "handed on": "transmis",
+    "webhooks pending": "webhooks en attente",
+    "failing": "en échec",
+    "officer actions": "actions des agents",
+    "Movements": "Mouvements",
+    "Stuck: overdue, under enquiry, discrepancy": "Bloqués : en retard, en enquête, divergence",
+    "time limit": "délai",
+    "destination": "destination",
+    "office": "bureau",
+    "Incidents": "Incidents",
+    "Journey of": "Trajet de",
+    "close": "fermer",
+    "read-only view": "vue en lecture seule",
+    "never": "jamais",
+    "none": "aucun",
+    "idle": "inactif",
+    "down": "coupée",
+    "connected": "connecté",
+    "no incidents since the node started": "aucun incident depuis le démarrage du nœud",
+    "no movement released yet": "aucun mouvement en mainlevée pour l'instant",
+    "searching…": "recherche…",
+    "overdue": "en retard",
+    "under enquiry": "en enquête",
+    "region discrepancy": "divergences de la région",
+    "movement tracking is not installed on this node": "le suivi des mouvements n'est pas installé sur ce nœud",
+    "search an MRN, e.g. 24CI000000000001A5": "chercher un MRN, p. ex. 24CI000000000001A5",
+    "messages waiting (database)": "messages en attente (base de données)",
+    "age of the oldest waiting message": "âge du plus ancien message en attente",
+    "live": "en direct",
+    "database unreachable: queue numbers are stale": "base de données injoignable : les files ne sont plus à jour",
+    "updated": "mis à jour",
+    "cannot reach the node:": "nœud injoignable :"
+    };
+  const LANG = ((new URLSearchParams(location.search).get('lang') || navigator.language || 'en')
+    .slice(0, 2).toLowerCase() === 'fr') ? 'fr' : 'en';
+  function T(text) { return LANG === 'fr' && Object.prototype.hasOwnProperty.call(FR, text) ? FR[text] : text; }
+  /* The page's own texts and titles, once at start. */
+  function translatePage() {
+    document.documentElement.lang = LANG;
+    if (LANG === 'en') return;
+    const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = w.nextNode(); n; n = w.nextNode()) {
+      const t = n.nodeValue.trim();
+      if (t && T(t) !== t) n.nodeValue = n.nodeValue.replace(t, T(t));
+    }
+    document.querySelectorAll('[title], [placeholder]').forEach(e => {
+      ['title', 'placeholder'].forEach(a => { if (e.hasAttribute(a)) e.setAttribute(a, T(e.getAttribute(a))); });
+    });
+  }
+
   function $(sel) { return document.querySelector(sel); }
   function el(tag, attrs, text) {
     const e = document.createElement(tag);
     for (const k in attrs || {}) e.setAttribute(k, attrs[k]);
-    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (text !== undefined && text !== null) e.textContent = T(String(text));
     return e;
   }
   function sv(tag, attrs, text) {
@@ -31,7 +121,7 @@
     if (s < 172800) return (s / 3600).toFixed(1) + ' h';
     return Math.round(s / 86400) + ' d';
   }
-  function ago(unix, now) { return unix ? age(now / 1000 - unix) + ' ago' : 'never'; }
+  function ago(unix, now) { return unix ? (LANG === 'fr' ? 'il y a ' + age(now / 1000 - unix) : age(now / 1000 - unix) + ' ago') : T('never'); }
   function clock(unix) { return unix ? new Date(unix * 1000).toLocaleTimeString() : ''; }
   function fmtRate(r) { return r === null ? '–' : r < 10 ? r.toFixed(1) : String(Math.round(r)); }
 
@@ -432,11 +522,11 @@
       drawIncidents(ov);
       const st = $('#status');
       st.classList.toggle('bad', !ov.db_up);
-      st.textContent = (ov.db_up ? 'live' : 'database unreachable: queue numbers are stale') + ' · updated ' + new Date(ov.now).toLocaleTimeString();
+      st.textContent = T(ov.db_up ? 'live' : 'database unreachable: queue numbers are stale') + ' · ' + T('updated') + ' ' + new Date(ov.now).toLocaleTimeString();
     } catch (e) {
       const st = $('#status');
       st.classList.add('bad');
-      st.textContent = 'cannot reach the node: ' + e.message;
+      st.textContent = T('cannot reach the node:') + ' ' + e.message;
     }
     const every = Math.max(1000, Math.min(5000, (state.config && state.config.sample_ms) || 2000));
     state.timer = setTimeout(poll, every);
@@ -444,6 +534,7 @@
 
   $('#search').addEventListener('submit', ev => { ev.preventDefault(); search($('#mrn').value); });
   $('#journey-close').addEventListener('click', () => { $('#journey-panel').hidden = true; });
+  translatePage();
   if (window.location.hash.length > 1) search(decodeURIComponent(window.location.hash.slice(1)));
   poll();
 })();

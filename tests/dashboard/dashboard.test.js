@@ -122,6 +122,13 @@ async function main() {
     await page.click('#search button');
     await page.waitForSelector('#journey-empty');
 
+    // The same page in French, by ?lang=fr (or the browser's language).
+    await page.goto(`${env.SG_HUB_URL}/?token=${encodeURIComponent(env.TOKEN)}&lang=fr`);
+    await page.waitForSelector('#links-panel h2:text-is("Liaisons")');
+    await page.waitForSelector('#status:has-text("en direct")');
+    if ((await page.getAttribute('html', 'lang')) !== 'fr') fail('the page does not say it is in French');
+    log('dashboard in French');
+
     if (errors.length) fail('browser errors:\n' + errors.join('\n'));
   } finally {
     await ctx.close();
