@@ -174,9 +174,9 @@ s_reasons_fr (const char *why, char *out, size_t size)
             o += (size_t) snprintf (out + o, size - o, "  - %s : %s\n", code + 4, line);
     }
     if (o < size) {
-        char todo[1024];
+        char what_to_do[1024];
         snprintf (out + o, size - o, "%s\n",
-                  i18n_format (I18N_FR, "err.what_to_do", todo, sizeof todo, NULL));
+                  i18n_format (I18N_FR, "err.what_to_do", what_to_do, sizeof what_to_do, NULL));
     }
 }
 
@@ -197,13 +197,13 @@ s_reject (asy_spool_t *self, const char *from, const char *name, const char *why
     int nr = 0;
     for (const char *p = why; (p = strstr (p, "  [")); p++)
         nr++;
-    char todo[1024], fr[8192];
+    char what_to_do[1024], fr[8192];
     s_reasons_fr (why, fr, sizeof fr);
     int n = snprintf (text, sizeof text,
                       "file: %s\nrejected: %s\nreasons: %d\n%s%s%s%s\n%s\n%s",
                       name, now, nr ? nr : 1, nr ? "" : "  ", why, where,
                       why[0] && why[strlen (why) - 1] == '\n' ? "" : "\n",
-                      i18n_format (I18N_EN, "err.what_to_do", todo, sizeof todo, NULL), fr);
+                      i18n_format (I18N_EN, "err.what_to_do", what_to_do, sizeof what_to_do, NULL), fr);
     int rc = asy_write_atomic (self->conf->rejected_dir, errname, text,
                                n > 0 && (size_t) n < sizeof text ? (size_t) n : strlen (text), &d);
     char dst[4096], src[4096];

@@ -9,8 +9,8 @@
  *                 [--mrn-list FILE]   (the MRNs, one a line, instead of new ones)
  *   sgtest body   CONN --body FILE [--type T --mrn MRN --from O --to O --id UUID]
  *   sgtest listen CONN --count N --out FILE [--timeout S]
- *   sgtest forge  CONN --sign-key PEM --origin NODE --template XML --from O --to O
- *   sgtest forge  CONN --sign-key PEM --origin NODE --body FILE [--officer ID]
+ *   sgtest forge  CONN --sign-key PEM --origin NODE (--template XML --from O --to O
+ *                 | --body FILE) [--officer ID]
  *                 (as a peer node that skips its own checks: HELLO node, the
  *                 message signed with the node's key; prints DENIED reason,
  *                 ACK id or NAK id code reason)
@@ -336,60 +336,8 @@ s_cmd_listen (const s_opts_t *o)
     return (long) seen.n >= o->count ? 0 : 1;
 }
 
-static void *s_raw_open (const s_opts_t *o, void *ctx, const char *role);
-
-/* Connects as a peer node with raw SGTP/1 and sends one message whose
- * signature is made with --sign-key (not the origin's registered key). */
-static int
-s_cmd_forge (const s_opts_t *o)
-{
-    char id[37], mrn[19];
-    sg_diag_t d;
-    sign_key_t *k = sign_key_load (o->sign_key, &d);
-    if (!k)
-        s_die ("cannot load key: %s", d.text);
-    void *ctx = zmq_ctx_new (), *sock = s_raw_open (o, ctx, "node");
-    int64_t deadline = s_now () + o->timeout * 1000;
-    int rc = 1;
-    msg_t *t = msggen_template (o->template);
-    char country[3] = { o->from[0], o->from[1], 0 };
-    msgid_new (id);
-    mrn_new (country, mrn);
-    size_t hl, bl;
-    char *body = msggen_body (t, id, mrn, o->from, o->to, &bl);
-    char *hdr = msggen_header (id, msg_type_name (t->type), mrn, o->from, o->to, o->origin, NULL, NULL, &hl);
-    unsigned char sig[SIGN_LEN];
-    sign_message (k, hdr, hl, body, bl, sig);
-    wire_frame_t f[3] = { { hdr, hl }, { body, bl }, { sig, SIGN_LEN } };
-    wire_send_cmd (sock, NULL, 0, WIRE_SEND, f, 3, 0);
-    while (s_now () < deadline) {
-        wire_msg_t *m = NULL;
-        if (wire_recv (sock, &m, 0, &d) != SG_OK)
-            continue;
-        if (m->cmd == WIRE_NAK) {
-            printf ("NAK %s %.*s %.*s\n", m->id, (int) m->frames[1].size,
-                    (const char *) m->frames[1].data, (int) m->frames[2].size,
-                    (const char *) m->frames[2].data);
-            rc = 0;
-        }
-        else if (m->cmd == WIRE_ACK) {
-            printf ("ACK %s\n", m->id);
-            rc = 0;
-        }
-        wire_msg_destroy (&m);
-        if (rc == 0)
-            break;
-    }
-    free (hdr);
-    free (body);
-    msg_destroy (&t);
-    sign_key_destroy (&k);
-    zmq_close (sock);
-    zmq_ctx_term (ctx);
-    return rc;
-}
-
-/* A DEALER that said HELLO as role and got WELCOME (exits otherwise). */
+/* A DEALER (with routing id --rid if given) that said HELLO as role and
+ * got WELCOME (exits otherwise); with --hello no, just connected. */
 static void *
 s_raw_open (const s_opts_t *o, void *ctx, const char *role)
 {
@@ -659,10 +607,9 @@ main (int argc, char **argv)
         return s_cmd_listen (&o);
     if (!strcmp (cmd, "raw") && o.nframes)
         return s_cmd_raw (&o);
-    if (!strcmp (cmd, "forge") && o.sign_key && o.origin && o.body)
+    if (!strcmp (cmd, "forge") && o.sign_key && o.origin
+        && (o.body || (o.template && o.from && o.to)))
         return s_cmd_one (&o, "node");
-    if (!strcmp (cmd, "forge") && o.sign_key && o.origin && o.template && o.from && o.to)
-        return s_cmd_forge (&o);
     if (!strcmp (cmd, "one") && (o.body || (o.template && o.from && o.to)))
         return s_cmd_one (&o, o.role);
     s_die ("bad command or missing options for \"%s\"", cmd);
