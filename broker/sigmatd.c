@@ -21,8 +21,9 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-             "usage: sigmatd [-c FILE] [--check-config | --print-config]\n"
+             "usage: sigmatd [-c FILE] [-o KEY=VALUE]... [--check-config | --print-config]\n"
              "  -c, --config FILE   configuration file (default " S_DEFAULT_CONF ")\n"
+             "  -o KEY=VALUE        override one configuration key\n"
              "  --check-config      read and check the file, then exit (0 good, 2 bad)\n"
              "  --print-config      print every key with its help and current value\n"
              "                      (without -c: the defaults)\n"
@@ -36,7 +37,7 @@ int
 main (int argc, char **argv)
 {
     sg_config_args_t args;
-    if (sg_config_args (argc, argv, 0, &args) != 0) {
+    if (sg_config_args (argc, argv, 1, &args) != 0) {
         s_usage (stderr);
         return 2;
     }
@@ -67,7 +68,7 @@ main (int argc, char **argv)
         nodeconf_free (&conf);
         return rc == SG_OK ? 0 : 1;
     }
-    if (nodeconf_load (&conf, path, &d) != SG_OK) {
+    if (nodeconf_load (&conf, path, args.over, args.nover, &d) != SG_OK) {
         fprintf (stderr, "sigmatd: %s\n", d.text);
         nodeconf_free (&conf);
         return 2;

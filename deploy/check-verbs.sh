@@ -70,6 +70,10 @@ for prog in "$SIGMATD" "$ASY" "$GEN"; do
     expect 0 "$name -c FILE --check-config" "$prog" -c "$conf" --check-config
     hasnt err "deprecated" "$name --check-config of a new-vocabulary file"
     expect 0 "$name --config FILE --print-config" "$prog" --config "$conf" --print-config
+    expect 0 "$name -o KEY=VALUE" "$prog" -c "$conf" -o log_level=debug --print-config
+    has out "^log_level debug$" "$name -o log_level=debug"
+    expect 2 "$name -o without =" "$prog" -c "$conf" -o log_level --check-config
+    has err "-o log_level: expected KEY=VALUE" "$name -o without ="
     printf 'name x\nno_such_key 1\n' > "$tmp/bad.conf"
     expect 2 "$name --check-config of a bad file" "$prog" -c "$tmp/bad.conf" --check-config
     has err "bad.conf:2: unknown key \"no_such_key\"" "$name --check-config of a bad file"

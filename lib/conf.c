@@ -572,6 +572,20 @@ config_set (const config_entry_t *table, void *conf, const char *key, const char
     return rc;
 }
 
+int
+sg_config_set_kv (const config_entry_t *table, void *conf, const char *kv, sg_diag_t *diag)
+{
+    const char *eq = strchr (kv, '=');
+    if (!eq || eq == kv)
+        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "-o %s: expected KEY=VALUE", kv);
+    char *key = strndup (kv, (size_t) (eq - kv));
+    if (!key)
+        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+    int rc = config_set (table, conf, key, eq + 1, diag);
+    free (key);
+    return rc;
+}
+
 /* Applies a default text through the same tokeniser as a file line. */
 static int
 s_default (const config_entry_t *e, void *conf, sg_diag_t *diag)

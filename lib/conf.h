@@ -93,6 +93,10 @@ int config_parse (const config_entry_t *table, void *conf, const char *name, con
 int config_set (const config_entry_t *table, void *conf, const char *key, const char *value,
                 sg_diag_t *diag);
 
+/* The same for one `-o KEY=VALUE` override; errors read "-o KV: ...". */
+int sg_config_set_kv (const config_entry_t *table, void *conf, const char *key_eq_value,
+                      sg_diag_t *diag);
+
 /* Prints every key with its help as comments and its current value, in a
  * form config_parse reads back (the documented example config and
  * `--print-config`). Unset keys are printed commented out. */

@@ -159,16 +159,7 @@ asy_conf_load (asy_conf_t *conf, const char *path, sg_diag_t *diag)
 int
 asy_conf_set (asy_conf_t *conf, const char *kv, sg_diag_t *diag)
 {
-    const char *eq = strchr (kv, '=');
-    if (!eq || eq == kv)
-        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "-o %s: expected KEY=VALUE", kv);
-    char key[64];
-    size_t n = (size_t) (eq - kv);
-    if (n >= sizeof key)
-        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "-o %s: unknown key", kv);
-    memcpy (key, kv, n);
-    key[n] = 0;
-    return config_set (s_table, conf, key, eq + 1, diag);
+    return sg_config_set_kv (s_table, conf, kv, diag);
 }
 
 void

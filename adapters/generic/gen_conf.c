@@ -336,6 +336,12 @@ gen_conf_set (gen_conf_t *conf, const char *key, const char *value, sg_diag_t *d
 }
 
 int
+gen_conf_set_kv (gen_conf_t *conf, const char *key_eq_value, sg_diag_t *diag)
+{
+    return sg_config_set_kv (s_table, conf, key_eq_value, diag);
+}
+
+int
 gen_conf_check (gen_conf_t *c, const char *name, sg_diag_t *diag)
 {
     if (!c->name || !hdr_node_name_check (c->name) || strlen (c->name) > 63)

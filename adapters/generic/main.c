@@ -283,15 +283,8 @@ main (int argc, char **argv)
     int rc = gen_conf_defaults (&conf, &d);
     if (rc == SG_OK && (path || strcmp (cmd, "print-config")))
         rc = gen_conf_load (&conf, path ? path : S_DEFAULT_CONF, &d);
-    for (int i = 0; rc == SG_OK && i < no; i++) {
-        char *eq = strchr (args.over[i], '=');
-        if (!eq) {
-            rc = sg_diag_set (&d, SG_ECONFIG, 0, 0, "-o %s: expected KEY=VALUE", args.over[i]);
-            break;
-        }
-        *eq = 0;
-        rc = gen_conf_set (&conf, args.over[i], eq + 1, &d);
-    }
+    for (int i = 0; rc == SG_OK && i < no; i++)
+        rc = gen_conf_set_kv (&conf, args.over[i], &d);
     if (rc == SG_OK)
         rc = gen_conf_check (&conf, path ? path : S_DEFAULT_CONF, &d);
     if (rc != SG_OK) {
