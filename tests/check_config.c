@@ -2,6 +2,7 @@
  * syntax (separators, quotes, comments), every error with its exact
  * file:line text, defaults, lists, MULTI callbacks, dump round trips. */
 #include <check.h>
+#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,6 +451,42 @@ START_TEST (test_alias)
 }
 END_TEST
 
+START_TEST (test_args)
+{
+    tconf_t c;
+    s_defaults (&c);
+    sg_diag_t d;
+    ck_assert_int_eq (sg_config_set_kv (s_table, &c, "bulk_size=12", &d), SG_OK);
+    ck_assert_int_eq (c.bulk_size, 12);
+    ck_assert_int_eq (sg_config_set_kv (s_table, &c, "name=a=b", &d), SG_OK);
+    ck_assert_str_eq (c.name, "a=b");                       /* the first = splits */
+    ck_assert_int_eq (sg_config_set_kv (s_table, &c, "bulk_size", &d), SG_ECONFIG);
+    ck_assert_str_eq (d.text, "-o bulk_size: expected KEY=VALUE");
+    ck_assert_int_eq (sg_config_set_kv (s_table, &c, "=3", &d), SG_ECONFIG);
+    ck_assert_int_eq (sg_config_set_kv (s_table, &c, "nope=3", &d), SG_ECONFIG);
+    ck_assert_str_eq (d.text, "unknown key \"nope\"");
+    config_free (s_table, &c);
+
+    char *argv[] = { "prog", "-c", "x.conf", "-o", "a=1", "--print-config", "-o", "b=2",
+                     "run", "--check-config", NULL };
+    sg_config_args_t a;
+    ck_assert_int_eq (sg_config_args (10, argv, 1, &a), 0);
+    ck_assert_str_eq (a.path, "x.conf");
+    ck_assert_str_eq (a.verb, "print-config");
+    ck_assert_int_eq (a.nover, 2);
+    ck_assert_str_eq (a.over[1], "b=2");
+    ck_assert_int_eq (optind, 8);                           /* stopped at the operand */
+    ck_assert_int_eq (a.version + a.help, 0);
+    char *argv2[] = { "prog", "--config=y.conf", "--check-config", "-V", "-h", NULL };
+    ck_assert_int_eq (sg_config_args (5, argv2, 0, &a), 0);
+    ck_assert_str_eq (a.path, "y.conf");
+    ck_assert_str_eq (a.verb, "check-config");
+    ck_assert_int_eq (a.version && a.help, 1);
+    char *argv3[] = { "prog", "-o", "a=1", NULL };          /* no -o for this program */
+    ck_assert_int_eq (sg_config_args (3, argv3, 0, &a), 2);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -463,6 +500,7 @@ main (void)
     tcase_add_test (tc, test_load_file);
     tcase_add_test (tc, test_dump);
     tcase_add_test (tc, test_alias);
+    tcase_add_test (tc, test_args);
     suite_add_tcase (s, tc);
     SRunner *sr = srunner_create (s);
     srunner_run_all (sr, CK_NORMAL);
