@@ -82,6 +82,14 @@ done
 "$SIGMATD" -c "$tmp/sigmatd.conf" --print-config > "$tmp/out" 2>&1
 has out "^http_listen 127.0.0.1:7780$" "sigmatd --print-config"
 
+# the adapters' examples are their print-config (after a header of their own)
+for pair in "$ASY:sigmat-asycuda" "$GEN:sigmat-generic"; do
+    "${pair%%:*}" --print-config 2>/dev/null > "$tmp/defaults"
+    ex=$src/deploy/${pair#*:}.conf.example
+    grep -vxF -f "$ex" "$tmp/defaults" > "$tmp/missing"
+    [ ! -s "$tmp/missing" ] || fail "$ex differs from ${pair#*:} --print-config: $(head -3 "$tmp/missing")"
+done
+
 # -- the adapters' older spellings -----------------------------------------
 expect 0 "sigmat-asycuda check-config" "$ASY" -c "$tmp/asy.conf" check-config
 has out "good; country CI, node tcp://127.0.0.1:7700" "sigmat-asycuda check-config"
