@@ -161,7 +161,7 @@ main (int argc, char **argv)
         s_help (NULL, stdout);
         return CTL_OK;
     }
-    if (strcmp (argv[1], "--version") == 0) {
+    if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-V") == 0) {
         printf ("sigmatctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
         return CTL_OK;
     }
