@@ -46,47 +46,46 @@ s_parse_opts (int argc, char **argv, s_opts_t *o, const char *group, const char 
     if (!o->dir)
         o->dir = SG_MIGRATIONSDIR;
     o->limit = 100;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = NULL;
-        if (strcmp (a, "--db") == 0) slot = &o->db;
-        else if (strcmp (a, "--dir") == 0) slot = &o->dir;
-        else if (strcmp (a, "--hop") == 0) slot = &o->hop;
-        else if (strcmp (a, "--role") == 0) slot = &o->role;
-        else if (strcmp (a, "--curve-pub") == 0) slot = &o->curve_pub;
-        else if (strcmp (a, "--sign-pub") == 0) slot = &o->sign_pub;
-        else if (strcmp (a, "--offices") == 0) slot = &o->offices;
-        else if (strcmp (a, "--endpoint") == 0) slot = &o->endpoint;
-        else if (strcmp (a, "--from") == 0) slot = &o->from;
-        else if (strcmp (a, "--until") == 0) slot = &o->until;
-        else if (strcmp (a, "--at") == 0) slot = &o->at;
-        else if (strcmp (a, "--all") == 0) {
-            o->all = 1;
-            continue;
-        }
-        else if (strcmp (a, "--limit") == 0 && i + 1 < argc) {
-            o->limit = strtol (argv[++i], NULL, 10);
+    static const struct option opts[] = {
+        { "db", required_argument, NULL, 'd' }, { "dir", required_argument, NULL, 'D' },
+        { "hop", required_argument, NULL, 'H' }, { "role", required_argument, NULL, 'r' },
+        { "curve-pub", required_argument, NULL, 'c' }, { "sign-pub", required_argument, NULL, 's' },
+        { "offices", required_argument, NULL, 'o' }, { "endpoint", required_argument, NULL, 'e' },
+        { "from", required_argument, NULL, 'f' }, { "until", required_argument, NULL, 'u' },
+        { "at", required_argument, NULL, 'a' }, { "all", no_argument, NULL, 'A' },
+        { "limit", required_argument, NULL, 'l' }, { NULL, 0, NULL, 0 }
+    };
+    const char *v;
+    int opt;
+    while ((opt = ctl_getopt (argc, argv, opts, &v)) != -1) {
+        switch (opt) {
+        case 'd': o->db = v; break;
+        case 'D': o->dir = v; break;
+        case 'H': o->hop = v; break;
+        case 'r': o->role = v; break;
+        case 'c': o->curve_pub = v; break;
+        case 's': o->sign_pub = v; break;
+        case 'o': o->offices = v; break;
+        case 'e': o->endpoint = v; break;
+        case 'f': o->from = v; break;
+        case 'u': o->until = v; break;
+        case 'a': o->at = v; break;
+        case 'A': o->all = 1; break;
+        case 'l':
+            o->limit = strtol (v, NULL, 10);
             if (o->limit < 1) {
                 fprintf (stderr, "sigmatctl: --limit must be a positive number\n");
                 return CTL_USAGE;
             }
-            continue;
-        }
-        else if (a[0] == '-' && a[1] == '-') {
-            fprintf (stderr, "sigmatctl: unknown option %s\n", a);
-            ctl_usage (s_verb, 1);
-            return CTL_USAGE;
-        }
-        if (slot) {
-            if (i + 1 >= argc) {
-                fprintf (stderr, "sigmatctl: %s needs a value\n", a);
+            break;
+        case 1:
+            if (o->nargs == 8) {
+                ctl_usage (s_verb, 1);
                 return CTL_USAGE;
             }
-            *slot = argv[++i];
-        }
-        else if (o->nargs < 8)
-            o->args[o->nargs++] = argv[i];
-        else {
+            o->args[o->nargs++] = (char *) v;
+            break;
+        default:
             ctl_usage (s_verb, 1);
             return CTL_USAGE;
         }

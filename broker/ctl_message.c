@@ -83,32 +83,42 @@ int
 ctl_message_validate (int argc, char **argv)
 {
     xmlsafe_limits_t limits = { 0, 0 };
-    int files = 0, bad = 0;
-    for (int i = 0; i < argc; i++) {
+    int files = 0, bad = 0, opt;
+    static const struct option opts[] = {
+        { "max-bytes", required_argument, NULL, 'b' }, { "max-depth", required_argument, NULL, 'd' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *val;
+    /* in order: a limit applies to the files after it */
+    while ((opt = ctl_getopt (argc, argv, opts, &val)) != -1) {
         long v;
-        if (strcmp (argv[i], "--max-bytes") == 0 || strcmp (argv[i], "--max-depth") == 0) {
-            int bytes = argv[i][6] == 'b';
-            if (i + 1 >= argc || !s_size_arg (argv[i + 1], 1, bytes ? 1L << 30 : 10000, &v)) {
-                fprintf (stderr, "sigmatctl: %s needs a positive number\n", argv[i]);
+        if (opt == 'b' || opt == 'd') {
+            int bytes = opt == 'b';
+            if (!s_size_arg (val, 1, bytes ? 1L << 30 : 10000, &v)) {
+                fprintf (stderr, "sigmatctl: --max-%s needs a positive number\n",
+                         bytes ? "bytes" : "depth");
                 return CTL_USAGE;
             }
             if (bytes)
                 limits.max_bytes = (size_t) v;
             else
                 limits.max_depth = (int) v;
-            i++;
             continue;
+        }
+        if (opt != 1) {
+            ctl_usage (ctl_find ("message", "validate"), 1);
+            return CTL_USAGE;
         }
         files++;
         msg_t *msg = NULL;
         sg_diag_t diag;
         sg_diag_clear (&diag);
-        if (s_parse_file (argv[i], &limits, &msg, &diag) == SG_OK) {
-            printf ("%s: ok (%s %s)\n", argv[i], msg_type_name (msg->type), msg->mrn);
+        if (s_parse_file (val, &limits, &msg, &diag) == SG_OK) {
+            printf ("%s: ok (%s %s)\n", val, msg_type_name (msg->type), msg->mrn);
             msg_destroy (&msg);
         }
         else {
-            printf ("%s:%d: %s\n", argv[i], diag.line, diag.text);
+            printf ("%s:%d: %s\n", val, diag.line, diag.text);
             bad++;
         }
     }

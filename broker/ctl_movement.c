@@ -31,49 +31,52 @@ s_opts (int argc, char **argv, s_opts_t *o, const char *verb, int need_arg)
     memset (o, 0, sizeof *o);
     o->db = getenv ("SIGMAT_DB");
     o->limit = 1000;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = NULL;
-        long *num = NULL;
-        if (strcmp (a, "--json") == 0) {
-            o->json = 1;
-            continue;
-        }
-        if (strcmp (a, "--all") == 0 && strcmp (verb, "verify") == 0) {
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'j' }, { "db", required_argument, NULL, 'd' },
+        { "state", required_argument, NULL, 's' }, { "office", required_argument, NULL, 'o' },
+        { "since", required_argument, NULL, 'S' }, { "peer", required_argument, NULL, 'p' },
+        { "to", required_argument, NULL, 't' }, { "as", required_argument, NULL, 'a' },
+        { "limit", required_argument, NULL, 'l' }, { "wait", required_argument, NULL, 'w' },
+        { "all", no_argument, NULL, 'A' }, { NULL, 0, NULL, 0 }
+    };
+    const char *val;
+    int opt;
+    while ((opt = ctl_getopt (argc, argv, opts, &val)) != -1) {
+        long *num = opt == 'l' ? &o->limit : opt == 'w' ? &o->wait : NULL;
+        switch (opt) {
+        case 'j': o->json = 1; break;
+        case 'A':
+            if (strcmp (verb, "verify") != 0) {
+                ctl_usage (v, 1);
+                return CTL_USAGE;
+            }
             o->all = 1;
-            continue;
-        }
-        if (strcmp (a, "--db") == 0) slot = &o->db;
-        else if (strcmp (a, "--state") == 0) slot = &o->state;
-        else if (strcmp (a, "--office") == 0) slot = &o->office;
-        else if (strcmp (a, "--since") == 0) slot = &o->since;
-        else if (strcmp (a, "--peer") == 0) slot = &o->peer;
-        else if (strcmp (a, "--to") == 0) slot = &o->to;
-        else if (strcmp (a, "--as") == 0) slot = &o->as;
-        else if (strcmp (a, "--limit") == 0) num = &o->limit;
-        else if (strcmp (a, "--wait") == 0) num = &o->wait;
-        else if (a[0] == '-' && a[1] == '-') {
-            fprintf (stderr, "sigmatctl: unknown option %s\n", a);
+            break;
+        case 'd': o->db = val; break;
+        case 's': o->state = val; break;
+        case 'o': o->office = val; break;
+        case 'S': o->since = val; break;
+        case 'p': o->peer = val; break;
+        case 't': o->to = val; break;
+        case 'a': o->as = val; break;
+        case 'l':
+        case 'w':
+            if ((*num = strtol (val, NULL, 10)) < 0) {
+                fprintf (stderr, "sigmatctl: --%s must be a number >= 0\n",
+                         opt == 'l' ? "limit" : "wait");
+                return CTL_USAGE;
+            }
+            break;
+        case 1:
+            if (!o->arg) {
+                o->arg = val;
+                break;
+            }
+            fprintf (stderr, "sigmatctl: unexpected argument %s\n", val);
             ctl_usage (v, 1);
             return CTL_USAGE;
-        }
-        else if (!o->arg) {
-            o->arg = a;
-            continue;
-        }
-        else {
-            fprintf (stderr, "sigmatctl: unexpected argument %s\n", a);
+        default:
             ctl_usage (v, 1);
-            return CTL_USAGE;
-        }
-        if (i + 1 >= argc) {
-            fprintf (stderr, "sigmatctl: %s needs a value\n", a);
-            return CTL_USAGE;
-        }
-        if (slot)
-            *slot = argv[++i];
-        else if ((*num = strtol (argv[++i], NULL, 10)) < 0) {
-            fprintf (stderr, "sigmatctl: %s must be a number >= 0\n", a);
             return CTL_USAGE;
         }
     }

@@ -427,22 +427,30 @@ ctl_top (int argc, char **argv)
     double interval = 1.0;
     if (!url)
         url = "http://127.0.0.1:7780";
-    for (int i = 0; i < argc; i++) {
-        if (strcmp (argv[i], "--once") == 0)
+    static const struct option opts[] = {
+        { "once", no_argument, NULL, 'o' }, { "url", required_argument, NULL, 'u' },
+        { "token", required_argument, NULL, 't' }, { "interval", required_argument, NULL, 'i' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *val;
+    int opt;
+    while ((opt = ctl_getopt (argc, argv, opts, &val)) != -1) {
+        if (opt == 'o')
             once = 1;
-        else if (strcmp (argv[i], "--url") == 0 && i + 1 < argc)
-            url = argv[++i];
-        else if (strcmp (argv[i], "--token") == 0 && i + 1 < argc)
-            token = argv[++i];
-        else if (strcmp (argv[i], "--interval") == 0 && i + 1 < argc) {
-            interval = strtod (argv[++i], NULL);
+        else if (opt == 'u')
+            url = val;
+        else if (opt == 't')
+            token = val;
+        else if (opt == 'i') {
+            interval = strtod (val, NULL);
             if (interval < 0.2 || interval > 3600) {
                 fprintf (stderr, "sigmatctl: --interval must be 0.2 to 3600 seconds\n");
                 return CTL_USAGE;
             }
         }
         else {
-            fprintf (stderr, "sigmatctl: unknown argument %s\n", argv[i]);
+            if (opt == 1)
+                fprintf (stderr, "sigmatctl: unknown argument %s\n", val);
             ctl_usage (ctl_find ("top", NULL), 1);
             return CTL_USAGE;
         }

@@ -273,11 +273,14 @@ s_check (nodeconf_t *c, const char *path, sg_diag_t *diag)
 }
 
 int
-nodeconf_load (nodeconf_t *conf, const char *path, sg_diag_t *diag)
+nodeconf_load (nodeconf_t *conf, const char *path, const char *const *over, int nover,
+               sg_diag_t *diag)
 {
     int rc = config_defaults (s_table, conf, diag);
     if (rc == SG_OK)
         rc = config_load (s_table, conf, path, diag);
+    for (int i = 0; rc == SG_OK && i < nover; i++)
+        rc = sg_config_set_kv (s_table, conf, over[i], diag);
     if (rc == SG_OK)
         rc = s_check (conf, path, diag);
     return rc;

@@ -192,10 +192,10 @@ s_adapter (gen_conf_t *c, const char *name, const char *extra)
     FILE *f = fopen (path, "w");
     char hex[65];
     gen_sha256_hex (BF_TOKEN, strlen (BF_TOKEN), hex);
-    fprintf (f, "name test-%s\nnode_endpoint tcp://127.0.0.1:1\nlisten 127.0.0.1:0\n"
-                "state_db %s/%s.db\nmax_body 64k\nlog_level error\n"
-                "token ci-portal %s CI\ntoken bf-portal sha256:%s BF000101,BF000201\n"
-                "token xi-portal %s XI\n%s", name, g_tmp, name, CI_TOKEN, hex, XI_TOKEN,
+    fprintf (f, "name test-%s\nnode_endpoint tcp://127.0.0.1:1\nhttp_listen 127.0.0.1:0\n"
+                "state_db %s/%s.db\nhttp_max_body 64k\nlog_level error\n"
+                "http_token ci-portal %s CI\nhttp_token bf-portal sha256:%s BF000101,BF000201\n"
+                "http_token xi-portal %s XI\n%s", name, g_tmp, name, CI_TOKEN, hex, XI_TOKEN,
              extra ? extra : "");
     fclose (f);
     memset (c, 0, sizeof *c);
