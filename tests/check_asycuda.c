@@ -492,8 +492,8 @@ START_TEST (test_inbox_can_from_wrong_office)
     size_t len = 0;
     char *body = s_aar_body (mrn, &len);
     msgid_new (id);
-    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len),
-                      ASY_INBOX_ACK);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len, NULL),
+                      SG_LINK_DELIVERED);
     free (body);
     snprintf (path, sizeof path, "%s/messages/examples/can.xml", getenv ("SIGMAT_SRCDIR"));
     const char *x = s_slurp (path);
@@ -506,8 +506,8 @@ START_TEST (test_inbox_can_from_wrong_office)
     strcpy (m->recipient, "BF000101");
     char *can = NULL;
     ck_assert_msg (msg_serialize (m, &can, &len, &d) == SG_OK, "%s", d.text);
-    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, m->id, can, len),
-                      ASY_INBOX_ACK);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, m->id, can, len, NULL),
+                      SG_LINK_DELIVERED);
     ck_assert_int_eq (asy_count_files (e.conf.inbox_dir, ".xml"), 1);     /* the AAR only */
     char state[64];
     ck_assert_int_eq (asy_state_text (e.st, state, sizeof state, NULL,
@@ -518,8 +518,8 @@ START_TEST (test_inbox_can_from_wrong_office)
     strcpy (m->sender, "CI000101");
     free (can);
     ck_assert_msg (msg_serialize (m, &can, &len, &d) == SG_OK, "%s", d.text);
-    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, m->id, can, len),
-                      ASY_INBOX_ACK);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, m->id, can, len, NULL),
+                      SG_LINK_DELIVERED);
     ck_assert_int_eq (asy_state_text (e.st, state, sizeof state, NULL,
                                       "SELECT state FROM movement", ""), SG_OK);
     ck_assert_str_eq (state, "CANCELLED");
@@ -539,14 +539,14 @@ START_TEST (test_inbox_and_calls)
     char *body = s_aar_body (mrn, &len);
     char id[37];
     msgid_new (id);
-    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len),
-                      ASY_INBOX_ACK);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len, NULL),
+                      SG_LINK_DELIVERED);
     /* again: already handled, still ACK, no second file */
-    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len),
-                      ASY_INBOX_ACK);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len, NULL),
+                      SG_LINK_DELIVERED);
     ck_assert_int_eq (asy_count_files (e.conf.inbox_dir, ".xml"), 1);
-    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, "bad", "<x/>", 4),
-                      ASY_INBOX_NAK);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, "bad", "<x/>", 4, NULL),
+                      SG_LINK_REFUSE);
     free (body);
     char p[4096], aarid[64];
     ck_assert_int_eq (asy_state_text (e.st, p, sizeof p, NULL, "SELECT file FROM inbox", ""), SG_OK);

@@ -162,21 +162,13 @@ s_sql (const char *db, const char *sql)
 static int
 s_deliver (gen_adapter_t *a, const msg_t *m)
 {
-    char *body = NULL, *hdr = NULL, created[HDR_TIME_LEN + 1];
+    char *body = NULL, *hdr = NULL;
     size_t blen, hlen;
     sg_diag_t d;
     ck_assert_msg (msg_serialize (m, &body, &blen, &d) == SG_OK, "%s", d.text);
-    hdr_t *h = hdr_new ();
-    hdr_time_now (created);
-    hdr_set (h, HDR_MESSAGE_ID, m->id);
-    hdr_set (h, HDR_TYPE, msg_type_name (m->type));
-    hdr_set (h, HDR_MRN, m->mrn);
-    hdr_set (h, HDR_SENDER, m->sender);
-    hdr_set (h, HDR_RECIPIENT, m->recipient);
-    hdr_set (h, HDR_CREATED, created);
-    hdr_set (h, HDR_ORIGIN_NODE, "CI");
-    ck_assert_int_eq (hdr_encode (h, &hdr, &hlen), SG_OK);
-    hdr_destroy (&h);
+    sg_header_fields_t f = { .id = m->id, .type = msg_type_name (m->type), .mrn = m->mrn,
+                             .sender = m->sender, .recipient = m->recipient, .origin = "CI" };
+    ck_assert_int_eq (sg_header_build (&f, &hdr, &hlen), SG_OK);
     int rc = gen_adapter_deliver (a, hdr, hlen, body, blen, &d);
     free (hdr);
     free (body);

@@ -32,7 +32,8 @@ static const char s_schema[] =
     "  msg_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, mrn TEXT NOT NULL,\n"
     "  sender TEXT NOT NULL, recipient TEXT NOT NULL, created TEXT NOT NULL,\n"
     "  source TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'queued',\n"
-    "  nak_code INTEGER, nak_reason TEXT, body BLOB, updated TEXT, officer TEXT);\n"
+    "  nak_code INTEGER, nak_reason TEXT, body BLOB, updated TEXT, officer TEXT,\n"
+    "  header BLOB);\n"
     "CREATE INDEX IF NOT EXISTS outbox_queued ON outbox (status, seq);\n"
     "CREATE INDEX IF NOT EXISTS outbox_mrn ON outbox (mrn);\n"
     /* the local view of a movement, per office of this adapter */
@@ -52,6 +53,9 @@ static const char s_schema[] =
      * amendment from a copy; cancelled once a CAN was queued */
     "CREATE TABLE IF NOT EXISTS declaration_sent (decl_key TEXT PRIMARY KEY,\n"
     "  msg_id TEXT NOT NULL, body TEXT NOT NULL, cancelled INTEGER NOT NULL DEFAULT 0);\n"
+    /* deliveries refused for good (NAKed): kept in rejected/, counted here */
+    "CREATE TABLE IF NOT EXISTS refused (msg_id TEXT PRIMARY KEY, code INTEGER NOT NULL,\n"
+    "  reason TEXT NOT NULL, at TEXT NOT NULL);\n"
     "CREATE TABLE IF NOT EXISTS error (id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
     "  at TEXT NOT NULL, source TEXT, text TEXT NOT NULL);\n"
     "INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');\n";
@@ -59,10 +63,7 @@ static const char s_schema[] =
 void
 asy_now (char out[21])
 {
-    time_t t = time (NULL);
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    strftime (out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    sg_utc_now (out);
 }
 
 asy_state_t *
@@ -98,7 +99,11 @@ asy_state_open (const char *path, sg_diag_t *diag)
         || (sqlite3_exec (self->db, "SELECT upstream FROM movement LIMIT 0", NULL, NULL, NULL)
             != SQLITE_OK
             && sqlite3_exec (self->db, "ALTER TABLE movement ADD COLUMN upstream TEXT", NULL,
-                             NULL, &err) != SQLITE_OK)) {
+                             NULL, &err) != SQLITE_OK)
+        || (sqlite3_exec (self->db, "SELECT header FROM outbox LIMIT 0", NULL, NULL, NULL)
+            != SQLITE_OK
+            && sqlite3_exec (self->db, "ALTER TABLE outbox ADD COLUMN header BLOB", NULL, NULL,
+                             &err) != SQLITE_OK)) {
         sg_diag_set (diag, SG_EDB, 0, 0, "cannot upgrade state file %s: %s", path,
                      err ? err : sqlite3_errmsg (self->db));
         sqlite3_free (err);
@@ -285,4 +290,114 @@ asy_state_error (asy_state_t *self, const char *source, const char *text)
                     now, source, text);
     asy_state_exec (self, NULL, "DELETE FROM error WHERE id <= (SELECT max(id) - 1000 FROM error)",
                     "");
+}
+
+int
+asy_state_outbox_pending (asy_state_t *self, int64_t after, size_t max,
+                          int (*fn) (void *arg, const sg_link_out_t *out), void *arg)
+{
+    sg_diag_t d;
+    sqlite3_stmt *q = asy_state_prepare (self, &d, "SELECT seq, msg_id, header, body, officer"
+                                         " FROM outbox WHERE status = 'queued' AND seq > ?"
+                                         " ORDER BY seq LIMIT ?", "ii", (long long) after,
+                                         (long long) max);
+    if (!q)
+        return SG_EDB;
+    int rc = SG_OK, step;
+    while (rc == SG_OK && (step = sqlite3_step (q)) == SQLITE_ROW) {
+        sg_link_out_t o = {
+            .seq = sqlite3_column_int64 (q, 0),
+            .id = (const char *) sqlite3_column_text (q, 1),
+            .header = sqlite3_column_blob (q, 2),
+            .header_len = (size_t) sqlite3_column_bytes (q, 2),
+            .body = sqlite3_column_blob (q, 3),
+            .body_len = (size_t) sqlite3_column_bytes (q, 3),
+            .officer = (const char *) sqlite3_column_text (q, 4) };
+        rc = fn (arg, &o);
+    }
+    if (rc == SG_OK && step != SQLITE_DONE)
+        rc = SG_EDB;
+    sqlite3_finalize (q);
+    return rc;
+}
+
+int
+asy_state_outbox_set_header (asy_state_t *self, const char *id, const char *header, size_t len)
+{
+    return asy_state_exec (self, NULL, "UPDATE outbox SET header = ? WHERE msg_id = ?", "bs",
+                           (const void *) header, len, id);
+}
+
+void
+asy_state_outbox_accepted (asy_state_t *self, const char *id)
+{
+    char now[21];
+    asy_now (now);
+    asy_state_exec (self, NULL, "UPDATE outbox SET status = 'accepted', body = NULL,"
+                    " updated = ? WHERE msg_id = ? AND status = 'queued'", "ss", now, id);
+}
+
+int
+asy_state_outbox_rejected (asy_state_t *self, const char *id, int code, const char *reason,
+                           asy_sent_t *sent)
+{
+    char now[21];
+    asy_now (now);
+    memset (sent, 0, sizeof *sent);
+    asy_state_exec (self, NULL, "UPDATE outbox SET status = 'rejected', nak_code = ?,"
+                    " nak_reason = ?, body = NULL, updated = ? WHERE msg_id = ?", "isss",
+                    (long long) code, reason, now, id);
+    sqlite3_stmt *q = asy_state_prepare (self, NULL, "SELECT source, type, mrn FROM outbox"
+                                         " WHERE msg_id = ?", "s", id);
+    int rc = SG_ENOTFOUND;
+    if (q && sqlite3_step (q) == SQLITE_ROW) {
+        sg_strlcpy (sent->source, (const char *) sqlite3_column_text (q, 0), sizeof sent->source);
+        sg_strlcpy (sent->type, (const char *) sqlite3_column_text (q, 1), sizeof sent->type);
+        sg_strlcpy (sent->mrn, (const char *) sqlite3_column_text (q, 2), sizeof sent->mrn);
+        rc = SG_OK;
+    }
+    sqlite3_finalize (q);
+    return rc;
+}
+
+int
+asy_state_inbox_seen (asy_state_t *self, const char *id, sg_diag_t *diag)
+{
+    char seen[8];
+    return asy_state_text (self, seen, sizeof seen, diag, "SELECT 1 FROM inbox WHERE msg_id = ?",
+                           "s", id);
+}
+
+int
+asy_state_inbox_add (asy_state_t *self, const char *id, const char *type, const char *mrn,
+                     const char *file, sg_diag_t *diag)
+{
+    char now[21];
+    asy_now (now);
+    return asy_state_exec (self, diag, "INSERT INTO inbox VALUES (?, ?, ?, ?, ?)", "sssss", id,
+                           type, mrn, file, now);
+}
+
+void
+asy_state_refused_add (asy_state_t *self, const char *id, int code, const char *reason)
+{
+    char now[21];
+    asy_now (now);
+    asy_state_exec (self, NULL, "INSERT OR REPLACE INTO refused VALUES (?, ?, ?, ?)", "siss", id,
+                    (long long) code, reason, now);
+}
+
+void
+asy_state_movement_error (asy_state_t *self, const char *mrn, const char *text)
+{
+    asy_state_exec (self, NULL, "UPDATE movement SET last_error = ? WHERE mrn = ?", "ss", text,
+                    mrn);
+}
+
+int
+asy_state_movement_incident (asy_state_t *self, const char *mrn, const char *office,
+                             sg_diag_t *diag)
+{
+    return asy_state_exec (self, diag, "UPDATE movement SET incidents = incidents + 1"
+                           " WHERE mrn = ? AND office = ?", "ss", mrn, office);
 }

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "link.h"
 #include "msg.h"
 #include "sg.h"
 
@@ -57,6 +58,50 @@ int asy_state_next_serial (asy_state_t *self, const char *office, int year, long
  * "call:REQUEST-ID"). SG_OK or SG_EDB. */
 int asy_state_outbox_add (asy_state_t *self, const msg_t *msg, const char *body, size_t len,
                           const char *source, sg_diag_t *diag);
+
+/* Calls fn for the outbox messages still queued after position after,
+ * oldest first, at most max (the link's `pending`). SG_OK, SG_EDB, or
+ * fn's non-zero return. */
+int asy_state_outbox_pending (asy_state_t *self, int64_t after, size_t max,
+                              int (*fn) (void *arg, const sg_link_out_t *out), void *arg);
+
+/* Stores the header built for message id when first sent. SG_OK or SG_EDB. */
+int asy_state_outbox_set_header (asy_state_t *self, const char *id, const char *header,
+                                 size_t len);
+
+/* The node ACKed message id: accepted, body dropped. */
+void asy_state_outbox_accepted (asy_state_t *self, const char *id);
+
+/* Where a message we sent came from. */
+typedef struct {
+    char source[1100];                  /* "file:NAME", "call:ID" */
+    char type[8], mrn[20];
+} asy_sent_t;
+
+/* The node or an office further on refused message id: rejected with the
+ * code and reason, body dropped; *sent says what it was. SG_OK, or
+ * SG_ENOTFOUND when it is not ours (*sent empty). */
+int asy_state_outbox_rejected (asy_state_t *self, const char *id, int code, const char *reason,
+                               asy_sent_t *sent);
+
+/* SG_OK if delivery id was handled before, SG_ENOTFOUND if not, SG_EDB. */
+int asy_state_inbox_seen (asy_state_t *self, const char *id, sg_diag_t *diag);
+
+/* Records delivery id as handled (file: what was written to the inbox
+ * folder, or NULL). SG_OK or SG_EDB. */
+int asy_state_inbox_add (asy_state_t *self, const char *id, const char *type, const char *mrn,
+                         const char *file, sg_diag_t *diag);
+
+/* Records that delivery id was refused for good (NAK code, reason). */
+void asy_state_refused_add (asy_state_t *self, const char *id, int code, const char *reason);
+
+/* Sets last_error of every view of mrn to text. */
+void asy_state_movement_error (asy_state_t *self, const char *mrn, const char *text);
+
+/* Counts one more incident at office's view of mrn (in the caller's
+ * transaction). SG_OK or SG_EDB. */
+int asy_state_movement_incident (asy_state_t *self, const char *mrn, const char *office,
+                                 sg_diag_t *diag);
 
 /* Sets a meta value (daemon status, schema version) in its own statement. */
 int asy_state_meta_set (asy_state_t *self, const char *key, const char *value);

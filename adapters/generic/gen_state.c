@@ -281,23 +281,26 @@ gen_state_idem_get (gen_state_t *self, const char *token, const char *key, gen_i
 }
 
 int
-gen_state_out_pending (gen_state_t *self, int64_t after_seq,
-                       int (*fn) (void *arg, const gen_out_t *out), void *arg)
+gen_state_out_pending (gen_state_t *self, int64_t after_seq, size_t max,
+                       int (*fn) (void *arg, const sg_link_out_t *out), void *arg)
 {
     int rc = SG_OK;
     pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self, "SELECT id, type, mrn, header, body, seq, officer FROM out_msg"
-                               " WHERE status = 'queued' AND seq > ? ORDER BY seq");
+    sqlite3_stmt *st = s_prep (self, "SELECT id, header, body, seq, officer FROM out_msg"
+                               " WHERE status = 'queued' AND seq > ? ORDER BY seq LIMIT ?");
     if (!st)
         rc = SG_EDB;
-    else
+    else {
         sqlite3_bind_int64 (st, 1, after_seq);
+        sqlite3_bind_int64 (st, 2, (sqlite3_int64) max);
+    }
     while (st && rc == SG_OK && sqlite3_step (st) == SQLITE_ROW) {
-        gen_out_t o = { sqlite3_column_int64 (st, 5), s_col (st, 0), s_col (st, 1), s_col (st, 2),
-                        (const char *) sqlite3_column_blob (st, 3),
-                        (size_t) sqlite3_column_bytes (st, 3),
-                        (const char *) sqlite3_column_blob (st, 4),
-                        (size_t) sqlite3_column_bytes (st, 4), s_col (st, 6) };
+        sg_link_out_t o = { .seq = sqlite3_column_int64 (st, 3), .id = s_col (st, 0),
+                            .header = (const char *) sqlite3_column_blob (st, 1),
+                            .header_len = (size_t) sqlite3_column_bytes (st, 1),
+                            .body = (const char *) sqlite3_column_blob (st, 2),
+                            .body_len = (size_t) sqlite3_column_bytes (st, 2),
+                            .officer = s_col (st, 4) };
         rc = fn (arg, &o);
     }
     sqlite3_finalize (st);
