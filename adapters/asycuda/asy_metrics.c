@@ -4,7 +4,8 @@
  * in the daemon: the outbox (messages for the node, their oldest age), the
  * node connection the daemon records every second, the spool files
  * processed and the files waiting in rejected/, the deliveries taken and
- * the inbox writes (files handed to ASYCUDA) and the officers' actions by verb. The names are
+ * the inbox writes (files handed to ASYCUDA), the deliveries refused for
+ * good and the officers' actions by verb. The names are
  * shared with sigmat-generic (sigmat_adapter_*), so one alert rule covers
  * both. */
 #include "asy_metrics.h"
@@ -49,7 +50,8 @@ s_rows (FILE *f, asy_state_t *st, const char *name, const char *label, const cha
     sqlite3_finalize (q);
 }
 
-/* Files in the rejected folder, their .err companions not counted. */
+/* Spool files in the rejected folder, their .err companions and refused
+ * deliveries (deliver-*, counted from the state) not counted. */
 static long long
 s_rejected (const char *dir)
 {
@@ -59,7 +61,8 @@ s_rejected (const char *dir)
         return 0;
     for (struct dirent *e; (e = readdir (d)) != NULL;) {
         size_t len = strlen (e->d_name);
-        if (e->d_name[0] == '.' || (len > 4 && strcmp (e->d_name + len - 4, ".err") == 0))
+        if (e->d_name[0] == '.' || (len > 4 && strcmp (e->d_name + len - 4, ".err") == 0)
+            || strncmp (e->d_name, "deliver-", 8) == 0)
             continue;
         n++;
     }
@@ -111,6 +114,10 @@ asy_metrics_text (asy_state_t *st, const asy_conf_t *conf)
               "Messages from the node taken (acknowledged), by type.");
     s_rows (f, st, "sigmat_adapter_deliveries_total", "type",
             "SELECT coalesce(type, 'OTHER'), count(*) FROM inbox GROUP BY 1 ORDER BY 1");
+    s_family (f, "sigmat_adapter_deliveries_refused_total", "counter",
+              "Messages from the node refused for good (NAKed, kept in rejected/).");
+    fprintf (f, "sigmat_adapter_deliveries_refused_total %lld\n",
+             s_int (st, "SELECT count(*) FROM refused"));
     s_family (f, "sigmat_adapter_inbox_writes_total", "counter",
               "Messages from the node written as files into the ASYCUDA inbox, by type.");
     s_rows (f, st, "sigmat_adapter_inbox_writes_total", "type",
