@@ -19,6 +19,7 @@
 #include "asy_offices.h"
 #include "asy_spool.h"
 #include "asy_state.h"
+#include "header.h"
 #include "ident.h"
 #include "log.h"
 #include "msg.h"
@@ -558,10 +559,12 @@ START_TEST (test_inbox_refuse_or_retry)
     ck_assert_int_eq (asy_count_files (e.conf.inbox_dir, ".xml"), 0);
     ck_assert_int_eq (s_count (&e, "SELECT count(*) FROM inbox"), 0);
     /* kept for inspection, with the reason and what to do */
-    char header[512];
-    snprintf (header, sizeof header, "Message-Id: %s\nType: AAR\nMrn: %s\nSender: CI000101\n"
-              "Recipient: BF000999\nCreated: 2026-03-02T10:31:00Z\nOrigin-Node: CI\n", id, mrn);
-    sg_event_t ev = { .type = SG_EV_DELIVER, .header = header, .header_len = strlen (header),
+    char *header = NULL;
+    size_t hlen = 0;
+    sg_header_fields_t hf = { .id = id, .type = "AAR", .mrn = mrn, .sender = "CI000101",
+                              .recipient = "BF000999", .origin = "CI" };
+    ck_assert_int_eq (sg_header_build (&hf, &header, &hlen), SG_OK);
+    sg_event_t ev = { .type = SG_EV_DELIVER, .header = header, .header_len = hlen,
                       .body = body, .body_len = len };
     strcpy (ev.id, id);
     ck_assert_int_eq (sg_link_keep_refused (e.conf.rejected_dir, &ev, d.nak, d.text, &d), SG_OK);
@@ -573,6 +576,7 @@ START_TEST (test_inbox_refuse_or_retry)
     ck_assert_ptr_nonnull (strstr (err, "BF000999"));
     ck_assert_ptr_nonnull (strstr (err, "sigmatctl dead replay"));
     ck_assert_ptr_nonnull (strstr (err, "Origin-Node: CI\n"));
+    free (header);
     free (body);
     /* the inbox folder cannot be written: retry, nothing recorded */
     body = s_aar_body (mrn, &len);

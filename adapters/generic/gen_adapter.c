@@ -266,6 +266,13 @@ s_deliver (void *arg, const sg_event_t *ev, sg_diag_t *diag)
     return rc != SG_EDB && rc != SG_ENOMEM && diag->nak ? SG_LINK_REFUSE : SG_LINK_RETRY;
 }
 
+static void
+s_refused (void *arg, const sg_event_t *ev, int code, const char *reason)
+{
+    gen_adapter_t *self = arg;
+    gen_state_refused_add (self->state, ev->id, code, reason);
+}
+
 /* Where refused deliveries are kept: rejected/ beside the state file. */
 static void
 s_rejected_dir (const gen_conf_t *c, char *out, size_t size)
@@ -313,7 +320,7 @@ gen_adapter_run (gen_adapter_t *self, volatile sig_atomic_t *stop)
         lo.node_public = c->node_public, lo.curve_public = c->curve_public,
         lo.curve_secret = c->curve_secret;
     sg_link_ops_t ops = { .arg = self, .pending = s_pending, .set_header = s_set_header,
-                          .answered = s_answered, .deliver = s_deliver };
+                          .answered = s_answered, .deliver = s_deliver, .refused = s_refused };
     sg_link_t *link = sg_link_new (&lo, &ops);
     if (!link)
         return SG_ENOMEM;

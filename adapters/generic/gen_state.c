@@ -42,6 +42,8 @@ static const char *s_schema =
     "  message_id TEXT NOT NULL, type TEXT NOT NULL, direction TEXT NOT NULL,"
     "  from_state TEXT, to_state TEXT, at INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS movement_event_mrn ON movement_event (mrn, seq);"
+    "CREATE TABLE IF NOT EXISTS refused ("
+    "  id TEXT PRIMARY KEY, code INTEGER NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS idem ("
     "  token TEXT NOT NULL, key TEXT NOT NULL, req_hash TEXT NOT NULL,"
     "  status INTEGER NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL,"
@@ -355,6 +357,24 @@ gen_state_out_result (gen_state_t *self, const char *id, int code, const char *r
         s_text (st, 3, code ? reason : NULL);
         sqlite3_bind_int64 (st, 4, s_now_ms ());
         s_text (st, 5, id);
+        rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+int
+gen_state_refused_add (gen_state_t *self, const char *id, int code, const char *reason)
+{
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self, "INSERT OR REPLACE INTO refused VALUES (?, ?, ?, ?)");
+    int rc = SG_EDB;
+    if (st) {
+        s_text (st, 1, id);
+        sqlite3_bind_int (st, 2, code);
+        s_text (st, 3, reason);
+        sqlite3_bind_int64 (st, 4, s_now_ms ());
         rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
     }
     sqlite3_finalize (st);

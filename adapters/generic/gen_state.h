@@ -91,6 +91,9 @@ int gen_state_out_known (gen_state_t *self, const char *id);
 /* Records the node's ACK (code 0) or NAK (code, reason) of message id. */
 int gen_state_out_result (gen_state_t *self, const char *id, int code, const char *reason);
 
+/* Records that delivery id was refused for good (NAK code, reason). */
+int gen_state_refused_add (gen_state_t *self, const char *id, int code, const char *reason);
+
 /* Queues an incoming message's webhook and applies its movement change in
  * one durable transaction. A message id seen before is not queued again
  * (SG_OK, *dup = 1). SG_EDB on failure. */
