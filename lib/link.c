@@ -341,7 +341,7 @@ s_events (sg_link_t *self, int timeout_ms)
             sg_utc_now (self->since);
             sg_event_clear (&ev);
             sg_client_destroy (&self->client);
-            self->next_connect = sg_clock_ms () + self->o.reconnect_ms;
+            self->next_connect = 0;     /* at once; later attempts every reconnect_ms */
             return rc;
         }
         if (ev.type == SG_EV_ACK) {
