@@ -733,6 +733,8 @@ static const prune_rule_t s_prune_rules[] = {
     { "request", "json_object('id', id, 'verb', verb, 'mrn', mrn, 'office', office,"
       " 'params', params, 'msg_id', msg_id, 'at', at)", "at < ?1", 1 },
     { "error", "json_object('id', id, 'at', at, 'source', source, 'text', text)", "at < ?1", 1 },
+    { "refused", "json_object('msg_id', msg_id, 'code', code, 'reason', reason, 'at', at)",
+      "at < ?1", 1 },
 };
 
 int

@@ -777,6 +777,7 @@ static const prune_rule_t s_prune_rules[] = {
       " AND NOT EXISTS (SELECT 1 FROM movement_event e WHERE e.mrn = movement.mrn)", 0 },
     { "idem", "json_object('token', token, 'key', key, 'req_hash', req_hash, 'status', status,"
       " 'body', body, 'created', created)", "created < ?1", 0 },
+    { "refused", "json_object('id', id, 'code', code, 'reason', reason, 'at', at)", "at < ?1", 0 },
 };
 
 int

@@ -8,7 +8,9 @@
 #     reason after one attempt; the next message of the link still flows;
 #  2. an AAR while the inbox folder cannot be written (a file in its place):
 #     not answered, the node delivers it again; once the folder is back the
-#     file lands in the inbox and the delivery is done, never dead.
+#     file lands in the inbox and the delivery is done, never dead;
+#  3. sigmat-generic (for BF000301) whose webhook stylesheet fails on an AAR:
+#     the same NAK 107 with the stylesheet's reason, dead letter, .err.
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
 sg_setup 13-adapter-refusals
 TOKEN=0123456789abcdef-scenario-token
@@ -17,11 +19,12 @@ TOKEN=0123456789abcdef-scenario-token
 
 sg_node CI CI
 sg_node BF BF
-for a in bf-asycuda ci-tool; do sg_adapter $a; done
+for a in bf-asycuda bf-generic ci-tool; do sg_adapter $a; done
 sg_peer CI ci-tool adapter CI
 sg_peer CI BF node BF "$(sg_endpoint BF)"
 sg_route CI BF BF
 sg_peer BF bf-asycuda adapter BF
+sg_peer BF bf-generic adapter BF000301
 sg_peer BF CI node CI "$(sg_endpoint CI)"
 sg_route BF CI CI
 sg_start CI
@@ -78,5 +81,44 @@ sg_until 20 sh -c "sg_sql () { psql -X -q -A -t -d '$(sg_conninfo BF)' -c \"\$1\
     || sg_fail "the retried delivery is not done: $(bf_delivery $T)"
 [ -z "$(ls "$A/rejected/" | grep "$T")" ] || sg_fail "a transient failure was kept as refused"
 sg_log "inbox not writable: tried $(grep -c "AAR $T .*cannot be written into the inbox" "$A.log") times, then delivered"
+
+# 3. sigmat-generic: a webhook stylesheet that fails is a refusal for good.
+GENERIC=${GENERIC:-$SG_BUILD/adapters/generic/sigmat-generic}
+[ -x "$GENERIC" ] || sg_fail "sigmat-generic not built in $SG_BUILD"
+G=$SG_DIR/bf-generic
+mkdir -p "$G"
+cat > "$G/fails.xsl" <<'EOX'
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:template match="/"><xsl:message terminate="yes">no national code for this office</xsl:message></xsl:template>
+</xsl:stylesheet>
+EOX
+cat > "$G.conf" <<EOC
+name bf-generic
+node_endpoint $(sg_endpoint BF)
+node_public $SG_DIR/keys/BF.curve.pub
+curve_public $SG_DIR/keys/bf-generic.curve.pub
+curve_secret $SG_DIR/keys/bf-generic.curve.key
+listen 127.0.0.1:$(sg_port)
+state_db $G/state.db
+token bf-portal bf-portal-token-0001 BF000301
+webhook_format xml
+webhook_xslt AAR $G/fails.xsl
+log_level info
+EOC
+"$GENERIC" -c "$G.conf" >> "$G.log" 2>&1 &
+SG_PIDS="$SG_PIDS $!"
+X=5f0e2d4c-3b2a-4918-8776-655443322110
+aar $X BF000301
+sg_until 20 sh -c "sg_sql () { psql -X -q -A -t -d '$(sg_conninfo BF)' -c \"\$1\"; }; \
+    [ \"\$(sg_sql \"select state from delivery where message_id = '$X' and next_hop = 'bf-generic'\")\" = dead ]" \
+    || sg_fail "the AAR the stylesheet fails on is not a dead letter: $(sg_sql BF "select state, last_error from delivery where message_id = '$X'")"
+d=$(sg_sql BF "select state || ' ' || coalesce(nak_code, 0) || ' ' || coalesce(last_error, '') from delivery where message_id = '$X' and next_hop = 'bf-generic'")
+case "$d" in
+    "dead 107 "*"cannot make the webhook of AAR"*) ;;
+    *) sg_fail "dead letter without the generic adapter's code and reason: $d" ;;
+esac
+grep -q "no national code for this office" "$G/rejected/deliver-AAR_"*"_$X.xml.err" \
+    || sg_fail "no .err with the stylesheet's reason in $G/rejected: $(ls "$G/rejected" 2>&1)"
+sg_log "generic: failing stylesheet -> NAK 107, dead letter at BF, kept in rejected/"
 kill -TERM "$(asy_pid bf-asycuda)"
 sg_pass
