@@ -1,7 +1,8 @@
 /* asy_daemon.c - the service loop of sigmat-asycuda: spool -> outbox ->
  * node, node -> inbox, status in the state file for `status`. The node
- * may be away for days: files are still read and queued, and the queue is
- * sent when the node is back (sg_client resends until ACK). */
+ * link is the adapters' shared one (lib/link.h) on the state file's outbox
+ * and inbox. The node may be away for days: files are still read and
+ * queued, and the queue is sent when the node is back. */
 #include "asy_daemon.h"
 
 #include <errno.h>
