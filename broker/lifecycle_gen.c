@@ -28,21 +28,10 @@ s_header (lifecycle_gen_t *g, const char *node, const sign_key_t *key, int64_t n
     hdr_time_format (now, created);
     if (sign_key_id (key, key_id) != SG_OK)
         return SG_EINVAL;
-    hdr_t *h = hdr_new ();
-    if (!h)
-        return SG_ENOMEM;
-    const char *keys[] = { HDR_MESSAGE_ID, HDR_TYPE, HDR_MRN, HDR_SENDER, HDR_RECIPIENT,
-                           HDR_CREATED, HDR_ORIGIN_NODE, HDR_CORRELATION_ID, HDR_KEY_ID };
-    const char *vals[] = { g->id, g->type, g->mrn, g->sender, g->recipient, created, node,
-                           g->corr, key_id };
-    int rc = SG_OK;
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0] && rc == SG_OK; i++)
-        if (vals[i][0])
-            rc = hdr_set (h, keys[i], vals[i]);
-    if (rc == SG_OK)
-        rc = hdr_encode (h, &g->header, &g->header_len);
-    hdr_destroy (&h);
-    return rc;
+    sg_header_fields_t f = { .id = g->id, .type = g->type, .mrn = g->mrn, .sender = g->sender,
+                             .recipient = g->recipient, .created = created, .origin = node,
+                             .correlation_id = g->corr, .key_id = key_id };
+    return sg_header_build (&f, &g->header, &g->header_len);
 }
 
 static void

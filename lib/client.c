@@ -64,14 +64,6 @@ struct sg_client_t {
     char reason[256];
 };
 
-static int64_t
-s_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 s_list_push (s_list_t *l, s_out_t *e)
 {
@@ -413,7 +405,7 @@ s_on_monitor (sg_client_t *self)
         if (self->state != S_DENIED) {
             self->state = S_HELLO;
             self->hello_due = 0;
-            self->hello_at = s_now ();
+            self->hello_at = sg_clock_ms ();
         }
     }
     else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
@@ -466,7 +458,7 @@ s_drain (sg_client_t *self)
         }
         if (rc != SG_OK)
             return -1;
-        s_on_message (self, m, s_now ());
+        s_on_message (self, m, sg_clock_ms ());
         wire_msg_destroy (&m);
     }
 }
@@ -498,7 +490,7 @@ s_step (sg_client_t *self, int64_t wait_ms)
     int handled = s_drain (self);
     if (handled < 0)
         return SG_EIO;
-    int64_t now = s_now ();
+    int64_t now = sg_clock_ms ();
     s_pump (self, now);
     /* After any input the caller looks again before we sleep. */
     if (handled || self->ev_len || self->state == S_DENIED || wait_ms <= 0)
@@ -574,10 +566,10 @@ sg_client_new (const sg_client_opts_t *opts, sg_diag_t *diag)
                      zmq_strerror (errno));
         goto fail;
     }
-    int64_t deadline = s_now () + self->timeout_ms;
-    self->last_rx = s_now ();
+    int64_t deadline = sg_clock_ms () + self->timeout_ms;
+    self->last_rx = sg_clock_ms ();
     while (self->state != S_READY) {
-        int64_t left = deadline - s_now ();
+        int64_t left = deadline - sg_clock_ms ();
         if (self->state == S_DENIED) {
             sg_diag_set (diag, SG_EAUTH, 0, 0, "%s", self->reason);
             goto fail;
@@ -593,7 +585,7 @@ sg_client_new (const sg_client_opts_t *opts, sg_diag_t *diag)
             goto fail;
         }
     }
-    self->last_rx = self->last_ping = s_now ();
+    self->last_rx = self->last_ping = sg_clock_ms ();
     return self;
 fail:
     sg_client_destroy (&self);
@@ -663,7 +655,7 @@ sg_client_send (sg_client_t *self, const char *header, size_t hlen, const char *
     memcpy (e->data, header, hlen);
     memcpy (e->data + hlen, body, blen);
     s_list_push (&self->pending, e);
-    s_pump (self, s_now ());
+    s_pump (self, sg_clock_ms ());
     return SG_OK;
 }
 
@@ -671,7 +663,7 @@ int
 sg_client_poll (sg_client_t *self, sg_event_t *ev, int timeout_ms)
 {
     sg_event_clear (ev);
-    int64_t deadline = s_now () + (timeout_ms < 0 ? INT64_C (1) << 40 : timeout_ms);
+    int64_t deadline = sg_clock_ms () + (timeout_ms < 0 ? INT64_C (1) << 40 : timeout_ms);
     for (;;) {
         if (self->ev_len) {
             *ev = self->evq[self->ev_head];
@@ -683,7 +675,7 @@ sg_client_poll (sg_client_t *self, sg_event_t *ev, int timeout_ms)
             sg_strlcpy (ev->reason, self->reason, sizeof ev->reason);
             return SG_EAUTH;
         }
-        int64_t left = deadline - s_now ();
+        int64_t left = deadline - sg_clock_ms ();
         if (left < 0)
             left = 0;
         int rc = s_step (self, left);
@@ -718,7 +710,7 @@ s_reply (sg_client_t *self, const char *id, int code, const char *reason)
     else
         self->replies = r;
     self->replies_tail = r;
-    s_pump (self, s_now ());
+    s_pump (self, sg_clock_ms ());
     return SG_OK;
 }
 
@@ -758,38 +750,46 @@ sg_event_clear (sg_event_t *ev)
 }
 
 int
-sg_client_send_body (sg_client_t *self, const char *body, size_t blen, char id_out[37],
-                     sg_diag_t *diag)
+sg_client_header (const char *body, size_t blen, const char *origin, const char *officer,
+                  char **buf_p, size_t *len_p, char id_out[37], sg_diag_t *diag)
 {
     msg_head_t head;
+    *buf_p = NULL;
+    *len_p = 0;
     int rc = msg_peek (body, blen, &head, diag);
     if (rc != SG_OK)
         return rc;
-    char created[HDR_TIME_LEN + 1];
-    hdr_time_now (created);
-    hdr_t *hdr = hdr_new ();
-    if (!hdr)
-        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-    char *buf = NULL;
-    size_t len = 0;
-    const char *origin = sg_client_node_name (self);
-    if (hdr_set (hdr, HDR_MESSAGE_ID, head.id) || hdr_set (hdr, HDR_TYPE, msg_type_name (head.type))
-        || hdr_set (hdr, HDR_MRN, head.mrn) || hdr_set (hdr, HDR_SENDER, head.sender)
-        || hdr_set (hdr, HDR_RECIPIENT, head.recipient) || hdr_set (hdr, HDR_CREATED, created)
-        || hdr_set (hdr, HDR_ORIGIN_NODE, *origin ? origin : "unknown")
-        || (head.correlation_id[0] && hdr_set (hdr, HDR_CORRELATION_ID, head.correlation_id))
-        || hdr_encode (hdr, &buf, &len)) {
-        rc = sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                          "cannot build a header from the message's own fields");
-        goto done;
-    }
-    rc = sg_client_send (self, buf, len, body, blen);
+    sg_header_fields_t f = { .id = head.id, .type = msg_type_name (head.type),
+                             .mrn = head.mrn, .sender = head.sender,
+                             .recipient = head.recipient,
+                             .origin = origin && *origin ? origin : "unknown",
+                             .correlation_id = head.correlation_id, .officer = officer };
+    rc = sg_header_build (&f, buf_p, len_p);
+    if (rc == SG_ENOMEM)
+        return sg_diag_set (diag, rc, 0, 0, "out of memory");
     if (rc != SG_OK)
-        sg_diag_set (diag, rc, 0, 0, "cannot queue the message: %s", sg_strerror (rc));
-    else if (id_out)
+        return sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
+                            "cannot build a header from the message's own fields");
+    if (id_out)
         memcpy (id_out, head.id, sizeof head.id);
-done:
+    return SG_OK;
+}
+
+int
+sg_client_send_body (sg_client_t *self, const char *body, size_t blen, char id_out[37],
+                     sg_diag_t *diag)
+{
+    char *buf = NULL, id[37];
+    size_t len = 0;
+    int rc = sg_client_header (body, blen, sg_client_node_name (self), NULL, &buf, &len, id,
+                               diag);
+    if (rc == SG_OK) {
+        rc = sg_client_send (self, buf, len, body, blen);
+        if (rc != SG_OK)
+            sg_diag_set (diag, rc, 0, 0, "cannot queue the message: %s", sg_strerror (rc));
+        else if (id_out)
+            memcpy (id_out, id, sizeof id);
+    }
     free (buf);
-    hdr_destroy (&hdr);
     return rc;
 }

@@ -78,6 +78,17 @@ int sg_client_poll (sg_client_t *self, sg_event_t *ev, int timeout_ms);
 int sg_client_send_body (sg_client_t *self, const char *body, size_t blen, char id_out[37],
                          sg_diag_t *diag);
 
+/* Builds the SGTP header of a message body from its own fields
+ * (Message-Id, Type, Mrn, Sender, Recipient, Correlation-Id), Created now,
+ * Origin-Node origin ("unknown" if NULL or empty) and Officer officer (NULL
+ * = none): the header from a message that sg_client_send_body and the
+ * adapters' link (link.h) send. Copies the message id into id_out (may be
+ * NULL). Returns SG_OK with *buf_p (the caller frees it), msg_peek's
+ * errors for a body that is not a sigmat message, SG_EINVAL (NAK 12) for
+ * fields a header cannot carry, SG_ENOMEM; diag says why. */
+int sg_client_header (const char *body, size_t blen, const char *origin, const char *officer,
+                      char **buf_p, size_t *len_p, char id_out[37], sg_diag_t *diag);
+
 /* Acknowledges a DELIVER once the adapter has safely handed it on; queued
  * and sent in batches. Returns SG_OK, SG_EINVAL for a non-UUID id, SG_ENOMEM. */
 int sg_client_ack (sg_client_t *self, const char *id);

@@ -99,26 +99,20 @@ s_daemon_running (const char *state_db)
     return running;
 }
 
-static void
-s_meta (asy_state_t *st, const char *key, char *out, size_t size)
-{
-    asy_state_text (st, out, size, NULL, "SELECT value FROM meta WHERE key = ?", "s", key);
-}
-
 static int
 s_status (const asy_conf_t *conf, asy_state_t *st)
 {
     char a[700], b[64], c[64], u[64];
     int running = s_daemon_running (conf->state_db);
-    s_meta (st, "daemon_pid", b, sizeof b);
-    s_meta (st, "daemon_updated", u, sizeof u);
+    asy_state_meta_get (st, "daemon_pid", b, sizeof b);
+    asy_state_meta_get (st, "daemon_updated", u, sizeof u);
     printf ("state file:  %s\n", conf->state_db);
     printf ("service:     %s (pid %s, status written %s)\n", running ? "running" : "NOT RUNNING",
             b[0] ? b : "-", u[0] ? u : "never");
-    s_meta (st, "node_state", a, sizeof a);
-    s_meta (st, "node_since", b, sizeof b);
-    s_meta (st, "node_last_ack", c, sizeof c);
-    s_meta (st, "node_unacked", u, sizeof u);
+    asy_state_meta_get (st, "node_state", a, sizeof a);
+    asy_state_meta_get (st, "node_since", b, sizeof b);
+    asy_state_meta_get (st, "node_last_ack", c, sizeof c);
+    asy_state_meta_get (st, "node_unacked", u, sizeof u);
     printf ("node:        %s%s\n", running ? "" : "(last known) ", a[0] ? a : "never connected");
     printf ("             endpoint %s, connected since %s, last ACK %s, unacknowledged %s\n",
             conf->node, b[0] ? b : "-", c[0] ? c : "-", u[0] ? u : "0");
@@ -128,18 +122,14 @@ s_status (const asy_conf_t *conf, asy_state_t *st)
             asy_count_files (conf->rejected_dir, NULL) - asy_count_files (conf->rejected_dir, ".err"),
             asy_count_files (conf->rejected_dir, ".err"), asy_count_files (conf->inbox_dir, ".xml"));
     printf ("outbox:     ");
-    const char *states[] = { "queued", "accepted", "rejected" };
-    for (int i = 0; i < 3; i++) {
-        asy_state_text (st, a, sizeof a, NULL, "SELECT count(*) FROM outbox WHERE status = ?",
-                        "s", states[i]);
-        printf (" %s %s%s", states[i], a, i < 2 ? "," : "\n");
-    }
-    asy_state_text (st, a, sizeof a, NULL, "SELECT count(*) FROM file", "");
-    asy_state_text (st, b, sizeof b, NULL, "SELECT count(*) FROM declaration", "");
-    asy_state_text (st, c, sizeof c, NULL, "SELECT count(*) FROM inbox", "");
-    printf ("ledger:      %s files, %s declarations with an MRN, %s deliveries received\n", a, b, c);
-    sqlite3_stmt *q = asy_state_prepare (st, NULL, "SELECT state, count(*) FROM movement"
-                                         " GROUP BY state ORDER BY state", "");
+    printf (" queued %lld, accepted %lld, rejected %lld\n",
+            asy_state_count (st, ASY_COUNT_QUEUED), asy_state_count (st, ASY_COUNT_ACCEPTED),
+            asy_state_count (st, ASY_COUNT_REJECTED));
+    printf ("ledger:      %lld files, %lld declarations with an MRN, %lld deliveries received,"
+            " %lld refused\n", asy_state_count (st, ASY_COUNT_FILES),
+            asy_state_count (st, ASY_COUNT_DECLARATIONS), asy_state_count (st, ASY_COUNT_DELIVERIES),
+            asy_state_count (st, ASY_COUNT_REFUSED));
+    sqlite3_stmt *q = asy_state_tally (st, ASY_TALLY_MOVEMENT_STATE);
     printf ("movements:  ");
     int any = 0;
     while (q && sqlite3_step (q) == SQLITE_ROW) {
@@ -148,8 +138,7 @@ s_status (const asy_conf_t *conf, asy_state_t *st)
     }
     sqlite3_finalize (q);
     printf ("%s\n", any ? "" : " none");
-    q = asy_state_prepare (st, NULL, "SELECT at, coalesce (source, ''), text FROM error"
-                           " ORDER BY id DESC LIMIT 5", "");
+    q = asy_state_errors_last (st, 5);
     printf ("last errors:");
     any = 0;
     while (q && sqlite3_step (q) == SQLITE_ROW) {

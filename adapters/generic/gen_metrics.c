@@ -95,6 +95,10 @@ gen_metrics_text (gen_adapter_t *self)
     s_family (f, r.name, "counter", "Messages from the node delivered to the webhook, by type.");
     gen_state_rows (st, "SELECT type, count(*) FROM hook WHERE state = 'delivered' GROUP BY 1"
                     " ORDER BY 1", s_row, &r);
+    s_family (f, "sigmat_adapter_deliveries_refused_total", "counter",
+              "Messages from the node refused for good (NAKed, kept in rejected/).");
+    fprintf (f, "sigmat_adapter_deliveries_refused_total %lld\n",
+             (long long) gen_state_scalar (st, "SELECT count(*) FROM refused"));
     r.name = "sigmat_adapter_officer_actions_total";
     r.label = "action";
     s_family (f, r.name, "counter", "Submissions through the API accepted for the node, by type.");
