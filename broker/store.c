@@ -106,11 +106,6 @@ store_destroy (store_t **self_p)
     *self_p = NULL;
 }
 
-struct pg_conn *
-store_conn (store_t *self)
-{
-    return self ? self->conn : NULL;
-}
 
 /* ---- helpers shared by the store_*.c files ------------------------------ */
 
@@ -258,6 +253,10 @@ store_i_ready (store_t *self, sg_diag_t *diag)
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "no database connection");
     if (PQstatus (self->conn) == CONNECTION_OK)
         return SG_OK;
+    /* A new connection in the middle of a transaction would run the rest
+     * of it outside: fail until the caller rolls back. */
+    if (self->in_tx)
+        return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost during a transaction");
     int64_t now = store_i_now ();
     if (now < self->down_until)
         return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost; next try in %lld ms",
@@ -289,10 +288,13 @@ store_i_fail (store_t *self, PGresult *res, const char *what, sg_diag_t *diag)
     const char *pg = res ? PQresultErrorMessage (res) : "";
     if (!pg || !*pg)
         pg = self && self->conn ? PQerrorMessage (self->conn) : "no connection";
-    sg_strlcpy (msg, pg, sizeof msg);
+    sg_strlcpy (msg, pg ? pg : "", sizeof msg);
     msg[strcspn (msg, "\n")] = '\0';
     if (strncmp (msg, "ERROR:  ", 8) == 0)
         memmove (msg, msg + 8, strlen (msg + 8) + 1);
+    if (!msg[0])        /* libpq gave no text (out of memory, or nothing sent) */
+        sg_strlcpy (msg, self && self->conn && PQstatus (self->conn) != CONNECTION_OK
+                         ? "connection lost (no reason given)" : "no reason given", sizeof msg);
     return sg_diag_set (diag, SG_EDB, 0, 0, "%s: %s", what, msg);
 }
 
@@ -309,6 +311,27 @@ s_stmt_sql (int stmt, int *n, const Oid **types)
     default:
         return NULL;
     }
+}
+
+/* res if it holds rows or a completed command; otherwise NULL, diag set,
+ * and, when the connection went down with it, the reason logged and the
+ * reconnect paused. */
+static PGresult *
+s_result (store_t *self, PGresult *res, const char *what, sg_diag_t *diag)
+{
+    ExecStatusType st = PQresultStatus (res);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        return res;
+    sg_diag_t d;
+    store_i_fail (self, res, what, &d);
+    PQclear (res);
+    if (PQstatus (self->conn) != CONNECTION_OK) {
+        log_warn ("database: connection lost: %s", d.text);
+        self->prepared = 0;
+        store_i_down (self);
+    }
+    sg_diag_set (diag, d.code, 0, 0, "%s", d.text);
+    return NULL;
 }
 
 PGresult *
@@ -330,12 +353,8 @@ store_i_exec (store_t *self, int stmt, const char *what, const char *sql, int n,
                 sg_diag_set (diag, SG_EINVAL, 0, 0, "%s: no statement %d", what, stmt);
                 return NULL;
             }
-            res = PQprepare (self->conn, name, psql, pn, pt);
-            if (PQresultStatus (res) != PGRES_COMMAND_OK) {
-                store_i_fail (self, res, what, diag);
-                PQclear (res);
+            if (!(res = s_result (self, PQprepare (self->conn, name, psql, pn, pt), what, diag)))
                 return NULL;
-            }
             PQclear (res);
             self->prepared |= 1u << stmt;
         }
@@ -343,29 +362,92 @@ store_i_exec (store_t *self, int stmt, const char *what, const char *sql, int n,
     }
     else
         res = PQexecParams (self->conn, sql, n, types, values, lengths, formats, binary_result);
-    ExecStatusType st = PQresultStatus (res);
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-        store_i_fail (self, res, what, diag);
-        PQclear (res);
-        if (PQstatus (self->conn) != CONNECTION_OK) {
-            self->prepared = 0;
-            store_i_down (self);
-        }
-        return NULL;
-    }
-    return res;
+    return s_result (self, res, what, diag);
 }
 
-/* Runs a parameterless command; SG_OK or SG_EDB. */
-static int
-s_command (store_t *self, const char *sql, const char *what, sg_diag_t *diag)
+/* ---- running SQL for the other modules ------------------------------------ */
+
+PGresult *
+store_exec (store_t *self, const char *what, const char *sql, int n, const char *const *values,
+            int binary_result, sg_diag_t *diag)
 {
-    PGresult *res = store_i_exec (self, -1, what, sql, 0, NULL, NULL, NULL, NULL, 0, diag);
+    return store_i_exec (self, -1, what, sql, n, NULL, values, NULL, NULL, binary_result, diag);
+}
+
+int
+store_run (store_t *self, const char *what, const char *sql, sg_diag_t *diag)
+{
+    if (store_i_ready (self, diag) != SG_OK)
+        return SG_EDB;
+    PGresult *res = s_result (self, PQexec (self->conn, sql), what, diag);
     if (!res)
         return SG_EDB;
     PQclear (res);
     return SG_OK;
 }
+
+int
+store_begin (store_t *self, const char *what, sg_diag_t *diag)
+{
+    if (store_run (self, what, "BEGIN", diag) != SG_OK)
+        return SG_EDB;
+    self->in_tx = 1;
+    return SG_OK;
+}
+
+int
+store_commit (store_t *self, const char *what, sg_diag_t *diag)
+{
+    PGresult *res = store_i_exec (self, -1, what, "COMMIT", 0, NULL, NULL, NULL, NULL, 0, diag);
+    self->in_tx = 0;
+    if (!res)
+        return SG_EDB;
+    /* COMMIT of a failed transaction "succeeds" as a ROLLBACK */
+    int rolled_back = strcmp (PQcmdStatus (res), "COMMIT") != 0;
+    PQclear (res);
+    if (rolled_back)
+        return sg_diag_set (diag, SG_EDB, 0, 0, "%s: the transaction was rolled back", what);
+    return SG_OK;
+}
+
+void
+store_rollback (store_t *self)
+{
+    if (!self)
+        return;
+    self->in_tx = 0;
+    if (self->conn && PQstatus (self->conn) == CONNECTION_OK
+        && PQtransactionStatus (self->conn) != PQTRANS_IDLE)
+        PQclear (PQexec (self->conn, "ROLLBACK"));
+}
+
+int
+store_idle (const store_t *self)
+{
+    return self && self->conn && !self->in_tx && PQstatus (self->conn) == CONNECTION_OK
+           && PQtransactionStatus (self->conn) == PQTRANS_IDLE;
+}
+
+int
+store_ready (store_t *self, sg_diag_t *diag)
+{
+    return store_i_ready (self, diag) == SG_OK ? SG_OK : SG_EDB;
+}
+
+const char *
+store_host (const store_t *self)
+{
+    const char *h = self && self->conn ? PQhost (self->conn) : NULL;
+    return h && *h ? h : "?";
+}
+
+const char *
+store_port (const store_t *self)
+{
+    const char *p = self && self->conn ? PQport (self->conn) : NULL;
+    return p && *p ? p : "?";
+}
+
 
 /* ---- schema migrations -------------------------------------------------- */
 
@@ -507,17 +589,17 @@ s_apply (store_t *self, const char *dir, const s_migration_t *m, FILE *progress,
     char *sql = s_slurp (path);
     if (!sql)
         return sg_diag_set (diag, SG_EIO, 0, 0, "cannot read %s: %s", path, strerror (errno));
-    int rc = s_command (self, "BEGIN", what, diag);
+    int rc = store_begin (self, what, diag);
     if (rc != SG_OK)
         goto done;
     char lock[64];
     snprintf (lock, sizeof lock, "SELECT pg_advisory_xact_lock(%lld)", S_MIGRATE_LOCK);
     int current;
-    if ((rc = s_command (self, lock, what, diag)) != SG_OK
+    if ((rc = store_run (self, what, lock, diag)) != SG_OK
         || (rc = s_version (self, &current, diag)) != SG_OK)
         goto done;
     if (current >= m->version) {
-        rc = s_command (self, "COMMIT", what, diag);
+        rc = store_commit (self, what, diag);
         goto done;
     }
     PGresult *res = PQexec (self->conn, sql);
@@ -550,15 +632,13 @@ s_apply (store_t *self, const char *dir, const s_migration_t *m, FILE *progress,
         goto done;
     }
     PQclear (res);
-    if ((rc = s_command (self, "COMMIT", what, diag)) != SG_OK)
+    if ((rc = store_commit (self, what, diag)) != SG_OK)
         goto done;
     if (progress)
         fprintf (progress, "applied %s\n", m->name);
 done:
-    if (rc != SG_OK && self->conn && PQtransactionStatus (self->conn) != PQTRANS_IDLE) {
-        PGresult *res2 = PQexec (self->conn, "ROLLBACK");
-        PQclear (res2);
-    }
+    if (rc != SG_OK)
+        store_rollback (self);
     free (sql);
     return rc;
 }

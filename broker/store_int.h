@@ -28,6 +28,7 @@ struct store_t {
     PGconn *conn;
     char *conninfo;             /* as given to store_new, to reconnect */
     unsigned prepared;          /* bit per store_stmt_t on this connection */
+    int in_tx;                  /* store_begin ... store_commit/rollback */
     /* store_set_timeout: statement_timeout, the watchdog and the pause
      * after a lost connection (store_guard.c) */
     int timeout_ms;             /* 0: none (sigmatctl) */
