@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,11 @@
  * startup latency (a generic plan for a LIMIT $n page would otherwise pick
  * Gather Merge and take 5x longer). */
 #define S_SESSION_SQL "SET client_min_messages = warning; SET max_parallel_workers_per_gather = 0"
+
+/* A reconnect in sigmatd spends at most this long per call, then lets
+ * the caller go on for S_CONNECT_PAUSE_MS (store_i_ready). */
+#define S_CONNECT_SLICE_MS 50
+#define S_CONNECT_PAUSE_MS 200
 
 /* Key of the advisory lock that serialises migrators ("SIGM"). */
 #define S_MIGRATE_LOCK 0x5349474DLL
@@ -41,7 +47,7 @@ s_notice (void *arg, const char *message)
  * within the store's timeout (10 s without one), TCP keepalives and, for
  * TCP, a user timeout, so a peer that vanished is noticed. */
 static PGconn *
-s_connect (store_t *self)
+s_connect (store_t *self, int nonblocking)
 {
     char ct[16], ut[16];
     int t = self->timeout_ms > 0 ? self->timeout_ms : 10000;
@@ -51,7 +57,8 @@ s_connect (store_t *self)
                            "keepalives_interval", "keepalives_count", "tcp_user_timeout",
                            "dbname", NULL };
     const char *vals[] = { ct, "1", "10", "5", "3", ut, self->conninfo, NULL };
-    PGconn *conn = PQconnectdbParams (keys, vals, 1);
+    PGconn *conn = nonblocking ? PQconnectStartParams (keys, vals, 1)
+                               : PQconnectdbParams (keys, vals, 1);
     if (conn)
         PQsetNoticeProcessor (conn, s_notice, NULL);
     return conn;
@@ -70,7 +77,7 @@ store_new (const char *conninfo, sg_diag_t *diag)
         free (self);
         return NULL;
     }
-    self->conn = s_connect (self);
+    self->conn = s_connect (self, 0);
     if (!self->conn || PQstatus (self->conn) != CONNECTION_OK) {
         char msg[400];
         sg_strlcpy (msg, self->conn ? PQerrorMessage (self->conn) : "out of memory", sizeof msg);
@@ -101,6 +108,8 @@ store_destroy (store_t **self_p)
     store_i_guard_stop (self);
     if (self->conn)
         PQfinish (self->conn);
+    if (self->pending)
+        PQfinish (self->pending);
     free (self->conninfo);
     free (self);
     *self_p = NULL;
@@ -246,6 +255,65 @@ store_token_ok (const char *s)
     return n <= 255;
 }
 
+/* Drives the reconnect started by store_i_ready for at most `slice` ms:
+ * SG_OK when connected (self->conn replaced), SG_ETIMEOUT when it needs more
+ * time, SG_EDB (diag set, the attempt over) when it failed or ran out of
+ * the connect timeout. */
+static int
+s_reconnect (store_t *self, int64_t slice, sg_diag_t *diag)
+{
+    int64_t now = store_i_now (), until = now + slice;
+    if (!self->pending) {
+        if (!(self->pending = s_connect (self, 1)))
+            return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+        self->pending_until = now + (self->timeout_ms > 0 ? self->timeout_ms : 10000);
+        self->pending_poll = PGRES_POLLING_WRITING;
+        if (PQstatus (self->pending) == CONNECTION_BAD)
+            self->pending_poll = PGRES_POLLING_FAILED;
+    }
+    if (until > self->pending_until)
+        until = self->pending_until;
+    while (self->pending_poll != PGRES_POLLING_OK && self->pending_poll != PGRES_POLLING_FAILED) {
+        now = store_i_now ();
+        if (now >= self->pending_until) {
+            sg_diag_set (diag, SG_EDB, 0, 0, "cannot reconnect to the database: no answer "
+                         "within %d ms", self->timeout_ms > 0 ? self->timeout_ms : 10000);
+            goto failed;
+        }
+        if (now >= until)
+            return SG_ETIMEOUT;
+        struct pollfd p = { PQsocket (self->pending),
+                            self->pending_poll == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
+        int r = poll (&p, 1, (int) (until - now));
+        if (r < 0 && errno != EINTR) {
+            sg_diag_set (diag, SG_EDB, 0, 0, "cannot reconnect to the database: poll: %s",
+                         strerror (errno));
+            goto failed;
+        }
+        if (r > 0)
+            self->pending_poll = PQconnectPoll (self->pending);
+    }
+    if (self->pending_poll == PGRES_POLLING_FAILED) {
+        char msg[400];
+        sg_strlcpy (msg, PQerrorMessage (self->pending), sizeof msg);
+        msg[strcspn (msg, "\n")] = '\0';
+        sg_diag_set (diag, SG_EDB, 0, 0, "cannot reconnect to the database: %s",
+                     msg[0] ? msg : "no reason given");
+        goto failed;
+    }
+    /* The watchdog is held off while the connection changes. */
+    store_i_guard_lock (self);
+    PQfinish (self->conn);
+    self->conn = self->pending;
+    store_i_guard_unlock (self);
+    self->pending = NULL;
+    return SG_OK;
+failed:
+    PQfinish (self->pending);
+    self->pending = NULL;
+    return SG_EDB;
+}
+
 int
 store_i_ready (store_t *self, sg_diag_t *diag)
 {
@@ -259,21 +327,24 @@ store_i_ready (store_t *self, sg_diag_t *diag)
         return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost during a transaction");
     int64_t now = store_i_now ();
     if (now < self->down_until)
-        return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost; next try in %lld ms",
+        return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost; %s in %lld ms",
+                            self->pending ? "still connecting, next look" : "next try",
                             (long long) (self->down_until - now));
     /* A new connection rather than PQreset: it takes the timeout set since
-     * store_new. The watchdog is held off while the connection changes. */
-    PGconn *conn = s_connect (self);
-    if (!conn)
-        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-    store_i_guard_lock (self);
-    PQfinish (self->conn);
-    self->conn = conn;
-    store_i_guard_unlock (self);
+     * store_new. With a timeout (sigmatd), the connection is made a slice
+     * at a time, so that a database that does not answer costs the caller's
+     * loop S_CONNECT_SLICE_MS, not the whole connect timeout; without one
+     * (sigmatctl, the monitor), at once. */
+    int64_t slice = self->timeout_ms > 0 ? S_CONNECT_SLICE_MS : INT64_MAX / 4;
+    int rc = s_reconnect (self, slice, diag);
+    if (rc == SG_ETIMEOUT) {
+        self->down_until = store_i_now () + S_CONNECT_PAUSE_MS;
+        return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost; reconnecting");
+    }
     self->prepared = 0;
-    if (PQstatus (self->conn) != CONNECTION_OK) {
+    if (rc != SG_OK) {
         store_i_down (self);
-        return store_i_fail (self, NULL, "cannot reconnect to the database", diag);
+        return rc;
     }
     self->down_ms = 0;
     store_i_session (self);

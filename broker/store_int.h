@@ -35,6 +35,9 @@ struct store_t {
     int64_t down_until;         /* no reconnect before this (monotonic ms) */
     int down_ms;                /* the pause, doubling to timeout_ms */
     struct store_guard *guard;  /* the watchdog thread, or NULL */
+    PGconn *pending;            /* a reconnect in progress (store_i_ready), or NULL */
+    int64_t pending_until;      /* ... given up after this (monotonic ms) */
+    int pending_poll;           /* ... its last PostgresPollingStatusType */
 };
 
 /* Monotonic milliseconds. */
