@@ -101,13 +101,10 @@ s_open (const s_opts_t *o)
 static PGresult *
 s_query (store_t *st, const char *sql, int n, const char *const *params)
 {
-    PGresult *r = PQexecParams (store_conn (st), sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType s = PQresultStatus (r);
-    if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-        fprintf (stderr, "sigmatctl: %s", PQresultErrorMessage (r));
-        PQclear (r);
-        return NULL;
-    }
+    sg_diag_t d;
+    PGresult *r = store_exec (st, "query failed", sql, n, params, 0, &d);
+    if (!r)
+        fprintf (stderr, "sigmatctl: %s\n", d.text);
     return r;
 }
 

@@ -9,25 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void
-s_fail (lc_batch_t *b, PGresult *res, const char *what)
-{
-    char msg[300];
-    sg_strlcpy (msg, PQresultErrorMessage (res), sizeof msg);
-    msg[strcspn (msg, "\n")] = '\0';
-    if (!b->failed)
-        sg_diag_set (&b->diag, SG_EDB, 0, 0, "%s: %s", what, msg);
-    b->failed = 1;
-}
-
-static void
-s_oom (lc_batch_t *b)
-{
-    if (!b->failed)
-        sg_diag_set (&b->diag, SG_ENOMEM, 0, 0, "lifecycle: out of memory");
-    b->failed = 1;
-}
-
 /* A PostgreSQL text-format array literal under construction. */
 typedef struct {
     char *s;
@@ -264,15 +245,13 @@ lc_write (lc_batch_t *b)
             rc = SG_ENOMEM;
     values[S_NOW] = now;
     if (rc == SG_OK) {
-        PGresult *r = PQexecParams (b->conn, s_sql_write, S_NW, NULL, values, NULL, NULL, 0);
-        if (PQresultStatus (r) != PGRES_TUPLES_OK) {
-            s_fail (b, r, "cannot write the lifecycle rows");
+        PGresult *r = lc_query (b, "cannot write the lifecycle rows", s_sql_write, S_NW, values, 0);
+        if (!r)
             rc = SG_EDB;
-        }
         PQclear (r);
     }
     else
-        s_oom (b);
+        lc_oom (b);
     for (int p = 0; p < S_NW; p++)
         free (a[p].s);
     return rc;

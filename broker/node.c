@@ -75,6 +75,7 @@ struct node_t {
     int64_t next_retention;         /* INT64_MAX: retention off */
     lease_t *lease;                 /* only its holder serves (lease.h) */
     int64_t next_lease;
+    int serving;                    /* the lease is valid: take SENDs, ACKs, NAKs */
 };
 
 static int64_t
@@ -431,6 +432,12 @@ s_on_router_msg (node_t *self, wire_msg_t **mp, int64_t now)
         wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_PONG, NULL, 0, ZMQ_DONTWAIT);
     s->last_rx = now;
     metrics_peer_seen (s->name);
+    /* Without a valid lease (its renewal failed: the database is away) the
+     * node still reads, so that it says HELLO and PONG and its peers see it
+     * alive, but takes nothing in: a SEND goes unacknowledged (its sender
+     * resends), an ACK or NAK is ignored (the delivery is sent again). */
+    if (!self->serving)
+        return;
     switch (m->cmd) {
     case WIRE_SEND: {
         intake_src_t src = { m->rid, m->rid_len, s->name, s->is_node, (int) self->conf->window };
@@ -693,8 +700,9 @@ node_run (node_t *self)
         }
         /* Stop reading while the workers have plenty to do: the senders'
          * windows hold the rest back. */
-        int reading = intake_outstanding (self->intake) < 2 * (size_t) self->conf->batch_size
-                      && lease_valid (self->lease, now);
+        self->serving = lease_valid (self->lease, now);
+        int reading = !self->serving
+                      || intake_outstanding (self->intake) < 2 * (size_t) self->conf->batch_size;
         items[0] = (zmq_pollitem_t) { self->router, 0, reading ? ZMQ_POLLIN : 0, 0 };
         items[1] = (zmq_pollitem_t) { NULL, self->sigfd, ZMQ_POLLIN, 0 };
         items[2] = (zmq_pollitem_t) { NULL, intake_fd (self->intake),

@@ -28,12 +28,16 @@ struct store_t {
     PGconn *conn;
     char *conninfo;             /* as given to store_new, to reconnect */
     unsigned prepared;          /* bit per store_stmt_t on this connection */
+    int in_tx;                  /* store_begin ... store_commit/rollback */
     /* store_set_timeout: statement_timeout, the watchdog and the pause
      * after a lost connection (store_guard.c) */
     int timeout_ms;             /* 0: none (sigmatctl) */
     int64_t down_until;         /* no reconnect before this (monotonic ms) */
     int down_ms;                /* the pause, doubling to timeout_ms */
     struct store_guard *guard;  /* the watchdog thread, or NULL */
+    PGconn *pending;            /* a reconnect in progress (store_i_ready), or NULL */
+    int64_t pending_until;      /* ... given up after this (monotonic ms) */
+    int pending_poll;           /* ... its last PostgresPollingStatusType */
 };
 
 /* Monotonic milliseconds. */

@@ -22,7 +22,8 @@
  *                 [--count N] [--timeout S]
  *                 (after HELLO/WELCOME sends each --frames as one multipart
  *                 message, unchecked, K times over; a FRAME "@file" is the
- *                 file's bytes, "#N" is N bytes of 'x'; then prints every
+ *                 file's bytes, "#N" is N bytes of 'x', "*N" is N frames of
+ *                 one byte; then prints every
  *                 reply as "CMD frame frame..." (escaped, cut at 160 bytes)
  *                 until N replies or the timeout; exit 0 when N arrived;
  *                 a PING a second keeps the session, its PONGs not shown)
@@ -389,6 +390,12 @@ s_raw_send (void *sock, const char *spec)
             char *data = msggen_read (part + 1, &n);
             zmq_send (sock, data, n, more);
             free (data);
+        }
+        else if (part[0] == '*') {
+            /* N frames of one byte each, sent one at a time */
+            long n = atol (part + 1);
+            for (long k = 0; k < n; k++)
+                zmq_send (sock, "x", 1, k + 1 < n ? ZMQ_SNDMORE : more);
         }
         else if (part[0] == '#') {
             size_t n = (size_t) atol (part + 1);
