@@ -803,7 +803,7 @@ s_claims_renew (dispatch_t *self, int64_t now)
     sg_diag_t d;
     size_t held = 0;
     if (self->claims_lost) {
-        if (store_claim_release (self->store, self->o.claim_holder, NULL, NULL, 0, &d) != SG_OK) {
+        if (store_claim_expire (self->store, self->o.claim_holder, NULL, &d) != SG_OK) {
             log_error ("%s", d.text);
             return SG_EDB;
         }
@@ -844,8 +844,7 @@ s_claims_hop (dispatch_t *self, s_hop_t *h, int64_t now)
 {
     sg_diag_t d;
     if (h->release_all) {
-        if (store_claim_release (self->store, self->o.claim_holder, h->name, NULL, 0, &d)
-            != SG_OK) {
+        if (store_claim_expire (self->store, self->o.claim_holder, h->name, &d) != SG_OK) {
             log_error ("%s", d.text);
             return SG_EDB;
         }
@@ -900,13 +899,15 @@ dispatch_pump (dispatch_t *self, int64_t now)
 {
     int result = SG_OK, db_ok = now >= self->db_retry_at;
     if (self->claims_on) {
+        /* Past the deadline first: a renewal now would not bring back the
+         * claims that may have expired in the database meanwhile. */
+        if (!self->claims_lost && now >= self->claim_deadline)
+            s_claims_lapse (self);
         if (db_ok && now >= self->next_renew && s_claims_renew (self, now) != SG_OK) {
             db_ok = 0;
             result = SG_EDB;
             self->db_retry_at = now + S_DB_RETRY_MS;
         }
-        if (!self->claims_lost && now >= self->claim_deadline)
-            s_claims_lapse (self);
     }
     int sending = dispatch_claims_valid (self, now);
     for (size_t i = 0; i < self->nhops; i++) {
@@ -944,8 +945,8 @@ dispatch_flush (dispatch_t *self)
             && s_flush (self, self->hops[i]) != SG_OK)
             rc = SG_EDB;
     sg_diag_t d;
-    if (self->claims_on && store_claim_release (self->store, self->o.claim_holder, NULL, NULL, 0,
-                                                &d) != SG_OK) {
+    if (self->claims_on && store_claim_expire (self->store, self->o.claim_holder, NULL, &d)
+                               != SG_OK) {
         log_warn ("%s (they expire by themselves)", d.text);
         rc = SG_EDB;
     }

@@ -34,6 +34,21 @@ static const char s_sql_page[] =
     "            FROM cand c JOIN won w ON w.mrn = c.mrn JOIN message m ON m.id = c.message_id) x"
     "  ON true ORDER BY x.seq";
 
+/* Runs one text-parameter statement that changes rows; *changed (may be
+ * NULL) gets how many. SG_OK or SG_EDB. */
+static int
+s_change (store_t *self, const char *what, const char *sql, int n, const char *const *values,
+          size_t *changed, sg_diag_t *diag)
+{
+    PGresult *res = store_i_exec (self, -1, what, sql, n, NULL, values, NULL, NULL, 0, diag);
+    if (!res)
+        return SG_EDB;
+    if (changed)
+        *changed = (size_t) strtoull (PQcmdTuples (res), NULL, 10);
+    PQclear (res);
+    return SG_OK;
+}
+
 int
 store_claim_page (store_t *self, const char *next_hop, const char *holder, int64_t ttl_ms,
                   long long after_seq, size_t limit, store_delivery_t **out, size_t *count,
@@ -96,19 +111,14 @@ store_claim_takeover (store_t *self, const char *next_hop, const char *holder, i
     char ttl[32];
     snprintf (ttl, sizeof ttl, "%lld", (long long) ttl_ms);
     const char *values[3] = { next_hop, holder, ttl };
-    PGresult *res = store_i_exec (self, -1, "cannot take over expired claims",
+    return s_change (self, "cannot take over expired claims",
         "UPDATE delivery_claim c SET holder = $2, claimed = now(),"
         "  expires = now() + $3::int8 * interval '1 ms'"
         " FROM (SELECT next_hop, mrn FROM delivery_claim"
         "       WHERE next_hop = $1 AND holder <> $2 AND expires < now()"
         "       ORDER BY mrn FOR UPDATE SKIP LOCKED) x"
         " WHERE c.next_hop = x.next_hop AND c.mrn = x.mrn AND c.expires < now()",
-        3, NULL, values, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    *taken = (size_t) strtoull (PQcmdTuples (res), NULL, 10);
-    PQclear (res);
-    return SG_OK;
+        3, values, taken, diag);
 }
 
 int
@@ -120,16 +130,13 @@ store_claim_renew (store_t *self, const char *holder, int64_t ttl_ms,
     char ttl[32];
     snprintf (ttl, sizeof ttl, "%lld", (long long) ttl_ms);
     const char *values[2] = { holder, ttl };
-    PGresult *res = store_i_exec (self, -1, "cannot renew the delivery claims",
-        "UPDATE delivery_claim SET expires = now() + $2::int8 * interval '1 ms'"
-        " WHERE holder = $1", 2, NULL, values, NULL, NULL, 0, diag);
-    if (!res)
+    if (s_change (self, "cannot renew the delivery claims",
+                  "UPDATE delivery_claim SET expires = now() + $2::int8 * interval '1 ms'"
+                  " WHERE holder = $1 AND expires >= now()", 2, values, held, diag) != SG_OK)
         return SG_EDB;
-    *held = (size_t) strtoull (PQcmdTuples (res), NULL, 10);
-    PQclear (res);
     if (!gone)
         return SG_OK;
-    res = store_i_exec (self, -1, "cannot read the claim holders",
+    PGresult *res = store_i_exec (self, -1, "cannot read the claim holders",
         "SELECT DISTINCT holder FROM delivery_claim WHERE holder <> $1 AND expires > now()",
         1, NULL, values, NULL, NULL, 0, diag);
     if (!res)
@@ -139,13 +146,7 @@ store_claim_renew (store_t *self, const char *holder, int64_t ttl_ms,
         const char *who = PQgetvalue (res, i, 0);
         if (!gone (who, arg))
             continue;
-        const char *v[1] = { who };
-        PGresult *u = store_i_exec (self, -1, "cannot end the claims of a gone process",
-            "UPDATE delivery_claim SET expires = now() - interval '1 ms'"
-            " WHERE holder = $1 AND expires >= now()", 1, NULL, v, NULL, NULL, 0, diag);
-        if (!u)
-            rc = SG_EDB;
-        PQclear (u);
+        rc = store_claim_expire (self, who, NULL, diag);
     }
     PQclear (res);
     return rc;
@@ -179,6 +180,16 @@ store_claim_release (store_t *self, const char *holder, const char *next_hop,
         return SG_EDB;
     PQclear (res);
     return SG_OK;
+}
+
+int
+store_claim_expire (store_t *self, const char *holder, const char *next_hop, sg_diag_t *diag)
+{
+    const char *values[2] = { holder, next_hop };
+    return s_change (self, "cannot give delivery claims up",
+        "UPDATE delivery_claim SET expires = now() - interval '1 ms'"
+        " WHERE holder = $1 AND ($2::text IS NULL OR next_hop = $2) AND expires >= now()",
+        2, values, NULL, diag);
 }
 
 int

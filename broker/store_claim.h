@@ -30,7 +30,7 @@ int store_claim_page (store_t *self, const char *next_hop, const char *holder, i
 int store_claim_takeover (store_t *self, const char *next_hop, const char *holder,
                           int64_t ttl_ms, size_t *taken, sg_diag_t *diag);
 
-/* Renews every claim of holder for ttl_ms and makes the claims of gone
+/* Renews every unexpired claim of holder for ttl_ms and makes the claims of gone
  * holders expire at once (gone(holder, arg) returns 1 for a process known
  * to be dead, e.g. one of this host; may be NULL). *held gets holder's
  * claim count. SG_OK or SG_EDB. */
@@ -38,11 +38,19 @@ int store_claim_renew (store_t *self, const char *holder, int64_t ttl_ms,
                        int (*gone) (const char *holder, void *arg), void *arg, size_t *held,
                        sg_diag_t *diag);
 
-/* Gives up holder's claims: of the MRNs mrns[0..n) on next_hop, or (mrns
- * NULL) all of next_hop, or (next_hop NULL too) all of holder's. SG_OK or
- * SG_EDB. */
+/* Deletes holder's claims of the MRNs mrns[0..n) on next_hop, or (mrns
+ * NULL) all of next_hop, or (next_hop NULL too) all of holder's: only for
+ * pairs with nothing left to send (a process that skipped their rows would
+ * not read them again). SG_OK or SG_EDB. */
 int store_claim_release (store_t *self, const char *holder, const char *next_hop,
                          const char *const *mrns, size_t n, sg_diag_t *diag);
+
+/* Gives up holder's claims on next_hop (NULL: all of them) that may still
+ * have messages to send: they expire now, so another process takes them
+ * over and reads its queue from the start (store_claim_takeover). SG_OK
+ * or SG_EDB. */
+int store_claim_expire (store_t *self, const char *holder, const char *next_hop,
+                        sg_diag_t *diag);
 
 /* Prints, per holder and next hop, the claims and their latest expiry
  * (for `sigmatctl status`). SG_OK or SG_EDB. */
