@@ -80,6 +80,7 @@ typedef struct {
     char name[64];
     int up, window, backlog, dirty;
     s_claims_t claims;          /* claims on: the MRNs this process holds here */
+    s_list_t hold;              /* claims on: just stored here, MRN not claimed yet */
     int release_all;            /* claims on: give the hop's claims up */
     int64_t page_at;            /* claims on: read the queue then at the latest */
     long long cursor;
@@ -368,8 +369,8 @@ s_append (s_hop_t *h, s_ent_t *e, int claimed)
 static void
 s_hop_free (s_hop_t *h)
 {
-    s_list_t *lists[2] = { &h->queued, &h->inflight };
-    for (int i = 0; i < 2; i++)
+    s_list_t *lists[3] = { &h->queued, &h->inflight, &h->hold };
+    for (int i = 0; i < 3; i++)
         while (lists[i]->head) {
             s_ent_t *e = lists[i]->head;
             s_unlink (lists[i], e);
@@ -492,12 +493,7 @@ dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const char 
         return SG_ENOMEM;
     if (h->backlog)
         return SG_OK;
-    if (self->claims_on && !s_claim_get (&h->claims, mrn)) {
-        h->backlog = 1;         /* not ours (yet): the next page claims it or not */
-        h->page_at = 0;
-        return SG_OK;
-    }
-    if (h->queued.n + h->inflight.n >= self->o.queue_max) {
+    if (h->queued.n + h->inflight.n + h->hold.n >= self->o.queue_max) {
         h->backlog = 1;         /* from here on the database holds the tail */
         return SG_OK;
     }
@@ -506,8 +502,45 @@ dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const char 
         h->backlog = 1;
         return SG_ENOMEM;
     }
+    if (self->claims_on && !s_claim_get (&h->claims, mrn)) {
+        /* Not ours (yet): claimed at the next pump, with the message in
+         * hand (a page might not see it: another process's rows committed
+         * first may have moved the cursor past it). */
+        s_push (&h->hold, e);
+        return SG_OK;
+    }
     s_append (h, e, self->claims_on);
     return SG_OK;
+}
+
+/* Claims the MRNs of the messages h holds unclaimed: those won join the
+ * queue in the order they came, the others are left to their holder
+ * (asked to read its queue again). SG_OK or SG_EDB (kept for next time). */
+static int
+s_claim_held (dispatch_t *self, s_hop_t *h)
+{
+    size_t n = h->hold.n;
+    const char **mrns = malloc (n * sizeof *mrns);
+    unsigned char *won = malloc (n);
+    int rc = mrns && won ? SG_OK : SG_ENOMEM;
+    size_t i = 0;
+    for (s_ent_t *e = h->hold.head; mrns && e; e = e->next)
+        mrns[i++] = e->mrn;
+    sg_diag_t d;
+    if (rc == SG_OK && (rc = store_claim_mrns (self->store, h->name, self->o.claim_holder,
+                                               self->o.claim_ttl_ms, mrns, n, won, &d)) != SG_OK)
+        log_error ("%s", d.text);
+    for (i = 0; rc == SG_OK && h->hold.head; i++) {
+        s_ent_t *e = h->hold.head;
+        s_unlink (&h->hold, e);
+        if (won[i])
+            s_append (h, e, 1);
+        else
+            free (e);
+    }
+    free (mrns);
+    free (won);
+    return rc == SG_ENOMEM ? SG_OK : rc;
 }
 
 /* Empties h's memory (the database holds it all) to read it again from
@@ -519,6 +552,11 @@ s_hop_forget (s_hop_t *h)
     for (int i = 0; i < 2; i++)
         while (lists[i]->head)
             s_ent_drop (h, lists[i]->head);
+    while (h->hold.head) {
+        s_ent_t *e = h->hold.head;
+        s_unlink (&h->hold, e);
+        free (e);
+    }
     s_claims_clear (&h->claims, 0);
     h->cursor = 0;
     h->backlog = 1;
@@ -814,6 +852,20 @@ s_claims_renew (dispatch_t *self, int64_t now)
         log_error ("%s", d.text);
         return SG_EDB;
     }
+    char (*hops)[64] = NULL;
+    size_t nh = 0;
+    if (store_claim_rechecks (self->store, self->o.claim_holder, &hops, &nh, &d) != SG_OK)
+        log_warn ("%s", d.text);
+    for (size_t i = 0; i < nh; i++) {
+        s_hop_t *h = s_hop_find (self, hops[i]);
+        if (h && h->cursor) {
+            log_debug ("dispatch: %s: another process stored messages of our MRNs; reading"
+                       " the queue again", h->name);
+            h->cursor = 0;
+            h->backlog = 1;
+        }
+    }
+    free (hops);
     /* The database set expiry from a time after now: a deadline from now
      * (less a margin for clocks that differ in rate) is on the safe side. */
     self->claim_deadline = now + self->o.claim_ttl_ms * 9 / 10;
@@ -852,6 +904,8 @@ s_claims_hop (dispatch_t *self, s_hop_t *h, int64_t now)
     }
     if (!h->up)
         return SG_OK;
+    if (h->hold.n && s_claim_held (self, h) != SG_OK)
+        return SG_EDB;
     if (self->release_idle && !h->backlog && h->claims.n) {
         /* Caught up: an MRN with nothing in memory has nothing queued. */
         const char **idle = malloc (h->claims.n * sizeof *idle);
@@ -966,6 +1020,8 @@ dispatch_next_timer (const dispatch_t *self, int64_t now, int64_t cap)
     }
     for (size_t i = 0; i < self->nhops; i++) {
         const s_hop_t *h = self->hops[i];
+        if (self->claims_on && h->up && h->hold.n && self->db_retry_at < next)
+            next = self->db_retry_at;   /* MRNs to claim */
         if (self->claims_on && h->up && h->page_at < next)
             next = h->page_at > self->db_retry_at ? h->page_at : self->db_retry_at;
         int db_work = h->acked_n || h->retried_n

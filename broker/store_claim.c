@@ -104,6 +104,70 @@ done:
 }
 
 int
+store_claim_mrns (store_t *self, const char *next_hop, const char *holder, int64_t ttl_ms,
+                  const char *const *mrns, size_t n, unsigned char *won, sg_diag_t *diag)
+{
+    memset (won, 0, n);
+    if (n == 0)
+        return SG_OK;
+    store_buf_t arr = { 0 };
+    store_array_begin (&arr, STORE_OID_TEXT, n, 0);
+    for (size_t i = 0; i < n; i++)
+        store_array_elem (&arr, mrns[i], strlen (mrns[i]));
+    if (arr.failed) {
+        store_buf_free (&arr);
+        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+    }
+    char ttl[32];
+    snprintf (ttl, sizeof ttl, "%lld", (long long) ttl_ms);
+    const char *values[4] = { next_hop, holder, ttl, arr.data };
+    int lengths[4] = { 0, 0, 0, (int) arr.len }, formats[4] = { 0, 0, 0, 1 };
+    Oid types[4] = { STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXTARRAY };
+    /* Claims the free ones (in MRN order, as a page does) and asks the
+     * holders of the others to read their queue again. */
+    PGresult *res = store_i_exec (self, -1, "cannot claim MRNs",
+        "WITH want AS (SELECT DISTINCT unnest ($4::text[]) AS mrn),"
+        " won AS (INSERT INTO delivery_claim AS c (next_hop, mrn, holder, expires)"
+        "  SELECT $1, mrn, $2, now() + $3::int8 * interval '1 ms' FROM want ORDER BY mrn"
+        "  ON CONFLICT (next_hop, mrn) DO UPDATE SET expires = EXCLUDED.expires"
+        "  WHERE c.holder = EXCLUDED.holder RETURNING c.mrn),"
+        " nudge AS (UPDATE delivery_claim c SET recheck = true FROM want"
+        "  WHERE c.next_hop = $1 AND c.mrn = want.mrn AND c.holder <> $2"
+        "  AND want.mrn NOT IN (SELECT mrn FROM won))"
+        " SELECT mrn FROM won", 4, types, values, lengths, formats, 0, diag);
+    store_buf_free (&arr);
+    if (!res)
+        return SG_EDB;
+    for (int r = 0; r < PQntuples (res); r++)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp (mrns[i], PQgetvalue (res, r, 0)) == 0)
+                won[i] = 1;
+    PQclear (res);
+    return SG_OK;
+}
+
+int
+store_claim_rechecks (store_t *self, const char *holder, char (**hops)[64], size_t *n,
+                      sg_diag_t *diag)
+{
+    *hops = NULL;
+    *n = 0;
+    const char *values[1] = { holder };
+    PGresult *res = store_i_exec (self, -1, "cannot read the claims to recheck",
+        "UPDATE delivery_claim SET recheck = false WHERE holder = $1 AND recheck"
+        " RETURNING next_hop", 1, NULL, values, NULL, NULL, 0, diag);
+    if (!res)
+        return SG_EDB;
+    int rows = PQntuples (res), rc = SG_OK;
+    if (rows > 0 && !(*hops = calloc ((size_t) rows, sizeof **hops)))
+        rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+    for (int r = 0; *hops && r < rows; r++)
+        sg_strlcpy ((*hops)[(*n)++], PQgetvalue (res, r, 0), sizeof **hops);
+    PQclear (res);
+    return rc;
+}
+
+int
 store_claim_takeover (store_t *self, const char *next_hop, const char *holder, int64_t ttl_ms,
                       size_t *taken, sg_diag_t *diag)
 {

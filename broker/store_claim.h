@@ -23,6 +23,20 @@ int store_claim_page (store_t *self, const char *next_hop, const char *holder, i
                       long long after_seq, size_t limit, store_delivery_t **out, size_t *count,
                       size_t *scanned, long long *last_seq, sg_diag_t *diag);
 
+/* Claims for holder the MRNs mrns[0..n) on next_hop (messages this
+ * process just stored and holds): won[i] = 1 for those it holds now (free
+ * or already its own). The holders of the others are asked to read their
+ * queue again (store_claim_rechecks): their cursor may have passed these
+ * rows. SG_OK or SG_EDB/SG_ENOMEM. */
+int store_claim_mrns (store_t *self, const char *next_hop, const char *holder, int64_t ttl_ms,
+                      const char *const *mrns, size_t n, unsigned char *won, sg_diag_t *diag);
+
+/* The next hops on which another process asked holder to read its queue
+ * again (and clears the requests): *hops is allocated (free it), *n rows,
+ * a hop may come more than once. SG_OK or SG_EDB/SG_ENOMEM. */
+int store_claim_rechecks (store_t *self, const char *holder, char (**hops)[64], size_t *n,
+                          sg_diag_t *diag);
+
 /* Takes over for holder the expired claims of other processes on
  * next_hop (their holder died or lost its database); *taken gets how
  * many (their rows may lie before any cursor: read the queue from its

@@ -11,12 +11,16 @@
 --   process holds no undelivered row of that pair any more or its link to
 --   the hop goes down, and taken over by another process once it expires
 --   (a process killed with -9). holder is host:pid, as in node_status.
+--   recheck: another process stored a message of that pair (it could not
+--   claim it): the holder reads its queue for that hop from the start at
+--   its next renewal, as its cursor may have passed that row.
 CREATE TABLE delivery_claim (
     next_hop  text NOT NULL,
     mrn       text NOT NULL,
     holder    text NOT NULL,
     claimed   timestamptz NOT NULL DEFAULT now(),
     expires   timestamptz NOT NULL,
+    recheck   boolean NOT NULL DEFAULT false,
     PRIMARY KEY (next_hop, mrn)
 );
 CREATE INDEX delivery_claim_holder ON delivery_claim (holder);
