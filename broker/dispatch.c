@@ -505,7 +505,8 @@ dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const char 
     if (self->claims_on && !s_claim_get (&h->claims, mrn)) {
         /* Not ours (yet): claimed at the next pump, with the message in
          * hand (a page might not see it: another process's rows committed
-         * first may have moved the cursor past it). */
+         * first may have moved the cursor past it). Only while caught up:
+         * in backlog, older rows of its MRN may wait unread. */
         s_push (&h->hold, e);
         return SG_OK;
     }

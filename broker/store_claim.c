@@ -236,7 +236,7 @@ store_claim_release (store_t *self, const char *holder, const char *next_hop,
     int lengths[3] = { 0, 0, (int) arr.len }, formats[3] = { 0, 0, 1 };
     Oid types[3] = { STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXTARRAY };
     PGresult *res = store_i_exec (self, -1, "cannot release delivery claims",
-        "DELETE FROM delivery_claim WHERE holder = $1"
+        "DELETE FROM delivery_claim WHERE holder = $1 AND NOT recheck"
         " AND ($2::text IS NULL OR next_hop = $2) AND ($3::text[] IS NULL OR mrn = ANY ($3))",
         3, types, values, lengths, formats, 0, diag);
     store_buf_free (&arr);

@@ -55,7 +55,8 @@ int store_claim_renew (store_t *self, const char *holder, int64_t ttl_ms,
 /* Deletes holder's claims of the MRNs mrns[0..n) on next_hop, or (mrns
  * NULL) all of next_hop, or (next_hop NULL too) all of holder's: only for
  * pairs with nothing left to send (a process that skipped their rows would
- * not read them again). SG_OK or SG_EDB. */
+ * not read them again); a claim another process asked to recheck stays.
+ * SG_OK or SG_EDB. */
 int store_claim_release (store_t *self, const char *holder, const char *next_hop,
                          const char *const *mrns, size_t n, sg_diag_t *diag);
 

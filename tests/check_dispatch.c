@@ -472,6 +472,77 @@ START_TEST (test_claims_link_down)
 }
 END_TEST
 
+/* A message stored by one process for an MRN another holds, committed
+ * after a newer row had moved the holder's cursor past it (a slow
+ * transaction): the process that stored it cannot claim it and asks the
+ * holder to read again, so it is sent, after the one before it. */
+START_TEST (test_claims_late_commit)
+{
+    char *ci;
+    store_t *st1 = s_db ("d_late", &ci);
+    sg_diag_t dg;
+    store_t *st2 = store_new (ci, &dg);
+    s_reset ();
+    s_store (st1, "p", 1, "MA");
+    dispatch_t *d1 = s_claimer (st1, "h:1", 1, 600);       /* renews every 200 ms */
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 1);                         /* MA#1 from d1, in flight */
+    dispatch_t *d2 = s_claimer (st2, "h:2", 2, 600000);
+    for (int i = 0; i < 2; i++)                             /* d2 has read its queue */
+        ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 1);
+    /* MA#2 is inserted (its seq drawn) in a transaction left open... */
+    PGconn *slow = PQconnectdb (ci);
+    ck_assert_int_eq (PQstatus (slow), CONNECTION_OK);
+    char id[37], sql[600];
+    s_id (id, 2);
+    snprintf (sql, sizeof sql,
+              "BEGIN; INSERT INTO message (id, type, mrn, sender, recipient, origin_node, header,"
+              " body) VALUES ('%s', 'WOF', 'MA', 'CI000101', 'BF000201', 'CI',"
+              " convert_to ('Message-Id: %s' || chr(10) || 'Mrn: MA' || chr(10), 'UTF8'),"
+              " '<x/>'); INSERT INTO delivery (message_id, next_hop) VALUES ('%s', 'p')",
+              id, id, id);
+    PGresult *r = PQexec (slow, sql);
+    ck_assert_msg (PQresultStatus (r) == PGRES_COMMAND_OK, "%s", PQerrorMessage (slow));
+    PQclear (r);
+    /* ...while a newer row commits and d1's page moves past both. */
+    s_store (st2, "p", 3, "MB");
+    int64_t until = s_now () + 10000;
+    while (s_nsent < 2 && s_now () < until) {
+        ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+        usleep (5000);
+    }
+    ck_assert_uint_eq (s_nsent, 2);
+    ck_assert_str_eq (s_sent[1].mrn, "MB");
+    r = PQexec (slow, "COMMIT");
+    ck_assert_int_eq (PQresultStatus (r), PGRES_COMMAND_OK);
+    PQclear (r);
+    PQfinish (slow);
+    /* d2 (where it was "stored") cannot claim MA: d1 holds it. */
+    s_enqueue (d2, "p", 2, "MA");
+    ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 2);
+    /* MA#1 acknowledged: d1 sends MA#2 (its cursor alone would never
+     * come back to it). */
+    s_ack (d1, "p", s_sent[0].id);
+    until = s_now () + 10000;
+    while (s_nsent < 3 && s_now () < until) {
+        ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+        ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+        usleep (5000);
+    }
+    ck_assert_uint_eq (s_nsent, 3);
+    ck_assert_int_eq (s_sent[2].who, 1);
+    ck_assert_str_eq (s_sent[2].id, id);
+    dispatch_destroy (&d1);
+    dispatch_destroy (&d2);
+    store_destroy (&st1);
+    store_destroy (&st2);
+    free (ci);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -487,6 +558,7 @@ main (void)
     tcase_add_test (tc, test_claims_shared);
     tcase_add_test (tc, test_claims_takeover);
     tcase_add_test (tc, test_claims_link_down);
+    tcase_add_test (tc, test_claims_late_commit);
     suite_add_tcase (s, tc);
     SRunner *sr = srunner_create (s);
     srunner_run_all (sr, CK_NORMAL);
