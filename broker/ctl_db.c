@@ -13,6 +13,7 @@
 #include "ident.h"
 #include "sign.h"
 #include "nodestat.h"
+#include "store_claim.h"
 #include "peerkeys.h"
 #include "store.h"
 
@@ -496,6 +497,8 @@ ctl_status (int argc, char **argv)
     if (nodestat_print (store, stdout, &diag) != SG_OK)
         fprintf (stderr, "sigmatctl: %s\n", diag.text);
     if (nodestat_print_db (store, stdout, &diag) != SG_OK)
+        fprintf (stderr, "sigmatctl: %s\n", diag.text);
+    if (version >= 11 && store_claim_print (store, stdout, &diag) != SG_OK)
         fprintf (stderr, "sigmatctl: %s\n", diag.text);
     printf ("schema version: %d\n\n", version);
     printf ("%-20s %10s %12s %8s\n", "NEXT HOP", "PENDING", "OLDEST", "DEAD");

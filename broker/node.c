@@ -73,9 +73,10 @@ struct node_t {
     int64_t batch_since;            /* when the open batch got its first message */
     int64_t next_status, next_rescan, next_expiry, next_lc_timers;
     int64_t next_retention;         /* INT64_MAX: retention off */
-    lease_t *lease;                 /* only its holder serves (lease.h) */
+    lease_t *lease;                 /* `standby yes`: only its holder serves (lease.h) */
     int64_t next_lease;
     int serving;                    /* the lease is valid: take SENDs, ACKs, NAKs */
+    char instance[300];             /* host:pid: holder of this process's claims */
 };
 
 static int64_t
@@ -868,9 +869,12 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
     if (store_check_schema (self->store, conf->migrations_dir, diag) != SG_OK
         || store_identity (self->store, conf->name, conf->country, diag) != SG_OK)
         goto fail;
-    /* A standby process waits here, before it links to anyone. */
+    /* With `standby yes` a standby process waits here, before it links to
+     * anyone; by default every process is active and claims its share of
+     * the queue (dispatch.h). */
     self->next_lease = INT64_MAX;
-    if (conf->lease_ttl > 0) {
+    lease_instance_name (self->instance, sizeof self->instance);
+    if (conf->lease_ttl > 0 && conf->standby) {
         if (!(self->lease = lease_new (self->store, conf->lease_ttl))) {
             sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
             goto fail;
@@ -898,6 +902,15 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
                               .max_attempts = conf->delivery_attempts,
                               .queue_max = (size_t) conf->queue_memory,
                               .page_size = (size_t) conf->page_size };
+    if (conf->lease_ttl > 0 && !conf->standby) {
+        dopts.claim_holder = self->instance;
+        dopts.claim_ttl_ms = conf->lease_ttl;
+        dopts.claim_poll_ms = conf->claim_poll;
+        dopts.claim_gone = lease_holder_gone;
+        log_info ("node %s: active process %s (claims for %lld ms; other processes of this node"
+                  " on this database share the queue)", conf->name, self->instance,
+                  (long long) conf->lease_ttl);
+    }
     if (!(self->dispatch = dispatch_new (self->store, &dopts, s_send_hop, self))) {
         sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         goto fail;

@@ -144,12 +144,24 @@ static const config_entry_t s_table[] = {
       "How often idle queues are re-read from the database (finds dead letters\n"
       "replayed by `sigmatctl dead replay`).", 1000, S_DAY, NULL, NULL },
     { "lease_ttl", CONFIG_DURATION, S_OFF (lease_ttl), "15s",
-      "Lifetime of the node lease: of several sigmatd processes of this node on\n"
-      "one database only the lease holder serves; it renews the lease every\n"
-      "third of this and stops serving if it cannot, and a standby process takes\n"
-      "the lease over this long after the holder died. 0 turns the lease off:\n"
-      "every process serves and sends (tests only: messages go out twice).",
+      "Lifetime of a process's leases on the database. Several sigmatd processes\n"
+      "of this node may serve on one database, all active: each sends the\n"
+      "messages of the MRNs whose delivery claim it holds, renews its claims\n"
+      "every third of this and stops sending if it cannot; the claims of a\n"
+      "process that died are taken over this long after (at once by a process\n"
+      "of the same host). With `standby yes` it is the node lease's lifetime\n"
+      "instead. 0 turns both off: one process only (two would send twice).",
       0, 3600000, NULL, NULL },
+    { "standby", CONFIG_BOOL, S_OFF (standby), "no",
+      "yes: of several sigmatd processes of this node on one database only the\n"
+      "holder of the node lease serves; the others wait as standbys and take the\n"
+      "lease over lease_ttl after the holder died. no: every process is active.",
+      0, 0, NULL, NULL },
+    { "claim_poll", CONFIG_DURATION, S_OFF (claim_poll), "200ms",
+      "With several active processes: how often each reads the queue of every\n"
+      "connected next hop for messages another process stored or left (the\n"
+      "longest a message accepted by one process waits for a hop connected to\n"
+      "another).", 10, 60000, NULL, NULL },
     { "log_level", CONFIG_LEVEL, S_OFF (log_level), "info",
       "error, warn, info or debug.", 0, 0, NULL, NULL },
     { "syslog", CONFIG_BOOL, S_OFF (syslog), "no",

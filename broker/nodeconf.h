@@ -41,6 +41,8 @@ typedef struct {
     long long status_interval;
     long long rescan_interval;
     long long lease_ttl;
+    int standby;                /* one active process, the others standbys */
+    long long claim_poll;
     int log_level;
     int syslog;
     int lifecycle;              /* track movements (docs/lifecycle.md) */

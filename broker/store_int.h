@@ -96,6 +96,12 @@ PGresult *store_i_exec (store_t *self, int stmt, const char *what, const char *s
                         const Oid *types, const char *const *values, const int *lengths,
                         const int *formats, int binary_result, sg_diag_t *diag);
 
+/* Decodes one binary result row of a delivery page (columns c..c+6:
+ * message_id, mrn, seq int8, attempts int4, header, body, signature) into
+ * d, whose buffers it allocates (free with store_deliveries_free even on
+ * failure). SG_OK or SG_ENOMEM. */
+int store_i_delivery_row (const PGresult *res, int r, int c, store_delivery_t *d);
+
 /* Fills diag from a failed result or the connection; returns SG_EDB. */
 int store_i_fail (store_t *self, PGresult *res, const char *what, sg_diag_t *diag);
 

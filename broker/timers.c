@@ -3,7 +3,9 @@
  * LOCKED, so two sigmatd processes on one database never fire the same
  * timer), apply one tick to each through the transition table, store the
  * messages that makes (ENQ) with their deliveries, write the events,
- * commit. A view fires at most one timer per run. */
+ * commit. A view fires at most one timer per run. Of several active
+ * processes of one node, one runs the timers at a time (a transaction
+ * advisory lock; the others skip that round). */
 #include "timers.h"
 #include "lifecycle_int.h"
 #include "log.h"
@@ -31,6 +33,23 @@ s_due (const lc_batch_t *b, const lc_view_t *v, const char *today)
     default:
         return 0;
     }
+}
+
+/* 1 if this transaction may run the timers now: no other process of the
+ * node is running them (the lock ends with the transaction). */
+static int
+s_fire_lock (lc_batch_t *b)
+{
+    PGresult *r = PQexec (b->conn, "SELECT pg_try_advisory_xact_lock (hashtext ('sigmat.timers'))");
+    int mine = PQresultStatus (r) == PGRES_TUPLES_OK && PQntuples (r) == 1
+               && strcmp (PQgetvalue (r, 0, 0), "t") == 0;
+    if (PQresultStatus (r) != PGRES_TUPLES_OK) {
+        sg_diag_set (&b->diag, SG_EDB, 0, 0, "cannot take the timers lock: %s",
+                     PQresultErrorMessage (r));
+        b->failed = 1;
+    }
+    PQclear (r);
+    return mine;
 }
 
 /* Claims the queued resync requests and makes their STQs. */
@@ -82,7 +101,8 @@ timers_run (lifecycle_t *lc, store_t *store, size_t limit, lifecycle_out_t *out,
     snprintf (since_rec, sizeof since_rec, "%lld", (long long) (b.now - lc->o.recovery_after_ms));
     snprintf (suffix, sizeof suffix, "ORDER BY mrn, office LIMIT %zu FOR UPDATE SKIP LOCKED",
               limit ? limit : 1);
-    if (rc == SG_OK) {
+    int mine = rc == SG_OK && s_fire_lock (&b);
+    if (mine) {
         lc_load (&b, "role = 'DEPARTURE' AND state IN ('RELEASED', 'EN_ROUTE')"
                      " AND time_limit < $1::date", today, suffix);
         lc_load (&b, "role = 'DEPARTURE' AND state = 'OVERDUE'"
@@ -117,7 +137,7 @@ timers_run (lifecycle_t *lc, store_t *store, size_t limit, lifecycle_out_t *out,
         }
     }
     free (ticks);
-    if (!b.failed)
+    if (mine && !b.failed)
         res->requests = s_requests (&b, limit ? limit : 1);
     lc_apply_made (&b, out0);
     rc = b.failed ? SG_EDB : SG_OK;

@@ -20,6 +20,7 @@
 
 #define S_MAX_BACKOFF_MS 60000
 #define S_LOOKAHEAD 256         /* pending entries skipped (MRN busy) before giving up */
+#define S_MAX_ENDPOINTS 8       /* endpoints of one node (its processes) */
 
 enum { S_HELLO, S_READY, S_DENIED };
 
@@ -62,6 +63,12 @@ struct sg_client_t {
     sg_event_t *evq;
     size_t ev_head, ev_len, ev_cap;
     char reason[256];
+    /* The node's endpoints, tried in turn (several processes of one node):
+     * a copy of opts->endpoint cut at commas and spaces. */
+    char *ep_buf;
+    char *eps[S_MAX_ENDPOINTS];
+    size_t neps, ep;
+    int64_t ep_at;              /* connected to eps[ep] since */
 };
 
 static void
@@ -178,11 +185,33 @@ s_flush_replies (sg_client_t *self)
     }
 }
 
+/* Leaves the node's endpoint in use for the next one of the list (one
+ * endpoint: nothing to do, ZeroMQ reconnects by itself). */
+static void
+s_endpoint_next (sg_client_t *self, const char *why)
+{
+    if (self->neps < 2)
+        return;
+    const char *old = self->eps[self->ep];
+    zmq_disconnect (self->sock, old);
+    self->ep = (self->ep + 1) % self->neps;
+    log_info ("client: %s %s; trying %s", old, why, self->eps[self->ep]);
+    if (zmq_connect (self->sock, self->eps[self->ep]) != 0)
+        log_warn ("client: cannot connect to %s: %s", self->eps[self->ep], zmq_strerror (errno));
+    self->ep_at = sg_clock_ms ();
+    self->connected = 0;
+    self->hello_sent = 0;
+    self->hello_due = 1;
+}
+
 /* Does whatever sending is due: HELLO, replies, resends, new SENDs, PING. */
 static void
 s_pump (sg_client_t *self, int64_t now)
 {
     self->out_blocked = 0;
+    if (self->state == S_HELLO && self->neps > 1 && now - self->ep_at >= self->timeout_ms
+        && now - self->hello_at >= self->timeout_ms)
+        s_endpoint_next (self, "gives no WELCOME"); /* not reachable, or not answering */
     if (self->state == S_HELLO) {
         if (self->hello_due || now - self->hello_at >= self->timeout_ms) {
             char win[16];
@@ -406,6 +435,7 @@ s_on_monitor (sg_client_t *self)
             self->state = S_HELLO;
             self->hello_due = 0;
             self->hello_at = sg_clock_ms ();
+            s_endpoint_next (self, "went away");    /* another process of the node */
         }
     }
     else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
@@ -561,12 +591,21 @@ sg_client_new (const sg_client_opts_t *opts, sg_diag_t *diag)
         sg_diag_set (diag, SG_EIO, 0, 0, "cannot monitor socket: %s", zmq_strerror (errno));
         goto fail;
     }
-    if (zmq_connect (self->sock, opts->endpoint) != 0) {
-        sg_diag_set (diag, SG_EINVAL, 0, 0, "cannot connect to %s: %s", opts->endpoint,
-                     zmq_strerror (errno));
+    if (!(self->ep_buf = strdup (opts->endpoint))) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         goto fail;
     }
-    int64_t deadline = sg_clock_ms () + self->timeout_ms;
+    for (char *save = NULL, *t = strtok_r (self->ep_buf, ", \t", &save); t;
+         t = strtok_r (NULL, ", \t", &save))
+        if (self->neps < S_MAX_ENDPOINTS)
+            self->eps[self->neps++] = t;
+    if (!self->neps || zmq_connect (self->sock, self->eps[0]) != 0) {
+        sg_diag_set (diag, SG_EINVAL, 0, 0, "cannot connect to %s: %s", opts->endpoint,
+                     self->neps ? zmq_strerror (errno) : "no endpoint");
+        goto fail;
+    }
+    self->ep_at = sg_clock_ms ();
+    int64_t deadline = sg_clock_ms () + self->timeout_ms * (int64_t) self->neps;
     self->last_rx = sg_clock_ms ();
     while (self->state != S_READY) {
         int64_t left = deadline - sg_clock_ms ();
@@ -625,6 +664,7 @@ sg_client_destroy (sg_client_t **self_p)
     for (size_t i = 0; i < self->ev_len; i++)
         sg_event_clear (&self->evq[(self->ev_head + i) % self->ev_cap]);
     free (self->evq);
+    free (self->ep_buf);
     free (self);
     *self_p = NULL;
 }

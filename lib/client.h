@@ -12,7 +12,10 @@
 typedef struct sg_client_t sg_client_t;
 
 typedef struct {
-    const char *endpoint;           /* "tcp://node.example:7700" */
+    const char *endpoint;           /* "tcp://node.example:7700"; several processes of
+                                       one node: "tcp://a:7700,tcp://b:7700", tried in
+                                       turn (the next when one goes away or gives no
+                                       WELCOME within timeout_ms) */
     const char *server_public_z85;  /* the node's CURVE public key (40 chars) */
     const char *public_z85;         /* our keypair; all three NULL = plaintext (tests) */
     const char *secret_z85;
@@ -41,7 +44,8 @@ typedef struct {
     size_t signature_len;
 } sg_event_t;
 
-/* Connects to opts->endpoint, says HELLO and waits up to timeout_ms for
+/* Connects to opts->endpoint, says HELLO and waits up to timeout_ms (per
+ * endpoint of the list) for
  * WELCOME. Returns the client, or NULL with the reason in diag (may be
  * NULL): SG_EAUTH when the node refused our key or DENIED us, SG_ETIMEOUT
  * without an answer, SG_EINVAL/SG_EKEY for bad options. */
