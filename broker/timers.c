@@ -40,14 +40,10 @@ s_due (const lc_batch_t *b, const lc_view_t *v, const char *today)
 static int
 s_fire_lock (lc_batch_t *b)
 {
-    PGresult *r = PQexec (b->conn, "SELECT pg_try_advisory_xact_lock (hashtext ('sigmat.timers'))");
-    int mine = PQresultStatus (r) == PGRES_TUPLES_OK && PQntuples (r) == 1
-               && strcmp (PQgetvalue (r, 0, 0), "t") == 0;
-    if (PQresultStatus (r) != PGRES_TUPLES_OK) {
-        sg_diag_set (&b->diag, SG_EDB, 0, 0, "cannot take the timers lock: %s",
-                     PQresultErrorMessage (r));
-        b->failed = 1;
-    }
+    PGresult *r = lc_query (b, "cannot take the timers lock",
+                            "SELECT pg_try_advisory_xact_lock (hashtext ('sigmat.timers'))",
+                            0, NULL, 0);
+    int mine = r && PQntuples (r) == 1 && strcmp (PQgetvalue (r, 0, 0), "t") == 0;
     PQclear (r);
     return mine;
 }
