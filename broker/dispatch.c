@@ -12,6 +12,8 @@
  * they are skipped by id. Acknowledgements are written to the database
  * before every page, so a page never brings back a message just ACKed. */
 #include "dispatch.h"
+#include "hash.h"
+#include "list.h"
 #include "log.h"
 #include "metrics.h"
 #include "rto.h"
@@ -95,10 +97,7 @@ s_clock_ms (void)
 static size_t
 s_hash (const char *s)
 {
-    size_t h = 1469598103934665603u;
-    while (*s)
-        h = (h ^ (unsigned char) *s++) * 1099511628211u;
-    return h;
+    return (size_t) sg_hash_str (s);
 }
 
 static s_ent_t **
@@ -175,28 +174,13 @@ s_tab_del (s_tab_t *t, s_ent_t *e)
 static void
 s_push (s_list_t *l, s_ent_t *e)
 {
-    e->next = NULL;
-    e->prev = l->tail;
-    if (l->tail)
-        l->tail->next = e;
-    else
-        l->head = e;
-    l->tail = e;
-    l->n++;
+    SG_LIST_PUSH (l, e);
 }
 
 static void
 s_unlink (s_list_t *l, s_ent_t *e)
 {
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        l->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        l->tail = e->prev;
-    l->n--;
+    SG_LIST_REMOVE (l, e);
 }
 
 /* Lowercase copy of a UUID, so ids from headers, ACKs and the database match. */

@@ -62,13 +62,9 @@ s_write (char *ptr, size_t size, size_t nmemb, void *arg)
     return b->failed ? 0 : n;
 }
 
-/* GETs base + path (+ query) into body; base may carry a query: the path
- * goes before it, and a token= in it is sent as Authorization: Bearer (the
- * peers' monitors accept both; the adapters only the header). 0, or -1
- * with the reason in err. */
-static int
-s_fetch (const char *base, const char *path, const char *query, sg_buf_t *body, char *err,
-         size_t esize)
+int
+monitor_fetch (const char *base, const char *path, const char *query, const char *token,
+               const char *ca_file, sg_buf_t *body, char *err, size_t esize)
 {
     size_t bl = strcspn (base, "?");
     const char *bq = base[bl] ? base + bl + 1 : "";
@@ -89,6 +85,10 @@ s_fetch (const char *base, const char *path, const char *query, sg_buf_t *body, 
     }
     if (query && *query)
         sg_buf_printf (&url, "%s%s", first ? "?" : "&", query);
+    if (token && *token) {
+        sg_buf_free (&auth);
+        sg_buf_printf (&auth, "Authorization: Bearer %s", token);
+    }
     CURL *c = curl_easy_init ();
     struct curl_slist *hdr = auth.data ? curl_slist_append (NULL, auth.data) : NULL;
     if (!c || url.failed || auth.failed || (auth.data && !hdr)) {
@@ -104,6 +104,8 @@ s_fetch (const char *base, const char *path, const char *query, sg_buf_t *body, 
     curl_easy_setopt (c, CURLOPT_WRITEDATA, body);
     if (hdr)
         curl_easy_setopt (c, CURLOPT_HTTPHEADER, hdr);
+    if (ca_file && *ca_file)
+        curl_easy_setopt (c, CURLOPT_CAINFO, ca_file);
     CURLcode cc = curl_easy_perform (c);
     long status = 0;
     curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, &status);
@@ -127,7 +129,7 @@ mon_peer_get (const char *base, const char *path, const char *query, char *err, 
 {
     sg_buf_t body = { 0 };
     json_t *j = NULL;
-    if (s_fetch (base, path, query, &body, err, esize) == 0) {
+    if (monitor_fetch (base, path, query, NULL, NULL, &body, err, esize) == 0) {
         json_error_t je;
         j = json_loadb (body.data ? body.data : "", body.len, 0, &je);
         if (!j)
@@ -174,7 +176,8 @@ mon_adapters_gather (monitor_t *self)
         sg_buf_t body = { 0 };
         mon_redact_url (self->o.adapter_urls[i], shown, sizeof shown);
         json_t *a = json_pack ("{s:s}", "url", shown);
-        if (s_fetch (self->o.adapter_urls[i], "", NULL, &body, err, sizeof err) != 0 || !body.data) {
+        if (monitor_fetch (self->o.adapter_urls[i], "", NULL, NULL, NULL, &body, err,
+                           sizeof err) != 0 || !body.data) {
             json_object_set_new (a, "ok", json_false ());
             json_object_set_new (a, "error", json_string (err[0] ? err : "empty answer"));
         }

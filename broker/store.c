@@ -115,39 +115,10 @@ store_conn (store_t *self)
 /* ---- helpers shared by the store_*.c files ------------------------------ */
 
 void
-store_buf_put (store_buf_t *b, const void *p, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n)
-            cap *= 2;
-        char *data = realloc (b->data, cap);
-        if (!data) {
-            b->failed = 1;
-            return;
-        }
-        b->data = data;
-        b->cap = cap;
-    }
-    if (n)
-        memcpy (b->data + b->len, p, n);
-    b->len += n;
-}
-
-void
 store_buf_u32 (store_buf_t *b, uint32_t v)
 {
     unsigned char be[4] = { v >> 24, v >> 16, v >> 8, v };
     store_buf_put (b, be, 4);
-}
-
-void
-store_buf_free (store_buf_t *b)
-{
-    free (b->data);
-    memset (b, 0, sizeof *b);
 }
 
 /* PostgreSQL's binary array format (array_send): ndim, has-nulls flag,

@@ -20,7 +20,8 @@
         (l)->n++;                                                            \
     } while (0)
 
-/* Takes element e (which must be on list l) out of l. */
+/* Takes element e (which must be on list l) out of l; e keeps its own
+ * pointers, so a loop may still step to e->next. */
 #define SG_LIST_REMOVE(l, e) do {                                            \
         if ((e)->prev)                                                       \
             (e)->prev->next = (e)->next;                                     \
@@ -30,7 +31,6 @@
             (e)->next->prev = (e)->prev;                                     \
         else                                                                 \
             (l)->tail = (e)->prev;                                           \
-        (e)->prev = (e)->next = NULL;                                        \
         (l)->n--;                                                            \
     } while (0)
 
