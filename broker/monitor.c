@@ -4,6 +4,7 @@
  * development), and the dispatch of /metrics and /api/ to monitor_api.c. */
 #include "config.h"
 #include "monitor_int.h"
+#include "file.h"
 #include "http.h"
 #include "log.h"
 
@@ -11,7 +12,6 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,18 +96,17 @@ s_asset (monitor_t *self, struct MHD_Connection *c, const char *name, const char
     if (self->o.dashboard_dir && *self->o.dashboard_dir) {
         char path[1024];
         snprintf (path, sizeof path, "%s/%s", self->o.dashboard_dir, name);
-        FILE *f = fopen (path, "rb");
-        if (!f)
-            return sg_http_text (c, MHD_HTTP_NOT_FOUND, "not found\n");
         sg_buf_t b = { 0 };
-        char chunk[8192];
-        size_t n;
-        while ((n = fread (chunk, 1, sizeof chunk, f)) > 0 && b.len < S_MAX_FILE)
-            sg_buf_put (&b, chunk, n);
-        fclose (f);
-        enum MHD_Result r = b.failed ? sg_http_text (c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n")
-                                  : s_reply (c, MHD_HTTP_OK, sg_http_mime (name), sg_buf_text (&b), b.len,
-                                             1, cookie);
+        int rc = sg_file_read (path, S_MAX_FILE, &b);
+        if (rc == SG_EIO) {
+            sg_buf_free (&b);
+            return sg_http_text (c, MHD_HTTP_NOT_FOUND, "not found\n");
+        }
+        enum MHD_Result r = rc != SG_OK
+                            ? sg_http_text (c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                            "file too large or out of memory\n")
+                            : s_reply (c, MHD_HTTP_OK, sg_http_mime (name), sg_buf_text (&b),
+                                       b.len, 1, cookie);
         sg_buf_free (&b);
         return r;
     }
@@ -184,32 +183,6 @@ s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *met
 
 /* ---- life ------------------------------------------------------------------ */
 
-/* Splits "host:port", "[v6]:port" or ":port"; host "" = any. */
-static int
-s_parse_listen (const char *s, char *host, size_t hsize, unsigned *port)
-{
-    const char *colon;
-    if (s[0] == '[') {
-        const char *close = strchr (s, ']');
-        if (!close || close[1] != ':')
-            return -1;
-        snprintf (host, hsize, "%.*s", (int) (close - s - 1), s + 1);
-        colon = close + 1;
-    }
-    else {
-        colon = strrchr (s, ':');
-        if (!colon)
-            return -1;
-        snprintf (host, hsize, "%.*s", (int) (colon - s), s);
-    }
-    char *end;
-    long p = strtol (colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end || p < 0 || p > 65535)
-        return -1;
-    *port = (unsigned) p;
-    return 0;
-}
-
 static char *
 s_dup (const char *s)
 {
@@ -219,12 +192,8 @@ s_dup (const char *s)
 monitor_t *
 monitor_new (const monitor_opts_t *opts, sg_diag_t *diag)
 {
-    char host[256];
-    unsigned port = 0;
-    struct addrinfo *ai = NULL;
-    if (!opts->listen || s_parse_listen (opts->listen, host, sizeof host, &port) != 0) {
-        sg_diag_set (diag, SG_ECONFIG, 0, 0, "bad http_listen \"%s\": expected ADDRESS:PORT",
-                     opts->listen ? opts->listen : "");
+    if (!opts->listen) {
+        sg_diag_set (diag, SG_ECONFIG, 0, 0, "http_listen is not set");
         return NULL;
     }
     monitor_t *self = calloc (1, sizeof *self);
@@ -273,47 +242,19 @@ monitor_new (const monitor_opts_t *opts, sg_diag_t *diag)
     if (self->o.queue_alert_ms <= 0)
         self->o.queue_alert_ms = 300000;
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-    if (host[0]) {
-        struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
-        char ps[8];
-        snprintf (ps, sizeof ps, "%u", port);
-        int gai = getaddrinfo (host, ps, &hints, &ai);
-        if (gai != 0) {
-            sg_diag_set (diag, SG_ECONFIG, 0, 0, "bad http_listen address %s: %s", host,
-                         gai_strerror (gai));
-            goto fail;
-        }
-        if (ai->ai_family == AF_INET6)
-            flags |= MHD_USE_IPv6;
-        self->mhd = MHD_start_daemon (flags, (uint16_t) port, NULL, NULL, s_handler, self,
-                                      MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned) 64,
-                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 30,
-                                      MHD_OPTION_END);
-    }
-    else
-        self->mhd = MHD_start_daemon (flags, (uint16_t) port, NULL, NULL, s_handler, self,
-                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned) 64,
-                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 30,
-                                      MHD_OPTION_END);
-    if (!self->mhd) {
-        sg_diag_set (diag, SG_EIO, 0, 0, "cannot listen for HTTP on %s", opts->listen);
+    sg_http_opts_t ho = { .key = "http_listen", .listen = opts->listen, .handler = s_handler,
+                          .cls = self };
+    if (!(self->http = sg_http_start (&ho, diag)))
         goto fail;
-    }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info (self->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    self->port = di ? di->port : port;
+    self->port = sg_http_port (self->http);
     if (mon_sampler_start (self) != 0) {
         sg_diag_set (diag, SG_ENOMEM, 0, 0, "cannot start the monitor's sampler thread");
         goto fail;
     }
-    freeaddrinfo (ai);
     log_info ("monitor: http on %s (port %u, %s)", opts->listen, self->port,
               self->o.token && *self->o.token ? "token required" : "loopback clients only");
     return self;
 fail:
-    if (ai)
-        freeaddrinfo (ai);
     monitor_destroy (&self);
     return NULL;
 }
@@ -330,8 +271,7 @@ monitor_destroy (monitor_t **self_p)
     if (!self_p || !*self_p)
         return;
     monitor_t *self = *self_p;
-    if (self->mhd)
-        MHD_stop_daemon (self->mhd);
+    sg_http_stop (&self->http);
     mon_sampler_stop (self);
     store_destroy (&self->store);
     mon_snap_clear (&self->snap);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "http.h"
 #include "metrics.h"
 #include "monitor.h"
 #include "store.h"
@@ -59,7 +60,7 @@ struct monitor_t {
     monitor_opts_t o;               /* strings owned (copied) */
     char **peer_urls;
     char **adapter_urls;
-    void *mhd;                      /* struct MHD_Daemon */
+    sg_http_server_t *http;         /* the HTTP server (lib/http.h) */
     unsigned port;
     pthread_t sampler;
     int sampler_started;

@@ -10,6 +10,44 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "sg.h"
+
+/* ---- the server ----------------------------------------------------------- */
+
+/* Where and how a listener runs. */
+typedef struct {
+    const char *key;            /* the config key, named in errors ("http_listen") */
+    const char *listen;         /* "127.0.0.1:8780", "[::1]:8780", "[::]:8780" (IPv4 too),
+                                 * "*:8780" or ":8780" (any IPv4), "host:8780" (resolved) */
+    const char *tls_cert;       /* PEM files: both (https) or neither (http) */
+    const char *tls_key;
+    MHD_AccessHandlerCallback handler;
+    void *cls;                  /* the handler's first argument */
+    unsigned timeout_s;         /* idle connection timeout; 0: 30 s */
+    unsigned threads;           /* 0 or 1: one polling thread; more: a pool */
+    unsigned max_connections;   /* 0: 64 */
+} sg_http_opts_t;
+
+typedef struct sg_http_server_t sg_http_server_t;
+
+/* Parses the listen address, reads the TLS files and starts libmicrohttpd
+ * on its own thread(s), requests freed by sg_http_completed. NULL with
+ * diag: SG_ECONFIG (bad address, one TLS file without the other, no TLS
+ * in this libmicrohttpd), SG_EIO (unreadable file, cannot listen),
+ * SG_ENOMEM. Stop it with sg_http_stop. */
+sg_http_server_t *sg_http_start (const sg_http_opts_t *opts, sg_diag_t *diag);
+
+/* The TCP port it listens on (the chosen one for port 0). */
+unsigned sg_http_port (const sg_http_server_t *self);
+
+/* "https://[::1]:8780" for logs. */
+const char *sg_http_url (const sg_http_server_t *self);
+
+/* Stops the server (waiting for its threads), wipes the TLS key, frees it
+ * (NULL is fine) and clears the caller's pointer. */
+void sg_http_stop (sg_http_server_t **self_p);
+
+/* ---- requests ------------------------------------------------------------- */
 
 /* A request being read; a listener's own request struct may begin with it
  * (see sg_http_step's size). */
@@ -28,9 +66,10 @@ enum {
 
 /* One call of an access handler: on the first call allocates *con_cls
  * (size bytes, zeroed, at least sizeof (sg_http_req_t)) with a body limit
- * of limit bytes; later calls take the upload chunk into the body (beyond
- * the limit, or after an early reply, the bytes are dropped) or say the
- * body is complete. *req is the request. Free it with sg_http_completed. */
+ * of limit bytes (0: none); later calls take the upload chunk into the
+ * body (beyond the limit, or after an early reply, the bytes are dropped)
+ * or say the body is complete. *req is the request (NULL only on
+ * SG_HTTP_NOMEM). sg_http_completed frees it. */
 int sg_http_step (void **con_cls, size_t size, size_t limit, const char *upload,
                   size_t *upload_size, sg_http_req_t **req);
 

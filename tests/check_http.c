@@ -22,7 +22,7 @@
 #define S_TOKEN "s3cret-token-of-the-tests"
 #define S_LIMIT 65536
 
-static struct MHD_Daemon *g_mhd;
+static sg_http_server_t *g_srv;
 static int g_port;
 
 /* The test server: GET /json, /html, /problem, /bearer (token checked),
@@ -68,10 +68,11 @@ s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *met
     return sg_http_text (c, 404, "not found\n");
 }
 
-/* Starts a server on a random free port in 10000-31999 (below Linux's
- * ephemeral range); with cert and key PEM texts it speaks https. */
-static struct MHD_Daemon *
-s_start (const char *cert, const char *key, int *port)
+/* Starts a server with sg_http_start on host (an address as the config
+ * writes it, "127.0.0.1" or "[::1]") and a random free port in 10000-31999
+ * (below Linux's ephemeral range); with cert and key files it speaks https. */
+static sg_http_server_t *
+s_start (const char *host, const char *cert, const char *key, int *port)
 {
     for (int tries = 0; tries < 50; tries++) {
         unsigned char r[2];
@@ -80,16 +81,17 @@ s_start (const char *cert, const char *key, int *port)
         ck_assert_uint_eq (fread (r, 1, 2, f), 2);
         fclose (f);
         *port = 10000 + (r[0] << 8 | r[1]) % 22000;
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) *port),
-                                  .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-        struct MHD_Daemon *d = MHD_start_daemon (
-            MHD_USE_INTERNAL_POLLING_THREAD | (cert ? MHD_USE_TLS : 0), (uint16_t) *port, NULL,
-            NULL, s_handler, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa,
-            MHD_OPTION_NOTIFY_COMPLETED, sg_http_completed, NULL,
-            cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert, MHD_OPTION_HTTPS_MEM_KEY,
-            key, MHD_OPTION_END);
-        if (d)
-            return d;
+        char spec[64];
+        snprintf (spec, sizeof spec, "%s:%d", host, *port);
+        sg_http_opts_t o = { .key = "http_listen", .listen = spec, .tls_cert = cert,
+                             .tls_key = key, .handler = s_handler };
+        sg_diag_t d;
+        sg_http_server_t *srv = sg_http_start (&o, &d);
+        if (srv) {
+            ck_assert_uint_eq (sg_http_port (srv), (unsigned) *port);
+            return srv;
+        }
+        ck_assert_msg (d.code == SG_EIO, "%s", d.text);     /* taken: try another */
     }
     ck_abort_msg ("no free port for the test server");
     return NULL;
@@ -99,14 +101,14 @@ static void
 s_setup (void)
 {
     curl_global_init (CURL_GLOBAL_DEFAULT);
-    g_mhd = s_start (NULL, NULL, &g_port);
+    g_srv = s_start ("127.0.0.1", NULL, NULL, &g_port);
 }
 
 static void
 s_teardown (void)
 {
-    MHD_stop_daemon (g_mhd);
-    g_mhd = NULL;
+    sg_http_stop (&g_srv);
+    ck_assert_ptr_null (g_srv);
 }
 
 typedef struct {
@@ -317,19 +319,6 @@ START_TEST (test_fetch_http)
 }
 END_TEST
 
-/* Reads a whole small file into a new string. */
-static char *
-s_slurp (const char *path)
-{
-    FILE *f = fopen (path, "r");
-    ck_assert_ptr_nonnull (f);
-    char *p = calloc (1, 65536);
-    size_t n = fread (p, 1, 65535, f);
-    fclose (f);
-    ck_assert_uint_gt (n, 0);
-    return p;
-}
-
 START_TEST (test_fetch_https)
 {
     if (MHD_is_feature_supported (MHD_FEATURE_TLS) != MHD_YES) {
@@ -347,9 +336,11 @@ START_TEST (test_fetch_https)
         fprintf (stderr, "check_http: openssl cannot make a certificate here: https not tested\n");
         return;
     }
-    char *cert_pem = s_slurp (crt), *key_pem = s_slurp (key);
     int port;
-    struct MHD_Daemon *tls = s_start (cert_pem, key_pem, &port);
+    sg_http_server_t *tls = s_start ("127.0.0.1", crt, key, &port);
+    char want[64];
+    snprintf (want, sizeof want, "https://127.0.0.1:%d", port);
+    ck_assert_str_eq (sg_http_url (tls), want);
     char base[128], err[256] = "";
     snprintf (base, sizeof base, "https://127.0.0.1:%d", port);
     sg_buf_t body = { 0 };
@@ -363,12 +354,77 @@ START_TEST (test_fetch_https)
                                      sizeof err), -1);
     ck_assert_ptr_null (body.data);
     sg_buf_free (&body);
-    MHD_stop_daemon (tls);
-    free (cert_pem);
-    free (key_pem);
+    sg_http_stop (&tls);
     unlink (crt);
     unlink (key);
     rmdir (dir);
+}
+END_TEST
+
+START_TEST (test_start_errors)
+{
+    static const struct {
+        const char *listen, *cert, *key;
+        int code;
+        const char *text;
+    } cases[] = {
+        { "127.0.0.1", NULL, NULL, SG_ECONFIG, "http_listen \"127.0.0.1\": expected ADDRESS:PORT" },
+        { "127.0.0.1:", NULL, NULL, SG_ECONFIG, "expected ADDRESS:PORT" },
+        { "127.0.0.1:70000", NULL, NULL, SG_ECONFIG, "expected ADDRESS:PORT" },
+        { "[::1:8780", NULL, NULL, SG_ECONFIG, "expected ADDRESS:PORT" },
+        { "no-such-host.invalid:8780", NULL, NULL, SG_ECONFIG, "no-such-host.invalid" },
+        { "127.0.0.1:18780", "/no/such/cert.pem", NULL, SG_ECONFIG, "set both or neither" },
+        { "127.0.0.1:18780", "/no/such/cert.pem", "/no/such/key.pem", SG_EIO,
+          "/no/such/cert.pem" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].code == SG_EIO && MHD_is_feature_supported (MHD_FEATURE_TLS) != MHD_YES)
+            continue;
+        sg_http_opts_t o = { .key = "http_listen", .listen = cases[i].listen,
+                             .tls_cert = cases[i].cert, .tls_key = cases[i].key,
+                             .handler = s_handler };
+        sg_diag_t d;
+        sg_http_server_t *srv = sg_http_start (&o, &d);
+        ck_assert_ptr_null (srv);
+        ck_assert_int_eq (d.code, cases[i].code);
+        ck_assert_msg (strstr (d.text, cases[i].text), "%s: %s", cases[i].listen, d.text);
+    }
+    /* The port in use by the fixture's server: cannot listen. */
+    char spec[32];
+    snprintf (spec, sizeof spec, "127.0.0.1:%d", g_port);
+    sg_http_opts_t o = { .key = "listen", .listen = spec, .handler = s_handler };
+    sg_diag_t d;
+    ck_assert_ptr_null (sg_http_start (&o, &d));
+    ck_assert_int_eq (d.code, SG_EIO);
+    ck_assert (strstr (d.text, "listen: cannot listen on 127.0.0.1:"));
+}
+END_TEST
+
+/* IPv6 loopback, when the machine has it. */
+START_TEST (test_start_ipv6)
+{
+    int port;
+    char spec[32];
+    snprintf (spec, sizeof spec, "[::1]:%d", 10000 + (int) (getpid () % 22000));
+    sg_http_opts_t o = { .key = "http_listen", .listen = spec, .handler = s_handler };
+    sg_diag_t d;
+    sg_http_server_t *probe = sg_http_start (&o, &d);
+    if (!probe) {
+        fprintf (stderr, "check_http: no IPv6 loopback here (%s): [::1] not tested\n", d.text);
+        return;
+    }
+    sg_http_stop (&probe);
+    sg_http_server_t *srv = s_start ("[::1]", NULL, NULL, &port);
+    char url[64];
+    snprintf (url, sizeof url, "http://[::1]:%d", port);
+    ck_assert_str_eq (sg_http_url (srv), url);
+    sg_buf_t body = { 0 };
+    char err[256];
+    ck_assert_msg (monitor_fetch (url, "/json", NULL, NULL, NULL, &body, err, sizeof err) == 0,
+                   "%s", err);
+    ck_assert_str_eq (body.data, "{\"ok\":true}");
+    sg_buf_free (&body);
+    sg_http_stop (&srv);
 }
 END_TEST
 
@@ -385,6 +441,8 @@ main (void)
     tcase_add_test (tc, test_replies);
     tcase_add_test (tc, test_fetch_http);
     tcase_add_test (tc, test_fetch_https);
+    tcase_add_test (tc, test_start_errors);
+    tcase_add_test (tc, test_start_ipv6);
     suite_add_tcase (s, tc);
     SRunner *sr = srunner_create (s);
     srunner_run_all (sr, CK_NORMAL);

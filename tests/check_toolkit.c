@@ -1,14 +1,18 @@
 /* check_toolkit.c - unit tests for the shared toolkit in lib/: the
  * growable buffer (buf.h), the intrusive list (list.h), the string hash
- * (hash.h) and the code checks (code.h). */
+ * (hash.h), the code checks (code.h) and whole-file reads (file.h). */
 #include <check.h>
+#include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "code.h"
+#include "file.h"
 #include "hash.h"
 #include "list.h"
+#include "sg.h"
 
 START_TEST (test_buf_grow)
 {
@@ -177,6 +181,36 @@ START_TEST (test_code_id)
 }
 END_TEST
 
+START_TEST (test_file_read)
+{
+    char dir[] = "/tmp/check_toolkit.XXXXXX", path[64];
+    ck_assert_ptr_nonnull (mkdtemp (dir));
+    snprintf (path, sizeof path, "%s/data", dir);
+    sg_buf_t want = { 0 };
+    for (int i = 0; i < 30000; i++)             /* several chunks of the reader */
+        sg_buf_printf (&want, "line %d\n", i);
+    ck_assert_int_eq (sg_file_write (path, want.data, want.len, 0600), 0);
+    sg_buf_t b = { 0 };
+    ck_assert_int_eq (sg_file_read (path, 0, &b), 0);
+    ck_assert_uint_eq (b.len, want.len);
+    ck_assert (!memcmp (b.data, want.data, want.len));
+    sg_buf_free (&b);
+    ck_assert_int_eq (sg_file_read (path, want.len, &b), 0);           /* exactly the limit */
+    ck_assert_uint_eq (b.len, want.len);
+    sg_buf_free (&b);
+    ck_assert_int_eq (sg_file_read (path, want.len - 1, &b), SG_ETOOBIG);
+    ck_assert_uint_eq (b.len, want.len - 1);
+    sg_buf_free (&b);
+    unlink (path);
+    errno = 0;
+    ck_assert_int_eq (sg_file_read (path, 0, &b), SG_EIO);
+    ck_assert_int_eq (errno, ENOENT);
+    ck_assert_ptr_null (b.data);
+    rmdir (dir);
+    sg_buf_free (&want);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -189,6 +223,7 @@ main (void)
     tcase_add_test (tc, test_hash);
     tcase_add_test (tc, test_code_office);
     tcase_add_test (tc, test_code_id);
+    tcase_add_test (tc, test_file_read);
     suite_add_tcase (s, tc);
     SRunner *sr = srunner_create (s);
     srunner_run_all (sr, CK_NORMAL);

@@ -20,19 +20,17 @@
 #include "asy_metrics.h"
 #include "asy_movement.h"
 #include "http.h"
-#include "listen.h"
 #include "log.h"
 #include "officer.h"
 #include "screen.h"
 
 struct asy_http_t {
-    struct MHD_Daemon *mhd;
+    sg_http_server_t *http;
     const asy_conf_t *conf;
     const asy_offices_t *tables;
     asy_state_t *state;
     officer_book_t *book;       /* per-officer tokens (may be empty) */
     char token[256];            /* the shared token, "" if none */
-    listen_t listen;
 };
 
 /* Queues j (its reference taken) as indented JSON. */
@@ -298,26 +296,14 @@ asy_http_start (const asy_conf_t *conf, const asy_offices_t *tables, sg_diag_t *
     int rc = s_token (self, conf->http_token_file, officers, diag);
     if (rc != SG_OK && rc != SG_ENOTFOUND)
         goto fail;
-    if (listen_prepare (&self->listen, "http_listen", conf->http_listen, conf->http_tls_cert,
-                        conf->http_tls_key, diag) != SG_OK)
-        goto fail;
     if (!(self->state = asy_state_open (conf->state_db, diag)))
         goto fail;
-    listen_t *l = &self->listen;
-    self->mhd = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | l->flags,
-                                  (uint16_t) l->port, NULL, NULL, s_handle, self,
-                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &l->addr,
-                                  MHD_OPTION_NOTIFY_COMPLETED, sg_http_completed, NULL,
-                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 30,
-                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned) 64,
-                                  l->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, l->cert,
-                                  MHD_OPTION_HTTPS_MEM_KEY, l->key, MHD_OPTION_END);
-    if (!self->mhd) {
-        sg_diag_set (diag, SG_EIO, 0, 0, "cannot listen on %s: %s", conf->http_listen,
-                     strerror (errno));
+    sg_http_opts_t o = { .key = "http_listen", .listen = conf->http_listen,
+                         .tls_cert = conf->http_tls_cert, .tls_key = conf->http_tls_key,
+                         .handler = s_handle, .cls = self };
+    if (!(self->http = sg_http_start (&o, diag)))
         goto fail;
-    }
-    log_info ("callback API listening on %s/v1/ (%zu officer tokens%s)", l->url,
+    log_info ("callback API listening on %s/v1/ (%zu officer tokens%s)", sg_http_url (self->http),
               officer_book_size (self->book), self->token[0] ? ", and the shared token" : "");
     return self;
 fail:
@@ -331,11 +317,9 @@ asy_http_stop (asy_http_t **self_p)
     if (!self_p || !*self_p)
         return;
     asy_http_t *self = *self_p;
-    if (self->mhd)
-        MHD_stop_daemon (self->mhd);
+    sg_http_stop (&self->http);
     asy_state_destroy (&self->state);
     officer_book_destroy (&self->book);
-    listen_free (&self->listen);
     free (self);
     *self_p = NULL;
 }

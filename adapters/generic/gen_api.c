@@ -283,27 +283,16 @@ int
 gen_api_start (gen_adapter_t *self, sg_diag_t *diag)
 {
     int rc = s_book (self, diag);
-    if (rc == SG_OK)
-        rc = listen_prepare (&self->listen, "listen", self->conf->listen, self->conf->tls_cert,
-                             self->conf->tls_key, diag);
     if (rc != SG_OK)
         return rc;
-    listen_t *l = &self->listen;
-    self->httpd = MHD_start_daemon (MHD_USE_AUTO_INTERNAL_THREAD | l->flags,
-                                    (uint16_t) l->port, NULL, NULL, s_handler, self,
-                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &l->addr,
-                                    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) 2,
-                                    MHD_OPTION_CONNECTION_TIMEOUT,
-                                    (unsigned int) (self->conf->request_timeout / 1000),
-                                    MHD_OPTION_NOTIFY_COMPLETED, sg_http_completed, NULL,
-                                    l->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, l->cert,
-                                    MHD_OPTION_HTTPS_MEM_KEY, l->key, MHD_OPTION_END);
-    if (!self->httpd)
-        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot listen on %s: %m", self->conf->listen);
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->httpd,
-                                                            MHD_DAEMON_INFO_BIND_PORT);
-    self->port = info ? info->port : (int) l->port;
-    log_info ("API listening on %s (port %d, %zu tokens)", l->url, self->port,
+    sg_http_opts_t o = { .key = "listen", .listen = self->conf->listen,
+                         .tls_cert = self->conf->tls_cert, .tls_key = self->conf->tls_key,
+                         .handler = s_handler, .cls = self, .threads = 2,
+                         .timeout_s = (unsigned) (self->conf->request_timeout / 1000) };
+    if (!(self->httpd = sg_http_start (&o, diag)))
+        return diag->code;
+    self->port = (int) sg_http_port (self->httpd);
+    log_info ("API listening on %s (port %d, %zu tokens)", sg_http_url (self->httpd), self->port,
               officer_book_size (self->book));
     return SG_OK;
 }
@@ -311,9 +300,6 @@ gen_api_start (gen_adapter_t *self, sg_diag_t *diag)
 void
 gen_api_stop (gen_adapter_t *self)
 {
-    if (self->httpd)
-        MHD_stop_daemon (self->httpd);
-    self->httpd = NULL;
+    sg_http_stop (&self->httpd);
     officer_book_destroy (&self->book);
-    listen_free (&self->listen);
 }
