@@ -5,6 +5,7 @@
  * e.g. "a.ouedraogo 9f86d0...  BF000101,BF000201". */
 #include "officer.h"
 #include "code.h"
+#include "header.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -43,7 +44,7 @@ officer_hash (const char *text, char out[65])
 int
 officer_id_valid (const char *id)
 {
-    return sg_code_id (id, OFFICER_ID_MAX, "._@-", 0);
+    return hdr_officer_check (id);
 }
 
 /* An office entry: 8-character reference, 2-letter country or "*". */

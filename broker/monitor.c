@@ -4,12 +4,12 @@
  * development), and the dispatch of /metrics and /api/ to monitor_api.c. */
 #include "config.h"
 #include "monitor_int.h"
+#include "code.h"
 #include "file.h"
 #include "http.h"
 #include "log.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <curl/curl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -88,10 +88,7 @@ s_reply (struct MHD_Connection *c, unsigned status, const char *type, const void
 static enum MHD_Result
 s_asset (monitor_t *self, struct MHD_Connection *c, const char *name, const char *cookie)
 {
-    for (const char *p = name; *p; p++)
-        if (!(isalnum ((unsigned char) *p) || *p == '.' || *p == '-' || *p == '_'))
-            return sg_http_text (c, MHD_HTTP_NOT_FOUND, "not found\n");
-    if (name[0] == '.')
+    if (!sg_code_id (name, 255, ".-_", 0) || name[0] == '.')
         return sg_http_text (c, MHD_HTTP_NOT_FOUND, "not found\n");
     if (self->o.dashboard_dir && *self->o.dashboard_dir) {
         char path[1024];
