@@ -2,6 +2,7 @@
  * schema migrations and node identity. Intake is in store_intake.c, the
  * delivery queue in store_queue.c, peers and routes in store_peer.c. */
 #include "store_int.h"
+#include "file.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -450,22 +451,12 @@ store_schema_version (store_t *self, int *version)
 static char *
 s_slurp (const char *path)
 {
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return NULL;
-    store_buf_t b = { 0 };
-    char chunk[8192];
-    size_t got;
-    while ((got = fread (chunk, 1, sizeof chunk, f)) > 0)
-        store_buf_put (&b, chunk, got);
-    int bad = ferror (f);
-    fclose (f);
-    store_buf_put (&b, "", 1);
-    if (bad || b.failed) {
-        store_buf_free (&b);
+    sg_buf_t b = { 0 };
+    if (sg_file_read (path, 0, &b) != SG_OK) {
+        sg_buf_free (&b);
         return NULL;
     }
-    return b.data;
+    return b.data ? sg_buf_take (&b) : strdup ("");
 }
 
 /* Applies one file in one transaction, unless another migrator already did. */
