@@ -102,13 +102,16 @@ s_connect (const s_opts_t *o)
 static char *
 s_read (const char *path, size_t *len)
 {
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc (XMLSAFE_DEFAULT_MAX_BYTES + 1);
-    *len = buf ? fread (buf, 1, XMLSAFE_DEFAULT_MAX_BYTES + 1, f) : 0;
-    fclose (f);
-    return buf;
+    /* One byte past the limit, so the caller sees a file too large. */
+    sg_buf_t b = { 0 };
+    *len = 0;
+    int rc = sg_file_read (path, XMLSAFE_DEFAULT_MAX_BYTES + 1, &b);
+    if ((rc != SG_OK && rc != SG_ETOOBIG) || !b.data) {
+        sg_buf_free (&b);
+        return rc == SG_OK ? calloc (1, 1) : NULL;
+    }
+    *len = b.len;
+    return sg_buf_take (&b);
 }
 
 int

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "file.h"
 #include "header.h"
 #include "ident.h"
 #include "sign.h"
@@ -176,20 +177,17 @@ ctl_db_version (int argc, char **argv)
 static char *
 s_slurp (const char *path)
 {
-    FILE *f = fopen (path, "r");
-    if (!f) {
+    sg_buf_t b = { 0 };
+    int rc = sg_file_read (path, SIGN_MAX_PEM - 1, &b);
+    if (rc == SG_EIO)
         perror (path);
-        return NULL;
-    }
-    char *buf = calloc (1, SIGN_MAX_PEM + 1);
-    size_t n = buf ? fread (buf, 1, SIGN_MAX_PEM, f) : 0;
-    fclose (f);
-    if (!buf || n == 0 || n == SIGN_MAX_PEM) {
+    else if (rc != SG_OK || !b.len)
         fprintf (stderr, "sigmatctl: %s: empty or too large for a key\n", path);
-        free (buf);
+    if (rc != SG_OK || !b.len) {
+        sg_buf_free (&b);
         return NULL;
     }
-    return buf;
+    return sg_buf_take (&b);
 }
 
 /* Splits "CI,BF000201" into a malloc'ed array of pointers into a copy. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "file.h"
 #include "msg.h"
 #include "xmlsafe.h"
 
@@ -14,43 +15,18 @@
 static int
 s_read_file (const char *path, size_t max, char **buf_p, size_t *len_p, sg_diag_t *diag)
 {
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot open: %s", strerror (errno));
-    size_t cap = 65536, len = 0;
-    char *buf = malloc (cap);
-    int rc = SG_OK;
-    while (buf) {
-        if (len == cap) {
-            if (cap > max) {
-                rc = sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE,
-                                  "file is larger than the limit of %zu bytes", max);
-                goto done;
-            }
-            char *bigger = realloc (buf, cap * 2);
-            if (!bigger)
-                break;
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t n = fread (buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0) {
-            if (ferror (f))
-                rc = sg_diag_set (diag, SG_EIO, 0, 0, "cannot read: %s", strerror (errno));
-            goto done;
-        }
-    }
-    rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-done:
-    fclose (f);
+    sg_buf_t b = { 0 };
+    int rc = sg_file_read (path, max, &b);
     if (rc != SG_OK) {
-        free (buf);
-        return rc;
+        sg_buf_free (&b);
+        return rc == SG_ETOOBIG ? sg_diag_set (diag, rc, 0, SG_NAK_TOO_LARGE, "file is larger "
+                                               "than the limit of %zu bytes", max)
+               : rc == SG_EIO ? sg_diag_set (diag, rc, 0, 0, "cannot read: %s", strerror (errno))
+               : sg_diag_set (diag, rc, 0, 0, "out of memory");
     }
-    *buf_p = buf;
-    *len_p = len;
-    return SG_OK;
+    *len_p = b.len;
+    *buf_p = b.data ? sg_buf_take (&b) : calloc (1, 1);
+    return *buf_p ? SG_OK : sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
 }
 
 static int

@@ -24,6 +24,8 @@
  * hop is then read from the start, so their oldest rows come first. */
 #include "dispatch.h"
 #include "store_claim.h"
+#include "hash.h"
+#include "list.h"
 #include "log.h"
 #include "metrics.h"
 #include "rto.h"
@@ -128,10 +130,7 @@ s_clock_ms (void)
 static size_t
 s_hash (const char *s)
 {
-    size_t h = 1469598103934665603u;
-    while (*s)
-        h = (h ^ (unsigned char) *s++) * 1099511628211u;
-    return h;
+    return (size_t) sg_hash_str (s);
 }
 
 static s_ent_t **
@@ -276,28 +275,13 @@ s_claims_clear (s_claims_t *t, int keep_busy)
 static void
 s_push (s_list_t *l, s_ent_t *e)
 {
-    e->next = NULL;
-    e->prev = l->tail;
-    if (l->tail)
-        l->tail->next = e;
-    else
-        l->head = e;
-    l->tail = e;
-    l->n++;
+    SG_LIST_PUSH (l, e);
 }
 
 static void
 s_unlink (s_list_t *l, s_ent_t *e)
 {
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        l->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        l->tail = e->prev;
-    l->n--;
+    SG_LIST_REMOVE (l, e);
 }
 
 /* Lowercase copy of a UUID, so ids from headers, ACKs and the database match. */

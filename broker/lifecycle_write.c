@@ -4,6 +4,7 @@
  * (text-format array literals, one element per row), whatever the size
  * of the batch. */
 #include "lifecycle_int.h"
+#include "buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,31 +12,14 @@
 
 /* A PostgreSQL text-format array literal under construction. */
 typedef struct {
-    char *s;
-    size_t len, cap;
-    int n, bad;
+    sg_buf_t b;
+    int n;
 } s_arr_t;
 
 static void
 s_put (s_arr_t *a, const char *p, size_t n)
 {
-    if (a->bad)
-        return;
-    if (a->len + n + 2 > a->cap) {
-        size_t c = a->cap ? a->cap * 2 : 256;
-        while (c < a->len + n + 2)
-            c *= 2;
-        char *q = realloc (a->s, c);
-        if (!q) {
-            a->bad = 1;
-            return;
-        }
-        a->s = q;
-        a->cap = c;
-    }
-    memcpy (a->s + a->len, p, n);
-    a->len += n;
-    a->s[a->len] = '\0';
+    sg_buf_put (&a->b, p, n);
 }
 
 /* Appends one element (NULL = SQL NULL), quoted and escaped. */
@@ -79,7 +63,7 @@ s_end (s_arr_t *a)
     if (!a->n)
         s_put (a, "{", 1);
     s_put (a, "}", 1);
-    return a->bad ? NULL : a->s;
+    return a->b.failed ? NULL : a->b.data;
 }
 
 static void
@@ -253,7 +237,7 @@ lc_write (lc_batch_t *b)
     else
         lc_oom (b);
     for (int p = 0; p < S_NW; p++)
-        free (a[p].s);
+        sg_buf_free (&a[p].b);
     return rc;
 }
 

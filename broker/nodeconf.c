@@ -1,9 +1,9 @@
 /* nodeconf.c - sigmatd's key table and the checks the table cannot
  * express (required keys, country and office syntax, seed routes). */
 #include "nodeconf.h"
+#include "code.h"
 #include "header.h"
 
-#include <ctype.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,20 +14,6 @@
 
 #define S_MAX_ROUTES 4096
 
-/* 1 for a 2-letter country (len 2) or an office reference (len 8). */
-static int
-s_prefix_ok (const char *s, int allow_office)
-{
-    size_t n = strlen (s);
-    if (n != 2 && !(allow_office && n == 8))
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (i < 2 ? !isupper ((unsigned char) s[i])
-                  : !(isupper ((unsigned char) s[i]) || isdigit ((unsigned char) s[i])))
-            return 0;
-    return 1;
-}
-
 static int
 s_route_add (void *conf, const config_entry_t *e, int argc, char **argv, char *err, size_t size)
 {
@@ -36,7 +22,7 @@ s_route_add (void *conf, const config_entry_t *e, int argc, char **argv, char *e
         snprintf (err, size, "expected PREFIX NEXT_HOP");
         return -1;
     }
-    if (!s_prefix_ok (argv[0], 1)) {
+    if (!sg_code_office (argv[0], SG_CODE_ANY)) {
         snprintf (err, size, "prefix must be a country (BF) or an office reference (BF000201)");
         return -1;
     }
@@ -263,11 +249,11 @@ s_check (nodeconf_t *c, const char *path, sg_diag_t *diag)
     if (!hdr_node_name_check (c->name) || strlen (c->name) > 63)
         return sg_diag_set (diag, SG_ECONFIG, 0, 0,
                             "%s: bad name \"%s\": 1-63 of A-Z a-z 0-9 . _ -", path, c->name);
-    if (!s_prefix_ok (c->country, 0))
+    if (!sg_code_office (c->country, SG_CODE_COUNTRY))
         return sg_diag_set (diag, SG_ECONFIG, 0, 0,
                             "%s: bad country \"%s\": two capital letters", path, c->country);
     for (size_t i = 0; i < c->offices.n; i++)
-        if (!s_prefix_ok (c->offices.items[i], 1))
+        if (!sg_code_office (c->offices.items[i], SG_CODE_ANY))
             return sg_diag_set (diag, SG_ECONFIG, 0, 0,
                                 "%s: bad office \"%s\": a country or an office reference",
                                 path, c->offices.items[i]);

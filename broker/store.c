@@ -2,6 +2,7 @@
  * schema migrations and node identity. Intake is in store_intake.c, the
  * delivery queue in store_queue.c, peers and routes in store_peer.c. */
 #include "store_int.h"
+#include "file.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -119,39 +120,10 @@ store_destroy (store_t **self_p)
 /* ---- helpers shared by the store_*.c files ------------------------------ */
 
 void
-store_buf_put (store_buf_t *b, const void *p, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n)
-            cap *= 2;
-        char *data = realloc (b->data, cap);
-        if (!data) {
-            b->failed = 1;
-            return;
-        }
-        b->data = data;
-        b->cap = cap;
-    }
-    if (n)
-        memcpy (b->data + b->len, p, n);
-    b->len += n;
-}
-
-void
 store_buf_u32 (store_buf_t *b, uint32_t v)
 {
     unsigned char be[4] = { v >> 24, v >> 16, v >> 8, v };
     store_buf_put (b, be, 4);
-}
-
-void
-store_buf_free (store_buf_t *b)
-{
-    free (b->data);
-    memset (b, 0, sizeof *b);
 }
 
 /* PostgreSQL's binary array format (array_send): ndim, has-nulls flag,
@@ -632,22 +604,12 @@ store_schema_version (store_t *self, int *version)
 static char *
 s_slurp (const char *path)
 {
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return NULL;
-    store_buf_t b = { 0 };
-    char chunk[8192];
-    size_t got;
-    while ((got = fread (chunk, 1, sizeof chunk, f)) > 0)
-        store_buf_put (&b, chunk, got);
-    int bad = ferror (f);
-    fclose (f);
-    store_buf_put (&b, "", 1);
-    if (bad || b.failed) {
-        store_buf_free (&b);
+    sg_buf_t b = { 0 };
+    if (sg_file_read (path, 0, &b) != SG_OK) {
+        sg_buf_free (&b);
         return NULL;
     }
-    return b.data;
+    return b.data ? sg_buf_take (&b) : strdup ("");
 }
 
 /* Applies one file in one transaction, unless another migrator already did. */

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "store.h"
 
 /* Built-in type OIDs (stable across PostgreSQL versions). */
@@ -55,16 +56,11 @@ void store_i_guard_lock (store_t *self);
 void store_i_guard_unlock (store_t *self);
 void store_i_guard_stop (store_t *self);
 
-/* A growable byte buffer. */
-typedef struct {
-    char *data;
-    size_t len, cap;
-    int failed;                 /* an allocation failed: the content is incomplete */
-} store_buf_t;
-
-void store_buf_put (store_buf_t *b, const void *p, size_t n);
+/* A growable byte buffer: the project's one (lib/buf.h). */
+typedef sg_buf_t store_buf_t;
+#define store_buf_put sg_buf_put
+#define store_buf_free sg_buf_free
 void store_buf_u32 (store_buf_t *b, uint32_t v);
-void store_buf_free (store_buf_t *b);
 
 /* Builds a one-dimensional binary array of n elements of element type oid:
  * call store_array_begin, then store_array_elem n times (p NULL = SQL NULL). */

@@ -15,7 +15,8 @@ command -v objdump >/dev/null || { echo "SKIP: no objdump" >&2; exit 77; }
 
 # library soname prefix -> pkg-config module -> Debian -dev package
 map="libxml2:libxml-2.0:libxml2-dev libzmq:libzmq:libzmq3-dev libcrypto:libcrypto:libssl-dev
-libssl:libssl:libssl-dev libuuid:uuid:uuid-dev libz:zlib:zlib1g-dev libpq:libpq:libpq-dev"
+libssl:libssl:libssl-dev libuuid:uuid:uuid-dev libz:zlib:zlib1g-dev libpq:libpq:libpq-dev
+libmicrohttpd:libmicrohttpd:libmicrohttpd-dev"
 fails=0
 fail () { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 

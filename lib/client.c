@@ -4,6 +4,7 @@
  * idle. Everything runs in the caller's thread. */
 #include "client.h"
 #include "header.h"
+#include "list.h"
 #include "log.h"
 #include "msg.h"
 #include "rto.h"
@@ -74,28 +75,13 @@ struct sg_client_t {
 static void
 s_list_push (s_list_t *l, s_out_t *e)
 {
-    e->next = NULL;
-    e->prev = l->tail;
-    if (l->tail)
-        l->tail->next = e;
-    else
-        l->head = e;
-    l->tail = e;
-    l->n++;
+    SG_LIST_PUSH (l, e);
 }
 
 static void
 s_list_remove (s_list_t *l, s_out_t *e)
 {
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        l->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        l->tail = e->prev;
-    l->n--;
+    SG_LIST_REMOVE (l, e);
 }
 
 /* Appends an event slot and returns it (zeroed), or NULL when out of memory. */

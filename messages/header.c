@@ -2,6 +2,7 @@
  * copy of the frame, encoder, required-key checks and the Created time
  * format. The syntax is specified in header.h. */
 #include "header.h"
+#include "code.h"
 #include "ident.h"
 
 #include <stdio.h>
@@ -534,26 +535,13 @@ hdr_time_now (char out[HDR_TIME_LEN + 1])
 int
 hdr_node_name_check (const char *name)
 {
-    if (!name)
-        return 0;
-    size_t len = strnlen (name, HDR_MAX_NODE + 1);
-    if (len == 0 || len > HDR_MAX_NODE)
-        return 0;
-    return strspn (name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                         "0123456789._-") == len;
+    return sg_code_id (name, HDR_MAX_NODE, "._-", 0);
 }
 
 int
 hdr_officer_check (const char *id)
 {
-    size_t n = id ? strlen (id) : 0;
-    if (n < 1 || n > HDR_OFFICER_MAX)
-        return 0;
-    for (const char *p = id; *p; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
-            && !strchr ("._@-", *p))
-            return 0;
-    return 1;
+    return sg_code_id (id, HDR_OFFICER_MAX, "._@-", 0);
 }
 
 int

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 
+#include "code.h"
 #include "header.h"
 #include "ident.h"
 #include "msg.h"
@@ -21,16 +22,6 @@ gen_sha256_hex (const void *data, size_t len, char out[65])
     for (unsigned int i = 0; i < 32; i++)
         snprintf (out + 2 * i, 3, "%02x", md[i]);
     out[64] = 0;
-}
-
-/* 1 for a country (2 capitals) or an office reference. */
-static int
-s_office_or_country (const char *s)
-{
-    size_t n = strlen (s);
-    if (n == 2)
-        return isupper ((unsigned char) s[0]) && isupper ((unsigned char) s[1]);
-    return n == 8 && office_check (s, NULL) == SG_OK;
 }
 
 static int
@@ -79,7 +70,7 @@ s_token_add (void *conf, const config_entry_t *e, int argc, char **argv, char *e
             return -1;
         }
         for (char *o = strtok_r (list, ",", &save); o; o = strtok_r (NULL, ",", &save)) {
-            if (!s_office_or_country (o) || t.n_offices == GEN_MAX_TOKEN_OFFICES) {
+            if (!sg_code_office (o, SG_CODE_ANY) || t.n_offices == GEN_MAX_TOKEN_OFFICES) {
                 snprintf (err, size, "bad office \"%s\": an office reference (CI000101) or a "
                           "country (CI), at most %d", o, GEN_MAX_TOKEN_OFFICES);
                 free (list);

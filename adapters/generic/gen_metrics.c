@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "gen_api.h"
+#include "http.h"
 
 typedef struct {
     FILE *f;
@@ -117,15 +118,10 @@ gen_metrics_reply (gen_adapter_t *self, struct MHD_Connection *c, int authorised
         return gen_problem (c, 401, "unauthorized", "send Authorization: Bearer <token>", NULL, 0,
                             NULL, NULL);
     char *text = gen_metrics_text (self);
-    struct MHD_Response *r = text ? MHD_create_response_from_buffer (strlen (text), text,
-                                                                     MHD_RESPMEM_MUST_FREE)
-                                  : NULL;
-    if (!r) {
-        free (text);
+    if (!text)
         return gen_problem (c, 500, "internal", "out of memory", NULL, 0, NULL, NULL);
-    }
-    MHD_add_response_header (r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    int ret = MHD_queue_response (c, 200, r);
-    MHD_destroy_response (r);
+    int ret = sg_http_reply (c, 200, "text/plain; version=0.0.4; charset=utf-8", text,
+                             strlen (text), NULL);
+    free (text);
     return ret;
 }

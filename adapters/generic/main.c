@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "file.h"
 #include "gen_adapter.h"
 #include "gen_conf.h"
 #include "gen_state.h"
@@ -56,25 +57,13 @@ s_usage (FILE *out)
 static char *
 s_read (const char *path, size_t *len)
 {
-    FILE *f = strcmp (path, "-") ? fopen (path, "rb") : stdin;
-    if (!f)
+    sg_buf_t b = { 0 };
+    if (sg_file_read (path, 0, &b) != SG_OK) {
+        sg_buf_free (&b);
         return NULL;
-    size_t cap = 65536, n = 0;
-    char *buf = malloc (cap);
-    while (buf) {
-        n += fread (buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *b = realloc (buf, cap *= 2);
-        if (!b)
-            free (buf);
-        buf = b;
     }
-    if (f != stdin)
-        fclose (f);
-    if (buf)
-        *len = n;
-    return buf;
+    *len = b.len;
+    return b.data ? sg_buf_take (&b) : calloc (1, 1);
 }
 
 static int
