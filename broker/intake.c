@@ -1,7 +1,10 @@
 /* intake.c - validate, batch, store, acknowledge. The checks run in the
  * order of their cost (size, header, schema, agreement, authorisation,
  * signature), so a bad message costs little; each refusal is one NAK to
- * its sender and nothing else. The batch keeps the received frames alive
+ * its sender and nothing else. The full body check (schema, semantic
+ * checks) is done where a message enters the network, i.e. for what local
+ * adapters send; what peer nodes send gets its origin's signature checked
+ * and a cheap header look at the body (all checks with validate_all). The batch keeps the received frames alive
  * until the commit, so headers and bodies are stored without a copy.
  *
  * With workers > 0 the checks (XML parse, schema, Ed25519 sign/verify:
@@ -247,7 +250,7 @@ s_hget (const hdr_t *h, const char *key, char *out, size_t size)
 
 /* Checks that header and body say the same thing; NAK 104 otherwise. */
 static int
-s_agree (const s_item_t *it, const msg_t *m, sg_diag_t *diag)
+s_agree (const s_item_t *it, const msg_head_t *m, sg_diag_t *diag)
 {
     const char *what = NULL, *hv = NULL, *bv = NULL;
     const char *tname = msg_type_name (m->type);
@@ -389,11 +392,34 @@ s_validate (intake_t *self, s_item_t *it, sg_diag_t *diag)
     sg_strlcpy (it->officer, officer ? officer : "", sizeof it->officer);
     s_hget (h, HDR_KEY_ID, it->key_id, sizeof it->key_id);
     hdr_time_parse (hdr_get (h, HDR_CREATED), &it->created_ms);
-    if ((rc = msg_parse (f[1].data, f[1].size, &self->limits, &m, diag)) != SG_OK)
-        goto done;
-    if ((rc = s_agree (it, m, diag)) != SG_OK
-        || (rc = s_authorise (self, it, diag)) != SG_OK)
-        goto done;
+    if (!src->is_node || self->o.validate_all) {
+        /* Where the message enters the network: the full check. */
+        if ((rc = msg_parse (f[1].data, f[1].size, &self->limits, &m, diag)) != SG_OK)
+            goto done;
+        msg_head_t mh = { .type = m->type };
+        sg_strlcpy (mh.id, m->id, sizeof mh.id);
+        sg_strlcpy (mh.mrn, m->mrn, sizeof mh.mrn);
+        sg_strlcpy (mh.sender, m->sender, sizeof mh.sender);
+        sg_strlcpy (mh.recipient, m->recipient, sizeof mh.recipient);
+        sg_strlcpy (mh.correlation_id, m->correlation_id, sizeof mh.correlation_id);
+        if ((rc = s_agree (it, &mh, diag)) != SG_OK
+            || (rc = s_authorise (self, it, diag)) != SG_OK)
+            goto done;
+    }
+    else {
+        /* From a peer node (validate origin): the origin checked the body
+         * in full and signed it; here the body's header elements must
+         * agree with the SGTP header and the signature must verify. The
+         * lifecycle needs the tree: parsed then without the schema. */
+        msg_head_t mh;
+        if ((rc = msg_peek (f[1].data, f[1].size, &mh, diag)) != SG_OK
+            || (rc = s_agree (it, &mh, diag)) != SG_OK
+            || (rc = s_authorise (self, it, diag)) != SG_OK)
+            goto done;
+        if (self->o.lifecycle
+            && (rc = sg_msg_parse_signed (f[1].data, f[1].size, &self->limits, &m, diag)) != SG_OK)
+            goto done;
+    }
     const char *hop = router_lookup (it->router, it->recipient);
     if (!hop) {
         rc = sg_diag_set (diag, SG_ENOTFOUND, 0, SG_NAK_NO_ROUTE, "no route to office %s",

@@ -31,6 +31,7 @@ typedef struct {
     size_t max_message;             /* header + body bytes; over it: NAK 103 */
     size_t batch_max;               /* messages per transaction */
     size_t workers;                 /* threads doing the checks; 0 = in the caller's */
+    int validate_all;               /* full body check of what peer nodes send too */
     lifecycle_t *lifecycle;         /* movement tracking in the batch transaction, or NULL */
 } intake_opts_t;
 

@@ -947,7 +947,8 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
                          .offices = conf->offices.items, .offices_n = conf->offices.n,
                          .max_message = conf->max_message_size,
                          .batch_max = (size_t) conf->batch_size,
-                         .workers = (size_t) conf->workers, .lifecycle = self->lifecycle };
+                         .workers = (size_t) conf->workers, .lifecycle = self->lifecycle,
+                         .validate_all = strcmp (conf->validate, "all") == 0 };
     if (!(self->intake = intake_new (&io, self->store, self->router, self->dispatch))) {
         sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         goto fail;

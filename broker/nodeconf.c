@@ -91,6 +91,13 @@ static const config_entry_t s_table[] = {
       "Threads that check messages (XML schema, Ed25519 signing and verification,\n"
       "most of the CPU per message); 0 does it all in the main thread.",
       0, 64, NULL, NULL },
+    { "validate", CONFIG_STRING, S_OFF (validate), "origin",
+      "origin: the full check of a body (XML schema, semantic checks) is done where\n"
+      "it enters the network, by the node its adapter sends to, which then signs\n"
+      "it; a message from a peer node has its origin's signature verified and its\n"
+      "header checked against the body's (docs/performance.md). all: every node\n"
+      "checks every body in full, as the origin does.",
+      0, 0, NULL, NULL },
     { "batch_delay", CONFIG_DURATION, S_OFF (batch_delay), "0ms",
       "How long a batch may wait for more messages once the socket is empty;\n"
       "0 commits at once (lowest latency; batches still grow under load).",
@@ -263,6 +270,8 @@ s_check (nodeconf_t *c, const char *path, sg_diag_t *diag)
             return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         c->offices.n = 1;
     }
+    if (!c->validate || (strcmp (c->validate, "origin") != 0 && strcmp (c->validate, "all") != 0))
+        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "%s: validate must be origin or all", path);
     if (!c->discharge || (strcmp (c->discharge, "auto") != 0 && strcmp (c->discharge, "manual") != 0))
         return sg_diag_set (diag, SG_ECONFIG, 0, 0, "%s: discharge must be auto or manual", path);
     if (c->resend_backoff_max < c->resend_timeout)

@@ -28,6 +28,7 @@ typedef struct {
     char *migrations_dir;
     int batch_size;
     int workers;
+    char *validate;             /* "origin" or "all": where bodies get the full XSD check */
     long long batch_delay;      /* ms */
     int window;
     long long resend_timeout;   /* ms */

@@ -513,8 +513,9 @@ s_root_type (xmlNodePtr root, sg_diag_t *diag)
     return strcmp (ns, MSG_NAMESPACE) == 0 ? t : MSG_NONE;
 }
 
-int
-msg_parse_doc (xmlDocPtr doc, msg_t **msg_p, sg_diag_t *diag)
+/* msg_parse_doc, with the schema validation only when validate is 1. */
+static int
+s_parse_doc (xmlDocPtr doc, int validate, msg_t **msg_p, sg_diag_t *diag)
 {
     msg_t *m = NULL;
     s_ctx_t c = { diag, SG_OK, NULL };
@@ -527,12 +528,14 @@ msg_parse_doc (xmlDocPtr doc, msg_t **msg_p, sg_diag_t *diag)
     msg_type_t type = s_root_type (root, diag);
     if (type == MSG_NONE)
         return SG_ESCHEMA;
-    schema_t *schema = schema_messages (diag);
-    if (!schema)
-        return diag ? diag->code : SG_ECONFIG;
-    int rc = schema_validate (schema, doc, diag);
-    if (rc != SG_OK)
-        return rc;
+    if (validate) {
+        schema_t *schema = schema_messages (diag);
+        if (!schema)
+            return diag ? diag->code : SG_ECONFIG;
+        int rc = schema_validate (schema, doc, diag);
+        if (rc != SG_OK)
+            return rc;
+    }
     if (!(m = msg_new (type)))
         return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
 
@@ -574,8 +577,14 @@ msg_parse_doc (xmlDocPtr doc, msg_t **msg_p, sg_diag_t *diag)
 }
 
 int
-msg_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits, msg_t **msg_p,
-           sg_diag_t *diag)
+msg_parse_doc (xmlDocPtr doc, msg_t **msg_p, sg_diag_t *diag)
+{
+    return s_parse_doc (doc, 1, msg_p, diag);
+}
+
+static int
+s_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits, int validate,
+         msg_t **msg_p, sg_diag_t *diag)
 {
     if (msg_p)
         *msg_p = NULL;
@@ -584,7 +593,21 @@ msg_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits, msg_t **
     xmlDocPtr doc = xmlsafe_parse (buf, len, limits, diag);
     if (!doc)
         return diag ? diag->code : SG_EXML;
-    int rc = msg_parse_doc (doc, msg_p, diag);
+    int rc = s_parse_doc (doc, validate, msg_p, diag);
     xmlFreeDoc (doc);
     return rc;
+}
+
+int
+msg_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits, msg_t **msg_p,
+           sg_diag_t *diag)
+{
+    return s_parse (buf, len, limits, 1, msg_p, diag);
+}
+
+int
+sg_msg_parse_signed (const char *buf, size_t len, const xmlsafe_limits_t *limits, msg_t **msg_p,
+                     sg_diag_t *diag)
+{
+    return s_parse (buf, len, limits, 0, msg_p, diag);
 }

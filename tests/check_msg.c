@@ -471,6 +471,40 @@ START_TEST (test_bad_values)
 }
 END_TEST
 
+/* sg_msg_parse_signed: the same tree and semantic checks without the
+ * schema; the walk stays safe on what the schema would have refused. */
+START_TEST (test_parse_signed)
+{
+    sg_diag_t d;
+    size_t len;
+    char *buf = s_example ("aar", &len);
+    msg_t *full = NULL, *m = NULL;
+    ck_assert_int_eq (msg_parse (buf, len, NULL, &full, &d), SG_OK);
+    ck_assert_int_eq (sg_msg_parse_signed (buf, len, NULL, &m, &d), SG_OK);
+    ck_assert (msg_equal (full, m));
+    msg_destroy (&m);
+    msg_destroy (&full);
+    /* a value the schema refuses is taken as it is */
+    char *odd = s_replace (buf, "<ModeCode>3<", "<ModeCode>6<");
+    ck_assert_int_eq (msg_parse (odd, strlen (odd), NULL, &m, &d), SG_ESCHEMA);
+    ck_assert_int_eq (sg_msg_parse_signed (odd, strlen (odd), NULL, &m, &d), SG_OK);
+    msg_destroy (&m);
+    free (odd);
+    /* a missing element, an over-long value, a bad MRN: still refused */
+    odd = s_replace (buf, "    <TimeLimitDate>2026-03-08</TimeLimitDate>\n", "");
+    ck_assert_int_eq (sg_msg_parse_signed (odd, strlen (odd), NULL, &m, &d), SG_ESCHEMA);
+    ck_assert_int_eq (d.nak, SG_NAK_MISSING_ELEMENT);
+    ck_assert_ptr_null (m);
+    free (odd);
+    odd = s_replace (buf, "<SenderOfficeID>CI000101<",
+                     "<SenderOfficeID>CI000101CI000101CI000101CI000101CI000101<");
+    ck_assert_int_ne (sg_msg_parse_signed (odd, strlen (odd), NULL, &m, &d), SG_OK);
+    ck_assert_ptr_null (m);
+    free (odd);
+    free (buf);
+}
+END_TEST
+
 START_TEST (test_semantic_values)
 {
     sg_diag_t d;
@@ -725,6 +759,7 @@ main (void)
     tcase_add_test (tc, test_missing_element);
     tcase_add_test (tc, test_bad_values);
     tcase_add_test (tc, test_semantic_values);
+    tcase_add_test (tc, test_parse_signed);
     tcase_add_test (tc, test_bad_mrn);
     tcase_add_test (tc, test_wrong_root);
     tcase_add_test (tc, test_item_bounds);

@@ -51,25 +51,6 @@ s_index_of (const char *id, unsigned run)
 }
 
 static int
-s_cmp (const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return (x > y) - (x < y);
-}
-
-static void
-s_percentiles (const char *what, double *v, long n)
-{
-    if (n == 0) {
-        printf ("%-22s none\n", what);
-        return;
-    }
-    qsort (v, (size_t) n, sizeof *v, s_cmp);
-    printf ("%-22s p50 %8.2f ms   p99 %8.2f ms   max %8.2f ms\n", what, v[n / 2] * 1e3,
-            v[(long) (n * 0.99)] * 1e3, v[n - 1] * 1e3);
-}
-
-static int
 s_parse (int argc, char **argv, s_opts_t *o)
 {
     memset (o, 0, sizeof *o);
@@ -262,9 +243,9 @@ bench_node (int argc, char **argv)
         printf ("duplicate ACK/NAK      %8ld\n", dup_acks);
     if (strays)
         printf ("unknown ids            %8ld\n", strays);
-    s_percentiles ("ACK latency", ack_lat, acked);
+    bench_percentiles ("ACK latency", ack_lat, acked);
     if (rcv)
-        s_percentiles ("end-to-end latency", e2e_lat, delivered);
+        bench_percentiles ("end-to-end latency", e2e_lat, delivered);
     /* Missing messages fail the run; duplicates are allowed by the
      * protocol (at-least-once hops) but reported, and fail it too with
      * --no-duplicates (a run with no fault injected should see none). */

@@ -12,9 +12,15 @@
 #             BACKLOG (default 1,000,000) messages queued for BF
 #
 # Environment: SIGMAT_BUILDDIR (default ./build), N (messages per flat-out
-# run, default 20000), BACKLOG, RUNS (flat-out repeats, default 3), TEMPLATE
+# run, default 20000), BACKLOG, RUNS (flat-out repeats, default 3), RATE
+# (the fixed rate of the latency runs, default 1000; 0 skips them), TEMPLATE
 # (the message sent, default messages/examples/aar.xml; its sender must be
-# a CI office and its recipient a BF office).
+# a CI office and its recipient a BF office), NODE_CONF (one more config
+# line for every node, e.g. "validate all").
+#
+# After each mode it prints the CPU time each node used ("# cpu NODE: S s,
+# U us per message"): a figure the machine's load disturbs far less than
+# the rates.
 set -u
 SIGMAT_SRCDIR=${SIGMAT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 SIGMAT_BUILDDIR=${SIGMAT_BUILDDIR:-$SIGMAT_SRCDIR/build}
@@ -25,10 +31,21 @@ BENCH=$SIGMAT_BUILDDIR/tests/bench/sigmat-bench
 MODE=${1:-all}
 N=${N:-20000}
 RUNS=${RUNS:-3}
+RATE=${RATE:-1000}
 BACKLOG=${BACKLOG:-1000000}
 TEMPLATE=${TEMPLATE:-$SIGMAT_SRCDIR/messages/examples/aar.xml}
 SG_LOG_LEVEL=${SG_LOG_LEVEL:-warn}
 sg_setup node-bench
+
+# cpu NAME COUNT: the CPU time (user + system) node NAME has used so far,
+# and per message for COUNT messages.
+cpu () {
+    pid=$(eval "echo \$PID_$(sg_var "$1")")
+    awk -v t="$(getconf CLK_TCK)" -v n="$2" -v name="$1" \
+        '{ s = ($14 + $15) / t; printf "# cpu %s: %.2f s, %.0f us per message\n", name, s, s * 1e6 / n }' \
+        "/proc/$pid/stat"
+}
+node () { sg_node "$@" ${NODE_CONF:+"$NODE_CONF"}; }
 
 conn () { # conn NAME NODE [recv-]
     echo "--${3:-}node $(sg_endpoint "$2") --${3:-}server-pub $SG_DIR/keys/$2.curve.pub --${3:-}key $SG_DIR/keys/$1 --${3:-}name $1"
@@ -37,7 +54,7 @@ conn () { # conn NAME NODE [recv-]
 echo "# sigmat node bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "$MODE" = single ] || [ "$MODE" = all ]; then
-    sg_node S1 CI
+    node S1 CI
     sg_adapter s1-send
     sg_adapter s1-recv
     sg_peer S1 s1-send adapter CI
@@ -47,14 +64,16 @@ if [ "$MODE" = single ] || [ "$MODE" = all ]; then
         "$BENCH" node $(conn s1-send S1) $(conn s1-recv S1 recv-) --template "$TEMPLATE" \
             --count "$N" --duplicates fail --label "single node, flat out, run $r" || sg_fail "single run $r"
     done
-    "$BENCH" node $(conn s1-send S1) $(conn s1-recv S1 recv-) --template "$TEMPLATE" \
-        --count 10000 --rate 1000 --duplicates fail --label "single node, 1,000 msg/s" || sg_fail "single at 1000/s"
+    [ "$RATE" -gt 0 ] && { "$BENCH" node $(conn s1-send S1) $(conn s1-recv S1 recv-) --template "$TEMPLATE" \
+        --count $((RATE * 10)) --rate "$RATE" --duplicates fail --label "single node, at $RATE msg/s" \
+        || sg_fail "single at $RATE/s"; }
+    cpu S1 $((N * RUNS + RATE * 10))
     sg_stop S1
 fi
 
 if [ "$MODE" = corridor ] || [ "$MODE" = all ]; then
-    sg_node C1 CI
-    sg_node C2 BF
+    node C1 CI
+    node C2 BF
     sg_adapter c1-send
     sg_adapter c2-recv
     sg_peer C1 c1-send adapter CI
@@ -68,14 +87,17 @@ if [ "$MODE" = corridor ] || [ "$MODE" = all ]; then
         "$BENCH" node $(conn c1-send C1) $(conn c2-recv C2 recv-) --template "$TEMPLATE" \
             --count "$N" --duplicates fail --label "CI -> BF, flat out, run $r" || sg_fail "corridor run $r"
     done
-    "$BENCH" node $(conn c1-send C1) $(conn c2-recv C2 recv-) --template "$TEMPLATE" \
-        --count 10000 --rate 1000 --duplicates fail --label "CI -> BF, 1,000 msg/s (two hops)" || sg_fail "corridor at 1000/s"
+    [ "$RATE" -gt 0 ] && { "$BENCH" node $(conn c1-send C1) $(conn c2-recv C2 recv-) --template "$TEMPLATE" \
+        --count $((RATE * 10)) --rate "$RATE" --duplicates fail --label "CI -> BF, at $RATE msg/s (two hops)" \
+        || sg_fail "corridor at $RATE/s"; }
+    cpu C1 $((N * RUNS + RATE * 10))
+    cpu C2 $((N * RUNS + RATE * 10))
     sg_stop C1
     sg_stop C2
 fi
 
 if [ "$MODE" = backlog ] || [ "$MODE" = all ]; then
-    sg_node B1 CI
+    node B1 CI
     sg_node B2 BF                     # registered, never started: offline
     sg_adapter b1-send
     sg_peer B1 b1-send adapter CI

@@ -1,5 +1,6 @@
 /* sigmat-bench.c - the benchmark tool: `sigmat-bench codec FILE` measures
- * the message library; further benchmarks are added as subcommands. */
+ * the message library; further benchmarks are added as subcommands (`node`,
+ * and `amqp` when built with librabbitmq). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,18 @@ bench_stats (double *v, int n)
     return st;
 }
 
+void
+bench_percentiles (const char *what, double *v, long n)
+{
+    if (n == 0) {
+        printf ("%-22s none\n", what);
+        return;
+    }
+    qsort (v, (size_t) n, sizeof *v, s_cmp);
+    printf ("%-22s p50 %8.2f ms   p99 %8.2f ms   max %8.2f ms\n", what, v[n / 2] * 1e3,
+            v[(long) (n * 0.99)] * 1e3, v[n - 1] * 1e3);
+}
+
 char *
 bench_read_file (const char *path, size_t *len)
 {
@@ -62,6 +75,9 @@ main (int argc, char **argv)
     static const struct { const char *name; int (*fn) (int, char **); const char *help; } cmds[] = {
         { "codec", bench_codec, "[--runs N] [--seconds S] FILE   message library, one core" },
         { "node", bench_node, "--node EP ... (see sigmat-bench node)   a running node over SGTP/1" },
+#ifdef SG_BENCH_AMQP
+        { "amqp", bench_amqp, "[--port P] ... (see sigmat-bench amqp)   RabbitMQ, durable, confirms" },
+#endif
     };
     if (argc >= 2) {
         for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)

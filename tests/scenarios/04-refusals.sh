@@ -3,8 +3,9 @@
 # its NAK code and nothing else happens: another country's office (101),
 # invalid XML (52), over the size limit (103), header/body disagreement
 # (104), a bad MRN check digit (93), no route (106), and a peer node's
-# message with a forged signature (102, logged). The good traffic arrives
-# complete and in order.
+# message with a forged signature (102, logged); a body failing the schema
+# is refused where it enters the network, and from a peer node only with
+# `validate all`. The good traffic arrives complete and in order.
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
 sg_setup 04-refusals
 
@@ -19,7 +20,9 @@ sg_peer CI ci-bad adapter CI
 sg_peer CI BF node BF            # a peer node (its real signing key is registered)
 sg_start CI
 
-sg_bg "$SGTEST" listen $(sg_conn ci-border CI) --count $((N + 1)) --timeout 30 --out "$SG_DIR/border.out"
+# N good ones and the two peer messages that are accepted (BF's genuine one, and
+# its body the origin vouches for under validate origin).
+sg_bg "$SGTEST" listen $(sg_conn ci-border CI) --count $((N + 2)) --timeout 30 --out "$SG_DIR/border.out"
 L=$SG_BG
 sg_bg "$SGTEST" send $(sg_conn ci-adapter CI) --template "$SG_EXAMPLES/wof.xml" --from CI000101 \
     --to CI000401 --count $N --mrns 11 --timeout 30 --out "$SG_DIR/sent.out"
@@ -81,12 +84,36 @@ out=$("$SGTEST" forge $(sg_conn BF CI) --role node --sign-key "$SG_DIR/keys/BF.s
       --origin BF --template "$SG_EXAMPLES/wof.xml" --from CI000101 --to CI000401 --timeout 10)
 case "$out" in "NAK "*" 101 "*) ;; *) sg_fail "peer speaking for CI: $out" ;; esac
 
+# validate origin (the default): the full body check is done where a
+# message enters the network. A body that fails the schema is refused from
+# an adapter (12); signed by a peer node it is not schema-checked again (its
+# origin vouches for it), but its header must still agree with the body
+# (104). CA, set to `validate all`, checks the schema of peers' bodies too.
+mk badschema -e "s|<WriteOffDate>[^<]*<|<WriteOffDate>soon<|"
+expect 12 "$SG_DIR/badschema.xml"
+mk peerbody -e "s|<WriteOffDate>[^<]*<|<WriteOffDate>soon<|" \
+    -e "s|<SenderOfficeID>[^<]*<|<SenderOfficeID>BF000101<|" \
+    -e "s|<DeclarationID>[^<]*<|<DeclarationID>$("$SIGMATCTL" mrn new BF)<|"
+out=$("$SGTEST" forge $(sg_conn BF CI) --role node --sign-key "$SG_DIR/keys/BF.sign.key" \
+      --origin BF --body "$SG_DIR/peerbody.xml" --to CI000402 --timeout 10)
+case "$out" in "NAK "*" 104 "*) ;; *) sg_fail "peer header/body mismatch: $out" ;; esac
+out=$("$SGTEST" forge $(sg_conn BF CI) --role node --sign-key "$SG_DIR/keys/BF.sign.key" \
+      --origin BF --body "$SG_DIR/peerbody.xml" --timeout 10)
+case "$out" in "ACK "*) ;; *) sg_fail "validate origin: a peer's signed body was checked again: $out" ;; esac
+sg_node CA CI "validate all"
+sg_peer CA BF node BF
+sg_start CA
+out=$("$SGTEST" forge $(sg_conn BF CA) --role node --sign-key "$SG_DIR/keys/BF.sign.key" \
+      --origin BF --body "$SG_DIR/peerbody.xml" --timeout 10)
+case "$out" in "NAK "*" 12 "*) ;; *) sg_fail "validate all: a peer's bad body was taken: $out" ;; esac
+sg_stop CA
+
 sg_wait $S "good traffic was not all acknowledged"
 [ "$(grep -c '^ACK' "$SG_DIR/sent.out")" = $N ] || sg_fail "good traffic: not $N ACKs"
 sg_wait $L "good traffic did not all arrive"
 n=$(sg_check_order "$SG_DIR/border.out") || sg_fail "good traffic: duplicate or out of order"
-[ "$n" = $((N + 1)) ] || sg_fail "good traffic: $n deliveries, expected $((N + 1))"
-[ "$(sg_sql CI "select count(*) from message")" = $((N + 1)) ] || sg_fail "a refused message was stored"
+[ "$n" = $((N + 2)) ] || sg_fail "good traffic: $n deliveries, expected $((N + 2))"
+[ "$(sg_sql CI "select count(*) from message")" = $((N + 2)) ] || sg_fail "a refused message was stored"
 
 sg_stop CI
 sg_pass

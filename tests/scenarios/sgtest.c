@@ -10,7 +10,7 @@
  *   sgtest body   CONN --body FILE [--type T --mrn MRN --from O --to O --id UUID]
  *   sgtest listen CONN --count N --out FILE [--timeout S]
  *   sgtest forge  CONN --sign-key PEM --origin NODE (--template XML --from O --to O
- *                 | --body FILE) [--officer ID]
+ *                 | --body FILE [--to O: header's recipient]) [--officer ID]
  *                 (as a peer node that skips its own checks: HELLO node, the
  *                 message signed with the node's key; prints DENIED reason,
  *                 ACK id or NAK id code reason)
@@ -505,8 +505,9 @@ s_cmd_one (const s_opts_t *o, const char *role)
         body = msggen_read (o->body, &bl);
         if (msg_peek (body, bl, &head, &d) != SG_OK)
             s_die ("cannot read the message %s", o->body);
+        /* --to puts another recipient in the header than the body's */
         hdr = msggen_header (head.id, msg_type_name (head.type), head.mrn, head.sender,
-                             head.recipient, o->origin ? o->origin : o->name,
+                             o->to ? o->to : head.recipient, o->origin ? o->origin : o->name,
                              o->officer ? "Officer" : NULL, o->officer, &hl);
     }
     else {
