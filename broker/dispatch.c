@@ -92,6 +92,8 @@ typedef struct {
     int64_t retry_at;           /* the link was full: try again then (0: not blocked) */
     char (*acked)[37];          /* ids to mark delivered in the database */
     size_t acked_n, acked_cap;
+    char (*acked_else)[37];     /* claims on: ACKed ids not in flight here */
+    size_t acked_else_n, acked_else_cap;
     char (*retried)[37];        /* ids resent, to count as attempts */
     size_t retried_n, retried_cap;
     uint64_t sent, resent, nacked, dead;
@@ -364,6 +366,7 @@ s_hop_free (s_hop_t *h)
     free (h->mrns.b);
     s_claims_clear (&h->claims, 0);
     free (h->acked);
+    free (h->acked_else);
     free (h->retried);
     free (h);
 }
@@ -589,10 +592,10 @@ dispatch_acked (dispatch_t *self, const char *hop, const char *const *ids, size_
         s_ent_t *e = s_tab_get (&h->ids, id);
         if ((!e || !e->inflight) && self->claims_on) {
             /* Another process of this node may have sent it (or this one,
-             * before it gave the claim up): the hop has it, say so. */
-            if (e)
-                s_ent_drop (h, e);
-            if (s_idlist_add (&h->acked, &h->acked_n, &h->acked_cap, id) != 0)
+             * before it gave the claim up): the database decides whether
+             * anybody did (store_delivered_elsewhere), so an ACK for a
+             * message never sent changes nothing. */
+            if (s_idlist_add (&h->acked_else, &h->acked_else_n, &h->acked_else_cap, id) != 0)
                 log_error ("dispatch: out of memory recording an ACK from %s", hop);
             continue;
         }
@@ -661,6 +664,18 @@ s_flush (dispatch_t *self, s_hop_t *h)
             return SG_EDB;
         }
         h->acked_n -= n;
+    }
+    while (h->acked_else_n) {
+        size_t n = h->acked_else_n < S_ACK_CHUNK ? h->acked_else_n : S_ACK_CHUNK;
+        const char *ids[S_ACK_CHUNK];
+        for (size_t i = 0; i < n; i++)
+            ids[i] = h->acked_else[h->acked_else_n - n + i];
+        if (store_delivered_elsewhere (self->store, h->name, self->o.claim_holder, ids, n, &d)
+            != SG_OK) {
+            log_error ("cannot record deliveries to %s: %s", h->name, d.text);
+            return SG_EDB;
+        }
+        h->acked_else_n -= n;
     }
     if (h->retried_n) {
         const char *ids[S_ACK_CHUNK];
@@ -952,7 +967,7 @@ dispatch_pump (dispatch_t *self, int64_t now)
     for (size_t i = 0; i < self->nhops; i++) {
         s_hop_t *h = self->hops[i];
         int flushed = db_ok;
-        if (db_ok && (h->acked_n || h->retried_n) && s_flush (self, h) != SG_OK)
+        if (db_ok && (h->acked_n || h->acked_else_n || h->retried_n) && s_flush (self, h) != SG_OK)
             flushed = 0;
         if (flushed && self->claims_on && sending && s_claims_hop (self, h, now) != SG_OK)
             flushed = 0;
@@ -980,7 +995,7 @@ dispatch_flush (dispatch_t *self)
 {
     int rc = SG_OK;
     for (size_t i = 0; i < self->nhops; i++)
-        if ((self->hops[i]->acked_n || self->hops[i]->retried_n)
+        if ((self->hops[i]->acked_n || self->hops[i]->acked_else_n || self->hops[i]->retried_n)
             && s_flush (self, self->hops[i]) != SG_OK)
             rc = SG_EDB;
     sg_diag_t d;
@@ -1009,7 +1024,7 @@ dispatch_next_timer (const dispatch_t *self, int64_t now, int64_t cap)
             next = self->db_retry_at;   /* MRNs to claim */
         if (self->claims_on && h->up && h->page_at < next)
             next = h->page_at > self->db_retry_at ? h->page_at : self->db_retry_at;
-        int db_work = h->acked_n || h->retried_n
+        int db_work = h->acked_n || h->acked_else_n || h->retried_n
                       || (h->up && h->backlog
                           && h->queued.n + h->inflight.n <= self->o.queue_max / 2);
         if (db_work && self->db_retry_at < next)

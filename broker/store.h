@@ -183,6 +183,14 @@ void store_deliveries_free (store_delivery_t *list, size_t count);
 int store_delivered (store_t *self, const char *next_hop, const char *const *ids, size_t n,
                      size_t *updated, sg_diag_t *diag);
 
+/* Marks ids as delivered to next_hop for an ACK that names messages this
+ * process (holder) has not in flight: only those another process of the
+ * node may have sent, i.e. the oldest undelivered message of its MRN on
+ * that hop, whose claim is held by another process (or has expired). An
+ * ACK for a message nobody sent changes nothing. */
+int store_delivered_elsewhere (store_t *self, const char *next_hop, const char *holder,
+                               const char *const *ids, size_t n, sg_diag_t *diag);
+
 /* Records a resend after a timeout: attempts + 1, last_attempt now,
  * last_error = reason (may be NULL). Not called for the first send: retry
  * timing lives in the dispatcher's memory. */

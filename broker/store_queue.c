@@ -165,6 +165,22 @@ store_delivered (store_t *self, const char *next_hop, const char *const *ids, si
 }
 
 int
+store_delivered_elsewhere (store_t *self, const char *next_hop, const char *holder,
+                           const char *const *ids, size_t n, sg_diag_t *diag)
+{
+    return s_update_ids (self, -1,
+        "UPDATE delivery d SET state = 'done', acked_at = now()"
+        " FROM message m, delivery_claim c"
+        " WHERE d.next_hop = $1 AND d.message_id = ANY ($2) AND d.state IN ('pending', 'inflight')"
+        "  AND m.id = d.message_id AND c.next_hop = d.next_hop AND c.mrn = m.mrn"
+        "  AND (c.holder <> $3 OR c.expires < now())"
+        "  AND NOT EXISTS (SELECT 1 FROM delivery e JOIN message em ON em.id = e.message_id"
+        "                  WHERE e.next_hop = d.next_hop AND em.mrn = m.mrn"
+        "                   AND e.state IN ('pending', 'inflight') AND e.seq < d.seq)",
+        "cannot mark delivered", next_hop, ids, n, holder, NULL, diag);
+}
+
+int
 store_attempted (store_t *self, const char *next_hop, const char *const *ids, size_t n,
                  const char *reason, sg_diag_t *diag)
 {
