@@ -15,6 +15,15 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# fail_if_any FILE WHAT HINT: FAIL, listing FILE's lines, when it is not empty
+fail_if_any () {
+    [ -s "$1" ] || return 0
+    echo "FAIL: $2:"
+    sed 's/^/  /' "$1"
+    echo "hint: $3"
+    exit 1
+}
+
 # (1) defined dynamic symbols, code and data
 nm -D --defined-only "$lib" | awk 'NF == 3 && $2 ~ /^[TtDdBbRrVvWwGgSsi]$/ {print $3}' \
     | sort -u > "$tmp/exported"
@@ -23,14 +32,8 @@ if [ ! -s "$tmp/exported" ]; then
     exit 1
 fi
 grep -v '^sg_' "$tmp/exported" > "$tmp/bad" || true
-if [ -s "$tmp/bad" ]; then
-    echo "FAIL: libsigmat exports symbols without the sg_ prefix:"
-    sed 's/^/  /' "$tmp/bad"
-    echo "hint: rename them sg_... if they are public API (and declare them in a"
-    echo "      header sigmat.h includes), else keep them out of sg_ so the export"
-    echo "      list (-export-symbols-regex '^sg_') hides them"
-    exit 1
-fi
+fail_if_any "$tmp/bad" "libsigmat exports symbols without the sg_ prefix" \
+    "name them sg_... if they are public API (declared in a header sigmat.h includes), else keep them without sg_ so the export list (-export-symbols-regex '^sg_') hides them"
 
 # the headers sigmat.h includes, found in the source tree
 : > "$tmp/headers"
@@ -61,21 +64,13 @@ perl -0777 -ne '
 # (2) every export is declared
 awk '{print $2}' "$tmp/declared" | sort -u > "$tmp/names"
 comm -23 "$tmp/exported" "$tmp/names" > "$tmp/undeclared"
-if [ -s "$tmp/undeclared" ]; then
-    echo "FAIL: exported but declared in no header of sigmat.h:"
-    sed 's/^/  /' "$tmp/undeclared"
-    echo "hint: declare them in a public header, or give them a name without sg_"
-    exit 1
-fi
+fail_if_any "$tmp/undeclared" "exported but declared in no header of sigmat.h" \
+    "declare them in a public header, or give them a name without sg_"
 
 # (3) every declared function is exported
 awk '$1 == "F" {print $2}' "$tmp/declared" | sort -u > "$tmp/functions"
 comm -23 "$tmp/functions" "$tmp/exported" > "$tmp/missing"
-if [ -s "$tmp/missing" ]; then
-    echo "FAIL: declared in sigmat.h's headers but not exported by libsigmat:"
-    sed 's/^/  /' "$tmp/missing"
-    echo "hint: public functions are named sg_... and defined in lib/, messages/ or proto/"
-    exit 1
-fi
+fail_if_any "$tmp/missing" "declared in sigmat.h's headers but not exported by libsigmat" \
+    "public functions are named sg_... and defined in lib/, messages/ or proto/"
 
 echo "ok: libsigmat exports $(wc -l < "$tmp/exported") symbols, all sg_, all declared through sigmat.h"
