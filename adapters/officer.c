@@ -4,6 +4,8 @@
  *     ID  SHA256-HEX-OF-THE-TOKEN  OFFICE[,OFFICE...]
  * e.g. "a.ouedraogo 9f86d0...  BF000101,BF000201". */
 #include "officer.h"
+#include "code.h"
+#include "header.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -42,28 +44,14 @@ officer_hash (const char *text, char out[65])
 int
 officer_id_valid (const char *id)
 {
-    size_t n = id ? strlen (id) : 0;
-    if (n == 0 || n > OFFICER_ID_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum ((unsigned char) id[i]) && !strchr ("._@-", id[i]))
-            return 0;
-    return 1;
+    return hdr_officer_check (id);
 }
 
 /* An office entry: 8-character reference, 2-letter country or "*". */
 static int
 s_office_ok (const char *o)
 {
-    size_t n = strlen (o);
-    if (!strcmp (o, "*"))
-        return 1;
-    if (n != 2 && n != 8)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (i < 2 ? !isupper ((unsigned char) o[i]) : !isalnum ((unsigned char) o[i]))
-            return 0;
-    return 1;
+    return !strcmp (o, "*") || sg_code_office (o, SG_CODE_ANY);
 }
 
 /* Fills t from id, secret, office list; 0 or -1 with the reason in err. */

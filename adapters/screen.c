@@ -1,5 +1,7 @@
-/* screen.c - the officer screen's files over HTTP, for both adapters. */
+/* screen.c - the officer screen's files over HTTP, for both adapters (the
+ * security headers are lib/http.c's). */
 #include "screen.h"
+#include "http.h"
 
 #include <string.h>
 
@@ -17,21 +19,5 @@ screen_find (const char *url)
 enum MHD_Result
 screen_reply (struct MHD_Connection *c, const screen_asset_t *a)
 {
-    const char *dot = strrchr (a->name, '.');
-    const char *type = !strcmp (dot, ".html") ? "text/html; charset=utf-8"
-                       : !strcmp (dot, ".js") ? "text/javascript; charset=utf-8"
-                       : "text/css; charset=utf-8";
-    struct MHD_Response *r = MHD_create_response_from_buffer (a->len, (void *) a->data,
-                                                              MHD_RESPMEM_PERSISTENT);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header (r, "Content-Type", type);
-    MHD_add_response_header (r, "Cache-Control", "no-store");
-    MHD_add_response_header (r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header (r, "Content-Security-Policy", "default-src 'self'; "
-                             "img-src 'self' data:; frame-ancestors 'none'");
-    MHD_add_response_header (r, "X-Frame-Options", "DENY");
-    enum MHD_Result ret = MHD_queue_response (c, 200, r);
-    MHD_destroy_response (r);
-    return ret;
+    return sg_http_reply_static (c, 200, sg_http_mime (a->name), a->data, a->len, NULL);
 }

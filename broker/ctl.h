@@ -3,6 +3,8 @@
 #ifndef SG_CTL_H_INCLUDED
 #define SG_CTL_H_INCLUDED
 
+#include <getopt.h>
+
 typedef int (*ctl_fn_t) (int argc, char **argv);
 
 typedef struct {
@@ -16,6 +18,14 @@ typedef struct {
 /* Exit codes: 0 success, 1 the thing checked is bad or the operation
  * failed, 2 usage error. */
 enum { CTL_OK = 0, CTL_FAIL = 1, CTL_USAGE = 2 };
+
+/* getopt_long over the words after a verb's name (argv[0] is the first of
+ * them, argv[-1] the verb's name): returns each option's val with its
+ * value (or NULL) in *value, 1 with *value the operand for each operand in
+ * the order given (options and operands may mix; "--" ends the options),
+ * -1 at the end, or '?' after printing "sigmatctl: unknown option X" or
+ * "sigmatctl: X needs a value". A new argv starts a new parse. */
+int ctl_getopt (int argc, char **argv, const struct option *opts, const char **value);
 
 /* True if argv has -h or --help; verbs call it first. */
 int ctl_wants_help (int argc, char **argv);

@@ -22,19 +22,22 @@ ctl_archive_verify (int argc, char **argv)
     int nfiles = 0, rc = CTL_OK;
     if (!files)
         return CTL_FAIL;
-    for (int i = 0; i < argc; i++) {
-        if ((strcmp (argv[i], "--db") == 0 || strcmp (argv[i], "--keys") == 0) && i + 1 < argc) {
-            *(argv[i][2] == 'd' ? &db : &keys) = argv[i + 1];
-            i++;
-        }
-        else if (argv[i][0] == '-') {
-            fprintf (stderr, "sigmatctl: unknown option or missing value: %s\n", argv[i]);
+    static const struct option opts[] = {
+        { "db", required_argument, NULL, 'd' }, { "keys", required_argument, NULL, 'k' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *val;
+    int opt;
+    while ((opt = ctl_getopt (argc, argv, opts, &val)) != -1) {
+        if (opt == 'd' || opt == 'k')
+            *(opt == 'd' ? &db : &keys) = val;
+        else if (opt == 1)
+            files[nfiles++] = (char *) val;
+        else {
             ctl_usage (v, 1);
             free (files);
             return CTL_USAGE;
         }
-        else
-            files[nfiles++] = argv[i];
     }
     if (nfiles == 0 || (!db && !keys && !getenv ("SIGMAT_DB"))) {
         if (nfiles)

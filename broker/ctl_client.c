@@ -30,38 +30,42 @@ s_parse (int argc, char **argv, s_opts_t *o, const ctl_verb_t *v)
 {
     memset (o, 0, sizeof *o);
     o->timeout = 30;
-    for (int i = 0; i < argc; i++) {
-        const char **slot = NULL;
-        long *num = NULL;
-        if (strcmp (argv[i], "--node") == 0) slot = &o->node;
-        else if (strcmp (argv[i], "--server-pub") == 0) slot = &o->server_pub;
-        else if (strcmp (argv[i], "--key") == 0) slot = &o->key;
-        else if (strcmp (argv[i], "--name") == 0) slot = &o->name;
-        else if (strcmp (argv[i], "--out") == 0) slot = &o->out;
-        else if (strcmp (argv[i], "--count") == 0) num = &o->count;
-        else if (strcmp (argv[i], "--timeout") == 0) num = &o->timeout;
-        else if (argv[i][0] == '-') {
-            fprintf (stderr, "sigmatctl: unknown option %s\n", argv[i]);
-            ctl_usage (v, 1);
-            return CTL_USAGE;
-        }
-        else if (o->nfiles < 256) {
-            o->files[o->nfiles++] = argv[i];
-            continue;
-        }
-        if (i + 1 >= argc) {
-            fprintf (stderr, "sigmatctl: %s needs a value\n", argv[i]);
-            return CTL_USAGE;
-        }
-        if (slot)
-            *slot = argv[++i];
-        else {
-            char *end;
-            *num = strtol (argv[++i], &end, 10);
+    static const struct option opts[] = {
+        { "node", required_argument, NULL, 'n' }, { "server-pub", required_argument, NULL, 's' },
+        { "key", required_argument, NULL, 'k' }, { "name", required_argument, NULL, 'N' },
+        { "out", required_argument, NULL, 'o' }, { "count", required_argument, NULL, 'c' },
+        { "timeout", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 }
+    };
+    const char *val;
+    int opt;
+    while ((opt = ctl_getopt (argc, argv, opts, &val)) != -1) {
+        long *num = opt == 'c' ? &o->count : opt == 't' ? &o->timeout : NULL;
+        char *end;
+        switch (opt) {
+        case 'n': o->node = val; break;
+        case 's': o->server_pub = val; break;
+        case 'k': o->key = val; break;
+        case 'N': o->name = val; break;
+        case 'o': o->out = val; break;
+        case 'c':
+        case 't':
+            *num = strtol (val, &end, 10);
             if (*end || *num < 0) {
-                fprintf (stderr, "sigmatctl: %s needs a number, not \"%s\"\n", argv[i - 1], argv[i]);
+                fprintf (stderr, "sigmatctl: --%s needs a number, not \"%s\"\n",
+                         opt == 'c' ? "count" : "timeout", val);
                 return CTL_USAGE;
             }
+            break;
+        case 1:
+            if (o->nfiles == 256) {
+                fprintf (stderr, "sigmatctl: more than 256 files\n");
+                return CTL_USAGE;
+            }
+            o->files[o->nfiles++] = (char *) val;
+            break;
+        default:
+            ctl_usage (v, 1);
+            return CTL_USAGE;
         }
     }
     if (!o->node || !o->server_pub || !o->key || !o->name) {
@@ -98,13 +102,16 @@ s_connect (const s_opts_t *o)
 static char *
 s_read (const char *path, size_t *len)
 {
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc (XMLSAFE_DEFAULT_MAX_BYTES + 1);
-    *len = buf ? fread (buf, 1, XMLSAFE_DEFAULT_MAX_BYTES + 1, f) : 0;
-    fclose (f);
-    return buf;
+    /* One byte past the limit, so the caller sees a file too large. */
+    sg_buf_t b = { 0 };
+    *len = 0;
+    int rc = sg_file_read (path, XMLSAFE_DEFAULT_MAX_BYTES + 1, &b);
+    if ((rc != SG_OK && rc != SG_ETOOBIG) || !b.data) {
+        sg_buf_free (&b);
+        return rc == SG_OK ? calloc (1, 1) : NULL;
+    }
+    *len = b.len;
+    return sg_buf_take (&b);
 }
 
 int

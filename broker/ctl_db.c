@@ -9,10 +9,12 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "file.h"
 #include "header.h"
 #include "ident.h"
 #include "sign.h"
 #include "nodestat.h"
+#include "store_claim.h"
 #include "peerkeys.h"
 #include "store.h"
 
@@ -46,47 +48,46 @@ s_parse_opts (int argc, char **argv, s_opts_t *o, const char *group, const char 
     if (!o->dir)
         o->dir = SG_MIGRATIONSDIR;
     o->limit = 100;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = NULL;
-        if (strcmp (a, "--db") == 0) slot = &o->db;
-        else if (strcmp (a, "--dir") == 0) slot = &o->dir;
-        else if (strcmp (a, "--hop") == 0) slot = &o->hop;
-        else if (strcmp (a, "--role") == 0) slot = &o->role;
-        else if (strcmp (a, "--curve-pub") == 0) slot = &o->curve_pub;
-        else if (strcmp (a, "--sign-pub") == 0) slot = &o->sign_pub;
-        else if (strcmp (a, "--offices") == 0) slot = &o->offices;
-        else if (strcmp (a, "--endpoint") == 0) slot = &o->endpoint;
-        else if (strcmp (a, "--from") == 0) slot = &o->from;
-        else if (strcmp (a, "--until") == 0) slot = &o->until;
-        else if (strcmp (a, "--at") == 0) slot = &o->at;
-        else if (strcmp (a, "--all") == 0) {
-            o->all = 1;
-            continue;
-        }
-        else if (strcmp (a, "--limit") == 0 && i + 1 < argc) {
-            o->limit = strtol (argv[++i], NULL, 10);
+    static const struct option opts[] = {
+        { "db", required_argument, NULL, 'd' }, { "dir", required_argument, NULL, 'D' },
+        { "hop", required_argument, NULL, 'H' }, { "role", required_argument, NULL, 'r' },
+        { "curve-pub", required_argument, NULL, 'c' }, { "sign-pub", required_argument, NULL, 's' },
+        { "offices", required_argument, NULL, 'o' }, { "endpoint", required_argument, NULL, 'e' },
+        { "from", required_argument, NULL, 'f' }, { "until", required_argument, NULL, 'u' },
+        { "at", required_argument, NULL, 'a' }, { "all", no_argument, NULL, 'A' },
+        { "limit", required_argument, NULL, 'l' }, { NULL, 0, NULL, 0 }
+    };
+    const char *v;
+    int opt;
+    while ((opt = ctl_getopt (argc, argv, opts, &v)) != -1) {
+        switch (opt) {
+        case 'd': o->db = v; break;
+        case 'D': o->dir = v; break;
+        case 'H': o->hop = v; break;
+        case 'r': o->role = v; break;
+        case 'c': o->curve_pub = v; break;
+        case 's': o->sign_pub = v; break;
+        case 'o': o->offices = v; break;
+        case 'e': o->endpoint = v; break;
+        case 'f': o->from = v; break;
+        case 'u': o->until = v; break;
+        case 'a': o->at = v; break;
+        case 'A': o->all = 1; break;
+        case 'l':
+            o->limit = strtol (v, NULL, 10);
             if (o->limit < 1) {
                 fprintf (stderr, "sigmatctl: --limit must be a positive number\n");
                 return CTL_USAGE;
             }
-            continue;
-        }
-        else if (a[0] == '-' && a[1] == '-') {
-            fprintf (stderr, "sigmatctl: unknown option %s\n", a);
-            ctl_usage (s_verb, 1);
-            return CTL_USAGE;
-        }
-        if (slot) {
-            if (i + 1 >= argc) {
-                fprintf (stderr, "sigmatctl: %s needs a value\n", a);
+            break;
+        case 1:
+            if (o->nargs == 8) {
+                ctl_usage (s_verb, 1);
                 return CTL_USAGE;
             }
-            *slot = argv[++i];
-        }
-        else if (o->nargs < 8)
-            o->args[o->nargs++] = argv[i];
-        else {
+            o->args[o->nargs++] = (char *) v;
+            break;
+        default:
             ctl_usage (s_verb, 1);
             return CTL_USAGE;
         }
@@ -176,20 +177,17 @@ ctl_db_version (int argc, char **argv)
 static char *
 s_slurp (const char *path)
 {
-    FILE *f = fopen (path, "r");
-    if (!f) {
+    sg_buf_t b = { 0 };
+    int rc = sg_file_read (path, SIGN_MAX_PEM - 1, &b);
+    if (rc == SG_EIO)
         perror (path);
-        return NULL;
-    }
-    char *buf = calloc (1, SIGN_MAX_PEM + 1);
-    size_t n = buf ? fread (buf, 1, SIGN_MAX_PEM, f) : 0;
-    fclose (f);
-    if (!buf || n == 0 || n == SIGN_MAX_PEM) {
+    else if (rc != SG_OK || !b.len)
         fprintf (stderr, "sigmatctl: %s: empty or too large for a key\n", path);
-        free (buf);
+    if (rc != SG_OK || !b.len) {
+        sg_buf_free (&b);
         return NULL;
     }
-    return buf;
+    return sg_buf_take (&b);
 }
 
 /* Splits "CI,BF000201" into a malloc'ed array of pointers into a copy. */
@@ -497,6 +495,8 @@ ctl_status (int argc, char **argv)
     if (nodestat_print (store, stdout, &diag) != SG_OK)
         fprintf (stderr, "sigmatctl: %s\n", diag.text);
     if (nodestat_print_db (store, stdout, &diag) != SG_OK)
+        fprintf (stderr, "sigmatctl: %s\n", diag.text);
+    if (version >= 11 && store_claim_print (store, stdout, &diag) != SG_OK)
         fprintf (stderr, "sigmatctl: %s\n", diag.text);
     printf ("schema version: %d\n\n", version);
     printf ("%-20s %10s %12s %8s\n", "NEXT HOP", "PENDING", "OLDEST", "DEAD");

@@ -16,17 +16,21 @@ ctl_mrn_new (int argc, char **argv)
 {
     long count = 1;
     const char *country = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp (argv[i], "--count") == 0 && i + 1 < argc) {
-            char *end;
-            count = strtol (argv[++i], &end, 10);
+    static const struct option opts[] = { { "count", required_argument, NULL, 'c' },
+                                          { NULL, 0, NULL, 0 } };
+    const char *val;
+    int opt;
+    while ((opt = ctl_getopt (argc, argv, opts, &val)) != -1) {
+        char *end;
+        if (opt == 'c') {
+            count = strtol (val, &end, 10);
             if (*end || count < 1 || count > 1000000) {
-                fprintf (stderr, "sigmatctl: --count must be 1..1000000, not \"%s\"\n", argv[i]);
+                fprintf (stderr, "sigmatctl: --count must be 1..1000000, not \"%s\"\n", val);
                 return CTL_USAGE;
             }
         }
-        else if (!country)
-            country = argv[i];
+        else if (opt == 1 && !country)
+            country = val;
         else {
             ctl_usage (ctl_find ("mrn", "new"), 1);
             return CTL_USAGE;
@@ -79,11 +83,15 @@ ctl_keygen (int argc, char **argv)
 {
     const char *dir = ".";
     const char *name = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp (argv[i], "--dir") == 0 && i + 1 < argc)
-            dir = argv[++i];
-        else if (!name && argv[i][0] != '-')
-            name = argv[i];
+    static const struct option opts[] = { { "dir", required_argument, NULL, 'd' },
+                                          { NULL, 0, NULL, 0 } };
+    const char *val;
+    int opt;
+    while ((opt = ctl_getopt (argc, argv, opts, &val)) != -1) {
+        if (opt == 'd')
+            dir = val;
+        else if (opt == 1 && !name)
+            name = val;
         else {
             ctl_usage (ctl_find ("keygen", NULL), 1);
             return CTL_USAGE;

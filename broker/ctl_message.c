@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "file.h"
 #include "msg.h"
 #include "xmlsafe.h"
 
@@ -14,43 +15,18 @@
 static int
 s_read_file (const char *path, size_t max, char **buf_p, size_t *len_p, sg_diag_t *diag)
 {
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot open: %s", strerror (errno));
-    size_t cap = 65536, len = 0;
-    char *buf = malloc (cap);
-    int rc = SG_OK;
-    while (buf) {
-        if (len == cap) {
-            if (cap > max) {
-                rc = sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE,
-                                  "file is larger than the limit of %zu bytes", max);
-                goto done;
-            }
-            char *bigger = realloc (buf, cap * 2);
-            if (!bigger)
-                break;
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t n = fread (buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0) {
-            if (ferror (f))
-                rc = sg_diag_set (diag, SG_EIO, 0, 0, "cannot read: %s", strerror (errno));
-            goto done;
-        }
-    }
-    rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-done:
-    fclose (f);
+    sg_buf_t b = { 0 };
+    int rc = sg_file_read (path, max, &b);
     if (rc != SG_OK) {
-        free (buf);
-        return rc;
+        sg_buf_free (&b);
+        return rc == SG_ETOOBIG ? sg_diag_set (diag, rc, 0, SG_NAK_TOO_LARGE, "file is larger "
+                                               "than the limit of %zu bytes", max)
+               : rc == SG_EIO ? sg_diag_set (diag, rc, 0, 0, "cannot read: %s", strerror (errno))
+               : sg_diag_set (diag, rc, 0, 0, "out of memory");
     }
-    *buf_p = buf;
-    *len_p = len;
-    return SG_OK;
+    *len_p = b.len;
+    *buf_p = b.data ? sg_buf_take (&b) : calloc (1, 1);
+    return *buf_p ? SG_OK : sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
 }
 
 static int
@@ -83,32 +59,42 @@ int
 ctl_message_validate (int argc, char **argv)
 {
     xmlsafe_limits_t limits = { 0, 0 };
-    int files = 0, bad = 0;
-    for (int i = 0; i < argc; i++) {
+    int files = 0, bad = 0, opt;
+    static const struct option opts[] = {
+        { "max-bytes", required_argument, NULL, 'b' }, { "max-depth", required_argument, NULL, 'd' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *val;
+    /* in order: a limit applies to the files after it */
+    while ((opt = ctl_getopt (argc, argv, opts, &val)) != -1) {
         long v;
-        if (strcmp (argv[i], "--max-bytes") == 0 || strcmp (argv[i], "--max-depth") == 0) {
-            int bytes = argv[i][6] == 'b';
-            if (i + 1 >= argc || !s_size_arg (argv[i + 1], 1, bytes ? 1L << 30 : 10000, &v)) {
-                fprintf (stderr, "sigmatctl: %s needs a positive number\n", argv[i]);
+        if (opt == 'b' || opt == 'd') {
+            int bytes = opt == 'b';
+            if (!s_size_arg (val, 1, bytes ? 1L << 30 : 10000, &v)) {
+                fprintf (stderr, "sigmatctl: --max-%s needs a positive number\n",
+                         bytes ? "bytes" : "depth");
                 return CTL_USAGE;
             }
             if (bytes)
                 limits.max_bytes = (size_t) v;
             else
                 limits.max_depth = (int) v;
-            i++;
             continue;
+        }
+        if (opt != 1) {
+            ctl_usage (ctl_find ("message", "validate"), 1);
+            return CTL_USAGE;
         }
         files++;
         msg_t *msg = NULL;
         sg_diag_t diag;
         sg_diag_clear (&diag);
-        if (s_parse_file (argv[i], &limits, &msg, &diag) == SG_OK) {
-            printf ("%s: ok (%s %s)\n", argv[i], msg_type_name (msg->type), msg->mrn);
+        if (s_parse_file (val, &limits, &msg, &diag) == SG_OK) {
+            printf ("%s: ok (%s %s)\n", val, msg_type_name (msg->type), msg->mrn);
             msg_destroy (&msg);
         }
         else {
-            printf ("%s:%d: %s\n", argv[i], diag.line, diag.text);
+            printf ("%s:%d: %s\n", val, diag.line, diag.text);
             bad++;
         }
     }

@@ -20,7 +20,7 @@
 typedef struct {
     const char *db, *state, *office, *since, *peer, *to, *as;
     long limit, wait;
-    int json;
+    int json, all;
     const char *arg;            /* the positional argument (MRN) */
 } s_opts_t;
 
@@ -31,49 +31,56 @@ s_opts (int argc, char **argv, s_opts_t *o, const char *verb, int need_arg)
     memset (o, 0, sizeof *o);
     o->db = getenv ("SIGMAT_DB");
     o->limit = 1000;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = NULL;
-        long *num = NULL;
-        if (strcmp (a, "--json") == 0) {
-            o->json = 1;
-            continue;
-        }
-        if (strcmp (a, "--db") == 0) slot = &o->db;
-        else if (strcmp (a, "--state") == 0) slot = &o->state;
-        else if (strcmp (a, "--office") == 0) slot = &o->office;
-        else if (strcmp (a, "--since") == 0) slot = &o->since;
-        else if (strcmp (a, "--peer") == 0) slot = &o->peer;
-        else if (strcmp (a, "--to") == 0) slot = &o->to;
-        else if (strcmp (a, "--as") == 0) slot = &o->as;
-        else if (strcmp (a, "--limit") == 0) num = &o->limit;
-        else if (strcmp (a, "--wait") == 0) num = &o->wait;
-        else if (a[0] == '-' && a[1] == '-') {
-            fprintf (stderr, "sigmatctl: unknown option %s\n", a);
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'j' }, { "db", required_argument, NULL, 'd' },
+        { "state", required_argument, NULL, 's' }, { "office", required_argument, NULL, 'o' },
+        { "since", required_argument, NULL, 'S' }, { "peer", required_argument, NULL, 'p' },
+        { "to", required_argument, NULL, 't' }, { "as", required_argument, NULL, 'a' },
+        { "limit", required_argument, NULL, 'l' }, { "wait", required_argument, NULL, 'w' },
+        { "all", no_argument, NULL, 'A' }, { NULL, 0, NULL, 0 }
+    };
+    const char *val;
+    int opt;
+    while ((opt = ctl_getopt (argc, argv, opts, &val)) != -1) {
+        long *num = opt == 'l' ? &o->limit : opt == 'w' ? &o->wait : NULL;
+        switch (opt) {
+        case 'j': o->json = 1; break;
+        case 'A':
+            if (strcmp (verb, "verify") != 0) {
+                ctl_usage (v, 1);
+                return CTL_USAGE;
+            }
+            o->all = 1;
+            break;
+        case 'd': o->db = val; break;
+        case 's': o->state = val; break;
+        case 'o': o->office = val; break;
+        case 'S': o->since = val; break;
+        case 'p': o->peer = val; break;
+        case 't': o->to = val; break;
+        case 'a': o->as = val; break;
+        case 'l':
+        case 'w':
+            if ((*num = strtol (val, NULL, 10)) < 0) {
+                fprintf (stderr, "sigmatctl: --%s must be a number >= 0\n",
+                         opt == 'l' ? "limit" : "wait");
+                return CTL_USAGE;
+            }
+            break;
+        case 1:
+            if (!o->arg) {
+                o->arg = val;
+                break;
+            }
+            fprintf (stderr, "sigmatctl: unexpected argument %s\n", val);
             ctl_usage (v, 1);
             return CTL_USAGE;
-        }
-        else if (!o->arg) {
-            o->arg = a;
-            continue;
-        }
-        else {
-            fprintf (stderr, "sigmatctl: unexpected argument %s\n", a);
+        default:
             ctl_usage (v, 1);
-            return CTL_USAGE;
-        }
-        if (i + 1 >= argc) {
-            fprintf (stderr, "sigmatctl: %s needs a value\n", a);
-            return CTL_USAGE;
-        }
-        if (slot)
-            *slot = argv[++i];
-        else if ((*num = strtol (argv[++i], NULL, 10)) < 0) {
-            fprintf (stderr, "sigmatctl: %s must be a number >= 0\n", a);
             return CTL_USAGE;
         }
     }
-    if (need_arg && !o->arg) {
+    if (need_arg && !o->arg == !o->all) {
         ctl_usage (v, 1);
         return CTL_USAGE;
     }
@@ -94,13 +101,10 @@ s_open (const s_opts_t *o)
 static PGresult *
 s_query (store_t *st, const char *sql, int n, const char *const *params)
 {
-    PGresult *r = PQexecParams (store_conn (st), sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType s = PQresultStatus (r);
-    if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-        fprintf (stderr, "sigmatctl: %s", PQresultErrorMessage (r));
-        PQclear (r);
-        return NULL;
-    }
+    sg_diag_t d;
+    PGresult *r = store_exec (st, "query failed", sql, n, params, 0, &d);
+    if (!r)
+        fprintf (stderr, "sigmatctl: %s\n", d.text);
     return r;
 }
 
@@ -363,10 +367,11 @@ s_hex (const char *hex, unsigned char out[LC_HASH_LEN], int *ok)
     }
 }
 
-/* Checks one view's chain; prints the verdict; 1 if intact. */
+/* Checks one view's chain; prints the verdict (an intact one unless quiet);
+ * 1 if intact, 0 if not, -1 if the database could not be read. */
 static int
 s_verify_view (store_t *st, const char *mrn, const char *office, const char *role, int events,
-               const char *head_hex, json_t *report)
+               const char *head_hex, json_t *report, int quiet)
 {
     const char *p[2] = { mrn, office };
     /* The message that caused each event is hashed again from `message`
@@ -381,7 +386,7 @@ s_verify_view (store_t *st, const char *mrn, const char *office, const char *rol
                                " FROM movement_event e LEFT JOIN message m ON m.id = e.message_id"
                                " WHERE e.mrn = $1 AND e.office = $2 ORDER BY e.seq", 2, p);
     if (!r)
-        return 0;
+        return -1;
     unsigned char prev[LC_HASH_LEN] = { 0 }, want[LC_HASH_LEN], got[LC_HASH_LEN];
     char problem[512] = "";
     int n = PQntuples (r);
@@ -440,9 +445,41 @@ s_verify_view (store_t *st, const char *mrn, const char *office, const char *rol
                                                              : json_null ()));
     else if (problem[0])
         printf ("FAIL %s %s at %s: %s\n", mrn, role, office, problem);
-    else
+    else if (!quiet)
         printf ("ok   %s %s at %s: %d events, chain intact\n", mrn, role, office, n);
     return !problem[0];
+}
+
+/* Verifies every view of every movement on this node: prints each broken
+ * chain and a summary; 1 if all are intact. */
+static int
+s_verify_all (store_t *st, json_t *report)
+{
+    /* One snapshot: a live node appends events while we read. */
+    PGresult *v = s_query (st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
+    PQclear (v);
+    v = v ? s_query (st, "SELECT mrn, office, role, events, last_hash FROM movement"
+                         " ORDER BY mrn, office", 0, NULL) : NULL;
+    if (!v)
+        return 0;
+    int bad = 0, n = PQntuples (v), movements = 0;
+    for (int i = 0; i < n; i++) {
+        if (i == 0 || strcmp (s_v (v, i, 0), s_v (v, i - 1, 0)) != 0)
+            movements++;
+        /* Only broken chains are printed: a node holds millions of views. */
+        int ok = s_verify_view (st, s_v (v, i, 0), s_v (v, i, 1), s_v (v, i, 2),
+                                atoi (s_v (v, i, 3)), s_v (v, i, 4), report, 1);
+        if (ok < 0) {
+            PQclear (v);
+            return 0;
+        }
+        bad += !ok;
+    }
+    PQclear (v);
+    if (!report)
+        printf ("%d views of %d movements verified: %s\n", n, movements,
+                bad ? "some chains are broken (above)" : "every chain intact");
+    return !bad;
 }
 
 int
@@ -456,17 +493,24 @@ ctl_movement_verify (int argc, char **argv)
     if (!st)
         return CTL_FAIL;
     const char *p[1] = { o.arg };
-    PGresult *v = s_query (st, "SELECT office, role, events, last_hash FROM movement"
-                               " WHERE mrn = $1 ORDER BY office", 1, p);
+    PGresult *v = o.all ? NULL : s_query (st, "SELECT office, role, events, last_hash"
+                                              " FROM movement WHERE mrn = $1 ORDER BY office",
+                                          1, p);
     rc = CTL_FAIL;
-    if (v && PQntuples (v) == 0)
+    if (o.all) {
+        json_t *report = o.json ? json_array () : NULL;
+        rc = s_verify_all (st, report) ? CTL_OK : CTL_FAIL;
+        if (report)
+            s_json_out (json_pack ("{s:b, s:o}", "intact", rc == CTL_OK, "views", report));
+    }
+    else if (v && PQntuples (v) == 0)
         fprintf (stderr, "sigmatctl: no movement %s here\n", o.arg);
     else if (v) {
         json_t *report = o.json ? json_array () : NULL;
         int good = 1;
         for (int i = 0; i < PQntuples (v); i++)
             good &= s_verify_view (st, o.arg, s_v (v, i, 0), s_v (v, i, 1), atoi (s_v (v, i, 2)),
-                                   s_v (v, i, 3), report);
+                                   s_v (v, i, 3), report, 0) == 1;
         if (report)
             s_json_out (json_pack ("{s:s, s:b, s:o}", "mrn", o.arg, "intact", good, "views",
                                    report));

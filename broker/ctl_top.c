@@ -1,29 +1,25 @@
 /* ctl_top.c - `sigmatctl top`: the corridor dashboard in a terminal. It
  * scrapes the node's /metrics (the monitor, broker/monitor.h) every
- * second over plain HTTP, keeps the previous scrape to turn counters into
- * rates, and redraws one ANSI frame: links with state, queue, oldest
+ * second over HTTP or HTTPS (monitor_fetch, libcurl), keeps the previous
+ * scrape to turn counters into rates, and redraws one ANSI frame: links with state, queue, oldest
  * message, in flight, dead letters, rates and last contact; movements by
  * state; NAKs by code. q quits; --once prints one plain frame and exits. */
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
+#include "monitor.h"
 
 #define S_MAX_SERIES 8192
 #define S_MAX_LINKS 128
-#define S_MAX_BODY (16 * 1024 * 1024)
 
 typedef struct {
     char name[64], link[64], label2[48];    /* label2: type, role/state, code */
@@ -59,114 +55,36 @@ s_on_signal (int sig)
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
-/* GETs url (http://host[:port]/path) into a malloc'd body; NULL on error
- * with the reason in err. */
+/* GETs the /metrics of url (the monitor's base URL, or its /metrics
+ * itself; http or https, the server checked against the certificates of
+ * SIGMAT_MONITOR_CA_FILE when set, else the system's) with the monitor's
+ * client (monitor_fetch) into a malloc'd text; NULL on error with the
+ * reason in err. */
 static char *
 s_get (const char *url, const char *token, char *err, size_t esize)
 {
-    char host[256], port[8] = "80", path[512] = "/metrics";
-    const char *p = url;
-    if (strncmp (p, "http://", 7) != 0) {
-        snprintf (err, esize, "only http:// URLs are supported");
+    size_t n = strcspn (url, "?");
+    const char *query = url + n;
+    while (n && url[n - 1] == '/')
+        n--;
+    if (n >= 8 && strncmp (url + n - 8, "/metrics", 8) == 0)
+        n -= 8;
+    sg_buf_t base = { 0 }, body = { 0 };
+    sg_buf_put (&base, url, n);
+    sg_buf_puts (&base, query);
+    char why[256] = "out of memory";
+    int rc = base.failed ? -1 : monitor_fetch (base.data, "/metrics", NULL, token,
+                                               getenv ("SIGMAT_MONITOR_CA_FILE"), &body, why,
+                                               sizeof why);
+    sg_buf_free (&base);
+    if (rc == 0 && !body.data)
+        snprintf (why, sizeof why, "empty answer");
+    if (rc != 0 || !body.data) {
+        snprintf (err, esize, "%s: %s", url, why);
+        sg_buf_free (&body);
         return NULL;
     }
-    p += 7;
-    size_t hl = strcspn (p, ":/");
-    if (hl == 0 || hl >= sizeof host) {
-        snprintf (err, esize, "bad URL %s", url);
-        return NULL;
-    }
-    memcpy (host, p, hl);
-    host[hl] = '\0';
-    p += hl;
-    if (*p == ':') {
-        size_t pl = strcspn (p + 1, "/");
-        snprintf (port, sizeof port, "%.*s", (int) pl, p + 1);
-        p += 1 + pl;
-    }
-    /* The monitor's base URL, or its /metrics itself. */
-    size_t pl = strlen (p);
-    while (pl && p[pl - 1] == '/')
-        pl--;
-    if (pl >= 8 && strncmp (p + pl - 8, "/metrics", 8) == 0)
-        snprintf (path, sizeof path, "%.*s", (int) pl, p);
-    else
-        snprintf (path, sizeof path, "%.*s/metrics", (int) pl, p);
-    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
-    int gai = getaddrinfo (host, port, &hints, &ai);
-    if (gai != 0) {
-        snprintf (err, esize, "%s: %s", host, gai_strerror (gai));
-        return NULL;
-    }
-    int fd = -1;
-    for (struct addrinfo *a = ai; a && fd < 0; a = a->ai_next) {
-        fd = socket (a->ai_family, a->ai_socktype, a->ai_protocol);
-        if (fd >= 0 && connect (fd, a->ai_addr, a->ai_addrlen) != 0) {
-            close (fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo (ai);
-    if (fd < 0) {
-        snprintf (err, esize, "cannot connect to %s:%s: %s", host, port, strerror (errno));
-        return NULL;
-    }
-    struct timeval tv = { 5, 0 };
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    char req[1024];
-    int n = snprintf (req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\n%s%s%sConnection: close\r\n\r\n",
-                      path, host, token ? "Authorization: Bearer " : "", token ? token : "",
-                      token ? "\r\n" : "");
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    if (n < 0 || (size_t) n >= sizeof req || write (fd, req, (size_t) n) != n) {
-        snprintf (err, esize, "cannot send the request");
-        goto fail;
-    }
-    for (;;) {
-        if (len + 65536 > cap) {
-            char *nb = cap + 65536 > S_MAX_BODY ? NULL : realloc (buf, cap + 65536 + 1);
-            if (!nb) {
-                snprintf (err, esize, "answer too large");
-                goto fail;
-            }
-            buf = nb;
-            cap += 65536;
-        }
-        ssize_t r = read (fd, buf + len, cap - len);
-        if (r < 0) {
-            snprintf (err, esize, "read failed: %s", strerror (errno));
-            goto fail;
-        }
-        if (r == 0)
-            break;
-        len += (size_t) r;
-    }
-    close (fd);
-    fd = -1;
-    if (!buf) {
-        snprintf (err, esize, "empty answer");
-        return NULL;
-    }
-    buf[len] = '\0';
-    int status = 0;
-    if (sscanf (buf, "HTTP/%*s %d", &status) != 1 || status != 200) {
-        char *eol = strpbrk (buf, "\r\n");
-        snprintf (err, esize, "%s answered: %.*s", url, eol ? (int) (eol - buf) : 60, buf);
-        goto fail;
-    }
-    char *body = strstr (buf, "\r\n\r\n");
-    if (!body) {
-        snprintf (err, esize, "malformed answer");
-        goto fail;
-    }
-    memmove (buf, body + 4, len - (size_t) (body + 4 - buf) + 1);
-    return buf;
-fail:
-    if (fd >= 0)
-        close (fd);
-    free (buf);
-    return NULL;
+    return sg_buf_take (&body);
 }
 
 /* ---- parsing --------------------------------------------------------------- */
@@ -427,22 +345,30 @@ ctl_top (int argc, char **argv)
     double interval = 1.0;
     if (!url)
         url = "http://127.0.0.1:7780";
-    for (int i = 0; i < argc; i++) {
-        if (strcmp (argv[i], "--once") == 0)
+    static const struct option opts[] = {
+        { "once", no_argument, NULL, 'o' }, { "url", required_argument, NULL, 'u' },
+        { "token", required_argument, NULL, 't' }, { "interval", required_argument, NULL, 'i' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *val;
+    int opt;
+    while ((opt = ctl_getopt (argc, argv, opts, &val)) != -1) {
+        if (opt == 'o')
             once = 1;
-        else if (strcmp (argv[i], "--url") == 0 && i + 1 < argc)
-            url = argv[++i];
-        else if (strcmp (argv[i], "--token") == 0 && i + 1 < argc)
-            token = argv[++i];
-        else if (strcmp (argv[i], "--interval") == 0 && i + 1 < argc) {
-            interval = strtod (argv[++i], NULL);
+        else if (opt == 'u')
+            url = val;
+        else if (opt == 't')
+            token = val;
+        else if (opt == 'i') {
+            interval = strtod (val, NULL);
             if (interval < 0.2 || interval > 3600) {
                 fprintf (stderr, "sigmatctl: --interval must be 0.2 to 3600 seconds\n");
                 return CTL_USAGE;
             }
         }
         else {
-            fprintf (stderr, "sigmatctl: unknown argument %s\n", argv[i]);
+            if (opt == 1)
+                fprintf (stderr, "sigmatctl: unknown argument %s\n", val);
             ctl_usage (ctl_find ("top", NULL), 1);
             return CTL_USAGE;
         }

@@ -10,8 +10,22 @@
  * seq (the partial index delivery_pending) as the queue drains. Messages
  * appended in memory carry no seq, so a page may return rows already held:
  * they are skipped by id. Acknowledgements are written to the database
- * before every page, so a page never brings back a message just ACKed. */
+ * before every page, so a page never brings back a message just ACKed.
+ *
+ * Claims (several active processes on one database): a page also claims
+ * the (hop, MRN) pairs of the rows it reads and keeps only the rows of the
+ * pairs it holds, so memory holds only this process's MRNs and the MRN
+ * rule above holds across processes. Each hop counts its entries per
+ * claimed MRN; a claim with no entry left is given up (when the hop is
+ * caught up), all of a hop's claims when its link goes down, and every
+ * claim when they could not be renewed in time (the memory is then
+ * emptied and read again: another process may have taken them). Claims
+ * left expired by a dead process are taken over before a page, and the
+ * hop is then read from the start, so their oldest rows come first. */
 #include "dispatch.h"
+#include "store_claim.h"
+#include "hash.h"
+#include "list.h"
 #include "log.h"
 #include "metrics.h"
 #include "rto.h"
@@ -52,9 +66,25 @@ typedef struct {
     int by_mrn;
 } s_tab_t;
 
+/* A claimed MRN of a hop and how many of its entries are in memory. */
+typedef struct s_claim {
+    struct s_claim *next;
+    size_t count;
+    char mrn[19];
+} s_claim_t;
+
+typedef struct {
+    s_claim_t **b;
+    size_t nb, n;
+} s_claims_t;
+
 typedef struct {
     char name[64];
     int up, window, backlog, dirty;
+    s_claims_t claims;          /* claims on: the MRNs this process holds here */
+    s_list_t hold;              /* claims on: just stored here, MRN not claimed yet */
+    int release_all;            /* claims on: give the hop's claims up */
+    int64_t page_at;            /* claims on: read the queue then at the latest */
     long long cursor;
     s_list_t queued, inflight;
     s_tab_t ids, mrns;
@@ -76,6 +106,11 @@ struct dispatch_t {
     s_hop_t **hops;
     size_t nhops;
     int64_t db_retry_at;        /* after a database error, wait before the next try */
+    int claims_on;
+    int claims_lost;            /* memory emptied: give every claim up first */
+    int release_idle;           /* give up the claims with nothing in memory */
+    int64_t claim_deadline;     /* send only before this (monotonic ms) */
+    int64_t next_renew;
 };
 
 #define S_DB_RETRY_MS 1000
@@ -95,10 +130,7 @@ s_clock_ms (void)
 static size_t
 s_hash (const char *s)
 {
-    size_t h = 1469598103934665603u;
-    while (*s)
-        h = (h ^ (unsigned char) *s++) * 1099511628211u;
-    return h;
+    return (size_t) sg_hash_str (s);
 }
 
 static s_ent_t **
@@ -170,33 +202,86 @@ s_tab_del (s_tab_t *t, s_ent_t *e)
     }
 }
 
+/* ---- claimed MRNs ------------------------------------------------------ */
+
+static s_claim_t *
+s_claim_get (const s_claims_t *t, const char *mrn)
+{
+    if (!t->nb)
+        return NULL;
+    for (s_claim_t *c = t->b[s_hash (mrn) & (t->nb - 1)]; c; c = c->next)
+        if (strcmp (c->mrn, mrn) == 0)
+            return c;
+    return NULL;
+}
+
+/* The claim of mrn, added if new; NULL when out of memory. */
+static s_claim_t *
+s_claim_add (s_claims_t *t, const char *mrn)
+{
+    s_claim_t *c = s_claim_get (t, mrn);
+    if (c)
+        return c;
+    if (t->n >= t->nb) {
+        size_t nb = t->nb ? t->nb * 2 : 64;
+        s_claim_t **b = calloc (nb, sizeof *b);
+        if (!b)
+            return NULL;
+        for (size_t i = 0; i < t->nb; i++)
+            for (s_claim_t *x = t->b[i], *next; x; x = next) {
+                next = x->next;
+                size_t k = s_hash (x->mrn) & (nb - 1);
+                x->next = b[k];
+                b[k] = x;
+            }
+        free (t->b);
+        t->b = b;
+        t->nb = nb;
+    }
+    if (!(c = calloc (1, sizeof *c)))
+        return NULL;
+    sg_strlcpy (c->mrn, mrn, sizeof c->mrn);
+    size_t k = s_hash (mrn) & (t->nb - 1);
+    c->next = t->b[k];
+    t->b[k] = c;
+    t->n++;
+    return c;
+}
+
+/* Forgets every claim (keep_busy: except those with entries in memory). */
+static void
+s_claims_clear (s_claims_t *t, int keep_busy)
+{
+    for (size_t i = 0; i < t->nb; i++)
+        for (s_claim_t **pp = &t->b[i]; *pp;) {
+            s_claim_t *c = *pp;
+            if (keep_busy && c->count) {
+                pp = &c->next;
+                continue;
+            }
+            *pp = c->next;
+            free (c);
+            t->n--;
+        }
+    if (!keep_busy) {
+        free (t->b);
+        t->b = NULL;
+        t->nb = 0;
+    }
+}
+
 /* ---- lists and entries -------------------------------------------------- */
 
 static void
 s_push (s_list_t *l, s_ent_t *e)
 {
-    e->next = NULL;
-    e->prev = l->tail;
-    if (l->tail)
-        l->tail->next = e;
-    else
-        l->head = e;
-    l->tail = e;
-    l->n++;
+    SG_LIST_PUSH (l, e);
 }
 
 static void
 s_unlink (s_list_t *l, s_ent_t *e)
 {
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        l->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        l->tail = e->prev;
-    l->n--;
+    SG_LIST_REMOVE (l, e);
 }
 
 /* Lowercase copy of a UUID, so ids from headers, ACKs and the database match. */
@@ -220,6 +305,9 @@ s_ent_drop (s_hop_t *h, s_ent_t *e)
     }
     else
         s_unlink (&h->queued, e);
+    s_claim_t *c = s_claim_get (&h->claims, e->mrn);
+    if (c && c->count)
+        c->count--;
     free (e);
 }
 
@@ -243,14 +331,18 @@ s_ent_new (const char *id, const char *mrn, const char *hdr, size_t hlen, const 
     return e;
 }
 
-/* Appends e to the hop's queue; frees it and returns -1 if already held. */
+/* Appends e to the hop's queue (claimed: counted under its MRN's claim);
+ * frees it and returns -1 if already held or out of memory. */
 static int
-s_append (s_hop_t *h, s_ent_t *e)
+s_append (s_hop_t *h, s_ent_t *e, int claimed)
 {
-    if (s_tab_get (&h->ids, e->id) || s_tab_put (&h->ids, e) != 0) {
+    s_claim_t *c = claimed ? s_claim_add (&h->claims, e->mrn) : NULL;
+    if ((claimed && !c) || s_tab_get (&h->ids, e->id) || s_tab_put (&h->ids, e) != 0) {
         free (e);
         return -1;
     }
+    if (c)
+        c->count++;
     s_push (&h->queued, e);
     h->dirty = 1;
     return 0;
@@ -261,8 +353,8 @@ s_append (s_hop_t *h, s_ent_t *e)
 static void
 s_hop_free (s_hop_t *h)
 {
-    s_list_t *lists[2] = { &h->queued, &h->inflight };
-    for (int i = 0; i < 2; i++)
+    s_list_t *lists[3] = { &h->queued, &h->inflight, &h->hold };
+    for (int i = 0; i < 3; i++)
         while (lists[i]->head) {
             s_ent_t *e = lists[i]->head;
             s_unlink (lists[i], e);
@@ -270,6 +362,7 @@ s_hop_free (s_hop_t *h)
         }
     free (h->ids.b);
     free (h->mrns.b);
+    s_claims_clear (&h->claims, 0);
     free (h->acked);
     free (h->retried);
     free (h);
@@ -344,6 +437,12 @@ dispatch_new (store_t *store, const dispatch_opts_t *opts, dispatch_send_fn *sen
         self->o.queue_max = 2;
     if (self->o.page_size == 0)
         self->o.page_size = 500;
+    self->claims_on = self->o.claim_holder && self->o.claim_holder[0];
+    if (self->claims_on && self->o.claim_ttl_ms < 30)
+        self->o.claim_ttl_ms = 15000;
+    if (self->claims_on && self->o.claim_poll_ms <= 0)
+        self->o.claim_poll_ms = 200;
+    self->claims_lost = 1;      /* nothing held yet: the first renew starts clean */
     self->send = send;
     self->arg = arg;
     return self;
@@ -378,7 +477,7 @@ dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const char 
         return SG_ENOMEM;
     if (h->backlog)
         return SG_OK;
-    if (h->queued.n + h->inflight.n >= self->o.queue_max) {
+    if (h->queued.n + h->inflight.n + h->hold.n >= self->o.queue_max) {
         h->backlog = 1;         /* from here on the database holds the tail */
         return SG_OK;
     }
@@ -387,8 +486,67 @@ dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const char 
         h->backlog = 1;
         return SG_ENOMEM;
     }
-    s_append (h, e);
+    if (self->claims_on && !s_claim_get (&h->claims, mrn)) {
+        /* Not ours (yet): claimed at the next pump, with the message in
+         * hand (a page might not see it: another process's rows committed
+         * first may have moved the cursor past it). Only while caught up:
+         * in backlog, older rows of its MRN may wait unread. */
+        s_push (&h->hold, e);
+        return SG_OK;
+    }
+    s_append (h, e, self->claims_on);
     return SG_OK;
+}
+
+/* Claims the MRNs of the messages h holds unclaimed: those won join the
+ * queue in the order they came, the others are left to their holder
+ * (asked to read its queue again). SG_OK or SG_EDB (kept for next time). */
+static int
+s_claim_held (dispatch_t *self, s_hop_t *h)
+{
+    size_t n = h->hold.n;
+    const char **mrns = malloc (n * sizeof *mrns);
+    unsigned char *won = malloc (n);
+    int rc = mrns && won ? SG_OK : SG_ENOMEM;
+    size_t i = 0;
+    for (s_ent_t *e = h->hold.head; mrns && e; e = e->next)
+        mrns[i++] = e->mrn;
+    sg_diag_t d;
+    if (rc == SG_OK && (rc = store_claim_mrns (self->store, h->name, self->o.claim_holder,
+                                               self->o.claim_ttl_ms, mrns, n, won, &d)) != SG_OK)
+        log_error ("%s", d.text);
+    for (i = 0; rc == SG_OK && h->hold.head; i++) {
+        s_ent_t *e = h->hold.head;
+        s_unlink (&h->hold, e);
+        if (won[i])
+            s_append (h, e, 1);
+        else
+            free (e);
+    }
+    free (mrns);
+    free (won);
+    return rc == SG_ENOMEM ? SG_OK : rc;
+}
+
+/* Empties h's memory (the database holds it all) to read it again from
+ * the start; its claims are forgotten here (the caller gives them up). */
+static void
+s_hop_forget (s_hop_t *h)
+{
+    s_list_t *lists[2] = { &h->queued, &h->inflight };
+    for (int i = 0; i < 2; i++)
+        while (lists[i]->head)
+            s_ent_drop (h, lists[i]->head);
+    while (h->hold.head) {
+        s_ent_t *e = h->hold.head;
+        s_unlink (&h->hold, e);
+        free (e);
+    }
+    s_claims_clear (&h->claims, 0);
+    h->cursor = 0;
+    h->backlog = 1;
+    h->page_at = 0;
+    h->next_due = INT64_MAX;
 }
 
 void
@@ -398,6 +556,12 @@ dispatch_link (dispatch_t *self, const char *hop, int up, int window)
     if (!h)
         return;
     h->up = up;
+    if (!up && self->claims_on) {
+        /* What was in flight here is sent again by whoever claims it next
+         * (the receiver deduplicates by id). */
+        s_hop_forget (h);
+        h->release_all = 1;
+    }
     if (!up)
         return;
     h->window = window > 0 && window < self->o.window ? window : self->o.window;
@@ -423,6 +587,15 @@ dispatch_acked (dispatch_t *self, const char *hop, const char *const *ids, size_
          * up) changes nothing. A message in flight before a restart is sent
          * again when the link comes up, and that copy's ACK finishes it. */
         s_ent_t *e = s_tab_get (&h->ids, id);
+        if ((!e || !e->inflight) && self->claims_on) {
+            /* Another process of this node may have sent it (or this one,
+             * before it gave the claim up): the hop has it, say so. */
+            if (e)
+                s_ent_drop (h, e);
+            if (s_idlist_add (&h->acked, &h->acked_n, &h->acked_cap, id) != 0)
+                log_error ("dispatch: out of memory recording an ACK from %s", hop);
+            continue;
+        }
         if (!e || !e->inflight) {
             log_debug ("dispatch: ACK from %s for %s, not in flight: ignored", hop, id);
             continue;
@@ -511,12 +684,21 @@ s_page (dispatch_t *self, s_hop_t *h)
     if (limit > self->o.page_size)
         limit = self->o.page_size;
     store_delivery_t *rows = NULL;
-    size_t n = 0;
+    size_t n = 0, scanned = 0;
+    long long last = h->cursor;
     sg_diag_t d;
-    if (store_pending (self->store, h->name, h->cursor, limit, &rows, &n, &d) != SG_OK) {
+    int rc = self->claims_on
+        ? store_claim_page (self->store, h->name, self->o.claim_holder, self->o.claim_ttl_ms,
+                            h->cursor, limit, &rows, &n, &scanned, &last, &d)
+        : store_pending (self->store, h->name, h->cursor, limit, &rows, &n, &d);
+    if (rc != SG_OK) {
         log_error ("cannot read the queue for %s: %s", h->name, d.text);
         return SG_EDB;
     }
+    if (!self->claims_on)
+        scanned = n;
+    if (last > h->cursor)
+        h->cursor = last;
     size_t added = 0;
     for (size_t i = 0; i < n; i++) {
         store_delivery_t *r = &rows[i];
@@ -531,9 +713,9 @@ s_page (dispatch_t *self, s_hop_t *h)
             break;
         }
         e->attempts = r->attempts;
-        added += s_append (h, e) == 0;
+        added += s_append (h, e, self->claims_on) == 0;
     }
-    if (n < limit)
+    if (scanned < limit)
         h->backlog = 0;         /* caught up: new messages go straight to memory */
     if (added)
         log_debug ("dispatch: paged %zu messages for %s (cursor %lld)", added, h->name, h->cursor);
@@ -635,16 +817,146 @@ s_send (dispatch_t *self, s_hop_t *h, int64_t now)
     h->retry_at = rc == SG_ETIMEOUT ? now + S_BLOCKED_RETRY_MS : 0;
 }
 
+/* Renews the claims (every ttl/3); first gives every claim up when the
+ * memory was emptied. Past the deadline nothing is sent, and the memory
+ * is emptied: another process may hold those MRNs by now. */
+static int
+s_claims_renew (dispatch_t *self, int64_t now)
+{
+    sg_diag_t d;
+    size_t held = 0;
+    if (self->claims_lost) {
+        if (store_claim_expire (self->store, self->o.claim_holder, NULL, &d) != SG_OK) {
+            log_error ("%s", d.text);
+            return SG_EDB;
+        }
+        self->claims_lost = 0;
+    }
+    if (store_claim_renew (self->store, self->o.claim_holder, self->o.claim_ttl_ms,
+                           self->o.claim_gone, NULL, &held, &d) != SG_OK) {
+        log_error ("%s", d.text);
+        return SG_EDB;
+    }
+    char (*hops)[64] = NULL;
+    size_t nh = 0;
+    if (store_claim_rechecks (self->store, self->o.claim_holder, &hops, &nh, &d) != SG_OK)
+        log_warn ("%s", d.text);
+    for (size_t i = 0; i < nh; i++) {
+        s_hop_t *h = s_hop_find (self, hops[i]);
+        if (h && h->cursor) {
+            log_debug ("dispatch: %s: another process stored messages of our MRNs; reading"
+                       " the queue again", h->name);
+            h->cursor = 0;
+            h->backlog = 1;
+        }
+    }
+    free (hops);
+    /* The database set expiry from a time after now: a deadline from now
+     * (less a margin for clocks that differ in rate) is on the safe side. */
+    self->claim_deadline = now + self->o.claim_ttl_ms * 9 / 10;
+    self->next_renew = now + self->o.claim_ttl_ms / 3;
+    self->release_idle = 1;
+    return SG_OK;
+}
+
+/* The claims could not be renewed in time: forget everything held. */
+static void
+s_claims_lapse (dispatch_t *self)
+{
+    log_warn ("dispatch: delivery claims not renewed in time: this process stops sending and"
+              " reads its queues again once the database answers");
+    for (size_t i = 0; i < self->nhops; i++) {
+        s_hop_forget (self->hops[i]);
+        self->hops[i]->release_all = 0;     /* all of them go at once */
+    }
+    self->claims_lost = 1;
+    self->claim_deadline = 0;
+}
+
+/* Claims on, after h's ACKs are recorded: gives up what the hop no longer
+ * needs here, takes over what dead processes left, reads the queue now
+ * and then. SG_OK or SG_EDB. */
+static int
+s_claims_hop (dispatch_t *self, s_hop_t *h, int64_t now)
+{
+    sg_diag_t d;
+    if (h->release_all) {
+        if (store_claim_expire (self->store, self->o.claim_holder, h->name, &d) != SG_OK) {
+            log_error ("%s", d.text);
+            return SG_EDB;
+        }
+        h->release_all = 0;
+    }
+    if (!h->up)
+        return SG_OK;
+    if (h->hold.n && s_claim_held (self, h) != SG_OK)
+        return SG_EDB;
+    if (self->release_idle && !h->backlog && h->claims.n) {
+        /* Caught up: an MRN with nothing in memory has nothing queued. */
+        const char **idle = malloc (h->claims.n * sizeof *idle);
+        size_t k = 0;
+        for (size_t i = 0; idle && i < h->claims.nb; i++)
+            for (s_claim_t *c = h->claims.b[i]; c; c = c->next)
+                if (!c->count)
+                    idle[k++] = c->mrn;
+        int rc = !idle ? SG_ENOMEM : !k ? SG_ENOTFOUND
+               : store_claim_release (self->store, self->o.claim_holder, h->name, idle, k, &d);
+        free (idle);
+        if (rc == SG_EDB) {
+            log_error ("%s", d.text);
+            return SG_EDB;
+        }
+        if (rc == SG_OK)
+            s_claims_clear (&h->claims, 1);
+    }
+    if (now >= h->page_at) {
+        size_t taken = 0;
+        if (store_claim_takeover (self->store, h->name, self->o.claim_holder,
+                                  self->o.claim_ttl_ms, &taken, &d) != SG_OK) {
+            log_error ("%s", d.text);
+            return SG_EDB;
+        }
+        if (taken) {
+            log_info ("dispatch: took over %zu MRN(s) for %s that another process left", taken,
+                      h->name);
+            h->cursor = 0;
+        }
+        h->backlog = 1;
+        h->page_at = now + self->o.claim_poll_ms;
+    }
+    return SG_OK;
+}
+
+int
+dispatch_claims_valid (const dispatch_t *self, int64_t now)
+{
+    return !self->claims_on || now < self->claim_deadline;
+}
+
 int
 dispatch_pump (dispatch_t *self, int64_t now)
 {
     int result = SG_OK, db_ok = now >= self->db_retry_at;
+    if (self->claims_on) {
+        /* Past the deadline first: a renewal now would not bring back the
+         * claims that may have expired in the database meanwhile. */
+        if (!self->claims_lost && now >= self->claim_deadline)
+            s_claims_lapse (self);
+        if (db_ok && now >= self->next_renew && s_claims_renew (self, now) != SG_OK) {
+            db_ok = 0;
+            result = SG_EDB;
+            self->db_retry_at = now + S_DB_RETRY_MS;
+        }
+    }
+    int sending = dispatch_claims_valid (self, now);
     for (size_t i = 0; i < self->nhops; i++) {
         s_hop_t *h = self->hops[i];
         int flushed = db_ok;
         if (db_ok && (h->acked_n || h->retried_n) && s_flush (self, h) != SG_OK)
             flushed = 0;
-        if (!h->up)
+        if (flushed && self->claims_on && sending && s_claims_hop (self, h, now) != SG_OK)
+            flushed = 0;
+        if (!h->up || !sending)
             continue;
         /* Page only after this hop's ACKs are in the database, so that a
          * page never returns a message that was just acknowledged. */
@@ -658,6 +970,8 @@ dispatch_pump (dispatch_t *self, int64_t now)
         if (h->dirty || h->next_due <= now || (h->retry_at && h->retry_at <= now))
             s_send (self, h, now);
     }
+    if (db_ok)
+        self->release_idle = 0;
     return result;
 }
 
@@ -669,6 +983,12 @@ dispatch_flush (dispatch_t *self)
         if ((self->hops[i]->acked_n || self->hops[i]->retried_n)
             && s_flush (self, self->hops[i]) != SG_OK)
             rc = SG_EDB;
+    sg_diag_t d;
+    if (self->claims_on && store_claim_expire (self->store, self->o.claim_holder, NULL, &d)
+                               != SG_OK) {
+        log_warn ("%s (they expire by themselves)", d.text);
+        rc = SG_EDB;
+    }
     return rc;
 }
 
@@ -676,8 +996,19 @@ int64_t
 dispatch_next_timer (const dispatch_t *self, int64_t now, int64_t cap)
 {
     int64_t next = now + cap;
+    if (self->claims_on) {
+        int64_t renew = self->next_renew > self->db_retry_at ? self->next_renew : self->db_retry_at;
+        if (renew < next)
+            next = renew;
+        if (!dispatch_claims_valid (self, now))
+            return next > now ? next - now : 0;
+    }
     for (size_t i = 0; i < self->nhops; i++) {
         const s_hop_t *h = self->hops[i];
+        if (self->claims_on && h->up && h->hold.n && self->db_retry_at < next)
+            next = self->db_retry_at;   /* MRNs to claim */
+        if (self->claims_on && h->up && h->page_at < next)
+            next = h->page_at > self->db_retry_at ? h->page_at : self->db_retry_at;
         int db_work = h->acked_n || h->retried_n
                       || (h->up && h->backlog
                           && h->queued.n + h->inflight.n <= self->o.queue_max / 2);
@@ -722,7 +1053,7 @@ dispatch_stat (const dispatch_t *self, size_t i, dispatch_stat_t *out)
     *out = (dispatch_stat_t) { .hop = h->name, .up = h->up, .backlog = h->backlog,
                                .queued = h->queued.n, .inflight = h->inflight.n,
                                .sent = h->sent, .resent = h->resent, .acked = h->nacked,
-                               .dead = h->dead, .rto_ms = h->rto.rto,
+                               .dead = h->dead, .claims = h->claims.n, .rto_ms = h->rto.rto,
                                .srtt_ms = h->rto.srtt < 0 ? -1 : (int64_t) h->rto.srtt };
     return SG_OK;
 }

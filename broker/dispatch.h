@@ -3,7 +3,11 @@
  * unacknowledged message per MRN per hop (order per MRN), resends after a
  * timeout that follows the hop's measured round trip, with backoff, NAK -> dead letter, and a bounded in-memory queue
  * paged from the database's delivery queue when a hop has a backlog.
- * Single-threaded; every database call goes through the store it is given. */
+ * With claims on (several active processes of one node on one database,
+ * store_claim.h) a hop's messages are sent only for the MRNs whose claim
+ * this dispatcher holds, and nothing is sent while its claims may have
+ * expired. Single-threaded; every database call goes through the store it
+ * is given. */
 #ifndef SG_DISPATCH_H_INCLUDED
 #define SG_DISPATCH_H_INCLUDED
 
@@ -31,6 +35,13 @@ typedef struct {
     int max_attempts;           /* sends without answer before a dead letter; 0 = no limit */
     size_t queue_max;           /* messages kept in memory per hop */
     size_t page_size;           /* rows read from the database at a time */
+    /* Claims (several active processes on one database; docs/operations.md):
+     * claim_holder NULL = off, this process alone sends the whole queue. */
+    const char *claim_holder;   /* this process, host:pid (borrowed) */
+    int64_t claim_ttl_ms;       /* a claim's lifetime; renewed every third of it */
+    int64_t claim_poll_ms;      /* each up hop's queue is read at least this often
+                                   (rows other processes stored, claims they left) */
+    int (*claim_gone) (const char *holder, void *arg);  /* 1: that process is dead */
 } dispatch_opts_t;
 
 /* Per-hop numbers for status and logs. */
@@ -40,6 +51,7 @@ typedef struct {
     int backlog;                /* 1 if rows wait in the database only */
     size_t queued, inflight;
     uint64_t sent, resent, acked, dead;
+    size_t claims;              /* MRNs claimed on this hop (claims on) */
     int64_t rto_ms;             /* resend timeout now (from the round trips) */
     int64_t srtt_ms;            /* smoothed round trip, -1 before the first ACK */
 } dispatch_stat_t;
@@ -66,11 +78,16 @@ int dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const c
                       const unsigned char *sig, size_t slen);
 
 /* The hop's link is up (window: what the link allows, capped by the
- * configured one) or down. Going up makes everything in flight due now. */
+ * configured one) or down. Going up makes everything in flight due now.
+ * With claims on, going down forgets the hop's messages here and gives
+ * its claims up (at the next pump), so a process where the hop is
+ * connected takes them. */
 void dispatch_link (dispatch_t *self, const char *hop, int up, int window);
 
 /* The hop acknowledged ids: they leave the queue; the database is updated
- * at the next dispatch_pump (one statement per hop). */
+ * at the next dispatch_pump (one statement per hop). With claims on, an id
+ * not in flight here is recorded too (another process of the node sent
+ * it, or this one before its claim was given up). */
 void dispatch_acked (dispatch_t *self, const char *hop, const char *const *ids, size_t n);
 
 /* The hop refused id for good: it leaves the queue and becomes a dead
@@ -84,8 +101,13 @@ void dispatch_naked (dispatch_t *self, const char *hop, const char *id, int code
 int dispatch_pump (dispatch_t *self, int64_t now_ms);
 
 /* Records pending acknowledgements in the database without sending
- * anything (at shutdown). Returns SG_OK or SG_EDB. */
+ * anything and gives every claim up, so other processes take over at once
+ * (at shutdown). Returns SG_OK or SG_EDB. */
 int dispatch_flush (dispatch_t *self);
+
+/* 1 while the dispatcher may send: claims off, or its claims renewed
+ * recently enough that none can have expired. */
+int dispatch_claims_valid (const dispatch_t *self, int64_t now_ms);
 
 /* Milliseconds until dispatch_pump has work (0 = now), at most cap. */
 int64_t dispatch_next_timer (const dispatch_t *self, int64_t now_ms, int64_t cap);

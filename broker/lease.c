@@ -28,9 +28,7 @@ lease_new (store_t *store, int64_t ttl_ms)
     lease_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    char host[256] = "";
-    gethostname (host, sizeof host - 1);
-    snprintf (self->instance, sizeof self->instance, "%s:%ld", host, (long) getpid ());
+    lease_instance_name (self->instance, sizeof self->instance);
     snprintf (self->ttl_text, sizeof self->ttl_text, "%lld milliseconds", (long long) ttl_ms);
     self->store = store;
     self->ttl_ms = ttl_ms;
@@ -57,14 +55,23 @@ s_exec (lease_t *self, const char *sql, int nparams, const char *third, const ch
     return store_i_exec (self->store, -1, what, sql, nparams, NULL, params, NULL, NULL, 0, diag);
 }
 
-/* 1 if holder ("host:pid") names a process of this host that is gone
- * (a sigmatd killed here and started again need not wait for the ttl). */
-static int
-s_holder_dead_here (const lease_t *self, const char *holder)
+void
+lease_instance_name (char *out, size_t size)
 {
-    const char *colon = strrchr (holder, ':'), *mine = strrchr (self->instance, ':');
-    if (!colon || !mine || colon - holder != mine - self->instance
-        || strncmp (holder, self->instance, (size_t) (colon - holder)) != 0)
+    char host[256] = "";
+    gethostname (host, sizeof host - 1);
+    snprintf (out, size, "%s:%ld", host, (long) getpid ());
+}
+
+int
+lease_holder_gone (const char *holder, void *arg)
+{
+    (void) arg;
+    char me[300];
+    lease_instance_name (me, sizeof me);
+    const char *colon = strrchr (holder, ':'), *mine = strrchr (me, ':');
+    if (!colon || !mine || colon - holder != mine - me
+        || strncmp (holder, me, (size_t) (colon - holder)) != 0)
         return 0;
     char *end;
     long pid = strtol (colon + 1, &end, 10);
@@ -99,7 +106,7 @@ lease_acquire (lease_t *self, int64_t now_ms, int *held, char *holder, size_t si
                 snprintf (holder, size, "%s (until %s)", who, PQgetvalue (res, 0, 1));
         }
         PQclear (res);
-        if (who[0] && s_holder_dead_here (self, who)) {
+        if (who[0] && lease_holder_gone (who, NULL)) {
             res = s_exec (self,
                 "UPDATE node_lease SET holder = $1, acquired = now(), "
                 "  expires = now() + $2::interval WHERE holder = $3 RETURNING 1",

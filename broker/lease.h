@@ -1,7 +1,9 @@
-/* lease.h - the node's activity lease (table node_lease, migration 010):
- * of several sigmatd processes of one node on one database, only the
- * holder of the unexpired lease serves (accepts, sends, runs timers); the
- * others wait as standbys and take the lease over when it expires. Times
+/* lease.h - the node's activity lease (table node_lease, migration 010),
+ * used with `standby yes`: of several sigmatd processes of one node on one
+ * database, only the holder of the unexpired lease serves (accepts, sends,
+ * runs timers); the others wait as standbys and take the lease over when
+ * it expires. (By default every process is active and shares the queue by
+ * delivery claims instead: dispatch.h, store_claim.h.) Times
  * are the database's, so the machines' clocks do not matter; the holder
  * also keeps a local deadline and stops serving when it cannot renew. */
 #ifndef SG_LEASE_H_INCLUDED
@@ -42,6 +44,14 @@ int64_t lease_period (const lease_t *self);
 
 /* Gives the lease up (at a clean stop) so a standby takes over at once. */
 void lease_release (lease_t *self);
+
+/* Writes this process's instance name (host:pid) to out. */
+void lease_instance_name (char *out, size_t size);
+
+/* 1 if holder ("host:pid") names a process of this host that is gone (a
+ * sigmatd killed here and started again need not wait for the ttl); arg
+ * is unused (the shape of dispatch_opts_t.claim_gone). */
+int lease_holder_gone (const char *holder, void *arg);
 
 /* This process's instance name (host:pid). */
 const char *lease_instance (const lease_t *self);

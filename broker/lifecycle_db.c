@@ -22,22 +22,22 @@ lc_own (const lifecycle_t *lc, const char *office)
     return router_office_in (office, lc->o.offices, lc->o.offices_n);
 }
 
-static void
-s_fail (lc_batch_t *b, PGresult *res, const char *what)
+PGresult *
+lc_query (lc_batch_t *b, const char *what, const char *sql, int n, const char *const *values,
+          int binary_result)
 {
-    char msg[300];
-    const char *pg = res ? PQresultErrorMessage (res) : "";
-    if (!pg || !*pg)
-        pg = PQerrorMessage (b->conn);
-    sg_strlcpy (msg, pg ? pg : "?", sizeof msg);
-    msg[strcspn (msg, "\n")] = '\0';
-    if (!b->failed)
-        sg_diag_set (&b->diag, SG_EDB, 0, 0, "%s: %s", what, msg);
-    b->failed = 1;
+    sg_diag_t d;
+    PGresult *r = store_exec (b->store, what, sql, n, values, binary_result, &d);
+    if (!r) {
+        if (!b->failed)
+            sg_diag_set (&b->diag, d.code, 0, 0, "%s", d.text);
+        b->failed = 1;
+    }
+    return r;
 }
 
-static void
-s_oom (lc_batch_t *b)
+void
+lc_oom (lc_batch_t *b)
 {
     if (!b->failed)
         sg_diag_set (&b->diag, SG_ENOMEM, 0, 0, "lifecycle: out of memory");
@@ -53,7 +53,7 @@ s_grow (lc_batch_t *b, void **arr, size_t *cap, size_t n, size_t sz)
     size_t c = *cap ? *cap * 2 : 64;
     void *p = realloc (*arr, c * sz);
     if (!p) {
-        s_oom (b);
+        lc_oom (b);
         return -1;
     }
     *arr = p;
@@ -79,17 +79,15 @@ s_offices_parse (const char *csv, lc_office_t *list, size_t max)
 /* ---- transaction and views ------------------------------------------------- */
 
 int
-lc_begin (lc_batch_t *b, lifecycle_t *lc, PGconn *conn, lifecycle_out_t *out)
+lc_begin (lc_batch_t *b, lifecycle_t *lc, store_t *store, lifecycle_out_t *out)
 {
     memset (b, 0, sizeof *b);
     b->lc = lc;
-    b->conn = conn;
+    b->store = store;
     b->out = out;
     b->now = lc_clock_ms (lc->o.clock_file);
-    PGresult *res = PQexec (conn, "BEGIN");
-    if (PQresultStatus (res) != PGRES_COMMAND_OK)
-        s_fail (b, res, "cannot begin a lifecycle transaction");
-    PQclear (res);
+    if (store_begin (store, "cannot begin a lifecycle transaction", &b->diag) != SG_OK)
+        b->failed = 1;
     return b->failed ? SG_EDB : SG_OK;
 }
 
@@ -140,7 +138,7 @@ lc_view_add (lc_batch_t *b, const char *mrn, const char *office, lc_role_t role)
         return NULL;
     lc_view_t *v = calloc (1, sizeof *v);
     if (!v) {
-        s_oom (b);
+        lc_oom (b);
         return NULL;
     }
     sg_strlcpy (v->mrn, mrn, sizeof v->mrn);
@@ -177,12 +175,9 @@ lc_load (lc_batch_t *b, const char *where, const char *param1, const char *suffi
               " events, coalesce(encode(last_hash, 'hex'), '')"
               " FROM movement WHERE %s %s", where, suffix ? suffix : "");
     const char *params[1] = { param1 };
-    PGresult *r = PQexecParams (b->conn, sql, param1 ? 1 : 0, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus (r) != PGRES_TUPLES_OK) {
-        s_fail (b, r, "cannot read the movements");
-        PQclear (r);
+    PGresult *r = lc_query (b, "cannot read the movements", sql, param1 ? 1 : 0, params, 0);
+    if (!r)
         return -1;
-    }
     int rows = PQntuples (r);
     for (int i = 0; i < rows; i++) {
         int role = lc_role_from_name (PQgetvalue (r, i, 2));
@@ -248,7 +243,7 @@ lc_event (lc_batch_t *b, lc_view_t *v, const char *message_id, const char *msg_t
                      lc_state_name (e->from), lc_state_name (to), e->at_office, at_ms,
                      e->officer, e->body_hash, e->sig_hash, 2 };
     if (lc_event_hash (e->prev, &h, e->hash) != SG_OK) {
-        s_oom (b);
+        lc_oom (b);
         return SG_ENOMEM;
     }
     b->nev++;
@@ -361,16 +356,11 @@ s_asked (lc_batch_t *b, const lc_work_t *w)
     if (!w->corr || !*w->corr || !msgid_check (w->corr))
         return 0;
     const char *params[4] = { w->corr, w->mrn, w->recipient, w->sender };
-    PGresult *r = PQexecParams (b->conn,
-                                "SELECT 1 FROM message WHERE id = $1::uuid AND type = 'STQ'"
-                                " AND mrn = $2 AND sender = $3 AND recipient = $4"
-                                " AND from_peer IS NULL",
-                                4, NULL, params, NULL, NULL, 0);
-    int ok = 0;
-    if (PQresultStatus (r) != PGRES_TUPLES_OK)
-        s_fail (b, r, "cannot look up the status request");
-    else
-        ok = PQntuples (r) > 0;
+    PGresult *r = lc_query (b, "cannot look up the status request",
+                            "SELECT 1 FROM message WHERE id = $1::uuid AND type = 'STQ'"
+                            " AND mrn = $2 AND sender = $3 AND recipient = $4"
+                            " AND from_peer IS NULL", 4, params, 0);
+    int ok = r && PQntuples (r) > 0;
     PQclear (r);
     return ok;
 }
@@ -481,7 +471,7 @@ s_do (lc_batch_t *b, lc_view_t *v, int role, const char *office, const lc_step_t
         sg_strlcpy (in->happened, w->msg->event.datetime, sizeof in->happened);
         sg_strlcpy (in->code, w->msg->event.code, sizeof in->code);
         if (!(in->text = strdup (w->msg->event.text)))
-            s_oom (b);
+            lc_oom (b);
         else
             b->ninc++;
     }
@@ -624,12 +614,12 @@ lc_end (lc_batch_t *b, int rc)
 {
     if (rc == SG_OK && b->failed)
         rc = b->diag.code ? b->diag.code : SG_EDB;
-    PGresult *r = PQexec (b->conn, rc == SG_OK ? "COMMIT" : "ROLLBACK");
-    if (rc == SG_OK && PQresultStatus (r) != PGRES_COMMAND_OK) {
-        s_fail (b, r, "cannot commit the lifecycle transaction");
+    if (rc != SG_OK)
+        store_rollback (b->store);
+    else if (store_commit (b->store, "cannot commit the lifecycle transaction", &b->diag) != SG_OK) {
+        b->failed = 1;
         rc = SG_EDB;
     }
-    PQclear (r);
     for (size_t i = 0; i < b->nviews; i++) {
         msg_destroy (&b->views[i]->decl_own);
         free (b->views[i]);

@@ -13,14 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-static void
-s_oom (lc_batch_t *b)
-{
-    if (!b->failed)
-        sg_diag_set (&b->diag, SG_ENOMEM, 0, 0, "lifecycle: out of memory");
-    b->failed = 1;
-}
-
 static int
 s_header (lifecycle_gen_t *g, const char *node, const sign_key_t *key, int64_t now)
 {
@@ -28,21 +20,10 @@ s_header (lifecycle_gen_t *g, const char *node, const sign_key_t *key, int64_t n
     hdr_time_format (now, created);
     if (sign_key_id (key, key_id) != SG_OK)
         return SG_EINVAL;
-    hdr_t *h = hdr_new ();
-    if (!h)
-        return SG_ENOMEM;
-    const char *keys[] = { HDR_MESSAGE_ID, HDR_TYPE, HDR_MRN, HDR_SENDER, HDR_RECIPIENT,
-                           HDR_CREATED, HDR_ORIGIN_NODE, HDR_CORRELATION_ID, HDR_KEY_ID };
-    const char *vals[] = { g->id, g->type, g->mrn, g->sender, g->recipient, created, node,
-                           g->corr, key_id };
-    int rc = SG_OK;
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0] && rc == SG_OK; i++)
-        if (vals[i][0])
-            rc = hdr_set (h, keys[i], vals[i]);
-    if (rc == SG_OK)
-        rc = hdr_encode (h, &g->header, &g->header_len);
-    hdr_destroy (&h);
-    return rc;
+    sg_header_fields_t f = { .id = g->id, .type = g->type, .mrn = g->mrn, .sender = g->sender,
+                             .recipient = g->recipient, .created = created, .origin = node,
+                             .correlation_id = g->corr, .key_id = key_id };
+    return sg_header_build (&f, &g->header, &g->header_len);
 }
 
 static void
@@ -66,7 +47,7 @@ lc_gen (lc_batch_t *b, msg_t *m, const char *mrn, const char *sender, const char
         return NULL;
     lifecycle_gen_t *g = calloc (1, sizeof *g);
     if (!g) {
-        s_oom (b);
+        lc_oom (b);
         return NULL;
     }
     msgid_new (g->id);
@@ -99,7 +80,7 @@ lc_gen (lc_batch_t *b, msg_t *m, const char *mrn, const char *sender, const char
                != SG_OK) {
         log_error ("lifecycle: cannot make the header or signature of %s for %s", g->type, mrn);
         s_gen_free (g);
-        s_oom (b);
+        lc_oom (b);
         return NULL;
     }
     const char *hop = o->router && *o->router ? router_lookup (*o->router, recipient) : NULL;
@@ -120,7 +101,7 @@ lc_gen (lc_batch_t *b, msg_t *m, const char *mrn, const char *sender, const char
         lifecycle_gen_t **p = realloc (out->gen, cap * sizeof *p);
         if (!p) {
             s_gen_free (g);
-            s_oom (b);
+            lc_oom (b);
             return NULL;
         }
         out->gen = p;
@@ -157,10 +138,11 @@ lc_decl (lc_batch_t *b, lc_view_t *v)
     if (!v->decl_id[0])
         return SG_ENOTFOUND;
     const char *params[1] = { v->decl_id };
-    PGresult *r = PQexecParams (b->conn, "SELECT body FROM message WHERE id = $1::uuid", 1, NULL,
-                                params, NULL, NULL, 1);
+    sg_diag_t qd;
+    PGresult *r = store_exec (b->store, "cannot read the declaration",
+                              "SELECT body FROM message WHERE id = $1::uuid", 1, params, 1, &qd);
     int rc = SG_ENOTFOUND;
-    if (PQresultStatus (r) == PGRES_TUPLES_OK && PQntuples (r) == 1) {
+    if (r && PQntuples (r) == 1) {
         sg_diag_t d;
         if (msg_parse (PQgetvalue (r, 0, 0), (size_t) PQgetlength (r, 0, 0), NULL, &v->decl_own,
                        &d) == SG_OK
@@ -173,7 +155,8 @@ lc_decl (lc_batch_t *b, lc_view_t *v)
                        d.text);
     }
     else
-        log_error ("lifecycle: declaration %s of %s not found", v->decl_id, v->mrn);
+        log_error ("lifecycle: declaration %s of %s not found%s%s", v->decl_id, v->mrn,
+                   r ? "" : ": ", r ? "" : qd.text);
     PQclear (r);
     return rc;
 }
@@ -185,7 +168,7 @@ lc_gen_decl (lc_batch_t *b, lc_view_t *v, msg_type_t type, const char *office)
         return NULL;
     msg_t *m = msg_new (type);
     if (!m) {
-        s_oom (b);
+        lc_oom (b);
         return NULL;
     }
     m->decl = v->decl->decl;            /* borrowed lists: cleared before destroy */
@@ -200,7 +183,7 @@ lc_gen_event (lc_batch_t *b, lc_view_t *v, msg_type_t type, const char *office, 
 {
     msg_t *m = msg_new (type);
     if (!m) {
-        s_oom (b);
+        lc_oom (b);
         return NULL;
     }
     lc_format_date (b->now, m->event.date);
@@ -223,7 +206,7 @@ lc_gen_nak (lc_batch_t *b, const lc_work_t *w, const char *office, int code, con
 {
     msg_t *m = msg_new (MSG_NAK);
     if (!m) {
-        s_oom (b);
+        lc_oom (b);
         return NULL;
     }
     m->result.code = code;
@@ -238,7 +221,7 @@ lc_gen_stq (lc_batch_t *b, const char *mrn, const char *own, const char *peer)
 {
     msg_t *m = msg_new (MSG_STQ);
     if (!m) {
-        s_oom (b);
+        lc_oom (b);
         return NULL;
     }
     lifecycle_gen_t *g = lc_gen (b, m, mrn, own, peer, NULL, NULL);
@@ -254,14 +237,12 @@ static int
 s_events (lc_batch_t *b, const lc_view_t *v, s_visit_fn *fn, void *arg)
 {
     const char *params[2] = { v->mrn, v->office };
-    PGresult *r = PQexecParams (b->conn,
+    PGresult *r = lc_query (b, "cannot read the events",
         "SELECT message_id::text, coalesce(from_state, ''), to_state, at_office,"
         " (extract(epoch FROM at) * 1000)::int8 FROM movement_event"
-        " WHERE mrn = $1 AND office = $2 ORDER BY seq", 2, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus (r) != PGRES_TUPLES_OK) {
-        log_error ("lifecycle: cannot read the events of %s: %s", v->mrn, PQerrorMessage (b->conn));
-        PQclear (r);
-        b->failed = 1;
+        " WHERE mrn = $1 AND office = $2 ORDER BY seq", 2, params, 0);
+    if (!r) {
+        log_error ("lifecycle: %s of %s", b->diag.text, v->mrn);
         return SG_EDB;
     }
     for (int i = 0; i < PQntuples (r); i++)
@@ -299,7 +280,7 @@ lc_gen_str (lc_batch_t *b, lc_view_t *v, const lc_work_t *w)
 {
     msg_t *m = msg_new (MSG_STR);
     if (!m) {
-        s_oom (b);
+        lc_oom (b);
         return NULL;
     }
     sg_strlcpy (m->status.role, lc_role_name (v->role), sizeof m->status.role);
@@ -401,7 +382,7 @@ lc_gen_notice (lc_batch_t *b, lc_view_t *v, const lc_work_t *w, const char *offi
     const msg_event_t *s = &w->msg->event;
     msg_t *m = msg_new (w->msg->type);
     if (!m) {
-        s_oom (b);
+        lc_oom (b);
         return NULL;
     }
     msg_event_t *e = &m->event;
@@ -413,7 +394,7 @@ lc_gen_notice (lc_batch_t *b, lc_view_t *v, const lc_work_t *w, const char *offi
     e->new_means = s->new_means;
     for (size_t i = 0; i < s->n_seals; i++)
         if (msg_add_seal (m, s->seals[i]) != SG_OK) {
-            s_oom (b);
+            lc_oom (b);
             msg_destroy (&m);
             return NULL;
         }

@@ -82,7 +82,7 @@ typedef struct {
 /* A lifecycle transaction in progress. */
 typedef struct {
     lifecycle_t *lc;
-    PGconn *conn;
+    store_t *store;                 /* its transaction is open until lc_end */
     int64_t now;
     lc_view_t **views;              /* sorted by (mrn, office) */
     size_t nviews, capviews;
@@ -102,8 +102,16 @@ typedef struct {
 /* 1 if office is one of this node's. */
 int lc_own (const lifecycle_t *lc, const char *office);
 
-/* Starts a transaction on conn; SG_OK or SG_EDB. */
-int lc_begin (lc_batch_t *b, lifecycle_t *lc, PGconn *conn, lifecycle_out_t *out);
+/* Starts a transaction on store; SG_OK or SG_EDB. */
+int lc_begin (lc_batch_t *b, lifecycle_t *lc, store_t *store, lifecycle_out_t *out);
+
+/* Runs sql (n text parameters) in the batch's transaction through the
+ * store; the result, or NULL with b->failed and b->diag set. */
+PGresult *lc_query (lc_batch_t *b, const char *what, const char *sql, int n,
+                    const char *const *values, int binary_result);
+
+/* Out of memory: marks the batch failed (b->diag says so). */
+void lc_oom (lc_batch_t *b);
 
 /* Loads and locks the views selected by where (SQL after "WHERE", $1 is a
  * text[] param1, may be NULL) with an optional suffix (ORDER/LIMIT/FOR

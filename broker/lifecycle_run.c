@@ -86,15 +86,11 @@ s_mark_known (lc_batch_t *b, const store_msg_t *msgs, size_t n, char *skip)
     *p++ = '}';
     *p = '\0';
     const char *params[1] = { lit };
-    PGresult *r = PQexecParams (b->conn, "SELECT id::text FROM message WHERE id = ANY($1::uuid[])",
-                                1, NULL, params, NULL, NULL, 0);
+    PGresult *r = lc_query (b, "cannot look up message ids",
+                            "SELECT id::text FROM message WHERE id = ANY($1::uuid[])", 1, params, 0);
     int rc = SG_OK;
-    if (PQresultStatus (r) != PGRES_TUPLES_OK) {
-        sg_diag_set (&b->diag, SG_EDB, 0, 0, "cannot look up message ids: %s",
-                     PQresultErrorMessage (r));
-        b->failed = 1;
+    if (!r)
         rc = SG_EDB;
-    }
     else
         for (int row = 0; row < PQntuples (r); row++) {
             const char *id = PQgetvalue (r, row, 0);
@@ -147,7 +143,7 @@ s_attempt (lifecycle_t *self, store_t *store, store_msg_t *msgs, const lifecycle
     store_msg_t *all = NULL;
     char *skip = calloc (n, 1), *applied = calloc (n, 1);
     char *mrns = s_mrn_literal (msgs, in, n);
-    int rc = lc_begin (&b, self, store_conn (store), out);
+    int rc = lc_begin (&b, self, store, out);
     *race = 0;
     if (!skip || !applied || !mrns) {
         b.failed = 1;
@@ -232,12 +228,8 @@ lifecycle_commit (lifecycle_t *self, store_t *store, store_msg_t *msgs,
         any = in[i].msg && (lc_own (self, msgs[i].sender) || lc_own (self, msgs[i].recipient));
     if (!any)
         return store_accept (store, msgs, n, diag);
-    PGconn *conn = store_conn (store);
-    if (!conn || PQstatus (conn) != CONNECTION_OK) {
-        int version;                        /* reconnects through the store */
-        if (store_schema_version (store, &version) != SG_OK)
-            return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost");
-    }
+    if (store_ready (store, diag) != SG_OK)
+        return SG_EDB;
     const char **hops = malloc (n * sizeof *hops);
     if (!hops)
         return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");

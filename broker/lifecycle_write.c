@@ -4,57 +4,22 @@
  * (text-format array literals, one element per row), whatever the size
  * of the batch. */
 #include "lifecycle_int.h"
+#include "buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void
-s_fail (lc_batch_t *b, PGresult *res, const char *what)
-{
-    char msg[300];
-    sg_strlcpy (msg, PQresultErrorMessage (res), sizeof msg);
-    msg[strcspn (msg, "\n")] = '\0';
-    if (!b->failed)
-        sg_diag_set (&b->diag, SG_EDB, 0, 0, "%s: %s", what, msg);
-    b->failed = 1;
-}
-
-static void
-s_oom (lc_batch_t *b)
-{
-    if (!b->failed)
-        sg_diag_set (&b->diag, SG_ENOMEM, 0, 0, "lifecycle: out of memory");
-    b->failed = 1;
-}
-
 /* A PostgreSQL text-format array literal under construction. */
 typedef struct {
-    char *s;
-    size_t len, cap;
-    int n, bad;
+    sg_buf_t b;
+    int n;
 } s_arr_t;
 
 static void
 s_put (s_arr_t *a, const char *p, size_t n)
 {
-    if (a->bad)
-        return;
-    if (a->len + n + 2 > a->cap) {
-        size_t c = a->cap ? a->cap * 2 : 256;
-        while (c < a->len + n + 2)
-            c *= 2;
-        char *q = realloc (a->s, c);
-        if (!q) {
-            a->bad = 1;
-            return;
-        }
-        a->s = q;
-        a->cap = c;
-    }
-    memcpy (a->s + a->len, p, n);
-    a->len += n;
-    a->s[a->len] = '\0';
+    sg_buf_put (&a->b, p, n);
 }
 
 /* Appends one element (NULL = SQL NULL), quoted and escaped. */
@@ -98,7 +63,7 @@ s_end (s_arr_t *a)
     if (!a->n)
         s_put (a, "{", 1);
     s_put (a, "}", 1);
-    return a->bad ? NULL : a->s;
+    return a->b.failed ? NULL : a->b.data;
 }
 
 static void
@@ -264,17 +229,15 @@ lc_write (lc_batch_t *b)
             rc = SG_ENOMEM;
     values[S_NOW] = now;
     if (rc == SG_OK) {
-        PGresult *r = PQexecParams (b->conn, s_sql_write, S_NW, NULL, values, NULL, NULL, 0);
-        if (PQresultStatus (r) != PGRES_TUPLES_OK) {
-            s_fail (b, r, "cannot write the lifecycle rows");
+        PGresult *r = lc_query (b, "cannot write the lifecycle rows", s_sql_write, S_NW, values, 0);
+        if (!r)
             rc = SG_EDB;
-        }
         PQclear (r);
     }
     else
-        s_oom (b);
+        lc_oom (b);
     for (int p = 0; p < S_NW; p++)
-        free (a[p].s);
+        sg_buf_free (&a[p].b);
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hash.h"
 #include "sg.h"
 
 #define S_BUCKETS 512               /* hash slots, > 2 x METRICS_MAX_LINKS */
@@ -59,15 +60,6 @@ static struct {
 #define S_SET(field, v) atomic_store_explicit (&(field), (v), memory_order_relaxed)
 #define S_GET(field) atomic_load_explicit (&(field), memory_order_relaxed)
 
-static size_t
-s_hash (const char *s)
-{
-    size_t h = 1469598103934665603u;
-    while (*s)
-        h = (h ^ (unsigned char) *s++) * 1099511628211u;
-    return h;
-}
-
 /* The link named name, created on first sight; the "_other" link when the
  * table is full or name is NULL/empty. */
 static s_link_t *
@@ -75,7 +67,7 @@ s_link (const char *name)
 {
     if (!name || !*name)
         name = "_other";
-    size_t h = s_hash (name);
+    size_t h = (size_t) sg_hash_str (name);
     for (size_t i = 0; i < S_BUCKETS; i++) {
         size_t b = (h + i) & (S_BUCKETS - 1);
         int k = atomic_load_explicit (&S.slot[b], memory_order_acquire);

@@ -4,15 +4,15 @@
  * development), and the dispatch of /metrics and /api/ to monitor_api.c. */
 #include "config.h"
 #include "monitor_int.h"
+#include "code.h"
+#include "file.h"
+#include "http.h"
 #include "log.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <curl/curl.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,88 +23,6 @@
 
 #define S_MAX_ARGS 16
 #define S_MAX_FILE (4 * 1024 * 1024)
-
-/* ---- text buffer ----------------------------------------------------------- */
-
-void
-mbuf_put (mbuf_t *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc (b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy (b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-void
-mbuf_puts (mbuf_t *b, const char *s)
-{
-    mbuf_put (b, s, strlen (s));
-}
-
-void
-mbuf_printf (mbuf_t *b, const char *fmt, ...)
-{
-    char small[512];
-    va_list ap;
-    va_start (ap, fmt);
-    int n = vsnprintf (small, sizeof small, fmt, ap);
-    va_end (ap);
-    if (n < 0)
-        return;
-    if ((size_t) n < sizeof small) {
-        mbuf_put (b, small, (size_t) n);
-        return;
-    }
-    char *big = malloc ((size_t) n + 1);
-    if (!big) {
-        b->oom = 1;
-        return;
-    }
-    va_start (ap, fmt);
-    vsnprintf (big, (size_t) n + 1, fmt, ap);
-    va_end (ap);
-    mbuf_put (b, big, (size_t) n);
-    free (big);
-}
-
-void
-mbuf_json (mbuf_t *b, const char *s)
-{
-    if (!s) {
-        mbuf_puts (b, "null");
-        return;
-    }
-    mbuf_put (b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            mbuf_printf (b, "\\%c", *p);
-        else if (*p < 0x20)
-            mbuf_printf (b, "\\u%04x", *p);
-        else
-            mbuf_put (b, (const char *) p, 1);
-    }
-    mbuf_put (b, "\"", 1);
-}
-
-void
-mbuf_free (mbuf_t *b)
-{
-    free (b->p);
-    memset (b, 0, sizeof *b);
-}
 
 long long
 mon_now_ms (void)
@@ -130,17 +48,6 @@ s_loopback (const struct sockaddr *sa)
     return 0;
 }
 
-/* Compares in time independent of where they differ. */
-static int
-s_token_eq (const char *a, const char *b)
-{
-    size_t na = strlen (a), nb = strlen (b);
-    unsigned char d = na != nb;
-    for (size_t i = 0; i < na; i++)
-        d |= (unsigned char) a[i] ^ (unsigned char) b[i % (nb ? nb : 1)];
-    return d == 0;
-}
-
 /* 1 if the request may be served; *via_query set when the token came in
  * the URL (the dashboard then gets it as a cookie). */
 static int
@@ -152,14 +59,13 @@ s_allowed (monitor_t *self, struct MHD_Connection *c, int *via_query)
             MHD_get_connection_info (c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         return ci && s_loopback (ci->client_addr);
     }
-    const char *auth = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Authorization");
-    if (auth && strncasecmp (auth, "Bearer ", 7) == 0 && s_token_eq (auth + 7, self->o.token))
+    if (sg_http_token_eq (sg_http_bearer (c), self->o.token))
         return 1;
     const char *ck = MHD_lookup_connection_value (c, MHD_COOKIE_KIND, "sigmat_token");
-    if (ck && s_token_eq (ck, self->o.token))
+    if (sg_http_token_eq (ck, self->o.token))
         return 1;
     const char *q = MHD_lookup_connection_value (c, MHD_GET_ARGUMENT_KIND, "token");
-    if (q && s_token_eq (q, self->o.token)) {
+    if (sg_http_token_eq (q, self->o.token)) {
         *via_query = 1;
         return 1;
     }
@@ -168,89 +74,44 @@ s_allowed (monitor_t *self, struct MHD_Connection *c, int *via_query)
 
 /* ---- responses -------------------------------------------------------------- */
 
+/* A reply with the dashboard's cookie when there is one. */
 static enum MHD_Result
 s_reply (struct MHD_Connection *c, unsigned status, const char *type, const void *data,
          size_t len, int copy, const char *cookie)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer (
-        len, (void *) data, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header (r, "Content-Type", type);
-    MHD_add_response_header (r, "Cache-Control", "no-store");
-    MHD_add_response_header (r, "X-Content-Type-Options", "nosniff");
-    /* No Access-Control-Allow-Origin: no other site's page may read this;
-     * a hub gathers its peers' figures itself (monitor_region.c). */
-    if (strncmp (type, "text/html", 9) == 0) {
-        MHD_add_response_header (r, "Content-Security-Policy",
-                                 "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
-                                 "frame-ancestors 'none'");
-        MHD_add_response_header (r, "X-Frame-Options", "DENY");
-    }
-    if (cookie)
-        MHD_add_response_header (r, "Set-Cookie", cookie);
-    enum MHD_Result ret = MHD_queue_response (c, status, r);
-    MHD_destroy_response (r);
-    return ret;
-}
-
-static enum MHD_Result
-s_text (struct MHD_Connection *c, unsigned status, const char *text)
-{
-    return s_reply (c, status, "text/plain; charset=utf-8", text, strlen (text), 0, NULL);
-}
-
-static const char *
-s_mime (const char *name)
-{
-    const char *dot = strrchr (name, '.');
-    if (!dot)
-        return "application/octet-stream";
-    if (strcmp (dot, ".html") == 0)
-        return "text/html; charset=utf-8";
-    if (strcmp (dot, ".js") == 0)
-        return "text/javascript; charset=utf-8";
-    if (strcmp (dot, ".css") == 0)
-        return "text/css; charset=utf-8";
-    if (strcmp (dot, ".svg") == 0)
-        return "image/svg+xml";
-    if (strcmp (dot, ".png") == 0)
-        return "image/png";
-    return "application/octet-stream";
+    const char *const h[] = { "Set-Cookie", cookie, NULL };
+    return copy ? sg_http_reply (c, status, type, data, len, h)
+                : sg_http_reply_static (c, status, type, data, len, h);
 }
 
 /* A dashboard file: from dashboard_dir when configured, else embedded. */
 static enum MHD_Result
 s_asset (monitor_t *self, struct MHD_Connection *c, const char *name, const char *cookie)
 {
-    for (const char *p = name; *p; p++)
-        if (!(isalnum ((unsigned char) *p) || *p == '.' || *p == '-' || *p == '_'))
-            return s_text (c, MHD_HTTP_NOT_FOUND, "not found\n");
-    if (name[0] == '.')
-        return s_text (c, MHD_HTTP_NOT_FOUND, "not found\n");
+    if (!sg_code_id (name, 255, ".-_", 0) || name[0] == '.')
+        return sg_http_text (c, MHD_HTTP_NOT_FOUND, "not found\n");
     if (self->o.dashboard_dir && *self->o.dashboard_dir) {
         char path[1024];
         snprintf (path, sizeof path, "%s/%s", self->o.dashboard_dir, name);
-        FILE *f = fopen (path, "rb");
-        if (!f)
-            return s_text (c, MHD_HTTP_NOT_FOUND, "not found\n");
-        mbuf_t b = { 0 };
-        char chunk[8192];
-        size_t n;
-        while ((n = fread (chunk, 1, sizeof chunk, f)) > 0 && b.n < S_MAX_FILE)
-            mbuf_put (&b, chunk, n);
-        fclose (f);
-        enum MHD_Result r = b.oom ? s_text (c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n")
-                                  : s_reply (c, MHD_HTTP_OK, s_mime (name), b.p ? b.p : "", b.n,
-                                             1, cookie);
-        mbuf_free (&b);
+        sg_buf_t b = { 0 };
+        int rc = sg_file_read (path, S_MAX_FILE, &b);
+        if (rc == SG_EIO) {
+            sg_buf_free (&b);
+            return sg_http_text (c, MHD_HTTP_NOT_FOUND, "not found\n");
+        }
+        enum MHD_Result r = rc != SG_OK
+                            ? sg_http_text (c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                            "file too large or out of memory\n")
+                            : s_reply (c, MHD_HTTP_OK, sg_http_mime (name), sg_buf_text (&b),
+                                       b.len, 1, cookie);
+        sg_buf_free (&b);
         return r;
     }
     for (size_t i = 0; i < monitor_assets_n; i++)
         if (strcmp (monitor_assets[i].name, name) == 0)
-            return s_reply (c, MHD_HTTP_OK, s_mime (name), monitor_assets[i].data,
+            return s_reply (c, MHD_HTTP_OK, sg_http_mime (name), monitor_assets[i].data,
                             monitor_assets[i].len, 0, cookie);
-    return s_text (c, MHD_HTTP_NOT_FOUND, "not found\n");
+    return sg_http_text (c, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
 typedef struct {
@@ -275,34 +136,34 @@ s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *met
 {
     monitor_t *self = cls;
     if (strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0)
-        return s_text (c, MHD_HTTP_METHOD_NOT_ALLOWED, "read-only: GET only\n");
+        return sg_http_text (c, MHD_HTTP_METHOD_NOT_ALLOWED, "read-only: GET only\n");
     int via_query;
     if (!s_allowed (self, c, &via_query))
-        return s_text (c, MHD_HTTP_FORBIDDEN,
+        return sg_http_text (c, MHD_HTTP_FORBIDDEN,
                        self->o.token && *self->o.token
                            ? "forbidden: a valid token is required\n"
                            : "forbidden: loopback clients only (set http_token to allow others)\n");
     if (strcmp (url, "/healthz") == 0)
-        return s_text (c, MHD_HTTP_OK, "ok\n");
+        return sg_http_text (c, MHD_HTTP_OK, "ok\n");
     if (strcmp (url, "/metrics") == 0) {
-        mbuf_t b = { 0 };
+        sg_buf_t b = { 0 };
         mon_metrics (self, &b);
-        enum MHD_Result r = b.oom ? s_text (c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n")
+        enum MHD_Result r = b.failed ? sg_http_text (c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n")
                                   : s_reply (c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-                                             b.p ? b.p : "", b.n, 1, NULL);
-        mbuf_free (&b);
+                                             sg_buf_text (&b), b.len, 1, NULL);
+        sg_buf_free (&b);
         return r;
     }
     if (strncmp (url, "/api/", 5) == 0) {
         s_args_t a = { .n = 0 };
         MHD_get_connection_values (c, MHD_GET_ARGUMENT_KIND, s_arg, &a);
-        mbuf_t b = { 0 };
+        sg_buf_t b = { 0 };
         const char *type = "application/json";
         int status = mon_api (self, url, a.keys, a.vals, a.n, &b, &type);
-        enum MHD_Result r = b.oom ? s_text (c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n")
-                                  : s_reply (c, (unsigned) status, type, b.p ? b.p : "", b.n, 1,
+        enum MHD_Result r = b.failed ? sg_http_text (c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n")
+                                  : s_reply (c, (unsigned) status, type, sg_buf_text (&b), b.len, 1,
                                              NULL);
-        mbuf_free (&b);
+        sg_buf_free (&b);
         return r;
     }
     char cookie[320];
@@ -319,32 +180,6 @@ s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *met
 
 /* ---- life ------------------------------------------------------------------ */
 
-/* Splits "host:port", "[v6]:port" or ":port"; host "" = any. */
-static int
-s_parse_listen (const char *s, char *host, size_t hsize, unsigned *port)
-{
-    const char *colon;
-    if (s[0] == '[') {
-        const char *close = strchr (s, ']');
-        if (!close || close[1] != ':')
-            return -1;
-        snprintf (host, hsize, "%.*s", (int) (close - s - 1), s + 1);
-        colon = close + 1;
-    }
-    else {
-        colon = strrchr (s, ':');
-        if (!colon)
-            return -1;
-        snprintf (host, hsize, "%.*s", (int) (colon - s), s);
-    }
-    char *end;
-    long p = strtol (colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end || p < 0 || p > 65535)
-        return -1;
-    *port = (unsigned) p;
-    return 0;
-}
-
 static char *
 s_dup (const char *s)
 {
@@ -354,12 +189,8 @@ s_dup (const char *s)
 monitor_t *
 monitor_new (const monitor_opts_t *opts, sg_diag_t *diag)
 {
-    char host[256];
-    unsigned port = 0;
-    struct addrinfo *ai = NULL;
-    if (!opts->listen || s_parse_listen (opts->listen, host, sizeof host, &port) != 0) {
-        sg_diag_set (diag, SG_ECONFIG, 0, 0, "bad http_listen \"%s\": expected ADDRESS:PORT",
-                     opts->listen ? opts->listen : "");
+    if (!opts->listen) {
+        sg_diag_set (diag, SG_ECONFIG, 0, 0, "http_listen is not set");
         return NULL;
     }
     monitor_t *self = calloc (1, sizeof *self);
@@ -408,47 +239,19 @@ monitor_new (const monitor_opts_t *opts, sg_diag_t *diag)
     if (self->o.queue_alert_ms <= 0)
         self->o.queue_alert_ms = 300000;
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-    if (host[0]) {
-        struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
-        char ps[8];
-        snprintf (ps, sizeof ps, "%u", port);
-        int gai = getaddrinfo (host, ps, &hints, &ai);
-        if (gai != 0) {
-            sg_diag_set (diag, SG_ECONFIG, 0, 0, "bad http_listen address %s: %s", host,
-                         gai_strerror (gai));
-            goto fail;
-        }
-        if (ai->ai_family == AF_INET6)
-            flags |= MHD_USE_IPv6;
-        self->mhd = MHD_start_daemon (flags, (uint16_t) port, NULL, NULL, s_handler, self,
-                                      MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned) 64,
-                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 30,
-                                      MHD_OPTION_END);
-    }
-    else
-        self->mhd = MHD_start_daemon (flags, (uint16_t) port, NULL, NULL, s_handler, self,
-                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned) 64,
-                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 30,
-                                      MHD_OPTION_END);
-    if (!self->mhd) {
-        sg_diag_set (diag, SG_EIO, 0, 0, "cannot listen for HTTP on %s", opts->listen);
+    sg_http_opts_t ho = { .key = "http_listen", .listen = opts->listen, .handler = s_handler,
+                          .cls = self };
+    if (!(self->http = sg_http_start (&ho, diag)))
         goto fail;
-    }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info (self->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    self->port = di ? di->port : port;
+    self->port = sg_http_port (self->http);
     if (mon_sampler_start (self) != 0) {
         sg_diag_set (diag, SG_ENOMEM, 0, 0, "cannot start the monitor's sampler thread");
         goto fail;
     }
-    freeaddrinfo (ai);
     log_info ("monitor: http on %s (port %u, %s)", opts->listen, self->port,
               self->o.token && *self->o.token ? "token required" : "loopback clients only");
     return self;
 fail:
-    if (ai)
-        freeaddrinfo (ai);
     monitor_destroy (&self);
     return NULL;
 }
@@ -465,8 +268,7 @@ monitor_destroy (monitor_t **self_p)
     if (!self_p || !*self_p)
         return;
     monitor_t *self = *self_p;
-    if (self->mhd)
-        MHD_stop_daemon (self->mhd);
+    sg_http_stop (&self->http);
     mon_sampler_stop (self);
     store_destroy (&self->store);
     mon_snap_clear (&self->snap);

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "sg.h"
 
 typedef struct monitor_t monitor_t;
@@ -41,5 +42,17 @@ unsigned monitor_port (const monitor_t *self);
 /* Stops the server and the sampler, frees (NULL is fine) and clears the
  * caller's pointer. */
 void monitor_destroy (monitor_t **self_p);
+
+/* The node's one HTTP client (libcurl; http and https, short timeouts,
+ * answers up to 8 MiB): GETs base + path (+ query) into body. base may
+ * carry a query: the path goes before it, and a token= in it is sent as
+ * Authorization: Bearer (the peers' monitors accept both; the adapters
+ * only the header); token, when not NULL or empty, is sent instead;
+ * ca_file (NULL: the system's) holds the certificates an https server is
+ * checked against. 0, or -1 with the reason in err (body then holds what
+ * came). Used by the monitor for its peers and adapters, and by
+ * `sigmatctl top`. */
+int monitor_fetch (const char *base, const char *path, const char *query, const char *token,
+                   const char *ca_file, sg_buf_t *body, char *err, size_t esize);
 
 #endif

@@ -6,8 +6,8 @@
  * state, counters, memory queue). Shapes: docs/monitor-openapi.yaml. */
 #include "config.h"
 #include "monitor_int.h"
+#include "code.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -147,15 +147,15 @@ unlock:
 /* ---- /metrics ----------------------------------------------------------------- */
 
 static void
-s_family (mbuf_t *b, const char *name, const char *type, const char *help)
+s_family (sg_buf_t *b, const char *name, const char *type, const char *help)
 {
-    mbuf_printf (b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    sg_buf_printf (b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* The hub's view of its peers' monitors: reachable, and their late
  * movements by state. */
 static void
-s_region_metrics (mbuf_t *out, const char *region)
+s_region_metrics (sg_buf_t *out, const char *region)
 {
     json_error_t e;
     json_t *r = json_loads (region, 0, &e);
@@ -166,7 +166,7 @@ s_region_metrics (mbuf_t *out, const char *region)
               "1 if this peer's monitor (http_peers) answered the last gathering.");
     json_array_foreach (json_object_get (r, "peers"), i, p) {
         const char *n = json_string_value (json_object_get (p, "node"));
-        mbuf_printf (out, "sigmat_region_monitor_up{peer=\"%s\"} %d\n",
+        sg_buf_printf (out, "sigmat_region_monitor_up{peer=\"%s\"} %d\n",
                      metrics_label (n ? n : json_string_value (json_object_get (p, "url")), lb,
                                     sizeof lb), json_is_true (json_object_get (p, "ok")));
     }
@@ -175,88 +175,88 @@ s_region_metrics (mbuf_t *out, const char *region)
     json_t *t = json_object_get (r, "totals");
     const char *k[3] = { "overdue", "under_enquiry", "discrepancy" };
     for (int j = 0; j < 3; j++)
-        mbuf_printf (out, "sigmat_region_movements_late{state=\"%s\"} %lld\n", k[j],
+        sg_buf_printf (out, "sigmat_region_movements_late{state=\"%s\"} %lld\n", k[j],
                      (long long) json_integer_value (json_object_get (t, k[j])));
     json_decref (r);
 }
 
 void
-mon_metrics (monitor_t *self, mbuf_t *out)
+mon_metrics (monitor_t *self, sg_buf_t *out)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream (&text, &len);
     if (!f) {
-        out->oom = 1;
+        out->failed = 1;
         return;
     }
     metrics_write (f);
     fclose (f);
-    mbuf_put (out, text, len);
+    sg_buf_put (out, text, len);
     free (text);
     s_views_t vs;
     if (s_views (self, &vs) != 0) {
-        out->oom = 1;
+        out->failed = 1;
         return;
     }
     char lb[160];
     s_family (out, "sigmat_monitor_db_up", "gauge",
               "1 if the monitor's last database sample succeeded.");
-    mbuf_printf (out, "sigmat_monitor_db_up %d\n", vs.db_up);
+    sg_buf_printf (out, "sigmat_monitor_db_up %d\n", vs.db_up);
     s_family (out, "sigmat_monitor_sample_timestamp_seconds", "gauge",
               "When the database gauges below were sampled (unix time).");
-    mbuf_printf (out, "sigmat_monitor_sample_timestamp_seconds %.3f\n", (double) vs.sampled / 1e3);
+    sg_buf_printf (out, "sigmat_monitor_sample_timestamp_seconds %.3f\n", (double) vs.sampled / 1e3);
     s_family (out, "sigmat_peer_up", "gauge",
               "1 if the link to this peer is up (node: our outgoing link; adapter: connected).");
     for (size_t i = 0; i < vs.n; i++)
         if (vs.v[i].role[0] && vs.v[i].link)
-            mbuf_printf (out, "sigmat_peer_up{link=\"%s\",role=\"%s\"} %d\n",
+            sg_buf_printf (out, "sigmat_peer_up{link=\"%s\",role=\"%s\"} %d\n",
                          metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].role,
                          vs.v[i].up == 1);
     s_family (out, "sigmat_link_expected_up", "gauge",
               "1 if this link should be up (we dial it, a route uses it, or messages wait for it).");
     for (size_t i = 0; i < vs.n; i++)
         if (vs.v[i].link)
-            mbuf_printf (out, "sigmat_link_expected_up{link=\"%s\"} %d\n",
+            sg_buf_printf (out, "sigmat_link_expected_up{link=\"%s\"} %d\n",
                          metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].expected);
     s_family (out, "sigmat_peer_last_seen_timestamp_seconds", "gauge",
               "Last time anything was received from this peer (unix time, 0 never).");
     for (size_t i = 0; i < vs.n; i++)
         if (vs.v[i].role[0] && vs.v[i].link)
-            mbuf_printf (out, "sigmat_peer_last_seen_timestamp_seconds{link=\"%s\"} %lld\n",
+            sg_buf_printf (out, "sigmat_peer_last_seen_timestamp_seconds{link=\"%s\"} %lld\n",
                          metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].last_seen);
     s_family (out, "sigmat_queue_depth", "gauge",
               "Messages waiting for this next hop (pending and in flight, from the database).");
     for (size_t i = 0; i < vs.n; i++)
         if (vs.v[i].link)
-            mbuf_printf (out, "sigmat_queue_depth{link=\"%s\"} %lld\n",
+            sg_buf_printf (out, "sigmat_queue_depth{link=\"%s\"} %lld\n",
                          metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.pending);
     s_family (out, "sigmat_queue_oldest_age_seconds", "gauge",
               "Age of the oldest message waiting for this next hop (0 if none).");
     for (size_t i = 0; i < vs.n; i++)
         if (vs.v[i].link)
-            mbuf_printf (out, "sigmat_queue_oldest_age_seconds{link=\"%s\"} %.3f\n",
+            sg_buf_printf (out, "sigmat_queue_oldest_age_seconds{link=\"%s\"} %.3f\n",
                          metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.oldest_age);
     s_family (out, "sigmat_dead_letters", "gauge",
               "Messages this next hop refused for good, waiting for `sigmatctl dead replay`.");
     for (size_t i = 0; i < vs.n; i++)
         if (vs.v[i].link)
-            mbuf_printf (out, "sigmat_dead_letters{link=\"%s\"} %lld\n",
+            sg_buf_printf (out, "sigmat_dead_letters{link=\"%s\"} %lld\n",
                          metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.dead);
     s_family (out, "sigmat_lifecycle_available", "gauge",
               "1 if this node's database has the movement tables.");
-    mbuf_printf (out, "sigmat_lifecycle_available %d\n", vs.has_movement);
+    sg_buf_printf (out, "sigmat_lifecycle_available %d\n", vs.has_movement);
     if (vs.has_movement) {
         s_family (out, "sigmat_movements", "gauge",
                   "Movements (views of this node's offices) by role and lifecycle state.");
-        mbuf_puts (out, vs.lines ? vs.lines : "");
+        sg_buf_puts (out, vs.lines ? vs.lines : "");
         s_family (out, "sigmat_movements_overdue", "gauge",
                   "Movements past their time limit without arrival (OVERDUE, or RELEASED/EN_ROUTE "
                   "past time_limit).");
-        mbuf_printf (out, "sigmat_movements_overdue %lld\n", vs.overdue);
+        sg_buf_printf (out, "sigmat_movements_overdue %lld\n", vs.overdue);
         s_family (out, "sigmat_movements_under_enquiry", "gauge", "Movements UNDER_ENQUIRY.");
-        mbuf_printf (out, "sigmat_movements_under_enquiry %lld\n", vs.enquiry);
-        mbuf_puts (out, vs.corridor_metrics ? vs.corridor_metrics : "");
+        sg_buf_printf (out, "sigmat_movements_under_enquiry %lld\n", vs.enquiry);
+        sg_buf_puts (out, vs.corridor_metrics ? vs.corridor_metrics : "");
     }
     if (vs.region)
         s_region_metrics (out, vs.region);
@@ -266,137 +266,137 @@ mon_metrics (monitor_t *self, mbuf_t *out)
 /* ---- JSON pieces --------------------------------------------------------------- */
 
 static void
-s_json_types (mbuf_t *b, const uint64_t *counts)
+s_json_types (sg_buf_t *b, const uint64_t *counts)
 {
     int first = 1;
-    mbuf_puts (b, "{");
+    sg_buf_puts (b, "{");
     for (int t = 0; t < METRICS_NTYPES; t++)
         if (counts[t]) {
-            mbuf_printf (b, "%s\"%s\":%llu", first ? "" : ",", metrics_type_name (t),
+            sg_buf_printf (b, "%s\"%s\":%llu", first ? "" : ",", metrics_type_name (t),
                          (unsigned long long) counts[t]);
             first = 0;
         }
-    mbuf_puts (b, "}");
+    sg_buf_puts (b, "}");
 }
 
 static void
-s_json_offices (mbuf_t *b, const char *csv)
+s_json_offices (sg_buf_t *b, const char *csv)
 {
-    mbuf_puts (b, "[");
+    sg_buf_puts (b, "[");
     int first = 1;
     for (const char *p = csv; *p;) {
         size_t n = strcspn (p, ",");
         if (n) {
-            mbuf_printf (b, "%s\"%.*s\"", first ? "" : ",", (int) n, p);
+            sg_buf_printf (b, "%s\"%.*s\"", first ? "" : ",", (int) n, p);
             first = 0;
         }
         p += n + (p[n] == ',');
     }
-    mbuf_puts (b, "]");
+    sg_buf_puts (b, "]");
 }
 
 static void
-s_json_link (monitor_t *self, mbuf_t *b, const s_view_t *v, int history)
+s_json_link (monitor_t *self, sg_buf_t *b, const s_view_t *v, int history)
 {
-    mbuf_puts (b, "{\"name\":");
-    mbuf_json (b, v->d.name);
-    mbuf_puts (b, ",\"role\":");
-    mbuf_json (b, v->role);
-    mbuf_printf (b, ",\"up\":%s,\"health\":\"%s\",\"expected\":%s",
+    sg_buf_puts (b, "{\"name\":");
+    sg_buf_json (b, v->d.name);
+    sg_buf_puts (b, ",\"role\":");
+    sg_buf_json (b, v->role);
+    sg_buf_printf (b, ",\"up\":%s,\"health\":\"%s\",\"expected\":%s",
                  v->up == 1 ? "true" : v->up == 0 ? "false" : "null", v->health,
                  v->expected ? "true" : "false");
-    mbuf_printf (b, ",\"last_seen\":%lld,\"changed\":%lld", v->last_seen, v->m.changed);
-    mbuf_puts (b, ",\"endpoint\":");
-    mbuf_json (b, v->d.endpoint[0] ? v->d.endpoint : NULL);
-    mbuf_puts (b, ",\"offices\":");
+    sg_buf_printf (b, ",\"last_seen\":%lld,\"changed\":%lld", v->last_seen, v->m.changed);
+    sg_buf_puts (b, ",\"endpoint\":");
+    sg_buf_json (b, v->d.endpoint[0] ? v->d.endpoint : NULL);
+    sg_buf_puts (b, ",\"offices\":");
     s_json_offices (b, v->d.offices);
-    mbuf_printf (b, ",\"queue\":{\"depth\":%lld,\"oldest_age_s\":%.3f,\"dead\":%lld,"
+    sg_buf_printf (b, ",\"queue\":{\"depth\":%lld,\"oldest_age_s\":%.3f,\"dead\":%lld,"
                  "\"memory\":%llu,\"inflight\":%llu}", v->d.pending, v->d.oldest_age, v->d.dead,
                  (unsigned long long) v->m.queued, (unsigned long long) v->m.inflight);
-    mbuf_printf (b, ",\"messages\":{\"in_total\":%llu,\"out_total\":%llu,\"duplicates\":%llu,"
+    sg_buf_printf (b, ",\"messages\":{\"in_total\":%llu,\"out_total\":%llu,\"duplicates\":%llu,"
                  "\"resent\":%llu,\"acked\":%llu,\"naks_sent\":%llu,\"naks_received\":%llu,\"in\":",
                  (unsigned long long) v->m.in_total, (unsigned long long) v->m.out_total,
                  (unsigned long long) v->m.duplicates, (unsigned long long) v->m.resent,
                  (unsigned long long) v->m.acked, (unsigned long long) v->m.naks_sent,
                  (unsigned long long) v->m.naks_received);
     s_json_types (b, v->m.in);
-    mbuf_puts (b, ",\"out\":");
+    sg_buf_puts (b, ",\"out\":");
     s_json_types (b, v->m.out);
-    mbuf_puts (b, "}");
+    sg_buf_puts (b, "}");
     if (history) {
         const mon_link_t *d = &v->d;
         int start = (d->hpos - d->hn + MON_HIST) % MON_HIST;
         const char *names[4] = { "t", "depth", "in", "out" };
-        mbuf_puts (b, ",\"history\":{");
+        sg_buf_puts (b, ",\"history\":{");
         for (int k = 0; k < 4; k++) {
-            mbuf_printf (b, "%s\"%s\":[", k ? "," : "", names[k]);
+            sg_buf_printf (b, "%s\"%s\":[", k ? "," : "", names[k]);
             for (int i = 0; i < d->hn; i++) {
                 int j = (start + i) % MON_HIST;
                 long long val = k == 0 ? d->ht[j] : k == 1 ? d->hdepth[j]
                                 : k == 2 ? (long long) d->hin[j] : (long long) d->hout[j];
-                mbuf_printf (b, "%s%lld", i ? "," : "", val);
+                sg_buf_printf (b, "%s%lld", i ? "," : "", val);
             }
-            mbuf_puts (b, "]");
+            sg_buf_puts (b, "]");
         }
-        mbuf_puts (b, "}");
+        sg_buf_puts (b, "}");
     }
-    mbuf_puts (b, "}");
+    sg_buf_puts (b, "}");
     (void) self;
 }
 
 static void
-s_json_links (monitor_t *self, mbuf_t *b, const s_views_t *vs, int history)
+s_json_links (monitor_t *self, sg_buf_t *b, const s_views_t *vs, int history)
 {
-    mbuf_puts (b, "[");
+    sg_buf_puts (b, "[");
     int first = 1;
     for (size_t i = 0; i < vs->n; i++) {
         if (!vs->v[i].link)
             continue;
         if (!first)
-            mbuf_puts (b, ",");
+            sg_buf_puts (b, ",");
         first = 0;
         s_json_link (self, b, &vs->v[i], history);
     }
-    mbuf_puts (b, "]");
+    sg_buf_puts (b, "]");
 }
 
 static void
-s_json_incidents (mbuf_t *b, size_t max)
+s_json_incidents (sg_buf_t *b, size_t max)
 {
     metrics_incident_t *in = calloc (max, sizeof *in);
     size_t n = in ? metrics_incidents (in, max) : 0;
-    mbuf_puts (b, "[");
+    sg_buf_puts (b, "[");
     for (size_t i = 0; i < n; i++) {
-        mbuf_printf (b, "%s{\"at\":%lld,\"kind\":", i ? "," : "", in[i].at);
-        mbuf_json (b, in[i].kind);
-        mbuf_puts (b, ",\"link\":");
-        mbuf_json (b, in[i].link[0] ? in[i].link : NULL);
-        mbuf_puts (b, ",\"mrn\":");
-        mbuf_json (b, in[i].mrn[0] ? in[i].mrn : NULL);
-        mbuf_puts (b, ",\"text\":");
-        mbuf_json (b, in[i].text);
-        mbuf_puts (b, "}");
+        sg_buf_printf (b, "%s{\"at\":%lld,\"kind\":", i ? "," : "", in[i].at);
+        sg_buf_json (b, in[i].kind);
+        sg_buf_puts (b, ",\"link\":");
+        sg_buf_json (b, in[i].link[0] ? in[i].link : NULL);
+        sg_buf_puts (b, ",\"mrn\":");
+        sg_buf_json (b, in[i].mrn[0] ? in[i].mrn : NULL);
+        sg_buf_puts (b, ",\"text\":");
+        sg_buf_json (b, in[i].text);
+        sg_buf_puts (b, "}");
     }
-    mbuf_puts (b, "]");
+    sg_buf_puts (b, "]");
     free (in);
 }
 
 static void
-s_json_config (monitor_t *self, mbuf_t *b)
+s_json_config (monitor_t *self, sg_buf_t *b)
 {
-    mbuf_puts (b, "{\"node\":");
-    mbuf_json (b, self->o.node_name);
-    mbuf_printf (b, ",\"version\":\"%s\",\"sample_ms\":%lld,\"queue_warn_s\":%.3f,"
+    sg_buf_puts (b, "{\"node\":");
+    sg_buf_json (b, self->o.node_name);
+    sg_buf_printf (b, ",\"version\":\"%s\",\"sample_ms\":%lld,\"queue_warn_s\":%.3f,"
                  "\"queue_alert_s\":%.3f,\"peer_urls\":[", PACKAGE_VERSION, self->o.sample_ms,
                  (double) self->o.queue_warn_ms / 1e3, (double) self->o.queue_alert_ms / 1e3);
     for (size_t i = 0; i < self->o.peer_urls_n; i++) {
         char shown[512];
         mon_redact_url (self->o.peer_urls[i], shown, sizeof shown);
         if (i)
-            mbuf_puts (b, ",");
-        mbuf_json (b, shown);
+            sg_buf_puts (b, ",");
+        sg_buf_json (b, shown);
     }
-    mbuf_puts (b, "]}");
+    sg_buf_puts (b, "]}");
 }
 
 /* ---- movements -------------------------------------------------------------- */
@@ -410,24 +410,12 @@ s_arg (const char *const *k, const char *const *v, size_t n, const char *name)
     return NULL;
 }
 
-/* 1 if s is non-empty and only of the characters in allowed (plus A-Z 0-9). */
 static int
-s_token (const char *s, const char *allowed, size_t max)
+s_error (sg_buf_t *b, int status, const char *text)
 {
-    size_t n = 0;
-    for (; s[n]; n++)
-        if (!(isupper ((unsigned char) s[n]) || isdigit ((unsigned char) s[n])
-              || strchr (allowed, s[n])))
-            return 0;
-    return n > 0 && n <= max;
-}
-
-static int
-s_error (mbuf_t *b, int status, const char *text)
-{
-    mbuf_puts (b, "{\"error\":");
-    mbuf_json (b, text);
-    mbuf_puts (b, "}");
+    sg_buf_puts (b, "{\"error\":");
+    sg_buf_json (b, text);
+    sg_buf_puts (b, "}");
     return status;
 }
 
@@ -450,7 +438,7 @@ s_cols (monitor_t *self, char **mcols, char **ecols, int *has_m, int *has_e)
 }
 
 static int
-s_movements (monitor_t *self, const char *const *qk, const char *const *qv, size_t nq, mbuf_t *b)
+s_movements (monitor_t *self, const char *const *qk, const char *const *qv, size_t nq, sg_buf_t *b)
 {
     char *mcols, *ecols, *json = NULL;
     int has_m, has_e, failed = 0;
@@ -465,12 +453,12 @@ s_movements (monitor_t *self, const char *const *qk, const char *const *qv, size
         status = s_error (b, 400, "limit must be 1 to 1000");
         goto done;
     }
-    if ((state && *state && !s_token (state, "_,", 512)) || (mrn && *mrn && !s_token (mrn, "", 35))) {
+    if ((state && *state && !sg_code_id (state, 512, "_,", 1)) || (mrn && *mrn && !sg_code_id (mrn, 35, "", 1))) {
         status = s_error (b, 400, "state is a list of STATE names, mrn a prefix of A-Z 0-9");
         goto done;
     }
     if (!has_m) {
-        mbuf_puts (b, "{\"available\":false,\"items\":[]}");
+        sg_buf_puts (b, "{\"available\":false,\"items\":[]}");
         goto done;
     }
     int tl = mon_has_col (mcols, "time_limit");
@@ -499,9 +487,9 @@ s_movements (monitor_t *self, const char *const *qk, const char *const *qv, size
         status = s_error (b, 503, "query failed (see the node's log)");
         goto done;
     }
-    mbuf_puts (b, "{\"available\":true,\"items\":");
-    mbuf_puts (b, json ? json : "[]");
-    mbuf_puts (b, "}");
+    sg_buf_puts (b, "{\"available\":true,\"items\":");
+    sg_buf_puts (b, json ? json : "[]");
+    sg_buf_puts (b, "}");
 done:
     free (json);
     free (mcols);
@@ -515,13 +503,13 @@ done:
  * has no index on mrn (intake speed), so this scans; the monitor's
  * statement timeout bounds it. */
 static int
-s_movement (monitor_t *self, const char *mrn, mbuf_t *b)
+s_movement (monitor_t *self, const char *mrn, sg_buf_t *b)
 {
     char *mcols, *ecols, *mv = NULL, *ev = NULL, *msgs = NULL, *inc = NULL, *rej = NULL;
     int has_m, has_e, has_i, has_r, failed = 0, status = 200;
     s_cols (self, &mcols, &ecols, &has_m, &has_e);
     s_cols (self, NULL, NULL, &has_i, &has_r);
-    if (!s_token (mrn, "", 35)) {
+    if (!sg_code_id (mrn, 35, "", 1)) {
         status = s_error (b, 400, "an MRN is 1 to 35 of A-Z 0-9");
         goto done;
     }
@@ -566,9 +554,9 @@ s_movement (monitor_t *self, const char *mrn, mbuf_t *b)
         status = s_error (b, 503, "query failed (see the node's log)");
         goto done;
     }
-    mbuf_puts (b, "{\"mrn\":");
-    mbuf_json (b, mrn);
-    mbuf_printf (b, ",\"lifecycle\":%s,\"movement\":%s,\"events\":%s,\"incidents\":%s,"
+    sg_buf_puts (b, "{\"mrn\":");
+    sg_buf_json (b, mrn);
+    sg_buf_printf (b, ",\"lifecycle\":%s,\"movement\":%s,\"events\":%s,\"incidents\":%s,"
                  "\"rejections\":%s,\"messages\":%s}", has_m ? "true" : "false", mv ? mv : "[]",
                  ev ? ev : "[]", inc ? inc : "[]", rej ? rej : "[]", msgs ? msgs : "[]");
 done:
@@ -585,7 +573,7 @@ done:
 /* ---- corridors and region ------------------------------------------------------ */
 
 static int
-s_corridors (monitor_t *self, const char *const *qk, const char *const *qv, size_t nq, mbuf_t *b)
+s_corridors (monitor_t *self, const char *const *qk, const char *const *qv, size_t nq, sg_buf_t *b)
 {
     const char *period = s_arg (qk, qv, nq, "period");
     const char *scope = s_arg (qk, qv, nq, "scope");
@@ -617,28 +605,28 @@ s_corridors (monitor_t *self, const char *const *qk, const char *const *qv, size
             return s_error (b, 503, "query failed (see the node's log)");
         }
     }
-    mbuf_puts (b, "{\"node\":");
-    mbuf_json (b, self->o.node_name);
-    mbuf_printf (b, ",\"scope\":\"%s\",\"period\":\"%s\",\"from\":%s,\"to\":%s,"
+    sg_buf_puts (b, "{\"node\":");
+    sg_buf_json (b, self->o.node_name);
+    sg_buf_printf (b, ",\"scope\":\"%s\",\"period\":\"%s\",\"from\":%s,\"to\":%s,"
                  "\"lifecycle\":%s,\"bounds_s\":[", scope, period, from[0] ? from : "null",
                  to[0] ? to : "null", has_m ? "true" : "false");
     for (int i = 0; i < MON_CORRIDOR_BUCKETS; i++)
-        mbuf_printf (b, "%s%.0f", i ? "," : "", mon_corridor_bounds[i]);
-    mbuf_puts (b, "]");
+        sg_buf_printf (b, "%s%.0f", i ? "," : "", mon_corridor_bounds[i]);
+    sg_buf_puts (b, "]");
     int status = 200;
     if (strcmp (scope, "region") == 0) {
         char q[160];
         snprintf (q, sizeof q, "scope=node&period=%s%s%s%s%s", period, from[0] ? "&from=" : "", from,
                   to[0] ? "&to=" : "", to);
         if (mon_region_corridors (self, own, q, b) != 0)
-            b->oom = 1;
+            b->failed = 1;
     }
     else {
-        mbuf_puts (b, ",\"corridors\":");
-        mbuf_puts (b, own ? own : "[]");
-        mbuf_puts (b, ",\"peers\":[]");
+        sg_buf_puts (b, ",\"corridors\":");
+        sg_buf_puts (b, own ? own : "[]");
+        sg_buf_puts (b, ",\"peers\":[]");
     }
-    mbuf_puts (b, "}");
+    sg_buf_puts (b, "}");
     free (own);
     return status;
 }
@@ -647,7 +635,7 @@ s_corridors (monitor_t *self, const char *const *qk, const char *const *qv, size
 
 int
 mon_api (monitor_t *self, const char *path, const char *const *qk, const char *const *qv,
-         size_t nq, mbuf_t *b, const char **type)
+         size_t nq, sg_buf_t *b, const char **type)
 {
     *type = "application/json";
     if (strcmp (path, "/api/movements") == 0)
@@ -673,9 +661,9 @@ mon_api (monitor_t *self, const char *path, const char *const *qk, const char *c
     if (strcmp (path, "/api/links") == 0)
         s_json_links (self, b, &vs, history);
     else if (strcmp (path, "/api/overview") == 0) {
-        mbuf_puts (b, "{\"config\":");
+        sg_buf_puts (b, "{\"config\":");
         s_json_config (self, b);
-        mbuf_printf (b, ",\"now\":%lld,\"db_up\":%s,\"sampled\":%lld,\"lifecycle\":%s,"
+        sg_buf_printf (b, ",\"now\":%lld,\"db_up\":%s,\"sampled\":%lld,\"lifecycle\":%s,"
                      "\"movements\":{\"by_state\":%s,\"overdue\":%lld,\"under_enquiry\":%lld,"
                      "\"incidents\":%s}",
                      mon_now_ms (), vs.db_up ? "true" : "false", vs.sampled,
@@ -684,73 +672,73 @@ mon_api (monitor_t *self, const char *path, const char *const *qk, const char *c
         metrics_global_t *g = malloc (sizeof *g);
         if (g) {
             metrics_global (g);
-            mbuf_printf (b, ",\"started\":%lld,\"batches\":%llu,\"db_errors\":%llu", g->started,
+            sg_buf_printf (b, ",\"started\":%lld,\"batches\":%llu,\"db_errors\":%llu", g->started,
                          (unsigned long long) g->batches, (unsigned long long) g->db_errors);
             free (g);
         }
-        mbuf_puts (b, ",\"routes\":");
-        mbuf_puts (b, vs.routes ? vs.routes : "[]");
-        mbuf_puts (b, ",\"links\":");
+        sg_buf_puts (b, ",\"routes\":");
+        sg_buf_puts (b, vs.routes ? vs.routes : "[]");
+        sg_buf_puts (b, ",\"links\":");
         s_json_links (self, b, &vs, history);
-        mbuf_puts (b, ",\"incidents\":");
+        sg_buf_puts (b, ",\"incidents\":");
         s_json_incidents (b, 30);
-        mbuf_puts (b, ",\"adapters\":");
-        mbuf_puts (b, vs.adapters ? vs.adapters : "[]");
-        mbuf_puts (b, "}");
+        sg_buf_puts (b, ",\"adapters\":");
+        sg_buf_puts (b, vs.adapters ? vs.adapters : "[]");
+        sg_buf_puts (b, "}");
     }
     else if (strcmp (path, "/api/queues") == 0) {
-        mbuf_puts (b, "[");
+        sg_buf_puts (b, "[");
         for (size_t i = 0, first = 1; i < vs.n; i++) {
             const s_view_t *v = &vs.v[i];
             if (!v->link)
                 continue;
-            mbuf_printf (b, "%s{\"next_hop\":", first ? "" : ",");
+            sg_buf_printf (b, "%s{\"next_hop\":", first ? "" : ",");
             first = 0;
-            mbuf_json (b, v->d.name);
-            mbuf_printf (b, ",\"depth\":%lld,\"oldest_age_s\":%.3f,\"dead\":%lld,\"memory\":%llu,"
+            sg_buf_json (b, v->d.name);
+            sg_buf_printf (b, ",\"depth\":%lld,\"oldest_age_s\":%.3f,\"dead\":%lld,\"memory\":%llu,"
                          "\"inflight\":%llu,\"up\":%s}", v->d.pending, v->d.oldest_age, v->d.dead,
                          (unsigned long long) v->m.queued, (unsigned long long) v->m.inflight,
                          v->up == 1 ? "true" : "false");
         }
-        mbuf_puts (b, "]");
+        sg_buf_puts (b, "]");
     }
     else if (strcmp (path, "/api/peers") == 0) {
-        mbuf_puts (b, "[");
+        sg_buf_puts (b, "[");
         int first = 1;
         for (size_t i = 0; i < vs.n; i++) {
             const s_view_t *v = &vs.v[i];
             if (!v->d.role[0])
                 continue;
-            mbuf_printf (b, "%s{\"name\":", first ? "" : ",");
+            sg_buf_printf (b, "%s{\"name\":", first ? "" : ",");
             first = 0;
-            mbuf_json (b, v->d.name);
-            mbuf_printf (b, ",\"role\":\"%s\",\"up\":%s,\"link\":%s,\"expected\":%s,"
+            sg_buf_json (b, v->d.name);
+            sg_buf_printf (b, ",\"role\":\"%s\",\"up\":%s,\"link\":%s,\"expected\":%s,"
                          "\"last_seen\":%lld,\"endpoint\":", v->role, v->up == 1 ? "true" : "false",
                          v->link ? "true" : "false", v->expected ? "true" : "false", v->last_seen);
-            mbuf_json (b, v->d.endpoint[0] ? v->d.endpoint : NULL);
-            mbuf_puts (b, ",\"offices\":");
+            sg_buf_json (b, v->d.endpoint[0] ? v->d.endpoint : NULL);
+            sg_buf_puts (b, ",\"offices\":");
             s_json_offices (b, v->d.offices);
-            mbuf_puts (b, "}");
+            sg_buf_puts (b, "}");
         }
-        mbuf_puts (b, "]");
+        sg_buf_puts (b, "]");
     }
     else if (strcmp (path, "/api/routes") == 0)
-        mbuf_puts (b, vs.routes ? vs.routes : "[]");
+        sg_buf_puts (b, vs.routes ? vs.routes : "[]");
     else if (strcmp (path, "/api/adapters") == 0)
-        mbuf_puts (b, vs.adapters ? vs.adapters : "[]");
+        sg_buf_puts (b, vs.adapters ? vs.adapters : "[]");
     else if (strcmp (path, "/api/region") == 0) {
         /* This node's links and late movements are in /api/overview; the
          * peers' come from the sampler's last gathering. */
-        mbuf_printf (b, "{\"node\":");
-        mbuf_json (b, self->o.node_name);
-        mbuf_printf (b, ",\"now\":%lld,\"gathered\":%s", mon_now_ms (),
+        sg_buf_printf (b, "{\"node\":");
+        sg_buf_json (b, self->o.node_name);
+        sg_buf_printf (b, ",\"now\":%lld,\"gathered\":%s", mon_now_ms (),
                      vs.region ? "true" : "false");
         if (vs.region && vs.region[0] == '{' && strlen (vs.region) > 2) {
-            mbuf_puts (b, ",");
-            mbuf_puts (b, vs.region + 1);
+            sg_buf_puts (b, ",");
+            sg_buf_puts (b, vs.region + 1);
         }
         else
-            mbuf_puts (b, ",\"peers\":[],\"late\":[],\"totals\":{\"overdue\":0,"
+            sg_buf_puts (b, ",\"peers\":[],\"late\":[],\"totals\":{\"overdue\":0,"
                        "\"under_enquiry\":0,\"discrepancy\":0}}");
     }
     else

@@ -163,21 +163,21 @@ mon_corridors_args (const char *from, const char *to, const char *period, char *
 /* ---- Prometheus ------------------------------------------------------------ */
 
 static void
-s_hist (mbuf_t *b, const char *name, const char *labels, json_t *dist)
+s_hist (sg_buf_t *b, const char *name, const char *labels, json_t *dist)
 {
     json_t *bk = json_object_get (dist, "buckets");
     if (!json_is_array (bk) || json_array_size (bk) != MON_CORRIDOR_BUCKETS + 1)
         return;
     for (size_t i = 0; i <= MON_CORRIDOR_BUCKETS; i++) {
         if (i < MON_CORRIDOR_BUCKETS)
-            mbuf_printf (b, "%s_bucket{%s,le=\"%.0f\"} %lld\n", name, labels,
+            sg_buf_printf (b, "%s_bucket{%s,le=\"%.0f\"} %lld\n", name, labels,
                          mon_corridor_bounds[i], (long long) json_integer_value (json_array_get (bk, i)));
         else
-            mbuf_printf (b, "%s_bucket{%s,le=\"+Inf\"} %lld\n", name, labels,
+            sg_buf_printf (b, "%s_bucket{%s,le=\"+Inf\"} %lld\n", name, labels,
                          (long long) json_integer_value (json_array_get (bk, i)));
     }
-    mbuf_printf (b, "%s_sum{%s} %.3f\n", name, labels, json_number_value (json_object_get (dist, "sum_s")));
-    mbuf_printf (b, "%s_count{%s} %lld\n", name, labels,
+    sg_buf_printf (b, "%s_sum{%s} %.3f\n", name, labels, json_number_value (json_object_get (dist, "sum_s")));
+    sg_buf_printf (b, "%s_count{%s} %lld\n", name, labels,
                  (long long) json_integer_value (json_object_get (dist, "count")));
 }
 
@@ -194,9 +194,9 @@ mon_corridors_metrics (const char *json)
         json_decref (a);
         return NULL;
     }
-    mbuf_t b = { 0 }, h1 = { 0 }, h2 = { 0 }, h3 = { 0 }, h4 = { 0 };
+    sg_buf_t b = { 0 }, h1 = { 0 }, h2 = { 0 }, h3 = { 0 }, h4 = { 0 };
     char lb[64], lb2[64], lb3[64], labels[320];
-    mbuf_puts (&b, "# HELP sigmat_corridor_movements Movements released on the corridor (departure views"
+    sg_buf_puts (&b, "# HELP sigmat_corridor_movements Movements released on the corridor (departure views"
                " of this node), by status.\n# TYPE sigmat_corridor_movements gauge\n");
     size_t i;
     json_t *c;
@@ -205,7 +205,7 @@ mon_corridors_metrics (const char *json)
                   metrics_label (json_string_value (json_object_get (c, "departure")), lb, sizeof lb),
                   metrics_label (json_string_value (json_object_get (c, "destination")), lb2, sizeof lb2));
         for (size_t k = 0; k < sizeof s_counts / sizeof s_counts[0]; k++)
-            mbuf_printf (&b, "sigmat_corridor_movements{%s,status=\"%s\"} %lld\n", labels, s_counts[k],
+            sg_buf_printf (&b, "sigmat_corridor_movements{%s,status=\"%s\"} %lld\n", labels, s_counts[k],
                          (long long) json_integer_value (json_object_get (c, s_counts[k])));
         s_hist (&h1, "sigmat_corridor_release_to_arrival_seconds", labels,
                 json_object_get (c, "release_to_arrival"));
@@ -222,28 +222,28 @@ mon_corridors_metrics (const char *json)
             s_hist (&h3, "sigmat_corridor_border_dwell_seconds", l3, bd);
         }
     }
-    mbuf_puts (&b, "# HELP sigmat_corridor_release_to_arrival_seconds Time from release to arrival at"
+    sg_buf_puts (&b, "# HELP sigmat_corridor_release_to_arrival_seconds Time from release to arrival at"
                " destination (lifecycle clock).\n"
                "# TYPE sigmat_corridor_release_to_arrival_seconds histogram\n");
-    mbuf_puts (&b, h1.p ? h1.p : "");
-    mbuf_puts (&b, "# HELP sigmat_corridor_arrival_to_discharge_seconds Time from arrival to discharge"
+    sg_buf_puts (&b, h1.data ? h1.data : "");
+    sg_buf_puts (&b, "# HELP sigmat_corridor_arrival_to_discharge_seconds Time from arrival to discharge"
                " (write-off).\n# TYPE sigmat_corridor_arrival_to_discharge_seconds histogram\n");
-    mbuf_puts (&b, h2.p ? h2.p : "");
-    mbuf_puts (&b, "# HELP sigmat_corridor_release_to_discharge_seconds Time from release to discharge"
+    sg_buf_puts (&b, h2.data ? h2.data : "");
+    sg_buf_puts (&b, "# HELP sigmat_corridor_release_to_discharge_seconds Time from release to discharge"
                " (the whole movement).\n# TYPE sigmat_corridor_release_to_discharge_seconds histogram\n");
-    mbuf_puts (&b, h4.p ? h4.p : "");
-    mbuf_puts (&b, "# HELP sigmat_corridor_border_dwell_seconds Time from the ATR (sent at release) to"
+    sg_buf_puts (&b, h4.data ? h4.data : "");
+    sg_buf_puts (&b, "# HELP sigmat_corridor_border_dwell_seconds Time from the ATR (sent at release) to"
                " the NCF of each office of transit.\n"
                "# TYPE sigmat_corridor_border_dwell_seconds histogram\n");
-    mbuf_puts (&b, h3.p ? h3.p : "");
+    sg_buf_puts (&b, h3.data ? h3.data : "");
     json_decref (a);
-    mbuf_free (&h1);
-    mbuf_free (&h2);
-    mbuf_free (&h3);
-    mbuf_free (&h4);
-    if (b.oom) {
-        mbuf_free (&b);
+    sg_buf_free (&h1);
+    sg_buf_free (&h2);
+    sg_buf_free (&h3);
+    sg_buf_free (&h4);
+    if (b.failed) {
+        sg_buf_free (&b);
         return NULL;
     }
-    return b.p;
+    return b.data;
 }

@@ -1,7 +1,7 @@
 /* monitor_int.h - what the monitor_*.c files share: the monitor struct,
  * the sampled snapshot of the database (queues, peers, movements) with a
- * short history per link, and a small growable text buffer for JSON and
- * the metrics text. */
+ * short history per link; JSON and the metrics text are written into an
+ * sg_buf_t (lib/buf.h). */
 #ifndef SG_MONITOR_INT_H_INCLUDED
 #define SG_MONITOR_INT_H_INCLUDED
 
@@ -9,26 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+#include "http.h"
 #include "metrics.h"
 #include "monitor.h"
 #include "store.h"
 
 #define MON_HIST 150                /* samples kept per link (5 minutes at 2 s) */
-
-/* ---- text buffer ----------------------------------------------------------- */
-
-typedef struct {
-    char *p;
-    size_t n, cap;
-    int oom;                        /* an append failed: the text is incomplete */
-} mbuf_t;
-
-void mbuf_put (mbuf_t *b, const char *s, size_t n);
-void mbuf_puts (mbuf_t *b, const char *s);
-void mbuf_printf (mbuf_t *b, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-/* Appends s as a JSON string (quoted, escaped; NULL as null). */
-void mbuf_json (mbuf_t *b, const char *s);
-void mbuf_free (mbuf_t *b);
 
 /* ---- the sampled picture -------------------------------------------------- */
 
@@ -73,7 +60,7 @@ struct monitor_t {
     monitor_opts_t o;               /* strings owned (copied) */
     char **peer_urls;
     char **adapter_urls;
-    void *mhd;                      /* struct MHD_Daemon */
+    sg_http_server_t *http;         /* the HTTP server (lib/http.h) */
     unsigned port;
     pthread_t sampler;
     int sampler_started;
@@ -112,10 +99,10 @@ int mon_has_col (const char *cols, const char *name);
 /* Writes the answer for GET path?query into out; returns the HTTP status.
  * *type gets the content type (static). */
 int mon_api (monitor_t *self, const char *path, const char *const *qkeys,
-             const char *const *qvals, size_t nq, mbuf_t *out, const char **type);
+             const char *const *qvals, size_t nq, sg_buf_t *out, const char **type);
 
 /* Writes /metrics (registry + database gauges). */
-void mon_metrics (monitor_t *self, mbuf_t *out);
+void mon_metrics (monitor_t *self, sg_buf_t *out);
 
 /* ---- corridors (monitor_corridors.c) --------------------------------------- */
 
@@ -159,6 +146,6 @@ char *mon_adapters_gather (monitor_t *self);
 /* Appends ,"corridors":[own + each peer's] and ,"peers":[...] to out,
  * asking each peer for /api/corridors?query. own is this node's array
  * (JSON text or NULL). -1 if out of memory. */
-int mon_region_corridors (monitor_t *self, const char *own, const char *query, mbuf_t *out);
+int mon_region_corridors (monitor_t *self, const char *own, const char *query, sg_buf_t *out);
 
 #endif

@@ -24,78 +24,78 @@ mon_redact_url (const char *url, char *out, size_t size)
     const char *scheme = strstr (url, "://");
     const char *host = scheme ? scheme + 3 : url;
     const char *at = strchr (host, '@'), *slash = strchr (host, '/');
-    mbuf_t b = { 0 };
+    sg_buf_t b = { 0 };
     if (at && (!slash || at < slash)) {
-        mbuf_put (&b, url, (size_t) (host - url));
-        mbuf_puts (&b, "redacted@");
+        sg_buf_put (&b, url, (size_t) (host - url));
+        sg_buf_puts (&b, "redacted@");
         url = at + 1;
     }
     const char *q = strchr (url, '?');
     if (!q)
-        mbuf_puts (&b, url);
+        sg_buf_puts (&b, url);
     else {
-        mbuf_put (&b, url, (size_t) (q - url));
+        sg_buf_put (&b, url, (size_t) (q - url));
         for (const char *p = q; *p;) {
             size_t n = strcspn (p + 1, "&") + 1;   /* "?k=v" or "&k=v" */
             const char *eq = memchr (p, '=', n);
             if (eq && (size_t) (eq - p - 1) == 5 && strncasecmp (p + 1, "token", 5) == 0) {
-                mbuf_put (&b, p, (size_t) (eq - p + 1));
-                mbuf_puts (&b, "redacted");
+                sg_buf_put (&b, p, (size_t) (eq - p + 1));
+                sg_buf_puts (&b, "redacted");
             }
             else
-                mbuf_put (&b, p, n);
+                sg_buf_put (&b, p, n);
             p += n;
         }
     }
-    snprintf (out, size, "%s", b.p && !b.oom ? b.p : "redacted");
-    mbuf_free (&b);
+    snprintf (out, size, "%s", b.data && !b.failed ? b.data : "redacted");
+    sg_buf_free (&b);
 }
 
 static size_t
 s_write (char *ptr, size_t size, size_t nmemb, void *arg)
 {
-    mbuf_t *b = arg;
+    sg_buf_t *b = arg;
     size_t n = size * nmemb;
-    if (b->n + n > S_MAX_ANSWER)
+    if (b->len + n > S_MAX_ANSWER)
         return 0;
-    mbuf_put (b, ptr, n);
-    return b->oom ? 0 : n;
+    sg_buf_put (b, ptr, n);
+    return b->failed ? 0 : n;
 }
 
-/* GETs base + path (+ query) into body; base may carry a query: the path
- * goes before it, and a token= in it is sent as Authorization: Bearer (the
- * peers' monitors accept both; the adapters only the header). 0, or -1
- * with the reason in err. */
-static int
-s_fetch (const char *base, const char *path, const char *query, mbuf_t *body, char *err,
-         size_t esize)
+int
+monitor_fetch (const char *base, const char *path, const char *query, const char *token,
+               const char *ca_file, sg_buf_t *body, char *err, size_t esize)
 {
     size_t bl = strcspn (base, "?");
     const char *bq = base[bl] ? base + bl + 1 : "";
     while (bl && base[bl - 1] == '/')
         bl--;
-    mbuf_t url = { 0 }, auth = { 0 };
+    sg_buf_t url = { 0 }, auth = { 0 };
     int rc = -1, first = 1;
-    mbuf_printf (&url, "%.*s%s", (int) bl, base, path);
+    sg_buf_printf (&url, "%.*s%s", (int) bl, base, path);
     for (const char *p = bq; *p;) {
         size_t n = strcspn (p, "&");
         if (n > 6 && strncmp (p, "token=", 6) == 0)
-            mbuf_printf (&auth, "Authorization: Bearer %.*s", (int) n - 6, p + 6);
+            sg_buf_printf (&auth, "Authorization: Bearer %.*s", (int) n - 6, p + 6);
         else if (n) {
-            mbuf_printf (&url, "%s%.*s", first ? "?" : "&", (int) n, p);
+            sg_buf_printf (&url, "%s%.*s", first ? "?" : "&", (int) n, p);
             first = 0;
         }
         p += n + (p[n] == '&');
     }
     if (query && *query)
-        mbuf_printf (&url, "%s%s", first ? "?" : "&", query);
+        sg_buf_printf (&url, "%s%s", first ? "?" : "&", query);
+    if (token && *token) {
+        sg_buf_free (&auth);
+        sg_buf_printf (&auth, "Authorization: Bearer %s", token);
+    }
     CURL *c = curl_easy_init ();
-    struct curl_slist *hdr = auth.p ? curl_slist_append (NULL, auth.p) : NULL;
-    if (!c || url.oom || auth.oom || (auth.p && !hdr)) {
+    struct curl_slist *hdr = auth.data ? curl_slist_append (NULL, auth.data) : NULL;
+    if (!c || url.failed || auth.failed || (auth.data && !hdr)) {
         snprintf (err, esize, "out of memory");
         goto done;
     }
-    curl_easy_setopt (c, CURLOPT_URL, url.p);
+    curl_easy_setopt (c, CURLOPT_URL, url.data);
     curl_easy_setopt (c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
@@ -104,6 +104,8 @@ s_fetch (const char *base, const char *path, const char *query, mbuf_t *body, ch
     curl_easy_setopt (c, CURLOPT_WRITEDATA, body);
     if (hdr)
         curl_easy_setopt (c, CURLOPT_HTTPHEADER, hdr);
+    if (ca_file && *ca_file)
+        curl_easy_setopt (c, CURLOPT_CAINFO, ca_file);
     CURLcode cc = curl_easy_perform (c);
     long status = 0;
     curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, &status);
@@ -117,23 +119,23 @@ done:
     if (c)
         curl_easy_cleanup (c);
     curl_slist_free_all (hdr);
-    mbuf_free (&url);
-    mbuf_free (&auth);
+    sg_buf_free (&url);
+    sg_buf_free (&auth);
     return rc;
 }
 
 json_t *
 mon_peer_get (const char *base, const char *path, const char *query, char *err, size_t esize)
 {
-    mbuf_t body = { 0 };
+    sg_buf_t body = { 0 };
     json_t *j = NULL;
-    if (s_fetch (base, path, query, &body, err, esize) == 0) {
+    if (monitor_fetch (base, path, query, NULL, NULL, &body, err, esize) == 0) {
         json_error_t je;
-        j = json_loadb (body.p ? body.p : "", body.n, 0, &je);
+        j = json_loadb (body.data ? body.data : "", body.len, 0, &je);
         if (!j)
             snprintf (err, esize, "not JSON: %s", je.text);
     }
-    mbuf_free (&body);
+    sg_buf_free (&body);
     return j;
 }
 
@@ -171,17 +173,18 @@ mon_adapters_gather (monitor_t *self)
     json_t *all = json_array ();
     for (size_t i = 0; all && i < self->o.adapter_urls_n; i++) {
         char shown[512], err[256] = "";
-        mbuf_t body = { 0 };
+        sg_buf_t body = { 0 };
         mon_redact_url (self->o.adapter_urls[i], shown, sizeof shown);
         json_t *a = json_pack ("{s:s}", "url", shown);
-        if (s_fetch (self->o.adapter_urls[i], "", NULL, &body, err, sizeof err) != 0 || !body.p) {
+        if (monitor_fetch (self->o.adapter_urls[i], "", NULL, NULL, NULL, &body, err,
+                           sizeof err) != 0 || !body.data) {
             json_object_set_new (a, "ok", json_false ());
             json_object_set_new (a, "error", json_string (err[0] ? err : "empty answer"));
         }
         else {
             json_object_set_new (a, "ok", json_true ());
             /* sigmat_adapter_info{program="...",name="..." or country="..."} */
-            const char *info = strstr (body.p, "\nsigmat_adapter_info{");
+            const char *info = strstr (body.data, "\nsigmat_adapter_info{");
             char prog[64] = "", who[64] = "";
             if (info) {
                 sscanf (info, "\nsigmat_adapter_info{program=\"%63[^\"]\",%*[a-z]=\"%63[^\"]\"", prog, who);
@@ -190,12 +193,12 @@ mon_adapters_gather (monitor_t *self)
             }
             for (size_t k = 0; k < sizeof gauges / sizeof gauges[0]; k++) {
                 int found;
-                double v = s_sample_sum (body.p, gauges[k], &found);
+                double v = s_sample_sum (body.data, gauges[k], &found);
                 if (found)
                     json_object_set_new (a, gauges[k] + 15, json_real (v));
             }
         }
-        mbuf_free (&body);
+        sg_buf_free (&body);
         json_array_append_new (all, a);
     }
     char *s = all ? json_dumps (all, JSON_COMPACT) : NULL;
@@ -277,7 +280,7 @@ mon_region_gather (monitor_t *self)
 }
 
 int
-mon_region_corridors (monitor_t *self, const char *own, const char *query, mbuf_t *out)
+mon_region_corridors (monitor_t *self, const char *own, const char *query, sg_buf_t *out)
 {
     json_error_t je;
     json_t *all = json_loads (own ? own : "[]", 0, &je), *peers = json_array ();
@@ -308,10 +311,10 @@ mon_region_corridors (monitor_t *self, const char *own, const char *query, mbuf_
     json_decref (all);
     json_decref (peers);
     if (a && p) {
-        mbuf_puts (out, ",\"corridors\":");
-        mbuf_puts (out, a);
-        mbuf_puts (out, ",\"peers\":");
-        mbuf_puts (out, p);
+        sg_buf_puts (out, ",\"corridors\":");
+        sg_buf_puts (out, a);
+        sg_buf_puts (out, ",\"peers\":");
+        sg_buf_puts (out, p);
     }
     int rc = a && p ? 0 : -1;
     free (a);

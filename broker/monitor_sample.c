@@ -33,9 +33,8 @@ mon_db_acquire (monitor_t *self)
             self->db_retry_at = now + S_DB_RETRY_MS;
             goto fail;
         }
-        PGresult *r = PQexec (store_conn (self->store),
-                              "SET statement_timeout = '5s'; SET application_name = 'sigmatd-monitor'");
-        PQclear (r);
+        store_run (self->store, "cannot set up the monitor's session",
+                   "SET statement_timeout = '5s'; SET application_name = 'sigmatd-monitor'", NULL);
     }
     return self->store;
 fail:
@@ -46,7 +45,7 @@ fail:
 void
 mon_db_release (monitor_t *self, int failed)
 {
-    if (failed && self->store && PQstatus (store_conn (self->store)) != CONNECTION_OK) {
+    if (failed && self->store && !store_idle (self->store)) {
         store_destroy (&self->store);
         self->db_retry_at = mon_now_ms () + S_DB_RETRY_MS;
     }
@@ -56,10 +55,11 @@ mon_db_release (monitor_t *self, int failed)
 char *
 mon_db_value (store_t *st, const char *sql, int n, const char *const *params, int *failed)
 {
-    PGresult *r = PQexecParams (store_conn (st), sql, n, NULL, params, NULL, NULL, 0);
+    sg_diag_t d;
+    PGresult *r = store_exec (st, "query failed", sql, n, params, 0, &d);
     char *v = NULL;
-    if (PQresultStatus (r) != PGRES_TUPLES_OK) {
-        log_warn ("monitor: query failed: %s", PQerrorMessage (store_conn (st)));
+    if (!r) {
+        log_warn ("monitor: %s", d.text);
         *failed = 1;
     }
     else if (PQntuples (r) > 0 && !PQgetisnull (r, 0, 0))
@@ -173,13 +173,14 @@ s_read_db (monitor_t *self, s_sample_t *s)
                   "replace(replace(st, '\\', '\\\\'), '\"', '\\\"'), n), E'\\n' ORDER BY r, st) "
                   "|| E'\\n', '') FROM (SELECT %s AS r, state::text AS st, count(*) AS n "
                   "FROM movement GROUP BY 1, 2) s", role);
-        PGresult *r = PQexec (store_conn (st), sql);
-        if (PQresultStatus (r) == PGRES_TUPLES_OK && PQntuples (r) == 1) {
+        sg_diag_t d;
+        PGresult *r = store_exec (st, "query failed", sql, 0, NULL, 0, &d);
+        if (r && PQntuples (r) == 1) {
             s->counts = strdup (PQgetvalue (r, 0, 0));
             s->lines = strdup (PQgetvalue (r, 0, 1));
         }
         else {
-            log_warn ("monitor: query failed: %s", PQerrorMessage (store_conn (st)));
+            log_warn ("monitor: %s", r ? "query failed: no row" : d.text);
             failed = 1;
         }
         PQclear (r);

@@ -73,8 +73,10 @@ struct node_t {
     int64_t batch_since;            /* when the open batch got its first message */
     int64_t next_status, next_rescan, next_expiry, next_lc_timers;
     int64_t next_retention;         /* INT64_MAX: retention off */
-    lease_t *lease;                 /* only its holder serves (lease.h) */
+    lease_t *lease;                 /* `standby yes`: only its holder serves (lease.h) */
     int64_t next_lease;
+    int serving;                    /* the lease is valid: take SENDs, ACKs, NAKs */
+    char instance[300];             /* host:pid: holder of this process's claims */
 };
 
 static int64_t
@@ -431,6 +433,12 @@ s_on_router_msg (node_t *self, wire_msg_t **mp, int64_t now)
         wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_PONG, NULL, 0, ZMQ_DONTWAIT);
     s->last_rx = now;
     metrics_peer_seen (s->name);
+    /* Without a valid lease (its renewal failed: the database is away) the
+     * node still reads, so that it says HELLO and PONG and its peers see it
+     * alive, but takes nothing in: a SEND goes unacknowledged (its sender
+     * resends), an ACK or NAK is ignored (the delivery is sent again). */
+    if (!self->serving)
+        return;
     switch (m->cmd) {
     case WIRE_SEND: {
         intake_src_t src = { m->rid, m->rid_len, s->name, s->is_node, (int) self->conf->window };
@@ -693,8 +701,9 @@ node_run (node_t *self)
         }
         /* Stop reading while the workers have plenty to do: the senders'
          * windows hold the rest back. */
-        int reading = intake_outstanding (self->intake) < 2 * (size_t) self->conf->batch_size
-                      && lease_valid (self->lease, now);
+        self->serving = lease_valid (self->lease, now);
+        int reading = !self->serving
+                      || intake_outstanding (self->intake) < 2 * (size_t) self->conf->batch_size;
         items[0] = (zmq_pollitem_t) { self->router, 0, reading ? ZMQ_POLLIN : 0, 0 };
         items[1] = (zmq_pollitem_t) { NULL, self->sigfd, ZMQ_POLLIN, 0 };
         items[2] = (zmq_pollitem_t) { NULL, intake_fd (self->intake),
@@ -860,9 +869,12 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
     if (store_check_schema (self->store, conf->migrations_dir, diag) != SG_OK
         || store_identity (self->store, conf->name, conf->country, diag) != SG_OK)
         goto fail;
-    /* A standby process waits here, before it links to anyone. */
+    /* With `standby yes` a standby process waits here, before it links to
+     * anyone; by default every process is active and claims its share of
+     * the queue (dispatch.h). */
     self->next_lease = INT64_MAX;
-    if (conf->lease_ttl > 0) {
+    lease_instance_name (self->instance, sizeof self->instance);
+    if (conf->lease_ttl > 0 && conf->standby) {
         if (!(self->lease = lease_new (self->store, conf->lease_ttl))) {
             sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
             goto fail;
@@ -890,6 +902,15 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
                               .max_attempts = conf->delivery_attempts,
                               .queue_max = (size_t) conf->queue_memory,
                               .page_size = (size_t) conf->page_size };
+    if (conf->lease_ttl > 0 && !conf->standby) {
+        dopts.claim_holder = self->instance;
+        dopts.claim_ttl_ms = conf->lease_ttl;
+        dopts.claim_poll_ms = conf->claim_poll;
+        dopts.claim_gone = lease_holder_gone;
+        log_info ("node %s: active process %s (claims for %lld ms; other processes of this node"
+                  " on this database share the queue)", conf->name, self->instance,
+                  (long long) conf->lease_ttl);
+    }
     if (!(self->dispatch = dispatch_new (self->store, &dopts, s_send_hop, self))) {
         sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         goto fail;

@@ -1,9 +1,9 @@
 /* nodeconf.c - sigmatd's key table and the checks the table cannot
  * express (required keys, country and office syntax, seed routes). */
 #include "nodeconf.h"
+#include "code.h"
 #include "header.h"
 
-#include <ctype.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,20 +14,6 @@
 
 #define S_MAX_ROUTES 4096
 
-/* 1 for a 2-letter country (len 2) or an office reference (len 8). */
-static int
-s_prefix_ok (const char *s, int allow_office)
-{
-    size_t n = strlen (s);
-    if (n != 2 && !(allow_office && n == 8))
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (i < 2 ? !isupper ((unsigned char) s[i])
-                  : !(isupper ((unsigned char) s[i]) || isdigit ((unsigned char) s[i])))
-            return 0;
-    return 1;
-}
-
 static int
 s_route_add (void *conf, const config_entry_t *e, int argc, char **argv, char *err, size_t size)
 {
@@ -36,7 +22,7 @@ s_route_add (void *conf, const config_entry_t *e, int argc, char **argv, char *e
         snprintf (err, size, "expected PREFIX NEXT_HOP");
         return -1;
     }
-    if (!s_prefix_ok (argv[0], 1)) {
+    if (!sg_code_office (argv[0], SG_CODE_ANY)) {
         snprintf (err, size, "prefix must be a country (BF) or an office reference (BF000201)");
         return -1;
     }
@@ -144,12 +130,24 @@ static const config_entry_t s_table[] = {
       "How often idle queues are re-read from the database (finds dead letters\n"
       "replayed by `sigmatctl dead replay`).", 1000, S_DAY, NULL, NULL },
     { "lease_ttl", CONFIG_DURATION, S_OFF (lease_ttl), "15s",
-      "Lifetime of the node lease: of several sigmatd processes of this node on\n"
-      "one database only the lease holder serves; it renews the lease every\n"
-      "third of this and stops serving if it cannot, and a standby process takes\n"
-      "the lease over this long after the holder died. 0 turns the lease off:\n"
-      "every process serves and sends (tests only: messages go out twice).",
+      "Lifetime of a process's leases on the database. Several sigmatd processes\n"
+      "of this node may serve on one database, all active: each sends the\n"
+      "messages of the MRNs whose delivery claim it holds, renews its claims\n"
+      "every third of this and stops sending if it cannot; the claims of a\n"
+      "process that died are taken over this long after (at once by a process\n"
+      "of the same host). With `standby yes` it is the node lease's lifetime\n"
+      "instead. 0 turns both off: one process only (two would send twice).",
       0, 3600000, NULL, NULL },
+    { "standby", CONFIG_BOOL, S_OFF (standby), "no",
+      "yes: of several sigmatd processes of this node on one database only the\n"
+      "holder of the node lease serves; the others wait as standbys and take the\n"
+      "lease over lease_ttl after the holder died. no: every process is active.",
+      0, 0, NULL, NULL },
+    { "claim_poll", CONFIG_DURATION, S_OFF (claim_poll), "200ms",
+      "With several active processes: how often each reads the queue of every\n"
+      "connected next hop for messages another process stored or left (the\n"
+      "longest a message accepted by one process waits for a hop connected to\n"
+      "another).", 10, 60000, NULL, NULL },
     { "log_level", CONFIG_LEVEL, S_OFF (log_level), "info",
       "error, warn, info or debug.", 0, 0, NULL, NULL },
     { "syslog", CONFIG_BOOL, S_OFF (syslog), "no",
@@ -251,11 +249,11 @@ s_check (nodeconf_t *c, const char *path, sg_diag_t *diag)
     if (!hdr_node_name_check (c->name) || strlen (c->name) > 63)
         return sg_diag_set (diag, SG_ECONFIG, 0, 0,
                             "%s: bad name \"%s\": 1-63 of A-Z a-z 0-9 . _ -", path, c->name);
-    if (!s_prefix_ok (c->country, 0))
+    if (!sg_code_office (c->country, SG_CODE_COUNTRY))
         return sg_diag_set (diag, SG_ECONFIG, 0, 0,
                             "%s: bad country \"%s\": two capital letters", path, c->country);
     for (size_t i = 0; i < c->offices.n; i++)
-        if (!s_prefix_ok (c->offices.items[i], 1))
+        if (!sg_code_office (c->offices.items[i], SG_CODE_ANY))
             return sg_diag_set (diag, SG_ECONFIG, 0, 0,
                                 "%s: bad office \"%s\": a country or an office reference",
                                 path, c->offices.items[i]);
@@ -273,11 +271,14 @@ s_check (nodeconf_t *c, const char *path, sg_diag_t *diag)
 }
 
 int
-nodeconf_load (nodeconf_t *conf, const char *path, sg_diag_t *diag)
+nodeconf_load (nodeconf_t *conf, const char *path, const char *const *over, int nover,
+               sg_diag_t *diag)
 {
     int rc = config_defaults (s_table, conf, diag);
     if (rc == SG_OK)
         rc = config_load (s_table, conf, path, diag);
+    for (int i = 0; rc == SG_OK && i < nover; i++)
+        rc = sg_config_set_kv (s_table, conf, over[i], diag);
     if (rc == SG_OK)
         rc = s_check (conf, path, diag);
     return rc;

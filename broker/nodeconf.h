@@ -41,6 +41,8 @@ typedef struct {
     long long status_interval;
     long long rescan_interval;
     long long lease_ttl;
+    int standby;                /* one active process, the others standbys */
+    long long claim_poll;
     int log_level;
     int syslog;
     int lifecycle;              /* track movements (docs/lifecycle.md) */
@@ -67,11 +69,12 @@ typedef struct {
 } nodeconf_t;
 
 /* Fills conf (zeroed by the caller) with the defaults, then reads path on
- * top and checks the result (required keys, country and office syntax).
- * Returns SG_OK; SG_ECONFIG or SG_EIO with "path:line: reason" (or
- * "path: reason" for a missing key) in diag. Free with nodeconf_free
- * whatever the result. */
-int nodeconf_load (nodeconf_t *conf, const char *path, sg_diag_t *diag);
+ * top, applies the nover `-o KEY=VALUE` overrides and checks the result
+ * (required keys, country and office syntax). Returns SG_OK; SG_ECONFIG or
+ * SG_EIO with "path:line: reason" (or "path: reason" for a missing key) in
+ * diag. Free with nodeconf_free whatever the result. */
+int nodeconf_load (nodeconf_t *conf, const char *path, const char *const *over, int nover,
+                   sg_diag_t *diag);
 
 /* Fills conf (zeroed by the caller) with the defaults only (for
  * `sigmatd --print-config` without a file). Returns SG_OK or SG_ENOMEM. */

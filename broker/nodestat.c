@@ -71,33 +71,13 @@ nodestat_write (store_t *store, const nodestat_t *st, sg_diag_t *diag)
     const char *values[15] = { instance, st->name, host, pid, started, st->state,
                                st->bind ? st->bind : "", conns, links, connected,
                                acc, dup, ref, que, inf };
-    PGconn *conn = store_conn (store);
-    PGresult *res = conn ? PQexecParams (conn, s_sql, 15, NULL, values, NULL, NULL, 0) : NULL;
-    int rc = SG_OK;
-    if (!res || PQresultStatus (res) != PGRES_COMMAND_OK) {
-        const char *e = res ? PQresultErrorMessage (res) : "no connection";
-        rc = sg_diag_set (diag, SG_EDB, 0, 0, "cannot write node status: %.*s",
-                          (int) strcspn (e, "\n"), e);
-    }
+    PGresult *res = store_exec (store, "cannot write node status", s_sql, 15, values, 0, diag);
+    int rc = res ? SG_OK : SG_EDB;
     PQclear (res);
     free (connected);
     return rc;
 }
 
-/* Runs a read-only query on the store's connection; NULL with diag set to
- * "<what>: <reason>" if it fails. */
-static PGresult *
-s_query (store_t *store, const char *sql, const char *what, sg_diag_t *diag)
-{
-    PGconn *conn = store_conn (store);
-    PGresult *res = conn ? PQexecParams (conn, sql, 0, NULL, NULL, NULL, NULL, 0) : NULL;
-    if (res && PQresultStatus (res) == PGRES_TUPLES_OK)
-        return res;
-    const char *e = res ? PQresultErrorMessage (res) : "no connection";
-    sg_diag_set (diag, SG_EDB, 0, 0, "%s: %.*s", what, (int) strcspn (e, "\n"), e);
-    PQclear (res);
-    return NULL;
-}
 
 int
 nodestat_print (store_t *store, FILE *out, sg_diag_t *diag)
@@ -109,7 +89,7 @@ nodestat_print (store_t *store, FILE *out, sg_diag_t *diag)
         "  connections, links_up, array_to_string(connected, ', '),"
         "  accepted, duplicates, refused, queued, inflight"
         " FROM node_status ORDER BY state <> 'running', state <> 'standby', updated DESC";
-    PGresult *res = s_query (store, sql, "cannot read node status", diag);
+    PGresult *res = store_exec (store, "cannot read node status", sql, 0, NULL, 0, diag);
     if (!res)
         return SG_EDB;
     if (PQntuples (res) == 0)
@@ -148,22 +128,22 @@ nodestat_print_db (store_t *store, FILE *out, sg_diag_t *diag)
         "     coalesce(state, '?') || ' ' || coalesce(sync_state, '?'), ', '"
         "     ORDER BY application_name), '') FROM pg_stat_replication),"
         "  current_setting('synchronous_standby_names'), current_setting('synchronous_commit')";
-    PGresult *res = s_query (store, sql, "cannot read the database role", diag);
+    PGresult *res = store_exec (store, "cannot read the database role", sql, 0, NULL, 0, diag);
     if (!res)
         return SG_EDB;
-    PGconn *conn = store_conn (store);
-    const char *host = PQhost (conn), *port = PQport (conn);
+    const char *host = store_host (store), *port = store_port (store);
     int standby = strcmp (PQgetvalue (res, 0, 0), "t") == 0;
     fprintf (out, "database: %s, PostgreSQL %s at %s port %s\n",
              standby ? "standby (in recovery, read-only)" : "primary",
-             PQgetvalue (res, 0, 1), host && *host ? host : "?", port ? port : "?");
+             PQgetvalue (res, 0, 1), host, port);
     if (!standby)
         fprintf (out, "  standbys: %s%s%s; synchronous_standby_names '%s', synchronous_commit %s\n",
                  PQgetvalue (res, 0, 2), *PQgetvalue (res, 0, 3) ? ": " : "",
                  PQgetvalue (res, 0, 3), PQgetvalue (res, 0, 4), PQgetvalue (res, 0, 5));
     PQclear (res);
-    res = s_query (store, "SELECT holder, to_char (expires, 'YYYY-MM-DD HH24:MI:SS TZ'),"
-                          " expires > now() FROM node_lease", "cannot read the node lease", diag);
+    res = store_exec (store, "cannot read the node lease",
+                      "SELECT holder, to_char (expires, 'YYYY-MM-DD HH24:MI:SS TZ'),"
+                      " expires > now() FROM node_lease", 0, NULL, 0, diag);
     if (!res)
         return SG_EDB;
     if (PQntuples (res) == 1)

@@ -18,10 +18,15 @@
 enum { S_HELLO, S_READY, S_DENIED };
 
 #define S_DENIED_RETRY_MS 5000
+#define S_MAX_ENDPOINTS 8           /* endpoints of one peer node (its processes) */
 
 typedef struct {
     char name[64];
-    char endpoint[256];
+    char endpoint[256];             /* as registered: one, or several tried in turn */
+    char ep_buf[256];               /* endpoint cut at commas and spaces */
+    char *eps[S_MAX_ENDPOINTS];
+    size_t neps, ep;
+    int64_t ep_at;                  /* connected to eps[ep] since (monotonic ms) */
     char server_key[41];
     void *sock, *mon;
     int state, hello_due, window;
@@ -118,12 +123,17 @@ s_link_new (peers_t *self, const peer_info_t *p)
         goto fail;
     }
     zmq_setsockopt (l->mon, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_connect (l->mon, mon_ep) != 0 || zmq_connect (l->sock, l->endpoint) != 0) {
+    sg_strlcpy (l->ep_buf, l->endpoint, sizeof l->ep_buf);
+    for (char *save = NULL, *t = strtok_r (l->ep_buf, ", \t", &save); t;
+         t = strtok_r (NULL, ", \t", &save))
+        if (l->neps < S_MAX_ENDPOINTS)
+            l->eps[l->neps++] = t;
+    if (zmq_connect (l->mon, mon_ep) != 0 || !l->neps || zmq_connect (l->sock, l->eps[0]) != 0) {
         log_error ("peer %s: cannot connect to %s: %s", p->name, l->endpoint,
                    zmq_strerror (errno));
         goto fail;
     }
-    log_info ("peer %s: connecting to %s", l->name, l->endpoint);
+    log_info ("peer %s: connecting to %s", l->name, l->eps[0]);
     return l;
 fail:
     s_link_destroy (&l);
@@ -326,6 +336,23 @@ peers_poll_items (peers_t *self, zmq_pollitem_t *items, size_t max)
     return k;
 }
 
+/* Moves the link to the peer's next endpoint (another process of that
+ * node); with one endpoint ZeroMQ reconnects by itself. */
+static void
+s_endpoint_next (s_link_t *l, int64_t now, const char *why)
+{
+    if (l->neps < 2)
+        return;
+    zmq_disconnect (l->sock, l->eps[l->ep]);
+    log_info ("peer %s: %s %s; trying %s", l->name, l->eps[l->ep], why,
+              l->eps[(l->ep + 1) % l->neps]);
+    l->ep = (l->ep + 1) % l->neps;
+    if (zmq_connect (l->sock, l->eps[l->ep]) != 0)
+        log_warn ("peer %s: cannot connect to %s: %s", l->name, l->eps[l->ep],
+                  zmq_strerror (errno));
+    l->ep_at = now;
+}
+
 /* Marks the link as needing a new HELLO, reporting it down if it was up. */
 static void
 s_rehello (peers_t *self, s_link_t *l, const char *why)
@@ -361,8 +388,10 @@ s_on_monitor (peers_t *self, s_link_t *l, int64_t now)
         l->hello_due = 1;
         l->last_rx = now;
     }
-    else if (event == ZMQ_EVENT_DISCONNECTED)
+    else if (event == ZMQ_EVENT_DISCONNECTED) {
         s_rehello (self, l, "disconnected");
+        s_endpoint_next (l, now, "went away");
+    }
     else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
         log_warn ("peer %s: refused our CURVE key (ZAP status %u)", l->name, (unsigned) value);
     else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
@@ -451,6 +480,10 @@ s_tick (peers_t *self, s_link_t *l, int64_t now)
     }
     if (l->state == S_HELLO && !l->hello_due && now - l->hello_at >= self->heartbeat_ms)
         l->hello_due = 1;
+    if (!l->ep_at)
+        l->ep_at = now;
+    if (l->state == S_HELLO && now - l->ep_at >= 2 * (int64_t) self->heartbeat_ms)
+        s_endpoint_next (l, now, "gives no WELCOME");   /* not reachable, or silent */
     if (l->state == S_HELLO && l->hello_due) {
         char win[16];
         snprintf (win, sizeof win, "%d", self->window);

@@ -129,19 +129,15 @@ s_finish (s_out_t *o, const char *node, const sign_key_t *key, sg_diag_t *diag)
     return SG_OK;
 }
 
+/* Runs sql with n text parameters through the store; NULL with diag
+ * "retention: <what>: <reason>" if it fails. */
 static PGresult *
-s_exec (PGconn *c, const char *what, const char *sql, int n, const char *const *v, int want,
+s_exec (store_t *st, const char *what, const char *sql, int n, const char *const *v,
         sg_diag_t *diag)
 {
-    PGresult *r = n ? PQexecParams (c, sql, n, NULL, v, NULL, NULL, 0) : PQexec (c, sql);
-    if (PQresultStatus (r) != (ExecStatusType) want) {
-        sg_diag_set (diag, SG_EDB, 0, 0, "retention: %s: %s", what,
-                     PQresultErrorMessage (r)[0] ? PQresultErrorMessage (r)
-                                                  : PQerrorMessage (c));
-        PQclear (r);
-        return NULL;
-    }
-    return r;
+    char w[64];
+    snprintf (w, sizeof w, "retention: %s", what);
+    return store_exec (st, w, sql, n, v, 0, diag);
 }
 
 /* {a,b,c} from column 0 of r; NULL when out of memory. */
@@ -163,10 +159,10 @@ s_array (PGresult *r)
 
 /* Writes column 0 of every row of sql($1 = arr) as archive lines. */
 static int
-s_lines (PGconn *c, s_out_t *o, const char *what, const char *sql, const char *arr,
+s_lines (store_t *c, s_out_t *o, const char *what, const char *sql, const char *arr,
          sg_diag_t *diag)
 {
-    PGresult *r = s_exec (c, what, sql, 1, &arr, PGRES_TUPLES_OK, diag);
+    PGresult *r = s_exec (c, what, sql, 1, &arr, diag);
     if (!r)
         return SG_EDB;
     int rc = SG_OK;
@@ -178,10 +174,10 @@ s_lines (PGconn *c, s_out_t *o, const char *what, const char *sql, const char *a
 }
 
 static int
-s_deletes (PGconn *c, const char *const *sql, size_t n, const char *arr, sg_diag_t *diag)
+s_deletes (store_t *c, const char *const *sql, size_t n, const char *arr, sg_diag_t *diag)
 {
     for (size_t i = 0; i < n; i++) {
-        PGresult *r = s_exec (c, "remove", sql[i], 1, &arr, PGRES_COMMAND_OK, diag);
+        PGresult *r = s_exec (c, "remove", sql[i], 1, &arr, diag);
         if (!r)
             return SG_EDB;
         PQclear (r);
@@ -194,10 +190,10 @@ retention_run (store_t *st, const retention_conf_t *conf, int64_t msg_before_ms,
                int64_t mov_before_ms, retention_result_t *res, sg_diag_t *diag)
 {
     memset (res, 0, sizeof *res);
-    PGconn *c = st ? store_conn (st) : NULL;
+    store_t *c = st;
     if (!c || !conf || !conf->dir || !conf->node || !conf->key || conf->batch < 1)
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "retention: incomplete configuration");
-    if (PQstatus (c) != CONNECTION_OK || PQtransactionStatus (c) != PQTRANS_IDLE)
+    if (!store_idle (c))
         return sg_diag_set (diag, SG_EDB, 0, 0, "retention: the database connection is busy or down");
     int rc = SG_OK, in_tx = 0;
     PGresult *mp = NULL, *vp = NULL, *vl = NULL, *r = NULL;
@@ -209,22 +205,24 @@ retention_run (store_t *st, const retention_conf_t *conf, int64_t msg_before_ms,
     snprintf (lim, sizeof lim, "%d", conf->batch);
 
     /* Bounded: a batch never holds the loop for long, nor waits on a lock. */
-    r = s_exec (c, "begin", "BEGIN; SET LOCAL sigmat.retention = 'on';"
-                " SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'",
-                0, NULL, PGRES_COMMAND_OK, diag);
-    if (!r) {
+    if (store_begin (c, "retention: begin", diag) != SG_OK) {
         rc = SG_EDB;
         goto done;
     }
-    PQclear (r);
     in_tx = 1;
+    if (store_run (c, "retention: begin", "SET LOCAL sigmat.retention = 'on';"
+                   " SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'",
+                   diag) != SG_OK) {
+        rc = SG_EDB;
+        goto done;
+    }
     const char *pm[3] = { mb, vb, lim };
-    if (!(mp = s_exec (c, "pick messages", s_sql_msg_pick, 3, pm, PGRES_TUPLES_OK, diag))) {
+    if (!(mp = s_exec (c, "pick messages", s_sql_msg_pick, 3, pm, diag))) {
         rc = SG_EDB;
         goto done;
     }
     const char *pv[2] = { vb, lim };
-    if (!(vp = s_exec (c, "pick movements", s_sql_mov_pick, 2, pv, PGRES_TUPLES_OK, diag))) {
+    if (!(vp = s_exec (c, "pick movements", s_sql_mov_pick, 2, pv, diag))) {
         rc = SG_EDB;
         goto done;
     }
@@ -234,7 +232,7 @@ retention_run (store_t *st, const retention_conf_t *conf, int64_t msg_before_ms,
             goto done;
         }
         const char *pl[1] = { picked };
-        if (!(vl = s_exec (c, "lock movements", s_sql_mov_lock, 1, pl, PGRES_TUPLES_OK, diag))) {
+        if (!(vl = s_exec (c, "lock movements", s_sql_mov_lock, 1, pl, diag))) {
             rc = SG_EDB;
             goto done;
         }
@@ -272,12 +270,10 @@ retention_run (store_t *st, const retention_conf_t *conf, int64_t msg_before_ms,
             goto done;
     }
     in_tx = 0;
-    if (!(r = s_exec (c, "commit", "COMMIT", 0, NULL, PGRES_COMMAND_OK, diag))) {
+    if (store_commit (c, "retention: commit", diag) != SG_OK) {
         rc = SG_EDB;
         goto done;
     }
-    PQclear (r);
-    r = NULL;
     res->messages = nm;
     res->movements = nv;
     snprintf (res->file, sizeof res->file, "%s", path);
@@ -286,13 +282,13 @@ retention_run (store_t *st, const retention_conf_t *conf, int64_t msg_before_ms,
     char dd[32];
     snprintf (dd, sizeof dd, "%lld", conf->dedup_ms);
     const char *pp[2] = { dd, lim };
-    if ((r = s_exec (c, "prune message_seen", s_sql_seen_prune, 2, pp, PGRES_COMMAND_OK, diag)))
+    if ((r = s_exec (c, "prune message_seen", s_sql_seen_prune, 2, pp, diag)))
         res->seen_pruned = atoi (PQcmdTuples (r));
     else
         rc = SG_EDB;
 done:
     if (in_tx)
-        PQclear (PQexec (c, "ROLLBACK"));
+        store_rollback (c);
     if (rc != SG_OK && path[0])
         sg_archive_unlink (path);   /* the rows stayed: do not leave a copy that claims them */
     sg_archive_abort (&o.ar);

@@ -51,10 +51,10 @@ s_key (s_ctx_t *x, const char *name)
     }
     if (!k && x->src->db) {
         const char *p[1] = { name };
-        PGresult *r = PQexecParams (store_conn (x->src->db),
-                                    "SELECT sign_public_pem FROM peer WHERE name = $1"
-                                    " AND sign_public_pem IS NOT NULL", 1, NULL, p, NULL, NULL, 0);
-        if (PQresultStatus (r) == PGRES_TUPLES_OK && PQntuples (r) == 1)
+        PGresult *r = store_exec (x->src->db, "cannot read the peer's key",
+                                  "SELECT sign_public_pem FROM peer WHERE name = $1"
+                                  " AND sign_public_pem IS NOT NULL", 1, p, 0, NULL);
+        if (r && PQntuples (r) == 1)
             k = sign_key_from_pem (PQgetvalue (r, 0, 0), (size_t) PQgetlength (r, 0, 0), &d);
         PQclear (r);
     }

@@ -2,8 +2,8 @@
  * are few (one per country or office) and read for every message, so a
  * compact array beats anything cleverer. */
 #include "router.h"
+#include "code.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,19 +17,6 @@ struct router_t {
     s_entry_t *entries;
     size_t n, cap;
 };
-
-static int
-s_prefix_ok (const char *s)
-{
-    size_t n = s ? strlen (s) : 0;
-    if (n != 2 && n != 8)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (i < 2 ? !isupper ((unsigned char) s[i])
-                  : !(isupper ((unsigned char) s[i]) || isdigit ((unsigned char) s[i])))
-            return 0;
-    return 1;
-}
 
 static int
 s_cmp (const void *a, const void *b)
@@ -58,7 +45,8 @@ router_destroy (router_t **self_p)
 int
 router_add (router_t *self, const char *prefix, const char *hop, router_source_t source)
 {
-    if (!s_prefix_ok (prefix) || !hop || !hop[0] || strlen (hop) >= sizeof self->entries->hop)
+    if (!sg_code_office (prefix, SG_CODE_ANY) || !hop || !hop[0]
+        || strlen (hop) >= sizeof self->entries->hop)
         return SG_EINVAL;
     s_entry_t key = { .source = (int) source };
     strcpy (key.prefix, prefix);

@@ -59,8 +59,8 @@ static const ctl_verb_t s_verbs[] = {
       "one movement: each view's state, offices, time limit and every event" },
     { "movement", "overdue", ctl_movement_overdue, "[--json] [--db CONNINFO]",
       "departure views past their time limit, under enquiry or in recovery" },
-    { "movement", "verify", ctl_movement_verify, "MRN [--json] [--db CONNINFO]",
-      "check the hash chain of a movement's events; exit 1 naming the first bad event" },
+    { "movement", "verify", ctl_movement_verify, "MRN|--all [--json] [--db CONNINFO]",
+      "check the hash chains of a movement's events (--all: of every movement); exit 1 on a bad one" },
     { "movement", "resync", ctl_movement_resync,
       "MRN --peer NODE [--to OFFICE] [--as OFFICE] [--wait S] [--json] [--db CONNINFO]",
       "ask a peer node for its view of a movement (STQ) and apply the events we miss" },
@@ -68,6 +68,44 @@ static const ctl_verb_t s_verbs[] = {
       "check retention archives offline: signatures (keys: DIR/NAME.sign.pub or the peer table), event chains" },
 };
 #define S_NVERBS (sizeof s_verbs / sizeof s_verbs[0])
+
+int
+ctl_getopt (int argc, char **argv, const struct option *opts, const char **value)
+{
+    static char **s_args;                   /* the parse under way: argv - 1 */
+    static int s_rest;                      /* after "--": next operand index */
+    char **args = argv - 1;                 /* args[0] is the verb, as getopt wants */
+    if (args != s_args) {
+        s_args = args;
+        s_rest = 0;
+        optind = 0;                         /* glibc: start a new parse */
+        opterr = 0;
+    }
+    *value = NULL;
+    if (!s_rest) {
+        /* "-": operands come back in order as 1, whatever POSIXLY_CORRECT says */
+        int opt = getopt_long (argc + 1, args, "-:", opts, NULL);
+        if (opt == '?' || opt == ':') {
+            if (opt == ':')
+                fprintf (stderr, "sigmatctl: %s needs a value\n", args[optind - 1]);
+            else
+                fprintf (stderr, "sigmatctl: unknown option %s\n", args[optind - 1]);
+            s_args = NULL;
+            return '?';
+        }
+        if (opt != -1) {
+            *value = optarg;
+            return opt;
+        }
+        s_rest = optind;                    /* operands after "--", if any */
+    }
+    if (s_rest <= argc) {
+        *value = args[s_rest++];
+        return 1;
+    }
+    s_args = NULL;
+    return -1;
+}
 
 int
 ctl_wants_help (int argc, char **argv)
@@ -123,7 +161,7 @@ main (int argc, char **argv)
         s_help (NULL, stdout);
         return CTL_OK;
     }
-    if (strcmp (argv[1], "--version") == 0) {
+    if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-V") == 0) {
         printf ("sigmatctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
         return CTL_OK;
     }

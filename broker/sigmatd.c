@@ -3,6 +3,7 @@
  * cannot start or fails, 2 for a usage or configuration error. */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,11 +21,14 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-             "usage: sigmatd [-c FILE] [--check-config] [--print-config]\n"
+             "usage: sigmatd [-c FILE] [-o KEY=VALUE]... [--check-config | --print-config]\n"
              "  -c, --config FILE   configuration file (default " S_DEFAULT_CONF ")\n"
+             "  -o KEY=VALUE        override one configuration key\n"
              "  --check-config      read and check the file, then exit (0 good, 2 bad)\n"
              "  --print-config      print every key with its help and current value\n"
+             "                      (without -c: the defaults)\n"
              "  -V, --version       print the version\n"
+             "  -h, --help          this help\n"
              "Signals: TERM/INT stop cleanly after the current batch; HUP reloads peers,\n"
              "keys and routes from the database.\n");
 }
@@ -32,31 +36,28 @@ s_usage (FILE *out)
 int
 main (int argc, char **argv)
 {
-    const char *path = S_DEFAULT_CONF;
-    int check = 0, print = 0, path_given = 0;
-    for (int i = 1; i < argc; i++) {
-        if ((strcmp (argv[i], "-c") == 0 || strcmp (argv[i], "--config") == 0) && i + 1 < argc) {
-            path = argv[++i];
-            path_given = 1;
-        }
-        else if (strcmp (argv[i], "--check-config") == 0)
-            check = 1;
-        else if (strcmp (argv[i], "--print-config") == 0)
-            print = 1;
-        else if (strcmp (argv[i], "-V") == 0 || strcmp (argv[i], "--version") == 0) {
-            printf ("sigmatd (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-            return 0;
-        }
-        else if (strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "--help") == 0) {
-            s_usage (stdout);
-            return 0;
-        }
-        else {
-            fprintf (stderr, "sigmatd: unknown argument \"%s\"\n", argv[i]);
-            s_usage (stderr);
-            return 2;
-        }
+    sg_config_args_t args;
+    if (sg_config_args (argc, argv, 1, &args) != 0) {
+        s_usage (stderr);
+        return 2;
     }
+    if (args.version) {
+        printf ("sigmatd (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+        return 0;
+    }
+    if (args.help) {
+        s_usage (stdout);
+        return 0;
+    }
+    const char *path = args.path ? args.path : S_DEFAULT_CONF;
+    int check = args.verb && !strcmp (args.verb, "check-config");
+    int print = args.verb && !strcmp (args.verb, "print-config"), path_given = !!args.path;
+    if (optind < argc) {
+        fprintf (stderr, "sigmatd: unknown argument \"%s\"\n", argv[optind]);
+        s_usage (stderr);
+        return 2;
+    }
+    log_open ("sigmatd", 0, LOG_LVL_INFO);          /* deprecated keys warn while loading */
     nodeconf_t conf;
     sg_diag_t d;
     memset (&conf, 0, sizeof conf);
@@ -67,7 +68,7 @@ main (int argc, char **argv)
         nodeconf_free (&conf);
         return rc == SG_OK ? 0 : 1;
     }
-    if (nodeconf_load (&conf, path, &d) != SG_OK) {
+    if (nodeconf_load (&conf, path, args.over, args.nover, &d) != SG_OK) {
         fprintf (stderr, "sigmatd: %s\n", d.text);
         nodeconf_free (&conf);
         return 2;

@@ -2,11 +2,13 @@
  * schema migrations and node identity. Intake is in store_intake.c, the
  * delivery queue in store_queue.c, peers and routes in store_peer.c. */
 #include "store_int.h"
+#include "file.h"
 #include "log.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,11 @@
  * startup latency (a generic plan for a LIMIT $n page would otherwise pick
  * Gather Merge and take 5x longer). */
 #define S_SESSION_SQL "SET client_min_messages = warning; SET max_parallel_workers_per_gather = 0"
+
+/* A reconnect in sigmatd spends at most this long per call, then lets
+ * the caller go on for S_CONNECT_PAUSE_MS (store_i_ready). */
+#define S_CONNECT_SLICE_MS 50
+#define S_CONNECT_PAUSE_MS 200
 
 /* Key of the advisory lock that serialises migrators ("SIGM"). */
 #define S_MIGRATE_LOCK 0x5349474DLL
@@ -41,7 +48,7 @@ s_notice (void *arg, const char *message)
  * within the store's timeout (10 s without one), TCP keepalives and, for
  * TCP, a user timeout, so a peer that vanished is noticed. */
 static PGconn *
-s_connect (store_t *self)
+s_connect (store_t *self, int nonblocking)
 {
     char ct[16], ut[16];
     int t = self->timeout_ms > 0 ? self->timeout_ms : 10000;
@@ -51,7 +58,8 @@ s_connect (store_t *self)
                            "keepalives_interval", "keepalives_count", "tcp_user_timeout",
                            "dbname", NULL };
     const char *vals[] = { ct, "1", "10", "5", "3", ut, self->conninfo, NULL };
-    PGconn *conn = PQconnectdbParams (keys, vals, 1);
+    PGconn *conn = nonblocking ? PQconnectStartParams (keys, vals, 1)
+                               : PQconnectdbParams (keys, vals, 1);
     if (conn)
         PQsetNoticeProcessor (conn, s_notice, NULL);
     return conn;
@@ -70,7 +78,7 @@ store_new (const char *conninfo, sg_diag_t *diag)
         free (self);
         return NULL;
     }
-    self->conn = s_connect (self);
+    self->conn = s_connect (self, 0);
     if (!self->conn || PQstatus (self->conn) != CONNECTION_OK) {
         char msg[400];
         sg_strlcpy (msg, self->conn ? PQerrorMessage (self->conn) : "out of memory", sizeof msg);
@@ -101,53 +109,21 @@ store_destroy (store_t **self_p)
     store_i_guard_stop (self);
     if (self->conn)
         PQfinish (self->conn);
+    if (self->pending)
+        PQfinish (self->pending);
     free (self->conninfo);
     free (self);
     *self_p = NULL;
 }
 
-struct pg_conn *
-store_conn (store_t *self)
-{
-    return self ? self->conn : NULL;
-}
 
 /* ---- helpers shared by the store_*.c files ------------------------------ */
-
-void
-store_buf_put (store_buf_t *b, const void *p, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n)
-            cap *= 2;
-        char *data = realloc (b->data, cap);
-        if (!data) {
-            b->failed = 1;
-            return;
-        }
-        b->data = data;
-        b->cap = cap;
-    }
-    if (n)
-        memcpy (b->data + b->len, p, n);
-    b->len += n;
-}
 
 void
 store_buf_u32 (store_buf_t *b, uint32_t v)
 {
     unsigned char be[4] = { v >> 24, v >> 16, v >> 8, v };
     store_buf_put (b, be, 4);
-}
-
-void
-store_buf_free (store_buf_t *b)
-{
-    free (b->data);
-    memset (b, 0, sizeof *b);
 }
 
 /* PostgreSQL's binary array format (array_send): ndim, has-nulls flag,
@@ -251,6 +227,65 @@ store_token_ok (const char *s)
     return n <= 255;
 }
 
+/* Drives the reconnect started by store_i_ready for at most `slice` ms:
+ * SG_OK when connected (self->conn replaced), SG_ETIMEOUT when it needs more
+ * time, SG_EDB (diag set, the attempt over) when it failed or ran out of
+ * the connect timeout. */
+static int
+s_reconnect (store_t *self, int64_t slice, sg_diag_t *diag)
+{
+    int64_t now = store_i_now (), until = now + slice;
+    if (!self->pending) {
+        if (!(self->pending = s_connect (self, 1)))
+            return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+        self->pending_until = now + (self->timeout_ms > 0 ? self->timeout_ms : 10000);
+        self->pending_poll = PGRES_POLLING_WRITING;
+        if (PQstatus (self->pending) == CONNECTION_BAD)
+            self->pending_poll = PGRES_POLLING_FAILED;
+    }
+    if (until > self->pending_until)
+        until = self->pending_until;
+    while (self->pending_poll != PGRES_POLLING_OK && self->pending_poll != PGRES_POLLING_FAILED) {
+        now = store_i_now ();
+        if (now >= self->pending_until) {
+            sg_diag_set (diag, SG_EDB, 0, 0, "cannot reconnect to the database: no answer "
+                         "within %d ms", self->timeout_ms > 0 ? self->timeout_ms : 10000);
+            goto failed;
+        }
+        if (now >= until)
+            return SG_ETIMEOUT;
+        struct pollfd p = { PQsocket (self->pending),
+                            self->pending_poll == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
+        int r = poll (&p, 1, (int) (until - now));
+        if (r < 0 && errno != EINTR) {
+            sg_diag_set (diag, SG_EDB, 0, 0, "cannot reconnect to the database: poll: %s",
+                         strerror (errno));
+            goto failed;
+        }
+        if (r > 0)
+            self->pending_poll = PQconnectPoll (self->pending);
+    }
+    if (self->pending_poll == PGRES_POLLING_FAILED) {
+        char msg[400];
+        sg_strlcpy (msg, PQerrorMessage (self->pending), sizeof msg);
+        msg[strcspn (msg, "\n")] = '\0';
+        sg_diag_set (diag, SG_EDB, 0, 0, "cannot reconnect to the database: %s",
+                     msg[0] ? msg : "no reason given");
+        goto failed;
+    }
+    /* The watchdog is held off while the connection changes. */
+    store_i_guard_lock (self);
+    PQfinish (self->conn);
+    self->conn = self->pending;
+    store_i_guard_unlock (self);
+    self->pending = NULL;
+    return SG_OK;
+failed:
+    PQfinish (self->pending);
+    self->pending = NULL;
+    return SG_EDB;
+}
+
 int
 store_i_ready (store_t *self, sg_diag_t *diag)
 {
@@ -258,23 +293,30 @@ store_i_ready (store_t *self, sg_diag_t *diag)
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "no database connection");
     if (PQstatus (self->conn) == CONNECTION_OK)
         return SG_OK;
+    /* A new connection in the middle of a transaction would run the rest
+     * of it outside: fail until the caller rolls back. */
+    if (self->in_tx)
+        return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost during a transaction");
     int64_t now = store_i_now ();
     if (now < self->down_until)
-        return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost; next try in %lld ms",
+        return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost; %s in %lld ms",
+                            self->pending ? "still connecting, next look" : "next try",
                             (long long) (self->down_until - now));
     /* A new connection rather than PQreset: it takes the timeout set since
-     * store_new. The watchdog is held off while the connection changes. */
-    PGconn *conn = s_connect (self);
-    if (!conn)
-        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-    store_i_guard_lock (self);
-    PQfinish (self->conn);
-    self->conn = conn;
-    store_i_guard_unlock (self);
+     * store_new. With a timeout (sigmatd), the connection is made a slice
+     * at a time, so that a database that does not answer costs the caller's
+     * loop S_CONNECT_SLICE_MS, not the whole connect timeout; without one
+     * (sigmatctl, the monitor), at once. */
+    int64_t slice = self->timeout_ms > 0 ? S_CONNECT_SLICE_MS : INT64_MAX / 4;
+    int rc = s_reconnect (self, slice, diag);
+    if (rc == SG_ETIMEOUT) {
+        self->down_until = store_i_now () + S_CONNECT_PAUSE_MS;
+        return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost; reconnecting");
+    }
     self->prepared = 0;
-    if (PQstatus (self->conn) != CONNECTION_OK) {
+    if (rc != SG_OK) {
         store_i_down (self);
-        return store_i_fail (self, NULL, "cannot reconnect to the database", diag);
+        return rc;
     }
     self->down_ms = 0;
     store_i_session (self);
@@ -289,10 +331,13 @@ store_i_fail (store_t *self, PGresult *res, const char *what, sg_diag_t *diag)
     const char *pg = res ? PQresultErrorMessage (res) : "";
     if (!pg || !*pg)
         pg = self && self->conn ? PQerrorMessage (self->conn) : "no connection";
-    sg_strlcpy (msg, pg, sizeof msg);
+    sg_strlcpy (msg, pg ? pg : "", sizeof msg);
     msg[strcspn (msg, "\n")] = '\0';
     if (strncmp (msg, "ERROR:  ", 8) == 0)
         memmove (msg, msg + 8, strlen (msg + 8) + 1);
+    if (!msg[0])        /* libpq gave no text (out of memory, or nothing sent) */
+        sg_strlcpy (msg, self && self->conn && PQstatus (self->conn) != CONNECTION_OK
+                         ? "connection lost (no reason given)" : "no reason given", sizeof msg);
     return sg_diag_set (diag, SG_EDB, 0, 0, "%s: %s", what, msg);
 }
 
@@ -309,6 +354,27 @@ s_stmt_sql (int stmt, int *n, const Oid **types)
     default:
         return NULL;
     }
+}
+
+/* res if it holds rows or a completed command; otherwise NULL, diag set,
+ * and, when the connection went down with it, the reason logged and the
+ * reconnect paused. */
+static PGresult *
+s_result (store_t *self, PGresult *res, const char *what, sg_diag_t *diag)
+{
+    ExecStatusType st = PQresultStatus (res);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        return res;
+    sg_diag_t d;
+    store_i_fail (self, res, what, &d);
+    PQclear (res);
+    if (PQstatus (self->conn) != CONNECTION_OK) {
+        log_warn ("database: connection lost: %s", d.text);
+        self->prepared = 0;
+        store_i_down (self);
+    }
+    sg_diag_set (diag, d.code, 0, 0, "%s", d.text);
+    return NULL;
 }
 
 PGresult *
@@ -330,12 +396,8 @@ store_i_exec (store_t *self, int stmt, const char *what, const char *sql, int n,
                 sg_diag_set (diag, SG_EINVAL, 0, 0, "%s: no statement %d", what, stmt);
                 return NULL;
             }
-            res = PQprepare (self->conn, name, psql, pn, pt);
-            if (PQresultStatus (res) != PGRES_COMMAND_OK) {
-                store_i_fail (self, res, what, diag);
-                PQclear (res);
+            if (!(res = s_result (self, PQprepare (self->conn, name, psql, pn, pt), what, diag)))
                 return NULL;
-            }
             PQclear (res);
             self->prepared |= 1u << stmt;
         }
@@ -343,29 +405,92 @@ store_i_exec (store_t *self, int stmt, const char *what, const char *sql, int n,
     }
     else
         res = PQexecParams (self->conn, sql, n, types, values, lengths, formats, binary_result);
-    ExecStatusType st = PQresultStatus (res);
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-        store_i_fail (self, res, what, diag);
-        PQclear (res);
-        if (PQstatus (self->conn) != CONNECTION_OK) {
-            self->prepared = 0;
-            store_i_down (self);
-        }
-        return NULL;
-    }
-    return res;
+    return s_result (self, res, what, diag);
 }
 
-/* Runs a parameterless command; SG_OK or SG_EDB. */
-static int
-s_command (store_t *self, const char *sql, const char *what, sg_diag_t *diag)
+/* ---- running SQL for the other modules ------------------------------------ */
+
+PGresult *
+store_exec (store_t *self, const char *what, const char *sql, int n, const char *const *values,
+            int binary_result, sg_diag_t *diag)
 {
-    PGresult *res = store_i_exec (self, -1, what, sql, 0, NULL, NULL, NULL, NULL, 0, diag);
+    return store_i_exec (self, -1, what, sql, n, NULL, values, NULL, NULL, binary_result, diag);
+}
+
+int
+store_run (store_t *self, const char *what, const char *sql, sg_diag_t *diag)
+{
+    if (store_i_ready (self, diag) != SG_OK)
+        return SG_EDB;
+    PGresult *res = s_result (self, PQexec (self->conn, sql), what, diag);
     if (!res)
         return SG_EDB;
     PQclear (res);
     return SG_OK;
 }
+
+int
+store_begin (store_t *self, const char *what, sg_diag_t *diag)
+{
+    if (store_run (self, what, "BEGIN", diag) != SG_OK)
+        return SG_EDB;
+    self->in_tx = 1;
+    return SG_OK;
+}
+
+int
+store_commit (store_t *self, const char *what, sg_diag_t *diag)
+{
+    PGresult *res = store_i_exec (self, -1, what, "COMMIT", 0, NULL, NULL, NULL, NULL, 0, diag);
+    self->in_tx = 0;
+    if (!res)
+        return SG_EDB;
+    /* COMMIT of a failed transaction "succeeds" as a ROLLBACK */
+    int rolled_back = strcmp (PQcmdStatus (res), "COMMIT") != 0;
+    PQclear (res);
+    if (rolled_back)
+        return sg_diag_set (diag, SG_EDB, 0, 0, "%s: the transaction was rolled back", what);
+    return SG_OK;
+}
+
+void
+store_rollback (store_t *self)
+{
+    if (!self)
+        return;
+    self->in_tx = 0;
+    if (self->conn && PQstatus (self->conn) == CONNECTION_OK
+        && PQtransactionStatus (self->conn) != PQTRANS_IDLE)
+        PQclear (PQexec (self->conn, "ROLLBACK"));
+}
+
+int
+store_idle (const store_t *self)
+{
+    return self && self->conn && !self->in_tx && PQstatus (self->conn) == CONNECTION_OK
+           && PQtransactionStatus (self->conn) == PQTRANS_IDLE;
+}
+
+int
+store_ready (store_t *self, sg_diag_t *diag)
+{
+    return store_i_ready (self, diag) == SG_OK ? SG_OK : SG_EDB;
+}
+
+const char *
+store_host (const store_t *self)
+{
+    const char *h = self && self->conn ? PQhost (self->conn) : NULL;
+    return h && *h ? h : "?";
+}
+
+const char *
+store_port (const store_t *self)
+{
+    const char *p = self && self->conn ? PQport (self->conn) : NULL;
+    return p && *p ? p : "?";
+}
+
 
 /* ---- schema migrations -------------------------------------------------- */
 
@@ -479,22 +604,12 @@ store_schema_version (store_t *self, int *version)
 static char *
 s_slurp (const char *path)
 {
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return NULL;
-    store_buf_t b = { 0 };
-    char chunk[8192];
-    size_t got;
-    while ((got = fread (chunk, 1, sizeof chunk, f)) > 0)
-        store_buf_put (&b, chunk, got);
-    int bad = ferror (f);
-    fclose (f);
-    store_buf_put (&b, "", 1);
-    if (bad || b.failed) {
-        store_buf_free (&b);
+    sg_buf_t b = { 0 };
+    if (sg_file_read (path, 0, &b) != SG_OK) {
+        sg_buf_free (&b);
         return NULL;
     }
-    return b.data;
+    return b.data ? sg_buf_take (&b) : strdup ("");
 }
 
 /* Applies one file in one transaction, unless another migrator already did. */
@@ -507,17 +622,17 @@ s_apply (store_t *self, const char *dir, const s_migration_t *m, FILE *progress,
     char *sql = s_slurp (path);
     if (!sql)
         return sg_diag_set (diag, SG_EIO, 0, 0, "cannot read %s: %s", path, strerror (errno));
-    int rc = s_command (self, "BEGIN", what, diag);
+    int rc = store_begin (self, what, diag);
     if (rc != SG_OK)
         goto done;
     char lock[64];
     snprintf (lock, sizeof lock, "SELECT pg_advisory_xact_lock(%lld)", S_MIGRATE_LOCK);
     int current;
-    if ((rc = s_command (self, lock, what, diag)) != SG_OK
+    if ((rc = store_run (self, what, lock, diag)) != SG_OK
         || (rc = s_version (self, &current, diag)) != SG_OK)
         goto done;
     if (current >= m->version) {
-        rc = s_command (self, "COMMIT", what, diag);
+        rc = store_commit (self, what, diag);
         goto done;
     }
     PGresult *res = PQexec (self->conn, sql);
@@ -550,15 +665,13 @@ s_apply (store_t *self, const char *dir, const s_migration_t *m, FILE *progress,
         goto done;
     }
     PQclear (res);
-    if ((rc = s_command (self, "COMMIT", what, diag)) != SG_OK)
+    if ((rc = store_commit (self, what, diag)) != SG_OK)
         goto done;
     if (progress)
         fprintf (progress, "applied %s\n", m->name);
 done:
-    if (rc != SG_OK && self->conn && PQtransactionStatus (self->conn) != PQTRANS_IDLE) {
-        PGresult *res2 = PQexec (self->conn, "ROLLBACK");
-        PQclear (res2);
-    }
+    if (rc != SG_OK)
+        store_rollback (self);
     free (sql);
     return rc;
 }

@@ -30,14 +30,56 @@ void store_destroy (store_t **self_p);
  * keeps serving its clients while the database is away. SG_OK, SG_ENOMEM. */
 int store_set_timeout (store_t *self, int timeout_ms);
 
-/* Starts / ends a stretch of database work the watchdog bounds (any calls,
- * also through store_conn). No-ops without store_set_timeout. */
+/* Starts / ends a stretch of database work the watchdog bounds (any calls
+ * below). No-ops without store_set_timeout. */
 void store_guard_begin (store_t *self);
 void store_guard_end (store_t *self);
 
-/* The connection, borrowed, for modules that keep their own SQL (lifecycle);
- * it may change after a reconnect, so do not keep it. */
-struct pg_conn *store_conn (store_t *self);
+/* ---- running SQL ------------------------------------------------------- */
+/* The one way to PostgreSQL for every module of sigmatd and sigmatctl that
+ * keeps its own SQL (lifecycle, timers, node status, monitor, retention,
+ * sigmatctl): the same reconnect, pause, watchdog and error text as the
+ * store's own statements. No connection is handed out; results are libpq
+ * results, read with PQntuples/PQgetvalue and freed with PQclear. */
+
+struct pg_result;
+
+/* Runs sql with n text parameters (values[i] NULL = SQL NULL) and text
+ * (binary_result 0) or binary (1) results, reconnecting first when the
+ * connection was lost outside a transaction. Returns the result (free with
+ * PQclear) or NULL with diag "<what>: <reason>" (SG_EDB; the reason is never
+ * empty, and a lost connection is logged with it). */
+struct pg_result *store_exec (store_t *self, const char *what, const char *sql, int n,
+                              const char *const *values, int binary_result, sg_diag_t *diag);
+
+/* Runs parameterless SQL, which may hold several statements; SG_OK or
+ * SG_EDB with diag as store_exec. */
+int store_run (store_t *self, const char *what, const char *sql, sg_diag_t *diag);
+
+/* Opens a transaction; SG_OK or SG_EDB. Until store_commit or
+ * store_rollback, a lost connection is not replaced: every call fails. */
+int store_begin (store_t *self, const char *what, sg_diag_t *diag);
+
+/* Commits the open transaction; SG_OK, or SG_EDB when the commit failed or
+ * the server rolled the transaction back (a statement in it had failed). */
+int store_commit (store_t *self, const char *what, sg_diag_t *diag);
+
+/* Rolls the open transaction back, if any; never fails (a lost connection
+ * has rolled it back already). */
+void store_rollback (store_t *self);
+
+/* 1 if the connection is up and no transaction is open, without trying to
+ * reconnect. */
+int store_idle (const store_t *self);
+
+/* Makes sure the connection is up: reconnects if it was lost (and the pause
+ * after a loss is over); SG_OK or SG_EDB with the reason. */
+int store_ready (store_t *self, sg_diag_t *diag);
+
+/* The server's host (or socket folder) and port, for status output; "?"
+ * when unknown. */
+const char *store_host (const store_t *self);
+const char *store_port (const store_t *self);
 
 /* ---- schema ---------------------------------------------------------- */
 

@@ -71,7 +71,9 @@ s_watch (void *arg)
             log_error ("database: no answer within %d ms; connection cut (the work is "
                        "retried when the database answers again)", 2 * self->timeout_ms);
         }
-        g->deadline = 0;
+        /* Armed again, not off: the rest of the stretch may reconnect and
+         * hang a second time. */
+        g->deadline = store_i_now () + 2 * (int64_t) self->timeout_ms;
     }
     pthread_mutex_unlock (&g->lock);
     return NULL;

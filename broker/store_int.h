@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "store.h"
 
 /* Built-in type OIDs (stable across PostgreSQL versions). */
@@ -28,12 +29,16 @@ struct store_t {
     PGconn *conn;
     char *conninfo;             /* as given to store_new, to reconnect */
     unsigned prepared;          /* bit per store_stmt_t on this connection */
+    int in_tx;                  /* store_begin ... store_commit/rollback */
     /* store_set_timeout: statement_timeout, the watchdog and the pause
      * after a lost connection (store_guard.c) */
     int timeout_ms;             /* 0: none (sigmatctl) */
     int64_t down_until;         /* no reconnect before this (monotonic ms) */
     int down_ms;                /* the pause, doubling to timeout_ms */
     struct store_guard *guard;  /* the watchdog thread, or NULL */
+    PGconn *pending;            /* a reconnect in progress (store_i_ready), or NULL */
+    int64_t pending_until;      /* ... given up after this (monotonic ms) */
+    int pending_poll;           /* ... its last PostgresPollingStatusType */
 };
 
 /* Monotonic milliseconds. */
@@ -51,16 +56,11 @@ void store_i_guard_lock (store_t *self);
 void store_i_guard_unlock (store_t *self);
 void store_i_guard_stop (store_t *self);
 
-/* A growable byte buffer. */
-typedef struct {
-    char *data;
-    size_t len, cap;
-    int failed;                 /* an allocation failed: the content is incomplete */
-} store_buf_t;
-
-void store_buf_put (store_buf_t *b, const void *p, size_t n);
+/* A growable byte buffer: the project's one (lib/buf.h). */
+typedef sg_buf_t store_buf_t;
+#define store_buf_put sg_buf_put
+#define store_buf_free sg_buf_free
 void store_buf_u32 (store_buf_t *b, uint32_t v);
-void store_buf_free (store_buf_t *b);
 
 /* Builds a one-dimensional binary array of n elements of element type oid:
  * call store_array_begin, then store_array_elem n times (p NULL = SQL NULL). */
@@ -91,6 +91,12 @@ int store_i_ready (store_t *self, sg_diag_t *diag);
 PGresult *store_i_exec (store_t *self, int stmt, const char *what, const char *sql, int n,
                         const Oid *types, const char *const *values, const int *lengths,
                         const int *formats, int binary_result, sg_diag_t *diag);
+
+/* Decodes one binary result row of a delivery page (columns c..c+6:
+ * message_id, mrn, seq int8, attempts int4, header, body, signature) into
+ * d, whose buffers it allocates (free with store_deliveries_free even on
+ * failure). SG_OK or SG_ENOMEM. */
+int store_i_delivery_row (const PGresult *res, int r, int c, store_delivery_t *d);
 
 /* Fills diag from a failed result or the connection; returns SG_EDB. */
 int store_i_fail (store_t *self, PGresult *res, const char *what, sg_diag_t *diag);

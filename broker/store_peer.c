@@ -1,25 +1,10 @@
 /* store_peer.c - peers (other nodes and national adapters, with their keys
  * and the offices they may speak for) and the route table. */
 #include "store_int.h"
+#include "code.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* 1 if s is a route prefix or office list entry: 2 uppercase letters, or
- * 2 uppercase letters and 6 uppercase letters or digits. */
-static int
-s_office_ok (const char *s)
-{
-    size_t n = s ? strlen (s) : 0;
-    if (n != 2 && n != 8)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (i < 2 ? !isupper ((unsigned char) s[i])
-                  : !(isupper ((unsigned char) s[i]) || isdigit ((unsigned char) s[i])))
-            return 0;
-    return 1;
-}
 
 /* Peer columns in the order s_peer_read expects. */
 #define S_PEER_COLS "name, role, coalesce (curve_public, ''), sign_public_pem, endpoint," \
@@ -87,7 +72,7 @@ store_peer_put (store_t *self, const store_peer_t *peer, sg_diag_t *diag)
     store_buf_t offices = { 0 };
     store_array_begin (&offices, STORE_OID_TEXT, peer->offices_n, 0);
     for (size_t i = 0; i < peer->offices_n; i++) {
-        if (!s_office_ok (peer->offices[i])) {
+        if (!sg_code_office (peer->offices[i], SG_CODE_ANY)) {
             store_buf_free (&offices);
             return sg_diag_set (diag, SG_EINVAL, 0, 0,
                                 "peer %s: \"%s\" is not an office reference or a country code",
@@ -220,7 +205,7 @@ store_peers_free (store_peer_t *list, size_t count)
 int
 store_route_put (store_t *self, const char *prefix, const char *next_hop, sg_diag_t *diag)
 {
-    if (!s_office_ok (prefix))
+    if (!sg_code_office (prefix, SG_CODE_ANY))
         return sg_diag_set (diag, SG_EINVAL, 0, 0,
                             "bad route prefix \"%s\": expected an office reference like "
                             "CI000101 or a country code like CI", prefix ? prefix : "");

@@ -41,6 +41,37 @@ s_uuid_array (store_buf_t *b, const char *const *ids, size_t n, sg_diag_t *diag)
 }
 
 int
+store_i_delivery_row (const PGresult *res, int r, int c, store_delivery_t *d)
+{
+    store_uuid_format ((const unsigned char *) PQgetvalue (res, r, c), d->id);
+    size_t len = (size_t) PQgetlength (res, r, c + 1);
+    if (len >= sizeof d->mrn)
+        len = sizeof d->mrn - 1;
+    memcpy (d->mrn, PQgetvalue (res, r, c + 1), len);
+    d->mrn[len] = '\0';
+    d->seq = store_get_i64 (PQgetvalue (res, r, c + 2));
+    d->attempts = store_get_i32 (PQgetvalue (res, r, c + 3));
+    d->header_len = (size_t) PQgetlength (res, r, c + 4);
+    d->body_len = (size_t) PQgetlength (res, r, c + 5);
+    d->header = malloc (d->header_len + 1);
+    d->body = malloc (d->body_len + 1);
+    int has_sig = !PQgetisnull (res, r, c + 6);
+    if (has_sig) {
+        d->signature_len = (size_t) PQgetlength (res, r, c + 6);
+        d->signature = malloc (d->signature_len + 1);
+    }
+    if (!d->header || !d->body || (has_sig && !d->signature))
+        return SG_ENOMEM;
+    memcpy (d->header, PQgetvalue (res, r, c + 4), d->header_len);
+    d->header[d->header_len] = '\0';
+    memcpy (d->body, PQgetvalue (res, r, c + 5), d->body_len);
+    d->body[d->body_len] = '\0';
+    if (has_sig)
+        memcpy (d->signature, PQgetvalue (res, r, c + 6), d->signature_len);
+    return SG_OK;
+}
+
+int
 store_pending (store_t *self, const char *next_hop, long long after_seq, size_t limit,
                store_delivery_t **out, size_t *count, sg_diag_t *diag)
 {
@@ -65,37 +96,13 @@ store_pending (store_t *self, const char *next_hop, long long after_seq, size_t 
         rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < n; i++) {
-        store_delivery_t *d = &list[i];
-        int r = (int) i;
-        store_uuid_format ((const unsigned char *) PQgetvalue (res, r, 0), d->id);
-        size_t len = (size_t) PQgetlength (res, r, 1);
-        if (len >= sizeof d->mrn)
-            len = sizeof d->mrn - 1;
-        memcpy (d->mrn, PQgetvalue (res, r, 1), len);
-        d->seq = store_get_i64 (PQgetvalue (res, r, 2));
-        d->attempts = store_get_i32 (PQgetvalue (res, r, 3));
-        d->header_len = (size_t) PQgetlength (res, r, 4);
-        d->body_len = (size_t) PQgetlength (res, r, 5);
-        d->header = malloc (d->header_len + 1);
-        d->body = malloc (d->body_len + 1);
-        if (!PQgetisnull (res, r, 6)) {
-            d->signature_len = (size_t) PQgetlength (res, r, 6);
-            d->signature = malloc (d->signature_len + 1);
-        }
-        if (!d->header || !d->body || (!PQgetisnull (res, r, 6) && !d->signature)) {
+    for (size_t i = 0; i < n; i++)
+        if (store_i_delivery_row (res, (int) i, 0, &list[i]) != SG_OK) {
             store_deliveries_free (list, n);
             list = NULL;
             rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
             goto done;
         }
-        memcpy (d->header, PQgetvalue (res, r, 4), d->header_len);
-        d->header[d->header_len] = '\0';
-        memcpy (d->body, PQgetvalue (res, r, 5), d->body_len);
-        d->body[d->body_len] = '\0';
-        if (d->signature)
-            memcpy (d->signature, PQgetvalue (res, r, 6), d->signature_len);
-    }
     *out = list;
     *count = n;
 done:

@@ -3,7 +3,9 @@
  * LOCKED, so two sigmatd processes on one database never fire the same
  * timer), apply one tick to each through the transition table, store the
  * messages that makes (ENQ) with their deliveries, write the events,
- * commit. A view fires at most one timer per run. */
+ * commit. A view fires at most one timer per run. Of several active
+ * processes of one node, one runs the timers at a time (a transaction
+ * advisory lock; the others skip that round). */
 #include "timers.h"
 #include "lifecycle_int.h"
 #include "log.h"
@@ -33,6 +35,19 @@ s_due (const lc_batch_t *b, const lc_view_t *v, const char *today)
     }
 }
 
+/* 1 if this transaction may run the timers now: no other process of the
+ * node is running them (the lock ends with the transaction). */
+static int
+s_fire_lock (lc_batch_t *b)
+{
+    PGresult *r = lc_query (b, "cannot take the timers lock",
+                            "SELECT pg_try_advisory_xact_lock (hashtext ('sigmat.timers'))",
+                            0, NULL, 0);
+    int mine = r && PQntuples (r) == 1 && strcmp (PQgetvalue (r, 0, 0), "t") == 0;
+    PQclear (r);
+    return mine;
+}
+
 /* Claims the queued resync requests and makes their STQs. */
 static int
 s_requests (lc_batch_t *b, size_t limit)
@@ -40,30 +55,19 @@ s_requests (lc_batch_t *b, size_t limit)
     char lim[24];
     snprintf (lim, sizeof lim, "%zu", limit);
     const char *p1[1] = { lim };
-    PGresult *r = PQexecParams (b->conn,
+    PGresult *r = lc_query (b, "cannot read resync requests",
         "SELECT id, mrn, own_office, peer_office FROM movement_request WHERE sent_at IS NULL"
-        " ORDER BY id LIMIT $1::int8 FOR UPDATE SKIP LOCKED", 1, NULL, p1, NULL, NULL, 0);
-    if (PQresultStatus (r) != PGRES_TUPLES_OK) {
-        sg_diag_set (&b->diag, SG_EDB, 0, 0, "cannot read resync requests: %s",
-                     PQresultErrorMessage (r));
-        b->failed = 1;
-        PQclear (r);
+        " ORDER BY id LIMIT $1::int8 FOR UPDATE SKIP LOCKED", 1, p1, 0);
+    if (!r)
         return 0;
-    }
     int sent = 0;
     for (int i = 0; i < PQntuples (r) && !b->failed; i++) {
         lifecycle_gen_t *g = lc_gen_stq (b, PQgetvalue (r, i, 1), PQgetvalue (r, i, 2),
                                          PQgetvalue (r, i, 3));
         const char *p[2] = { PQgetvalue (r, i, 0), g ? g->id : NULL };
-        PGresult *u = PQexecParams (b->conn,
+        PQclear (lc_query (b, "cannot mark a resync request",
             "UPDATE movement_request SET sent_at = now(), sent_message = $2::uuid"
-            " WHERE id = $1::int8", 2, NULL, p, NULL, NULL, 0);
-        if (PQresultStatus (u) != PGRES_COMMAND_OK) {
-            sg_diag_set (&b->diag, SG_EDB, 0, 0, "cannot mark a resync request: %s",
-                         PQresultErrorMessage (u));
-            b->failed = 1;
-        }
-        PQclear (u);
+            " WHERE id = $1::int8", 2, p, 0));
         if (g) {
             sent++;
             log_info ("lifecycle: STQ %s for %s sent from %s to %s (resync)", g->id, g->mrn,
@@ -83,22 +87,18 @@ timers_run (lifecycle_t *lc, store_t *store, size_t limit, lifecycle_out_t *out,
     if (!res)
         res = &dummy;
     memset (res, 0, sizeof *res);
-    PGconn *conn = store_conn (store);
-    if (!conn || PQstatus (conn) != CONNECTION_OK) {
-        int version;
-        if (store_schema_version (store, &version) != SG_OK)
-            return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost");
-        conn = store_conn (store);
-    }
+    if (store_ready (store, diag) != SG_OK)
+        return SG_EDB;
     size_t out0 = out->n;
-    int rc = lc_begin (&b, lc, conn, out);
+    int rc = lc_begin (&b, lc, store, out);
     char today[11], since_enq[32], since_rec[32], suffix[96];
     lc_format_date (b.now, today);
     snprintf (since_enq, sizeof since_enq, "%lld", (long long) (b.now - lc->o.enquiry_after_ms));
     snprintf (since_rec, sizeof since_rec, "%lld", (long long) (b.now - lc->o.recovery_after_ms));
     snprintf (suffix, sizeof suffix, "ORDER BY mrn, office LIMIT %zu FOR UPDATE SKIP LOCKED",
               limit ? limit : 1);
-    if (rc == SG_OK) {
+    int mine = rc == SG_OK && s_fire_lock (&b);
+    if (mine) {
         lc_load (&b, "role = 'DEPARTURE' AND state IN ('RELEASED', 'EN_ROUTE')"
                      " AND time_limit < $1::date", today, suffix);
         lc_load (&b, "role = 'DEPARTURE' AND state = 'OVERDUE'"
@@ -133,7 +133,7 @@ timers_run (lifecycle_t *lc, store_t *store, size_t limit, lifecycle_out_t *out,
         }
     }
     free (ticks);
-    if (!b.failed)
+    if (mine && !b.failed)
         res->requests = s_requests (&b, limit ? limit : 1);
     lc_apply_made (&b, out0);
     rc = b.failed ? SG_EDB : SG_OK;

@@ -4,6 +4,7 @@
  * idle. Everything runs in the caller's thread. */
 #include "client.h"
 #include "header.h"
+#include "list.h"
 #include "log.h"
 #include "msg.h"
 #include "rto.h"
@@ -20,6 +21,7 @@
 
 #define S_MAX_BACKOFF_MS 60000
 #define S_LOOKAHEAD 256         /* pending entries skipped (MRN busy) before giving up */
+#define S_MAX_ENDPOINTS 8       /* endpoints of one node (its processes) */
 
 enum { S_HELLO, S_READY, S_DENIED };
 
@@ -62,41 +64,24 @@ struct sg_client_t {
     sg_event_t *evq;
     size_t ev_head, ev_len, ev_cap;
     char reason[256];
+    /* The node's endpoints, tried in turn (several processes of one node):
+     * a copy of opts->endpoint cut at commas and spaces. */
+    char *ep_buf;
+    char *eps[S_MAX_ENDPOINTS];
+    size_t neps, ep;
+    int64_t ep_at;              /* connected to eps[ep] since */
 };
-
-static int64_t
-s_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 s_list_push (s_list_t *l, s_out_t *e)
 {
-    e->next = NULL;
-    e->prev = l->tail;
-    if (l->tail)
-        l->tail->next = e;
-    else
-        l->head = e;
-    l->tail = e;
-    l->n++;
+    SG_LIST_PUSH (l, e);
 }
 
 static void
 s_list_remove (s_list_t *l, s_out_t *e)
 {
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        l->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        l->tail = e->prev;
-    l->n--;
+    SG_LIST_REMOVE (l, e);
 }
 
 /* Appends an event slot and returns it (zeroed), or NULL when out of memory. */
@@ -186,11 +171,33 @@ s_flush_replies (sg_client_t *self)
     }
 }
 
+/* Leaves the node's endpoint in use for the next one of the list (one
+ * endpoint: nothing to do, ZeroMQ reconnects by itself). */
+static void
+s_endpoint_next (sg_client_t *self, const char *why)
+{
+    if (self->neps < 2)
+        return;
+    const char *old = self->eps[self->ep];
+    zmq_disconnect (self->sock, old);
+    self->ep = (self->ep + 1) % self->neps;
+    log_info ("client: %s %s; trying %s", old, why, self->eps[self->ep]);
+    if (zmq_connect (self->sock, self->eps[self->ep]) != 0)
+        log_warn ("client: cannot connect to %s: %s", self->eps[self->ep], zmq_strerror (errno));
+    self->ep_at = sg_clock_ms ();
+    self->connected = 0;
+    self->hello_sent = 0;
+    self->hello_due = 1;
+}
+
 /* Does whatever sending is due: HELLO, replies, resends, new SENDs, PING. */
 static void
 s_pump (sg_client_t *self, int64_t now)
 {
     self->out_blocked = 0;
+    if (self->state == S_HELLO && self->neps > 1 && now - self->ep_at >= self->timeout_ms
+        && now - self->hello_at >= self->timeout_ms)
+        s_endpoint_next (self, "gives no WELCOME"); /* not reachable, or not answering */
     if (self->state == S_HELLO) {
         if (self->hello_due || now - self->hello_at >= self->timeout_ms) {
             char win[16];
@@ -413,7 +420,8 @@ s_on_monitor (sg_client_t *self)
         if (self->state != S_DENIED) {
             self->state = S_HELLO;
             self->hello_due = 0;
-            self->hello_at = s_now ();
+            self->hello_at = sg_clock_ms ();
+            s_endpoint_next (self, "went away");    /* another process of the node */
         }
     }
     else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
@@ -466,7 +474,7 @@ s_drain (sg_client_t *self)
         }
         if (rc != SG_OK)
             return -1;
-        s_on_message (self, m, s_now ());
+        s_on_message (self, m, sg_clock_ms ());
         wire_msg_destroy (&m);
     }
 }
@@ -498,7 +506,7 @@ s_step (sg_client_t *self, int64_t wait_ms)
     int handled = s_drain (self);
     if (handled < 0)
         return SG_EIO;
-    int64_t now = s_now ();
+    int64_t now = sg_clock_ms ();
     s_pump (self, now);
     /* After any input the caller looks again before we sleep. */
     if (handled || self->ev_len || self->state == S_DENIED || wait_ms <= 0)
@@ -569,15 +577,24 @@ sg_client_new (const sg_client_opts_t *opts, sg_diag_t *diag)
         sg_diag_set (diag, SG_EIO, 0, 0, "cannot monitor socket: %s", zmq_strerror (errno));
         goto fail;
     }
-    if (zmq_connect (self->sock, opts->endpoint) != 0) {
-        sg_diag_set (diag, SG_EINVAL, 0, 0, "cannot connect to %s: %s", opts->endpoint,
-                     zmq_strerror (errno));
+    if (!(self->ep_buf = strdup (opts->endpoint))) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         goto fail;
     }
-    int64_t deadline = s_now () + self->timeout_ms;
-    self->last_rx = s_now ();
+    for (char *save = NULL, *t = strtok_r (self->ep_buf, ", \t", &save); t;
+         t = strtok_r (NULL, ", \t", &save))
+        if (self->neps < S_MAX_ENDPOINTS)
+            self->eps[self->neps++] = t;
+    if (!self->neps || zmq_connect (self->sock, self->eps[0]) != 0) {
+        sg_diag_set (diag, SG_EINVAL, 0, 0, "cannot connect to %s: %s", opts->endpoint,
+                     self->neps ? zmq_strerror (errno) : "no endpoint");
+        goto fail;
+    }
+    self->ep_at = sg_clock_ms ();
+    int64_t deadline = sg_clock_ms () + self->timeout_ms * (int64_t) self->neps;
+    self->last_rx = sg_clock_ms ();
     while (self->state != S_READY) {
-        int64_t left = deadline - s_now ();
+        int64_t left = deadline - sg_clock_ms ();
         if (self->state == S_DENIED) {
             sg_diag_set (diag, SG_EAUTH, 0, 0, "%s", self->reason);
             goto fail;
@@ -593,7 +610,7 @@ sg_client_new (const sg_client_opts_t *opts, sg_diag_t *diag)
             goto fail;
         }
     }
-    self->last_rx = self->last_ping = s_now ();
+    self->last_rx = self->last_ping = sg_clock_ms ();
     return self;
 fail:
     sg_client_destroy (&self);
@@ -633,6 +650,7 @@ sg_client_destroy (sg_client_t **self_p)
     for (size_t i = 0; i < self->ev_len; i++)
         sg_event_clear (&self->evq[(self->ev_head + i) % self->ev_cap]);
     free (self->evq);
+    free (self->ep_buf);
     free (self);
     *self_p = NULL;
 }
@@ -663,7 +681,7 @@ sg_client_send (sg_client_t *self, const char *header, size_t hlen, const char *
     memcpy (e->data, header, hlen);
     memcpy (e->data + hlen, body, blen);
     s_list_push (&self->pending, e);
-    s_pump (self, s_now ());
+    s_pump (self, sg_clock_ms ());
     return SG_OK;
 }
 
@@ -671,7 +689,7 @@ int
 sg_client_poll (sg_client_t *self, sg_event_t *ev, int timeout_ms)
 {
     sg_event_clear (ev);
-    int64_t deadline = s_now () + (timeout_ms < 0 ? INT64_C (1) << 40 : timeout_ms);
+    int64_t deadline = sg_clock_ms () + (timeout_ms < 0 ? INT64_C (1) << 40 : timeout_ms);
     for (;;) {
         if (self->ev_len) {
             *ev = self->evq[self->ev_head];
@@ -683,7 +701,7 @@ sg_client_poll (sg_client_t *self, sg_event_t *ev, int timeout_ms)
             sg_strlcpy (ev->reason, self->reason, sizeof ev->reason);
             return SG_EAUTH;
         }
-        int64_t left = deadline - s_now ();
+        int64_t left = deadline - sg_clock_ms ();
         if (left < 0)
             left = 0;
         int rc = s_step (self, left);
@@ -718,7 +736,7 @@ s_reply (sg_client_t *self, const char *id, int code, const char *reason)
     else
         self->replies = r;
     self->replies_tail = r;
-    s_pump (self, s_now ());
+    s_pump (self, sg_clock_ms ());
     return SG_OK;
 }
 
@@ -758,38 +776,46 @@ sg_event_clear (sg_event_t *ev)
 }
 
 int
-sg_client_send_body (sg_client_t *self, const char *body, size_t blen, char id_out[37],
-                     sg_diag_t *diag)
+sg_client_header (const char *body, size_t blen, const char *origin, const char *officer,
+                  char **buf_p, size_t *len_p, char id_out[37], sg_diag_t *diag)
 {
     msg_head_t head;
+    *buf_p = NULL;
+    *len_p = 0;
     int rc = msg_peek (body, blen, &head, diag);
     if (rc != SG_OK)
         return rc;
-    char created[HDR_TIME_LEN + 1];
-    hdr_time_now (created);
-    hdr_t *hdr = hdr_new ();
-    if (!hdr)
-        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-    char *buf = NULL;
-    size_t len = 0;
-    const char *origin = sg_client_node_name (self);
-    if (hdr_set (hdr, HDR_MESSAGE_ID, head.id) || hdr_set (hdr, HDR_TYPE, msg_type_name (head.type))
-        || hdr_set (hdr, HDR_MRN, head.mrn) || hdr_set (hdr, HDR_SENDER, head.sender)
-        || hdr_set (hdr, HDR_RECIPIENT, head.recipient) || hdr_set (hdr, HDR_CREATED, created)
-        || hdr_set (hdr, HDR_ORIGIN_NODE, *origin ? origin : "unknown")
-        || (head.correlation_id[0] && hdr_set (hdr, HDR_CORRELATION_ID, head.correlation_id))
-        || hdr_encode (hdr, &buf, &len)) {
-        rc = sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                          "cannot build a header from the message's own fields");
-        goto done;
-    }
-    rc = sg_client_send (self, buf, len, body, blen);
+    sg_header_fields_t f = { .id = head.id, .type = msg_type_name (head.type),
+                             .mrn = head.mrn, .sender = head.sender,
+                             .recipient = head.recipient,
+                             .origin = origin && *origin ? origin : "unknown",
+                             .correlation_id = head.correlation_id, .officer = officer };
+    rc = sg_header_build (&f, buf_p, len_p);
+    if (rc == SG_ENOMEM)
+        return sg_diag_set (diag, rc, 0, 0, "out of memory");
     if (rc != SG_OK)
-        sg_diag_set (diag, rc, 0, 0, "cannot queue the message: %s", sg_strerror (rc));
-    else if (id_out)
+        return sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
+                            "cannot build a header from the message's own fields");
+    if (id_out)
         memcpy (id_out, head.id, sizeof head.id);
-done:
+    return SG_OK;
+}
+
+int
+sg_client_send_body (sg_client_t *self, const char *body, size_t blen, char id_out[37],
+                     sg_diag_t *diag)
+{
+    char *buf = NULL, id[37];
+    size_t len = 0;
+    int rc = sg_client_header (body, blen, sg_client_node_name (self), NULL, &buf, &len, id,
+                               diag);
+    if (rc == SG_OK) {
+        rc = sg_client_send (self, buf, len, body, blen);
+        if (rc != SG_OK)
+            sg_diag_set (diag, rc, 0, 0, "cannot queue the message: %s", sg_strerror (rc));
+        else if (id_out)
+            memcpy (id_out, id, sizeof id);
+    }
     free (buf);
-    hdr_destroy (&hdr);
     return rc;
 }

@@ -12,7 +12,10 @@
 typedef struct sg_client_t sg_client_t;
 
 typedef struct {
-    const char *endpoint;           /* "tcp://node.example:7700" */
+    const char *endpoint;           /* "tcp://node.example:7700"; several processes of
+                                       one node: "tcp://a:7700,tcp://b:7700", tried in
+                                       turn (the next when one goes away or gives no
+                                       WELCOME within timeout_ms) */
     const char *server_public_z85;  /* the node's CURVE public key (40 chars) */
     const char *public_z85;         /* our keypair; all three NULL = plaintext (tests) */
     const char *secret_z85;
@@ -41,7 +44,8 @@ typedef struct {
     size_t signature_len;
 } sg_event_t;
 
-/* Connects to opts->endpoint, says HELLO and waits up to timeout_ms for
+/* Connects to opts->endpoint, says HELLO and waits up to timeout_ms (per
+ * endpoint of the list) for
  * WELCOME. Returns the client, or NULL with the reason in diag (may be
  * NULL): SG_EAUTH when the node refused our key or DENIED us, SG_ETIMEOUT
  * without an answer, SG_EINVAL/SG_EKEY for bad options. */
@@ -77,6 +81,17 @@ int sg_client_poll (sg_client_t *self, sg_event_t *ev, int timeout_ms);
  * a sigmat message, with diag saying why. */
 int sg_client_send_body (sg_client_t *self, const char *body, size_t blen, char id_out[37],
                          sg_diag_t *diag);
+
+/* Builds the SGTP header of a message body from its own fields
+ * (Message-Id, Type, Mrn, Sender, Recipient, Correlation-Id), Created now,
+ * Origin-Node origin ("unknown" if NULL or empty) and Officer officer (NULL
+ * = none): the header from a message that sg_client_send_body and the
+ * adapters' link (link.h) send. Copies the message id into id_out (may be
+ * NULL). Returns SG_OK with *buf_p (the caller frees it), msg_peek's
+ * errors for a body that is not a sigmat message, SG_EINVAL (NAK 12) for
+ * fields a header cannot carry, SG_ENOMEM; diag says why. */
+int sg_client_header (const char *body, size_t blen, const char *origin, const char *officer,
+                      char **buf_p, size_t *len_p, char id_out[37], sg_diag_t *diag);
 
 /* Acknowledges a DELIVER once the adapter has safely handed it on; queued
  * and sent in batches. Returns SG_OK, SG_EINVAL for a non-UUID id, SG_ENOMEM. */

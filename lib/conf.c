@@ -3,6 +3,7 @@
 #include "conf.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -396,7 +397,7 @@ s_tokenize (char *line, char **key, int *argc, char **argv, char *raw, size_t ra
 }
 
 static const config_entry_t *
-s_find (const config_entry_t *table, const char *key, size_t *index)
+s_lookup (const config_entry_t *table, const char *key, size_t *index)
 {
     for (size_t i = 0; table[i].name; i++)
         if (strcmp (table[i].name, key) == 0) {
@@ -404,6 +405,35 @@ s_find (const config_entry_t *table, const char *key, size_t *index)
             return &table[i];
         }
     return NULL;
+}
+
+/* Finds key, following an alias to the key it names; *alias is the alias
+ * entry used (NULL for the key's own name). NULL if unknown (or an alias
+ * that names no key, a bug in the table). */
+static const config_entry_t *
+s_find (const config_entry_t *table, const char *key, size_t *index,
+        const config_entry_t **alias)
+{
+    *alias = NULL;
+    const config_entry_t *e = s_lookup (table, key, index);
+    if (e && e->type == CONFIG_ALIAS) {
+        *alias = e;
+        e = e->defval ? s_lookup (table, e->defval, index) : NULL;
+        if (e && e->type == CONFIG_ALIAS)
+            e = NULL;
+    }
+    return e;
+}
+
+/* Warns that an old name was used: "file:line: key OLD is deprecated, use NEW". */
+static void
+s_warn_alias (const s_where_t *w, const config_entry_t *alias)
+{
+    if (w->name)
+        log_warn ("%s:%d: key %s is deprecated, use %s", w->name, w->line, alias->name,
+                  alias->defval);
+    else
+        log_warn ("key %s is deprecated, use %s", alias->name, alias->defval);
 }
 
 /* Parses text line by line; basedir resolves relative PATH values. */
@@ -436,14 +466,16 @@ s_parse_text (const config_entry_t *table, void *conf, const char *name, const c
         if (!key)
             continue;
         size_t idx;
-        const config_entry_t *e = s_find (table, key, &idx);
+        const config_entry_t *alias, *e = s_find (table, key, &idx, &alias);
         if (!e) {
             rc = s_error (diag, &w, "unknown key \"%s\"", key);
             goto done;
         }
+        if (alias)
+            s_warn_alias (&w, alias);
         int repeatable = e->type == CONFIG_LIST || e->type == CONFIG_MULTI;
         if (seen[idx] && !repeatable) {
-            rc = s_error (diag, &w, "duplicate key \"%s\" (already set on line %d)", key,
+            rc = s_error (diag, &w, "duplicate key \"%s\" (already set on line %d)", e->name,
                           seen[idx]);
             goto done;
         }
@@ -514,9 +546,11 @@ config_set (const config_entry_t *table, void *conf, const char *key, const char
 {
     s_where_t w = { 0 };
     size_t idx;
-    const config_entry_t *e = s_find (table, key ? key : "", &idx);
+    const config_entry_t *alias, *e = s_find (table, key ? key : "", &idx, &alias);
     if (!e)
         return s_error (diag, &w, "unknown key \"%s\"", key ? key : "");
+    if (alias)
+        s_warn_alias (&w, alias);
     if (e->type == CONFIG_LIST || e->type == CONFIG_MULTI) {
         /* Several values: split and unquote them as in a file. */
         char *line, *k, *argv[S_MAX_ARGS], raw[256];
@@ -538,11 +572,25 @@ config_set (const config_entry_t *table, void *conf, const char *key, const char
     return rc;
 }
 
+int
+sg_config_set_kv (const config_entry_t *table, void *conf, const char *kv, sg_diag_t *diag)
+{
+    const char *eq = strchr (kv, '=');
+    if (!eq || eq == kv)
+        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "-o %s: expected KEY=VALUE", kv);
+    char *key = strndup (kv, (size_t) (eq - kv));
+    if (!key)
+        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+    int rc = config_set (table, conf, key, eq + 1, diag);
+    free (key);
+    return rc;
+}
+
 /* Applies a default text through the same tokeniser as a file line. */
 static int
 s_default (const config_entry_t *e, void *conf, sg_diag_t *diag)
 {
-    if (e->type == CONFIG_MULTI || !e->defval)
+    if (e->type == CONFIG_MULTI || e->type == CONFIG_ALIAS || !e->defval)
         return SG_OK;
     char *line;
     if (asprintf (&line, "%s %s", e->name, e->defval) < 0)
@@ -599,17 +647,25 @@ void
 config_dump (const config_entry_t *table, const void *conf, FILE *out)
 {
     static const char *levels[] = { "error", "warn", "info", "debug" };
+    int first = 1;
     for (size_t i = 0; table[i].name; i++) {
         const config_entry_t *e = &table[i];
         const void *f = (const char *) conf + e->offset;
         char buf[64];
-        if (i)
+        if (e->type == CONFIG_ALIAS)
+            continue;                           /* named under its key below */
+        if (!first)
             fputc ('\n', out);
+        first = 0;
         for (const char *h = e->help ? e->help : ""; *h; ) {
             size_t n = strcspn (h, "\n");
             fprintf (out, "# %.*s\n", (int) n, h);
             h += n + (h[n] == '\n');
         }
+        for (size_t k = 0; table[k].name; k++)
+            if (table[k].type == CONFIG_ALIAS && table[k].defval
+                && strcmp (table[k].defval, e->name) == 0)
+                fprintf (out, "# (Old name %s: still read, with a warning.)\n", table[k].name);
         s_bounds (e, buf, sizeof buf);
         if (buf[0])
             fprintf (out, "# (%s)\n", buf + 1);
@@ -660,6 +716,8 @@ config_dump (const config_entry_t *table, const void *conf, FILE *out)
             if (e->dump)
                 e->dump (conf, e, out);
             break;
+        case CONFIG_ALIAS:
+            break;
         }
     }
 }
@@ -677,4 +735,52 @@ config_free (const config_entry_t *table, void *conf)
         else if (e->type == CONFIG_LIST)
             s_list_clear (s_field (conf, e));
     }
+}
+
+/* ---- command line -------------------------------------------------------- */
+
+int
+sg_config_args (int argc, char **argv, int overrides, sg_config_args_t *args)
+{
+    enum { S_CHECK = 256, S_PRINT };
+    static const struct option longopts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "check-config", no_argument, NULL, S_CHECK },
+        { "print-config", no_argument, NULL, S_PRINT },
+        { "version", no_argument, NULL, 'V' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    memset (args, 0, sizeof *args);
+    int opt;
+    optind = 0;                                     /* glibc: a fresh parse */
+    while ((opt = getopt_long (argc, argv, overrides ? "+c:o:Vh" : "+c:Vh", longopts, NULL))
+           != -1) {
+        switch (opt) {
+        case 'c':
+            args->path = optarg;
+            break;
+        case 'o':
+            if (args->nover == SG_CONFIG_MAX_OVERRIDES) {
+                fprintf (stderr, "%s: more than %d -o overrides\n", argv[0],
+                         SG_CONFIG_MAX_OVERRIDES);
+                return 2;
+            }
+            args->over[args->nover++] = optarg;
+            break;
+        case S_CHECK:
+        case S_PRINT:
+            args->verb = opt == S_CHECK ? "check-config" : "print-config";
+            break;
+        case 'V':
+            args->version = 1;
+            break;
+        case 'h':
+            args->help = 1;
+            break;
+        default:                                    /* getopt said what is wrong */
+            return 2;
+        }
+    }
+    return 0;
 }

@@ -9,6 +9,10 @@
  * ignored; a value with spaces, `#` or quotes is written "in quotes" with
  * \" and \\ escapes. Only LIST and MULTI keys may repeat.
  *
+ * A key that was renamed keeps its old name as a CONFIG_ALIAS entry: the
+ * old name still works, with a warning "file:line: key OLD is deprecated,
+ * use NEW" (logged with log_warn), and print-config names it under NEW.
+ *
  * (Named conf.h, not config.h, so it never collides with the config.h that
  * configure generates in the build folder.) */
 #ifndef SG_CONF_H_INCLUDED
@@ -32,8 +36,13 @@ typedef enum {
     CONFIG_SIZE,        /* size_t bytes: 512, 64k/64KiB/64kB, 4M/4MiB/4MB, 1G/1GiB/1GB
                            (all 1024-based, as in PostgreSQL); min/max in bytes */
     CONFIG_LIST,        /* config_list_t: every occurrence appends its values */
-    CONFIG_MULTI        /* no field: every occurrence calls entry->add */
+    CONFIG_MULTI,       /* no field: every occurrence calls entry->add */
+    CONFIG_ALIAS        /* no field: an old name of the key named by defval
+                           (use CONFIG_ALIAS_OF); never printed as a key */
 } config_type_t;
+
+/* A table entry that keeps OLD working as a deprecated name of key NEW. */
+#define CONFIG_ALIAS_OF(old, new) { old, CONFIG_ALIAS, 0, new, NULL, 0, 0, NULL, NULL }
 
 /* The field of a CONFIG_LIST key. */
 typedef struct {
@@ -84,6 +93,10 @@ int config_parse (const config_entry_t *table, void *conf, const char *name, con
 int config_set (const config_entry_t *table, void *conf, const char *key, const char *value,
                 sg_diag_t *diag);
 
+/* The same for one `-o KEY=VALUE` override; errors read "-o KV: ...". */
+int sg_config_set_kv (const config_entry_t *table, void *conf, const char *key_eq_value,
+                      sg_diag_t *diag);
+
 /* Prints every key with its help as comments and its current value, in a
  * form config_parse reads back (the documented example config and
  * `--print-config`). Unset keys are printed commented out. */
@@ -91,6 +104,23 @@ void config_dump (const config_entry_t *table, const void *conf, FILE *out);
 
 /* Frees the STRING, PATH and LIST fields of conf and clears them. */
 void config_free (const config_entry_t *table, void *conf);
+
+/* The command line the three daemons share (docs/configuration.md). */
+#define SG_CONFIG_MAX_OVERRIDES 64
+typedef struct {
+    const char *path;           /* -c, --config FILE; NULL if not given */
+    const char *verb;           /* "check-config" or "print-config" when given as
+                                   --check-config / --print-config, else NULL */
+    int version, help;          /* -V, --version; -h, --help */
+    const char *over[SG_CONFIG_MAX_OVERRIDES];  /* -o KEY=VALUE, in order */
+    int nover;
+} sg_config_args_t;
+
+/* Parses the shared options at the front of argv with getopt_long (-o only
+ * when overrides is set), stopping at the first operand (argv[optind]
+ * after). Returns 0, or 2 after saying what is wrong on stderr (getopt's
+ * message, or too many -o). The caller prints its version and usage. */
+int sg_config_args (int argc, char **argv, int overrides, sg_config_args_t *args);
 
 /* Formats a duration (ms) the way config_dump does ("30s", "5m", "1500ms"). */
 void config_format_duration (long long ms, char *buf, size_t size);

@@ -1,4 +1,4 @@
-/* file.c - durable, atomic file writes (see file.h). */
+/* file.c - whole-file reads and durable, atomic file writes (see file.h). */
 #include "file.h"
 #include "sg.h"
 
@@ -9,6 +9,44 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+int
+sg_file_read_stream (FILE *f, size_t max, sg_buf_t *out)
+{
+    char chunk[65536];
+    size_t got = 0, n;
+    while ((n = fread (chunk, 1, sizeof chunk, f)) > 0) {
+        if (max && n > max - got) {
+            sg_buf_put (out, chunk, max - got);
+            return out->failed ? SG_ENOMEM : SG_ETOOBIG;
+        }
+        sg_buf_put (out, chunk, n);
+        if (out->failed)
+            return SG_ENOMEM;
+        got += n;
+    }
+    if (ferror (f)) {
+        if (!errno)
+            errno = EIO;
+        return SG_EIO;
+    }
+    return SG_OK;
+}
+
+int
+sg_file_read (const char *path, size_t max, sg_buf_t *out)
+{
+    int stdin_ = !strcmp (path, "-");
+    FILE *f = stdin_ ? stdin : fopen (path, "rb");
+    if (!f)
+        return SG_EIO;
+    int rc = sg_file_read_stream (f, max, out);
+    int saved = errno;
+    if (!stdin_)
+        fclose (f);
+    errno = saved;
+    return rc;
+}
 
 int
 sg_file_write (const char *path, const void *data, size_t len, mode_t mode)

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const char *s_names[SG_ERR_COUNT] = {
     [SG_OK]        = "success",
@@ -69,4 +70,21 @@ sg_strlcpy (char *dst, const char *src, size_t size)
     }
     memcpy (dst, src, len + 1);
     return SG_OK;
+}
+
+int64_t
+sg_clock_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+sg_utc_now (char out[21])
+{
+    time_t t = time (NULL);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

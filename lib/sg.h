@@ -44,7 +44,8 @@ enum {
     SG_NAK_TOO_LARGE        = 103,
     SG_NAK_HEADER_MISMATCH  = 104,  /* header and body disagree */
     SG_NAK_UNKNOWN_TYPE     = 105,
-    SG_NAK_NO_ROUTE         = 106
+    SG_NAK_NO_ROUTE         = 106,
+    SG_NAK_UNDELIVERABLE    = 107   /* the recipient's adapter can never take it */
 };
 
 /* A diagnostic: what went wrong, where, and the NAK code to send for it. */
@@ -69,5 +70,11 @@ void sg_diag_clear (sg_diag_t *diag);
 /* Copies at most size-1 bytes of src into dst and NUL-terminates; returns
  * SG_ETOOBIG if src did not fit (dst then holds the truncated prefix). */
 int sg_strlcpy (char *dst, const char *src, size_t size);
+
+/* Milliseconds of CLOCK_MONOTONIC, for timeouts and intervals. */
+int64_t sg_clock_ms (void);
+
+/* Writes the current UTC time as "YYYY-MM-DDThh:mm:ssZ" into out. */
+void sg_utc_now (char out[21]);
 
 #endif

@@ -304,7 +304,7 @@ s_grow (s_msg_t *m)
 int
 wire_recv (void *sock, wire_msg_t **out, int flags, sg_diag_t *diag)
 {
-    int type = 0, rc = SG_OK;
+    int type = 0, rc = SG_OK, too_many = 0;
     size_t tlen = sizeof type, index = 0;
     const char *problem = NULL;
     char why[200] = "";
@@ -375,8 +375,13 @@ wire_recv (void *sock, wire_msg_t **out, int flags, sg_diag_t *diag)
                 problem = why;
             }
         }
-        else if (m->nparts >= S_MAX_FRAMES)
-            problem = "too many frames";
+        else if (m->nparts >= s_counts[m->pub.cmd].max) {
+            /* Past what the command takes: refuse it, and drain the rest
+             * one frame at a time without keeping any (counted for the
+             * log), so a message of a million frames costs no memory here. */
+            problem = why;
+            too_many = 1;
+        }
         else if (s_grow (m) != 0) {
             rc = SG_ENOMEM;
             problem = "out of memory";
@@ -398,6 +403,9 @@ wire_recv (void *sock, wire_msg_t **out, int flags, sg_diag_t *diag)
         }
     }
     zmq_msg_close (&part);
+    if (too_many)
+        snprintf (why, sizeof why, "%s takes %zu to %zu frames, got %zu", s_names[m->pub.cmd],
+                  s_counts[m->pub.cmd].min, s_counts[m->pub.cmd].max, index - base - 2);
     if (!problem && index < base + 2)
         problem = index <= base ? "message has no SGTP/1 frame" : "message has no command frame";
 

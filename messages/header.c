@@ -2,6 +2,7 @@
  * copy of the frame, encoder, required-key checks and the Created time
  * format. The syntax is specified in header.h. */
 #include "header.h"
+#include "code.h"
 #include "ident.h"
 
 #include <stdio.h>
@@ -534,24 +535,39 @@ hdr_time_now (char out[HDR_TIME_LEN + 1])
 int
 hdr_node_name_check (const char *name)
 {
-    if (!name)
-        return 0;
-    size_t len = strnlen (name, HDR_MAX_NODE + 1);
-    if (len == 0 || len > HDR_MAX_NODE)
-        return 0;
-    return strspn (name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                         "0123456789._-") == len;
+    return sg_code_id (name, HDR_MAX_NODE, "._-", 0);
 }
 
 int
 hdr_officer_check (const char *id)
 {
-    size_t n = id ? strlen (id) : 0;
-    if (n < 1 || n > HDR_OFFICER_MAX)
-        return 0;
-    for (const char *p = id; *p; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
-            && !strchr ("._@-", *p))
-            return 0;
-    return 1;
+    return sg_code_id (id, HDR_OFFICER_MAX, "._@-", 0);
+}
+
+int
+sg_header_build (const sg_header_fields_t *f, char **buf_p, size_t *len_p)
+{
+    char now[HDR_TIME_LEN + 1];
+    if (!f->created || !f->created[0])
+        hdr_time_now (now);
+    const char *keys[] = { HDR_MESSAGE_ID, HDR_TYPE, HDR_MRN, HDR_SENDER, HDR_RECIPIENT,
+                           HDR_CREATED, HDR_ORIGIN_NODE, HDR_CORRELATION_ID, HDR_OFFICER,
+                           HDR_KEY_ID, f->extra_key };
+    const char *vals[] = { f->id, f->type, f->mrn, f->sender, f->recipient,
+                           f->created && f->created[0] ? f->created : now, f->origin,
+                           f->correlation_id, f->officer, f->key_id, f->extra_value };
+    *buf_p = NULL;
+    *len_p = 0;
+    hdr_t *h = hdr_new ();
+    int rc = h ? SG_OK : SG_ENOMEM;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0] && rc == SG_OK; i++) {
+        if (i < 7 && (!vals[i] || !vals[i][0]))
+            rc = SG_EINVAL;                 /* a required key without a value */
+        else if (keys[i] && vals[i] && vals[i][0])
+            rc = hdr_set (h, keys[i], vals[i]);
+    }
+    if (rc == SG_OK)
+        rc = hdr_encode (h, buf_p, len_p);
+    hdr_destroy (&h);
+    return rc;
 }

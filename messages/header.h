@@ -91,6 +91,22 @@ int hdr_parse (const char *buf, size_t len, hdr_t **hdr_p, sg_diag_t *diag);
  * over HDR_MAX_BYTES, or SG_ENOMEM. */
 int hdr_encode (const hdr_t *self, char **buf_p, size_t *len_p);
 
+/* The fields of a header to build: the required keys, then the optional
+ * ones (NULL or "" = left out). created NULL or "" means now. */
+typedef struct {
+    const char *id, *type, *mrn, *sender, *recipient, *created, *origin;
+    const char *correlation_id, *officer, *key_id;
+    const char *extra_key, *extra_value;    /* one extension line, or NULL */
+} sg_header_fields_t;
+
+/* Builds and encodes a header from f, keys in the order of the protocol
+ * (Message-Id, Type, Mrn, Sender, Recipient, Created, Origin-Node, then
+ * Correlation-Id, Officer, Key-Id, the extension). The one place a header
+ * is made from fields: clients, adapters, the lifecycle and the tests.
+ * Returns SG_OK with *buf_p (the caller frees it) and *len_p, or
+ * hdr_set/hdr_encode's error for a value that breaks the syntax. */
+int sg_header_build (const sg_header_fields_t *f, char **buf_p, size_t *len_p);
+
 /* Returns SG_OK if every required key is present and well-formed and
  * Correlation-Id, when present, is a UUID. Otherwise fills diag with the
  * first problem, naming the key: SG_EINVAL with NAK 13 for a missing key,

@@ -3,47 +3,17 @@
  * per line, empty optional elements left out, values written as stored,
  * one final newline. The bytes are then parsed back and checked, so only
  * valid messages leave this file. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "msg.h"
 
 typedef struct {
-    char *buf;
-    size_t len, cap;
+    sg_buf_t b;
     int depth;
-    int nomem;
 } s_out_t;
-
-static void
-s_put (s_out_t *o, const char *s, size_t n)
-{
-    if (o->nomem)
-        return;
-    if (o->len + n + 1 > o->cap) {
-        size_t ncap = o->cap ? o->cap : 4096;
-        while (o->len + n + 1 > ncap)
-            ncap *= 2;
-        char *p = realloc (o->buf, ncap);
-        if (!p) {
-            o->nomem = 1;
-            return;
-        }
-        o->buf = p;
-        o->cap = ncap;
-    }
-    memcpy (o->buf + o->len, s, n);
-    o->len += n;
-    o->buf[o->len] = '\0';
-}
-
-static void
-s_puts (s_out_t *o, const char *s)
-{
-    s_put (o, s, strlen (s));
-}
 
 static void
 s_indent (s_out_t *o)
@@ -52,7 +22,7 @@ s_indent (s_out_t *o)
     int n = o->depth * 2;
     while (n > 0) {
         int k = n < 32 ? n : 32;
-        s_put (o, spaces, (size_t) k);
+        sg_buf_put (&o->b, spaces, (size_t) k);
         n -= k;
     }
 }
@@ -73,20 +43,20 @@ s_escaped (s_out_t *o, const char *s)
         case '\r': rep = "&#13;"; break;
         default: continue;
         }
-        s_put (o, run, (size_t) (s - run));
-        s_puts (o, rep);
+        sg_buf_put (&o->b, run, (size_t) (s - run));
+        sg_buf_puts (&o->b, rep);
         run = s + 1;
     }
-    s_put (o, run, (size_t) (s - run));
+    sg_buf_put (&o->b, run, (size_t) (s - run));
 }
 
 static void
 s_open (s_out_t *o, const char *name)
 {
     s_indent (o);
-    s_puts (o, "<");
-    s_puts (o, name);
-    s_puts (o, ">\n");
+    sg_buf_puts (&o->b, "<");
+    sg_buf_puts (&o->b, name);
+    sg_buf_puts (&o->b, ">\n");
     o->depth++;
 }
 
@@ -95,9 +65,9 @@ s_close (s_out_t *o, const char *name)
 {
     o->depth--;
     s_indent (o);
-    s_puts (o, "</");
-    s_puts (o, name);
-    s_puts (o, ">\n");
+    sg_buf_puts (&o->b, "</");
+    sg_buf_puts (&o->b, name);
+    sg_buf_puts (&o->b, ">\n");
 }
 
 /* <name attr="aval">value</name>; nothing when value is empty. */
@@ -108,20 +78,20 @@ s_leaf_attr (s_out_t *o, const char *name, const char *attr, const char *aval,
     if (!value || !value[0])
         return;
     s_indent (o);
-    s_puts (o, "<");
-    s_puts (o, name);
+    sg_buf_puts (&o->b, "<");
+    sg_buf_puts (&o->b, name);
     if (attr) {
-        s_puts (o, " ");
-        s_puts (o, attr);
-        s_puts (o, "=\"");
+        sg_buf_puts (&o->b, " ");
+        sg_buf_puts (&o->b, attr);
+        sg_buf_puts (&o->b, "=\"");
         s_escaped (o, aval);
-        s_puts (o, "\"");
+        sg_buf_puts (&o->b, "\"");
     }
-    s_puts (o, ">");
+    sg_buf_puts (&o->b, ">");
     s_escaped (o, value);
-    s_puts (o, "</");
-    s_puts (o, name);
-    s_puts (o, ">\n");
+    sg_buf_puts (&o->b, "</");
+    sg_buf_puts (&o->b, name);
+    sg_buf_puts (&o->b, ">\n");
 }
 
 static void
@@ -376,9 +346,9 @@ msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag)
     if (!root || !buf_p)
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "no message or no message type");
 
-    s_puts (&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<");
-    s_puts (&o, root);
-    s_puts (&o, " xmlns=\"" MSG_NAMESPACE "\">\n");
+    sg_buf_puts (&o.b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<");
+    sg_buf_puts (&o.b, root);
+    sg_buf_puts (&o.b, " xmlns=\"" MSG_NAMESPACE "\">\n");
     o.depth = 1;
     s_leaf (&o, "MessageID", msg->id);
     s_leaf (&o, "IssueDateTime", msg->issued);
@@ -387,10 +357,10 @@ msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag)
     s_leaf (&o, "RecipientOfficeID", msg->recipient);
     s_leaf (&o, "CorrelationID", msg->correlation_id);
     s_payload (&o, msg);
-    s_puts (&o, "</");
-    s_puts (&o, root);
-    s_puts (&o, ">\n");
-    if (o.nomem) {
+    sg_buf_puts (&o.b, "</");
+    sg_buf_puts (&o.b, root);
+    sg_buf_puts (&o.b, ">\n");
+    if (o.b.failed) {
         rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory serialising %s", root);
         goto done;
     }
@@ -398,7 +368,7 @@ msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag)
     /* Only valid messages leave: parse the bytes back with the same checks
      * as for input, and make sure nothing was lost on the way (a value the
      * schema accepts but the parser normalises, e.g. a padded date). */
-    rc = msg_parse (o.buf, o.len, NULL, &back, diag);
+    rc = msg_parse (o.b.data, o.b.len, NULL, &back, diag);
     if (rc != SG_OK)
         goto done;
     if (!msg_equal (msg, back)) {
@@ -408,12 +378,11 @@ msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag)
                           root);
         goto done;
     }
-    *buf_p = o.buf;
     if (len_p)
-        *len_p = o.len;
-    o.buf = NULL;
+        *len_p = o.b.len;
+    *buf_p = sg_buf_take (&o.b);
 done:
     msg_destroy (&back);
-    free (o.buf);
+    sg_buf_free (&o.b);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* sign.c - Ed25519 keys and signatures through OpenSSL 3 EVP, key files
  * written atomically, and CurveZMQ key pairs as Z85 text files. */
 #include "sign.h"
+#include "buf.h"
 #include "file.h"
 #include "log.h"
 
@@ -30,10 +31,7 @@ struct sign_key_t {
  * buffers above S_TBUF_KEEP are released after use. */
 #define S_TBUF_KEEP (1024 * 1024)
 
-typedef struct {
-    unsigned char *data;
-    size_t cap;
-} s_tbuf_t;
+typedef sg_buf_t s_tbuf_t;        /* lib/buf.h; emptied (len 0) before each use */
 
 static pthread_key_t s_tbuf_key;
 static pthread_once_t s_tbuf_once = PTHREAD_ONCE_INIT;
@@ -43,7 +41,7 @@ static void
 s_tbuf_free (void *arg)
 {
     s_tbuf_t *tbuf = arg;
-    free (tbuf->data);
+    sg_buf_free (tbuf);
     free (tbuf);
 }
 
@@ -83,19 +81,13 @@ s_concat (const char *hdr, size_t hdr_len, const char *body, size_t body_len,
             return SG_ENOMEM;
         }
     }
-    if (tbuf->cap < need) {
-        size_t cap = tbuf->cap ? tbuf->cap : 4096;
-        while (cap < need)
-            cap = cap * 2 > cap ? cap * 2 : need;
-        unsigned char *data = realloc (tbuf->data, cap);
-        if (!data)
-            return SG_ENOMEM;
-        tbuf->data = data;
-        tbuf->cap = cap;
-    }
-    memcpy (tbuf->data, hdr, hdr_len);
-    memcpy (tbuf->data + hdr_len, body, body_len);
-    *msg_p = tbuf->data;
+    tbuf->len = 0;
+    tbuf->failed = 0;
+    sg_buf_put (tbuf, hdr, hdr_len);
+    sg_buf_put (tbuf, body, body_len);
+    if (tbuf->failed)
+        return SG_ENOMEM;
+    *msg_p = (unsigned char *) tbuf->data;
     return SG_OK;
 }
 
@@ -106,11 +98,8 @@ s_concat_done (void)
     if (!s_tbuf_ok)
         return;
     s_tbuf_t *tbuf = pthread_getspecific (s_tbuf_key);
-    if (tbuf && tbuf->cap > S_TBUF_KEEP) {
-        free (tbuf->data);
-        tbuf->data = NULL;
-        tbuf->cap = 0;
-    }
+    if (tbuf && tbuf->cap > S_TBUF_KEEP)
+        sg_buf_free (tbuf);
 }
 
 /* Never prompt for a passphrase: encrypted keys are refused. */

@@ -3,6 +3,7 @@
  * references, and bounds size, depth and attribute count before libxml2
  * can spend unbounded time or memory on them. */
 #include "xmlsafe.h"
+#include "file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -453,60 +454,33 @@ xmlsafe_parse_file (const char *path, const xmlsafe_limits_t *limits, sg_diag_t 
     size_t max_bytes = limits && limits->max_bytes ? limits->max_bytes
                                                    : XMLSAFE_DEFAULT_MAX_BYTES;
     xmlDocPtr doc = NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
+    sg_buf_t buf = { 0 };
     FILE *f = fopen (path, "rb");
     if (!f) {
         sg_diag_set (diag, SG_EIO, 0, 0, "cannot open %s: %s", path, strerror (errno));
         goto done;
     }
     struct stat st;
-    if (fstat (fileno (f), &st) == 0 && S_ISREG (st.st_mode)) {
-        if ((unsigned long long) st.st_size > max_bytes) {
-            sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE,
-                         "input is %lld bytes, limit is %zu", (long long) st.st_size,
-                         max_bytes);
-            goto done;
-        }
-        cap = (size_t) st.st_size + 1;
-        buf = malloc (cap);
-        if (!buf) {
-            sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory reading %s", path);
-            goto done;
-        }
+    if (fstat (fileno (f), &st) == 0 && S_ISREG (st.st_mode)
+        && (unsigned long long) st.st_size > max_bytes) {
+        sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE, "input is %lld bytes, limit is %zu",
+                     (long long) st.st_size, max_bytes);
+        goto done;
     }
     /* read until EOF but never past the limit: the size may lie (pipes,
      * growing files) */
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap < 65536 ? 65536 : cap * 2;
-            if (ncap > max_bytes + 1)
-                ncap = max_bytes + 1;
-            char *nbuf = ncap > cap ? realloc (buf, ncap) : NULL;
-            if (!nbuf) {
-                sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory reading %s", path);
-                goto done;
-            }
-            buf = nbuf;
-            cap = ncap;
-        }
-        size_t n = fread (buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0 || len > max_bytes)
-            break;
-    }
-    if (ferror (f)) {
+    int rc = sg_file_read_stream (f, max_bytes, &buf);
+    if (rc == SG_EIO)
         sg_diag_set (diag, SG_EIO, 0, 0, "cannot read %s: %s", path, strerror (errno));
-        goto done;
-    }
-    if (len > max_bytes) {
+    else if (rc == SG_ETOOBIG)
         sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE,
                      "input is more than %zu bytes, limit is %zu", max_bytes, max_bytes);
-        goto done;
-    }
-    doc = xmlsafe_parse (buf, len, limits, diag);
+    else if (rc != SG_OK)
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory reading %s", path);
+    else
+        doc = xmlsafe_parse (sg_buf_text (&buf), buf.len, limits, diag);
 done:
-    free (buf);
+    sg_buf_free (&buf);
     if (f)
         fclose (f);
     return doc;

@@ -19,6 +19,7 @@
 #include "asy_offices.h"
 #include "asy_spool.h"
 #include "asy_state.h"
+#include "header.h"
 #include "ident.h"
 #include "log.h"
 #include "msg.h"
@@ -499,8 +500,8 @@ START_TEST (test_inbox_can_from_wrong_office)
     size_t len = 0;
     char *body = s_aar_body (mrn, &len);
     msgid_new (id);
-    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len),
-                      ASY_INBOX_ACK);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len, NULL),
+                      SG_LINK_DELIVERED);
     free (body);
     snprintf (path, sizeof path, "%s/messages/examples/can.xml", getenv ("SIGMAT_SRCDIR"));
     const char *x = s_slurp (path);
@@ -513,8 +514,8 @@ START_TEST (test_inbox_can_from_wrong_office)
     strcpy (m->recipient, "BF000101");
     char *can = NULL;
     ck_assert_msg (msg_serialize (m, &can, &len, &d) == SG_OK, "%s", d.text);
-    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, m->id, can, len),
-                      ASY_INBOX_ACK);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, m->id, can, len, NULL),
+                      SG_LINK_DELIVERED);
     ck_assert_int_eq (asy_count_files (e.conf.inbox_dir, ".xml"), 1);     /* the AAR only */
     char state[64];
     ck_assert_int_eq (asy_state_text (e.st, state, sizeof state, NULL,
@@ -525,13 +526,87 @@ START_TEST (test_inbox_can_from_wrong_office)
     strcpy (m->sender, "CI000101");
     free (can);
     ck_assert_msg (msg_serialize (m, &can, &len, &d) == SG_OK, "%s", d.text);
-    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, m->id, can, len),
-                      ASY_INBOX_ACK);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, m->id, can, len, NULL),
+                      SG_LINK_DELIVERED);
     ck_assert_int_eq (asy_state_text (e.st, state, sizeof state, NULL,
                                       "SELECT state FROM movement", ""), SG_OK);
     ck_assert_str_eq (state, "CANCELLED");
     free (can);
     msg_destroy (&m);
+    s_env_destroy (&e);
+}
+END_TEST
+
+/* A DELIVER the adapter can never take (an AAR for an office missing from
+ * its table) is refused for good with NAK 107 and the reason; one it cannot
+ * take now (the inbox folder is a file) is left for the node to resend and
+ * taken once the folder is back; sg_link_keep_refused keeps a refused one
+ * with a readable .err. */
+START_TEST (test_inbox_refuse_or_retry)
+{
+    s_env_t e;
+    s_env_new (&e, "BF");
+    char mrn[19], id[37], path[8192];
+    sg_diag_t d;
+    ck_assert_int_eq (mrn_new_ex ("CI", 26, 'J', "000101000003", mrn), SG_OK);
+    size_t len = 0;
+    char *body = s_aar_body (mrn, &len);
+    /* an office not in the table */
+    char *unknown = strstr (body, "<RecipientOfficeID>BF000101<");
+    ck_assert_ptr_nonnull (unknown);
+    memcpy (strstr (unknown, "BF000101"), "BF000999", 8);
+    for (char *p = body; (p = strstr (p, "<ID>BF000101</ID>")) != NULL;)
+        memcpy (p + 4, "BF000999", 8);
+    msgid_new (id);
+    sg_diag_clear (&d);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len, &d),
+                      SG_LINK_REFUSE);
+    ck_assert_int_eq (d.nak, SG_NAK_UNDELIVERABLE);
+    ck_assert_msg (strstr (d.text, "BF000999") && strstr (d.text, "office table"), "%s", d.text);
+    ck_assert_int_eq (asy_count_files (e.conf.inbox_dir, ".xml"), 0);
+    ck_assert_int_eq (s_count (&e, "SELECT count(*) FROM inbox"), 0);
+    /* kept for inspection, with the reason and what to do */
+    char *header = NULL;
+    size_t hlen = 0;
+    sg_header_fields_t hf = { .id = id, .type = "AAR", .mrn = mrn, .sender = "CI000101",
+                              .recipient = "BF000999", .origin = "CI" };
+    ck_assert_int_eq (sg_header_build (&hf, &header, &hlen), SG_OK);
+    sg_event_t ev = { .type = SG_EV_DELIVER, .header = header, .header_len = hlen,
+                      .body = body, .body_len = len };
+    strcpy (ev.id, id);
+    ck_assert_int_eq (sg_link_keep_refused (e.conf.rejected_dir, &ev, d.nak, d.text, &d), SG_OK);
+    snprintf (path, sizeof path, "%s/deliver-AAR_%s_%s.xml", e.conf.rejected_dir, mrn, id);
+    ck_assert_str_eq (s_slurp (path), body);
+    strcat (path, ".err");
+    const char *err = s_slurp (path);
+    ck_assert_ptr_nonnull (strstr (err, "NAK 107: AAR"));
+    ck_assert_ptr_nonnull (strstr (err, "BF000999"));
+    ck_assert_ptr_nonnull (strstr (err, "sigmatctl dead replay"));
+    ck_assert_ptr_nonnull (strstr (err, "Origin-Node: CI\n"));
+    free (header);
+    free (body);
+    /* the inbox folder cannot be written: retry, nothing recorded */
+    body = s_aar_body (mrn, &len);
+    msgid_new (id);
+    ck_assert_int_eq (rmdir (e.conf.inbox_dir), 0);
+    FILE *f = fopen (e.conf.inbox_dir, "w");
+    ck_assert_ptr_nonnull (f);
+    fclose (f);
+    sg_diag_clear (&d);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len, &d),
+                      SG_LINK_RETRY);
+    ck_assert_int_eq (d.nak, 0);
+    ck_assert_ptr_nonnull (strstr (d.text, "cannot be written into the inbox"));
+    ck_assert_int_eq (s_count (&e, "SELECT count(*) FROM inbox"), 0);
+    ck_assert_int_eq (s_count (&e, "SELECT count(*) FROM movement"), 0);
+    /* the folder is back: the node's resend is taken */
+    ck_assert_int_eq (unlink (e.conf.inbox_dir), 0);
+    ck_assert_int_eq (mkdir (e.conf.inbox_dir, 0750), 0);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len, &d),
+                      SG_LINK_DELIVERED);
+    ck_assert_int_eq (asy_count_files (e.conf.inbox_dir, ".xml"), 1);
+    ck_assert_int_eq (s_count (&e, "SELECT count(*) FROM inbox"), 1);
+    free (body);
     s_env_destroy (&e);
 }
 END_TEST
@@ -546,14 +621,14 @@ START_TEST (test_inbox_and_calls)
     char *body = s_aar_body (mrn, &len);
     char id[37];
     msgid_new (id);
-    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len),
-                      ASY_INBOX_ACK);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len, NULL),
+                      SG_LINK_DELIVERED);
     /* again: already handled, still ACK, no second file */
-    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len),
-                      ASY_INBOX_ACK);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len, NULL),
+                      SG_LINK_DELIVERED);
     ck_assert_int_eq (asy_count_files (e.conf.inbox_dir, ".xml"), 1);
-    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, "bad", "<x/>", 4),
-                      ASY_INBOX_NAK);
+    ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, "bad", "<x/>", 4, NULL),
+                      SG_LINK_REFUSE);
     free (body);
     char p[4096], aarid[64];
     ck_assert_int_eq (asy_state_text (e.st, p, sizeof p, NULL, "SELECT file FROM inbox", ""), SG_OK);
@@ -937,6 +1012,7 @@ main (void)
     tcase_add_test (tc, test_spool_ledger);
     tcase_add_test (tc, test_inbox_and_calls);
     tcase_add_test (tc, test_inbox_can_from_wrong_office);
+    tcase_add_test (tc, test_inbox_refuse_or_retry);
     tcase_add_test (tc, test_profile);
     tcase_add_test (tc, test_map_exports);
     tcase_add_test (tc, test_profile_edit);

@@ -2,6 +2,7 @@
  * syntax (separators, quotes, comments), every error with its exact
  * file:line text, defaults, lists, MULTI callbacks, dump round trips. */
 #include <check.h>
+#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,8 @@ static const config_entry_t s_table[] = {
       1024, 1 << 30, NULL, NULL },
     { "listen", CONFIG_LIST, offsetof (tconf_t, listen), "tcp://*:7000", "Endpoints.", 0, 0, NULL, NULL },
     { "route", CONFIG_MULTI, 0, "CI000101 node-ci", "A route.", 0, 0, s_route_add, s_route_dump },
+    CONFIG_ALIAS_OF ("batch", "bulk_size"),
+    CONFIG_ALIAS_OF ("endpoint", "listen"),
     { NULL, 0, 0, NULL, NULL, 0, 0, NULL, NULL }
 };
 
@@ -342,7 +345,8 @@ START_TEST (test_dump)
     fclose (f);
     ck_assert_msg (strstr (out, "# Node name.\nname ci\n\n"), "%s", out);
     ck_assert_ptr_nonnull (strstr (out, "# Optional file.\n# ca_file (not set)\n"));
-    ck_assert_ptr_nonnull (strstr (out, "# Messages per transaction.\n# (1..10000)\nbulk_size 500\n"));
+    ck_assert_ptr_nonnull (strstr (out, "# Messages per transaction.\n# (Old name batch: still "
+                                        "read, with a warning.)\n# (1..10000)\nbulk_size 500\n"));
     ck_assert_ptr_nonnull (strstr (out, "verbose no\n"));
     ck_assert_ptr_nonnull (strstr (out, "log_level info\n"));
     ck_assert_ptr_nonnull (strstr (out, "# Resend after this.\n# Second line.\n# (from 100ms to 1d)\n"
@@ -382,6 +386,107 @@ START_TEST (test_dump)
 }
 END_TEST
 
+/* Runs config_parse (or config_set when key is given) with stderr sent to
+ * a file; returns what was written there (the warnings), malloc'd. */
+static char *
+s_warnings (tconf_t *c, const char *text, const char *key, const char *value, int want)
+{
+    char path[] = "/tmp/sigmat-conf-warn-XXXXXX";
+    int fd = mkstemp (path);
+    ck_assert_int_ge (fd, 0);
+    fflush (stderr);
+    int saved = dup (STDERR_FILENO);
+    dup2 (fd, STDERR_FILENO);
+    sg_diag_t d;
+    int rc = key ? config_set (s_table, c, key, value, &d)
+                 : config_parse (s_table, c, "t.conf", text, &d);
+    fflush (stderr);
+    dup2 (saved, STDERR_FILENO);
+    close (saved);
+    ck_assert_msg (rc == want, "rc %d: %s", rc, rc ? d.text : "");
+    if (rc != SG_OK)
+        ck_assert_str_eq (d.text, "t.conf:2: duplicate key \"bulk_size\" (already set on line 1)");
+    char *out = calloc (1, 4096);
+    lseek (fd, 0, SEEK_SET);
+    ck_assert_int_ge (read (fd, out, 4095), 0);
+    close (fd);
+    unlink (path);
+    return out;
+}
+
+START_TEST (test_alias)
+{
+    tconf_t c;
+    s_defaults (&c);
+    ck_assert_int_eq (c.bulk_size, 500);                   /* an alias has no default */
+    char *w = s_warnings (&c, "# old names\nbatch 7\nendpoint a b\n", NULL, NULL, SG_OK);
+    ck_assert_int_eq (c.bulk_size, 7);
+    ck_assert_uint_eq (c.listen.n, 2);                     /* the file replaced the default */
+    ck_assert_msg (strstr (w, "t.conf:2: key batch is deprecated, use bulk_size"), "%s", w);
+    ck_assert_msg (strstr (w, "t.conf:3: key endpoint is deprecated, use listen"), "%s", w);
+    free (w);
+    /* the new name and the old one are one key: set twice is a duplicate */
+    w = s_warnings (&c, "bulk_size 1\nbatch 2\n", NULL, NULL, SG_ECONFIG);
+    free (w);
+    w = s_warnings (&c, NULL, "batch", "9", SG_OK);
+    ck_assert_int_eq (c.bulk_size, 9);
+    ck_assert_msg (strstr (w, "key batch is deprecated, use bulk_size"), "%s", w);
+    free (w);
+    w = s_warnings (&c, "bulk_size 3\n", NULL, NULL, SG_OK);
+    ck_assert_msg (w[0] == '\0', "a new name warned: %s", w);
+    free (w);
+    /* print-config names the old name under the key, never as a key */
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream (&out, &len);
+    config_dump (s_table, &c, f);
+    fclose (f);
+    ck_assert_msg (strstr (out, "# Messages per transaction.\n# (Old name batch: still read, "
+                                "with a warning.)\n# (1..10000)\nbulk_size 3\n"), "%s", out);
+    ck_assert_ptr_null (strstr (out, "\nbatch"));
+    ck_assert_ptr_null (strstr (out, "\nendpoint"));
+    ck_assert_msg (out[len - 1] == '\n' && out[len - 2] != '\n', "%s", out);
+    free (out);
+    config_free (s_table, &c);
+}
+END_TEST
+
+START_TEST (test_args)
+{
+    tconf_t c;
+    s_defaults (&c);
+    sg_diag_t d;
+    ck_assert_int_eq (sg_config_set_kv (s_table, &c, "bulk_size=12", &d), SG_OK);
+    ck_assert_int_eq (c.bulk_size, 12);
+    ck_assert_int_eq (sg_config_set_kv (s_table, &c, "name=a=b", &d), SG_OK);
+    ck_assert_str_eq (c.name, "a=b");                       /* the first = splits */
+    ck_assert_int_eq (sg_config_set_kv (s_table, &c, "bulk_size", &d), SG_ECONFIG);
+    ck_assert_str_eq (d.text, "-o bulk_size: expected KEY=VALUE");
+    ck_assert_int_eq (sg_config_set_kv (s_table, &c, "=3", &d), SG_ECONFIG);
+    ck_assert_int_eq (sg_config_set_kv (s_table, &c, "nope=3", &d), SG_ECONFIG);
+    ck_assert_str_eq (d.text, "unknown key \"nope\"");
+    config_free (s_table, &c);
+
+    char *argv[] = { "prog", "-c", "x.conf", "-o", "a=1", "--print-config", "-o", "b=2",
+                     "run", "--check-config", NULL };
+    sg_config_args_t a;
+    ck_assert_int_eq (sg_config_args (10, argv, 1, &a), 0);
+    ck_assert_str_eq (a.path, "x.conf");
+    ck_assert_str_eq (a.verb, "print-config");
+    ck_assert_int_eq (a.nover, 2);
+    ck_assert_str_eq (a.over[1], "b=2");
+    ck_assert_int_eq (optind, 8);                           /* stopped at the operand */
+    ck_assert_int_eq (a.version + a.help, 0);
+    char *argv2[] = { "prog", "--config=y.conf", "--check-config", "-V", "-h", NULL };
+    ck_assert_int_eq (sg_config_args (5, argv2, 0, &a), 0);
+    ck_assert_str_eq (a.path, "y.conf");
+    ck_assert_str_eq (a.verb, "check-config");
+    ck_assert_int_eq (a.version && a.help, 1);
+    char *argv3[] = { "prog", "-o", "a=1", NULL };          /* no -o for this program */
+    ck_assert_int_eq (sg_config_args (3, argv3, 0, &a), 2);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -394,6 +499,8 @@ main (void)
     tcase_add_test (tc, test_set);
     tcase_add_test (tc, test_load_file);
     tcase_add_test (tc, test_dump);
+    tcase_add_test (tc, test_alias);
+    tcase_add_test (tc, test_args);
     suite_add_tcase (s, tc);
     SRunner *sr = srunner_create (s);
     srunner_run_all (sr, CK_NORMAL);

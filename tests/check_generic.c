@@ -96,11 +96,11 @@ START_TEST (test_conf_errors)
     sg_diag_t d;
     memset (&c, 0, sizeof c);
     gen_conf_defaults (&c, &d);
-    ck_assert_int_eq (gen_conf_set (&c, "token", "x", &d), SG_ECONFIG);
+    ck_assert_int_eq (gen_conf_set (&c, "http_token", "x", &d), SG_ECONFIG);
     char path[300];
     snprintf (path, sizeof path, "%s/bad.conf", g_tmp);
     FILE *f = fopen (path, "w");
-    fprintf (f, "# a token for an office that is not one\ntoken portal %s CI0001\n", CI_TOKEN);
+    fprintf (f, "# a token for an office that is not one\nhttp_token portal %s CI0001\n", CI_TOKEN);
     fclose (f);
     ck_assert_int_eq (gen_conf_load (&c, path, &d), SG_ECONFIG);
     ck_assert_msg (strstr (d.text, "bad.conf:2:") && strstr (d.text, "bad office \"CI0001\""),

@@ -158,29 +158,27 @@ s_sql (const char *db, const char *sql)
     return v;
 }
 
-/* Delivers m as the node would (header + canonical body). */
+/* Delivers m as the node would (header + canonical body); diag may be NULL. */
 static int
-s_deliver (gen_adapter_t *a, const msg_t *m)
+s_deliver_diag (gen_adapter_t *a, const msg_t *m, sg_diag_t *diag)
 {
-    char *body = NULL, *hdr = NULL, created[HDR_TIME_LEN + 1];
+    char *body = NULL, *hdr = NULL;
     size_t blen, hlen;
     sg_diag_t d;
     ck_assert_msg (msg_serialize (m, &body, &blen, &d) == SG_OK, "%s", d.text);
-    hdr_t *h = hdr_new ();
-    hdr_time_now (created);
-    hdr_set (h, HDR_MESSAGE_ID, m->id);
-    hdr_set (h, HDR_TYPE, msg_type_name (m->type));
-    hdr_set (h, HDR_MRN, m->mrn);
-    hdr_set (h, HDR_SENDER, m->sender);
-    hdr_set (h, HDR_RECIPIENT, m->recipient);
-    hdr_set (h, HDR_CREATED, created);
-    hdr_set (h, HDR_ORIGIN_NODE, "CI");
-    ck_assert_int_eq (hdr_encode (h, &hdr, &hlen), SG_OK);
-    hdr_destroy (&h);
-    int rc = gen_adapter_deliver (a, hdr, hlen, body, blen, &d);
+    sg_header_fields_t f = { .id = m->id, .type = msg_type_name (m->type), .mrn = m->mrn,
+                             .sender = m->sender, .recipient = m->recipient, .origin = "CI" };
+    ck_assert_int_eq (sg_header_build (&f, &hdr, &hlen), SG_OK);
+    int rc = gen_adapter_deliver (a, hdr, hlen, body, blen, diag ? diag : &d);
     free (hdr);
     free (body);
     return rc;
+}
+
+static int
+s_deliver (gen_adapter_t *a, const msg_t *m)
+{
+    return s_deliver_diag (a, m, NULL);
 }
 
 static gen_adapter_t *
@@ -192,10 +190,10 @@ s_adapter (gen_conf_t *c, const char *name, const char *extra)
     FILE *f = fopen (path, "w");
     char hex[65];
     gen_sha256_hex (BF_TOKEN, strlen (BF_TOKEN), hex);
-    fprintf (f, "name test-%s\nnode_endpoint tcp://127.0.0.1:1\nlisten 127.0.0.1:0\n"
-                "state_db %s/%s.db\nmax_body 64k\nlog_level error\n"
-                "token ci-portal %s CI\ntoken bf-portal sha256:%s BF000101,BF000201\n"
-                "token xi-portal %s XI\n%s", name, g_tmp, name, CI_TOKEN, hex, XI_TOKEN,
+    fprintf (f, "name test-%s\nnode_endpoint tcp://127.0.0.1:1\nhttp_listen 127.0.0.1:0\n"
+                "state_db %s/%s.db\nhttp_max_body 64k\nlog_level error\n"
+                "http_token ci-portal %s CI\nhttp_token bf-portal sha256:%s BF000101,BF000201\n"
+                "http_token xi-portal %s XI\n%s", name, g_tmp, name, CI_TOKEN, hex, XI_TOKEN,
              extra ? extra : "");
     fclose (f);
     memset (c, 0, sizeof *c);
@@ -591,6 +589,45 @@ START_TEST (test_webhook_xml)
 }
 END_TEST
 
+/* A stylesheet that fails on a message: the delivery is refused for good
+ * (NAK 107 with the reason, so the link NAKs it), no webhook queued; the
+ * other types still flow. */
+START_TEST (test_webhook_xslt_fails)
+{
+    char extra[1500], xsl[600], db[400];
+    snprintf (xsl, sizeof xsl, "%s/fails.xsl", g_tmp);
+    FILE *f = fopen (xsl, "w");
+    ck_assert_ptr_nonnull (f);
+    fputs ("<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\">"
+           "<xsl:template match=\"/\"><xsl:message terminate=\"yes\">no mapping for this "
+           "office</xsl:message></xsl:template></xsl:stylesheet>\n", f);
+    fclose (f);
+    snprintf (extra, sizeof extra, "webhook_format xml\nwebhook_xslt WOF %s\n", xsl);
+    gen_conf_t conf;
+    gen_adapter_t *a = s_adapter (&conf, "xslfail", extra);
+    msg_t *aar = gt_example ("aar.xml"), *wof = gt_example ("wof.xml");
+    sg_diag_t d;
+    sg_diag_clear (&d);
+    ck_assert_int_eq (s_deliver (a, aar), SG_OK);
+    ck_assert_int_ne (s_deliver_diag (a, wof, &d), SG_OK);
+    ck_assert_int_eq (d.nak, SG_NAK_UNDELIVERABLE);
+    ck_assert_msg (strstr (d.text, "cannot make the webhook of WOF"), "%s", d.text);
+    gen_adapter_destroy (&a);
+    snprintf (db, sizeof db, "%s/xslfail.db", g_tmp);
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    ck_assert_int_eq (sqlite3_open (db, &h), SQLITE_OK);
+    sqlite3_prepare_v2 (h, "SELECT group_concat(type) FROM hook", -1, &st, NULL);
+    ck_assert_int_eq (sqlite3_step (st), SQLITE_ROW);
+    ck_assert_str_eq ((const char *) sqlite3_column_text (st, 0), "AAR");
+    sqlite3_finalize (st);
+    sqlite3_close (h);
+    msg_destroy (&aar);
+    msg_destroy (&wof);
+    gen_conf_free (&conf);
+}
+END_TEST
+
 void
 gt_add_http (Suite *s)
 {
@@ -598,6 +635,7 @@ gt_add_http (Suite *s)
     tcase_add_test (tc, test_api_routes);
     tcase_add_test (tc, test_webhook_delivery);
     tcase_add_test (tc, test_webhook_xml);
+    tcase_add_test (tc, test_webhook_xslt_fails);
     tcase_set_timeout (tc, 60);
     suite_add_tcase (s, tc);
 }

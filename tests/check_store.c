@@ -377,7 +377,10 @@ START_TEST (test_accept_killed_midway)
     ck_assert_int_eq (PQresultStatus (r), PGRES_COMMAND_OK);
     PQclear (r);
 
-    int pid = PQbackendPID (store_conn (st));
+    PGresult *pr = store_exec (st, "pid", "SELECT pg_backend_pid()", 0, NULL, 0, NULL);
+    ck_assert_ptr_nonnull (pr);
+    int pid = atoi (PQgetvalue (pr, 0, 0));
+    PQclear (pr);
     s_job_t job = { .st = st, .m = m, .n = N };
     pthread_t th;
     ck_assert_int_eq (pthread_create (&th, NULL, s_accept_thread, &job), 0);

@@ -72,17 +72,12 @@ msggen_header (const char *id, const char *type, const char *mrn, const char *fr
                const char *to, const char *origin, const char *extra_key,
                const char *extra_value, size_t *len)
 {
-    char created[HDR_TIME_LEN + 1];
-    hdr_t *h = hdr_new ();
     char *buf = NULL;
-    hdr_time_now (created);
-    if (!h || hdr_set (h, HDR_MESSAGE_ID, id) || hdr_set (h, HDR_TYPE, type)
-        || hdr_set (h, HDR_MRN, mrn) || hdr_set (h, HDR_SENDER, from)
-        || hdr_set (h, HDR_RECIPIENT, to) || hdr_set (h, HDR_CREATED, created)
-        || hdr_set (h, HDR_ORIGIN_NODE, origin)
-        || (extra_key && hdr_set (h, extra_key, extra_value)) || hdr_encode (h, &buf, len))
+    sg_header_fields_t f = { .id = id, .type = type, .mrn = mrn, .sender = from, .recipient = to,
+                             .origin = origin, .extra_key = extra_key,
+                             .extra_value = extra_value };
+    if (sg_header_build (&f, &buf, len) != SG_OK)
         s_die ("cannot build a header for %s", id);
-    hdr_destroy (&h);
     return buf;
 }
 

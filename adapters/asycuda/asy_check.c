@@ -38,11 +38,9 @@ s_show (msg_t *m, const asy_sad_info_t *info, const char *country)
 }
 
 int
-asy_check_files (const asy_conf_t *conf, const asy_offices_t *tables, int argc, char **argv)
+asy_check_files (const asy_conf_t *conf, const asy_offices_t *tables, int show, int argc,
+                 char **argv)
 {
-    int show = argc > 0 && strcmp (argv[0], "--show") == 0;
-    if (show)
-        argc--, argv++;
     if (argc < 1)
         return 2;
     sg_diag_t d;

@@ -7,11 +7,12 @@
 #include "asy_conf.h"
 #include "asy_offices.h"
 
-/* check-file [--show] FILE...: for each file prints what the service
- * would send (the message itself with --show) or every reason it cannot,
- * each with its code and SAD path. Queues nothing. Returns the exit
+/* check-file [--show] FILE...: for each of the nfiles files prints what
+ * the service would send (the message itself when show) or every reason it
+ * cannot, each with its code and SAD path. Queues nothing. Returns the exit
  * status: 0 all files good, 1 one refused, 2 usage or a bad profile. */
-int asy_check_files (const asy_conf_t *conf, const asy_offices_t *tables, int argc, char **argv);
+int asy_check_files (const asy_conf_t *conf, const asy_offices_t *tables, int show, int nfiles,
+                     char **files);
 
 /* Loads the mapping profile of conf and prints one line about it; 0 if
  * good, else prints the error (file:line) on stderr and returns 2. */

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "asy_offices.h"
 #include "asy_spool.h"
 #include "asy_state.h"
+#include "conf.h"
 #include "ident.h"
 #include "log.h"
 #include "officer.h"
@@ -36,13 +38,18 @@ s_usage (FILE *out)
 {
     fprintf (out,
         "usage: sigmat-asycuda [-c FILE] [-o KEY=VALUE]... COMMAND [ARGS]\n"
+        "       sigmat-asycuda [-c FILE] [-o KEY=VALUE]... --check-config | --print-config\n"
         "  -c, --config FILE   configuration file (default " S_DEFAULT_CONF ")\n"
         "  -o KEY=VALUE        override one configuration key\n"
+        "  --check-config      read the config, both tables and the mapping profile,\n"
+        "                      print a summary (0 good, 2 bad); also `check-config`\n"
+        "  --print-config      every key with its help and current value (without\n"
+        "                      -c: the defaults); also `print-config`\n"
+        "  -V, --version       print the version\n"
+        "  -h, --help          this help\n"
         "commands:\n"
         "  run                 the service: spool -> node, node -> inbox, callback API\n"
         "  status              folders, outbox, node connection, last errors\n"
-        "  check-config        read the config and both tables, print a summary\n"
-        "  print-config        every key with its help and current value\n"
         "  check-file [--show] FILE...  map ASYCUDA files as the service would, queue\n"
         "                      nothing; print the message (--show) or every reason\n"
         "  show MRN            the local view of a movement (JSON)\n"
@@ -92,26 +99,20 @@ s_daemon_running (const char *state_db)
     return running;
 }
 
-static void
-s_meta (asy_state_t *st, const char *key, char *out, size_t size)
-{
-    asy_state_text (st, out, size, NULL, "SELECT value FROM meta WHERE key = ?", "s", key);
-}
-
 static int
 s_status (const asy_conf_t *conf, asy_state_t *st)
 {
     char a[700], b[64], c[64], u[64];
     int running = s_daemon_running (conf->state_db);
-    s_meta (st, "daemon_pid", b, sizeof b);
-    s_meta (st, "daemon_updated", u, sizeof u);
+    asy_state_meta_get (st, "daemon_pid", b, sizeof b);
+    asy_state_meta_get (st, "daemon_updated", u, sizeof u);
     printf ("state file:  %s\n", conf->state_db);
     printf ("service:     %s (pid %s, status written %s)\n", running ? "running" : "NOT RUNNING",
             b[0] ? b : "-", u[0] ? u : "never");
-    s_meta (st, "node_state", a, sizeof a);
-    s_meta (st, "node_since", b, sizeof b);
-    s_meta (st, "node_last_ack", c, sizeof c);
-    s_meta (st, "node_unacked", u, sizeof u);
+    asy_state_meta_get (st, "node_state", a, sizeof a);
+    asy_state_meta_get (st, "node_since", b, sizeof b);
+    asy_state_meta_get (st, "node_last_ack", c, sizeof c);
+    asy_state_meta_get (st, "node_unacked", u, sizeof u);
     printf ("node:        %s%s\n", running ? "" : "(last known) ", a[0] ? a : "never connected");
     printf ("             endpoint %s, connected since %s, last ACK %s, unacknowledged %s\n",
             conf->node, b[0] ? b : "-", c[0] ? c : "-", u[0] ? u : "0");
@@ -121,18 +122,14 @@ s_status (const asy_conf_t *conf, asy_state_t *st)
             asy_count_files (conf->rejected_dir, NULL) - asy_count_files (conf->rejected_dir, ".err"),
             asy_count_files (conf->rejected_dir, ".err"), asy_count_files (conf->inbox_dir, ".xml"));
     printf ("outbox:     ");
-    const char *states[] = { "queued", "accepted", "rejected" };
-    for (int i = 0; i < 3; i++) {
-        asy_state_text (st, a, sizeof a, NULL, "SELECT count(*) FROM outbox WHERE status = ?",
-                        "s", states[i]);
-        printf (" %s %s%s", states[i], a, i < 2 ? "," : "\n");
-    }
-    asy_state_text (st, a, sizeof a, NULL, "SELECT count(*) FROM file", "");
-    asy_state_text (st, b, sizeof b, NULL, "SELECT count(*) FROM declaration", "");
-    asy_state_text (st, c, sizeof c, NULL, "SELECT count(*) FROM inbox", "");
-    printf ("ledger:      %s files, %s declarations with an MRN, %s deliveries received\n", a, b, c);
-    sqlite3_stmt *q = asy_state_prepare (st, NULL, "SELECT state, count(*) FROM movement"
-                                         " GROUP BY state ORDER BY state", "");
+    printf (" queued %lld, accepted %lld, rejected %lld\n",
+            asy_state_count (st, ASY_COUNT_QUEUED), asy_state_count (st, ASY_COUNT_ACCEPTED),
+            asy_state_count (st, ASY_COUNT_REJECTED));
+    printf ("ledger:      %lld files, %lld declarations with an MRN, %lld deliveries received,"
+            " %lld refused\n", asy_state_count (st, ASY_COUNT_FILES),
+            asy_state_count (st, ASY_COUNT_DECLARATIONS), asy_state_count (st, ASY_COUNT_DELIVERIES),
+            asy_state_count (st, ASY_COUNT_REFUSED));
+    sqlite3_stmt *q = asy_state_tally (st, ASY_TALLY_MOVEMENT_STATE);
     printf ("movements:  ");
     int any = 0;
     while (q && sqlite3_step (q) == SQLITE_ROW) {
@@ -141,8 +138,7 @@ s_status (const asy_conf_t *conf, asy_state_t *st)
     }
     sqlite3_finalize (q);
     printf ("%s\n", any ? "" : " none");
-    q = asy_state_prepare (st, NULL, "SELECT at, coalesce (source, ''), text FROM error"
-                           " ORDER BY id DESC LIMIT 5", "");
+    q = asy_state_errors_last (st, 5);
     printf ("last errors:");
     any = 0;
     while (q && sqlite3_step (q) == SQLITE_ROW) {
@@ -155,59 +151,74 @@ s_status (const asy_conf_t *conf, asy_state_t *st)
     return 0;
 }
 
+/* The options of the officer verbs, each taking a value. */
+static const char *s_verb_opts[] = { "office", "request-id", "at", "location", "result",
+                                     "seals-intact", "discrepancies", "type", "text",
+                                     "new-seals", "departure-office", "answer", "decision",
+                                     "reason", "new-means", "new-nationality", "officer",
+                                     "seals-found" };
+#define S_NVERB_OPTS (sizeof s_verb_opts / sizeof s_verb_opts[0])
+
+/* The value given for option name (without "--"), or NULL. */
 static const char *
-s_opt (int argc, char **argv, const char *name)
+s_opt (const char *const *vals, const char *name)
 {
-    for (int i = 0; i + 1 < argc; i++)
-        if (strcmp (argv[i], name) == 0)
-            return argv[i + 1];
+    for (size_t k = 0; k < S_NVERB_OPTS; k++)
+        if (strcmp (s_verb_opts[k], name + 2) == 0)
+            return vals[k];
     return NULL;
 }
 
-/* The officer verbs. */
+/* The officer verbs: MRN first, then --option VALUE pairs. */
 static int
 s_verb (const asy_conf_t *conf, const asy_offices_t *tables, asy_state_t *st, const char *verb,
         int argc, char **argv)
 {
-    static const char *known[] = { "--office", "--request-id", "--at", "--location", "--result",
-                                   "--seals-intact", "--discrepancies", "--type", "--text",
-                                   "--new-seals", "--departure-office", "--answer",
-                                   "--decision", "--reason", "--new-means",
-                                   "--new-nationality", "--officer", "--seals-found", NULL };
     if (argc < 1 || argv[0][0] == '-') {
         fprintf (stderr, "sigmat-asycuda %s: the MRN comes first\n", verb);
         return 2;
     }
-    for (int i = 1; i < argc; i += 2) {
-        int ok = 0;
-        for (int k = 0; known[k]; k++)
-            ok |= strcmp (argv[i], known[k]) == 0;
-        if (!ok || i + 1 >= argc) {
-            fprintf (stderr, "sigmat-asycuda %s: %s \"%s\"\n", verb,
-                     ok ? "missing value for" : "unknown option", argv[i]);
-            return 2;
+    struct option longopts[S_NVERB_OPTS + 1];
+    const char *vals[S_NVERB_OPTS] = { NULL };
+    for (size_t k = 0; k < S_NVERB_OPTS; k++)
+        longopts[k] = (struct option) { s_verb_opts[k], required_argument, NULL, (int) k + 1 };
+    longopts[S_NVERB_OPTS] = (struct option) { NULL, 0, NULL, 0 };
+    int opt;
+    optind = 0;                                     /* argv[0] is the MRN */
+    opterr = 0;
+    while ((opt = getopt_long (argc, argv, "+:", longopts, NULL)) != -1) {
+        if (opt > 0 && opt <= (int) S_NVERB_OPTS) {
+            vals[opt - 1] = optarg;
+            continue;
         }
+        fprintf (stderr, "sigmat-asycuda %s: %s \"%s\"\n", verb,
+                 opt == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
+        return 2;
+    }
+    if (optind < argc) {
+        fprintf (stderr, "sigmat-asycuda %s: unknown option \"%s\"\n", verb, argv[optind]);
+        return 2;
     }
     char rid[40];
     asy_call_t c = { .verb = verb, .mrn = argv[0], .seals_intact = -1 };
-    c.office = s_opt (argc, argv, "--office");
-    c.request_id = s_opt (argc, argv, "--request-id");
+    c.office = s_opt (vals, "--office");
+    c.request_id = s_opt (vals, "--request-id");
     if (!c.request_id) {
         msgid_new (rid);
         c.request_id = rid;
     }
-    c.at = s_opt (argc, argv, "--at");
-    c.location = s_opt (argc, argv, "--location");
-    c.result = s_opt (argc, argv, !strcmp (verb, "enquiry-answer") ? "--answer"
+    c.at = s_opt (vals, "--at");
+    c.location = s_opt (vals, "--location");
+    c.result = s_opt (vals, !strcmp (verb, "enquiry-answer") ? "--answer"
                       : !strcmp (verb, "decision") ? "--decision" : "--result");
-    c.incident = s_opt (argc, argv, "--type");
-    c.text = s_opt (argc, argv, !strcmp (verb, "control") ? "--discrepancies"
+    c.incident = s_opt (vals, "--type");
+    c.text = s_opt (vals, !strcmp (verb, "control") ? "--discrepancies"
                     : !strcmp (verb, "cancellation") ? "--reason" : "--text");
-    c.new_means = s_opt (argc, argv, "--new-means");
-    c.seals_found = s_opt (argc, argv, "--seals-found");
-    c.new_nationality = s_opt (argc, argv, "--new-nationality");
+    c.new_means = s_opt (vals, "--new-means");
+    c.seals_found = s_opt (vals, "--seals-found");
+    c.new_nationality = s_opt (vals, "--new-nationality");
     officer_t shell = { .n_offices = 1, .offices = { "*" } };
-    const char *oid = s_opt (argc, argv, "--officer");
+    const char *oid = s_opt (vals, "--officer");
     if (oid) {
         if (!officer_id_valid (oid)) {
             fprintf (stderr, "sigmat-asycuda %s: --officer \"%s\": 1-64 letters, digits or "
@@ -217,9 +228,9 @@ s_verb (const asy_conf_t *conf, const asy_offices_t *tables, asy_state_t *st, co
         strcpy (shell.id, oid);
         c.officer = &shell;
     }
-    c.new_seals = s_opt (argc, argv, "--new-seals");
-    c.departure = s_opt (argc, argv, "--departure-office");
-    const char *si = s_opt (argc, argv, "--seals-intact");
+    c.new_seals = s_opt (vals, "--new-seals");
+    c.departure = s_opt (vals, "--departure-office");
+    const char *si = s_opt (vals, "--seals-intact");
     if (si)
         c.seals_intact = strchr ("yYtT1", si[0]) ? 1 : strchr ("nNfF0", si[0]) ? 0 : -1;
     const char *env = getenv ("LC_ALL") && *getenv ("LC_ALL") ? getenv ("LC_ALL") : getenv ("LANG");
@@ -239,33 +250,32 @@ s_verb (const asy_conf_t *conf, const asy_offices_t *tables, asy_state_t *st, co
 int
 asy_cli_main (int argc, char **argv)
 {
-    const char *path = S_DEFAULT_CONF;
-    const char *over[64];
-    int nover = 0, i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        if ((!strcmp (argv[i], "-c") || !strcmp (argv[i], "--config")) && i + 1 < argc)
-            path = argv[++i];
-        else if (!strcmp (argv[i], "-o") && i + 1 < argc && nover < 64)
-            over[nover++] = argv[++i];
-        else if (!strcmp (argv[i], "-h") || !strcmp (argv[i], "--help")) {
-            s_usage (stdout);
-            return 0;
-        }
-        else if (!strcmp (argv[i], "-V") || !strcmp (argv[i], "--version")) {
-            printf ("sigmat-asycuda (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-            return 0;
-        }
-        else {
-            fprintf (stderr, "sigmat-asycuda: unknown option \"%s\"\n", argv[i]);
-            s_usage (stderr);
-            return 2;
-        }
-    }
-    if (i >= argc) {
+    sg_config_args_t args;
+    if (sg_config_args (argc, argv, 1, &args) != 0) {
         s_usage (stderr);
         return 2;
     }
-    const char *cmd = argv[i++];
+    if (args.version) {
+        printf ("sigmat-asycuda (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+        return 0;
+    }
+    if (args.help) {
+        s_usage (stdout);
+        return 0;
+    }
+    const char *path = args.path, *verb_flag = args.verb;
+    const char *const *over = args.over;
+    int nover = args.nover, opt;
+    int i = optind;
+    if (verb_flag ? i < argc : i >= argc) {
+        s_usage (stderr);
+        return 2;
+    }
+    const char *cmd = verb_flag ? verb_flag : argv[i++];
+    /* print-config without -c prints the defaults, as sigmatd does */
+    if (!path && strcmp (cmd, "print-config") != 0)
+        path = S_DEFAULT_CONF;
+    log_open ("sigmat-asycuda", 0, LOG_LVL_INFO);   /* deprecated keys warn while loading */
     if (!strcmp (cmd, "hash-token")) {
         char tok[512], hex[65];
         if (!fgets (tok, sizeof tok, stdin) || (tok[strcspn (tok, "\r\n")] = 0, strlen (tok) < 16)) {
@@ -315,7 +325,18 @@ asy_cli_main (int argc, char **argv)
         goto done;
     }
     if (!strcmp (cmd, "check-file")) {
-        ret = asy_check_files (&conf, tables, argc - i, argv + i);
+        static const struct option fileopts[] = { { "show", no_argument, NULL, 's' },
+                                                  { NULL, 0, NULL, 0 } };
+        int show = 0;
+        optind = 0;                                 /* argv[i - 1] is the command */
+        while ((opt = getopt_long (argc - i + 1, argv + i - 1, "", fileopts, NULL)) != -1) {
+            if (opt != 's') {
+                s_usage (stderr);
+                goto done;
+            }
+            show = 1;
+        }
+        ret = asy_check_files (&conf, tables, show, argc - i + 1 - optind, argv + i - 1 + optind);
         goto done;
     }
     if (!(st = asy_state_open (conf.state_db, &d))) {

@@ -20,7 +20,7 @@ static const config_entry_t s_table[] = {
     { "name", CONFIG_STRING, S_OFF (name), "asycuda",
       "This adapter's client name, as registered at the node with\n"
       "`sigmatctl peer add NAME --role adapter --offices ...`.", 0, 0, NULL, NULL },
-    { "node", CONFIG_STRING, S_OFF (node), "tcp://127.0.0.1:7700",
+    { "node_endpoint", CONFIG_STRING, S_OFF (node), "tcp://127.0.0.1:7700",
       "Endpoint of the national node (sigmatd's `bind`).", 0, 0, NULL, NULL },
     { "node_public_key", CONFIG_PATH, S_OFF (node_public_key), NULL,
       "The node's CurveZMQ public key file, Z85 (required; the node's\n"
@@ -66,10 +66,10 @@ static const config_entry_t s_table[] = {
       "How long finished rows stay in state_db; 0 keeps everything. Queued\n"
       "messages, open movements and the declaration -> MRN ledger always stay.",
       0, 3660LL * 86400000, NULL, NULL },
-    { "offices", CONFIG_PATH, S_OFF (offices), "/etc/sigmat/asycuda/offices.csv",
+    { "office_table", CONFIG_PATH, S_OFF (offices), "/etc/sigmat/asycuda/offices.csv",
       "Office table: ASYCUDA office code -> office reference number (CSV,\n"
       "see docs/asycuda.md).", 0, 0, NULL, NULL },
-    { "corridors", CONFIG_PATH, S_OFF (corridors), "/etc/sigmat/asycuda/corridors.csv",
+    { "corridor_table", CONFIG_PATH, S_OFF (corridors), "/etc/sigmat/asycuda/corridors.csv",
       "Corridor table: departure + destination -> offices of transit in order\n"
       "(CSV, see docs/asycuda.md).", 0, 0, NULL, NULL },
     { "mapping", CONFIG_PATH, S_OFF (mapping), "/etc/sigmat/asycuda/mapping.conf",
@@ -119,6 +119,10 @@ static const config_entry_t s_table[] = {
       "error, warn, info or debug.", 0, 0, NULL, NULL },
     { "syslog", CONFIG_BOOL, S_OFF (syslog), "no",
       "Log to syslog (journald) instead of stderr.", 0, 0, NULL, NULL },
+    /* the names before the shared vocabulary (docs/configuration.md) */
+    CONFIG_ALIAS_OF ("node", "node_endpoint"),
+    CONFIG_ALIAS_OF ("offices", "office_table"),
+    CONFIG_ALIAS_OF ("corridors", "corridor_table"),
     { NULL, 0, 0, NULL, NULL, 0, 0, NULL, NULL }
 };
 
@@ -155,16 +159,7 @@ asy_conf_load (asy_conf_t *conf, const char *path, sg_diag_t *diag)
 int
 asy_conf_set (asy_conf_t *conf, const char *kv, sg_diag_t *diag)
 {
-    const char *eq = strchr (kv, '=');
-    if (!eq || eq == kv)
-        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "-o %s: expected KEY=VALUE", kv);
-    char key[64];
-    size_t n = (size_t) (eq - kv);
-    if (n >= sizeof key)
-        return sg_diag_set (diag, SG_ECONFIG, 0, 0, "-o %s: unknown key", kv);
-    memcpy (key, kv, n);
-    key[n] = 0;
-    return config_set (s_table, conf, key, eq + 1, diag);
+    return sg_config_set_kv (s_table, conf, kv, diag);
 }
 
 void

@@ -265,8 +265,7 @@ static int
 s_seals_check (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
 {
     char current[2200] = "";
-    asy_state_text (ctx->state, current, sizeof current, NULL, "SELECT coalesce (seals, '')"
-                    " FROM movement WHERE mrn = ? AND office = ?", "ss", c->mrn, m->event.office);
+    asy_state_view_seals (ctx->state, c->mrn, m->event.office, current, sizeof current);
     int same = s_same_seals (c->seals_found, current);
     if (c->seals_intact >= 0 && c->seals_intact != same) {
         S_FAIL (ctx, out, 400, "seals_intact", "call.seals_flag", c->seals_found, current);
@@ -388,16 +387,11 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
     status = 500;
     if (asy_state_begin (ctx->state, &d) != SG_OK)
         goto fail;
-    sqlite3_stmt *q = asy_state_prepare (ctx->state, &d, "SELECT params, coalesce (msg_id, ''),"
-                                         " verb FROM request WHERE id = ?", "s", c->request_id);
-    if (!q)
+    char id[40], verb[32];
+    int rc = asy_state_request_get (ctx->state, c->request_id, old, sizeof old, id, verb, &d);
+    if (rc == SG_EDB)
         goto fail;
-    if (sqlite3_step (q) == SQLITE_ROW) {
-        sg_strlcpy (old, (const char *) sqlite3_column_text (q, 0), sizeof old);
-        char id[40], verb[32];
-        sg_strlcpy (id, (const char *) sqlite3_column_text (q, 1), sizeof id);
-        sg_strlcpy (verb, (const char *) sqlite3_column_text (q, 2), sizeof verb);
-        sqlite3_finalize (q);
+    if (rc == SG_OK) {
         asy_state_rollback (ctx->state);
         if (strcmp (old, params) != 0) {
             status = S_FAIL (ctx, out, 409, "request_id", "call.request_reused", c->request_id,
@@ -409,8 +403,7 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
         }
         goto done;
     }
-    sqlite3_finalize (q);
-    int rc = asy_movement_get (ctx->state, c->mrn, m->event.office, role, state, dep, &d);
+    rc = asy_movement_get (ctx->state, c->mrn, m->event.office, role, state, dep, &d);
     if (rc == SG_EDB)
         goto fail;
     status = s_check (ctx, c, m, role, state, rc == SG_OK, dep, &next, out);
@@ -425,12 +418,9 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
     if (m->type == MSG_WOF || m->type == MSG_CAN || m->type == MSG_ENR)
         m->event.office[0] = 0;
     if (m->type == MSG_ENR)
-        asy_state_text (ctx->state, m->correlation_id, sizeof m->correlation_id, NULL,
-                        "SELECT msg_id FROM inbox WHERE mrn = ? AND type = 'ENQ' ORDER BY at"
-                        " DESC, rowid DESC LIMIT 1", "s", c->mrn);
+        asy_state_inbox_last (ctx->state, c->mrn, "ENQ", m->correlation_id,
+                              sizeof m->correlation_id);
     snprintf (source, sizeof source, "call:%.64s", c->request_id);
-    char now[21];
-    asy_now (now);
     status = 500;
     msgid_new (m->id);
     asy_now (m->issued);
@@ -444,25 +434,20 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
         goto done;
     }
     if (asy_state_outbox_add (ctx->state, m, body, len, source, &d) != SG_OK
-        || (c->officer && asy_state_exec (ctx->state, &d, "UPDATE outbox SET officer = ?"
-                                          " WHERE msg_id = ?", "ss", c->officer->id,
-                                          m->id) != SG_OK))
+        || (c->officer && asy_state_outbox_officer (ctx->state, m->id, c->officer->id, &d)
+                          != SG_OK))
         goto fail;
-    if (rc != SG_OK && asy_state_exec (ctx->state, &d,
-            "INSERT INTO movement (mrn, office, role, state, departure, updated)"
-            " VALUES (?, ?, ?, ?, ?, ?)", "ssssss", c->mrn, own,
-            m->type == MSG_NCF ? "TRANSIT" : m->type == MSG_INC ? "TRANSIT" : "DESTINATION",
-            next ? next : "UNKNOWN", dep, now) != SG_OK)
+    if (rc != SG_OK
+        && asy_state_view_add (ctx->state, c->mrn, own,
+                               m->type == MSG_NCF || m->type == MSG_INC ? "TRANSIT"
+                               : "DESTINATION", next ? next : "UNKNOWN", dep, &d) != SG_OK)
         goto fail;
     if (asy_movement_set (ctx->state, c->mrn, own, next, m, &d) != SG_OK)
         goto fail;
-    if (m->type == MSG_INC && asy_state_exec (ctx->state, &d, "UPDATE movement SET incidents ="
-                                              " incidents + 1 WHERE mrn = ? AND office = ?",
-                                              "ss", c->mrn, own) != SG_OK)
+    if (m->type == MSG_INC && asy_state_movement_incident (ctx->state, c->mrn, own, &d) != SG_OK)
         goto fail;
-    if (asy_state_exec (ctx->state, &d, "INSERT INTO request VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        "sssssss", c->request_id, c->verb, c->mrn, own, params,
-                        m->id, now) != SG_OK
+    if (asy_state_request_add (ctx->state, c->request_id, c->verb, c->mrn, own, params, m->id,
+                               &d) != SG_OK
         || asy_state_commit (ctx->state, &d) != SG_OK)
         goto fail;
     log_info ("%s %s at %s%s%s: queued %s %s for %s", c->verb, c->mrn, own,

@@ -19,48 +19,33 @@
 #include "asy_events.h"
 #include "asy_metrics.h"
 #include "asy_movement.h"
-#include "listen.h"
+#include "http.h"
 #include "log.h"
 #include "officer.h"
 #include "screen.h"
 
 struct asy_http_t {
-    struct MHD_Daemon *mhd;
+    sg_http_server_t *http;
     const asy_conf_t *conf;
     const asy_offices_t *tables;
     asy_state_t *state;
     officer_book_t *book;       /* per-officer tokens (may be empty) */
     char token[256];            /* the shared token, "" if none */
-    listen_t listen;
 };
 
-typedef struct {
-    char *buf;
-    size_t len;
-    int too_big;
-} s_body_t;
-
+/* Queues j (its reference taken) as indented JSON. */
 static enum MHD_Result
 s_reply (struct MHD_Connection *c, unsigned status, json_t *j)
 {
     char *text = j ? json_dumps (j, JSON_INDENT (2) | JSON_SORT_KEYS) : NULL;
     json_decref (j);
-    if (!text)
-        text = strdup ("{\"error\": \"out of memory\", \"code\": \"internal\", \"field\": null}");
-    size_t n = strlen (text);
-    char *full = realloc (text, n + 2);
-    if (full) {
-        full[n] = '\n';
-        full[n + 1] = 0;
-        text = full;
-        n++;
-    }
-    struct MHD_Response *r = MHD_create_response_from_buffer (n, text, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header (r, "Content-Type", "application/json; charset=utf-8");
-    if (status == 401)
-        MHD_add_response_header (r, "WWW-Authenticate", "Bearer realm=\"sigmat-asycuda\"");
-    enum MHD_Result ret = MHD_queue_response (c, status, r);
-    MHD_destroy_response (r);
+    sg_buf_t b = { 0 };
+    sg_buf_puts (&b, text ? text
+                 : "{\"error\": \"out of memory\", \"code\": \"internal\", \"field\": null}");
+    sg_buf_puts (&b, "\n");
+    free (text);
+    enum MHD_Result ret = b.failed ? MHD_NO : sg_http_json (c, status, b.data, NULL);
+    sg_buf_free (&b);
     return ret;
 }
 
@@ -71,22 +56,13 @@ static int
 s_authorised (asy_http_t *self, struct MHD_Connection *c, officer_t *officer,
               const officer_t **who)
 {
-    const char *h = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Authorization");
+    const char *t = sg_http_bearer (c);
     *who = NULL;
-    if (!h || strncmp (h, "Bearer ", 7) != 0)
-        return 0;
-    const char *t = h + 7;
-    if (officer_book_find (self->book, t, officer)) {
+    if (t && officer_book_find (self->book, t, officer)) {
         *who = officer;
         return 1;
     }
-    if (!self->token[0])
-        return 0;
-    size_t a = strlen (t), b = strlen (self->token);
-    unsigned char diff = a != b;
-    for (size_t i = 0; i < b; i++)
-        diff |= (unsigned char) (self->token[i] ^ (i < a ? t[i] : 0));
-    return diff == 0;
+    return sg_http_token_eq (t, self->token);
 }
 
 /* The language of the caller's error texts: Accept-Language, else English. */
@@ -155,11 +131,11 @@ s_list (i18n_lang_t lang, json_t *body, const char *name, char *buf, size_t size
 
 static enum MHD_Result
 s_post (asy_http_t *self, struct MHD_Connection *c, const char *mrn, const char *verb,
-        s_body_t *b, const officer_t *who)
+        const sg_buf_t *b, const officer_t *who)
 {
     i18n_lang_t lang = s_lang (c);
     json_error_t je;
-    json_t *body = json_loadb (b->buf ? b->buf : "", b->len, 0, &je), *err = NULL;
+    json_t *body = json_loadb (sg_buf_text (b), b->len, 0, &je), *err = NULL;
     if (!body || !json_is_object (body)) {
         json_decref (body);
         char l[16], col[16];
@@ -221,27 +197,11 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
           const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
     asy_http_t *self = cls;
-    s_body_t *b = *con_cls;
-    if (!b) {
-        if (!(b = calloc (1, sizeof *b)))
-            return MHD_NO;
-        *con_cls = b;
-        return MHD_YES;
-    }
-    if (*upload_size) {
-        if (!b->too_big && b->len + *upload_size <= self->conf->http_max_body) {
-            char *p = realloc (b->buf, b->len + *upload_size + 1);
-            if (!p)
-                return MHD_NO;
-            memcpy (p + b->len, upload, *upload_size);
-            b->buf = p;
-            b->len += *upload_size;
-            b->buf[b->len] = 0;
-        }
-        else
-            b->too_big = 1;
-        *upload_size = 0;
-        return MHD_YES;
+    sg_http_req_t *q;
+    switch (sg_http_step (con_cls, sizeof *q, self->conf->http_max_body, upload, upload_size, &q)) {
+    case SG_HTTP_NOMEM: return MHD_NO;
+    case SG_HTTP_READY: break;
+    default: return MHD_YES;
     }
     if (strcmp (url, "/v1/health") == 0)
         return s_reply (c, 200, json_pack ("{s:s}", "status", "ok"));
@@ -251,20 +211,18 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
         if (!s_authorised (self, c, &officer, &who))
             return s_reply (c, 401, S_ERR (c, "Authorization", "http.unauthorized"));
         char *text = asy_metrics_text (self->state, self->conf);
-        struct MHD_Response *r = text ? MHD_create_response_from_buffer (
-            strlen (text), text, MHD_RESPMEM_MUST_FREE) : NULL;
-        if (!r)
+        if (!text)
             return MHD_NO;                  /* out of memory: the connection is closed */
-        MHD_add_response_header (r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-        enum MHD_Result ret = MHD_queue_response (c, 200, r);
-        MHD_destroy_response (r);
+        enum MHD_Result ret = sg_http_reply (c, 200, "text/plain; version=0.0.4; charset=utf-8",
+                                             text, strlen (text), NULL);
+        free (text);
         return ret;
     }
     if (strncmp (url, "/v1/", 4) != 0)
         return s_screen (c, url);
     if (!s_authorised (self, c, &officer, &who))
         return s_reply (c, 401, S_ERR (c, "Authorization", "http.unauthorized"));
-    if (b->too_big) {
+    if (q->body.too_big) {
         char max[32];
         snprintf (max, sizeof max, "%zu", self->conf->http_max_body);
         return s_reply (c, 413, S_ERR (c, NULL, "http.too_big", max));
@@ -292,21 +250,10 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
         return s_reply (c, 200, j);
     }
     if (n == 2 && post)
-        return s_post (self, c, a, v, b, who);
+        return s_post (self, c, a, v, &q->body, who);
     if (n == 2 || (n == 1 && !get))
         return s_reply (c, 405, S_ERR (c, NULL, "http.method", method, url));
     return s_reply (c, 404, S_ERR (c, NULL, "http.no_resource", url));
-}
-
-static void
-s_done (void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
-{
-    s_body_t *b = *con_cls;
-    if (b) {
-        free (b->buf);
-        free (b);
-    }
-    *con_cls = NULL;
 }
 
 /* The deprecated shared token: SG_OK with self->token set, or SG_ENOTFOUND
@@ -349,26 +296,14 @@ asy_http_start (const asy_conf_t *conf, const asy_offices_t *tables, sg_diag_t *
     int rc = s_token (self, conf->http_token_file, officers, diag);
     if (rc != SG_OK && rc != SG_ENOTFOUND)
         goto fail;
-    if (listen_prepare (&self->listen, "http_listen", conf->http_listen, conf->http_tls_cert,
-                        conf->http_tls_key, diag) != SG_OK)
-        goto fail;
     if (!(self->state = asy_state_open (conf->state_db, diag)))
         goto fail;
-    listen_t *l = &self->listen;
-    self->mhd = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | l->flags,
-                                  (uint16_t) l->port, NULL, NULL, s_handle, self,
-                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &l->addr,
-                                  MHD_OPTION_NOTIFY_COMPLETED, s_done, NULL,
-                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 30,
-                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned) 64,
-                                  l->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, l->cert,
-                                  MHD_OPTION_HTTPS_MEM_KEY, l->key, MHD_OPTION_END);
-    if (!self->mhd) {
-        sg_diag_set (diag, SG_EIO, 0, 0, "cannot listen on %s: %s", conf->http_listen,
-                     strerror (errno));
+    sg_http_opts_t o = { .key = "http_listen", .listen = conf->http_listen,
+                         .tls_cert = conf->http_tls_cert, .tls_key = conf->http_tls_key,
+                         .handler = s_handle, .cls = self };
+    if (!(self->http = sg_http_start (&o, diag)))
         goto fail;
-    }
-    log_info ("callback API listening on %s/v1/ (%zu officer tokens%s)", l->url,
+    log_info ("callback API listening on %s/v1/ (%zu officer tokens%s)", sg_http_url (self->http),
               officer_book_size (self->book), self->token[0] ? ", and the shared token" : "");
     return self;
 fail:
@@ -382,11 +317,9 @@ asy_http_stop (asy_http_t **self_p)
     if (!self_p || !*self_p)
         return;
     asy_http_t *self = *self_p;
-    if (self->mhd)
-        MHD_stop_daemon (self->mhd);
+    sg_http_stop (&self->http);
     asy_state_destroy (&self->state);
     officer_book_destroy (&self->book);
-    listen_free (&self->listen);
     free (self);
     *self_p = NULL;
 }

@@ -5,6 +5,7 @@
  * ASYCUDA's import should skip a message id it has already imported. */
 #include "asy_inbox.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,28 +22,17 @@ void
 asy_inbox_refused (asy_state_t *st, asy_spool_t *spool, const char *id, int code,
                     const char *reason)
 {
-    char now[21], source[1100] = "", type[8] = "", mrn[20] = "", text[1200];
-    asy_now (now);
-    asy_state_exec (st, NULL, "UPDATE outbox SET status = 'rejected', nak_code = ?,"
-                    " nak_reason = ?, body = NULL, updated = ? WHERE msg_id = ?", "isss",
-                    (long long) code, reason, now, id);
-    sqlite3_stmt *q = asy_state_prepare (st, NULL, "SELECT source, type, mrn FROM outbox"
-                                         " WHERE msg_id = ?", "s", id);
-    if (q && sqlite3_step (q) == SQLITE_ROW) {
-        sg_strlcpy (source, (const char *) sqlite3_column_text (q, 0), sizeof source);
-        sg_strlcpy (type, (const char *) sqlite3_column_text (q, 1), sizeof type);
-        sg_strlcpy (mrn, (const char *) sqlite3_column_text (q, 2), sizeof mrn);
-    }
-    sqlite3_finalize (q);
-    snprintf (text, sizeof text, "the node refused %s %s (MRN %s): NAK %d: %s", type, id, mrn,
-              code, reason);
+    asy_sent_t sent;
+    char text[1200];
+    asy_state_outbox_rejected (st, id, code, reason, &sent);
+    snprintf (text, sizeof text, "the node refused %s %s (MRN %s): NAK %d: %s", sent.type, id,
+              sent.mrn, code, reason);
     log_error ("%s", text);
-    asy_state_error (st, source[0] ? source : "node", text);
-    if (mrn[0])
-        asy_state_exec (st, NULL, "UPDATE movement SET last_error = ? WHERE mrn = ?", "ss",
-                        text, mrn);
-    if (spool && strncmp (source, "file:", 5) == 0)
-        asy_spool_refused (spool, source + 5, text);
+    asy_state_error (st, sent.source[0] ? sent.source : "node", text);
+    if (sent.mrn[0])
+        asy_state_movement_error (st, sent.mrn, text);
+    if (spool && strncmp (sent.source, "file:", 5) == 0)
+        asy_spool_refused (spool, sent.source + 5, text);
 }
 
 /* The file types: what ASYCUDA imports (and the crossings and incidents
@@ -114,8 +104,7 @@ s_apply (asy_state_t *st, asy_spool_t *spool, const msg_t *m, sg_diag_t *d)
         if (asy_movement_from_departure (st, m->mrn, m->sender))
             return asy_movement_upstream (st, m, d);
         asy_movement_set (st, m->mrn, m->recipient, NULL, m, d);
-        return asy_state_exec (st, d, "UPDATE movement SET incidents = incidents + 1"
-                               " WHERE mrn = ? AND office = ?", "ss", m->mrn, m->recipient);
+        return asy_state_movement_incident (st, m->mrn, m->recipient, d);
     case MSG_NAK:
         asy_inbox_refused (st, spool, m->correlation_id, m->result.code, m->result.reason);
         return SG_OK;
@@ -124,82 +113,97 @@ s_apply (asy_state_t *st, asy_spool_t *spool, const msg_t *m, sg_diag_t *d)
     }
 }
 
+/* Records why delivery id was not taken and returns result. */
+static int
+s_not_taken (asy_state_t *st, const char *src, int result, sg_diag_t *diag, int nak,
+             const char *fmt, ...) __attribute__ ((format (printf, 6, 7)));
+
+static int
+s_not_taken (asy_state_t *st, const char *src, int result, sg_diag_t *diag, int nak,
+             const char *fmt, ...)
+{
+    char text[sizeof diag->text];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (text, sizeof text, fmt, ap);
+    va_end (ap);
+    sg_diag_set (diag, result == SG_LINK_REFUSE ? SG_EINVAL : SG_EIO, 0, nak, "%s", text);
+    if (result != SG_LINK_REFUSE)
+        log_error ("%s", text);         /* a refusal is logged by the link */
+    asy_state_error (st, src, text);
+    return result;
+}
+
 int
 asy_inbox_deliver (asy_state_t *st, const asy_offices_t *tables, const asy_conf_t *conf,
-                   asy_spool_t *spool, const char *id, const char *body, size_t len)
+                   asy_spool_t *spool, const char *id, const char *body, size_t len,
+                   sg_diag_t *diag)
 {
     sg_diag_t d;
-    char seen[8], name[128] = "", now[21], src[64];
+    char name[128] = "", src[64];
     snprintf (src, sizeof src, "deliver:%s", id);
-    int rc = asy_state_text (st, seen, sizeof seen, &d, "SELECT 1 FROM inbox WHERE msg_id = ?",
-                             "s", id);
+    int rc = asy_state_inbox_seen (st, id, &d);
     if (rc == SG_OK)
-        return ASY_INBOX_ACK;                /* handled before: the node resent it */
-    if (rc != SG_ENOTFOUND) {
-        asy_state_error (st, src, d.text);
-        return ASY_INBOX_RETRY;
-    }
+        return SG_LINK_DELIVERED;            /* handled before: the node resent it */
+    if (rc != SG_ENOTFOUND)
+        return s_not_taken (st, src, SG_LINK_RETRY, diag, 0, "delivery %s: %s", id, d.text);
     msg_t *m = NULL;
     char *xml = NULL;
     size_t xlen = 0;
-    int ret = ASY_INBOX_RETRY;
-    if (msg_parse (body, len, NULL, &m, &d) != SG_OK) {
-        log_error ("delivery %s is not a valid message: %s", id, d.text);
-        asy_state_error (st, src, d.text);
-        return ASY_INBOX_NAK;
-    }
+    int ret = SG_LINK_RETRY;
+    if (msg_parse (body, len, NULL, &m, &d) != SG_OK)
+        return s_not_taken (st, src, SG_LINK_REFUSE, diag, d.nak ? d.nak : SG_NAK_INVALID_XML,
+                            "not a valid sigmat message: %s", d.text);
+    const char *type = msg_type_name (m->type);
     if ((m->type == MSG_WOF || m->type == MSG_CAN)
         && !asy_movement_from_departure (st, m->mrn, m->sender)) {
         char text[400];
         snprintf (text, sizeof text, "security: refused %s %s for MRN %s from %s: only the "
                   "movement's office of departure may %s it (nothing applied, no inbox file)",
-                  msg_type_name (m->type), id, m->mrn, m->sender,
-                  m->type == MSG_WOF ? "write off" : "cancel");
+                  type, id, m->mrn, m->sender, m->type == MSG_WOF ? "write off" : "cancel");
         log_error ("%s", text);
         asy_state_error (st, src, text);
-        asy_now (now);
-        ret = asy_state_exec (st, &d, "INSERT INTO inbox VALUES (?, ?, ?, NULL, ?)", "ssss", id,
-                              msg_type_name (m->type), m->mrn, now) == SG_OK
-              ? ASY_INBOX_ACK : ASY_INBOX_RETRY;
+        ret = asy_state_inbox_add (st, id, type, m->mrn, NULL, &d) == SG_OK
+              ? SG_LINK_DELIVERED : SG_LINK_RETRY;
         goto done;
     }
+    /* What the adapter can never do with this message (map it with its
+     * tables, make a valid inbox file of it) is refused for good; what may
+     * work later (memory, the schema file, the disk, the state) is not. */
     if (s_has_file (st, m)) {
-        const char *why = NULL;
-        if (asy_map_write (m, tables, &xml, &xlen, &d) == SG_OK
-            && (rc = s_inbox_valid (xml, xlen, &d)) != SG_OK) {
-            why = "does not make an inbox file valid against asycuda-inbox.xsd";
-            if (rc != SG_EIO)
-                ret = ASY_INBOX_NAK;
+        rc = asy_map_write (m, tables, &xml, &xlen, &d);
+        if (rc != SG_OK) {
+            ret = s_not_taken (st, src, rc == SG_ENOMEM ? SG_LINK_RETRY : SG_LINK_REFUSE, diag,
+                               SG_NAK_UNDELIVERABLE, "%s %s (MRN %s) cannot be mapped to an "
+                               "ASYCUDA inbox file: %s", type, id, m->mrn, d.text);
+            goto done;
         }
-        else if (!xml
-                 || (snprintf (name, sizeof name, "%s_%s_%s.xml", msg_type_name (m->type),
-                               m->mrn, m->id),
-                     asy_write_atomic (conf->inbox_dir, name, xml, xlen, &d)) != SG_OK)
-            why = "cannot be written into the inbox (the node will deliver it again)";
-        if (why) {
-            char text[800];
-            snprintf (text, sizeof text, "%s %s (MRN %s) %s: %s", msg_type_name (m->type), id,
-                      m->mrn, why, d.text);
-            log_error ("%s", text);
-            asy_state_error (st, src, text);
+        if ((rc = s_inbox_valid (xml, xlen, &d)) != SG_OK) {
+            ret = s_not_taken (st, src, rc == SG_EIO ? SG_LINK_RETRY : SG_LINK_REFUSE, diag,
+                               SG_NAK_UNDELIVERABLE, "%s %s (MRN %s) does not make an inbox file "
+                               "valid against asycuda-inbox.xsd: %s", type, id, m->mrn, d.text);
+            goto done;
+        }
+        snprintf (name, sizeof name, "%s_%s_%s.xml", type, m->mrn, m->id);
+        if (asy_write_atomic (conf->inbox_dir, name, xml, xlen, &d) != SG_OK) {
+            ret = s_not_taken (st, src, SG_LINK_RETRY, diag, 0, "%s %s (MRN %s) cannot be "
+                               "written into the inbox (the node will deliver it again): %s",
+                               type, id, m->mrn, d.text);
             goto done;
         }
     }
-    asy_now (now);
     if (asy_state_begin (st, &d) != SG_OK)
         goto fail;
-    if (asy_state_exec (st, &d, "INSERT INTO inbox VALUES (?, ?, ?, ?, ?)", "sssss", id,
-                        msg_type_name (m->type), m->mrn, name[0] ? name : NULL, now) != SG_OK
+    if (asy_state_inbox_add (st, id, type, m->mrn, name[0] ? name : NULL, &d) != SG_OK
         || s_apply (st, spool, m, &d) != SG_OK || asy_state_commit (st, &d) != SG_OK)
         goto fail;
-    log_info ("received %s %s for %s (MRN %s)%s%s", msg_type_name (m->type), id, m->recipient,
-              m->mrn, name[0] ? ": wrote " : "", name);
-    ret = ASY_INBOX_ACK;
+    log_info ("received %s %s for %s (MRN %s)%s%s", type, id, m->recipient, m->mrn,
+              name[0] ? ": wrote " : "", name);
+    ret = SG_LINK_DELIVERED;
     goto done;
 fail:
     asy_state_rollback (st);
-    log_error ("delivery %s: %s", id, d.text);
-    asy_state_error (st, src, d.text);
+    ret = s_not_taken (st, src, SG_LINK_RETRY, diag, 0, "delivery %s: %s", id, d.text);
 done:
     free (xml);
     msg_destroy (&m);

@@ -11,18 +11,20 @@
 #include "asy_offices.h"
 #include "asy_spool.h"
 #include "asy_state.h"
+#include "link.h"
 
-/* What to answer the node for a delivery. */
-enum { ASY_INBOX_ACK = 0, ASY_INBOX_NAK, ASY_INBOX_RETRY };
-
-/* Handles one DELIVER (message id, body). Returns ASY_INBOX_ACK once the
- * file (if the type has one) is durably in the inbox and the state is
- * committed, or when the id was handled before; ASY_INBOX_NAK for a body
- * that is not a valid message; ASY_INBOX_RETRY when it cannot be handed
- * on now (disk, state, an office missing from the table: recorded as the
- * last error; the node delivers it again later). */
+/* Handles one DELIVER (message id, body) and says what to answer the node
+ * (link.h): SG_LINK_DELIVERED once the file (if the type has one) is
+ * durably in the inbox and the state is committed, or when the id was
+ * handled before; SG_LINK_REFUSE for what can never be taken (a body that
+ * is not a valid message, an office missing from the table, an inbox file
+ * that breaks asycuda-inbox.xsd) with the NAK code and reason in diag;
+ * SG_LINK_RETRY when it cannot be handed on now (disk, permission, state,
+ * the schema file), the node delivering it again later. Each is recorded
+ * as the last error. */
 int asy_inbox_deliver (asy_state_t *st, const asy_offices_t *tables, const asy_conf_t *conf,
-                       asy_spool_t *spool, const char *id, const char *body, size_t len);
+                       asy_spool_t *spool, const char *id, const char *body, size_t len,
+                       sg_diag_t *diag);
 
 /* Records that the node (SGTP NAK) or an office further on (NAK message)
  * refused message id: outbox row rejected with the code and reason, last

@@ -4,7 +4,8 @@
  * in the daemon: the outbox (messages for the node, their oldest age), the
  * node connection the daemon records every second, the spool files
  * processed and the files waiting in rejected/, the deliveries taken and
- * the inbox writes (files handed to ASYCUDA) and the officers' actions by verb. The names are
+ * the inbox writes (files handed to ASYCUDA), the deliveries refused for
+ * good and the officers' actions by verb. The names are
  * shared with sigmat-generic (sigmat_adapter_*), so one alert rule covers
  * both. */
 #include "asy_metrics.h"
@@ -21,20 +22,11 @@ s_family (FILE *f, const char *name, const char *type, const char *help)
     fprintf (f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static long long
-s_int (asy_state_t *st, const char *sql)
-{
-    char v[32] = "";
-    if (asy_state_text (st, v, sizeof v, NULL, sql, "") != SG_OK)
-        return 0;
-    return atoll (v);
-}
-
-/* One line per (label value, count) row of sql. */
+/* One line per (label value, count) row of a tally. */
 static void
-s_rows (FILE *f, asy_state_t *st, const char *name, const char *label, const char *sql)
+s_rows (FILE *f, asy_state_t *st, const char *name, const char *label, asy_tally_t what)
 {
-    sqlite3_stmt *q = asy_state_prepare (st, NULL, sql, "");
+    sqlite3_stmt *q = asy_state_tally (st, what);
     while (q && sqlite3_step (q) == SQLITE_ROW) {
         const char *k = (const char *) sqlite3_column_text (q, 0);
         char esc[80];
@@ -49,7 +41,8 @@ s_rows (FILE *f, asy_state_t *st, const char *name, const char *label, const cha
     sqlite3_finalize (q);
 }
 
-/* Files in the rejected folder, their .err companions not counted. */
+/* Spool files in the rejected folder, their .err companions and refused
+ * deliveries (deliver-*, counted from the state) not counted. */
 static long long
 s_rejected (const char *dir)
 {
@@ -59,7 +52,8 @@ s_rejected (const char *dir)
         return 0;
     for (struct dirent *e; (e = readdir (d)) != NULL;) {
         size_t len = strlen (e->d_name);
-        if (e->d_name[0] == '.' || (len > 4 && strcmp (e->d_name + len - 4, ".err") == 0))
+        if (e->d_name[0] == '.' || (len > 4 && strcmp (e->d_name + len - 4, ".err") == 0)
+            || strncmp (e->d_name, "deliver-", 8) == 0)
             continue;
         n++;
     }
@@ -76,7 +70,7 @@ asy_metrics_text (asy_state_t *st, const asy_conf_t *conf)
     if (!f)
         return NULL;
     char ns[64] = "";
-    asy_state_text (st, ns, sizeof ns, NULL, "SELECT value FROM meta WHERE key = 'node_state'", "");
+    asy_state_meta_get (st, "node_state", ns, sizeof ns);
     s_family (f, "sigmat_adapter_info", "gauge", "The adapter program and its country.");
     fprintf (f, "sigmat_adapter_info{program=\"sigmat-asycuda\",country=\"%s\"} 1\n",
              conf->country ? conf->country : "");
@@ -86,42 +80,43 @@ asy_metrics_text (asy_state_t *st, const asy_conf_t *conf)
     s_family (f, "sigmat_adapter_status_age_seconds", "gauge",
               "Seconds since the daemon last recorded its status (about 1 s when running).");
     fprintf (f, "sigmat_adapter_status_age_seconds %lld\n",
-             s_int (st, "SELECT coalesce(strftime('%s', 'now') - strftime('%s', value), -1) "
-                    "FROM meta WHERE key = 'daemon_updated'"));
+             asy_state_count (st, ASY_COUNT_STATUS_AGE));
     s_family (f, "sigmat_adapter_outbox_depth", "gauge",
               "Messages for the node not yet acknowledged by it.");
     fprintf (f, "sigmat_adapter_outbox_depth %lld\n",
-             s_int (st, "SELECT count(*) FROM outbox WHERE status = 'queued'"));
+             asy_state_count (st, ASY_COUNT_QUEUED));
     s_family (f, "sigmat_adapter_outbox_oldest_age_seconds", "gauge",
               "Age of the oldest message waiting for the node (0 if none).");
     fprintf (f, "sigmat_adapter_outbox_oldest_age_seconds %lld\n",
-             s_int (st, "SELECT coalesce(strftime('%s', 'now') - strftime('%s', min(created)), 0) "
-                    "FROM outbox WHERE status = 'queued'"));
+             asy_state_count (st, ASY_COUNT_OLDEST_AGE));
     s_family (f, "sigmat_adapter_outbox_messages_total", "counter",
               "Messages queued for the node since the state file was created, by outcome.");
     s_rows (f, st, "sigmat_adapter_outbox_messages_total", "status",
-            "SELECT status, count(*) FROM outbox GROUP BY 1 ORDER BY 1");
+            ASY_TALLY_OUTBOX_STATUS);
     s_family (f, "sigmat_adapter_files_processed_total", "counter",
               "ASYCUDA spool files read and recorded (messages queued, or none needed).");
-    fprintf (f, "sigmat_adapter_files_processed_total %lld\n", s_int (st, "SELECT count(*) FROM file"));
+    fprintf (f, "sigmat_adapter_files_processed_total %lld\n", asy_state_count (st, ASY_COUNT_FILES));
     s_family (f, "sigmat_adapter_files_rejected", "gauge",
               "Files waiting in the rejected folder (each with a .err that says why).");
     fprintf (f, "sigmat_adapter_files_rejected %lld\n", s_rejected (conf->rejected_dir));
     s_family (f, "sigmat_adapter_deliveries_total", "counter",
               "Messages from the node taken (acknowledged), by type.");
     s_rows (f, st, "sigmat_adapter_deliveries_total", "type",
-            "SELECT coalesce(type, 'OTHER'), count(*) FROM inbox GROUP BY 1 ORDER BY 1");
+            ASY_TALLY_INBOX_TYPE);
+    s_family (f, "sigmat_adapter_deliveries_refused_total", "counter",
+              "Messages from the node refused for good (NAKed, kept in rejected/).");
+    fprintf (f, "sigmat_adapter_deliveries_refused_total %lld\n",
+             asy_state_count (st, ASY_COUNT_REFUSED));
     s_family (f, "sigmat_adapter_inbox_writes_total", "counter",
               "Messages from the node written as files into the ASYCUDA inbox, by type.");
     s_rows (f, st, "sigmat_adapter_inbox_writes_total", "type",
-            "SELECT coalesce(type, 'OTHER'), count(*) FROM inbox WHERE file IS NOT NULL"
-            " GROUP BY 1 ORDER BY 1");
+            ASY_TALLY_INBOX_WRITES);
     s_family (f, "sigmat_adapter_officer_actions_total", "counter",
               "Officers' callbacks that were accepted, by action.");
     s_rows (f, st, "sigmat_adapter_officer_actions_total", "action",
-            "SELECT verb, count(*) FROM request GROUP BY 1 ORDER BY 1");
+            ASY_TALLY_REQUEST_VERB);
     s_family (f, "sigmat_adapter_errors_total", "counter", "Errors recorded (shown by `status`).");
-    fprintf (f, "sigmat_adapter_errors_total %lld\n", s_int (st, "SELECT count(*) FROM error"));
+    fprintf (f, "sigmat_adapter_errors_total %lld\n", asy_state_count (st, ASY_COUNT_ERRORS));
     if (fclose (f) != 0) {
         free (text);
         return NULL;

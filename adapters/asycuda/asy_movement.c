@@ -20,8 +20,7 @@ asy_movement_put_decl (asy_state_t *st, const msg_t *m, const char *office, cons
                        const char *state, sg_diag_t *diag)
 {
     const msg_declaration_t *d = &m->decl;
-    char now[21], transit[128], seals[2200], means[64];
-    asy_now (now);
+    char transit[128], seals[2200], means[64];
     s_join (transit, sizeof transit, (const char (*)[9]) d->transit, d->n_transit);
     seals[0] = 0;
     for (size_t i = 0; i < d->n_seals; i++) {
@@ -30,38 +29,20 @@ asy_movement_put_decl (asy_state_t *st, const msg_t *m, const char *office, cons
         strcat (seals, d->seals[i]);
     }
     snprintf (means, sizeof means, "%s (%s)", d->means.id, d->means.nationality);
-    return asy_state_exec (st, diag,
-        "INSERT INTO movement (mrn, office, role, state, lrn, departure, destination, transit,"
-        " time_limit, means, seals, principal, last_type, last_message, updated)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (mrn, office) DO UPDATE SET role = excluded.role,"
-        " state = excluded.state, lrn = excluded.lrn, departure = excluded.departure,"
-        " destination = excluded.destination, transit = excluded.transit,"
-        " time_limit = excluded.time_limit, means = excluded.means, seals = excluded.seals,"
-        " principal = excluded.principal, last_type = excluded.last_type,"
-        " last_message = excluded.last_message, updated = excluded.updated",
-        "sssssssssssssss", m->mrn, office, role, state, d->lrn, d->departure, d->destination,
-        transit, d->time_limit, means, seals, d->principal.name, msg_type_name (m->type), m->id,
-        now);
+    asy_view_t v = { .mrn = m->mrn, .office = office, .role = role, .state = state,
+                     .lrn = d->lrn, .departure = d->departure, .destination = d->destination,
+                     .transit = transit, .time_limit = d->time_limit, .means = means,
+                     .seals = seals, .principal = d->principal.name,
+                     .last_type = msg_type_name (m->type), .last_message = m->id };
+    return asy_state_view_put (st, &v, diag);
 }
 
 int
 asy_movement_set (asy_state_t *st, const char *mrn, const char *office, const char *state,
                   const msg_t *m, sg_diag_t *diag)
 {
-    char now[21];
-    asy_now (now);
-    const char *type = m ? msg_type_name (m->type) : NULL;
-    const char *id = m ? m->id : NULL;
-    if (office)
-        return asy_state_exec (st, diag,
-                               "UPDATE movement SET state = coalesce (?, state), last_type = ?,"
-                               " last_message = ?, updated = ? WHERE mrn = ? AND office = ?",
-                               "ssssss", state, type, id, now, mrn, office);
-    return asy_state_exec (st, diag,
-                           "UPDATE movement SET state = coalesce (?, state), last_type = ?,"
-                           " last_message = ?, updated = ? WHERE mrn = ?",
-                           "sssss", state, type, id, now, mrn);
+    return asy_state_view_set (st, mrn, office, state, m ? msg_type_name (m->type) : NULL,
+                               m ? m->id : NULL, diag);
 }
 
 int
@@ -70,27 +51,12 @@ asy_movement_get (asy_state_t *st, const char *mrn, const char *office, char rol
 {
     if (departure) {
         char dep[16];
-        int rc = asy_state_text (st, dep, sizeof dep, diag,
-                                 "SELECT departure FROM movement WHERE mrn = ? AND"
-                                 " departure IS NOT NULL AND departure <> '' LIMIT 1", "s", mrn);
+        int rc = asy_state_departure (st, mrn, dep, sizeof dep, diag);
         if (rc == SG_EDB)
             return rc;
         sg_strlcpy (departure, dep, 9);
     }
-    sqlite3_stmt *q = asy_state_prepare (st, diag, "SELECT role, state FROM movement"
-                                         " WHERE mrn = ? AND office = ?", "ss", mrn, office);
-    if (!q)
-        return SG_EDB;
-    int rc = SG_ENOTFOUND;
-    if (sqlite3_step (q) == SQLITE_ROW) {
-        if (role)
-            sg_strlcpy (role, (const char *) sqlite3_column_text (q, 0), 16);
-        if (state)
-            sg_strlcpy (state, (const char *) sqlite3_column_text (q, 1), 24);
-        rc = SG_OK;
-    }
-    sqlite3_finalize (q);
-    return rc;
+    return asy_state_view_get (st, mrn, office, role, state, diag);
 }
 
 static json_t *
@@ -141,14 +107,6 @@ s_row (sqlite3_stmt *q, const asy_offices_t *tables)
                       "upstream", s_str (q, 17));
 }
 
-/* States in which the goods are no longer expected at the office. */
-#define ASY_NOT_EXPECTED "'CROSSED', 'ARRIVED', 'CONTROLLED', 'DISCREPANCY', 'DISCHARGED'," \
-                         " 'CANCELLED', 'RECOVERY', 'RECORD_REQUESTED', 'UNKNOWN'"
-
-#define S_COLS "mrn, office, role, state, lrn, departure, destination, transit, time_limit," \
-               " means, seals, principal, incidents, last_type, last_message, last_error, updated," \
-               " upstream"
-
 json_t *
 asy_movement_json (asy_state_t *st, const asy_offices_t *tables, const char *mrn)
 {
@@ -156,8 +114,7 @@ asy_movement_json (asy_state_t *st, const asy_offices_t *tables, const char *mrn
     json_t *out = json_pack ("{s:s, s:o, s:o}", "mrn", mrn, "views", views, "messages", msgs);
     if (!out)
         return NULL;
-    sqlite3_stmt *q = asy_state_prepare (st, NULL, "SELECT " S_COLS " FROM movement"
-                                         " WHERE mrn = ? ORDER BY role, office", "s", mrn);
+    sqlite3_stmt *q = asy_state_views_of (st, mrn);
     while (q && sqlite3_step (q) == SQLITE_ROW) {
         json_t *r = s_row (q, tables);
         if (json_array_size (views) == 0 && r) {
@@ -171,9 +128,7 @@ asy_movement_json (asy_state_t *st, const asy_offices_t *tables, const char *mrn
         json_array_append_new (views, r);
     }
     sqlite3_finalize (q);
-    q = asy_state_prepare (st, NULL, "SELECT msg_id, type, status, nak_code, nak_reason,"
-                           " sender, recipient, created FROM outbox WHERE mrn = ? ORDER BY seq",
-                           "s", mrn);
+    q = asy_state_outbox_of (st, mrn);
     while (q && sqlite3_step (q) == SQLITE_ROW) {
         json_t *m = json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", s_str (q, 0),
                                "type", s_str (q, 1), "status", s_str (q, 2),
@@ -200,10 +155,7 @@ asy_expected_json (asy_state_t *st, const asy_offices_t *tables, const char *off
                              "expected", list);
     if (!out)
         return NULL;
-    sqlite3_stmt *q = asy_state_prepare (st, NULL, "SELECT " S_COLS " FROM movement"
-                                         " WHERE office = ? AND role <> 'DEPARTURE'"
-                                         " AND state NOT IN (" ASY_NOT_EXPECTED ")"
-                                         " ORDER BY time_limit, mrn", "s", office);
+    sqlite3_stmt *q = asy_state_views_expected (st, office);
     while (q && sqlite3_step (q) == SQLITE_ROW)
         json_array_append_new (list, s_row (q, tables));
     sqlite3_finalize (q);
@@ -214,9 +166,7 @@ int
 asy_movement_from_departure (asy_state_t *st, const char *mrn, const char *sender)
 {
     char dep[16];
-    if (asy_state_text (st, dep, sizeof dep, NULL, "SELECT departure FROM movement WHERE"
-                        " mrn = ? AND departure IS NOT NULL AND departure <> '' LIMIT 1", "s",
-                        mrn) != SG_OK)
+    if (asy_state_departure (st, mrn, dep, sizeof dep, NULL) != SG_OK)
         return 0;
     return strcmp (dep, sender) == 0;
 }
@@ -241,11 +191,7 @@ asy_movement_upstream (asy_state_t *st, const msg_t *m, sg_diag_t *diag)
                   means[0] ? "; new means " : "", means);
     int rc = asy_movement_set (st, m->mrn, m->recipient, NULL, m, diag);
     if (rc == SG_OK)
-        rc = asy_state_exec (st, diag, "UPDATE movement SET upstream = substr (coalesce"
-                             " (upstream || char (10), '') || ?, -2000),"
-                             " seals = coalesce (?, seals), means = coalesce (?, means),"
-                             " incidents = incidents + ? WHERE mrn = ? AND office = ?",
-                             "sssiss", line, seals[0] ? seals : NULL, means[0] ? means : NULL,
-                             (long long) (m->type == MSG_INC), m->mrn, m->recipient);
+        rc = asy_state_view_upstream (st, m->mrn, m->recipient, line, seals[0] ? seals : NULL,
+                                      means[0] ? means : NULL, m->type == MSG_INC, diag);
     return rc;
 }

@@ -5,12 +5,12 @@
  * header. */
 #include "asy_offices.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "code.h"
 #include "ident.h"
 
 typedef struct {
@@ -87,13 +87,7 @@ s_split (char *line, char **f)
 static int
 s_code_ok (const char *s)
 {
-    size_t n = strlen (s);
-    if (n == 0 || n > ASY_CODE_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum ((unsigned char) s[i]) && s[i] != '-' && s[i] != '_')
-            return 0;
-    return 1;
+    return sg_code_id (s, ASY_CODE_MAX, "-_", 0);
 }
 
 typedef int (s_line_fn) (asy_offices_t *self, char **f, int nf, const char *where,

@@ -377,24 +377,15 @@ s_commit (asy_spool_t *self, const char *name, const char *hash, msg_t *dec, msg
     int rc = asy_state_begin (self->state, diag);
     if (rc != SG_OK)
         return rc;
-    sqlite3_stmt *q = asy_state_prepare (self->state, diag, "SELECT mrn, coalesce (dec_id, ''),"
-                                         " coalesce (rel_id, ''), s.body, coalesce (s.cancelled, 0)"
-                                         " FROM declaration d LEFT JOIN declaration_sent s"
-                                         " USING (decl_key) WHERE decl_key = ?", "s", info->key);
-    if (!q) {
-        rc = SG_EDB;
+    int found = 0;
+    rc = asy_state_declaration_get (self->state, info->key, mrn, decid, relid, &sent, &cancelled,
+                                    diag);
+    if (rc == SG_OK)
+        found = 1;
+    else if (rc == SG_ENOTFOUND)
+        rc = SG_OK;
+    else
         goto done;
-    }
-    int found = sqlite3_step (q) == SQLITE_ROW;
-    if (found) {
-        sg_strlcpy (mrn, (const char *) sqlite3_column_text (q, 0), sizeof mrn);
-        sg_strlcpy (decid, (const char *) sqlite3_column_text (q, 1), sizeof decid);
-        sg_strlcpy (relid, (const char *) sqlite3_column_text (q, 2), sizeof relid);
-        if (sqlite3_column_type (q, 3) == SQLITE_TEXT)
-            sent = strdup ((const char *) sqlite3_column_text (q, 3));
-        cancelled = sqlite3_column_int (q, 4);
-    }
-    sqlite3_finalize (q);
     if (info->cancelled) {
         if (!found)
             snprintf (outcome, osize, "no message: declaration %s was cancelled in ASYCUDA "
@@ -405,10 +396,7 @@ s_commit (asy_spool_t *self, const char *name, const char *hash, msg_t *dec, msg
         else {
             if ((rc = s_queue_can (self, info, mrn, source, diag)) != SG_OK)
                 goto bad;
-            rc = asy_state_exec (self->state, diag, "INSERT INTO declaration_sent (decl_key,"
-                                 " msg_id, body, cancelled) VALUES (?, ?, '', 1) ON CONFLICT"
-                                 " (decl_key) DO UPDATE SET cancelled = 1", "ss", info->key,
-                                 decid);
+            rc = asy_state_declaration_cancelled (self->state, info->key, decid, diag);
             snprintf (outcome, osize, "CAN MRN %s", mrn);
         }
         goto record;
@@ -454,18 +442,12 @@ s_commit (asy_spool_t *self, const char *name, const char *hash, msg_t *dec, msg
         strcpy (decid, dec->id);
     if (need_rel)
         strcpy (relid, rel->id);
-    rc = asy_state_exec (self->state, diag,
-                         "INSERT INTO declaration (decl_key, mrn, lrn, departure, dec_id,"
-                         " rel_id, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decl_key)"
-                         " DO UPDATE SET rel_id = excluded.rel_id", "sssssss", info->key,
-                         mrn, info->lrn, info->departure, decid, relid[0] ? relid : NULL,
-                         need_rel ? rel->issued : dec->issued);
+    rc = asy_state_declaration_put (self->state, info->key, mrn, info->lrn, info->departure,
+                                    decid, relid[0] ? relid : NULL,
+                                    need_rel ? rel->issued : dec->issued, diag);
     const msg_t *last = need_rel ? rel : dec;
     if (rc == SG_OK)
-        rc = asy_state_exec (self->state, diag, "INSERT INTO declaration_sent (decl_key, msg_id,"
-                             " body) VALUES (?, ?, ?) ON CONFLICT (decl_key) DO UPDATE SET"
-                             " msg_id = excluded.msg_id, body = excluded.body", "sss",
-                             info->key, last->id, body);
+        rc = asy_state_declaration_sent (self->state, info->key, last->id, body, diag);
     if (rc == SG_OK)
         rc = asy_movement_put_decl (self->state, last, info->departure, "DEPARTURE",
                                     need_rel || relid[0] ? "RELEASED" : "REGISTERED", diag);
@@ -473,12 +455,9 @@ s_commit (asy_spool_t *self, const char *name, const char *hash, msg_t *dec, msg
               (need_dec || need_amd) && need_rel ? "+" : "", need_rel ? "REL" : "", mrn,
               need_amd ? "; changed: " : "", need_amd ? changed : "");
 record:
-    if (rc == SG_OK) {
-        char now[21];
-        asy_now (now);
-        rc = asy_state_exec (self->state, diag, "INSERT INTO file VALUES (?, ?, ?, ?, ?, ?)",
-                             "ssssss", hash, name, info->key, mrn[0] ? mrn : NULL, outcome, now);
-    }
+    if (rc == SG_OK)
+        rc = asy_state_file_add (self->state, hash, name, info->key, mrn[0] ? mrn : NULL, outcome,
+                                 diag);
     if (rc == SG_OK)
         rc = asy_state_commit (self->state, diag);
 done:
@@ -539,8 +518,7 @@ asy_spool_process (asy_spool_t *self, const char *name)
     if (rc != SG_OK)
         goto done;
     s_hash (buf, len, hash);
-    rc = asy_state_text (self->state, outcome, sizeof outcome, &d,
-                         "SELECT outcome FROM file WHERE hash = ?", "s", hash);
+    rc = asy_state_file_outcome (self->state, hash, outcome, sizeof outcome, &d);
     if (rc == SG_OK) {                       /* committed before a crash, or a copy */
         log_info ("%s: already processed (%s)", name, outcome);
         rc = asy_move (conf->work_dir, name, conf->done_dir, final, sizeof final, &d);

@@ -1,21 +1,21 @@
 /* gen_adapter.c - sigmat-generic's assembly and its node link: queued API
- * submissions go out through lib/client.h with a header built once and
- * stored; ACK/NAK are recorded; DELIVERs become durable webhooks before
- * they are ACKed. */
+ * submissions go out through the shared link (lib/link.h) with a header
+ * built once and stored; ACK/NAK are recorded; DELIVERs become durable
+ * webhooks before they are ACKed, or are refused for good (NAK) when the
+ * adapter's mapping cannot make one. */
 #include "gen_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "client.h"
 #include "gen_json.h"
 #include "header.h"
+#include "link.h"
 #include "log.h"
-#include "officer.h"
 #include "msg.h"
-#include "sign.h"
 
 gen_adapter_t *
 gen_adapter_new (const gen_conf_t *conf, sg_diag_t *diag)
@@ -181,10 +181,14 @@ gen_adapter_deliver (gen_adapter_t *self, const char *header, size_t hlen, const
     free (view.decl);
     memset (&view, 0, sizeof view);
     if ((rc = s_payload (self, m, header, hlen, body, blen, &hook, diag)) != SG_OK) {
-        /* Our mapping failed, not the message: leave it unacknowledged at
-         * the node (resent later, e.g. after the stylesheet is fixed). */
-        if (diag)
-            diag->nak = 0;
+        /* Our mapping cannot make a webhook of it (a stylesheet that fails
+         * on it): refused for good, kept in rejected/ with the reason. */
+        if (diag && rc != SG_ENOMEM) {
+            char text[sizeof diag->text];
+            sg_strlcpy (text, diag->text, sizeof text);
+            sg_diag_set (diag, rc, 0, SG_NAK_UNDELIVERABLE, "cannot make the webhook of %s %s "
+                         "(MRN %s): %s", msg_type_name (m->type), m->id, m->mrn, text);
+        }
         goto done;
     }
     sg_strlcpy (hook.id, m->id, sizeof hook.id);
@@ -226,116 +230,58 @@ done:
     return rc;
 }
 
-/* ---- the node link ---- */
-
-typedef struct {
-    int64_t seq;
-    char id[37];
-    char *header, *body;
-    size_t hlen, blen;
-    char type[4], mrn[19];
-    char officer[OFFICER_ID_MAX + 1];
-} s_pending_t;
-
-typedef struct {
-    s_pending_t *items;
-    size_t n, cap;
-} s_batch_t;
+/* ---- the node link (lib/link.h): the callbacks on the state ---- */
 
 static int
-s_collect (void *arg, const gen_out_t *o)
+s_pending (void *arg, int64_t after, size_t max, int (*fn) (void *, const sg_link_out_t *),
+           void *fn_arg)
 {
-    s_batch_t *b = arg;
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        s_pending_t *p = realloc (b->items, cap * sizeof *p);
-        if (!p)
-            return SG_ENOMEM;
-        b->items = p, b->cap = cap;
-    }
-    s_pending_t *p = &b->items[b->n];
-    memset (p, 0, sizeof *p);
-    p->seq = o->seq;
-    sg_strlcpy (p->id, o->id, sizeof p->id);
-    sg_strlcpy (p->type, o->type, sizeof p->type);
-    sg_strlcpy (p->mrn, o->mrn, sizeof p->mrn);
-    sg_strlcpy (p->officer, o->officer ? o->officer : "", sizeof p->officer);
-    p->header = o->header_len ? strndup (o->header, o->header_len) : NULL;
-    p->hlen = o->header_len;
-    p->body = strndup (o->body, o->body_len);
-    p->blen = o->body_len;
-    b->n++;
-    return p->body ? SG_OK : SG_ENOMEM;
+    gen_adapter_t *self = arg;
+    return gen_state_out_pending (self->state, after, max, fn, fn_arg);
 }
 
-/* Builds the SGTP header of a stored message from its body. */
 static int
-s_build_header (sg_client_t *client, s_pending_t *p)
+s_set_header (void *arg, const char *id, const char *header, size_t len)
 {
-    msg_head_t head;
-    hdr_t *h = hdr_new ();
-    char created[HDR_TIME_LEN + 1];
-    int rc = msg_peek (p->body, p->blen, &head, NULL);
-    hdr_time_now (created);
-    if (rc == SG_OK && h)
-        rc = hdr_set (h, HDR_MESSAGE_ID, head.id) || hdr_set (h, HDR_TYPE, p->type)
-             || hdr_set (h, HDR_MRN, head.mrn) || hdr_set (h, HDR_SENDER, head.sender)
-             || hdr_set (h, HDR_RECIPIENT, head.recipient) || hdr_set (h, HDR_CREATED, created)
-             || hdr_set (h, HDR_ORIGIN_NODE, sg_client_node_name (client))
-             || (head.correlation_id[0] && hdr_set (h, HDR_CORRELATION_ID, head.correlation_id))
-             || (p->officer[0] && hdr_set (h, OFFICER_HEADER, p->officer))
-             ? SG_EINVAL : SG_OK;
-    if (rc == SG_OK)
-        rc = h ? hdr_encode (h, &p->header, &p->hlen) : SG_ENOMEM;
-    hdr_destroy (&h);
-    return rc;
+    gen_adapter_t *self = arg;
+    return gen_state_out_set_header (self->state, id, header, len);
 }
 
-/* Hands every queued message after *handed to the client. */
 static void
-s_pump (gen_adapter_t *self, sg_client_t *client, int64_t *handed)
+s_answered (void *arg, const char *id, int code, const char *reason)
 {
-    s_batch_t b = { NULL, 0, 0 };
-    gen_state_out_pending (self->state, *handed, s_collect, &b);
-    for (size_t i = 0; i < b.n; i++) {
-        s_pending_t *p = &b.items[i];
-        if (!p->header) {
-            if (s_build_header (client, p) != SG_OK) {
-                log_error ("cannot build the header of %s %s", p->type, p->id);
-                continue;
-            }
-            gen_state_out_set_header (self->state, p->id, p->header, p->hlen);
-        }
-        if (sg_client_send (client, p->header, p->hlen, p->body, p->blen) != SG_OK) {
-            log_error ("cannot send %s %s to the node", p->type, p->id);
-            atomic_store (&self->dirty, 1);     /* try again on the next turn */
-            break;
-        }
-        *handed = p->seq;
-    }
-    for (size_t i = 0; i < b.n; i++) {
-        free (b.items[i].header);
-        free (b.items[i].body);
-    }
-    free (b.items);
+    gen_adapter_t *self = arg;
+    if (code)
+        log_warn ("node refused %s: NAK %d %s", id, code, reason);
+    gen_state_out_result (self->state, id, code, reason);
 }
 
-static sg_client_t *
-s_connect (gen_adapter_t *self, sg_diag_t *diag)
+static int
+s_deliver (void *arg, const sg_event_t *ev, sg_diag_t *diag)
 {
-    const gen_conf_t *c = self->conf;
-    char srv[SIGN_CURVE_Z85_LEN + 1], pub[SIGN_CURVE_Z85_LEN + 1], sec[SIGN_CURVE_Z85_LEN + 1];
-    sg_client_opts_t o = { .endpoint = c->node_endpoint, .name = c->name, .role = "adapter",
-                           .timeout_ms = 2000 };
-    if (c->node_public) {
-        if (sign_curve_load (c->node_public, srv) || sign_curve_load (c->curve_public, pub)
-            || sign_curve_load (c->curve_secret, sec)) {
-            sg_diag_set (diag, SG_EKEY, 0, 0, "cannot read the CURVE key files");
-            return NULL;
-        }
-        o.server_public_z85 = srv, o.public_z85 = pub, o.secret_z85 = sec;
-    }
-    return sg_client_new (&o, diag);
+    gen_adapter_t *self = arg;
+    int rc = gen_adapter_deliver (self, ev->header, ev->header_len, ev->body, ev->body_len, diag);
+    if (rc == SG_OK)
+        return SG_LINK_DELIVERED;
+    return rc != SG_EDB && rc != SG_ENOMEM && diag->nak ? SG_LINK_REFUSE : SG_LINK_RETRY;
+}
+
+static void
+s_refused (void *arg, const sg_event_t *ev, int code, const char *reason)
+{
+    gen_adapter_t *self = arg;
+    gen_state_refused_add (self->state, ev->id, code, reason);
+}
+
+/* Where refused deliveries are kept: rejected/ beside the state file. */
+static void
+s_rejected_dir (const gen_conf_t *c, char *out, size_t size)
+{
+    const char *slash = strrchr (c->state_db, '/');
+    if (slash)
+        snprintf (out, size, "%.*s/rejected", (int) (slash - c->state_db), c->state_db);
+    else
+        snprintf (out, size, "rejected");
 }
 
 /* Retention of the state file, once a minute (at once again while
@@ -364,63 +310,28 @@ s_retention (gen_adapter_t *self, int64_t *next)
 int
 gen_adapter_run (gen_adapter_t *self, volatile sig_atomic_t *stop)
 {
-    sg_client_t *client = NULL;
-    sg_event_t ev;
-    memset (&ev, 0, sizeof ev);
-    int64_t handed = 0, next_retention = 0;
-    int warned = 0;
+    const gen_conf_t *c = self->conf;
+    char rejected[4096];
+    s_rejected_dir (c, rejected, sizeof rejected);
+    sg_link_opts_t lo = { .endpoint = c->node_endpoint, .name = c->name, .timeout_ms = 2000,
+                          .reconnect_ms = 1000, .max_inflight = SIZE_MAX, .pump_ms = -1,
+                          .rejected_dir = rejected };
+    if (c->node_public)
+        lo.node_public = c->node_public, lo.curve_public = c->curve_public,
+        lo.curve_secret = c->curve_secret;
+    sg_link_ops_t ops = { .arg = self, .pending = s_pending, .set_header = s_set_header,
+                          .answered = s_answered, .deliver = s_deliver, .refused = s_refused };
+    sg_link_t *link = sg_link_new (&lo, &ops);
+    if (!link)
+        return SG_ENOMEM;
+    int64_t next_retention = 0;
     while (!*stop) {
         s_retention (self, &next_retention);
-        if (!client) {
-            sg_diag_t diag;
-            sg_diag_clear (&diag);
-            if (!(client = s_connect (self, &diag))) {
-                if (!warned++)
-                    log_warn ("node %s: %s; retrying", self->conf->node_endpoint, diag.text);
-                for (int i = 0; i < 10 && !*stop; i++)
-                    usleep (100000);
-                continue;
-            }
-            log_info ("connected to node %s at %s", sg_client_node_name (client),
-                      self->conf->node_endpoint);
-            atomic_store (&self->connected, 1);
-            warned = 0;
-            handed = 0;                 /* a new session resends everything unanswered */
-            atomic_store (&self->dirty, 1);
-        }
         if (atomic_exchange (&self->dirty, 0))
-            s_pump (self, client, &handed);
-        int rc = sg_client_poll (client, &ev, 50);
-        if (rc == SG_ETIMEOUT)
-            continue;
-        if (rc != SG_OK) {
-            log_warn ("node link: %s%s%s; reconnecting", sg_strerror (rc), ev.reason[0] ? ": " : "",
-                      ev.reason);
-            sg_event_clear (&ev);
-            sg_client_destroy (&client);
-            atomic_store (&self->connected, 0);
-            continue;
-        }
-        if (ev.type == SG_EV_ACK)
-            gen_state_out_result (self->state, ev.id, 0, NULL);
-        else if (ev.type == SG_EV_NAK) {
-            log_warn ("node refused %s: NAK %d %s", ev.id, ev.code, ev.reason);
-            gen_state_out_result (self->state, ev.id, ev.code, ev.reason);
-        } else if (ev.type == SG_EV_DELIVER) {
-            sg_diag_t diag;
-            sg_diag_clear (&diag);
-            rc = gen_adapter_deliver (self, ev.header, ev.header_len, ev.body, ev.body_len, &diag);
-            if (rc == SG_OK)
-                sg_client_ack (client, ev.id);
-            else if (rc != SG_EDB && rc != SG_ENOMEM && diag.nak) {
-                log_warn ("refusing delivery %s: NAK %d %s", ev.id, diag.nak, diag.text);
-                sg_client_nak (client, ev.id, diag.nak, diag.text);
-            } else
-                log_error ("delivery %s not queued (%s); the node will resend it", ev.id,
-                           diag.text);
-        }
-        sg_event_clear (&ev);
+            sg_link_kick (link);
+        sg_link_step (link, 50);
+        atomic_store (&self->connected, sg_link_connected (link));
     }
-    sg_client_destroy (&client);
+    sg_link_destroy (&link);
     return SG_OK;
 }

@@ -23,15 +23,19 @@ void gen_adapter_destroy (gen_adapter_t **self_p);
 /* The TCP port the API listens on (useful with listen address:0). */
 int gen_adapter_port (const gen_adapter_t *self);
 
-/* Runs the node link until *stop becomes non-zero: connects (retrying),
- * sends queued submissions, records ACK/NAK, and hands every DELIVER to
- * gen_adapter_deliver, ACKing it once queued. Returns SG_OK. */
+/* Runs the node link (lib/link.h) until *stop becomes non-zero: connects
+ * (retrying), sends queued submissions, records ACK/NAK, and hands every
+ * DELIVER to gen_adapter_deliver: ACKed once queued, NAKed when it can
+ * never be taken (kept in rejected/ beside the state file with a .err),
+ * left to the node's resend when the state cannot take it now. Returns
+ * SG_OK, or SG_ENOMEM. */
 int gen_adapter_run (gen_adapter_t *self, volatile sig_atomic_t *stop);
 
 /* Takes one incoming message (SGTP header and body): checks it, queues its
  * webhook and updates the movement view in one durable transaction. SG_OK
  * when queued (or queued before: a duplicate); otherwise an sg error with
- * diag->nak set for a message to refuse (NAK), or SG_EDB to retry later. */
+ * diag->nak set for a message to refuse (NAK: not a valid message, or one
+ * the webhook mapping fails on), or SG_EDB/SG_ENOMEM to retry later. */
 int gen_adapter_deliver (gen_adapter_t *self, const char *header, size_t hlen,
                          const char *body, size_t blen, sg_diag_t *diag);
 

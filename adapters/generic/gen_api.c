@@ -4,23 +4,21 @@
 #include "gen_api.h"
 
 #include <microhttpd.h>
-#include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "gen_json.h"
 #include "gen_metrics.h"
+#include "http.h"
 #include "ident.h"
 #include "log.h"
 #include "screen.h"
 
-/* One request being read. */
+/* One request being read (sg_http_step makes it). */
 typedef struct {
-    char *body;
-    size_t len, cap;
-    int too_big;
-    int answered;           /* a response was queued early */
+    sg_http_req_t http;     /* body, answered */
     gen_route_t route;
 } s_req_t;
 
@@ -31,71 +29,38 @@ gen_reply (struct MHD_Connection *c, int status, json_t *body, const char *ctype
 {
     char *text = body ? json_dumps (body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref (body);
-    if (!text)
-        text = strdup ("{}");
-    size_t len = text ? strlen (text) : 0;
-    struct MHD_Response *r = MHD_create_response_from_buffer (len, text, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free (text);
-        return MHD_NO;
-    }
-    MHD_add_response_header (r, "Content-Type", ctype ? ctype : "application/json");
-    MHD_add_response_header (r, "Cache-Control", "no-store");
-    if (hname && hvalue)
-        MHD_add_response_header (r, hname, hvalue);
-    if (status == 401)
-        MHD_add_response_header (r, "WWW-Authenticate", "Bearer realm=\"sigmat\"");
-    int ret = MHD_queue_response (c, (unsigned int) status, r);
-    MHD_destroy_response (r);
+    const char *const h[] = { hname, hvalue, NULL };
+    enum MHD_Result ret = ctype ? sg_http_reply (c, (unsigned) status, ctype, text ? text : "{}",
+                                                 strlen (text ? text : "{}"), hname ? h : NULL)
+                                : sg_http_json (c, (unsigned) status, text, hname ? h : NULL);
+    free (text);
     return ret;
-}
-
-json_t *
-gen_problem_json (int status, const char *name, const char *detail, const char *field, int line)
-{
-    return gen_problem_json_lang (I18N_EN, status, name, detail, field, line);
-}
-
-json_t *
-gen_problem_json_lang (i18n_lang_t lang, int status, const char *name, const char *detail,
-                       const char *field, int line)
-{
-    /* The title for people comes from the catalogue (problem.NAME). */
-    char code[64], text[256];
-    snprintf (code, sizeof code, "problem.%s", name);
-    const char *title = i18n_format (lang, code, text, sizeof text, NULL);
-    if (!strcmp (title, code))
-        title = "Error";
-    json_t *p = json_pack ("{s:s+, s:s, s:i, s:s}", "type", "urn:sigmat:problem:", name,
-                           "title", title, "status", status, "detail", detail ? detail : title);
-    if (p && field && field[0])
-        json_object_set_new (p, "field", json_string (field));
-    if (p && line > 0)
-        json_object_set_new (p, "line", json_integer (line));
-    return p;
 }
 
 int
 gen_problem (struct MHD_Connection *c, int status, const char *name, const char *detail,
              const char *field, int line, const char *hname, const char *hvalue)
 {
+    /* The title for people comes from the catalogue (problem.NAME), in the
+     * language of the request's Accept-Language. */
     i18n_lang_t lang = i18n_pick (MHD_lookup_connection_value (c, MHD_HEADER_KIND,
                                                                "Accept-Language"), I18N_EN);
-    return gen_reply (c, status, gen_problem_json_lang (lang, status, name, detail, field, line),
-                      "application/problem+json", hname, hvalue);
+    char code[64], text[256];
+    snprintf (code, sizeof code, "problem.%s", name);
+    const char *title = i18n_format (lang, code, text, sizeof text, NULL);
+    if (!strcmp (title, code))
+        title = "Error";
+    const char *const h[] = { hname, hvalue, NULL };
+    return sg_http_problem (c, (unsigned) status, name, title, detail, field, line,
+                            hname ? h : NULL);
 }
 
 /* The officer of "Authorization: Bearer ..." copied into *who, or NULL. */
 static const officer_t *
 s_auth (gen_adapter_t *self, struct MHD_Connection *c, officer_t *who)
 {
-    const char *h = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Authorization");
-    if (!h || strncasecmp (h, "Bearer ", 7))
-        return NULL;
-    h += 7;
-    while (*h == ' ')
-        h++;
-    return officer_book_find (self->book, h, who) ? who : NULL;
+    const char *t = sg_http_bearer (c);
+    return t && officer_book_find (self->book, t, who) ? who : NULL;
 }
 
 static const struct {
@@ -229,25 +194,29 @@ s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *met
            const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
     gen_adapter_t *self = cls;
-    s_req_t *q = *con_cls;
-    if (!q && strcmp (url, "/metrics") == 0 && strcmp (method, "GET") == 0) {
+    if (!*con_cls && strcmp (url, "/metrics") == 0 && strcmp (method, "GET") == 0) {
         officer_t who;
         return gen_metrics_reply (self, c, s_auth (self, c, &who) != NULL);
     }
-    if (!q) {
-        if (!(q = calloc (1, sizeof *q)))
-            return MHD_NO;
-        *con_cls = q;
+    sg_http_req_t *h;
+    int step = sg_http_step (con_cls, sizeof (s_req_t), self->conf->max_body, upload,
+                             upload_size, &h);
+    s_req_t *q = (s_req_t *) h;
+    if (step == SG_HTTP_NOMEM)
+        return MHD_NO;
+    if (step == SG_HTTP_MORE)
+        return MHD_YES;
+    if (step == SG_HTTP_NEW) {
         const screen_asset_t *screen = strcmp (method, "GET") ? NULL : screen_find (url);
         if (screen) {
-            q->answered = 1;
+            h->answered = 1;
             return screen_reply (c, screen);
         }
         int rc = s_route (method, url, &q->route);
         const officer_t *tok = rc ? NULL : s_auth (self, c, &q->route.who);
         const char *cl = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Content-Length");
         char detail[160];
-        q->answered = 1;
+        h->answered = 1;
         if (rc == 404)
             return gen_problem (c, 404, "not-found", "no such route", NULL, 0, NULL, NULL);
         if (rc == 405) {
@@ -266,33 +235,13 @@ s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *met
                                 "close");
         }
         q->route.token = &q->route.who;
-        q->answered = 0;
+        h->answered = 0;
         return MHD_YES;
     }
-    if (*upload_size) {
-        if (!q->answered && !q->too_big) {
-            if (q->len + *upload_size > self->conf->max_body)
-                q->too_big = 1;
-            else {
-                if (q->len + *upload_size + 1 > q->cap) {
-                    size_t cap = (q->len + *upload_size + 1) * 2;
-                    char *b = realloc (q->body, cap);
-                    if (!b)
-                        return MHD_NO;
-                    q->body = b, q->cap = cap;
-                }
-                memcpy (q->body + q->len, upload, *upload_size);
-                q->len += *upload_size;
-                q->body[q->len] = 0;
-            }
-        }
-        *upload_size = 0;
+    if (h->answered)
         return MHD_YES;
-    }
-    if (q->answered)
-        return MHD_YES;
-    q->answered = 1;
-    if (q->too_big) {
+    h->answered = 1;
+    if (h->body.too_big) {
         char detail[96];
         snprintf (detail, sizeof detail, "the body must not exceed %zu bytes", self->conf->max_body);
         return gen_problem (c, 413, "payload-too-large", detail, NULL, 0, "Connection", "close");
@@ -302,23 +251,11 @@ s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *met
     case GEN_R_MOVEMENT: return s_movement (self, c, q->route.token, q->route.mrn);
     case GEN_R_OFFICE: return s_office (self, c, q->route.token, q->route.office);
     case GEN_R_SUBMIT:
-        return gen_submit (self, c, &q->route, url, q->body ? q->body : "", q->len);
+        return gen_submit (self, c, &q->route, url, sg_buf_text (&h->body), h->body.len);
     default:
         break;
     }
     return gen_problem (c, 404, "not-found", "no such route", NULL, 0, NULL, NULL);
-}
-
-static void
-s_completed (void *cls, struct MHD_Connection *c, void **con_cls,
-             enum MHD_RequestTerminationCode toe)
-{
-    s_req_t *q = *con_cls;
-    if (q) {
-        free (q->body);
-        free (q);
-        *con_cls = NULL;
-    }
 }
 
 /* The book of officer tokens: token_file, then the config's token lines. */
@@ -346,27 +283,16 @@ int
 gen_api_start (gen_adapter_t *self, sg_diag_t *diag)
 {
     int rc = s_book (self, diag);
-    if (rc == SG_OK)
-        rc = listen_prepare (&self->listen, "listen", self->conf->listen, self->conf->tls_cert,
-                             self->conf->tls_key, diag);
     if (rc != SG_OK)
         return rc;
-    listen_t *l = &self->listen;
-    self->httpd = MHD_start_daemon (MHD_USE_AUTO_INTERNAL_THREAD | l->flags,
-                                    (uint16_t) l->port, NULL, NULL, s_handler, self,
-                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &l->addr,
-                                    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) 2,
-                                    MHD_OPTION_CONNECTION_TIMEOUT,
-                                    (unsigned int) (self->conf->request_timeout / 1000),
-                                    MHD_OPTION_NOTIFY_COMPLETED, s_completed, NULL,
-                                    l->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, l->cert,
-                                    MHD_OPTION_HTTPS_MEM_KEY, l->key, MHD_OPTION_END);
-    if (!self->httpd)
-        return sg_diag_set (diag, SG_EIO, 0, 0, "cannot listen on %s: %m", self->conf->listen);
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->httpd,
-                                                            MHD_DAEMON_INFO_BIND_PORT);
-    self->port = info ? info->port : (int) l->port;
-    log_info ("API listening on %s (port %d, %zu tokens)", l->url, self->port,
+    sg_http_opts_t o = { .key = "listen", .listen = self->conf->listen,
+                         .tls_cert = self->conf->tls_cert, .tls_key = self->conf->tls_key,
+                         .handler = s_handler, .cls = self, .threads = 2,
+                         .timeout_s = (unsigned) (self->conf->request_timeout / 1000) };
+    if (!(self->httpd = sg_http_start (&o, diag)))
+        return diag->code;
+    self->port = (int) sg_http_port (self->httpd);
+    log_info ("API listening on %s (port %d, %zu tokens)", sg_http_url (self->httpd), self->port,
               officer_book_size (self->book));
     return SG_OK;
 }
@@ -374,9 +300,6 @@ gen_api_start (gen_adapter_t *self, sg_diag_t *diag)
 void
 gen_api_stop (gen_adapter_t *self)
 {
-    if (self->httpd)
-        MHD_stop_daemon (self->httpd);
-    self->httpd = NULL;
+    sg_http_stop (&self->httpd);
     officer_book_destroy (&self->book);
-    listen_free (&self->listen);
 }

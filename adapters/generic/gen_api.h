@@ -29,17 +29,9 @@ typedef struct {
 int gen_reply (struct MHD_Connection *c, int status, json_t *body, const char *ctype,
                const char *hname, const char *hvalue);
 
-/* An RFC 7807 problem object: type urn:sigmat:problem:NAME, title, status,
- * detail, and field (JSON pointer) and line when given. New reference. */
-json_t *gen_problem_json (int status, const char *name, const char *detail, const char *field,
-                          int line);
-
-/* The same with the title in lang (the catalogue's problem.NAME). */
-json_t *gen_problem_json_lang (i18n_lang_t lang, int status, const char *name,
-                               const char *detail, const char *field, int line);
-
-/* Queues an application/problem+json reply built by gen_problem_json, its
- * title in the language of the request's Accept-Language. */
+/* Queues an RFC 7807 problem (sg_http_problem): type urn:sigmat:problem:NAME,
+ * its title in the language of the request's Accept-Language, detail, and
+ * field (JSON pointer) and line when given, with one optional extra header. */
 int gen_problem (struct MHD_Connection *c, int status, const char *name, const char *detail,
                  const char *field, int line, const char *hname, const char *hvalue);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 
+#include "code.h"
 #include "header.h"
 #include "ident.h"
 #include "msg.h"
@@ -21,16 +22,6 @@ gen_sha256_hex (const void *data, size_t len, char out[65])
     for (unsigned int i = 0; i < 32; i++)
         snprintf (out + 2 * i, 3, "%02x", md[i]);
     out[64] = 0;
-}
-
-/* 1 for a country (2 capitals) or an office reference. */
-static int
-s_office_or_country (const char *s)
-{
-    size_t n = strlen (s);
-    if (n == 2)
-        return isupper ((unsigned char) s[0]) && isupper ((unsigned char) s[1]);
-    return n == 8 && office_check (s, NULL) == SG_OK;
 }
 
 static int
@@ -79,7 +70,7 @@ s_token_add (void *conf, const config_entry_t *e, int argc, char **argv, char *e
             return -1;
         }
         for (char *o = strtok_r (list, ",", &save); o; o = strtok_r (NULL, ",", &save)) {
-            if (!s_office_or_country (o) || t.n_offices == GEN_MAX_TOKEN_OFFICES) {
+            if (!sg_code_office (o, SG_CODE_ANY) || t.n_offices == GEN_MAX_TOKEN_OFFICES) {
                 snprintf (err, size, "bad office \"%s\": an office reference (CI000101) or a "
                           "country (CI), at most %d", o, GEN_MAX_TOKEN_OFFICES);
                 free (list);
@@ -194,25 +185,27 @@ static const config_entry_t s_table[] = {
       "--role adapter --offices ...`).", 0, 0, NULL, NULL },
     { "node_endpoint", CONFIG_STRING, S_OFF (node_endpoint), "tcp://127.0.0.1:7700",
       "The national node's SGTP/1 endpoint.", 0, 0, NULL, NULL },
-    { "node_public", CONFIG_PATH, S_OFF (node_public), NULL,
-      "The node's CurveZMQ public key file (Z85). Unset with curve_public and\n"
-      "curve_secret unset too: plaintext, for tests only.", 0, 0, NULL, NULL },
+    { "node_public_key", CONFIG_PATH, S_OFF (node_public), NULL,
+      "The node's CurveZMQ public key file, Z85 (the node's `curve_public`).\n"
+      "Unset with curve_public and curve_secret unset too: plaintext, for tests\n"
+      "only.", 0, 0, NULL, NULL },
     { "curve_public", CONFIG_PATH, S_OFF (curve_public), NULL,
       "This adapter's CurveZMQ public key file (`sigmatctl keygen`).", 0, 0, NULL, NULL },
     { "curve_secret", CONFIG_PATH, S_OFF (curve_secret), NULL,
       "This adapter's CurveZMQ secret key file.", 0, 0, NULL, NULL },
-    { "listen", CONFIG_STRING, S_OFF (listen), "127.0.0.1:8480",
+    { "http_listen", CONFIG_STRING, S_OFF (listen), "127.0.0.1:8480",
       "Address and port of the REST/JSON API: IPv4 (127.0.0.1:8480), IPv6 in\n"
       "brackets ([::1]:8480, [::]:8480 for every address) or *:PORT. Plain HTTP\n"
-      "unless tls_cert and tls_key are set.", 0, 0, NULL, NULL },
-    { "tls_cert", CONFIG_PATH, S_OFF (tls_cert), NULL,
-      "PEM certificate (chain) of the API; with tls_key the API speaks HTTPS only.",
+      "unless http_tls_cert and http_tls_key are set.", 0, 0, NULL, NULL },
+    { "http_tls_cert", CONFIG_PATH, S_OFF (tls_cert), NULL,
+      "PEM certificate (chain) of the API; with http_tls_key the API speaks HTTPS\n"
+      "only.",
       0, 0, NULL, NULL },
-    { "tls_key", CONFIG_PATH, S_OFF (tls_key), NULL,
-      "PEM private key of tls_cert (readable only by the service user).", 0, 0, NULL, NULL },
-    { "token_file", CONFIG_PATH, S_OFF (token_file), NULL,
+    { "http_tls_key", CONFIG_PATH, S_OFF (tls_key), NULL,
+      "PEM private key of http_tls_cert (readable only by the service user).", 0, 0, NULL, NULL },
+    { "http_officers", CONFIG_PATH, S_OFF (token_file), NULL,
       "Officer token file: one line per officer or post, `ID SHA256 OFFICES`\n"
-      "(docs/officers.md), re-read when it changes; used with the token lines.\n"
+      "(docs/officers.md), re-read when it changes; used with the http_token lines.\n"
       "The token's ID is sent with the messages it causes (Officer header).",
       0, 0, NULL, NULL },
     { "state_db", CONFIG_PATH, S_OFF (state_db), "/var/lib/sigmat/generic.db",
@@ -228,13 +221,13 @@ static const config_entry_t s_table[] = {
       "How long finished rows stay in state_db; 0 keeps everything. Queued\n"
       "messages, pending webhooks and open movements always stay.",
       0, 3660LL * 86400000, NULL, NULL },
-    { "max_body", CONFIG_SIZE, S_OFF (max_body), "1MiB",
+    { "http_max_body", CONFIG_SIZE, S_OFF (max_body), "1MiB",
       "Largest request body accepted; larger ones are answered 413.",
       1024, 64 * 1024 * 1024, NULL, NULL },
-    { "request_timeout", CONFIG_DURATION, S_OFF (request_timeout), "30s",
+    { "http_request_timeout", CONFIG_DURATION, S_OFF (request_timeout), "30s",
       "An HTTP connection idle this long is closed.", 1000, 3600000, NULL, NULL },
-    { "token", CONFIG_MULTI, 0, NULL,
-      "An API bearer token, repeatable: `token NAME SECRET OFFICE[,OFFICE...]`.\n"
+    { "http_token", CONFIG_MULTI, 0, NULL,
+      "An API bearer token, repeatable: `http_token NAME SECRET OFFICE[,OFFICE...]`.\n"
       "SECRET is sha256:<hex of the token> (print it with `sigmat-generic\n"
       "hash-token`) or the token itself (16 characters at least). OFFICE is an\n"
       "office reference (SN000101) or a whole country (SN) the token may act for.",
@@ -286,6 +279,15 @@ static const config_entry_t s_table[] = {
       "error, warn, info or debug.", 0, 0, NULL, NULL },
     { "syslog", CONFIG_BOOL, S_OFF (syslog), "no",
       "Log to syslog (journald) instead of stderr.", 0, 0, NULL, NULL },
+    /* the names before the shared vocabulary (docs/configuration.md) */
+    CONFIG_ALIAS_OF ("node_public", "node_public_key"),
+    CONFIG_ALIAS_OF ("listen", "http_listen"),
+    CONFIG_ALIAS_OF ("tls_cert", "http_tls_cert"),
+    CONFIG_ALIAS_OF ("tls_key", "http_tls_key"),
+    CONFIG_ALIAS_OF ("token_file", "http_officers"),
+    CONFIG_ALIAS_OF ("max_body", "http_max_body"),
+    CONFIG_ALIAS_OF ("request_timeout", "http_request_timeout"),
+    CONFIG_ALIAS_OF ("token", "http_token"),
     { NULL, 0, 0, NULL, NULL, 0, 0, NULL, NULL }
 };
 
@@ -325,6 +327,12 @@ gen_conf_set (gen_conf_t *conf, const char *key, const char *value, sg_diag_t *d
 }
 
 int
+gen_conf_set_kv (gen_conf_t *conf, const char *key_eq_value, sg_diag_t *diag)
+{
+    return sg_config_set_kv (s_table, conf, key_eq_value, diag);
+}
+
+int
 gen_conf_check (gen_conf_t *c, const char *name, sg_diag_t *diag)
 {
     if (!c->name || !hdr_node_name_check (c->name) || strlen (c->name) > 63)
@@ -332,11 +340,11 @@ gen_conf_check (gen_conf_t *c, const char *name, sg_diag_t *diag)
                             name);
     if (!c->state_db || !c->listen || !c->node_endpoint)
         return sg_diag_set (diag, SG_ECONFIG, 0, 0,
-                            "%s: state_db, listen and node_endpoint are required", name);
+                            "%s: state_db, http_listen and node_endpoint are required", name);
     int nkeys = !!c->node_public + !!c->curve_public + !!c->curve_secret;
     if (nkeys != 0 && nkeys != 3)
         return sg_diag_set (diag, SG_ECONFIG, 0, 0,
-                            "%s: node_public, curve_public and curve_secret go together", name);
+                            "%s: node_public_key, curve_public and curve_secret go together", name);
     if (strcmp (c->webhook_format, "json") && strcmp (c->webhook_format, "xml"))
         return sg_diag_set (diag, SG_ECONFIG, 0, 0,
                             "%s: webhook_format must be json or xml, not \"%s\"", name,

@@ -70,8 +70,11 @@ int gen_conf_defaults (gen_conf_t *conf, sg_diag_t *diag);
  * SG_ECONFIG with "path:line: ..." or "path: ..." in diag. */
 int gen_conf_load (gen_conf_t *conf, const char *path, sg_diag_t *diag);
 
-/* Applies a `-o key=value` override (before gen_conf_check). */
+/* Sets one key to one value (before gen_conf_check). */
 int gen_conf_set (gen_conf_t *conf, const char *key, const char *value, sg_diag_t *diag);
+
+/* Applies one `-o KEY=VALUE` override (lib/conf.h sg_config_set_kv). */
+int gen_conf_set_kv (gen_conf_t *conf, const char *key_eq_value, sg_diag_t *diag);
 
 /* Checks what the table cannot (required keys, webhook format...); name
  * prefixes the messages. SG_OK or SG_ECONFIG. */

@@ -11,11 +11,9 @@
 #include "gen_state.h"
 #include "gen_webhook.h"
 #include "gen_xslt.h"
-#include "listen.h"
+#include "http.h"
 #include "officer.h"
 #include "schema.h"
-
-struct MHD_Daemon;
 
 struct gen_adapter_t {
     const gen_conf_t *conf;
@@ -24,10 +22,9 @@ struct gen_adapter_t {
     gen_xslt_t *xml_in;             /* xml_input_xslt, may be NULL */
     schema_t *xml_schema;           /* xml_input_schema, may be NULL */
     gen_xslt_t **out_xslt;          /* one per conf->type_xslt */
-    struct MHD_Daemon *httpd;
+    sg_http_server_t *httpd;
     int port;
     officer_book_t *book;           /* token lines of the config + token_file */
-    listen_t listen;
     atomic_int dirty;               /* the API queued something for the node */
     atomic_int connected;
 };

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "gen_api.h"
+#include "http.h"
 
 typedef struct {
     FILE *f;
@@ -95,6 +96,10 @@ gen_metrics_text (gen_adapter_t *self)
     s_family (f, r.name, "counter", "Messages from the node delivered to the webhook, by type.");
     gen_state_rows (st, "SELECT type, count(*) FROM hook WHERE state = 'delivered' GROUP BY 1"
                     " ORDER BY 1", s_row, &r);
+    s_family (f, "sigmat_adapter_deliveries_refused_total", "counter",
+              "Messages from the node refused for good (NAKed, kept in rejected/).");
+    fprintf (f, "sigmat_adapter_deliveries_refused_total %lld\n",
+             (long long) gen_state_scalar (st, "SELECT count(*) FROM refused"));
     r.name = "sigmat_adapter_officer_actions_total";
     r.label = "action";
     s_family (f, r.name, "counter", "Submissions through the API accepted for the node, by type.");
@@ -113,15 +118,10 @@ gen_metrics_reply (gen_adapter_t *self, struct MHD_Connection *c, int authorised
         return gen_problem (c, 401, "unauthorized", "send Authorization: Bearer <token>", NULL, 0,
                             NULL, NULL);
     char *text = gen_metrics_text (self);
-    struct MHD_Response *r = text ? MHD_create_response_from_buffer (strlen (text), text,
-                                                                     MHD_RESPMEM_MUST_FREE)
-                                  : NULL;
-    if (!r) {
-        free (text);
+    if (!text)
         return gen_problem (c, 500, "internal", "out of memory", NULL, 0, NULL, NULL);
-    }
-    MHD_add_response_header (r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    int ret = MHD_queue_response (c, 200, r);
-    MHD_destroy_response (r);
+    int ret = sg_http_reply (c, 200, "text/plain; version=0.0.4; charset=utf-8", text,
+                             strlen (text), NULL);
+    free (text);
     return ret;
 }

@@ -42,6 +42,8 @@ static const char *s_schema =
     "  message_id TEXT NOT NULL, type TEXT NOT NULL, direction TEXT NOT NULL,"
     "  from_state TEXT, to_state TEXT, at INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS movement_event_mrn ON movement_event (mrn, seq);"
+    "CREATE TABLE IF NOT EXISTS refused ("
+    "  id TEXT PRIMARY KEY, code INTEGER NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS idem ("
     "  token TEXT NOT NULL, key TEXT NOT NULL, req_hash TEXT NOT NULL,"
     "  status INTEGER NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL,"
@@ -281,23 +283,26 @@ gen_state_idem_get (gen_state_t *self, const char *token, const char *key, gen_i
 }
 
 int
-gen_state_out_pending (gen_state_t *self, int64_t after_seq,
-                       int (*fn) (void *arg, const gen_out_t *out), void *arg)
+gen_state_out_pending (gen_state_t *self, int64_t after_seq, size_t max,
+                       int (*fn) (void *arg, const sg_link_out_t *out), void *arg)
 {
     int rc = SG_OK;
     pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self, "SELECT id, type, mrn, header, body, seq, officer FROM out_msg"
-                               " WHERE status = 'queued' AND seq > ? ORDER BY seq");
+    sqlite3_stmt *st = s_prep (self, "SELECT id, header, body, seq, officer FROM out_msg"
+                               " WHERE status = 'queued' AND seq > ? ORDER BY seq LIMIT ?");
     if (!st)
         rc = SG_EDB;
-    else
+    else {
         sqlite3_bind_int64 (st, 1, after_seq);
+        sqlite3_bind_int64 (st, 2, (sqlite3_int64) max);
+    }
     while (st && rc == SG_OK && sqlite3_step (st) == SQLITE_ROW) {
-        gen_out_t o = { sqlite3_column_int64 (st, 5), s_col (st, 0), s_col (st, 1), s_col (st, 2),
-                        (const char *) sqlite3_column_blob (st, 3),
-                        (size_t) sqlite3_column_bytes (st, 3),
-                        (const char *) sqlite3_column_blob (st, 4),
-                        (size_t) sqlite3_column_bytes (st, 4), s_col (st, 6) };
+        sg_link_out_t o = { .seq = sqlite3_column_int64 (st, 3), .id = s_col (st, 0),
+                            .header = (const char *) sqlite3_column_blob (st, 1),
+                            .header_len = (size_t) sqlite3_column_bytes (st, 1),
+                            .body = (const char *) sqlite3_column_blob (st, 2),
+                            .body_len = (size_t) sqlite3_column_bytes (st, 2),
+                            .officer = s_col (st, 4) };
         rc = fn (arg, &o);
     }
     sqlite3_finalize (st);
@@ -352,6 +357,24 @@ gen_state_out_result (gen_state_t *self, const char *id, int code, const char *r
         s_text (st, 3, code ? reason : NULL);
         sqlite3_bind_int64 (st, 4, s_now_ms ());
         s_text (st, 5, id);
+        rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
+    }
+    sqlite3_finalize (st);
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+int
+gen_state_refused_add (gen_state_t *self, const char *id, int code, const char *reason)
+{
+    pthread_mutex_lock (&self->lock);
+    sqlite3_stmt *st = s_prep (self, "INSERT OR REPLACE INTO refused VALUES (?, ?, ?, ?)");
+    int rc = SG_EDB;
+    if (st) {
+        s_text (st, 1, id);
+        sqlite3_bind_int (st, 2, code);
+        s_text (st, 3, reason);
+        sqlite3_bind_int64 (st, 4, s_now_ms ());
         rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
     }
     sqlite3_finalize (st);
@@ -754,6 +777,7 @@ static const prune_rule_t s_prune_rules[] = {
       " AND NOT EXISTS (SELECT 1 FROM movement_event e WHERE e.mrn = movement.mrn)", 0 },
     { "idem", "json_object('token', token, 'key', key, 'req_hash', req_hash, 'status', status,"
       " 'body', body, 'created', created)", "created < ?1", 0 },
+    { "refused", "json_object('id', id, 'code', code, 'reason', reason, 'at', at)", "at < ?1", 0 },
 };
 
 int

@@ -9,13 +9,14 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "link.h"
 #include "sg.h"
 
 typedef struct gen_state_t gen_state_t;
 
 /* A message for the node (header and body as sent on the wire). */
 typedef struct {
-    int64_t seq;                        /* set by gen_state_out_pending */
+    int64_t seq;                        /* unused (the queue position is the row's) */
     const char *id, *type, *mrn;
     const char *header; size_t header_len;  /* empty until first sent */
     const char *body; size_t body_len;
@@ -73,11 +74,12 @@ int gen_state_submit (gen_state_t *self, const gen_out_t *out, const gen_mvt_t *
  * SG_ENOTFOUND, SG_EDB. */
 int gen_state_idem_get (gen_state_t *self, const char *token, const char *key, gen_idem_t *idem);
 
-/* Calls fn for every message after queue position after_seq that the node
- * has not answered yet, oldest first; fn's non-zero return stops the walk
- * and is returned. fn must not call gen_state. */
-int gen_state_out_pending (gen_state_t *self, int64_t after_seq,
-                           int (*fn) (void *arg, const gen_out_t *out), void *arg);
+/* Calls fn for the messages after queue position after_seq that the node
+ * has not answered yet, oldest first, at most max (the link's `pending`);
+ * fn's non-zero return stops the walk and is returned. fn must not call
+ * gen_state. */
+int gen_state_out_pending (gen_state_t *self, int64_t after_seq, size_t max,
+                           int (*fn) (void *arg, const sg_link_out_t *out), void *arg);
 
 /* Stores the SGTP header built for message id when it was first sent, so
  * that every resend carries the same bytes. */
@@ -88,6 +90,9 @@ int gen_state_out_known (gen_state_t *self, const char *id);
 
 /* Records the node's ACK (code 0) or NAK (code, reason) of message id. */
 int gen_state_out_result (gen_state_t *self, const char *id, int code, const char *reason);
+
+/* Records that delivery id was refused for good (NAK code, reason). */
+int gen_state_refused_add (gen_state_t *self, const char *id, int code, const char *reason);
 
 /* Queues an incoming message's webhook and applies its movement change in
  * one durable transaction. A message id seen before is not queued again

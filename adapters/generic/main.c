@@ -1,6 +1,8 @@
 /* main.c - sigmat-generic: reads its config and runs the adapter, or one
- * of its tools (status, hash-token, map, sign, print-config). All logic
- * lives in the gen_* modules. */
+ * of its tools (status, hash-token, map, sign, check-config, print-config).
+ * All logic lives in the gen_* modules. */
+#include "config.h"
+
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "file.h"
 #include "gen_adapter.h"
 #include "gen_conf.h"
 #include "gen_state.h"
@@ -35,37 +38,32 @@ s_usage (FILE *out)
 {
     fprintf (out,
         "usage: sigmat-generic [-c FILE] [-o KEY=VALUE]... [run]\n"
+        "       sigmat-generic [-c FILE] [-o KEY=VALUE]... --check-config | --print-config\n"
         "       sigmat-generic [-c FILE] status [--json]\n"
-        "       sigmat-generic [-c FILE] print-config\n"
         "       sigmat-generic hash-token [TOKEN]        (TOKEN from stdin if absent)\n"
         "       sigmat-generic sign SECRET_FILE TIMESTAMP BODY_FILE\n"
         "       sigmat-generic [-c FILE] map XSLT [--schema XSD] [--declaration] "
         "[--param NAME=VALUE]... XML_FILE\n"
-        "Default config: %s\n", S_DEFAULT_CONF);
+        "  -c, --config FILE   configuration file (default %s)\n"
+        "  -o KEY=VALUE        override one configuration key\n"
+        "  --check-config      read and check the config and its stylesheets, print a\n"
+        "                      summary (0 good, 2 bad); also `check-config`\n"
+        "  --print-config      every key with its help and current value (without\n"
+        "                      -c: the defaults); also `print-config`\n"
+        "  -V, --version       print the version\n"
+        "  -h, --help          this help\n", S_DEFAULT_CONF);
 }
 
 static char *
 s_read (const char *path, size_t *len)
 {
-    FILE *f = strcmp (path, "-") ? fopen (path, "rb") : stdin;
-    if (!f)
+    sg_buf_t b = { 0 };
+    if (sg_file_read (path, 0, &b) != SG_OK) {
+        sg_buf_free (&b);
         return NULL;
-    size_t cap = 65536, n = 0;
-    char *buf = malloc (cap);
-    while (buf) {
-        n += fread (buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *b = realloc (buf, cap *= 2);
-        if (!b)
-            free (buf);
-        buf = b;
     }
-    if (f != stdin)
-        fclose (f);
-    if (buf)
-        *len = n;
-    return buf;
+    *len = b.len;
+    return b.data ? sg_buf_take (&b) : calloc (1, 1);
 }
 
 static int
@@ -118,33 +116,34 @@ s_status (const gen_conf_t *conf, int as_json)
 static int
 s_map (const gen_conf_t *conf, int argc, char **argv)
 {
+    static const struct option longopts[] = {
+        { "schema", required_argument, NULL, 's' }, { "declaration", no_argument, NULL, 'd' },
+        { "param", required_argument, NULL, 'p' }, { NULL, 0, NULL, 0 }
+    };
     const char *schema_path = NULL, *xslt = NULL, *file = NULL;
     const char *names[GEN_MAX_PARAMS], *values[GEN_MAX_PARAMS];
     gen_param_t params[GEN_MAX_PARAMS];
     size_t np = 0;
-    int decl = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp (argv[i], "--schema") && i + 1 < argc)
-            schema_path = argv[++i];
-        else if (!strcmp (argv[i], "--declaration"))
+    int decl = 0, opt;
+    optind = 0;                                     /* argv[0] is "map" */
+    while ((opt = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+        char *eq = opt == 'p' ? strchr (optarg, '=') : NULL;
+        if (opt == 's')
+            schema_path = optarg;
+        else if (opt == 'd')
             decl = 1;
-        else if (!strcmp (argv[i], "--param") && i + 1 < argc && np < GEN_MAX_PARAMS) {
-            char *eq = strchr (argv[++i], '=');
-            if (!eq)
-                return s_usage (stderr), 2;
+        else if (opt == 'p' && eq && np < GEN_MAX_PARAMS) {
             *eq = 0;
-            params[np].name = argv[i], params[np].value = eq + 1;
-            names[np] = argv[i], values[np] = eq + 1;
+            params[np].name = optarg, params[np].value = eq + 1;
+            names[np] = optarg, values[np] = eq + 1;
             np++;
-        } else if (!xslt)
-            xslt = argv[i];
-        else if (!file)
-            file = argv[i];
-        else
+        } else
             return s_usage (stderr), 2;
     }
-    if (!xslt || !file)
+    if (argc - optind != 2)
         return s_usage (stderr), 2;
+    xslt = argv[optind];
+    file = argv[optind + 1];
     sg_diag_t d;
     sg_diag_clear (&d);
     size_t len = 0;
@@ -187,27 +186,52 @@ done:
     return rc;
 }
 
+/* check-config: the stylesheets and schema named in conf load; 0 or 2. */
+static int
+s_check_files (const gen_conf_t *conf, const char *path)
+{
+    sg_diag_t d;
+    sg_diag_clear (&d);
+    int rc = 0;
+    for (size_t i = 0; i <= conf->n_type_xslt && rc == 0; i++) {
+        const char *x = i < conf->n_type_xslt ? conf->type_xslt[i].path : conf->xml_input_xslt;
+        gen_xslt_t *t = x ? gen_xslt_load (x, &d) : NULL;
+        if (x && !t)
+            rc = 2;
+        gen_xslt_destroy (&t);
+    }
+    if (rc == 0 && conf->xml_input_schema) {
+        schema_t *sc = schema_load (conf->xml_input_schema, &d);
+        rc = sc ? 0 : 2;
+        schema_destroy (&sc);
+    }
+    if (rc != 0)
+        fprintf (stderr, "sigmat-generic: %s: %s\n", path, d.text);
+    else
+        printf ("config %s: good; node %s as \"%s\", API on %s, %zu tokens%s\n", path,
+                conf->node_endpoint, conf->name, conf->listen, conf->n_tokens,
+                conf->webhook_url ? ", webhooks on" : "");
+    return rc;
+}
+
 int
 main (int argc, char **argv)
 {
-    const char *path = NULL;
-    char *overrides[64];
-    int no = 0, opt;
-    static const struct option longopts[] = {
-        { "config", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
-    while ((opt = getopt_long (argc, argv, "+c:o:h", longopts, NULL)) != -1) {
-        if (opt == 'c')
-            path = optarg;
-        else if (opt == 'o' && no < 64)
-            overrides[no++] = optarg;
-        else {
-            s_usage (opt == 'h' ? stdout : stderr);
-            return opt == 'h' ? 0 : 2;
-        }
+    sg_config_args_t args;
+    if (sg_config_args (argc, argv, 1, &args) != 0)
+        return s_usage (stderr), 2;
+    if (args.version) {
+        printf ("sigmat-generic (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+        return 0;
     }
-    const char *cmd = optind < argc ? argv[optind++] : "run";
+    if (args.help)
+        return s_usage (stdout), 0;
+    const char *path = args.path, *verb_flag = args.verb;
+    int no = args.nover, opt;
+    if (verb_flag && optind < argc)
+        return s_usage (stderr), 2;
+    const char *cmd = verb_flag ? verb_flag : optind < argc ? argv[optind++] : "run";
+    log_open ("sigmat-generic", 0, LOG_LVL_INFO);   /* deprecated keys warn while loading */
     if (!strcmp (cmd, "hash-token")) {
         char line[1024] = "", hex[65];
         if (optind < argc)
@@ -248,15 +272,8 @@ main (int argc, char **argv)
     int rc = gen_conf_defaults (&conf, &d);
     if (rc == SG_OK && (path || strcmp (cmd, "print-config")))
         rc = gen_conf_load (&conf, path ? path : S_DEFAULT_CONF, &d);
-    for (int i = 0; rc == SG_OK && i < no; i++) {
-        char *eq = strchr (overrides[i], '=');
-        if (!eq) {
-            rc = sg_diag_set (&d, SG_ECONFIG, 0, 0, "-o %s: expected KEY=VALUE", overrides[i]);
-            break;
-        }
-        *eq = 0;
-        rc = gen_conf_set (&conf, overrides[i], eq + 1, &d);
-    }
+    for (int i = 0; rc == SG_OK && i < no; i++)
+        rc = gen_conf_set_kv (&conf, args.over[i], &d);
     if (rc == SG_OK)
         rc = gen_conf_check (&conf, path ? path : S_DEFAULT_CONF, &d);
     if (rc != SG_OK) {
@@ -268,10 +285,20 @@ main (int argc, char **argv)
     int status = 0;
     if (!strcmp (cmd, "print-config"))
         gen_conf_dump (&conf, stdout);
-    else if (!strcmp (cmd, "status"))
-        status = s_status (&conf, optind < argc && !strcmp (argv[optind], "--json"));
+    else if (!strcmp (cmd, "check-config"))
+        status = s_check_files (&conf, path ? path : S_DEFAULT_CONF);
+    else if (!strcmp (cmd, "status")) {
+        static const struct option statusopts[] = { { "json", no_argument, NULL, 'j' },
+                                                    { NULL, 0, NULL, 0 } };
+        int as_json = 0, sargc = argc - optind + 1;
+        char **sargv = argv + optind - 1;           /* sargv[0] is "status" */
+        optind = 0;
+        while ((opt = getopt_long (sargc, sargv, "", statusopts, NULL)) != -1)
+            as_json |= opt == 'j' ? 1 : 2;
+        status = as_json > 1 || optind < sargc ? (s_usage (stderr), 2) : s_status (&conf, as_json);
+    }
     else if (!strcmp (cmd, "map"))
-        status = s_map (&conf, argc - optind, argv + optind);
+        status = s_map (&conf, argc - optind + 1, argv + optind - 1);
     else if (!strcmp (cmd, "run")) {
         struct sigaction sa;
         memset (&sa, 0, sizeof sa);
@@ -280,7 +307,7 @@ main (int argc, char **argv)
         sigaction (SIGINT, &sa, NULL);
         signal (SIGPIPE, SIG_IGN);
         if (conf.n_tokens == 0 && !conf.token_file)
-            log_warn ("no token lines nor token_file: the API will refuse every request but /v1/health");
+            log_warn ("no http_token lines nor http_officers: the API will refuse every request but /v1/health");
         gen_adapter_t *a = gen_adapter_new (&conf, &d);
         if (!a) {
             log_error ("cannot start: %s", d.text);

@@ -230,7 +230,7 @@ EOF
 # deploy/corridor: ASYCUDA adapter of $c
 country $c
 name $a
-node tcp://127.0.0.1:$(envget "PORT_$c")
+node_endpoint tcp://127.0.0.1:$(envget "PORT_$c")
 node_public_key $DIR/keys/$c.curve.pub
 curve_secret $DIR/keys/$a.curve.key
 curve_public $DIR/keys/$a.curve.pub
@@ -242,8 +242,8 @@ done_dir $d/done
 rejected_dir $d/rejected
 inbox_dir $d/inbox
 state_db $d/state.db
-offices $SRC/adapters/asycuda/offices.csv
-corridors $SRC/adapters/asycuda/corridors.csv
+office_table $SRC/adapters/asycuda/offices.csv
+corridor_table $SRC/adapters/asycuda/corridors.csv
 mapping $DIR/$a.mapping.conf
 scan_interval 100ms
 spool_settle 0
@@ -267,12 +267,12 @@ EOF
 # deploy/corridor: generic adapter of NE
 name ne-generic
 node_endpoint tcp://127.0.0.1:$PORT_NE
-node_public $DIR/keys/NE.curve.pub
+node_public_key $DIR/keys/NE.curve.pub
 curve_public $DIR/keys/ne-generic.curve.pub
 curve_secret $DIR/keys/ne-generic.curve.key
-listen 127.0.0.1:$HTTP_NE
+http_listen 127.0.0.1:$HTTP_NE
 state_db $DIR/ne-generic.db
-token niger-system $GTOKEN NE
+http_token niger-system $GTOKEN NE
 webhook_url http://127.0.0.1:$HOOK_PORT/sigmat/hooks
 webhook_secret_file $DIR/webhook.secret
 webhook_retry_min 200ms

@@ -1,6 +1,7 @@
 /* bench_codec.c - `sigmat-bench codec`: messages per second on one core for
  * parse + validate, build + serialise, sign and verify, on one example
  * message (the AAR by default). Prints the median of several runs. */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,15 +78,23 @@ bench_codec (int argc, char **argv)
     const char *file = NULL;
     int runs = 5;
     double seconds = 1.0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp (argv[i], "--runs") == 0 && i + 1 < argc)
-            runs = atoi (argv[++i]);
-        else if (strcmp (argv[i], "--seconds") == 0 && i + 1 < argc)
-            seconds = atof (argv[++i]);
+    static const struct option opts[] = {
+        { "runs", required_argument, NULL, 'r' }, { "seconds", required_argument, NULL, 's' },
+        { NULL, 0, NULL, 0 }
+    };
+    int opt, bad = 0;
+    optind = 0;                     /* argv[-1] is the command: getopt's argv[0] */
+    while ((opt = getopt_long (argc + 1, argv - 1, "", opts, NULL)) != -1) {
+        if (opt == 'r')
+            runs = atoi (optarg);
+        else if (opt == 's')
+            seconds = atof (optarg);
         else
-            file = argv[i];
+            bad = 1;
     }
-    if (!file || runs < 1 || runs > BENCH_MAX_RUNS || seconds <= 0) {
+    if (optind == argc)
+        file = argv[argc - 1];      /* one operand: (argv - 1)[optind] */
+    if (bad || !file || runs < 1 || runs > BENCH_MAX_RUNS || seconds <= 0) {
         fprintf (stderr, "usage: sigmat-bench codec [--runs N] [--seconds S] FILE\n");
         return 2;
     }

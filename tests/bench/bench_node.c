@@ -5,6 +5,7 @@
  * Without a receiver it measures intake alone (e.g. with the next hop
  * offline and a backlog growing). tests/bench/node-bench.sh sets up the
  * nodes and databases and calls this. */
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,28 +78,52 @@ s_parse (int argc, char **argv, s_opts_t *o)
     o->window = 256;
     o->timeout = 60;
     o->label = "node";
-    for (int i = 0; i + 1 < argc; i += 2) {
-        const char *k = argv[i], *v = argv[i + 1];
-        if (strcmp (k, "--node") == 0) o->send.node = v;
-        else if (strcmp (k, "--server-pub") == 0) o->send.server_pub = v;
-        else if (strcmp (k, "--key") == 0) o->send.key = v;
-        else if (strcmp (k, "--name") == 0) o->send.name = v;
-        else if (strcmp (k, "--recv-node") == 0) o->recv.node = v;
-        else if (strcmp (k, "--recv-server-pub") == 0) o->recv.server_pub = v;
-        else if (strcmp (k, "--recv-key") == 0) o->recv.key = v;
-        else if (strcmp (k, "--recv-name") == 0) o->recv.name = v;
-        else if (strcmp (k, "--template") == 0) o->template = v;
-        else if (strcmp (k, "--label") == 0) o->label = v;
-        else if (strcmp (k, "--count") == 0) o->count = atol (v);
-        else if (strcmp (k, "--rate") == 0) o->rate = atol (v);
-        else if (strcmp (k, "--mrns") == 0) o->mrns = atol (v);
-        else if (strcmp (k, "--window") == 0) o->window = atol (v);
-        else if (strcmp (k, "--timeout") == 0) o->timeout = atof (v);
-        else if (strcmp (k, "--duplicates") == 0 && strcmp (v, "fail") == 0) o->no_duplicates = 1;
-        else if (strcmp (k, "--duplicates") == 0 && strcmp (v, "report") == 0) o->no_duplicates = 0;
+    static const struct option opts[] = {
+        { "node", required_argument, NULL, 0 },
+        { "server-pub", required_argument, NULL, 0 },
+        { "key", required_argument, NULL, 0 },
+        { "name", required_argument, NULL, 0 },
+        { "recv-node", required_argument, NULL, 0 },
+        { "recv-server-pub", required_argument, NULL, 0 },
+        { "recv-key", required_argument, NULL, 0 },
+        { "recv-name", required_argument, NULL, 0 },
+        { "template", required_argument, NULL, 0 },
+        { "label", required_argument, NULL, 0 },
+        { "count", required_argument, NULL, 0 },
+        { "rate", required_argument, NULL, 0 },
+        { "mrns", required_argument, NULL, 0 },
+        { "window", required_argument, NULL, 0 },
+        { "timeout", required_argument, NULL, 0 },
+        { "duplicates", required_argument, NULL, 0 },
+        { NULL, 0, NULL, 0 }
+    };
+    int idx, opt;
+    optind = 0;                     /* argv[-1] is the command: getopt's argv[0] */
+    opterr = 1;
+    while ((opt = getopt_long (argc + 1, argv - 1, "", opts, &idx)) == 0) {
+        const char *k = opts[idx].name, *v = optarg;
+        if (strcmp (k, "node") == 0) o->send.node = v;
+        else if (strcmp (k, "server-pub") == 0) o->send.server_pub = v;
+        else if (strcmp (k, "key") == 0) o->send.key = v;
+        else if (strcmp (k, "name") == 0) o->send.name = v;
+        else if (strcmp (k, "recv-node") == 0) o->recv.node = v;
+        else if (strcmp (k, "recv-server-pub") == 0) o->recv.server_pub = v;
+        else if (strcmp (k, "recv-key") == 0) o->recv.key = v;
+        else if (strcmp (k, "recv-name") == 0) o->recv.name = v;
+        else if (strcmp (k, "template") == 0) o->template = v;
+        else if (strcmp (k, "label") == 0) o->label = v;
+        else if (strcmp (k, "count") == 0) o->count = atol (v);
+        else if (strcmp (k, "rate") == 0) o->rate = atol (v);
+        else if (strcmp (k, "mrns") == 0) o->mrns = atol (v);
+        else if (strcmp (k, "window") == 0) o->window = atol (v);
+        else if (strcmp (k, "timeout") == 0) o->timeout = atof (v);
+        else if (strcmp (k, "duplicates") == 0 && strcmp (v, "fail") == 0) o->no_duplicates = 1;
+        else if (strcmp (k, "duplicates") == 0 && strcmp (v, "report") == 0) o->no_duplicates = 0;
         else
             return 0;
     }
+    if (opt != -1 || optind <= argc)
+        return 0;                   /* a bad option or an operand */
     return o->send.node && o->send.server_pub && o->send.key && o->send.name && o->template
            && o->count > 0 && o->mrns > 0 && o->window > 0;
 }

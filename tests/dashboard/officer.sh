@@ -65,12 +65,12 @@ GP=$(sg_port)
 cat > "$SG_DIR/bf-generic.conf" <<EOC
 name bf-generic
 node_endpoint $(sg_endpoint BF)
-node_public $SG_DIR/keys/BF.curve.pub
+node_public_key $SG_DIR/keys/BF.curve.pub
 curve_public $SG_DIR/keys/bf-generic.curve.pub
 curve_secret $SG_DIR/keys/bf-generic.curve.key
-listen 127.0.0.1:$GP
+http_listen 127.0.0.1:$GP
 state_db $SG_DIR/bf-generic.db
-token_file $SG_DIR/bf-officers
+http_officers $SG_DIR/bf-officers
 EOC
 "$SG_BUILD/adapters/generic/sigmat-generic" -c "$SG_DIR/bf-generic.conf" >> "$SG_DIR/bf-generic.log" 2>&1 &
 SG_PIDS="$SG_PIDS $!"

@@ -43,6 +43,7 @@ static const config_entry_t s_table[] = {
     { "max", CONFIG_SIZE, S_OFF (max), "1MiB", "a size", 1024, 1 << 30, NULL, NULL },
     { "offices", CONFIG_LIST, S_OFF (offices), "CI BF", "a list", 0, 0, NULL, NULL },
     { "route", CONFIG_MULTI, 0, NULL, "a multi", 0, 0, s_route, NULL },
+    CONFIG_ALIAS_OF ("size", "max"),
     { NULL, 0, 0, NULL, NULL, 0, 0, NULL, NULL }
 };
 

@@ -21,9 +21,9 @@ PORT=$(( 10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 22000 ))
 cat > "$DIR/generic.conf" <<EOC
 name openapi-check
 node_endpoint tcp://127.0.0.1:1
-listen 127.0.0.1:$PORT
+http_listen 127.0.0.1:$PORT
 state_db $DIR/state.db
-token check openapi-check-token-0001 CI,BF
+http_token check openapi-check-token-0001 CI,BF
 log_level warn
 EOC
 "$BUILD/adapters/generic/sigmat-generic" -c "$DIR/generic.conf" > "$DIR/generic.log" 2>&1 &

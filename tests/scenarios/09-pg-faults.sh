@@ -5,7 +5,8 @@
 #    and once PostgreSQL is back stores and delivers every message;
 #  - frozen (SIGSTOP to the postmaster and its backends): the node's
 #    watchdog cuts the connection after 2 x db_timeout, the node answers
-#    PING meanwhile, and after SIGCONT everything flows;
+#    PING meanwhile, also once its lease has lapsed, and after SIGCONT
+#    everything flows;
 #  - a delivery the receiver never answers (it takes the DELIVER and says
 #    nothing) becomes a dead letter after delivery_attempts sends instead of
 #    holding its MRN (and, 64 of them, the link) for ever, and the next
@@ -53,6 +54,7 @@ sg_wait $S1 "the sender did not get its 30 answers after PostgreSQL came back"
 [ "$(grep -c '^ACK' "$SG_DIR/sent1.out")" = 30 ] || sg_fail "not 30 ACKs: $(head -3 "$SG_DIR/sent1.out")"
 
 # ---- frozen ---------------------------------------------------------------------
+lapsed=$(grep -c "not serving until it is renewed" "$SG_DIR/CI.log")
 pm=$(head -n 1 "$SG_PGDIR/data/postmaster.pid")
 pids="$pm $(ps -o pid= --ppid "$pm" | tr '\n' ' ')"
 kill -STOP $pids
@@ -62,6 +64,12 @@ S2=$SG_BG
 sg_until 30 grep -q "database: no answer within" "$SG_DIR/CI.log" \
     || { kill -CONT $pids; sg_fail "the watchdog did not cut the hung connection"; }
 pong || { kill -CONT $pids; sg_fail "no PONG while PostgreSQL is frozen"; }
+# Frozen for longer than the node lease lasts (15 s): the node cannot renew
+# it and takes nothing in, but still says WELCOME and PONG to a new
+# connection (it once stopped reading its socket here).
+unserved () { [ "$(grep -c "not serving until it is renewed" "$SG_DIR/CI.log")" -gt "$lapsed" ]; }
+sg_until 40 unserved || { kill -CONT $pids; sg_fail "the lease did not lapse while PostgreSQL was frozen"; }
+pong || { kill -CONT $pids; sg_fail "no PONG while PostgreSQL is frozen past the lease"; }
 kill -CONT $pids
 sg_log "PostgreSQL thawed"
 sg_wait $S2 "the sender did not get its 30 answers after PostgreSQL thawed"

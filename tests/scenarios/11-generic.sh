@@ -39,12 +39,12 @@ echo "0123456789abcdef-scenario-secret" > "$SG_DIR/hook.secret"
 cat > "$SG_DIR/generic.conf" <<EOC
 name ci-generic
 node_endpoint $(sg_endpoint CI)
-node_public $K/CI.curve.pub
+node_public_key $K/CI.curve.pub
 curve_public $K/ci-generic.curve.pub
 curve_secret $K/ci-generic.curve.key
-listen 127.0.0.1:$HP
+http_listen 127.0.0.1:$HP
 state_db $SG_DIR/generic.db
-token ci-portal $TOKEN CI
+http_token ci-portal $TOKEN CI
 webhook_url http://127.0.0.1:$RP/sigmat
 webhook_secret_file $SG_DIR/hook.secret
 webhook_retry_min 200ms

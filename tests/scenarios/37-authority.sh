@@ -259,10 +259,16 @@ lc_wait BF "$M" $TRA DISCHARGED
 for n in CI BF NE; do
     "$SIGMATCTL" movement verify "$M" --db "$(sg_conninfo $n)" >/dev/null || sg_fail "$n: chain of $M"
 done
+out=$("$SIGMATCTL" movement verify --all --db "$(sg_conninfo CI)") || sg_fail "verify --all: $out"
+echo "$out" | grep -q "^[1-9][0-9]* views of [1-9][0-9]* movements verified: every chain intact$" \
+    || sg_fail "verify --all summary: $out"
 # The chain covers the message: a body changed in the store is detected.
 sg_sql CI "update message set body = body || '\x20'::bytea where id = '$(lc_id "$arr")'" >/dev/null
 out=$("$SIGMATCTL" movement verify "$M" --db "$(sg_conninfo CI)") && sg_fail "changed body not detected"
 echo "$out" | grep -q "stored message body is not the one the event recorded" \
     || sg_fail "verify: $out"
+out=$("$SIGMATCTL" movement verify --all --db "$(sg_conninfo CI)") && sg_fail "--all missed the change"
+echo "$out" | grep -q "^FAIL $M DEPARTURE at $DEP: .*stored message body" || sg_fail "verify --all: $out"
+echo "$out" | tail -1 | grep -q "some chains are broken" || sg_fail "verify --all summary: $out"
 for n in CI BF NE TG; do sg_stop $n; done
 sg_pass

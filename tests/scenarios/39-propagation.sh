@@ -68,13 +68,13 @@ echo "0123456789abcdef-scenario-secret" > "$SG_DIR/hook.secret"
 cat > "$SG_DIR/ne-generic.conf" <<EOC
 name ne-generic
 node_endpoint $(sg_endpoint NE)
-node_public $SG_DIR/keys/NE.curve.pub
+node_public_key $SG_DIR/keys/NE.curve.pub
 curve_public $SG_DIR/keys/ne-generic.curve.pub
 curve_secret $SG_DIR/keys/ne-generic.curve.key
-listen 127.0.0.1:$HP
+http_listen 127.0.0.1:$HP
 state_db $SG_DIR/ne-generic.db
-token niger-system niger-system-token-0001 NE
-token_file $SG_DIR/ne-officers
+http_token niger-system niger-system-token-0001 NE
+http_officers $SG_DIR/ne-officers
 webhook_url http://127.0.0.1:$RP/sigmat
 webhook_secret_file $SG_DIR/hook.secret
 webhook_retry_min 200ms

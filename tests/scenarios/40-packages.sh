@@ -162,6 +162,7 @@ multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null) || fail "dpkg-ar
 libdir=/usr/lib/$multiarch
 has sigmat-node /usr/bin/sigmatd
 has sigmat-node /usr/bin/sigmatctl
+has sigmat-node /usr/share/bash-completion/completions/sigmatctl
 has sigmat-node /usr/share/sigmat/migrations/001_init.sql
 has sigmat-node /usr/share/sigmat/migrations/002_node_status.sql
 has sigmat-node /usr/share/sigmat/conf/sigmatd.conf.example
@@ -236,6 +237,8 @@ int main (void)
 }
 EOF
 flags=$(pkg-config --cflags --libs libsigmat) || fail "pkg-config libsigmat"
+# libsigmat does not link libpq (deploy/check-lib-deps.sh): its -dev neither pulls libpq-dev
+dpkg-query -W -f='${Depends}' libsigmat-dev | grep -q libpq-dev && fail "libsigmat-dev depends on libpq-dev"
 # shellcheck disable=SC2086
 cc -o "$TMP/client" "$TMP/client.c" $flags >"$TMP/cc.log" 2>&1 || fail "cannot build against libsigmat-dev"
 out=$("$TMP/client") || fail "client linked against libsigmat0 does not run"

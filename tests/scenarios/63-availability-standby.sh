@@ -1,5 +1,6 @@
 #!/bin/sh
-# 63-availability-standby: two sigmatd processes of node CI on one database.
+# 63-availability-standby: two sigmatd processes of node CI on one database,
+# with `standby yes` (the default is both active: 64-availability-active).
 # Only the holder of the node lease serves: the second waits as a standby
 # (does not bind, does not link, sends nothing). Messages are queued at the
 # active process (no receiver yet) and it is killed with -9: the standby
@@ -14,7 +15,7 @@ sg_setup 63-availability-standby
 N=${SG_N:-400}
 [ "${SIGMAT_LONG:-0}" = 1 ] && N=10000
 
-sg_node CI CI "lease_ttl 3s"
+sg_node CI CI "lease_ttl 3s" "standby yes"
 sg_adapter ci-adapter
 sg_adapter ci-border
 sg_peer CI ci-adapter adapter CI

@@ -19,7 +19,7 @@ asy_conf () {
     cat > "$d.conf" <<EOC
 country $2
 name $1
-node $(sg_endpoint $3)
+node_endpoint $(sg_endpoint $3)
 node_public_key $SG_DIR/keys/$3.curve.pub
 curve_secret $SG_DIR/keys/$1.curve.key
 curve_public $SG_DIR/keys/$1.curve.pub
@@ -31,8 +31,8 @@ done_dir $d/done
 rejected_dir $d/rejected
 inbox_dir $d/inbox
 state_db $d/state.db
-offices $SG_SRC/adapters/asycuda/offices.csv
-corridors $SG_SRC/adapters/asycuda/corridors.csv
+office_table $SG_SRC/adapters/asycuda/offices.csv
+corridor_table $SG_SRC/adapters/asycuda/corridors.csv
 mapping ${4:-$SG_SRC/adapters/asycuda/mapping.conf}
 scan_interval 100ms
 spool_settle 0
@@ -66,7 +66,7 @@ asy_write () {
     cat > "$d.conf" <<EOC
 country $country
 name $name
-node $(sg_endpoint $country)
+node_endpoint $(sg_endpoint $country)
 node_public_key $SG_DIR/keys/$country.curve.pub
 curve_secret $SG_DIR/keys/$name.curve.key
 curve_public $SG_DIR/keys/$name.curve.pub
@@ -78,8 +78,8 @@ done_dir $d/done
 rejected_dir $d/rejected
 inbox_dir $d/inbox
 state_db $d/state.db
-offices $SG_SRC/adapters/asycuda/offices.csv
-corridors $SG_SRC/adapters/asycuda/corridors.csv
+office_table $SG_SRC/adapters/asycuda/offices.csv
+corridor_table $SG_SRC/adapters/asycuda/corridors.csv
 mapping $SG_SRC/adapters/asycuda/mapping.conf
 scan_interval 100ms
 spool_settle 0

@@ -22,7 +22,8 @@
  *                 [--count N] [--timeout S]
  *                 (after HELLO/WELCOME sends each --frames as one multipart
  *                 message, unchecked, K times over; a FRAME "@file" is the
- *                 file's bytes, "#N" is N bytes of 'x'; then prints every
+ *                 file's bytes, "#N" is N bytes of 'x', "*N" is N frames of
+ *                 one byte; then prints every
  *                 reply as "CMD frame frame..." (escaped, cut at 160 bytes)
  *                 until N replies or the timeout; exit 0 when N arrived;
  *                 a PING a second keeps the session, its PONGs not shown)
@@ -35,6 +36,7 @@
  * header extension "X-Seq: n" (n counts per MRN from 1) so the receiver
  * can check the order per MRN. Exit 0 when everything was answered. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -389,6 +391,12 @@ s_raw_send (void *sock, const char *spec)
             zmq_send (sock, data, n, more);
             free (data);
         }
+        else if (part[0] == '*') {
+            /* N frames of one byte each, sent one at a time */
+            long n = atol (part + 1);
+            for (long k = 0; k < n; k++)
+                zmq_send (sock, "x", 1, k + 1 < n ? ZMQ_SNDMORE : more);
+        }
         else if (part[0] == '#') {
             size_t n = (size_t) atol (part + 1);
             char *data = malloc (n ? n : 1);
@@ -556,38 +564,70 @@ main (int argc, char **argv)
         o.count = 0;
     if (argc < 2)
         s_die ("usage: sgtest send|body|listen|forge|raw OPTIONS%s", "");
-    for (int i = 2; i < argc; i++) {
-        const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v)
-            s_die ("option %s needs a value", k);
-        i++;
-        if (!strcmp (k, "--node")) o.node = v;
-        else if (!strcmp (k, "--server-pub")) o.server_pub = v;
-        else if (!strcmp (k, "--key")) o.key = v;
-        else if (!strcmp (k, "--name")) o.name = v;
-        else if (!strcmp (k, "--role")) o.role = v;
-        else if (!strcmp (k, "--template")) o.template = v;
-        else if (!strcmp (k, "--from")) o.from = v;
-        else if (!strcmp (k, "--to")) o.to = v;
-        else if (!strcmp (k, "--out")) o.out = v;
-        else if (!strcmp (k, "--body")) o.body = v;
-        else if (!strcmp (k, "--type")) o.type = v;
-        else if (!strcmp (k, "--mrn")) o.mrn = v;
-        else if (!strcmp (k, "--id")) o.id = v;
-        else if (!strcmp (k, "--sign-key")) o.sign_key = v;
-        else if (!strcmp (k, "--origin")) o.origin = v;
-        else if (!strcmp (k, "--count")) o.count = atol (v);
-        else if (!strcmp (k, "--mrns")) o.mrns = atol (v);
-        else if (!strcmp (k, "--mrn-list")) o.mrn_list = v;
-        else if (!strcmp (k, "--repeat")) o.repeat = atol (v);
-        else if (!strcmp (k, "--timeout")) o.timeout = atol (v);
-        else if (!strcmp (k, "--window")) o.window = atol (v);
-        else if (!strcmp (k, "--frames") && o.nframes < 64) o.frames[o.nframes++] = v;
-        else if (!strcmp (k, "--rid")) o.rid = v;
-        else if (!strcmp (k, "--officer")) o.officer = v;
-        else if (!strcmp (k, "--hello")) o.no_hello = !strcmp (v, "no");
+    static const struct option longopts[] = {
+        { "node", required_argument, NULL, 0 },
+        { "server-pub", required_argument, NULL, 0 },
+        { "key", required_argument, NULL, 0 },
+        { "name", required_argument, NULL, 0 },
+        { "role", required_argument, NULL, 0 },
+        { "template", required_argument, NULL, 0 },
+        { "from", required_argument, NULL, 0 },
+        { "to", required_argument, NULL, 0 },
+        { "out", required_argument, NULL, 0 },
+        { "body", required_argument, NULL, 0 },
+        { "type", required_argument, NULL, 0 },
+        { "mrn", required_argument, NULL, 0 },
+        { "id", required_argument, NULL, 0 },
+        { "sign-key", required_argument, NULL, 0 },
+        { "origin", required_argument, NULL, 0 },
+        { "count", required_argument, NULL, 0 },
+        { "mrns", required_argument, NULL, 0 },
+        { "mrn-list", required_argument, NULL, 0 },
+        { "repeat", required_argument, NULL, 0 },
+        { "timeout", required_argument, NULL, 0 },
+        { "window", required_argument, NULL, 0 },
+        { "frames", required_argument, NULL, 0 },
+        { "rid", required_argument, NULL, 0 },
+        { "officer", required_argument, NULL, 0 },
+        { "hello", required_argument, NULL, 0 },
+        { NULL, 0, NULL, 0 }
+    };
+    int idx, opt;
+    opterr = 0;
+    /* argv[1], the command, stands where getopt wants the program's name */
+    while ((opt = getopt_long (argc - 1, argv + 1, "+:", longopts, &idx)) != -1) {
+        if (opt == ':' || opt == '?')
+            s_die ("option %s: unknown or without a value", argv[optind]);
+        const char *k = longopts[idx].name, *v = optarg;
+        if (!strcmp (k, "node")) o.node = v;
+        else if (!strcmp (k, "server-pub")) o.server_pub = v;
+        else if (!strcmp (k, "key")) o.key = v;
+        else if (!strcmp (k, "name")) o.name = v;
+        else if (!strcmp (k, "role")) o.role = v;
+        else if (!strcmp (k, "template")) o.template = v;
+        else if (!strcmp (k, "from")) o.from = v;
+        else if (!strcmp (k, "to")) o.to = v;
+        else if (!strcmp (k, "out")) o.out = v;
+        else if (!strcmp (k, "body")) o.body = v;
+        else if (!strcmp (k, "type")) o.type = v;
+        else if (!strcmp (k, "mrn")) o.mrn = v;
+        else if (!strcmp (k, "id")) o.id = v;
+        else if (!strcmp (k, "sign-key")) o.sign_key = v;
+        else if (!strcmp (k, "origin")) o.origin = v;
+        else if (!strcmp (k, "count")) o.count = atol (v);
+        else if (!strcmp (k, "mrns")) o.mrns = atol (v);
+        else if (!strcmp (k, "mrn-list")) o.mrn_list = v;
+        else if (!strcmp (k, "repeat")) o.repeat = atol (v);
+        else if (!strcmp (k, "timeout")) o.timeout = atol (v);
+        else if (!strcmp (k, "window")) o.window = atol (v);
+        else if (!strcmp (k, "frames") && o.nframes < 64) o.frames[o.nframes++] = v;
+        else if (!strcmp (k, "rid")) o.rid = v;
+        else if (!strcmp (k, "officer")) o.officer = v;
+        else if (!strcmp (k, "hello")) o.no_hello = !strcmp (v, "no");
         else s_die ("unknown option %s", k);
     }
+    if (optind < argc - 1)
+        s_die ("unexpected argument %s", argv[optind + 1]);
     if (!o.node || !o.server_pub || !o.key || !o.name)
         s_die ("--node, --server-pub, --key and --name are required%s", "");
     log_open ("sgtest", 0, getenv ("SGTEST_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_WARN);

@@ -1,0 +1,568 @@
+/* check_dispatch.c - unit tests for broker/dispatch.c against a real
+ * PostgreSQL (tests/pgtest.c): the window, at most one unacknowledged
+ * message per MRN per hop, resends with backoff, paging of a backlog
+ * through a small memory queue, and the delivery claims that let two
+ * dispatchers (two active processes of one node) share one queue: each
+ * MRN sent by one of them at a time, in order, every message once; claims
+ * of a dispatcher that died taken over after they expire, those of a hop
+ * whose link went down at once; an ACK reaching the other process
+ * recorded. Each test uses a database of its own. */
+#include <check.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "pgtest.h"
+#include "store.h"
+
+static char s_migrations[1024];
+
+/* ---- what the dispatchers sent ----------------------------------------- */
+
+#define S_MAX 256
+
+typedef struct {
+    int who;                        /* 1 or 2: which dispatcher sent it */
+    char id[37];
+    char mrn[32];
+} s_sent_t;
+
+static s_sent_t s_sent[4 * S_MAX];
+static size_t s_nsent;
+static int s_refuse;                /* the link takes nothing (SG_ETIMEOUT) */
+
+/* The send function: records (dispatcher, id, MRN) from the header. */
+static int
+s_send (void *arg, const char *hop, const char *hdr, size_t hlen, const char *body, size_t blen,
+        const unsigned char *sig, size_t slen)
+{
+    (void) hop; (void) body; (void) blen; (void) sig; (void) slen;
+    if (s_refuse)
+        return SG_ETIMEOUT;
+    ck_assert_uint_lt (s_nsent, sizeof s_sent / sizeof s_sent[0]);
+    s_sent_t *s = &s_sent[s_nsent++];
+    s->who = (int) (intptr_t) arg;
+    char h[256];
+    snprintf (h, sizeof h, "%.*s", (int) hlen, hdr);
+    ck_assert_int_eq (sscanf (h, "Message-Id: %36s\nMrn: %31s", s->id, s->mrn), 2);
+    return SG_OK;
+}
+
+static int64_t
+s_now (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- fixtures ---------------------------------------------------------- */
+
+/* A fresh migrated database for one test; returns its open store. */
+static store_t *
+s_db (const char *name, char **conninfo)
+{
+    *conninfo = pgtest_createdb (name);
+    sg_diag_t d;
+    store_t *st = store_new (*conninfo, &d);
+    ck_assert_msg (st != NULL, "store_new: %s", d.text);
+    ck_assert_msg (store_migrate (st, s_migrations, NULL, &d) == SG_OK, "migrate: %s", d.text);
+    return st;
+}
+
+static void
+s_id (char out[37], unsigned n)
+{
+    snprintf (out, 37, "00000000-0000-4000-8000-%012u", n);
+}
+
+/* Stores message n of mrn for hop (its header names both). */
+static void
+s_store (store_t *st, const char *hop, unsigned n, const char *mrn)
+{
+    char id[37], hdr[160];
+    s_id (id, n);
+    snprintf (hdr, sizeof hdr, "Message-Id: %s\nMrn: %s\nType: WOF\n", id, mrn);
+    store_msg_t m = { .id = id, .type = "WOF", .mrn = mrn, .sender = "CI000101",
+                      .recipient = "BF000201", .origin_node = "CI", .header = hdr,
+                      .header_len = strlen (hdr), .body = "<x/>", .body_len = 4,
+                      .next_hop = hop };
+    sg_diag_t d;
+    ck_assert_msg (store_accept (st, &m, 1, &d) == SG_OK, "accept: %s", d.text);
+}
+
+/* Enqueues message n of mrn for hop straight into d (as the intake does). */
+static void
+s_enqueue (dispatch_t *d, const char *hop, unsigned n, const char *mrn)
+{
+    char id[37], hdr[160];
+    s_id (id, n);
+    snprintf (hdr, sizeof hdr, "Message-Id: %s\nMrn: %s\nType: WOF\n", id, mrn);
+    ck_assert_int_eq (dispatch_enqueue (d, hop, id, mrn, hdr, strlen (hdr), "<x/>", 4, NULL, 0),
+                      SG_OK);
+}
+
+static long long
+s_sql_num (const char *conninfo, const char *sql)
+{
+    PGconn *c = PQconnectdb (conninfo);
+    ck_assert_int_eq (PQstatus (c), CONNECTION_OK);
+    PGresult *r = PQexec (c, sql);
+    ck_assert_msg (PQresultStatus (r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage (c));
+    long long v = atoll (PQgetvalue (r, 0, 0));
+    PQclear (r);
+    PQfinish (c);
+    return v;
+}
+
+static void
+s_ack (dispatch_t *d, const char *hop, const char *id)
+{
+    const char *ids[1] = { id };
+    dispatch_acked (d, hop, ids, 1);
+}
+
+static void
+s_reset (void)
+{
+    s_nsent = 0;
+    s_refuse = 0;
+}
+
+/* ---- one dispatcher ---------------------------------------------------- */
+
+/* The window bounds what is in flight; a second message of an MRN waits
+ * for the first one's ACK, while other MRNs pass it. */
+START_TEST (test_window_and_mrn)
+{
+    char *ci;
+    store_t *st = s_db ("d_window", &ci);
+    s_reset ();
+    dispatch_opts_t o = { .window = 3, .resend_ms = 60000, .queue_max = 100, .page_size = 10 };
+    dispatch_t *d = dispatch_new (st, &o, s_send, (void *) 1);
+    ck_assert_ptr_nonnull (d);
+    dispatch_link (d, "p", 1, 0);
+    ck_assert_int_eq (dispatch_pump (d, s_now ()), SG_OK);     /* caught up: empty queue */
+    const char *mrn[6] = { "MA", "MA", "MB", "MA", "MC", "MD" };
+    for (unsigned i = 0; i < 6; i++) {
+        s_store (st, "p", i + 1, mrn[i]);
+        s_enqueue (d, "p", i + 1, mrn[i]);
+    }
+    ck_assert_int_eq (dispatch_pump (d, s_now ()), SG_OK);
+    /* MA#1, then MA#2 and MA#4 wait (MRN busy), MB#3, MC#5: window full. */
+    ck_assert_uint_eq (s_nsent, 3);
+    ck_assert_str_eq (s_sent[0].id + 24, "000000000001");
+    ck_assert_str_eq (s_sent[1].id + 24, "000000000003");
+    ck_assert_str_eq (s_sent[2].id + 24, "000000000005");
+    dispatch_stat_t ds;
+    ck_assert_int_eq (dispatch_stat (d, 0, &ds), SG_OK);
+    ck_assert_uint_eq (ds.inflight, 3);
+    ck_assert_uint_eq (ds.queued, 3);
+    /* An ACK for MB frees a slot, but MA is still busy: MD goes. */
+    s_ack (d, "p", s_sent[1].id);
+    ck_assert_int_eq (dispatch_pump (d, s_now ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 4);
+    ck_assert_str_eq (s_sent[3].id + 24, "000000000006");
+    /* The ACK for MA#1 lets MA#2 go (not #4: one at a time). */
+    s_ack (d, "p", s_sent[0].id);
+    ck_assert_int_eq (dispatch_pump (d, s_now ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 5);
+    ck_assert_str_eq (s_sent[4].id + 24, "000000000002");
+    /* The database has what was acknowledged. */
+    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 2);
+    dispatch_destroy (&d);
+    store_destroy (&st);
+    free (ci);
+}
+END_TEST
+
+/* A message never acknowledged is resent when due, each wait longer than
+ * the last up to the cap, and after max_attempts becomes a dead letter. */
+START_TEST (test_backoff)
+{
+    char *ci;
+    store_t *st = s_db ("d_backoff", &ci);
+    s_reset ();
+    dispatch_opts_t o = { .window = 8, .resend_ms = 100, .backoff_max_ms = 800,
+                          .max_attempts = 6, .queue_max = 100, .page_size = 10 };
+    dispatch_t *d = dispatch_new (st, &o, s_send, (void *) 1);
+    s_store (st, "p", 1, "MA");
+    dispatch_link (d, "p", 1, 0);
+    int64_t t = 1000000;        /* the dispatcher's clock is the caller's */
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    ck_assert_uint_eq (s_nsent, 1);
+    int64_t last = t, prev_gap = 0;
+    for (int k = 0; k < 4; k++) {
+        int64_t wait = dispatch_next_timer (d, t, 100000);
+        for (int i = 0; wait == 0 && i < 3; i++) {     /* the retry count goes to the database */
+            ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+            wait = dispatch_next_timer (d, t, 100000);
+        }
+        ck_assert_int_gt (wait, 0);
+        ck_assert_int_eq (dispatch_pump (d, t + wait - 1), SG_OK);     /* not yet */
+        ck_assert_uint_eq (s_nsent, (size_t) k + 1);
+        t += wait;
+        ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+        ck_assert_uint_eq (s_nsent, (size_t) k + 2);
+        int64_t gap = t - last;
+        ck_assert_int_le (gap, 800);
+        if (k > 0 && prev_gap < 800)
+            ck_assert_int_gt (gap, prev_gap);
+        prev_gap = gap;
+        last = t;
+    }
+    /* Attempts 5 and 6, then a dead letter. */
+    for (int k = 0; k < 12; k++) {
+        t += dispatch_next_timer (d, t, 100000);
+        ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    }
+    ck_assert_uint_eq (s_nsent, 6);
+    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery WHERE state = 'dead'"), 1);
+    ck_assert_int_ge (s_sql_num (ci, "SELECT attempts FROM delivery"), 4);
+    dispatch_destroy (&d);
+    store_destroy (&st);
+    free (ci);
+}
+END_TEST
+
+/* A backlog larger than memory is paged in: every message sent once, in
+ * the order stored, never more than queue_max held. */
+START_TEST (test_paging)
+{
+    char *ci;
+    store_t *st = s_db ("d_paging", &ci);
+    s_reset ();
+    dispatch_opts_t o = { .window = 64, .resend_ms = 60000, .queue_max = 4, .page_size = 3 };
+    dispatch_t *d = dispatch_new (st, &o, s_send, (void *) 1);
+    for (unsigned i = 1; i <= 25; i++) {
+        char mrn[8];
+        snprintf (mrn, sizeof mrn, "M%u", i);
+        s_store (st, "p", i, mrn);
+    }
+    dispatch_add_hop (d, "p");
+    dispatch_link (d, "p", 1, 0);
+    for (int round = 0; round < 100 && s_nsent < 25; round++) {
+        size_t before = s_nsent;
+        ck_assert_int_eq (dispatch_pump (d, s_now ()), SG_OK);
+        dispatch_stat_t ds;
+        dispatch_stat (d, 0, &ds);
+        ck_assert_uint_le (ds.queued + ds.inflight, 4);
+        for (size_t k = before; k < s_nsent; k++)
+            s_ack (d, "p", s_sent[k].id);
+    }
+    ck_assert_uint_eq (s_nsent, 25);
+    for (unsigned i = 0; i < 25; i++) {
+        char want[37];
+        s_id (want, i + 1);
+        ck_assert_str_eq (s_sent[i].id, want);
+    }
+    ck_assert_int_eq (dispatch_flush (d), SG_OK);
+    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 25);
+    dispatch_destroy (&d);
+    store_destroy (&st);
+    free (ci);
+}
+END_TEST
+
+/* ---- two dispatchers on one database ------------------------------------ */
+
+static dispatch_t *
+s_claimer (store_t *st, const char *holder, int who, int64_t ttl)
+{
+    dispatch_opts_t o = { .window = 64, .resend_ms = 60000, .queue_max = 1000, .page_size = 50,
+                          .claim_holder = holder, .claim_ttl_ms = ttl, .claim_poll_ms = 10 };
+    dispatch_t *d = dispatch_new (st, &o, s_send, (void *) (intptr_t) who);
+    ck_assert_ptr_nonnull (d);
+    dispatch_add_hop (d, "p");
+    dispatch_link (d, "p", 1, 0);
+    return d;
+}
+
+/* Checks the rules over everything sent so far: per MRN the ids come in
+ * the order stored (n = mrn_index + k * nmrn), each at most once. */
+static void
+s_check_order (size_t nmrn)
+{
+    unsigned last[64] = { 0 };
+    for (size_t i = 0; i < s_nsent; i++) {
+        unsigned n = (unsigned) strtoul (s_sent[i].id + 24, NULL, 10);
+        unsigned m = (n - 1) % (unsigned) nmrn;
+        ck_assert_msg (n > last[m], "MRN %s: %u sent after %u", s_sent[i].mrn, n, last[m]);
+        last[m] = n;
+    }
+}
+
+/* Both dispatchers active on one queue: every message sent exactly once
+ * (no process sends an MRN another holds), per MRN in order, never two of
+ * one MRN unacknowledged across both. */
+START_TEST (test_claims_shared)
+{
+    char *ci;
+    store_t *st1 = s_db ("d_shared", &ci);
+    sg_diag_t dg;
+    store_t *st2 = store_new (ci, &dg);
+    ck_assert_ptr_nonnull (st2);
+    s_reset ();
+    enum { NMRN = 8, PER = 6, N = NMRN * PER };
+    for (unsigned i = 1; i <= N; i++) {
+        char mrn[8];
+        snprintf (mrn, sizeof mrn, "M%u", (i - 1) % NMRN);
+        s_store (st1, "p", i, mrn);
+    }
+    dispatch_t *d[2] = { s_claimer (st1, "h:1", 1, 10000), s_claimer (st2, "h:2", 2, 10000) };
+    size_t acked = 0;
+    char busy[NMRN][37];        /* the unacknowledged message of each MRN, across both */
+    memset (busy, 0, sizeof busy);
+    int64_t until = s_now () + 20000;
+    while (acked < N && s_now () < until) {
+        for (int k = 0; k < 2; k++) {
+            size_t before = s_nsent;
+            ck_assert_int_eq (dispatch_pump (d[k], s_now ()), SG_OK);
+            for (size_t j = before; j < s_nsent; j++) {
+                unsigned m = (unsigned) atoi (s_sent[j].mrn + 1);
+                ck_assert_msg (!busy[m][0], "MRN %s: %s sent while %s unacknowledged",
+                               s_sent[j].mrn, s_sent[j].id, busy[m]);
+                memcpy (busy[m], s_sent[j].id, 37);
+            }
+        }
+        /* The receiver acknowledges everything in flight, to the sender. */
+        for (unsigned m = 0; m < NMRN; m++)
+            if (busy[m][0]) {
+                int who = 0;
+                for (size_t j = 0; j < s_nsent; j++)
+                    if (strcmp (s_sent[j].id, busy[m]) == 0)
+                        who = s_sent[j].who;
+                s_ack (d[who - 1], "p", busy[m]);
+                busy[m][0] = '\0';
+                acked++;
+            }
+        usleep (2000);
+    }
+    ck_assert_uint_eq (acked, N);
+    ck_assert_uint_eq (s_nsent, N);     /* nothing twice */
+    s_check_order (NMRN);
+    for (int k = 0; k < 2; k++)
+        ck_assert_int_eq (dispatch_flush (d[k]), SG_OK);
+    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), N);
+    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery_claim WHERE expires > now()"),
+                      0);       /* given up at the stop */
+    dispatch_destroy (&d[0]);
+    dispatch_destroy (&d[1]);
+    store_destroy (&st1);
+    store_destroy (&st2);
+    free (ci);
+}
+END_TEST
+
+/* A dispatcher dies holding claims with messages in flight: the other
+ * sends none of those MRNs while the claims last, then takes them over and
+ * sends each MRN from its oldest undelivered message on. */
+START_TEST (test_claims_takeover)
+{
+    char *ci;
+    store_t *st1 = s_db ("d_takeover", &ci);
+    sg_diag_t dg;
+    store_t *st2 = store_new (ci, &dg);
+    s_reset ();
+    enum { NMRN = 4, PER = 3, N = NMRN * PER };
+    for (unsigned i = 1; i <= N; i++) {
+        char mrn[8];
+        snprintf (mrn, sizeof mrn, "M%u", (i - 1) % NMRN);
+        s_store (st1, "p", i, mrn);
+    }
+    dispatch_t *d1 = s_claimer (st1, "h:1", 1, 1500);
+    ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);     /* renews, no page yet */
+    ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, NMRN);          /* the first of each MRN, no ACK */
+    /* d1 dies: no flush, its claims stay until they expire. */
+    dispatch_destroy (&d1);
+    store_destroy (&st1);
+    dispatch_t *d2 = s_claimer (st2, "h:2", 2, 1500);
+    ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, NMRN);          /* all claimed by the dead one */
+    /* After expiry d2 takes over: first the messages d1 had in flight. */
+    int64_t until = s_now () + 20000;
+    size_t acked = 0;
+    while (acked < N && s_now () < until) {
+        size_t before = s_nsent;
+        ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+        for (size_t j = before; j < s_nsent; j++) {
+            ck_assert_int_eq (s_sent[j].who, 2);
+            s_ack (d2, "p", s_sent[j].id);
+            acked++;
+        }
+        usleep (5000);
+    }
+    ck_assert_uint_eq (acked, N);
+    /* Per MRN, d2 started again from d1's unacknowledged one: order kept. */
+    unsigned last[NMRN] = { 0 };
+    for (size_t j = NMRN; j < s_nsent; j++) {
+        unsigned n = (unsigned) strtoul (s_sent[j].id + 24, NULL, 10), m = (n - 1) % NMRN;
+        ck_assert_uint_gt (n, last[m]);
+        if (!last[m])
+            ck_assert_uint_eq (n, m + 1);       /* the one d1 had in flight */
+        last[m] = n;
+    }
+    ck_assert_int_eq (dispatch_flush (d2), SG_OK);
+    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery WHERE state <> 'done'"), 0);
+    dispatch_destroy (&d2);
+    store_destroy (&st2);
+    free (ci);
+}
+END_TEST
+
+/* A link going down at one process gives its claims up at once (the
+ * other, where the hop is connected, takes them without waiting for
+ * expiry); an ACK reaching the process that did not send is recorded;
+ * enqueued messages of an MRN claimed elsewhere are not sent. */
+START_TEST (test_claims_link_down)
+{
+    char *ci;
+    store_t *st1 = s_db ("d_linkdown", &ci);
+    sg_diag_t dg;
+    store_t *st2 = store_new (ci, &dg);
+    s_reset ();
+    s_store (st1, "p", 1, "MA");
+    s_store (st1, "p", 2, "MA");
+    dispatch_t *d1 = s_claimer (st1, "h:1", 1, 600000);    /* only a release frees them */
+    dispatch_t *d2 = s_claimer (st2, "h:2", 2, 600000);
+    dispatch_link (d2, "p", 0, 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 1);
+    ck_assert_int_eq (s_sent[0].who, 1);
+    /* d2 (not connected to p) never sends; a new MA message stored and
+     * enqueued there is not sent by it. */
+    s_store (st2, "p", 3, "MA");
+    s_enqueue (d2, "p", 3, "MA");
+    ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 1);
+    /* p connects to d2 instead; d1 loses it. */
+    dispatch_link (d2, "p", 1, 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 1);             /* MA is d1's */
+    dispatch_link (d1, "p", 0, 0);
+    ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery_claim"
+                                     " WHERE holder = 'h:1' AND expires > now()"), 0);
+    int64_t until = s_now () + 10000;
+    while (s_nsent < 2 && s_now () < until) {
+        ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+        usleep (5000);
+    }
+    ck_assert_uint_eq (s_nsent, 2);
+    ck_assert_int_eq (s_sent[1].who, 2);
+    ck_assert_str_eq (s_sent[1].id, s_sent[0].id);      /* d1's unacknowledged one again */
+    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery_claim WHERE holder = 'h:1'"), 0);
+    /* The ACK of d1's first copy reaches d1 late: recorded all the same. */
+    s_ack (d1, "p", s_sent[0].id);
+    ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 1);
+    dispatch_destroy (&d1);
+    dispatch_destroy (&d2);
+    store_destroy (&st1);
+    store_destroy (&st2);
+    free (ci);
+}
+END_TEST
+
+/* A message stored by one process for an MRN another holds, committed
+ * after a newer row had moved the holder's cursor past it (a slow
+ * transaction): the process that stored it cannot claim it and asks the
+ * holder to read again, so it is sent, after the one before it. */
+START_TEST (test_claims_late_commit)
+{
+    char *ci;
+    store_t *st1 = s_db ("d_late", &ci);
+    sg_diag_t dg;
+    store_t *st2 = store_new (ci, &dg);
+    s_reset ();
+    s_store (st1, "p", 1, "MA");
+    dispatch_t *d1 = s_claimer (st1, "h:1", 1, 600);       /* renews every 200 ms */
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 1);                         /* MA#1 from d1, in flight */
+    dispatch_t *d2 = s_claimer (st2, "h:2", 2, 600000);
+    for (int i = 0; i < 2; i++)                             /* d2 has read its queue */
+        ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 1);
+    /* MA#2 is inserted (its seq drawn) in a transaction left open... */
+    PGconn *slow = PQconnectdb (ci);
+    ck_assert_int_eq (PQstatus (slow), CONNECTION_OK);
+    char id[37], sql[600];
+    s_id (id, 2);
+    snprintf (sql, sizeof sql,
+              "BEGIN; INSERT INTO message (id, type, mrn, sender, recipient, origin_node, header,"
+              " body) VALUES ('%s', 'WOF', 'MA', 'CI000101', 'BF000201', 'CI',"
+              " convert_to ('Message-Id: %s' || chr(10) || 'Mrn: MA' || chr(10), 'UTF8'),"
+              " '<x/>'); INSERT INTO delivery (message_id, next_hop) VALUES ('%s', 'p')",
+              id, id, id);
+    PGresult *r = PQexec (slow, sql);
+    ck_assert_msg (PQresultStatus (r) == PGRES_COMMAND_OK, "%s", PQerrorMessage (slow));
+    PQclear (r);
+    /* ...while a newer row commits and d1's page moves past both. */
+    s_store (st2, "p", 3, "MB");
+    int64_t until = s_now () + 10000;
+    while (s_nsent < 2 && s_now () < until) {
+        ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+        usleep (5000);
+    }
+    ck_assert_uint_eq (s_nsent, 2);
+    ck_assert_str_eq (s_sent[1].mrn, "MB");
+    r = PQexec (slow, "COMMIT");
+    ck_assert_int_eq (PQresultStatus (r), PGRES_COMMAND_OK);
+    PQclear (r);
+    PQfinish (slow);
+    /* d2 (where it was "stored") cannot claim MA: d1 holds it. */
+    s_enqueue (d2, "p", 2, "MA");
+    ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 2);
+    /* MA#1 acknowledged: d1 sends MA#2 (its cursor alone would never
+     * come back to it). */
+    s_ack (d1, "p", s_sent[0].id);
+    until = s_now () + 10000;
+    while (s_nsent < 3 && s_now () < until) {
+        ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+        ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+        usleep (5000);
+    }
+    ck_assert_uint_eq (s_nsent, 3);
+    ck_assert_int_eq (s_sent[2].who, 1);
+    ck_assert_str_eq (s_sent[2].id, id);
+    dispatch_destroy (&d1);
+    dispatch_destroy (&d2);
+    store_destroy (&st1);
+    store_destroy (&st2);
+    free (ci);
+}
+END_TEST
+
+int
+main (void)
+{
+    pgtest_start ();
+    const char *src = getenv ("SIGMAT_SRCDIR");
+    snprintf (s_migrations, sizeof s_migrations, "%s/db/migrations", src && *src ? src : ".");
+    Suite *s = suite_create ("dispatch");
+    TCase *tc = tcase_create ("core");
+    tcase_set_timeout (tc, 120);
+    tcase_add_test (tc, test_window_and_mrn);
+    tcase_add_test (tc, test_backoff);
+    tcase_add_test (tc, test_paging);
+    tcase_add_test (tc, test_claims_shared);
+    tcase_add_test (tc, test_claims_takeover);
+    tcase_add_test (tc, test_claims_link_down);
+    tcase_add_test (tc, test_claims_late_commit);
+    suite_add_tcase (s, tc);
+    SRunner *sr = srunner_create (s);
+    srunner_run_all (sr, CK_NORMAL);
+    int failed = srunner_ntests_failed (sr);
+    srunner_free (sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
