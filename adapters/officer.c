@@ -44,7 +44,7 @@ officer_hash (const char *text, char out[65])
 int
 officer_id_valid (const char *id)
 {
-    return hdr_officer_check (id);
+    return sg_hdr_officer_check (id);
 }
 
 /* An office entry: 8-character reference, 2-letter country or "*". */
@@ -282,9 +282,9 @@ officer_book_find (officer_book_t *self, const char *token, officer_t *out)
         size_t before = self->n_file;
         time_t old = self->mtime;
         if (s_reload (self, 0, &d) != SG_OK)
-            log_error ("%s (the previous tokens stay in use)", d.text);
+            sg_log_error ("%s (the previous tokens stay in use)", d.text);
         else if (old != self->mtime)
-            log_info ("officer token file %s reloaded: %zu tokens (%zu before)", self->path,
+            sg_log_info ("officer token file %s reloaded: %zu tokens (%zu before)", self->path,
                       self->n_file, before);
     }
     const officer_t *o = s_match (self->file, self->n_file, hex);

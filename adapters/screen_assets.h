@@ -1,5 +1,5 @@
 /* screen_assets.h - the officer screen's files (adapters/screen/) compiled
- * into the adapters by broker/dashboard/embed.sh -n screen, so an adapter
+ * into the adapters by deploy/embed.sh -n screen, so an adapter
  * serves its screen with nothing installed beside it. */
 #ifndef SG_SCREEN_ASSETS_H_INCLUDED
 #define SG_SCREEN_ASSETS_H_INCLUDED

@@ -1,7 +1,7 @@
 #!/bin/sh
 # check-conf-man.sh - every key sigmatd knows (`sigmatd --print-config`) is
 # documented in deploy/sigmatd.conf.5, so the man page cannot fall behind
-# the key table in broker/nodeconf.c.
+# the key table in broker/node/nodeconf.c.
 set -u
 src=${SIGMAT_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${SIGMAT_BUILDDIR:-$src}

@@ -1,7 +1,7 @@
 /* archive.h - archive files: gzip-compressed JSON lines written under a
  * temporary name, fsynced, then renamed into place (so a half-written
  * archive never looks like a finished one), and read back line by line.
- * The node (broker/retention.c) and both adapters archive with it. */
+ * The node (broker/node/retention.c) and both adapters archive with it. */
 #ifndef SG_ARCHIVE_H_INCLUDED
 #define SG_ARCHIVE_H_INCLUDED
 

@@ -1,7 +1,7 @@
 /* code.h - the project's one check of short codes and identifiers typed by
  * people in config files, token books and URLs: a country or office
  * prefix, an office, an identifier of letters, digits and a few marks.
- * (messages/ident.h office_check says in a sentence why a reference in a
+ * (messages/ident.h sg_office_check says in a sentence why a reference in a
  * message is wrong; these answer yes or no.) */
 #ifndef SG_CODE_H_INCLUDED
 #define SG_CODE_H_INCLUDED

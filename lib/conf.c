@@ -16,7 +16,7 @@
 
 /* Where a value comes from, for messages and relative paths. */
 typedef struct {
-    const char *name;       /* file name, or NULL for config_set */
+    const char *name;       /* file name, or NULL for sg_config_set */
     int line;
     const char *basedir;    /* folder for relative PATH values, or NULL */
 } s_where_t;
@@ -133,7 +133,7 @@ s_parse_bool (const char *s, int *out)
 }
 
 void
-config_format_duration (long long ms, char *buf, size_t size)
+sg_config_format_duration (long long ms, char *buf, size_t size)
 {
     if (ms % 1000)
         snprintf (buf, size, "%lldms", ms);
@@ -150,7 +150,7 @@ config_format_duration (long long ms, char *buf, size_t size)
 }
 
 void
-config_format_size (size_t bytes, char *buf, size_t size)
+sg_config_format_size (size_t bytes, char *buf, size_t size)
 {
     static const char *units[] = { "GiB", "MiB", "KiB" };
     for (int i = 0; i < 3; i++) {
@@ -176,12 +176,12 @@ s_bounds (const config_entry_t *e, char *buf, size_t size)
         return;
     }
     if (e->type == CONFIG_DURATION) {
-        config_format_duration (e->min, lo, sizeof lo);
-        config_format_duration (e->max, hi, sizeof hi);
+        sg_config_format_duration (e->min, lo, sizeof lo);
+        sg_config_format_duration (e->max, hi, sizeof hi);
     }
     else {
-        config_format_size ((size_t) e->min, lo, sizeof lo);
-        config_format_size ((size_t) e->max, hi, sizeof hi);
+        sg_config_format_size ((size_t) e->min, lo, sizeof lo);
+        sg_config_format_size ((size_t) e->max, hi, sizeof hi);
     }
     snprintf (buf, size, " from %s to %s", lo, hi);
 }
@@ -271,7 +271,7 @@ s_apply (const config_entry_t *e, void *conf, int argc, char **argv, const char 
         return SG_OK;
     }
     case CONFIG_LEVEL: {
-        int level = log_level_parse (v);
+        int level = sg_log_level_parse (v);
         if (level < 0)
             return s_error (diag, w, "bad value \"%s\" for %s: expected error, warn, info "
                             "or debug", v, e->name);
@@ -430,10 +430,10 @@ static void
 s_warn_alias (const s_where_t *w, const config_entry_t *alias)
 {
     if (w->name)
-        log_warn ("%s:%d: key %s is deprecated, use %s", w->name, w->line, alias->name,
+        sg_log_warn ("%s:%d: key %s is deprecated, use %s", w->name, w->line, alias->name,
                   alias->defval);
     else
-        log_warn ("key %s is deprecated, use %s", alias->name, alias->defval);
+        sg_log_warn ("key %s is deprecated, use %s", alias->name, alias->defval);
 }
 
 /* Parses text line by line; basedir resolves relative PATH values. */
@@ -492,14 +492,14 @@ done:
 }
 
 int
-config_parse (const config_entry_t *table, void *conf, const char *name, const char *text,
+sg_config_parse (const config_entry_t *table, void *conf, const char *name, const char *text,
               sg_diag_t *diag)
 {
     return s_parse_text (table, conf, name ? name : "(config)", text ? text : "", NULL, diag);
 }
 
 int
-config_load (const config_entry_t *table, void *conf, const char *path, sg_diag_t *diag)
+sg_config_load (const config_entry_t *table, void *conf, const char *path, sg_diag_t *diag)
 {
     FILE *f = fopen (path, "rb");
     if (!f)
@@ -541,7 +541,7 @@ done:
 }
 
 int
-config_set (const config_entry_t *table, void *conf, const char *key, const char *value,
+sg_config_set (const config_entry_t *table, void *conf, const char *key, const char *value,
             sg_diag_t *diag)
 {
     s_where_t w = { 0 };
@@ -581,7 +581,7 @@ sg_config_set_kv (const config_entry_t *table, void *conf, const char *kv, sg_di
     char *key = strndup (kv, (size_t) (eq - kv));
     if (!key)
         return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-    int rc = config_set (table, conf, key, eq + 1, diag);
+    int rc = sg_config_set (table, conf, key, eq + 1, diag);
     free (key);
     return rc;
 }
@@ -607,7 +607,7 @@ s_default (const config_entry_t *e, void *conf, sg_diag_t *diag)
 }
 
 int
-config_defaults (const config_entry_t *table, void *conf, sg_diag_t *diag)
+sg_config_defaults (const config_entry_t *table, void *conf, sg_diag_t *diag)
 {
     for (size_t i = 0; table[i].name; i++) {
         int rc = s_default (&table[i], conf, diag);
@@ -644,7 +644,7 @@ s_print_value (FILE *out, const char *s)
 }
 
 void
-config_dump (const config_entry_t *table, const void *conf, FILE *out)
+sg_config_dump (const config_entry_t *table, const void *conf, FILE *out)
 {
     static const char *levels[] = { "error", "warn", "info", "debug" };
     int first = 1;
@@ -692,11 +692,11 @@ config_dump (const config_entry_t *table, const void *conf, FILE *out)
             break;
         }
         case CONFIG_DURATION:
-            config_format_duration (*(const long long *) f, buf, sizeof buf);
+            sg_config_format_duration (*(const long long *) f, buf, sizeof buf);
             fprintf (out, "%s %s\n", e->name, buf);
             break;
         case CONFIG_SIZE:
-            config_format_size (*(const size_t *) f, buf, sizeof buf);
+            sg_config_format_size (*(const size_t *) f, buf, sizeof buf);
             fprintf (out, "%s %s\n", e->name, buf);
             break;
         case CONFIG_LIST: {
@@ -723,7 +723,7 @@ config_dump (const config_entry_t *table, const void *conf, FILE *out)
 }
 
 void
-config_free (const config_entry_t *table, void *conf)
+sg_config_free (const config_entry_t *table, void *conf)
 {
     for (size_t i = 0; table[i].name; i++) {
         const config_entry_t *e = &table[i];

@@ -11,7 +11,7 @@
  *
  * A key that was renamed keeps its old name as a CONFIG_ALIAS entry: the
  * old name still works, with a warning "file:line: key OLD is deprecated,
- * use NEW" (logged with log_warn), and print-config names it under NEW.
+ * use NEW" (logged with sg_log_warn), and print-config names it under NEW.
  *
  * (Named conf.h, not config.h, so it never collides with the config.h that
  * configure generates in the build folder.) */
@@ -25,7 +25,7 @@
 
 /* Value types, and the C type of the struct field each one fills. */
 typedef enum {
-    CONFIG_STRING,      /* char *, malloc'd (NULL when unset); config_free frees */
+    CONFIG_STRING,      /* char *, malloc'd (NULL when unset); sg_config_free frees */
     CONFIG_PATH,        /* char *, like STRING; a relative path in a file is
                            taken relative to that file's folder */
     CONFIG_INT,         /* int, within [min, max] when min < max */
@@ -76,21 +76,21 @@ struct config_entry_s {
 /* Sets every field of conf to its table default (frees what was there
  * first is the caller's business: call on a zeroed struct). SG_ECONFIG if a
  * default text does not parse (a bug in the table), named in diag. */
-int config_defaults (const config_entry_t *table, void *conf, sg_diag_t *diag);
+int sg_config_defaults (const config_entry_t *table, void *conf, sg_diag_t *diag);
 
 /* Reads path and applies it on top of conf. On error returns SG_ECONFIG
  * (SG_EIO if the file cannot be read) with diag->text "path:line: ..." and
  * diag->line set; conf may then hold some of the file's values. */
-int config_load (const config_entry_t *table, void *conf, const char *path, sg_diag_t *diag);
+int sg_config_load (const config_entry_t *table, void *conf, const char *path, sg_diag_t *diag);
 
 /* The same for text in memory; name is used in messages in place of a path
  * (relative PATH values stay as they are). */
-int config_parse (const config_entry_t *table, void *conf, const char *name, const char *text,
+int sg_config_parse (const config_entry_t *table, void *conf, const char *name, const char *text,
                   sg_diag_t *diag);
 
 /* Sets one key from a command line override (`-o key=value`): value is one
  * value, taken as written (no quoting). Errors read "key: ...". */
-int config_set (const config_entry_t *table, void *conf, const char *key, const char *value,
+int sg_config_set (const config_entry_t *table, void *conf, const char *key, const char *value,
                 sg_diag_t *diag);
 
 /* The same for one `-o KEY=VALUE` override; errors read "-o KV: ...". */
@@ -98,12 +98,12 @@ int sg_config_set_kv (const config_entry_t *table, void *conf, const char *key_e
                       sg_diag_t *diag);
 
 /* Prints every key with its help as comments and its current value, in a
- * form config_parse reads back (the documented example config and
+ * form sg_config_parse reads back (the documented example config and
  * `--print-config`). Unset keys are printed commented out. */
-void config_dump (const config_entry_t *table, const void *conf, FILE *out);
+void sg_config_dump (const config_entry_t *table, const void *conf, FILE *out);
 
 /* Frees the STRING, PATH and LIST fields of conf and clears them. */
-void config_free (const config_entry_t *table, void *conf);
+void sg_config_free (const config_entry_t *table, void *conf);
 
 /* The command line the three daemons share (docs/configuration.md). */
 #define SG_CONFIG_MAX_OVERRIDES 64
@@ -122,10 +122,10 @@ typedef struct {
  * message, or too many -o). The caller prints its version and usage. */
 int sg_config_args (int argc, char **argv, int overrides, sg_config_args_t *args);
 
-/* Formats a duration (ms) the way config_dump does ("30s", "5m", "1500ms"). */
-void config_format_duration (long long ms, char *buf, size_t size);
+/* Formats a duration (ms) the way sg_config_dump does ("30s", "5m", "1500ms"). */
+void sg_config_format_duration (long long ms, char *buf, size_t size);
 
-/* Formats a size the way config_dump does ("4MiB", "1000"). */
-void config_format_size (size_t bytes, char *buf, size_t size);
+/* Formats a size the way sg_config_dump does ("4MiB", "1000"). */
+void sg_config_format_size (size_t bytes, char *buf, size_t size);
 
 #endif

@@ -21,7 +21,7 @@ static log_level_t s_level = LOG_LVL_INFO;
 static const char *s_names[] = { "error", "warn", "info", "debug" };
 
 int
-log_journal_stream (void)
+sg_log_journal_stream (void)
 {
     const char *js = getenv ("JOURNAL_STREAM");
     if (!js || !*js)
@@ -36,24 +36,24 @@ log_journal_stream (void)
 }
 
 void
-log_open (const char *ident, int use_syslog, log_level_t level)
+sg_log_open (const char *ident, int use_syslog, log_level_t level)
 {
     s_ident = ident;
     s_syslog = use_syslog;
     s_level = level;
-    s_journal = !use_syslog && log_journal_stream ();
+    s_journal = !use_syslog && sg_log_journal_stream ();
     if (use_syslog)
         openlog (ident, LOG_PID, LOG_DAEMON);
 }
 
 void
-log_set_tag (const char *tag)
+sg_log_set_tag (const char *tag)
 {
     s_tag = tag && *tag ? tag : NULL;
 }
 
 int
-log_level_parse (const char *name)
+sg_log_level_parse (const char *name)
 {
     for (int i = 0; i <= LOG_LVL_DEBUG; i++)
         if (strcmp (name, s_names[i]) == 0)
@@ -62,7 +62,7 @@ log_level_parse (const char *name)
 }
 
 log_level_t
-log_level (void)
+sg_log_level (void)
 {
     return s_level;
 }
@@ -129,7 +129,7 @@ s_vlog (log_level_t level, const char *fmt, va_list ap)
     void name (const char *fmt, ...) \
     { va_list ap; va_start (ap, fmt); s_vlog (level, fmt, ap); va_end (ap); }
 
-S_DEFINE (log_error, LOG_LVL_ERROR)
-S_DEFINE (log_warn, LOG_LVL_WARN)
-S_DEFINE (log_info, LOG_LVL_INFO)
-S_DEFINE (log_debug, LOG_LVL_DEBUG)
+S_DEFINE (sg_log_error, LOG_LVL_ERROR)
+S_DEFINE (sg_log_warn, LOG_LVL_WARN)
+S_DEFINE (sg_log_info, LOG_LVL_INFO)
+S_DEFINE (sg_log_debug, LOG_LVL_DEBUG)

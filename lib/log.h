@@ -9,24 +9,24 @@ typedef enum { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG } lo
  * Without syslog, stderr lines carry a timestamp, the name and the level;
  * when stderr is systemd's journal stream they carry the syslog priority
  * prefix ("<3>") instead, and journald adds the time and identifier. */
-void log_open (const char *ident, int use_syslog, log_level_t level);
+void sg_log_open (const char *ident, int use_syslog, log_level_t level);
 
 /* 1 if stderr is the journal stream named by JOURNAL_STREAM (systemd). */
-int log_journal_stream (void);
+int sg_log_journal_stream (void);
 
 /* A tag printed after the name on each line (e.g. the node's name, for
  * several nodes on one host); NULL or "" for none. Not copied. */
-void log_set_tag (const char *tag);
+void sg_log_set_tag (const char *tag);
 
 /* Parses "error", "warn", "info" or "debug"; returns -1 if unknown. */
-int log_level_parse (const char *name);
+int sg_log_level_parse (const char *name);
 
 /* Current level, to skip building expensive debug text. */
-log_level_t log_level (void);
+log_level_t sg_log_level (void);
 
-void log_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-void log_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-void log_info (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-void log_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void sg_log_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void sg_log_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void sg_log_info (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void sg_log_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 #endif

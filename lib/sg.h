@@ -74,6 +74,9 @@ int sg_strlcpy (char *dst, const char *src, size_t size);
 /* Milliseconds of CLOCK_MONOTONIC, for timeouts and intervals. */
 int64_t sg_clock_ms (void);
 
+/* Milliseconds since the epoch (CLOCK_REALTIME), for times shown to people. */
+int64_t sg_wall_ms (void);
+
 /* Writes the current UTC time as "YYYY-MM-DDThh:mm:ssZ" into out. */
 void sg_utc_now (char out[21]);
 

@@ -49,7 +49,7 @@ s_show (char c, char buf[8])
 }
 
 char
-mrn_check_digit (const char *mrn17)
+sg_mrn_check_digit (const char *mrn17)
 {
     if (!mrn17)
         return 0;
@@ -69,7 +69,7 @@ mrn_check_digit (const char *mrn17)
 }
 
 int
-mrn_check (const char *mrn, sg_diag_t *diag)
+sg_mrn_check (const char *mrn, sg_diag_t *diag)
 {
     char shown[8];
     if (!mrn)
@@ -103,7 +103,7 @@ mrn_check (const char *mrn, sg_diag_t *diag)
         return sg_diag_set (diag, SG_EMRN, 0, SG_NAK_INVALID_MRN,
                             "MRN check digit (character 18) must be a digit, not %s",
                             s_show (mrn[17], shown));
-    char expected = mrn_check_digit (mrn);
+    char expected = sg_mrn_check_digit (mrn);
     if (mrn[17] != expected)
         return sg_diag_set (diag, SG_EMRN, 0, SG_NAK_INVALID_MRN,
                             "wrong check digit '%c' (expected '%c')", mrn[17], expected);
@@ -111,7 +111,7 @@ mrn_check (const char *mrn, sg_diag_t *diag)
 }
 
 int
-mrn_new_ex (const char *country2, int year2, char procedure,
+sg_mrn_new_ex (const char *country2, int year2, char procedure,
             const char *serial12, char out[MRN_LEN + 1])
 {
     out[0] = '\0';
@@ -133,14 +133,14 @@ mrn_new_ex (const char *country2, int year2, char procedure,
     buf[3] = country2[1];
     memcpy (buf + 4, serial12, 12);
     buf[16] = procedure;
-    buf[17] = mrn_check_digit (buf);
+    buf[17] = sg_mrn_check_digit (buf);
     buf[18] = '\0';
     memcpy (out, buf, sizeof buf);
     return SG_OK;
 }
 
 int
-mrn_new (const char *country2, char out[MRN_LEN + 1])
+sg_mrn_new (const char *country2, char out[MRN_LEN + 1])
 {
     out[0] = '\0';
     if (!country2 || strlen (country2) != 2 || !s_is_upper (country2[0])
@@ -165,12 +165,12 @@ mrn_new (const char *country2, char out[MRN_LEN + 1])
     struct tm tm;
     if (!gmtime_r (&now, &tm))
         return SG_EIO;
-    return mrn_new_ex (country2, (tm.tm_year + 1900) % 100, MRN_DEFAULT_PROCEDURE,
+    return sg_mrn_new_ex (country2, (tm.tm_year + 1900) % 100, MRN_DEFAULT_PROCEDURE,
                        serial, out);
 }
 
 int
-office_check (const char *ref, sg_diag_t *diag)
+sg_office_check (const char *ref, sg_diag_t *diag)
 {
     char shown[8];
     if (!ref)
@@ -198,7 +198,7 @@ office_check (const char *ref, sg_diag_t *diag)
 }
 
 void
-msgid_new (char out[MSGID_LEN + 1])
+sg_msgid_new (char out[MSGID_LEN + 1])
 {
     uuid_t uu;
     uuid_generate_random (uu);
@@ -206,7 +206,7 @@ msgid_new (char out[MSGID_LEN + 1])
 }
 
 int
-msgid_check (const char *id)
+sg_msgid_check (const char *id)
 {
     if (!id)
         return 0;

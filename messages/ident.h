@@ -29,34 +29,34 @@
  * otherwise SG_EMRN, and diag (may be NULL) gets NAK 93 and one precise
  * reason (length, year, country, serial charset, procedure letter, check
  * digit character, or "wrong check digit 'X' (expected '7')"). */
-int mrn_check (const char *mrn, sg_diag_t *diag);
+int sg_mrn_check (const char *mrn, sg_diag_t *diag);
 
 /* Returns the check digit ('0'..'9') for the first 17 characters of mrn17,
  * or 0 if one of them is not in [0-9A-Z] (or the string is shorter). */
-char mrn_check_digit (const char *mrn17);
+char sg_mrn_check_digit (const char *mrn17);
 
 /* Writes a new random MRN into out (NUL-terminated): current UTC year,
  * country2, 12 characters from OpenSSL's CSPRNG, MRN_DEFAULT_PROCEDURE and
  * the check digit. Returns SG_OK, SG_EINVAL for a country that is not two
  * letters A-Z, or SG_EIO if the CSPRNG fails. */
-int mrn_new (const char *country2, char out[MRN_LEN + 1]);
+int sg_mrn_new (const char *country2, char out[MRN_LEN + 1]);
 
 /* Deterministic form for adapters that number their own movements: year2
  * 0..99, country2 two letters A-Z, procedure A-Z, serial12 exactly 12
  * characters [0-9A-Z]. Writes the MRN with its check digit into out;
  * returns SG_OK or SG_EINVAL (out is then an empty string). */
-int mrn_new_ex (const char *country2, int year2, char procedure,
+int sg_mrn_new_ex (const char *country2, int year2, char procedure,
                 const char *serial12, char out[MRN_LEN + 1]);
 
 /* Returns SG_OK if ref is an office reference number (8 characters: two
  * letters A-Z then 6 of [A-Z0-9]); otherwise SG_EINVAL with NAK 12 and the
  * reason in diag (may be NULL). */
-int office_check (const char *ref, sg_diag_t *diag);
+int sg_office_check (const char *ref, sg_diag_t *diag);
 
 /* Writes a new random (version 4) UUID, lowercase, NUL-terminated. */
-void msgid_new (char out[MSGID_LEN + 1]);
+void sg_msgid_new (char out[MSGID_LEN + 1]);
 
 /* Returns 1 if id is a UUID in 8-4-4-4-12 hex form (either case), else 0. */
-int msgid_check (const char *id);
+int sg_msgid_check (const char *id);
 
 #endif

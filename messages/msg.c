@@ -12,7 +12,7 @@ static const char *s_names[MSG_TYPE_COUNT] = {
 };
 
 const char *
-msg_type_name (msg_type_t t)
+sg_msg_type_name (msg_type_t t)
 {
     if ((int) t <= MSG_NONE || t >= MSG_TYPE_COUNT)
         return NULL;
@@ -20,7 +20,7 @@ msg_type_name (msg_type_t t)
 }
 
 msg_type_t
-msg_type_from_name (const char *name)
+sg_msg_type_from_name (const char *name)
 {
     if (!name || strlen (name) != 3)
         return MSG_NONE;
@@ -31,15 +31,15 @@ msg_type_from_name (const char *name)
 }
 
 int
-msg_type_has_declaration (msg_type_t t)
+sg_msg_type_has_declaration (msg_type_t t)
 {
     return t == MSG_DEC || t == MSG_REL || t == MSG_AAR || t == MSG_ATR || t == MSG_AMD;
 }
 
 msg_t *
-msg_new (msg_type_t type)
+sg_msg_new (msg_type_t type)
 {
-    if (!msg_type_name (type))
+    if (!sg_msg_type_name (type))
         return NULL;
     msg_t *self = calloc (1, sizeof *self);
     if (self)
@@ -48,7 +48,7 @@ msg_new (msg_type_t type)
 }
 
 void
-msg_destroy (msg_t **self_p)
+sg_msg_destroy (msg_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -100,11 +100,11 @@ s_add_str (void **arr, size_t *n, size_t *cap, size_t elem, const char *value)
 }
 
 int
-msg_add_transit_office (msg_t *self, const char *office)
+sg_msg_add_transit_office (msg_t *self, const char *office)
 {
     if (!self)
         return SG_EINVAL;
-    if (msg_type_has_declaration (self->type))
+    if (sg_msg_type_has_declaration (self->type))
         return s_add_str ((void **) &self->decl.transit, &self->decl.n_transit,
                           &self->decl.cap_transit, sizeof (msg_office_t), office);
     if (self->type == MSG_STR)
@@ -114,29 +114,29 @@ msg_add_transit_office (msg_t *self, const char *office)
 }
 
 int
-msg_add_routing_country (msg_t *self, const char *country)
+sg_msg_add_routing_country (msg_t *self, const char *country)
 {
-    if (!self || !msg_type_has_declaration (self->type))
+    if (!self || !sg_msg_type_has_declaration (self->type))
         return SG_EINVAL;
     return s_add_str ((void **) &self->decl.routing, &self->decl.n_routing,
                       &self->decl.cap_routing, sizeof (msg_country_t), country);
 }
 
 int
-msg_add_container (msg_t *self, const char *id)
+sg_msg_add_container (msg_t *self, const char *id)
 {
-    if (!self || !msg_type_has_declaration (self->type))
+    if (!self || !sg_msg_type_has_declaration (self->type))
         return SG_EINVAL;
     return s_add_str ((void **) &self->decl.containers, &self->decl.n_containers,
                       &self->decl.cap_containers, sizeof (msg_equipment_t), id);
 }
 
 int
-msg_add_seal (msg_t *self, const char *id)
+sg_msg_add_seal (msg_t *self, const char *id)
 {
     if (!self)
         return SG_EINVAL;
-    if (msg_type_has_declaration (self->type))
+    if (sg_msg_type_has_declaration (self->type))
         return s_add_str ((void **) &self->decl.seals, &self->decl.n_seals,
                           &self->decl.cap_seals, sizeof (msg_seal_t), id);
     if (self->type == MSG_INC)
@@ -146,9 +146,9 @@ msg_add_seal (msg_t *self, const char *id)
 }
 
 msg_item_t *
-msg_add_item (msg_t *self)
+sg_msg_add_item (msg_t *self)
 {
-    if (!self || !msg_type_has_declaration (self->type))
+    if (!self || !sg_msg_type_has_declaration (self->type))
         return NULL;
     msg_declaration_t *d = &self->decl;
     msg_item_t *item = s_grow ((void **) &d->items, d->n_items, &d->cap_items,
@@ -161,7 +161,7 @@ msg_add_item (msg_t *self)
 }
 
 msg_status_event_t *
-msg_add_status_event (msg_t *self)
+sg_msg_add_status_event (msg_t *self)
 {
     if (!self || self->type != MSG_STR)
         return NULL;
@@ -268,7 +268,7 @@ s_status_equal (const msg_status_t *a, const msg_status_t *b)
 }
 
 int
-msg_equal (const msg_t *a, const msg_t *b)
+sg_msg_equal (const msg_t *a, const msg_t *b)
 {
     if (!a || !b)
         return a == b;

@@ -190,7 +190,7 @@ typedef struct msg_t {
     msg_result_t result;                      /* NAK */
 } msg_t;
 
-/* The header fields only, for msg_peek. */
+/* The header fields only, for sg_msg_peek. */
 typedef struct {
     msg_type_t type;
     char id[37];
@@ -202,45 +202,45 @@ typedef struct {
 } msg_head_t;
 
 /* Static three-letter name of t ("AAR"), or NULL if t is not a type. */
-const char *msg_type_name (msg_type_t t);
+const char *sg_msg_type_name (msg_type_t t);
 
 /* The type named name ("AAR", exact case), or MSG_NONE if unknown. */
-msg_type_t msg_type_from_name (const char *name);
+msg_type_t sg_msg_type_from_name (const char *name);
 
 /* 1 for DEC, REL, AAR, ATR and AMD (they carry the declaration), else 0. */
-int msg_type_has_declaration (msg_type_t t);
+int sg_msg_type_has_declaration (msg_type_t t);
 
 /* Returns a new zeroed message of type t, or NULL for a bad type or when
- * out of memory. Free it with msg_destroy. */
-msg_t *msg_new (msg_type_t type);
+ * out of memory. Free it with sg_msg_destroy. */
+msg_t *sg_msg_new (msg_type_t type);
 
 /* Frees the message and its lists; accepts NULL; clears *self_p. */
-void msg_destroy (msg_t **self_p);
+void sg_msg_destroy (msg_t **self_p);
 
 /* Appends an office of transit (declaration for DEC..ATR, status for STR).
  * Returns SG_OK, SG_EINVAL (wrong type or value too long), SG_ENOMEM.
- * Bounds (9 offices, 999 items...) are checked by msg_serialize, so a
+ * Bounds (9 offices, 999 items...) are checked by sg_msg_serialize, so a
  * caller can build an over-long list and see it refused. */
-int msg_add_transit_office (msg_t *self, const char *office);
+int sg_msg_add_transit_office (msg_t *self, const char *office);
 
 /* Appends a country of routing (DEC..ATR). Same returns. */
-int msg_add_routing_country (msg_t *self, const char *country);
+int sg_msg_add_routing_country (msg_t *self, const char *country);
 
 /* Appends a container id (DEC..ATR). Same returns. */
-int msg_add_container (msg_t *self, const char *id);
+int sg_msg_add_container (msg_t *self, const char *id);
 
 /* Appends a seal identity: to the declaration (DEC..ATR) or to the new
  * seals of an INC. Same returns. */
-int msg_add_seal (msg_t *self, const char *id);
+int sg_msg_add_seal (msg_t *self, const char *id);
 
 /* Appends a zeroed consignment item whose seq is its 1-based position and
- * returns it (owned by the message; valid until the next msg_add_item),
+ * returns it (owned by the message; valid until the next sg_msg_add_item),
  * or NULL for a type without a declaration or when out of memory. */
-msg_item_t *msg_add_item (msg_t *self);
+msg_item_t *sg_msg_add_item (msg_t *self);
 
 /* Appends a zeroed STR event and returns it (owned by the message; valid
  * until the next call), or NULL if self is not an STR or out of memory. */
-msg_status_event_t *msg_add_status_event (msg_t *self);
+msg_status_event_t *sg_msg_add_status_event (msg_t *self);
 
 /* Parses, validates and checks one message from buf[0..len): hardened XML
  * parse (xmlsafe, limits may be NULL), root must be a sigmat message in
@@ -251,27 +251,27 @@ msg_status_event_t *msg_add_status_event (msg_t *self);
  * says why, with the line and the NAK code: SG_EXML/SG_ETOOBIG/SG_ETOODEEP
  * (52, 103), SG_ESCHEMA (13 missing element, 12 incorrect value, 105 not a
  * sigmat message), SG_EINVAL (12 or 13, semantic), SG_EMRN (93). */
-int msg_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits,
+int sg_msg_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits,
                msg_t **msg_p, sg_diag_t *diag);
 
-/* Same as msg_parse without the schema validation (about 40% of its cost),
+/* Same as sg_msg_parse without the schema validation (about 40% of its cost),
  * for a body whose origin node validated it in full and signed it (the
  * caller has verified that signature): hardened parse, the tree walk (safe
  * on any document: a missing element is NAK 13) and the semantic checks. */
 int sg_msg_parse_signed (const char *buf, size_t len, const xmlsafe_limits_t *limits,
                          msg_t **msg_p, sg_diag_t *diag);
 
-/* Same as msg_parse for a document already parsed (by xmlsafe_parse); doc
+/* Same as sg_msg_parse for a document already parsed (by sg_xmlsafe_parse); doc
  * stays the caller's. */
-int msg_parse_doc (xmlDocPtr doc, msg_t **msg_p, sg_diag_t *diag);
+int sg_msg_parse_doc (xmlDocPtr doc, msg_t **msg_p, sg_diag_t *diag);
 
 /* Writes msg in canonical form into a new NUL-terminated buffer *buf_p of
  * *len_p bytes (NUL not counted; the caller frees it with free()). The
- * output is parsed back, schema-validated and checked like msg_parse before
+ * output is parsed back, schema-validated and checked like sg_msg_parse before
  * it is returned, so only valid messages come out. Returns SG_OK or the
- * msg_parse error codes (and SG_EINVAL for a bad type, SG_ENOMEM); on
+ * sg_msg_parse error codes (and SG_EINVAL for a bad type, SG_ENOMEM); on
  * error *buf_p is NULL. */
-int msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag);
+int sg_msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag);
 
 /* Reads only the header elements (type, MessageID, IssueDateTime, MRN,
  * sender, recipient, correlation id) from the start of buf[0..len) with a
@@ -279,9 +279,9 @@ int msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *dia
  * check, for cheap header/body agreement checks. DOCTYPEs are refused.
  * Returns SG_OK, SG_EXML (52), SG_ETOOBIG (103) or SG_ESCHEMA (105 not a
  * sigmat message, 13 a header element is missing). */
-int msg_peek (const char *buf, size_t len, msg_head_t *head, sg_diag_t *diag);
+int sg_msg_peek (const char *buf, size_t len, msg_head_t *head, sg_diag_t *diag);
 
 /* 1 if a and b hold the same message (every field and list), else 0. */
-int msg_equal (const msg_t *a, const msg_t *b);
+int sg_msg_equal (const msg_t *a, const msg_t *b);
 
 #endif

@@ -333,7 +333,7 @@ s_payload (s_out_t *o, const msg_t *m)
 }
 
 int
-msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag)
+sg_msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag)
 {
     s_out_t o = { 0 };
     msg_t *back = NULL;
@@ -342,7 +342,7 @@ msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag)
         *buf_p = NULL;
     if (len_p)
         *len_p = 0;
-    const char *root = msg ? msg_type_name (msg->type) : NULL;
+    const char *root = msg ? sg_msg_type_name (msg->type) : NULL;
     if (!root || !buf_p)
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "no message or no message type");
 
@@ -368,10 +368,10 @@ msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag)
     /* Only valid messages leave: parse the bytes back with the same checks
      * as for input, and make sure nothing was lost on the way (a value the
      * schema accepts but the parser normalises, e.g. a padded date). */
-    rc = msg_parse (o.b.data, o.b.len, NULL, &back, diag);
+    rc = sg_msg_parse (o.b.data, o.b.len, NULL, &back, diag);
     if (rc != SG_OK)
         goto done;
-    if (!msg_equal (msg, back)) {
+    if (!sg_msg_equal (msg, back)) {
         rc = sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
                           "%s: a field did not survive serialisation (a field this "
                           "type does not carry, or a value with surrounding spaces)",
@@ -382,7 +382,7 @@ msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag)
         *len_p = o.b.len;
     *buf_p = sg_buf_take (&o.b);
 done:
-    msg_destroy (&back);
+    sg_msg_destroy (&back);
     sg_buf_free (&o.b);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* msg_parse.c - from bytes (or a parsed document) to a msg_t: hardened
  * parse, root check, schema validation with the shared compiled schema,
  * then one walk over the tree in schema order that copies every value and
- * applies the semantic checks the schema cannot express. Also msg_peek, a
+ * applies the semantic checks the schema cannot express. Also sg_msg_peek, a
  * streaming read of the header elements only. */
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +142,7 @@ s_attr (s_ctx_t *c, xmlNodePtr n, const char *name, char *dst, size_t size)
             s_text (c, (xmlNodePtr) a, dst, size, 1);
 }
 
-/* <name><ID>office</ID></name>, checked with office_check. */
+/* <name><ID>office</ID></name>, checked with sg_office_check. */
 static xmlNodePtr
 s_office (s_ctx_t *c, xmlNodePtr *cur, const char *name, char dst[9], int required)
 {
@@ -151,7 +151,7 @@ s_office (s_ctx_t *c, xmlNodePtr *cur, const char *name, char dst[9], int requir
         return NULL;
     xmlNodePtr in = s_elem (n->children);
     s_str (c, &in, "ID", dst, sizeof (msg_office_t), 1, 1);
-    if (!c->rc && office_check (dst, c->diag) != SG_OK) {
+    if (!c->rc && sg_office_check (dst, c->diag) != SG_OK) {
         c->rc = c->diag ? c->diag->code : SG_EINVAL;
         if (c->diag)
             c->diag->line = s_line (n);
@@ -505,7 +505,7 @@ s_root_type (xmlNodePtr root, sg_diag_t *diag)
         return MSG_NONE;
     }
     const char *ns = root->ns && root->ns->href ? (const char *) root->ns->href : "";
-    msg_type_t t = msg_type_from_name ((const char *) root->name);
+    msg_type_t t = sg_msg_type_from_name ((const char *) root->name);
     if (strcmp (ns, MSG_NAMESPACE) != 0 || t == MSG_NONE)
         sg_diag_set (diag, SG_ESCHEMA, s_line (root), SG_NAK_UNKNOWN_TYPE,
                      "root element {%s}%s is not a sigmat message (expected DEC ... NAK "
@@ -513,7 +513,7 @@ s_root_type (xmlNodePtr root, sg_diag_t *diag)
     return strcmp (ns, MSG_NAMESPACE) == 0 ? t : MSG_NONE;
 }
 
-/* msg_parse_doc, with the schema validation only when validate is 1. */
+/* sg_msg_parse_doc, with the schema validation only when validate is 1. */
 static int
 s_parse_doc (xmlDocPtr doc, int validate, msg_t **msg_p, sg_diag_t *diag)
 {
@@ -529,35 +529,35 @@ s_parse_doc (xmlDocPtr doc, int validate, msg_t **msg_p, sg_diag_t *diag)
     if (type == MSG_NONE)
         return SG_ESCHEMA;
     if (validate) {
-        schema_t *schema = schema_messages (diag);
+        schema_t *schema = sg_schema_messages (diag);
         if (!schema)
             return diag ? diag->code : SG_ECONFIG;
-        int rc = schema_validate (schema, doc, diag);
+        int rc = sg_schema_validate (schema, doc, diag);
         if (rc != SG_OK)
             return rc;
     }
-    if (!(m = msg_new (type)))
+    if (!(m = sg_msg_new (type)))
         return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
 
     xmlNodePtr in = s_elem (root->children), x;
     S_CODE (&c, &in, "MessageID", m->id, 1);
     S_CODE (&c, &in, "IssueDateTime", m->issued, 1);
     x = S_CODE (&c, &in, "DeclarationID", m->mrn, 1);
-    if (!c.rc && mrn_check (m->mrn, NULL) != SG_OK) {
+    if (!c.rc && sg_mrn_check (m->mrn, NULL) != SG_OK) {
         sg_diag_t why;
-        mrn_check (m->mrn, &why);
+        sg_mrn_check (m->mrn, &why);
         c.rc = sg_diag_set (diag, SG_EMRN, s_line (x), SG_NAK_INVALID_MRN,
                             "DeclarationID: MRN \"%s\" is invalid: %s", m->mrn, why.text);
     }
     {
         xmlNodePtr o1 = S_CODE (&c, &in, "SenderOfficeID", m->sender, 1);
         xmlNodePtr o2 = S_CODE (&c, &in, "RecipientOfficeID", m->recipient, 1);
-        if (!c.rc && office_check (m->sender, diag) != SG_OK) {
+        if (!c.rc && sg_office_check (m->sender, diag) != SG_OK) {
             c.rc = diag ? diag->code : SG_EINVAL;
             if (diag)
                 diag->line = s_line (o1);
         }
-        if (!c.rc && office_check (m->recipient, diag) != SG_OK) {
+        if (!c.rc && sg_office_check (m->recipient, diag) != SG_OK) {
             c.rc = diag ? diag->code : SG_EINVAL;
             if (diag)
                 diag->line = s_line (o2);
@@ -569,7 +569,7 @@ s_parse_doc (xmlDocPtr doc, int validate, msg_t **msg_p, sg_diag_t *diag)
         c.rc = sg_diag_set (diag, SG_ESCHEMA, s_line (in), SG_NAK_INCORRECT_VALUE,
                             "unexpected element %s", (const char *) in->name);
     if (c.rc) {
-        msg_destroy (&m);
+        sg_msg_destroy (&m);
         return c.rc;
     }
     *msg_p = m;
@@ -577,7 +577,7 @@ s_parse_doc (xmlDocPtr doc, int validate, msg_t **msg_p, sg_diag_t *diag)
 }
 
 int
-msg_parse_doc (xmlDocPtr doc, msg_t **msg_p, sg_diag_t *diag)
+sg_msg_parse_doc (xmlDocPtr doc, msg_t **msg_p, sg_diag_t *diag)
 {
     return s_parse_doc (doc, 1, msg_p, diag);
 }
@@ -590,7 +590,7 @@ s_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits, int valida
         *msg_p = NULL;
     if (!buf || !msg_p)
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "no input or no result pointer");
-    xmlDocPtr doc = xmlsafe_parse (buf, len, limits, diag);
+    xmlDocPtr doc = sg_xmlsafe_parse (buf, len, limits, diag);
     if (!doc)
         return diag ? diag->code : SG_EXML;
     int rc = s_parse_doc (doc, validate, msg_p, diag);
@@ -599,7 +599,7 @@ s_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits, int valida
 }
 
 int
-msg_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits, msg_t **msg_p,
+sg_msg_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits, msg_t **msg_p,
            sg_diag_t *diag)
 {
     return s_parse (buf, len, limits, 1, msg_p, diag);

@@ -63,7 +63,7 @@ s_trim (char *s)
 }
 
 int
-msg_peek (const char *buf, size_t len, msg_head_t *head, sg_diag_t *diag)
+sg_msg_peek (const char *buf, size_t len, msg_head_t *head, sg_diag_t *diag)
 {
     s_err_t err = { 0 };
     int rc = SG_OK;
@@ -97,7 +97,7 @@ msg_peek (const char *buf, size_t len, msg_head_t *head, sg_diag_t *diag)
         }
         if (type == XML_READER_TYPE_ELEMENT && depth == 0) {
             const char *ns = (const char *) xmlTextReaderConstNamespaceUri (r);
-            head->type = msg_type_from_name (name);
+            head->type = sg_msg_type_from_name (name);
             if (!ns || strcmp (ns, MSG_NAMESPACE) != 0 || head->type == MSG_NONE) {
                 head->type = MSG_NONE;
                 rc = sg_diag_set (diag, SG_ESCHEMA, xmlTextReaderGetParserLineNumber (r),

@@ -94,7 +94,7 @@ s_capture (void *data, xmlErrorPtr err)
 }
 
 schema_t *
-schema_load (const char *path, sg_diag_t *diag)
+sg_schema_load (const char *path, sg_diag_t *diag)
 {
     schema_t *self = NULL;
     xmlSchemaParserCtxtPtr pctxt = NULL;
@@ -106,7 +106,7 @@ schema_load (const char *path, sg_diag_t *diag)
     xmlStructuredErrorFunc saved_fn = xmlStructuredError;
     void *saved_ctx = xmlStructuredErrorContext;
 
-    xmlsafe_init ();
+    sg_xmlsafe_init ();
     if (!path) {
         sg_diag_set (diag, SG_EINVAL, 0, 0, "no schema path given");
         goto done;
@@ -116,7 +116,7 @@ schema_load (const char *path, sg_diag_t *diag)
         sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         goto done;
     }
-    if (xmlsafe_trusted_begin (dirname (copy), diag) != SG_OK)
+    if (sg_xmlsafe_trusted_begin (dirname (copy), diag) != SG_OK)
         goto done;
     trusted = 1;
     xmlSetStructuredErrorFunc (&cap, s_capture);
@@ -132,7 +132,7 @@ schema_load (const char *path, sg_diag_t *diag)
         char where[200] = "";
         if (cap.file[0] && cap.line > 0)
             snprintf (where, sizeof where, "%s line %d: ", cap.file, cap.line);
-        const char *refusal = xmlsafe_trusted_refusal ();
+        const char *refusal = sg_xmlsafe_trusted_refusal ();
         sg_diag_set (diag, SG_ESCHEMA, cap.line, 0, "cannot compile schema %s: %s%s%s%s%s",
                      path, where,
                      cap.count ? cap.text : cap.have_warning ? cap.warning : "unknown error",
@@ -150,14 +150,14 @@ schema_load (const char *path, sg_diag_t *diag)
 done:
     xmlSchemaFreeParserCtxt (pctxt);
     if (trusted)
-        xmlsafe_trusted_end ();
+        sg_xmlsafe_trusted_end ();
     xmlSetStructuredErrorFunc (saved_ctx, saved_fn);
     free (copy);
     return self;
 }
 
 void
-schema_destroy (schema_t **self_p)
+sg_schema_destroy (schema_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -167,7 +167,7 @@ schema_destroy (schema_t **self_p)
 }
 
 int
-schema_validate_count (schema_t *self, xmlDocPtr doc, sg_diag_t *diag, int *nerrors)
+sg_schema_validate_count (schema_t *self, xmlDocPtr doc, sg_diag_t *diag, int *nerrors)
 {
     s_capture_t cap = { 0 };
     int rc = SG_OK;
@@ -203,9 +203,9 @@ schema_validate_count (schema_t *self, xmlDocPtr doc, sg_diag_t *diag, int *nerr
 }
 
 int
-schema_validate (schema_t *self, xmlDocPtr doc, sg_diag_t *diag)
+sg_schema_validate (schema_t *self, xmlDocPtr doc, sg_diag_t *diag)
 {
-    return schema_validate_count (self, doc, diag, NULL);
+    return sg_schema_validate_count (self, doc, diag, NULL);
 }
 
 static void
@@ -216,7 +216,7 @@ s_dir_init (void)
 }
 
 const char *
-schema_dir (void)
+sg_schema_dir (void)
 {
     pthread_once (&s_dir_once, s_dir_init);
     return s_dir;
@@ -226,12 +226,12 @@ static void
 s_msgs_init (void)
 {
     char path[PATH_MAX + 16];
-    snprintf (path, sizeof path, "%s/sigmat.xsd", schema_dir ());
-    s_msgs = schema_load (path, &s_msgs_diag);
+    snprintf (path, sizeof path, "%s/sigmat.xsd", sg_schema_dir ());
+    s_msgs = sg_schema_load (path, &s_msgs_diag);
 }
 
 schema_t *
-schema_messages (sg_diag_t *diag)
+sg_schema_messages (sg_diag_t *diag)
 {
     pthread_once (&s_msgs_once, s_msgs_init);
     if (!s_msgs && diag)

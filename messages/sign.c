@@ -172,7 +172,7 @@ done:
 }
 
 sign_key_t *
-sign_key_from_pem (const char *pem, size_t len, sg_diag_t *diag)
+sg_sign_key_from_pem (const char *pem, size_t len, sg_diag_t *diag)
 {
     sign_key_t *self = NULL;
     EVP_PKEY *pkey = NULL;
@@ -225,7 +225,7 @@ done:
 }
 
 sign_key_t *
-sign_key_load (const char *pem_path, sg_diag_t *diag)
+sg_sign_key_load (const char *pem_path, sg_diag_t *diag)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -243,19 +243,19 @@ sign_key_load (const char *pem_path, sg_diag_t *diag)
     }
     sg_diag_t sub;
     sg_diag_clear (&sub);
-    sign_key_t *self = sign_key_from_pem (buf, len, &sub);
+    sign_key_t *self = sg_sign_key_from_pem (buf, len, &sub);
     OPENSSL_cleanse (buf, len);
     free (buf);
     if (!self)
         sg_diag_set (diag, sub.code, 0, 0, "key file %s: %s", pem_path, sub.text);
     else if (self->has_private && (mode & 077))
-        log_warn ("private key file %s is accessible to other users (mode %03o); "
+        sg_log_warn ("private key file %s is accessible to other users (mode %03o); "
                   "chmod 600 it", pem_path, (unsigned) (mode & 0777));
     return self;
 }
 
 sign_key_t *
-sign_key_generate (void)
+sg_sign_key_generate (void)
 {
     EVP_PKEY *pkey = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
     if (!pkey) {
@@ -273,7 +273,7 @@ sign_key_generate (void)
 }
 
 void
-sign_key_destroy (sign_key_t **self_p)
+sg_sign_key_destroy (sign_key_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -283,13 +283,13 @@ sign_key_destroy (sign_key_t **self_p)
 }
 
 int
-sign_has_private (const sign_key_t *key)
+sg_sign_has_private (const sign_key_t *key)
 {
     return key && key->has_private;
 }
 
 int
-sign_key_id (const sign_key_t *key, char id[SIGN_KEY_ID_LEN + 1])
+sg_sign_key_id (const sign_key_t *key, char id[SIGN_KEY_ID_LEN + 1])
 {
     unsigned char raw[32], md[EVP_MAX_MD_SIZE];
     size_t len = sizeof raw;
@@ -306,7 +306,7 @@ sign_key_id (const sign_key_t *key, char id[SIGN_KEY_ID_LEN + 1])
 }
 
 int
-sign_key_public_pem (const sign_key_t *key, char **pem_p)
+sg_sign_key_public_pem (const sign_key_t *key, char **pem_p)
 {
     int rc = SG_ENOMEM;
     if (!key || !pem_p)
@@ -330,7 +330,7 @@ done:
 }
 
 int
-sign_key_write (const sign_key_t *key, const char *secret_path, const char *public_path)
+sg_sign_key_write (const sign_key_t *key, const char *secret_path, const char *public_path)
 {
     int rc = SG_OK;
     char *pub = NULL;
@@ -356,7 +356,7 @@ sign_key_write (const sign_key_t *key, const char *secret_path, const char *publ
             return rc;
     }
     if (public_path) {
-        if ((rc = sign_key_public_pem (key, &pub)) != SG_OK)
+        if ((rc = sg_sign_key_public_pem (key, &pub)) != SG_OK)
             return rc;
         rc = sg_file_write (public_path, pub, strlen (pub), 0644);
         int saved = errno;
@@ -367,7 +367,7 @@ sign_key_write (const sign_key_t *key, const char *secret_path, const char *publ
 }
 
 int
-sign_message (const sign_key_t *key, const char *hdr, size_t hdr_len,
+sg_sign_message (const sign_key_t *key, const char *hdr, size_t hdr_len,
               const char *body, size_t body_len, unsigned char sig[SIGN_LEN])
 {
     if (!key || !sig || (!hdr && hdr_len) || (!body && body_len))
@@ -394,7 +394,7 @@ sign_message (const sign_key_t *key, const char *hdr, size_t hdr_len,
 }
 
 int
-sign_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
+sg_sign_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
              const char *body, size_t body_len,
              const unsigned char *sig, size_t sig_len)
 {
@@ -436,7 +436,7 @@ s_z85_key_ok (const char *z85)
 }
 
 int
-sign_curve_keygen (const char *secret_path, const char *public_path)
+sg_sign_curve_keygen (const char *secret_path, const char *public_path)
 {
     char pub[SIGN_CURVE_Z85_LEN + 2], sec[SIGN_CURVE_Z85_LEN + 2];
     if (!secret_path || !public_path)
@@ -453,7 +453,7 @@ sign_curve_keygen (const char *secret_path, const char *public_path)
 }
 
 int
-sign_curve_load (const char *path, char z85[SIGN_CURVE_Z85_LEN + 1])
+sg_sign_curve_load (const char *path, char z85[SIGN_CURVE_Z85_LEN + 1])
 {
     char *buf = NULL;
     size_t len = 0;
@@ -479,7 +479,7 @@ sign_curve_load (const char *path, char z85[SIGN_CURVE_Z85_LEN + 1])
 }
 
 int
-sign_curve_public (const char *secret_z85, char public_z85[SIGN_CURVE_Z85_LEN + 1])
+sg_sign_curve_public (const char *secret_z85, char public_z85[SIGN_CURVE_Z85_LEN + 1])
 {
     public_z85[0] = '\0';
     if (!secret_z85 || !s_z85_key_ok (secret_z85))

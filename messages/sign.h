@@ -19,65 +19,65 @@ typedef struct sign_key_t sign_key_t;
  * diag (may be NULL) set: SG_EKEY if the file is unreadable, holds no PEM
  * key, an encrypted key, or a key that is not Ed25519 (the reason names
  * the type found). The caller destroys the key. */
-sign_key_t *sign_key_load (const char *pem_path, sg_diag_t *diag);
+sign_key_t *sg_sign_key_load (const char *pem_path, sg_diag_t *diag);
 
 /* The same from PEM text pem[0..len) (need not be NUL-terminated), e.g. a
  * peer's public key stored in the database. */
-sign_key_t *sign_key_from_pem (const char *pem, size_t len, sg_diag_t *diag);
+sign_key_t *sg_sign_key_from_pem (const char *pem, size_t len, sg_diag_t *diag);
 
 /* Returns a new random Ed25519 key pair, or NULL on failure. */
-sign_key_t *sign_key_generate (void);
+sign_key_t *sg_sign_key_generate (void);
 
 /* Writes the private key (PKCS#8 PEM, mode 0600) to secret_path and the
  * public key (PEM, mode 0644) to public_path; either path may be NULL to
  * skip it. Each file is written to a temporary file in the same folder,
  * fsynced, and renamed into place. Returns SG_OK, SG_EKEY if a secret is
  * asked of a public-only key, SG_EIO (errno kept) or SG_ENOMEM. */
-int sign_key_write (const sign_key_t *key, const char *secret_path, const char *public_path);
+int sg_sign_key_write (const sign_key_t *key, const char *secret_path, const char *public_path);
 
 /* Stores in *pem_p a new NUL-terminated PEM text of the public key; the
  * caller frees it. Returns SG_OK, SG_EINVAL or SG_ENOMEM. */
-int sign_key_public_pem (const sign_key_t *key, char **pem_p);
+int sg_sign_key_public_pem (const sign_key_t *key, char **pem_p);
 
 #define SIGN_KEY_ID_LEN 16          /* hex characters of a key id */
 
 /* Writes the key's id into id: the first 8 bytes of the SHA-256 of its raw
  * 32-byte public key, in lowercase hex (the SGTP `Key-Id` header). Returns
  * SG_OK or SG_EINVAL (id is then ""). */
-int sign_key_id (const sign_key_t *key, char id[SIGN_KEY_ID_LEN + 1]);
+int sg_sign_key_id (const sign_key_t *key, char id[SIGN_KEY_ID_LEN + 1]);
 
 /* Frees the key (NULL is fine) and clears the caller's pointer. */
-void sign_key_destroy (sign_key_t **self_p);
+void sg_sign_key_destroy (sign_key_t **self_p);
 
 /* Returns 1 if the key holds a private part (can sign), else 0. */
-int sign_has_private (const sign_key_t *key);
+int sg_sign_has_private (const sign_key_t *key);
 
 /* Signs hdr[0..hdr_len) || body[0..body_len) into sig. Either part may be
  * empty (pointer NULL with length 0). Thread-safe; reuses a per-thread
  * buffer for the concatenation. Returns SG_OK, SG_EKEY for a key without
  * a private part, SG_EINVAL or SG_ENOMEM. */
-int sign_message (const sign_key_t *key, const char *hdr, size_t hdr_len,
+int sg_sign_message (const sign_key_t *key, const char *hdr, size_t hdr_len,
                   const char *body, size_t body_len, unsigned char sig[SIGN_LEN]);
 
 /* Returns SG_OK if sig[0..sig_len) is key's valid signature of
  * hdr || body, SG_ESIG otherwise (also for a sig_len other than SIGN_LEN),
  * SG_EINVAL for a NULL key, SG_ENOMEM. Thread-safe. */
-int sign_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
+int sg_sign_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
                  const char *body, size_t body_len,
                  const unsigned char *sig, size_t sig_len);
 
 /* Generates a CurveZMQ key pair (zmq_curve_keypair) and writes each key as
  * one line of Z85 text: secret_path mode 0600, public_path mode 0644, both
  * atomically. Returns SG_OK, SG_EKEY if libzmq lacks CURVE, SG_EIO. */
-int sign_curve_keygen (const char *secret_path, const char *public_path);
+int sg_sign_curve_keygen (const char *secret_path, const char *public_path);
 
 /* Reads a Z85 key file (40 Z85 characters, optional trailing newline) into
  * z85 (NUL-terminated). Returns SG_OK, SG_EIO if unreadable, SG_EKEY if the
  * content is not one Z85 key. */
-int sign_curve_load (const char *path, char z85[SIGN_CURVE_Z85_LEN + 1]);
+int sg_sign_curve_load (const char *path, char z85[SIGN_CURVE_Z85_LEN + 1]);
 
 /* Derives the Z85 public key from a Z85 secret key (zmq_curve_public).
  * Returns SG_OK or SG_EKEY. */
-int sign_curve_public (const char *secret_z85, char public_z85[SIGN_CURVE_Z85_LEN + 1]);
+int sg_sign_curve_public (const char *secret_z85, char public_z85[SIGN_CURVE_Z85_LEN + 1]);
 
 #endif

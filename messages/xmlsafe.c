@@ -1,5 +1,5 @@
 /* xmlsafe.c - hardened XML input: every document sigmat reads from outside
- * goes through xmlsafe_parse, which refuses DTDs, entities and external
+ * goes through sg_xmlsafe_parse, which refuses DTDs, entities and external
  * references, and bounds size, depth and attribute count before libxml2
  * can spend unbounded time or memory on them. */
 #include "xmlsafe.h"
@@ -87,7 +87,7 @@ s_under_trusted_root (const char *resolved)
  * for DTDs, external entities, XInclude and xs:include/xs:import, and the
  * default one reads any local file or URL. Ours refuses everything, except
  * plain local files under the folder the calling thread opened with
- * xmlsafe_trusted_begin (schema compilation). Catalogs are bypassed and
+ * sg_xmlsafe_trusted_begin (schema compilation). Catalogs are bypassed and
  * no scheme other than file:// is accepted, so nothing reaches the network. */
 static xmlParserInputPtr
 s_entity_loader (const char *url, const char *id, xmlParserCtxtPtr ctxt)
@@ -142,20 +142,20 @@ s_init_once (void)
 }
 
 void
-xmlsafe_init (void)
+sg_xmlsafe_init (void)
 {
     pthread_once (&s_once, s_init_once);
     if (!s_thread_silenced) {
-        /* threads started before xmlsafe_init keep libxml2's stderr default */
+        /* threads started before sg_xmlsafe_init keep libxml2's stderr default */
         xmlSetGenericErrorFunc (NULL, s_silent);
         s_thread_silenced = 1;
     }
 }
 
 int
-xmlsafe_trusted_begin (const char *root, sg_diag_t *diag)
+sg_xmlsafe_trusted_begin (const char *root, sg_diag_t *diag)
 {
-    xmlsafe_init ();
+    sg_xmlsafe_init ();
     s_refusal[0] = '\0';
     if (!root || !realpath (root, s_trusted_root)) {
         s_trusted_root[0] = '\0';
@@ -166,13 +166,13 @@ xmlsafe_trusted_begin (const char *root, sg_diag_t *diag)
 }
 
 void
-xmlsafe_trusted_end (void)
+sg_xmlsafe_trusted_end (void)
 {
     s_trusted_root[0] = '\0';
 }
 
 const char *
-xmlsafe_trusted_refusal (void)
+sg_xmlsafe_trusted_refusal (void)
 {
     return s_refusal;
 }
@@ -370,10 +370,10 @@ s_precheck (const char *buf, size_t len, size_t max_bytes, sg_diag_t *diag)
 }
 
 xmlDocPtr
-xmlsafe_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits,
+sg_xmlsafe_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits,
                sg_diag_t *diag)
 {
-    xmlsafe_init ();
+    sg_xmlsafe_init ();
     size_t max_bytes = limits && limits->max_bytes ? limits->max_bytes
                                                    : XMLSAFE_DEFAULT_MAX_BYTES;
     int max_depth = limits && limits->max_depth > 0 ? limits->max_depth
@@ -449,7 +449,7 @@ done:
 }
 
 xmlDocPtr
-xmlsafe_parse_file (const char *path, const xmlsafe_limits_t *limits, sg_diag_t *diag)
+sg_xmlsafe_parse_file (const char *path, const xmlsafe_limits_t *limits, sg_diag_t *diag)
 {
     size_t max_bytes = limits && limits->max_bytes ? limits->max_bytes
                                                    : XMLSAFE_DEFAULT_MAX_BYTES;
@@ -478,7 +478,7 @@ xmlsafe_parse_file (const char *path, const xmlsafe_limits_t *limits, sg_diag_t 
     else if (rc != SG_OK)
         sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory reading %s", path);
     else
-        doc = xmlsafe_parse (sg_buf_text (&buf), buf.len, limits, diag);
+        doc = sg_xmlsafe_parse (sg_buf_text (&buf), buf.len, limits, diag);
 done:
     sg_buf_free (&buf);
     if (f)

@@ -25,32 +25,32 @@ typedef struct {
  * the reason (SG_ETOOBIG, SG_ETOODEEP, SG_EXML) and the line. Any DOCTYPE,
  * entity declaration or external reference is refused. limits may be NULL
  * for the defaults. The caller frees the result with xmlFreeDoc. */
-xmlDocPtr xmlsafe_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits,
+xmlDocPtr sg_xmlsafe_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits,
                          sg_diag_t *diag);
 
 /* Reads a whole file (at most limits->max_bytes) and parses it as above.
  * Only for trusted operator-supplied paths: the path is not sandboxed. */
-xmlDocPtr xmlsafe_parse_file (const char *path, const xmlsafe_limits_t *limits,
+xmlDocPtr sg_xmlsafe_parse_file (const char *path, const xmlsafe_limits_t *limits,
                               sg_diag_t *diag);
 
 /* Once per process, before threads: initialises libxml2 and silences its
  * default error printing (errors come back through sg_diag_t). */
-void xmlsafe_init (void);
+void sg_xmlsafe_init (void);
 
-/* xmlsafe_init installs a process-wide libxml2 entity loader that refuses
+/* sg_xmlsafe_init installs a process-wide libxml2 entity loader that refuses
  * every external resource (DTDs, entities, XInclude, xs:include, and
  * xmlReadFile's own file). Between these two calls the calling thread may
  * load plain local files under the folder root (symlinks resolved, no URL
- * schemes, no catalogs); schema_load uses this to compile XSDs. Returns
+ * schemes, no catalogs); sg_schema_load uses this to compile XSDs. Returns
  * SG_OK, or SG_EIO if root cannot be resolved. Not nestable. */
-int xmlsafe_trusted_begin (const char *root, sg_diag_t *diag);
+int sg_xmlsafe_trusted_begin (const char *root, sg_diag_t *diag);
 
-/* Ends the calling thread's trusted window opened by xmlsafe_trusted_begin. */
-void xmlsafe_trusted_end (void);
+/* Ends the calling thread's trusted window opened by sg_xmlsafe_trusted_begin. */
+void sg_xmlsafe_trusted_end (void);
 
 /* Why the calling thread's loader last refused a file in its trusted
  * window ("refused <path>: outside the schema folder"), or "" if it did not
- * since xmlsafe_trusted_begin. Valid until the thread's next begin. */
-const char *xmlsafe_trusted_refusal (void);
+ * since sg_xmlsafe_trusted_begin. Valid until the thread's next begin. */
+const char *sg_xmlsafe_trusted_refusal (void);
 
 #endif

@@ -67,7 +67,7 @@ s_map (const char *name, const char *country, msg_type_t type, asy_sad_info_t *i
 {
     char p[4096];
     s_path (p, sizeof p, name);
-    xmlDocPtr doc = xmlsafe_parse_file (p, NULL, d);
+    xmlDocPtr doc = sg_xmlsafe_parse_file (p, NULL, d);
     ck_assert_msg (doc != NULL, "%s: %s", name, d->text);
     asy_map_opts_t o = { .country = country, .currency = "XOF", .profile = s_profile,
                          .reasons = &s_reasons };
@@ -83,15 +83,15 @@ s_validate (msg_t *m)
     char *buf = NULL;
     size_t len = 0;
     sg_diag_t d;
-    msgid_new (m->id);
+    sg_msgid_new (m->id);
     strcpy (m->issued, "2026-03-02T10:00:00Z");
     char s12[13];
     snprintf (s12, sizeof s12, "%.6s000001", m->decl.departure + 2);
     char cc[3] = { m->decl.departure[0], m->decl.departure[1], 0 };
-    ck_assert_int_eq (mrn_new_ex (cc, 26, 'J', s12, m->mrn), SG_OK);
+    ck_assert_int_eq (sg_mrn_new_ex (cc, 26, 'J', s12, m->mrn), SG_OK);
     strcpy (m->sender, m->decl.departure);
     strcpy (m->recipient, m->decl.departure);
-    ck_assert_msg (msg_serialize (m, &buf, &len, &d) == SG_OK, "serialize: %s", d.text);
+    ck_assert_msg (sg_msg_serialize (m, &buf, &len, &d) == SG_OK, "serialize: %s", d.text);
     free (buf);
 }
 
@@ -203,7 +203,7 @@ START_TEST (test_map_abidjan_ouaga)
     ck_assert_str_eq (x->items[1].description, "Huile de palme raffinée (oléine); bidons de 20 litres");
     ck_assert_str_eq (x->items[1].origin, "CI");
     s_validate (m);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     /* A registered-only file makes no REL. */
     ck_assert_int_eq (s_map ("tests/asycuda/t1-abidjan-ouaga-registered.xml", "CI", MSG_REL,
                              &info, &m, &d), SG_ESEQ);
@@ -212,7 +212,7 @@ START_TEST (test_map_abidjan_ouaga)
     ck_assert_int_eq (info.stage, ASY_STAGE_RELEASED);
     ck_assert_str_eq (m->decl.release_date, "2026-03-02");
     s_validate (m);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
 }
 END_TEST
 
@@ -236,7 +236,7 @@ START_TEST (test_map_other_corridors)
     ck_assert_str_eq (m->decl.items[11].description, "Pâtes alimentaires (lot n° 12)");
     ck_assert_str_eq (m->decl.release_date, "2026-03-04");
     s_validate (m);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     /* Benin: released by receipt; the adapter's country must be BJ. */
     ck_assert_int_eq (s_map ("tests/asycuda/t1-cotonou-niamey.xml", "CI", MSG_DEC, &info, &m,
                              &d), SG_EINVAL);
@@ -248,7 +248,7 @@ START_TEST (test_map_other_corridors)
     ck_assert_str_eq (m->decl.guarantee_amount, "4000000.50");
     ck_assert_str_eq (m->decl.release_date, "2026-11-29");
     s_validate (m);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     /* Togo: Type_of_transit_document <null/>, TR; no border office, no containers. */
     ck_assert_int_eq (s_map ("tests/asycuda/t1-lome-ouaga.xml", "TG", MSG_REL, &info, &m, &d),
                       SG_OK);
@@ -258,7 +258,7 @@ START_TEST (test_map_other_corridors)
     ck_assert_str_eq (m->decl.lrn, "TGLO1-2026-15");
     ck_assert_str_eq (m->decl.principal.city, "Lomé");
     s_validate (m);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
 }
 END_TEST
 
@@ -312,7 +312,7 @@ START_TEST (test_reference_samples)
         char p[8192];
         snprintf (p, sizeof p, "%s/%s", dir, e->d_name);
         sg_diag_t d;
-        xmlDocPtr doc = xmlsafe_parse_file (p, NULL, &d);
+        xmlDocPtr doc = sg_xmlsafe_parse_file (p, NULL, &d);
         ck_assert_msg (doc != NULL, "%s: %s", p, d.text);
         asy_sad_info_t info;
         msg_t *m = NULL;
@@ -416,7 +416,7 @@ START_TEST (test_spool_ledger)
     snprintf (p, sizeof p, "%s/a.xml", e.conf.done_dir);
     ck_assert_int_eq (access (p, F_OK), 0);
     ck_assert_int_eq (asy_state_text (e.st, mrn, sizeof mrn, NULL, "SELECT mrn FROM outbox", ""), SG_OK);
-    ck_assert_int_eq (mrn_check (mrn, NULL), SG_OK);
+    ck_assert_int_eq (sg_mrn_check (mrn, NULL), SG_OK);
     ck_assert_int_eq (strncmp (mrn, "26CI000101000001J", 17), 0);
     /* The same bytes again (a crash after commit, before the move): no new message. */
     s_copy (fx, e.conf.work_dir, "a.xml");
@@ -476,14 +476,14 @@ s_aar_body (const char *mrn, size_t *len)
     ck_assert_int_eq (s_map ("tests/asycuda/t1-abidjan-ouaga-released.xml", "CI", MSG_REL,
                              &info, &m, &d), SG_OK);
     m->type = MSG_AAR;
-    msgid_new (m->id);
+    sg_msgid_new (m->id);
     strcpy (m->issued, "2026-03-02T10:31:00Z");
     strcpy (m->mrn, mrn);
     strcpy (m->sender, "CI000101");
     strcpy (m->recipient, "BF000101");
     char *buf = NULL;
-    ck_assert_msg (msg_serialize (m, &buf, len, &d) == SG_OK, "%s", d.text);
-    msg_destroy (&m);
+    ck_assert_msg (sg_msg_serialize (m, &buf, len, &d) == SG_OK, "%s", d.text);
+    sg_msg_destroy (&m);
     return buf;
 }
 
@@ -496,10 +496,10 @@ START_TEST (test_inbox_can_from_wrong_office)
     s_env_t e;
     s_env_new (&e, "BF");
     char mrn[19], id[37], path[4096];
-    ck_assert_int_eq (mrn_new_ex ("CI", 26, 'J', "000101000002", mrn), SG_OK);
+    ck_assert_int_eq (sg_mrn_new_ex ("CI", 26, 'J', "000101000002", mrn), SG_OK);
     size_t len = 0;
     char *body = s_aar_body (mrn, &len);
-    msgid_new (id);
+    sg_msgid_new (id);
     ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len, NULL),
                       SG_LINK_DELIVERED);
     free (body);
@@ -507,13 +507,13 @@ START_TEST (test_inbox_can_from_wrong_office)
     const char *x = s_slurp (path);
     msg_t *m = NULL;
     sg_diag_t d;
-    ck_assert_msg (msg_parse (x, strlen (x), NULL, &m, &d) == SG_OK, "%s", d.text);
-    msgid_new (m->id);
+    ck_assert_msg (sg_msg_parse (x, strlen (x), NULL, &m, &d) == SG_OK, "%s", d.text);
+    sg_msgid_new (m->id);
     strcpy (m->mrn, mrn);
     strcpy (m->sender, "BF000201");
     strcpy (m->recipient, "BF000101");
     char *can = NULL;
-    ck_assert_msg (msg_serialize (m, &can, &len, &d) == SG_OK, "%s", d.text);
+    ck_assert_msg (sg_msg_serialize (m, &can, &len, &d) == SG_OK, "%s", d.text);
     ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, m->id, can, len, NULL),
                       SG_LINK_DELIVERED);
     ck_assert_int_eq (asy_count_files (e.conf.inbox_dir, ".xml"), 1);     /* the AAR only */
@@ -522,17 +522,17 @@ START_TEST (test_inbox_can_from_wrong_office)
                                       "SELECT state FROM movement", ""), SG_OK);
     ck_assert_str_eq (state, "ANTICIPATED");
     /* the same CAN from the office of departure is applied */
-    msgid_new (m->id);
+    sg_msgid_new (m->id);
     strcpy (m->sender, "CI000101");
     free (can);
-    ck_assert_msg (msg_serialize (m, &can, &len, &d) == SG_OK, "%s", d.text);
+    ck_assert_msg (sg_msg_serialize (m, &can, &len, &d) == SG_OK, "%s", d.text);
     ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, m->id, can, len, NULL),
                       SG_LINK_DELIVERED);
     ck_assert_int_eq (asy_state_text (e.st, state, sizeof state, NULL,
                                       "SELECT state FROM movement", ""), SG_OK);
     ck_assert_str_eq (state, "CANCELLED");
     free (can);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     s_env_destroy (&e);
 }
 END_TEST
@@ -548,7 +548,7 @@ START_TEST (test_inbox_refuse_or_retry)
     s_env_new (&e, "BF");
     char mrn[19], id[37], path[8192];
     sg_diag_t d;
-    ck_assert_int_eq (mrn_new_ex ("CI", 26, 'J', "000101000003", mrn), SG_OK);
+    ck_assert_int_eq (sg_mrn_new_ex ("CI", 26, 'J', "000101000003", mrn), SG_OK);
     size_t len = 0;
     char *body = s_aar_body (mrn, &len);
     /* an office not in the table */
@@ -557,7 +557,7 @@ START_TEST (test_inbox_refuse_or_retry)
     memcpy (strstr (unknown, "BF000101"), "BF000999", 8);
     for (char *p = body; (p = strstr (p, "<ID>BF000101</ID>")) != NULL;)
         memcpy (p + 4, "BF000999", 8);
-    msgid_new (id);
+    sg_msgid_new (id);
     sg_diag_clear (&d);
     ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len, &d),
                       SG_LINK_REFUSE);
@@ -587,7 +587,7 @@ START_TEST (test_inbox_refuse_or_retry)
     free (body);
     /* the inbox folder cannot be written: retry, nothing recorded */
     body = s_aar_body (mrn, &len);
-    msgid_new (id);
+    sg_msgid_new (id);
     ck_assert_int_eq (rmdir (e.conf.inbox_dir), 0);
     FILE *f = fopen (e.conf.inbox_dir, "w");
     ck_assert_ptr_nonnull (f);
@@ -616,11 +616,11 @@ START_TEST (test_inbox_and_calls)
     s_env_t e;
     s_env_new (&e, "BF");
     char mrn[19];
-    ck_assert_int_eq (mrn_new_ex ("CI", 26, 'J', "000101000001", mrn), SG_OK);
+    ck_assert_int_eq (sg_mrn_new_ex ("CI", 26, 'J', "000101000001", mrn), SG_OK);
     size_t len = 0;
     char *body = s_aar_body (mrn, &len);
     char id[37];
-    msgid_new (id);
+    sg_msgid_new (id);
     ck_assert_int_eq (asy_inbox_deliver (e.st, s_tables, &e.conf, e.spool, id, body, len, NULL),
                       SG_LINK_DELIVERED);
     /* again: already handled, still ACK, no second file */
@@ -700,7 +700,7 @@ START_TEST (test_inbox_and_calls)
     ck_assert_int_eq (asy_call_run (&ctx, &u, &out), 400);
     json_decref (out);
     char other[19];
-    ck_assert_int_eq (mrn_new_ex ("CI", 26, 'J', "000101000777", other), SG_OK);
+    ck_assert_int_eq (sg_mrn_new_ex ("CI", 26, 'J', "000101000777", other), SG_OK);
     u.mrn = other;
     ck_assert_int_eq (asy_call_run (&ctx, &u, &out), 404);
     json_decref (out);
@@ -787,7 +787,7 @@ START_TEST (test_map_exports)
     ck_assert_str_eq (m->decl.destination_country, "BF");
     ck_assert_uint_eq (m->decl.n_containers, 0);
     s_validate (m);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-latin1-large.xml", "CI", MSG_REL, &info, &m,
                              &d), SG_OK);
     ck_assert_uint_eq (m->decl.n_items, 150);
@@ -798,10 +798,10 @@ START_TEST (test_map_exports)
     ck_assert_str_eq (m->decl.items[149].description, "Matériel informatique, lot n° 150");
     ck_assert_str_eq (m->decl.means.mode, "3");
     s_validate (m);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     /* Seals are optional by default... */
     ck_assert_int_eq (s_map ("tests/asycuda/bad-no-seals.xml", "CI", MSG_DEC, &info, &m, &d), SG_OK);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     /* ... and every fault of a file is reported, each with its code and path. */
     ck_assert_int_eq (s_map ("tests/asycuda/bad-many-reasons.xml", "CI", MSG_DEC, &info, &m, &d),
                       SG_EINVAL);
@@ -833,7 +833,7 @@ START_TEST (test_map_exports)
     ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-cancel-1-registered.xml", "CI", MSG_DEC, &info,
                              &m, &d), SG_OK);
     ck_assert (!info.cancelled);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
 }
 END_TEST
 
@@ -851,7 +851,7 @@ START_TEST (test_profile_edit)
     asy_profile_t *strict = asy_profile_load (p, &d);
     ck_assert_msg (strict != NULL, "%s", d.text);
     s_path (src, sizeof src, "tests/asycuda/bad-no-seals.xml");
-    xmlDocPtr doc = xmlsafe_parse_file (src, NULL, &d);
+    xmlDocPtr doc = sg_xmlsafe_parse_file (src, NULL, &d);
     asy_map_opts_t o = { .country = "CI", .currency = "XOF", .profile = strict,
                          .reasons = &s_reasons };
     asy_sad_info_t info;
@@ -975,30 +975,30 @@ START_TEST (test_inbox_schema)
     size_t len = 0;
     ck_assert_int_eq (asy_map_write (m, s_tables, &xml, &len, &d), SG_OK);
     snprintf (p, sizeof p, "%s/messages/schemas/asycuda-inbox.xsd", s_src);
-    schema_t *sc = schema_load (p, &d);
+    schema_t *sc = sg_schema_load (p, &d);
     ck_assert_msg (sc != NULL, "%s", d.text);
-    xmlDocPtr doc = xmlsafe_parse (xml, len, NULL, &d);
+    xmlDocPtr doc = sg_xmlsafe_parse (xml, len, NULL, &d);
     ck_assert_ptr_nonnull (doc);
-    ck_assert_msg (schema_validate (sc, doc, &d) == SG_OK, "%s", d.text);
+    ck_assert_msg (sg_schema_validate (sc, doc, &d) == SG_OK, "%s", d.text);
     ck_assert_ptr_nonnull (strstr (xml, "<Consignee_name>Faso Distribution SA</Consignee_name>"));
     ck_assert_ptr_nonnull (strstr (xml, "<Reference>26CIGAR007001</Reference>"));
     xmlFreeDoc (doc);
     free (xml);
     /* A file that breaks the schema is refused by it. */
     const char *bad = "<ASYCUDA><Sigmat><Message_type>XYZ</Message_type></Sigmat></ASYCUDA>";
-    doc = xmlsafe_parse (bad, strlen (bad), NULL, &d);
-    ck_assert_int_ne (schema_validate (sc, doc, &d), SG_OK);
+    doc = sg_xmlsafe_parse (bad, strlen (bad), NULL, &d);
+    ck_assert_int_ne (sg_schema_validate (sc, doc, &d), SG_OK);
     xmlFreeDoc (doc);
-    schema_destroy (&sc);
-    msg_destroy (&m);
+    sg_schema_destroy (&sc);
+    sg_msg_destroy (&m);
 }
 END_TEST
 
 int
 main (void)
 {
-    xmlsafe_init ();
-    log_open ("check_asycuda", 0, LOG_LVL_ERROR);
+    sg_xmlsafe_init ();
+    sg_log_open ("check_asycuda", 0, LOG_LVL_ERROR);
     Suite *s = suite_create ("asycuda");
     TCase *tc = tcase_create ("core");
     tcase_add_checked_fixture (tc, s_setup, s_teardown);

@@ -1,5 +1,5 @@
-/* check_client.c - unit tests for lib/client.c against a small SGTP/1 node
- * written here on lib/wire.c and broker/zap.c: a ROUTER with CURVE + ZAP on
+/* check_client.c - unit tests for proto/client.c against a small SGTP/1 node
+ * written here on proto/wire.c and broker/node/zap.c: a ROUTER with CURVE + ZAP on
  * 127.0.0.1, run in its own thread, that can be told to deny, hold, NAK,
  * drop, forget a session, deliver, or restart its socket. */
 #include <check.h>
@@ -14,7 +14,7 @@
 #include "client.h"
 #include "sg.h"
 #include "wire.h"
-#include "zap.h"
+#include "node/zap.h"
 
 enum { P_ACK, P_HOLD, P_NAK, P_DROP_FIRST };
 #define P_MAX 64

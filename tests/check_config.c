@@ -77,7 +77,7 @@ s_defaults (tconf_t *c)
 {
     memset (c, 0, sizeof *c);
     sg_diag_t d;
-    ck_assert_int_eq (config_defaults (s_table, c, &d), SG_OK);
+    ck_assert_int_eq (sg_config_defaults (s_table, c, &d), SG_OK);
 }
 
 /* Parses text into fresh defaults and expects it to fail with exactly want. */
@@ -87,9 +87,9 @@ s_expect_error (const char *text, const char *want)
     tconf_t c;
     s_defaults (&c);
     sg_diag_t d;
-    ck_assert_int_eq (config_parse (s_table, &c, "t.conf", text, &d), SG_ECONFIG);
+    ck_assert_int_eq (sg_config_parse (s_table, &c, "t.conf", text, &d), SG_ECONFIG);
     ck_assert_str_eq (d.text, want);
-    config_free (s_table, &c);
+    sg_config_free (s_table, &c);
 }
 
 START_TEST (test_defaults)
@@ -107,7 +107,7 @@ START_TEST (test_defaults)
     ck_assert_uint_eq (c.listen.n, 1);
     ck_assert_str_eq (c.listen.items[0], "tcp://*:7000");
     ck_assert_int_eq (c.nroutes, 0);
-    config_free (s_table, &c);
+    sg_config_free (s_table, &c);
     ck_assert_ptr_null (c.name);
     ck_assert_uint_eq (c.listen.n, 0);
 
@@ -116,7 +116,7 @@ START_TEST (test_defaults)
     };
     int n = 0;
     sg_diag_t d;
-    ck_assert_int_eq (config_defaults (bad, &n, &d), SG_ECONFIG);
+    ck_assert_int_eq (sg_config_defaults (bad, &n, &d), SG_ECONFIG);
     ck_assert_str_eq (d.text, "(default):1: bad value \"many\" for n: expected an integer");
 }
 END_TEST
@@ -142,7 +142,7 @@ START_TEST (test_every_type)
         "listen \"ipc:///tmp/a b\"\n"
         "route CI000101 asycuda-ci\n"
         "route BF node-bf # comment\n";
-    ck_assert_msg (config_parse (s_table, &c, "t.conf", text, &d) == SG_OK, "%s", d.text);
+    ck_assert_msg (sg_config_parse (s_table, &c, "t.conf", text, &d) == SG_OK, "%s", d.text);
     ck_assert_str_eq (c.name, "node \"CI\" #1 \\ end");
     ck_assert_str_eq (c.keys_dir, "/var/lib/sigmat/keys");
     ck_assert_str_eq (c.ca_file, "relative/ca.pem");       /* no file: as written */
@@ -160,7 +160,7 @@ START_TEST (test_every_type)
     ck_assert_str_eq (c.routes[0][1], "asycuda-ci");
     ck_assert_str_eq (c.routes[1][0], "BF");
     ck_assert_str_eq (c.routes[1][1], "node-bf");
-    config_free (s_table, &c);
+    sg_config_free (s_table, &c);
 }
 END_TEST
 
@@ -174,9 +174,9 @@ START_TEST (test_units)
         tconf_t c;
         s_defaults (&c);
         sg_diag_t d;
-        ck_assert_int_eq (config_set (s_table, &c, "ack_timeout", dur[i].text, &d), SG_OK);
+        ck_assert_int_eq (sg_config_set (s_table, &c, "ack_timeout", dur[i].text, &d), SG_OK);
         ck_assert_int_eq (c.ack_timeout, dur[i].ms);
-        config_free (s_table, &c);
+        sg_config_free (s_table, &c);
     }
     static const struct { const char *text; size_t bytes; } sz[] = {
         { "1024", 1024 }, { "64k", 65536 }, { "64KB", 65536 }, { "64kib", 65536 },
@@ -186,41 +186,41 @@ START_TEST (test_units)
         tconf_t c;
         s_defaults (&c);
         sg_diag_t d;
-        ck_assert_int_eq (config_set (s_table, &c, "max_message", sz[i].text, &d), SG_OK);
+        ck_assert_int_eq (sg_config_set (s_table, &c, "max_message", sz[i].text, &d), SG_OK);
         ck_assert_uint_eq (c.max_message, sz[i].bytes);
-        config_free (s_table, &c);
+        sg_config_free (s_table, &c);
     }
     static const char *yes[] = { "yes", "true", "on", "1", "On" }, *no[] = { "no", "false", "off", "0" };
     for (int i = 0; i < 5; i++) {
         tconf_t c;
         s_defaults (&c);
         sg_diag_t d;
-        ck_assert_int_eq (config_set (s_table, &c, "verbose", yes[i], &d), SG_OK);
+        ck_assert_int_eq (sg_config_set (s_table, &c, "verbose", yes[i], &d), SG_OK);
         ck_assert_int_eq (c.verbose, 1);
         if (i < 4) {
-            ck_assert_int_eq (config_set (s_table, &c, "verbose", no[i], &d), SG_OK);
+            ck_assert_int_eq (sg_config_set (s_table, &c, "verbose", no[i], &d), SG_OK);
             ck_assert_int_eq (c.verbose, 0);
         }
-        config_free (s_table, &c);
+        sg_config_free (s_table, &c);
     }
     char buf[32];
-    config_format_duration (1500, buf, sizeof buf);
+    sg_config_format_duration (1500, buf, sizeof buf);
     ck_assert_str_eq (buf, "1500ms");
-    config_format_duration (90000, buf, sizeof buf);
+    sg_config_format_duration (90000, buf, sizeof buf);
     ck_assert_str_eq (buf, "90s");
-    config_format_duration (7200000, buf, sizeof buf);
+    sg_config_format_duration (7200000, buf, sizeof buf);
     ck_assert_str_eq (buf, "2h");
-    config_format_duration (604800000, buf, sizeof buf);
+    sg_config_format_duration (604800000, buf, sizeof buf);
     ck_assert_str_eq (buf, "7d");
-    config_format_duration (0, buf, sizeof buf);
+    sg_config_format_duration (0, buf, sizeof buf);
     ck_assert_str_eq (buf, "0s");
-    config_format_size (1536, buf, sizeof buf);
+    sg_config_format_size (1536, buf, sizeof buf);
     ck_assert_str_eq (buf, "1536");
-    config_format_size (3 << 10, buf, sizeof buf);
+    sg_config_format_size (3 << 10, buf, sizeof buf);
     ck_assert_str_eq (buf, "3KiB");
-    config_format_size (4 << 20, buf, sizeof buf);
+    sg_config_format_size (4 << 20, buf, sizeof buf);
     ck_assert_str_eq (buf, "4MiB");
-    config_format_size (0, buf, sizeof buf);
+    sg_config_format_size (0, buf, sizeof buf);
     ck_assert_str_eq (buf, "0");
 }
 END_TEST
@@ -271,10 +271,10 @@ START_TEST (test_errors)
     tconf_t c;
     s_defaults (&c);
     sg_diag_t d;
-    ck_assert_int_eq (config_parse (s_table, &c, "t.conf", "\n\nbulk_size x\n", &d), SG_ECONFIG);
+    ck_assert_int_eq (sg_config_parse (s_table, &c, "t.conf", "\n\nbulk_size x\n", &d), SG_ECONFIG);
     ck_assert_int_eq (d.line, 3);
     ck_assert_int_eq (d.code, SG_ECONFIG);
-    config_free (s_table, &c);
+    sg_config_free (s_table, &c);
 }
 END_TEST
 
@@ -283,20 +283,20 @@ START_TEST (test_set)
     tconf_t c;
     s_defaults (&c);
     sg_diag_t d;
-    ck_assert_int_eq (config_set (s_table, &c, "bulk_size", "7", &d), SG_OK);
+    ck_assert_int_eq (sg_config_set (s_table, &c, "bulk_size", "7", &d), SG_OK);
     ck_assert_int_eq (c.bulk_size, 7);
-    ck_assert_int_eq (config_set (s_table, &c, "name", "with spaces", &d), SG_OK);
+    ck_assert_int_eq (sg_config_set (s_table, &c, "name", "with spaces", &d), SG_OK);
     ck_assert_str_eq (c.name, "with spaces");
-    ck_assert_int_eq (config_set (s_table, &c, "bulk_size", "x", &d), SG_ECONFIG);
+    ck_assert_int_eq (sg_config_set (s_table, &c, "bulk_size", "x", &d), SG_ECONFIG);
     ck_assert_str_eq (d.text, "bad value \"x\" for bulk_size: expected an integer 1..10000");
-    ck_assert_int_eq (config_set (s_table, &c, "nope", "1", &d), SG_ECONFIG);
+    ck_assert_int_eq (sg_config_set (s_table, &c, "nope", "1", &d), SG_ECONFIG);
     ck_assert_str_eq (d.text, "unknown key \"nope\"");
-    ck_assert_int_eq (config_set (s_table, &c, "route", "NE \"hub node\"", &d), SG_OK);
+    ck_assert_int_eq (sg_config_set (s_table, &c, "route", "NE \"hub node\"", &d), SG_OK);
     ck_assert_int_eq (c.nroutes, 1);
     ck_assert_str_eq (c.routes[0][1], "hub node");
-    ck_assert_int_eq (config_set (s_table, &c, "listen", "tcp://*:1", &d), SG_OK);
+    ck_assert_int_eq (sg_config_set (s_table, &c, "listen", "tcp://*:1", &d), SG_OK);
     ck_assert_uint_eq (c.listen.n, 2);
-    config_free (s_table, &c);
+    sg_config_free (s_table, &c);
 }
 END_TEST
 
@@ -311,7 +311,7 @@ START_TEST (test_load_file)
     tconf_t c;
     s_defaults (&c);
     sg_diag_t d;
-    ck_assert_int_eq (config_load (s_table, &c, path, &d), SG_OK);
+    ck_assert_int_eq (sg_config_load (s_table, &c, path, &d), SG_OK);
     char want[400];
     snprintf (want, sizeof want, "%s/keys", dir);
     ck_assert_str_eq (c.keys_dir, want);                   /* relative to the file */
@@ -321,13 +321,13 @@ START_TEST (test_load_file)
     f = fopen (path, "w");
     fputs ("bulk_size 9\n# x\nverbose perhaps\n", f);
     fclose (f);
-    ck_assert_int_eq (config_load (s_table, &c, path, &d), SG_ECONFIG);
+    ck_assert_int_eq (sg_config_load (s_table, &c, path, &d), SG_ECONFIG);
     snprintf (want, sizeof want, "%s:3: bad value \"perhaps\" for verbose: expected yes or no", path);
     ck_assert_str_eq (d.text, want);
-    config_free (s_table, &c);
+    sg_config_free (s_table, &c);
 
     unlink (path);
-    ck_assert_int_eq (config_load (s_table, &c, path, &d), SG_EIO);
+    ck_assert_int_eq (sg_config_load (s_table, &c, path, &d), SG_EIO);
     snprintf (want, sizeof want, "%s: cannot open: No such file or directory", path);
     ck_assert_str_eq (d.text, want);
     rmdir (dir);
@@ -341,7 +341,7 @@ START_TEST (test_dump)
     char *out = NULL;
     size_t len = 0;
     FILE *f = open_memstream (&out, &len);
-    config_dump (s_table, &c, f);
+    sg_config_dump (s_table, &c, f);
     fclose (f);
     ck_assert_msg (strstr (out, "# Node name.\nname ci\n\n"), "%s", out);
     ck_assert_ptr_nonnull (strstr (out, "# Optional file.\n# ca_file (not set)\n"));
@@ -358,16 +358,17 @@ START_TEST (test_dump)
 
     /* Awkward values survive a dump and a parse. */
     sg_diag_t d;
-    ck_assert_int_eq (config_parse (s_table, &c, "t.conf",
+    ck_assert_int_eq (sg_config_parse (s_table, &c, "t.conf",
         "name \"tab\\there \\\"q\\\" #x \\\\\"\nca_file \"/a b/c\"\nbulk_size 42\nverbose on\n"
         "log_level warn\nack_timeout 1500ms\nmax_message 3KiB\nlisten a \"b c\"\n"
         "route CI000101 x\nroute BF y\n", &d), SG_OK);
     f = open_memstream (&out, &len);
-    config_dump (s_table, &c, f);
+    sg_config_dump (s_table, &c, f);
     fclose (f);
     tconf_t back;
     memset (&back, 0, sizeof back);
-    ck_assert_msg (config_parse (s_table, &back, "dump", out, &d) == SG_OK, "%s\n%s", d.text, out);
+    ck_assert_msg (sg_config_parse (s_table, &back, "dump", out, &d) == SG_OK, "%s\n%s", d.text,
+                   out);
     ck_assert_str_eq (back.name, c.name);
     ck_assert_str_eq (back.ca_file, "/a b/c");
     ck_assert_str_eq (back.keys_dir, c.keys_dir);
@@ -381,12 +382,12 @@ START_TEST (test_dump)
     ck_assert_int_eq (back.nroutes, 2);
     ck_assert_str_eq (back.routes[1][0], "BF");
     free (out);
-    config_free (s_table, &c);
-    config_free (s_table, &back);
+    sg_config_free (s_table, &c);
+    sg_config_free (s_table, &back);
 }
 END_TEST
 
-/* Runs config_parse (or config_set when key is given) with stderr sent to
+/* Runs sg_config_parse (or sg_config_set when key is given) with stderr sent to
  * a file; returns what was written there (the warnings), malloc'd. */
 static char *
 s_warnings (tconf_t *c, const char *text, const char *key, const char *value, int want)
@@ -398,8 +399,8 @@ s_warnings (tconf_t *c, const char *text, const char *key, const char *value, in
     int saved = dup (STDERR_FILENO);
     dup2 (fd, STDERR_FILENO);
     sg_diag_t d;
-    int rc = key ? config_set (s_table, c, key, value, &d)
-                 : config_parse (s_table, c, "t.conf", text, &d);
+    int rc = key ? sg_config_set (s_table, c, key, value, &d)
+                 : sg_config_parse (s_table, c, "t.conf", text, &d);
     fflush (stderr);
     dup2 (saved, STDERR_FILENO);
     close (saved);
@@ -439,7 +440,7 @@ START_TEST (test_alias)
     char *out = NULL;
     size_t len = 0;
     FILE *f = open_memstream (&out, &len);
-    config_dump (s_table, &c, f);
+    sg_config_dump (s_table, &c, f);
     fclose (f);
     ck_assert_msg (strstr (out, "# Messages per transaction.\n# (Old name batch: still read, "
                                 "with a warning.)\n# (1..10000)\nbulk_size 3\n"), "%s", out);
@@ -447,7 +448,7 @@ START_TEST (test_alias)
     ck_assert_ptr_null (strstr (out, "\nendpoint"));
     ck_assert_msg (out[len - 1] == '\n' && out[len - 2] != '\n', "%s", out);
     free (out);
-    config_free (s_table, &c);
+    sg_config_free (s_table, &c);
 }
 END_TEST
 
@@ -465,7 +466,7 @@ START_TEST (test_args)
     ck_assert_int_eq (sg_config_set_kv (s_table, &c, "=3", &d), SG_ECONFIG);
     ck_assert_int_eq (sg_config_set_kv (s_table, &c, "nope=3", &d), SG_ECONFIG);
     ck_assert_str_eq (d.text, "unknown key \"nope\"");
-    config_free (s_table, &c);
+    sg_config_free (s_table, &c);
 
     char *argv[] = { "prog", "-c", "x.conf", "-o", "a=1", "--print-config", "-o", "b=2",
                      "run", "--check-config", NULL };

@@ -87,10 +87,10 @@ START_TEST (test_ncts_examples)
     ck_assert_ptr_nonnull (schema);
 
     sg_diag_t diag;
-    xmlDocPtr doc = xmlsafe_parse_file (xml, NULL, &diag);
+    xmlDocPtr doc = sg_xmlsafe_parse_file (xml, NULL, &diag);
     ck_assert_msg (doc != NULL, "%s: %s", c->xml, diag.text);
     int n = -1;
-    int rc = schema_validate_count (schema, doc, &diag, &n);
+    int rc = sg_schema_validate_count (schema, doc, &diag, &n);
     xmlFreeDoc (doc);
 
     /* the known expectations (SOURCES.md) */
@@ -159,7 +159,7 @@ START_TEST (test_ncts_mutations)
     snprintf (xsd, sizeof xsd, "%s/ncts/xsd/cc015c.xsd", s_ref);
     snprintf (out, sizeof out, "%s/mutated-%d.xml", s_tmp, _i);
     sg_diag_t diag;
-    xmlDocPtr doc = xmlsafe_parse_file (src, NULL, &diag);
+    xmlDocPtr doc = sg_xmlsafe_parse_file (src, NULL, &diag);
     ck_assert_ptr_nonnull (doc);
     xmlNodePtr node = s_find (xmlDocGetRootElement (doc), m->element);
     ck_assert_ptr_nonnull (node);
@@ -173,9 +173,9 @@ START_TEST (test_ncts_mutations)
     xmlFreeDoc (doc);
 
     /* re-read what was written, as a peer would */
-    doc = xmlsafe_parse_file (out, NULL, &diag);
+    doc = sg_xmlsafe_parse_file (out, NULL, &diag);
     ck_assert_ptr_nonnull (doc);
-    ck_assert_int_eq (schema_validate (s_schema ("cc015c.xsd"), doc, &diag), SG_ESCHEMA);
+    ck_assert_int_eq (sg_schema_validate (s_schema ("cc015c.xsd"), doc, &diag), SG_ESCHEMA);
     xmlFreeDoc (doc);
     ck_assert_int_eq (diag.nak, m->nak);
     ck_assert_msg (strstr (diag.text, m->expect), "%s: \"%s\" lacks \"%s\"", m->name,
@@ -218,7 +218,7 @@ START_TEST (test_asycuda_samples)
         char path[1400];
         snprintf (path, sizeof path, "%s/%s", dir, e->d_name);
         sg_diag_t diag;
-        xmlDocPtr doc = xmlsafe_parse_file (path, NULL, &diag);
+        xmlDocPtr doc = sg_xmlsafe_parse_file (path, NULL, &diag);
         ck_assert_msg (doc != NULL, "%s: %s", e->d_name, diag.text);
         xmlNodePtr root = xmlDocGetRootElement (doc);
         ck_assert_str_eq ((const char *) root->name, "ASYCUDA");
@@ -264,13 +264,13 @@ main (void)
         printf ("SKIP: reference data absent: %s (set SIGMAT_REFERENCE_DIR)\n", s_ref);
         return ci && strcmp (ci, "true") == 0 ? EXIT_FAILURE : 77;
     }
-    xmlsafe_init ();
+    sg_xmlsafe_init ();
     s_find_xmllint ();
     for (int i = 0; i < N_XSD; i++) {
         char path[1200];
         sg_diag_t diag;
         snprintf (path, sizeof path, "%s/ncts/xsd/%s", s_ref, s_xsd_names[i]);
-        s_xsd[i] = schema_load (path, &diag);
+        s_xsd[i] = sg_schema_load (path, &diag);
         if (!s_xsd[i]) {
             printf ("cannot compile %s: %s\n", path, diag.text);
             return EXIT_FAILURE;
@@ -302,6 +302,6 @@ main (void)
     }
     rmdir (s_tmp);
     for (int i = 0; i < N_XSD; i++)
-        schema_destroy (&s_xsd[i]);
+        sg_schema_destroy (&s_xsd[i]);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,4 +1,4 @@
-/* check_dispatch.c - unit tests for broker/dispatch.c against a real
+/* check_dispatch.c - unit tests for broker/node/dispatch.c against a real
  * PostgreSQL (tests/pgtest.c): the window, at most one unacknowledged
  * message per MRN per hop, resends with backoff, paging of a backlog
  * through a small memory queue, and the delivery claims that let two
@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dispatch.h"
+#include "node/dispatch.h"
 #include "pgtest.h"
-#include "store.h"
+#include "node/store.h"
 
 static char s_migrations[1024];
 

@@ -56,7 +56,7 @@ gt_example (const char *name)
     msg_t *m = NULL;
     snprintf (path, sizeof path, "%s/messages/examples/%s", g_src, name);
     char *buf = gt_read (path, &len);
-    ck_assert_msg (msg_parse (buf, len, NULL, &m, &d) == SG_OK, "%s: %s", name, d.text);
+    ck_assert_msg (sg_msg_parse (buf, len, NULL, &m, &d) == SG_OK, "%s: %s", name, d.text);
     free (buf);
     return m;
 }
@@ -131,7 +131,7 @@ s_dec_json (void)
 START_TEST (test_json_dec_equals_example)
 {
     msg_t *want = gt_example ("dec.xml");
-    msg_t *got = msg_new (MSG_DEC);
+    msg_t *got = sg_msg_new (MSG_DEC);
     json_t *j = s_dec_json ();
     gen_err_t e;
     ck_assert_msg (gen_json_to_decl (j, got, &e) == 0, "%s", e.detail);
@@ -140,15 +140,15 @@ START_TEST (test_json_dec_equals_example)
     memcpy (got->mrn, want->mrn, sizeof got->mrn);
     memcpy (got->sender, want->sender, sizeof got->sender);
     memcpy (got->recipient, want->recipient, sizeof got->recipient);
-    ck_assert (msg_equal (got, want));
+    ck_assert (sg_msg_equal (got, want));
     /* and back: the JSON form of the example is the fixture plus the header */
     json_t *out = gen_json_from_msg (want);
     ck_assert (json_equal (json_object_get (out, "Declaration"), json_object_get (j, "Declaration")));
     ck_assert_str_eq (json_string_value (json_object_get (out, "Type")), "DEC");
     json_decref (out);
     json_decref (j);
-    msg_destroy (&got);
-    msg_destroy (&want);
+    sg_msg_destroy (&got);
+    sg_msg_destroy (&want);
 }
 END_TEST
 
@@ -160,7 +160,7 @@ START_TEST (test_json_event_roundtrip)
 {
     msg_t *want = gt_example (s_events[_i]);
     json_t *j = gen_json_from_msg (want);
-    msg_t *got = msg_new (want->type);
+    msg_t *got = sg_msg_new (want->type);
     gen_err_t e;
     ck_assert_msg (gen_json_to_event (j, got, &e) == 0, "%s: %s", s_events[_i], e.detail);
     memcpy (got->id, want->id, sizeof got->id);
@@ -169,10 +169,10 @@ START_TEST (test_json_event_roundtrip)
     memcpy (got->sender, want->sender, sizeof got->sender);
     memcpy (got->recipient, want->recipient, sizeof got->recipient);
     memcpy (got->correlation_id, want->correlation_id, sizeof got->correlation_id);
-    ck_assert_msg (msg_equal (got, want), "%s differs after JSON", s_events[_i]);
+    ck_assert_msg (sg_msg_equal (got, want), "%s differs after JSON", s_events[_i]);
     json_decref (j);
-    msg_destroy (&got);
-    msg_destroy (&want);
+    sg_msg_destroy (&got);
+    sg_msg_destroy (&want);
 }
 END_TEST
 
@@ -238,13 +238,13 @@ START_TEST (test_json_refusals)
 {
     json_t *j = s_dec_json ();
     s_mutate (j, s_bad[_i].path, s_bad[_i].value);
-    msg_t *m = msg_new (MSG_DEC);
+    msg_t *m = sg_msg_new (MSG_DEC);
     gen_err_t e;
     memset (&e, 0, sizeof e);
     ck_assert_int_eq (gen_json_to_decl (j, m, &e), 422);
     ck_assert_str_eq (e.field, s_bad[_i].field);
     ck_assert_str_eq (e.detail, s_bad[_i].detail);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     json_decref (j);
 }
 END_TEST
@@ -257,7 +257,7 @@ s_cc015c_schema (void)
     char path[1200];
     sg_diag_t d;
     snprintf (path, sizeof path, "%s/ncts/xsd/cc015c.xsd", g_ref);
-    schema_t *s = schema_load (path, &d);
+    schema_t *s = sg_schema_load (path, &d);
     ck_assert_msg (s != NULL, "%s", d.text);
     return s;
 }
@@ -288,13 +288,13 @@ START_TEST (test_xslt_cc015c)
     sg_diag_t d;
     msg_t *m = NULL;
 
-    /* The full T1 example maps to a DEC that msg_parse accepts. */
+    /* The full T1 example maps to a DEC that sg_msg_parse accepts. */
     snprintf (path, sizeof path, "%s/ncts/cc015c-valid-2.xml", g_ref);
     char *buf = gt_read (path, &len);
     ck_assert_msg (gen_xslt_map_declaration (x, schema, buf, len, &c, 8 * 86400000LL, &m, &d)
                    == SG_OK, "%s", d.text);
     ck_assert_int_eq (m->type, MSG_DEC);
-    ck_assert_int_eq (mrn_check (m->mrn, NULL), SG_OK);
+    ck_assert_int_eq (sg_mrn_check (m->mrn, NULL), SG_OK);
     ck_assert (strncmp (m->mrn + 2, "XI", 2) == 0);
     ck_assert_str_eq (m->decl.lrn, "MDTP-18");
     ck_assert_str_eq (m->decl.departure, "XI000081");
@@ -314,9 +314,9 @@ START_TEST (test_xslt_cc015c)
     ck_assert_str_eq (m->decl.items[0].origin, "BG");
     ck_assert_uint_eq (m->decl.total_packages, 10);
     char *out = NULL;
-    ck_assert_int_eq (msg_serialize (m, &out, &len, &d), SG_OK);
+    ck_assert_int_eq (sg_msg_serialize (m, &out, &len, &d), SG_OK);
     free (out);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     free (buf);
 
     /* The minimal placeholder example validates against cc015c.xsd but lacks
@@ -336,7 +336,7 @@ START_TEST (test_xslt_cc015c)
     ck_assert_int_eq (d.line, 1);
     free (buf);
     gen_xslt_destroy (&x);
-    schema_destroy (&schema);
+    sg_schema_destroy (&schema);
 }
 END_TEST
 
@@ -350,7 +350,7 @@ START_TEST (test_xslt_aar_cc001c)
     char *buf = gt_read (path, &len), *out = NULL;
     snprintf (path, sizeof path, "%s/tests/generic/aar-cc001c.xml", g_src);
     char *want = gt_read (path, &wlen);
-    xmlDocPtr doc = xmlsafe_parse (buf, len, NULL, &d);
+    xmlDocPtr doc = sg_xmlsafe_parse (buf, len, NULL, &d);
     ck_assert (doc != NULL);
     ck_assert_int_eq (gen_xslt_apply_bytes (x, doc, NULL, NULL, 0, &out, &len, &d), SG_OK);
     ck_assert_str_eq (out, want);
@@ -376,7 +376,7 @@ START_TEST (test_xslt_sandbox)
     fclose (f);
     gen_xslt_t *x = gen_xslt_load (path, &d);
     ck_assert_msg (x != NULL, "%s", d.text);
-    xmlDocPtr doc = xmlsafe_parse ("<a/>", 4, NULL, &d);
+    xmlDocPtr doc = sg_xmlsafe_parse ("<a/>", 4, NULL, &d);
     char *out = NULL;
     size_t len;
     int rc = gen_xslt_apply_bytes (x, doc, NULL, NULL, 0, &out, &len, &d);
@@ -426,9 +426,9 @@ main (void)
     snprintf (g_tmp, sizeof g_tmp, "/tmp/check_generic.XXXXXX");
     if (!mkdtemp (g_tmp))
         return EXIT_FAILURE;
-    xmlsafe_init ();
+    sg_xmlsafe_init ();
     gen_xslt_init ();
-    log_open ("check_generic", 0, LOG_LVL_ERROR);
+    sg_log_open ("check_generic", 0, LOG_LVL_ERROR);
     curl_global_init (CURL_GLOBAL_DEFAULT);
     signal (SIGPIPE, SIG_IGN);
 

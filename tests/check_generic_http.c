@@ -165,8 +165,8 @@ s_deliver_diag (gen_adapter_t *a, const msg_t *m, sg_diag_t *diag)
     char *body = NULL, *hdr = NULL;
     size_t blen, hlen;
     sg_diag_t d;
-    ck_assert_msg (msg_serialize (m, &body, &blen, &d) == SG_OK, "%s", d.text);
-    sg_header_fields_t f = { .id = m->id, .type = msg_type_name (m->type), .mrn = m->mrn,
+    ck_assert_msg (sg_msg_serialize (m, &body, &blen, &d) == SG_OK, "%s", d.text);
+    sg_header_fields_t f = { .id = m->id, .type = sg_msg_type_name (m->type), .mrn = m->mrn,
                              .sender = m->sender, .recipient = m->recipient, .origin = "CI" };
     ck_assert_int_eq (sg_header_build (&f, &hdr, &hlen), SG_OK);
     int rc = gen_adapter_deliver (a, hdr, hlen, body, blen, diag ? diag : &d);
@@ -236,7 +236,7 @@ START_TEST (test_api_routes)
     ck_assert_str_eq (s_str (&r, "DeclarationID"), mrn);
     ck_assert_str_eq (s_str (&r, "State"), "REGISTERED");
     ck_assert_str_eq (s_str (&r, "NodeStatus"), "queued");
-    ck_assert (msgid_check (s_str (&r, "MessageID")));
+    ck_assert (sg_msgid_check (s_str (&r, "MessageID")));
     ck_assert (strstr (r.headers, "Location: /v1/movements/26CI000101000123J8"));
     s_post_json (port, "/v1/declarations", CI_TOKEN, dec, NULL, &r);
     s_problem (&r, 409, "conflict", "movement 26CI000101000123J8 is already known",
@@ -306,7 +306,7 @@ START_TEST (test_api_routes)
 
     /* unknown MRN */
     char unknown[MRN_LEN + 1], upath[128];
-    mrn_new_ex ("CI", 26, 'J', "000101000999", unknown);
+    sg_mrn_new_ex ("CI", 26, 'J', "000101000999", unknown);
     snprintf (upath, sizeof upath, "/v1/movements/%s/crossing", unknown);
     s_http (port, "POST", upath, BF_TOKEN, "application/json", "{}", 2, NULL, &r);
     char detail[200];
@@ -340,8 +340,8 @@ START_TEST (test_api_routes)
     ck_assert_int_eq (s_deliver (a, aar), SG_OK);           /* a redelivery: queued once */
     ck_assert_int_eq (s_deliver (a, atr), SG_OK);
     ck_assert_int_eq (s_sql (db, "SELECT count(*) FROM hook"), 2);
-    msg_destroy (&aar);
-    msg_destroy (&atr);
+    sg_msg_destroy (&aar);
+    sg_msg_destroy (&atr);
     s_http (port, "GET", "/v1/offices/BF000101/movements", BF_TOKEN, NULL, NULL, 0, NULL, &r);
     ck_assert_int_eq (r.status, 200);
     json_t *mv = json_object_get (r.json, "Movements");
@@ -494,14 +494,14 @@ START_TEST (test_webhook_delivery)
         for (int j = 0; j < NM; j++) {
             char serial[13];
             snprintf (serial, sizeof serial, "0001010009%02d", j);
-            mrn_new_ex ("CI", 26, 'J', serial, mrns[j]);
+            sg_mrn_new_ex ("CI", 26, 'J', serial, mrns[j]);
             memcpy (m->mrn, mrns[j], sizeof m->mrn);
-            msgid_new (m->id);
+            sg_msgid_new (m->id);
             memcpy (ids[j][k], m->id, 37);
             ck_assert_int_eq (s_deliver (a, m), SG_OK);
         }
     ck_assert_int_eq (s_deliver (a, m), SG_OK);     /* the last one again: not queued twice */
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     usleep (600 * 1000);
     char db[400];
     snprintf (db, sizeof db, "%s/hook.db", g_tmp);
@@ -583,8 +583,8 @@ START_TEST (test_webhook_xml)
     ck_assert (strstr ((const char *) sqlite3_column_text (st, 2), "<WOF xmlns=\"urn:sigmat:mip:transit:1\">"));
     sqlite3_finalize (st);
     sqlite3_close (h);
-    msg_destroy (&aar);
-    msg_destroy (&wof);
+    sg_msg_destroy (&aar);
+    sg_msg_destroy (&wof);
     gen_conf_free (&conf);
 }
 END_TEST
@@ -622,8 +622,8 @@ START_TEST (test_webhook_xslt_fails)
     ck_assert_str_eq ((const char *) sqlite3_column_text (st, 0), "AAR");
     sqlite3_finalize (st);
     sqlite3_close (h);
-    msg_destroy (&aar);
-    msg_destroy (&wof);
+    sg_msg_destroy (&aar);
+    sg_msg_destroy (&wof);
     gen_conf_free (&conf);
 }
 END_TEST

@@ -1,4 +1,4 @@
-/* check_header.c - unit tests for messages/header.c: the SGTP/1 header frame
+/* check_header.c - unit tests for proto/header.c: the SGTP/1 header frame
  * (round trip, strict syntax, limits, required keys, Created times). */
 #include <check.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@ t_parse_fails (const char *text, size_t len, int code)
     hdr_t *h = (hdr_t *) 1;
     sg_diag_t d;
     sg_diag_clear (&d);
-    int rc = hdr_parse (text, len, &h, &d);
+    int rc = sg_hdr_parse (text, len, &h, &d);
     ck_assert_msg (rc == code, "'%.*s': rc %d, expected %d (%s)", (int) len, text, rc, code,
                    d.text);
     ck_assert_int_eq (d.code, code);
@@ -38,7 +38,7 @@ t_parse_ok (const char *text)
     hdr_t *h = NULL;
     sg_diag_t d;
     sg_diag_clear (&d);
-    int rc = hdr_parse (text, strlen (text), &h, &d);
+    int rc = sg_hdr_parse (text, strlen (text), &h, &d);
     ck_assert_msg (rc == SG_OK, "parse failed: %s", d.text);
     ck_assert_ptr_nonnull (h);
     return h;
@@ -46,51 +46,52 @@ t_parse_ok (const char *text)
 
 START_TEST (test_round_trip)
 {
-    hdr_t *h = hdr_new ();
+    hdr_t *h = sg_hdr_new ();
     ck_assert_ptr_nonnull (h);
-    ck_assert_int_eq (hdr_set (h, "Message-Id", "0f8fad5b-d9cb-469f-a165-70867728950e"), SG_OK);
-    ck_assert_int_eq (hdr_set (h, "Type", "DEC"), SG_OK);
-    ck_assert_int_eq (hdr_set (h, "Mrn", "24GB000246J8NY33L7"), SG_OK);
-    ck_assert_int_eq (hdr_set (h, "Sender", "CI000101"), SG_OK);
-    ck_assert_int_eq (hdr_set (h, "Recipient", "BF000201"), SG_OK);
-    ck_assert_int_eq (hdr_set (h, "Created", "2024-05-01T12:00:00.123Z"), SG_OK);
-    ck_assert_int_eq (hdr_set (h, "Origin-Node", "sigmat-ci"), SG_OK);
-    ck_assert_int_eq (hdr_check_required (h, NULL), SG_OK);
+    ck_assert_int_eq (sg_hdr_set (h, "Message-Id", "0f8fad5b-d9cb-469f-a165-70867728950e"), SG_OK);
+    ck_assert_int_eq (sg_hdr_set (h, "Type", "DEC"), SG_OK);
+    ck_assert_int_eq (sg_hdr_set (h, "Mrn", "24GB000246J8NY33L7"), SG_OK);
+    ck_assert_int_eq (sg_hdr_set (h, "Sender", "CI000101"), SG_OK);
+    ck_assert_int_eq (sg_hdr_set (h, "Recipient", "BF000201"), SG_OK);
+    ck_assert_int_eq (sg_hdr_set (h, "Created", "2024-05-01T12:00:00.123Z"), SG_OK);
+    ck_assert_int_eq (sg_hdr_set (h, "Origin-Node", "sigmat-ci"), SG_OK);
+    ck_assert_int_eq (sg_hdr_check_required (h, NULL), SG_OK);
     char *buf = NULL;
     size_t len = 0;
-    ck_assert_int_eq (hdr_encode (h, &buf, &len), SG_OK);
+    ck_assert_int_eq (sg_hdr_encode (h, &buf, &len), SG_OK);
     ck_assert_str_eq (buf, GOOD);
     ck_assert_uint_eq (len, strlen (GOOD));
     free (buf);
 
     /* Extensions and UTF-8 values survive, in order. */
-    ck_assert_int_eq (hdr_set (h, "X-Corridor", "Abidjan-Ouagadougou"), SG_OK);
-    ck_assert_int_eq (hdr_set (h, "Correlation-Id", "6ba7b810-9dad-11d1-80b4-00c04fd430c8"),
+    ck_assert_int_eq (sg_hdr_set (h, "X-Corridor", "Abidjan-Ouagadougou"), SG_OK);
+    ck_assert_int_eq (sg_hdr_set (h, "Correlation-Id", "6ba7b810-9dad-11d1-80b4-00c04fd430c8"),
                       SG_OK);
-    ck_assert_int_eq (hdr_set (h, "X-Office-Name", "C\xc3\xb4te d'Ivoire \xe2\x82\xac \xf0\x9f\x9a\x9a"),
+    ck_assert_int_eq (sg_hdr_set (h, "X-Office-Name",
+                                  "C\xc3\xb4te d'Ivoire \xe2\x82\xac \xf0\x9f\x9a\x9a"),
                       SG_OK);
-    ck_assert_int_eq (hdr_encode (h, &buf, &len), SG_OK);
+    ck_assert_int_eq (sg_hdr_encode (h, &buf, &len), SG_OK);
     hdr_t *back = t_parse_ok (buf);
-    ck_assert_uint_eq (hdr_count (back), 10);
-    for (size_t i = 0; i < hdr_count (h); i++) {
-        ck_assert_str_eq (hdr_key_at (back, i), hdr_key_at (h, i));
-        ck_assert_str_eq (hdr_value_at (back, i), hdr_value_at (h, i));
+    ck_assert_uint_eq (sg_hdr_count (back), 10);
+    for (size_t i = 0; i < sg_hdr_count (h); i++) {
+        ck_assert_str_eq (sg_hdr_key_at (back, i), sg_hdr_key_at (h, i));
+        ck_assert_str_eq (sg_hdr_value_at (back, i), sg_hdr_value_at (h, i));
     }
-    ck_assert_ptr_null (hdr_key_at (back, 10));
-    ck_assert_ptr_null (hdr_value_at (back, 10));
-    ck_assert_int_eq (hdr_check_required (back, NULL), SG_OK);
+    ck_assert_ptr_null (sg_hdr_key_at (back, 10));
+    ck_assert_ptr_null (sg_hdr_value_at (back, 10));
+    ck_assert_int_eq (sg_hdr_check_required (back, NULL), SG_OK);
     char *again = NULL;
     size_t again_len = 0;
-    ck_assert_int_eq (hdr_encode (back, &again, &again_len), SG_OK);
+    ck_assert_int_eq (sg_hdr_encode (back, &again, &again_len), SG_OK);
     ck_assert_uint_eq (again_len, len);
     ck_assert (memcmp (again, buf, len) == 0);
     free (again);
     free (buf);
-    hdr_destroy (&back);
-    hdr_destroy (&h);
+    sg_hdr_destroy (&back);
+    sg_hdr_destroy (&h);
     ck_assert_ptr_null (h);
-    hdr_destroy (&h);
-    hdr_destroy (NULL);
+    sg_hdr_destroy (&h);
+    sg_hdr_destroy (NULL);
 }
 END_TEST
 
@@ -102,25 +103,25 @@ START_TEST (test_parse_forms)
     memcpy (copy, GOOD, len - 1);
     memcpy (copy + len - 1, "XXXXX", 5);
     hdr_t *h = NULL;
-    ck_assert_int_eq (hdr_parse (copy, len - 1, &h, NULL), SG_OK);
-    ck_assert_str_eq (hdr_get (h, "Origin-Node"), "sigmat-ci");
-    ck_assert_int_eq (hdr_check_required (h, NULL), SG_OK);
-    hdr_destroy (&h);
+    ck_assert_int_eq (sg_hdr_parse (copy, len - 1, &h, NULL), SG_OK);
+    ck_assert_str_eq (sg_hdr_get (h, "Origin-Node"), "sigmat-ci");
+    ck_assert_int_eq (sg_hdr_check_required (h, NULL), SG_OK);
+    sg_hdr_destroy (&h);
     free (copy);
 
     h = t_parse_ok (GOOD);
-    ck_assert_uint_eq (hdr_count (h), 7);
-    ck_assert_str_eq (hdr_get (h, "Mrn"), "24GB000246J8NY33L7");
-    ck_assert_str_eq (hdr_get (h, "Created"), "2024-05-01T12:00:00.123Z");
-    ck_assert_ptr_null (hdr_get (h, "mrn"));                /* case-sensitive */
-    ck_assert_ptr_null (hdr_get (h, "Correlation-Id"));
-    ck_assert_ptr_null (hdr_get (h, NULL));
+    ck_assert_uint_eq (sg_hdr_count (h), 7);
+    ck_assert_str_eq (sg_hdr_get (h, "Mrn"), "24GB000246J8NY33L7");
+    ck_assert_str_eq (sg_hdr_get (h, "Created"), "2024-05-01T12:00:00.123Z");
+    ck_assert_ptr_null (sg_hdr_get (h, "mrn"));                /* case-sensitive */
+    ck_assert_ptr_null (sg_hdr_get (h, "Correlation-Id"));
+    ck_assert_ptr_null (sg_hdr_get (h, NULL));
     /* Values may contain ':' and inner spaces. */
-    hdr_destroy (&h);
+    sg_hdr_destroy (&h);
     h = t_parse_ok ("X-Note: a: b  c\nX-Url: http://x:8080/");
-    ck_assert_str_eq (hdr_get (h, "X-Note"), "a: b  c");
-    ck_assert_str_eq (hdr_get (h, "X-Url"), "http://x:8080/");
-    hdr_destroy (&h);
+    ck_assert_str_eq (sg_hdr_get (h, "X-Note"), "a: b  c");
+    ck_assert_str_eq (sg_hdr_get (h, "X-Url"), "http://x:8080/");
+    sg_hdr_destroy (&h);
 }
 END_TEST
 
@@ -129,19 +130,19 @@ START_TEST (test_extensions_in_order)
     char text[1024];
     snprintf (text, sizeof text, "X-Zeta: 1\n%sX-Alpha: 2\nX-Mid-Key: three\n", GOOD);
     hdr_t *h = t_parse_ok (text);
-    ck_assert_uint_eq (hdr_count (h), 10);
-    ck_assert_str_eq (hdr_key_at (h, 0), "X-Zeta");
-    ck_assert_str_eq (hdr_key_at (h, 1), "Message-Id");
-    ck_assert_str_eq (hdr_key_at (h, 8), "X-Alpha");
-    ck_assert_str_eq (hdr_key_at (h, 9), "X-Mid-Key");
-    ck_assert_str_eq (hdr_value_at (h, 9), "three");
-    ck_assert_int_eq (hdr_check_required (h, NULL), SG_OK);
+    ck_assert_uint_eq (sg_hdr_count (h), 10);
+    ck_assert_str_eq (sg_hdr_key_at (h, 0), "X-Zeta");
+    ck_assert_str_eq (sg_hdr_key_at (h, 1), "Message-Id");
+    ck_assert_str_eq (sg_hdr_key_at (h, 8), "X-Alpha");
+    ck_assert_str_eq (sg_hdr_key_at (h, 9), "X-Mid-Key");
+    ck_assert_str_eq (sg_hdr_value_at (h, 9), "three");
+    ck_assert_int_eq (sg_hdr_check_required (h, NULL), SG_OK);
     char *buf;
     size_t len;
-    ck_assert_int_eq (hdr_encode (h, &buf, &len), SG_OK);
+    ck_assert_int_eq (sg_hdr_encode (h, &buf, &len), SG_OK);
     ck_assert_str_eq (buf, text);
     free (buf);
-    hdr_destroy (&h);
+    sg_hdr_destroy (&h);
 }
 END_TEST
 
@@ -160,23 +161,23 @@ START_TEST (test_missing_required)
             p = eol + 1;
         }
         hdr_t *h = t_parse_ok (text);
-        ck_assert_uint_eq (hdr_count (h), 6);
+        ck_assert_uint_eq (sg_hdr_count (h), 6);
         sg_diag_t d;
         sg_diag_clear (&d);
-        ck_assert_int_eq (hdr_check_required (h, &d), SG_EINVAL);
+        ck_assert_int_eq (sg_hdr_check_required (h, &d), SG_EINVAL);
         ck_assert_int_eq (d.nak, SG_NAK_MISSING_ELEMENT);
         char want[64];
         snprintf (want, sizeof want, "header %s is missing", keys[k]);
         ck_assert_str_eq (d.text, want);
-        hdr_destroy (&h);
+        sg_hdr_destroy (&h);
     }
     /* A key in another case is not the required key. */
     hdr_t *h = t_parse_ok ("Message-Id: 0f8fad5b-d9cb-469f-a165-70867728950e\nTYPE: DEC\n");
     sg_diag_t d;
-    ck_assert_int_eq (hdr_check_required (h, &d), SG_EINVAL);
+    ck_assert_int_eq (sg_hdr_check_required (h, &d), SG_EINVAL);
     ck_assert_str_eq (d.text, "header Type is missing");
-    hdr_destroy (&h);
-    ck_assert_int_eq (hdr_check_required (NULL, &d), SG_EINVAL);
+    sg_hdr_destroy (&h);
+    ck_assert_int_eq (sg_hdr_check_required (NULL, &d), SG_EINVAL);
 }
 END_TEST
 
@@ -213,10 +214,10 @@ START_TEST (test_bad_values)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         hdr_t *h = t_parse_ok (GOOD);
-        ck_assert_int_eq (hdr_set (h, cases[i].key, cases[i].value), SG_OK);
+        ck_assert_int_eq (sg_hdr_set (h, cases[i].key, cases[i].value), SG_OK);
         sg_diag_t d;
         sg_diag_clear (&d);
-        int rc = hdr_check_required (h, &d);
+        int rc = sg_hdr_check_required (h, &d);
         ck_assert_msg (rc == cases[i].code, "%s: %s gave %d (%s)", cases[i].key,
                        cases[i].value, rc, d.text);
         ck_assert_int_eq (d.nak, cases[i].nak);
@@ -224,22 +225,22 @@ START_TEST (test_bad_values)
                        cases[i].why);
         /* The line of the bad value (Correlation-Id is appended as line 8). */
         int line = 0;
-        for (size_t k = 0; k < hdr_count (h); k++)
-            if (strcmp (hdr_key_at (h, k), cases[i].key) == 0)
+        for (size_t k = 0; k < sg_hdr_count (h); k++)
+            if (strcmp (sg_hdr_key_at (h, k), cases[i].key) == 0)
                 line = (int) k + 1;
         ck_assert_int_eq (d.line, line);
-        hdr_destroy (&h);
+        sg_hdr_destroy (&h);
     }
     /* A long bad value is cut in the reason, on a character boundary. */
     hdr_t *h = t_parse_ok (GOOD);
     char longv[300];
     memset (longv, 'x', sizeof longv - 1);
     longv[sizeof longv - 1] = '\0';
-    ck_assert_int_eq (hdr_set (h, "Type", longv), SG_OK);
+    ck_assert_int_eq (sg_hdr_set (h, "Type", longv), SG_OK);
     sg_diag_t d;
-    ck_assert_int_eq (hdr_check_required (h, &d), SG_EINVAL);
+    ck_assert_int_eq (sg_hdr_check_required (h, &d), SG_EINVAL);
     ck_assert_ptr_nonnull (strstr (d.text, "xxx...' is not 3 letters"));
-    hdr_destroy (&h);
+    sg_hdr_destroy (&h);
 }
 END_TEST
 
@@ -250,42 +251,42 @@ START_TEST (test_created_good)
                            "1970-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z" };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         hdr_t *h = t_parse_ok (GOOD);
-        ck_assert_int_eq (hdr_set (h, "Created", good[i]), SG_OK);
+        ck_assert_int_eq (sg_hdr_set (h, "Created", good[i]), SG_OK);
         sg_diag_t d;
-        ck_assert_msg (hdr_check_required (h, &d) == SG_OK, "%s: %s", good[i], d.text);
-        hdr_destroy (&h);
+        ck_assert_msg (sg_hdr_check_required (h, &d) == SG_OK, "%s: %s", good[i], d.text);
+        sg_hdr_destroy (&h);
     }
-    ck_assert_int_eq (hdr_time_parse ("1900-02-29T00:00:00Z", NULL), SG_EINVAL);
-    ck_assert_int_eq (hdr_time_parse (NULL, NULL), SG_EINVAL);
-    ck_assert_int_eq (hdr_time_parse ("", NULL), SG_EINVAL);
+    ck_assert_int_eq (sg_hdr_time_parse ("1900-02-29T00:00:00Z", NULL), SG_EINVAL);
+    ck_assert_int_eq (sg_hdr_time_parse (NULL, NULL), SG_EINVAL);
+    ck_assert_int_eq (sg_hdr_time_parse ("", NULL), SG_EINVAL);
 }
 END_TEST
 
 START_TEST (test_time_values)
 {
     int64_t ms = -1;
-    ck_assert_int_eq (hdr_time_parse ("1970-01-01T00:00:00Z", &ms), SG_OK);
+    ck_assert_int_eq (sg_hdr_time_parse ("1970-01-01T00:00:00Z", &ms), SG_OK);
     ck_assert_int_eq (ms, 0);
-    ck_assert_int_eq (hdr_time_parse ("2024-05-01T12:00:00.123Z", &ms), SG_OK);
+    ck_assert_int_eq (sg_hdr_time_parse ("2024-05-01T12:00:00.123Z", &ms), SG_OK);
     ck_assert_int_eq (ms, INT64_C (1714564800123));
-    ck_assert_int_eq (hdr_time_parse ("2024-05-01T12:00:00.1Z", &ms), SG_OK);
+    ck_assert_int_eq (sg_hdr_time_parse ("2024-05-01T12:00:00.1Z", &ms), SG_OK);
     ck_assert_int_eq (ms, INT64_C (1714564800100));
-    ck_assert_int_eq (hdr_time_parse ("2024-05-01T12:00:00.987654321Z", &ms), SG_OK);
+    ck_assert_int_eq (sg_hdr_time_parse ("2024-05-01T12:00:00.987654321Z", &ms), SG_OK);
     ck_assert_int_eq (ms, INT64_C (1714564800987));
     char out[HDR_TIME_LEN + 1];
-    hdr_time_format (INT64_C (1714564800123), out);
+    sg_hdr_time_format (INT64_C (1714564800123), out);
     ck_assert_str_eq (out, "2024-05-01T12:00:00.123Z");
-    hdr_time_format (0, out);
+    sg_hdr_time_format (0, out);
     ck_assert_str_eq (out, "1970-01-01T00:00:00.000Z");
 
     /* Against libc's timegm/gmtime for random instants up to year 2200. */
     srand (7);
     for (int i = 0; i < 2000; i++) {
         int64_t t = ((int64_t) rand () << 31 | rand ()) % INT64_C (7258118400000);
-        hdr_time_format (t, out);
+        sg_hdr_time_format (t, out);
         ck_assert_uint_eq (strlen (out), HDR_TIME_LEN);
         int64_t back;
-        ck_assert_int_eq (hdr_time_parse (out, &back), SG_OK);
+        ck_assert_int_eq (sg_hdr_time_parse (out, &back), SG_OK);
         ck_assert_int_eq (back, t);
         time_t secs = (time_t) (t / 1000);
         struct tm tm;
@@ -294,8 +295,8 @@ START_TEST (test_time_values)
         strftime (want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
         ck_assert (strncmp (out, want, 19) == 0);
     }
-    hdr_time_now (out);
-    ck_assert_int_eq (hdr_time_parse (out, &ms), SG_OK);
+    sg_hdr_time_now (out);
+    ck_assert_int_eq (sg_hdr_time_parse (out, &ms), SG_OK);
     int64_t now = (int64_t) time (NULL) * 1000;
     ck_assert (ms > now - 5000 && ms < now + 5000);
 }
@@ -351,14 +352,14 @@ START_TEST (test_syntax_errors)
     memset (key, 'K', 64);
     strcpy (key + 64, ": v");
     hdr_t *h = t_parse_ok (key);
-    hdr_destroy (&h);
+    sg_hdr_destroy (&h);
     memset (key, 'K', 65);
     strcpy (key + 65, ": v");
     d = t_parse_fails (key, strlen (key), SG_EPROTO);
     ck_assert_ptr_nonnull (strstr (d.text, "longer than 64"));
     /* Valid multi-byte UTF-8 passes. */
     h = t_parse_ok ("A: \xe2\x82\xac\nB: \xf0\x9f\x9a\x9a\nC: \xc2\xa0x\nD: \xef\xbf\xbd");
-    hdr_destroy (&h);
+    sg_hdr_destroy (&h);
 }
 END_TEST
 
@@ -368,20 +369,20 @@ START_TEST (test_empty_and_limits)
     ck_assert_int_eq (d.nak, SG_NAK_MISSING_ELEMENT);
     ck_assert_str_eq (d.text, "header is empty");
     d = t_parse_fails (NULL, 0, SG_EPROTO);
-    ck_assert_int_eq (hdr_parse (GOOD, strlen (GOOD), NULL, NULL), SG_EINVAL);
+    ck_assert_int_eq (sg_hdr_parse (GOOD, strlen (GOOD), NULL, NULL), SG_EINVAL);
 
     /* Exactly HDR_MAX_BYTES parses; one byte more does not. */
     char *big = malloc (HDR_MAX_BYTES + 2);
     memcpy (big, "X-Pad: ", 7);
     memset (big + 7, 'p', HDR_MAX_BYTES - 7);
     hdr_t *h = NULL;
-    ck_assert_int_eq (hdr_parse (big, HDR_MAX_BYTES, &h, NULL), SG_OK);
-    ck_assert_uint_eq (strlen (hdr_get (h, "X-Pad")), HDR_MAX_BYTES - 7);
+    ck_assert_int_eq (sg_hdr_parse (big, HDR_MAX_BYTES, &h, NULL), SG_OK);
+    ck_assert_uint_eq (strlen (sg_hdr_get (h, "X-Pad")), HDR_MAX_BYTES - 7);
     /* ...but it cannot be encoded again with its LF (one byte over). */
     char *enc;
     size_t len;
-    ck_assert_int_eq (hdr_encode (h, &enc, &len), SG_ETOOBIG);
-    hdr_destroy (&h);
+    ck_assert_int_eq (sg_hdr_encode (h, &enc, &len), SG_ETOOBIG);
+    sg_hdr_destroy (&h);
     big[HDR_MAX_BYTES] = 'p';
     d = t_parse_fails (big, HDR_MAX_BYTES + 1, SG_ETOOBIG);
     ck_assert_int_eq (d.nak, SG_NAK_TOO_LARGE);
@@ -395,22 +396,22 @@ START_TEST (test_empty_and_limits)
         strcat (lines, line);
     }
     h = t_parse_ok (lines);
-    ck_assert_uint_eq (hdr_count (h), HDR_MAX_LINES);
-    ck_assert_str_eq (hdr_key_at (h, 63), "X-L63");
-    ck_assert_int_eq (hdr_set (h, "X-One-More", "x"), SG_ETOOBIG);
-    ck_assert_int_eq (hdr_set (h, "X-L5", "replaced"), SG_OK);   /* replacing is fine */
-    hdr_destroy (&h);
+    ck_assert_uint_eq (sg_hdr_count (h), HDR_MAX_LINES);
+    ck_assert_str_eq (sg_hdr_key_at (h, 63), "X-L63");
+    ck_assert_int_eq (sg_hdr_set (h, "X-One-More", "x"), SG_ETOOBIG);
+    ck_assert_int_eq (sg_hdr_set (h, "X-L5", "replaced"), SG_OK);   /* replacing is fine */
+    sg_hdr_destroy (&h);
     strcat (lines, "X-L64: 64\n");
     d = t_parse_fails (lines, strlen (lines), SG_ETOOBIG);
     ck_assert_int_eq (d.line, 65);
     ck_assert_int_eq (d.nak, SG_NAK_TOO_LARGE);
 
     /* Encoding an empty header is refused. */
-    h = hdr_new ();
-    ck_assert_int_eq (hdr_encode (h, &enc, &len), SG_EINVAL);
-    ck_assert_uint_eq (hdr_count (h), 0);
-    ck_assert_uint_eq (hdr_count (NULL), 0);
-    hdr_destroy (&h);
+    h = sg_hdr_new ();
+    ck_assert_int_eq (sg_hdr_encode (h, &enc, &len), SG_EINVAL);
+    ck_assert_uint_eq (sg_hdr_count (h), 0);
+    ck_assert_uint_eq (sg_hdr_count (NULL), 0);
+    sg_hdr_destroy (&h);
 }
 END_TEST
 
@@ -418,56 +419,56 @@ START_TEST (test_set)
 {
     hdr_t *h = t_parse_ok (GOOD);
     /* Replacing keeps the position, in a parsed header too. */
-    ck_assert_int_eq (hdr_set (h, "Type", "REL"), SG_OK);
-    ck_assert_str_eq (hdr_key_at (h, 1), "Type");
-    ck_assert_str_eq (hdr_get (h, "Type"), "REL");
-    ck_assert_int_eq (hdr_set (h, "Type", "ARR"), SG_OK);
-    ck_assert_str_eq (hdr_value_at (h, 1), "ARR");
-    ck_assert_uint_eq (hdr_count (h), 7);
+    ck_assert_int_eq (sg_hdr_set (h, "Type", "REL"), SG_OK);
+    ck_assert_str_eq (sg_hdr_key_at (h, 1), "Type");
+    ck_assert_str_eq (sg_hdr_get (h, "Type"), "REL");
+    ck_assert_int_eq (sg_hdr_set (h, "Type", "ARR"), SG_OK);
+    ck_assert_str_eq (sg_hdr_value_at (h, 1), "ARR");
+    ck_assert_uint_eq (sg_hdr_count (h), 7);
     /* A different case of an existing key is refused, not added. */
-    ck_assert_int_eq (hdr_set (h, "TYPE", "DEC"), SG_EINVAL);
-    ck_assert_uint_eq (hdr_count (h), 7);
+    ck_assert_int_eq (sg_hdr_set (h, "TYPE", "DEC"), SG_EINVAL);
+    ck_assert_uint_eq (sg_hdr_count (h), 7);
 
     const char *bad_keys[] = { "", "X Y", "X:Y", "X_Y", "X\nY", "K\xc3\xa4se" };
     for (size_t i = 0; i < sizeof bad_keys / sizeof bad_keys[0]; i++)
-        ck_assert_int_eq (hdr_set (h, bad_keys[i], "v"), SG_EINVAL);
+        ck_assert_int_eq (sg_hdr_set (h, bad_keys[i], "v"), SG_EINVAL);
     const char *bad_values[] = { "", "a\nb", "a\rb", " a", "a ", "a\tb", "\xff", "\xc3" };
     for (size_t i = 0; i < sizeof bad_values / sizeof bad_values[0]; i++)
-        ck_assert_int_eq (hdr_set (h, "X-K", bad_values[i]), SG_EINVAL);
-    ck_assert_int_eq (hdr_set (h, NULL, "v"), SG_EINVAL);
-    ck_assert_int_eq (hdr_set (h, "X-K", NULL), SG_EINVAL);
-    ck_assert_int_eq (hdr_set (NULL, "X-K", "v"), SG_EINVAL);
-    ck_assert_uint_eq (hdr_count (h), 7);
+        ck_assert_int_eq (sg_hdr_set (h, "X-K", bad_values[i]), SG_EINVAL);
+    ck_assert_int_eq (sg_hdr_set (h, NULL, "v"), SG_EINVAL);
+    ck_assert_int_eq (sg_hdr_set (h, "X-K", NULL), SG_EINVAL);
+    ck_assert_int_eq (sg_hdr_set (NULL, "X-K", "v"), SG_EINVAL);
+    ck_assert_uint_eq (sg_hdr_count (h), 7);
 
     char *huge = malloc (HDR_MAX_BYTES + 2);
     memset (huge, 'h', HDR_MAX_BYTES + 1);
     huge[HDR_MAX_BYTES + 1] = '\0';
-    ck_assert_int_eq (hdr_set (h, "X-Huge", huge), SG_ETOOBIG);
+    ck_assert_int_eq (sg_hdr_set (h, "X-Huge", huge), SG_ETOOBIG);
     huge[HDR_MAX_BYTES - 100] = '\0';
-    ck_assert_int_eq (hdr_set (h, "X-Huge", huge), SG_OK);
+    ck_assert_int_eq (sg_hdr_set (h, "X-Huge", huge), SG_OK);
     char *enc;
     size_t len;
-    ck_assert_int_eq (hdr_encode (h, &enc, &len), SG_ETOOBIG);
+    ck_assert_int_eq (sg_hdr_encode (h, &enc, &len), SG_ETOOBIG);
     free (huge);
-    hdr_destroy (&h);
+    sg_hdr_destroy (&h);
 }
 END_TEST
 
 START_TEST (test_node_names)
 {
-    ck_assert (hdr_node_name_check ("sigmat-ci"));
-    ck_assert (hdr_node_name_check ("CI.node_1"));
+    ck_assert (sg_hdr_node_name_check ("sigmat-ci"));
+    ck_assert (sg_hdr_node_name_check ("CI.node_1"));
     char n[80];
     memset (n, 'n', 64);
     n[64] = '\0';
-    ck_assert (hdr_node_name_check (n));
+    ck_assert (sg_hdr_node_name_check (n));
     n[64] = 'n';
     n[65] = '\0';
-    ck_assert (!hdr_node_name_check (n));
-    ck_assert (!hdr_node_name_check (""));
-    ck_assert (!hdr_node_name_check ("a b"));
-    ck_assert (!hdr_node_name_check ("a/b"));
-    ck_assert (!hdr_node_name_check (NULL));
+    ck_assert (!sg_hdr_node_name_check (n));
+    ck_assert (!sg_hdr_node_name_check (""));
+    ck_assert (!sg_hdr_node_name_check ("a b"));
+    ck_assert (!sg_hdr_node_name_check ("a/b"));
+    ck_assert (!sg_hdr_node_name_check (NULL));
 }
 END_TEST
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "http.h"
-#include "monitor.h"
+#include "monitor/monitor.h"
 
 #define S_TOKEN "s3cret-token-of-the-tests"
 #define S_LIMIT 65536

@@ -62,17 +62,17 @@ START_TEST (test_reference_mrn)
 {
     sg_diag_t d;
     sg_diag_clear (&d);
-    ck_assert_int_eq (mrn_check ("24GB000246J8NY33L7", &d), SG_OK);
-    ck_assert_int_eq (mrn_check_digit ("24GB000246J8NY33L"), '7');
+    ck_assert_int_eq (sg_mrn_check ("24GB000246J8NY33L7", &d), SG_OK);
+    ck_assert_int_eq (sg_mrn_check_digit ("24GB000246J8NY33L"), '7');
     ck_assert_int_eq (t_check_digit ("24GB000246J8NY33L"), '7');
     /* From the NCTS phase 5 IE029 example (legacy form with 'J'). */
-    ck_assert_int_eq (mrn_check ("23GB000246IF9W5YJ0", NULL), SG_OK);
-    ck_assert_int_eq (mrn_check_digit ("23GB000246IF9W5YJ"), '0');
+    ck_assert_int_eq (sg_mrn_check ("23GB000246IF9W5YJ0", NULL), SG_OK);
+    ck_assert_int_eq (sg_mrn_check_digit ("23GB000246IF9W5YJ"), '0');
     /* Works on the full 18-character string too (reads only 17). */
-    ck_assert_int_eq (mrn_check_digit ("24GB000246J8NY33L7"), '7');
-    ck_assert_int_eq (mrn_check_digit ("24GB000246J8NY33l"), 0);
-    ck_assert_int_eq (mrn_check_digit ("24GB"), 0);
-    ck_assert_int_eq (mrn_check_digit (NULL), 0);
+    ck_assert_int_eq (sg_mrn_check_digit ("24GB000246J8NY33L7"), '7');
+    ck_assert_int_eq (sg_mrn_check_digit ("24GB000246J8NY33l"), 0);
+    ck_assert_int_eq (sg_mrn_check_digit ("24GB"), 0);
+    ck_assert_int_eq (sg_mrn_check_digit (NULL), 0);
 }
 END_TEST
 
@@ -85,7 +85,7 @@ START_TEST (test_check_digit_independent)
         for (int i = 0; i < 17; i++)
             m[i] = alnum[rand () % 36];
         m[17] = '\0';
-        ck_assert_int_eq (mrn_check_digit (m), t_check_digit (m));
+        ck_assert_int_eq (sg_mrn_check_digit (m), t_check_digit (m));
     }
     /* A prefix whose sum is 10 mod 11 must give '0'. */
     int found = 0;
@@ -97,7 +97,7 @@ START_TEST (test_check_digit_independent)
             sum += (long) t_value (m[i]) << i;
         if (sum % 11 == 10) {
             found = 1;
-            ck_assert_int_eq (mrn_check_digit (m), '0');
+            ck_assert_int_eq (sg_mrn_check_digit (m), '0');
         }
     }
     ck_assert (found);
@@ -120,7 +120,7 @@ t_all_substitutions (const char *valid, int *passes, int *fails)
             int expect_ok = t_position_ok (pos, *c) && t_check_digit (m) == m[17];
             sg_diag_t d;
             sg_diag_clear (&d);
-            int rc = mrn_check (m, &d);
+            int rc = sg_mrn_check (m, &d);
             if (expect_ok) {
                 ck_assert_msg (rc == SG_OK, "%s should pass: %s", m, d.text);
                 ck_assert_msg (pos != 17, "check digit substitution %s passed", m);
@@ -139,7 +139,7 @@ t_all_substitutions (const char *valid, int *passes, int *fails)
                 continue;
             memcpy (m, valid, sizeof m);
             m[pos] = (char) b;
-            ck_assert_int_eq (mrn_check (m, NULL), SG_EMRN);
+            ck_assert_int_eq (sg_mrn_check (m, NULL), SG_EMRN);
         }
 }
 
@@ -147,13 +147,13 @@ START_TEST (test_every_substitution)
 {
     const char *valid[] = { "24GB000246J8NY33L7", "23GB000246IF9W5YJ0", NULL, NULL };
     char gen1[MRN_LEN + 1], gen2[MRN_LEN + 1];
-    ck_assert_int_eq (mrn_new ("CI", gen1), SG_OK);
-    ck_assert_int_eq (mrn_new ("BF", gen2), SG_OK);
+    ck_assert_int_eq (sg_mrn_new ("CI", gen1), SG_OK);
+    ck_assert_int_eq (sg_mrn_new ("BF", gen2), SG_OK);
     valid[2] = gen1;
     valid[3] = gen2;
     int passes = 0, fails = 0;
     for (int i = 0; i < 4; i++) {
-        ck_assert_int_eq (mrn_check (valid[i], NULL), SG_OK);
+        ck_assert_int_eq (sg_mrn_check (valid[i], NULL), SG_OK);
         t_all_substitutions (valid[i], &passes, &fails);
     }
     /* 4 MRNs * 18 positions * 35 other characters. */
@@ -173,11 +173,11 @@ START_TEST (test_known_undetectable)
     char m[] = "24GB0B0246J8NY33L7";
     char d = t_check_digit (m);
     m[17] = d;
-    ck_assert_int_eq (mrn_check (m, NULL), SG_OK);
+    ck_assert_int_eq (sg_mrn_check (m, NULL), SG_OK);
     m[5] = 'L';
-    ck_assert_int_eq (mrn_check (m, NULL), SG_OK);
+    ck_assert_int_eq (sg_mrn_check (m, NULL), SG_OK);
     m[5] = 'M';
-    ck_assert_int_eq (mrn_check (m, NULL), SG_EMRN);
+    ck_assert_int_eq (sg_mrn_check (m, NULL), SG_EMRN);
 }
 END_TEST
 
@@ -201,7 +201,7 @@ START_TEST (test_format_reasons)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sg_diag_t d;
         sg_diag_clear (&d);
-        ck_assert_int_eq (mrn_check (cases[i].mrn, &d), SG_EMRN);
+        ck_assert_int_eq (sg_mrn_check (cases[i].mrn, &d), SG_EMRN);
         ck_assert_int_eq (d.code, SG_EMRN);
         ck_assert_int_eq (d.nak, SG_NAK_INVALID_MRN);
         ck_assert_msg (strstr (d.text, cases[i].reason), "case %zu: '%s' lacks '%s'",
@@ -211,10 +211,10 @@ START_TEST (test_format_reasons)
             ck_assert_str_ne (seen[i], seen[j]);
     }
     sg_diag_t d;
-    ck_assert_int_eq (mrn_check (NULL, &d), SG_EMRN);
-    ck_assert_int_eq (mrn_check ("24GB000246J8NY33L1", NULL), SG_EMRN);
+    ck_assert_int_eq (sg_mrn_check (NULL, &d), SG_EMRN);
+    ck_assert_int_eq (sg_mrn_check ("24GB000246J8NY33L1", NULL), SG_EMRN);
     /* The exact wording promised in the header. */
-    mrn_check ("24GB000246J8NY33L1", &d);
+    sg_mrn_check ("24GB000246J8NY33L1", &d);
     ck_assert_str_eq (d.text, "wrong check digit '1' (expected '7')");
 }
 END_TEST
@@ -238,10 +238,10 @@ START_TEST (test_generate)
     snprintf (yy, sizeof yy, "%02d", (tm.tm_year + 1900) % 100);
 
     for (int i = 0; i < N; i++) {
-        ck_assert_int_eq (mrn_new ("CI", all[i]), SG_OK);
+        ck_assert_int_eq (sg_mrn_new ("CI", all[i]), SG_OK);
         ck_assert_uint_eq (strlen (all[i]), MRN_LEN);
         sg_diag_t d;
-        ck_assert_msg (mrn_check (all[i], &d) == SG_OK, "%s: %s", all[i], d.text);
+        ck_assert_msg (sg_mrn_check (all[i], &d) == SG_OK, "%s: %s", all[i], d.text);
         ck_assert_int_eq (all[i][17], t_check_digit (all[i]));
         ck_assert (memcmp (all[i], yy, 2) == 0);
         ck_assert (memcmp (all[i] + 2, "CI", 2) == 0);
@@ -261,34 +261,34 @@ START_TEST (test_generate)
     free (all);
 
     char out[MRN_LEN + 1] = "x";
-    ck_assert_int_eq (mrn_new ("ci", out), SG_EINVAL);
+    ck_assert_int_eq (sg_mrn_new ("ci", out), SG_EINVAL);
     ck_assert_str_eq (out, "");
-    ck_assert_int_eq (mrn_new ("C", out), SG_EINVAL);
-    ck_assert_int_eq (mrn_new ("CIV", out), SG_EINVAL);
-    ck_assert_int_eq (mrn_new (NULL, out), SG_EINVAL);
+    ck_assert_int_eq (sg_mrn_new ("C", out), SG_EINVAL);
+    ck_assert_int_eq (sg_mrn_new ("CIV", out), SG_EINVAL);
+    ck_assert_int_eq (sg_mrn_new (NULL, out), SG_EINVAL);
 }
 END_TEST
 
 START_TEST (test_generate_ex)
 {
     char out[MRN_LEN + 1];
-    ck_assert_int_eq (mrn_new_ex ("GB", 24, 'L', "000246J8NY33", out), SG_OK);
+    ck_assert_int_eq (sg_mrn_new_ex ("GB", 24, 'L', "000246J8NY33", out), SG_OK);
     ck_assert_str_eq (out, "24GB000246J8NY33L7");
-    ck_assert_int_eq (mrn_new_ex ("CI", 5, 'J', "000000000001", out), SG_OK);
+    ck_assert_int_eq (sg_mrn_new_ex ("CI", 5, 'J', "000000000001", out), SG_OK);
     ck_assert (strncmp (out, "05CI000000000001J", 17) == 0);
-    ck_assert_int_eq (mrn_check (out, NULL), SG_OK);
+    ck_assert_int_eq (sg_mrn_check (out, NULL), SG_OK);
     ck_assert_int_eq (out[17], t_check_digit (out));
 
-    ck_assert_int_eq (mrn_new_ex ("GB", 100, 'L', "000246J8NY33", out), SG_EINVAL);
+    ck_assert_int_eq (sg_mrn_new_ex ("GB", 100, 'L', "000246J8NY33", out), SG_EINVAL);
     ck_assert_str_eq (out, "");
-    ck_assert_int_eq (mrn_new_ex ("GB", -1, 'L', "000246J8NY33", out), SG_EINVAL);
-    ck_assert_int_eq (mrn_new_ex ("GB", 24, '1', "000246J8NY33", out), SG_EINVAL);
-    ck_assert_int_eq (mrn_new_ex ("GB", 24, 'l', "000246J8NY33", out), SG_EINVAL);
-    ck_assert_int_eq (mrn_new_ex ("G1", 24, 'L', "000246J8NY33", out), SG_EINVAL);
-    ck_assert_int_eq (mrn_new_ex ("GB", 24, 'L', "000246J8NY3", out), SG_EINVAL);
-    ck_assert_int_eq (mrn_new_ex ("GB", 24, 'L', "000246J8NY333", out), SG_EINVAL);
-    ck_assert_int_eq (mrn_new_ex ("GB", 24, 'L', "000246j8NY33", out), SG_EINVAL);
-    ck_assert_int_eq (mrn_new_ex ("GB", 24, 'L', NULL, out), SG_EINVAL);
+    ck_assert_int_eq (sg_mrn_new_ex ("GB", -1, 'L', "000246J8NY33", out), SG_EINVAL);
+    ck_assert_int_eq (sg_mrn_new_ex ("GB", 24, '1', "000246J8NY33", out), SG_EINVAL);
+    ck_assert_int_eq (sg_mrn_new_ex ("GB", 24, 'l', "000246J8NY33", out), SG_EINVAL);
+    ck_assert_int_eq (sg_mrn_new_ex ("G1", 24, 'L', "000246J8NY33", out), SG_EINVAL);
+    ck_assert_int_eq (sg_mrn_new_ex ("GB", 24, 'L', "000246J8NY3", out), SG_EINVAL);
+    ck_assert_int_eq (sg_mrn_new_ex ("GB", 24, 'L', "000246J8NY333", out), SG_EINVAL);
+    ck_assert_int_eq (sg_mrn_new_ex ("GB", 24, 'L', "000246j8NY33", out), SG_EINVAL);
+    ck_assert_int_eq (sg_mrn_new_ex ("GB", 24, 'L', NULL, out), SG_EINVAL);
 }
 END_TEST
 
@@ -296,7 +296,7 @@ START_TEST (test_office)
 {
     const char *good[] = { "CI000101", "BF0A1B2C", "NE000000", "GBZZZZZZ" };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-        ck_assert_int_eq (office_check (good[i], NULL), SG_OK);
+        ck_assert_int_eq (sg_office_check (good[i], NULL), SG_OK);
 
     struct { const char *ref; const char *reason; } bad[] = {
         { "ci000101",  "country (characters 1-2) must be letters A-Z, character 1 is 'c'" },
@@ -311,11 +311,11 @@ START_TEST (test_office)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sg_diag_t d;
         sg_diag_clear (&d);
-        ck_assert_int_eq (office_check (bad[i].ref, &d), SG_EINVAL);
+        ck_assert_int_eq (sg_office_check (bad[i].ref, &d), SG_EINVAL);
         ck_assert_int_eq (d.nak, SG_NAK_INCORRECT_VALUE);
         ck_assert_msg (strstr (d.text, bad[i].reason), "'%s' lacks '%s'", d.text, bad[i].reason);
     }
-    ck_assert_int_eq (office_check (NULL, NULL), SG_EINVAL);
+    ck_assert_int_eq (sg_office_check (NULL, NULL), SG_EINVAL);
 }
 END_TEST
 
@@ -331,9 +331,9 @@ START_TEST (test_msgid)
     char (*ids)[MSGID_LEN + 1] = calloc (N, sizeof *ids);
     ck_assert_ptr_nonnull (ids);
     for (int i = 0; i < N; i++) {
-        msgid_new (ids[i]);
+        sg_msgid_new (ids[i]);
         ck_assert_uint_eq (strlen (ids[i]), MSGID_LEN);
-        ck_assert (msgid_check (ids[i]));
+        ck_assert (sg_msgid_check (ids[i]));
         ck_assert_int_eq (ids[i][14], '4');                 /* version 4 */
         ck_assert (strchr ("89ab", ids[i][19]));            /* RFC 4122 variant */
         for (int k = 0; k < MSGID_LEN; k++)
@@ -344,16 +344,16 @@ START_TEST (test_msgid)
         ck_assert_str_ne (ids[i - 1], ids[i]);
     free (ids);
 
-    ck_assert (msgid_check ("0f8fad5b-d9cb-469f-a165-70867728950e"));
-    ck_assert (msgid_check ("0F8FAD5B-D9CB-469F-A165-70867728950E"));
-    ck_assert (!msgid_check ("0f8fad5b-d9cb-469f-a165-70867728950"));
-    ck_assert (!msgid_check ("0f8fad5b-d9cb-469f-a165-70867728950e0"));
-    ck_assert (!msgid_check ("0f8fad5bd-9cb-469f-a165-70867728950e"));
-    ck_assert (!msgid_check ("0f8fad5b-d9cb-469f-a165-70867728950g"));
-    ck_assert (!msgid_check ("{0f8fad5b-d9cb-469f-a165-70867728950e}"));
-    ck_assert (!msgid_check ("0f8fad5b d9cb 469f a165 70867728950e"));
-    ck_assert (!msgid_check (""));
-    ck_assert (!msgid_check (NULL));
+    ck_assert (sg_msgid_check ("0f8fad5b-d9cb-469f-a165-70867728950e"));
+    ck_assert (sg_msgid_check ("0F8FAD5B-D9CB-469F-A165-70867728950E"));
+    ck_assert (!sg_msgid_check ("0f8fad5b-d9cb-469f-a165-70867728950"));
+    ck_assert (!sg_msgid_check ("0f8fad5b-d9cb-469f-a165-70867728950e0"));
+    ck_assert (!sg_msgid_check ("0f8fad5bd-9cb-469f-a165-70867728950e"));
+    ck_assert (!sg_msgid_check ("0f8fad5b-d9cb-469f-a165-70867728950g"));
+    ck_assert (!sg_msgid_check ("{0f8fad5b-d9cb-469f-a165-70867728950e}"));
+    ck_assert (!sg_msgid_check ("0f8fad5b d9cb 469f a165 70867728950e"));
+    ck_assert (!sg_msgid_check (""));
+    ck_assert (!sg_msgid_check (NULL));
 }
 END_TEST
 

@@ -10,13 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lifecycle.h"
-#include "lifecycle_db.h"
+#include "lifecycle/lifecycle.h"
+#include "lifecycle/tracker.h"
 #include "msg.h"
 #include "pgtest.h"
-#include "router.h"
+#include "node/routes.h"
 #include "sign.h"
-#include "store.h"
+#include "node/store.h"
 #include "xmlsafe.h"
 
 static const char *s_conninfo;
@@ -298,7 +298,7 @@ START_TEST (test_authority_table)
             int want = rows[i].may[k] != '-';
             int got = s_auth (rows[i].role, LC_RECIPIENT, LC_EN_ROUTE, rows[i].type, who[k], 0, why);
             ck_assert_msg (got == want, "%s to %s from %s: %s (%s)",
-                           msg_type_name (rows[i].type), lc_role_name (rows[i].role), who[k],
+                           sg_msg_type_name (rows[i].type), lc_role_name (rows[i].role), who[k],
                            got ? "allowed" : "refused", why);
         }
     /* an office sent an ATR after the declaration is an office of transit */
@@ -389,8 +389,8 @@ s_commit (lifecycle_t *lc, store_t *st, const char *file, const char *hop, int *
     char *body = s_example (file, &len);
     msg_t *m = NULL;
     sg_diag_t d;
-    ck_assert_msg (msg_parse (body, len, NULL, &m, &d) == SG_OK, "%s: %s", file, d.text);
-    store_msg_t sm = { .id = m->id, .type = msg_type_name (m->type), .mrn = m->mrn,
+    ck_assert_msg (sg_msg_parse (body, len, NULL, &m, &d) == SG_OK, "%s: %s", file, d.text);
+    store_msg_t sm = { .id = m->id, .type = sg_msg_type_name (m->type), .mrn = m->mrn,
                        .sender = m->sender, .recipient = m->recipient, .origin_node = "CI",
                        .from_peer = "ci-adapter", .header = "H: v\n", .header_len = 5,
                        .body = body, .body_len = len, .next_hop = hop };
@@ -403,7 +403,7 @@ s_commit (lifecycle_t *lc, store_t *st, const char *file, const char *hop, int *
     if (hop_after)
         *hop_after = sm.next_hop;
     lifecycle_out_clear (&out);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     free (body);
     return made;
 }
@@ -413,12 +413,12 @@ START_TEST (test_commit_and_verify)
     sg_diag_t d;
     store_t *st = store_new (s_conninfo, &d);
     ck_assert_msg (st != NULL, "%s", d.text);
-    sign_key_t *key = sign_key_generate ();
-    router_t *rt = router_new ();
-    ck_assert_int_eq (router_add (rt, "BF", "BF", ROUTER_EXPLICIT), SG_OK);
-    ck_assert_int_eq (router_add (rt, "CI", "ci-adapter", ROUTER_ADAPTER), SG_OK);
+    sign_key_t *key = sg_sign_key_generate ();
+    routes_t *rt = routes_new ();
+    ck_assert_int_eq (routes_add (rt, "BF", "BF", ROUTES_EXPLICIT), SG_OK);
+    ck_assert_int_eq (routes_add (rt, "CI", "ci-adapter", ROUTES_ADAPTER), SG_OK);
     char *offices[] = { "CI" };
-    const router_t *const *rp = (const router_t *const *) &rt;
+    const routes_t *const *rp = (const routes_t *const *) &rt;
     setenv ("SIGMAT_CLOCK_FILE", "/nonexistent", 1);
     lifecycle_opts_t o = { .node_name = "CI", .sign_key = key, .offices = offices,
                            .offices_n = 1, .router = rp, .discharge_auto = 1,
@@ -492,8 +492,8 @@ START_TEST (test_commit_and_verify)
                    "verify did not name the event: %s", out);
 
     lifecycle_destroy (&lc);
-    router_destroy (&rt);
-    sign_key_destroy (&key);
+    routes_destroy (&rt);
+    sg_sign_key_destroy (&key);
     store_destroy (&st);
 }
 END_TEST
@@ -501,7 +501,7 @@ END_TEST
 int
 main (void)
 {
-    xmlsafe_init ();
+    sg_xmlsafe_init ();
     s_conninfo = pgtest_start ();
     char dir[1024];
     snprintf (dir, sizeof dir, "%s/db/migrations", getenv ("SIGMAT_SRCDIR"));

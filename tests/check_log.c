@@ -27,17 +27,17 @@ s_capture (int journal)
     snprintf (js, sizeof js, "%llu:%llu", (unsigned long long) st.st_dev,
               (unsigned long long) (journal ? st.st_ino : st.st_ino + 1));
     setenv ("JOURNAL_STREAM", js, 1);
-    log_open ("check_log", 0, LOG_LVL_INFO);
-    log_set_tag ("XX");
-    log_error ("disk %s", "full");
-    log_warn ("slow");
-    log_info ("started");
-    log_debug ("hidden");
+    sg_log_open ("check_log", 0, LOG_LVL_INFO);
+    sg_log_set_tag ("XX");
+    sg_log_error ("disk %s", "full");
+    sg_log_warn ("slow");
+    sg_log_info ("started");
+    sg_log_debug ("hidden");
     fflush (stderr);
     dup2 (saved, STDERR_FILENO);
     close (saved);
     unsetenv ("JOURNAL_STREAM");
-    log_set_tag (NULL);
+    sg_log_set_tag (NULL);
     char *buf = calloc (1, 4096);
     ck_assert_ptr_nonnull (buf);
     ssize_t n = pread (fd, buf, 4095, 0);
@@ -50,7 +50,7 @@ s_capture (int journal)
 START_TEST (test_journal)
 {
     char *t = s_capture (1);
-    ck_assert_int_eq (log_journal_stream (), 0);    /* variable unset again */
+    ck_assert_int_eq (sg_log_journal_stream (), 0);    /* variable unset again */
     ck_assert_str_eq (t, "<3>disk full\n<4>slow\n<6>started\n");
     free (t);
 }

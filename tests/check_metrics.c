@@ -1,4 +1,4 @@
-/* check_metrics.c - unit tests for the metrics registry (broker/metrics.c,
+/* check_metrics.c - unit tests for the metrics registry (broker/monitor/metrics.c,
  * metrics_prom.c) and the HTTP monitor (broker/monitor*.c) against a real
  * PostgreSQL: counters per link and type, the type read from a header,
  * NAKs by code, histograms, incidents, exact totals under concurrent
@@ -14,10 +14,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "metrics.h"
-#include "monitor.h"
+#include "monitor/metrics.h"
+#include "monitor/monitor.h"
 #include "pgtest.h"
-#include "store.h"
+#include "node/store.h"
 
 static const char *s_conninfo;
 static char s_migrations[1024];

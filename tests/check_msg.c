@@ -59,10 +59,10 @@ s_parse_modified (const char *name, const char *from, const char *to, sg_diag_t 
     char *buf = s_example (name, &len);
     char *bad = s_replace (buf, from, to);
     msg_t *m = (msg_t *) 1;
-    int rc = msg_parse (bad, strlen (bad), NULL, &m, d);
+    int rc = sg_msg_parse (bad, strlen (bad), NULL, &m, d);
     if (rc != SG_OK)
         ck_assert_ptr_null (m);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     free (bad);
     free (buf);
     return rc;
@@ -87,7 +87,7 @@ static void
 s_item (msg_t *m, const char *hs, const char *desc, uint32_t n, const char *pt,
         const char *mass, const char *origin)
 {
-    msg_item_t *it = msg_add_item (m);
+    msg_item_t *it = sg_msg_add_item (m);
     ck_assert_ptr_nonnull (it);
     strcpy (it->hs_code, hs);
     strcpy (it->description, desc);
@@ -109,8 +109,8 @@ s_declaration (msg_t *m)
     strcpy (d->total_gross_mass, "23915.5");
     d->total_packages = 600;
     strcpy (d->departure, "CI000101");
-    ck_assert_int_eq (msg_add_transit_office (m, "CI000401"), SG_OK);
-    ck_assert_int_eq (msg_add_transit_office (m, "BF000201"), SG_OK);
+    ck_assert_int_eq (sg_msg_add_transit_office (m, "CI000401"), SG_OK);
+    ck_assert_int_eq (sg_msg_add_transit_office (m, "BF000201"), SG_OK);
     strcpy (d->exit, "CI000401");
     strcpy (d->destination, "BF000101");
     strcpy (d->principal.name, "Société Ivoirienne de Transit Kouassi & Frères");
@@ -125,13 +125,13 @@ s_declaration (msg_t *m)
     strcpy (d->means.id, "2841 HJ 01");
     strcpy (d->means.nationality, "CI");
     strcpy (d->means.mode, "3");
-    ck_assert_int_eq (msg_add_routing_country (m, "CI"), SG_OK);
-    ck_assert_int_eq (msg_add_routing_country (m, "BF"), SG_OK);
-    ck_assert_int_eq (msg_add_container (m, "MSCU4512378"), SG_OK);
+    ck_assert_int_eq (sg_msg_add_routing_country (m, "CI"), SG_OK);
+    ck_assert_int_eq (sg_msg_add_routing_country (m, "BF"), SG_OK);
+    ck_assert_int_eq (sg_msg_add_container (m, "MSCU4512378"), SG_OK);
     d->seal_count = 3;
-    ck_assert_int_eq (msg_add_seal (m, "CI-DGD 0045871"), SG_OK);
-    ck_assert_int_eq (msg_add_seal (m, "CI-DGD 0045872"), SG_OK);
-    ck_assert_int_eq (msg_add_seal (m, "CI-DGD 0045873"), SG_OK);
+    ck_assert_int_eq (sg_msg_add_seal (m, "CI-DGD 0045871"), SG_OK);
+    ck_assert_int_eq (sg_msg_add_seal (m, "CI-DGD 0045872"), SG_OK);
+    ck_assert_int_eq (sg_msg_add_seal (m, "CI-DGD 0045873"), SG_OK);
     s_item (m, "100630", "Riz blanchi long grain, 5 % de brisures, en sacs de 50 kg", 300,
             "BG", "15090.000", "TH");
     s_item (m, "151190", "Huile de palme raffinée (oléine), bidons de 20 litres", 200, "JC",
@@ -144,7 +144,7 @@ static void
 s_status_event (msg_t *m, const char *id, const char *from, const char *to,
                 const char *office, const char *at)
 {
-    msg_status_event_t *ev = msg_add_status_event (m);
+    msg_status_event_t *ev = sg_msg_add_status_event (m);
     ck_assert_ptr_nonnull (ev);
     strcpy (ev->message_id, id);
     strcpy (ev->from, from);
@@ -157,7 +157,7 @@ s_status_event (msg_t *m, const char *id, const char *from, const char *to,
 static msg_t *
 s_story (msg_type_t t)
 {
-    msg_t *m = msg_new (t);
+    msg_t *m = sg_msg_new (t);
     ck_assert_ptr_nonnull (m);
     msg_event_t *e = &m->event;
     switch (t) {
@@ -209,7 +209,7 @@ s_story (msg_type_t t)
         strcpy (e->new_means.id, "5512 KB 01");
         strcpy (e->new_means.nationality, "CI");
         strcpy (e->new_means.mode, "3");
-        ck_assert_int_eq (msg_add_seal (m, "CI-DGD 0046010"), SG_OK);
+        ck_assert_int_eq (sg_msg_add_seal (m, "CI-DGD 0046010"), SG_OK);
         break;
     case MSG_NCF:
         s_head (m, "fb8231eb-6088-4ec1-ae7e-bc8b44589809", "2026-03-05T16:25:00Z", "BF000201",
@@ -277,8 +277,8 @@ s_story (msg_type_t t)
         strcpy (m->status.role, "DEPARTURE");
         strcpy (m->status.state, "UNDER_ENQUIRY");
         strcpy (m->status.departure, "CI000101");
-        ck_assert_int_eq (msg_add_transit_office (m, "CI000401"), SG_OK);
-        ck_assert_int_eq (msg_add_transit_office (m, "BF000201"), SG_OK);
+        ck_assert_int_eq (sg_msg_add_transit_office (m, "CI000401"), SG_OK);
+        ck_assert_int_eq (sg_msg_add_transit_office (m, "BF000201"), SG_OK);
         strcpy (m->status.destination, "BF000101");
         s_status_event (m, "150f91c4-bfab-4b42-9ebb-e208ea2761b3", "", "REGISTERED",
                         "CI000101", "2026-03-02T08:10:01Z");
@@ -312,20 +312,20 @@ s_story (msg_type_t t)
 START_TEST (test_type_names)
 {
     for (int t = MSG_NONE + 1; t < MSG_TYPE_COUNT; t++) {
-        const char *n = msg_type_name ((msg_type_t) t);
+        const char *n = sg_msg_type_name ((msg_type_t) t);
         ck_assert_ptr_nonnull (n);
-        ck_assert_int_eq (msg_type_from_name (n), t);
-        ck_assert_int_eq (msg_type_has_declaration ((msg_type_t) t),
+        ck_assert_int_eq (sg_msg_type_from_name (n), t);
+        ck_assert_int_eq (sg_msg_type_has_declaration ((msg_type_t) t),
                           t == MSG_DEC || t == MSG_REL || t == MSG_AAR || t == MSG_ATR
                               || t == MSG_AMD);
     }
-    ck_assert_str_eq (msg_type_name (MSG_AAR), "AAR");
-    ck_assert_ptr_null (msg_type_name (MSG_NONE));
-    ck_assert_ptr_null (msg_type_name (MSG_TYPE_COUNT));
-    ck_assert_int_eq (msg_type_from_name ("aar"), MSG_NONE);
-    ck_assert_int_eq (msg_type_from_name ("AARX"), MSG_NONE);
-    ck_assert_int_eq (msg_type_from_name (NULL), MSG_NONE);
-    ck_assert_ptr_null (msg_new (MSG_NONE));
+    ck_assert_str_eq (sg_msg_type_name (MSG_AAR), "AAR");
+    ck_assert_ptr_null (sg_msg_type_name (MSG_NONE));
+    ck_assert_ptr_null (sg_msg_type_name (MSG_TYPE_COUNT));
+    ck_assert_int_eq (sg_msg_type_from_name ("aar"), MSG_NONE);
+    ck_assert_int_eq (sg_msg_type_from_name ("AARX"), MSG_NONE);
+    ck_assert_int_eq (sg_msg_type_from_name (NULL), MSG_NONE);
+    ck_assert_ptr_null (sg_msg_new (MSG_NONE));
 }
 END_TEST
 
@@ -337,23 +337,23 @@ START_TEST (test_examples_roundtrip)
     char *buf = s_example (s_types[_i], &len);
     sg_diag_t d;
     msg_t *m = NULL, *m2 = NULL;
-    int rc = msg_parse (buf, len, NULL, &m, &d);
+    int rc = sg_msg_parse (buf, len, NULL, &m, &d);
     ck_assert_msg (rc == SG_OK, "%s: %s", s_types[_i], d.text);
     char upper[4] = { 0 };
     for (int i = 0; i < 3; i++)
         upper[i] = (char) (s_types[_i][i] - 'a' + 'A');
-    ck_assert_str_eq (msg_type_name (m->type), upper);
+    ck_assert_str_eq (sg_msg_type_name (m->type), upper);
     ck_assert_str_eq (m->mrn, S_MRN);
     char *out = NULL;
     size_t olen = 0;
-    rc = msg_serialize (m, &out, &olen, &d);
+    rc = sg_msg_serialize (m, &out, &olen, &d);
     ck_assert_msg (rc == SG_OK, "%s: %s", s_types[_i], d.text);
     ck_assert_uint_eq (olen, len);
     ck_assert_msg (memcmp (out, buf, len) == 0, "%s is not canonical", s_types[_i]);
-    ck_assert_int_eq (msg_parse (out, olen, NULL, &m2, &d), SG_OK);
-    ck_assert (msg_equal (m, m2));
-    msg_destroy (&m);
-    msg_destroy (&m2);
+    ck_assert_int_eq (sg_msg_parse (out, olen, NULL, &m2, &d), SG_OK);
+    ck_assert (sg_msg_equal (m, m2));
+    sg_msg_destroy (&m);
+    sg_msg_destroy (&m2);
     ck_assert_ptr_null (m);
     free (out);
     free (buf);
@@ -368,19 +368,19 @@ START_TEST (test_build_each_type)
     char *out = NULL;
     size_t olen = 0;
     sg_diag_t d;
-    int rc = msg_serialize (m, &out, &olen, &d);
-    ck_assert_msg (rc == SG_OK, "%s: %s", msg_type_name (t), d.text);
+    int rc = sg_msg_serialize (m, &out, &olen, &d);
+    ck_assert_msg (rc == SG_OK, "%s: %s", sg_msg_type_name (t), d.text);
     ck_assert_uint_eq (strlen (out), olen);
     size_t len;
     char lower[4] = { 0 };
     for (int i = 0; i < 3; i++)
-        lower[i] = (char) (msg_type_name (t)[i] - 'A' + 'a');
+        lower[i] = (char) (sg_msg_type_name (t)[i] - 'A' + 'a');
     char *file = s_example (lower, &len);
     ck_assert_msg (olen == len && memcmp (out, file, len) == 0,
                    "%s built from a struct differs from its example:\n%s", lower, out);
     free (file);
     free (out);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
 }
 END_TEST
 
@@ -390,7 +390,7 @@ START_TEST (test_peek)
     char *buf = s_example ("enr", &len);
     msg_head_t h;
     sg_diag_t d;
-    ck_assert_int_eq (msg_peek (buf, len, &h, &d), SG_OK);
+    ck_assert_int_eq (sg_msg_peek (buf, len, &h, &d), SG_OK);
     ck_assert_int_eq (h.type, MSG_ENR);
     ck_assert_str_eq (h.id, "a2e1dd1f-e151-4463-9410-eb47e0c5cbfc");
     ck_assert_str_eq (h.mrn, S_MRN);
@@ -401,17 +401,17 @@ START_TEST (test_peek)
     free (buf);
 
     const char *other = "<?xml version=\"1.0\"?><ASYCUDA><x/></ASYCUDA>";
-    ck_assert_int_eq (msg_peek (other, strlen (other), &h, &d), SG_ESCHEMA);
+    ck_assert_int_eq (sg_msg_peek (other, strlen (other), &h, &d), SG_ESCHEMA);
     ck_assert_int_eq (d.nak, SG_NAK_UNKNOWN_TYPE);
     const char *dtd = "<?xml version=\"1.0\"?><!DOCTYPE AAR [<!ENTITY a \"b\">]>"
                       "<AAR xmlns=\"urn:sigmat:mip:transit:1\"/>";
-    ck_assert_int_eq (msg_peek (dtd, strlen (dtd), &h, &d), SG_EXML);
+    ck_assert_int_eq (sg_msg_peek (dtd, strlen (dtd), &h, &d), SG_EXML);
     const char *broken = "<AAR xmlns=\"urn:sigmat:mip:transit:1\"><MessageID>x</Mess";
-    ck_assert_int_eq (msg_peek (broken, strlen (broken), &h, &d), SG_EXML);
+    ck_assert_int_eq (sg_msg_peek (broken, strlen (broken), &h, &d), SG_EXML);
     ck_assert_int_eq (d.nak, SG_NAK_INVALID_XML);
     const char *partial = "<STQ xmlns=\"urn:sigmat:mip:transit:1\"><MessageID>x</MessageID>"
                           "</STQ>";
-    ck_assert_int_eq (msg_peek (partial, strlen (partial), &h, &d), SG_ESCHEMA);
+    ck_assert_int_eq (sg_msg_peek (partial, strlen (partial), &h, &d), SG_ESCHEMA);
     ck_assert_int_eq (d.nak, SG_NAK_MISSING_ELEMENT);
     ck_assert_ptr_nonnull (strstr (d.text, "IssueDateTime"));
 }
@@ -479,16 +479,16 @@ START_TEST (test_parse_signed)
     size_t len;
     char *buf = s_example ("aar", &len);
     msg_t *full = NULL, *m = NULL;
-    ck_assert_int_eq (msg_parse (buf, len, NULL, &full, &d), SG_OK);
+    ck_assert_int_eq (sg_msg_parse (buf, len, NULL, &full, &d), SG_OK);
     ck_assert_int_eq (sg_msg_parse_signed (buf, len, NULL, &m, &d), SG_OK);
-    ck_assert (msg_equal (full, m));
-    msg_destroy (&m);
-    msg_destroy (&full);
+    ck_assert (sg_msg_equal (full, m));
+    sg_msg_destroy (&m);
+    sg_msg_destroy (&full);
     /* a value the schema refuses is taken as it is */
     char *odd = s_replace (buf, "<ModeCode>3<", "<ModeCode>6<");
-    ck_assert_int_eq (msg_parse (odd, strlen (odd), NULL, &m, &d), SG_ESCHEMA);
+    ck_assert_int_eq (sg_msg_parse (odd, strlen (odd), NULL, &m, &d), SG_ESCHEMA);
     ck_assert_int_eq (sg_msg_parse_signed (odd, strlen (odd), NULL, &m, &d), SG_OK);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     free (odd);
     /* a missing element, an over-long value, a bad MRN: still refused */
     odd = s_replace (buf, "    <TimeLimitDate>2026-03-08</TimeLimitDate>\n", "");
@@ -545,7 +545,7 @@ START_TEST (test_bad_mrn)
     char *buf = s_example ("aar", &len);
     char *bad = s_replace (buf, "<DeclarationID>" S_MRN, "<DeclarationID>26CI000101000123J9");
     msg_t *m = NULL;
-    int rc = msg_parse (bad, strlen (bad), NULL, &m, &d);
+    int rc = sg_msg_parse (bad, strlen (bad), NULL, &m, &d);
     ck_assert_int_eq (rc, SG_EMRN);
     ck_assert_int_eq (d.nak, SG_NAK_INVALID_MRN);
     ck_assert_int_eq (d.line, 5);
@@ -555,7 +555,7 @@ START_TEST (test_bad_mrn)
     free (bad);
     /* a malformed MRN is caught by the schema pattern */
     bad = s_replace (buf, "<DeclarationID>" S_MRN, "<DeclarationID>26ci000101000123J8");
-    ck_assert_int_eq (msg_parse (bad, strlen (bad), NULL, &m, &d), SG_ESCHEMA);
+    ck_assert_int_eq (sg_msg_parse (bad, strlen (bad), NULL, &m, &d), SG_ESCHEMA);
     ck_assert_int_eq (d.nak, SG_NAK_INCORRECT_VALUE);
     free (bad);
     free (buf);
@@ -563,9 +563,9 @@ START_TEST (test_bad_mrn)
     msg_t *s = s_story (MSG_ACK);
     strcpy (s->mrn, "24GB000246J8NY33L8");
     char *out = NULL;
-    ck_assert_int_eq (msg_serialize (s, &out, NULL, &d), SG_EMRN);
+    ck_assert_int_eq (sg_msg_serialize (s, &out, NULL, &d), SG_EMRN);
     ck_assert_ptr_null (out);
-    msg_destroy (&s);
+    sg_msg_destroy (&s);
 }
 END_TEST
 
@@ -574,18 +574,18 @@ START_TEST (test_wrong_root)
     sg_diag_t d;
     msg_t *m = NULL;
     const char *foo = "<?xml version=\"1.0\"?>\n<FOO xmlns=\"urn:sigmat:mip:transit:1\"/>\n";
-    ck_assert_int_eq (msg_parse (foo, strlen (foo), NULL, &m, &d), SG_ESCHEMA);
+    ck_assert_int_eq (sg_msg_parse (foo, strlen (foo), NULL, &m, &d), SG_ESCHEMA);
     ck_assert_int_eq (d.nak, SG_NAK_UNKNOWN_TYPE);
     ck_assert_ptr_nonnull (strstr (d.text, "FOO"));
     const char *nons = "<?xml version=\"1.0\"?>\n<AAR><MessageID/></AAR>\n";
-    ck_assert_int_eq (msg_parse (nons, strlen (nons), NULL, &m, &d), SG_ESCHEMA);
+    ck_assert_int_eq (sg_msg_parse (nons, strlen (nons), NULL, &m, &d), SG_ESCHEMA);
     ck_assert_int_eq (d.nak, SG_NAK_UNKNOWN_TYPE);
     /* a real ASYCUDA-like document is not a sigmat message */
     const char *asy = "<ASYCUDA><Identification><Office_segment/></Identification></ASYCUDA>";
-    ck_assert_int_eq (msg_parse (asy, strlen (asy), NULL, &m, &d), SG_ESCHEMA);
+    ck_assert_int_eq (sg_msg_parse (asy, strlen (asy), NULL, &m, &d), SG_ESCHEMA);
     /* not XML at all */
     const char *junk = "<AAR xmlns=\"urn:sigmat:mip:transit:1\"><MessageID>";
-    int rc = msg_parse (junk, strlen (junk), NULL, &m, &d);
+    int rc = sg_msg_parse (junk, strlen (junk), NULL, &m, &d);
     ck_assert_int_eq (rc, SG_EXML);
     ck_assert_int_eq (d.nak, SG_NAK_INVALID_XML);
     ck_assert_ptr_null (m);
@@ -595,7 +595,7 @@ START_TEST (test_wrong_root)
     char *buf = s_example ("ncf", &len);
     char *t1 = s_replace (buf, "<NCF xmlns", "<ARR xmlns");
     char *t2 = s_replace (t1, "</NCF>", "</ARR>");
-    ck_assert_int_eq (msg_parse (t2, strlen (t2), NULL, &m, &d), SG_ESCHEMA);
+    ck_assert_int_eq (sg_msg_parse (t2, strlen (t2), NULL, &m, &d), SG_ESCHEMA);
     free (t1);
     free (t2);
     free (buf);
@@ -611,14 +611,14 @@ START_TEST (test_item_bounds)
     m->decl.total_packages = 600 + (MSG_MAX_ITEMS - 3);
     char *out = NULL;
     size_t len = 0;
-    int rc = msg_serialize (m, &out, &len, &d);
+    int rc = sg_msg_serialize (m, &out, &len, &d);
     ck_assert_msg (rc == SG_OK, "%s", d.text);
     msg_t *back = NULL;
-    ck_assert_int_eq (msg_parse (out, len, NULL, &back, &d), SG_OK);
+    ck_assert_int_eq (sg_msg_parse (out, len, NULL, &back, &d), SG_OK);
     ck_assert_uint_eq (back->decl.n_items, 999);
     ck_assert_int_eq (back->decl.items[998].seq, 999);
-    ck_assert (msg_equal (m, back));
-    msg_destroy (&back);
+    ck_assert (sg_msg_equal (m, back));
+    sg_msg_destroy (&back);
 
     /* a 1000th item in the input is refused by the parser */
     char *t1 = s_replace (out, "<TotalPackageQuantity>1596<", "<TotalPackageQuantity>1597<");
@@ -630,7 +630,7 @@ START_TEST (test_item_bounds)
                           "<QuantityQuantity>1</QuantityQuantity><TypeCode>BG</TypeCode>"
                           "</Packaging><Origin><CountryCode>TH</CountryCode></Origin>"
                           "</ConsignmentItem></Consignment>");
-    ck_assert_int_eq (msg_parse (t2, strlen (t2), NULL, &back, &d), SG_ESCHEMA);
+    ck_assert_int_eq (sg_msg_parse (t2, strlen (t2), NULL, &back, &d), SG_ESCHEMA);
     ck_assert_int_eq (d.nak, SG_NAK_INCORRECT_VALUE);
     ck_assert_msg (strstr (d.text, "ConsignmentItem") != NULL, "%s", d.text);
     ck_assert_ptr_null (back);
@@ -640,20 +640,20 @@ START_TEST (test_item_bounds)
 
     s_item (m, "100630", "Riz blanchi, sacs de 50 kg", 1, "BG", "50.3", "TH");
     m->decl.total_packages++;
-    rc = msg_serialize (m, &out, &len, &d);
+    rc = sg_msg_serialize (m, &out, &len, &d);
     ck_assert_int_eq (rc, SG_ESCHEMA);
     ck_assert_int_eq (d.nak, SG_NAK_INCORRECT_VALUE);
     ck_assert_msg (strstr (d.text, "ConsignmentItem") != NULL, "%s", d.text);
     ck_assert_ptr_null (out);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
 
     /* 10 transit offices, 100 seals: over the bounds too */
     m = s_story (MSG_AAR);
     for (int i = 0; i < 8; i++)
-        ck_assert_int_eq (msg_add_transit_office (m, "ML000101"), SG_OK);
-    ck_assert_int_eq (msg_serialize (m, &out, &len, &d), SG_ESCHEMA);
+        ck_assert_int_eq (sg_msg_add_transit_office (m, "ML000101"), SG_OK);
+    ck_assert_int_eq (sg_msg_serialize (m, &out, &len, &d), SG_ESCHEMA);
     ck_assert_ptr_nonnull (strstr (d.text, "TransitCustomsOffice"));
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
 }
 END_TEST
 
@@ -668,28 +668,28 @@ START_TEST (test_utf8_roundtrip)
     strcpy (m->decl.principal.postcode, "");
     char *out = NULL;
     size_t len = 0;
-    ck_assert_int_eq (msg_serialize (m, &out, &len, &d), SG_OK);
+    ck_assert_int_eq (sg_msg_serialize (m, &out, &len, &d), SG_OK);
     ck_assert_ptr_null (strstr (out, "PostcodeID"));    /* empty optional left out */
     ck_assert_ptr_nonnull (strstr (out, "&#13;"));
     msg_t *back = NULL;
-    ck_assert_int_eq (msg_parse (out, len, NULL, &back, &d), SG_OK);
+    ck_assert_int_eq (sg_msg_parse (out, len, NULL, &back, &d), SG_OK);
     ck_assert_str_eq (back->decl.principal.name, m->decl.principal.name);
     ck_assert_str_eq (back->decl.items[0].description, m->decl.items[0].description);
-    ck_assert (msg_equal (m, back));
+    ck_assert (sg_msg_equal (m, back));
     char *out2 = NULL;
     size_t len2 = 0;
-    ck_assert_int_eq (msg_serialize (back, &out2, &len2, &d), SG_OK);
+    ck_assert_int_eq (sg_msg_serialize (back, &out2, &len2, &d), SG_OK);
     ck_assert_uint_eq (len, len2);
     ck_assert_int_eq (memcmp (out, out2, len), 0);
     free (out);
     free (out2);
-    msg_destroy (&back);
+    sg_msg_destroy (&back);
 
     /* invalid UTF-8 never leaves the serialiser */
     strcpy (m->decl.principal.name, "Soci\xe9t\xe9");
-    ck_assert_int_ne (msg_serialize (m, &out, &len, &d), SG_OK);
+    ck_assert_int_ne (sg_msg_serialize (m, &out, &len, &d), SG_OK);
     ck_assert_ptr_null (out);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
 }
 END_TEST
 
@@ -700,55 +700,55 @@ START_TEST (test_serialize_refuses)
     /* a required field left empty is a missing element */
     msg_t *m = s_story (MSG_NCF);
     m->event.datetime[0] = '\0';
-    ck_assert_int_eq (msg_serialize (m, &out, NULL, &d), SG_ESCHEMA);
+    ck_assert_int_eq (sg_msg_serialize (m, &out, NULL, &d), SG_ESCHEMA);
     ck_assert_int_eq (d.nak, SG_NAK_MISSING_ELEMENT);
     ck_assert_ptr_nonnull (strstr (d.text, "CrossingDateTime"));
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     /* ACK needs its correlation id */
     m = s_story (MSG_ACK);
     m->correlation_id[0] = '\0';
-    ck_assert_int_eq (msg_serialize (m, &out, NULL, &d), SG_ESCHEMA);
+    ck_assert_int_eq (sg_msg_serialize (m, &out, NULL, &d), SG_ESCHEMA);
     ck_assert_int_eq (d.nak, SG_NAK_MISSING_ELEMENT);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     /* a field the type does not carry is not silently dropped */
     m = s_story (MSG_WOF);
     strcpy (m->event.office, "CI000101");
-    ck_assert_int_eq (msg_serialize (m, &out, NULL, &d), SG_EINVAL);
-    msg_destroy (&m);
+    ck_assert_int_eq (sg_msg_serialize (m, &out, NULL, &d), SG_EINVAL);
+    sg_msg_destroy (&m);
     /* a padded date is not canonical (libxml2 applies the pattern before
      * collapsing whitespace, so the schema already refuses it); the field
      * holds ten characters, so the padded value is a short one */
     m = s_story (MSG_WOF);
     snprintf (m->event.date, sizeof m->event.date, "%s", " 2026-3-10");
-    ck_assert_int_ne (msg_serialize (m, &out, NULL, &d), SG_OK);
+    ck_assert_int_ne (sg_msg_serialize (m, &out, NULL, &d), SG_OK);
     ck_assert_ptr_null (out);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     /* seals listed without a count */
     m = s_story (MSG_DEC);
     m->decl.seal_count = 0;
-    ck_assert_int_eq (msg_serialize (m, &out, NULL, &d), SG_EINVAL);
+    ck_assert_int_eq (sg_msg_serialize (m, &out, NULL, &d), SG_EINVAL);
     ck_assert_int_eq (d.nak, SG_NAK_MISSING_ELEMENT);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     /* add functions refuse the wrong type and over-long values */
     m = s_story (MSG_NCF);
-    ck_assert_int_eq (msg_add_seal (m, "X"), SG_EINVAL);
-    ck_assert_int_eq (msg_add_container (m, "X"), SG_EINVAL);
-    ck_assert_ptr_null (msg_add_item (m));
-    ck_assert_ptr_null (msg_add_status_event (m));
-    msg_destroy (&m);
+    ck_assert_int_eq (sg_msg_add_seal (m, "X"), SG_EINVAL);
+    ck_assert_int_eq (sg_msg_add_container (m, "X"), SG_EINVAL);
+    ck_assert_ptr_null (sg_msg_add_item (m));
+    ck_assert_ptr_null (sg_msg_add_status_event (m));
+    sg_msg_destroy (&m);
     m = s_story (MSG_DEC);
-    ck_assert_int_eq (msg_add_transit_office (m, "CI0001011"), SG_EINVAL);
-    ck_assert_int_eq (msg_add_seal (m, "123456789012345678901"), SG_EINVAL);
-    msg_destroy (&m);
-    msg_destroy (&m);                   /* NULL is fine */
-    ck_assert_int_eq (msg_serialize (NULL, &out, NULL, &d), SG_EINVAL);
+    ck_assert_int_eq (sg_msg_add_transit_office (m, "CI0001011"), SG_EINVAL);
+    ck_assert_int_eq (sg_msg_add_seal (m, "123456789012345678901"), SG_EINVAL);
+    sg_msg_destroy (&m);
+    sg_msg_destroy (&m);                   /* NULL is fine */
+    ck_assert_int_eq (sg_msg_serialize (NULL, &out, NULL, &d), SG_EINVAL);
 }
 END_TEST
 
 int
 main (void)
 {
-    xmlsafe_init ();
+    sg_xmlsafe_init ();
     Suite *s = suite_create ("msg");
     TCase *tc = tcase_create ("codec");
     tcase_set_timeout (tc, 30);

@@ -1,4 +1,4 @@
-/* check_peerkeys.c - unit tests for broker/peerkeys.c and sign_key_id: a
+/* check_peerkeys.c - unit tests for broker/node/peerkeys.c and sg_sign_key_id: a
  * peer's keys with validity periods, the key named by Key-Id checked at the
  * Created time, messages without Key-Id checked against the keys in turn,
  * and the legacy (unbounded) key after the keys with periods. */
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "header.h"
-#include "peerkeys.h"
+#include "node/peerkeys.h"
 #include "sign.h"
 
 static const char HDR[] = "Message-Id: 0f8fad5b-d9cb-469f-a165-70867728950e\nType: DEC\n";
@@ -18,8 +18,8 @@ static sign_key_t *
 s_public (const sign_key_t *key)
 {
     char *pem = NULL;
-    ck_assert_int_eq (sign_key_public_pem (key, &pem), SG_OK);
-    sign_key_t *pub = sign_key_from_pem (pem, strlen (pem), NULL);
+    ck_assert_int_eq (sg_sign_key_public_pem (key, &pem), SG_OK);
+    sign_key_t *pub = sg_sign_key_from_pem (pem, strlen (pem), NULL);
     ck_assert_ptr_nonnull (pub);
     free (pem);
     return pub;
@@ -35,21 +35,21 @@ s_verify (const peerkeys_t *keys, const char *key_id, int64_t at, const unsigned
 
 START_TEST (test_key_id)
 {
-    sign_key_t *k = sign_key_generate ();
+    sign_key_t *k = sg_sign_key_generate ();
     sign_key_t *pub = s_public (k);
     char a[SIGN_KEY_ID_LEN + 1], b[SIGN_KEY_ID_LEN + 1];
-    ck_assert_int_eq (sign_key_id (k, a), SG_OK);
-    ck_assert_int_eq (sign_key_id (pub, b), SG_OK);
+    ck_assert_int_eq (sg_sign_key_id (k, a), SG_OK);
+    ck_assert_int_eq (sg_sign_key_id (pub, b), SG_OK);
     ck_assert_str_eq (a, b);                    /* the public key's id */
     ck_assert_uint_eq (strlen (a), SIGN_KEY_ID_LEN);
     ck_assert_uint_eq (strspn (a, "0123456789abcdef"), SIGN_KEY_ID_LEN);
-    sign_key_t *other = sign_key_generate ();
-    ck_assert_int_eq (sign_key_id (other, b), SG_OK);
+    sign_key_t *other = sg_sign_key_generate ();
+    ck_assert_int_eq (sg_sign_key_id (other, b), SG_OK);
     ck_assert_str_ne (a, b);
-    ck_assert_int_eq (sign_key_id (NULL, b), SG_EINVAL);
-    sign_key_destroy (&k);
-    sign_key_destroy (&pub);
-    sign_key_destroy (&other);
+    ck_assert_int_eq (sg_sign_key_id (NULL, b), SG_EINVAL);
+    sg_sign_key_destroy (&k);
+    sg_sign_key_destroy (&pub);
+    sg_sign_key_destroy (&other);
 }
 END_TEST
 
@@ -57,15 +57,18 @@ START_TEST (test_periods)
 {
     /* Old key valid until T, new key from T; T = 2025-06-01T00:00:00Z. */
     int64_t t;
-    ck_assert_int_eq (hdr_time_parse ("2025-06-01T00:00:00Z", &t), SG_OK);
-    sign_key_t *old = sign_key_generate (), *new = sign_key_generate (), *stranger = sign_key_generate ();
+    ck_assert_int_eq (sg_hdr_time_parse ("2025-06-01T00:00:00Z", &t), SG_OK);
+    sign_key_t *old = sg_sign_key_generate (), *new = sg_sign_key_generate (), *stranger = sg_sign_key_generate ();
     char old_id[SIGN_KEY_ID_LEN + 1], new_id[SIGN_KEY_ID_LEN + 1];
-    sign_key_id (old, old_id);
-    sign_key_id (new, new_id);
+    sg_sign_key_id (old, old_id);
+    sg_sign_key_id (new, new_id);
     unsigned char sig_old[SIGN_LEN], sig_new[SIGN_LEN], sig_x[SIGN_LEN];
-    ck_assert_int_eq (sign_message (old, HDR, strlen (HDR), BODY, strlen (BODY), sig_old), SG_OK);
-    ck_assert_int_eq (sign_message (new, HDR, strlen (HDR), BODY, strlen (BODY), sig_new), SG_OK);
-    ck_assert_int_eq (sign_message (stranger, HDR, strlen (HDR), BODY, strlen (BODY), sig_x), SG_OK);
+    ck_assert_int_eq (sg_sign_message (old, HDR, strlen (HDR), BODY, strlen (BODY), sig_old),
+                      SG_OK);
+    ck_assert_int_eq (sg_sign_message (new, HDR, strlen (HDR), BODY, strlen (BODY), sig_new),
+                      SG_OK);
+    ck_assert_int_eq (sg_sign_message (stranger, HDR, strlen (HDR), BODY, strlen (BODY), sig_x),
+                      SG_OK);
 
     peerkeys_t *keys = peerkeys_new ();
     sign_key_t *p = s_public (old);
@@ -105,9 +108,9 @@ START_TEST (test_periods)
     ck_assert_int_eq (s_verify (keys, NULL, t, sig_old, &d), SG_ESIG);
     ck_assert_msg (strstr (d.text, "no signing key of origin node CI was valid"), "%s", d.text);
     peerkeys_destroy (&keys);
-    sign_key_destroy (&old);
-    sign_key_destroy (&new);
-    sign_key_destroy (&stranger);
+    sg_sign_key_destroy (&old);
+    sg_sign_key_destroy (&new);
+    sg_sign_key_destroy (&stranger);
 }
 END_TEST
 
@@ -116,13 +119,13 @@ START_TEST (test_load)
     /* The legacy key (peer.sign_public_pem) is unbounded unless a row with
      * its id bounds it; rows of other peers are not taken. */
     int64_t t;
-    ck_assert_int_eq (hdr_time_parse ("2025-06-01T00:00:00Z", &t), SG_OK);
-    sign_key_t *k = sign_key_generate ();
+    ck_assert_int_eq (sg_hdr_time_parse ("2025-06-01T00:00:00Z", &t), SG_OK);
+    sign_key_t *k = sg_sign_key_generate ();
     char *pem = NULL, id[SIGN_KEY_ID_LEN + 1];
-    ck_assert_int_eq (sign_key_public_pem (k, &pem), SG_OK);
-    sign_key_id (k, id);
+    ck_assert_int_eq (sg_sign_key_public_pem (k, &pem), SG_OK);
+    sg_sign_key_id (k, id);
     unsigned char sig[SIGN_LEN];
-    ck_assert_int_eq (sign_message (k, HDR, strlen (HDR), BODY, strlen (BODY), sig), SG_OK);
+    ck_assert_int_eq (sg_sign_message (k, HDR, strlen (HDR), BODY, strlen (BODY), sig), SG_OK);
     sg_diag_t d;
 
     peerkeys_t *keys = peerkeys_load ("CI", pem, NULL, 0);
@@ -139,7 +142,7 @@ START_TEST (test_load)
     ck_assert_int_eq (s_verify (keys, id, t, sig, &d), SG_ESIG);      /* retired at t */
     peerkeys_destroy (&keys);
     free (pem);
-    sign_key_destroy (&k);
+    sg_sign_key_destroy (&k);
 }
 END_TEST
 

@@ -15,11 +15,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "lifecycle.h"
+#include "lifecycle/lifecycle.h"
 #include "pgtest.h"
-#include "retention.h"
+#include "node/retention.h"
 #include "sign.h"
-#include "store.h"
+#include "node/store.h"
 
 #define S_DAY_MS 86400000LL
 
@@ -67,7 +67,7 @@ s_msg (store_msg_t *m, s_fix_t *f, int n, const char *mrn, const char *hop)
     snprintf (f->id, sizeof f->id, "00000000-0000-4000-8000-%012d", n);
     snprintf (f->hdr, sizeof f->hdr, "Message-Id: %s\nType: NCF\nMrn: %s\n", f->id, mrn);
     snprintf (f->body, sizeof f->body, "<Body n=\"%d\"/>", n);
-    ck_assert_int_eq (sign_message (s_key, f->hdr, strlen (f->hdr), f->body, strlen (f->body),
+    ck_assert_int_eq (sg_sign_message (s_key, f->hdr, strlen (f->hdr), f->body, strlen (f->body),
                                     f->sig), SG_OK);
     m->id = f->id;
     m->type = "NCF";
@@ -344,8 +344,8 @@ main (void)
     char sk[400], pk[400];
     snprintf (sk, sizeof sk, "%s/CI.sign.key", s_keys);
     snprintf (pk, sizeof pk, "%s/CI.sign.pub", s_keys);
-    s_key = sign_key_generate ();
-    if (!s_key || mkdir (s_keys, 0700) != 0 || sign_key_write (s_key, sk, pk) != SG_OK)
+    s_key = sg_sign_key_generate ();
+    if (!s_key || mkdir (s_keys, 0700) != 0 || sg_sign_key_write (s_key, sk, pk) != SG_OK)
         return EXIT_FAILURE;
 
     Suite *s = suite_create ("retention");
@@ -361,6 +361,6 @@ main (void)
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
     if (system (cmd) != 0)
         fprintf (stderr, "check_retention: could not remove %s\n", s_dir);
-    sign_key_destroy (&s_key);
+    sg_sign_key_destroy (&s_key);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,6 +1,6 @@
 /* check_schema.c - unit tests for messages/schema.c: compiling XSDs (with
  * xs:include, and refusing reads outside the schema's folder), the first
- * error's element, line and NAK code, thread safety, schema_messages. */
+ * error's element, line and NAK code, thread safety, sg_schema_messages. */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -96,14 +96,14 @@ s_load (const char *name, sg_diag_t *diag)
 {
     char path[512];
     snprintf (path, sizeof path, "%s/x/%s", s_tmp, name);
-    return schema_load (path, diag);
+    return sg_schema_load (path, diag);
 }
 
 static xmlDocPtr
 s_doc (const char *xml)
 {
     sg_diag_t diag;
-    xmlDocPtr doc = xmlsafe_parse (xml, strlen (xml), NULL, &diag);
+    xmlDocPtr doc = sg_xmlsafe_parse (xml, strlen (xml), NULL, &diag);
     ck_assert_msg (doc != NULL, "test document: %s", diag.text);
     return doc;
 }
@@ -118,7 +118,7 @@ s_validate_edit (schema_t *schema, const char *from, const char *to, sg_diag_t *
     snprintf (xml, sizeof xml, "%.*s%s%s", (int) (at - s_good), s_good, to,
               at + strlen (from));
     xmlDocPtr doc = s_doc (xml);
-    int rc = schema_validate (schema, doc, diag);
+    int rc = sg_schema_validate (schema, doc, diag);
     xmlFreeDoc (doc);
     return rc;
 }
@@ -131,16 +131,16 @@ START_TEST (test_load_and_validate)
     ck_assert_int_eq (diag.code, SG_OK);
     xmlDocPtr doc = s_doc (s_good);
     sg_diag_set (&diag, SG_EINVAL, 1, 1, "stale");
-    ck_assert_int_eq (schema_validate (schema, doc, &diag), SG_OK);
+    ck_assert_int_eq (sg_schema_validate (schema, doc, &diag), SG_OK);
     ck_assert_int_eq (diag.code, SG_OK);
     int n = -1;
-    ck_assert_int_eq (schema_validate_count (schema, doc, &diag, &n), SG_OK);
+    ck_assert_int_eq (sg_schema_validate_count (schema, doc, &diag, &n), SG_OK);
     ck_assert_int_eq (n, 0);
     xmlFreeDoc (doc);
-    schema_destroy (&schema);
+    sg_schema_destroy (&schema);
     ck_assert_ptr_null (schema);
-    schema_destroy (&schema);
-    schema_destroy (NULL);
+    sg_schema_destroy (&schema);
+    sg_schema_destroy (NULL);
 }
 END_TEST
 
@@ -187,20 +187,20 @@ START_TEST (test_errors)
     /* wrong root: 12, and the first of several errors is reported */
     xmlDocPtr doc = s_doc ("<Other xmlns=\"urn:t\"/>");
     int n = 0;
-    ck_assert_int_eq (schema_validate_count (schema, doc, &diag, &n), SG_ESCHEMA);
+    ck_assert_int_eq (sg_schema_validate_count (schema, doc, &diag, &n), SG_ESCHEMA);
     ck_assert_int_eq (n, 1);
     ck_assert_ptr_nonnull (strstr (diag.text, "No matching global declaration"));
     xmlFreeDoc (doc);
     doc = s_doc ("<Order xmlns=\"urn:t\"><Id>x</Id><Colour>pink</Colour><Qty>0</Qty>"
                  "</Order>");
-    ck_assert_int_eq (schema_validate_count (schema, doc, &diag, &n), SG_ESCHEMA);
+    ck_assert_int_eq (sg_schema_validate_count (schema, doc, &diag, &n), SG_ESCHEMA);
     ck_assert_int_eq (n, 3);
     ck_assert_ptr_nonnull (strstr (diag.text, "element Id:"));
     xmlFreeDoc (doc);
 
-    ck_assert_int_eq (schema_validate (schema, NULL, &diag), SG_EINVAL);
-    ck_assert_int_eq (schema_validate (NULL, NULL, &diag), SG_EINVAL);
-    schema_destroy (&schema);
+    ck_assert_int_eq (sg_schema_validate (schema, NULL, &diag), SG_EINVAL);
+    ck_assert_int_eq (sg_schema_validate (NULL, NULL, &diag), SG_EINVAL);
+    sg_schema_destroy (&schema);
 }
 END_TEST
 
@@ -225,7 +225,7 @@ START_TEST (test_load_failures)
 
     ck_assert_ptr_null (s_load ("notxsd.xsd", &diag));
     ck_assert_int_eq (diag.code, SG_ESCHEMA);
-    ck_assert_ptr_null (schema_load (NULL, &diag));
+    ck_assert_ptr_null (sg_schema_load (NULL, &diag));
     ck_assert_int_eq (diag.code, SG_EINVAL);
 
     /* the window closed: nothing else may be read afterwards */
@@ -239,16 +239,16 @@ static void *
 s_thread (void *arg)
 {
     schema_t *schema = arg;
-    xmlDocPtr good = xmlsafe_parse (s_good, strlen (s_good), NULL, NULL);
+    xmlDocPtr good = sg_xmlsafe_parse (s_good, strlen (s_good), NULL, NULL);
     const char *bad_xml = "<Order xmlns=\"urn:t\"><Id>AB1234</Id><Colour>no</Colour>"
                           "<Qty>1</Qty></Order>";
-    xmlDocPtr bad = xmlsafe_parse (bad_xml, strlen (bad_xml), NULL, NULL);
+    xmlDocPtr bad = sg_xmlsafe_parse (bad_xml, strlen (bad_xml), NULL, NULL);
     void *ret = NULL;
     for (int i = 0; i < 300 && !ret; i++) {
         sg_diag_t diag;
-        if (schema_validate (schema, good, &diag) != SG_OK)
+        if (sg_schema_validate (schema, good, &diag) != SG_OK)
             ret = (void *) 1;
-        if (schema_validate (schema, bad, &diag) != SG_ESCHEMA
+        if (sg_schema_validate (schema, bad, &diag) != SG_ESCHEMA
             || !strstr (diag.text, "element Colour:"))
             ret = (void *) 1;
     }
@@ -270,14 +270,14 @@ START_TEST (test_threads)
         pthread_join (t[i], &ret);
         ck_assert_ptr_null (ret);
     }
-    schema_destroy (&schema);
+    sg_schema_destroy (&schema);
 }
 END_TEST
 
 static void *
 s_messages_thread (void *arg)
 {
-    return schema_messages (NULL);
+    return sg_schema_messages (NULL);
 }
 
 /* main() pointed SIGMAT_SCHEMA_DIR at the temp folder. */
@@ -285,7 +285,7 @@ START_TEST (test_messages)
 {
     char want[512];
     snprintf (want, sizeof want, "%s/x", s_tmp);
-    ck_assert_str_eq (schema_dir (), want);
+    ck_assert_str_eq (sg_schema_dir (), want);
     pthread_t t[4];
     void *got[4];
     for (int i = 0; i < 4; i++)
@@ -293,12 +293,12 @@ START_TEST (test_messages)
     for (int i = 0; i < 4; i++)
         pthread_join (t[i], &got[i]);
     sg_diag_t diag;
-    schema_t *schema = schema_messages (&diag);
+    schema_t *schema = sg_schema_messages (&diag);
     ck_assert_ptr_nonnull (schema);
     for (int i = 0; i < 4; i++)
         ck_assert_ptr_eq (got[i], schema);
     xmlDocPtr doc = s_doc (s_good);
-    ck_assert_int_eq (schema_validate (schema, doc, &diag), SG_OK);
+    ck_assert_int_eq (sg_schema_validate (schema, doc, &diag), SG_OK);
     xmlFreeDoc (doc);
 }
 END_TEST
@@ -314,9 +314,9 @@ START_TEST (test_project_schemas)
         return;
     }
     sg_diag_t diag;
-    schema_t *schema = schema_load (path, &diag);
+    schema_t *schema = sg_schema_load (path, &diag);
     ck_assert_msg (schema != NULL, "%s", diag.text);
-    schema_destroy (&schema);
+    sg_schema_destroy (&schema);
 }
 END_TEST
 
@@ -325,7 +325,7 @@ main (void)
 {
     const char *real = getenv ("SIGMAT_SCHEMA_DIR");
     snprintf (s_real_dir, sizeof s_real_dir, "%s", real ? real : "");
-    xmlsafe_init ();
+    sg_xmlsafe_init ();
     snprintf (s_tmp, sizeof s_tmp, "/tmp/check_schema.XXXXXX");
     if (!mkdtemp (s_tmp)) {
         perror ("mkdtemp");

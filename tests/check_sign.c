@@ -109,115 +109,115 @@ t_foreign_pem (const char *alg, int private)
 
 START_TEST (test_sign_verify)
 {
-    sign_key_t *key = sign_key_generate ();
+    sign_key_t *key = sg_sign_key_generate ();
     ck_assert_ptr_nonnull (key);
-    ck_assert (sign_has_private (key));
+    ck_assert (sg_sign_has_private (key));
     unsigned char sig[SIGN_LEN], sig2[SIGN_LEN];
     size_t hl = strlen (HDR), bl = strlen (BODY);
-    ck_assert_int_eq (sign_message (key, HDR, hl, BODY, bl, sig), SG_OK);
-    ck_assert_int_eq (sign_verify (key, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_message (key, HDR, hl, BODY, bl, sig), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_OK);
     /* Ed25519 is deterministic. */
-    ck_assert_int_eq (sign_message (key, HDR, hl, BODY, bl, sig2), SG_OK);
+    ck_assert_int_eq (sg_sign_message (key, HDR, hl, BODY, bl, sig2), SG_OK);
     ck_assert (memcmp (sig, sig2, SIGN_LEN) == 0);
     /* The signature covers hdr || body: the same bytes in one piece verify. */
     char *joined = malloc (hl + bl);
     memcpy (joined, HDR, hl);
     memcpy (joined + hl, BODY, bl);
-    ck_assert_int_eq (sign_verify (key, joined, hl + bl, NULL, 0, sig, SIGN_LEN), SG_OK);
-    ck_assert_int_eq (sign_verify (key, NULL, 0, joined, hl + bl, sig, SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, joined, hl + bl, NULL, 0, sig, SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, NULL, 0, joined, hl + bl, sig, SIGN_LEN), SG_OK);
     free (joined);
     /* Truncations and wrong lengths fail. */
-    ck_assert_int_eq (sign_verify (key, HDR, hl - 1, BODY, bl, sig, SIGN_LEN), SG_ESIG);
-    ck_assert_int_eq (sign_verify (key, HDR, hl, BODY, bl - 1, sig, SIGN_LEN), SG_ESIG);
-    ck_assert_int_eq (sign_verify (key, HDR, hl, BODY, bl, sig, SIGN_LEN - 1), SG_ESIG);
-    ck_assert_int_eq (sign_verify (key, HDR, hl, BODY, bl, sig, 0), SG_ESIG);
-    ck_assert_int_eq (sign_verify (key, HDR, hl, BODY, bl, NULL, SIGN_LEN), SG_ESIG);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, hl - 1, BODY, bl, sig, SIGN_LEN), SG_ESIG);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl - 1, sig, SIGN_LEN), SG_ESIG);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, sig, SIGN_LEN - 1), SG_ESIG);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, sig, 0), SG_ESIG);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, NULL, SIGN_LEN), SG_ESIG);
     /* Empty parts. */
-    ck_assert_int_eq (sign_message (key, NULL, 0, NULL, 0, sig2), SG_OK);
-    ck_assert_int_eq (sign_verify (key, NULL, 0, NULL, 0, sig2, SIGN_LEN), SG_OK);
-    ck_assert_int_eq (sign_verify (key, HDR, 1, NULL, 0, sig2, SIGN_LEN), SG_ESIG);
+    ck_assert_int_eq (sg_sign_message (key, NULL, 0, NULL, 0, sig2), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, NULL, 0, NULL, 0, sig2, SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, 1, NULL, 0, sig2, SIGN_LEN), SG_ESIG);
     /* Bad arguments. */
-    ck_assert_int_eq (sign_message (NULL, HDR, hl, BODY, bl, sig2), SG_EINVAL);
-    ck_assert_int_eq (sign_message (key, NULL, 5, BODY, bl, sig2), SG_EINVAL);
-    ck_assert_int_eq (sign_verify (NULL, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_EINVAL);
-    sign_key_destroy (&key);
+    ck_assert_int_eq (sg_sign_message (NULL, HDR, hl, BODY, bl, sig2), SG_EINVAL);
+    ck_assert_int_eq (sg_sign_message (key, NULL, 5, BODY, bl, sig2), SG_EINVAL);
+    ck_assert_int_eq (sg_sign_verify (NULL, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_EINVAL);
+    sg_sign_key_destroy (&key);
     ck_assert_ptr_null (key);
-    sign_key_destroy (&key);
-    sign_key_destroy (NULL);
+    sg_sign_key_destroy (&key);
+    sg_sign_key_destroy (NULL);
 }
 END_TEST
 
 START_TEST (test_tamper)
 {
-    sign_key_t *key = sign_key_generate ();
+    sign_key_t *key = sg_sign_key_generate ();
     char hdr[sizeof HDR], body[sizeof BODY];
     memcpy (hdr, HDR, sizeof hdr);
     memcpy (body, BODY, sizeof body);
     size_t hl = strlen (hdr), bl = strlen (body);
     unsigned char sig[SIGN_LEN];
-    ck_assert_int_eq (sign_message (key, hdr, hl, body, bl, sig), SG_OK);
+    ck_assert_int_eq (sg_sign_message (key, hdr, hl, body, bl, sig), SG_OK);
     /* Pass 0 flips one bit (a different bit position from byte to byte),
      * pass 1 flips the whole byte. */
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < hl; i++) {
             unsigned char mask = pass ? 0xff : (unsigned char) (1u << (i % 8));
             hdr[i] ^= mask;
-            ck_assert_int_eq (sign_verify (key, hdr, hl, body, bl, sig, SIGN_LEN), SG_ESIG);
+            ck_assert_int_eq (sg_sign_verify (key, hdr, hl, body, bl, sig, SIGN_LEN), SG_ESIG);
             hdr[i] ^= mask;
         }
         for (size_t i = 0; i < bl; i++) {
             unsigned char mask = pass ? 0xff : (unsigned char) (1u << (i % 8));
             body[i] ^= mask;
-            ck_assert_int_eq (sign_verify (key, hdr, hl, body, bl, sig, SIGN_LEN), SG_ESIG);
+            ck_assert_int_eq (sg_sign_verify (key, hdr, hl, body, bl, sig, SIGN_LEN), SG_ESIG);
             body[i] ^= mask;
         }
         for (size_t i = 0; i < SIGN_LEN; i++) {
             unsigned char mask = pass ? 0xff : (unsigned char) (1u << (i % 8));
             sig[i] ^= mask;
-            ck_assert_int_eq (sign_verify (key, hdr, hl, body, bl, sig, SIGN_LEN), SG_ESIG);
+            ck_assert_int_eq (sg_sign_verify (key, hdr, hl, body, bl, sig, SIGN_LEN), SG_ESIG);
             sig[i] ^= mask;
         }
     }
     /* Everything restored: verifies again (the loop really tested). */
-    ck_assert_int_eq (sign_verify (key, hdr, hl, body, bl, sig, SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, hdr, hl, body, bl, sig, SIGN_LEN), SG_OK);
 
-    sign_key_t *other = sign_key_generate ();
-    ck_assert_int_eq (sign_verify (other, hdr, hl, body, bl, sig, SIGN_LEN), SG_ESIG);
+    sign_key_t *other = sg_sign_key_generate ();
+    ck_assert_int_eq (sg_sign_verify (other, hdr, hl, body, bl, sig, SIGN_LEN), SG_ESIG);
     unsigned char sig2[SIGN_LEN];
-    ck_assert_int_eq (sign_message (other, hdr, hl, body, bl, sig2), SG_OK);
+    ck_assert_int_eq (sg_sign_message (other, hdr, hl, body, bl, sig2), SG_OK);
     ck_assert (memcmp (sig, sig2, SIGN_LEN) != 0);
-    sign_key_destroy (&other);
-    sign_key_destroy (&key);
+    sg_sign_key_destroy (&other);
+    sg_sign_key_destroy (&key);
 }
 END_TEST
 
 START_TEST (test_big_message)
 {
-    sign_key_t *key = sign_key_generate ();
+    sign_key_t *key = sg_sign_key_generate ();
     size_t bl = 3 * 1024 * 1024;
     char *body = malloc (bl);
     for (size_t i = 0; i < bl; i++)
         body[i] = (char) ('a' + i % 26);
     unsigned char sig[SIGN_LEN];
-    ck_assert_int_eq (sign_message (key, HDR, strlen (HDR), body, bl, sig), SG_OK);
-    ck_assert_int_eq (sign_verify (key, HDR, strlen (HDR), body, bl, sig, SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_message (key, HDR, strlen (HDR), body, bl, sig), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, strlen (HDR), body, bl, sig, SIGN_LEN), SG_OK);
     body[bl - 1] = 'Z';
-    ck_assert_int_eq (sign_verify (key, HDR, strlen (HDR), body, bl, sig, SIGN_LEN), SG_ESIG);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, strlen (HDR), body, bl, sig, SIGN_LEN), SG_ESIG);
     /* A small message after a big one still works (buffer released). */
-    ck_assert_int_eq (sign_message (key, HDR, strlen (HDR), BODY, strlen (BODY), sig), SG_OK);
-    ck_assert_int_eq (sign_verify (key, HDR, strlen (HDR), BODY, strlen (BODY), sig, SIGN_LEN),
+    ck_assert_int_eq (sg_sign_message (key, HDR, strlen (HDR), BODY, strlen (BODY), sig), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, strlen (HDR), BODY, strlen (BODY), sig, SIGN_LEN),
                       SG_OK);
     free (body);
-    sign_key_destroy (&key);
+    sg_sign_key_destroy (&key);
 }
 END_TEST
 
 START_TEST (test_pem_round_trip)
 {
     mode_t old = umask (0);         /* modes must not depend on the umask */
-    sign_key_t *key = sign_key_generate ();
+    sign_key_t *key = sg_sign_key_generate ();
     const char *sec = t_path ("node.key"), *pub = t_path ("node.pub");
-    ck_assert_int_eq (sign_key_write (key, sec, pub), SG_OK);
+    ck_assert_int_eq (sg_sign_key_write (key, sec, pub), SG_OK);
     umask (old);
     struct stat st;
     ck_assert_int_eq (stat (sec, &st), 0);
@@ -228,64 +228,64 @@ START_TEST (test_pem_round_trip)
 
     sg_diag_t d;
     sg_diag_clear (&d);
-    sign_key_t *secret = sign_key_load (sec, &d);
+    sign_key_t *secret = sg_sign_key_load (sec, &d);
     ck_assert_msg (secret != NULL, "%s", d.text);
-    ck_assert (sign_has_private (secret));
-    sign_key_t *public = sign_key_load (pub, &d);
+    ck_assert (sg_sign_has_private (secret));
+    sign_key_t *public = sg_sign_key_load (pub, &d);
     ck_assert_msg (public != NULL, "%s", d.text);
-    ck_assert (!sign_has_private (public));
+    ck_assert (!sg_sign_has_private (public));
 
     unsigned char sig[SIGN_LEN], sig2[SIGN_LEN];
     size_t hl = strlen (HDR), bl = strlen (BODY);
-    ck_assert_int_eq (sign_message (secret, HDR, hl, BODY, bl, sig), SG_OK);
-    ck_assert_int_eq (sign_message (key, HDR, hl, BODY, bl, sig2), SG_OK);
+    ck_assert_int_eq (sg_sign_message (secret, HDR, hl, BODY, bl, sig), SG_OK);
+    ck_assert_int_eq (sg_sign_message (key, HDR, hl, BODY, bl, sig2), SG_OK);
     ck_assert (memcmp (sig, sig2, SIGN_LEN) == 0);          /* the same key came back */
-    ck_assert_int_eq (sign_verify (public, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_OK);
-    ck_assert_int_eq (sign_message (public, HDR, hl, BODY, bl, sig), SG_EKEY);
+    ck_assert_int_eq (sg_sign_verify (public, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_message (public, HDR, hl, BODY, bl, sig), SG_EKEY);
 
     /* Public PEM text: identical from every copy, and loadable from memory. */
     char *p1 = NULL, *p2 = NULL, *p3 = NULL;
-    ck_assert_int_eq (sign_key_public_pem (key, &p1), SG_OK);
-    ck_assert_int_eq (sign_key_public_pem (secret, &p2), SG_OK);
-    ck_assert_int_eq (sign_key_public_pem (public, &p3), SG_OK);
+    ck_assert_int_eq (sg_sign_key_public_pem (key, &p1), SG_OK);
+    ck_assert_int_eq (sg_sign_key_public_pem (secret, &p2), SG_OK);
+    ck_assert_int_eq (sg_sign_key_public_pem (public, &p3), SG_OK);
     ck_assert_str_eq (p1, p2);
     ck_assert_str_eq (p1, p3);
     ck_assert_ptr_nonnull (strstr (p1, "-----BEGIN PUBLIC KEY-----"));
-    sign_key_t *mem = sign_key_from_pem (p1, strlen (p1), &d);
+    sign_key_t *mem = sg_sign_key_from_pem (p1, strlen (p1), &d);
     ck_assert_ptr_nonnull (mem);
-    ck_assert (!sign_has_private (mem));
-    ck_assert_int_eq (sign_verify (mem, HDR, hl, BODY, bl, sig2, SIGN_LEN), SG_OK);
-    sign_key_destroy (&mem);
-    ck_assert_int_eq (sign_key_public_pem (NULL, &p3), SG_EINVAL);
+    ck_assert (!sg_sign_has_private (mem));
+    ck_assert_int_eq (sg_sign_verify (mem, HDR, hl, BODY, bl, sig2, SIGN_LEN), SG_OK);
+    sg_sign_key_destroy (&mem);
+    ck_assert_int_eq (sg_sign_key_public_pem (NULL, &p3), SG_EINVAL);
 
     /* A public-only key cannot write a secret; it can write its public. */
-    ck_assert_int_eq (sign_key_write (public, t_path ("x.key"), NULL), SG_EKEY);
-    ck_assert_int_eq (sign_key_write (public, NULL, t_path ("copy.pub")), SG_OK);
+    ck_assert_int_eq (sg_sign_key_write (public, t_path ("x.key"), NULL), SG_EKEY);
+    ck_assert_int_eq (sg_sign_key_write (public, NULL, t_path ("copy.pub")), SG_OK);
     ck_assert_int_eq (t_count_files (), 3);
 
     /* Overwriting replaces the key. */
-    sign_key_t *next = sign_key_generate ();
-    ck_assert_int_eq (sign_key_write (next, sec, NULL), SG_OK);
-    sign_key_t *reloaded = sign_key_load (sec, &d);
+    sign_key_t *next = sg_sign_key_generate ();
+    ck_assert_int_eq (sg_sign_key_write (next, sec, NULL), SG_OK);
+    sign_key_t *reloaded = sg_sign_key_load (sec, &d);
     ck_assert_ptr_nonnull (reloaded);
-    ck_assert_int_eq (sign_message (reloaded, HDR, hl, BODY, bl, sig), SG_OK);
-    ck_assert_int_eq (sign_verify (next, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_OK);
-    ck_assert_int_eq (sign_verify (key, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_ESIG);
+    ck_assert_int_eq (sg_sign_message (reloaded, HDR, hl, BODY, bl, sig), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (next, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_ESIG);
     ck_assert_int_eq (stat (sec, &st), 0);
     ck_assert_int_eq (st.st_mode & 0777, 0600);
 
     /* Unwritable place. */
-    ck_assert_int_eq (sign_key_write (key, t_path ("no/such/dir.key"), NULL), SG_EIO);
+    ck_assert_int_eq (sg_sign_key_write (key, t_path ("no/such/dir.key"), NULL), SG_EIO);
     ck_assert_int_eq (t_count_files (), 3);
 
     free (p1);
     free (p2);
     free (p3);
-    sign_key_destroy (&reloaded);
-    sign_key_destroy (&next);
-    sign_key_destroy (&public);
-    sign_key_destroy (&secret);
-    sign_key_destroy (&key);
+    sg_sign_key_destroy (&reloaded);
+    sg_sign_key_destroy (&next);
+    sg_sign_key_destroy (&public);
+    sg_sign_key_destroy (&secret);
+    sg_sign_key_destroy (&key);
 }
 END_TEST
 
@@ -302,14 +302,14 @@ START_TEST (test_wrong_keys)
         char *pem = t_foreign_pem (foreign[i].alg, foreign[i].private);
         sg_diag_t d;
         sg_diag_clear (&d);
-        ck_assert_ptr_null (sign_key_from_pem (pem, strlen (pem), &d));
+        ck_assert_ptr_null (sg_sign_key_from_pem (pem, strlen (pem), &d));
         ck_assert_int_eq (d.code, SG_EKEY);
         ck_assert_msg (strstr (d.text, foreign[i].why), "'%s' lacks '%s'", d.text, foreign[i].why);
         /* From a file, the reason names the file. */
         const char *path = t_path ("foreign.pem");
         t_write (path, pem, strlen (pem));
         sg_diag_clear (&d);
-        ck_assert_ptr_null (sign_key_load (path, &d));
+        ck_assert_ptr_null (sg_sign_key_load (path, &d));
         ck_assert_int_eq (d.code, SG_EKEY);
         ck_assert_ptr_nonnull (strstr (d.text, path));
         ck_assert_ptr_nonnull (strstr (d.text, foreign[i].why));
@@ -327,14 +327,14 @@ START_TEST (test_wrong_keys)
     for (size_t i = 0; i < sizeof garbage / sizeof garbage[0]; i++) {
         sg_diag_t d;
         sg_diag_clear (&d);
-        ck_assert_ptr_null (sign_key_from_pem (garbage[i].text, strlen (garbage[i].text), &d));
+        ck_assert_ptr_null (sg_sign_key_from_pem (garbage[i].text, strlen (garbage[i].text), &d));
         ck_assert_int_eq (d.code, SG_EKEY);
         ck_assert_msg (strstr (d.text, garbage[i].why), "'%s' lacks '%s'", d.text, garbage[i].why);
     }
     sg_diag_t d;
-    ck_assert_ptr_null (sign_key_from_pem ("", 0, &d));
+    ck_assert_ptr_null (sg_sign_key_from_pem ("", 0, &d));
     ck_assert_int_eq (d.code, SG_EKEY);
-    ck_assert_ptr_null (sign_key_from_pem (NULL, 10, &d));
+    ck_assert_ptr_null (sg_sign_key_from_pem (NULL, 10, &d));
     ck_assert_int_eq (d.code, SG_EKEY);
 
     /* An encrypted private key is refused without prompting. */
@@ -344,35 +344,35 @@ START_TEST (test_wrong_keys)
                                                      NULL, (void *) "secret"), 1);
     char *data;
     long len = BIO_get_mem_data (bio, &data);
-    ck_assert_ptr_null (sign_key_from_pem (data, (size_t) len, &d));
+    ck_assert_ptr_null (sg_sign_key_from_pem (data, (size_t) len, &d));
     ck_assert_int_eq (d.code, SG_EKEY);
     ck_assert_ptr_nonnull (strstr (d.text, "encrypted"));
     BIO_free (bio);
     EVP_PKEY_free (pkey);
 
     /* Files that cannot be keys. */
-    ck_assert_ptr_null (sign_key_load (t_path ("missing.pem"), &d));
+    ck_assert_ptr_null (sg_sign_key_load (t_path ("missing.pem"), &d));
     ck_assert_int_eq (d.code, SG_EKEY);
     ck_assert_ptr_nonnull (strstr (d.text, "No such file"));
     t_write (t_path ("empty.pem"), "", 0);
-    ck_assert_ptr_null (sign_key_load (t_path ("empty.pem"), &d));
+    ck_assert_ptr_null (sg_sign_key_load (t_path ("empty.pem"), &d));
     ck_assert_int_eq (d.code, SG_EKEY);
-    ck_assert_ptr_null (sign_key_load (tmpdir, &d));
+    ck_assert_ptr_null (sg_sign_key_load (tmpdir, &d));
     ck_assert_int_eq (d.code, SG_EKEY);
     char *big = calloc (1, SIGN_MAX_PEM + 10);
     memset (big, 'A', SIGN_MAX_PEM + 9);
     t_write (t_path ("big.pem"), big, SIGN_MAX_PEM + 9);
-    ck_assert_ptr_null (sign_key_load (t_path ("big.pem"), &d));
+    ck_assert_ptr_null (sg_sign_key_load (t_path ("big.pem"), &d));
     ck_assert_ptr_nonnull (strstr (d.text, "over 16 KiB"));
     free (big);
-    ck_assert_ptr_null (sign_key_load (NULL, &d));
+    ck_assert_ptr_null (sg_sign_key_load (NULL, &d));
 }
 END_TEST
 
 START_TEST (test_curve)
 {
     const char *sec = t_path ("curve.key"), *pub = t_path ("curve.pub");
-    ck_assert_int_eq (sign_curve_keygen (sec, pub), SG_OK);
+    ck_assert_int_eq (sg_sign_curve_keygen (sec, pub), SG_OK);
     struct stat st;
     ck_assert_int_eq (stat (sec, &st), 0);
     ck_assert_int_eq (st.st_mode & 0777, 0600);
@@ -382,29 +382,29 @@ START_TEST (test_curve)
     ck_assert_int_eq (t_count_files (), 2);
 
     char s[SIGN_CURVE_Z85_LEN + 1], p[SIGN_CURVE_Z85_LEN + 1], derived[SIGN_CURVE_Z85_LEN + 1];
-    ck_assert_int_eq (sign_curve_load (sec, s), SG_OK);
-    ck_assert_int_eq (sign_curve_load (pub, p), SG_OK);
+    ck_assert_int_eq (sg_sign_curve_load (sec, s), SG_OK);
+    ck_assert_int_eq (sg_sign_curve_load (pub, p), SG_OK);
     ck_assert_uint_eq (strlen (s), 40);
     ck_assert_uint_eq (strlen (p), 40);
     ck_assert_str_ne (s, p);
-    ck_assert_int_eq (sign_curve_public (s, derived), SG_OK);
+    ck_assert_int_eq (sg_sign_curve_public (s, derived), SG_OK);
     ck_assert_str_eq (derived, p);
 
     /* A second pair differs. */
     char s2[SIGN_CURVE_Z85_LEN + 1];
-    ck_assert_int_eq (sign_curve_keygen (t_path ("b.key"), t_path ("b.pub")), SG_OK);
-    ck_assert_int_eq (sign_curve_load (t_path ("b.key"), s2), SG_OK);
+    ck_assert_int_eq (sg_sign_curve_keygen (t_path ("b.key"), t_path ("b.pub")), SG_OK);
+    ck_assert_int_eq (sg_sign_curve_load (t_path ("b.key"), s2), SG_OK);
     ck_assert_str_ne (s, s2);
 
     /* Without newline and with CRLF are fine; anything else is not a key. */
     char line[64];
     snprintf (line, sizeof line, "%s", p);
     t_write (t_path ("nolf"), line, 40);
-    ck_assert_int_eq (sign_curve_load (t_path ("nolf"), s2), SG_OK);
+    ck_assert_int_eq (sg_sign_curve_load (t_path ("nolf"), s2), SG_OK);
     ck_assert_str_eq (s2, p);
     snprintf (line, sizeof line, "%s\r\n", p);
     t_write (t_path ("crlf"), line, 42);
-    ck_assert_int_eq (sign_curve_load (t_path ("crlf"), s2), SG_OK);
+    ck_assert_int_eq (sg_sign_curve_load (t_path ("crlf"), s2), SG_OK);
 
     const char *bad[] = { "", "\n", "short\n", NULL, NULL, NULL, NULL };
     char b1[64], b2[64], b3[64], b4[128];
@@ -418,12 +418,12 @@ START_TEST (test_curve)
     bad[6] = b4;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         t_write (t_path ("bad"), bad[i], strlen (bad[i]));
-        ck_assert_msg (sign_curve_load (t_path ("bad"), s2) == SG_EKEY, "case %zu", i);
+        ck_assert_msg (sg_sign_curve_load (t_path ("bad"), s2) == SG_EKEY, "case %zu", i);
         ck_assert_str_eq (s2, "");
     }
-    ck_assert_int_eq (sign_curve_load (t_path ("none"), s2), SG_EIO);
-    ck_assert_int_eq (sign_curve_public ("tooshort", derived), SG_EKEY);
-    ck_assert_int_eq (sign_curve_keygen (t_path ("no/dir.key"), pub), SG_EIO);
+    ck_assert_int_eq (sg_sign_curve_load (t_path ("none"), s2), SG_EIO);
+    ck_assert_int_eq (sg_sign_curve_public ("tooshort", derived), SG_EKEY);
+    ck_assert_int_eq (sg_sign_curve_keygen (t_path ("no/dir.key"), pub), SG_EIO);
 }
 END_TEST
 
@@ -437,11 +437,11 @@ t_worker (void *arg)
     unsigned char sig[SIGN_LEN];
     for (int i = 0; i < 100; i++) {
         int n = snprintf (body, sizeof body, "<Body n=\"%d\" t=\"%p\"/>", i, (void *) &body);
-        if (sign_message (key, HDR, strlen (HDR), body, (size_t) n, sig) != SG_OK
-            || sign_verify (key, HDR, strlen (HDR), body, (size_t) n, sig, SIGN_LEN) != SG_OK)
+        if (sg_sign_message (key, HDR, strlen (HDR), body, (size_t) n, sig) != SG_OK
+            || sg_sign_verify (key, HDR, strlen (HDR), body, (size_t) n, sig, SIGN_LEN) != SG_OK)
             return (void *) 1;
         body[0] = '!';
-        if (sign_verify (key, HDR, strlen (HDR), body, (size_t) n, sig, SIGN_LEN) != SG_ESIG)
+        if (sg_sign_verify (key, HDR, strlen (HDR), body, (size_t) n, sig, SIGN_LEN) != SG_ESIG)
             return (void *) 1;
     }
     return NULL;
@@ -449,7 +449,7 @@ t_worker (void *arg)
 
 START_TEST (test_threads)
 {
-    sign_key_t *key = sign_key_generate ();
+    sign_key_t *key = sg_sign_key_generate ();
     pthread_t th[4];
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq (pthread_create (&th[i], NULL, t_worker, key), 0);
@@ -458,7 +458,7 @@ START_TEST (test_threads)
         ck_assert_int_eq (pthread_join (th[i], &res), 0);
         ck_assert_ptr_null (res);
     }
-    sign_key_destroy (&key);
+    sg_sign_key_destroy (&key);
 }
 END_TEST
 

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "pgtest.h"
-#include "store.h"
+#include "node/store.h"
 
 static const char *s_conninfo;      /* the main database, migrated in main() */
 static char s_migrations[1024];

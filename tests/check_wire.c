@@ -1,5 +1,5 @@
-/* check_wire.c - unit tests for lib/wire.c (SGTP/1 framing over real
- * ZeroMQ sockets on 127.0.0.1) and broker/zap.c (CURVE admission). */
+/* check_wire.c - unit tests for proto/wire.c (SGTP/1 framing over real
+ * ZeroMQ sockets on 127.0.0.1) and broker/node/zap.c (CURVE admission). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 #include "sg.h"
 #include "wire.h"
-#include "zap.h"
+#include "node/zap.h"
 
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>

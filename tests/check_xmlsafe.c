@@ -220,7 +220,7 @@ START_TEST (test_hostile)
     sg_diag_t diag;
     long rss0 = s_maxrss_kb ();
     double t0 = s_now ();
-    xmlDocPtr doc = xmlsafe_parse (in.p, in.len, NULL, &diag);
+    xmlDocPtr doc = sg_xmlsafe_parse (in.p, in.len, NULL, &diag);
     double dt = s_now () - t0;
     long grew_mb = (s_maxrss_kb () - rss0) / 1024;
 
@@ -245,7 +245,7 @@ START_TEST (test_good)
                       "&#x41;<![CDATA[<x>]]></m:A><!-- c --><?pi x?></m:Msg>\n";
     sg_diag_t diag;
     sg_diag_set (&diag, SG_EINVAL, 9, 9, "stale");
-    xmlDocPtr doc = xmlsafe_parse (xml, strlen (xml), NULL, &diag);
+    xmlDocPtr doc = sg_xmlsafe_parse (xml, strlen (xml), NULL, &diag);
     ck_assert_ptr_nonnull (doc);
     ck_assert_int_eq (diag.code, SG_OK);
     ck_assert_str_eq (diag.text, "");
@@ -259,7 +259,7 @@ START_TEST (test_good)
 
     /* ISO-8859-1 declared: an ASCII-compatible encoding is fine */
     const char *latin = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r>\xe9</r>";
-    doc = xmlsafe_parse (latin, strlen (latin), NULL, &diag);
+    doc = sg_xmlsafe_parse (latin, strlen (latin), NULL, &diag);
     ck_assert_ptr_nonnull (doc);
     text = xmlNodeGetContent (xmlDocGetRootElement (doc));
     ck_assert_str_eq ((const char *) text, "\xc3\xa9");
@@ -275,7 +275,7 @@ START_TEST (test_xinclude_not_expanded)
     s_printf (&in, "<r xmlns:xi=\"http://www.w3.org/2001/XInclude\">"
                    "<xi:include href=\"file://%s\" parse=\"text\"/></r>", s_secret);
     sg_diag_t diag;
-    xmlDocPtr doc = xmlsafe_parse (in.p, in.len, NULL, &diag);
+    xmlDocPtr doc = sg_xmlsafe_parse (in.p, in.len, NULL, &diag);
     ck_assert_ptr_nonnull (doc);
     xmlNodePtr inc = xmlDocGetRootElement (doc)->children;
     ck_assert_str_eq ((const char *) inc->name, "include");
@@ -294,7 +294,7 @@ END_TEST
  * with dangerous options. */
 START_TEST (test_loader_refuses)
 {
-    xmlsafe_init ();
+    sg_xmlsafe_init ();
     buf_t in = { 0 };
     s_printf (&in, "<!DOCTYPE r [<!ENTITY x SYSTEM \"file://%s\">]><r>&x;</r>", s_secret);
     xmlDocPtr doc = xmlReadMemory (in.p, (int) in.len, NULL, NULL,
@@ -321,18 +321,18 @@ START_TEST (test_loader_trusted_window)
     char sub[300], outside[300];
     snprintf (sub, sizeof sub, "%s/sub", s_tmp);
     snprintf (outside, sizeof outside, "%s/sub/../inside.xml", s_tmp);
-    ck_assert_int_eq (xmlsafe_trusted_begin (s_tmp, &diag), SG_OK);
+    ck_assert_int_eq (sg_xmlsafe_trusted_begin (s_tmp, &diag), SG_OK);
     xmlDocPtr doc = xmlReadFile (s_inside, NULL, XML_PARSE_NOERROR);
     ck_assert_ptr_nonnull (doc);
     xmlFreeDoc (doc);
     ck_assert_ptr_null (xmlReadFile ("/etc/passwd", NULL, XML_PARSE_NOERROR));
     ck_assert_ptr_null (xmlReadFile ("http://127.0.0.1:1/x.xml", NULL, XML_PARSE_NOERROR));
-    xmlsafe_trusted_end ();
-    ck_assert_int_eq (xmlsafe_trusted_begin (sub, &diag), SG_OK);
+    sg_xmlsafe_trusted_end ();
+    ck_assert_int_eq (sg_xmlsafe_trusted_begin (sub, &diag), SG_OK);
     ck_assert_ptr_null (xmlReadFile (outside, NULL, XML_PARSE_NOERROR));
-    xmlsafe_trusted_end ();
+    sg_xmlsafe_trusted_end ();
     ck_assert_ptr_null (xmlReadFile (s_inside, NULL, XML_PARSE_NOERROR));
-    ck_assert_int_eq (xmlsafe_trusted_begin ("/nonexistent/dir", &diag), SG_EIO);
+    ck_assert_int_eq (sg_xmlsafe_trusted_begin ("/nonexistent/dir", &diag), SG_EIO);
     ck_assert_ptr_null (xmlReadFile (s_inside, NULL, XML_PARSE_NOERROR));
 }
 END_TEST
@@ -343,10 +343,10 @@ START_TEST (test_limits)
     sg_diag_t diag;
     const char *ok = "<a><b><c/></b></a>";
     const char *deep = "<a><b><c><d/></c></b></a>";
-    xmlDocPtr doc = xmlsafe_parse (ok, strlen (ok), &lim, &diag);
+    xmlDocPtr doc = sg_xmlsafe_parse (ok, strlen (ok), &lim, &diag);
     ck_assert_ptr_nonnull (doc);
     xmlFreeDoc (doc);
-    ck_assert_ptr_null (xmlsafe_parse (deep, strlen (deep), &lim, &diag));
+    ck_assert_ptr_null (sg_xmlsafe_parse (deep, strlen (deep), &lim, &diag));
     ck_assert_int_eq (diag.code, SG_ETOODEEP);
     ck_assert_str_eq (diag.text, "document nested deeper than 3 elements (line 1)");
 
@@ -354,11 +354,11 @@ START_TEST (test_limits)
     memset (big, ' ', sizeof big);
     memcpy (big, "<a>", 3);
     memcpy (big + 97, "</a>", 4);
-    ck_assert_ptr_null (xmlsafe_parse (big, 101, &lim, &diag));
+    ck_assert_ptr_null (sg_xmlsafe_parse (big, 101, &lim, &diag));
     ck_assert_int_eq (diag.code, SG_ETOOBIG);
     ck_assert_int_eq (diag.nak, SG_NAK_TOO_LARGE);
     ck_assert_str_eq (diag.text, "input is 101 bytes, limit is 100");
-    doc = xmlsafe_parse (big, 100 - 3, &lim, &diag);     /* "<a>  ...  " unclosed */
+    doc = sg_xmlsafe_parse (big, 100 - 3, &lim, &diag);     /* "<a>  ...  " unclosed */
     ck_assert_ptr_null (doc);
     ck_assert_int_eq (diag.code, SG_EXML);
 
@@ -368,14 +368,14 @@ START_TEST (test_limits)
         s_puts (&in, "<a>");
     for (int i = 0; i < 64; i++)
         s_puts (&in, "</a>");
-    doc = xmlsafe_parse (in.p, in.len, NULL, &diag);
+    doc = sg_xmlsafe_parse (in.p, in.len, NULL, &diag);
     ck_assert_ptr_nonnull (doc);
     xmlFreeDoc (doc);
     free (in.p);
     in = (buf_t) { 0 };
     for (int i = 0; i < 65; i++)
         s_puts (&in, "<a>\n");
-    ck_assert_ptr_null (xmlsafe_parse (in.p, in.len, NULL, &diag));
+    ck_assert_ptr_null (sg_xmlsafe_parse (in.p, in.len, NULL, &diag));
     ck_assert_int_eq (diag.code, SG_ETOODEEP);
     ck_assert_int_eq (diag.line, 65);
     free (in.p);
@@ -394,7 +394,7 @@ START_TEST (test_attribute_limit)
             s_puts (&in, tmp);
         }
         s_puts (&in, "><![CDATA[ a=b ]]></r>");
-        xmlDocPtr doc = xmlsafe_parse (in.p, in.len, NULL, &diag);
+        xmlDocPtr doc = sg_xmlsafe_parse (in.p, in.len, NULL, &diag);
         if (n == 256) {
             ck_assert_msg (doc != NULL, "256 attributes refused: %s", diag.text);
             xmlFreeDoc (doc);
@@ -411,16 +411,16 @@ END_TEST
 START_TEST (test_parse_file)
 {
     sg_diag_t diag;
-    xmlDocPtr doc = xmlsafe_parse_file (s_inside, NULL, &diag);
+    xmlDocPtr doc = sg_xmlsafe_parse_file (s_inside, NULL, &diag);
     ck_assert_ptr_nonnull (doc);
     xmlFreeDoc (doc);
     xmlsafe_limits_t lim = { .max_bytes = 10 };
-    ck_assert_ptr_null (xmlsafe_parse_file (s_inside, &lim, &diag));
+    ck_assert_ptr_null (sg_xmlsafe_parse_file (s_inside, &lim, &diag));
     ck_assert_int_eq (diag.code, SG_ETOOBIG);
     ck_assert_ptr_nonnull (strstr (diag.text, "limit is 10"));
-    ck_assert_ptr_null (xmlsafe_parse_file ("/nonexistent/x.xml", NULL, &diag));
+    ck_assert_ptr_null (sg_xmlsafe_parse_file ("/nonexistent/x.xml", NULL, &diag));
     ck_assert_int_eq (diag.code, SG_EIO);
-    ck_assert_ptr_null (xmlsafe_parse_file (s_secret, NULL, &diag));
+    ck_assert_ptr_null (sg_xmlsafe_parse_file (s_secret, NULL, &diag));
     ck_assert_int_eq (diag.code, SG_EXML);
     ck_assert_ptr_null (strstr (diag.text, SECRET));
 }
@@ -439,12 +439,12 @@ START_TEST (test_silent)
     sg_diag_t diag;
     for (size_t i = 0; i < sizeof s_hostile / sizeof s_hostile[0]; i++) {
         if (s_hostile[i].fmt && !strstr (s_hostile[i].fmt, "%s")) {
-            xmlDocPtr doc = xmlsafe_parse (s_hostile[i].fmt, strlen (s_hostile[i].fmt),
+            xmlDocPtr doc = sg_xmlsafe_parse (s_hostile[i].fmt, strlen (s_hostile[i].fmt),
                                            NULL, &diag);
             xmlFreeDoc (doc);
         }
     }
-    xmlFreeDoc (xmlsafe_parse_file ("/nonexistent", NULL, &diag));
+    xmlFreeDoc (sg_xmlsafe_parse_file ("/nonexistent", NULL, &diag));
     /* libxml2 used directly, without options: its generic channel is silenced */
     xmlFreeDoc (xmlReadMemory ("<r><a></r>", 10, NULL, NULL, 0));
     fflush (stderr);
@@ -466,12 +466,12 @@ s_thread (void *arg)
     snprintf (good, sizeof good, "<r><t%ld/></r>", id);
     for (int i = 0; i < 500; i++) {
         sg_diag_t diag;
-        xmlDocPtr doc = xmlsafe_parse (bad, strlen (bad), NULL, &diag);
+        xmlDocPtr doc = sg_xmlsafe_parse (bad, strlen (bad), NULL, &diag);
         char want[64];
         snprintf (want, sizeof want, "mismatch: t%ld line 2 and x", id);
         if (doc || diag.line != 3 || !strstr (diag.text, want))
             return (void *) 1;
-        doc = xmlsafe_parse (good, strlen (good), NULL, &diag);
+        doc = sg_xmlsafe_parse (good, strlen (good), NULL, &diag);
         if (!doc || diag.code != SG_OK)
             return (void *) 1;
         xmlFreeDoc (doc);
@@ -506,7 +506,7 @@ s_write (const char *path, const char *text)
 int
 main (void)
 {
-    xmlsafe_init ();
+    sg_xmlsafe_init ();
     snprintf (s_tmp, sizeof s_tmp, "/tmp/check_xmlsafe.XXXXXX");
     if (!mkdtemp (s_tmp)) {
         perror ("mkdtemp");

@@ -44,7 +44,7 @@ msggen_template (const char *path)
     char *buf = msggen_read (path, &len);
     msg_t *m = NULL;
     sg_diag_t d;
-    if (msg_parse (buf, len, NULL, &m, &d) != SG_OK)
+    if (sg_msg_parse (buf, len, NULL, &m, &d) != SG_OK)
         s_die ("bad template: %s", d.text);
     free (buf);
     return m;
@@ -60,9 +60,9 @@ msggen_body (msg_t *t, const char *id, const char *mrn, const char *from, const 
     sg_strlcpy (t->mrn, mrn, sizeof t->mrn);
     sg_strlcpy (t->sender, from, sizeof t->sender);
     sg_strlcpy (t->recipient, to, sizeof t->recipient);
-    if (msg_type_has_declaration (t->type))
+    if (sg_msg_type_has_declaration (t->type))
         sg_strlcpy (t->decl.departure, from, sizeof t->decl.departure);
-    if (msg_serialize (t, &buf, len, &d) != SG_OK)
+    if (sg_msg_serialize (t, &buf, len, &d) != SG_OK)
         s_die ("cannot build a message: %s", d.text);
     return buf;
 }
@@ -87,12 +87,12 @@ msggen_connect (const char *node, const char *server_pub, const char *key_base,
 {
     char path[1024], pub[41], sec[41], srv[41];
     snprintf (path, sizeof path, "%s.curve.pub", key_base);
-    if (sign_curve_load (path, pub) != SG_OK)
+    if (sg_sign_curve_load (path, pub) != SG_OK)
         s_die ("cannot read %s", path);
     snprintf (path, sizeof path, "%s.curve.key", key_base);
-    if (sign_curve_load (path, sec) != SG_OK)
+    if (sg_sign_curve_load (path, sec) != SG_OK)
         s_die ("cannot read %s", path);
-    if (sign_curve_load (server_pub, srv) != SG_OK)
+    if (sg_sign_curve_load (server_pub, srv) != SG_OK)
         s_die ("cannot read %s", server_pub);
     sg_client_opts_t co = { .endpoint = node, .server_public_z85 = srv, .public_z85 = pub,
                             .secret_z85 = sec, .role = role, .name = name,

@@ -24,16 +24,16 @@ s_show (msg_t *m, const asy_sad_info_t *info, const char *country)
     size_t len = 0;
     sg_diag_t d;
     snprintf (s12, sizeof s12, "%.6s000000", info->departure + 2);
-    mrn_new_ex (country, info->year % 100, 'J', s12, m->mrn);
-    msgid_new (m->id);
+    sg_mrn_new_ex (country, info->year % 100, 'J', s12, m->mrn);
+    sg_msgid_new (m->id);
     asy_now (m->issued);
     strcpy (m->sender, m->decl.departure);
     strcpy (m->recipient, m->decl.departure);
-    if (msg_serialize (m, &body, &len, &d) == SG_OK)
+    if (sg_msg_serialize (m, &body, &len, &d) == SG_OK)
         fwrite (body, 1, len, stdout);
     else
         printf ("  [INVALID_MESSAGE] the declaration does not make a valid %s message: %s\n",
-                msg_type_name (m->type), d.text);
+                sg_msg_type_name (m->type), d.text);
     free (body);
 }
 
@@ -53,7 +53,7 @@ asy_check_files (const asy_conf_t *conf, const asy_offices_t *tables, int show, 
     int bad = 0;
     for (int i = 0; rs && i < argc; i++) {
         xmlsafe_limits_t lim = { .max_bytes = conf->max_file_size };
-        xmlDocPtr doc = xmlsafe_parse_file (argv[i], &lim, &d);
+        xmlDocPtr doc = sg_xmlsafe_parse_file (argv[i], &lim, &d);
         msg_t *dec = NULL, *rel = NULL;
         asy_sad_info_t info;
         memset (rs, 0, sizeof *rs);
@@ -87,8 +87,8 @@ asy_check_files (const asy_conf_t *conf, const asy_offices_t *tables, int show, 
                     rs->n + rs->dropped == 1 ? "" : "s", text);
             bad = 1;
         }
-        msg_destroy (&dec);
-        msg_destroy (&rel);
+        sg_msg_destroy (&dec);
+        sg_msg_destroy (&rel);
         xmlFreeDoc (doc);
     }
     free (rs);

@@ -204,7 +204,7 @@ s_verb (const asy_conf_t *conf, const asy_offices_t *tables, asy_state_t *st, co
     c.office = s_opt (vals, "--office");
     c.request_id = s_opt (vals, "--request-id");
     if (!c.request_id) {
-        msgid_new (rid);
+        sg_msgid_new (rid);
         c.request_id = rid;
     }
     c.at = s_opt (vals, "--at");
@@ -275,7 +275,7 @@ asy_cli_main (int argc, char **argv)
     /* print-config without -c prints the defaults, as sigmatd does */
     if (!path && strcmp (cmd, "print-config") != 0)
         path = S_DEFAULT_CONF;
-    log_open ("sigmat-asycuda", 0, LOG_LVL_INFO);   /* deprecated keys warn while loading */
+    sg_log_open ("sigmat-asycuda", 0, LOG_LVL_INFO);   /* deprecated keys warn while loading */
     if (!strcmp (cmd, "hash-token")) {
         char tok[512], hex[65];
         if (!fgets (tok, sizeof tok, stdin) || (tok[strcspn (tok, "\r\n")] = 0, strlen (tok) < 16)) {
@@ -307,7 +307,7 @@ asy_cli_main (int argc, char **argv)
         fprintf (stderr, "sigmat-asycuda: %s\n", d.text);
         goto done;
     }
-    log_open ("sigmat-asycuda", conf.syslog, (log_level_t) conf.log_level);
+    sg_log_open ("sigmat-asycuda", conf.syslog, (log_level_t) conf.log_level);
     if (!(tables = asy_offices_load (conf.offices, conf.corridors, &d))) {
         fprintf (stderr, "sigmat-asycuda: %s\n", d.text);
         goto done;

@@ -150,9 +150,9 @@ asy_conf_check (asy_conf_t *c, sg_diag_t *diag)
 int
 asy_conf_load (asy_conf_t *conf, const char *path, sg_diag_t *diag)
 {
-    int rc = config_defaults (s_table, conf, diag);
+    int rc = sg_config_defaults (s_table, conf, diag);
     if (rc == SG_OK && path)
-        rc = config_load (s_table, conf, path, diag);
+        rc = sg_config_load (s_table, conf, path, diag);
     return rc;
 }
 
@@ -165,12 +165,12 @@ asy_conf_set (asy_conf_t *conf, const char *kv, sg_diag_t *diag)
 void
 asy_conf_print (const asy_conf_t *conf, FILE *out)
 {
-    config_dump (s_table, conf, out);
+    sg_config_dump (s_table, conf, out);
 }
 
 void
 asy_conf_free (asy_conf_t *conf)
 {
     if (conf)
-        config_free (s_table, conf);
+        sg_config_free (s_table, conf);
 }

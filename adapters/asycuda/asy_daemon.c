@@ -1,6 +1,6 @@
 /* asy_daemon.c - the service loop of sigmat-asycuda: spool -> outbox ->
  * node, node -> inbox, status in the state file for `status`. The node
- * link is the adapters' shared one (lib/link.h) on the state file's outbox
+ * link is the adapters' shared one (proto/link.h) on the state file's outbox
  * and inbox. The node may be away for days: files are still read and
  * queued, and the queue is sent when the node is back. */
 #include "asy_daemon.h"
@@ -109,7 +109,7 @@ s_lock (const char *state_db)
     snprintf (path, sizeof path, "%s.lock", state_db);
     int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
     if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) != 0) {
-        log_error ("another sigmat-asycuda is running on %s (lock %s: %s)", state_db, path,
+        sg_log_error ("another sigmat-asycuda is running on %s (lock %s: %s)", state_db, path,
                    strerror (errno));
         if (fd >= 0)
             close (fd);
@@ -128,19 +128,19 @@ asy_daemon_run (const asy_conf_t *conf, const asy_offices_t *tables)
     if (lock < 0)
         return 2;
     if (!conf->node_public_key || !conf->curve_secret || !conf->curve_public) {
-        log_error ("node_public_key, curve_secret and curve_public must be set in the "
+        sg_log_error ("node_public_key, curve_secret and curve_public must be set in the "
                    "configuration (see sigmat-asycuda.conf.example)");
         ret = 2;
         goto done;
     }
     d.state = asy_state_open (conf->state_db, &diag);
     if (!d.state || !(d.spool = asy_spool_new (conf, tables, d.state, &diag))) {
-        log_error ("%s", diag.text);
+        sg_log_error ("%s", diag.text);
         goto done;
     }
     if (conf->http_listen && conf->http_listen[0]
         && !(http = asy_http_start (conf, tables, &diag))) {
-        log_error ("%s", diag.text);
+        sg_log_error ("%s", diag.text);
         ret = diag.code == SG_ECONFIG ? 2 : 1;
         goto done;
     }
@@ -148,7 +148,7 @@ asy_daemon_run (const asy_conf_t *conf, const asy_offices_t *tables)
     sigaction (SIGTERM, &sa, NULL);
     sigaction (SIGINT, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
-    log_info ("sigmat-asycuda started: country %s, spool %s, inbox %s, %zu offices, "
+    sg_log_info ("sigmat-asycuda started: country %s, spool %s, inbox %s, %zu offices, "
               "%zu corridors", conf->country, conf->spool_dir, conf->inbox_dir,
               asy_offices_count (tables), asy_corridors_count (tables));
     sg_notify_ready ();
@@ -161,7 +161,7 @@ asy_daemon_run (const asy_conf_t *conf, const asy_offices_t *tables)
     sg_link_ops_t ops = { .arg = &d, .pending = s_pending, .set_header = s_set_header,
                           .answered = s_answered, .deliver = s_deliver, .refused = s_refused };
     if (!(d.link = sg_link_new (&lo, &ops))) {
-        log_error ("out of memory");
+        sg_log_error ("out of memory");
         goto done;
     }
     long long next_scan = 0, next_status = 0, next_retention = 0;
@@ -186,7 +186,7 @@ asy_daemon_run (const asy_conf_t *conf, const asy_offices_t *tables)
             next_status = sg_clock_ms () + 1000;
         }
     }
-    log_info ("stopping");
+    sg_log_info ("stopping");
     sg_notify_stopping ();
     s_status (&d, 1);
     ret = 0;

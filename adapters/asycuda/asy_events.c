@@ -1,6 +1,6 @@
 /* asy_events.c - officer calls -> NCF ARR DCR INC ARQ. The checks give the
  * officer a sentence that names the field and says what to do; the message
- * itself is validated by msg_serialize before it is queued. */
+ * itself is validated by sg_msg_serialize before it is queued. */
 #include "asy_events.h"
 
 #include <stdio.h>
@@ -93,7 +93,7 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
         char probe[32];
         snprintf (probe, sizeof probe, "%sT00:00:00Z", c->at);
         if ((strlen (c->at) != 20 && !dateonly)
-            || hdr_time_parse (dateonly ? probe : c->at, &ms) != SG_OK) {
+            || sg_hdr_time_parse (dateonly ? probe : c->at, &ms) != SG_OK) {
             return S_FAIL (ctx, out, 400, "at", "call.time", c->at);
         }
     }
@@ -141,7 +141,7 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
                 snprintf (buf, sizeof buf, "%d", MSG_SEAL_ID_MAX);
                 return S_FAIL (ctx, out, 400, "new_seals", "call.seal", t, buf);
             }
-            msg_add_seal (m, t);
+            sg_msg_add_seal (m, t);
         }
         if (c->new_means && c->new_means[0]) {
             const char *nat = c->new_nationality ? c->new_nationality : "";
@@ -369,11 +369,11 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
     if (!s_ascii (c->request_id, 64))
         return S_FAIL (ctx, out, 400, "request_id", "call.request_id");
     sg_diag_t d;
-    if (!c->mrn || mrn_check (c->mrn, &d) != SG_OK)
+    if (!c->mrn || sg_mrn_check (c->mrn, &d) != SG_OK)
         return S_FAIL (ctx, out, 400, "mrn", "mrn.invalid", c->mrn ? d.text : "is required");
     if (!c->office || !c->office[0])
         return S_FAIL (ctx, out, 400, "office", "office.required");
-    msg_t *m = msg_new (v->type);
+    msg_t *m = sg_msg_new (v->type);
     if (!m)
         return S_FAIL (ctx, out, 500, NULL, "internal", "out of memory");
     char params[4096], old[4096], role[16] = "", state[24] = "", dep[9] = "", source[80];
@@ -398,7 +398,7 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
                              verb);
         }
         else {
-            *out = s_result (ctx, c->request_id, 1, id, msg_type_name (v->type), c->mrn);
+            *out = s_result (ctx, c->request_id, 1, id, sg_msg_type_name (v->type), c->mrn);
             status = 200;
         }
         goto done;
@@ -422,14 +422,14 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
                               sizeof m->correlation_id);
     snprintf (source, sizeof source, "call:%.64s", c->request_id);
     status = 500;
-    msgid_new (m->id);
+    sg_msgid_new (m->id);
     asy_now (m->issued);
     strcpy (m->mrn, c->mrn);
     strcpy (m->sender, own);
     strcpy (m->recipient, to);
-    if (msg_serialize (m, &body, &len, &d) != SG_OK) {
+    if (sg_msg_serialize (m, &body, &len, &d) != SG_OK) {
         asy_state_rollback (ctx->state);
-        status = S_FAIL (ctx, out, 400, NULL, "call.invalid_message", msg_type_name (m->type),
+        status = S_FAIL (ctx, out, 400, NULL, "call.invalid_message", sg_msg_type_name (m->type),
                          d.text);
         goto done;
     }
@@ -450,18 +450,18 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
                                &d) != SG_OK
         || asy_state_commit (ctx->state, &d) != SG_OK)
         goto fail;
-    log_info ("%s %s at %s%s%s: queued %s %s for %s", c->verb, c->mrn, own,
+    sg_log_info ("%s %s at %s%s%s: queued %s %s for %s", c->verb, c->mrn, own,
               c->officer ? " by officer " : "", c->officer ? c->officer->id : "",
-              msg_type_name (m->type), m->id, to);
-    *out = s_result (ctx, c->request_id, 0, m->id, msg_type_name (m->type), c->mrn);
+              sg_msg_type_name (m->type), m->id, to);
+    *out = s_result (ctx, c->request_id, 0, m->id, sg_msg_type_name (m->type), c->mrn);
     status = 200;
     goto done;
 fail:
     asy_state_rollback (ctx->state);
-    log_error ("%s %s: %s", c->verb, c->mrn, d.text);
+    sg_log_error ("%s %s: %s", c->verb, c->mrn, d.text);
     status = S_FAIL (ctx, out, 500, NULL, "internal", d.text);
 done:
     free (body);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     return status;
 }

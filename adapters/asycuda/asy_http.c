@@ -275,7 +275,7 @@ s_token (asy_http_t *self, const char *path, int optional, sg_diag_t *diag)
     if (strlen (self->token) < 16)
         return sg_diag_set (diag, SG_ECONFIG, 0, 0, "http_token_file %s: the token must be at "
                             "least 16 characters on the first line", path);
-    log_warn ("http_token_file: one token shared by every officer is deprecated; give each "
+    sg_log_warn ("http_token_file: one token shared by every officer is deprecated; give each "
               "officer a token bound to its offices (http_officers, docs/officers.md)");
     return SG_OK;
 }
@@ -303,7 +303,8 @@ asy_http_start (const asy_conf_t *conf, const asy_offices_t *tables, sg_diag_t *
                          .handler = s_handle, .cls = self };
     if (!(self->http = sg_http_start (&o, diag)))
         goto fail;
-    log_info ("callback API listening on %s/v1/ (%zu officer tokens%s)", sg_http_url (self->http),
+    sg_log_info ("callback API listening on %s/v1/ (%zu officer tokens%s)",
+                 sg_http_url (self->http),
               officer_book_size (self->book), self->token[0] ? ", and the shared token" : "");
     return self;
 fail:

@@ -27,7 +27,7 @@ asy_inbox_refused (asy_state_t *st, asy_spool_t *spool, const char *id, int code
     asy_state_outbox_rejected (st, id, code, reason, &sent);
     snprintf (text, sizeof text, "the node refused %s %s (MRN %s): NAK %d: %s", sent.type, id,
               sent.mrn, code, reason);
-    log_error ("%s", text);
+    sg_log_error ("%s", text);
     asy_state_error (st, sent.source[0] ? sent.source : "node", text);
     if (sent.mrn[0])
         asy_state_movement_error (st, sent.mrn, text);
@@ -57,17 +57,17 @@ s_inbox_valid (const char *xml, size_t len, sg_diag_t *diag)
     static schema_t *schema;
     if (!schema) {
         char path[4096];
-        snprintf (path, sizeof path, "%s/asycuda-inbox.xsd", schema_dir ());
-        if (!(schema = schema_load (path, diag))) {
+        snprintf (path, sizeof path, "%s/asycuda-inbox.xsd", sg_schema_dir ());
+        if (!(schema = sg_schema_load (path, diag))) {
             char text[sizeof diag->text];
             sg_strlcpy (text, diag->text, sizeof text);
             return sg_diag_set (diag, SG_EIO, 0, 0, "inbox schema: %s", text);
         }
     }
-    xmlDocPtr doc = xmlsafe_parse (xml, len, NULL, diag);
+    xmlDocPtr doc = sg_xmlsafe_parse (xml, len, NULL, diag);
     if (!doc)
         return SG_EXML;
-    int rc = schema_validate (schema, doc, diag);
+    int rc = sg_schema_validate (schema, doc, diag);
     xmlFreeDoc (doc);
     return rc;
 }
@@ -129,7 +129,7 @@ s_not_taken (asy_state_t *st, const char *src, int result, sg_diag_t *diag, int 
     va_end (ap);
     sg_diag_set (diag, result == SG_LINK_REFUSE ? SG_EINVAL : SG_EIO, 0, nak, "%s", text);
     if (result != SG_LINK_REFUSE)
-        log_error ("%s", text);         /* a refusal is logged by the link */
+        sg_log_error ("%s", text);         /* a refusal is logged by the link */
     asy_state_error (st, src, text);
     return result;
 }
@@ -151,17 +151,17 @@ asy_inbox_deliver (asy_state_t *st, const asy_offices_t *tables, const asy_conf_
     char *xml = NULL;
     size_t xlen = 0;
     int ret = SG_LINK_RETRY;
-    if (msg_parse (body, len, NULL, &m, &d) != SG_OK)
+    if (sg_msg_parse (body, len, NULL, &m, &d) != SG_OK)
         return s_not_taken (st, src, SG_LINK_REFUSE, diag, d.nak ? d.nak : SG_NAK_INVALID_XML,
                             "not a valid sigmat message: %s", d.text);
-    const char *type = msg_type_name (m->type);
+    const char *type = sg_msg_type_name (m->type);
     if ((m->type == MSG_WOF || m->type == MSG_CAN)
         && !asy_movement_from_departure (st, m->mrn, m->sender)) {
         char text[400];
         snprintf (text, sizeof text, "security: refused %s %s for MRN %s from %s: only the "
                   "movement's office of departure may %s it (nothing applied, no inbox file)",
                   type, id, m->mrn, m->sender, m->type == MSG_WOF ? "write off" : "cancel");
-        log_error ("%s", text);
+        sg_log_error ("%s", text);
         asy_state_error (st, src, text);
         ret = asy_state_inbox_add (st, id, type, m->mrn, NULL, &d) == SG_OK
               ? SG_LINK_DELIVERED : SG_LINK_RETRY;
@@ -197,7 +197,7 @@ asy_inbox_deliver (asy_state_t *st, const asy_offices_t *tables, const asy_conf_
     if (asy_state_inbox_add (st, id, type, m->mrn, name[0] ? name : NULL, &d) != SG_OK
         || s_apply (st, spool, m, &d) != SG_OK || asy_state_commit (st, &d) != SG_OK)
         goto fail;
-    log_info ("received %s %s for %s (MRN %s)%s%s", type, id, m->recipient, m->mrn,
+    sg_log_info ("received %s %s for %s (MRN %s)%s%s", type, id, m->recipient, m->mrn,
               name[0] ? ": wrote " : "", name);
     ret = SG_LINK_DELIVERED;
     goto done;
@@ -206,6 +206,6 @@ fail:
     ret = s_not_taken (st, src, SG_LINK_RETRY, diag, 0, "delivery %s: %s", id, d.text);
 done:
     free (xml);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     return ret;
 }

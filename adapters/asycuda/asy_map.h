@@ -66,7 +66,7 @@ void asy_reasons_format (const asy_reasons_t *rs, char *out, size_t size);
  * mapping profile and builds a message of type DEC, REL (REL only for a
  * released declaration) or AMD with every declaration field filled; the
  * header fields (id, issued, mrn) are left for the caller. On SG_OK
- * *msg_p is a new message (msg_destroy) and info is filled, except for a
+ * *msg_p is a new message (sg_msg_destroy) and info is filled, except for a
  * declaration cancelled in ASYCUDA: SG_OK, info->cancelled set and *msg_p
  * NULL. On error every reason found is in opts->reasons and the first in
  * diag: SG_EINVAL (a value, e.g. `Transit/Time_limit "soon" is not a

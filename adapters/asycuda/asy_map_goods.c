@@ -30,7 +30,7 @@ asy_map_seals (asy_mapctx_t *c, msg_t *m)
                                "characters, separated by spaces)", ipath, t, MSG_SEAL_ID_MAX);
             continue;
         }
-        if (msg_add_seal (m, t) != SG_OK)
+        if (sg_msg_add_seal (m, t) != SG_OK)
             return asy_map_fail (c, SG_ENOMEM, 0, "INTERNAL", "", "cannot add seal");
     }
     long long count = num[0] ? asy_decimal (num) : (long long) m->decl.n_seals * ASY_MICRO;
@@ -128,7 +128,7 @@ s_container (void *arg, const char *path, const char *id)
     for (size_t i = 0; i < s->m->decl.n_containers; i++)
         if (strcmp (s->m->decl.containers[i], id) == 0)
             return;
-    if (msg_add_container (s->m, id) != SG_OK)
+    if (sg_msg_add_container (s->m, id) != SG_OK)
         s->rc = asy_map_fail (s->c, SG_ENOMEM, 0, "INTERNAL", "", "cannot add container");
 }
 
@@ -144,7 +144,7 @@ asy_map_containers (asy_mapctx_t *c, msg_t *m)
 static int
 s_item (asy_mapctx_t *c, xmlNodePtr node, msg_t *m, long long *mass)
 {
-    msg_item_t *it = msg_add_item (m);
+    msg_item_t *it = sg_msg_add_item (m);
     if (!it)
         return asy_map_fail (c, SG_ENOMEM, 0, "INTERNAL", "", "out of memory");
     snprintf (c->scope, sizeof c->scope, "Item %d: ", it->seq);

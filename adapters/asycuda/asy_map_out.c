@@ -79,7 +79,7 @@ static void
 s_header (s_out_t *o, xmlNodePtr root, const msg_t *m)
 {
     xmlNodePtr h = xmlNewChild (root, NULL, BAD_CAST "Sigmat", NULL);
-    s_leaf (h, "Message_type", msg_type_name (m->type));
+    s_leaf (h, "Message_type", sg_msg_type_name (m->type));
     s_leaf (h, "Message_id", m->id);
     s_leaf (h, "MRN", m->mrn);
     s_leaf_date (h, "Date_of_issue", m->issued);
@@ -245,7 +245,7 @@ asy_map_write (const msg_t *msg, const asy_offices_t *tables, char **buf_p, size
     }
     xmlDocSetRootElement (doc, root);
     s_header (&o, root, msg);
-    if (msg_type_has_declaration (msg->type))
+    if (sg_msg_type_has_declaration (msg->type))
         s_declaration (&o, root, msg);
     else if (msg->type == MSG_NAK) {
         xmlNodePtr er = xmlNewChild (root, NULL, BAD_CAST "Error", NULL);

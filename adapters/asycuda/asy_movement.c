@@ -33,7 +33,7 @@ asy_movement_put_decl (asy_state_t *st, const msg_t *m, const char *office, cons
                      .lrn = d->lrn, .departure = d->departure, .destination = d->destination,
                      .transit = transit, .time_limit = d->time_limit, .means = means,
                      .seals = seals, .principal = d->principal.name,
-                     .last_type = msg_type_name (m->type), .last_message = m->id };
+                     .last_type = sg_msg_type_name (m->type), .last_message = m->id };
     return asy_state_view_put (st, &v, diag);
 }
 
@@ -41,7 +41,7 @@ int
 asy_movement_set (asy_state_t *st, const char *mrn, const char *office, const char *state,
                   const msg_t *m, sg_diag_t *diag)
 {
-    return asy_state_view_set (st, mrn, office, state, m ? msg_type_name (m->type) : NULL,
+    return asy_state_view_set (st, mrn, office, state, m ? sg_msg_type_name (m->type) : NULL,
                                m ? m->id : NULL, diag);
 }
 

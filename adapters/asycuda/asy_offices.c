@@ -166,7 +166,7 @@ s_office_line (asy_offices_t *self, char **f, int nf, const char *where, sg_diag
                             "%s: bad ASYCUDA office code \"%s\" (expected 1-%d letters or digits)",
                             where, f[0], ASY_CODE_MAX);
     sg_diag_t d;
-    if (office_check (f[1], &d) != SG_OK)
+    if (sg_office_check (f[1], &d) != SG_OK)
         return sg_diag_set (diag, SG_ECONFIG, 0, 0,
                             "%s: bad office reference \"%s\" for %s (expected 2 letters + 6 "
                             "letters or digits, e.g. CI000101)", where, f[1], f[0]);
@@ -201,7 +201,7 @@ s_corridor_office (asy_offices_t *self, const char *v, char out[9], const char *
         strcpy (out, o->ref);
         return SG_OK;
     }
-    if (office_check (v, NULL) == SG_OK) {
+    if (sg_office_check (v, NULL) == SG_OK) {
         strcpy (out, v);
         return SG_OK;
     }

@@ -15,8 +15,8 @@ asy_retention_run (asy_state_t *st, const asy_conf_t *conf, int limit)
     int n = asy_state_prune (st, conf->archive_dir, conf->name ? conf->name : "asycuda", cutoff,
                              limit, &d);
     if (n < 0)
-        log_error ("%s", d.text);
+        sg_log_error ("%s", d.text);
     else if (n > 0)
-        log_info ("retention: archived and removed %d old rows of the state file", n);
+        sg_log_info ("retention: archived and removed %d old rows of the state file", n);
     return n;
 }

@@ -212,7 +212,7 @@ s_reject (asy_spool_t *self, const char *from, const char *name, const char *why
     if (rc == SG_OK && rename (src, dst) != 0)
         rc = sg_diag_set (&d, SG_EIO, 0, 0, "cannot move %s to %s: %s", src, dst, strerror (errno));
     if (rc != SG_OK) {
-        log_error ("cannot reject %s: %s", name, d.text);
+        sg_log_error ("cannot reject %s: %s", name, d.text);
         return rc;
     }
     s_fsync_dir (self->conf->rejected_dir);
@@ -222,7 +222,7 @@ s_reject (asy_spool_t *self, const char *from, const char *name, const char *why
     sg_strlcpy (first, why[0] == ' ' ? why + 2 : why, sizeof first);
     first[strcspn (first, "\n")] = 0;
     asy_state_error (self->state, src_name, first);
-    log_warn ("rejected %s (%d reason%s): %s", name, nr ? nr : 1, nr > 1 ? "s" : "", first);
+    sg_log_warn ("rejected %s (%d reason%s): %s", name, nr ? nr : 1, nr > 1 ? "s" : "", first);
     return SG_OK;
 }
 
@@ -236,7 +236,7 @@ asy_spool_refused (asy_spool_t *self, const char *name, const char *why)
     if (access (path, F_OK) == 0)
         s_reject (self, self->conf->done_dir, name, text, 0);
     else
-        log_warn ("%s: %s", name, why);
+        sg_log_warn ("%s: %s", name, why);
 }
 
 static int
@@ -292,7 +292,7 @@ static int
 s_queue (asy_spool_t *self, msg_t *m, const char *mrn, const char *departure,
          const char *source, char **body_p, sg_diag_t *diag)
 {
-    msgid_new (m->id);
+    sg_msgid_new (m->id);
     asy_now (m->issued);
     strcpy (m->mrn, mrn);
     strcpy (m->sender, departure);
@@ -300,11 +300,11 @@ s_queue (asy_spool_t *self, msg_t *m, const char *mrn, const char *departure,
     char *body = NULL;
     size_t len = 0;
     sg_diag_t d;
-    int rc = msg_serialize (m, &body, &len, &d);
+    int rc = sg_msg_serialize (m, &body, &len, &d);
     if (rc != SG_OK)
         return sg_diag_set (diag, SG_EINVAL, d.line, d.nak,
                             "  [INVALID_MESSAGE] the declaration does not make a valid %s "
-                            "message: %s\n", msg_type_name (m->type), d.text);
+                            "message: %s\n", sg_msg_type_name (m->type), d.text);
     rc = asy_state_outbox_add (self->state, m, body, len, source, diag);
     if (rc == SG_OK && body_p) {
         free (*body_p);
@@ -327,7 +327,7 @@ s_new_mrn (asy_spool_t *self, const asy_sad_info_t *info, char *mrn, int *bad, s
         return rc;
     *bad = serial < 1 || serial > 999999;
     snprintf (s12, sizeof s12, "%.6s%06lld", info->departure + 2, *bad ? 0 : serial);
-    if (*bad || mrn_new_ex (self->conf->country, info->year % 100, self->conf->procedure[0], s12,
+    if (*bad || sg_mrn_new_ex (self->conf->country, info->year % 100, self->conf->procedure[0], s12,
                             mrn) != SG_OK) {
         *bad = 1;
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "  [NO_MRN] cannot make an MRN: office %s "
@@ -342,7 +342,7 @@ static int
 s_queue_can (asy_spool_t *self, const asy_sad_info_t *info, const char *mrn, const char *source,
              sg_diag_t *diag)
 {
-    msg_t *can = msg_new (MSG_CAN);
+    msg_t *can = sg_msg_new (MSG_CAN);
     if (!can)
         return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
     char now[21];
@@ -354,7 +354,7 @@ s_queue_can (asy_spool_t *self, const asy_sad_info_t *info, const char *mrn, con
     int rc = s_queue (self, can, mrn, info->departure, source, NULL, diag);
     if (rc == SG_OK)
         rc = asy_movement_set (self->state, mrn, NULL, "CANCELLED", can, diag);
-    msg_destroy (&can);
+    sg_msg_destroy (&can);
     return rc;
 }
 
@@ -414,9 +414,9 @@ s_commit (asy_spool_t *self, const char *name, const char *hash, msg_t *dec, msg
     if (found && sent && sent[0]) {
         msg_t *old = NULL;
         sg_diag_t pd;
-        if (msg_parse (sent, strlen (sent), NULL, &old, &pd) == SG_OK)
+        if (sg_msg_parse (sent, strlen (sent), NULL, &old, &pd) == SG_OK)
             need_amd = asy_decl_changes (&old->decl, &dec->decl, changed, sizeof changed) > 0;
-        msg_destroy (&old);
+        sg_msg_destroy (&old);
     }
     if (need_amd && relid[0]) {
         *bad = 1;
@@ -487,7 +487,7 @@ asy_spool_map (const asy_conf_t *conf, const asy_offices_t *tables, const asy_pr
     if (rc == SG_OK && !info->cancelled && info->stage == ASY_STAGE_RELEASED) {
         rc = asy_map_read (doc, tables, &opts, MSG_REL, info, rel_p, diag);
         if (rc != SG_OK)
-            msg_destroy (dec_p);
+            sg_msg_destroy (dec_p);
     }
     return rc;
 }
@@ -520,14 +520,14 @@ asy_spool_process (asy_spool_t *self, const char *name)
     s_hash (buf, len, hash);
     rc = asy_state_file_outcome (self->state, hash, outcome, sizeof outcome, &d);
     if (rc == SG_OK) {                       /* committed before a crash, or a copy */
-        log_info ("%s: already processed (%s)", name, outcome);
+        sg_log_info ("%s: already processed (%s)", name, outcome);
         rc = asy_move (conf->work_dir, name, conf->done_dir, final, sizeof final, &d);
         goto done;
     }
     if (rc != SG_ENOTFOUND)
         goto done;
     xmlsafe_limits_t lim = { .max_bytes = conf->max_file_size, .max_depth = 0 };
-    doc = xmlsafe_parse (buf, len, &lim, &d);
+    doc = sg_xmlsafe_parse (buf, len, &lim, &d);
     if (!doc) {
         char w[700];
         snprintf (w, sizeof w, "  [NOT_WELL_FORMED] not well-formed XML: %s\n", d.text);
@@ -554,18 +554,18 @@ asy_spool_process (asy_spool_t *self, const char *name)
         goto done;
     }
     if (rc != SG_OK) {
-        log_error ("%s: %s (the file stays in %s and is tried again)", name, d.text,
+        sg_log_error ("%s: %s (the file stays in %s and is tried again)", name, d.text,
                    conf->work_dir);
         asy_state_error (self->state, "state", d.text);
         goto done;
     }
-    log_info ("%s: %s (declaration %s, LRN %s)", name, outcome, info.key, info.lrn);
+    sg_log_info ("%s: %s (declaration %s, LRN %s)", name, outcome, info.key, info.lrn);
     rc = asy_move (conf->work_dir, name, conf->done_dir, final, sizeof final, &d);
 done:
     if (rc != SG_OK && d.text[0])
-        log_error ("%s: %s", name, d.text);
-    msg_destroy (&dec);
-    msg_destroy (&rel);
+        sg_log_error ("%s: %s", name, d.text);
+    sg_msg_destroy (&dec);
+    sg_msg_destroy (&rel);
     xmlFreeDoc (doc);
     free (buf);
     free (why);

@@ -265,7 +265,7 @@ asy_state_outbox_add (asy_state_t *self, const msg_t *m, const char *body, size_
     return s_exec (self, diag,
                    "INSERT INTO outbox (msg_id, type, mrn, sender, recipient, created,"
                    " source, body, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   "sssssssbs", m->id, msg_type_name (m->type), m->mrn, m->sender,
+                   "sssssssbs", m->id, sg_msg_type_name (m->type), m->mrn, m->sender,
                    m->recipient, m->issued, source, (const void *) body, len, now);
 }
 

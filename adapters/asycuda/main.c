@@ -6,6 +6,6 @@
 int
 main (int argc, char **argv)
 {
-    xmlsafe_init ();
+    sg_xmlsafe_init ();
     return asy_cli_main (argc, argv);
 }

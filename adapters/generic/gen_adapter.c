@@ -1,5 +1,5 @@
 /* gen_adapter.c - sigmat-generic's assembly and its node link: queued API
- * submissions go out through the shared link (lib/link.h) with a header
+ * submissions go out through the shared link (proto/link.h) with a header
  * built once and stored; ACK/NAK are recorded; DELIVERs become durable
  * webhooks before they are ACKed, or are refused for good (NAK) when the
  * adapter's mapping cannot make one. */
@@ -31,7 +31,7 @@ gen_adapter_new (const gen_conf_t *conf, sg_diag_t *diag)
         goto fail;
     if (conf->xml_input_xslt && !(self->xml_in = gen_xslt_load (conf->xml_input_xslt, diag)))
         goto fail;
-    if (conf->xml_input_schema && !(self->xml_schema = schema_load (conf->xml_input_schema, diag)))
+    if (conf->xml_input_schema && !(self->xml_schema = sg_schema_load (conf->xml_input_schema, diag)))
         goto fail;
     if (conf->n_type_xslt && !(self->out_xslt = calloc (conf->n_type_xslt, sizeof (gen_xslt_t *))))
         goto fail;
@@ -60,7 +60,7 @@ gen_adapter_destroy (gen_adapter_t **self_p)
         gen_xslt_destroy (&self->out_xslt[i]);
     free (self->out_xslt);
     gen_xslt_destroy (&self->xml_in);
-    schema_destroy (&self->xml_schema);
+    sg_schema_destroy (&self->xml_schema);
     gen_state_destroy (&self->state);
     free (self);
     *self_p = NULL;
@@ -109,7 +109,7 @@ s_payload (gen_adapter_t *self, const msg_t *m, const char *header, size_t hlen,
     if (!strcmp (c->webhook_format, "xml")) {
         gen_xslt_t *x = NULL;
         for (size_t i = 0; i < c->n_type_xslt; i++)
-            if (!strcmp (c->type_xslt[i].type, msg_type_name (m->type)))
+            if (!strcmp (c->type_xslt[i].type, sg_msg_type_name (m->type)))
                 x = self->out_xslt[i];
         sg_strlcpy (hook->content_type, "application/xml", sizeof hook->content_type);
         if (!x) {
@@ -120,7 +120,7 @@ s_payload (gen_adapter_t *self, const msg_t *m, const char *header, size_t hlen,
             hook->payload_len = blen;
             return SG_OK;
         }
-        xmlDocPtr doc = xmlsafe_parse (body, blen, NULL, diag);
+        xmlDocPtr doc = sg_xmlsafe_parse (body, blen, NULL, diag);
         if (!doc)
             return diag->code;
         const char *names[GEN_MAX_PARAMS], *values[GEN_MAX_PARAMS];
@@ -133,9 +133,9 @@ s_payload (gen_adapter_t *self, const msg_t *m, const char *header, size_t hlen,
     }
     json_t *j = gen_json_from_msg (m);
     hdr_t *h = NULL;
-    if (j && hdr_parse (header, hlen, &h, NULL) == SG_OK && hdr_get (h, HDR_ORIGIN_NODE))
-        json_object_set_new (j, "OriginNode", json_string (hdr_get (h, HDR_ORIGIN_NODE)));
-    hdr_destroy (&h);
+    if (j && sg_hdr_parse (header, hlen, &h, NULL) == SG_OK && sg_hdr_get (h, HDR_ORIGIN_NODE))
+        json_object_set_new (j, "OriginNode", json_string (sg_hdr_get (h, HDR_ORIGIN_NODE)));
+    sg_hdr_destroy (&h);
     hook->payload = j ? json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref (j);
     if (!hook->payload)
@@ -155,23 +155,24 @@ gen_adapter_deliver (gen_adapter_t *self, const char *header, size_t hlen, const
     memset (&hook, 0, sizeof hook);
     memset (&view, 0, sizeof view);
     char transits[90] = "", *decl = NULL;
-    int rc = msg_parse (body, blen, NULL, &m, diag);
+    int rc = sg_msg_parse (body, blen, NULL, &m, diag);
     if (rc != SG_OK)
         goto done;
     /* A message we sent ourselves, addressed to one of our own offices (a
      * DEC or REL names the departure office as recipient), comes back from
      * the node: it is no news for the national system. */
     if (gen_state_out_known (self->state, m->id)) {
-        log_debug ("%s %s is our own message back from the node", msg_type_name (m->type), m->id);
+        sg_log_debug ("%s %s is our own message back from the node", sg_msg_type_name (m->type),
+                      m->id);
         goto done;
     }
     /* Only the movement's office of departure may write it off or cancel it. */
     if ((m->type == MSG_WOF || m->type == MSG_CAN)
         && (gen_state_view (self->state, m->mrn, NULL, &view) != SG_OK
             || strcmp (view.departure, m->sender) != 0)) {
-        log_error ("security: refused %s %s for MRN %s from %s: only the movement's office of "
+        sg_log_error ("security: refused %s %s for MRN %s from %s: only the movement's office of "
                    "departure (%s) may %s it; nothing applied, no webhook",
-                   msg_type_name (m->type), m->id, m->mrn, m->sender,
+                   sg_msg_type_name (m->type), m->id, m->mrn, m->sender,
                    view.departure[0] ? view.departure : "unknown here",
                    m->type == MSG_WOF ? "write off" : "cancel");
         free (view.decl);
@@ -187,13 +188,13 @@ gen_adapter_deliver (gen_adapter_t *self, const char *header, size_t hlen, const
             char text[sizeof diag->text];
             sg_strlcpy (text, diag->text, sizeof text);
             sg_diag_set (diag, rc, 0, SG_NAK_UNDELIVERABLE, "cannot make the webhook of %s %s "
-                         "(MRN %s): %s", msg_type_name (m->type), m->id, m->mrn, text);
+                         "(MRN %s): %s", sg_msg_type_name (m->type), m->id, m->mrn, text);
         }
         goto done;
     }
     sg_strlcpy (hook.id, m->id, sizeof hook.id);
     sg_strlcpy (hook.mrn, m->mrn, sizeof hook.mrn);
-    sg_strlcpy (hook.type, msg_type_name (m->type), sizeof hook.type);
+    sg_strlcpy (hook.type, sg_msg_type_name (m->type), sizeof hook.type);
     int has_view = gen_state_view (self->state, m->mrn, m->recipient, &view) == SG_OK;
     /* A crossing or incident the office of departure passes on is news from
      * upstream for the national system (webhook), not a step of this view. */
@@ -219,18 +220,18 @@ gen_adapter_deliver (gen_adapter_t *self, const char *header, size_t hlen, const
         sg_diag_set (diag, SG_EDB, 0, 0, "cannot queue the webhook");
         goto done;
     }
-    log_info ("%s %s %s for %s queued for the webhook%s", hook.type, m->mrn, m->id, m->recipient,
+    sg_log_info ("%s %s %s for %s queued for the webhook%s", hook.type, m->mrn, m->id, m->recipient,
               dup ? " (already queued)" : "");
     gen_webhook_kick (self->webhook);
 done:
     free (decl);
     free (view.decl);
     gen_hook_clear (&hook);
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
     return rc;
 }
 
-/* ---- the node link (lib/link.h): the callbacks on the state ---- */
+/* ---- the node link (proto/link.h): the callbacks on the state ---- */
 
 static int
 s_pending (void *arg, int64_t after, size_t max, int (*fn) (void *, const sg_link_out_t *),
@@ -252,7 +253,7 @@ s_answered (void *arg, const char *id, int code, const char *reason)
 {
     gen_adapter_t *self = arg;
     if (code)
-        log_warn ("node refused %s: NAK %d %s", id, code, reason);
+        sg_log_warn ("node refused %s: NAK %d %s", id, code, reason);
     gen_state_out_result (self->state, id, code, reason);
 }
 
@@ -300,9 +301,9 @@ s_retention (gen_adapter_t *self, int64_t *next)
     int n = gen_state_prune (self->state, c->archive_dir, c->name ? c->name : "generic",
                              now - c->retention, S_BATCH, &d);
     if (n < 0)
-        log_error ("%s", d.text);
+        sg_log_error ("%s", d.text);
     else if (n > 0)
-        log_info ("retention: archived and removed %d old rows of the state file", n);
+        sg_log_info ("retention: archived and removed %d old rows of the state file", n);
     *next = now + (n >= S_BATCH ? 0 : 60000);
     return n < 0 ? 0 : n;
 }

@@ -1,6 +1,6 @@
 /* gen_adapter.h - sigmat-generic as one object: its state, the REST API,
  * the webhook thread, the XSLT mappings, and the link to the national node
- * (lib/client.h) that carries API submissions out and DELIVERs in. */
+ * (proto/client.h) that carries API submissions out and DELIVERs in. */
 #ifndef GEN_ADAPTER_H_INCLUDED
 #define GEN_ADAPTER_H_INCLUDED
 
@@ -23,7 +23,7 @@ void gen_adapter_destroy (gen_adapter_t **self_p);
 /* The TCP port the API listens on (useful with listen address:0). */
 int gen_adapter_port (const gen_adapter_t *self);
 
-/* Runs the node link (lib/link.h) until *stop becomes non-zero: connects
+/* Runs the node link (proto/link.h) until *stop becomes non-zero: connects
  * (retrying), sends queued submissions, records ACK/NAK, and hands every
  * DELIVER to gen_adapter_deliver: ACKed once queued, NAKed when it can
  * never be taken (kept in rejected/ beside the state file with a .err),

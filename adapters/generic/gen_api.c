@@ -11,6 +11,7 @@
 
 #include "gen_json.h"
 #include "gen_metrics.h"
+#include "gen_reply.h"
 #include "http.h"
 #include "ident.h"
 #include "log.h"
@@ -22,38 +23,6 @@ typedef struct {
     gen_route_t route;
 } s_req_t;
 
-
-int
-gen_reply (struct MHD_Connection *c, int status, json_t *body, const char *ctype,
-           const char *hname, const char *hvalue)
-{
-    char *text = body ? json_dumps (body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref (body);
-    const char *const h[] = { hname, hvalue, NULL };
-    enum MHD_Result ret = ctype ? sg_http_reply (c, (unsigned) status, ctype, text ? text : "{}",
-                                                 strlen (text ? text : "{}"), hname ? h : NULL)
-                                : sg_http_json (c, (unsigned) status, text, hname ? h : NULL);
-    free (text);
-    return ret;
-}
-
-int
-gen_problem (struct MHD_Connection *c, int status, const char *name, const char *detail,
-             const char *field, int line, const char *hname, const char *hvalue)
-{
-    /* The title for people comes from the catalogue (problem.NAME), in the
-     * language of the request's Accept-Language. */
-    i18n_lang_t lang = i18n_pick (MHD_lookup_connection_value (c, MHD_HEADER_KIND,
-                                                               "Accept-Language"), I18N_EN);
-    char code[64], text[256];
-    snprintf (code, sizeof code, "problem.%s", name);
-    const char *title = i18n_format (lang, code, text, sizeof text, NULL);
-    if (!strcmp (title, code))
-        title = "Error";
-    const char *const h[] = { hname, hvalue, NULL };
-    return sg_http_problem (c, (unsigned) status, name, title, detail, field, line,
-                            hname ? h : NULL);
-}
 
 /* The officer of "Authorization: Bearer ..." copied into *who, or NULL. */
 static const officer_t *
@@ -163,7 +132,7 @@ s_office (gen_adapter_t *self, struct MHD_Connection *c, const officer_t *tok,
           const char *office)
 {
     char detail[160];
-    if (office_check (office, NULL) != SG_OK) {
+    if (sg_office_check (office, NULL) != SG_OK) {
         snprintf (detail, sizeof detail, "\"%.20s\" is not an office reference number", office);
         return gen_problem (c, 404, "not-found", detail, NULL, 0, NULL, NULL);
     }
@@ -292,7 +261,7 @@ gen_api_start (gen_adapter_t *self, sg_diag_t *diag)
     if (!(self->httpd = sg_http_start (&o, diag)))
         return diag->code;
     self->port = (int) sg_http_port (self->httpd);
-    log_info ("API listening on %s (port %d, %zu tokens)", sg_http_url (self->httpd), self->port,
+    sg_log_info ("API listening on %s (port %d, %zu tokens)", sg_http_url (self->httpd), self->port,
               officer_book_size (self->book));
     return SG_OK;
 }

@@ -111,7 +111,7 @@ static int
 s_xslt_add (void *conf, const config_entry_t *e, int argc, char **argv, char *err, size_t size)
 {
     gen_conf_t *c = conf;
-    if (argc != 2 || msg_type_from_name (argv[0]) == MSG_NONE) {
+    if (argc != 2 || sg_msg_type_from_name (argv[0]) == MSG_NONE) {
         snprintf (err, size, "expected TYPE FILE, TYPE a message type such as AAR");
         return -1;
     }
@@ -294,14 +294,14 @@ static const config_entry_t s_table[] = {
 int
 gen_conf_defaults (gen_conf_t *conf, sg_diag_t *diag)
 {
-    return config_defaults (s_table, conf, diag);
+    return sg_config_defaults (s_table, conf, diag);
 }
 
 int
 gen_conf_load (gen_conf_t *conf, const char *path, sg_diag_t *diag)
 {
     size_t first = conf->n_type_xslt;
-    int rc = config_load (s_table, conf, path, diag);
+    int rc = sg_config_load (s_table, conf, path, diag);
     if (rc != SG_OK)
         return rc;
     /* webhook_xslt files are relative to the config file, like PATH keys. */
@@ -323,7 +323,7 @@ gen_conf_load (gen_conf_t *conf, const char *path, sg_diag_t *diag)
 int
 gen_conf_set (gen_conf_t *conf, const char *key, const char *value, sg_diag_t *diag)
 {
-    return config_set (s_table, conf, key, value, diag);
+    return sg_config_set (s_table, conf, key, value, diag);
 }
 
 int
@@ -335,7 +335,7 @@ gen_conf_set_kv (gen_conf_t *conf, const char *key_eq_value, sg_diag_t *diag)
 int
 gen_conf_check (gen_conf_t *c, const char *name, sg_diag_t *diag)
 {
-    if (!c->name || !hdr_node_name_check (c->name) || strlen (c->name) > 63)
+    if (!c->name || !sg_hdr_node_name_check (c->name) || strlen (c->name) > 63)
         return sg_diag_set (diag, SG_ECONFIG, 0, 0, "%s: bad name: 1-63 of A-Z a-z 0-9 . _ -",
                             name);
     if (!c->state_db || !c->listen || !c->node_endpoint)
@@ -365,13 +365,13 @@ gen_conf_check (gen_conf_t *c, const char *name, sg_diag_t *diag)
 void
 gen_conf_dump (const gen_conf_t *conf, FILE *out)
 {
-    config_dump (s_table, conf, out);
+    sg_config_dump (s_table, conf, out);
 }
 
 void
 gen_conf_free (gen_conf_t *c)
 {
-    config_free (s_table, c);
+    sg_config_free (s_table, c);
     free (c->tokens);
     for (size_t i = 0; i < c->n_type_xslt; i++)
         free (c->type_xslt[i].path);

@@ -1,6 +1,6 @@
 /* gen_json.c - JSON <-> msg_t for sigmat-generic. Input is checked field by
  * field against the rules of messages/schemas/common.xsd (so a refusal
- * names its JSON pointer); msg_serialize then checks everything again. */
+ * names its JSON pointer); sg_msg_serialize then checks everything again. */
 #include "gen_json.h"
 
 #include <pthread.h>
@@ -272,7 +272,7 @@ s_means (json_t *o, const char *ptr, msg_means_t *m, gen_err_t *err)
     return 0;
 }
 
-/* Seals [{SequenceNumeric?, ID}] of obj/name, appended with msg_add_seal. */
+/* Seals [{SequenceNumeric?, ID}] of obj/name, appended with sg_msg_add_seal. */
 static int
 s_seals (json_t *obj, const char *base, const char *name, msg_t *m, gen_err_t *err)
 {
@@ -287,7 +287,7 @@ s_seals (json_t *obj, const char *base, const char *name, msg_t *m, gen_err_t *e
             return gen_err (err, 422, ip, "%s must be an object", ip);
         if (!(rc = s_seq (s, ip, i + 1, err))
             && !(rc = s_str (s, ip, "ID", K_ID, MSG_SEAL_ID_MAX, 1, id, sizeof id, err))
-            && msg_add_seal (m, id) != SG_OK)
+            && sg_msg_add_seal (m, id) != SG_OK)
             rc = gen_err (err, 500, ip, "out of memory");
     }
     return rc;
@@ -367,7 +367,7 @@ s_consignment (json_t *d, msg_t *m, gen_err_t *err)
         s_idx (ep, sizeof ep, ip, i);
         rc = s_str (json_array_get (arr, i), ep, "RoutingCountryCode", K_COUNTRY, 2, 1, cc,
                     sizeof cc, err);
-        if (!rc && msg_add_routing_country (m, cc) != SG_OK)
+        if (!rc && sg_msg_add_routing_country (m, cc) != SG_OK)
             rc = gen_err (err, 500, ep, "out of memory");
     }
     snprintf (ip, sizeof ip, "%s/TransportEquipment", cp);
@@ -380,7 +380,7 @@ s_consignment (json_t *d, msg_t *m, gen_err_t *err)
             return gen_err (err, 422, ep, "%s must be an object", ep);
         if (!(rc = s_seq (e, ep, i + 1, err))
             && !(rc = s_str (e, ep, "ID", K_ID, MSG_EQUIPMENT_MAX, 1, id, sizeof id, err))
-            && msg_add_container (m, id) != SG_OK)
+            && sg_msg_add_container (m, id) != SG_OK)
             rc = gen_err (err, 500, ep, "out of memory");
     }
     if (rc || (rc = s_count (c, cp, "SealQuantity", 0, &m->decl.seal_count, err))
@@ -400,7 +400,7 @@ s_consignment (json_t *d, msg_t *m, gen_err_t *err)
             return gen_err (err, 422, ep, "%s must be an object", ep);
         if ((rc = s_seq (it, ep, i + 1, err)))
             return rc;
-        msg_item_t *item = msg_add_item (m);
+        msg_item_t *item = sg_msg_add_item (m);
         if (!item)
             return gen_err (err, 500, ep, "out of memory");
         rc = s_item (it, ep, item, err);
@@ -420,7 +420,7 @@ gen_json_to_decl (json_t *root, msg_t *m, gen_err_t *err)
         return rc;
     if (m->mrn[0]) {
         sg_diag_t diag;
-        if (mrn_check (m->mrn, &diag) != SG_OK)
+        if (sg_mrn_check (m->mrn, &diag) != SG_OK)
             return gen_err (err, 422, "/DeclarationID", "/DeclarationID \"%s\" is not a valid MRN: %s",
                             m->mrn, diag.text);
     }
@@ -443,7 +443,7 @@ gen_json_to_decl (json_t *root, msg_t *m, gen_err_t *err)
         char ep[340], office[9];
         s_idx (ep, sizeof ep, ptr, i);
         rc = s_str (json_array_get (arr, i), ep, "ID", K_OFFICE, 8, 1, office, sizeof office, err);
-        if (!rc && msg_add_transit_office (m, office) != SG_OK)
+        if (!rc && sg_msg_add_transit_office (m, office) != SG_OK)
             rc = gen_err (err, 500, ep, "out of memory");
     }
     if (rc || (rc = s_office (o, b, "ExitCustomsOffice", 0, d->exit, err))
@@ -788,13 +788,13 @@ s_status_json (const msg_status_t *s)
 json_t *
 gen_json_from_msg (const msg_t *m)
 {
-    json_t *o = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "Type", msg_type_name (m->type),
+    json_t *o = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "Type", sg_msg_type_name (m->type),
                            "MessageID", m->id, "IssueDateTime", m->issued, "DeclarationID", m->mrn,
                            "SenderOfficeID", m->sender, "RecipientOfficeID", m->recipient);
     if (!o)
         return NULL;
     s_set (o, "CorrelationID", m->correlation_id);
-    if (msg_type_has_declaration (m->type))
+    if (sg_msg_type_has_declaration (m->type))
         json_object_set_new (o, "Declaration", s_decl_json (&m->decl));
     else if (m->type == MSG_STR)
         json_object_update (o, s_status_json (&m->status));

@@ -31,7 +31,7 @@ int gen_json_to_decl (json_t *root, msg_t *m, gen_err_t *err);
  * Returns 0 or 422 with err. */
 int gen_json_to_event (json_t *root, msg_t *m, gen_err_t *err);
 
-/* Returns 0 if the declaration passes the semantic checks msg_serialize
+/* Returns 0 if the declaration passes the semantic checks sg_msg_serialize
  * applies (numbering, totals, seals, MRN country), else 422 with err. */
 int gen_json_check_decl (const msg_t *m, gen_err_t *err);
 

@@ -62,7 +62,7 @@ s_exec (gen_state_t *self, const char *sql)
 {
     char *err = NULL;
     if (sqlite3_exec (self->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        log_error ("state: %s failed: %s", sql, err ? err : "?");
+        sg_log_error ("state: %s failed: %s", sql, err ? err : "?");
         sqlite3_free (err);
         return SG_EDB;
     }
@@ -74,7 +74,7 @@ s_prep (gen_state_t *self, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2 (self->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_error ("state: cannot prepare query: %s", sqlite3_errmsg (self->db));
+        sg_log_error ("state: cannot prepare query: %s", sqlite3_errmsg (self->db));
         return NULL;
     }
     return st;
@@ -249,7 +249,7 @@ gen_state_submit (gen_state_t *self, const gen_out_t *out, const gen_mvt_t *mvt,
     rc = SG_OK;
 done:
     if (rc == SG_EDB)
-        log_error ("state: cannot store message %s: %s", out->id, sqlite3_errmsg (self->db));
+        sg_log_error ("state: cannot store message %s: %s", out->id, sqlite3_errmsg (self->db));
     sqlite3_finalize (st);
     if (began)
         s_exec (self, "ROLLBACK");
@@ -414,7 +414,7 @@ gen_state_deliver (gen_state_t *self, const gen_hook_t *hook, const gen_mvt_t *m
     rc = SG_OK;
 done:
     if (rc != SG_OK)
-        log_error ("state: cannot queue webhook %s: %s", hook->id, sqlite3_errmsg (self->db));
+        sg_log_error ("state: cannot queue webhook %s: %s", hook->id, sqlite3_errmsg (self->db));
     sqlite3_finalize (st);
     if (began)
         s_exec (self, "ROLLBACK");
@@ -555,7 +555,7 @@ static json_t *
 s_time_json (int64_t ms)
 {
     char t[HDR_TIME_LEN + 1];
-    hdr_time_format (ms, t);
+    sg_hdr_time_format (ms, t);
     return json_string (t);
 }
 

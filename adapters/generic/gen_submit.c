@@ -85,13 +85,13 @@ s_declaration (gen_adapter_t *self, const gen_route_t *r, const char *ctype, con
     json_t *root = json_loadb (body, len, JSON_REJECT_DUPLICATES, &je);
     if (!root)
         return gen_err (e, 400, "", "line %d, column %d: %s", je.line, je.column, je.text);
-    s->m = msg_new (MSG_DEC);
+    s->m = sg_msg_new (MSG_DEC);
     int rc = s->m ? gen_json_to_decl (root, s->m, e) : gen_err (e, 500, "", "out of memory");
     json_decref (root);
     if (rc)
         return rc;
     char country[3] = { s->m->decl.departure[0], s->m->decl.departure[1], 0 };
-    if (!s->m->mrn[0] && mrn_new (country, s->m->mrn) != SG_OK)
+    if (!s->m->mrn[0] && sg_mrn_new (country, s->m->mrn) != SG_OK)
         return gen_err (e, 500, "", "cannot generate an MRN");
     return 0;
 }
@@ -118,7 +118,8 @@ static int
 s_release (json_t *root, s_sub_t *s, const char *today, gen_err_t *e)
 {
     sg_diag_t d;
-    if (!s->view.decl || msg_parse (s->view.decl, strlen (s->view.decl), NULL, &s->m, &d) != SG_OK)
+    if (!s->view.decl || sg_msg_parse (s->view.decl, strlen (s->view.decl), NULL, &s->m,
+                                       &d) != SG_OK)
         return gen_err (e, 409, "", "no registered declaration is kept for %s", s->view.mrn);
     msg_t *m = s->m;
     msg_event_t ev;
@@ -147,13 +148,13 @@ s_arq_departure (json_t *root, gen_view_t *v, gen_err_t *e)
     json_t *dep = json_object_get (root, "DepartureCustomsOffice");
     json_t *id = json_is_object (dep) ? json_object_get (dep, "ID") : NULL;
     if (dep) {
-        if (!json_is_string (id) || office_check (json_string_value (id), NULL) != SG_OK)
+        if (!json_is_string (id) || sg_office_check (json_string_value (id), NULL) != SG_OK)
             return gen_err (e, 422, "/DepartureCustomsOffice/ID", "/DepartureCustomsOffice/ID "
                             "must be an office reference number (CI000101)");
         sg_strlcpy (v->departure, json_string_value (id), sizeof v->departure);
         json_object_del (root, "DepartureCustomsOffice");
     }
-    if (office_check (v->departure, NULL) != SG_OK)
+    if (sg_office_check (v->departure, NULL) != SG_OK)
         return gen_err (e, 422, "/DepartureCustomsOffice/ID", "/DepartureCustomsOffice/ID is "
                         "required: the movement is not known here and its MRN names no office");
     return 0;
@@ -202,7 +203,7 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
             snprintf (s->transits + n, sizeof s->transits - n, "%s%s", i ? "," : "", d->transit[i]);
         }
     } else {
-        if (mrn_check (r->mrn, NULL) != SG_OK)
+        if (sg_mrn_check (r->mrn, NULL) != SG_OK)
             return gen_err (e, 404, "", "no movement %.20s is known here", r->mrn);
         if (gen_state_view (self->state, r->mrn, NULL, &s->view) != SG_OK) {
             if (r->type != MSG_ARQ)
@@ -215,7 +216,7 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
         if (need && (strcmp (s->view.role, r->type == MSG_ENR ? "DESTINATION" : "DEPARTURE")
                      || !strstr (need, s->view.state) || !s->view.state[0]))
             return gen_err (e, 409, "", "movement %s is %s %s here; %s needs the %s view in %s",
-                            r->mrn, s->view.state, s->view.role, msg_type_name (r->type),
+                            r->mrn, s->view.state, s->view.role, sg_msg_type_name (r->type),
                             r->type == MSG_ENR ? "DESTINATION" : "DEPARTURE", need);
         json_t *root = s_event_json (ctype, body, len, e);
         if (!root)
@@ -244,7 +245,7 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
         if (r->type == MSG_REL)
             rc = s_release (root, s, today, e);
         else {
-            s->m = msg_new (r->type);
+            s->m = sg_msg_new (r->type);
             rc = s->m ? gen_json_to_event (root, s->m, e) : gen_err (e, 500, "", "out of memory");
         }
         json_decref (root);
@@ -282,11 +283,11 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
         default: break;
         }
     }
-    msgid_new (s->m->id);
+    sg_msgid_new (s->m->id);
     sg_strlcpy (s->m->issued, issued, sizeof s->m->issued);
     sg_diag_t d;
     sg_diag_clear (&d);
-    if (msg_serialize (s->m, &s->body, &s->blen, &d) != SG_OK)
+    if (sg_msg_serialize (s->m, &s->body, &s->blen, &d) != SG_OK)
         return gen_err (e, 422, r->type == MSG_DEC ? "/Declaration" : "", "%s", d.text);
     return 0;
 }
@@ -350,7 +351,7 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
         goto done;
     }
     msg_t *m = s.m;
-    const char *type = msg_type_name (m->type);
+    const char *type = sg_msg_type_name (m->type);
     char location[64];
     snprintf (location, sizeof location, "/v1/movements/%s", m->mrn);
     int status = m->type == MSG_DEC ? 201 : 202;
@@ -370,7 +371,7 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
                                               : (s.view.destination[0] ? s.view.destination : NULL),
                       .transits = has_decl ? s.transits : (s.view.transits[0] ? s.view.transits : NULL),
                       .lrn = has_decl ? d->lrn : (s.view.lrn[0] ? s.view.lrn : NULL),
-                      .decl = msg_type_has_declaration (m->type) ? s.body : NULL,
+                      .decl = sg_msg_type_has_declaration (m->type) ? s.body : NULL,
                       .message_id = m->id, .type = type, .direction = "out" };
     int rc = text ? gen_state_submit (self->state, &out, &mvt, r->token->id, key, hash, status,
                                       text) : SG_ENOMEM;
@@ -391,7 +392,7 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
         ret = gen_problem (c, 503, "internal", "the adapter cannot store the message now",
                            NULL, 0, "Retry-After", "5");
     } else {
-        log_info ("%s %s %s from %s queued for the node (token %s)", type, m->mrn, m->id,
+        sg_log_info ("%s %s %s from %s queued for the node (token %s)", type, m->mrn, m->id,
                   m->sender, r->token->id);
         atomic_store (&self->dirty, 1);
         ret = gen_reply (c, status, resp, NULL, "Location", location);
@@ -400,6 +401,6 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
 done:
     free (s.body);
     free (s.view.decl);
-    msg_destroy (&s.m);
+    sg_msg_destroy (&s.m);
     return ret;
 }

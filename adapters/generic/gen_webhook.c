@@ -140,7 +140,7 @@ s_pass (gen_webhook_t *self)
             self->delivered++;
             pthread_mutex_unlock (&self->lock);
             ok++;
-            log_debug ("webhook %s %s %s delivered", hooks[i].type, hooks[i].mrn, hooks[i].id);
+            sg_log_debug ("webhook %s %s %s delivered", hooks[i].type, hooks[i].mrn, hooks[i].id);
         } else {
             long long delay = self->conf->webhook_retry_min;
             for (int a = 0; a < hooks[i].attempts && delay < self->conf->webhook_retry_max; a++)
@@ -148,7 +148,7 @@ s_pass (gen_webhook_t *self)
             if (delay > self->conf->webhook_retry_max)
                 delay = self->conf->webhook_retry_max;
             gen_state_hook_failed (self->state, hooks[i].seq, s_now_ms () + delay, err);
-            log_warn ("webhook %s %s %s failed (try %d): %s; next in %lld ms", hooks[i].type,
+            sg_log_warn ("webhook %s %s %s failed (try %d): %s; next in %lld ms", hooks[i].type,
                       hooks[i].mrn, hooks[i].id, hooks[i].attempts + 1, err, delay);
         }
         gen_hook_clear (&hooks[i]);

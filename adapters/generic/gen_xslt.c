@@ -80,19 +80,19 @@ gen_xslt_load (const char *path, sg_diag_t *diag)
     }
     pthread_mutex_init (&self->lock, NULL);
     sg_strlcpy (self->path, path, sizeof self->path);
-    doc = xmlsafe_parse_file (path, NULL, diag);
+    doc = sg_xmlsafe_parse_file (path, NULL, diag);
     if (!doc)
         goto fail;
     /* xsl:import and xsl:include may read files of the stylesheet's own
      * folder, nothing else (xmlsafe's loader refuses all the rest). */
-    if (xmlsafe_trusted_begin (dirname (copy), diag) != SG_OK)
+    if (sg_xmlsafe_trusted_begin (dirname (copy), diag) != SG_OK)
         goto fail;
     sg_diag_t err;
     sg_diag_clear (&err);
     xsltSetGenericErrorFunc (&err, s_collect);
     self->style = xsltParseStylesheetDoc (doc);
     xsltSetGenericErrorFunc (NULL, s_silent);
-    xmlsafe_trusted_end ();
+    sg_xmlsafe_trusted_end ();
     if (!self->style || self->style->errors) {
         sg_diag_set (diag, SG_EXML, 0, 0, "%s: not a usable XSLT stylesheet: %s", path,
                      err.text[0] ? err.text : "compilation failed");
@@ -220,15 +220,15 @@ gen_xslt_map_declaration (gen_xslt_t *self, schema_t *schema, const char *buf, s
     xmlChar *bytes = NULL;
     int blen = 0, rc;
     *msg_p = NULL;
-    in = xmlsafe_parse (buf, len, NULL, diag);
+    in = sg_xmlsafe_parse (buf, len, NULL, diag);
     if (!in)
         return diag ? diag->code : SG_EXML;
-    if (schema && (rc = schema_validate (schema, in, diag)) != SG_OK)
+    if (schema && (rc = sg_schema_validate (schema, in, diag)) != SG_OK)
         goto done;
     char id[MSGID_LEN + 1], issued[21], today[11], limit[11];
     time_t now = time (NULL), later = now + (time_t) (time_limit_ms / 1000);
     struct tm tm;
-    msgid_new (id);
+    sg_msgid_new (id);
     strftime (issued, sizeof issued, "%Y-%m-%dT%H:%M:%SZ", gmtime_r (&now, &tm));
     strftime (today, sizeof today, "%Y-%m-%d", gmtime_r (&now, &tm));
     strftime (limit, sizeof limit, "%Y-%m-%d", gmtime_r (&later, &tm));
@@ -254,7 +254,7 @@ gen_xslt_map_declaration (gen_xslt_t *self, schema_t *schema, const char *buf, s
         char fresh[MRN_LEN + 1], country[3] = { 0 };
         if (office && strlen ((char *) office) >= 2)
             memcpy (country, office, 2);
-        if (mrn_new (country, fresh) != SG_OK) {
+        if (sg_mrn_new (country, fresh) != SG_OK) {
             xmlFree (cur);
             xmlFree (office);
             rc = sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
@@ -271,7 +271,7 @@ gen_xslt_map_declaration (gen_xslt_t *self, schema_t *schema, const char *buf, s
         rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         goto done;
     }
-    rc = msg_parse ((const char *) bytes, (size_t) blen, NULL, msg_p, diag);
+    rc = sg_msg_parse ((const char *) bytes, (size_t) blen, NULL, msg_p, diag);
     if (rc != SG_OK && diag) {
         char text[sizeof diag->text];
         snprintf (text, sizeof text, "mapped DEC: %.490s", diag->text);
@@ -280,8 +280,9 @@ gen_xslt_map_declaration (gen_xslt_t *self, schema_t *schema, const char *buf, s
     } else if (rc != SG_OK) {
         rc = SG_EINVAL;
     } else if ((*msg_p)->type != MSG_DEC) {
-        msg_destroy (msg_p);
-        rc = sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_UNKNOWN_TYPE, "the mapping did not produce a DEC");
+        sg_msg_destroy (msg_p);
+        rc = sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_UNKNOWN_TYPE,
+                          "the mapping did not produce a DEC");
     }
 done:
     xmlFree (bytes);

@@ -1,6 +1,6 @@
 /* gen_xslt.h - XSLT mappings between a national XML format and sigmat's
  * messages (libxslt), hardened: stylesheets are operator files loaded
- * through xmlsafe, documents through xmlsafe_parse, and a stylesheet may
+ * through xmlsafe, documents through sg_xmlsafe_parse, and a stylesheet may
  * neither read nor write files or the network. */
 #ifndef GEN_XSLT_H_INCLUDED
 #define GEN_XSLT_H_INCLUDED
@@ -15,7 +15,7 @@
 
 typedef struct gen_xslt_t gen_xslt_t;
 
-/* Once per process, after xmlsafe_init: libxslt's defaults, with file and
+/* Once per process, after sg_xmlsafe_init: libxslt's defaults, with file and
  * network access forbidden to every stylesheet. */
 void gen_xslt_init (void);
 
@@ -43,7 +43,7 @@ int gen_xslt_apply_bytes (gen_xslt_t *self, xmlDocPtr doc, const char **names,
  * validation against schema (may be NULL), transformation with the
  * parameters message-id, issued, mrn (empty), today, time-limit (today +
  * time_limit_ms) and conf's xslt_param values; an empty DeclarationID is
- * given a new MRN in the departure office's country; then msg_parse
+ * given a new MRN in the departure office's country; then sg_msg_parse
  * checks the result. On SG_OK *msg_p is a new DEC. diag->nak tells which
  * stage failed: SG_EXML (input not well-formed), SG_ESCHEMA (input
  * invalid, line set), SG_EINVAL (mapping refused or result invalid). */

@@ -149,7 +149,7 @@ s_map (const gen_conf_t *conf, int argc, char **argv)
     size_t len = 0;
     char *buf = s_read (file, &len), *out = NULL;
     gen_xslt_t *x = gen_xslt_load (xslt, &d);
-    schema_t *schema = schema_path ? schema_load (schema_path, &d) : NULL;
+    schema_t *schema = schema_path ? sg_schema_load (schema_path, &d) : NULL;
     int rc = 1;
     if (!buf || !x || (schema_path && !schema)) {
         fprintf (stderr, "sigmat-generic: %s\n", buf ? d.text : "cannot read the input");
@@ -160,16 +160,16 @@ s_map (const gen_conf_t *conf, int argc, char **argv)
         c.params = params, c.n_params = np;
         msg_t *m = NULL;
         if (gen_xslt_map_declaration (x, schema, buf, len, &c, conf->default_time_limit, &m, &d)
-            == SG_OK && msg_serialize (m, &out, &len, &d) == SG_OK) {
+            == SG_OK && sg_msg_serialize (m, &out, &len, &d) == SG_OK) {
             fwrite (out, 1, len, stdout);
             rc = 0;
         } else
             fprintf (stderr, "sigmat-generic: %s%s%d\n", d.text, d.line ? " at line " : "",
                      d.line);
-        msg_destroy (&m);
+        sg_msg_destroy (&m);
     } else {
-        xmlDocPtr doc = xmlsafe_parse (buf, len, NULL, &d);
-        if (doc && (!schema || schema_validate (schema, doc, &d) == SG_OK)
+        xmlDocPtr doc = sg_xmlsafe_parse (buf, len, NULL, &d);
+        if (doc && (!schema || sg_schema_validate (schema, doc, &d) == SG_OK)
             && gen_xslt_apply_bytes (x, doc, names, values, np, &out, &len, &d) == SG_OK) {
             fwrite (out, 1, len, stdout);
             rc = 0;
@@ -182,7 +182,7 @@ done:
     free (out);
     free (buf);
     gen_xslt_destroy (&x);
-    schema_destroy (&schema);
+    sg_schema_destroy (&schema);
     return rc;
 }
 
@@ -201,9 +201,9 @@ s_check_files (const gen_conf_t *conf, const char *path)
         gen_xslt_destroy (&t);
     }
     if (rc == 0 && conf->xml_input_schema) {
-        schema_t *sc = schema_load (conf->xml_input_schema, &d);
+        schema_t *sc = sg_schema_load (conf->xml_input_schema, &d);
         rc = sc ? 0 : 2;
-        schema_destroy (&sc);
+        sg_schema_destroy (&sc);
     }
     if (rc != 0)
         fprintf (stderr, "sigmat-generic: %s: %s\n", path, d.text);
@@ -231,7 +231,7 @@ main (int argc, char **argv)
     if (verb_flag && optind < argc)
         return s_usage (stderr), 2;
     const char *cmd = verb_flag ? verb_flag : optind < argc ? argv[optind++] : "run";
-    log_open ("sigmat-generic", 0, LOG_LVL_INFO);   /* deprecated keys warn while loading */
+    sg_log_open ("sigmat-generic", 0, LOG_LVL_INFO);   /* deprecated keys warn while loading */
     if (!strcmp (cmd, "hash-token")) {
         char line[1024] = "", hex[65];
         if (optind < argc)
@@ -263,7 +263,7 @@ main (int argc, char **argv)
         free (body);
         return 0;
     }
-    xmlsafe_init ();
+    sg_xmlsafe_init ();
     gen_xslt_init ();
     gen_conf_t conf;
     memset (&conf, 0, sizeof conf);
@@ -281,7 +281,7 @@ main (int argc, char **argv)
         gen_conf_free (&conf);
         return 2;
     }
-    log_open ("sigmat-generic", conf.syslog, (log_level_t) conf.log_level);
+    sg_log_open ("sigmat-generic", conf.syslog, (log_level_t) conf.log_level);
     int status = 0;
     if (!strcmp (cmd, "print-config"))
         gen_conf_dump (&conf, stdout);
@@ -307,16 +307,16 @@ main (int argc, char **argv)
         sigaction (SIGINT, &sa, NULL);
         signal (SIGPIPE, SIG_IGN);
         if (conf.n_tokens == 0 && !conf.token_file)
-            log_warn ("no http_token lines nor http_officers: the API will refuse every request but /v1/health");
+            sg_log_warn ("no http_token lines nor http_officers: the API will refuse every request but /v1/health");
         gen_adapter_t *a = gen_adapter_new (&conf, &d);
         if (!a) {
-            log_error ("cannot start: %s", d.text);
+            sg_log_error ("cannot start: %s", d.text);
             status = 1;
         } else {
             sg_notify_ready ();
             sg_notify_status ("API on port %d", gen_adapter_port (a));
             gen_adapter_run (a, &s_stop);
-            log_info ("stopping");
+            sg_log_info ("stopping");
             sg_notify_stopping ();
             gen_adapter_destroy (&a);
         }

@@ -26,8 +26,8 @@ static int
 s_parse (s_ctx_t *c)
 {
     msg_t *m = NULL;
-    int rc = msg_parse (c->buf, c->len, NULL, &m, NULL);
-    msg_destroy (&m);
+    int rc = sg_msg_parse (c->buf, c->len, NULL, &m, NULL);
+    sg_msg_destroy (&m);
     return rc;
 }
 
@@ -36,7 +36,7 @@ s_serialise (s_ctx_t *c)
 {
     char *out;
     size_t len;
-    int rc = msg_serialize (c->msg, &out, &len, NULL);
+    int rc = sg_msg_serialize (c->msg, &out, &len, NULL);
     if (rc == SG_OK)
         free (out);
     return rc;
@@ -45,13 +45,13 @@ s_serialise (s_ctx_t *c)
 static int
 s_sign (s_ctx_t *c)
 {
-    return sign_message (c->key, c->hdr, c->hdr_len, c->buf, c->len, c->sig);
+    return sg_sign_message (c->key, c->hdr, c->hdr_len, c->buf, c->len, c->sig);
 }
 
 static int
 s_verify (s_ctx_t *c)
 {
-    return sign_verify (c->key, c->hdr, c->hdr_len, c->buf, c->len, c->sig, SIGN_LEN);
+    return sg_sign_verify (c->key, c->hdr, c->hdr_len, c->buf, c->len, c->sig, SIGN_LEN);
 }
 
 /* Runs op for about `seconds` and returns operations per second. */
@@ -106,11 +106,11 @@ bench_codec (int argc, char **argv)
     c.buf = buf;
     c.len = len;
     sg_diag_t diag;
-    if (msg_parse (buf, len, NULL, &c.msg, &diag) != SG_OK) {
+    if (sg_msg_parse (buf, len, NULL, &c.msg, &diag) != SG_OK) {
         fprintf (stderr, "%s:%d: %s\n", file, diag.line, diag.text);
         return 1;
     }
-    c.key = sign_key_generate ();
+    c.key = sg_sign_key_generate ();
     c.hdr = "Message-Id: 00000000-0000-4000-8000-000000000000\nType: AAR\n";
     c.hdr_len = strlen (c.hdr);
     s_sign (&c);
@@ -122,7 +122,7 @@ bench_codec (int argc, char **argv)
         { "verify", s_verify },
     };
     printf ("# sigmat-bench codec: %s (%zu bytes, %s), %d runs of %.1f s, one core\n", file, len,
-            msg_type_name (c.msg->type), runs, seconds);
+            sg_msg_type_name (c.msg->type), runs, seconds);
     printf ("%-18s %12s %12s %12s\n", "operation", "median/s", "min/s", "max/s");
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         double r[BENCH_MAX_RUNS];
@@ -131,8 +131,8 @@ bench_codec (int argc, char **argv)
         bench_stats_t st = bench_stats (r, runs);
         printf ("%-18s %12.0f %12.0f %12.0f\n", ops[k].name, st.median, st.min, st.max);
     }
-    msg_destroy (&c.msg);
-    sign_key_destroy (&c.key);
+    sg_msg_destroy (&c.msg);
+    sg_sign_key_destroy (&c.key);
     free (buf);
     return 0;
 }

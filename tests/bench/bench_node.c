@@ -134,7 +134,7 @@ bench_node (int argc, char **argv)
     char (*mrns)[MRN_LEN + 1] = calloc ((size_t) o.mrns, sizeof *mrns);
     char country[3] = { t->sender[0], t->sender[1], 0 };
     for (long i = 0; i < o.mrns; i++)
-        mrn_new (country, mrns[i]);
+        sg_mrn_new (country, mrns[i]);
     size_t blen;
     char *body = msggen_body (t, "00000000-0000-4000-8000-000000000000", mrns[0], t->sender,
                               t->recipient, &blen);
@@ -166,7 +166,8 @@ bench_node (int argc, char **argv)
             memcpy (id_at, id, 36);
             memcpy (mrn_at, mrns[made % o.mrns], MRN_LEN);
             size_t hlen;
-            char *hdr = msggen_header (id, msg_type_name (t->type), mrns[made % o.mrns], t->sender,
+            char *hdr = msggen_header (id, sg_msg_type_name (t->type), mrns[made % o.mrns],
+                                       t->sender,
                                        t->recipient, origin, NULL, NULL, &hlen);
             sent_at[made] = bench_now ();
             if (sg_client_send (snd, hdr, hlen, body, blen) != SG_OK) {
@@ -227,7 +228,7 @@ bench_node (int argc, char **argv)
     }
     double accept_s = last_ack - start, deliver_s = last_delivery - start;
     printf ("# %s: %ld messages (%zu-byte %s), %ld MRNs, rate %s, window %ld\n", o.label, o.count,
-            blen, msg_type_name (t->type), o.mrns, o.rate ? "fixed" : "flat out", o.window);
+            blen, sg_msg_type_name (t->type), o.mrns, o.rate ? "fixed" : "flat out", o.window);
     if (o.rate)
         printf ("offered rate           %8ld msg/s\n", o.rate);
     printf ("accepted (ACKed)       %8ld in %.2f s = %8.0f msg/s\n", acked, accept_s,
@@ -258,7 +259,7 @@ bench_node (int argc, char **argv)
         printf ("DUPLICATES: %ld delivered more than once\n", dup_delivered);
     sg_client_destroy (&snd);
     sg_client_destroy (&rcv);
-    msg_destroy (&t);
+    sg_msg_destroy (&t);
     free (body);
     free (mrns);
     free (sent_at);

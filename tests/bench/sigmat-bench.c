@@ -82,7 +82,7 @@ main (int argc, char **argv)
     if (argc >= 2) {
         for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
             if (strcmp (argv[1], cmds[i].name) == 0) {
-                xmlsafe_init ();
+                sg_xmlsafe_init ();
                 return cmds[i].fn (argc - 2, argv + 2);
             }
     }

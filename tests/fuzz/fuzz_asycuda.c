@@ -47,7 +47,7 @@ s_setup (void)
     sg_diag_t d;
     if (!src)
         src = ".";
-    xmlsafe_init ();
+    sg_xmlsafe_init ();
     for (size_t i = 0; i < S_NCOUNTRIES; i++) {
         asy_conf_t *c = &s_conf[i];
         if (asy_conf_load (c, NULL, &d) != SG_OK)
@@ -81,12 +81,12 @@ s_serialize (msg_t *m, const asy_sad_info_t *info, const char *country)
     sg_diag_t d;
     sg_diag_clear (&d);
     snprintf (s12, sizeof s12, "%.6s000000", info->departure + 2);
-    mrn_new_ex (country, info->year % 100, 'J', s12, m->mrn);
-    msgid_new (m->id);
+    sg_mrn_new_ex (country, info->year % 100, 'J', s12, m->mrn);
+    sg_msgid_new (m->id);
     strcpy (m->issued, "2026-01-01T00:00:00Z");
     strcpy (m->sender, m->decl.departure);
     strcpy (m->recipient, m->decl.departure);
-    if (msg_serialize (m, &body, &len, &d) != SG_OK && !d.text[0])
+    if (sg_msg_serialize (m, &body, &len, &d) != SG_OK && !d.text[0])
         s_fail ("a mapped declaration is refused without a reason", NULL);
     free (body);
 }
@@ -99,7 +99,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     sg_diag_t d;
     sg_diag_clear (&d);
     xmlsafe_limits_t lim = { .max_bytes = s_conf[0].max_file_size, .max_depth = 0 };
-    xmlDocPtr doc = xmlsafe_parse ((const char *) data, size, &lim, &d);
+    xmlDocPtr doc = sg_xmlsafe_parse ((const char *) data, size, &lim, &d);
     if (!doc) {
         if (!d.text[0])
             s_fail ("a file that does not parse, without a reason", NULL);
@@ -133,8 +133,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             if (!s_text[0])
                 s_fail ("the reasons format to nothing", d.text);
         }
-        msg_destroy (&dec);
-        msg_destroy (&rel);
+        sg_msg_destroy (&dec);
+        sg_msg_destroy (&rel);
     }
     xmlFreeDoc (doc);
     return 0;

@@ -1,7 +1,7 @@
 /* fuzz_conf.c - libFuzzer target for the config file parser (lib/conf.c):
- * any text through config_parse against a table with one key of every type;
+ * any text through sg_config_parse against a table with one key of every type;
  * a refusal must say why, and whatever was accepted must print
- * (config_dump) into text that parses again to the same dump. */
+ * (sg_config_dump) into text that parses again to the same dump. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,7 +60,7 @@ s_dump (const s_conf_t *c)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream (&buf, &len);
-    config_dump (s_table, c, f);
+    sg_config_dump (s_table, c, f);
     fclose (f);
     return buf;
 }
@@ -85,21 +85,21 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     memset (&c, 0, sizeof c);
     memset (&again, 0, sizeof again);
     sg_diag_t diag;
-    if (config_defaults (s_table, &c, &diag) != SG_OK)
+    if (sg_config_defaults (s_table, &c, &diag) != SG_OK)
         s_fail ("defaults do not parse");
-    if (config_parse (s_table, &c, "fuzz.conf", text, &diag) != SG_OK) {
+    if (sg_config_parse (s_table, &c, "fuzz.conf", text, &diag) != SG_OK) {
         if (!diag.text[0])
             s_fail ("a refusal without a reason");
     }
     else {
         char *one = s_dump (&c);
-        if (config_defaults (s_table, &again, &diag) != SG_OK)
+        if (sg_config_defaults (s_table, &again, &diag) != SG_OK)
             s_fail ("defaults do not parse");
         /* the list was appended to the defaults: start it empty again */
         for (size_t i = 0; i < again.offices.n; i++)
             free (again.offices.items[i]);
         again.offices.n = 0;
-        if (config_parse (s_table, &again, "dump.conf", one, &diag) != SG_OK) {
+        if (sg_config_parse (s_table, &again, "dump.conf", one, &diag) != SG_OK) {
             fprintf (stderr, "%s\n---\n%s\n", diag.text, one);
             s_fail ("the dump of an accepted config does not parse");
         }

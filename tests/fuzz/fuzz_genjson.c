@@ -57,9 +57,9 @@ s_finish (msg_t *m)
     size_t len = 0;
     sg_diag_t d;
     sg_diag_clear (&d);
-    msgid_new (m->id);
+    sg_msgid_new (m->id);
     strcpy (m->issued, "2026-01-01T00:00:00Z");
-    if (msg_serialize (m, &body, &len, &d) != SG_OK && !d.text[0])
+    if (sg_msg_serialize (m, &body, &len, &d) != SG_OK && !d.text[0])
         s_fail ("an accepted body that does not serialise, without a reason", NULL);
     json_t *j = gen_json_from_msg (m);
     if (!j)
@@ -77,7 +77,7 @@ s_declaration (json_t *root)
 {
     gen_err_t e;
     memset (&e, 0, sizeof e);
-    msg_t *m = msg_new (MSG_DEC);
+    msg_t *m = sg_msg_new (MSG_DEC);
     if (!m)
         return;
     int rc = gen_json_to_decl (root, m, &e);
@@ -87,13 +87,13 @@ s_declaration (json_t *root)
         s_refusal (rc, &e);
     else {
         char country[3] = { m->decl.departure[0], m->decl.departure[1], 0 };
-        if (m->mrn[0] || mrn_new (country, m->mrn) == SG_OK) {
+        if (m->mrn[0] || sg_mrn_new (country, m->mrn) == SG_OK) {
             sg_strlcpy (m->sender, m->decl.departure, sizeof m->sender);
             sg_strlcpy (m->recipient, m->decl.departure, sizeof m->recipient);
             s_finish (m);
         }
     }
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
 }
 
 static void
@@ -101,7 +101,7 @@ s_event (json_t *root, msg_type_t type)
 {
     gen_err_t e;
     memset (&e, 0, sizeof e);
-    msg_t *m = msg_new (type);
+    msg_t *m = sg_msg_new (type);
     if (!m)
         return;
     int rc = gen_json_to_event (root, m, &e);
@@ -114,7 +114,7 @@ s_event (json_t *root, msg_type_t type)
         sg_strlcpy (m->recipient, "CI000101", sizeof m->recipient);
         s_finish (m);
     }
-    msg_destroy (&m);
+    sg_msg_destroy (&m);
 }
 
 int
@@ -122,8 +122,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     static int ready;
     if (!ready) {
-        xmlsafe_init ();
-        if (mrn_new ("CI", s_mrn) != SG_OK)
+        sg_xmlsafe_init ();
+        if (sg_mrn_new ("CI", s_mrn) != SG_OK)
             s_fail ("cannot make an MRN", NULL);
         ready = 1;
     }

@@ -1,5 +1,5 @@
 /* fuzz_header.c - libFuzzer target for the SGTP/1 header frame codec: any
- * bytes through hdr_parse; an accepted frame must encode back to the same
+ * bytes through sg_hdr_parse; an accepted frame must encode back to the same
  * bytes (plus the optional final LF) and parse again to the same lines. */
 #include <stdint.h>
 #include <stdio.h>
@@ -22,19 +22,19 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     sg_diag_t diag;
     hdr_t *hdr = NULL;
-    int rc = hdr_parse ((const char *) data, size, &hdr, &diag);
+    int rc = sg_hdr_parse ((const char *) data, size, &hdr, &diag);
     if (rc != SG_OK) {
         if (hdr || diag.code != rc)
             s_fail ("refused frame left a header or no reason");
         return 0;
     }
-    hdr_check_required (hdr, &diag);
+    sg_hdr_check_required (hdr, &diag);
 
     char *buf = NULL;
     size_t len = 0;
-    rc = hdr_encode (hdr, &buf, &len);
+    rc = sg_hdr_encode (hdr, &buf, &len);
     if (rc == SG_ETOOBIG && size >= HDR_MAX_BYTES - 1) {
-        hdr_destroy (&hdr);     /* at the limit without the final LF */
+        sg_hdr_destroy (&hdr);     /* at the limit without the final LF */
         return 0;
     }
     if (rc != SG_OK)
@@ -45,17 +45,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         s_fail ("encoding differs from the accepted frame");
 
     hdr_t *again = NULL;
-    if (hdr_parse (buf, len, &again, &diag) != SG_OK)
+    if (sg_hdr_parse (buf, len, &again, &diag) != SG_OK)
         s_fail ("encoded frame does not parse");
-    if (hdr_count (again) != hdr_count (hdr))
+    if (sg_hdr_count (again) != sg_hdr_count (hdr))
         s_fail ("line count changed");
-    for (size_t i = 0; i < hdr_count (hdr); i++)
-        if (strcmp (hdr_key_at (hdr, i), hdr_key_at (again, i)) != 0
-            || strcmp (hdr_value_at (hdr, i), hdr_value_at (again, i)) != 0
-            || strcmp (hdr_get (again, hdr_key_at (hdr, i)), hdr_value_at (hdr, i)) != 0)
+    for (size_t i = 0; i < sg_hdr_count (hdr); i++)
+        if (strcmp (sg_hdr_key_at (hdr, i), sg_hdr_key_at (again, i)) != 0
+            || strcmp (sg_hdr_value_at (hdr, i), sg_hdr_value_at (again, i)) != 0
+            || strcmp (sg_hdr_get (again, sg_hdr_key_at (hdr, i)), sg_hdr_value_at (hdr, i)) != 0)
             s_fail ("a line changed");
-    hdr_destroy (&again);
-    hdr_destroy (&hdr);
+    sg_hdr_destroy (&again);
+    sg_hdr_destroy (&hdr);
     free (buf);
     return 0;
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # 13-adapter-refusals: a DELIVER an adapter can never take is refused for
-# good, one it cannot take now is retried (lib/link.c, the adapters' shared
+# good, one it cannot take now is retried (proto/link.c, the adapters' shared
 # link). Two nodes (CI sends, BF delivers to sigmat-asycuda):
 #  1. an AAR for BF000999, an office missing from the adapter's table: the
 #     adapter NAKs it (107) with the reason, keeps it in rejected/ with a

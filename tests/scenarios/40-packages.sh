@@ -232,7 +232,7 @@ int main (void)
 {
     sg_diag_t d;
     int rc = sg_diag_set (&d, SG_EMRN, 0, SG_NAK_INVALID_MRN, "x");
-    printf ("%s %d\n", sg_strerror (rc), mrn_check ("24GB000246J8NY33L7", NULL) == SG_OK);
+    printf ("%s %d\n", sg_strerror (rc), sg_mrn_check ("24GB000246J8NY33L7", NULL) == SG_OK);
     return 0;
 }
 EOF
@@ -304,7 +304,7 @@ $AS_SIGMAT /usr/bin/sigmatd -c "$TMP/sigmatd.conf" --check-config >"$TMP/check.l
 # sd_notify: a datagram socket standing in for systemd, once the node's
 # sources call it (Type=notify in the unit depends on it).
 notify=0
-if grep -q 'sg_notify_ready' "$SRC/broker/sigmatd.c" "$SRC/broker/node.c" 2>/dev/null; then
+if grep -q 'sg_notify_ready' "$SRC/broker/node/sigmatd.c" "$SRC/broker/node/node.c" 2>/dev/null; then
     [ -x /usr/bin/python3 ] || skip_or_fail "python3 is missing (stands in for systemd's notify socket)"
     notify=1
     /usr/bin/python3 - "$TMP/notify.sock" "$TMP/notify.out" <<'EOF' &

@@ -1,5 +1,5 @@
 /* sgtest.c - the scenario tests' client: sends generated messages through
- * a node (lib/client.h) and records every ACK/NAK, receives and
+ * a node (proto/client.h) and records every ACK/NAK, receives and
  * acknowledges deliveries recording what arrived, sends a single body
  * file as is, and impersonates a peer node with a forged signature.
  *
@@ -122,7 +122,7 @@ s_cmd_send (const s_opts_t *o)
             snprintf (mrns[i], sizeof mrns[i], "%.*s", (int) n, list + at);
             at += (long) n + 1;
         }
-        else if (mrn_new (country, mrns[i]) != SG_OK)
+        else if (sg_mrn_new (country, mrns[i]) != SG_OK)
             s_die ("cannot make an MRN for %s", country);
     }
     free (list);
@@ -141,7 +141,7 @@ s_cmd_send (const s_opts_t *o)
     while (answered < expected) {
         while (made < o->count && sg_client_unacked (c) < max_unacked) {
             s_sent_t *s = &sent[made];
-            msgid_new (s->id);
+            sg_msgid_new (s->id);
             s->m = made % nmrn;
             s->seq = ++seqs[s->m];
             s->to = made % (long) nto;
@@ -150,7 +150,7 @@ s_cmd_send (const s_opts_t *o)
             char *body = msggen_body (t, s->id, mrns[s->m], o->from, to, &bl);
             char seqtext[24];
             snprintf (seqtext, sizeof seqtext, "%ld", s->seq);
-            char *hdr = msggen_header (s->id, msg_type_name (t->type), mrns[s->m], o->from, to,
+            char *hdr = msggen_header (s->id, sg_msg_type_name (t->type), mrns[s->m], o->from, to,
                                        origin, "X-Seq", seqtext, &hl);
             for (long r = 0; r < (o->repeat > 0 ? o->repeat : 1); r++)
                 if (sg_client_send (c, hdr, hl, body, bl) != SG_OK)
@@ -193,7 +193,7 @@ s_cmd_send (const s_opts_t *o)
     fprintf (stderr, "sgtest send: %ld sent, %ld ACK, %ld NAK, %ld unanswered\n", made, acks,
              naks, expected - answered);
     sg_client_destroy (&c);
-    msg_destroy (&t);
+    sg_msg_destroy (&t);
     free (sent);
     free (mrns);
     free (seqs);
@@ -209,7 +209,7 @@ s_cmd_body (const s_opts_t *o)
     msg_head_t head;
     sg_diag_t d;
     memset (&head, 0, sizeof head);
-    if (msg_peek (body, bl, &head, &d) != SG_OK)
+    if (sg_msg_peek (body, bl, &head, &d) != SG_OK)
         memset (&head, 0, sizeof head);
     char id[37];
     if (o->id)
@@ -217,8 +217,8 @@ s_cmd_body (const s_opts_t *o)
     else if (head.id[0])
         sg_strlcpy (id, head.id, sizeof id);
     else
-        msgid_new (id);
-    const char *type = o->type ? o->type : head.type ? msg_type_name (head.type) : "WOF";
+        sg_msgid_new (id);
+    const char *type = o->type ? o->type : head.type ? sg_msg_type_name (head.type) : "WOF";
     const char *mrn = o->mrn ? o->mrn : head.mrn;
     const char *from = o->from ? o->from : head.sender;
     const char *to = o->to ? o->to : head.recipient;
@@ -346,10 +346,10 @@ s_raw_open (const s_opts_t *o, void *ctx, const char *role)
     char path[1024], pub[41], sec[41], srv[41], win[16];
     sg_diag_t d;
     snprintf (path, sizeof path, "%s.curve.pub", o->key);
-    sign_curve_load (path, pub);
+    sg_sign_curve_load (path, pub);
     snprintf (path, sizeof path, "%s.curve.key", o->key);
-    sign_curve_load (path, sec);
-    if (sign_curve_load (o->server_pub, srv) != SG_OK)
+    sg_sign_curve_load (path, sec);
+    if (sg_sign_curve_load (o->server_pub, srv) != SG_OK)
         s_die ("cannot read %s", o->server_pub);
     void *sock = zmq_socket (ctx, ZMQ_DEALER);
     if (o->rid)
@@ -492,7 +492,7 @@ s_cmd_one (const s_opts_t *o, const char *role)
     char id[37], mrn[19];
     sg_diag_t d;
     sign_key_t *k = NULL;
-    if (o->sign_key && !(k = sign_key_load (o->sign_key, &d)))
+    if (o->sign_key && !(k = sg_sign_key_load (o->sign_key, &d)))
         s_die ("cannot load key: %s", d.text);
     void *ctx = zmq_ctx_new (), *sock = s_raw_open (o, ctx, role);
     int64_t deadline = s_now () + o->timeout * 1000;
@@ -503,26 +503,26 @@ s_cmd_one (const s_opts_t *o, const char *role)
         msg_head_t head;
         memset (&head, 0, sizeof head);
         body = msggen_read (o->body, &bl);
-        if (msg_peek (body, bl, &head, &d) != SG_OK)
+        if (sg_msg_peek (body, bl, &head, &d) != SG_OK)
             s_die ("cannot read the message %s", o->body);
         /* --to puts another recipient in the header than the body's */
-        hdr = msggen_header (head.id, msg_type_name (head.type), head.mrn, head.sender,
+        hdr = msggen_header (head.id, sg_msg_type_name (head.type), head.mrn, head.sender,
                              o->to ? o->to : head.recipient, o->origin ? o->origin : o->name,
                              o->officer ? "Officer" : NULL, o->officer, &hl);
     }
     else {
         msg_t *t = msggen_template (o->template);
         char country[3] = { o->from[0], o->from[1], 0 };
-        msgid_new (id);
-        mrn_new (country, mrn);
+        sg_msgid_new (id);
+        sg_mrn_new (country, mrn);
         body = msggen_body (t, id, mrn, o->from, o->to, &bl);
-        hdr = msggen_header (id, msg_type_name (t->type), mrn, o->from, o->to,
+        hdr = msggen_header (id, sg_msg_type_name (t->type), mrn, o->from, o->to,
                              o->origin ? o->origin : o->name, NULL, NULL, &hl);
-        msg_destroy (&t);
+        sg_msg_destroy (&t);
     }
     unsigned char sig[SIGN_LEN];
     if (k)
-        sign_message (k, hdr, hl, body, bl, sig);
+        sg_sign_message (k, hdr, hl, body, bl, sig);
     wire_frame_t f[3] = { { hdr, hl }, { body, bl }, { sig, SIGN_LEN } };
     wire_send_cmd (sock, NULL, 0, WIRE_SEND, f, k ? 3 : 2, 0);
     while (s_now () < deadline) {
@@ -549,7 +549,7 @@ s_cmd_one (const s_opts_t *o, const char *role)
     }
     free (hdr);
     free (body);
-    sign_key_destroy (&k);
+    sg_sign_key_destroy (&k);
     zmq_close (sock);
     zmq_ctx_term (ctx);
     return rc;
@@ -631,8 +631,8 @@ main (int argc, char **argv)
         s_die ("unexpected argument %s", argv[optind + 1]);
     if (!o.node || !o.server_pub || !o.key || !o.name)
         s_die ("--node, --server-pub, --key and --name are required%s", "");
-    log_open ("sgtest", 0, getenv ("SGTEST_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_WARN);
-    xmlsafe_init ();
+    sg_log_open ("sgtest", 0, getenv ("SGTEST_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_WARN);
+    sg_xmlsafe_init ();
     const char *cmd = argv[1];
     if (!strcmp (cmd, "hello")) {
         sg_client_t *c = s_connect (&o);

@@ -1,0 +1,407 @@
+/* generate.c - the messages the lifecycle makes (AAR/ATR fan-out and
+ * diversion, WOF, CAN, ENQ, NAK, STR, STQ): built as message structs,
+ * serialised canonically (sg_msg_serialize validates what it writes), given
+ * an SGTP/1 header with this node as Origin-Node, signed with the node's
+ * key and routed like anything the node stores. Also the application of
+ * an STR's events to a view (resynchronisation). */
+#include "lifecycle/lifecycle_int.h"
+#include "header.h"
+#include "ident.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int
+s_header (lifecycle_gen_t *g, const char *node, const sign_key_t *key, int64_t now)
+{
+    char created[HDR_TIME_LEN + 1], key_id[SIGN_KEY_ID_LEN + 1];
+    sg_hdr_time_format (now, created);
+    if (sg_sign_key_id (key, key_id) != SG_OK)
+        return SG_EINVAL;
+    sg_header_fields_t f = { .id = g->id, .type = g->type, .mrn = g->mrn, .sender = g->sender,
+                             .recipient = g->recipient, .created = created, .origin = node,
+                             .correlation_id = g->corr, .key_id = key_id };
+    return sg_header_build (&f, &g->header, &g->header_len);
+}
+
+static void
+s_gen_free (lifecycle_gen_t *g)
+{
+    if (!g)
+        return;
+    free (g->header);
+    free (g->body);
+    sg_msg_destroy (&g->own);
+    free (g);
+}
+
+lifecycle_gen_t *
+lc_gen (lc_batch_t *b, msg_t *m, const char *mrn, const char *sender, const char *recipient,
+        const char *corr, const msg_t *src)
+{
+    const lifecycle_opts_t *o = &b->lc->o;
+    lifecycle_out_t *out = b->out;
+    if (b->failed)
+        return NULL;
+    lifecycle_gen_t *g = calloc (1, sizeof *g);
+    if (!g) {
+        lc_oom (b);
+        return NULL;
+    }
+    sg_msgid_new (g->id);
+    sg_strlcpy (g->type, sg_msg_type_name (m->type), sizeof g->type);
+    sg_strlcpy (g->mrn, mrn, sizeof g->mrn);
+    sg_strlcpy (g->sender, sender, sizeof g->sender);
+    sg_strlcpy (g->recipient, recipient, sizeof g->recipient);
+    sg_strlcpy (g->corr, corr ? corr : "", sizeof g->corr);
+    for (char *p = g->corr; *p; p++)
+        if (*p >= 'A' && *p <= 'F')
+            *p = (char) (*p - 'A' + 'a');
+    g->type_code = m->type;
+    g->src = src;
+    sg_strlcpy (m->id, g->id, sizeof m->id);
+    lc_format_datetime (b->now, m->issued);
+    sg_strlcpy (m->mrn, mrn, sizeof m->mrn);
+    sg_strlcpy (m->sender, sender, sizeof m->sender);
+    sg_strlcpy (m->recipient, recipient, sizeof m->recipient);
+    sg_strlcpy (m->correlation_id, g->corr, sizeof m->correlation_id);
+    sg_diag_t d;
+    sg_diag_clear (&d);
+    if (sg_msg_serialize (m, &g->body, &g->body_len, &d) != SG_OK) {
+        /* A message we cannot express (bad stored data): say so, carry on. */
+        sg_log_error ("lifecycle: cannot make %s for %s to %s: %s", g->type, mrn, recipient,
+                      d.text);
+        s_gen_free (g);
+        return NULL;
+    }
+    if (s_header (g, o->node_name, o->sign_key, b->now) != SG_OK
+        || sg_sign_message (o->sign_key, g->header, g->header_len, g->body, g->body_len, g->sig)
+               != SG_OK) {
+        sg_log_error ("lifecycle: cannot make the header or signature of %s for %s", g->type, mrn);
+        s_gen_free (g);
+        lc_oom (b);
+        return NULL;
+    }
+    const char *hop = o->router && *o->router ? routes_lookup (*o->router, recipient) : NULL;
+    if (hop)
+        sg_strlcpy (g->hop, hop, sizeof g->hop);
+    else
+        sg_log_warn ("lifecycle: no route to office %s: %s %s for %s stored, not sent", recipient,
+                  g->type, g->id, mrn);
+    g->sm = (store_msg_t) { .id = g->id, .type = g->type, .mrn = g->mrn, .sender = g->sender,
+                            .recipient = g->recipient, .origin_node = o->node_name,
+                            .correlation_id = g->corr[0] ? g->corr : NULL, .from_peer = NULL,
+                            .header = g->header, .header_len = g->header_len,
+                            .body = g->body, .body_len = g->body_len,
+                            .signature = g->sig, .signature_len = SIGN_LEN,
+                            .next_hop = hop ? g->hop : NULL };
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 32;
+        lifecycle_gen_t **p = realloc (out->gen, cap * sizeof *p);
+        if (!p) {
+            s_gen_free (g);
+            lc_oom (b);
+            return NULL;
+        }
+        out->gen = p;
+        out->cap = cap;
+    }
+    out->gen[out->n++] = g;
+    b->lc->stats.generated++;
+    return g;
+}
+
+void
+lifecycle_out_clear (lifecycle_out_t *out)
+{
+    if (!out)
+        return;
+    for (size_t i = 0; i < out->n; i++)
+        s_gen_free (out->gen[i]);
+    free (out->gen);
+    memset (out, 0, sizeof *out);
+}
+
+void
+lc_gen_truncate (lifecycle_out_t *out, size_t from)
+{
+    while (out->n > from)
+        s_gen_free (out->gen[--out->n]);
+}
+
+int
+lc_decl (lc_batch_t *b, lc_view_t *v)
+{
+    if (v->decl)
+        return SG_OK;
+    if (!v->decl_id[0])
+        return SG_ENOTFOUND;
+    const char *params[1] = { v->decl_id };
+    sg_diag_t qd;
+    PGresult *r = store_exec (b->store, "cannot read the declaration",
+                              "SELECT body FROM message WHERE id = $1::uuid", 1, params, 1, &qd);
+    int rc = SG_ENOTFOUND;
+    if (r && PQntuples (r) == 1) {
+        sg_diag_t d;
+        if (sg_msg_parse (PQgetvalue (r, 0, 0), (size_t) PQgetlength (r, 0, 0), NULL, &v->decl_own,
+                       &d) == SG_OK
+            && sg_msg_type_has_declaration (v->decl_own->type)) {
+            v->decl = v->decl_own;
+            rc = SG_OK;
+        }
+        else
+            sg_log_error ("lifecycle: declaration %s of %s unreadable: %s", v->decl_id, v->mrn,
+                       d.text);
+    }
+    else
+        sg_log_error ("lifecycle: declaration %s of %s not found%s%s", v->decl_id, v->mrn,
+                   r ? "" : ": ", r ? "" : qd.text);
+    PQclear (r);
+    return rc;
+}
+
+lifecycle_gen_t *
+lc_gen_decl (lc_batch_t *b, lc_view_t *v, msg_type_t type, const char *office)
+{
+    if (lc_decl (b, v) != SG_OK)
+        return NULL;
+    msg_t *m = sg_msg_new (type);
+    if (!m) {
+        lc_oom (b);
+        return NULL;
+    }
+    m->decl = v->decl->decl;            /* borrowed lists: cleared before destroy */
+    lifecycle_gen_t *g = lc_gen (b, m, v->mrn, v->office, office, NULL, v->decl);
+    memset (&m->decl, 0, sizeof m->decl);
+    sg_msg_destroy (&m);
+    return g;
+}
+
+lifecycle_gen_t *
+lc_gen_event (lc_batch_t *b, lc_view_t *v, msg_type_t type, const char *office, const char *text)
+{
+    msg_t *m = sg_msg_new (type);
+    if (!m) {
+        lc_oom (b);
+        return NULL;
+    }
+    lc_format_date (b->now, m->event.date);
+    if (type == MSG_WOF)
+        m->event.flag = 1;
+    else if (type == MSG_CAN)
+        sg_strlcpy (m->event.text, text && *text ? text : "cancelled by the office of departure",
+                    sizeof m->event.text);
+    else if (type == MSG_ENQ)
+        snprintf (m->event.text, sizeof m->event.text,
+                  "time limit %s passed without arrival advice; please report what you know",
+                  v->time_limit[0] ? v->time_limit : "(none)");
+    lifecycle_gen_t *g = lc_gen (b, m, v->mrn, v->office, office, NULL, NULL);
+    sg_msg_destroy (&m);
+    return g;
+}
+
+lifecycle_gen_t *
+lc_gen_nak (lc_batch_t *b, const lc_work_t *w, const char *office, int code, const char *reason)
+{
+    msg_t *m = sg_msg_new (MSG_NAK);
+    if (!m) {
+        lc_oom (b);
+        return NULL;
+    }
+    m->result.code = code;
+    sg_strlcpy (m->result.reason, reason, sizeof m->result.reason);
+    lifecycle_gen_t *g = lc_gen (b, m, w->mrn, office, w->sender, w->id, NULL);
+    sg_msg_destroy (&m);
+    return g;
+}
+
+lifecycle_gen_t *
+lc_gen_stq (lc_batch_t *b, const char *mrn, const char *own, const char *peer)
+{
+    msg_t *m = sg_msg_new (MSG_STQ);
+    if (!m) {
+        lc_oom (b);
+        return NULL;
+    }
+    lifecycle_gen_t *g = lc_gen (b, m, mrn, own, peer, NULL, NULL);
+    sg_msg_destroy (&m);
+    return g;
+}
+
+/* Visits the events of view v: those stored, then those pending in b. */
+typedef void (s_visit_fn) (void *arg, const char *id, const char *from, const char *to,
+                           const char *office, int64_t at_ms);
+
+static int
+s_events (lc_batch_t *b, const lc_view_t *v, s_visit_fn *fn, void *arg)
+{
+    const char *params[2] = { v->mrn, v->office };
+    PGresult *r = lc_query (b, "cannot read the events",
+        "SELECT message_id::text, coalesce(from_state, ''), to_state, at_office,"
+        " (extract(epoch FROM at) * 1000)::int8 FROM movement_event"
+        " WHERE mrn = $1 AND office = $2 ORDER BY seq", 2, params, 0);
+    if (!r) {
+        sg_log_error ("lifecycle: %s of %s", b->diag.text, v->mrn);
+        return SG_EDB;
+    }
+    for (int i = 0; i < PQntuples (r); i++)
+        fn (arg, PQgetvalue (r, i, 0), PQgetvalue (r, i, 1), PQgetvalue (r, i, 2),
+            PQgetvalue (r, i, 3), strtoll (PQgetvalue (r, i, 4), NULL, 10));
+    PQclear (r);
+    for (size_t i = 0; i < b->nev; i++) {
+        const lc_ev_t *e = &b->ev[i];
+        if (strcmp (e->mrn, v->mrn) == 0 && strcmp (e->office, v->office) == 0)
+            fn (arg, e->message_id, lc_state_name (e->from), lc_state_name (e->to), e->at_office,
+                e->at_ms);
+    }
+    return SG_OK;
+}
+
+static void
+s_add_status_event (void *arg, const char *id, const char *from, const char *to,
+                    const char *office, int64_t at_ms)
+{
+    msg_t *m = arg;
+    if (m->status.n_events >= MSG_MAX_EVENTS)
+        return;
+    msg_status_event_t *e = sg_msg_add_status_event (m);
+    if (!e)
+        return;
+    sg_strlcpy (e->message_id, id, sizeof e->message_id);
+    sg_strlcpy (e->from, from, sizeof e->from);
+    sg_strlcpy (e->to, to, sizeof e->to);
+    sg_strlcpy (e->office, office, sizeof e->office);
+    lc_format_datetime (at_ms, e->at);
+}
+
+lifecycle_gen_t *
+lc_gen_str (lc_batch_t *b, lc_view_t *v, const lc_work_t *w)
+{
+    msg_t *m = sg_msg_new (MSG_STR);
+    if (!m) {
+        lc_oom (b);
+        return NULL;
+    }
+    sg_strlcpy (m->status.role, lc_role_name (v->role), sizeof m->status.role);
+    sg_strlcpy (m->status.state, lc_state_name (v->state), sizeof m->status.state);
+    sg_strlcpy (m->status.departure, v->departure, sizeof m->status.departure);
+    sg_strlcpy (m->status.destination, v->destination, sizeof m->status.destination);
+    for (size_t i = 0; i < v->n_transit && i < MSG_MAX_TRANSIT; i++)
+        sg_msg_add_transit_office (m, v->transit[i]);
+    lifecycle_gen_t *g = NULL;
+    if (s_events (b, v, s_add_status_event, m) == SG_OK)
+        g = lc_gen (b, m, v->mrn, v->office, w->sender, w->id, NULL);
+    sg_msg_destroy (&m);
+    return g;
+}
+
+/* ---- resynchronisation ---------------------------------------------------- */
+
+typedef struct {
+    char (*ids)[37];
+    size_t n, cap;
+} s_ids_t;
+
+static void
+s_collect_id (void *arg, const char *id, const char *from, const char *to, const char *office,
+              int64_t at_ms)
+{
+    (void) from, (void) to, (void) office, (void) at_ms;
+    s_ids_t *s = arg;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 32;
+        char (*p)[37] = realloc (s->ids, cap * sizeof *p);
+        if (!p)
+            return;
+        s->ids = p;
+        s->cap = cap;
+    }
+    sg_strlcpy (s->ids[s->n++], id, 37);
+}
+
+int
+lc_resync (lc_batch_t *b, lc_view_t *v, const lc_work_t *w)
+{
+    const msg_t *m = w->msg;
+    if (!m || m->type != MSG_STR)
+        return 0;
+    int remote = lc_role_from_name (m->status.role);
+    if (remote < 0)
+        return 0;
+    if (!v) {
+        int role = strcmp (m->status.departure, w->recipient) == 0 ? LC_DEPARTURE
+                 : strcmp (m->status.destination, w->recipient) == 0 ? LC_DESTINATION : -1;
+        for (size_t i = 0; role < 0 && i < m->status.n_transit; i++)
+            if (strcmp (m->status.transit[i], w->recipient) == 0)
+                role = LC_TRANSIT;
+        if (role < 0 || !(v = lc_view_add (b, w->mrn, w->recipient, (lc_role_t) role)))
+            return 0;
+    }
+    if (v->role != LC_DEPARTURE) {
+        sg_strlcpy (v->departure, m->status.departure, sizeof v->departure);
+        sg_strlcpy (v->destination, m->status.destination, sizeof v->destination);
+        v->n_transit = 0;
+        for (size_t i = 0; i < m->status.n_transit && i < LC_MAX_OFFICES; i++)
+            sg_strlcpy (v->transit[v->n_transit++], m->status.transit[i], sizeof *v->transit);
+        v->dirty = 1;
+    }
+    s_ids_t have = { 0 };
+    if (v->events && s_events (b, v, s_collect_id, &have) != SG_OK)
+        return 0;
+    int applied = 0;
+    for (size_t i = 0; i < m->status.n_events && !b->failed; i++) {
+        const msg_status_event_t *e = &m->status.events[i];
+        int seen = 0;
+        for (size_t k = 0; k < have.n && !seen; k++)
+            seen = strcasecmp (have.ids[k], e->message_id) == 0;
+        if (seen)
+            continue;
+        lc_state_t to = lc_resync_map (v->role, v->office, (lc_role_t) remote,
+                                       lc_state_from_name (e->to), e->office);
+        if (to == LC_NONE
+            || (v->state != LC_NONE && lc_rank (v->role, to) <= lc_rank (v->role, v->state)))
+            continue;
+        int64_t at;
+        if (sg_hdr_time_parse (e->at, &at) != SG_OK)
+            at = b->now;
+        if (lc_event (b, v, e->message_id, "STR", to, e->office, at, NULL) == SG_OK)
+            applied++;
+    }
+    free (have.ids);
+    if (applied)
+        sg_log_info ("lifecycle: %s at %s resynchronised from %s's %s view: %d events, now %s",
+                  v->mrn, v->office, w->sender, m->status.role, applied,
+                  lc_state_name (v->state));
+    return applied;
+}
+
+lifecycle_gen_t *
+lc_gen_notice (lc_batch_t *b, lc_view_t *v, const lc_work_t *w, const char *office)
+{
+    const msg_event_t *s = &w->msg->event;
+    msg_t *m = sg_msg_new (w->msg->type);
+    if (!m) {
+        lc_oom (b);
+        return NULL;
+    }
+    msg_event_t *e = &m->event;
+    memcpy (e->office, s->office, sizeof e->office);
+    memcpy (e->datetime, s->datetime, sizeof e->datetime);
+    memcpy (e->code, s->code, sizeof e->code);
+    memcpy (e->text, s->text, sizeof e->text);
+    e->has_new_means = s->has_new_means;
+    e->new_means = s->new_means;
+    for (size_t i = 0; i < s->n_seals; i++)
+        if (sg_msg_add_seal (m, s->seals[i]) != SG_OK) {
+            lc_oom (b);
+            sg_msg_destroy (&m);
+            return NULL;
+        }
+    if (!e->office[0])
+        sg_strlcpy (e->office, w->sender, sizeof e->office);
+    lifecycle_gen_t *g = lc_gen (b, m, v->mrn, v->office, office, w->id, NULL);
+    sg_msg_destroy (&m);
+    return g;
+}

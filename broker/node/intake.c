@@ -1,0 +1,776 @@
+/* intake.c - validate, batch, store, acknowledge. The checks run in the
+ * order of their cost (size, header, schema, agreement, authorisation,
+ * signature), so a bad message costs little; each refusal is one NAK to
+ * its sender and nothing else. The full body check (schema, semantic
+ * checks) is done where a message enters the network, i.e. for what local
+ * adapters send; what peer nodes send gets its origin's signature checked
+ * and a cheap header look at the body (all checks with validate_all). The batch keeps the received frames alive
+ * until the commit, so headers and bodies are stored without a copy.
+ *
+ * With workers > 0 the checks (XML parse, schema, Ed25519 sign/verify:
+ * most of the CPU per message) run on a pool of threads. A worker only
+ * reads the job, the peer directory and the routing table, which the
+ * main thread leaves alone while jobs are out (intake_wait before a
+ * reload); results come back through a queue and an eventfd the main
+ * loop polls. Sockets and the database stay with the main thread. */
+#include "node/intake.h"
+#include "header.h"
+#include "log.h"
+#include "monitor/metrics.h"
+#include "msg.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <zmq.h>
+
+typedef struct s_item {
+    struct s_item *next;            /* job queues */
+    const peers_t *peers;           /* what the checks read (main thread's) */
+    const routes_t *router;
+    intake_src_t src;               /* src.rid points into rid, src.peer into peer */
+    char peer[64];
+    int rc;                         /* result of the checks */
+    sg_diag_t diag;
+    wire_msg_t *wm;                 /* frames of the SEND */
+    msg_t *msg;                     /* the parsed body, kept for the lifecycle */
+    char *hdr_own;                  /* header rewritten with our Origin-Node, or NULL */
+    size_t hdr_len;
+    unsigned char sig[SIGN_LEN];    /* our signature (messages from adapters) */
+    int own_sig;
+    char id[37], type[4], mrn[19], sender[9], recipient[9], corr[37];
+    char officer[HDR_OFFICER_MAX + 1];  /* the Officer header, "" if none */
+    char key_id[SIGN_KEY_ID_LEN + 1];   /* the Key-Id header, "" if none */
+    int64_t created_ms;                 /* the Created header: when it was signed */
+    char origin[HDR_MAX_NODE + 1], from[64], hop[64];
+    unsigned char rid[WIRE_MAX_RID];
+    size_t rid_len;
+    struct intake_t *owner;         /* counts it in owner->held until freed */
+    struct s_item *hprev, *hnext;   /* owner->all: every item held (main thread only) */
+} s_item_t;
+
+struct intake_t {
+    intake_opts_t o;
+    store_t *store;
+    void *sock;
+    dispatch_t *dispatch;
+    s_item_t **items;               /* the batch */
+    store_msg_t *msgs;
+    size_t n;
+    xmlsafe_limits_t limits;
+    intake_stats_t stats;
+    char key_id[SIGN_KEY_ID_LEN + 1];   /* of o.sign_key, our Key-Id header */
+    /* worker pool */
+    pthread_t *threads;
+    size_t nthreads;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    s_item_t *queued, *queued_tail, *done, *done_tail;
+    size_t outstanding;             /* jobs handed out, not yet collected */
+    int stopping;
+    int efd;                        /* eventfd: results are waiting */
+    /* SENDs held unanswered per connection (main thread only): a few
+     * connections at a time, so a small array searched in order. */
+    struct s_held { unsigned char rid[WIRE_MAX_RID]; size_t rid_len, n; } *held;
+    size_t nheld, capheld;
+    s_item_t *all;                  /* every item held, to find a resend of one */
+};
+
+static int s_validate (intake_t *self, s_item_t *it, sg_diag_t *diag);
+
+static void *
+s_worker (void *arg)
+{
+    intake_t *self = arg;
+    pthread_mutex_lock (&self->lock);
+    for (;;) {
+        while (!self->queued && !self->stopping)
+            pthread_cond_wait (&self->cond, &self->lock);
+        if (!self->queued)
+            break;
+        s_item_t *it = self->queued;
+        self->queued = it->next;
+        if (!self->queued)
+            self->queued_tail = NULL;
+        pthread_mutex_unlock (&self->lock);
+        sg_diag_clear (&it->diag);
+        it->rc = s_validate (self, it, &it->diag);
+        it->next = NULL;
+        pthread_mutex_lock (&self->lock);
+        if (self->done_tail)
+            self->done_tail->next = it;
+        else
+            self->done = it;
+        self->done_tail = it;
+        uint64_t one = 1;
+        if (write (self->efd, &one, sizeof one) < 0 && errno != EAGAIN)
+            sg_log_error ("intake: cannot signal a result: %s", strerror (errno));
+    }
+    pthread_mutex_unlock (&self->lock);
+    return NULL;
+}
+
+intake_t *
+intake_new (const intake_opts_t *opts, store_t *store, void *router_sock, dispatch_t *dispatch)
+{
+    intake_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->o = *opts;
+    if (self->o.batch_max == 0)
+        self->o.batch_max = 1;
+    self->store = store;
+    self->sock = router_sock;
+    self->dispatch = dispatch;
+    self->efd = -1;
+    pthread_mutex_init (&self->lock, NULL);
+    pthread_cond_init (&self->cond, NULL);
+    self->items = calloc (self->o.batch_max, sizeof *self->items);
+    self->msgs = calloc (self->o.batch_max, sizeof *self->msgs);
+    if (!self->items || !self->msgs)
+        goto fail;
+    self->limits.max_bytes = self->o.max_message;
+    if (sg_sign_key_id (self->o.sign_key, self->key_id) != SG_OK)
+        goto fail;
+    if (self->o.workers > 0) {
+        self->efd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+        self->threads = calloc (self->o.workers, sizeof *self->threads);
+        if (self->efd < 0 || !self->threads)
+            goto fail;
+        for (; self->nthreads < self->o.workers; self->nthreads++)
+            if (pthread_create (&self->threads[self->nthreads], NULL, s_worker, self) != 0) {
+                sg_log_error ("intake: cannot start worker threads");
+                goto fail;
+            }
+    }
+    return self;
+fail:
+    intake_destroy (&self);
+    return NULL;
+}
+
+/* The count of SENDs held for connection rid (added if absent when add);
+ * NULL when absent (or out of memory). */
+static struct s_held *
+s_held (intake_t *self, const unsigned char *rid, size_t rid_len, int add)
+{
+    for (size_t i = 0; i < self->nheld; i++)
+        if (self->held[i].rid_len == rid_len && memcmp (self->held[i].rid, rid, rid_len) == 0)
+            return &self->held[i];
+    if (!add)
+        return NULL;
+    if (self->nheld == self->capheld) {
+        size_t cap = self->capheld ? self->capheld * 2 : 16;
+        struct s_held *a = realloc (self->held, cap * sizeof *a);
+        if (!a)
+            return NULL;
+        self->held = a;
+        self->capheld = cap;
+    }
+    struct s_held *h = &self->held[self->nheld++];
+    memcpy (h->rid, rid, rid_len);
+    h->rid_len = rid_len;
+    h->n = 0;
+    return h;
+}
+
+static void
+s_item_free (s_item_t *it)
+{
+    if (!it)
+        return;
+    if (it->owner) {
+        intake_t *self = it->owner;
+        struct s_held *h = s_held (self, it->rid, it->rid_len, 0);
+        if (h && --h->n == 0)
+            *h = self->held[--self->nheld];     /* forget idle connections */
+        if (it->hprev)
+            it->hprev->hnext = it->hnext;
+        else
+            self->all = it->hnext;
+        if (it->hnext)
+            it->hnext->hprev = it->hprev;
+    }
+    wire_msg_destroy (&it->wm);
+    sg_msg_destroy (&it->msg);
+    free (it->hdr_own);
+    free (it);
+}
+
+static void
+s_list_free (s_item_t *it)
+{
+    while (it) {
+        s_item_t *next = it->next;
+        s_item_free (it);
+        it = next;
+    }
+}
+
+void
+intake_destroy (intake_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    intake_t *self = *self_p;
+    pthread_mutex_lock (&self->lock);
+    self->stopping = 1;
+    pthread_cond_broadcast (&self->cond);
+    pthread_mutex_unlock (&self->lock);
+    for (size_t i = 0; i < self->nthreads; i++)
+        pthread_join (self->threads[i], NULL);
+    free (self->threads);
+    s_list_free (self->queued);
+    s_list_free (self->done);
+    if (self->efd >= 0)
+        close (self->efd);
+    for (size_t i = 0; i < self->n; i++)
+        s_item_free (self->items[i]);
+    free (self->items);
+    free (self->msgs);
+    free (self->held);
+    pthread_mutex_destroy (&self->lock);
+    pthread_cond_destroy (&self->cond);
+    free (self);
+    *self_p = NULL;
+}
+
+/* Copies header value key into out (exactly as sent). */
+static void
+s_hget (const hdr_t *h, const char *key, char *out, size_t size)
+{
+    const char *v = sg_hdr_get (h, key);
+    sg_strlcpy (out, v ? v : "", size);
+}
+
+/* Checks that header and body say the same thing; NAK 104 otherwise. */
+static int
+s_agree (const s_item_t *it, const msg_head_t *m, sg_diag_t *diag)
+{
+    const char *what = NULL, *hv = NULL, *bv = NULL;
+    const char *tname = sg_msg_type_name (m->type);
+    if (strcasecmp (it->id, m->id) != 0)
+        what = "Message-Id", hv = it->id, bv = m->id;
+    else if (!tname || strcmp (it->type, tname) != 0)
+        what = "Type", hv = it->type, bv = tname ? tname : "?";
+    else if (strcmp (it->mrn, m->mrn) != 0)
+        what = "Mrn", hv = it->mrn, bv = m->mrn;
+    else if (strcmp (it->sender, m->sender) != 0)
+        what = "Sender", hv = it->sender, bv = m->sender;
+    else if (strcmp (it->recipient, m->recipient) != 0)
+        what = "Recipient", hv = it->recipient, bv = m->recipient;
+    else if (it->corr[0] && m->correlation_id[0] && strcasecmp (it->corr, m->correlation_id))
+        what = "Correlation-Id", hv = it->corr, bv = m->correlation_id;
+    if (!what)
+        return SG_OK;
+    return sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_HEADER_MISMATCH,
+                        "header %s \"%s\" does not match the body's \"%s\"", what, hv, bv);
+}
+
+/* Who may speak for the sender office, and the origin's signature. */
+static int
+s_authorise (intake_t *self, s_item_t *it, sg_diag_t *diag)
+{
+    const wire_frame_t *f = it->wm->frames;
+    const intake_src_t *src = &it->src;
+    const peers_t *peers = it->peers;
+    if (!src->is_node) {
+        const peer_info_t *p = peers_find (peers, src->peer);
+        if (!p || p->is_node)
+            return sg_diag_set (diag, SG_EAUTH, 0, SG_NAK_AUTHORIZATION,
+                                "adapter %s is not registered", src->peer);
+        if (!routes_office_in (it->sender, p->offices, p->offices_n))
+            return sg_diag_set (diag, SG_EAUTH, 0, SG_NAK_AUTHORIZATION,
+                                "adapter %s may not send for office %s", src->peer, it->sender);
+        return SG_OK;
+    }
+    /* From a peer node: the origin node vouches for the message by its
+     * signature; the connection it came through may be a hub. */
+    char *const *offices = self->o.offices;
+    size_t offices_n = self->o.offices_n;
+    const sign_key_t *key = self->o.sign_key;
+    const peerkeys_t *keys = NULL;
+    if (strcmp (it->origin, self->o.node_name) != 0) {
+        const peer_info_t *p = peers_find (peers, it->origin);
+        if (!p || !p->is_node)
+            return sg_diag_set (diag, SG_EAUTH, 0, SG_NAK_AUTHORIZATION,
+                                "origin node %s is not registered", it->origin);
+        offices = p->offices;
+        offices_n = p->offices_n;
+        key = p->sign_key;
+        keys = p->keys;
+    }
+    if (!routes_office_in (it->sender, offices, offices_n))
+        return sg_diag_set (diag, SG_EAUTH, 0, SG_NAK_AUTHORIZATION,
+                            "origin node %s may not send for office %s", it->origin, it->sender);
+    if (it->wm->nframes < 3)
+        return sg_diag_set (diag, SG_ESIG, 0, SG_NAK_SIGNATURE, "message has no signature");
+    if (peerkeys_count (keys) > 0) {
+        /* A peer node: the key valid when it signed (Key-Id, Created). */
+        int rc = peerkeys_verify (keys, it->origin, it->key_id, it->created_ms, f[0].data,
+                                  f[0].size, f[1].data, f[1].size, f[2].data, f[2].size, diag);
+        if (rc != SG_OK)
+            sg_log_warn ("forged or corrupt signature: message %s from %s claims origin %s; "
+                      "refused: %s", it->id, src->peer, it->origin, diag->text);
+        return rc;
+    }
+    if (!key)
+        return sg_diag_set (diag, SG_ESIG, 0, SG_NAK_SIGNATURE,
+                            "no usable signing key registered for origin node %s", it->origin);
+    if (sg_sign_verify (key, f[0].data, f[0].size, f[1].data, f[1].size, f[2].data, f[2].size)
+        != SG_OK) {
+        sg_log_warn ("forged or corrupt signature: message %s from %s claims origin %s; refused",
+                  it->id, src->peer, it->origin);
+        return sg_diag_set (diag, SG_ESIG, 0, SG_NAK_SIGNATURE,
+                            "signature does not verify against origin node %s", it->origin);
+    }
+    return SG_OK;
+}
+
+/* For a message from a local adapter: makes this node its Origin-Node
+ * (rewriting the header if the adapter said otherwise) and signs it. */
+static int
+s_sign_local (intake_t *self, s_item_t *it, hdr_t *h, sg_diag_t *diag)
+{
+    const wire_frame_t *f = it->wm->frames;
+    const char *hp = f[0].data;
+    size_t hl = f[0].size;
+    const char *kid = sg_hdr_get (h, HDR_KEY_ID);
+    if (strcmp (it->origin, self->o.node_name) != 0 || !kid || strcmp (kid, self->key_id) != 0) {
+        /* Our name as the origin and our key's id: both are signed. */
+        if (sg_hdr_set (h, HDR_ORIGIN_NODE, self->o.node_name) != SG_OK
+            || sg_hdr_set (h, HDR_KEY_ID, self->key_id) != SG_OK
+            || sg_hdr_encode (h, &it->hdr_own, &it->hdr_len) != SG_OK)
+            return sg_diag_set (diag, SG_ENOMEM, 0, SG_NAK_INCORRECT_VALUE,
+                                "cannot set Origin-Node and Key-Id in the header");
+        sg_strlcpy (it->origin, self->o.node_name, sizeof it->origin);
+        hp = it->hdr_own;
+        hl = it->hdr_len;
+    }
+    if (sg_sign_message (self->o.sign_key, hp, hl, f[1].data, f[1].size, it->sig) != SG_OK)
+        return sg_diag_set (diag, SG_ESIG, 0, SG_NAK_SIGNATURE, "cannot sign the message");
+    it->own_sig = 1;
+    return SG_OK;
+}
+
+/* Runs every check on it; SG_OK or the error with diag->nak set. */
+static int
+s_validate (intake_t *self, s_item_t *it, sg_diag_t *diag)
+{
+    const intake_src_t *src = &it->src;
+    const wire_frame_t *f = it->wm->frames;
+    hdr_t *h = NULL;
+    msg_t *m = NULL;
+    int rc;
+    if (f[0].size + f[1].size > self->o.max_message) {
+        rc = sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE,
+                          "message of %zu bytes is over the limit of %zu", f[0].size + f[1].size,
+                          self->o.max_message);
+        goto done;
+    }
+    if ((rc = sg_hdr_parse (f[0].data, f[0].size, &h, diag)) != SG_OK
+        || (rc = sg_hdr_check_required (h, diag)) != SG_OK)
+        goto done;
+    s_hget (h, HDR_MESSAGE_ID, it->id, sizeof it->id);
+    s_hget (h, HDR_TYPE, it->type, sizeof it->type);
+    s_hget (h, HDR_MRN, it->mrn, sizeof it->mrn);
+    s_hget (h, HDR_SENDER, it->sender, sizeof it->sender);
+    s_hget (h, HDR_RECIPIENT, it->recipient, sizeof it->recipient);
+    s_hget (h, HDR_ORIGIN_NODE, it->origin, sizeof it->origin);
+    s_hget (h, HDR_CORRELATION_ID, it->corr, sizeof it->corr);
+    const char *officer = sg_hdr_get (h, HDR_OFFICER);
+    if (officer && !sg_hdr_officer_check (officer)) {
+        rc = sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
+                          "header Officer must be 1-%d of A-Z a-z 0-9 . _ @ -", HDR_OFFICER_MAX);
+        goto done;
+    }
+    sg_strlcpy (it->officer, officer ? officer : "", sizeof it->officer);
+    s_hget (h, HDR_KEY_ID, it->key_id, sizeof it->key_id);
+    sg_hdr_time_parse (sg_hdr_get (h, HDR_CREATED), &it->created_ms);
+    if (!src->is_node || self->o.validate_all) {
+        /* Where the message enters the network: the full check. */
+        if ((rc = sg_msg_parse (f[1].data, f[1].size, &self->limits, &m, diag)) != SG_OK)
+            goto done;
+        msg_head_t mh = { .type = m->type };
+        sg_strlcpy (mh.id, m->id, sizeof mh.id);
+        sg_strlcpy (mh.mrn, m->mrn, sizeof mh.mrn);
+        sg_strlcpy (mh.sender, m->sender, sizeof mh.sender);
+        sg_strlcpy (mh.recipient, m->recipient, sizeof mh.recipient);
+        sg_strlcpy (mh.correlation_id, m->correlation_id, sizeof mh.correlation_id);
+        if ((rc = s_agree (it, &mh, diag)) != SG_OK
+            || (rc = s_authorise (self, it, diag)) != SG_OK)
+            goto done;
+    }
+    else {
+        /* From a peer node (validate origin): the origin checked the body
+         * in full and signed it; here the body's header elements must
+         * agree with the SGTP header and the signature must verify. The
+         * lifecycle needs the tree: parsed then without the schema. */
+        msg_head_t mh;
+        if ((rc = sg_msg_peek (f[1].data, f[1].size, &mh, diag)) != SG_OK
+            || (rc = s_agree (it, &mh, diag)) != SG_OK
+            || (rc = s_authorise (self, it, diag)) != SG_OK)
+            goto done;
+        if (self->o.lifecycle
+            && (rc = sg_msg_parse_signed (f[1].data, f[1].size, &self->limits, &m, diag)) != SG_OK)
+            goto done;
+    }
+    const char *hop = routes_lookup (it->router, it->recipient);
+    if (!hop) {
+        rc = sg_diag_set (diag, SG_ENOTFOUND, 0, SG_NAK_NO_ROUTE, "no route to office %s",
+                          it->recipient);
+        goto done;
+    }
+    sg_strlcpy (it->hop, hop, sizeof it->hop);
+    sg_strlcpy (it->from, src->peer, sizeof it->from);
+    if (!src->is_node)
+        rc = s_sign_local (self, it, h, diag);
+    if (rc == SG_OK && self->o.lifecycle) {
+        it->msg = m;
+        m = NULL;
+    }
+done:
+    if (rc != SG_OK && diag->nak == 0)
+        diag->nak = SG_NAK_INCORRECT_VALUE;
+    sg_hdr_destroy (&h);
+    sg_msg_destroy (&m);
+    return rc;
+}
+
+/* Main thread: a checked message joins the batch, a refused one is NAKed. */
+static void
+s_finish (intake_t *self, s_item_t *it)
+{
+    if (it->rc == SG_ENOMEM || it->rc == SG_EIO) {
+        /* This node's own fault, not the message's: no NAK (that would be
+         * for good); the sender resends after its timeout. */
+        sg_log_error ("cannot check %s from %s now (%s); it will be sent again", it->wm->id,
+                   it->peer, it->diag.text);
+        s_item_free (it);
+        return;
+    }
+    if (it->rc != SG_OK) {
+        self->stats.refused++;
+        metrics_nak_sent (it->peer, it->diag.nak);
+        sg_log_info ("refused %s from %s: NAK %d %s", it->wm->id, it->peer, it->diag.nak,
+                  it->diag.text);
+        wire_send_nak (self->sock, it->rid, it->rid_len, it->wm->id, it->diag.nak,
+                       it->diag.text, ZMQ_DONTWAIT);
+        s_item_free (it);
+        return;
+    }
+    /* intake_commit NAKs what the store refuses and never fails to empty
+     * the batch, so there is room after it. */
+    if (self->n >= self->o.batch_max)
+        intake_commit (self);
+    const wire_frame_t *f = it->wm->frames;
+    self->items[self->n] = it;
+    self->msgs[self->n] = (store_msg_t) {
+        .id = it->id, .type = it->type, .mrn = it->mrn, .sender = it->sender,
+        .recipient = it->recipient, .origin_node = it->origin,
+        .correlation_id = it->corr[0] ? it->corr : NULL, .from_peer = it->from,
+        .header = it->hdr_own ? it->hdr_own : f[0].data,
+        .header_len = it->hdr_own ? it->hdr_len : f[0].size,
+        .body = f[1].data, .body_len = f[1].size,
+        .signature = it->own_sig ? it->sig : f[2].data,
+        .signature_len = it->own_sig ? SIGN_LEN : f[2].size,
+        .next_hop = it->hop,
+    };
+    self->n++;
+}
+
+int
+intake_add (intake_t *self, wire_msg_t **msg_p, const intake_src_t *src, const peers_t *peers,
+            const routes_t *router)
+{
+    wire_msg_t *wm = *msg_p;
+    *msg_p = NULL;
+    if (!wm)
+        return SG_EINVAL;
+    self->stats.received++;
+    s_item_t *it = calloc (1, sizeof *it);
+    if (!it) {
+        sg_log_error ("intake: out of memory (message %s not acknowledged)", wm->id);
+        wire_msg_destroy (&wm);
+        return SG_ENOMEM;
+    }
+    struct s_held *held = s_held (self, src->rid, src->rid_len, 1);
+    /* A resend of a message still held (the sender's timer ran out before
+     * our ACK) is dropped: the answer to the first copy answers both, and
+     * the window counts messages, not copies. */
+    for (s_item_t *h = held && held->n ? self->all : NULL; h; h = h->hnext)
+        if (h->rid_len == src->rid_len && !memcmp (h->rid, src->rid, src->rid_len)
+            && !strcmp (h->wm->id, wm->id)) {
+            sg_log_debug ("intake: %s from %s is held already; resend dropped", wm->id, src->peer);
+            free (it);
+            wire_msg_destroy (&wm);
+            return SG_OK;
+        }
+    /* A sender keeps at most `window` new messages unanswered, but copies
+     * of messages we answered already (our ACK still on its way when its
+     * timer ran out) count here again until answered: a well-behaved
+     * sender stays within twice its window, a hostile one is cut there. */
+    if (held && src->window > 0 && held->n >= 2 * (size_t) src->window) {
+        char reason[200];
+        snprintf (reason, sizeof reason, "window exceeded: %zu messages of this connection are "
+                  "not answered yet (window %d, twice that held at most); wait for their "
+                  "ACK/NAK before sending more", held->n, src->window);
+        sg_log_warn ("refused %s from %s: NAK %d %s", wm->id, src->peer, SG_NAK_TOO_LARGE, reason);
+        wire_send_nak (self->sock, src->rid, src->rid_len, wm->id, SG_NAK_TOO_LARGE, reason,
+                       ZMQ_DONTWAIT);
+        self->stats.refused++;
+        metrics_nak_sent (src->peer, SG_NAK_TOO_LARGE);
+        free (it);
+        wire_msg_destroy (&wm);
+        return SG_ETOOBIG;
+    }
+    if (held) {
+        held->n++;
+        it->owner = self;
+        it->hnext = self->all;
+        if (self->all)
+            self->all->hprev = it;
+        self->all = it;
+    }
+    it->wm = wm;
+    it->peers = peers;
+    it->router = router;
+    memcpy (it->rid, src->rid, src->rid_len);
+    it->rid_len = src->rid_len;
+    sg_strlcpy (it->peer, src->peer, sizeof it->peer);
+    it->src = (intake_src_t) { it->rid, it->rid_len, it->peer, src->is_node, src->window };
+    if (!self->nthreads) {
+        it->rc = s_validate (self, it, &it->diag);
+        int rc = it->rc;
+        s_finish (self, it);
+        return rc;
+    }
+    pthread_mutex_lock (&self->lock);
+    if (self->queued_tail)
+        self->queued_tail->next = it;
+    else
+        self->queued = it;
+    self->queued_tail = it;
+    self->outstanding++;
+    pthread_cond_signal (&self->cond);
+    pthread_mutex_unlock (&self->lock);
+    return SG_OK;
+}
+
+void
+intake_collect (intake_t *self)
+{
+    if (!self->nthreads)
+        return;
+    uint64_t count;
+    if (read (self->efd, &count, sizeof count) < 0 && errno != EAGAIN)
+        sg_log_error ("intake: cannot read the result signal: %s", strerror (errno));
+    pthread_mutex_lock (&self->lock);
+    s_item_t *it = self->done;
+    self->done = self->done_tail = NULL;
+    pthread_mutex_unlock (&self->lock);
+    while (it) {
+        s_item_t *next = it->next;
+        it->next = NULL;
+        self->outstanding--;
+        s_finish (self, it);
+        it = next;
+    }
+}
+
+void
+intake_wait (intake_t *self)
+{
+    while (self->outstanding) {
+        struct pollfd p = { self->efd, POLLIN, 0 };
+        poll (&p, 1, 100);
+        intake_collect (self);
+    }
+}
+
+size_t
+intake_outstanding (const intake_t *self)
+{
+    return self->outstanding;
+}
+
+int
+intake_fd (const intake_t *self)
+{
+    return self->efd;
+}
+
+size_t
+intake_pending (const intake_t *self)
+{
+    return self->n;
+}
+
+int
+intake_full (const intake_t *self)
+{
+    return self->n >= self->o.batch_max;
+}
+
+/* Drops item i of the batch (after a NAK), keeping the order of the rest. */
+static void
+s_remove (intake_t *self, size_t i)
+{
+    s_item_free (self->items[i]);
+    memmove (&self->items[i], &self->items[i + 1], (self->n - i - 1) * sizeof *self->items);
+    memmove (&self->msgs[i], &self->msgs[i + 1], (self->n - i - 1) * sizeof *self->msgs);
+    self->n--;
+}
+
+/* Sends one ACK per connection for the whole batch, except for the
+ * duplicates that reuse an id for different content (NAKed) and those
+ * that could not be compared (not answered: the sender resends). */
+static void
+s_ack_all (intake_t *self, int compared)
+{
+    const char **ids = malloc (self->n * sizeof *ids);
+    char *done = calloc (self->n, 1);
+    if (!ids || !done) {
+        sg_log_error ("out of memory acknowledging a batch (senders will resend)");
+        goto out;
+    }
+    for (size_t i = 0; i < self->n; i++) {
+        const store_msg_t *sm = &self->msgs[i];
+        if (sm->duplicate && (!compared || sm->conflict))
+            done[i] = 1;
+        if (sm->duplicate && compared && sm->conflict) {
+            const s_item_t *it = self->items[i];
+            char reason[160];
+            snprintf (reason, sizeof reason, "Message-Id %s is already used by a different "
+                      "message (the body differs): a new message needs a new id", sm->id);
+            sg_log_warn ("refused %s from %s: NAK %d %s", it->wm->id, it->peer,
+                      SG_NAK_INCORRECT_VALUE, reason);
+            wire_send_nak (self->sock, it->rid, it->rid_len, it->wm->id, SG_NAK_INCORRECT_VALUE,
+                           reason, ZMQ_DONTWAIT);
+            self->stats.refused++;
+            metrics_nak_sent (it->peer, SG_NAK_INCORRECT_VALUE);
+        }
+    }
+    for (size_t i = 0; i < self->n; i++) {
+        if (done[i])
+            continue;
+        const s_item_t *a = self->items[i];
+        size_t k = 0;
+        for (size_t j = i; j < self->n; j++) {
+            const s_item_t *b = self->items[j];
+            if (done[j] || b->rid_len != a->rid_len || memcmp (b->rid, a->rid, a->rid_len))
+                continue;
+            done[j] = 1;
+            ids[k++] = b->wm->id;
+            if (k == WIRE_MAX_IDS) {
+                wire_send_ack (self->sock, a->rid, a->rid_len, ids, k, ZMQ_DONTWAIT);
+                k = 0;
+            }
+        }
+        if (k)
+            wire_send_ack (self->sock, a->rid, a->rid_len, ids, k, ZMQ_DONTWAIT);
+    }
+out:
+    free (ids);
+    free (done);
+}
+
+/* Stores the batch, through the lifecycle when there is one. */
+static int
+s_store (intake_t *self, lifecycle_out_t *made, sg_diag_t *d)
+{
+    if (!self->o.lifecycle)
+        return store_accept (self->store, self->msgs, self->n, d);
+    lifecycle_in_t *in = malloc (self->n * sizeof *in);
+    if (!in)
+        return sg_diag_set (d, SG_ENOMEM, 0, 0, "out of memory");
+    for (size_t i = 0; i < self->n; i++)
+        in[i] = (lifecycle_in_t) { self->items[i]->msg, !self->items[i]->src.is_node,
+                                   self->items[i]->officer[0] ? self->items[i]->officer : NULL };
+    int rc = lifecycle_commit (self->o.lifecycle, self->store, self->msgs, in, self->n, made, d);
+    free (in);
+    return rc;
+}
+
+int
+intake_commit (intake_t *self)
+{
+    sg_diag_t d;
+    int rc;
+    lifecycle_out_t made = { 0 };
+    if (self->n == 0)
+        return SG_OK;
+    int64_t t0 = metrics_now_us ();
+    for (;;) {
+        rc = s_store (self, &made, &d);
+        if (rc != SG_EINVAL || d.line < 1 || (size_t) d.line > self->n)
+            break;
+        /* One message the store refuses: NAK it, store the others. */
+        s_item_t *it = self->items[d.line - 1];
+        sg_log_warn ("refused %s: NAK %d %s", it->wm->id, d.nak ? d.nak : 12, d.text);
+        wire_send_nak (self->sock, it->rid, it->rid_len, it->wm->id,
+                       d.nak ? d.nak : SG_NAK_INCORRECT_VALUE, d.text, ZMQ_DONTWAIT);
+        self->stats.refused++;
+        metrics_nak_sent (it->peer, d.nak ? d.nak : SG_NAK_INCORRECT_VALUE);
+        s_remove (self, (size_t) d.line - 1);
+        if (self->n == 0)
+            return SG_OK;
+    }
+    if (rc != SG_OK) {
+        self->stats.db_errors++;
+        metrics_db_error ();
+        sg_log_error ("cannot store a batch of %zu messages: %s (not acknowledged; senders will "
+                   "resend)", self->n, d.text);
+        /* The commit may have happened all the same (the connection broke
+         * before its answer, e.g. a failover): the resend is then a
+         * duplicate that is not queued again. The queues page from the
+         * database again, in seq order, so such a row is sent, and in its
+         * place in the order of its MRN. */
+        dispatch_rescan (self->dispatch);
+    }
+    else {
+        self->stats.batches++;
+        metrics_batch (self->n, metrics_now_us () - t0);
+        int compared = store_conflicts (self->store, self->msgs, self->n, &d) == SG_OK;
+        if (!compared)
+            sg_log_error ("cannot compare duplicates with the stored messages: %s (not "
+                       "acknowledged; senders will resend)", d.text);
+        s_ack_all (self, compared);
+        for (size_t i = 0; i < self->n; i++) {
+            store_msg_t *sm = &self->msgs[i];
+            metrics_msg_in (self->items[i]->peer, sm->type, sm->mrn, sm->duplicate);
+            if (sm->duplicate) {
+                self->stats.duplicates++;
+                continue;
+            }
+            self->stats.accepted++;
+            if (sm->next_hop)       /* NULL: refused or consumed by the lifecycle */
+                dispatch_enqueue (self->dispatch, sm->next_hop, sm->id, sm->mrn, sm->header,
+                                  sm->header_len, sm->body, sm->body_len, sm->signature,
+                                  sm->signature_len);
+        }
+        for (size_t k = 0; k < made.n; k++) {
+            const store_msg_t *sm = &made.gen[k]->sm;
+            if (sm->next_hop)
+                dispatch_enqueue (self->dispatch, sm->next_hop, sm->id, sm->mrn, sm->header,
+                                  sm->header_len, sm->body, sm->body_len, sm->signature,
+                                  sm->signature_len);
+        }
+    }
+    lifecycle_out_clear (&made);
+    for (size_t i = 0; i < self->n; i++)
+        s_item_free (self->items[i]);
+    self->n = 0;
+    return rc == SG_OK ? SG_OK : SG_EDB;
+}
+
+void
+intake_stats (const intake_t *self, intake_stats_t *out)
+{
+    *out = self->stats;
+}

@@ -1,0 +1,102 @@
+/* intake.h - the node's intake: each SEND received on the ROUTER is
+ * checked (header, size, schema, MRN, header/body agreement, who may
+ * speak for the sender office, the origin node's signature), signed when
+ * it comes from a local adapter, routed, and collected in a batch; a
+ * commit stores the batch in one transaction, THEN acknowledges every
+ * message of it (one ACK per connection) and hands the new ones to the
+ * dispatcher. A refused message is answered with NAK at once and never
+ * disturbs the batch. */
+#ifndef SG_INTAKE_H_INCLUDED
+#define SG_INTAKE_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "node/dispatch.h"
+#include "lifecycle/tracker.h"
+#include "node/peers.h"
+#include "node/routes.h"
+#include "sg.h"
+#include "sign.h"
+#include "node/store.h"
+#include "wire.h"
+
+typedef struct intake_t intake_t;
+
+typedef struct {
+    const char *node_name;          /* Origin-Node of what local adapters send */
+    const sign_key_t *sign_key;     /* this node's Ed25519 private key (borrowed) */
+    char *const *offices;           /* this node's own offices / country */
+    size_t offices_n;
+    size_t max_message;             /* header + body bytes; over it: NAK 103 */
+    size_t batch_max;               /* messages per transaction */
+    size_t workers;                 /* threads doing the checks; 0 = in the caller's */
+    int validate_all;               /* full body check of what peer nodes send too */
+    lifecycle_t *lifecycle;         /* movement tracking in the batch transaction, or NULL */
+} intake_opts_t;
+
+/* The connection a SEND came from. */
+typedef struct {
+    const unsigned char *rid;       /* ROUTER routing id, for ACK/NAK */
+    size_t rid_len;
+    const char *peer;               /* registered name (ZAP User-Id) */
+    int is_node;                    /* 1 for a peer node, 0 for an adapter */
+    int window;                     /* most SENDs of this connection held unanswered
+                                       (the window WELCOME announced); 0 = no bound */
+} intake_src_t;
+
+typedef struct {
+    uint64_t received, accepted, duplicates, refused, batches, db_errors;
+} intake_stats_t;
+
+/* Returns an intake answering on router_sock, storing in store and
+ * queueing on dispatch (all borrowed); NULL when out of memory. opts
+ * strings are borrowed too and must outlive it. */
+intake_t *intake_new (const intake_opts_t *opts, store_t *store, void *router_sock,
+                      dispatch_t *dispatch);
+
+/* Frees the intake (NULL is fine) and clears the caller's pointer; a batch
+ * not committed is dropped unacknowledged (its senders will resend). */
+void intake_destroy (intake_t **self_p);
+
+/* Checks one SEND from src (refused at once with NAK 103 when src already
+ * has src->window SENDs unanswered: the sender broke its window), using the peer directory and routing table
+ * given (which must not change until the check is done: see intake_wait).
+ * Takes the message (*msg_p becomes NULL). Without workers: returns SG_OK
+ * if it joined the batch, or the error after sending NAK with its code.
+ * With workers: queues the check and returns SG_OK (SG_ENOMEM if it could
+ * not); the result is applied by intake_collect. */
+int intake_add (intake_t *self, wire_msg_t **msg_p, const intake_src_t *src,
+                const peers_t *peers, const routes_t *router);
+
+/* Applies the checks the workers have finished: NAK or into the batch
+ * (committing when it fills). Call when intake_fd is readable. */
+void intake_collect (intake_t *self);
+
+/* Waits until every queued check is done and collected (before a reload
+ * or a stop). */
+void intake_wait (intake_t *self);
+
+/* Checks queued or running, not yet collected. */
+size_t intake_outstanding (const intake_t *self);
+
+/* A file descriptor readable when results wait for intake_collect, or -1
+ * without workers. */
+int intake_fd (const intake_t *self);
+
+/* Messages in the current batch. */
+size_t intake_pending (const intake_t *self);
+
+/* 1 when the batch has reached batch_max. */
+int intake_full (const intake_t *self);
+
+/* Stores the batch (one transaction, with the lifecycle's changes and the
+ * messages it makes), then ACKs it and queues the new messages for
+ * dispatch (not those the lifecycle refused or consumed). Returns SG_OK (also for an empty batch) or SG_EDB
+ * (logged; nothing is acknowledged, the senders resend). */
+int intake_commit (intake_t *self);
+
+/* Counters since intake_new. */
+void intake_stats (const intake_t *self, intake_stats_t *out);
+
+#endif

@@ -1,0 +1,94 @@
+/* store_keys.c - the signing keys of peer nodes with their validity periods
+ * (peer_sign_key, db/migrations/010_availability.sql). */
+#include "node/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int
+store_sign_key_put (store_t *self, const char *peer, const char *key_id, const char *pem,
+                    const char *from, const char *until, sg_diag_t *diag)
+{
+    const char *params[5] = { peer, key_id, pem, from && *from ? from : NULL,
+                              until && *until ? until : NULL };
+    PGresult *res = store_i_exec (self, -1, "cannot register the signing key",
+        "INSERT INTO peer_sign_key (peer, key_id, sign_public_pem, valid_from, valid_until) "
+        "SELECT name, $2, $3, $4::timestamptz, $5::timestamptz FROM peer WHERE name = $1 "
+        "ON CONFLICT (peer, key_id) DO UPDATE SET sign_public_pem = EXCLUDED.sign_public_pem, "
+        "valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until",
+        5, NULL, params, NULL, NULL, 0, diag);
+    if (!res)
+        return SG_EDB;
+    int rc = atoi (PQcmdTuples (res)) == 1
+        ? SG_OK : sg_diag_set (diag, SG_ENOTFOUND, 0, 0, "no peer %s", peer);
+    PQclear (res);
+    return rc;
+}
+
+int
+store_sign_key_retire (store_t *self, const char *peer, const char *key_id, const char *at,
+                       sg_diag_t *diag)
+{
+    /* A key registered the old way (peer.sign_public_pem) gets its row here. */
+    const char *params[3] = { peer, key_id, at && *at ? at : NULL };
+    PGresult *res = store_i_exec (self, -1, "cannot retire the signing key",
+        "UPDATE peer_sign_key SET valid_until = coalesce ($3::timestamptz, now()) "
+        "WHERE peer = $1 AND key_id = $2",
+        3, NULL, params, NULL, NULL, 0, diag);
+    if (!res)
+        return SG_EDB;
+    int rc = atoi (PQcmdTuples (res)) == 1
+        ? SG_OK : sg_diag_set (diag, SG_ENOTFOUND, 0, 0, "peer %s has no key %s", peer, key_id);
+    PQclear (res);
+    return rc;
+}
+
+int
+store_sign_key_list (store_t *self, const char *peer, store_sign_key_t **out, size_t *count,
+                     sg_diag_t *diag)
+{
+    *out = NULL;
+    *count = 0;
+    const char *params[1] = { peer };
+    PGresult *res = store_i_exec (self, -1, "cannot list the signing keys",
+        "SELECT peer, key_id, sign_public_pem, "
+        "coalesce ((extract (epoch FROM valid_from) * 1000)::bigint, 0), "
+        "coalesce ((extract (epoch FROM valid_until) * 1000)::bigint, 0) "
+        "FROM peer_sign_key WHERE $1::text IS NULL OR peer = $1 "
+        "ORDER BY peer, valid_from NULLS FIRST, key_id",
+        1, NULL, params, NULL, NULL, 0, diag);
+    if (!res)
+        return SG_EDB;
+    int rc = SG_OK;
+    size_t n = (size_t) PQntuples (res);
+    store_sign_key_t *list = n ? calloc (n, sizeof *list) : NULL;
+    if (n && !list) {
+        rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sg_strlcpy (list[i].peer, PQgetvalue (res, (int) i, 0), sizeof list[i].peer);
+        sg_strlcpy (list[i].key_id, PQgetvalue (res, (int) i, 1), sizeof list[i].key_id);
+        list[i].from_ms = atoll (PQgetvalue (res, (int) i, 3));
+        list[i].until_ms = atoll (PQgetvalue (res, (int) i, 4));
+        if (!(list[i].pem = strdup (PQgetvalue (res, (int) i, 2)))) {
+            store_sign_keys_free (list, n);
+            list = NULL;
+            rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+            goto done;
+        }
+    }
+    *out = list;
+    *count = n;
+done:
+    PQclear (res);
+    return rc;
+}
+
+void
+store_sign_keys_free (store_sign_key_t *list, size_t count)
+{
+    for (size_t i = 0; list && i < count; i++)
+        free (list[i].pem);
+    free (list);
+}
