@@ -117,16 +117,6 @@ struct dispatch_t {
 
 #define S_DB_RETRY_MS 1000
 
-/* The clock of dispatch_pump's now_ms (CLOCK_MONOTONIC, ms), read when an
- * ACK arrives to measure its round trip. */
-static int64_t
-s_clock_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- hash tables ------------------------------------------------------ */
 
 static size_t
@@ -604,7 +594,7 @@ dispatch_acked (dispatch_t *self, const char *hop, const char *const *ids, size_
             continue;
         }
         if (e->sends == 1)
-            rto_sample (&h->rto, s_clock_ms () - e->sent_at);
+            rto_sample (&h->rto, sg_clock_ms () - e->sent_at);
         s_ent_drop (h, e);
         h->nacked++;
         applied++;

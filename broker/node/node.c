@@ -79,14 +79,6 @@ struct node_t {
     char instance[300];             /* host:pid: holder of this process's claims */
 };
 
-static int64_t
-s_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- sessions ---------------------------------------------------------- */
 
 static s_sess_t *
@@ -525,7 +517,7 @@ s_lease_wait (node_t *self, sg_diag_t *diag)
     for (;;) {
         int held = 0;
         sg_diag_t d;
-        if (lease_acquire (self->lease, s_now (), &held, holder, sizeof holder, &d) != SG_OK)
+        if (lease_acquire (self->lease, sg_clock_ms (), &held, holder, sizeof holder, &d) != SG_OK)
             sg_log_warn ("%s; trying again", d.text);
         else if (held) {
             sg_log_info ("node %s: this process (%s) holds the node lease", self->conf->name,
@@ -623,7 +615,7 @@ s_retention (node_t *self, int64_t now)
     }
     if (res.messages || res.movements)
         sg_log_info ("retention: archived and removed %d messages and %d movements in %lld ms (%s)",
-                  res.messages, res.movements, (long long) (s_now () - now), res.file);
+                  res.messages, res.movements, (long long) (sg_clock_ms () - now), res.file);
     if (res.messages == c->retention_batch || res.movements == c->retention_batch)
         self->next_retention = now;
 }
@@ -673,7 +665,7 @@ node_run (node_t *self)
 {
     zmq_pollitem_t items[S_MAX_POLL];
     int rc = SG_OK;
-    int64_t now = s_now ();
+    int64_t now = sg_clock_ms ();
     self->next_status = self->next_rescan = self->next_expiry = self->next_lc_timers = now;
     self->next_rescan = now + self->conf->rescan_interval;
     self->next_retention = self->conf->archive_dir && self->conf->archive_dir[0]
@@ -683,7 +675,7 @@ node_run (node_t *self)
     sg_log_info ("node %s: ready on %s", self->conf->name, self->conf->bind);
     sg_notify_ready ();
     while (!self->stop) {
-        now = s_now ();
+        now = sg_clock_ms ();
         int64_t wait = 1000;
         if (lease_valid (self->lease, now))     /* else the dispatcher waits */
             wait = dispatch_next_timer (self->dispatch, now, wait);
@@ -718,7 +710,7 @@ node_run (node_t *self)
             s_signals (self);
         if (self->stop)
             break;
-        now = s_now ();
+        now = sg_clock_ms ();
         store_guard_begin (self->store);    /* a hung database cannot hold the loop */
         int drained = 1;
         if (reading && (drained = s_drain (self, now, 4 * (size_t) self->conf->batch_size)) < 0) {
@@ -881,7 +873,7 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
         }
         if (s_lease_wait (self, diag) != SG_OK)
             goto fail;
-        self->next_lease = s_now () + lease_period (self->lease);
+        self->next_lease = sg_clock_ms () + lease_period (self->lease);
     }
     if (s_seed_routes (self, diag) != SG_OK)
         goto fail;

@@ -234,7 +234,7 @@ store_token_ok (const char *s)
 static int
 s_reconnect (store_t *self, int64_t slice, sg_diag_t *diag)
 {
-    int64_t now = store_i_now (), until = now + slice;
+    int64_t now = sg_clock_ms (), until = now + slice;
     if (!self->pending) {
         if (!(self->pending = s_connect (self, 1)))
             return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
@@ -246,7 +246,7 @@ s_reconnect (store_t *self, int64_t slice, sg_diag_t *diag)
     if (until > self->pending_until)
         until = self->pending_until;
     while (self->pending_poll != PGRES_POLLING_OK && self->pending_poll != PGRES_POLLING_FAILED) {
-        now = store_i_now ();
+        now = sg_clock_ms ();
         if (now >= self->pending_until) {
             sg_diag_set (diag, SG_EDB, 0, 0, "cannot reconnect to the database: no answer "
                          "within %d ms", self->timeout_ms > 0 ? self->timeout_ms : 10000);
@@ -297,7 +297,7 @@ store_i_ready (store_t *self, sg_diag_t *diag)
      * of it outside: fail until the caller rolls back. */
     if (self->in_tx)
         return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost during a transaction");
-    int64_t now = store_i_now ();
+    int64_t now = sg_clock_ms ();
     if (now < self->down_until)
         return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost; %s in %lld ms",
                             self->pending ? "still connecting, next look" : "next try",
@@ -310,7 +310,7 @@ store_i_ready (store_t *self, sg_diag_t *diag)
     int64_t slice = self->timeout_ms > 0 ? S_CONNECT_SLICE_MS : INT64_MAX / 4;
     int rc = s_reconnect (self, slice, diag);
     if (rc == SG_ETIMEOUT) {
-        self->down_until = store_i_now () + S_CONNECT_PAUSE_MS;
+        self->down_until = sg_clock_ms () + S_CONNECT_PAUSE_MS;
         return sg_diag_set (diag, SG_EDB, 0, 0, "database connection lost; reconnecting");
     }
     self->prepared = 0;

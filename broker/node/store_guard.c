@@ -28,14 +28,6 @@ struct store_guard {
     uint64_t cuts;
 };
 
-int64_t
-store_i_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 store_i_down (store_t *self)
 {
@@ -44,7 +36,7 @@ store_i_down (store_t *self)
     self->down_ms = self->down_ms ? self->down_ms * 2 : S_DOWN_FIRST_MS;
     if (self->down_ms > 2 * self->timeout_ms)
         self->down_ms = 2 * self->timeout_ms;
-    self->down_until = store_i_now () + self->down_ms;
+    self->down_until = sg_clock_ms () + self->down_ms;
 }
 
 static void *
@@ -62,7 +54,7 @@ s_watch (void *arg)
             ts.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait (&g->cond, &g->lock, &ts);
-        if (g->stop || !g->deadline || store_i_now () < g->deadline)
+        if (g->stop || !g->deadline || sg_clock_ms () < g->deadline)
             continue;
         int fd = self->conn ? PQsocket (self->conn) : -1;
         if (fd >= 0) {
@@ -73,7 +65,7 @@ s_watch (void *arg)
         }
         /* Armed again, not off: the rest of the stretch may reconnect and
          * hang a second time. */
-        g->deadline = store_i_now () + 2 * (int64_t) self->timeout_ms;
+        g->deadline = sg_clock_ms () + 2 * (int64_t) self->timeout_ms;
     }
     pthread_mutex_unlock (&g->lock);
     return NULL;
@@ -110,7 +102,7 @@ store_guard_begin (store_t *self)
     if (!g)
         return;
     pthread_mutex_lock (&g->lock);
-    g->deadline = store_i_now () + 2 * (int64_t) self->timeout_ms;
+    g->deadline = sg_clock_ms () + 2 * (int64_t) self->timeout_ms;
     pthread_mutex_unlock (&g->lock);
 }
 

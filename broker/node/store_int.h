@@ -41,9 +41,6 @@ struct store_t {
     int pending_poll;           /* ... its last PostgresPollingStatusType */
 };
 
-/* Monotonic milliseconds. */
-int64_t store_i_now (void);
-
 /* The session settings (and statement_timeout) on a new connection. */
 void store_i_session (store_t *self);
 
