@@ -3,6 +3,7 @@
  * with per-MRN order and timed resends, queued ACK/NAK replies, PING when
  * idle. Everything runs in the caller's thread. */
 #include "client.h"
+#include "hash.h"
 #include "header.h"
 #include "list.h"
 #include "log.h"
@@ -22,12 +23,14 @@
 #define S_MAX_BACKOFF_MS 60000
 #define S_LOOKAHEAD 256         /* pending entries skipped (MRN busy) before giving up */
 #define S_MAX_ENDPOINTS 8       /* endpoints of one node (its processes) */
+#define S_MRN_BUCKETS 1024      /* in-flight MRN table (a power of two) */
 
 enum { S_HELLO, S_READY, S_DENIED };
 
 /* A queued SEND: header then body in data[]. */
 typedef struct s_out {
     struct s_out *prev, *next;
+    struct s_out *mnext;        /* next in flight in the same MRN bucket */
     char id[WIRE_ID_LEN + 1];
     char mrn[32];
     int64_t due;                /* next (re)send, while in flight; 0 = now (new session) */
@@ -59,6 +62,11 @@ struct sg_client_t {
     int hello_sent;             /* a HELLO went out since the last disconnection */
     int64_t hello_at, last_rx, last_ping;
     s_list_t pending, inflight;
+    /* In flight by MRN (one message per MRN at a time: s_mrn_busy), and
+     * the earliest resend among them, so that a pump with nothing due
+     * does not walk the window. */
+    s_out_t *by_mrn[S_MRN_BUCKETS];
+    int64_t next_due;
     rto_t rto;                  /* resend timeout from the measured round trips */
     s_reply_t *replies, *replies_tail;
     sg_event_t *evq;
@@ -82,6 +90,37 @@ static void
 s_list_remove (s_list_t *l, s_out_t *e)
 {
     SG_LIST_REMOVE (l, e);
+}
+
+static s_out_t **
+s_mrn_bucket (sg_client_t *self, const char *mrn)
+{
+    return &self->by_mrn[sg_hash_str (mrn) & (S_MRN_BUCKETS - 1)];
+}
+
+/* e joins the messages in flight (just sent). */
+static void
+s_inflight_add (sg_client_t *self, s_out_t *e)
+{
+    s_list_push (&self->inflight, e);
+    s_out_t **b = s_mrn_bucket (self, e->mrn);
+    e->mnext = *b;
+    *b = e;
+    if (e->due < self->next_due)
+        self->next_due = e->due;
+}
+
+/* e leaves the messages in flight (answered). */
+static void
+s_inflight_remove (sg_client_t *self, s_out_t *e)
+{
+    s_list_remove (&self->inflight, e);
+    for (s_out_t **p = s_mrn_bucket (self, e->mrn); *p; p = &(*p)->mnext)
+        if (*p == e) {
+            *p = e->mnext;
+            break;
+        }
+    e->mnext = NULL;
 }
 
 /* Appends an event slot and returns it (zeroed), or NULL when out of memory. */
@@ -129,11 +168,11 @@ s_transmit (sg_client_t *self, s_out_t *e, int64_t now)
 
 /* 1 if a message of this MRN is already in flight. */
 static int
-s_mrn_busy (const sg_client_t *self, const char *mrn)
+s_mrn_busy (sg_client_t *self, const char *mrn)
 {
     if (!mrn[0])
         return 0;
-    for (const s_out_t *e = self->inflight.head; e; e = e->next)
+    for (const s_out_t *e = *s_mrn_bucket (self, mrn); e; e = e->mnext)
         if (strcmp (e->mrn, mrn) == 0)
             return 1;
     return 0;
@@ -219,9 +258,13 @@ s_pump (sg_client_t *self, int64_t now)
         return;
     s_flush_replies (self);
     int backed_off = 0;
-    for (s_out_t *e = self->inflight.head; e && !self->out_blocked; e = e->next) {
-        if (e->due > now)
+    int64_t next_due = INT64_MAX;
+    for (s_out_t *e = now >= self->next_due ? self->inflight.head : NULL; e; e = e->next) {
+        if (e->due > now || self->out_blocked) {
+            if (e->due < next_due)
+                next_due = e->due;
             continue;
+        }
         /* A timeout (due 0 is a new session) is judged with the timeout of
          * now: while the node's ACKs slow down, or after a backoff (once
          * per pass), the wait stretches instead of everything being sent
@@ -230,6 +273,8 @@ s_pump (sg_client_t *self, int64_t now)
             int64_t due = e->sent_at + rto_delay (&self->rto, e->attempts - 1);
             if (due > now) {
                 e->due = due;
+                if (due < next_due)
+                    next_due = due;
                 continue;
             }
             if (!backed_off) {      /* this one is resent, the others judged anew */
@@ -239,7 +284,11 @@ s_pump (sg_client_t *self, int64_t now)
         }
         if (s_transmit (self, e, now) == SG_OK && e->attempts > 1)
             sg_log_debug ("client: resent %s (attempt %d)", e->id, e->attempts);
+        if (e->due < next_due)
+            next_due = e->due;
     }
+    if (now >= self->next_due)
+        self->next_due = next_due;
     size_t skipped = 0;
     s_out_t *e = self->pending.head;
     while (e && !self->out_blocked && self->inflight.n < (size_t) s_window (self)
@@ -249,7 +298,7 @@ s_pump (sg_client_t *self, int64_t now)
             skipped++;
         else if (s_transmit (self, e, now) == SG_OK) {
             s_list_remove (&self->pending, e);
-            s_list_push (&self->inflight, e);
+            s_inflight_add (self, e);
         }
         e = next;
     }
@@ -282,7 +331,7 @@ s_take_inflight (sg_client_t *self, const char *id, size_t len)
 {
     for (s_out_t *e = self->inflight.head; e; e = e->next)
         if (strlen (e->id) == len && strncasecmp (e->id, id, len) == 0) {
-            s_list_remove (&self->inflight, e);
+            s_inflight_remove (self, e);
             return e;
         }
     return NULL;
@@ -334,6 +383,7 @@ s_on_message (sg_client_t *self, const wire_msg_t *m, int64_t now)
         /* New session: whatever was in flight may be lost; resend it now. */
         for (s_out_t *e = self->inflight.head; e; e = e->next)
             e->due = 0;
+        self->next_due = 0;
         sg_log_info ("client: welcomed by node %s", self->node);
         break;
     case WIRE_DENIED:
@@ -491,9 +541,8 @@ s_next_timer (const sg_client_t *self, int64_t now)
                        + self->heartbeat_ms;
         if (ping < next)
             next = ping;
-        for (const s_out_t *e = self->inflight.head; e; e = e->next)
-            if (e->due < next)
-                next = e->due;
+        if (self->inflight.n && self->next_due < next)
+            next = self->next_due;
     }
     return next > now ? next - now : 0;
 }

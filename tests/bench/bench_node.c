@@ -177,8 +177,11 @@ bench_node (int argc, char **argv)
             free (hdr);
             made++;
         }
-        /* Wait a little only when there is nothing to send right now. */
-        int wait_ms = made < o.count && o.rate == 0 ? 0 : 1;
+        /* Wait a little (for an ACK, which wakes us at once) only when
+         * there is nothing to send right now: spinning here would take a
+         * core from the node on a small machine. */
+        int wait_ms = made < o.count && o.rate == 0 && sg_client_unacked (snd) < max_unacked
+                      ? 0 : 1;
         sg_event_t ev = { 0 };
         int busy = 0;
         /* At most a window's worth of events from one client before looking
