@@ -13,6 +13,7 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,6 +394,10 @@ sg_sign_message (const sign_key_t *key, const char *hdr, size_t hdr_len,
     return rc;
 }
 
+static int s_batch_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
+                           const char *body, size_t body_len, const unsigned char *sig,
+                           size_t sig_len);
+
 int
 sg_sign_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
              const char *body, size_t body_len,
@@ -400,6 +405,8 @@ sg_sign_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
 {
     if (!key || (!hdr && hdr_len) || (!body && body_len))
         return SG_EINVAL;
+    if (sg_sign_is_batch (sig, sig_len))
+        return s_batch_verify (key, hdr, hdr_len, body, body_len, sig, sig_len);
     if (!sig || sig_len != SIGN_LEN)
         return SG_ESIG;
     const unsigned char *msg;
@@ -417,6 +424,202 @@ sg_sign_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
     if (rc != SG_OK)
         ERR_clear_error ();
     return rc;
+}
+
+/* ---- batch signatures (sign.h) ---- */
+
+#define S_BATCH_HEAD (4 + SIGN_LEN + 8)    /* magic, signature, leaves, index */
+#define S_BATCH_SIGNED (sizeof SIGN_BATCH_CONTEXT - 1 + 4 + SIGN_LEAF_LEN)
+#define S_CACHE 16                          /* roots remembered per thread */
+
+static void
+s_be32 (unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char) (v >> 24);
+    p[1] = (unsigned char) (v >> 16);
+    p[2] = (unsigned char) (v >> 8);
+    p[3] = (unsigned char) v;
+}
+
+static uint32_t
+s_get32 (const unsigned char *p)
+{
+    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
+}
+
+/* out = SHA-256 (0x01 | left | right). */
+static int
+s_node (const unsigned char *left, const unsigned char *right, unsigned char *out)
+{
+    unsigned char buf[1 + 2 * SIGN_LEAF_LEN];
+    unsigned int len;
+    buf[0] = 1;
+    memcpy (buf + 1, left, SIGN_LEAF_LEN);
+    memcpy (buf + 1 + SIGN_LEAF_LEN, right, SIGN_LEAF_LEN);
+    return EVP_Digest (buf, sizeof buf, out, &len, EVP_sha256 (), NULL) == 1 ? SG_OK : SG_ENOMEM;
+}
+
+/* The bytes the root's Ed25519 signature covers. */
+static void
+s_signed_part (uint32_t leaves, const unsigned char *root, unsigned char out[S_BATCH_SIGNED])
+{
+    size_t c = sizeof SIGN_BATCH_CONTEXT - 1;
+    memcpy (out, SIGN_BATCH_CONTEXT, c);
+    s_be32 (out + c, leaves);
+    memcpy (out + c + 4, root, SIGN_LEAF_LEN);
+}
+
+int
+sg_sign_leaf (const char *hdr, size_t hdr_len, const char *body, size_t body_len,
+              unsigned char leaf[SIGN_LEAF_LEN])
+{
+    unsigned char head[5] = { 0 };
+    unsigned int len;
+    if (hdr_len > UINT32_MAX)
+        return SG_EINVAL;
+    s_be32 (head + 1, (uint32_t) hdr_len);
+    EVP_MD_CTX *md = EVP_MD_CTX_new ();
+    int ok = md && EVP_DigestInit_ex (md, EVP_sha256 (), NULL) == 1
+             && EVP_DigestUpdate (md, head, sizeof head) == 1
+             && EVP_DigestUpdate (md, hdr, hdr_len) == 1
+             && EVP_DigestUpdate (md, body, body_len) == 1
+             && EVP_DigestFinal_ex (md, leaf, &len) == 1;
+    EVP_MD_CTX_free (md);
+    return ok ? SG_OK : SG_ENOMEM;
+}
+
+int
+sg_sign_is_batch (const unsigned char *sig, size_t sig_len)
+{
+    return sig && sig_len >= S_BATCH_HEAD && sig_len != SIGN_LEN
+           && memcmp (sig, SIGN_BATCH_MAGIC, 4) == 0;
+}
+
+int
+sg_sign_batch (const sign_key_t *key, const unsigned char (*leaves)[SIGN_LEAF_LEN], size_t n,
+               unsigned char **sigs, size_t *sig_lens)
+{
+    if (!key || !leaves || !sigs || !sig_lens || n == 0 || n > SIGN_BATCH_MAX)
+        return SG_EINVAL;
+    /* All levels in one array: level 0 the leaves, each next one half as
+     * wide (rounded up), the root last. */
+    size_t levels = 0, total = 0, w = n;
+    size_t start[32], width[32];
+    do {
+        start[levels] = total;
+        width[levels++] = w;
+        total += w;
+        w = w > 1 ? (w + 1) / 2 : 0;
+    } while (w);
+    unsigned char (*t)[SIGN_LEAF_LEN] = malloc (total * SIGN_LEAF_LEN);
+    if (!t)
+        return SG_ENOMEM;
+    memcpy (t, leaves, n * SIGN_LEAF_LEN);
+    int rc = SG_OK;
+    for (size_t l = 1; l < levels && rc == SG_OK; l++)
+        for (size_t j = 0; j < width[l] && rc == SG_OK; j++) {
+            const unsigned char *left = t[start[l - 1] + 2 * j];
+            if (2 * j + 1 < width[l - 1])
+                rc = s_node (left, t[start[l - 1] + 2 * j + 1], t[start[l] + j]);
+            else
+                memcpy (t[start[l] + j], left, SIGN_LEAF_LEN);
+        }
+    unsigned char part[S_BATCH_SIGNED], sig[SIGN_LEN];
+    size_t i = 0;
+    if (rc != SG_OK)
+        goto done;
+    s_signed_part ((uint32_t) n, t[total - 1], part);
+    if ((rc = sg_sign_message (key, (const char *) part, sizeof part, NULL, 0, sig)) != SG_OK)
+        goto done;
+    for (i = 0; i < n; i++) {
+        unsigned char *b = malloc (S_BATCH_HEAD + (levels - 1) * SIGN_LEAF_LEN);
+        if (!b) {
+            rc = SG_ENOMEM;
+            goto done;
+        }
+        memcpy (b, SIGN_BATCH_MAGIC, 4);
+        memcpy (b + 4, sig, SIGN_LEN);
+        s_be32 (b + 4 + SIGN_LEN, (uint32_t) n);
+        s_be32 (b + 8 + SIGN_LEN, (uint32_t) i);
+        size_t len = S_BATCH_HEAD, x = i;
+        for (size_t l = 0; l + 1 < levels; l++, x /= 2) {
+            size_t sib = x ^ 1;
+            if (sib < width[l]) {
+                memcpy (b + len, t[start[l] + sib], SIGN_LEAF_LEN);
+                len += SIGN_LEAF_LEN;
+            }
+        }
+        sigs[i] = b;
+        sig_lens[i] = len;
+    }
+done:
+    if (rc != SG_OK)
+        while (i > 0) {
+            i--;
+            free (sigs[i]);
+            sigs[i] = NULL;
+        }
+    free (t);
+    return rc;
+}
+
+/* Roots this thread verified lately: (public key, signed part, signature). */
+typedef struct {
+    unsigned char pub[32], part[S_BATCH_SIGNED], sig[SIGN_LEN];
+    int used;
+} s_verified_t;
+
+static _Thread_local s_verified_t s_cache[S_CACHE];
+static _Thread_local unsigned s_cache_next;
+
+static int
+s_batch_verify (const sign_key_t *key, const char *hdr, size_t hdr_len, const char *body,
+                size_t body_len, const unsigned char *sig, size_t sig_len)
+{
+    uint32_t n = s_get32 (sig + 4 + SIGN_LEN), i = s_get32 (sig + 8 + SIGN_LEN);
+    if (n == 0 || n > SIGN_BATCH_MAX || i >= n)
+        return SG_ESIG;
+    unsigned char h[SIGN_LEAF_LEN];
+    int rc = sg_sign_leaf (hdr, hdr_len, body, body_len, h);
+    if (rc != SG_OK)
+        return rc;
+    /* Fold the path: the same walk as sg_sign_batch, taking a sibling only
+     * where the level has one; every byte of the path must be used. */
+    const unsigned char *p = sig + S_BATCH_HEAD, *end = sig + sig_len;
+    size_t x = i, w = n;
+    while (w > 1) {
+        size_t sib = x ^ 1;
+        if (sib < w) {
+            if (end - p < SIGN_LEAF_LEN)
+                return SG_ESIG;
+            rc = x & 1 ? s_node (p, h, h) : s_node (h, p, h);
+            if (rc != SG_OK)
+                return rc;
+            p += SIGN_LEAF_LEN;
+        }
+        x /= 2;
+        w = (w + 1) / 2;
+    }
+    if (p != end)
+        return SG_ESIG;
+    s_verified_t v = { .used = 1 };
+    size_t publen = sizeof v.pub;
+    if (EVP_PKEY_get_raw_public_key (key->pkey, v.pub, &publen) != 1 || publen != sizeof v.pub) {
+        ERR_clear_error ();
+        return SG_EINVAL;
+    }
+    s_signed_part (n, h, v.part);
+    memcpy (v.sig, sig + 4, SIGN_LEN);
+    for (size_t k = 0; k < S_CACHE; k++)
+        if (s_cache[k].used && !memcmp (s_cache[k].pub, v.pub, sizeof v.pub)
+            && !memcmp (s_cache[k].part, v.part, sizeof v.part)
+            && !memcmp (s_cache[k].sig, v.sig, sizeof v.sig))
+            return SG_OK;
+    if ((rc = sg_sign_verify (key, (const char *) v.part, sizeof v.part, NULL, 0, v.sig,
+                              SIGN_LEN)) != SG_OK)
+        return rc;
+    s_cache[s_cache_next++ % S_CACHE] = v;
+    return SG_OK;
 }
 
 /* Z85 alphabet of ZMQ RFC 32. */

@@ -60,11 +60,41 @@ int sg_sign_message (const sign_key_t *key, const char *hdr, size_t hdr_len,
                   const char *body, size_t body_len, unsigned char sig[SIGN_LEN]);
 
 /* Returns SG_OK if sig[0..sig_len) is key's valid signature of
- * hdr || body, SG_ESIG otherwise (also for a sig_len other than SIGN_LEN),
- * SG_EINVAL for a NULL key, SG_ENOMEM. Thread-safe. */
+ * hdr || body, a plain one (SIGN_LEN bytes) or a batch signature (below),
+ * SG_ESIG otherwise, SG_EINVAL for a NULL key, SG_ENOMEM. Thread-safe. A
+ * batch root verified lately by this thread with this key and these
+ * signature bytes is not verified again (per-thread cache). */
 int sg_sign_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
                  const char *body, size_t body_len,
                  const unsigned char *sig, size_t sig_len);
+
+/* Batch signatures (SGTP feature `batch-sign`, docs/protocol.md): the
+ * origin node signs once for a whole batch, over the root of a Merkle tree
+ * (SHA-256) whose leaves are its messages; each message carries the signed
+ * root and the path from its leaf to the root:
+ *   "SGB1" | Ed25519 signature (64) | leaves (u32 BE) | index (u32 BE) | path (32 each)
+ * The signature covers SIGN_BATCH_CONTEXT | leaves (u32 BE) | root. A leaf
+ * is SHA-256 (0x00 | header length (u32 BE) | header | body), a node
+ * SHA-256 (0x01 | left | right); the last node of an odd level goes up
+ * unchanged. sg_sign_verify accepts both kinds of signature. */
+#define SIGN_BATCH_MAGIC "SGB1"
+#define SIGN_BATCH_CONTEXT "sigmat batch signature 1\n"
+#define SIGN_LEAF_LEN 32
+#define SIGN_BATCH_MAX 65536        /* messages under one signature */
+
+/* Computes the leaf of hdr || body. Returns SG_OK or SG_ENOMEM. */
+int sg_sign_leaf (const char *hdr, size_t hdr_len, const char *body, size_t body_len,
+                  unsigned char leaf[SIGN_LEAF_LEN]);
+
+/* Signs n leaves (1..SIGN_BATCH_MAX) with one Ed25519 signature; sigs[i]
+ * (malloc'd, the caller frees each) and sig_lens[i] get the batch signature
+ * of message i. Returns SG_OK (all set), SG_EINVAL, SG_EKEY or SG_ENOMEM
+ * (none set). */
+int sg_sign_batch (const sign_key_t *key, const unsigned char (*leaves)[SIGN_LEAF_LEN],
+                   size_t n, unsigned char **sigs, size_t *sig_lens);
+
+/* Returns 1 if sig is a batch signature by its form (not checked), else 0. */
+int sg_sign_is_batch (const unsigned char *sig, size_t sig_len);
 
 /* Generates a CurveZMQ key pair (zmq_curve_keypair) and writes each key as
  * one line of Z85 text: secret_path mode 0600, public_path mode 0644, both

@@ -1,6 +1,7 @@
 /* check_sign.c - unit tests for messages/sign.c: Ed25519 sign/verify, tamper
  * detection, key files (modes, atomic writes, wrong key types), CurveZMQ
- * key files, and signing from several threads. */
+ * key files, signing from several threads, and batch signatures (one
+ * signature over a Merkle root, a proof per message). */
 #include <check.h>
 #include <dirent.h>
 #include <openssl/evp.h>
@@ -144,6 +145,75 @@ START_TEST (test_sign_verify)
     ck_assert_ptr_null (key);
     sg_sign_key_destroy (&key);
     sg_sign_key_destroy (NULL);
+}
+END_TEST
+
+/* Batch signatures: every message of batches of 1 to 40 and 500 verifies
+ * with its own proof; any change to the message, the proof, the index,
+ * the leaf count or the root signature fails, also once the root is in
+ * the verifier's cache; another key fails. */
+START_TEST (test_batch)
+{
+    sign_key_t *key = sg_sign_key_generate (), *other = sg_sign_key_generate ();
+    ck_assert_ptr_nonnull (key);
+    ck_assert_ptr_nonnull (other);
+    enum { MAX = 500 };
+    static char hdr[MAX][160];
+    static unsigned char leaves[MAX][SIGN_LEAF_LEN];
+    unsigned char *sigs[MAX];
+    size_t lens[MAX];
+    size_t bl = strlen (BODY);
+    for (size_t n = 1; n <= MAX; n = n < 40 ? n + 1 : n < MAX ? MAX : MAX + 1) {
+        for (size_t i = 0; i < n; i++) {
+            snprintf (hdr[i], sizeof hdr[i], "Message-Id: %zu of %zu\n", i, n);
+            ck_assert_int_eq (sg_sign_leaf (hdr[i], strlen (hdr[i]), BODY, bl, leaves[i]), SG_OK);
+        }
+        ck_assert_int_eq (sg_sign_batch (key, (const unsigned char (*)[SIGN_LEAF_LEN]) leaves, n,
+                                         sigs, lens), SG_OK);
+        for (size_t i = 0; i < n; i++) {
+            size_t hl = strlen (hdr[i]);
+            ck_assert (sg_sign_is_batch (sigs[i], lens[i]));
+            ck_assert_int_le (lens[i], 1024);
+            ck_assert_int_eq (sg_sign_verify (key, hdr[i], hl, BODY, bl, sigs[i], lens[i]), SG_OK);
+            ck_assert_int_eq (sg_sign_verify (key, hdr[i], hl, BODY, bl, sigs[i], lens[i]), SG_OK);
+            if (i == 0)
+                ck_assert_int_eq (sg_sign_verify (other, hdr[i], hl, BODY, bl, sigs[i], lens[i]),
+                                  SG_ESIG);
+            ck_assert_int_eq (sg_sign_verify (key, hdr[i], hl, BODY, bl - 1, sigs[i], lens[i]),
+                              SG_ESIG);
+            /* Another message's proof, a shorter or longer one. */
+            if (n > 1)
+                ck_assert_int_eq (sg_sign_verify (key, hdr[i], hl, BODY, bl, sigs[(i + 1) % n],
+                                                  lens[(i + 1) % n]), SG_ESIG);
+            ck_assert_int_eq (sg_sign_verify (key, hdr[i], hl, BODY, bl, sigs[i], lens[i] - 1),
+                              SG_ESIG);
+            unsigned char *b = malloc (lens[i] + 32);
+            memcpy (b, sigs[i], lens[i]);
+            memset (b + lens[i], 0, 32);
+            ck_assert_int_eq (sg_sign_verify (key, hdr[i], hl, BODY, bl, b, lens[i] + 32),
+                              SG_ESIG);
+            /* Each byte after the magic matters: signature, counts, path
+             * (the root of this batch is cached by now). */
+            for (size_t k = 4; (i == 0 || i == n - 1) && k < lens[i];
+                 k += (k < 4 + SIGN_LEN + 8 ? 7 : 13)) {
+                memcpy (b, sigs[i], lens[i]);
+                b[k] ^= 0x20;
+                ck_assert_int_eq (sg_sign_verify (key, hdr[i], hl, BODY, bl, b, lens[i]),
+                                  SG_ESIG);
+            }
+            free (b);
+        }
+        for (size_t i = 0; i < n; i++)
+            free (sigs[i]);
+    }
+    ck_assert_int_eq (sg_sign_batch (key, (const unsigned char (*)[SIGN_LEAF_LEN]) leaves, 0,
+                                     sigs, lens), SG_EINVAL);
+    /* A plain signature is not taken for a batch one, nor the reverse. */
+    unsigned char sig[SIGN_LEN];
+    ck_assert_int_eq (sg_sign_message (key, HDR, strlen (HDR), BODY, bl, sig), SG_OK);
+    ck_assert (!sg_sign_is_batch (sig, SIGN_LEN));
+    sg_sign_key_destroy (&key);
+    sg_sign_key_destroy (&other);
 }
 END_TEST
 
@@ -471,6 +541,7 @@ main (void)
     tcase_add_checked_fixture (tc, t_setup, t_teardown);
     tcase_add_test (tc, test_sign_verify);
     tcase_add_test (tc, test_tamper);
+    tcase_add_test (tc, test_batch);
     tcase_add_test (tc, test_big_message);
     tcase_add_test (tc, test_pem_round_trip);
     tcase_add_test (tc, test_wrong_keys);
