@@ -26,7 +26,7 @@ typedef struct {
 } s_opts_t;
 
 static int
-s_parse (int argc, char **argv, s_opts_t *o, const ctl_verb_t *v)
+s_parse (const ctl_verb_t *v, int argc, char **argv, s_opts_t *o)
 {
     memset (o, 0, sizeof *o);
     o->timeout = 30;
@@ -99,6 +99,24 @@ s_connect (const s_opts_t *o)
     return client;
 }
 
+/* Parses verb v's words (files: at least one FILE operand) and connects:
+ * the client, or NULL with *rc the exit code after saying what is wrong. */
+static sg_client_t *
+s_start (const ctl_verb_t *v, int argc, char **argv, int files, s_opts_t *o, int *rc)
+{
+    *rc = s_parse (v, argc, argv, o);
+    if (*rc != CTL_OK)
+        return NULL;
+    if (files && o->nfiles == 0) {
+        ctl_usage (v, 1);
+        *rc = CTL_USAGE;
+        return NULL;
+    }
+    sg_client_t *client = s_connect (o);
+    *rc = client ? CTL_OK : CTL_FAIL;
+    return client;
+}
+
 static char *
 s_read (const char *path, size_t *len)
 {
@@ -115,20 +133,13 @@ s_read (const char *path, size_t *len)
 }
 
 int
-ctl_send (int argc, char **argv)
+ctl_send (const ctl_verb_t *v, int argc, char **argv)
 {
-    const ctl_verb_t *v = ctl_find ("send", NULL);
     s_opts_t o;
-    int rc = s_parse (argc, argv, &o, v);
-    if (rc != CTL_OK)
-        return rc;
-    if (o.nfiles == 0) {
-        ctl_usage (v, 1);
-        return CTL_USAGE;
-    }
-    sg_client_t *client = s_connect (&o);
+    int rc;
+    sg_client_t *client = s_start (v, argc, argv, 1, &o, &rc);
     if (!client)
-        return CTL_FAIL;
+        return rc;
     char ids[256][37];
     int waiting = 0, bad = 0;
     for (int i = 0; i < o.nfiles; i++) {
@@ -181,16 +192,13 @@ s_save (const char *dir, const char *id, const char *body, size_t len)
 }
 
 int
-ctl_listen (int argc, char **argv)
+ctl_listen (const ctl_verb_t *v, int argc, char **argv)
 {
-    const ctl_verb_t *v = ctl_find ("listen", NULL);
     s_opts_t o;
-    int rc = s_parse (argc, argv, &o, v);
-    if (rc != CTL_OK)
-        return rc;
-    sg_client_t *client = s_connect (&o);
+    int rc;
+    sg_client_t *client = s_start (v, argc, argv, 0, &o, &rc);
     if (!client)
-        return CTL_FAIL;
+        return rc;
     setvbuf (stdout, NULL, _IOLBF, 0);
     long seen = 0;
     time_t idle_until = time (NULL) + o.timeout;

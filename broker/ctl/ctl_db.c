@@ -36,13 +36,10 @@ typedef struct {
     int nargs;
 } s_opts_t;
 
-static const ctl_verb_t *s_verb;
-
 static int
-s_parse_opts (int argc, char **argv, s_opts_t *o, const char *group, const char *verb)
+s_parse_opts (const ctl_verb_t *verb, int argc, char **argv, s_opts_t *o)
 {
     memset (o, 0, sizeof *o);
-    s_verb = ctl_find (group, verb);
     o->db = getenv ("SIGMAT_DB");
     o->dir = getenv ("SIGMAT_MIGRATIONS_DIR");
     if (!o->dir)
@@ -82,13 +79,13 @@ s_parse_opts (int argc, char **argv, s_opts_t *o, const char *group, const char 
             break;
         case 1:
             if (o->nargs == 8) {
-                ctl_usage (s_verb, 1);
+                ctl_usage (verb, 1);
                 return CTL_USAGE;
             }
             o->args[o->nargs++] = (char *) v;
             break;
         default:
-            ctl_usage (s_verb, 1);
+            ctl_usage (verb, 1);
             return CTL_USAGE;
         }
     }
@@ -113,14 +110,13 @@ s_connect (const s_opts_t *o)
  * arguments and connects; returns the store, or NULL with *rc set to the
  * exit code after saying what is wrong. */
 static store_t *
-s_open (int argc, char **argv, const char *group, const char *verb, int nargs, s_opts_t *o,
-        int *rc)
+s_open (const ctl_verb_t *verb, int argc, char **argv, int nargs, s_opts_t *o, int *rc)
 {
-    *rc = s_parse_opts (argc, argv, o, group, verb);
+    *rc = s_parse_opts (verb, argc, argv, o);
     if (*rc != CTL_OK)
         return NULL;
     if (o->nargs != nargs) {
-        ctl_usage (s_verb, 1);
+        ctl_usage (verb, 1);
         *rc = CTL_USAGE;
         return NULL;
     }
@@ -137,11 +133,11 @@ s_fail (const char *what, const sg_diag_t *diag)
 }
 
 int
-ctl_db_migrate (int argc, char **argv)
+ctl_db_migrate (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
     int rc;
-    store_t *store = s_open (argc, argv, "db", "migrate", 0, &o, &rc);
+    store_t *store = s_open (v, argc, argv, 0, &o, &rc);
     if (!store)
         return rc;
     sg_diag_t diag;
@@ -154,11 +150,11 @@ ctl_db_migrate (int argc, char **argv)
 }
 
 int
-ctl_db_version (int argc, char **argv)
+ctl_db_version (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
     int rc;
-    store_t *store = s_open (argc, argv, "db", "version", 0, &o, &rc);
+    store_t *store = s_open (v, argc, argv, 0, &o, &rc);
     if (!store)
         return rc;
     int version = 0, latest = 0;
@@ -217,15 +213,15 @@ s_office_or_country_ok (const char *s)
 }
 
 int
-ctl_peer_add (int argc, char **argv)
+ctl_peer_add (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "peer", "add");
+    int rc = s_parse_opts (v, argc, argv, &o);
     if (rc != CTL_OK)
         return rc;
     if (o.nargs != 1 || !o.role || !o.curve_pub
         || (strcmp (o.role, "node") != 0 && strcmp (o.role, "adapter") != 0)) {
-        ctl_usage (s_verb, 1);
+        ctl_usage (v, 1);
         return CTL_USAGE;
     }
     store_peer_t peer = { 0 };
@@ -283,11 +279,11 @@ done:
 }
 
 int
-ctl_peer_remove (int argc, char **argv)
+ctl_peer_remove (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
     int rc;
-    store_t *store = s_open (argc, argv, "peer", "remove", 1, &o, &rc);
+    store_t *store = s_open (v, argc, argv, 1, &o, &rc);
     if (!store)
         return rc;
     sg_diag_t diag;
@@ -313,11 +309,11 @@ s_age (long long since, char *out, size_t size)
 }
 
 int
-ctl_peer_list (int argc, char **argv)
+ctl_peer_list (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
     int rc;
-    store_t *store = s_open (argc, argv, "peer", "list", 0, &o, &rc);
+    store_t *store = s_open (v, argc, argv, 0, &o, &rc);
     if (!store)
         return rc;
     store_peer_t *peers = NULL;
@@ -343,11 +339,11 @@ ctl_peer_list (int argc, char **argv)
 }
 
 int
-ctl_route_add (int argc, char **argv)
+ctl_route_add (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
     int rc;
-    store_t *store = s_open (argc, argv, "route", "add", 2, &o, &rc);
+    store_t *store = s_open (v, argc, argv, 2, &o, &rc);
     if (!store)
         return rc;
     sg_diag_t diag;
@@ -360,11 +356,11 @@ ctl_route_add (int argc, char **argv)
 }
 
 int
-ctl_route_remove (int argc, char **argv)
+ctl_route_remove (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
     int rc;
-    store_t *store = s_open (argc, argv, "route", "remove", 1, &o, &rc);
+    store_t *store = s_open (v, argc, argv, 1, &o, &rc);
     if (!store)
         return rc;
     sg_diag_t diag;
@@ -374,11 +370,11 @@ ctl_route_remove (int argc, char **argv)
 }
 
 int
-ctl_route_list (int argc, char **argv)
+ctl_route_list (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
     int rc;
-    store_t *store = s_open (argc, argv, "route", "list", 0, &o, &rc);
+    store_t *store = s_open (v, argc, argv, 0, &o, &rc);
     if (!store)
         return rc;
     store_route_t *routes = NULL;
@@ -397,11 +393,11 @@ ctl_route_list (int argc, char **argv)
 }
 
 int
-ctl_dead_list (int argc, char **argv)
+ctl_dead_list (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
     int rc;
-    store_t *store = s_open (argc, argv, "dead", "list", 0, &o, &rc);
+    store_t *store = s_open (v, argc, argv, 0, &o, &rc);
     if (!store)
         return rc;
     store_dead_t *dead = NULL;
@@ -422,11 +418,11 @@ ctl_dead_list (int argc, char **argv)
 }
 
 int
-ctl_dead_show (int argc, char **argv)
+ctl_dead_show (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
     int rc;
-    store_t *store = s_open (argc, argv, "dead", "show", 1, &o, &rc);
+    store_t *store = s_open (v, argc, argv, 1, &o, &rc);
     if (!store)
         return rc;
     store_message_t m = { 0 };
@@ -452,15 +448,15 @@ ctl_dead_show (int argc, char **argv)
 }
 
 int
-ctl_dead_replay (int argc, char **argv)
+ctl_dead_replay (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "dead", "replay");
+    int rc = s_parse_opts (v, argc, argv, &o);
     if (rc != CTL_OK)
         return rc;
     if ((o.nargs != 1 && !(o.all && o.hop)) || (o.nargs == 1 && o.all)) {
         fprintf (stderr, "sigmatctl: name one message id, or --all --hop HOP\n");
-        ctl_usage (s_verb, 1);
+        ctl_usage (v, 1);
         return CTL_USAGE;
     }
     store_t *store = s_connect (&o);
@@ -477,11 +473,11 @@ ctl_dead_replay (int argc, char **argv)
 }
 
 int
-ctl_status (int argc, char **argv)
+ctl_status (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
     int rc;
-    store_t *store = s_open (argc, argv, "status", NULL, 0, &o, &rc);
+    store_t *store = s_open (v, argc, argv, 0, &o, &rc);
     if (!store)
         return rc;
     sg_diag_t diag;
@@ -634,10 +630,10 @@ s_key_list (store_t *store, const s_opts_t *o)
 }
 
 int
-ctl_peer_key (int argc, char **argv)
+ctl_peer_key (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "peer", "key");
+    int rc = s_parse_opts (v, argc, argv, &o);
     if (rc != CTL_OK)
         return rc;
     const char *sub = o.nargs ? o.args[0] : "";
@@ -645,7 +641,7 @@ ctl_peer_key (int argc, char **argv)
     if (strcmp (sub, "list") == 0 && o.nargs <= 2)
         want = o.nargs;
     if (want < 0 || o.nargs != want) {
-        ctl_usage (s_verb, 1);
+        ctl_usage (v, 1);
         return CTL_USAGE;
     }
     store_t *store = s_connect (&o);
@@ -664,11 +660,11 @@ ctl_peer_key (int argc, char **argv)
 /* ---- `message verify ID`: a stored message against the registered keys ---- */
 
 int
-ctl_message_verify (int argc, char **argv)
+ctl_message_verify (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
     int rc;
-    store_t *store = s_open (argc, argv, "message", "verify", 1, &o, &rc);
+    store_t *store = s_open (v, argc, argv, 1, &o, &rc);
     if (!store)
         return rc;
     store_message_t m = { 0 };

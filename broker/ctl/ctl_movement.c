@@ -25,9 +25,8 @@ typedef struct {
 } s_opts_t;
 
 static int
-s_opts (int argc, char **argv, s_opts_t *o, const char *verb, int need_arg)
+s_opts (const ctl_verb_t *v, int argc, char **argv, s_opts_t *o, int need_arg)
 {
-    const ctl_verb_t *v = ctl_find ("movement", verb);
     memset (o, 0, sizeof *o);
     o->db = getenv ("SIGMAT_DB");
     o->limit = 1000;
@@ -46,7 +45,7 @@ s_opts (int argc, char **argv, s_opts_t *o, const char *verb, int need_arg)
         switch (opt) {
         case 'j': o->json = 1; break;
         case 'A':
-            if (strcmp (verb, "verify") != 0) {
+            if (strcmp (v->verb, "verify") != 0) {
                 ctl_usage (v, 1);
                 return CTL_USAGE;
             }
@@ -94,6 +93,19 @@ s_open (const s_opts_t *o)
     store_t *st = store_new (o->db, &d);
     if (!st)
         fprintf (stderr, "sigmatctl: %s\n", d.text);
+    return st;
+}
+
+/* Parses verb v's words (one MRN operand) and connects: the store, or
+ * NULL with *rc the exit code after saying what is wrong. */
+static store_t *
+s_start (const ctl_verb_t *v, int argc, char **argv, s_opts_t *o, int *rc)
+{
+    *rc = s_opts (v, argc, argv, o, 1);
+    if (*rc != CTL_OK)
+        return NULL;
+    store_t *st = s_open (o);
+    *rc = st ? CTL_OK : CTL_FAIL;
     return st;
 }
 
@@ -213,10 +225,10 @@ s_list (const s_opts_t *o, const char *where, int n, const char *const *params)
 }
 
 int
-ctl_movement_list (int argc, char **argv)
+ctl_movement_list (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_opts (argc, argv, &o, "list", 0);
+    int rc = s_opts (v, argc, argv, &o, 0);
     if (rc != CTL_OK)
         return rc;
     if (o.state && lc_state_from_name (o.state) == LC_NONE) {
@@ -232,10 +244,10 @@ ctl_movement_list (int argc, char **argv)
 }
 
 int
-ctl_movement_overdue (int argc, char **argv)
+ctl_movement_overdue (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_opts (argc, argv, &o, "overdue", 0);
+    int rc = s_opts (v, argc, argv, &o, 0);
     if (rc != CTL_OK)
         return rc;
     char today[11];
@@ -248,15 +260,13 @@ ctl_movement_overdue (int argc, char **argv)
 #define S_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 int
-ctl_movement_show (int argc, char **argv)
+ctl_movement_show (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_opts (argc, argv, &o, "show", 1);
-    if (rc != CTL_OK)
-        return rc;
-    store_t *st = s_open (&o);
+    int rc;
+    store_t *st = s_start (v, argc, argv, &o, &rc);
     if (!st)
-        return CTL_FAIL;
+        return rc;
     const char *p[1] = { o.arg };
     PGresult *views = s_query (st, "SELECT " S_VIEW_COLS " FROM movement WHERE mrn = $1"
                                    " ORDER BY office", 1, p);
@@ -280,7 +290,7 @@ ctl_movement_show (int argc, char **argv)
         json_t *doc = json_object (), *va = json_array ();
         json_object_set_new (doc, "mrn", json_string (o.arg));
         for (int i = 0; i < PQntuples (views); i++) {
-            json_t *v = s_view_json (views, i), *list = json_array ();
+            json_t *jv = s_view_json (views, i), *list = json_array ();
             for (int k = 0; k < PQntuples (ev); k++) {
                 if (strcmp (s_v (ev, k, 0), s_v (views, i, 1)) != 0)
                     continue;
@@ -291,8 +301,8 @@ ctl_movement_show (int argc, char **argv)
                     s_v (ev, k, 5), "office", s_v (ev, k, 6), "at", s_v (ev, k, 7), "officer",
                     *s_v (ev, k, 8) ? json_string (s_v (ev, k, 8)) : json_null ()));
             }
-            json_object_set_new (v, "history", list);
-            json_array_append_new (va, v);
+            json_object_set_new (jv, "history", list);
+            json_array_append_new (va, jv);
         }
         json_object_set_new (doc, "views", va);
         json_t *ia = json_array (), *ra = json_array ();
@@ -483,17 +493,15 @@ s_verify_all (store_t *st, json_t *report)
 }
 
 int
-ctl_movement_verify (int argc, char **argv)
+ctl_movement_verify (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_opts (argc, argv, &o, "verify", 1);
-    if (rc != CTL_OK)
-        return rc;
-    store_t *st = s_open (&o);
+    int rc;
+    store_t *st = s_start (v, argc, argv, &o, &rc);
     if (!st)
-        return CTL_FAIL;
+        return rc;
     const char *p[1] = { o.arg };
-    PGresult *v = o.all ? NULL : s_query (st, "SELECT office, role, events, last_hash"
+    PGresult *rows = o.all ? NULL : s_query (st, "SELECT office, role, events, last_hash"
                                               " FROM movement WHERE mrn = $1 ORDER BY office",
                                           1, p);
     rc = CTL_FAIL;
@@ -503,20 +511,20 @@ ctl_movement_verify (int argc, char **argv)
         if (report)
             s_json_out (json_pack ("{s:b, s:o}", "intact", rc == CTL_OK, "views", report));
     }
-    else if (v && PQntuples (v) == 0)
+    else if (rows && PQntuples (rows) == 0)
         fprintf (stderr, "sigmatctl: no movement %s here\n", o.arg);
-    else if (v) {
+    else if (rows) {
         json_t *report = o.json ? json_array () : NULL;
         int good = 1;
-        for (int i = 0; i < PQntuples (v); i++)
-            good &= s_verify_view (st, o.arg, s_v (v, i, 0), s_v (v, i, 1), atoi (s_v (v, i, 2)),
-                                   s_v (v, i, 3), report, 0) == 1;
+        for (int i = 0; i < PQntuples (rows); i++)
+            good &= s_verify_view (st, o.arg, s_v (rows, i, 0), s_v (rows, i, 1), atoi (s_v (rows, i, 2)),
+                                   s_v (rows, i, 3), report, 0) == 1;
         if (report)
             s_json_out (json_pack ("{s:s, s:b, s:o}", "mrn", o.arg, "intact", good, "views",
                                    report));
         rc = good ? CTL_OK : CTL_FAIL;
     }
-    PQclear (v);
+    PQclear (rows);
     store_destroy (&st);
     return rc;
 }
@@ -535,10 +543,10 @@ s_covered (const char *office, const char *csv)
 }
 
 int
-ctl_movement_resync (int argc, char **argv)
+ctl_movement_resync (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_opts (argc, argv, &o, "resync", 1);
+    int rc = s_opts (v, argc, argv, &o, 1);
     if (rc != CTL_OK)
         return rc;
     if (!o.peer && !o.to) {
