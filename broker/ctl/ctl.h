@@ -36,12 +36,9 @@ int ctl_message_verify (const ctl_verb_t *v, int argc, char **argv);
 int ctl_send (const ctl_verb_t *v, int argc, char **argv);
 int ctl_listen (const ctl_verb_t *v, int argc, char **argv);
 
-/* ---- ctl_movement.c: `movement ...` ---- */
-int ctl_movement_list (const ctl_verb_t *v, int argc, char **argv);
-int ctl_movement_overdue (const ctl_verb_t *v, int argc, char **argv);
-int ctl_movement_show (const ctl_verb_t *v, int argc, char **argv);
-int ctl_movement_verify (const ctl_verb_t *v, int argc, char **argv);
-int ctl_movement_resync (const ctl_verb_t *v, int argc, char **argv);
+/* ---- ctl_movement.c: `movement list|overdue|show|verify|resync` ---- */
+/* One function for the group: runs the verb v->verb names. */
+int ctl_movement (const ctl_verb_t *v, int argc, char **argv);
 
 /* ---- ctl_top.c: `top` ---- */
 int ctl_top (const ctl_verb_t *v, int argc, char **argv);
