@@ -15,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
+/* ---- the offices of a view ------------------------------------------------ */
+
 static void
 s_office_add (lc_office_t *list, size_t *n, const char *office)
 {

@@ -2,8 +2,9 @@
  * diversion, WOF, CAN, ENQ, NAK, STR, STQ): built as message structs,
  * serialised canonically (sg_msg_serialize validates what it writes), given
  * an SGTP/1 header with this node as Origin-Node, signed with the node's
- * key and routed like anything the node stores. It reads the views
- * (lifecycle/views.c) and calls nothing else of the lifecycle. */
+ * key and routed like anything the node stores. It uses the views
+ * (lifecycle/views.c) and the table's names and formats (lifecycle.c),
+ * nothing above them. */
 #include "lifecycle/lifecycle_int.h"
 #include "header.h"
 #include "ident.h"

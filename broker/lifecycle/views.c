@@ -262,6 +262,8 @@ lc_event (lc_batch_t *b, lc_view_t *v, const char *message_id, const char *msg_t
     return SG_OK;
 }
 
+/* ---- read back: a view's declaration and events ---------------------------- */
+
 int
 lc_decl (lc_batch_t *b, lc_view_t *v)
 {
