@@ -10,13 +10,8 @@
 #include <string.h>
 
 int
-ctl_archive_verify (int argc, char **argv)
+ctl_archive_verify (const ctl_verb_t *v, int argc, char **argv)
 {
-    const ctl_verb_t *v = ctl_find ("archive", "verify");
-    if (ctl_wants_help (argc, argv)) {
-        ctl_usage (v, 0);
-        return CTL_OK;
-    }
     const char *db = NULL, *keys = NULL;
     char **files = calloc ((size_t) argc + 1, sizeof *files);
     int nfiles = 0, rc = CTL_OK;

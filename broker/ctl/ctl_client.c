@@ -26,7 +26,7 @@ typedef struct {
 } s_opts_t;
 
 static int
-s_parse (int argc, char **argv, s_opts_t *o, const ctl_verb_t *v)
+s_parse (const ctl_verb_t *v, int argc, char **argv, s_opts_t *o)
 {
     memset (o, 0, sizeof *o);
     o->timeout = 30;
@@ -99,6 +99,31 @@ s_connect (const s_opts_t *o)
     return client;
 }
 
+/* What a verb does once connected: an exit code. */
+typedef int (s_body_fn) (sg_client_t *client, const s_opts_t *o);
+
+/* Runs verb v: parses its words (files: at least one FILE operand),
+ * connects, calls body and disconnects. Returns body's exit code, or
+ * CTL_USAGE / CTL_FAIL after saying what is wrong. */
+static int
+s_run (const ctl_verb_t *v, int argc, char **argv, int files, s_body_fn *body)
+{
+    s_opts_t o;
+    int rc = s_parse (v, argc, argv, &o);
+    if (rc != CTL_OK)
+        return rc;
+    if (files && o.nfiles == 0) {
+        ctl_usage (v, 1);
+        return CTL_USAGE;
+    }
+    sg_client_t *client = s_connect (&o);
+    if (!client)
+        return CTL_FAIL;
+    rc = body (client, &o);
+    sg_client_destroy (&client);
+    return rc;
+}
+
 static char *
 s_read (const char *path, size_t *len)
 {
@@ -114,49 +139,37 @@ s_read (const char *path, size_t *len)
     return sg_buf_take (&b);
 }
 
-int
-ctl_send (int argc, char **argv)
+static int
+s_send (sg_client_t *client, const s_opts_t *o)
 {
-    const ctl_verb_t *v = ctl_find ("send", NULL);
-    s_opts_t o;
-    int rc = s_parse (argc, argv, &o, v);
-    if (rc != CTL_OK)
-        return rc;
-    if (o.nfiles == 0) {
-        ctl_usage (v, 1);
-        return CTL_USAGE;
-    }
-    sg_client_t *client = s_connect (&o);
-    if (!client)
-        return CTL_FAIL;
     char ids[256][37];
     int waiting = 0, bad = 0;
-    for (int i = 0; i < o.nfiles; i++) {
+    for (int i = 0; i < o->nfiles; i++) {
         size_t len;
-        char *body = s_read (o.files[i], &len);
+        char *body = s_read (o->files[i], &len);
         sg_diag_t diag;
         ids[i][0] = '\0';
         if (!body)
-            printf ("%s: rejected locally: %s\n", o.files[i], strerror (errno));
+            printf ("%s: rejected locally: %s\n", o->files[i], strerror (errno));
         else if (sg_client_send_body (client, body, len, ids[i], &diag) != SG_OK)
-            printf ("%s: rejected locally: %s\n", o.files[i], diag.text);
+            printf ("%s: rejected locally: %s\n", o->files[i], diag.text);
         else
             waiting++;
         bad += ids[i][0] == '\0';
         free (body);
     }
-    time_t deadline = time (NULL) + o.timeout;
+    time_t deadline = time (NULL) + o->timeout;
     while (waiting > 0 && time (NULL) < deadline) {
         sg_event_t ev = { 0 };
         if (sg_client_poll (client, &ev, 500) != SG_OK)
             continue;
-        for (int i = 0; i < o.nfiles; i++) {
+        for (int i = 0; i < o->nfiles; i++) {
             if (!ids[i][0] || strcmp (ids[i], ev.id) != 0)
                 continue;
             if (ev.type == SG_EV_ACK)
-                printf ("%s: accepted %s\n", o.files[i], ev.id);
+                printf ("%s: accepted %s\n", o->files[i], ev.id);
             else if (ev.type == SG_EV_NAK) {
-                printf ("%s: rejected %d %s\n", o.files[i], ev.code, ev.reason);
+                printf ("%s: rejected %d %s\n", o->files[i], ev.code, ev.reason);
                 bad++;
             }
             ids[i][0] = '\0';
@@ -164,11 +177,15 @@ ctl_send (int argc, char **argv)
         }
         sg_event_clear (&ev);
     }
-    for (int i = 0; i < o.nfiles && waiting > 0; i++)
+    for (int i = 0; i < o->nfiles && waiting > 0; i++)
         if (ids[i][0])
-            printf ("%s: no answer from the node within %lds (%s)\n", o.files[i], o.timeout, ids[i]);
-    sg_client_destroy (&client);
-    return bad || waiting ? CTL_FAIL : CTL_OK;
+            printf ("%s: no answer from the node within %lds (%s)\n", o->files[i], o->timeout, ids[i]);
+    return bad || waiting ? CTL_FAIL : CTL_OK;}
+
+int
+ctl_send (const ctl_verb_t *v, int argc, char **argv)
+{
+    return s_run (v, argc, argv, 1, s_send);
 }
 
 /* Writes body to DIR/ID.xml durably (sg_file_write). */
@@ -180,21 +197,14 @@ s_save (const char *dir, const char *id, const char *body, size_t len)
     return sg_file_write (final, body, len, 0644) == SG_OK ? 0 : -1;
 }
 
-int
-ctl_listen (int argc, char **argv)
+static int
+s_listen (sg_client_t *client, const s_opts_t *o)
 {
-    const ctl_verb_t *v = ctl_find ("listen", NULL);
-    s_opts_t o;
-    int rc = s_parse (argc, argv, &o, v);
-    if (rc != CTL_OK)
-        return rc;
-    sg_client_t *client = s_connect (&o);
-    if (!client)
-        return CTL_FAIL;
+    int rc = CTL_OK;
     setvbuf (stdout, NULL, _IOLBF, 0);
     long seen = 0;
-    time_t idle_until = time (NULL) + o.timeout;
-    while ((o.count == 0 || seen < o.count) && (o.timeout == 0 || time (NULL) < idle_until)) {
+    time_t idle_until = time (NULL) + o->timeout;
+    while ((o->count == 0 || seen < o->count) && (o->timeout == 0 || time (NULL) < idle_until)) {
         sg_event_t ev = { 0 };
         int prc = sg_client_poll (client, &ev, 500);
         if (prc == SG_EAUTH || prc == SG_EIO) {
@@ -212,8 +222,8 @@ ctl_listen (int argc, char **argv)
             fprintf (stderr, "sigmatctl: delivery %s has a bad header: %s\n", ev.id, diag.text);
             sg_client_nak (client, ev.id, diag.nak ? diag.nak : SG_NAK_INCORRECT_VALUE, diag.text);
         }
-        else if (o.out && s_save (o.out, ev.id, ev.body, ev.body_len) != 0) {
-            fprintf (stderr, "sigmatctl: cannot save %s in %s: %s; not acknowledged\n", ev.id, o.out,
+        else if (o->out && s_save (o->out, ev.id, ev.body, ev.body_len) != 0) {
+            fprintf (stderr, "sigmatctl: cannot save %s in %s: %s; not acknowledged\n", ev.id, o->out,
                      strerror (errno));
             rc = CTL_FAIL;
         }
@@ -223,7 +233,7 @@ ctl_listen (int argc, char **argv)
                     sg_hdr_get (hdr, HDR_SENDER), sg_hdr_get (hdr, HDR_RECIPIENT));
             sg_client_ack (client, ev.id);
             seen++;
-            idle_until = time (NULL) + o.timeout;
+            idle_until = time (NULL) + o->timeout;
         }
         sg_hdr_destroy (&hdr);
         sg_event_clear (&ev);
@@ -232,6 +242,10 @@ ctl_listen (int argc, char **argv)
     sg_event_t ev = { 0 };
     sg_client_poll (client, &ev, 200);
     sg_event_clear (&ev);
-    sg_client_destroy (&client);
-    return rc;
+    return rc;}
+
+int
+ctl_listen (const ctl_verb_t *v, int argc, char **argv)
+{
+    return s_run (v, argc, argv, 0, s_listen);
 }

@@ -36,13 +36,10 @@ typedef struct {
     int nargs;
 } s_opts_t;
 
-static const ctl_verb_t *s_verb;
-
 static int
-s_parse_opts (int argc, char **argv, s_opts_t *o, const char *group, const char *verb)
+s_parse_opts (const ctl_verb_t *verb, int argc, char **argv, s_opts_t *o)
 {
     memset (o, 0, sizeof *o);
-    s_verb = ctl_find (group, verb);
     o->db = getenv ("SIGMAT_DB");
     o->dir = getenv ("SIGMAT_MIGRATIONS_DIR");
     if (!o->dir)
@@ -82,13 +79,13 @@ s_parse_opts (int argc, char **argv, s_opts_t *o, const char *group, const char 
             break;
         case 1:
             if (o->nargs == 8) {
-                ctl_usage (s_verb, 1);
+                ctl_usage (verb, 1);
                 return CTL_USAGE;
             }
             o->args[o->nargs++] = (char *) v;
             break;
         default:
-            ctl_usage (s_verb, 1);
+            ctl_usage (verb, 1);
             return CTL_USAGE;
         }
     }
@@ -109,24 +106,29 @@ s_connect (const s_opts_t *o)
     return store;
 }
 
-/* Parses the options of a verb, checks it got exactly nargs positional
- * arguments and connects; returns the store, or NULL with *rc set to the
- * exit code after saying what is wrong. */
-static store_t *
-s_open (int argc, char **argv, const char *group, const char *verb, int nargs, s_opts_t *o,
-        int *rc)
+/* What a database verb does once connected: an exit code. */
+typedef int (s_body_fn) (store_t *store, const s_opts_t *o);
+
+/* Runs verb v: parses its words, checks it got exactly nargs operands,
+ * connects, calls body and disconnects. Returns body's exit code, or
+ * CTL_USAGE / CTL_FAIL after saying what is wrong. */
+static int
+s_run (const ctl_verb_t *v, int argc, char **argv, int nargs, s_body_fn *body)
 {
-    *rc = s_parse_opts (argc, argv, o, group, verb);
-    if (*rc != CTL_OK)
-        return NULL;
-    if (o->nargs != nargs) {
-        ctl_usage (s_verb, 1);
-        *rc = CTL_USAGE;
-        return NULL;
+    s_opts_t o;
+    int rc = s_parse_opts (v, argc, argv, &o);
+    if (rc != CTL_OK)
+        return rc;
+    if (o.nargs != nargs) {
+        ctl_usage (v, 1);
+        return CTL_USAGE;
     }
-    store_t *store = s_connect (o);
-    *rc = store ? CTL_OK : CTL_FAIL;
-    return store;
+    store_t *store = s_connect (&o);
+    if (!store)
+        return CTL_FAIL;
+    rc = body (store, &o);
+    store_destroy (&store);
+    return rc;
 }
 
 static int
@@ -136,41 +138,42 @@ s_fail (const char *what, const sg_diag_t *diag)
     return CTL_FAIL;
 }
 
-int
-ctl_db_migrate (int argc, char **argv)
+static int
+s_db_migrate (store_t *store, const s_opts_t *o)
 {
-    s_opts_t o;
-    int rc;
-    store_t *store = s_open (argc, argv, "db", "migrate", 0, &o, &rc);
-    if (!store)
-        return rc;
     sg_diag_t diag;
     int version = 0;
-    rc = store_migrate (store, o.dir, stdout, &diag) == SG_OK ? CTL_OK : s_fail ("migration failed", &diag);
+    int rc = store_migrate (store, o->dir, stdout, &diag) == SG_OK ? CTL_OK : s_fail ("migration failed", &diag);
     if (rc == CTL_OK && store_schema_version (store, &version) == SG_OK)
         printf ("database schema at version %d\n", version);
-    store_destroy (&store);
     return rc;
 }
 
 int
-ctl_db_version (int argc, char **argv)
+ctl_db_migrate (const ctl_verb_t *v, int argc, char **argv)
 {
-    s_opts_t o;
-    int rc;
-    store_t *store = s_open (argc, argv, "db", "version", 0, &o, &rc);
-    if (!store)
-        return rc;
+    return s_run (v, argc, argv, 0, s_db_migrate);
+}
+
+static int
+s_db_version (store_t *store, const s_opts_t *o)
+{
+    int rc = CTL_OK;
     int version = 0, latest = 0;
     sg_diag_t diag;
-    if (store_schema_version (store, &version) != SG_OK || store_migrations_available (o.dir, &latest) != SG_OK)
+    if (store_schema_version (store, &version) != SG_OK || store_migrations_available (o->dir, &latest) != SG_OK)
         rc = CTL_FAIL;
     else {
-        printf ("database schema at version %d; %s has migrations up to %d\n", version, o.dir, latest);
-        rc = store_check_schema (store, o.dir, &diag) == SG_OK ? CTL_OK : s_fail ("schema", &diag);
+        printf ("database schema at version %d; %s has migrations up to %d\n", version, o->dir, latest);
+        rc = store_check_schema (store, o->dir, &diag) == SG_OK ? CTL_OK : s_fail ("schema", &diag);
     }
-    store_destroy (&store);
     return rc;
+}
+
+int
+ctl_db_version (const ctl_verb_t *v, int argc, char **argv)
+{
+    return s_run (v, argc, argv, 0, s_db_version);
 }
 
 /* Reads a small text file whole (a key), or NULL after saying why. */
@@ -217,15 +220,15 @@ s_office_or_country_ok (const char *s)
 }
 
 int
-ctl_peer_add (int argc, char **argv)
+ctl_peer_add (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "peer", "add");
+    int rc = s_parse_opts (v, argc, argv, &o);
     if (rc != CTL_OK)
         return rc;
     if (o.nargs != 1 || !o.role || !o.curve_pub
         || (strcmp (o.role, "node") != 0 && strcmp (o.role, "adapter") != 0)) {
-        ctl_usage (s_verb, 1);
+        ctl_usage (v, 1);
         return CTL_USAGE;
     }
     store_peer_t peer = { 0 };
@@ -282,18 +285,17 @@ done:
     return rc;
 }
 
-int
-ctl_peer_remove (int argc, char **argv)
+static int
+s_peer_remove (store_t *store, const s_opts_t *o)
 {
-    s_opts_t o;
-    int rc;
-    store_t *store = s_open (argc, argv, "peer", "remove", 1, &o, &rc);
-    if (!store)
-        return rc;
     sg_diag_t diag;
-    rc = store_peer_remove (store, o.args[0], &diag) == SG_OK ? CTL_OK : s_fail (o.args[0], &diag);
-    store_destroy (&store);
-    return rc;
+    return store_peer_remove (store, o->args[0], &diag) == SG_OK ? CTL_OK : s_fail (o->args[0], &diag);
+}
+
+int
+ctl_peer_remove (const ctl_verb_t *v, int argc, char **argv)
+{
+    return s_run (v, argc, argv, 1, s_peer_remove);
 }
 
 static void
@@ -312,14 +314,10 @@ s_age (long long since, char *out, size_t size)
         snprintf (out, size, "%lldh ago", s / 3600);
 }
 
-int
-ctl_peer_list (int argc, char **argv)
+static int
+s_peer_list (store_t *store, const s_opts_t *o)
 {
-    s_opts_t o;
-    int rc;
-    store_t *store = s_open (argc, argv, "peer", "list", 0, &o, &rc);
-    if (!store)
-        return rc;
+    int rc = CTL_OK;
     store_peer_t *peers = NULL;
     size_t n = 0;
     sg_diag_t diag;
@@ -338,49 +336,50 @@ ctl_peer_list (int argc, char **argv)
         }
         store_peers_free (peers, n);
     }
-    store_destroy (&store);
     return rc;
 }
 
 int
-ctl_route_add (int argc, char **argv)
+ctl_peer_list (const ctl_verb_t *v, int argc, char **argv)
 {
-    s_opts_t o;
-    int rc;
-    store_t *store = s_open (argc, argv, "route", "add", 2, &o, &rc);
-    if (!store)
-        return rc;
+    return s_run (v, argc, argv, 0, s_peer_list);
+}
+
+static int
+s_route_add (store_t *store, const s_opts_t *o)
+{
+    int rc = CTL_OK;
     sg_diag_t diag;
-    if (store_route_put (store, o.args[0], o.args[1], &diag) == SG_OK)
-        printf ("route %s -> %s\n", o.args[0], o.args[1]);
+    if (store_route_put (store, o->args[0], o->args[1], &diag) == SG_OK)
+        printf ("route %s -> %s\n", o->args[0], o->args[1]);
     else
         rc = s_fail ("cannot add route", &diag);
-    store_destroy (&store);
     return rc;
 }
 
 int
-ctl_route_remove (int argc, char **argv)
+ctl_route_add (const ctl_verb_t *v, int argc, char **argv)
 {
-    s_opts_t o;
-    int rc;
-    store_t *store = s_open (argc, argv, "route", "remove", 1, &o, &rc);
-    if (!store)
-        return rc;
+    return s_run (v, argc, argv, 2, s_route_add);
+}
+
+static int
+s_route_remove (store_t *store, const s_opts_t *o)
+{
     sg_diag_t diag;
-    rc = store_route_remove (store, o.args[0], &diag) == SG_OK ? CTL_OK : s_fail (o.args[0], &diag);
-    store_destroy (&store);
-    return rc;
+    return store_route_remove (store, o->args[0], &diag) == SG_OK ? CTL_OK : s_fail (o->args[0], &diag);
 }
 
 int
-ctl_route_list (int argc, char **argv)
+ctl_route_remove (const ctl_verb_t *v, int argc, char **argv)
 {
-    s_opts_t o;
-    int rc;
-    store_t *store = s_open (argc, argv, "route", "list", 0, &o, &rc);
-    if (!store)
-        return rc;
+    return s_run (v, argc, argv, 1, s_route_remove);
+}
+
+static int
+s_route_list (store_t *store, const s_opts_t *o)
+{
+    int rc = CTL_OK;
     store_route_t *routes = NULL;
     size_t n = 0;
     sg_diag_t diag;
@@ -392,22 +391,23 @@ ctl_route_list (int argc, char **argv)
             printf ("%-10s %s\n", routes[i].prefix, routes[i].next_hop);
         free (routes);
     }
-    store_destroy (&store);
     return rc;
 }
 
 int
-ctl_dead_list (int argc, char **argv)
+ctl_route_list (const ctl_verb_t *v, int argc, char **argv)
 {
-    s_opts_t o;
-    int rc;
-    store_t *store = s_open (argc, argv, "dead", "list", 0, &o, &rc);
-    if (!store)
-        return rc;
+    return s_run (v, argc, argv, 0, s_route_list);
+}
+
+static int
+s_dead_list (store_t *store, const s_opts_t *o)
+{
+    int rc = CTL_OK;
     store_dead_t *dead = NULL;
     size_t n = 0;
     sg_diag_t diag;
-    if (store_dead_list (store, o.hop, (size_t) o.limit, &dead, &n, &diag) != SG_OK)
+    if (store_dead_list (store, o->hop, (size_t) o->limit, &dead, &n, &diag) != SG_OK)
         rc = s_fail ("cannot list dead letters", &diag);
     else {
         printf ("%-36s %-4s %-18s %-16s %4s  %s\n", "MESSAGE ID", "TYPE", "MRN", "NEXT HOP", "CODE", "REASON");
@@ -417,24 +417,25 @@ ctl_dead_list (int argc, char **argv)
         printf ("%zu dead letter%s\n", n, n == 1 ? "" : "s");
         free (dead);
     }
-    store_destroy (&store);
     return rc;
 }
 
 int
-ctl_dead_show (int argc, char **argv)
+ctl_dead_list (const ctl_verb_t *v, int argc, char **argv)
 {
-    s_opts_t o;
-    int rc;
-    store_t *store = s_open (argc, argv, "dead", "show", 1, &o, &rc);
-    if (!store)
-        return rc;
+    return s_run (v, argc, argv, 0, s_dead_list);
+}
+
+static int
+s_dead_show (store_t *store, const s_opts_t *o)
+{
+    int rc = CTL_OK;
     store_message_t m = { 0 };
     store_dead_t *dead = NULL;
     size_t n = 0;
     sg_diag_t diag;
-    if (store_message_get (store, o.args[0], &m, &diag) != SG_OK)
-        rc = s_fail (o.args[0], &diag);
+    if (store_message_get (store, o->args[0], &m, &diag) != SG_OK)
+        rc = s_fail (o->args[0], &diag);
     else if (store_dead_list (store, NULL, 100000, &dead, &n, &diag) != SG_OK)
         rc = s_fail ("cannot list dead letters", &diag);
     else {
@@ -447,20 +448,25 @@ ctl_dead_show (int argc, char **argv)
     }
     free (dead);
     store_message_clear (&m);
-    store_destroy (&store);
     return rc;
 }
 
 int
-ctl_dead_replay (int argc, char **argv)
+ctl_dead_show (const ctl_verb_t *v, int argc, char **argv)
+{
+    return s_run (v, argc, argv, 1, s_dead_show);
+}
+
+int
+ctl_dead_replay (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "dead", "replay");
+    int rc = s_parse_opts (v, argc, argv, &o);
     if (rc != CTL_OK)
         return rc;
     if ((o.nargs != 1 && !(o.all && o.hop)) || (o.nargs == 1 && o.all)) {
         fprintf (stderr, "sigmatctl: name one message id, or --all --hop HOP\n");
-        ctl_usage (s_verb, 1);
+        ctl_usage (v, 1);
         return CTL_USAGE;
     }
     store_t *store = s_connect (&o);
@@ -476,14 +482,10 @@ ctl_dead_replay (int argc, char **argv)
     return rc;
 }
 
-int
-ctl_status (int argc, char **argv)
+static int
+s_status (store_t *store, const s_opts_t *o)
 {
-    s_opts_t o;
-    int rc;
-    store_t *store = s_open (argc, argv, "status", NULL, 0, &o, &rc);
-    if (!store)
-        return rc;
+    int rc = CTL_OK;
     sg_diag_t diag;
     int version = 0;
     store_queue_stat_t *q = NULL;
@@ -505,8 +507,13 @@ ctl_status (int argc, char **argv)
         printf ("%-20s %10lld %11.0fs %8lld\n", q[i].next_hop, q[i].pending, q[i].oldest_age_s, q[i].dead);
 done:
     free (q);
-    store_destroy (&store);
     return rc;
+}
+
+int
+ctl_status (const ctl_verb_t *v, int argc, char **argv)
+{
+    return s_run (v, argc, argv, 0, s_status);
 }
 
 /* ---- signing keys of peers: `peer key add|list|retire` -------------------- */
@@ -634,10 +641,10 @@ s_key_list (store_t *store, const s_opts_t *o)
 }
 
 int
-ctl_peer_key (int argc, char **argv)
+ctl_peer_key (const ctl_verb_t *v, int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_opts (argc, argv, &o, "peer", "key");
+    int rc = s_parse_opts (v, argc, argv, &o);
     if (rc != CTL_OK)
         return rc;
     const char *sub = o.nargs ? o.args[0] : "";
@@ -645,7 +652,7 @@ ctl_peer_key (int argc, char **argv)
     if (strcmp (sub, "list") == 0 && o.nargs <= 2)
         want = o.nargs;
     if (want < 0 || o.nargs != want) {
-        ctl_usage (s_verb, 1);
+        ctl_usage (v, 1);
         return CTL_USAGE;
     }
     store_t *store = s_connect (&o);
@@ -663,14 +670,10 @@ ctl_peer_key (int argc, char **argv)
 
 /* ---- `message verify ID`: a stored message against the registered keys ---- */
 
-int
-ctl_message_verify (int argc, char **argv)
+static int
+s_message_verify (store_t *store, const s_opts_t *o)
 {
-    s_opts_t o;
-    int rc;
-    store_t *store = s_open (argc, argv, "message", "verify", 1, &o, &rc);
-    if (!store)
-        return rc;
+    int rc = CTL_OK;
     store_message_t m = { 0 };
     store_peer_t peer = { 0 };
     store_sign_key_t *rows = NULL;
@@ -680,8 +683,8 @@ ctl_message_verify (int argc, char **argv)
     sg_diag_t diag;
     int64_t created = 0;
     rc = CTL_FAIL;
-    if (store_message_get (store, o.args[0], &m, &diag) != SG_OK) {
-        s_fail (o.args[0], &diag);
+    if (store_message_get (store, o->args[0], &m, &diag) != SG_OK) {
+        s_fail (o->args[0], &diag);
         goto done;
     }
     if (sg_hdr_parse (m.header, m.header_len, &h, &diag) != SG_OK
@@ -690,10 +693,10 @@ ctl_message_verify (int argc, char **argv)
         goto done;
     }
     const char *key_id = sg_hdr_get (h, HDR_KEY_ID);
-    if (o.sign_pub) {
+    if (o->sign_pub) {
         /* This node's own messages: its key files are not in the database. */
         char *pem, id[SIGN_KEY_ID_LEN + 1];
-        if (s_key_file (o.sign_pub, &pem, id) != CTL_OK)
+        if (s_key_file (o->sign_pub, &pem, id) != CTL_OK)
             goto done;
         keys = peerkeys_load (m.origin_node, pem, NULL, 0);
         free (pem);
@@ -729,6 +732,11 @@ done:
     store_sign_keys_free (rows, n);
     store_peer_clear (&peer);
     store_message_clear (&m);
-    store_destroy (&store);
     return rc;
+}
+
+int
+ctl_message_verify (const ctl_verb_t *v, int argc, char **argv)
+{
+    return s_run (v, argc, argv, 1, s_message_verify);
 }

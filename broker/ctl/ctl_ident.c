@@ -12,7 +12,7 @@
 #include "sign.h"
 
 int
-ctl_mrn_new (int argc, char **argv)
+ctl_mrn_new (const ctl_verb_t *v, int argc, char **argv)
 {
     long count = 1;
     const char *country = NULL;
@@ -32,12 +32,12 @@ ctl_mrn_new (int argc, char **argv)
         else if (opt == 1 && !country)
             country = val;
         else {
-            ctl_usage (ctl_find ("mrn", "new"), 1);
+            ctl_usage (v, 1);
             return CTL_USAGE;
         }
     }
     if (!country) {
-        ctl_usage (ctl_find ("mrn", "new"), 1);
+        ctl_usage (v, 1);
         return CTL_USAGE;
     }
     for (long i = 0; i < count; i++) {
@@ -52,10 +52,10 @@ ctl_mrn_new (int argc, char **argv)
 }
 
 int
-ctl_mrn_check (int argc, char **argv)
+ctl_mrn_check (const ctl_verb_t *v, int argc, char **argv)
 {
     if (argc == 0) {
-        ctl_usage (ctl_find ("mrn", "check"), 1);
+        ctl_usage (v, 1);
         return CTL_USAGE;
     }
     int bad = 0;
@@ -79,7 +79,7 @@ s_path (char *out, size_t size, const char *dir, const char *name, const char *s
 }
 
 int
-ctl_keygen (int argc, char **argv)
+ctl_keygen (const ctl_verb_t *v, int argc, char **argv)
 {
     const char *dir = ".";
     const char *name = NULL;
@@ -93,12 +93,12 @@ ctl_keygen (int argc, char **argv)
         else if (opt == 1 && !name)
             name = val;
         else {
-            ctl_usage (ctl_find ("keygen", NULL), 1);
+            ctl_usage (v, 1);
             return CTL_USAGE;
         }
     }
     if (!name || strchr (name, '/')) {
-        ctl_usage (ctl_find ("keygen", NULL), 1);
+        ctl_usage (v, 1);
         return CTL_USAGE;
     }
     if (mkdir (dir, 0700) != 0 && errno != EEXIST) {

@@ -56,7 +56,7 @@ s_size_arg (const char *s, long min, long max, long *out)
 }
 
 int
-ctl_message_validate (int argc, char **argv)
+ctl_message_validate (const ctl_verb_t *v, int argc, char **argv)
 {
     xmlsafe_limits_t limits = { 0, 0 };
     int files = 0, bad = 0, opt;
@@ -67,22 +67,22 @@ ctl_message_validate (int argc, char **argv)
     const char *val;
     /* in order: a limit applies to the files after it */
     while ((opt = ctl_getopt (argc, argv, opts, &val)) != -1) {
-        long v;
+        long n;
         if (opt == 'b' || opt == 'd') {
             int bytes = opt == 'b';
-            if (!s_size_arg (val, 1, bytes ? 1L << 30 : 10000, &v)) {
+            if (!s_size_arg (val, 1, bytes ? 1L << 30 : 10000, &n)) {
                 fprintf (stderr, "sigmatctl: --max-%s needs a positive number\n",
                          bytes ? "bytes" : "depth");
                 return CTL_USAGE;
             }
             if (bytes)
-                limits.max_bytes = (size_t) v;
+                limits.max_bytes = (size_t) n;
             else
-                limits.max_depth = (int) v;
+                limits.max_depth = (int) n;
             continue;
         }
         if (opt != 1) {
-            ctl_usage (ctl_find ("message", "validate"), 1);
+            ctl_usage (v, 1);
             return CTL_USAGE;
         }
         files++;
@@ -99,7 +99,7 @@ ctl_message_validate (int argc, char **argv)
         }
     }
     if (files == 0) {
-        ctl_usage (ctl_find ("message", "validate"), 1);
+        ctl_usage (v, 1);
         return CTL_USAGE;
     }
     return bad ? CTL_FAIL : CTL_OK;
@@ -186,10 +186,10 @@ s_show_status (const msg_status_t *s)
 }
 
 int
-ctl_message_show (int argc, char **argv)
+ctl_message_show (const ctl_verb_t *v, int argc, char **argv)
 {
     if (argc != 1) {
-        ctl_usage (ctl_find ("message", "show"), 1);
+        ctl_usage (v, 1);
         return CTL_USAGE;
     }
     xmlsafe_limits_t limits = { 0, 0 };

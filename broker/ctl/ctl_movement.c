@@ -25,9 +25,8 @@ typedef struct {
 } s_opts_t;
 
 static int
-s_opts (int argc, char **argv, s_opts_t *o, const char *verb, int need_arg)
+s_opts (const ctl_verb_t *v, int argc, char **argv, s_opts_t *o, int need_arg)
 {
-    const ctl_verb_t *v = ctl_find ("movement", verb);
     memset (o, 0, sizeof *o);
     o->db = getenv ("SIGMAT_DB");
     o->limit = 1000;
@@ -46,7 +45,7 @@ s_opts (int argc, char **argv, s_opts_t *o, const char *verb, int need_arg)
         switch (opt) {
         case 'j': o->json = 1; break;
         case 'A':
-            if (strcmp (verb, "verify") != 0) {
+            if (strcmp (v->verb, "verify") != 0) {
                 ctl_usage (v, 1);
                 return CTL_USAGE;
             }
@@ -84,6 +83,14 @@ s_opts (int argc, char **argv, s_opts_t *o, const char *verb, int need_arg)
         ctl_usage (v, 1);
         return CTL_USAGE;
     }
+    if (o->state && strcmp (v->verb, "list") == 0 && lc_state_from_name (o->state) == LC_NONE) {
+        fprintf (stderr, "sigmatctl: unknown state %s\n", o->state);
+        return CTL_USAGE;
+    }
+    if (strcmp (v->verb, "resync") == 0 && !o->peer && !o->to) {
+        fprintf (stderr, "sigmatctl: resync needs --peer NODE (or --to OFFICE)\n");
+        return CTL_USAGE;
+    }
     return CTL_OK;
 }
 
@@ -95,6 +102,27 @@ s_open (const s_opts_t *o)
     if (!st)
         fprintf (stderr, "sigmatctl: %s\n", d.text);
     return st;
+}
+
+/* What a movement verb does once connected: an exit code. */
+typedef int (s_body_fn) (store_t *st, const s_opts_t *o);
+
+/* Runs verb v: parses its words (need_arg: an MRN operand, or --all),
+ * connects, calls body and disconnects. Returns body's exit code, or
+ * CTL_USAGE / CTL_FAIL after saying what is wrong. */
+static int
+s_run (const ctl_verb_t *v, int argc, char **argv, int need_arg, s_body_fn *body)
+{
+    s_opts_t o;
+    int rc = s_opts (v, argc, argv, &o, need_arg);
+    if (rc != CTL_OK)
+        return rc;
+    store_t *st = s_open (&o);
+    if (!st)
+        return CTL_FAIL;
+    rc = body (st, &o);
+    store_destroy (&st);
+    return rc;
 }
 
 /* Runs a query with text parameters; NULL (error printed) on failure. */
@@ -185,19 +213,14 @@ s_view_line (PGresult *r, int i)
 
 /* list and overdue: views matching where ($1..$n = params). */
 static int
-s_list (const s_opts_t *o, const char *where, int n, const char *const *params)
+s_list (store_t *st, const s_opts_t *o, const char *where, int n, const char *const *params)
 {
-    store_t *st = s_open (o);
-    if (!st)
-        return CTL_FAIL;
     char sql[2048];
     snprintf (sql, sizeof sql, "SELECT " S_VIEW_COLS " FROM movement WHERE %s"
               " ORDER BY mrn, office LIMIT %ld", where, o->limit ? o->limit : 1000);
     PGresult *r = s_query (st, sql, n, params);
-    if (!r) {
-        store_destroy (&st);
+    if (!r)
         return CTL_FAIL;
-    }
     if (o->json) {
         json_t *a = json_array ();
         for (int i = 0; i < PQntuples (r); i++)
@@ -208,56 +231,37 @@ s_list (const s_opts_t *o, const char *where, int n, const char *const *params)
         for (int i = 0; i < PQntuples (r); i++)
             s_view_line (r, i);
     PQclear (r);
-    store_destroy (&st);
     return CTL_OK;
 }
 
-int
-ctl_movement_list (int argc, char **argv)
+static int
+s_movement_list (store_t *st, const s_opts_t *o)
 {
-    s_opts_t o;
-    int rc = s_opts (argc, argv, &o, "list", 0);
-    if (rc != CTL_OK)
-        return rc;
-    if (o.state && lc_state_from_name (o.state) == LC_NONE) {
-        fprintf (stderr, "sigmatctl: unknown state %s\n", o.state);
-        return CTL_USAGE;
-    }
-    const char *p[3] = { o.state ? o.state : "", o.office ? o.office : "",
-                         o.since ? o.since : "" };
-    return s_list (&o, "($1 = '' OR state = $1)"
+    const char *p[3] = { o->state ? o->state : "", o->office ? o->office : "",
+                         o->since ? o->since : "" };
+    return s_list (st, o, "($1 = '' OR state = $1)"
                    " AND ($2 = '' OR office = $2 OR departure = $2 OR destination = $2"
                    "      OR $2 = ANY(transit))"
                    " AND ($3 = '' OR updated >= $3::timestamptz)", 3, p);
 }
 
-int
-ctl_movement_overdue (int argc, char **argv)
+static int
+s_movement_overdue (store_t *st, const s_opts_t *o)
 {
-    s_opts_t o;
-    int rc = s_opts (argc, argv, &o, "overdue", 0);
-    if (rc != CTL_OK)
-        return rc;
     char today[11];
     lc_format_date (lc_clock_ms (NULL), today);
     const char *p[1] = { today };
-    return s_list (&o, "role = 'DEPARTURE' AND (state IN ('OVERDUE', 'UNDER_ENQUIRY', 'RECOVERY')"
+    return s_list (st, o, "role = 'DEPARTURE' AND (state IN ('OVERDUE', 'UNDER_ENQUIRY', 'RECOVERY')"
                    " OR (state IN ('RELEASED', 'EN_ROUTE') AND time_limit < $1::date))", 1, p);
 }
 
 #define S_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
-int
-ctl_movement_show (int argc, char **argv)
+static int
+s_movement_show (store_t *st, const s_opts_t *o)
 {
-    s_opts_t o;
-    int rc = s_opts (argc, argv, &o, "show", 1);
-    if (rc != CTL_OK)
-        return rc;
-    store_t *st = s_open (&o);
-    if (!st)
-        return CTL_FAIL;
-    const char *p[1] = { o.arg };
+    int rc;
+    const char *p[1] = { o->arg };
     PGresult *views = s_query (st, "SELECT " S_VIEW_COLS " FROM movement WHERE mrn = $1"
                                    " ORDER BY office", 1, p);
     PGresult *ev = s_query (st, "SELECT office, seq, message_id::text, msg_type,"
@@ -273,14 +277,14 @@ ctl_movement_show (int argc, char **argv)
     if (!views || !ev || !inc || !rej)
         goto done;
     if (PQntuples (views) == 0 && PQntuples (rej) == 0) {
-        fprintf (stderr, "sigmatctl: no movement %s here\n", o.arg);
+        fprintf (stderr, "sigmatctl: no movement %s here\n", o->arg);
         goto done;
     }
-    if (o.json) {
+    if (o->json) {
         json_t *doc = json_object (), *va = json_array ();
-        json_object_set_new (doc, "mrn", json_string (o.arg));
+        json_object_set_new (doc, "mrn", json_string (o->arg));
         for (int i = 0; i < PQntuples (views); i++) {
-            json_t *v = s_view_json (views, i), *list = json_array ();
+            json_t *jv = s_view_json (views, i), *list = json_array ();
             for (int k = 0; k < PQntuples (ev); k++) {
                 if (strcmp (s_v (ev, k, 0), s_v (views, i, 1)) != 0)
                     continue;
@@ -291,8 +295,8 @@ ctl_movement_show (int argc, char **argv)
                     s_v (ev, k, 5), "office", s_v (ev, k, 6), "at", s_v (ev, k, 7), "officer",
                     *s_v (ev, k, 8) ? json_string (s_v (ev, k, 8)) : json_null ()));
             }
-            json_object_set_new (v, "history", list);
-            json_array_append_new (va, v);
+            json_object_set_new (jv, "history", list);
+            json_array_append_new (va, jv);
         }
         json_object_set_new (doc, "views", va);
         json_t *ia = json_array (), *ra = json_array ();
@@ -312,7 +316,7 @@ ctl_movement_show (int argc, char **argv)
         s_json_out (doc);
     }
     else {
-        printf ("movement %s\n", o.arg);
+        printf ("movement %s\n", o->arg);
         for (int i = 0; i < PQntuples (views); i++) {
             printf ("\n  %s as %s: %s since %s\n", s_v (views, i, 1), s_v (views, i, 2),
                     s_v (views, i, 3), s_v (views, i, 14));
@@ -350,7 +354,6 @@ done:
     PQclear (ev);
     PQclear (inc);
     PQclear (rej);
-    store_destroy (&st);
     return rc;
 }
 
@@ -482,42 +485,35 @@ s_verify_all (store_t *st, json_t *report)
     return !bad;
 }
 
-int
-ctl_movement_verify (int argc, char **argv)
+static int
+s_movement_verify (store_t *st, const s_opts_t *o)
 {
-    s_opts_t o;
-    int rc = s_opts (argc, argv, &o, "verify", 1);
-    if (rc != CTL_OK)
-        return rc;
-    store_t *st = s_open (&o);
-    if (!st)
-        return CTL_FAIL;
-    const char *p[1] = { o.arg };
-    PGresult *v = o.all ? NULL : s_query (st, "SELECT office, role, events, last_hash"
+    int rc;
+    const char *p[1] = { o->arg };
+    PGresult *rows = o->all ? NULL : s_query (st, "SELECT office, role, events, last_hash"
                                               " FROM movement WHERE mrn = $1 ORDER BY office",
                                           1, p);
     rc = CTL_FAIL;
-    if (o.all) {
-        json_t *report = o.json ? json_array () : NULL;
+    if (o->all) {
+        json_t *report = o->json ? json_array () : NULL;
         rc = s_verify_all (st, report) ? CTL_OK : CTL_FAIL;
         if (report)
             s_json_out (json_pack ("{s:b, s:o}", "intact", rc == CTL_OK, "views", report));
     }
-    else if (v && PQntuples (v) == 0)
-        fprintf (stderr, "sigmatctl: no movement %s here\n", o.arg);
-    else if (v) {
-        json_t *report = o.json ? json_array () : NULL;
+    else if (rows && PQntuples (rows) == 0)
+        fprintf (stderr, "sigmatctl: no movement %s here\n", o->arg);
+    else if (rows) {
+        json_t *report = o->json ? json_array () : NULL;
         int good = 1;
-        for (int i = 0; i < PQntuples (v); i++)
-            good &= s_verify_view (st, o.arg, s_v (v, i, 0), s_v (v, i, 1), atoi (s_v (v, i, 2)),
-                                   s_v (v, i, 3), report, 0) == 1;
+        for (int i = 0; i < PQntuples (rows); i++)
+            good &= s_verify_view (st, o->arg, s_v (rows, i, 0), s_v (rows, i, 1), atoi (s_v (rows, i, 2)),
+                                   s_v (rows, i, 3), report, 0) == 1;
         if (report)
-            s_json_out (json_pack ("{s:s, s:b, s:o}", "mrn", o.arg, "intact", good, "views",
+            s_json_out (json_pack ("{s:s, s:b, s:o}", "mrn", o->arg, "intact", good, "views",
                                    report));
         rc = good ? CTL_OK : CTL_FAIL;
     }
-    PQclear (v);
-    store_destroy (&st);
+    PQclear (rows);
     return rc;
 }
 
@@ -534,48 +530,38 @@ s_covered (const char *office, const char *csv)
     return in;
 }
 
-int
-ctl_movement_resync (int argc, char **argv)
+static int
+s_movement_resync (store_t *st, const s_opts_t *o)
 {
-    s_opts_t o;
-    int rc = s_opts (argc, argv, &o, "resync", 1);
-    if (rc != CTL_OK)
-        return rc;
-    if (!o.peer && !o.to) {
-        fprintf (stderr, "sigmatctl: resync needs --peer NODE (or --to OFFICE)\n");
-        return CTL_USAGE;
-    }
-    store_t *st = s_open (&o);
-    if (!st)
-        return CTL_FAIL;
+    int rc;
     char own[9] = "", peer_office[9] = "";
     PGresult *pr = NULL, *vr = NULL, *ins = NULL;
     rc = CTL_FAIL;
-    const char *pp[1] = { o.peer ? o.peer : "" };
-    const char *mp[1] = { o.arg };
+    const char *pp[1] = { o->peer ? o->peer : "" };
+    const char *mp[1] = { o->arg };
     if (!(pr = s_query (st, "SELECT array_to_string(offices, ',') FROM peer WHERE name = $1", 1,
                         pp))
         || !(vr = s_query (st, "SELECT office, role, departure, destination,"
                                " array_to_string(transit, ',') FROM movement WHERE mrn = $1"
                                " ORDER BY role = 'DEPARTURE' DESC, office", 1, mp)))
         goto done;
-    if (o.peer && PQntuples (pr) != 1) {
-        fprintf (stderr, "sigmatctl: no peer %s\n", o.peer);
+    if (o->peer && PQntuples (pr) != 1) {
+        fprintf (stderr, "sigmatctl: no peer %s\n", o->peer);
         goto done;
     }
-    const char *peer_offices = o.peer ? s_v (pr, 0, 0) : "";
+    const char *peer_offices = o->peer ? s_v (pr, 0, 0) : "";
     /* One request per view of ours (or the one --as names): an STR only
      * repairs the view of the office that asked. */
     int nreq = 0;
     char last[24] = "";
     for (int i = 0; i < (PQntuples (vr) ? PQntuples (vr) : 1); i++) {
         const char *office = PQntuples (vr) ? s_v (vr, i, 0) : "";
-        if (o.as && PQntuples (vr) && strcmp (o.as, office) != 0)
+        if (o->as && PQntuples (vr) && strcmp (o->as, office) != 0)
             continue;
-        sg_strlcpy (own, o.as ? o.as : office, sizeof own);
+        sg_strlcpy (own, o->as ? o->as : office, sizeof own);
         peer_office[0] = '\0';
-        if (o.to)
-            sg_strlcpy (peer_office, o.to, sizeof peer_office);
+        if (o->to)
+            sg_strlcpy (peer_office, o->to, sizeof peer_office);
         else if (PQntuples (vr)) {
             /* the other end of our view: the departure for transit and
              * destination views; destination, then transit offices for a
@@ -595,27 +581,27 @@ ctl_movement_resync (int argc, char **argv)
         }
         if (!own[0] || !peer_office[0])
             continue;
-        const char *ip[3] = { o.arg, own, peer_office };
+        const char *ip[3] = { o->arg, own, peer_office };
         PQclear (ins);
         if (!(ins = s_query (st, "INSERT INTO movement_request (mrn, own_office, peer_office)"
                                  " VALUES ($1, $2, $3) RETURNING id", 3, ip)))
             goto done;
         sg_strlcpy (last, s_v (ins, 0, 0), sizeof last);
-        printf ("resync of %s: STQ from %s to %s queued (request %s)\n", o.arg, own, peer_office,
+        printf ("resync of %s: STQ from %s to %s queued (request %s)\n", o->arg, own, peer_office,
                 last);
         nreq++;
     }
     if (!nreq) {
         fprintf (stderr, "sigmatctl: nothing to ask for %s: no view of ours here whose other "
-                         "end %s serves; give --as OWN_OFFICE and --to PEER_OFFICE\n", o.arg,
-                 o.peer ? o.peer : "the peer");
+                         "end %s serves; give --as OWN_OFFICE and --to PEER_OFFICE\n", o->arg,
+                 o->peer ? o->peer : "the peer");
         rc = CTL_USAGE;
         goto done;
     }
     rc = CTL_OK;
     /* --wait S: until the answer (STR or NAK) to that STQ has been stored. */
     const char *wp[1] = { last };
-    for (long t = 0; t < o.wait * 10; t++) {
+    for (long t = 0; t < o->wait * 10; t++) {
         /* the last request's answer (they are sent together) */
         PGresult *a = s_query (st, "SELECT m.type FROM movement_request q JOIN message m"
                                    " ON m.correlation_id = q.sent_message WHERE q.id = $1::int8"
@@ -626,8 +612,8 @@ ctl_movement_resync (int argc, char **argv)
         PQclear (a);
         if (got)
             break;
-        if (t + 1 == o.wait * 10) {
-            fprintf (stderr, "sigmatctl: no answer after %ld s\n", o.wait);
+        if (t + 1 == o->wait * 10) {
+            fprintf (stderr, "sigmatctl: no answer after %ld s\n", o->wait);
             rc = CTL_FAIL;
         }
         usleep (100000);
@@ -636,6 +622,26 @@ done:
     PQclear (pr);
     PQclear (vr);
     PQclear (ins);
-    store_destroy (&st);
     return rc;
+}
+
+/* The movement verbs: name, whether it needs an MRN (or --all), body. */
+static const struct {
+    const char *verb;
+    int need_arg;
+    s_body_fn *body;
+} s_verbs[] = {
+    { "list", 0, s_movement_list }, { "overdue", 0, s_movement_overdue },
+    { "show", 1, s_movement_show }, { "verify", 1, s_movement_verify },
+    { "resync", 1, s_movement_resync },
+};
+
+int
+ctl_movement (const ctl_verb_t *v, int argc, char **argv)
+{
+    for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++)
+        if (strcmp (s_verbs[i].verb, v->verb) == 0)
+            return s_run (v, argc, argv, s_verbs[i].need_arg, s_verbs[i].body);
+    ctl_usage (v, 1);
+    return CTL_USAGE;
 }

@@ -337,7 +337,7 @@ s_frame (s_frame_t *f, const s_frame_t *prev, const char *url, const char *token
 }
 
 int
-ctl_top (int argc, char **argv)
+ctl_top (const ctl_verb_t *v, int argc, char **argv)
 {
     const char *url = getenv ("SIGMAT_MONITOR_URL");
     const char *token = getenv ("SIGMAT_MONITOR_TOKEN");
@@ -369,7 +369,7 @@ ctl_top (int argc, char **argv)
         else {
             if (opt == 1)
                 fprintf (stderr, "sigmatctl: unknown argument %s\n", val);
-            ctl_usage (ctl_find ("top", NULL), 1);
+            ctl_usage (v, 1);
             return CTL_USAGE;
         }
     }

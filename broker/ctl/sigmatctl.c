@@ -1,5 +1,6 @@
 /* sigmatctl.c - the operator's command line: dispatches `sigmatctl GROUP
- * VERB ARGS...` to the verb functions through one table. */
+ * VERB ARGS...` to the verb functions (ctl.h) through one table, handing
+ * each its own entry; --help for the tool, a group or a verb. */
 #include "config.h"
 
 #include <stdio.h>
@@ -52,16 +53,16 @@ static const ctl_verb_t s_verbs[] = {
       "live view of a node's links, queues and movements from its HTTP monitor (q quits)" },
     { "status", NULL, ctl_status, "[--db CONNINFO]",
       "node identity, queues per next hop (pending, oldest, dead)" },
-    { "movement", "list", ctl_movement_list,
+    { "movement", "list", ctl_movement,
       "[--state S] [--office O] [--since TIME] [--limit N] [--json] [--db CONNINFO]",
       "list the movement views of this node (state, offices, time limit)" },
-    { "movement", "show", ctl_movement_show, "MRN [--json] [--db CONNINFO]",
+    { "movement", "show", ctl_movement, "MRN [--json] [--db CONNINFO]",
       "one movement: each view's state, offices, time limit and every event" },
-    { "movement", "overdue", ctl_movement_overdue, "[--json] [--db CONNINFO]",
+    { "movement", "overdue", ctl_movement, "[--json] [--db CONNINFO]",
       "departure views past their time limit, under enquiry or in recovery" },
-    { "movement", "verify", ctl_movement_verify, "MRN|--all [--json] [--db CONNINFO]",
+    { "movement", "verify", ctl_movement, "MRN|--all [--json] [--db CONNINFO]",
       "check the hash chains of a movement's events (--all: of every movement); exit 1 on a bad one" },
-    { "movement", "resync", ctl_movement_resync,
+    { "movement", "resync", ctl_movement,
       "MRN --peer NODE [--to OFFICE] [--as OFFICE] [--wait S] [--json] [--db CONNINFO]",
       "ask a peer node for its view of a movement (STQ) and apply the events we miss" },
     { "archive", "verify", ctl_archive_verify, "FILE... [--keys DIR] [--db CONNINFO]",
@@ -69,46 +70,8 @@ static const ctl_verb_t s_verbs[] = {
 };
 #define S_NVERBS (sizeof s_verbs / sizeof s_verbs[0])
 
-int
-ctl_getopt (int argc, char **argv, const struct option *opts, const char **value)
-{
-    static char **s_args;                   /* the parse under way: argv - 1 */
-    static int s_rest;                      /* after "--": next operand index */
-    char **args = argv - 1;                 /* args[0] is the verb, as getopt wants */
-    if (args != s_args) {
-        s_args = args;
-        s_rest = 0;
-        optind = 0;                         /* glibc: start a new parse */
-        opterr = 0;
-    }
-    *value = NULL;
-    if (!s_rest) {
-        /* "-": operands come back in order as 1, whatever POSIXLY_CORRECT says */
-        int opt = getopt_long (argc + 1, args, "-:", opts, NULL);
-        if (opt == '?' || opt == ':') {
-            if (opt == ':')
-                fprintf (stderr, "sigmatctl: %s needs a value\n", args[optind - 1]);
-            else
-                fprintf (stderr, "sigmatctl: unknown option %s\n", args[optind - 1]);
-            s_args = NULL;
-            return '?';
-        }
-        if (opt != -1) {
-            *value = optarg;
-            return opt;
-        }
-        s_rest = optind;                    /* operands after "--", if any */
-    }
-    if (s_rest <= argc) {
-        *value = args[s_rest++];
-        return 1;
-    }
-    s_args = NULL;
-    return -1;
-}
-
-int
-ctl_wants_help (int argc, char **argv)
+static int
+s_wants_help (int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
         if (strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "--help") == 0)
@@ -116,16 +79,8 @@ ctl_wants_help (int argc, char **argv)
     return 0;
 }
 
-void
-ctl_usage (const ctl_verb_t *v, int to_stderr)
-{
-    FILE *out = to_stderr ? stderr : stdout;
-    fprintf (out, "usage: sigmatctl %s%s%s %s\n  %s\n", v->group, v->verb ? " " : "",
-             v->verb ? v->verb : "", v->usage, v->summary);
-}
-
-const ctl_verb_t *
-ctl_find (const char *group, const char *verb)
+static const ctl_verb_t *
+s_find (const char *group, const char *verb)
 {
     for (size_t i = 0; i < S_NVERBS; i++) {
         const ctl_verb_t *v = &s_verbs[i];
@@ -167,12 +122,12 @@ main (int argc, char **argv)
     }
     const char *group = argv[1];
     const char *verb = argc > 2 ? argv[2] : NULL;
-    const ctl_verb_t *v = ctl_find (group, verb);
+    const ctl_verb_t *v = s_find (group, verb);
     if (!v) {
         int group_known = 0;
         for (size_t i = 0; i < S_NVERBS; i++)
             group_known |= strcmp (s_verbs[i].group, group) == 0;
-        if (group_known && (!verb || ctl_wants_help (1, argv + 2))) {
+        if (group_known && (!verb || s_wants_help (1, argv + 2))) {
             s_help (group, verb ? stdout : stderr);
             return verb ? CTL_OK : CTL_USAGE;
         }
@@ -183,9 +138,9 @@ main (int argc, char **argv)
     }
     sg_xmlsafe_init ();
     int skip = v->verb ? 3 : 2;
-    if (ctl_wants_help (argc - skip, argv + skip)) {
+    if (s_wants_help (argc - skip, argv + skip)) {
         ctl_usage (v, 0);
         return CTL_OK;
     }
-    return v->fn (argc - skip, argv + skip);
+    return v->fn (v, argc - skip, argv + skip);
 }

@@ -2,16 +2,17 @@
  * diversion, WOF, CAN, ENQ, NAK, STR, STQ): built as message structs,
  * serialised canonically (sg_msg_serialize validates what it writes), given
  * an SGTP/1 header with this node as Origin-Node, signed with the node's
- * key and routed like anything the node stores. Also the application of
- * an STR's events to a view (resynchronisation). */
+ * key and routed like anything the node stores. It uses the views
+ * (lifecycle/views.c) and the table's names and formats (lifecycle.c),
+ * nothing above them. */
 #include "lifecycle/lifecycle_int.h"
 #include "header.h"
 #include "ident.h"
 #include "log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static int
 s_header (lifecycle_gen_t *g, const char *node, const sign_key_t *key, int64_t now)
@@ -114,52 +115,20 @@ lc_gen (lc_batch_t *b, msg_t *m, const char *mrn, const char *sender, const char
 }
 
 void
-lifecycle_out_clear (lifecycle_out_t *out)
-{
-    if (!out)
-        return;
-    for (size_t i = 0; i < out->n; i++)
-        s_gen_free (out->gen[i]);
-    free (out->gen);
-    memset (out, 0, sizeof *out);
-}
-
-void
 lc_gen_truncate (lifecycle_out_t *out, size_t from)
 {
     while (out->n > from)
         s_gen_free (out->gen[--out->n]);
 }
 
-int
-lc_decl (lc_batch_t *b, lc_view_t *v)
+void
+lifecycle_out_clear (lifecycle_out_t *out)
 {
-    if (v->decl)
-        return SG_OK;
-    if (!v->decl_id[0])
-        return SG_ENOTFOUND;
-    const char *params[1] = { v->decl_id };
-    sg_diag_t qd;
-    PGresult *r = store_exec (b->store, "cannot read the declaration",
-                              "SELECT body FROM message WHERE id = $1::uuid", 1, params, 1, &qd);
-    int rc = SG_ENOTFOUND;
-    if (r && PQntuples (r) == 1) {
-        sg_diag_t d;
-        if (sg_msg_parse (PQgetvalue (r, 0, 0), (size_t) PQgetlength (r, 0, 0), NULL, &v->decl_own,
-                       &d) == SG_OK
-            && sg_msg_type_has_declaration (v->decl_own->type)) {
-            v->decl = v->decl_own;
-            rc = SG_OK;
-        }
-        else
-            sg_log_error ("lifecycle: declaration %s of %s unreadable: %s", v->decl_id, v->mrn,
-                       d.text);
-    }
-    else
-        sg_log_error ("lifecycle: declaration %s of %s not found%s%s", v->decl_id, v->mrn,
-                   r ? "" : ": ", r ? "" : qd.text);
-    PQclear (r);
-    return rc;
+    if (!out)
+        return;
+    lc_gen_truncate (out, 0);
+    free (out->gen);
+    memset (out, 0, sizeof *out);
 }
 
 lifecycle_gen_t *
@@ -230,35 +199,6 @@ lc_gen_stq (lc_batch_t *b, const char *mrn, const char *own, const char *peer)
     return g;
 }
 
-/* Visits the events of view v: those stored, then those pending in b. */
-typedef void (s_visit_fn) (void *arg, const char *id, const char *from, const char *to,
-                           const char *office, int64_t at_ms);
-
-static int
-s_events (lc_batch_t *b, const lc_view_t *v, s_visit_fn *fn, void *arg)
-{
-    const char *params[2] = { v->mrn, v->office };
-    PGresult *r = lc_query (b, "cannot read the events",
-        "SELECT message_id::text, coalesce(from_state, ''), to_state, at_office,"
-        " (extract(epoch FROM at) * 1000)::int8 FROM movement_event"
-        " WHERE mrn = $1 AND office = $2 ORDER BY seq", 2, params, 0);
-    if (!r) {
-        sg_log_error ("lifecycle: %s of %s", b->diag.text, v->mrn);
-        return SG_EDB;
-    }
-    for (int i = 0; i < PQntuples (r); i++)
-        fn (arg, PQgetvalue (r, i, 0), PQgetvalue (r, i, 1), PQgetvalue (r, i, 2),
-            PQgetvalue (r, i, 3), strtoll (PQgetvalue (r, i, 4), NULL, 10));
-    PQclear (r);
-    for (size_t i = 0; i < b->nev; i++) {
-        const lc_ev_t *e = &b->ev[i];
-        if (strcmp (e->mrn, v->mrn) == 0 && strcmp (e->office, v->office) == 0)
-            fn (arg, e->message_id, lc_state_name (e->from), lc_state_name (e->to), e->at_office,
-                e->at_ms);
-    }
-    return SG_OK;
-}
-
 static void
 s_add_status_event (void *arg, const char *id, const char *from, const char *to,
                     const char *office, int64_t at_ms)
@@ -291,90 +231,10 @@ lc_gen_str (lc_batch_t *b, lc_view_t *v, const lc_work_t *w)
     for (size_t i = 0; i < v->n_transit && i < MSG_MAX_TRANSIT; i++)
         sg_msg_add_transit_office (m, v->transit[i]);
     lifecycle_gen_t *g = NULL;
-    if (s_events (b, v, s_add_status_event, m) == SG_OK)
+    if (lc_events (b, v, s_add_status_event, m) == SG_OK)
         g = lc_gen (b, m, v->mrn, v->office, w->sender, w->id, NULL);
     sg_msg_destroy (&m);
     return g;
-}
-
-/* ---- resynchronisation ---------------------------------------------------- */
-
-typedef struct {
-    char (*ids)[37];
-    size_t n, cap;
-} s_ids_t;
-
-static void
-s_collect_id (void *arg, const char *id, const char *from, const char *to, const char *office,
-              int64_t at_ms)
-{
-    (void) from, (void) to, (void) office, (void) at_ms;
-    s_ids_t *s = arg;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
-        char (*p)[37] = realloc (s->ids, cap * sizeof *p);
-        if (!p)
-            return;
-        s->ids = p;
-        s->cap = cap;
-    }
-    sg_strlcpy (s->ids[s->n++], id, 37);
-}
-
-int
-lc_resync (lc_batch_t *b, lc_view_t *v, const lc_work_t *w)
-{
-    const msg_t *m = w->msg;
-    if (!m || m->type != MSG_STR)
-        return 0;
-    int remote = lc_role_from_name (m->status.role);
-    if (remote < 0)
-        return 0;
-    if (!v) {
-        int role = strcmp (m->status.departure, w->recipient) == 0 ? LC_DEPARTURE
-                 : strcmp (m->status.destination, w->recipient) == 0 ? LC_DESTINATION : -1;
-        for (size_t i = 0; role < 0 && i < m->status.n_transit; i++)
-            if (strcmp (m->status.transit[i], w->recipient) == 0)
-                role = LC_TRANSIT;
-        if (role < 0 || !(v = lc_view_add (b, w->mrn, w->recipient, (lc_role_t) role)))
-            return 0;
-    }
-    if (v->role != LC_DEPARTURE) {
-        sg_strlcpy (v->departure, m->status.departure, sizeof v->departure);
-        sg_strlcpy (v->destination, m->status.destination, sizeof v->destination);
-        v->n_transit = 0;
-        for (size_t i = 0; i < m->status.n_transit && i < LC_MAX_OFFICES; i++)
-            sg_strlcpy (v->transit[v->n_transit++], m->status.transit[i], sizeof *v->transit);
-        v->dirty = 1;
-    }
-    s_ids_t have = { 0 };
-    if (v->events && s_events (b, v, s_collect_id, &have) != SG_OK)
-        return 0;
-    int applied = 0;
-    for (size_t i = 0; i < m->status.n_events && !b->failed; i++) {
-        const msg_status_event_t *e = &m->status.events[i];
-        int seen = 0;
-        for (size_t k = 0; k < have.n && !seen; k++)
-            seen = strcasecmp (have.ids[k], e->message_id) == 0;
-        if (seen)
-            continue;
-        lc_state_t to = lc_resync_map (v->role, v->office, (lc_role_t) remote,
-                                       lc_state_from_name (e->to), e->office);
-        if (to == LC_NONE
-            || (v->state != LC_NONE && lc_rank (v->role, to) <= lc_rank (v->role, v->state)))
-            continue;
-        int64_t at;
-        if (sg_hdr_time_parse (e->at, &at) != SG_OK)
-            at = b->now;
-        if (lc_event (b, v, e->message_id, "STR", to, e->office, at, NULL) == SG_OK)
-            applied++;
-    }
-    free (have.ids);
-    if (applied)
-        sg_log_info ("lifecycle: %s at %s resynchronised from %s's %s view: %d events, now %s",
-                  v->mrn, v->office, w->sender, m->status.role, applied,
-                  lc_state_name (v->state));
-    return applied;
 }
 
 lifecycle_gen_t *

@@ -2,8 +2,8 @@
  * states and roles, the transition table (which message moves which view
  * from which state to which, and what the node does then), the hash chain
  * of the event history, the resynchronisation mapping and the injectable
- * clock. No database here (lifecycle/views.c applies batches, timers.c runs
- * the timers); see docs/lifecycle.md. */
+ * clock. No database here (lifecycle/tracker.c and apply.c apply batches,
+ * timers.c runs the timers); see docs/lifecycle.md. */
 #ifndef SG_LIFECYCLE_H_INCLUDED
 #define SG_LIFECYCLE_H_INCLUDED
 

@@ -1,7 +1,9 @@
-/* lifecycle_int.h - what lifecycle/views.c, lifecycle/generate.c and timers.c
- * share: the in-memory batch (views locked for the transaction, pending
- * events, rejections, incidents) and the steps of a lifecycle
- * transaction. Nobody else includes it. */
+/* lifecycle_int.h - what the lifecycle's files share: the in-memory
+ * batch (views locked for the transaction, pending events, rejections,
+ * incidents) and the steps of a lifecycle transaction, in one section per
+ * file that defines them. The calls run one way: tracker.c and timers.c
+ * -> apply.c -> generate.c -> views.c (write.c -> views.c). Nobody
+ * outside broker/lifecycle/ includes it. */
 #ifndef SG_LIFECYCLE_INT_H_INCLUDED
 #define SG_LIFECYCLE_INT_H_INCLUDED
 
@@ -113,6 +115,10 @@ PGresult *lc_query (lc_batch_t *b, const char *what, const char *sql, int n,
 /* Out of memory: marks the batch failed (b->diag says so). */
 void lc_oom (lc_batch_t *b);
 
+/* Grows *arr (of *cap elements of size sz, n used) to hold one more: 0, or
+ * -1 when out of memory (b->failed set). */
+int lc_grow (lc_batch_t *b, void **arr, size_t *cap, size_t n, size_t sz);
+
 /* Loads and locks the views selected by where (SQL after "WHERE", $1 is a
  * text[] param1, may be NULL) with an optional suffix (ORDER/LIMIT/FOR
  * UPDATE...). Returns the number of rows or -1 (b->failed set). */
@@ -125,18 +131,6 @@ lc_view_t *lc_find (lc_batch_t *b, const char *mrn, const char *office);
  * when out of memory (b->failed set). */
 lc_view_t *lc_view_add (lc_batch_t *b, const char *mrn, const char *office, lc_role_t role);
 
-/* Applies one message or tick; returns 0 if accepted (or irrelevant), the
- * NAK code if refused; *consumed = 1 if this node answered it (STQ, STR). */
-int lc_apply (lc_batch_t *b, const lc_work_t *w, int *consumed);
-
-/* Applies the messages made so far from out index `from` on (they may make
- * more, which are applied too). Implemented in lifecycle/tracker.c. */
-void lc_apply_made (lc_batch_t *b, size_t from);
-
-/* Writes the batch's movement, event, rejection and incident rows (one
- * statement). SG_OK or SG_EDB. */
-int lc_write (lc_batch_t *b);
-
 /* Commits (or rolls back when failed or rc != SG_OK) and frees the batch. */
 int lc_end (lc_batch_t *b, int rc);
 
@@ -145,6 +139,24 @@ int lc_end (lc_batch_t *b, int rc);
  * event), gives the officer, body and signature the event's hash covers. */
 int lc_event (lc_batch_t *b, lc_view_t *v, const char *message_id, const char *msg_type,
               lc_state_t to, const char *at_office, int64_t at_ms, const lc_work_t *w);
+
+/* Makes sure v->decl is set (reads the declaration message back from the
+ * database when this batch does not hold it); SG_OK or SG_ENOTFOUND. */
+int lc_decl (lc_batch_t *b, lc_view_t *v);
+
+/* Called by lc_events for each event of a view, oldest first. */
+typedef void (lc_visit_fn) (void *arg, const char *id, const char *from, const char *to,
+                            const char *office, int64_t at_ms);
+
+/* Visits the events of view v: those stored, then those pending in b.
+ * SG_OK or SG_EDB (logged, b->failed set). */
+int lc_events (lc_batch_t *b, const lc_view_t *v, lc_visit_fn *fn, void *arg);
+
+/* ---- lifecycle/write.c ---- */
+
+/* Writes the batch's movement, event, rejection and incident rows (one
+ * statement). SG_OK or SG_EDB. */
+int lc_write (lc_batch_t *b);
 
 /* ---- lifecycle/generate.c ---- */
 
@@ -182,12 +194,18 @@ lifecycle_gen_t *lc_gen_str (lc_batch_t *b, lc_view_t *v, const lc_work_t *w);
 lifecycle_gen_t *lc_gen_stq (lc_batch_t *b, const char *mrn, const char *own,
                              const char *peer);
 
+/* ---- lifecycle/apply.c ---- */
+
+/* Applies one message or tick; returns 0 if accepted (or irrelevant), the
+ * NAK code if refused; *consumed = 1 if this node answered it (STQ, STR). */
+int lc_apply (lc_batch_t *b, const lc_work_t *w, int *consumed);
+
+/* Applies the messages made so far from out index `from` on (they may make
+ * more, which are applied too). */
+void lc_apply_made (lc_batch_t *b, size_t from);
+
 /* Applies the events of STR w missing from view v (created if needed):
  * returns the number applied. */
 int lc_resync (lc_batch_t *b, lc_view_t *v, const lc_work_t *w);
-
-/* Makes sure v->decl is set (reads the declaration message back from the
- * database when this batch does not hold it); SG_OK or SG_ENOTFOUND. */
-int lc_decl (lc_batch_t *b, lc_view_t *v);
 
 #endif

@@ -1,7 +1,6 @@
 /* tracker.c - the tracker object and lifecycle_commit: one intake
  * batch stored and applied to the movement views in one transaction. */
 #include "lifecycle/lifecycle_int.h"
-#include "log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,20 +41,6 @@ s_idx_cmp (const void *a, const void *b)
     size_t x = *(const size_t *) a, y = *(const size_t *) b;
     int c = strcasecmp (s_sort_msgs[x].id, s_sort_msgs[y].id);
     return c ? c : (x < y ? -1 : x > y);
-}
-
-void
-lc_apply_made (lc_batch_t *b, size_t from)
-{
-    for (size_t k = from; k < b->out->n && !b->failed; k++) {
-        lifecycle_gen_t *g = b->out->gen[k];
-        lc_work_t w = { .type = g->type_code, .id = g->id, .mrn = g->mrn, .sender = g->sender,
-                        .recipient = g->recipient, .msg = g->src ? g->src : g->own,
-                        .generated = 1, .corr = g->corr, .body = g->body,
-                        .body_len = g->body_len, .sig = g->sig, .sig_len = SIGN_LEN };
-        int consumed = 0;
-        lc_apply (b, &w, &consumed);
-    }
 }
 
 /* skip[i] = 1 for repeats of an id earlier in the batch and for ids the
