@@ -378,7 +378,7 @@ s_on_message (sg_client_t *self, const wire_msg_t *m, int64_t now)
         snprintf (self->node, sizeof self->node, "%.*s", (int) m->frames[0].size,
                   (const char *) m->frames[0].data);
         self->peer_window = WIRE_DEFAULT_WINDOW;
-        if (m->nframes == 2)
+        if (m->nframes >= 2)
             self->peer_window = s_number (&m->frames[1]);
         /* New session: whatever was in flight may be lost; resend it now. */
         for (s_out_t *e = self->inflight.head; e; e = e->next)

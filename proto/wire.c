@@ -23,7 +23,7 @@ static const char *s_names[WIRE_CMD_COUNT] = {
 
 /* Frames after the command: minimum and maximum count. */
 static const struct { size_t min, max; } s_counts[WIRE_CMD_COUNT] = {
-    [WIRE_HELLO] = { 2, 3 }, [WIRE_WELCOME] = { 1, 2 }, [WIRE_DENIED] = { 1, 1 },
+    [WIRE_HELLO] = { 2, 4 }, [WIRE_WELCOME] = { 1, 3 }, [WIRE_DENIED] = { 1, 1 },
     [WIRE_SEND] = { 2, 3 }, [WIRE_DELIVER] = { 3, 3 }, [WIRE_ACK] = { 1, WIRE_MAX_IDS },
     [WIRE_NAK] = { 3, 3 }, [WIRE_PING] = { 0, 0 }, [WIRE_PONG] = { 0, 0 },
 };
@@ -92,6 +92,34 @@ s_token (const wire_frame_t *f, size_t max, int lower_only)
     return 1;
 }
 
+/* A features frame: names of [a-z0-9-] separated by single spaces. */
+static int
+s_features (const wire_frame_t *f)
+{
+    const unsigned char *s = f->data;
+    if (f->size == 0 || f->size > WIRE_MAX_FEATURES || s[0] == ' ' || s[f->size - 1] == ' ')
+        return 0;
+    for (size_t i = 0; i < f->size; i++) {
+        unsigned char c = s[i];
+        if (c == ' ' ? s[i - 1] == ' ' : !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                                           || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int
+wire_has_feature (const wire_frame_t *f, const char *feature)
+{
+    size_t n = strlen (feature);
+    const char *s = f ? f->data : NULL;
+    for (size_t i = 0; s && i + n <= f->size; i++)
+        if ((i == 0 || s[i - 1] == ' ') && memcmp (s + i, feature, n) == 0
+            && (i + n == f->size || s[i + n] == ' '))
+            return 1;
+    return 0;
+}
+
 /* Decimal number without sign or leading zero in [1, max]; -1 otherwise. */
 static long
 s_number (const wire_frame_t *f, long max)
@@ -150,15 +178,21 @@ wire_check (wire_cmd_t cmd, const wire_frame_t *f, size_t n, sg_diag_t *diag)
         if (!s_token (&f[1], WIRE_MAX_NAME, 0))
             return sg_diag_set (diag, SG_EPROTO, 0, 0,
                                 "HELLO name is not 1-64 of [A-Za-z0-9._-]");
-        if (n == 3 && s_number (&f[2], WIRE_MAX_WINDOW) < 0)
+        if (n >= 3 && s_number (&f[2], WIRE_MAX_WINDOW) < 0)
             return sg_diag_set (diag, SG_EPROTO, 0, 0, "HELLO window is not 1-65535");
+        if (n == 4 && !s_features (&f[3]))
+            return sg_diag_set (diag, SG_EPROTO, 0, 0,
+                                "HELLO features are not names of [a-z0-9-] separated by spaces");
         break;
     case WIRE_WELCOME:
         if (!s_token (&f[0], WIRE_MAX_NAME, 0))
             return sg_diag_set (diag, SG_EPROTO, 0, 0,
                                 "WELCOME name is not 1-64 of [A-Za-z0-9._-]");
-        if (n == 2 && s_number (&f[1], WIRE_MAX_WINDOW) < 0)
+        if (n >= 2 && s_number (&f[1], WIRE_MAX_WINDOW) < 0)
             return sg_diag_set (diag, SG_EPROTO, 0, 0, "WELCOME window is not 1-65535");
+        if (n == 3 && !s_features (&f[2]))
+            return sg_diag_set (diag, SG_EPROTO, 0, 0,
+                                "WELCOME features are not names of [a-z0-9-] separated by spaces");
         break;
     case WIRE_DENIED:
         if (!s_text (&f[0], WIRE_MAX_REASON))

@@ -20,6 +20,8 @@
 #define WIRE_DEFAULT_WINDOW 64          /* when HELLO/WELCOME do not say */
 #define WIRE_ID_LEN         36          /* UUID text form */
 #define WIRE_HELLO_REQUIRED "hello required"   /* the one non-fatal DENIED */
+#define WIRE_MAX_FEATURES   256         /* the features frame of HELLO/WELCOME */
+#define WIRE_FEATURE_BATCH  "batch-sign"   /* batch signatures (sign.h) understood */
 
 /* The protocol's commands; WIRE_NONE is never on the wire. */
 typedef enum {
@@ -65,6 +67,10 @@ const char *wire_cmd_name (wire_cmd_t cmd);
 
 /* Command for a name of len bytes (exact, uppercase), or WIRE_NONE. */
 wire_cmd_t wire_cmd_parse (const void *name, size_t len);
+
+/* 1 if the features frame f (HELLO's fourth, WELCOME's third: names
+ * separated by single spaces) names feature, else 0. */
+int wire_has_feature (const wire_frame_t *f, const char *feature);
 
 /* Checks the frames that follow cmd against the protocol grammar. Returns
  * SG_OK, or SG_EPROTO with the reason in diag (may be NULL). */

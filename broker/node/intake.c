@@ -41,8 +41,13 @@ typedef struct s_item {
     msg_t *msg;                     /* the parsed body, kept for the lifecycle */
     char *hdr_own;                  /* header rewritten with our Origin-Node, or NULL */
     size_t hdr_len;
-    unsigned char sig[SIGN_LEN];    /* our signature (messages from adapters) */
-    int own_sig;
+    /* Messages from local adapters are signed by this node at commit,
+     * all of a batch under one signature where the next hop understands
+     * it (sign.h): the worker only computes the leaf. */
+    int to_sign;
+    unsigned char leaf[SIGN_LEAF_LEN];
+    unsigned char *sig;             /* our signature (plain or batch), malloc'd */
+    size_t sig_len;
     char id[37], type[4], mrn[19], sender[9], recipient[9], corr[37];
     char officer[HDR_OFFICER_MAX + 1];  /* the Officer header, "" if none */
     char key_id[SIGN_KEY_ID_LEN + 1];   /* the Key-Id header, "" if none */
@@ -79,6 +84,11 @@ struct intake_t {
     struct s_held { unsigned char rid[WIRE_MAX_RID]; size_t rid_len, n; } *held;
     size_t nheld, capheld;
     s_item_t *all;                  /* every item held, to find a resend of one */
+    /* s_sign's arrays, batch_max long */
+    unsigned char (*leaves)[SIGN_LEAF_LEN];
+    size_t *signing;                /* batch positions of the leaves */
+    unsigned char **sigs;
+    size_t *sig_lens;
 };
 
 static int s_validate (intake_t *self, s_item_t *it, sg_diag_t *diag);
@@ -132,7 +142,12 @@ intake_new (const intake_opts_t *opts, store_t *store, void *router_sock, dispat
     pthread_cond_init (&self->cond, NULL);
     self->items = calloc (self->o.batch_max, sizeof *self->items);
     self->msgs = calloc (self->o.batch_max, sizeof *self->msgs);
-    if (!self->items || !self->msgs)
+    self->leaves = calloc (self->o.batch_max, sizeof *self->leaves);
+    self->signing = calloc (self->o.batch_max, sizeof *self->signing);
+    self->sigs = calloc (self->o.batch_max, sizeof *self->sigs);
+    self->sig_lens = calloc (self->o.batch_max, sizeof *self->sig_lens);
+    if (!self->items || !self->msgs || !self->leaves || !self->signing || !self->sigs
+        || !self->sig_lens)
         goto fail;
     self->limits.max_bytes = self->o.max_message;
     if (sg_sign_key_id (self->o.sign_key, self->key_id) != SG_OK)
@@ -199,6 +214,7 @@ s_item_free (s_item_t *it)
     wire_msg_destroy (&it->wm);
     sg_msg_destroy (&it->msg);
     free (it->hdr_own);
+    free (it->sig);
     free (it);
 }
 
@@ -233,6 +249,10 @@ intake_destroy (intake_t **self_p)
         s_item_free (self->items[i]);
     free (self->items);
     free (self->msgs);
+    free (self->leaves);
+    free (self->signing);
+    free (self->sigs);
+    free (self->sig_lens);
     free (self->held);
     pthread_mutex_destroy (&self->lock);
     pthread_cond_destroy (&self->cond);
@@ -333,7 +353,8 @@ s_authorise (intake_t *self, s_item_t *it, sg_diag_t *diag)
 }
 
 /* For a message from a local adapter: makes this node its Origin-Node
- * (rewriting the header if the adapter said otherwise) and signs it. */
+ * (rewriting the header if the adapter said otherwise) and computes its
+ * leaf; intake_commit signs it. */
 static int
 s_sign_local (intake_t *self, s_item_t *it, hdr_t *h, sg_diag_t *diag)
 {
@@ -352,9 +373,9 @@ s_sign_local (intake_t *self, s_item_t *it, hdr_t *h, sg_diag_t *diag)
         hp = it->hdr_own;
         hl = it->hdr_len;
     }
-    if (sg_sign_message (self->o.sign_key, hp, hl, f[1].data, f[1].size, it->sig) != SG_OK)
-        return sg_diag_set (diag, SG_ESIG, 0, SG_NAK_SIGNATURE, "cannot sign the message");
-    it->own_sig = 1;
+    if (sg_sign_leaf (hp, hl, f[1].data, f[1].size, it->leaf) != SG_OK)
+        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "cannot hash the message to sign it");
+    it->to_sign = 1;
     return SG_OK;
 }
 
@@ -477,8 +498,8 @@ s_finish (intake_t *self, s_item_t *it)
         .header = it->hdr_own ? it->hdr_own : f[0].data,
         .header_len = it->hdr_own ? it->hdr_len : f[0].size,
         .body = f[1].data, .body_len = f[1].size,
-        .signature = it->own_sig ? it->sig : f[2].data,
-        .signature_len = it->own_sig ? SIGN_LEN : f[2].size,
+        .signature = it->to_sign ? NULL : f[2].data,    /* set by s_sign */
+        .signature_len = it->to_sign ? 0 : f[2].size,
         .next_hop = it->hop,
     };
     self->n++;
@@ -697,6 +718,50 @@ s_store (intake_t *self, lifecycle_out_t *made, sg_diag_t *d)
     return rc;
 }
 
+/* Signs what local adapters sent in this batch: one batch signature over
+ * those whose next hop understands it (o.batch_hop), a plain signature
+ * for each of the others. SG_OK, or SG_ENOMEM / SG_EKEY (nothing of the
+ * batch may then be stored: it is not acknowledged, senders resend). */
+static int
+s_sign (intake_t *self)
+{
+    size_t nb = 0;
+    int rc = SG_OK;
+    for (size_t i = 0; i < self->n && rc == SG_OK; i++) {
+        s_item_t *it = self->items[i];
+        if (!it->to_sign)
+            continue;
+        free (it->sig);
+        it->sig = NULL;
+        if (self->o.batch_hop && self->o.batch_hop (self->o.batch_arg, it->hop)) {
+            memcpy (self->leaves[nb], it->leaf, SIGN_LEAF_LEN);
+            self->signing[nb++] = i;
+            continue;
+        }
+        const char *h = it->hdr_own ? it->hdr_own : it->wm->frames[0].data;
+        size_t hl = it->hdr_own ? it->hdr_len : it->wm->frames[0].size;
+        if (!(it->sig = malloc (SIGN_LEN)))
+            rc = SG_ENOMEM;
+        else if ((rc = sg_sign_message (self->o.sign_key, h, hl, it->wm->frames[1].data,
+                                        it->wm->frames[1].size, it->sig)) == SG_OK)
+            it->sig_len = SIGN_LEN;
+    }
+    if (rc == SG_OK && nb)
+        rc = sg_sign_batch (self->o.sign_key, (const unsigned char (*)[SIGN_LEAF_LEN]) self->leaves,
+                            nb, self->sigs, self->sig_lens);
+    for (size_t k = 0; rc == SG_OK && k < nb; k++) {
+        s_item_t *it = self->items[self->signing[k]];
+        it->sig = self->sigs[k];
+        it->sig_len = self->sig_lens[k];
+    }
+    for (size_t i = 0; i < self->n; i++)
+        if (self->items[i]->to_sign) {
+            self->msgs[i].signature = self->items[i]->sig;
+            self->msgs[i].signature_len = self->items[i]->sig_len;
+        }
+    return rc;
+}
+
 int
 intake_commit (intake_t *self)
 {
@@ -706,6 +771,11 @@ intake_commit (intake_t *self)
     if (self->n == 0)
         return SG_OK;
     int64_t t0 = metrics_now_us ();
+    if ((rc = s_sign (self)) != SG_OK) {
+        sg_log_error ("cannot sign a batch of %zu messages: %s (not acknowledged; senders will "
+                      "resend)", self->n, sg_strerror (rc));
+        goto done;
+    }
     for (;;) {
         rc = s_store (self, &made, &d);
         if (rc != SG_EINVAL || d.line < 1 || (size_t) d.line > self->n)
@@ -763,10 +833,11 @@ intake_commit (intake_t *self)
         }
     }
     lifecycle_out_clear (&made);
+done:
     for (size_t i = 0; i < self->n; i++)
         s_item_free (self->items[i]);
     self->n = 0;
-    return rc == SG_OK ? SG_OK : SG_EDB;
+    return rc == SG_OK ? SG_OK : rc == SG_ENOMEM || rc == SG_EKEY ? rc : SG_EDB;
 }
 
 void

@@ -33,6 +33,11 @@ typedef struct {
     size_t workers;                 /* threads doing the checks; 0 = in the caller's */
     int validate_all;               /* full body check of what peer nodes send too */
     lifecycle_t *lifecycle;         /* movement tracking in the batch transaction, or NULL */
+    /* 1 if messages for this next hop may carry a batch signature (the
+     * hop understands them); NULL: every message signed alone. Called on
+     * the thread that commits. */
+    int (*batch_hop) (void *arg, const char *hop);
+    void *batch_arg;
 } intake_opts_t;
 
 /* The connection a SEND came from. */

@@ -186,6 +186,20 @@ s_send_hop (void *arg, const char *hop, const char *hdr, size_t hlen, const char
     return rc == SG_EPROTO ? SG_ETIMEOUT : rc;
 }
 
+/* For the intake: 1 if a message for hop may carry a batch signature. A
+ * local adapter never checks signatures; a peer node must have offered
+ * the feature in its last WELCOME (peers.c); a hop not connected yet gets
+ * plain signatures. */
+static int
+s_batch_hop (void *arg, const char *hop)
+{
+    node_t *self = arg;
+    if (!self->conf->batch_sign)
+        return 0;
+    const peer_info_t *p = peers_find (self->peers, hop);
+    return p && p->is_node ? peers_batch (self->peers, hop) : 1;
+}
+
 static void
 s_on_link (void *arg, const char *peer, int up, int window)
 {
@@ -380,14 +394,21 @@ s_on_hello (node_t *self, const wire_msg_t *m, int64_t now)
         sg_strlcpy (s->key, m->key, sizeof s->key);
     }
     s->is_node = strcmp (role, "node") == 0;
-    s->window = m->nframes == 3 ? s_number (&m->frames[2]) : WIRE_DEFAULT_WINDOW;
+    s->window = m->nframes >= 3 ? s_number (&m->frames[2]) : WIRE_DEFAULT_WINDOW;
     s->serial = ++self->hellos;
     s->last_rx = now;
     char win[16];
     snprintf (win, sizeof win, "%d", self->conf->window);
-    wire_frame_t f[2] = { wire_str (self->conf->name), wire_str (win) };
-    wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_WELCOME, f, 2, ZMQ_DONTWAIT);
-    sg_log_info ("%s %s: welcome (window %d)", role, name, s->window);
+    /* Features only to a client that offered some (an older one would
+     * refuse a WELCOME of three frames). */
+    int batch = self->conf->batch_sign && m->nframes == 4
+                && wire_has_feature (&m->frames[3], WIRE_FEATURE_BATCH);
+    wire_frame_t f[3] = { wire_str (self->conf->name), wire_str (win),
+                          wire_str (WIRE_FEATURE_BATCH) };
+    wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_WELCOME, f, batch ? 3 : 2,
+                   ZMQ_DONTWAIT);
+    sg_log_info ("%s %s: welcome (window %d%s)", role, name, s->window,
+                 batch ? ", batch signatures" : "");
     metrics_peer_seen (name);
     if (!s->is_node && fresh) {
         metrics_link_up (name, 0, 1);
@@ -883,7 +904,7 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
     }
     peers_opts_t po = { .name = conf->name, .curve_public = self->curve_pub,
                         .curve_secret = self->curve_sec, .heartbeat_ms = (int) conf->heartbeat,
-                        .window = conf->window,
+                        .window = conf->window, .batch_sign = conf->batch_sign,
                         .events = { self, s_on_link, s_on_ack, s_on_nak } };
     if (!(self->peers = peers_new (self->ctx, &po))) {
         sg_diag_set (diag, SG_EIO, 0, 0, "cannot start the ZAP handler");
@@ -940,7 +961,8 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
                          .max_message = conf->max_message_size,
                          .batch_max = (size_t) conf->batch_size,
                          .workers = (size_t) conf->workers, .lifecycle = self->lifecycle,
-                         .validate_all = strcmp (conf->validate, "all") == 0 };
+                         .validate_all = strcmp (conf->validate, "all") == 0,
+                         .batch_hop = s_batch_hop, .batch_arg = self };
     if (!(self->intake = intake_new (&io, self->store, self->router, self->dispatch))) {
         sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         goto fail;

@@ -98,6 +98,12 @@ static const config_entry_t s_table[] = {
       "header checked against the body's (docs/performance.md). all: every node\n"
       "checks every body in full, as the origin does.",
       0, 0, NULL, NULL },
+    { "batch_sign", CONFIG_BOOL, S_OFF (batch_sign), "yes",
+      "yes: what local adapters send is signed a batch at a time (one Ed25519\n"
+      "signature over a Merkle root, a proof per message) for next hops that say\n"
+      "they understand it (SGTP feature batch-sign), and each message alone for\n"
+      "the others; no: each message alone, and the feature is not offered.",
+      0, 0, NULL, NULL },
     { "batch_delay", CONFIG_DURATION, S_OFF (batch_delay), "0ms",
       "How long a batch may wait for more messages once the socket is empty;\n"
       "0 commits at once (lowest latency; batches still grow under load).",

@@ -29,6 +29,7 @@ typedef struct {
     int batch_size;
     int workers;
     char *validate;             /* "origin" or "all": where bodies get the full XSD check */
+    int batch_sign;             /* sign in batches where the next hop understands it */
     long long batch_delay;      /* ms */
     int window;
     long long resend_timeout;   /* ms */

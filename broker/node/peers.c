@@ -30,6 +30,8 @@ typedef struct {
     char server_key[41];
     void *sock, *mon;
     int state, hello_due, window;
+    int batch;                      /* its WELCOME offered batch signatures */
+    int plain;                      /* HELLO offers no features (the last one got no answer) */
     int64_t hello_at, last_rx, last_tx;
 } s_link_t;
 
@@ -38,7 +40,7 @@ struct peers_t {
     zap_t *zap;
     zap_keys_t *keys;
     char name[64], pub[41], sec[41];
-    int heartbeat_ms, window;
+    int heartbeat_ms, window, batch_sign;
     peers_events_t ev;
     peer_info_t *dir;
     size_t dir_n;
@@ -152,6 +154,7 @@ peers_new (void *zmq_ctx, const peers_opts_t *opts)
     sg_strlcpy (self->sec, opts->curve_secret, sizeof self->sec);
     self->heartbeat_ms = opts->heartbeat_ms > 0 ? opts->heartbeat_ms : 5000;
     self->window = opts->window > 0 ? opts->window : WIRE_DEFAULT_WINDOW;
+    self->batch_sign = opts->batch_sign;
     self->ev = opts->events;
     self->keys = zap_keys_new ();
     if (!self->keys || !(self->zap = zap_new (zmq_ctx, zap_keys_lookup, self->keys))) {
@@ -417,10 +420,14 @@ s_on_message (peers_t *self, s_link_t *l, const wire_msg_t *m, int64_t now)
     case WIRE_WELCOME: {
         if (l->state == S_READY)
             break;
-        int w = m->nframes == 2 ? s_number (&m->frames[1]) : WIRE_DEFAULT_WINDOW;
+        int w = m->nframes >= 2 ? s_number (&m->frames[1]) : WIRE_DEFAULT_WINDOW;
         l->window = w < self->window ? w : self->window;
+        l->batch = m->nframes == 3 && wire_has_feature (&m->frames[2], WIRE_FEATURE_BATCH);
+        if (l->batch)
+            l->plain = 0;           /* the next session offers features first again */
         l->state = S_READY;
-        sg_log_info ("peer %s: link up (window %d)", l->name, l->window);
+        sg_log_info ("peer %s: link up (window %d%s)", l->name, l->window,
+                     l->batch ? ", batch signatures" : "");
         if (self->ev.on_link)
             self->ev.on_link (self->ev.arg, l->name, 1, l->window);
         break;
@@ -478,8 +485,10 @@ s_tick (peers_t *self, s_link_t *l, int64_t now)
         l->state = S_HELLO;
         l->hello_due = 1;
     }
-    if (l->state == S_HELLO && !l->hello_due && now - l->hello_at >= self->heartbeat_ms)
+    if (l->state == S_HELLO && !l->hello_due && now - l->hello_at >= self->heartbeat_ms) {
         l->hello_due = 1;
+        l->plain = !l->plain;       /* no answer: maybe a node from before features */
+    }
     if (!l->ep_at)
         l->ep_at = now;
     if (l->state == S_HELLO && now - l->ep_at >= 2 * (int64_t) self->heartbeat_ms)
@@ -487,8 +496,14 @@ s_tick (peers_t *self, s_link_t *l, int64_t now)
     if (l->state == S_HELLO && l->hello_due) {
         char win[16];
         snprintf (win, sizeof win, "%d", self->window);
-        wire_frame_t f[3] = { wire_str ("node"), wire_str (self->name), wire_str (win) };
-        if (wire_send_cmd (l->sock, NULL, 0, WIRE_HELLO, f, 3, ZMQ_DONTWAIT) == SG_OK) {
+        /* A node from before features drops a HELLO of four frames as
+         * malformed: a HELLO left unanswered is followed by one without
+         * them, and the next one offers them again. */
+        wire_frame_t f[4] = { wire_str ("node"), wire_str (self->name), wire_str (win),
+                              wire_str (WIRE_FEATURE_BATCH) };
+        int offer = self->batch_sign && !l->plain;
+        if (wire_send_cmd (l->sock, NULL, 0, WIRE_HELLO, f, offer ? 4 : 3, ZMQ_DONTWAIT)
+            == SG_OK) {
             l->hello_due = 0;
             l->hello_at = l->last_tx = now;
         }
@@ -581,4 +596,13 @@ void
 peers_zap_stats (const peers_t *self, uint64_t *admitted, uint64_t *refused)
 {
     zap_stats (self->zap, admitted, refused);
+}
+
+int
+peers_batch (const peers_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->links_n; i++)
+        if (strcmp (self->links[i]->name, name) == 0)
+            return self->links[i]->state == S_READY && self->links[i]->batch;
+    return 0;
 }

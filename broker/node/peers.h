@@ -47,6 +47,7 @@ typedef struct {
     const char *curve_secret;
     int heartbeat_ms;               /* PING when idle; link is stale after 3x */
     int window;                     /* our window in HELLO */
+    int batch_sign;                 /* offer the batch-sign feature in HELLO */
     peers_events_t events;
 } peers_opts_t;
 
@@ -90,6 +91,10 @@ int64_t peers_next_timer (const peers_t *self, int64_t now_ms, int64_t cap);
  * socket cannot take it now (try again later); SG_EIO. */
 int peers_send (peers_t *self, const char *peer, const void *hdr, size_t hlen,
                 const void *body, size_t blen, const void *sig, size_t slen);
+
+/* 1 if the link to peer node name is up and its WELCOME offered batch
+ * signatures (wire.h WIRE_FEATURE_BATCH), else 0. */
+int peers_batch (const peers_t *self, const char *name);
 
 /* Number of links that are ready (WELCOMEd). */
 size_t peers_links_up (const peers_t *self);
