@@ -72,12 +72,29 @@ sg_strlcpy (char *dst, const char *src, size_t size)
     return SG_OK;
 }
 
+void
+sg_oneline (char *dst, size_t size, const char *src)
+{
+    size_t n = 0;
+    for (; src && *src && n + 1 < size; src++)
+        dst[n++] = (*src == '\n' || *src == '\r' || *src == '\t') ? ' ' : *src;
+    while (n > 0 && dst[n - 1] == ' ')
+        n--;
+    dst[n] = '\0';
+}
+
 int64_t
-sg_clock_ms (void)
+sg_clock_us (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+sg_clock_ms (void)
+{
+    return sg_clock_us () / 1000;
 }
 
 int64_t
