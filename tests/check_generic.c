@@ -19,6 +19,8 @@
 #include "gen_json.h"
 #include "gen_webhook.h"
 #include "gen_xslt.h"
+#include "buf.h"
+#include "file.h"
 #include "header.h"
 #include "ident.h"
 #include "log.h"
@@ -33,17 +35,12 @@ int g_have_ref;
 char *
 gt_read (const char *path, size_t *len)
 {
-    FILE *f = fopen (path, "rb");
-    ck_assert_msg (f != NULL, "cannot open %s", path);
-    fseek (f, 0, SEEK_END);
-    long n = ftell (f);
-    fseek (f, 0, SEEK_SET);
-    char *buf = malloc ((size_t) n + 1);
-    ck_assert_uint_eq (fread (buf, 1, (size_t) n, f), (size_t) n);
-    buf[n] = 0;
-    fclose (f);
+    sg_buf_t b = { 0 };
+    ck_assert_msg (sg_file_read (path, 1 << 30, &b) == SG_OK, "cannot read %s", path);
     if (len)
-        *len = (size_t) n;
+        *len = b.len;
+    char *buf = b.data ? sg_buf_take (&b) : calloc (1, 1);
+    ck_assert (buf != NULL);
     return buf;
 }
 

@@ -503,15 +503,7 @@ main (void)
 {
     sg_xmlsafe_init ();
     s_conninfo = pgtest_start ();
-    char dir[1024];
-    snprintf (dir, sizeof dir, "%s/db/migrations", getenv ("SIGMAT_SRCDIR"));
-    sg_diag_t d;
-    store_t *st = store_new (s_conninfo, &d);
-    if (!st || store_migrate (st, dir, NULL, &d) != SG_OK) {
-        fprintf (stderr, "check_lifecycle: cannot prepare the database: %s\n", d.text);
-        return EXIT_FAILURE;
-    }
-    store_destroy (&st);
+    pgtest_migrate ("check_lifecycle", s_conninfo);
     Suite *s = suite_create ("lifecycle");
     TCase *tc = tcase_create ("table");
     tcase_add_test (tc, test_departure_path);

@@ -20,7 +20,6 @@
 #include "node/store.h"
 
 static const char *s_conninfo;
-static char s_migrations[1024];
 
 /* ---- a strict reader of the text format -------------------------------- */
 
@@ -440,15 +439,7 @@ int
 main (void)
 {
     s_conninfo = pgtest_start ();
-    const char *src = getenv ("SIGMAT_SRCDIR");
-    snprintf (s_migrations, sizeof s_migrations, "%s/db/migrations", src && *src ? src : ".");
-    sg_diag_t d;
-    store_t *st = store_new (s_conninfo, &d);
-    if (!st || store_migrate (st, s_migrations, NULL, &d) != SG_OK) {
-        fprintf (stderr, "check_metrics: cannot prepare the database: %s\n", d.text);
-        return EXIT_FAILURE;
-    }
-    store_destroy (&st);
+    pgtest_migrate ("check_metrics", s_conninfo);
     Suite *s = suite_create ("metrics");
     TCase *tc = tcase_create ("registry");
     tcase_add_test (tc, test_counters);
