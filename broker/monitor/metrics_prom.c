@@ -64,18 +64,18 @@ metrics_write (FILE *out)
     prom_family (out, "sigmat_info", "gauge", "This node's name and the program version.");
     fprintf (out, "sigmat_info{node=\"%s\",version=\"%s\"} 1\n",
              prom_label (g->node, lb, sizeof lb), PACKAGE_VERSION);
-    prom_family (out, "sigmat_start_time_seconds", "gauge", "When the node started (unix time).");
-    fprintf (out, "sigmat_start_time_seconds %lld\n", g->started);
+    prom_sample (out, "sigmat_start_time_seconds", "gauge", "When the node started (unix time).",
+                 g->started);
 
     prom_family (out, "sigmat_messages_in_total", "counter",
-              "Messages received from a link and stored, by type (duplicates excluded).");
+                 "Messages received from a link and stored, by type (duplicates excluded).");
     for (size_t i = 0; i < n; i++)
         for (int t = 0; t < METRICS_NTYPES; t++)
             fprintf (out, "sigmat_messages_in_total{link=\"%s\",type=\"%s\"} %llu\n",
                      prom_label (ls[i].name, lb, sizeof lb), metrics_type_name (t),
                      (unsigned long long) ls[i].in[t]);
     prom_family (out, "sigmat_messages_out_total", "counter",
-              "Messages sent on a link for the first time, by type.");
+                 "Messages sent on a link for the first time, by type.");
     for (size_t i = 0; i < n; i++)
         for (int t = 0; t < METRICS_NTYPES; t++)
             fprintf (out, "sigmat_messages_out_total{link=\"%s\",type=\"%s\"} %llu\n",
@@ -104,8 +104,8 @@ metrics_write (FILE *out)
                 offsetof (metrics_link_t, inflight));
 
     prom_family (out, "sigmat_naks_total", "counter",
-              "NAKs by direction (sent: refused by this node; received: refused by a "
-              "next hop) and code (0: other).");
+                 "NAKs by direction (sent: refused by this node; received: refused by a "
+                 "next hop) and code (0: other).");
     for (int c = 0; c < METRICS_NAK_CODES; c++) {
         if (g->naks_sent[c])
             fprintf (out, "sigmat_naks_total{direction=\"sent\",code=\"%d\"} %llu\n", c,
@@ -115,16 +115,16 @@ metrics_write (FILE *out)
                      (unsigned long long) g->naks_received[c]);
     }
     prom_family (out, "sigmat_lifecycle_refusals_total", "counter",
-              "Messages the lifecycle refused (NAK message to the sender office), by reason:"
-              " authority (101, the sender has no such role in the movement), sequence (92),"
-              " unknown (90).");
+                 "Messages the lifecycle refused (NAK message to the sender office), by reason:"
+                 " authority (101, the sender has no such role in the movement), sequence (92),"
+                 " unknown (90).");
     for (int i = 0; i < METRICS_NREFUSALS; i++)
         fprintf (out, "sigmat_lifecycle_refusals_total{reason=\"%s\"} %llu\n",
                  metrics_refusal_names[i], (unsigned long long) g->refusals[i]);
     prom_family (out, "sigmat_batches_total", "counter", "Intake batches committed.");
     fprintf (out, "sigmat_batches_total %llu\n", (unsigned long long) g->batches);
     prom_family (out, "sigmat_db_errors_total", "counter",
-              "Intake batches the database failed to store (senders resend).");
+                 "Intake batches the database failed to store (senders resend).");
     fprintf (out, "sigmat_db_errors_total %llu\n", (unsigned long long) g->db_errors);
     s_histogram (out, "sigmat_batch_size", "Messages per committed intake batch.",
                  metrics_batch_bounds, g->batch_bucket, METRICS_BATCH_BUCKETS,
