@@ -242,6 +242,29 @@ s_apply_mvt (gen_state_t *self, const gen_mvt_t *m, int64_t now)
                                  from[0] ? from : NULL, to[0] ? to : NULL, now));
 }
 
+/* Ends a write begun under the lock (BEGIN IMMEDIATE when began): commits
+ * when rc is SG_OK, else rolls back; logs "<what> <id>" with SQLite's
+ * reason on SG_EDB; finalizes st and unlocks. Returns rc, or SG_EDB when
+ * the commit failed. */
+static int
+s_finish (gen_state_t *self, sqlite3_stmt *st, int began, int rc, const char *what,
+          const char *id)
+{
+    if (rc == SG_OK && began) {
+        if (s_exec (self, "COMMIT") == SG_OK)
+            began = 0;
+        else
+            rc = SG_EDB;
+    }
+    if (rc == SG_EDB)
+        sg_log_error ("state: %s %s: %s", what, id, sqlite3_errmsg (self->db));
+    sqlite3_finalize (st);
+    if (began)
+        s_exec (self, "ROLLBACK");
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
 int
 gen_state_submit (gen_state_t *self, const gen_out_t *out, const gen_mvt_t *mvt,
                   const char *token, const char *key, const char *req_hash, int status,
@@ -276,18 +299,9 @@ gen_state_submit (gen_state_t *self, const gen_out_t *out, const gen_mvt_t *mvt,
         goto done;
     if (mvt && s_apply_mvt (self, mvt, now) != SG_OK)
         goto done;
-    if (s_exec (self, "COMMIT") != SG_OK)
-        goto done;
-    began = 0;
     rc = SG_OK;
 done:
-    if (rc == SG_EDB)
-        sg_log_error ("state: cannot store message %s: %s", out->id, sqlite3_errmsg (self->db));
-    sqlite3_finalize (st);
-    if (began)
-        s_exec (self, "ROLLBACK");
-    pthread_mutex_unlock (&self->lock);
-    return rc;
+    return s_finish (self, st, began, rc, "cannot store message", out->id);
 }
 
 int
@@ -392,18 +406,9 @@ gen_state_deliver (gen_state_t *self, const gen_hook_t *hook, const gen_mvt_t *m
     *dup = sqlite3_changes (self->db) == 0;
     if (!*dup && mvt && s_apply_mvt (self, mvt, now) != SG_OK)
         goto done;
-    if (s_exec (self, "COMMIT") != SG_OK)
-        goto done;
-    began = 0;
     rc = SG_OK;
 done:
-    if (rc != SG_OK)
-        sg_log_error ("state: cannot queue webhook %s: %s", hook->id, sqlite3_errmsg (self->db));
-    sqlite3_finalize (st);
-    if (began)
-        s_exec (self, "ROLLBACK");
-    pthread_mutex_unlock (&self->lock);
-    return rc;
+    return s_finish (self, st, began, rc, "cannot queue webhook", hook->id);
 }
 
 int

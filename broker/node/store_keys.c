@@ -76,13 +76,7 @@ store_sign_key_list (store_t *self, const char *peer, store_sign_key_t **out, si
         "FROM peer_sign_key WHERE $1::text IS NULL OR peer = $1 "
         "ORDER BY peer, valid_from NULLS FIRST, key_id",
         1, NULL, params, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    void *list;
-    int rc = store_rows (res, sizeof **out, s_sign_key_read, s_sign_keys_free, &list, count, diag);
-    *out = list;
-    PQclear (res);
-    return rc;
+    return store_rows (res, sizeof **out, s_sign_key_read, s_sign_keys_free, out, count, diag);
 }
 
 void

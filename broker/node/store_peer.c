@@ -138,13 +138,7 @@ store_peer_list (store_t *self, store_peer_t **out, size_t *count, sg_diag_t *di
     *count = 0;
     PGresult *res = store_i_exec (self, -1, "cannot list peers",
         "SELECT " S_PEER_COLS " FROM peer ORDER BY name", 0, NULL, NULL, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    void *list;
-    int rc = store_rows (res, sizeof **out, s_peer_read, s_peers_free, &list, count, diag);
-    *out = list;
-    PQclear (res);
-    return rc;
+    return store_rows (res, sizeof **out, s_peer_read, s_peers_free, out, count, diag);
 }
 
 /* Runs a one-parameter statement that must touch exactly one row. */
@@ -242,11 +236,5 @@ store_route_list (store_t *self, store_route_t **out, size_t *count, sg_diag_t *
     *count = 0;
     PGresult *res = store_i_exec (self, -1, "cannot list routes",
         "SELECT prefix, next_hop FROM route ORDER BY prefix", 0, NULL, NULL, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    void *list;
-    int rc = store_rows (res, sizeof **out, s_route_read, NULL, &list, count, diag);
-    *out = list;
-    PQclear (res);
-    return rc;
+    return store_rows (res, sizeof **out, s_route_read, NULL, out, count, diag);
 }

@@ -100,14 +100,7 @@ store_pending (store_t *self, const char *next_hop, long long after_seq, size_t 
     const char *values[3] = { next_hop, after, lim };
     PGresult *res = store_i_exec (self, STORE_STMT_PENDING, "cannot read the queue", NULL, 3,
                                   NULL, values, NULL, NULL, 1, diag);
-    if (!res)
-        return SG_EDB;
-    void *list;
-    int rc = store_rows (res, sizeof **out, s_delivery_read, s_deliveries_free, &list, count,
-                         diag);
-    *out = list;
-    PQclear (res);
-    return rc;
+    return store_rows (res, sizeof **out, s_delivery_read, s_deliveries_free, out, count, diag);
 }
 
 void
@@ -279,13 +272,7 @@ store_dead_list (store_t *self, const char *next_hop, size_t limit, store_dead_t
         " FROM delivery d JOIN message m ON m.id = d.message_id"
         " WHERE d.state = 'dead' AND ($1::text IS NULL OR d.next_hop = $1::text)"
         " ORDER BY d.seq LIMIT $2::bigint", 2, NULL, values, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    void *list;
-    int rc = store_rows (res, sizeof **out, s_dead_read, NULL, &list, count, diag);
-    *out = list;
-    PQclear (res);
-    return rc;
+    return store_rows (res, sizeof **out, s_dead_read, NULL, out, count, diag);
 }
 
 static int
@@ -322,11 +309,5 @@ store_queue_stats (store_t *self, store_queue_stat_t **out, size_t *count, sg_di
         "               AND d.seq = p.s), 0)"
         " FROM h LEFT JOIN p USING (next_hop) LEFT JOIN x USING (next_hop)"
         " ORDER BY h.next_hop", 0, NULL, NULL, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    void *list;
-    int rc = store_rows (res, sizeof **out, s_queue_stat_read, NULL, &list, count, diag);
-    *out = list;
-    PQclear (res);
-    return rc;
+    return store_rows (res, sizeof **out, s_queue_stat_read, NULL, out, count, diag);
 }

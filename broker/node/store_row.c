@@ -2,28 +2,34 @@
 #include "node/store_row.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int
-store_rows (const PGresult *res, size_t elem_size, store_row_read_fn read,
-            store_row_free_fn free_list, void **out, size_t *count, sg_diag_t *diag)
+store_rows (PGresult *res, size_t elem_size, store_row_read_fn read,
+            store_row_free_fn free_list, void *out_p, size_t *count, sg_diag_t *diag)
 {
-    *out = NULL;
+    unsigned char *list = NULL;
+    memcpy (out_p, &list, sizeof list);
     *count = 0;
+    if (!res)
+        return SG_EDB;
     size_t n = (size_t) PQntuples (res);
-    if (n == 0)
-        return SG_OK;
-    unsigned char *list = calloc (n, elem_size);
-    if (!list)
-        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-    for (size_t i = 0; i < n; i++)
+    int rc = SG_OK;
+    if (n && !(list = calloc (n, elem_size)))
+        rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+    for (size_t i = 0; list && i < n; i++)
         if (read (res, (int) i, list + i * elem_size) != SG_OK) {
             if (free_list)
                 free_list (list, n);
             else
                 free (list);
-            return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+            list = NULL;
+            rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         }
-    *out = list;
-    *count = n;
-    return SG_OK;
+    PQclear (res);
+    if (rc == SG_OK) {
+        memcpy (out_p, &list, sizeof list);
+        *count = n;
+    }
+    return rc;
 }
