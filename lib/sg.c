@@ -83,26 +83,31 @@ sg_oneline (char *dst, size_t size, const char *src)
     dst[n] = '\0';
 }
 
+/* The time of clock id in units of 1/per_second of a second. */
+static int64_t
+s_clock (clockid_t id, int64_t per_second)
+{
+    struct timespec ts;
+    clock_gettime (id, &ts);
+    return (int64_t) ts.tv_sec * per_second + ts.tv_nsec / (1000000000 / per_second);
+}
+
 int64_t
 sg_clock_us (void)
 {
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    return s_clock (CLOCK_MONOTONIC, 1000000);
 }
 
 int64_t
 sg_clock_ms (void)
 {
-    return sg_clock_us () / 1000;
+    return s_clock (CLOCK_MONOTONIC, 1000);
 }
 
 int64_t
 sg_wall_ms (void)
 {
-    struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return s_clock (CLOCK_REALTIME, 1000);
 }
 
 void

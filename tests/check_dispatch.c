@@ -249,6 +249,28 @@ END_TEST
 
 /* ---- two dispatchers on one database ------------------------------------ */
 
+/* A fresh database (s_db) for two processes: returns the first one's
+ * store, the second's in *st2, the conninfo in *ci (free it); the record
+ * of what was sent is emptied. */
+static store_t *
+s_db2 (const char *name, char **ci, store_t **st2)
+{
+    store_t *st1 = s_db (name, ci);
+    sg_diag_t d;
+    *st2 = store_new (*ci, &d);
+    ck_assert_msg (*st2 != NULL, "store_new: %s", d.text);
+    s_reset ();
+    return st1;
+}
+
+/* Pumps d n times, each SG_OK. */
+static void
+s_pump (dispatch_t *d, int n)
+{
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
+}
+
 static dispatch_t *
 s_claimer (store_t *st, const char *holder, int who, int64_t ttl)
 {
@@ -281,11 +303,7 @@ s_check_order (size_t nmrn)
 START_TEST (test_claims_shared)
 {
     char *ci;
-    store_t *st1 = s_db ("d_shared", &ci);
-    sg_diag_t dg;
-    store_t *st2 = store_new (ci, &dg);
-    ck_assert_ptr_nonnull (st2);
-    s_reset ();
+    store_t *st2, *st1 = s_db2 ("d_shared", &ci, &st2);
     enum { NMRN = 8, PER = 6, N = NMRN * PER };
     for (unsigned i = 1; i <= N; i++) {
         char mrn[8];
@@ -343,10 +361,7 @@ END_TEST
 START_TEST (test_claims_takeover)
 {
     char *ci;
-    store_t *st1 = s_db ("d_takeover", &ci);
-    sg_diag_t dg;
-    store_t *st2 = store_new (ci, &dg);
-    s_reset ();
+    store_t *st2, *st1 = s_db2 ("d_takeover", &ci, &st2);
     enum { NMRN = 4, PER = 3, N = NMRN * PER };
     for (unsigned i = 1; i <= N; i++) {
         char mrn[8];
@@ -402,17 +417,13 @@ END_TEST
 START_TEST (test_claims_link_down)
 {
     char *ci;
-    store_t *st1 = s_db ("d_linkdown", &ci);
-    sg_diag_t dg;
-    store_t *st2 = store_new (ci, &dg);
-    s_reset ();
+    store_t *st2, *st1 = s_db2 ("d_linkdown", &ci, &st2);
     s_store (st1, "p", 1, "MA");
     s_store (st1, "p", 2, "MA");
     dispatch_t *d1 = s_claimer (st1, "h:1", 1, 600000);    /* only a release frees them */
     dispatch_t *d2 = s_claimer (st2, "h:2", 2, 600000);
     dispatch_link (d2, "p", 0, 0);
-    for (int i = 0; i < 3; i++)
-        ck_assert_int_eq (dispatch_pump (d1, sg_clock_ms ()), SG_OK);
+    s_pump (d1, 3);
     ck_assert_uint_eq (s_nsent, 1);
     ck_assert_int_eq (s_sent[0].who, 1);
     /* d2 (not connected to p) never sends; a new MA message stored and
@@ -423,8 +434,7 @@ START_TEST (test_claims_link_down)
     ck_assert_uint_eq (s_nsent, 1);
     /* p connects to d2 instead; d1 loses it. */
     dispatch_link (d2, "p", 1, 0);
-    for (int i = 0; i < 3; i++)
-        ck_assert_int_eq (dispatch_pump (d2, sg_clock_ms ()), SG_OK);
+    s_pump (d2, 3);
     ck_assert_uint_eq (s_nsent, 1);             /* MA is d1's */
     dispatch_link (d1, "p", 0, 0);
     ck_assert_int_eq (dispatch_pump (d1, sg_clock_ms ()), SG_OK);
@@ -458,18 +468,13 @@ END_TEST
 START_TEST (test_claims_late_commit)
 {
     char *ci;
-    store_t *st1 = s_db ("d_late", &ci);
-    sg_diag_t dg;
-    store_t *st2 = store_new (ci, &dg);
-    s_reset ();
+    store_t *st2, *st1 = s_db2 ("d_late", &ci, &st2);
     s_store (st1, "p", 1, "MA");
     dispatch_t *d1 = s_claimer (st1, "h:1", 1, 600);       /* renews every 200 ms */
-    for (int i = 0; i < 3; i++)
-        ck_assert_int_eq (dispatch_pump (d1, sg_clock_ms ()), SG_OK);
+    s_pump (d1, 3);
     ck_assert_uint_eq (s_nsent, 1);                         /* MA#1 from d1, in flight */
     dispatch_t *d2 = s_claimer (st2, "h:2", 2, 600000);
-    for (int i = 0; i < 2; i++)                             /* d2 has read its queue */
-        ck_assert_int_eq (dispatch_pump (d2, sg_clock_ms ()), SG_OK);
+    s_pump (d2, 2);                     /* d2 has read its queue */
     ck_assert_uint_eq (s_nsent, 1);
     /* MA#2 is inserted (its seq drawn) in a transaction left open... */
     PGconn *slow = PQconnectdb (ci);
