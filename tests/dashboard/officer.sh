@@ -51,11 +51,7 @@ done
 
 GP=$(sg_port)
 cat > "$SG_DIR/bf-generic.conf" <<EOC
-name bf-generic
-node_endpoint $(sg_endpoint BF)
-node_public_key $SG_DIR/keys/BF.curve.pub
-curve_public $SG_DIR/keys/bf-generic.curve.pub
-curve_secret $SG_DIR/keys/bf-generic.curve.key
+$(sg_adapter_link bf-generic BF)
 http_listen 127.0.0.1:$GP
 state_db $SG_DIR/bf-generic.db
 http_officers $SG_DIR/bf-officers

@@ -22,11 +22,7 @@ asy_config () {
     eval "HTTP_$country=$port"
     cat > "$d.conf" <<EOC
 country $country
-name $name
-node_endpoint $(sg_endpoint $node)
-node_public_key $SG_DIR/keys/$node.curve.pub
-curve_secret $SG_DIR/keys/$name.curve.key
-curve_public $SG_DIR/keys/$name.curve.pub
+$(sg_adapter_link "$name" "$node")
 connect_timeout 1s
 reconnect_interval 1s
 spool_dir $d/spool

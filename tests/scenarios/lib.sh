@@ -8,6 +8,7 @@
 #   sg_setup NAME           folder, cluster, binaries, trap
 #   sg_node NAME COUNTRY    database (migrated), keys, config; sets PORT_<NAME>
 #   sg_adapter NAME         keys for an adapter (register it with sg_peer)
+#   sg_adapter_link NAME NODE   its config lines for the node (name, keys)
 #   sg_peer AT NAME ROLE OFFICES [ENDPOINT]   register NAME in AT's database
 #   sg_route AT PREFIX HOP
 #   sg_ci_bf / sg_ci_hub_bf   adapters, peers and routes of CI -> BF (direct
@@ -167,6 +168,14 @@ EOF
 }
 
 sg_adapter () { sg_keygen "$1"; }
+
+# sg_adapter_link NAME NODE: the config lines (either adapter's) that
+# connect adapter NAME to node NODE: its name, the endpoint and the keys.
+sg_adapter_link () {
+    printf 'name %s\nnode_endpoint %s\nnode_public_key %s\ncurve_public %s\ncurve_secret %s\n' \
+        "$1" "$(sg_endpoint "$2")" "$SG_DIR/keys/$2.curve.pub" "$SG_DIR/keys/$1.curve.pub" \
+        "$SG_DIR/keys/$1.curve.key"
+}
 
 # sg_peer AT NAME ROLE OFFICES [ENDPOINT]
 sg_peer () {
