@@ -18,6 +18,7 @@
 #include "node/dispatch.h"
 #include "pgtest.h"
 #include "node/store.h"
+#include "testutil.h"
 
 
 /* ---- what the dispatchers sent ----------------------------------------- */
@@ -542,9 +543,6 @@ main (void)
     tcase_add_test (tc, test_claims_link_down);
     tcase_add_test (tc, test_claims_late_commit);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -27,6 +27,7 @@
 #include "msg.h"
 #include "xmlsafe.h"
 #include "generic/gentest.h"
+#include "testutil.h"
 
 char g_src[1024], g_ref[1024], g_tmp[256];
 int g_have_ref;
@@ -443,10 +444,7 @@ main (void)
     tcase_set_timeout (tc, 30);
     suite_add_tcase (s, tc);
     gt_add_http (s);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     char cmd[300];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
     if (!failed && system (cmd) != 0)

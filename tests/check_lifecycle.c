@@ -18,6 +18,7 @@
 #include "sign.h"
 #include "node/store.h"
 #include "xmlsafe.h"
+#include "testutil.h"
 
 static const char *s_conninfo;
 
@@ -519,9 +520,6 @@ main (void)
     tcase_set_timeout (db, 60);
     tcase_add_test (db, test_commit_and_verify);
     suite_add_tcase (s, db);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

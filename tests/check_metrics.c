@@ -18,6 +18,7 @@
 #include "monitor/monitor.h"
 #include "pgtest.h"
 #include "node/store.h"
+#include "testutil.h"
 
 static const char *s_conninfo;
 
@@ -453,9 +454,6 @@ main (void)
     tcase_set_timeout (th, 30);
     tcase_add_test (th, test_monitor_http);
     suite_add_tcase (s, th);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -11,6 +11,7 @@
 #include "file.h"
 #include "msg.h"
 #include "xmlsafe.h"
+#include "testutil.h"
 
 static const char *s_types[] = { "dec", "rel", "aar", "atr", "ncf", "arr", "dcr", "wof",
                                  "can", "inc", "enq", "enr", "arq", "stq", "str", "ack",
@@ -760,9 +761,6 @@ main (void)
     tcase_add_test (tc, test_utf8_roundtrip);
     tcase_add_test (tc, test_serialize_refuses);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

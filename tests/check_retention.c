@@ -20,6 +20,7 @@
 #include "node/retention.h"
 #include "sign.h"
 #include "node/store.h"
+#include "testutil.h"
 
 #define S_DAY_MS 86400000LL
 
@@ -338,10 +339,7 @@ main (void)
     tcase_set_timeout (tc, 120);
     tcase_add_test (tc, test_retention);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     char cmd[400];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
     if (system (cmd) != 0)

@@ -16,6 +16,7 @@
 
 #include "pgtest.h"
 #include "node/store.h"
+#include "testutil.h"
 
 static const char *s_conninfo;      /* the main database, migrated in main() */
 
@@ -733,9 +734,6 @@ main (void)
     tcase_set_timeout (tb, 3600);
     tcase_add_test (tb, test_bench);
     suite_add_tcase (s, tb);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
