@@ -264,6 +264,18 @@ s_db2 (const char *name, char **ci, store_t **st2)
     return st1;
 }
 
+/* Frees what s_db2 and the two processes' dispatchers hold (any may be
+ * NULL, already freed). */
+static void
+s_done2 (dispatch_t **d1, dispatch_t **d2, store_t **st1, store_t **st2, char *ci)
+{
+    dispatch_destroy (d1);
+    dispatch_destroy (d2);
+    store_destroy (st1);
+    store_destroy (st2);
+    free (ci);
+}
+
 /* Pumps d n times, each SG_OK. */
 static void
 s_pump (dispatch_t *d, int n)
@@ -348,11 +360,7 @@ START_TEST (test_claims_shared)
     ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), N);
     ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery_claim WHERE expires > now()"),
                       0);       /* given up at the stop */
-    dispatch_destroy (&d[0]);
-    dispatch_destroy (&d[1]);
-    store_destroy (&st1);
-    store_destroy (&st2);
-    free (ci);
+    s_done2 (&d[0], &d[1], &st1, &st2, ci);
 }
 END_TEST
 
@@ -405,9 +413,7 @@ START_TEST (test_claims_takeover)
     }
     ck_assert_int_eq (dispatch_flush (d2), SG_OK);
     ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state <> 'done'"), 0);
-    dispatch_destroy (&d2);
-    store_destroy (&st2);
-    free (ci);
+    s_done2 (NULL, &d2, NULL, &st2, ci);
 }
 END_TEST
 
@@ -454,11 +460,7 @@ START_TEST (test_claims_link_down)
     s_ack (d1, "p", s_sent[0].id);
     ck_assert_int_eq (dispatch_pump (d1, sg_clock_ms ()), SG_OK);
     ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 1);
-    dispatch_destroy (&d1);
-    dispatch_destroy (&d2);
-    store_destroy (&st1);
-    store_destroy (&st2);
-    free (ci);
+    s_done2 (&d1, &d2, &st1, &st2, ci);
 }
 END_TEST
 
@@ -520,11 +522,7 @@ START_TEST (test_claims_late_commit)
     ck_assert_uint_eq (s_nsent, 3);
     ck_assert_int_eq (s_sent[2].who, 1);
     ck_assert_str_eq (s_sent[2].id, id);
-    dispatch_destroy (&d1);
-    dispatch_destroy (&d2);
-    store_destroy (&st1);
-    store_destroy (&st2);
-    free (ci);
+    s_done2 (&d1, &d2, &st1, &st2, ci);
 }
 END_TEST
 

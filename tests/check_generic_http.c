@@ -167,6 +167,18 @@ s_sql (const char *db, const char *sql)
     return v;
 }
 
+/* The first value of sql on the state file db as text ("" if none). */
+static void
+s_sql_text (const char *db, const char *sql, char *out, size_t size)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = s_query (db, sql, &h);
+    const unsigned char *v = sqlite3_step (st) == SQLITE_ROW ? sqlite3_column_text (st, 0) : NULL;
+    sg_strlcpy (out, v ? (const char *) v : "", size);
+    sqlite3_finalize (st);
+    sqlite3_close (h);
+}
+
 /* Delivers m as the node would (header + canonical body); diag may be NULL. */
 static int
 s_deliver_diag (gen_adapter_t *a, const msg_t *m, sg_diag_t *diag)
@@ -622,12 +634,9 @@ START_TEST (test_webhook_xslt_fails)
     ck_assert_msg (strstr (d.text, "cannot make the webhook of WOF"), "%s", d.text);
     gen_adapter_destroy (&a);
     snprintf (db, sizeof db, "%s/xslfail.db", g_tmp);
-    sqlite3 *h;
-    sqlite3_stmt *st = s_query (db, "SELECT group_concat(type) FROM hook", &h);
-    ck_assert_int_eq (sqlite3_step (st), SQLITE_ROW);
-    ck_assert_str_eq ((const char *) sqlite3_column_text (st, 0), "AAR");
-    sqlite3_finalize (st);
-    sqlite3_close (h);
+    char types[64];
+    s_sql_text (db, "SELECT group_concat(type) FROM hook", types, sizeof types);
+    ck_assert_str_eq (types, "AAR");
     sg_msg_destroy (&aar);
     sg_msg_destroy (&wof);
     gen_conf_free (&conf);

@@ -18,12 +18,7 @@ store_sign_key_put (store_t *self, const char *peer, const char *key_id, const c
         "ON CONFLICT (peer, key_id) DO UPDATE SET sign_public_pem = EXCLUDED.sign_public_pem, "
         "valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until",
         5, NULL, params, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    int rc = atoi (PQcmdTuples (res)) == 1
-        ? SG_OK : sg_diag_set (diag, SG_ENOTFOUND, 0, 0, "no peer %s", peer);
-    PQclear (res);
-    return rc;
+    return store_one_row (res, diag, "no peer %s", peer);
 }
 
 int
@@ -36,12 +31,7 @@ store_sign_key_retire (store_t *self, const char *peer, const char *key_id, cons
         "UPDATE peer_sign_key SET valid_until = coalesce ($3::timestamptz, now()) "
         "WHERE peer = $1 AND key_id = $2",
         3, NULL, params, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    int rc = atoi (PQcmdTuples (res)) == 1
-        ? SG_OK : sg_diag_set (diag, SG_ENOTFOUND, 0, 0, "peer %s has no key %s", peer, key_id);
-    PQclear (res);
-    return rc;
+    return store_one_row (res, diag, "peer %s has no key %s", peer, key_id);
 }
 
 /* Fills one store_sign_key_t from a row of store_sign_key_list; SG_ENOMEM. */

@@ -147,13 +147,9 @@ s_one_row (store_t *self, const char *sql, const char *what, const char *key, co
            sg_diag_t *diag)
 {
     const char *values[1] = { key };
-    PGresult *res = store_i_exec (self, -1, what, sql, 1, NULL, values, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    int rc = strcmp (PQcmdTuples (res), "1") == 0 ? SG_OK
-        : sg_diag_set (diag, SG_ENOTFOUND, 0, 0, "no %s \"%s\"", kind, key ? key : "");
-    PQclear (res);
-    return rc;
+    return store_one_row (store_i_exec (self, -1, what, sql, 1, NULL, values, NULL, NULL, 0,
+                                        diag),
+                          diag, "no %s \"%s\"", kind, key ? key : "");
 }
 
 int

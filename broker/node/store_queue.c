@@ -198,12 +198,7 @@ store_dead (store_t *self, const char *next_hop, const char *id, int nak_code,
         "UPDATE delivery SET state = 'dead', nak_code = $3::integer, last_error = $4"
         " WHERE next_hop = $1 AND message_id = $2::uuid AND state IN ('pending', 'inflight')",
         4, NULL, values, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    int rc = strcmp (PQcmdTuples (res), "1") == 0 ? SG_OK
-        : sg_diag_set (diag, SG_ENOTFOUND, 0, 0, "no undelivered message %s for %s", id, next_hop);
-    PQclear (res);
-    return rc;
+    return store_one_row (res, diag, "no undelivered message %s for %s", id, next_hop);
 }
 
 int

@@ -1,6 +1,9 @@
-/* store_row.c - a query result read into an array of rows (store_row.h). */
+/* store_row.c - a query result read into an array of rows, or checked for
+ * the one row it changed (store_row.h). */
 #include "node/store_row.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,5 +34,23 @@ store_rows (PGresult *res, size_t elem_size, store_row_read_fn read,
         memcpy (out_p, &list, sizeof list);
         *count = n;
     }
+    return rc;
+}
+
+int
+store_one_row (PGresult *res, sg_diag_t *diag, const char *fmt, ...)
+{
+    if (!res)
+        return SG_EDB;
+    int rc = SG_OK;
+    if (strcmp (PQcmdTuples (res), "1") != 0) {
+        char why[sizeof diag->text];
+        va_list ap;
+        va_start (ap, fmt);
+        vsnprintf (why, sizeof why, fmt, ap);
+        va_end (ap);
+        rc = sg_diag_set (diag, SG_ENOTFOUND, 0, 0, "%s", why);
+    }
+    PQclear (res);
     return rc;
 }

@@ -1,6 +1,6 @@
-/* store_row.h - turning a query result into an array of rows: one helper
- * for the store_*.c list readers (queue pages, dead letters, peers, routes,
- * signing keys), so none of them allocates and unwinds by hand. */
+/* store_row.h - reading a statement's result the same way everywhere in
+ * store_*.c: the rows of a list (queue pages, dead letters, peers, routes,
+ * signing keys) into an array, and the one row a change must touch. */
 #ifndef STORE_ROW_H_INCLUDED
 #define STORE_ROW_H_INCLUDED
 
@@ -24,5 +24,11 @@ typedef void (*store_row_free_fn) (void *list, size_t count);
  * set. On failure *out_p is NULL and *count 0. */
 int store_rows (PGresult *res, size_t elem_size, store_row_read_fn read,
                 store_row_free_fn free_list, void *out_p, size_t *count, sg_diag_t *diag);
+
+/* Takes the result of a statement that must change exactly one row (NULL:
+ * it failed, SG_EDB with diag already set) and clears it: SG_OK, or
+ * SG_ENOTFOUND with diag saying fmt when it changed none. */
+int store_one_row (PGresult *res, sg_diag_t *diag, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
 
 #endif
