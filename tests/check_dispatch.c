@@ -276,6 +276,17 @@ s_done2 (dispatch_t **d1, dispatch_t **d2, store_t **st1, store_t **st2, char *c
     free (ci);
 }
 
+/* Stores messages 1..n for hop p, message i for MRN "M<(i - 1) % nmrn>". */
+static void
+s_store_spread (store_t *st, unsigned n, unsigned nmrn)
+{
+    for (unsigned i = 1; i <= n; i++) {
+        char mrn[16];
+        snprintf (mrn, sizeof mrn, "M%u", (i - 1) % nmrn);
+        s_store (st, "p", i, mrn);
+    }
+}
+
 /* Pumps d n times, each SG_OK. */
 static void
 s_pump (dispatch_t *d, int n)
@@ -318,11 +329,7 @@ START_TEST (test_claims_shared)
     char *ci;
     store_t *st2, *st1 = s_db2 ("d_shared", &ci, &st2);
     enum { NMRN = 8, PER = 6, N = NMRN * PER };
-    for (unsigned i = 1; i <= N; i++) {
-        char mrn[8];
-        snprintf (mrn, sizeof mrn, "M%u", (i - 1) % NMRN);
-        s_store (st1, "p", i, mrn);
-    }
+    s_store_spread (st1, N, NMRN);
     dispatch_t *d[2] = { s_claimer (st1, "h:1", 1, 10000), s_claimer (st2, "h:2", 2, 10000) };
     size_t acked = 0;
     char busy[NMRN][37];        /* the unacknowledged message of each MRN, across both */
@@ -372,11 +379,7 @@ START_TEST (test_claims_takeover)
     char *ci;
     store_t *st2, *st1 = s_db2 ("d_takeover", &ci, &st2);
     enum { NMRN = 4, PER = 3, N = NMRN * PER };
-    for (unsigned i = 1; i <= N; i++) {
-        char mrn[8];
-        snprintf (mrn, sizeof mrn, "M%u", (i - 1) % NMRN);
-        s_store (st1, "p", i, mrn);
-    }
+    s_store_spread (st1, N, NMRN);
     dispatch_t *d1 = s_claimer (st1, "h:1", 1, 1500);
     ck_assert_int_eq (dispatch_pump (d1, sg_clock_ms ()), SG_OK);     /* renews, no page yet */
     ck_assert_int_eq (dispatch_pump (d1, sg_clock_ms ()), SG_OK);
