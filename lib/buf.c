@@ -1,11 +1,32 @@
 /* buf.c - the growable byte buffer (buf.h): doubling growth from 256
- * bytes, an optional size limit, a sticky failure flag. */
+ * bytes, an optional size limit, a sticky failure flag; and the slot of a
+ * growable array. */
 #include "buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+void *
+sg_array_slot (void *items_p, size_t n, size_t *cap, size_t size, size_t first)
+{
+    char *items;
+    memcpy (&items, items_p, sizeof items);
+    if (n >= *cap) {
+        size_t ncap = *cap ? *cap * 2 : first;
+        if (ncap <= n || ncap > ((size_t) -1) / size)
+            return NULL;
+        char *p = realloc (items, ncap * size);
+        if (!p)
+            return NULL;
+        memcpy (items_p, &p, sizeof p);
+        items = p;
+        *cap = ncap;
+    }
+    memset (items + n * size, 0, size);
+    return items + n * size;
+}
 
 void
 sg_buf_put (sg_buf_t *b, const void *p, size_t n)

@@ -38,4 +38,10 @@ char *sg_buf_take (sg_buf_t *b);
 /* Frees the memory and empties the buffer (limit kept). */
 void sg_buf_free (sg_buf_t *b);
 
+/* Makes room for element n of a growable array: items_p points to the
+ * array pointer (any T **), *cap is its capacity in elements of size bytes,
+ * doubled from first when n reaches it. Returns element n, zeroed, or NULL
+ * when out of memory (the array is left as it was). The caller counts n. */
+void *sg_array_slot (void *items_p, size_t n, size_t *cap, size_t size, size_t first);
+
 #endif

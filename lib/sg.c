@@ -72,20 +72,42 @@ sg_strlcpy (char *dst, const char *src, size_t size)
     return SG_OK;
 }
 
+void
+sg_oneline (char *dst, size_t size, const char *src)
+{
+    size_t n = 0;
+    for (; src && *src && n + 1 < size; src++)
+        dst[n++] = (*src == '\n' || *src == '\r' || *src == '\t') ? ' ' : *src;
+    while (n > 0 && dst[n - 1] == ' ')
+        n--;
+    dst[n] = '\0';
+}
+
+/* The time of clock id in units of 1/per_second of a second. */
+static int64_t
+s_clock (clockid_t id, int64_t per_second)
+{
+    struct timespec ts;
+    clock_gettime (id, &ts);
+    return (int64_t) ts.tv_sec * per_second + ts.tv_nsec / (1000000000 / per_second);
+}
+
+int64_t
+sg_clock_us (void)
+{
+    return s_clock (CLOCK_MONOTONIC, 1000000);
+}
+
 int64_t
 sg_clock_ms (void)
 {
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return s_clock (CLOCK_MONOTONIC, 1000);
 }
 
 int64_t
 sg_wall_ms (void)
 {
-    struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return s_clock (CLOCK_REALTIME, 1000);
 }
 
 void

@@ -71,8 +71,15 @@ void sg_diag_clear (sg_diag_t *diag);
  * SG_ETOOBIG if src did not fit (dst then holds the truncated prefix). */
 int sg_strlcpy (char *dst, const char *src, size_t size);
 
+/* Copies src (NULL: "") into dst of size bytes on one line: newlines and
+ * tabs become spaces, trailing spaces are dropped; truncates to fit. */
+void sg_oneline (char *dst, size_t size, const char *src);
+
 /* Milliseconds of CLOCK_MONOTONIC, for timeouts and intervals. */
 int64_t sg_clock_ms (void);
+
+/* Microseconds of CLOCK_MONOTONIC, for short durations. */
+int64_t sg_clock_us (void);
 
 /* Milliseconds since the epoch (CLOCK_REALTIME), for times shown to people. */
 int64_t sg_wall_ms (void);

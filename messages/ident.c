@@ -48,6 +48,35 @@ s_show (char c, char buf[8])
     return buf;
 }
 
+/* SG_OK if s is present with exactly want characters; otherwise code (with
+ * nak) and "<what> is missing" or "<what> has N characters, expected want". */
+static int
+s_check_length (const char *s, int want, const char *what, int code, int nak, sg_diag_t *diag)
+{
+    if (!s)
+        return sg_diag_set (diag, code, 0, nak, "%s is missing", what);
+    size_t len = strnlen (s, (size_t) want + 1);
+    if (len != (size_t) want)
+        return sg_diag_set (diag, code, 0, nak, "%s has %s%zu characters, expected %d", what,
+                            len > (size_t) want ? "more than " : "",
+                            len > (size_t) want ? (size_t) want : len, want);
+    return SG_OK;
+}
+
+/* SG_OK if characters from..to-1 of s all pass ok; otherwise code (with
+ * nak) and "<rule>, character N is 'x'" for the first that does not. */
+static int
+s_check_chars (const char *s, int from, int to, int (*ok) (char), const char *rule, int code,
+               int nak, sg_diag_t *diag)
+{
+    char shown[8];
+    for (int i = from; i < to; i++)
+        if (!ok (s[i]))
+            return sg_diag_set (diag, code, 0, nak, "%s, character %d is %s", rule, i + 1,
+                                s_show (s[i], shown));
+    return SG_OK;
+}
+
 char
 sg_mrn_check_digit (const char *mrn17)
 {
@@ -72,29 +101,20 @@ int
 sg_mrn_check (const char *mrn, sg_diag_t *diag)
 {
     char shown[8];
-    if (!mrn)
-        return sg_diag_set (diag, SG_EMRN, 0, SG_NAK_INVALID_MRN, "MRN is missing");
-    size_t len = strnlen (mrn, MRN_LEN + 1);
-    if (len != MRN_LEN)
-        return sg_diag_set (diag, SG_EMRN, 0, SG_NAK_INVALID_MRN,
-                            "MRN has %s%zu characters, expected %d",
-                            len > MRN_LEN ? "more than " : "",
-                            len > MRN_LEN ? (size_t) MRN_LEN : len, MRN_LEN);
-    for (int i = 0; i < 2; i++)
-        if (!s_is_digit (mrn[i]))
-            return sg_diag_set (diag, SG_EMRN, 0, SG_NAK_INVALID_MRN,
-                                "MRN year (characters 1-2) must be digits, "
-                                "character %d is %s", i + 1, s_show (mrn[i], shown));
-    for (int i = 2; i < 4; i++)
-        if (!s_is_upper (mrn[i]))
-            return sg_diag_set (diag, SG_EMRN, 0, SG_NAK_INVALID_MRN,
-                                "MRN country (characters 3-4) must be letters A-Z, "
-                                "character %d is %s", i + 1, s_show (mrn[i], shown));
-    for (int i = 4; i < 16; i++)
-        if (!s_is_alnum (mrn[i]))
-            return sg_diag_set (diag, SG_EMRN, 0, SG_NAK_INVALID_MRN,
-                                "MRN serial (characters 5-16) must be in [0-9A-Z], "
-                                "character %d is %s", i + 1, s_show (mrn[i], shown));
+    int rc = s_check_length (mrn, MRN_LEN, "MRN", SG_EMRN, SG_NAK_INVALID_MRN, diag);
+    if (rc == SG_OK)
+        rc = s_check_chars (mrn, 0, 2, s_is_digit, "MRN year (characters 1-2) must be digits",
+                            SG_EMRN, SG_NAK_INVALID_MRN, diag);
+    if (rc == SG_OK)
+        rc = s_check_chars (mrn, 2, 4, s_is_upper,
+                            "MRN country (characters 3-4) must be letters A-Z",
+                            SG_EMRN, SG_NAK_INVALID_MRN, diag);
+    if (rc == SG_OK)
+        rc = s_check_chars (mrn, 4, 16, s_is_alnum,
+                            "MRN serial (characters 5-16) must be in [0-9A-Z]",
+                            SG_EMRN, SG_NAK_INVALID_MRN, diag);
+    if (rc != SG_OK)
+        return rc;
     if (!s_is_upper (mrn[16]))
         return sg_diag_set (diag, SG_EMRN, 0, SG_NAK_INVALID_MRN,
                             "MRN procedure (character 17) must be a letter A-Z, not %s",
@@ -172,29 +192,17 @@ sg_mrn_new (const char *country2, char out[MRN_LEN + 1])
 int
 sg_office_check (const char *ref, sg_diag_t *diag)
 {
-    char shown[8];
-    if (!ref)
-        return sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                            "office reference is missing");
-    size_t len = strnlen (ref, OFFICE_LEN + 1);
-    if (len != OFFICE_LEN)
-        return sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                            "office reference has %s%zu characters, expected %d",
-                            len > OFFICE_LEN ? "more than " : "",
-                            len > OFFICE_LEN ? (size_t) OFFICE_LEN : len, OFFICE_LEN);
-    for (int i = 0; i < 2; i++)
-        if (!s_is_upper (ref[i]))
-            return sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                                "office reference country (characters 1-2) must be "
-                                "letters A-Z, character %d is %s",
-                                i + 1, s_show (ref[i], shown));
-    for (int i = 2; i < OFFICE_LEN; i++)
-        if (!s_is_alnum (ref[i]))
-            return sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                                "office reference code (characters 3-8) must be in "
-                                "[0-9A-Z], character %d is %s",
-                                i + 1, s_show (ref[i], shown));
-    return SG_OK;
+    int rc = s_check_length (ref, OFFICE_LEN, "office reference", SG_EINVAL,
+                             SG_NAK_INCORRECT_VALUE, diag);
+    if (rc == SG_OK)
+        rc = s_check_chars (ref, 0, 2, s_is_upper,
+                            "office reference country (characters 1-2) must be letters A-Z",
+                            SG_EINVAL, SG_NAK_INCORRECT_VALUE, diag);
+    if (rc == SG_OK)
+        rc = s_check_chars (ref, 2, OFFICE_LEN, s_is_alnum,
+                            "office reference code (characters 3-8) must be in [0-9A-Z]",
+                            SG_EINVAL, SG_NAK_INCORRECT_VALUE, diag);
+    return rc;
 }
 
 void

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "msg.h"
+#include "buf.h"
 
 static const char *s_names[MSG_TYPE_COUNT] = {
     NULL, "DEC", "REL", "AAR", "ATR", "NCF", "ARR", "DCR", "WOF", "CAN",
@@ -72,17 +73,7 @@ s_grow (void **arr, size_t n, size_t *cap, size_t elem)
 {
     if (n >= 65535)
         return NULL;                    /* far past any schema bound */
-    if (n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 4;
-        void *p = realloc (*arr, ncap * elem);
-        if (!p)
-            return NULL;
-        *arr = p;
-        *cap = ncap;
-    }
-    char *slot = (char *) *arr + n * elem;
-    memset (slot, 0, elem);
-    return slot;
+    return sg_array_slot (arr, n, cap, elem, 4);
 }
 
 /* Appends a copy of value to a list of fixed-size strings. */

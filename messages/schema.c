@@ -43,17 +43,6 @@ static char s_dir[PATH_MAX];
 
 
 static void
-s_oneline (char *dst, size_t size, const char *src)
-{
-    size_t n = 0;
-    for (; src && *src && n + 1 < size; src++)
-        dst[n++] = (*src == '\n' || *src == '\r' || *src == '\t') ? ' ' : *src;
-    while (n > 0 && dst[n - 1] == ' ')
-        n--;
-    dst[n] = '\0';
-}
-
-static void
 s_capture (void *data, xmlErrorPtr err)
 {
     s_capture_t *cap = data;
@@ -62,7 +51,7 @@ s_capture (void *data, xmlErrorPtr err)
     if (err->level < XML_ERR_ERROR) {
         if (!cap->have_warning) {
             cap->have_warning = 1;
-            s_oneline (cap->warning, sizeof cap->warning, err->message);
+            sg_oneline (cap->warning, sizeof cap->warning, err->message);
         }
         return;
     }
@@ -75,7 +64,7 @@ s_capture (void *data, xmlErrorPtr err)
         if (cap->line <= 0)
             cap->line = (int) xmlGetLineNo (node);
     }
-    s_oneline (cap->text, sizeof cap->text, err->message);
+    sg_oneline (cap->text, sizeof cap->text, err->message);
     /* "Element 'x': problem" -> "problem" when the element is named apart */
     size_t elen = strlen (cap->element);
     char *quoted = cap->text + 9;

@@ -59,17 +59,6 @@ s_silent (void *ctx, const char *msg, ...)
     (void) msg;
 }
 
-/* Copies a libxml2 message into dst on one line, without the trailing newline. */
-static void
-s_oneline (char *dst, size_t size, const char *src)
-{
-    size_t n = 0;
-    for (; src && *src && n + 1 < size; src++)
-        dst[n++] = (*src == '\n' || *src == '\r' || *src == '\t') ? ' ' : *src;
-    while (n > 0 && dst[n - 1] == ' ')
-        n--;
-    dst[n] = '\0';
-}
 
 /* Is path (already resolved) inside the calling thread's trusted folder? */
 static int
@@ -201,7 +190,7 @@ s_on_error (void *data, xmlErrorPtr err)
         return;
     st->have_err = 1;
     st->err_line = err->line;
-    s_oneline (st->err_text, sizeof st->err_text, err->message);
+    sg_oneline (st->err_text, sizeof st->err_text, err->message);
 }
 
 static void

@@ -25,6 +25,7 @@
 #include "msg.h"
 #include "schema.h"
 #include "xmlsafe.h"
+#include "testutil.h"
 
 static char s_src[2048];
 static asy_offices_t *s_tables;
@@ -1020,10 +1021,7 @@ main (void)
     tcase_add_test (tc, test_spool_unreadable);
     tcase_add_test (tc, test_inbox_schema);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     if (failed)
         return EXIT_FAILURE;
     /* test_reference_samples could not run (it runs in a forked child, so

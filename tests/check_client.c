@@ -15,6 +15,7 @@
 #include "sg.h"
 #include "wire.h"
 #include "node/zap.h"
+#include "testutil.h"
 
 enum { P_ACK, P_HOLD, P_NAK, P_DROP_FIRST };
 #define P_MAX 64
@@ -535,9 +536,6 @@ main (void)
     tcase_add_test (tc, test_resend_timeout_and_rehello);
     tcase_add_test (tc, test_heartbeat);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

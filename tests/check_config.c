@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "testutil.h"
 
 typedef struct {
     char *name;
@@ -503,9 +504,6 @@ main (void)
     tcase_add_test (tc, test_alias);
     tcase_add_test (tc, test_args);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

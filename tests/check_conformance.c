@@ -12,6 +12,7 @@
 
 #include "schema.h"
 #include "xmlsafe.h"
+#include "testutil.h"
 
 static char s_ref[1024];        /* the reference folder */
 static char s_tmp[256];         /* temp folder for mutated messages */
@@ -290,10 +291,7 @@ main (void)
                          sizeof s_mutations / sizeof s_mutations[0]);
     tcase_add_test (tc, test_asycuda_samples);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
 
     for (size_t i = 0; i < sizeof s_mutations / sizeof s_mutations[0]; i++) {
         char out[600];

@@ -18,8 +18,8 @@
 #include "node/dispatch.h"
 #include "pgtest.h"
 #include "node/store.h"
+#include "testutil.h"
 
-static char s_migrations[1024];
 
 /* ---- what the dispatchers sent ----------------------------------------- */
 
@@ -52,14 +52,6 @@ s_send (void *arg, const char *hop, const char *hdr, size_t hlen, const char *bo
     return SG_OK;
 }
 
-static int64_t
-s_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- fixtures ---------------------------------------------------------- */
 
 /* A fresh migrated database for one test; returns its open store. */
@@ -70,7 +62,7 @@ s_db (const char *name, char **conninfo)
     sg_diag_t d;
     store_t *st = store_new (*conninfo, &d);
     ck_assert_msg (st != NULL, "store_new: %s", d.text);
-    ck_assert_msg (store_migrate (st, s_migrations, NULL, &d) == SG_OK, "migrate: %s", d.text);
+    ck_assert_msg (store_migrate (st, pgtest_migrations (), NULL, &d) == SG_OK, "migrate: %s", d.text);
     return st;
 }
 
@@ -106,18 +98,6 @@ s_enqueue (dispatch_t *d, const char *hop, unsigned n, const char *mrn)
                       SG_OK);
 }
 
-static long long
-s_sql_num (const char *conninfo, const char *sql)
-{
-    PGconn *c = PQconnectdb (conninfo);
-    ck_assert_int_eq (PQstatus (c), CONNECTION_OK);
-    PGresult *r = PQexec (c, sql);
-    ck_assert_msg (PQresultStatus (r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage (c));
-    long long v = atoll (PQgetvalue (r, 0, 0));
-    PQclear (r);
-    PQfinish (c);
-    return v;
-}
 
 static void
 s_ack (dispatch_t *d, const char *hop, const char *id)
@@ -146,13 +126,13 @@ START_TEST (test_window_and_mrn)
     dispatch_t *d = dispatch_new (st, &o, s_send, (void *) 1);
     ck_assert_ptr_nonnull (d);
     dispatch_link (d, "p", 1, 0);
-    ck_assert_int_eq (dispatch_pump (d, s_now ()), SG_OK);     /* caught up: empty queue */
+    ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);     /* caught up: empty queue */
     const char *mrn[6] = { "MA", "MA", "MB", "MA", "MC", "MD" };
     for (unsigned i = 0; i < 6; i++) {
         s_store (st, "p", i + 1, mrn[i]);
         s_enqueue (d, "p", i + 1, mrn[i]);
     }
-    ck_assert_int_eq (dispatch_pump (d, s_now ()), SG_OK);
+    ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
     /* MA#1, then MA#2 and MA#4 wait (MRN busy), MB#3, MC#5: window full. */
     ck_assert_uint_eq (s_nsent, 3);
     ck_assert_str_eq (s_sent[0].id + 24, "000000000001");
@@ -164,16 +144,16 @@ START_TEST (test_window_and_mrn)
     ck_assert_uint_eq (ds.queued, 3);
     /* An ACK for MB frees a slot, but MA is still busy: MD goes. */
     s_ack (d, "p", s_sent[1].id);
-    ck_assert_int_eq (dispatch_pump (d, s_now ()), SG_OK);
+    ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
     ck_assert_uint_eq (s_nsent, 4);
     ck_assert_str_eq (s_sent[3].id + 24, "000000000006");
     /* The ACK for MA#1 lets MA#2 go (not #4: one at a time). */
     s_ack (d, "p", s_sent[0].id);
-    ck_assert_int_eq (dispatch_pump (d, s_now ()), SG_OK);
+    ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
     ck_assert_uint_eq (s_nsent, 5);
     ck_assert_str_eq (s_sent[4].id + 24, "000000000002");
     /* The database has what was acknowledged. */
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 2);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 2);
     dispatch_destroy (&d);
     store_destroy (&st);
     free (ci);
@@ -221,8 +201,8 @@ START_TEST (test_backoff)
         ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
     }
     ck_assert_uint_eq (s_nsent, 6);
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery WHERE state = 'dead'"), 1);
-    ck_assert_int_ge (s_sql_num (ci, "SELECT attempts FROM delivery"), 4);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'dead'"), 1);
+    ck_assert_int_ge (pgtest_num (ci, "SELECT attempts FROM delivery"), 4);
     dispatch_destroy (&d);
     store_destroy (&st);
     free (ci);
@@ -247,7 +227,7 @@ START_TEST (test_paging)
     dispatch_link (d, "p", 1, 0);
     for (int round = 0; round < 100 && s_nsent < 25; round++) {
         size_t before = s_nsent;
-        ck_assert_int_eq (dispatch_pump (d, s_now ()), SG_OK);
+        ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
         dispatch_stat_t ds;
         dispatch_stat (d, 0, &ds);
         ck_assert_uint_le (ds.queued + ds.inflight, 4);
@@ -261,7 +241,7 @@ START_TEST (test_paging)
         ck_assert_str_eq (s_sent[i].id, want);
     }
     ck_assert_int_eq (dispatch_flush (d), SG_OK);
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 25);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 25);
     dispatch_destroy (&d);
     store_destroy (&st);
     free (ci);
@@ -269,6 +249,51 @@ START_TEST (test_paging)
 END_TEST
 
 /* ---- two dispatchers on one database ------------------------------------ */
+
+/* A fresh database (s_db) for two processes: returns the first one's
+ * store, the second's in *st2, the conninfo in *ci (free it); the record
+ * of what was sent is emptied. */
+static store_t *
+s_db2 (const char *name, char **ci, store_t **st2)
+{
+    store_t *st1 = s_db (name, ci);
+    sg_diag_t d;
+    *st2 = store_new (*ci, &d);
+    ck_assert_msg (*st2 != NULL, "store_new: %s", d.text);
+    s_reset ();
+    return st1;
+}
+
+/* Frees what s_db2 and the two processes' dispatchers hold (any may be
+ * NULL, already freed). */
+static void
+s_done2 (dispatch_t **d1, dispatch_t **d2, store_t **st1, store_t **st2, char *ci)
+{
+    dispatch_destroy (d1);
+    dispatch_destroy (d2);
+    store_destroy (st1);
+    store_destroy (st2);
+    free (ci);
+}
+
+/* Stores messages 1..n for hop p, message i for MRN "M<(i - 1) % nmrn>". */
+static void
+s_store_spread (store_t *st, unsigned n, unsigned nmrn)
+{
+    for (unsigned i = 1; i <= n; i++) {
+        char mrn[16];
+        snprintf (mrn, sizeof mrn, "M%u", (i - 1) % nmrn);
+        s_store (st, "p", i, mrn);
+    }
+}
+
+/* Pumps d n times, each SG_OK. */
+static void
+s_pump (dispatch_t *d, int n)
+{
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
+}
 
 static dispatch_t *
 s_claimer (store_t *st, const char *holder, int who, int64_t ttl)
@@ -302,26 +327,18 @@ s_check_order (size_t nmrn)
 START_TEST (test_claims_shared)
 {
     char *ci;
-    store_t *st1 = s_db ("d_shared", &ci);
-    sg_diag_t dg;
-    store_t *st2 = store_new (ci, &dg);
-    ck_assert_ptr_nonnull (st2);
-    s_reset ();
+    store_t *st2, *st1 = s_db2 ("d_shared", &ci, &st2);
     enum { NMRN = 8, PER = 6, N = NMRN * PER };
-    for (unsigned i = 1; i <= N; i++) {
-        char mrn[8];
-        snprintf (mrn, sizeof mrn, "M%u", (i - 1) % NMRN);
-        s_store (st1, "p", i, mrn);
-    }
+    s_store_spread (st1, N, NMRN);
     dispatch_t *d[2] = { s_claimer (st1, "h:1", 1, 10000), s_claimer (st2, "h:2", 2, 10000) };
     size_t acked = 0;
     char busy[NMRN][37];        /* the unacknowledged message of each MRN, across both */
     memset (busy, 0, sizeof busy);
-    int64_t until = s_now () + 20000;
-    while (acked < N && s_now () < until) {
+    int64_t until = sg_clock_ms () + 20000;
+    while (acked < N && sg_clock_ms () < until) {
         for (int k = 0; k < 2; k++) {
             size_t before = s_nsent;
-            ck_assert_int_eq (dispatch_pump (d[k], s_now ()), SG_OK);
+            ck_assert_int_eq (dispatch_pump (d[k], sg_clock_ms ()), SG_OK);
             for (size_t j = before; j < s_nsent; j++) {
                 unsigned m = (unsigned) atoi (s_sent[j].mrn + 1);
                 ck_assert_msg (!busy[m][0], "MRN %s: %s sent while %s unacknowledged",
@@ -347,14 +364,10 @@ START_TEST (test_claims_shared)
     s_check_order (NMRN);
     for (int k = 0; k < 2; k++)
         ck_assert_int_eq (dispatch_flush (d[k]), SG_OK);
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), N);
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery_claim WHERE expires > now()"),
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), N);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery_claim WHERE expires > now()"),
                       0);       /* given up at the stop */
-    dispatch_destroy (&d[0]);
-    dispatch_destroy (&d[1]);
-    store_destroy (&st1);
-    store_destroy (&st2);
-    free (ci);
+    s_done2 (&d[0], &d[1], &st1, &st2, ci);
 }
 END_TEST
 
@@ -364,33 +377,26 @@ END_TEST
 START_TEST (test_claims_takeover)
 {
     char *ci;
-    store_t *st1 = s_db ("d_takeover", &ci);
-    sg_diag_t dg;
-    store_t *st2 = store_new (ci, &dg);
-    s_reset ();
+    store_t *st2, *st1 = s_db2 ("d_takeover", &ci, &st2);
     enum { NMRN = 4, PER = 3, N = NMRN * PER };
-    for (unsigned i = 1; i <= N; i++) {
-        char mrn[8];
-        snprintf (mrn, sizeof mrn, "M%u", (i - 1) % NMRN);
-        s_store (st1, "p", i, mrn);
-    }
+    s_store_spread (st1, N, NMRN);
     dispatch_t *d1 = s_claimer (st1, "h:1", 1, 1500);
-    ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);     /* renews, no page yet */
-    ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+    ck_assert_int_eq (dispatch_pump (d1, sg_clock_ms ()), SG_OK);     /* renews, no page yet */
+    ck_assert_int_eq (dispatch_pump (d1, sg_clock_ms ()), SG_OK);
     ck_assert_uint_eq (s_nsent, NMRN);          /* the first of each MRN, no ACK */
     /* d1 dies: no flush, its claims stay until they expire. */
     dispatch_destroy (&d1);
     store_destroy (&st1);
     dispatch_t *d2 = s_claimer (st2, "h:2", 2, 1500);
-    ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
-    ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    ck_assert_int_eq (dispatch_pump (d2, sg_clock_ms ()), SG_OK);
+    ck_assert_int_eq (dispatch_pump (d2, sg_clock_ms ()), SG_OK);
     ck_assert_uint_eq (s_nsent, NMRN);          /* all claimed by the dead one */
     /* After expiry d2 takes over: first the messages d1 had in flight. */
-    int64_t until = s_now () + 20000;
+    int64_t until = sg_clock_ms () + 20000;
     size_t acked = 0;
-    while (acked < N && s_now () < until) {
+    while (acked < N && sg_clock_ms () < until) {
         size_t before = s_nsent;
-        ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+        ck_assert_int_eq (dispatch_pump (d2, sg_clock_ms ()), SG_OK);
         for (size_t j = before; j < s_nsent; j++) {
             ck_assert_int_eq (s_sent[j].who, 2);
             s_ack (d2, "p", s_sent[j].id);
@@ -409,10 +415,8 @@ START_TEST (test_claims_takeover)
         last[m] = n;
     }
     ck_assert_int_eq (dispatch_flush (d2), SG_OK);
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery WHERE state <> 'done'"), 0);
-    dispatch_destroy (&d2);
-    store_destroy (&st2);
-    free (ci);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state <> 'done'"), 0);
+    s_done2 (NULL, &d2, NULL, &st2, ci);
 }
 END_TEST
 
@@ -423,52 +427,43 @@ END_TEST
 START_TEST (test_claims_link_down)
 {
     char *ci;
-    store_t *st1 = s_db ("d_linkdown", &ci);
-    sg_diag_t dg;
-    store_t *st2 = store_new (ci, &dg);
-    s_reset ();
+    store_t *st2, *st1 = s_db2 ("d_linkdown", &ci, &st2);
     s_store (st1, "p", 1, "MA");
     s_store (st1, "p", 2, "MA");
     dispatch_t *d1 = s_claimer (st1, "h:1", 1, 600000);    /* only a release frees them */
     dispatch_t *d2 = s_claimer (st2, "h:2", 2, 600000);
     dispatch_link (d2, "p", 0, 0);
-    for (int i = 0; i < 3; i++)
-        ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+    s_pump (d1, 3);
     ck_assert_uint_eq (s_nsent, 1);
     ck_assert_int_eq (s_sent[0].who, 1);
     /* d2 (not connected to p) never sends; a new MA message stored and
      * enqueued there is not sent by it. */
     s_store (st2, "p", 3, "MA");
     s_enqueue (d2, "p", 3, "MA");
-    ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    ck_assert_int_eq (dispatch_pump (d2, sg_clock_ms ()), SG_OK);
     ck_assert_uint_eq (s_nsent, 1);
     /* p connects to d2 instead; d1 loses it. */
     dispatch_link (d2, "p", 1, 0);
-    for (int i = 0; i < 3; i++)
-        ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    s_pump (d2, 3);
     ck_assert_uint_eq (s_nsent, 1);             /* MA is d1's */
     dispatch_link (d1, "p", 0, 0);
-    ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery_claim"
-                                     " WHERE holder = 'h:1' AND expires > now()"), 0);
-    int64_t until = s_now () + 10000;
-    while (s_nsent < 2 && s_now () < until) {
-        ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    ck_assert_int_eq (dispatch_pump (d1, sg_clock_ms ()), SG_OK);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery_claim"
+                                      " WHERE holder = 'h:1' AND expires > now()"), 0);
+    int64_t until = sg_clock_ms () + 10000;
+    while (s_nsent < 2 && sg_clock_ms () < until) {
+        ck_assert_int_eq (dispatch_pump (d2, sg_clock_ms ()), SG_OK);
         usleep (5000);
     }
     ck_assert_uint_eq (s_nsent, 2);
     ck_assert_int_eq (s_sent[1].who, 2);
     ck_assert_str_eq (s_sent[1].id, s_sent[0].id);      /* d1's unacknowledged one again */
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery_claim WHERE holder = 'h:1'"), 0);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery_claim WHERE holder = 'h:1'"), 0);
     /* The ACK of d1's first copy reaches d1 late: recorded all the same. */
     s_ack (d1, "p", s_sent[0].id);
-    ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 1);
-    dispatch_destroy (&d1);
-    dispatch_destroy (&d2);
-    store_destroy (&st1);
-    store_destroy (&st2);
-    free (ci);
+    ck_assert_int_eq (dispatch_pump (d1, sg_clock_ms ()), SG_OK);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 1);
+    s_done2 (&d1, &d2, &st1, &st2, ci);
 }
 END_TEST
 
@@ -479,18 +474,13 @@ END_TEST
 START_TEST (test_claims_late_commit)
 {
     char *ci;
-    store_t *st1 = s_db ("d_late", &ci);
-    sg_diag_t dg;
-    store_t *st2 = store_new (ci, &dg);
-    s_reset ();
+    store_t *st2, *st1 = s_db2 ("d_late", &ci, &st2);
     s_store (st1, "p", 1, "MA");
     dispatch_t *d1 = s_claimer (st1, "h:1", 1, 600);       /* renews every 200 ms */
-    for (int i = 0; i < 3; i++)
-        ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+    s_pump (d1, 3);
     ck_assert_uint_eq (s_nsent, 1);                         /* MA#1 from d1, in flight */
     dispatch_t *d2 = s_claimer (st2, "h:2", 2, 600000);
-    for (int i = 0; i < 2; i++)                             /* d2 has read its queue */
-        ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    s_pump (d2, 2);                     /* d2 has read its queue */
     ck_assert_uint_eq (s_nsent, 1);
     /* MA#2 is inserted (its seq drawn) in a transaction left open... */
     PGconn *slow = PQconnectdb (ci);
@@ -508,9 +498,9 @@ START_TEST (test_claims_late_commit)
     PQclear (r);
     /* ...while a newer row commits and d1's page moves past both. */
     s_store (st2, "p", 3, "MB");
-    int64_t until = s_now () + 10000;
-    while (s_nsent < 2 && s_now () < until) {
-        ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
+    int64_t until = sg_clock_ms () + 10000;
+    while (s_nsent < 2 && sg_clock_ms () < until) {
+        ck_assert_int_eq (dispatch_pump (d1, sg_clock_ms ()), SG_OK);
         usleep (5000);
     }
     ck_assert_uint_eq (s_nsent, 2);
@@ -521,25 +511,21 @@ START_TEST (test_claims_late_commit)
     PQfinish (slow);
     /* d2 (where it was "stored") cannot claim MA: d1 holds it. */
     s_enqueue (d2, "p", 2, "MA");
-    ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    ck_assert_int_eq (dispatch_pump (d2, sg_clock_ms ()), SG_OK);
     ck_assert_uint_eq (s_nsent, 2);
     /* MA#1 acknowledged: d1 sends MA#2 (its cursor alone would never
      * come back to it). */
     s_ack (d1, "p", s_sent[0].id);
-    until = s_now () + 10000;
-    while (s_nsent < 3 && s_now () < until) {
-        ck_assert_int_eq (dispatch_pump (d1, s_now ()), SG_OK);
-        ck_assert_int_eq (dispatch_pump (d2, s_now ()), SG_OK);
+    until = sg_clock_ms () + 10000;
+    while (s_nsent < 3 && sg_clock_ms () < until) {
+        ck_assert_int_eq (dispatch_pump (d1, sg_clock_ms ()), SG_OK);
+        ck_assert_int_eq (dispatch_pump (d2, sg_clock_ms ()), SG_OK);
         usleep (5000);
     }
     ck_assert_uint_eq (s_nsent, 3);
     ck_assert_int_eq (s_sent[2].who, 1);
     ck_assert_str_eq (s_sent[2].id, id);
-    dispatch_destroy (&d1);
-    dispatch_destroy (&d2);
-    store_destroy (&st1);
-    store_destroy (&st2);
-    free (ci);
+    s_done2 (&d1, &d2, &st1, &st2, ci);
 }
 END_TEST
 
@@ -547,8 +533,6 @@ int
 main (void)
 {
     pgtest_start ();
-    const char *src = getenv ("SIGMAT_SRCDIR");
-    snprintf (s_migrations, sizeof s_migrations, "%s/db/migrations", src && *src ? src : ".");
     Suite *s = suite_create ("dispatch");
     TCase *tc = tcase_create ("core");
     tcase_set_timeout (tc, 120);
@@ -560,9 +544,6 @@ main (void)
     tcase_add_test (tc, test_claims_link_down);
     tcase_add_test (tc, test_claims_late_commit);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

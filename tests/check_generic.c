@@ -19,12 +19,15 @@
 #include "gen_json.h"
 #include "gen_webhook.h"
 #include "gen_xslt.h"
+#include "buf.h"
+#include "file.h"
 #include "header.h"
 #include "ident.h"
 #include "log.h"
 #include "msg.h"
 #include "xmlsafe.h"
 #include "generic/gentest.h"
+#include "testutil.h"
 
 char g_src[1024], g_ref[1024], g_tmp[256];
 int g_have_ref;
@@ -33,17 +36,12 @@ int g_have_ref;
 char *
 gt_read (const char *path, size_t *len)
 {
-    FILE *f = fopen (path, "rb");
-    ck_assert_msg (f != NULL, "cannot open %s", path);
-    fseek (f, 0, SEEK_END);
-    long n = ftell (f);
-    fseek (f, 0, SEEK_SET);
-    char *buf = malloc ((size_t) n + 1);
-    ck_assert_uint_eq (fread (buf, 1, (size_t) n, f), (size_t) n);
-    buf[n] = 0;
-    fclose (f);
+    sg_buf_t b = { 0 };
+    ck_assert_msg (sg_file_read (path, 1 << 30, &b) == SG_OK, "cannot read %s", path);
     if (len)
-        *len = (size_t) n;
+        *len = b.len;
+    char *buf = b.data ? sg_buf_take (&b) : calloc (1, 1);
+    ck_assert (buf != NULL);
     return buf;
 }
 
@@ -446,10 +444,7 @@ main (void)
     tcase_set_timeout (tc, 30);
     suite_add_tcase (s, tc);
     gt_add_http (s);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     char cmd[300];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
     if (!failed && system (cmd) != 0)

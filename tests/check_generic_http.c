@@ -143,19 +143,40 @@ s_str (const s_resp_t *r, const char *key)
     return v;
 }
 
+/* sql prepared on the state file db, opened read-only in *h (finalize the
+ * statement, then close *h). */
+static sqlite3_stmt *
+s_query (const char *db, const char *sql, sqlite3 **h)
+{
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq (sqlite3_open_v2 (db, h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq (sqlite3_prepare_v2 (*h, sql, -1, &st, NULL), SQLITE_OK);
+    return st;
+}
+
 static long long
 s_sql (const char *db, const char *sql)
 {
     sqlite3 *h = NULL;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = s_query (db, sql, &h);
     long long v = -1;
-    ck_assert_int_eq (sqlite3_open_v2 (db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ck_assert_int_eq (sqlite3_prepare_v2 (h, sql, -1, &st, NULL), SQLITE_OK);
     if (sqlite3_step (st) == SQLITE_ROW)
         v = sqlite3_column_int64 (st, 0);
     sqlite3_finalize (st);
     sqlite3_close (h);
     return v;
+}
+
+/* The first value of sql on the state file db as text ("" if none). */
+static void
+s_sql_text (const char *db, const char *sql, char *out, size_t size)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = s_query (db, sql, &h);
+    const unsigned char *v = sqlite3_step (st) == SQLITE_ROW ? sqlite3_column_text (st, 0) : NULL;
+    sg_strlcpy (out, v ? (const char *) v : "", size);
+    sqlite3_finalize (st);
+    sqlite3_close (h);
 }
 
 /* Delivers m as the node would (header + canonical body); diag may be NULL. */
@@ -569,9 +590,8 @@ START_TEST (test_webhook_xml)
     gen_adapter_destroy (&a);
     snprintf (db, sizeof db, "%s/xmlout.db", g_tmp);
     sqlite3 *h;
-    sqlite3_stmt *st;
-    ck_assert_int_eq (sqlite3_open (db, &h), SQLITE_OK);
-    sqlite3_prepare_v2 (h, "SELECT type, content_type, payload FROM hook ORDER BY seq", -1, &st, NULL);
+    sqlite3_stmt *st = s_query (db, "SELECT type, content_type, payload FROM hook ORDER BY seq",
+                                &h);
     ck_assert_int_eq (sqlite3_step (st), SQLITE_ROW);
     ck_assert_str_eq ((const char *) sqlite3_column_text (st, 0), "AAR");
     ck_assert_str_eq ((const char *) sqlite3_column_text (st, 1), "application/xml");
@@ -614,14 +634,9 @@ START_TEST (test_webhook_xslt_fails)
     ck_assert_msg (strstr (d.text, "cannot make the webhook of WOF"), "%s", d.text);
     gen_adapter_destroy (&a);
     snprintf (db, sizeof db, "%s/xslfail.db", g_tmp);
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    ck_assert_int_eq (sqlite3_open (db, &h), SQLITE_OK);
-    sqlite3_prepare_v2 (h, "SELECT group_concat(type) FROM hook", -1, &st, NULL);
-    ck_assert_int_eq (sqlite3_step (st), SQLITE_ROW);
-    ck_assert_str_eq ((const char *) sqlite3_column_text (st, 0), "AAR");
-    sqlite3_finalize (st);
-    sqlite3_close (h);
+    char types[64];
+    s_sql_text (db, "SELECT group_concat(type) FROM hook", types, sizeof types);
+    ck_assert_str_eq (types, "AAR");
     sg_msg_destroy (&aar);
     sg_msg_destroy (&wof);
     gen_conf_free (&conf);

@@ -18,6 +18,7 @@
 
 #include "http.h"
 #include "monitor/monitor.h"
+#include "testutil.h"
 
 #define S_TOKEN "s3cret-token-of-the-tests"
 #define S_LIMIT 65536
@@ -444,9 +445,6 @@ main (void)
     tcase_add_test (tc, test_start_errors);
     tcase_add_test (tc, test_start_ipv6);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? 1 : 0;
 }

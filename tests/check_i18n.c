@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "testutil.h"
 
 START_TEST (test_complete)
 {
@@ -51,9 +52,6 @@ main (void)
     tcase_add_test (tc, test_pick);
     tcase_add_test (tc, test_format);
     suite_add_tcase (s, tc);
-    SRunner *r = srunner_create (s);
-    srunner_run_all (r, CK_NORMAL);
-    int failed = srunner_ntests_failed (r);
-    srunner_free (r);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

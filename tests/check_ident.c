@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ident.h"
+#include "testutil.h"
 
 /* The check digit as the NCTS specification states it, written out by hand:
  * letter values typed in, weights 2^i typed in. */
@@ -373,9 +374,6 @@ main (void)
     tcase_add_test (tc, test_office);
     tcase_add_test (tc, test_msgid);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -18,6 +18,7 @@
 #include "sign.h"
 #include "node/store.h"
 #include "xmlsafe.h"
+#include "testutil.h"
 
 static const char *s_conninfo;
 
@@ -503,15 +504,7 @@ main (void)
 {
     sg_xmlsafe_init ();
     s_conninfo = pgtest_start ();
-    char dir[1024];
-    snprintf (dir, sizeof dir, "%s/db/migrations", getenv ("SIGMAT_SRCDIR"));
-    sg_diag_t d;
-    store_t *st = store_new (s_conninfo, &d);
-    if (!st || store_migrate (st, dir, NULL, &d) != SG_OK) {
-        fprintf (stderr, "check_lifecycle: cannot prepare the database: %s\n", d.text);
-        return EXIT_FAILURE;
-    }
-    store_destroy (&st);
+    pgtest_migrate ("check_lifecycle", s_conninfo);
     Suite *s = suite_create ("lifecycle");
     TCase *tc = tcase_create ("table");
     tcase_add_test (tc, test_departure_path);
@@ -527,9 +520,6 @@ main (void)
     tcase_set_timeout (db, 60);
     tcase_add_test (db, test_commit_and_verify);
     suite_add_tcase (s, db);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -18,9 +18,9 @@
 #include "monitor/monitor.h"
 #include "pgtest.h"
 #include "node/store.h"
+#include "testutil.h"
 
 static const char *s_conninfo;
-static char s_migrations[1024];
 
 /* ---- a strict reader of the text format -------------------------------- */
 
@@ -440,15 +440,7 @@ int
 main (void)
 {
     s_conninfo = pgtest_start ();
-    const char *src = getenv ("SIGMAT_SRCDIR");
-    snprintf (s_migrations, sizeof s_migrations, "%s/db/migrations", src && *src ? src : ".");
-    sg_diag_t d;
-    store_t *st = store_new (s_conninfo, &d);
-    if (!st || store_migrate (st, s_migrations, NULL, &d) != SG_OK) {
-        fprintf (stderr, "check_metrics: cannot prepare the database: %s\n", d.text);
-        return EXIT_FAILURE;
-    }
-    store_destroy (&st);
+    pgtest_migrate ("check_metrics", s_conninfo);
     Suite *s = suite_create ("metrics");
     TCase *tc = tcase_create ("registry");
     tcase_add_test (tc, test_counters);
@@ -462,9 +454,6 @@ main (void)
     tcase_set_timeout (th, 30);
     tcase_add_test (th, test_monitor_http);
     suite_add_tcase (s, th);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

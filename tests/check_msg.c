@@ -7,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "file.h"
 #include "msg.h"
 #include "xmlsafe.h"
+#include "testutil.h"
 
 static const char *s_types[] = { "dec", "rel", "aar", "atr", "ncf", "arr", "dcr", "wof",
                                  "can", "inc", "enq", "enr", "arq", "stq", "str", "ack",
@@ -23,18 +26,10 @@ s_example (const char *name, size_t *len)
     const char *src = getenv ("SIGMAT_SRCDIR");
     char path[1024];
     snprintf (path, sizeof path, "%s/messages/examples/%s.xml", src ? src : ".", name);
-    FILE *f = fopen (path, "rb");
-    ck_assert_msg (f != NULL, "cannot open %s", path);
-    fseek (f, 0, SEEK_END);
-    long n = ftell (f);
-    fseek (f, 0, SEEK_SET);
-    char *buf = malloc ((size_t) n + 1);
-    ck_assert (buf != NULL);
-    ck_assert_int_eq (fread (buf, 1, (size_t) n, f), (size_t) n);
-    buf[n] = '\0';
-    fclose (f);
-    *len = (size_t) n;
-    return buf;
+    sg_buf_t b = { 0 };
+    ck_assert_msg (sg_file_read (path, 1 << 30, &b) == SG_OK && b.data, "cannot read %s", path);
+    *len = b.len;
+    return sg_buf_take (&b);
 }
 
 /* Returns a copy of s with the first occurrence of from replaced by to. */
@@ -766,9 +761,6 @@ main (void)
     tcase_add_test (tc, test_utf8_roundtrip);
     tcase_add_test (tc, test_serialize_refuses);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -11,6 +11,7 @@
 
 #include "notify.h"
 #include "sg.h"
+#include "testutil.h"
 
 static int s_fd = -1;
 static char s_dir[64];
@@ -132,9 +133,6 @@ main (void)
     tcase_add_test (tc, test_abstract_socket);
     tcase_add_test (tc, test_bad_address);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "officer.h"
+#include "testutil.h"
 
 static char s_path[64];
 
@@ -168,9 +169,6 @@ main (void)
     tcase_add_test (tc, test_reload);
     tcase_add_test (tc, test_added);
     suite_add_tcase (s, tc);
-    SRunner *r = srunner_create (s);
-    srunner_run_all (r, CK_NORMAL);
-    int failed = srunner_ntests_failed (r);
-    srunner_free (r);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

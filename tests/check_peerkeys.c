@@ -9,6 +9,7 @@
 #include "header.h"
 #include "node/peerkeys.h"
 #include "sign.h"
+#include "testutil.h"
 
 static const char HDR[] = "Message-Id: 0f8fad5b-d9cb-469f-a165-70867728950e\nType: DEC\n";
 static const char BODY[] = "<Declaration/>\n";
@@ -155,9 +156,6 @@ main (void)
     tcase_add_test (tc, test_periods);
     tcase_add_test (tc, test_load);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "../adapters/prune.h"
+#include "testutil.h"
 
 static const prune_rule_t s_rules[] = {
     { "outbox", "json_object('id', id, 'status', status, 'body', body)",
@@ -94,9 +95,6 @@ main (void)
     TCase *tc = tcase_create ("core");
     tcase_add_test (tc, test_prune);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -20,6 +20,7 @@
 #include "node/retention.h"
 #include "sign.h"
 #include "node/store.h"
+#include "testutil.h"
 
 #define S_DAY_MS 86400000LL
 
@@ -33,13 +34,7 @@ static const char *S_OPEN = "24CI000000000002A9";
 static long long
 s_num (const char *sql)
 {
-    PGconn *c = PQconnectdb (s_conninfo);
-    PGresult *r = PQexec (c, sql);
-    ck_assert_msg (PQresultStatus (r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage (c));
-    long long v = atoll (PQgetvalue (r, 0, 0));
-    PQclear (r);
-    PQfinish (c);
-    return v;
+    return pgtest_num (s_conninfo, sql);
 }
 
 /* Runs sql; returns 1 if it succeeded. */
@@ -326,16 +321,7 @@ int
 main (void)
 {
     s_conninfo = pgtest_start ();
-    const char *src = getenv ("SIGMAT_SRCDIR");
-    char mig[1024];
-    snprintf (mig, sizeof mig, "%s/db/migrations", src && *src ? src : ".");
-    sg_diag_t d;
-    store_t *st = store_new (s_conninfo, &d);
-    if (!st || store_migrate (st, mig, NULL, &d) != SG_OK) {
-        fprintf (stderr, "check_retention: cannot prepare the database: %s\n", d.text);
-        return EXIT_FAILURE;
-    }
-    store_destroy (&st);
+    pgtest_migrate ("check_retention", s_conninfo);
     snprintf (s_dir, sizeof s_dir, "/tmp/check_retention.XXXXXX");
     if (!mkdtemp (s_dir))
         return EXIT_FAILURE;
@@ -353,10 +339,7 @@ main (void)
     tcase_set_timeout (tc, 120);
     tcase_add_test (tc, test_retention);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     char cmd[400];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
     if (system (cmd) != 0)

@@ -11,6 +11,7 @@
 
 #include "schema.h"
 #include "xmlsafe.h"
+#include "testutil.h"
 
 static char s_tmp[256];         /* temp folder: x/ holds the schemas */
 static char s_real_dir[1024];   /* SIGMAT_SCHEMA_DIR as the harness set it */
@@ -356,10 +357,7 @@ main (void)
     tcase_add_test (tc, test_messages);
     tcase_add_test (tc, test_project_schemas);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
 
     const char *files[] = { "x/main.xsd", "x/sigmat.xsd", "x/sub/types.xsd", "x/common.xsd",
                             "x/escape.xsd", "x/network.xsd", "x/notxsd.xsd", "outside.xsd" };

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "rto.h"
 #include "sg.h"
+#include "testutil.h"
 
 START_TEST (test_strerror)
 {
@@ -176,9 +177,6 @@ main (void)
     tcase_add_test (tc, test_log_escapes);
     tcase_add_test (tc, test_rto);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -16,9 +16,9 @@
 
 #include "pgtest.h"
 #include "node/store.h"
+#include "testutil.h"
 
 static const char *s_conninfo;      /* the main database, migrated in main() */
-static char s_migrations[1024];
 
 static store_t *
 s_open (const char *conninfo)
@@ -34,20 +34,6 @@ static void
 s_uuid (char out[37], unsigned tag, unsigned long long n)
 {
     snprintf (out, 37, "%08x-0000-4000-8000-%012llx", tag, n);
-}
-
-/* Runs one SQL query on a fresh connection and returns the first value as a number. */
-static long long
-s_sql_num (const char *conninfo, const char *sql)
-{
-    PGconn *c = PQconnectdb (conninfo);
-    ck_assert_int_eq (PQstatus (c), CONNECTION_OK);
-    PGresult *r = PQexec (c, sql);
-    ck_assert_msg (PQresultStatus (r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage (c));
-    long long v = atoll (PQgetvalue (r, 0, 0));
-    PQclear (r);
-    PQfinish (c);
-    return v;
 }
 
 typedef struct {
@@ -111,7 +97,7 @@ START_TEST (test_migrations_available)
     snprintf (path, sizeof path, "%s/010_again.sql", dir); s_write (path, "SELECT 1;");
     ck_assert_int_eq (store_migrations_available (dir, &latest), SG_EINVAL);
     ck_assert_int_eq (store_migrations_available ("/nonexistent/sigmat", &latest), SG_EIO);
-    ck_assert_int_eq (store_migrations_available (s_migrations, &latest), SG_OK);
+    ck_assert_int_eq (store_migrations_available (pgtest_migrations (), &latest), SG_OK);
     ck_assert_int_ge (latest, 1);
     char cmd[300];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -125,11 +111,11 @@ START_TEST (test_migrate)
     store_t *st = s_open (ci);
     sg_diag_t d;
     int v = -1, latest;
-    ck_assert_int_eq (store_migrations_available (s_migrations, &latest), SG_OK);
+    ck_assert_int_eq (store_migrations_available (pgtest_migrations (), &latest), SG_OK);
     /* Numbers are reserved per change, so the files need not be 1..latest. */
     glob_t g;
     char pattern[1100];
-    snprintf (pattern, sizeof pattern, "%s/[0-9]*_*.sql", s_migrations);
+    snprintf (pattern, sizeof pattern, "%s/[0-9]*_*.sql", pgtest_migrations ());
     ck_assert_int_eq (glob (pattern, 0, NULL, &g), 0);
     int files = (int) g.gl_pathc;
     globfree (&g);
@@ -138,32 +124,32 @@ START_TEST (test_migrate)
     char want[200];
     snprintf (want, sizeof want, "database schema is at version 0, this sigmatd needs %d; "
               "hint: run `sigmatctl db migrate`", latest);
-    ck_assert_int_eq (store_check_schema (st, s_migrations, &d), SG_EDB);
+    ck_assert_int_eq (store_check_schema (st, pgtest_migrations (), &d), SG_EDB);
     ck_assert_str_eq (d.text, want);
 
     char out[4096] = "";
     FILE *f = fmemopen (out, sizeof out, "w");
-    ck_assert_int_eq (store_migrate (st, s_migrations, f, &d), SG_OK);
+    ck_assert_int_eq (store_migrate (st, pgtest_migrations (), f, &d), SG_OK);
     fclose (f);
     ck_assert_msg (strstr (out, "applied 001_init.sql\n") == out, "progress: %s", out);
     ck_assert_int_eq (store_schema_version (st, &v), SG_OK);
     ck_assert_int_eq (v, latest);
-    ck_assert_int_eq (store_check_schema (st, s_migrations, &d), SG_OK);
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM schema_migrations"), files);
+    ck_assert_int_eq (store_check_schema (st, pgtest_migrations (), &d), SG_OK);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM schema_migrations"), files);
 
     /* Twice is a no-op. */
     memset (out, 0, sizeof out);
     f = fmemopen (out, sizeof out, "w");
-    ck_assert_int_eq (store_migrate (st, s_migrations, f, &d), SG_OK);
+    ck_assert_int_eq (store_migrate (st, pgtest_migrations (), f, &d), SG_OK);
     fclose (f);
     ck_assert_ptr_null (strstr (out, "applied"));
     ck_assert_ptr_nonnull (strstr (out, "up to date"));
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM schema_migrations"), files);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM schema_migrations"), files);
 
     /* A newer program: behind by one, told what to run, then migrated. */
     char dir[] = "/tmp/sigmat-mig-XXXXXX", path[1200], cmd[2600];
     ck_assert_ptr_nonnull (mkdtemp (dir));
-    snprintf (cmd, sizeof cmd, "cp '%s'/*.sql '%s'/", s_migrations, dir);
+    snprintf (cmd, sizeof cmd, "cp '%s'/*.sql '%s'/", pgtest_migrations (), dir);
     ck_assert_int_eq (system (cmd), 0);
     snprintf (path, sizeof path, "%s/%03d_extra.sql", dir, latest + 1);
     s_write (path, "CREATE TABLE extra (a int);\nINSERT INTO extra VALUES (1);\n");
@@ -173,7 +159,7 @@ START_TEST (test_migrate)
     ck_assert_str_eq (d.text, want);
     ck_assert_int_eq (store_migrate (st, dir, NULL, &d), SG_OK);
     ck_assert_int_eq (store_check_schema (st, dir, &d), SG_OK);
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM extra"), 1);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM extra"), 1);
 
     /* A failing migration leaves nothing of itself, and says where it failed. */
     snprintf (path, sizeof path, "%s/%03d_bad.sql", dir, latest + 2);
@@ -184,10 +170,10 @@ START_TEST (test_migrate)
                    && strstr (d.text, "line 3)"), "%s", d.text);
     ck_assert_int_eq (store_schema_version (st, &v), SG_OK);
     ck_assert_int_eq (v, latest + 1);
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM pg_class WHERE relname = 'half'"), 0);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM pg_class WHERE relname = 'half'"), 0);
 
     /* The other direction: the database is newer than the program. */
-    ck_assert_int_eq (store_check_schema (st, s_migrations, &d), SG_EDB);
+    ck_assert_int_eq (store_check_schema (st, pgtest_migrations (), &d), SG_EDB);
     ck_assert_ptr_nonnull (strstr (d.text, "upgrade this program"));
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
     ck_assert_int_eq (system (cmd), 0);
@@ -202,7 +188,7 @@ START_TEST (test_identity)
     char *ci = pgtest_createdb ("ident");
     store_t *st = s_open (ci);
     sg_diag_t d;
-    ck_assert_int_eq (store_migrate (st, s_migrations, NULL, &d), SG_OK);
+    ck_assert_int_eq (store_migrate (st, pgtest_migrations (), NULL, &d), SG_OK);
     ck_assert_int_eq (store_identity (st, "ci", NULL, &d), SG_OK);
     ck_assert_int_eq (store_identity (st, "ci", NULL, &d), SG_OK);
     ck_assert_int_eq (store_identity (st, "bf", NULL, &d), SG_ECONFIG);
@@ -210,7 +196,7 @@ START_TEST (test_identity)
                    "%s", d.text);
     /* The country: recorded on first use with one, then held to. */
     ck_assert_int_eq (store_identity (st, "ci", "CI", &d), SG_OK);
-    ck_assert_int_eq (s_sql_num (ci, "SELECT count(*) FROM node_identity WHERE country = 'CI'"), 1);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM node_identity WHERE country = 'CI'"), 1);
     ck_assert_int_eq (store_identity (st, "ci", "BF", &d), SG_ECONFIG);
     ck_assert_msg (strstr (d.text, "of country CI, not BF; hint:"), "%s", d.text);
     store_destroy (&st);
@@ -267,9 +253,9 @@ START_TEST (test_accept_roundtrip)
     s_uuid (none, 0xa1, 999);
     ck_assert_int_eq (store_message_get (st, none, &got, &d), SG_ENOTFOUND);
     /* Only the two with a next hop are queued. */
-    ck_assert_int_eq (s_sql_num (s_conninfo, "SELECT count(*) FROM delivery WHERE next_hop = 'rt'"), 2);
-    ck_assert_int_eq (s_sql_num (s_conninfo, "SELECT count(*) FROM delivery d JOIN message m"
-                                 " ON m.id = d.message_id WHERE m.id::text LIKE '000000a1-%'"), 2);
+    ck_assert_int_eq (pgtest_num (s_conninfo, "SELECT count(*) FROM delivery WHERE next_hop = 'rt'"), 2);
+    ck_assert_int_eq (pgtest_num (s_conninfo, "SELECT count(*) FROM delivery d JOIN message m"
+                                  " ON m.id = d.message_id WHERE m.id::text LIKE '000000a1-%'"), 2);
     ck_assert_int_eq (store_accept (st, m, 0, &d), SG_OK);
     store_destroy (&st);
 }
@@ -299,15 +285,15 @@ START_TEST (test_accept_duplicates)
     ck_assert_int_eq (store_accept (st, n, 2, &d), SG_OK);
     ck_assert_int_eq (n[0].duplicate, 0);
     ck_assert_int_eq (n[1].duplicate, 1);
-    ck_assert_int_eq (s_sql_num (s_conninfo, "SELECT count(*) FROM message"
-                                 " WHERE id::text LIKE '000000d1-%'"), 3);
-    ck_assert_int_eq (s_sql_num (s_conninfo, "SELECT count(*) FROM delivery WHERE next_hop = 'dup'"), 3);
+    ck_assert_int_eq (pgtest_num (s_conninfo, "SELECT count(*) FROM message"
+                                  " WHERE id::text LIKE '000000d1-%'"), 3);
+    ck_assert_int_eq (pgtest_num (s_conninfo, "SELECT count(*) FROM delivery WHERE next_hop = 'dup'"), 3);
 
     /* The whole batch again: all duplicates, nothing new. */
     ck_assert_int_eq (store_accept (st, m, 4, &d), SG_OK);
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq (m[i].duplicate, 1);
-    ck_assert_int_eq (s_sql_num (s_conninfo, "SELECT count(*) FROM delivery WHERE next_hop = 'dup'"), 3);
+    ck_assert_int_eq (pgtest_num (s_conninfo, "SELECT count(*) FROM delivery WHERE next_hop = 'dup'"), 3);
     store_destroy (&st);
 }
 END_TEST
@@ -333,8 +319,8 @@ START_TEST (test_accept_invalid)
     m[0].correlation_id = "zz";
     ck_assert_int_eq (store_accept (st, m, 3, &d), SG_EINVAL);
     ck_assert_str_eq (d.text, "message 1 of the batch: bad correlation_id");
-    ck_assert_int_eq (s_sql_num (s_conninfo, "SELECT count(*) FROM message"
-                                 " WHERE id::text LIKE '000000e1-%'"), 0);
+    ck_assert_int_eq (pgtest_num (s_conninfo, "SELECT count(*) FROM message"
+                                  " WHERE id::text LIKE '000000e1-%'"), 0);
     store_destroy (&st);
 }
 END_TEST
@@ -388,27 +374,27 @@ START_TEST (test_accept_killed_midway)
     snprintf (wait_sql, sizeof wait_sql, "SELECT count(*) FROM pg_stat_activity WHERE pid = %d"
               " AND wait_event_type = 'Lock'", pid);
     int waited = 0;
-    while (s_sql_num (s_conninfo, wait_sql) == 0 && waited++ < 200)
+    while (pgtest_num (s_conninfo, wait_sql) == 0 && waited++ < 200)
         usleep (20000);
     ck_assert_int_lt (waited, 200);
     char kill_sql[128];
     snprintf (kill_sql, sizeof kill_sql, "SELECT pg_terminate_backend(%d)::int", pid);
-    ck_assert_int_eq (s_sql_num (s_conninfo, kill_sql), 1);
+    ck_assert_int_eq (pgtest_num (s_conninfo, kill_sql), 1);
     pthread_join (th, NULL);
     ck_assert_int_eq (job.rc, SG_EDB);
     r = PQexec (other, "ROLLBACK");
     PQclear (r);
     PQfinish (other);
-    ck_assert_int_eq (s_sql_num (s_conninfo, "SELECT count(*) FROM message"
-                                 " WHERE id::text LIKE '000000c1-%'"), 0);
-    ck_assert_int_eq (s_sql_num (s_conninfo, "SELECT count(*) FROM delivery WHERE next_hop = 'kill'"), 0);
+    ck_assert_int_eq (pgtest_num (s_conninfo, "SELECT count(*) FROM message"
+                                  " WHERE id::text LIKE '000000c1-%'"), 0);
+    ck_assert_int_eq (pgtest_num (s_conninfo, "SELECT count(*) FROM delivery WHERE next_hop = 'kill'"), 0);
 
     /* The store reconnects and the resent batch is stored whole. */
     sg_diag_t d;
     ck_assert_int_eq (store_accept (st, m, N, &d), SG_OK);
     for (int i = 0; i < N; i++)
         ck_assert_int_eq (m[i].duplicate, 0);
-    ck_assert_int_eq (s_sql_num (s_conninfo, "SELECT count(*) FROM delivery WHERE next_hop = 'kill'"), N);
+    ck_assert_int_eq (pgtest_num (s_conninfo, "SELECT count(*) FROM delivery WHERE next_hop = 'kill'"), N);
     free (f);
     store_destroy (&st);
 }
@@ -727,15 +713,7 @@ int
 main (void)
 {
     s_conninfo = pgtest_start ();
-    const char *src = getenv ("SIGMAT_SRCDIR");
-    snprintf (s_migrations, sizeof s_migrations, "%s/db/migrations", src && *src ? src : ".");
-    sg_diag_t d;
-    store_t *st = store_new (s_conninfo, &d);
-    if (!st || store_migrate (st, s_migrations, NULL, &d) != SG_OK) {
-        fprintf (stderr, "check_store: cannot prepare the database: %s\n", d.text);
-        return EXIT_FAILURE;
-    }
-    store_destroy (&st);
+    pgtest_migrate ("check_store", s_conninfo);
 
     Suite *s = suite_create ("store");
     TCase *tc = tcase_create ("core");
@@ -756,9 +734,6 @@ main (void)
     tcase_set_timeout (tb, 3600);
     tcase_add_test (tb, test_bench);
     suite_add_tcase (s, tb);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -13,6 +13,7 @@
 #include "hash.h"
 #include "list.h"
 #include "sg.h"
+#include "testutil.h"
 
 START_TEST (test_buf_grow)
 {
@@ -225,9 +226,6 @@ main (void)
     tcase_add_test (tc, test_code_id);
     tcase_add_test (tc, test_file_read);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
     return failed ? 1 : 0;
 }

@@ -16,6 +16,7 @@
 #include <libxml/tree.h>
 
 #include "xmlsafe.h"
+#include "testutil.h"
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -534,10 +535,7 @@ main (void)
     tcase_add_test (tc, test_silent);
     tcase_add_test (tc, test_threads);
     suite_add_tcase (s, tc);
-    SRunner *sr = srunner_create (s);
-    srunner_run_all (sr, CK_NORMAL);
-    int failed = srunner_ntests_failed (sr);
-    srunner_free (sr);
+    int failed = testutil_run (s);
 
     char path[300];
     unlink (s_secret);

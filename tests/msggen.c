@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
+#include "file.h"
 #include "header.h"
 #include "sign.h"
 
@@ -22,19 +24,11 @@ s_die (const char *fmt, const char *a)
 char *
 msggen_read (const char *path, size_t *len)
 {
-    FILE *f = fopen (path, "rb");
-    if (!f)
+    sg_buf_t b = { 0 };
+    if (sg_file_read (path, 1 << 30, &b) != SG_OK || !b.data)
         s_die ("cannot read %s", path);
-    fseek (f, 0, SEEK_END);
-    long n = ftell (f);
-    fseek (f, 0, SEEK_SET);
-    char *buf = n >= 0 ? malloc ((size_t) n + 1) : NULL;
-    if (!buf || fread (buf, 1, (size_t) n, f) != (size_t) n)
-        s_die ("cannot read %s", path);
-    buf[n] = '\0';
-    fclose (f);
-    *len = (size_t) n;
-    return buf;
+    *len = b.len;
+    return sg_buf_take (&b);
 }
 
 msg_t *

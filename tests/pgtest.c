@@ -3,11 +3,15 @@
  * $SIGMAT_TEST_TMPDIR), where the postgres user can reach it. */
 #include "pgtest.h"
 
+#include <check.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "node/store.h"
 
 static char s_dir[512];
 static char s_conninfo[1024];
@@ -123,4 +127,38 @@ pgtest_stop (void)
     if (s_run (args, out, sizeof out) != 0)
         fprintf (stderr, "pgtest: stopping the cluster in %s failed\n", s_dir);
     s_conninfo[0] = '\0';
+}
+
+const char *
+pgtest_migrations (void)
+{
+    static char path[1024];
+    const char *src = getenv ("SIGMAT_SRCDIR");
+    snprintf (path, sizeof path, "%s/db/migrations", src && *src ? src : ".");
+    return path;
+}
+
+void
+pgtest_migrate (const char *prog, const char *conninfo)
+{
+    sg_diag_t d;
+    store_t *st = store_new (conninfo, &d);
+    if (!st || store_migrate (st, pgtest_migrations (), NULL, &d) != SG_OK) {
+        fprintf (stderr, "%s: cannot prepare the database: %s\n", prog, d.text);
+        exit (EXIT_FAILURE);
+    }
+    store_destroy (&st);
+}
+
+long long
+pgtest_num (const char *conninfo, const char *sql)
+{
+    PGconn *c = PQconnectdb (conninfo);
+    ck_assert_int_eq (PQstatus (c), CONNECTION_OK);
+    PGresult *r = PQexec (c, sql);
+    ck_assert_msg (PQresultStatus (r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage (c));
+    long long v = atoll (PQgetvalue (r, 0, 0));
+    PQclear (r);
+    PQfinish (c);
+    return v;
 }

@@ -10,7 +10,8 @@
  * fsync is on unless SIGMAT_TEST_FSYNC=off. If the test program is killed,
  * a watcher started by pg.sh stops the cluster within a second. To use it
  * from another test, add tests/pgtest.c tests/pgtest.h to its SOURCES and
- * -I$(top_srcdir)/tests to its CFLAGS. */
+ * -I$(top_srcdir)/tests to its CFLAGS (and link libsgnode, for the
+ * migrations). */
 #ifndef PGTEST_H_INCLUDED
 #define PGTEST_H_INCLUDED
 
@@ -24,5 +25,17 @@ char *pgtest_createdb (const char *name);
 
 /* Stops the cluster and removes its folder now (also done at exit). */
 void pgtest_stop (void);
+
+/* The folder of the node's schema migrations, $SIGMAT_SRCDIR/db/migrations
+ * (static storage). */
+const char *pgtest_migrations (void);
+
+/* Migrates the database at conninfo to the latest schema; on failure says
+ * why, naming prog, and exits 1. */
+void pgtest_migrate (const char *prog, const char *conninfo);
+
+/* Runs sql on a fresh connection to conninfo and returns its first value
+ * as a number; a Check assertion fails if the query does not run. */
+long long pgtest_num (const char *conninfo, const char *sql);
 
 #endif

@@ -16,28 +16,16 @@
 #include <string.h>
 #include <time.h>
 
-static void
-s_family (FILE *f, const char *name, const char *type, const char *help)
-{
-    fprintf (f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
+#include "prom.h"
 
 /* One line per (label value, count) row of a tally. */
 static void
 s_rows (FILE *f, asy_state_t *st, const char *name, const char *label, asy_tally_t what)
 {
     sqlite3_stmt *q = asy_state_tally (st, what);
-    while (q && sqlite3_step (q) == SQLITE_ROW) {
-        const char *k = (const char *) sqlite3_column_text (q, 0);
-        char esc[80];
-        size_t n = 0;
-        for (const char *p = k ? k : ""; *p && n + 2 < sizeof esc; p++)
-            if (*p != '"' && *p != '\\' && *p != '\n')
-                esc[n++] = *p;
-        esc[n] = '\0';
-        fprintf (f, "%s{%s=\"%s\"} %lld\n", name, label, esc,
-                 (long long) sqlite3_column_int64 (q, 1));
-    }
+    while (q && sqlite3_step (q) == SQLITE_ROW)
+        prom_labelled (f, name, label, (const char *) sqlite3_column_text (q, 0),
+                       (long long) sqlite3_column_int64 (q, 1));
     sqlite3_finalize (q);
 }
 
@@ -71,52 +59,49 @@ asy_metrics_text (asy_state_t *st, const asy_conf_t *conf)
         return NULL;
     char ns[64] = "";
     asy_state_meta_get (st, "node_state", ns, sizeof ns);
-    s_family (f, "sigmat_adapter_info", "gauge", "The adapter program and its country.");
+    prom_family (f, "sigmat_adapter_info", "gauge", "The adapter program and its country.");
     fprintf (f, "sigmat_adapter_info{program=\"sigmat-asycuda\",country=\"%s\"} 1\n",
              conf->country ? conf->country : "");
-    s_family (f, "sigmat_adapter_node_connected", "gauge",
-              "1 if the adapter is connected to its node (as the daemon last recorded).");
-    fprintf (f, "sigmat_adapter_node_connected %d\n", strncmp (ns, "connected", 9) == 0);
-    s_family (f, "sigmat_adapter_status_age_seconds", "gauge",
-              "Seconds since the daemon last recorded its status (about 1 s when running).");
-    fprintf (f, "sigmat_adapter_status_age_seconds %lld\n",
-             asy_state_count (st, ASY_COUNT_STATUS_AGE));
-    s_family (f, "sigmat_adapter_outbox_depth", "gauge",
-              "Messages for the node not yet acknowledged by it.");
-    fprintf (f, "sigmat_adapter_outbox_depth %lld\n",
-             asy_state_count (st, ASY_COUNT_QUEUED));
-    s_family (f, "sigmat_adapter_outbox_oldest_age_seconds", "gauge",
-              "Age of the oldest message waiting for the node (0 if none).");
-    fprintf (f, "sigmat_adapter_outbox_oldest_age_seconds %lld\n",
-             asy_state_count (st, ASY_COUNT_OLDEST_AGE));
-    s_family (f, "sigmat_adapter_outbox_messages_total", "counter",
-              "Messages queued for the node since the state file was created, by outcome.");
+    prom_sample (f, "sigmat_adapter_node_connected", "gauge",
+                 "1 if the adapter is connected to its node (as the daemon last recorded).",
+                 strncmp (ns, "connected", 9) == 0);
+    prom_sample (f, "sigmat_adapter_status_age_seconds", "gauge",
+                 "Seconds since the daemon last recorded its status (about 1 s when running).",
+                 asy_state_count (st, ASY_COUNT_STATUS_AGE));
+    prom_sample (f, "sigmat_adapter_outbox_depth", "gauge",
+                 "Messages for the node not yet acknowledged by it.",
+                 asy_state_count (st, ASY_COUNT_QUEUED));
+    prom_sample (f, "sigmat_adapter_outbox_oldest_age_seconds", "gauge",
+                 "Age of the oldest message waiting for the node (0 if none).",
+                 asy_state_count (st, ASY_COUNT_OLDEST_AGE));
+    prom_family (f, "sigmat_adapter_outbox_messages_total", "counter",
+                 "Messages queued for the node since the state file was created, by outcome.");
     s_rows (f, st, "sigmat_adapter_outbox_messages_total", "status",
             ASY_TALLY_OUTBOX_STATUS);
-    s_family (f, "sigmat_adapter_files_processed_total", "counter",
-              "ASYCUDA spool files read and recorded (messages queued, or none needed).");
-    fprintf (f, "sigmat_adapter_files_processed_total %lld\n", asy_state_count (st, ASY_COUNT_FILES));
-    s_family (f, "sigmat_adapter_files_rejected", "gauge",
-              "Files waiting in the rejected folder (each with a .err that says why).");
-    fprintf (f, "sigmat_adapter_files_rejected %lld\n", s_rejected (conf->rejected_dir));
-    s_family (f, "sigmat_adapter_deliveries_total", "counter",
-              "Messages from the node taken (acknowledged), by type.");
+    prom_sample (f, "sigmat_adapter_files_processed_total", "counter",
+                 "ASYCUDA spool files read and recorded (messages queued, or none needed).",
+                 asy_state_count (st, ASY_COUNT_FILES));
+    prom_sample (f, "sigmat_adapter_files_rejected", "gauge",
+                 "Files waiting in the rejected folder (each with a .err that says why).",
+                 s_rejected (conf->rejected_dir));
+    prom_family (f, "sigmat_adapter_deliveries_total", "counter",
+                 "Messages from the node taken (acknowledged), by type.");
     s_rows (f, st, "sigmat_adapter_deliveries_total", "type",
             ASY_TALLY_INBOX_TYPE);
-    s_family (f, "sigmat_adapter_deliveries_refused_total", "counter",
-              "Messages from the node refused for good (NAKed, kept in rejected/).");
-    fprintf (f, "sigmat_adapter_deliveries_refused_total %lld\n",
-             asy_state_count (st, ASY_COUNT_REFUSED));
-    s_family (f, "sigmat_adapter_inbox_writes_total", "counter",
-              "Messages from the node written as files into the ASYCUDA inbox, by type.");
+    prom_sample (f, "sigmat_adapter_deliveries_refused_total", "counter",
+                 "Messages from the node refused for good (NAKed, kept in rejected/).",
+                 asy_state_count (st, ASY_COUNT_REFUSED));
+    prom_family (f, "sigmat_adapter_inbox_writes_total", "counter",
+                 "Messages from the node written as files into the ASYCUDA inbox, by type.");
     s_rows (f, st, "sigmat_adapter_inbox_writes_total", "type",
             ASY_TALLY_INBOX_WRITES);
-    s_family (f, "sigmat_adapter_officer_actions_total", "counter",
-              "Officers' callbacks that were accepted, by action.");
+    prom_family (f, "sigmat_adapter_officer_actions_total", "counter",
+                 "Officers' callbacks that were accepted, by action.");
     s_rows (f, st, "sigmat_adapter_officer_actions_total", "action",
             ASY_TALLY_REQUEST_VERB);
-    s_family (f, "sigmat_adapter_errors_total", "counter", "Errors recorded (shown by `status`).");
-    fprintf (f, "sigmat_adapter_errors_total %lld\n", asy_state_count (st, ASY_COUNT_ERRORS));
+    prom_sample (f, "sigmat_adapter_errors_total", "counter",
+                 "Errors recorded (shown by `status`).",
+                 asy_state_count (st, ASY_COUNT_ERRORS));
     if (fclose (f) != 0) {
         free (text);
         return NULL;

@@ -197,6 +197,24 @@ s_prepare (asy_state_t *self, sg_diag_t *diag, const char *sql, const char *type
     return st;
 }
 
+/* Prepares sql (parameters as s_vprepare) and steps to its first row:
+ * the statement there (finalize it), or NULL with *rc SG_EDB (it did not
+ * prepare, diag set) or SG_ENOTFOUND (no row). */
+static sqlite3_stmt *
+s_row (asy_state_t *self, sg_diag_t *diag, int *rc, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start (ap, types);
+    sqlite3_stmt *st = s_vprepare (self, diag, sql, types, ap);
+    va_end (ap);
+    *rc = st ? SG_ENOTFOUND : SG_EDB;
+    if (st && sqlite3_step (st) != SQLITE_ROW) {
+        sqlite3_finalize (st);
+        st = NULL;
+    }
+    return st;
+}
+
 static int
 s_exec (asy_state_t *self, sg_diag_t *diag, const char *sql, const char *types, ...)
 {
@@ -342,17 +360,16 @@ asy_state_outbox_rejected (asy_state_t *self, const char *id, int code, const ch
     s_exec (self, NULL, "UPDATE outbox SET status = 'rejected', nak_code = ?,"
             " nak_reason = ?, body = NULL, updated = ? WHERE msg_id = ?", "isss",
             (long long) code, reason, now, id);
-    sqlite3_stmt *q = s_prepare (self, NULL, "SELECT source, type, mrn FROM outbox"
-                                 " WHERE msg_id = ?", "s", id);
-    int rc = SG_ENOTFOUND;
-    if (q && sqlite3_step (q) == SQLITE_ROW) {
-        sg_strlcpy (sent->source, (const char *) sqlite3_column_text (q, 0), sizeof sent->source);
-        sg_strlcpy (sent->type, (const char *) sqlite3_column_text (q, 1), sizeof sent->type);
-        sg_strlcpy (sent->mrn, (const char *) sqlite3_column_text (q, 2), sizeof sent->mrn);
-        rc = SG_OK;
-    }
+    int rc;
+    sqlite3_stmt *q = s_row (self, NULL, &rc, "SELECT source, type, mrn FROM outbox"
+                             " WHERE msg_id = ?", "s", id);
+    if (!q)
+        return rc;
+    sg_strlcpy (sent->source, (const char *) sqlite3_column_text (q, 0), sizeof sent->source);
+    sg_strlcpy (sent->type, (const char *) sqlite3_column_text (q, 1), sizeof sent->type);
+    sg_strlcpy (sent->mrn, (const char *) sqlite3_column_text (q, 2), sizeof sent->mrn);
     sqlite3_finalize (q);
-    return rc;
+    return SG_OK;
 }
 
 int
@@ -460,20 +477,17 @@ int
 asy_state_view_get (asy_state_t *self, const char *mrn, const char *office, char role[16],
                     char state[24], sg_diag_t *diag)
 {
-    sqlite3_stmt *q = s_prepare (self, diag, "SELECT role, state FROM movement"
-                                 " WHERE mrn = ? AND office = ?", "ss", mrn, office);
+    int rc;
+    sqlite3_stmt *q = s_row (self, diag, &rc, "SELECT role, state FROM movement"
+                             " WHERE mrn = ? AND office = ?", "ss", mrn, office);
     if (!q)
-        return SG_EDB;
-    int rc = SG_ENOTFOUND;
-    if (sqlite3_step (q) == SQLITE_ROW) {
-        if (role)
-            sg_strlcpy (role, (const char *) sqlite3_column_text (q, 0), 16);
-        if (state)
-            sg_strlcpy (state, (const char *) sqlite3_column_text (q, 1), 24);
-        rc = SG_OK;
-    }
+        return rc;
+    if (role)
+        sg_strlcpy (role, (const char *) sqlite3_column_text (q, 0), 16);
+    if (state)
+        sg_strlcpy (state, (const char *) sqlite3_column_text (q, 1), 24);
     sqlite3_finalize (q);
-    return rc;
+    return SG_OK;
 }
 
 int
@@ -536,19 +550,16 @@ int
 asy_state_request_get (asy_state_t *self, const char *id, char *params, size_t size,
                        char msg_id[40], char verb[32], sg_diag_t *diag)
 {
-    sqlite3_stmt *q = s_prepare (self, diag, "SELECT params, coalesce (msg_id, ''),"
-                                 " verb FROM request WHERE id = ?", "s", id);
+    int rc;
+    sqlite3_stmt *q = s_row (self, diag, &rc, "SELECT params, coalesce (msg_id, ''),"
+                             " verb FROM request WHERE id = ?", "s", id);
     if (!q)
-        return SG_EDB;
-    int rc = SG_ENOTFOUND;
-    if (sqlite3_step (q) == SQLITE_ROW) {
-        sg_strlcpy (params, (const char *) sqlite3_column_text (q, 0), size);
-        sg_strlcpy (msg_id, (const char *) sqlite3_column_text (q, 1), 40);
-        sg_strlcpy (verb, (const char *) sqlite3_column_text (q, 2), 32);
-        rc = SG_OK;
-    }
+        return rc;
+    sg_strlcpy (params, (const char *) sqlite3_column_text (q, 0), size);
+    sg_strlcpy (msg_id, (const char *) sqlite3_column_text (q, 1), 40);
+    sg_strlcpy (verb, (const char *) sqlite3_column_text (q, 2), 32);
     sqlite3_finalize (q);
-    return rc;
+    return SG_OK;
 }
 
 int
@@ -584,24 +595,21 @@ int
 asy_state_declaration_get (asy_state_t *self, const char *key, char mrn[32], char dec_id[40],
                            char rel_id[40], char **sent_body, int *cancelled, sg_diag_t *diag)
 {
-    sqlite3_stmt *q = s_prepare (self, diag, "SELECT mrn, coalesce (dec_id, ''),"
-                                 " coalesce (rel_id, ''), s.body, coalesce (s.cancelled, 0)"
-                                 " FROM declaration d LEFT JOIN declaration_sent s"
-                                 " USING (decl_key) WHERE decl_key = ?", "s", key);
+    int rc;
+    sqlite3_stmt *q = s_row (self, diag, &rc, "SELECT mrn, coalesce (dec_id, ''),"
+                             " coalesce (rel_id, ''), s.body, coalesce (s.cancelled, 0)"
+                             " FROM declaration d LEFT JOIN declaration_sent s"
+                             " USING (decl_key) WHERE decl_key = ?", "s", key);
     if (!q)
-        return SG_EDB;
-    int rc = SG_ENOTFOUND;
-    if (sqlite3_step (q) == SQLITE_ROW) {
-        sg_strlcpy (mrn, (const char *) sqlite3_column_text (q, 0), 32);
-        sg_strlcpy (dec_id, (const char *) sqlite3_column_text (q, 1), 40);
-        sg_strlcpy (rel_id, (const char *) sqlite3_column_text (q, 2), 40);
-        if (sqlite3_column_type (q, 3) == SQLITE_TEXT)
-            *sent_body = strdup ((const char *) sqlite3_column_text (q, 3));
-        *cancelled = sqlite3_column_int (q, 4);
-        rc = SG_OK;
-    }
+        return rc;
+    sg_strlcpy (mrn, (const char *) sqlite3_column_text (q, 0), 32);
+    sg_strlcpy (dec_id, (const char *) sqlite3_column_text (q, 1), 40);
+    sg_strlcpy (rel_id, (const char *) sqlite3_column_text (q, 2), 40);
+    if (sqlite3_column_type (q, 3) == SQLITE_TEXT)
+        *sent_body = strdup ((const char *) sqlite3_column_text (q, 3));
+    *cancelled = sqlite3_column_int (q, 4);
     sqlite3_finalize (q);
-    return rc;
+    return SG_OK;
 }
 
 int

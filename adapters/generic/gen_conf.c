@@ -8,6 +8,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 
+#include "buf.h"
 #include "code.h"
 #include "header.h"
 #include "ident.h"
@@ -36,6 +37,18 @@ s_hex64 (const char *s)
 }
 
 /* token NAME SECRET OFFICE... (offices may also be comma-separated). */
+/* Makes room for element n of a list of the config (*arr_p, n elements of
+ * size bytes): the new element, zeroed, or NULL with "out of memory" in err. */
+static void *
+s_push (void *arr_p, size_t n, size_t size, char *err, size_t errsize)
+{
+    size_t cap = n;     /* the lists hold exactly n: each push grows them */
+    void *slot = sg_array_slot (arr_p, n, &cap, size, 1);
+    if (!slot)
+        snprintf (err, errsize, "out of memory");
+    return slot;
+}
+
 static int
 s_token_add (void *conf, const config_entry_t *e, int argc, char **argv, char *err, size_t size)
 {
@@ -85,13 +98,11 @@ s_token_add (void *conf, const config_entry_t *e, int argc, char **argv, char *e
             snprintf (err, size, "duplicate token name or secret");
             return -1;
         }
-    gen_token_t *n = realloc (c->tokens, (c->n_tokens + 1) * sizeof *n);
-    if (!n) {
-        snprintf (err, size, "out of memory");
+    gen_token_t *n = s_push (&c->tokens, c->n_tokens, sizeof *n, err, size);
+    if (!n)
         return -1;
-    }
-    c->tokens = n;
-    c->tokens[c->n_tokens++] = t;
+    *n = t;
+    c->n_tokens++;
     return 0;
 }
 
@@ -115,14 +126,11 @@ s_xslt_add (void *conf, const config_entry_t *e, int argc, char **argv, char *er
         snprintf (err, size, "expected TYPE FILE, TYPE a message type such as AAR");
         return -1;
     }
-    gen_type_xslt_t *n = realloc (c->type_xslt, (c->n_type_xslt + 1) * sizeof *n);
-    if (!n) {
-        snprintf (err, size, "out of memory");
+    gen_type_xslt_t *n = s_push (&c->type_xslt, c->n_type_xslt, sizeof *n, err, size);
+    if (!n)
         return -1;
-    }
-    c->type_xslt = n;
-    sg_strlcpy (n[c->n_type_xslt].type, argv[0], 4);
-    if (!(n[c->n_type_xslt].path = strdup (argv[1]))) {
+    sg_strlcpy (n->type, argv[0], 4);
+    if (!(n->path = strdup (argv[1]))) {
         snprintf (err, size, "out of memory");
         return -1;
     }
@@ -152,16 +160,13 @@ s_param_add (void *conf, const config_entry_t *e, int argc, char **argv, char *e
         snprintf (err, size, "more than %d parameters", GEN_MAX_PARAMS);
         return -1;
     }
-    gen_param_t *n = realloc (c->params, (c->n_params + 1) * sizeof *n);
-    if (!n) {
-        snprintf (err, size, "out of memory");
+    gen_param_t *n = s_push (&c->params, c->n_params, sizeof *n, err, size);
+    if (!n)
         return -1;
-    }
-    c->params = n;
-    n[c->n_params].name = strdup (argv[0]);
-    n[c->n_params].value = strdup (argv[1]);
+    n->name = strdup (argv[0]);
+    n->value = strdup (argv[1]);
     c->n_params++;
-    if (!n[c->n_params - 1].name || !n[c->n_params - 1].value) {
+    if (!n->name || !n->value) {
         snprintf (err, size, "out of memory");
         return -1;
     }

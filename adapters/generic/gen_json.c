@@ -555,8 +555,8 @@ gen_json_office_field (msg_type_t type)
     return NULL;
 }
 
-static void
-s_now (char date[11], char datetime[21])
+void
+gen_json_now (char date[11], char datetime[21])
 {
     time_t t = time (NULL);
     struct tm tm;
@@ -573,7 +573,7 @@ gen_json_to_event (json_t *root, msg_t *m, gen_err_t *err)
     int rc = 0;
     if (!json_is_object (root))
         return gen_err (err, 422, "", "the body must be a JSON object");
-    s_now (date, datetime);
+    gen_json_now (date, datetime);
     for (size_t i = 0; i < S_NEVENTS && !rc; i++) {
         const s_efield_t *f = &s_events[i];
         if (f->type != m->type)

@@ -43,4 +43,8 @@ json_t *gen_json_from_msg (const msg_t *m);
  * ("/TransitCustomsOffice/ID" for NCF), or NULL when the type has none. */
 const char *gen_json_office_field (msg_type_t type);
 
+/* Writes today's UTC date ("YYYY-MM-DD") and the UTC time now
+ * ("YYYY-MM-DDThh:mm:ssZ"), both of one instant. */
+void gen_json_now (char date[11], char datetime[21]);
+
 #endif

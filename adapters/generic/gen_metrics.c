@@ -14,6 +14,7 @@
 
 #include "gen_api.h"
 #include "http.h"
+#include "prom.h"
 
 typedef struct {
     FILE *f;
@@ -21,22 +22,10 @@ typedef struct {
 } s_rows_t;
 
 static void
-s_family (FILE *f, const char *name, const char *type, const char *help)
-{
-    fprintf (f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void
 s_row (const char *key, int64_t n, void *arg)
 {
     s_rows_t *r = arg;
-    char esc[80];
-    size_t k = 0;
-    for (const char *p = key ? key : ""; *p && k + 2 < sizeof esc; p++)
-        if (*p != '"' && *p != '\\' && *p != '\n')
-            esc[k++] = *p;
-    esc[k] = '\0';
-    fprintf (r->f, "%s{%s=\"%s\"} %lld\n", r->name, r->label, esc, (long long) n);
+    prom_labelled (r->f, r->name, r->label, key, (long long) n);
 }
 
 /* Seconds since the oldest created (unix ms) of sql's rows, 0 if none. */
@@ -62,47 +51,47 @@ gen_metrics_text (gen_adapter_t *self)
     if (!f)
         return NULL;
     gen_state_t *st = self->state;
-    s_family (f, "sigmat_adapter_info", "gauge", "The adapter program and its name at the node.");
+    prom_family (f, "sigmat_adapter_info", "gauge",
+                 "The adapter program and its name at the node.");
     fprintf (f, "sigmat_adapter_info{program=\"sigmat-generic\",name=\"%s\"} 1\n",
              self->conf->name ? self->conf->name : "");
-    s_family (f, "sigmat_adapter_node_connected", "gauge", "1 if the adapter is connected to its node.");
-    fprintf (f, "sigmat_adapter_node_connected %d\n", atomic_load (&self->connected) ? 1 : 0);
-    s_family (f, "sigmat_adapter_outbox_depth", "gauge",
-              "Messages for the node not yet acknowledged by it.");
-    fprintf (f, "sigmat_adapter_outbox_depth %lld\n",
-             (long long) gen_state_scalar (st, "SELECT count(*) FROM out_msg WHERE status = 'queued'"));
-    s_family (f, "sigmat_adapter_outbox_oldest_age_seconds", "gauge",
-              "Age of the oldest message waiting for the node (0 if none).");
+    prom_sample (f, "sigmat_adapter_node_connected", "gauge",
+                 "1 if the adapter is connected to its node.",
+                 atomic_load (&self->connected) ? 1 : 0);
+    prom_sample (f, "sigmat_adapter_outbox_depth", "gauge",
+                 "Messages for the node not yet acknowledged by it.",
+                 gen_state_scalar (st, "SELECT count(*) FROM out_msg WHERE status = 'queued'"));
+    prom_family (f, "sigmat_adapter_outbox_oldest_age_seconds", "gauge",
+                 "Age of the oldest message waiting for the node (0 if none).");
     fprintf (f, "sigmat_adapter_outbox_oldest_age_seconds %.3f\n",
              s_age (self, "SELECT coalesce(min(created), 0) FROM out_msg WHERE status = 'queued'"));
     s_rows_t r = { f, "sigmat_adapter_outbox_messages_total", "status" };
-    s_family (f, r.name, "counter", "Messages submitted for the node, by outcome.");
+    prom_family (f, r.name, "counter", "Messages submitted for the node, by outcome.");
     gen_state_rows (st, "SELECT status, count(*) FROM out_msg GROUP BY 1 ORDER BY 1", s_row, &r);
-    s_family (f, "sigmat_adapter_webhooks_pending", "gauge",
-              "Messages from the node not yet delivered to the national system's webhook.");
-    fprintf (f, "sigmat_adapter_webhooks_pending %lld\n",
-             (long long) gen_state_scalar (st, "SELECT count(*) FROM hook WHERE state = 'pending'"));
-    s_family (f, "sigmat_adapter_webhooks_failing", "gauge",
-              "Pending webhooks already tried without success (the receiver refuses or is down).");
-    fprintf (f, "sigmat_adapter_webhooks_failing %lld\n",
-             (long long) gen_state_scalar (st, "SELECT count(*) FROM hook WHERE state = 'pending'"
-                                           " AND attempts > 0"));
-    s_family (f, "sigmat_adapter_webhooks_oldest_age_seconds", "gauge",
-              "Age of the oldest pending webhook (0 if none).");
+    prom_sample (f, "sigmat_adapter_webhooks_pending", "gauge",
+                 "Messages from the node not yet delivered to the national system's webhook.",
+                 gen_state_scalar (st, "SELECT count(*) FROM hook WHERE state = 'pending'"));
+    prom_sample (f, "sigmat_adapter_webhooks_failing", "gauge",
+                 "Pending webhooks already tried without success"
+                 " (the receiver refuses or is down).",
+                 gen_state_scalar (st, "SELECT count(*) FROM hook WHERE state = 'pending'"
+                                   " AND attempts > 0"));
+    prom_family (f, "sigmat_adapter_webhooks_oldest_age_seconds", "gauge",
+                 "Age of the oldest pending webhook (0 if none).");
     fprintf (f, "sigmat_adapter_webhooks_oldest_age_seconds %.3f\n",
              s_age (self, "SELECT coalesce(min(created), 0) FROM hook WHERE state = 'pending'"));
     r.name = "sigmat_adapter_inbox_writes_total";
     r.label = "type";
-    s_family (f, r.name, "counter", "Messages from the node delivered to the webhook, by type.");
+    prom_family (f, r.name, "counter", "Messages from the node delivered to the webhook, by type.");
     gen_state_rows (st, "SELECT type, count(*) FROM hook WHERE state = 'delivered' GROUP BY 1"
                     " ORDER BY 1", s_row, &r);
-    s_family (f, "sigmat_adapter_deliveries_refused_total", "counter",
-              "Messages from the node refused for good (NAKed, kept in rejected/).");
-    fprintf (f, "sigmat_adapter_deliveries_refused_total %lld\n",
-             (long long) gen_state_scalar (st, "SELECT count(*) FROM refused"));
+    prom_sample (f, "sigmat_adapter_deliveries_refused_total", "counter",
+                 "Messages from the node refused for good (NAKed, kept in rejected/).",
+                 gen_state_scalar (st, "SELECT count(*) FROM refused"));
     r.name = "sigmat_adapter_officer_actions_total";
     r.label = "action";
-    s_family (f, r.name, "counter", "Submissions through the API accepted for the node, by type.");
+    prom_family (f, r.name, "counter",
+                 "Submissions through the API accepted for the node, by type.");
     gen_state_rows (st, "SELECT type, count(*) FROM out_msg GROUP BY 1 ORDER BY 1", s_row, &r);
     if (fclose (f) != 0) {
         free (text);

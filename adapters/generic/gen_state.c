@@ -5,6 +5,7 @@
 #include "../prune.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,76 @@ s_text (sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null (st, i);
 }
 
+/* Binds the arguments to st from parameter 1 on, one per letter of fmt:
+ * 't' text (NULL binds NULL), 'i' int, 'n' int (0 binds NULL), 'I' int64_t,
+ * 'b' blob (const void *, size_t). */
+static void
+s_bind (sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+    for (int i = 1; *fmt; fmt++, i++)
+        if (*fmt == 't')
+            s_text (st, i, va_arg (ap, const char *));
+        else if (*fmt == 'i')
+            sqlite3_bind_int (st, i, va_arg (ap, int));
+        else if (*fmt == 'n') {
+            int v = va_arg (ap, int);
+            if (v)
+                sqlite3_bind_int (st, i, v);
+            else
+                sqlite3_bind_null (st, i);
+        } else if (*fmt == 'I')
+            sqlite3_bind_int64 (st, i, va_arg (ap, int64_t));
+        else if (*fmt == 'b') {
+            const void *p = va_arg (ap, const void *);
+            sqlite3_bind_blob (st, i, p, (int) va_arg (ap, size_t), SQLITE_TRANSIENT);
+        }
+}
+
+/* Prepares sql with its parameters bound as s_bind does; NULL if it does
+ * not prepare (logged). */
+static sqlite3_stmt *
+s_vprepf (gen_state_t *self, const char *sql, const char *fmt, va_list ap)
+{
+    sqlite3_stmt *st = s_prep (self, sql);
+    if (st)
+        s_bind (st, fmt, ap);
+    return st;
+}
+
+static sqlite3_stmt *
+s_prepf (gen_state_t *self, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    sqlite3_stmt *st = s_vprepf (self, sql, fmt, ap);
+    va_end (ap);
+    return st;
+}
+
+/* Steps st (NULL: it did not prepare) to its end and finalizes it; SG_OK if
+ * it ran to SQLITE_DONE, else SG_EDB. */
+static int
+s_step_done (sqlite3_stmt *st)
+{
+    int rc = st && sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Runs one statement that returns no rows (parameters as s_bind) under the
+ * lock; SG_OK or SG_EDB. */
+static int
+s_run (gen_state_t *self, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    pthread_mutex_lock (&self->lock);
+    int rc = s_step_done (s_vprepf (self, sql, fmt, ap));
+    pthread_mutex_unlock (&self->lock);
+    va_end (ap);
+    return rc;
+}
+
 static const char *
 s_col (sqlite3_stmt *st, int i)
 {
@@ -143,55 +214,54 @@ static int
 s_apply_mvt (gen_state_t *self, const gen_mvt_t *m, int64_t now)
 {
     char from[16] = "";
-    sqlite3_stmt *st = s_prep (self, "SELECT state FROM movement WHERE mrn = ? AND office = ?");
+    sqlite3_stmt *st = s_prepf (self, "SELECT state FROM movement WHERE mrn = ? AND office = ?",
+                                "tt", m->mrn, m->office);
     if (!st)
         return SG_EDB;
-    s_text (st, 1, m->mrn);
-    s_text (st, 2, m->office);
     int exists = sqlite3_step (st) == SQLITE_ROW;
     if (exists)
         sg_strlcpy (from, s_col (st, 0), sizeof from);
     sqlite3_finalize (st);
     const char *to = m->state ? m->state : from;
-    if (exists)
-        st = s_prep (self, "UPDATE movement SET role = coalesce(?3, role), state = ?4,"
+    const char *sql = exists
+        ? "UPDATE movement SET role = coalesce(?3, role), state = ?4,"
                      " departure = coalesce(?5, departure), destination = coalesce(?6, destination),"
                      " transits = coalesce(?7, transits), lrn = coalesce(?8, lrn),"
-                     " decl = coalesce(?9, decl), updated = ?10 WHERE mrn = ?1 AND office = ?2");
-    else
-        st = s_prep (self, "INSERT INTO movement (mrn, office, role, state, departure,"
-                     " destination, transits, lrn, decl, updated)"
-                     " VALUES (?1, ?2, coalesce(?3, 'UNKNOWN'), ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-    if (!st)
+                     " decl = coalesce(?9, decl), updated = ?10 WHERE mrn = ?1 AND office = ?2"
+        : "INSERT INTO movement (mrn, office, role, state, departure,"
+          " destination, transits, lrn, decl, updated)"
+          " VALUES (?1, ?2, coalesce(?3, 'UNKNOWN'), ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    if (s_step_done (s_prepf (self, sql, "tttttttttI", m->mrn, m->office, m->role,
+                              to[0] ? to : "UNKNOWN", m->departure, m->destination,
+                              m->transits, m->lrn, m->decl, now)) != SG_OK)
         return SG_EDB;
-    s_text (st, 1, m->mrn);
-    s_text (st, 2, m->office);
-    s_text (st, 3, m->role);
-    s_text (st, 4, to[0] ? to : "UNKNOWN");
-    s_text (st, 5, m->departure);
-    s_text (st, 6, m->destination);
-    s_text (st, 7, m->transits);
-    s_text (st, 8, m->lrn);
-    s_text (st, 9, m->decl);
-    sqlite3_bind_int64 (st, 10, now);
-    int rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
+    return s_step_done (s_prepf (self, "INSERT INTO movement_event (mrn, office, message_id,"
+                                 " type, direction, from_state, to_state, at)"
+                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "tttttttI",
+                                 m->mrn, m->office, m->message_id, m->type, m->direction,
+                                 from[0] ? from : NULL, to[0] ? to : NULL, now));
+}
+
+/* Ends a write begun under the lock (BEGIN IMMEDIATE when began): commits
+ * when rc is SG_OK, else rolls back; logs "<what> <id>" with SQLite's
+ * reason on SG_EDB; finalizes st and unlocks. Returns rc, or SG_EDB when
+ * the commit failed. */
+static int
+s_finish (gen_state_t *self, sqlite3_stmt *st, int began, int rc, const char *what,
+          const char *id)
+{
+    if (rc == SG_OK && began) {
+        if (s_exec (self, "COMMIT") == SG_OK)
+            began = 0;
+        else
+            rc = SG_EDB;
+    }
+    if (rc == SG_EDB)
+        sg_log_error ("state: %s %s: %s", what, id, sqlite3_errmsg (self->db));
     sqlite3_finalize (st);
-    if (rc != SG_OK)
-        return rc;
-    st = s_prep (self, "INSERT INTO movement_event (mrn, office, message_id, type, direction,"
-                 " from_state, to_state, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!st)
-        return SG_EDB;
-    s_text (st, 1, m->mrn);
-    s_text (st, 2, m->office);
-    s_text (st, 3, m->message_id);
-    s_text (st, 4, m->type);
-    s_text (st, 5, m->direction);
-    s_text (st, 6, from[0] ? from : NULL);
-    s_text (st, 7, to[0] ? to : NULL);
-    sqlite3_bind_int64 (st, 8, now);
-    rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
-    sqlite3_finalize (st);
+    if (began)
+        s_exec (self, "ROLLBACK");
+    pthread_mutex_unlock (&self->lock);
     return rc;
 }
 
@@ -208,17 +278,10 @@ gen_state_submit (gen_state_t *self, const gen_out_t *out, const gen_mvt_t *mvt,
         goto done;
     began = 1;
     if (key) {
-        st = s_prep (self, "INSERT INTO idem (token, key, req_hash, status, body, created)"
-                     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
-        if (!st)
-            goto done;
-        s_text (st, 1, token);
-        s_text (st, 2, key);
-        s_text (st, 3, req_hash);
-        sqlite3_bind_int (st, 4, status);
-        s_text (st, 5, resp_body);
-        sqlite3_bind_int64 (st, 6, now);
-        if (sqlite3_step (st) != SQLITE_DONE)
+        st = s_prepf (self, "INSERT INTO idem (token, key, req_hash, status, body, created)"
+                      " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", "tttitI",
+                      token, key, req_hash, status, resp_body, now);
+        if (!st || sqlite3_step (st) != SQLITE_DONE)
             goto done;
         if (sqlite3_changes (self->db) == 0) {
             rc = SG_ESEQ;
@@ -227,34 +290,18 @@ gen_state_submit (gen_state_t *self, const gen_out_t *out, const gen_mvt_t *mvt,
         sqlite3_finalize (st);
         st = NULL;
     }
-    st = s_prep (self, "INSERT INTO out_msg (id, mrn, type, header, body, created, officer)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?)");
-    if (!st)
-        goto done;
-    s_text (st, 1, out->id);
-    s_text (st, 2, out->mrn);
-    s_text (st, 3, out->type);
-    s_text (st, 7, out->officer);
-    sqlite3_bind_blob (st, 4, out->header ? out->header : "", (int) out->header_len,
-                       SQLITE_TRANSIENT);
-    sqlite3_bind_blob (st, 5, out->body, (int) out->body_len, SQLITE_TRANSIENT);
-    sqlite3_bind_int64 (st, 6, now);
-    if (sqlite3_step (st) != SQLITE_DONE)
+    if (s_step_done (s_prepf (self, "INSERT INTO out_msg (id, mrn, type, header, body, created,"
+                              " officer) VALUES (?, ?, ?, ?, ?, ?, ?)", "tttbbIt",
+                              out->id, out->mrn, out->type,
+                              (const void *) (out->header ? out->header : ""), out->header_len,
+                              (const void *) out->body, out->body_len, now, out->officer))
+        != SG_OK)
         goto done;
     if (mvt && s_apply_mvt (self, mvt, now) != SG_OK)
         goto done;
-    if (s_exec (self, "COMMIT") != SG_OK)
-        goto done;
-    began = 0;
     rc = SG_OK;
 done:
-    if (rc == SG_EDB)
-        sg_log_error ("state: cannot store message %s: %s", out->id, sqlite3_errmsg (self->db));
-    sqlite3_finalize (st);
-    if (began)
-        s_exec (self, "ROLLBACK");
-    pthread_mutex_unlock (&self->lock);
-    return rc;
+    return s_finish (self, st, began, rc, "cannot store message", out->id);
 }
 
 int
@@ -263,11 +310,9 @@ gen_state_idem_get (gen_state_t *self, const char *token, const char *key, gen_i
     int rc = SG_EDB;
     memset (idem, 0, sizeof *idem);
     pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self, "SELECT req_hash, status, body FROM idem"
-                               " WHERE token = ? AND key = ?");
+    sqlite3_stmt *st = s_prepf (self, "SELECT req_hash, status, body FROM idem"
+                                " WHERE token = ? AND key = ?", "tt", token, key);
     if (st) {
-        s_text (st, 1, token);
-        s_text (st, 2, key);
         int r = sqlite3_step (st);
         if (r == SQLITE_ROW) {
             sg_strlcpy (idem->req_hash, s_col (st, 0), sizeof idem->req_hash);
@@ -288,14 +333,11 @@ gen_state_out_pending (gen_state_t *self, int64_t after_seq, size_t max,
 {
     int rc = SG_OK;
     pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self, "SELECT id, header, body, seq, officer FROM out_msg"
-                               " WHERE status = 'queued' AND seq > ? ORDER BY seq LIMIT ?");
+    sqlite3_stmt *st = s_prepf (self, "SELECT id, header, body, seq, officer FROM out_msg"
+                                " WHERE status = 'queued' AND seq > ? ORDER BY seq LIMIT ?",
+                                "II", after_seq, (int64_t) max);
     if (!st)
         rc = SG_EDB;
-    else {
-        sqlite3_bind_int64 (st, 1, after_seq);
-        sqlite3_bind_int64 (st, 2, (sqlite3_int64) max);
-    }
     while (st && rc == SG_OK && sqlite3_step (st) == SQLITE_ROW) {
         sg_link_out_t o = { .seq = sqlite3_column_int64 (st, 3), .id = s_col (st, 0),
                             .header = (const char *) sqlite3_column_blob (st, 1),
@@ -314,12 +356,8 @@ int
 gen_state_out_known (gen_state_t *self, const char *id)
 {
     pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self, "SELECT 1 FROM out_msg WHERE id = ?");
-    int known = 0;
-    if (st) {
-        s_text (st, 1, id);
-        known = sqlite3_step (st) == SQLITE_ROW;
-    }
+    sqlite3_stmt *st = s_prepf (self, "SELECT 1 FROM out_msg WHERE id = ?", "t", id);
+    int known = st && sqlite3_step (st) == SQLITE_ROW;
     sqlite3_finalize (st);
     pthread_mutex_unlock (&self->lock);
     return known;
@@ -328,58 +366,24 @@ gen_state_out_known (gen_state_t *self, const char *id)
 int
 gen_state_out_set_header (gen_state_t *self, const char *id, const char *header, size_t len)
 {
-    pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self, "UPDATE out_msg SET header = ? WHERE id = ?");
-    int rc = SG_EDB;
-    if (st) {
-        sqlite3_bind_blob (st, 1, header, (int) len, SQLITE_TRANSIENT);
-        s_text (st, 2, id);
-        rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
-    }
-    sqlite3_finalize (st);
-    pthread_mutex_unlock (&self->lock);
-    return rc;
+    return s_run (self, "UPDATE out_msg SET header = ? WHERE id = ?", "bt",
+                  (const void *) header, len, id);
 }
 
 int
 gen_state_out_result (gen_state_t *self, const char *id, int code, const char *reason)
 {
-    pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self, "UPDATE out_msg SET status = ?, nak_code = ?,"
-                               " nak_reason = ?, answered = ? WHERE id = ? AND status = 'queued'");
-    int rc = SG_EDB;
-    if (st) {
-        s_text (st, 1, code ? "rejected" : "acknowledged");
-        if (code)
-            sqlite3_bind_int (st, 2, code);
-        else
-            sqlite3_bind_null (st, 2);
-        s_text (st, 3, code ? reason : NULL);
-        sqlite3_bind_int64 (st, 4, s_now_ms ());
-        s_text (st, 5, id);
-        rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
-    }
-    sqlite3_finalize (st);
-    pthread_mutex_unlock (&self->lock);
-    return rc;
+    return s_run (self, "UPDATE out_msg SET status = ?, nak_code = ?, nak_reason = ?,"
+                  " answered = ? WHERE id = ? AND status = 'queued'", "tntIt",
+                  code ? "rejected" : "acknowledged", code, code ? reason : NULL, s_now_ms (),
+                  id);
 }
 
 int
 gen_state_refused_add (gen_state_t *self, const char *id, int code, const char *reason)
 {
-    pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self, "INSERT OR REPLACE INTO refused VALUES (?, ?, ?, ?)");
-    int rc = SG_EDB;
-    if (st) {
-        s_text (st, 1, id);
-        sqlite3_bind_int (st, 2, code);
-        s_text (st, 3, reason);
-        sqlite3_bind_int64 (st, 4, s_now_ms ());
-        rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
-    }
-    sqlite3_finalize (st);
-    pthread_mutex_unlock (&self->lock);
-    return rc;
+    return s_run (self, "INSERT OR REPLACE INTO refused VALUES (?, ?, ?, ?)", "titI", id, code,
+                  reason, s_now_ms ());
 }
 
 int
@@ -393,33 +397,18 @@ gen_state_deliver (gen_state_t *self, const gen_hook_t *hook, const gen_mvt_t *m
     if (s_exec (self, "BEGIN IMMEDIATE") != SG_OK)
         goto done;
     began = 1;
-    st = s_prep (self, "INSERT INTO hook (id, mrn, type, content_type, payload, created)"
-                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
-    if (!st)
-        goto done;
-    s_text (st, 1, hook->id);
-    s_text (st, 2, hook->mrn);
-    s_text (st, 3, hook->type);
-    s_text (st, 4, hook->content_type);
-    sqlite3_bind_blob (st, 5, hook->payload, (int) hook->payload_len, SQLITE_TRANSIENT);
-    sqlite3_bind_int64 (st, 6, now);
-    if (sqlite3_step (st) != SQLITE_DONE)
+    st = s_prepf (self, "INSERT INTO hook (id, mrn, type, content_type, payload, created)"
+                  " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", "ttttbI", hook->id,
+                  hook->mrn, hook->type, hook->content_type, (const void *) hook->payload,
+                  hook->payload_len, now);
+    if (!st || sqlite3_step (st) != SQLITE_DONE)
         goto done;
     *dup = sqlite3_changes (self->db) == 0;
     if (!*dup && mvt && s_apply_mvt (self, mvt, now) != SG_OK)
         goto done;
-    if (s_exec (self, "COMMIT") != SG_OK)
-        goto done;
-    began = 0;
     rc = SG_OK;
 done:
-    if (rc != SG_OK)
-        sg_log_error ("state: cannot queue webhook %s: %s", hook->id, sqlite3_errmsg (self->db));
-    sqlite3_finalize (st);
-    if (began)
-        s_exec (self, "ROLLBACK");
-    pthread_mutex_unlock (&self->lock);
-    return rc;
+    return s_finish (self, st, began, rc, "cannot queue webhook", hook->id);
 }
 
 int
@@ -427,17 +416,13 @@ gen_state_hooks_due (gen_state_t *self, int64_t now_ms, gen_hook_t *hooks, int m
 {
     int n = 0;
     pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self,
+    sqlite3_stmt *st = s_prepf (self,
         "SELECT seq, id, mrn, type, content_type, payload, attempts FROM hook h"
         " WHERE state = 'pending' AND next_at <= ? AND NOT EXISTS (SELECT 1 FROM hook p"
         " WHERE p.state = 'pending' AND p.mrn = h.mrn AND p.seq < h.seq)"
-        " ORDER BY seq LIMIT ?");
+        " ORDER BY seq LIMIT ?", "Ii", now_ms, max);
     if (!st)
         n = -1;
-    else {
-        sqlite3_bind_int64 (st, 1, now_ms);
-        sqlite3_bind_int (st, 2, max);
-    }
     while (st && n < max && sqlite3_step (st) == SQLITE_ROW) {
         gen_hook_t *h = &hooks[n];
         memset (h, 0, sizeof *h);
@@ -460,36 +445,19 @@ gen_state_hooks_due (gen_state_t *self, int64_t now_ms, gen_hook_t *hooks, int m
     return n;
 }
 
-static int
-s_hook_update (gen_state_t *self, const char *sql, int64_t seq, int64_t ms, const char *err)
-{
-    pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self, sql);
-    int rc = SG_EDB;
-    if (st) {
-        sqlite3_bind_int64 (st, 1, seq);
-        sqlite3_bind_int64 (st, 2, ms);
-        s_text (st, 3, err);
-        rc = sqlite3_step (st) == SQLITE_DONE ? SG_OK : SG_EDB;
-    }
-    sqlite3_finalize (st);
-    pthread_mutex_unlock (&self->lock);
-    return rc;
-}
-
 int
 gen_state_hook_done (gen_state_t *self, int64_t seq)
 {
-    return s_hook_update (self, "UPDATE hook SET state = 'delivered', attempts = attempts + 1,"
-                          " delivered = ?2, last_error = ?3 WHERE seq = ?1",
-                          seq, s_now_ms (), NULL);
+    return s_run (self, "UPDATE hook SET state = 'delivered', attempts = attempts + 1,"
+                  " delivered = ?2, last_error = ?3 WHERE seq = ?1", "IIt",
+                  seq, s_now_ms (), (const char *) NULL);
 }
 
 int
 gen_state_hook_failed (gen_state_t *self, int64_t seq, int64_t next_ms, const char *error)
 {
-    return s_hook_update (self, "UPDATE hook SET attempts = attempts + 1, next_at = ?2,"
-                          " last_error = ?3 WHERE seq = ?1", seq, next_ms, error);
+    return s_run (self, "UPDATE hook SET attempts = attempts + 1, next_at = ?2,"
+                  " last_error = ?3 WHERE seq = ?1", "IIt", seq, next_ms, error);
 }
 
 int64_t
@@ -523,13 +491,11 @@ gen_state_view (gen_state_t *self, const char *mrn, const char *office, gen_view
     int rc = SG_EDB;
     memset (v, 0, sizeof *v);
     pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self,
+    sqlite3_stmt *st = s_prepf (self,
         "SELECT mrn, office, role, state, departure, destination, transits, lrn, decl"
         " FROM movement WHERE mrn = ?1 AND (?2 IS NULL OR office = ?2)"
-        " ORDER BY role = 'DEPARTURE' DESC, updated LIMIT 1");
+        " ORDER BY role = 'DEPARTURE' DESC, updated LIMIT 1", "tt", mrn, office);
     if (st) {
-        s_text (st, 1, mrn);
-        s_text (st, 2, office);
         int r = sqlite3_step (st);
         if (r == SQLITE_ROW) {
             sg_strlcpy (v->mrn, s_col (st, 0), sizeof v->mrn);
@@ -570,18 +536,16 @@ static json_t *
 s_history (gen_state_t *self, const char *mrn, const char *office)
 {
     json_t *arr = json_array ();
-    sqlite3_stmt *st = s_prep (self,
+    sqlite3_stmt *st = s_prepf (self,
         "SELECT e.message_id, e.type, e.direction, e.from_state, e.to_state, e.at,"
         " o.status, o.nak_code, o.nak_reason FROM movement_event e"
         " LEFT JOIN out_msg o ON o.id = e.message_id"
-        " WHERE e.mrn = ? AND e.office = ? ORDER BY e.seq");
+        " WHERE e.mrn = ? AND e.office = ? ORDER BY e.seq", "tt", mrn, office);
     if (!st || !arr) {
         sqlite3_finalize (st);
         json_decref (arr);
         return NULL;
     }
-    s_text (st, 1, mrn);
-    s_text (st, 2, office);
     while (sqlite3_step (st) == SQLITE_ROW) {
         json_t *e = json_pack ("{s:s, s:s, s:s, s:o, s:o, s:o}", "MessageID", s_col (st, 0),
                                "Type", s_col (st, 1), "Direction", s_col (st, 2),
@@ -621,23 +585,29 @@ s_view_json (gen_state_t *self, sqlite3_stmt *st, int history)
     return v;
 }
 
-json_t *
-gen_state_movement_json (gen_state_t *self, const char *mrn)
+/* The views st selects (columns as s_view_json reads them) as a JSON
+ * array, under the lock; NULL if st is NULL or out of memory. Finalizes st. */
+static json_t *
+s_views_json (gen_state_t *self, sqlite3_stmt *st, int history)
 {
     json_t *arr = json_array ();
-    pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self,
-        "SELECT mrn, office, role, state, departure, destination, transits, lrn, updated"
-        " FROM movement WHERE mrn = ? ORDER BY role = 'DEPARTURE' DESC, office");
     if (!st || !arr) {
         json_decref (arr);
         arr = NULL;
-    } else {
-        s_text (st, 1, mrn);
+    } else
         while (sqlite3_step (st) == SQLITE_ROW)
-            json_array_append_new (arr, s_view_json (self, st, 1));
-    }
+            json_array_append_new (arr, s_view_json (self, st, history));
     sqlite3_finalize (st);
+    return arr;
+}
+
+json_t *
+gen_state_movement_json (gen_state_t *self, const char *mrn)
+{
+    pthread_mutex_lock (&self->lock);
+    json_t *arr = s_views_json (self, s_prepf (self,
+        "SELECT mrn, office, role, state, departure, destination, transits, lrn, updated"
+        " FROM movement WHERE mrn = ? ORDER BY role = 'DEPARTURE' DESC, office", "t", mrn), 1);
     pthread_mutex_unlock (&self->lock);
     return arr;
 }
@@ -645,24 +615,12 @@ gen_state_movement_json (gen_state_t *self, const char *mrn)
 json_t *
 gen_state_office_json (gen_state_t *self, const char *office, const char *state, int limit)
 {
-    json_t *arr = json_array ();
     pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self,
+    json_t *arr = s_views_json (self, s_prepf (self,
         "SELECT mrn, office, role, state, departure, destination, transits, lrn, updated"
         " FROM movement WHERE office = ?1 AND (?2 IS NULL OR state = ?2 OR (?2 = 'expected'"
         " AND role <> 'DEPARTURE' AND state IN ('ANTICIPATED', 'OVERDUE', 'UNDER_ENQUIRY')))"
-        " ORDER BY updated DESC, mrn LIMIT ?3");
-    if (!st || !arr) {
-        json_decref (arr);
-        arr = NULL;
-    } else {
-        s_text (st, 1, office);
-        s_text (st, 2, state);
-        sqlite3_bind_int (st, 3, limit);
-        while (sqlite3_step (st) == SQLITE_ROW)
-            json_array_append_new (arr, s_view_json (self, st, 0));
-    }
-    sqlite3_finalize (st);
+        " ORDER BY updated DESC, mrn LIMIT ?3", "tti", office, state, limit), 0);
     pthread_mutex_unlock (&self->lock);
     return arr;
 }
@@ -716,10 +674,10 @@ gen_state_status_json (gen_state_t *self, int64_t now_ms, int list)
         "movements", (json_int_t) s_int (self, "SELECT count(*) FROM movement"));
     if (o && list) {
         json_t *arr = json_array ();
-        sqlite3_stmt *st = s_prep (self, "SELECT seq, id, mrn, type, attempts, next_at, last_error,"
-                                   " created FROM hook WHERE state = 'pending' ORDER BY seq LIMIT ?");
+        sqlite3_stmt *st = s_prepf (self, "SELECT seq, id, mrn, type, attempts, next_at,"
+                                    " last_error, created FROM hook WHERE state = 'pending'"
+                                    " ORDER BY seq LIMIT ?", "i", list);
         if (st) {
-            sqlite3_bind_int (st, 1, list);
             while (sqlite3_step (st) == SQLITE_ROW)
                 json_array_append_new (arr, json_pack ("{s:I, s:s, s:s, s:s, s:i, s:o, s:o, s:o}",
                     "seq", (json_int_t) sqlite3_column_int64 (st, 0), "id", s_col (st, 1),
@@ -741,14 +699,11 @@ gen_state_last_in (gen_state_t *self, const char *mrn, const char *type, char id
 {
     id[0] = 0;
     pthread_mutex_lock (&self->lock);
-    sqlite3_stmt *st = s_prep (self, "SELECT message_id FROM movement_event WHERE mrn = ?"
-                               " AND type = ? AND direction = 'in' ORDER BY seq DESC LIMIT 1");
-    if (st) {
-        s_text (st, 1, mrn);
-        s_text (st, 2, type);
-        if (sqlite3_step (st) == SQLITE_ROW)
-            sg_strlcpy (id, s_col (st, 0), 37);
-    }
+    sqlite3_stmt *st = s_prepf (self, "SELECT message_id FROM movement_event WHERE mrn = ?"
+                                " AND type = ? AND direction = 'in' ORDER BY seq DESC LIMIT 1",
+                                "tt", mrn, type);
+    if (st && sqlite3_step (st) == SQLITE_ROW)
+        sg_strlcpy (id, s_col (st, 0), 37);
     sqlite3_finalize (st);
     pthread_mutex_unlock (&self->lock);
 }

@@ -8,7 +8,6 @@
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gen_json.h"
 #include "ident.h"
@@ -24,16 +23,6 @@ typedef struct {
     const char *role;
     char transits[90];
 } s_sub_t;
-
-static void
-s_now (char issued[21], char today[11])
-{
-    time_t t = time (NULL);
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    strftime (issued, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    strftime (today, 11, "%Y-%m-%d", &tm);
-}
 
 static int
 s_err_reply (struct MHD_Connection *c, const gen_err_t *e)
@@ -181,7 +170,7 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
 {
     const char *ctype = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Content-Type");
     char issued[21], today[11];
-    s_now (issued, today);
+    gen_json_now (today, issued);
     int rc;
     if (r->type == MSG_DEC) {
         if ((rc = s_declaration (self, r, ctype, body, len, s, e, line)))

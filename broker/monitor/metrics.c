@@ -144,9 +144,7 @@ metrics_type_name (int type)
 int64_t
 metrics_now_us (void)
 {
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    return sg_clock_us ();
 }
 
 /* ---- hooks --------------------------------------------------------------- */

@@ -148,9 +148,6 @@ extern const double metrics_latency_bounds[METRICS_LATENCY_BUCKETS];
  * and TYPE lines, to out. */
 void metrics_write (FILE *out);
 
-/* Escapes a label value for the text format (\\, \" and \n) into buf. */
-const char *metrics_label (const char *value, char *buf, size_t size);
-
 /* Forgets everything (for tests). Not safe while hooks run. */
 void metrics_reset (void);
 

@@ -4,37 +4,11 @@
  * _count. The monitor appends its database gauges after this part. */
 #include "config.h"
 #include "monitor/metrics.h"
+#include "prom.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *
-metrics_label (const char *value, char *buf, size_t size)
-{
-    size_t k = 0;
-    for (const char *p = value ? value : ""; *p && k + 3 < size; p++) {
-        if (*p == '\\' || *p == '"') {
-            buf[k++] = '\\';
-            buf[k++] = *p;
-        }
-        else if (*p == '\n') {
-            buf[k++] = '\\';
-            buf[k++] = 'n';
-        }
-        else
-            buf[k++] = *p;
-    }
-    if (size)
-        buf[k < size ? k : size - 1] = '\0';
-    return buf;
-}
-
-static void
-s_family (FILE *out, const char *name, const char *type, const char *help)
-{
-    fprintf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
 
 static void
 s_le (char *buf, size_t size, double bound)
@@ -51,7 +25,7 @@ s_histogram (FILE *out, const char *name, const char *help, const double *bounds
              const uint64_t *cum, int n, double sum)
 {
     char le[32];
-    s_family (out, name, "histogram", help);
+    prom_family (out, name, "histogram", help);
     for (int i = 0; i < n; i++) {
         s_le (le, sizeof le, bounds[i]);
         fprintf (out, "%s_bucket{le=\"%s\"} %llu\n", name, le, (unsigned long long) cum[i]);
@@ -66,10 +40,10 @@ s_per_link (FILE *out, const metrics_link_t *ls, size_t n, const char *name, con
             const char *help, size_t offset)
 {
     char lb[160];
-    s_family (out, name, type, help);
+    prom_family (out, name, type, help);
     for (size_t i = 0; i < n; i++) {
         uint64_t v = *(const uint64_t *) ((const char *) &ls[i] + offset);
-        fprintf (out, "%s{link=\"%s\"} %llu\n", name, metrics_label (ls[i].name, lb, sizeof lb),
+        fprintf (out, "%s{link=\"%s\"} %llu\n", name, prom_label (ls[i].name, lb, sizeof lb),
                  (unsigned long long) v);
     }
 }
@@ -87,25 +61,25 @@ metrics_write (FILE *out)
     if (n > METRICS_MAX_LINKS + 1)
         n = METRICS_MAX_LINKS + 1;
 
-    s_family (out, "sigmat_info", "gauge", "This node's name and the program version.");
+    prom_family (out, "sigmat_info", "gauge", "This node's name and the program version.");
     fprintf (out, "sigmat_info{node=\"%s\",version=\"%s\"} 1\n",
-             metrics_label (g->node, lb, sizeof lb), PACKAGE_VERSION);
-    s_family (out, "sigmat_start_time_seconds", "gauge", "When the node started (unix time).");
-    fprintf (out, "sigmat_start_time_seconds %lld\n", g->started);
+             prom_label (g->node, lb, sizeof lb), PACKAGE_VERSION);
+    prom_sample (out, "sigmat_start_time_seconds", "gauge", "When the node started (unix time).",
+                 g->started);
 
-    s_family (out, "sigmat_messages_in_total", "counter",
-              "Messages received from a link and stored, by type (duplicates excluded).");
+    prom_family (out, "sigmat_messages_in_total", "counter",
+                 "Messages received from a link and stored, by type (duplicates excluded).");
     for (size_t i = 0; i < n; i++)
         for (int t = 0; t < METRICS_NTYPES; t++)
             fprintf (out, "sigmat_messages_in_total{link=\"%s\",type=\"%s\"} %llu\n",
-                     metrics_label (ls[i].name, lb, sizeof lb), metrics_type_name (t),
+                     prom_label (ls[i].name, lb, sizeof lb), metrics_type_name (t),
                      (unsigned long long) ls[i].in[t]);
-    s_family (out, "sigmat_messages_out_total", "counter",
-              "Messages sent on a link for the first time, by type.");
+    prom_family (out, "sigmat_messages_out_total", "counter",
+                 "Messages sent on a link for the first time, by type.");
     for (size_t i = 0; i < n; i++)
         for (int t = 0; t < METRICS_NTYPES; t++)
             fprintf (out, "sigmat_messages_out_total{link=\"%s\",type=\"%s\"} %llu\n",
-                     metrics_label (ls[i].name, lb, sizeof lb), metrics_type_name (t),
+                     prom_label (ls[i].name, lb, sizeof lb), metrics_type_name (t),
                      (unsigned long long) ls[i].out[t]);
     s_per_link (out, ls, n, "sigmat_messages_duplicate_total", "counter",
                 "Messages received again that were already stored (ACKed, not applied).",
@@ -129,9 +103,9 @@ metrics_write (FILE *out)
                 "Messages sent to this next hop and not yet acknowledged.",
                 offsetof (metrics_link_t, inflight));
 
-    s_family (out, "sigmat_naks_total", "counter",
-              "NAKs by direction (sent: refused by this node; received: refused by a "
-              "next hop) and code (0: other).");
+    prom_family (out, "sigmat_naks_total", "counter",
+                 "NAKs by direction (sent: refused by this node; received: refused by a "
+                 "next hop) and code (0: other).");
     for (int c = 0; c < METRICS_NAK_CODES; c++) {
         if (g->naks_sent[c])
             fprintf (out, "sigmat_naks_total{direction=\"sent\",code=\"%d\"} %llu\n", c,
@@ -140,17 +114,17 @@ metrics_write (FILE *out)
             fprintf (out, "sigmat_naks_total{direction=\"received\",code=\"%d\"} %llu\n", c,
                      (unsigned long long) g->naks_received[c]);
     }
-    s_family (out, "sigmat_lifecycle_refusals_total", "counter",
-              "Messages the lifecycle refused (NAK message to the sender office), by reason:"
-              " authority (101, the sender has no such role in the movement), sequence (92),"
-              " unknown (90).");
+    prom_family (out, "sigmat_lifecycle_refusals_total", "counter",
+                 "Messages the lifecycle refused (NAK message to the sender office), by reason:"
+                 " authority (101, the sender has no such role in the movement), sequence (92),"
+                 " unknown (90).");
     for (int i = 0; i < METRICS_NREFUSALS; i++)
         fprintf (out, "sigmat_lifecycle_refusals_total{reason=\"%s\"} %llu\n",
                  metrics_refusal_names[i], (unsigned long long) g->refusals[i]);
-    s_family (out, "sigmat_batches_total", "counter", "Intake batches committed.");
+    prom_family (out, "sigmat_batches_total", "counter", "Intake batches committed.");
     fprintf (out, "sigmat_batches_total %llu\n", (unsigned long long) g->batches);
-    s_family (out, "sigmat_db_errors_total", "counter",
-              "Intake batches the database failed to store (senders resend).");
+    prom_family (out, "sigmat_db_errors_total", "counter",
+                 "Intake batches the database failed to store (senders resend).");
     fprintf (out, "sigmat_db_errors_total %llu\n", (unsigned long long) g->db_errors);
     s_histogram (out, "sigmat_batch_size", "Messages per committed intake batch.",
                  metrics_batch_bounds, g->batch_bucket, METRICS_BATCH_BUCKETS,

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "monitor/monitor_int.h"
 #include "code.h"
+#include "prom.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -167,7 +168,7 @@ s_region_metrics (sg_buf_t *out, const char *region)
     json_array_foreach (json_object_get (r, "peers"), i, p) {
         const char *n = json_string_value (json_object_get (p, "node"));
         sg_buf_printf (out, "sigmat_region_monitor_up{peer=\"%s\"} %d\n",
-                     metrics_label (n ? n : json_string_value (json_object_get (p, "url")), lb,
+                     prom_label (n ? n : json_string_value (json_object_get (p, "url")), lb,
                                     sizeof lb), json_is_true (json_object_get (p, "ok")));
     }
     s_family (out, "sigmat_region_movements_late", "gauge",
@@ -212,38 +213,38 @@ mon_metrics (monitor_t *self, sg_buf_t *out)
     for (size_t i = 0; i < vs.n; i++)
         if (vs.v[i].role[0] && vs.v[i].link)
             sg_buf_printf (out, "sigmat_peer_up{link=\"%s\",role=\"%s\"} %d\n",
-                         metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].role,
+                         prom_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].role,
                          vs.v[i].up == 1);
     s_family (out, "sigmat_link_expected_up", "gauge",
               "1 if this link should be up (we dial it, a route uses it, or messages wait for it).");
     for (size_t i = 0; i < vs.n; i++)
         if (vs.v[i].link)
             sg_buf_printf (out, "sigmat_link_expected_up{link=\"%s\"} %d\n",
-                         metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].expected);
+                         prom_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].expected);
     s_family (out, "sigmat_peer_last_seen_timestamp_seconds", "gauge",
               "Last time anything was received from this peer (unix time, 0 never).");
     for (size_t i = 0; i < vs.n; i++)
         if (vs.v[i].role[0] && vs.v[i].link)
             sg_buf_printf (out, "sigmat_peer_last_seen_timestamp_seconds{link=\"%s\"} %lld\n",
-                         metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].last_seen);
+                         prom_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].last_seen);
     s_family (out, "sigmat_queue_depth", "gauge",
               "Messages waiting for this next hop (pending and in flight, from the database).");
     for (size_t i = 0; i < vs.n; i++)
         if (vs.v[i].link)
             sg_buf_printf (out, "sigmat_queue_depth{link=\"%s\"} %lld\n",
-                         metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.pending);
+                         prom_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.pending);
     s_family (out, "sigmat_queue_oldest_age_seconds", "gauge",
               "Age of the oldest message waiting for this next hop (0 if none).");
     for (size_t i = 0; i < vs.n; i++)
         if (vs.v[i].link)
             sg_buf_printf (out, "sigmat_queue_oldest_age_seconds{link=\"%s\"} %.3f\n",
-                         metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.oldest_age);
+                         prom_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.oldest_age);
     s_family (out, "sigmat_dead_letters", "gauge",
               "Messages this next hop refused for good, waiting for `sigmatctl dead replay`.");
     for (size_t i = 0; i < vs.n; i++)
         if (vs.v[i].link)
             sg_buf_printf (out, "sigmat_dead_letters{link=\"%s\"} %lld\n",
-                         metrics_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.dead);
+                         prom_label (vs.v[i].d.name, lb, sizeof lb), vs.v[i].d.dead);
     s_family (out, "sigmat_lifecycle_available", "gauge",
               "1 if this node's database has the movement tables.");
     sg_buf_printf (out, "sigmat_lifecycle_available %d\n", vs.has_movement);

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "monitor/monitor_int.h"
 #include "log.h"
+#include "prom.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -204,8 +205,8 @@ mon_corridors_metrics (const char *json)
     json_t *c;
     json_array_foreach (a, i, c) {
         snprintf (labels, sizeof labels, "departure=\"%s\",destination=\"%s\"",
-                  metrics_label (json_string_value (json_object_get (c, "departure")), lb, sizeof lb),
-                  metrics_label (json_string_value (json_object_get (c, "destination")), lb2, sizeof lb2));
+                  prom_label (json_string_value (json_object_get (c, "departure")), lb, sizeof lb),
+                  prom_label (json_string_value (json_object_get (c, "destination")), lb2, sizeof lb2));
         for (size_t k = 0; k < sizeof s_counts / sizeof s_counts[0]; k++)
             sg_buf_printf (&b, "sigmat_corridor_movements{%s,status=\"%s\"} %lld\n", labels,
                            s_counts[k],
@@ -221,7 +222,7 @@ mon_corridors_metrics (const char *json)
         json_array_foreach (json_object_get (c, "border_dwell"), k, bd) {
             char l3[400];
             snprintf (l3, sizeof l3, "%s,office=\"%s\"", labels,
-                      metrics_label (json_string_value (json_object_get (bd, "office")), lb3, sizeof lb3));
+                      prom_label (json_string_value (json_object_get (bd, "office")), lb3, sizeof lb3));
             s_hist (&h3, "sigmat_corridor_border_dwell_seconds", l3, bd);
         }
     }

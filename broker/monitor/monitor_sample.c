@@ -7,6 +7,7 @@
  * with a statement timeout so a slow query cannot hold the lock long. */
 #include "config.h"
 #include "monitor/monitor_int.h"
+#include "buf.h"
 #include "log.h"
 
 #include <errno.h>
@@ -156,16 +157,10 @@ s_link (mon_snap_t *snap, const char *name)
     for (size_t i = 0; i < snap->nlinks; i++)
         if (strcmp (snap->links[i].name, name) == 0)
             return &snap->links[i];
-    if (snap->nlinks == snap->caplinks) {
-        size_t cap = snap->caplinks ? snap->caplinks * 2 : 16;
-        mon_link_t *a = realloc (snap->links, cap * sizeof *a);
-        if (!a)
-            return NULL;
-        snap->links = a;
-        snap->caplinks = cap;
-    }
-    mon_link_t *l = &snap->links[snap->nlinks++];
-    memset (l, 0, sizeof *l);
+    mon_link_t *l = sg_array_slot (&snap->links, snap->nlinks, &snap->caplinks, sizeof *l, 16);
+    if (!l)
+        return NULL;
+    snap->nlinks++;
     sg_strlcpy (l->name, name, sizeof l->name);
     return l;
 }

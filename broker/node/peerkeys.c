@@ -1,6 +1,7 @@
 /* peerkeys.c - a peer node's signing keys with validity periods, and the
  * signature check against the key valid when a message was signed. */
 #include "node/peerkeys.h"
+#include "buf.h"
 #include "header.h"
 #include "log.h"
 
@@ -56,17 +57,12 @@ peerkeys_add (peerkeys_t *self, sign_key_t **key_p, int64_t from_ms, int64_t unt
             sg_sign_key_destroy (key_p);
             return SG_OK;
         }
-    if (self->n == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 4;
-        s_entry_t *grown = realloc (self->keys, cap * sizeof *grown);
-        if (!grown) {
-            sg_sign_key_destroy (key_p);
-            return SG_ENOMEM;
-        }
-        self->keys = grown;
-        self->cap = cap;
+    s_entry_t *e = sg_array_slot (&self->keys, self->n, &self->cap, sizeof *e, 4);
+    if (!e) {
+        sg_sign_key_destroy (key_p);
+        return SG_ENOMEM;
     }
-    s_entry_t *e = &self->keys[self->n++];
+    self->n++;
     e->key = *key_p;
     *key_p = NULL;
     memcpy (e->id, id, sizeof e->id);

@@ -2,6 +2,7 @@
  * are few (one per country or office) and read for every message, so a
  * compact array beats anything cleverer. */
 #include "node/routes.h"
+#include "buf.h"
 #include "code.h"
 
 #include <stdlib.h>
@@ -55,16 +56,12 @@ routes_add (routes_t *self, const char *prefix, const char *hop, routes_source_t
         strcpy (old->hop, hop);
         return SG_OK;
     }
-    if (self->n == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 32;
-        s_entry_t *e = realloc (self->entries, cap * sizeof *e);
-        if (!e)
-            return SG_ENOMEM;
-        self->entries = e;
-        self->cap = cap;
-    }
+    s_entry_t *e = sg_array_slot (&self->entries, self->n, &self->cap, sizeof *e, 32);
+    if (!e)
+        return SG_ENOMEM;
     strcpy (key.hop, hop);
-    self->entries[self->n++] = key;
+    *e = key;
+    self->n++;
     qsort (self->entries, self->n, sizeof key, s_cmp);
     return SG_OK;
 }

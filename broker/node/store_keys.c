@@ -1,6 +1,7 @@
 /* store_keys.c - the signing keys of peer nodes with their validity periods
  * (peer_sign_key, db/migrations/010_availability.sql). */
 #include "node/store_int.h"
+#include "node/store_row.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,7 @@ store_sign_key_put (store_t *self, const char *peer, const char *key_id, const c
         "ON CONFLICT (peer, key_id) DO UPDATE SET sign_public_pem = EXCLUDED.sign_public_pem, "
         "valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until",
         5, NULL, params, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    int rc = atoi (PQcmdTuples (res)) == 1
-        ? SG_OK : sg_diag_set (diag, SG_ENOTFOUND, 0, 0, "no peer %s", peer);
-    PQclear (res);
-    return rc;
+    return store_one_row (res, diag, "no peer %s", peer);
 }
 
 int
@@ -35,12 +31,25 @@ store_sign_key_retire (store_t *self, const char *peer, const char *key_id, cons
         "UPDATE peer_sign_key SET valid_until = coalesce ($3::timestamptz, now()) "
         "WHERE peer = $1 AND key_id = $2",
         3, NULL, params, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    int rc = atoi (PQcmdTuples (res)) == 1
-        ? SG_OK : sg_diag_set (diag, SG_ENOTFOUND, 0, 0, "peer %s has no key %s", peer, key_id);
-    PQclear (res);
-    return rc;
+    return store_one_row (res, diag, "peer %s has no key %s", peer, key_id);
+}
+
+/* Fills one store_sign_key_t from a row of store_sign_key_list; SG_ENOMEM. */
+static int
+s_sign_key_read (const PGresult *res, int r, void *elem)
+{
+    store_sign_key_t *k = elem;
+    sg_strlcpy (k->peer, PQgetvalue (res, r, 0), sizeof k->peer);
+    sg_strlcpy (k->key_id, PQgetvalue (res, r, 1), sizeof k->key_id);
+    k->from_ms = atoll (PQgetvalue (res, r, 3));
+    k->until_ms = atoll (PQgetvalue (res, r, 4));
+    return (k->pem = strdup (PQgetvalue (res, r, 2))) ? SG_OK : SG_ENOMEM;
+}
+
+static void
+s_sign_keys_free (void *list, size_t count)
+{
+    store_sign_keys_free (list, count);
 }
 
 int
@@ -57,32 +66,7 @@ store_sign_key_list (store_t *self, const char *peer, store_sign_key_t **out, si
         "FROM peer_sign_key WHERE $1::text IS NULL OR peer = $1 "
         "ORDER BY peer, valid_from NULLS FIRST, key_id",
         1, NULL, params, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    int rc = SG_OK;
-    size_t n = (size_t) PQntuples (res);
-    store_sign_key_t *list = n ? calloc (n, sizeof *list) : NULL;
-    if (n && !list) {
-        rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        sg_strlcpy (list[i].peer, PQgetvalue (res, (int) i, 0), sizeof list[i].peer);
-        sg_strlcpy (list[i].key_id, PQgetvalue (res, (int) i, 1), sizeof list[i].key_id);
-        list[i].from_ms = atoll (PQgetvalue (res, (int) i, 3));
-        list[i].until_ms = atoll (PQgetvalue (res, (int) i, 4));
-        if (!(list[i].pem = strdup (PQgetvalue (res, (int) i, 2)))) {
-            store_sign_keys_free (list, n);
-            list = NULL;
-            rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-            goto done;
-        }
-    }
-    *out = list;
-    *count = n;
-done:
-    PQclear (res);
-    return rc;
+    return store_rows (res, sizeof **out, s_sign_key_read, s_sign_keys_free, out, count, diag);
 }
 
 void

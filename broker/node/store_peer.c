@@ -1,6 +1,7 @@
 /* store_peer.c - peers (other nodes and national adapters, with their keys
  * and the offices they may speak for) and the route table. */
 #include "node/store_int.h"
+#include "node/store_row.h"
 #include "code.h"
 
 #include <stdlib.h>
@@ -11,15 +12,16 @@
     " array_to_string (offices, ' '), coalesce (extract(epoch FROM last_seen)::bigint, 0)"
 
 static char *
-s_strdup_or_null (PGresult *res, int row, int col)
+s_strdup_or_null (const PGresult *res, int row, int col)
 {
     return PQgetisnull (res, row, col) ? NULL : strdup (PQgetvalue (res, row, col));
 }
 
 /* Fills peer from a text-format row of S_PEER_COLS; SG_ENOMEM. */
 static int
-s_peer_read (PGresult *res, int row, store_peer_t *peer)
+s_peer_read (const PGresult *res, int row, void *elem)
 {
+    store_peer_t *peer = elem;
     memset (peer, 0, sizeof *peer);
     sg_strlcpy (peer->name, PQgetvalue (res, row, 0), sizeof peer->name);
     sg_strlcpy (peer->role, PQgetvalue (res, row, 1), sizeof peer->role);
@@ -123,6 +125,12 @@ store_peer_get (store_t *self, const char *name, store_peer_t *out, sg_diag_t *d
     return rc;
 }
 
+static void
+s_peers_free (void *list, size_t count)
+{
+    store_peers_free (list, count);
+}
+
 int
 store_peer_list (store_t *self, store_peer_t **out, size_t *count, sg_diag_t *diag)
 {
@@ -130,25 +138,7 @@ store_peer_list (store_t *self, store_peer_t **out, size_t *count, sg_diag_t *di
     *count = 0;
     PGresult *res = store_i_exec (self, -1, "cannot list peers",
         "SELECT " S_PEER_COLS " FROM peer ORDER BY name", 0, NULL, NULL, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    size_t n = (size_t) PQntuples (res);
-    int rc = SG_OK;
-    store_peer_t *list = n ? calloc (n, sizeof *list) : NULL;
-    if (n && !list)
-        rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-    for (size_t i = 0; list && rc == SG_OK && i < n; i++)
-        if (s_peer_read (res, (int) i, &list[i]) != SG_OK) {
-            store_peers_free (list, n);
-            list = NULL;
-            rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-        }
-    PQclear (res);
-    if (rc == SG_OK) {
-        *out = list;
-        *count = n;
-    }
-    return rc;
+    return store_rows (res, sizeof **out, s_peer_read, s_peers_free, out, count, diag);
 }
 
 /* Runs a one-parameter statement that must touch exactly one row. */
@@ -157,13 +147,9 @@ s_one_row (store_t *self, const char *sql, const char *what, const char *key, co
            sg_diag_t *diag)
 {
     const char *values[1] = { key };
-    PGresult *res = store_i_exec (self, -1, what, sql, 1, NULL, values, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    int rc = strcmp (PQcmdTuples (res), "1") == 0 ? SG_OK
-        : sg_diag_set (diag, SG_ENOTFOUND, 0, 0, "no %s \"%s\"", kind, key ? key : "");
-    PQclear (res);
-    return rc;
+    return store_one_row (store_i_exec (self, -1, what, sql, 1, NULL, values, NULL, NULL, 0,
+                                        diag),
+                          diag, "no %s \"%s\"", kind, key ? key : "");
 }
 
 int
@@ -230,6 +216,15 @@ store_route_remove (store_t *self, const char *prefix, sg_diag_t *diag)
                       prefix, "route for", diag);
 }
 
+static int
+s_route_read (const PGresult *res, int r, void *elem)
+{
+    store_route_t *route = elem;
+    sg_strlcpy (route->prefix, PQgetvalue (res, r, 0), sizeof route->prefix);
+    sg_strlcpy (route->next_hop, PQgetvalue (res, r, 1), sizeof route->next_hop);
+    return SG_OK;
+}
+
 int
 store_route_list (store_t *self, store_route_t **out, size_t *count, sg_diag_t *diag)
 {
@@ -237,21 +232,5 @@ store_route_list (store_t *self, store_route_t **out, size_t *count, sg_diag_t *
     *count = 0;
     PGresult *res = store_i_exec (self, -1, "cannot list routes",
         "SELECT prefix, next_hop FROM route ORDER BY prefix", 0, NULL, NULL, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    size_t n = (size_t) PQntuples (res);
-    store_route_t *list = n ? calloc (n, sizeof *list) : NULL;
-    int rc = SG_OK;
-    if (n && !list)
-        rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-    for (size_t i = 0; list && i < n; i++) {
-        sg_strlcpy (list[i].prefix, PQgetvalue (res, (int) i, 0), sizeof list[i].prefix);
-        sg_strlcpy (list[i].next_hop, PQgetvalue (res, (int) i, 1), sizeof list[i].next_hop);
-    }
-    PQclear (res);
-    if (rc == SG_OK) {
-        *out = list;
-        *count = n;
-    }
-    return rc;
+    return store_rows (res, sizeof **out, s_route_read, NULL, out, count, diag);
 }

@@ -2,6 +2,7 @@
  * paging pending deliveries in seq order, marking them delivered, retried
  * or dead, replaying dead letters, and the queue statistics. */
 #include "node/store_int.h"
+#include "node/store_row.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,18 @@ store_i_delivery_row (const PGresult *res, int r, int c, store_delivery_t *d)
     return SG_OK;
 }
 
+static int
+s_delivery_read (const PGresult *res, int r, void *elem)
+{
+    return store_i_delivery_row (res, r, 0, elem);
+}
+
+static void
+s_deliveries_free (void *list, size_t count)
+{
+    store_deliveries_free (list, count);
+}
+
 int
 store_pending (store_t *self, const char *next_hop, long long after_seq, size_t limit,
                store_delivery_t **out, size_t *count, sg_diag_t *diag)
@@ -87,27 +100,7 @@ store_pending (store_t *self, const char *next_hop, long long after_seq, size_t 
     const char *values[3] = { next_hop, after, lim };
     PGresult *res = store_i_exec (self, STORE_STMT_PENDING, "cannot read the queue", NULL, 3,
                                   NULL, values, NULL, NULL, 1, diag);
-    if (!res)
-        return SG_EDB;
-    int rc = SG_OK;
-    size_t n = (size_t) PQntuples (res);
-    store_delivery_t *list = n ? calloc (n, sizeof *list) : NULL;
-    if (n && !list) {
-        rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (store_i_delivery_row (res, (int) i, 0, &list[i]) != SG_OK) {
-            store_deliveries_free (list, n);
-            list = NULL;
-            rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-            goto done;
-        }
-    *out = list;
-    *count = n;
-done:
-    PQclear (res);
-    return rc;
+    return store_rows (res, sizeof **out, s_delivery_read, s_deliveries_free, out, count, diag);
 }
 
 void
@@ -205,12 +198,7 @@ store_dead (store_t *self, const char *next_hop, const char *id, int nak_code,
         "UPDATE delivery SET state = 'dead', nak_code = $3::integer, last_error = $4"
         " WHERE next_hop = $1 AND message_id = $2::uuid AND state IN ('pending', 'inflight')",
         4, NULL, values, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    int rc = strcmp (PQcmdTuples (res), "1") == 0 ? SG_OK
-        : sg_diag_set (diag, SG_ENOTFOUND, 0, 0, "no undelivered message %s for %s", id, next_hop);
-    PQclear (res);
-    return rc;
+    return store_one_row (res, diag, "no undelivered message %s for %s", id, next_hop);
 }
 
 int
@@ -245,6 +233,22 @@ store_replay_dead (store_t *self, const char *id, const char *next_hop, int *cou
     return SG_OK;
 }
 
+static int
+s_dead_read (const PGresult *res, int r, void *elem)
+{
+    store_dead_t *d = elem;
+    sg_strlcpy (d->id, PQgetvalue (res, r, 0), sizeof d->id);
+    sg_strlcpy (d->next_hop, PQgetvalue (res, r, 1), sizeof d->next_hop);
+    sg_strlcpy (d->type, PQgetvalue (res, r, 2), sizeof d->type);
+    sg_strlcpy (d->mrn, PQgetvalue (res, r, 3), sizeof d->mrn);
+    d->seq = atoll (PQgetvalue (res, r, 4));
+    d->attempts = atoi (PQgetvalue (res, r, 5));
+    d->nak_code = atoi (PQgetvalue (res, r, 6));
+    sg_strlcpy (d->reason, PQgetvalue (res, r, 7), sizeof d->reason);
+    d->received = atoll (PQgetvalue (res, r, 8));
+    return SG_OK;
+}
+
 int
 store_dead_list (store_t *self, const char *next_hop, size_t limit, store_dead_t **out,
                  size_t *count, sg_diag_t *diag)
@@ -263,31 +267,20 @@ store_dead_list (store_t *self, const char *next_hop, size_t limit, store_dead_t
         " FROM delivery d JOIN message m ON m.id = d.message_id"
         " WHERE d.state = 'dead' AND ($1::text IS NULL OR d.next_hop = $1::text)"
         " ORDER BY d.seq LIMIT $2::bigint", 2, NULL, values, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    size_t n = (size_t) PQntuples (res);
-    store_dead_t *list = n ? calloc (n, sizeof *list) : NULL;
-    int rc = SG_OK;
-    if (n && !list)
-        rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-    for (size_t i = 0; list && i < n; i++) {
-        int r = (int) i;
-        sg_strlcpy (list[i].id, PQgetvalue (res, r, 0), sizeof list[i].id);
-        sg_strlcpy (list[i].next_hop, PQgetvalue (res, r, 1), sizeof list[i].next_hop);
-        sg_strlcpy (list[i].type, PQgetvalue (res, r, 2), sizeof list[i].type);
-        sg_strlcpy (list[i].mrn, PQgetvalue (res, r, 3), sizeof list[i].mrn);
-        list[i].seq = atoll (PQgetvalue (res, r, 4));
-        list[i].attempts = atoi (PQgetvalue (res, r, 5));
-        list[i].nak_code = atoi (PQgetvalue (res, r, 6));
-        sg_strlcpy (list[i].reason, PQgetvalue (res, r, 7), sizeof list[i].reason);
-        list[i].received = atoll (PQgetvalue (res, r, 8));
-    }
-    PQclear (res);
-    if (rc == SG_OK) {
-        *out = list;
-        *count = n;
-    }
-    return rc;
+    return store_rows (res, sizeof **out, s_dead_read, NULL, out, count, diag);
+}
+
+static int
+s_queue_stat_read (const PGresult *res, int r, void *elem)
+{
+    store_queue_stat_t *q = elem;
+    sg_strlcpy (q->next_hop, PQgetvalue (res, r, 0), sizeof q->next_hop);
+    q->pending = atoll (PQgetvalue (res, r, 1));
+    q->dead = atoll (PQgetvalue (res, r, 2));
+    q->oldest_age_s = atof (PQgetvalue (res, r, 3));
+    if (q->oldest_age_s < 0)
+        q->oldest_age_s = 0;
+    return SG_OK;
 }
 
 int
@@ -311,25 +304,5 @@ store_queue_stats (store_t *self, store_queue_stat_t **out, size_t *count, sg_di
         "               AND d.seq = p.s), 0)"
         " FROM h LEFT JOIN p USING (next_hop) LEFT JOIN x USING (next_hop)"
         " ORDER BY h.next_hop", 0, NULL, NULL, NULL, NULL, 0, diag);
-    if (!res)
-        return SG_EDB;
-    size_t n = (size_t) PQntuples (res);
-    store_queue_stat_t *list = n ? calloc (n, sizeof *list) : NULL;
-    int rc = SG_OK;
-    if (n && !list)
-        rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-    for (size_t i = 0; list && i < n; i++) {
-        sg_strlcpy (list[i].next_hop, PQgetvalue (res, (int) i, 0), sizeof list[i].next_hop);
-        list[i].pending = atoll (PQgetvalue (res, (int) i, 1));
-        list[i].dead = atoll (PQgetvalue (res, (int) i, 2));
-        list[i].oldest_age_s = atof (PQgetvalue (res, (int) i, 3));
-        if (list[i].oldest_age_s < 0)
-            list[i].oldest_age_s = 0;
-    }
-    PQclear (res);
-    if (rc == SG_OK) {
-        *out = list;
-        *count = n;
-    }
-    return rc;
+    return store_rows (res, sizeof **out, s_queue_stat_read, NULL, out, count, diag);
 }

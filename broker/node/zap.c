@@ -3,6 +3,7 @@
  * peer's name as User-Id and its role as the "Role" metadata property, or
  * 400 for an unknown key. A PAIR pipe tells the thread to stop. */
 #include "node/zap.h"
+#include "buf.h"
 #include "log.h"
 #include "sg.h"
 
@@ -274,15 +275,9 @@ zap_keys_add (zap_keys_t *self, const char *key, const char *name, const char *r
         if (strcmp (self->keys[i].key, key) == 0)
             k = &self->keys[i];
     if (!k) {
-        if (self->count == self->cap) {
-            size_t cap = self->cap ? self->cap * 2 : 16;
-            s_key_t *keys = realloc (self->keys, cap * sizeof *keys);
-            if (!keys)
-                return SG_ENOMEM;
-            self->keys = keys;
-            self->cap = cap;
-        }
-        k = &self->keys[self->count++];
+        if (!(k = sg_array_slot (&self->keys, self->count, &self->cap, sizeof *k, 16)))
+            return SG_ENOMEM;
+        self->count++;
         memcpy (k->key, key, 41);
     }
     sg_strlcpy (k->name, name, sizeof k->name);

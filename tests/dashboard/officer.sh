@@ -13,19 +13,7 @@
 # SG_SCREENSHOT=path saves a screenshot.
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
 
-HERE=$SG_SRC/tests/dashboard
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-NODE_MODULES=${SG_DASHBOARD_MODULES:-$HERE/node_modules}
-missing=""
-command -v node >/dev/null 2>&1 || missing="node"
-[ -x "$CHROMIUM" ] || missing="$missing chromium"
-[ -d "$NODE_MODULES/playwright-core" ] || missing="$missing playwright-core (npm ci in tests/dashboard)"
-if [ -n "$missing" ]; then
-    SG_NAME=officer-screen
-    [ "${CI:-}" = true ] && [ -w "$HERE" ] && { echo "FAIL: officer screen: missing$missing" >&2; exit 1; }
-    echo "SKIP: officer screen: missing$missing" >&2
-    exit 77
-fi
+sg_browser "officer screen"
 
 sg_setup officer-screen
 SG_LIFECYCLE=yes
@@ -63,11 +51,7 @@ done
 
 GP=$(sg_port)
 cat > "$SG_DIR/bf-generic.conf" <<EOC
-name bf-generic
-node_endpoint $(sg_endpoint BF)
-node_public_key $SG_DIR/keys/BF.curve.pub
-curve_public $SG_DIR/keys/bf-generic.curve.pub
-curve_secret $SG_DIR/keys/bf-generic.curve.key
+$(sg_adapter_link bf-generic BF)
 http_listen 127.0.0.1:$GP
 state_db $SG_DIR/bf-generic.db
 http_officers $SG_DIR/bf-officers

@@ -10,21 +10,7 @@
 # SG_SCREENSHOT=path saves a screenshot (docs/dashboard.png is made so).
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
 
-HERE=$SG_SRC/tests/dashboard
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-NODE_MODULES=${SG_DASHBOARD_MODULES:-$HERE/node_modules}
-missing=""
-command -v node >/dev/null 2>&1 || missing="node"
-[ -x "$CHROMIUM" ] || missing="$missing chromium"
-[ -d "$NODE_MODULES/playwright-core" ] || missing="$missing playwright-core (npm ci in tests/dashboard)"
-if [ -n "$missing" ]; then
-    SG_NAME=dashboard
-    # Under CI it must run, except in `make distcheck`'s read-only copy of
-    # the sources, which has no node_modules (unless SG_DASHBOARD_MODULES).
-    [ "${CI:-}" = true ] && [ -w "$HERE" ] && { echo "FAIL: dashboard: missing$missing" >&2; exit 1; }
-    echo "SKIP: dashboard: missing$missing" >&2
-    exit 77
-fi
+sg_browser dashboard
 
 sg_setup dashboard
 "$SIGMATD" --print-config 2>/dev/null | grep -q '^#* *http_listen' || {
@@ -38,18 +24,7 @@ sg_node CI CI "http_listen 127.0.0.1:$HTTP_CI" "http_sample 500ms"
 sg_node BF BF "http_listen 127.0.0.1:$HTTP_BF" "http_sample 500ms"
 sg_node hub ZZ "http_listen 127.0.0.1:$HTTP_HUB" "http_token $TOKEN" "http_sample 500ms" \
     "http_peers http://127.0.0.1:$HTTP_CI http://127.0.0.1:$HTTP_BF"
-sg_adapter ci-adapter
-sg_adapter bf-adapter
-sg_peer CI ci-adapter adapter CI
-sg_peer CI hub node "" "$(sg_endpoint hub)"
-sg_route CI BF hub
-sg_peer hub CI node CI "$(sg_endpoint CI)"
-sg_peer hub BF node BF "$(sg_endpoint BF)"
-sg_route hub BF BF
-sg_route hub CI CI
-sg_peer BF bf-adapter adapter BF
-sg_peer BF hub node "" "$(sg_endpoint hub)"
-sg_peer BF CI node CI
+sg_ci_hub_bf
 for n in CI hub BF; do sg_start $n; done
 
 # Two departure views at CI for the corridor table (the figures themselves

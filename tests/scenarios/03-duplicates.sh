@@ -17,11 +17,7 @@ L=$SG_BG
 
 # One message file, sent three times (three connections), then once more
 # after a restart.
-mrn=$("$SIGMATCTL" mrn new CI) || sg_fail "mrn new"
-id=$(cat /proc/sys/kernel/random/uuid)
-sed -e "s|<MessageID>[^<]*<|<MessageID>$id<|" -e "s|<DeclarationID>[^<]*<|<DeclarationID>$mrn<|" \
-    -e "s|<RecipientOfficeID>[^<]*<|<RecipientOfficeID>CI000401<|" \
-    "$SG_EXAMPLES/wof.xml" > "$SG_DIR/one.xml"
+sg_wof "$SG_DIR/one.xml"
 for i in 1 2 3; do
     out=$("$SGTEST" body $(sg_conn ci-adapter CI) --body "$SG_DIR/one.xml" --timeout 10)
     [ "$out" = "ACK $id" ] || sg_fail "send $i of the same message: $out"

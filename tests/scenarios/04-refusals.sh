@@ -41,11 +41,7 @@ expect () {
 mk () {   # mk NAME SED-EXPRESSIONS...: a WOF variant with a fresh id and a valid MRN
     name=$1
     shift
-    mrn=$("$SIGMATCTL" mrn new CI)
-    id=$(cat /proc/sys/kernel/random/uuid)
-    sed -e "s|<MessageID>[^<]*<|<MessageID>$id<|" -e "s|<DeclarationID>[^<]*<|<DeclarationID>$mrn<|" \
-        -e "s|<RecipientOfficeID>[^<]*<|<RecipientOfficeID>CI000401<|" "$@" \
-        "$SG_EXAMPLES/wof.xml" > "$SG_DIR/$name.xml"
+    sg_wof "$SG_DIR/$name.xml" "$@"
 }
 
 mk foreign -e "s|<SenderOfficeID>[^<]*<|<SenderOfficeID>BF000101<|"

@@ -12,13 +12,7 @@ N=${SG_N:-5000}
 
 sg_node CI CI "queue_memory 300" "page_size 200"
 sg_node BF BF
-sg_adapter ci-adapter
-sg_adapter bf-adapter
-sg_peer CI ci-adapter adapter CI
-sg_peer CI BF node BF "$(sg_endpoint BF)"
-sg_route CI BF BF
-sg_peer BF bf-adapter adapter BF
-sg_peer BF CI node CI "$(sg_endpoint CI)"
+sg_ci_bf
 
 sg_start CI
 "$SGTEST" send $(sg_conn ci-adapter CI) --template "$SG_EXAMPLES/wof.xml" --from CI000101 \

@@ -17,13 +17,7 @@ N=${SG_N:-10000}
 
 sg_node CI CI
 sg_node BF BF
-sg_adapter ci-adapter
-sg_adapter bf-adapter
-sg_peer CI ci-adapter adapter CI
-sg_peer CI BF node BF "$(sg_endpoint BF)"
-sg_route CI BF BF
-sg_peer BF bf-adapter adapter BF
-sg_peer BF CI node CI "$(sg_endpoint CI)"
+sg_ci_bf
 sg_start CI
 sg_start BF
 

@@ -63,11 +63,7 @@ done2 () { [ "$(sg_sql CI "select count(*) from delivery where state = 'done'")"
 sg_until 20 done2 || sg_fail "the two deliveries are not recorded done"
 
 # ---- the same Message-Id for a different message -----------------------------
-mrn=$("$SIGMATCTL" mrn new CI) || sg_fail "mrn new"
-id=$(cat /proc/sys/kernel/random/uuid)
-sed -e "s|<MessageID>[^<]*<|<MessageID>$id<|" -e "s|<DeclarationID>[^<]*<|<DeclarationID>$mrn<|" \
-    -e "s|<RecipientOfficeID>[^<]*<|<RecipientOfficeID>CI000401<|" \
-    "$SG_EXAMPLES/wof.xml" > "$SG_DIR/one.xml"
+sg_wof "$SG_DIR/one.xml"
 sed -e "s|<WriteOffDate>[^<]*<|<WriteOffDate>2026-03-11<|" "$SG_DIR/one.xml" > "$SG_DIR/other.xml"
 out=$("$SGTEST" body $(sg_conn ci-adapter CI) --body "$SG_DIR/one.xml" --timeout 10)
 [ "$out" = "ACK $id" ] || sg_fail "first send: $out"
@@ -139,12 +135,9 @@ sg_peer CW ci-border adapter CI000401
 sg_start CW
 set --
 for i in $(seq 40); do
-    wid=$(cat /proc/sys/kernel/random/uuid)
-    wmrn=$("$SIGMATCTL" mrn new CI) || sg_fail "mrn new"
+    sg_wof "$SG_DIR/w$i.xml"
     printf 'Message-Id: %s\nType: WOF\nMrn: %s\nSender: CI000101\nRecipient: CI000401\nCreated: %s\nOrigin-Node: CW\n' \
-        "$wid" "$wmrn" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$SG_DIR/w$i.hdr"
-    sed -e "s|<MessageID>[^<]*<|<MessageID>$wid<|" -e "s|<DeclarationID>[^<]*<|<DeclarationID>$wmrn<|" \
-        -e "s|<RecipientOfficeID>[^<]*<|<RecipientOfficeID>CI000401<|" "$SG_EXAMPLES/wof.xml" > "$SG_DIR/w$i.xml"
+        "$id" "$mrn" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$SG_DIR/w$i.hdr"
     set -- "$@" --frames "SEND|@$SG_DIR/w$i.hdr|@$SG_DIR/w$i.xml"
 done
 "$SGTEST" raw $(sg_conn ci-adapter CW) --window 64 "$@" --count 25 --timeout 20 > "$SG_DIR/window.out" \

@@ -37,11 +37,7 @@ TOKEN=ci-portal-token-0001
 API=http://127.0.0.1:$HP
 echo "0123456789abcdef-scenario-secret" > "$SG_DIR/hook.secret"
 cat > "$SG_DIR/generic.conf" <<EOC
-name ci-generic
-node_endpoint $(sg_endpoint CI)
-node_public_key $K/CI.curve.pub
-curve_public $K/ci-generic.curve.pub
-curve_secret $K/ci-generic.curve.key
+$(sg_adapter_link ci-generic CI)
 http_listen 127.0.0.1:$HP
 state_db $SG_DIR/generic.db
 http_token ci-portal $TOKEN CI

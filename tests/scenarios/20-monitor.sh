@@ -28,18 +28,7 @@ HTTP_BF=$(sg_port)
 sg_node CI CI "http_listen 127.0.0.1:$HTTP_CI" "http_sample 300ms"
 sg_node hub ZZ "http_listen 127.0.0.1:$HTTP_HUB" "http_token $TOKEN" "http_sample 300ms"
 sg_node BF BF "http_listen 127.0.0.1:$HTTP_BF" "http_sample 300ms"
-sg_adapter ci-adapter
-sg_adapter bf-adapter
-sg_peer CI ci-adapter adapter CI
-sg_peer CI hub node "" "$(sg_endpoint hub)"
-sg_route CI BF hub
-sg_peer hub CI node CI "$(sg_endpoint CI)"
-sg_peer hub BF node BF "$(sg_endpoint BF)"
-sg_route hub BF BF
-sg_route hub CI CI
-sg_peer BF bf-adapter adapter BF
-sg_peer BF hub node "" "$(sg_endpoint hub)"
-sg_peer BF CI node CI
+sg_ci_hub_bf
 sg_start CI
 sg_start hub
 

@@ -66,11 +66,7 @@ HP=$(sg_port)
 RP=$(sg_port)
 echo "0123456789abcdef-scenario-secret" > "$SG_DIR/hook.secret"
 cat > "$SG_DIR/ne-generic.conf" <<EOC
-name ne-generic
-node_endpoint $(sg_endpoint NE)
-node_public_key $SG_DIR/keys/NE.curve.pub
-curve_public $SG_DIR/keys/ne-generic.curve.pub
-curve_secret $SG_DIR/keys/ne-generic.curve.key
+$(sg_adapter_link ne-generic NE)
 http_listen 127.0.0.1:$HP
 state_db $SG_DIR/ne-generic.db
 http_token niger-system niger-system-token-0001 NE

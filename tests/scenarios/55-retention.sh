@@ -21,11 +21,7 @@ sg_start CI
 
 sg_bg "$SGTEST" listen $(sg_conn ci-border CI) --count 21 --timeout 30 --out "$SG_DIR/border.out"
 L=$SG_BG
-mrn=$("$SIGMATCTL" mrn new CI) || sg_fail "mrn new"
-id=$(cat /proc/sys/kernel/random/uuid)
-sed -e "s|<MessageID>[^<]*<|<MessageID>$id<|" -e "s|<DeclarationID>[^<]*<|<DeclarationID>$mrn<|" \
-    -e "s|<RecipientOfficeID>[^<]*<|<RecipientOfficeID>CI000401<|" \
-    "$SG_EXAMPLES/wof.xml" > "$SG_DIR/one.xml"
+sg_wof "$SG_DIR/one.xml"
 out=$("$SGTEST" body $(sg_conn ci-adapter CI) --body "$SG_DIR/one.xml" --timeout 10)
 [ "$out" = "ACK $id" ] || sg_fail "send: $out"
 "$SGTEST" send $(sg_conn ci-adapter CI) --template "$SG_EXAMPLES/wof.xml" --from CI000101 \

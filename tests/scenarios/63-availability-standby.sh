@@ -20,9 +20,7 @@ sg_adapter ci-adapter
 sg_adapter ci-border
 sg_peer CI ci-adapter adapter CI
 sg_peer CI ci-border adapter CI000401
-PORT_CIb=$(sg_port)
-sed "s|^bind .*|bind tcp://127.0.0.1:$PORT_CIb|" "$SG_DIR/CI.conf" > "$SG_DIR/CIb.conf"
-cp "$SG_DIR/keys/CI.curve.pub" "$SG_DIR/keys/CIb.curve.pub"     # same node, same keys
+sg_twin CI CIb
 
 # start_standby NAME: starts sigmatd NAME (not listening yet) and waits
 # until it says it is a standby.

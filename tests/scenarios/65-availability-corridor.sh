@@ -17,9 +17,7 @@ N=${SG_N:-400}
 sg_node CI CI "lease_ttl 3s"
 sg_node BF BF
 for a in ci-adapter ci-border bf-adapter bf-border; do sg_adapter $a; done
-PORT_CIb=$(sg_port)
-sed "s|^bind .*|bind tcp://127.0.0.1:$PORT_CIb|" "$SG_DIR/CI.conf" > "$SG_DIR/CIb.conf"
-cp "$SG_DIR/keys/CI.curve.pub" "$SG_DIR/keys/CIb.curve.pub"     # same node, same keys
+sg_twin CI CIb
 BOTH="tcp://127.0.0.1:$PORT_CI,tcp://127.0.0.1:$PORT_CIb"
 
 sg_peer CI ci-adapter adapter CI000101

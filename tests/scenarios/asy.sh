@@ -9,20 +9,20 @@
 #       callbacks on a free port kept in $HTTP_<COUNTRY>), for the
 #       officer scenarios (38, 39), which bring their own token files
 
-# asy_conf NAME COUNTRY NODE: folders, keys and config of one adapter.
-asy_conf () {
-    d=$SG_DIR/$1
+# asy_config NAME COUNTRY NODE MAPPING [EXTRA CONFIG LINES...]: writes and
+# checks $SG_DIR/NAME.conf for adapter NAME of COUNTRY connected to node
+# NODE (MAPPING "" for the repository's), with its folders under
+# $SG_DIR/NAME and its callbacks on a free port kept in $HTTP_<COUNTRY>.
+asy_config () {
+    name=$1 country=$2 node=$3 mapping=${4:-$SG_SRC/adapters/asycuda/mapping.conf}
+    shift 4
+    d=$SG_DIR/$name
     mkdir -p "$d"
-    echo "$TOKEN" > "$d/token"
     port=$(sg_port)
-    eval "HTTP_$2=$port"
+    eval "HTTP_$country=$port"
     cat > "$d.conf" <<EOC
-country $2
-name $1
-node_endpoint $(sg_endpoint $3)
-node_public_key $SG_DIR/keys/$3.curve.pub
-curve_secret $SG_DIR/keys/$1.curve.key
-curve_public $SG_DIR/keys/$1.curve.pub
+country $country
+$(sg_adapter_link "$name" "$node")
 connect_timeout 1s
 reconnect_interval 1s
 spool_dir $d/spool
@@ -33,14 +33,24 @@ inbox_dir $d/inbox
 state_db $d/state.db
 office_table $SG_SRC/adapters/asycuda/offices.csv
 corridor_table $SG_SRC/adapters/asycuda/corridors.csv
-mapping ${4:-$SG_SRC/adapters/asycuda/mapping.conf}
+mapping $mapping
 scan_interval 100ms
 spool_settle 0
 http_listen 127.0.0.1:$port
-http_token_file $d/token
 log_level ${SG_LOG_LEVEL:-info}
 EOC
-    "$ASY" -c "$d.conf" check-config >/dev/null || sg_fail "check-config $1"
+    for line in "$@"; do
+        echo "$line" >> "$d.conf"
+    done
+    "$ASY" -c "$d.conf" check-config >/dev/null || sg_fail "check-config $name"
+}
+
+# asy_conf NAME COUNTRY NODE [MAPPING]: folders, keys and config of one
+# adapter, with the shared $TOKEN for its callbacks.
+asy_conf () {
+    mkdir -p "$SG_DIR/$1"
+    echo "$TOKEN" > "$SG_DIR/$1/token"
+    asy_config "$1" "$2" "$3" "${4:-}" "http_token_file $SG_DIR/$1/token"
 }
 
 asy_start () {
@@ -59,35 +69,5 @@ ASY=${ASY:-${SIGMAT_ASYCUDA:-$SG_BUILD/adapters/asycuda/sigmat-asycuda}}
 asy_write () {
     name=$1 country=$2
     shift 2
-    d=$SG_DIR/$name
-    mkdir -p "$d"
-    port=$(sg_port)
-    eval "HTTP_$country=$port"
-    cat > "$d.conf" <<EOC
-country $country
-name $name
-node_endpoint $(sg_endpoint $country)
-node_public_key $SG_DIR/keys/$country.curve.pub
-curve_secret $SG_DIR/keys/$name.curve.key
-curve_public $SG_DIR/keys/$name.curve.pub
-connect_timeout 1s
-reconnect_interval 1s
-spool_dir $d/spool
-work_dir $d/work
-done_dir $d/done
-rejected_dir $d/rejected
-inbox_dir $d/inbox
-state_db $d/state.db
-office_table $SG_SRC/adapters/asycuda/offices.csv
-corridor_table $SG_SRC/adapters/asycuda/corridors.csv
-mapping $SG_SRC/adapters/asycuda/mapping.conf
-scan_interval 100ms
-spool_settle 0
-http_listen 127.0.0.1:$port
-log_level ${SG_LOG_LEVEL:-info}
-EOC
-    for line in "$@"; do
-        echo "$line" >> "$d.conf"
-    done
-    "$ASY" -c "$d.conf" check-config >/dev/null || sg_fail "check-config $name"
+    asy_config "$name" "$country" "$country" "" "$@"
 }

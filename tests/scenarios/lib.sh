@@ -8,8 +8,13 @@
 #   sg_setup NAME           folder, cluster, binaries, trap
 #   sg_node NAME COUNTRY    database (migrated), keys, config; sets PORT_<NAME>
 #   sg_adapter NAME         keys for an adapter (register it with sg_peer)
+#   sg_adapter_link NAME NODE   its config lines for the node (name, keys)
 #   sg_peer AT NAME ROLE OFFICES [ENDPOINT]   register NAME in AT's database
 #   sg_route AT PREFIX HOP
+#   sg_ci_bf / sg_ci_hub_bf   adapters, peers and routes of CI -> BF (direct
+#                           or through hub), on nodes made with sg_node
+#   sg_twin NODE NAME       a second sigmatd of NODE (same keys and database)
+#   sg_wof FILE [SED...]    a WOF for CI000401 with a fresh $id and $mrn
 #   sg_start NAME / sg_stop NAME / sg_kill NAME
 #   sg_sql NAME SQL         one value from NAME's database
 #   sg_send / sg_listen     the sgtest client against a node
@@ -164,6 +169,14 @@ EOF
 
 sg_adapter () { sg_keygen "$1"; }
 
+# sg_adapter_link NAME NODE: the config lines (either adapter's) that
+# connect adapter NAME to node NODE: its name, the endpoint and the keys.
+sg_adapter_link () {
+    printf 'name %s\nnode_endpoint %s\nnode_public_key %s\ncurve_public %s\ncurve_secret %s\n' \
+        "$1" "$(sg_endpoint "$2")" "$SG_DIR/keys/$2.curve.pub" "$SG_DIR/keys/$1.curve.pub" \
+        "$SG_DIR/keys/$1.curve.key"
+}
+
 # sg_peer AT NAME ROLE OFFICES [ENDPOINT]
 sg_peer () {
     at=$1 name=$2 role=$3 offices=$4 ep=${5:-}
@@ -178,6 +191,75 @@ sg_peer () {
 sg_route () {
     "$SIGMATCTL" route add "$2" "$3" --db "$(sg_conninfo "$1")" >/dev/null \
         || sg_fail "route add $2 $3 at $1"
+}
+
+# sg_ci_bf: adapters ci-adapter (at CI) and bf-adapter (at BF), and nodes
+# CI and BF peered with each other, CI routing BF to BF.
+sg_ci_bf () {
+    sg_adapter ci-adapter
+    sg_adapter bf-adapter
+    sg_peer CI ci-adapter adapter CI
+    sg_peer CI BF node BF "$(sg_endpoint BF)"
+    sg_route CI BF BF
+    sg_peer BF bf-adapter adapter BF
+    sg_peer BF CI node CI "$(sg_endpoint CI)"
+}
+
+# sg_ci_hub_bf: the same through node hub (CI -> hub -> BF, routes both
+# ways at the hub); BF knows CI as the origin (signing key, no link).
+sg_ci_hub_bf () {
+    sg_adapter ci-adapter
+    sg_adapter bf-adapter
+    sg_peer CI ci-adapter adapter CI
+    sg_peer CI hub node "" "$(sg_endpoint hub)"
+    sg_route CI BF hub
+    sg_peer hub CI node CI "$(sg_endpoint CI)"
+    sg_peer hub BF node BF "$(sg_endpoint BF)"
+    sg_route hub BF BF
+    sg_route hub CI CI
+    sg_peer BF bf-adapter adapter BF
+    sg_peer BF hub node "" "$(sg_endpoint hub)"
+    sg_peer BF CI node CI
+}
+
+# sg_twin NODE NAME: NAME.conf for a second sigmatd of NODE (HA: same
+# name, keys, database and peers) listening on its own port, PORT_NAME.
+sg_twin () {
+    port=$(sg_port)
+    eval "PORT_$(sg_var "$2")=$port"
+    sed "s|^bind .*|bind tcp://127.0.0.1:$port|" "$SG_DIR/$1.conf" > "$SG_DIR/$2.conf"
+    cp "$SG_DIR/keys/$1.curve.pub" "$SG_DIR/keys/$2.curve.pub"     # same node, same keys
+}
+
+# sg_wof FILE [SED-EXPRESSIONS...]: writes to FILE the example WOF for
+# office CI000401 with a fresh message id and MRN, set in $id and $mrn.
+sg_wof () {
+    out=$1
+    shift
+    mrn=$("$SIGMATCTL" mrn new CI) || sg_fail "mrn new"
+    id=$(cat /proc/sys/kernel/random/uuid)
+    sed -e "s|<MessageID>[^<]*<|<MessageID>$id<|" -e "s|<DeclarationID>[^<]*<|<DeclarationID>$mrn<|" \
+        -e "s|<RecipientOfficeID>[^<]*<|<RecipientOfficeID>CI000401<|" "$@" \
+        "$SG_EXAMPLES/wof.xml" > "$out"
+}
+
+# sg_browser LABEL: for the dashboard tests, finds node, chromium
+# ($CHROMIUM) and playwright-core (npm ci in tests/dashboard, or
+# $SG_DASHBOARD_MODULES) and sets HERE, CHROMIUM, NODE_MODULES; without
+# them skips, or fails under CI=true but in a read-only tree (make
+# distcheck's copy of the sources has no node_modules).
+sg_browser () {
+    HERE=$SG_SRC/tests/dashboard
+    CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+    NODE_MODULES=${SG_DASHBOARD_MODULES:-$HERE/node_modules}
+    missing=""
+    command -v node >/dev/null 2>&1 || missing="node"
+    [ -x "$CHROMIUM" ] || missing="$missing chromium"
+    [ -d "$NODE_MODULES/playwright-core" ] || missing="$missing playwright-core (npm ci in tests/dashboard)"
+    [ -z "$missing" ] && return 0
+    [ "${CI:-}" = true ] && [ -w "$HERE" ] && { echo "FAIL: $1: missing$missing" >&2; exit 1; }
+    echo "SKIP: $1: missing$missing" >&2
+    exit 77
 }
 
 # sg_sql NODE SQL: prints the result, unaligned, no header.

@@ -72,14 +72,6 @@ s_die (const char *fmt, const char *a)
     exit (2);
 }
 
-static int64_t
-s_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static sg_client_t *
 s_connect (const s_opts_t *o)
 {
@@ -134,7 +126,7 @@ s_cmd_send (const s_opts_t *o)
         s_die ("cannot write %s", o->out);
     long made = 0, answered = 0, expected = o->count * (o->repeat > 0 ? o->repeat : 1);
     long acks = 0, naks = 0;
-    int64_t idle_deadline = s_now () + o->timeout * 1000;
+    int64_t idle_deadline = sg_clock_ms () + o->timeout * 1000;
     size_t max_unacked = (size_t) (o->window > 0 ? o->window : 64) * 4;
     sg_event_t ev;
     memset (&ev, 0, sizeof ev);
@@ -161,13 +153,13 @@ s_cmd_send (const s_opts_t *o)
         }
         int rc = sg_client_poll (c, &ev, 200);
         if (rc == SG_ETIMEOUT) {
-            if (s_now () > idle_deadline)
+            if (sg_clock_ms () > idle_deadline)
                 break;
             continue;
         }
         if (rc != SG_OK)
             s_die ("client failed: %s", ev.reason);
-        idle_deadline = s_now () + o->timeout * 1000;
+        idle_deadline = sg_clock_ms () + o->timeout * 1000;
         if (ev.type == SG_EV_ACK || ev.type == SG_EV_NAK) {
             answered++;
             const s_sent_t *s = NULL;
@@ -228,8 +220,8 @@ s_cmd_body (const s_opts_t *o)
     sg_event_t ev;
     memset (&ev, 0, sizeof ev);
     int rc = 1;
-    int64_t deadline = s_now () + o->timeout * 1000;
-    while (s_now () < deadline) {
+    int64_t deadline = sg_clock_ms () + o->timeout * 1000;
+    while (sg_clock_ms () < deadline) {
         if (sg_client_poll (c, &ev, 200) != SG_OK)
             continue;
         if (ev.type == SG_EV_ACK) {
@@ -301,8 +293,8 @@ s_cmd_listen (const s_opts_t *o)
     long dups = 0;
     sg_event_t ev;
     memset (&ev, 0, sizeof ev);
-    int64_t deadline = s_now () + o->timeout * 1000;
-    while ((long) seen.n < o->count && s_now () < deadline) {
+    int64_t deadline = sg_clock_ms () + o->timeout * 1000;
+    while ((long) seen.n < o->count && sg_clock_ms () < deadline) {
         int rc = sg_client_poll (c, &ev, 200);
         if (rc == SG_ETIMEOUT)
             continue;
@@ -310,7 +302,7 @@ s_cmd_listen (const s_opts_t *o)
             s_die ("client failed: %s", ev.reason);
         if (ev.type != SG_EV_DELIVER)
             continue;
-        deadline = s_now () + o->timeout * 1000;
+        deadline = sg_clock_ms () + o->timeout * 1000;
         char mrn[32] = "", seq[32] = "", from[16] = "", to[16] = "";
         wire_header_get (ev.header, ev.header_len, "Mrn", mrn, sizeof mrn);
         wire_header_get (ev.header, ev.header_len, "X-Seq", seq, sizeof seq);
@@ -362,8 +354,8 @@ s_raw_open (const s_opts_t *o, void *ctx, const char *role)
         return sock;
     snprintf (win, sizeof win, "%ld", o->window);
     wire_frame_t hello[3] = { wire_str (role), wire_str (o->name), wire_str (win) };
-    int64_t deadline = s_now () + o->timeout * 1000;
-    while (s_now () < deadline) {
+    int64_t deadline = sg_clock_ms () + o->timeout * 1000;
+    while (sg_clock_ms () < deadline) {
         wire_send_cmd (sock, NULL, 0, WIRE_HELLO, hello, 3, ZMQ_DONTWAIT);
         wire_msg_t *m = NULL;
         int welcomed = wire_recv (sock, &m, 0, &d) == SG_OK && m->cmd == WIRE_WELCOME;
@@ -420,14 +412,14 @@ s_cmd_raw (const s_opts_t *o)
         for (int i = 0; i < o->nframes; i++)
             s_raw_send (sock, o->frames[i]);
     long got = 0, keepalives = 0;
-    int64_t deadline = s_now () + o->timeout * 1000, next_ping = s_now () + 1000;
-    while (got < o->count && s_now () < deadline) {
+    int64_t deadline = sg_clock_ms () + o->timeout * 1000, next_ping = sg_clock_ms () + 1000;
+    while (got < o->count && sg_clock_ms () < deadline) {
         /* a PING a second keeps the session (the node forgets silent ones);
          * their PONGs are not counted */
-        if (s_now () >= next_ping) {
+        if (sg_clock_ms () >= next_ping) {
             wire_send_cmd (sock, NULL, 0, WIRE_PING, NULL, 0, ZMQ_DONTWAIT);
             keepalives++;
-            next_ping = s_now () + 1000;
+            next_ping = sg_clock_ms () + 1000;
         }
         zmq_msg_t part;
         zmq_msg_init (&part);
@@ -495,7 +487,7 @@ s_cmd_one (const s_opts_t *o, const char *role)
     if (o->sign_key && !(k = sg_sign_key_load (o->sign_key, &d)))
         s_die ("cannot load key: %s", d.text);
     void *ctx = zmq_ctx_new (), *sock = s_raw_open (o, ctx, role);
-    int64_t deadline = s_now () + o->timeout * 1000;
+    int64_t deadline = sg_clock_ms () + o->timeout * 1000;
     int rc = 1;
     size_t hl, bl;
     char *body, *hdr;
@@ -525,7 +517,7 @@ s_cmd_one (const s_opts_t *o, const char *role)
         sg_sign_message (k, hdr, hl, body, bl, sig);
     wire_frame_t f[3] = { { hdr, hl }, { body, bl }, { sig, SIGN_LEN } };
     wire_send_cmd (sock, NULL, 0, WIRE_SEND, f, k ? 3 : 2, 0);
-    while (s_now () < deadline) {
+    while (sg_clock_ms () < deadline) {
         wire_msg_t *m = NULL;
         if (wire_recv (sock, &m, 0, &d) != SG_OK)
             continue;
