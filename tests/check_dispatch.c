@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "node/dispatch.h"
+#include "node/store_claim.h"
 #include "pgtest.h"
 #include "node/store.h"
 #include "testutil.h"
@@ -467,6 +468,39 @@ START_TEST (test_claims_link_down)
 }
 END_TEST
 
+/* A process is alone (no periodic read of its queues) only while no other
+ * process of the node holds a claim or reported itself running lately. */
+START_TEST (test_claims_alone)
+{
+    char *ci;
+    store_t *st = s_db ("d_alone", &ci);
+    sg_diag_t d;
+    int alone = -1;
+    ck_assert_int_eq (store_claim_alone (st, "h:1", 600, &alone, &d), SG_OK);
+    ck_assert_int_eq (alone, 1);
+    ck_assert_int_eq (store_claim_mrns (st, "p", "h:2", 600, (const char *[]) { "MX" }, 1,
+                                        (unsigned char[1]) { 0 }, &d), SG_OK);
+    ck_assert_int_eq (store_claim_alone (st, "h:1", 600, &alone, &d), SG_OK);
+    ck_assert_int_eq (alone, 0);        /* h:2 holds a claim */
+    ck_assert_int_eq (store_claim_alone (st, "h:2", 600, &alone, &d), SG_OK);
+    ck_assert_int_eq (alone, 1);        /* its own claims do not count */
+    ck_assert_int_eq (store_claim_expire (st, "h:2", NULL, &d), SG_OK);
+    ck_assert_int_eq (pgtest_num (ci, "WITH x AS (DELETE FROM delivery_claim RETURNING 1)"
+                                      " SELECT count(*) FROM x"), 1);
+    ck_assert_int_eq (pgtest_num (ci, "WITH x AS (INSERT INTO node_status (instance, name,"
+                                      " host, pid, started, state) VALUES ('h:3', 'CI', 'h', 3,"
+                                      " now(), 'running') RETURNING 1) SELECT count(*) FROM x"), 1);
+    ck_assert_int_eq (store_claim_alone (st, "h:1", 600, &alone, &d), SG_OK);
+    ck_assert_int_eq (alone, 0);        /* h:3 reported itself running */
+    ck_assert_int_eq (pgtest_num (ci, "WITH x AS (UPDATE node_status SET updated = now() -"
+                                      " interval '1 hour' RETURNING 1) SELECT count(*) FROM x"), 1);
+    ck_assert_int_eq (store_claim_alone (st, "h:1", 600, &alone, &d), SG_OK);
+    ck_assert_int_eq (alone, 1);        /* ...but not lately: dead */
+    store_destroy (&st);
+    free (ci);
+}
+END_TEST
+
 /* A message stored by one process for an MRN another holds, committed
  * after a newer row had moved the holder's cursor past it (a slow
  * transaction): the process that stored it cannot claim it and asks the
@@ -485,6 +519,12 @@ START_TEST (test_claims_late_commit)
     /* MA#2 is inserted (its seq drawn) in a transaction left open... */
     PGconn *slow = PQconnectdb (ci);
     ck_assert_int_eq (PQstatus (slow), CONNECTION_OK);
+    /* d2's process reports itself running (nodestat.c does so every
+     * status_interval): d1 is not alone, it reads its queue every poll. */
+    PGresult *r = PQexec (slow, "INSERT INTO node_status (instance, name, host, pid, started,"
+                          " state) VALUES ('h:2', 'CI', 'h', 2, now(), 'running')");
+    ck_assert_msg (PQresultStatus (r) == PGRES_COMMAND_OK, "%s", PQerrorMessage (slow));
+    PQclear (r);
     char id[37], sql[600];
     s_id (id, 2);
     snprintf (sql, sizeof sql,
@@ -493,7 +533,7 @@ START_TEST (test_claims_late_commit)
               " convert_to ('Message-Id: %s' || chr(10) || 'Mrn: MA' || chr(10), 'UTF8'),"
               " '<x/>'); INSERT INTO delivery (message_id, next_hop) VALUES ('%s', 'p')",
               id, id, id);
-    PGresult *r = PQexec (slow, sql);
+    r = PQexec (slow, sql);
     ck_assert_msg (PQresultStatus (r) == PGRES_COMMAND_OK, "%s", PQerrorMessage (slow));
     PQclear (r);
     /* ...while a newer row commits and d1's page moves past both. */
@@ -543,6 +583,7 @@ main (void)
     tcase_add_test (tc, test_claims_takeover);
     tcase_add_test (tc, test_claims_link_down);
     tcase_add_test (tc, test_claims_late_commit);
+    tcase_add_test (tc, test_claims_alone);
     suite_add_tcase (s, tc);
     int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

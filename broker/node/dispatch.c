@@ -110,6 +110,7 @@ struct dispatch_t {
     int64_t db_retry_at;        /* after a database error, wait before the next try */
     int claims_on;
     int claims_lost;            /* memory emptied: give every claim up first */
+    int alone;                  /* no other process of this node at work (store_claim_alone) */
     int release_idle;           /* give up the claims with nothing in memory */
     int64_t claim_deadline;     /* send only before this (monotonic ms) */
     int64_t next_renew;
@@ -858,6 +859,15 @@ s_claims_renew (dispatch_t *self, int64_t now)
         }
     }
     free (hops);
+    int alone = 0;
+    if (store_claim_alone (self->store, self->o.claim_holder, self->o.claim_ttl_ms, &alone, &d)
+        != SG_OK)
+        sg_log_warn ("%s", d.text);
+    if (alone != self->alone)
+        sg_log_info ("dispatch: %s", alone ? "no other process of this node at work: queues "
+                     "are read again only when needed" : "another process of this node is at "
+                     "work: queues are read every claim_poll");
+    self->alone = alone;
     /* The database set expiry from a time after now: a deadline from now
      * (less a margin for clocks that differ in rate) is on the safe side. */
     self->claim_deadline = now + self->o.claim_ttl_ms * 9 / 10;
@@ -916,6 +926,8 @@ s_claims_hop (dispatch_t *self, s_hop_t *h, int64_t now)
         if (rc == SG_OK)
             s_claims_clear (&h->claims, 1);
     }
+    if (now >= h->page_at && self->alone)
+        h->page_at = now + self->o.claim_poll_ms;   /* nobody else stores or leaves claims */
     if (now >= h->page_at) {
         size_t taken = 0;
         if (store_claim_takeover (self->store, h->name, self->o.claim_holder,

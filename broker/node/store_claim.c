@@ -177,6 +177,26 @@ store_claim_rechecks (store_t *self, const char *holder, char (**hops)[64], size
 }
 
 int
+store_claim_alone (store_t *self, const char *holder, int64_t ttl_ms, int *alone,
+                   sg_diag_t *diag)
+{
+    char ttl[32];
+    snprintf (ttl, sizeof ttl, "%lld", (long long) ttl_ms);
+    const char *values[2] = { holder, ttl };
+    PGresult *res = store_i_exec (self, -1, "cannot look for other processes",
+        "SELECT NOT EXISTS (SELECT 1 FROM delivery_claim WHERE holder <> $1)"
+        "   AND NOT EXISTS (SELECT 1 FROM node_status WHERE instance <> $1"
+        "                   AND state = 'running'"
+        "                   AND updated > now() - 2 * $2::int8 * interval '1 ms')",
+        2, NULL, values, NULL, NULL, 0, diag);
+    if (!res)
+        return SG_EDB;
+    *alone = PQntuples (res) == 1 && PQgetvalue (res, 0, 0)[0] == 't';
+    PQclear (res);
+    return SG_OK;
+}
+
+int
 store_claim_takeover (store_t *self, const char *next_hop, const char *holder, int64_t ttl_ms,
                       size_t *taken, sg_diag_t *diag)
 {

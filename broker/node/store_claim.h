@@ -37,6 +37,14 @@ int store_claim_mrns (store_t *self, const char *next_hop, const char *holder, i
 int store_claim_rechecks (store_t *self, const char *holder, char (**hops)[64], size_t *n,
                           sg_diag_t *diag);
 
+/* Sets *alone to 1 when no other process of this node is at work on the
+ * database: none holds a claim (valid or expired) and none has reported
+ * itself running within the last 2 x ttl_ms (node_status); else 0. A
+ * process alone needs no periodic read of its queues (claim_poll): every
+ * row there is its own or was read at its start. SG_OK or SG_EDB. */
+int store_claim_alone (store_t *self, const char *holder, int64_t ttl_ms, int *alone,
+                       sg_diag_t *diag);
+
 /* Takes over for holder the expired claims of other processes on
  * next_hop (their holder died or lost its database); *taken gets how
  * many (their rows may lie before any cursor: read the queue from its
