@@ -316,15 +316,6 @@ s_pump (sg_client_t *self, int64_t now)
     }
 }
 
-/* Value of a frame that wire_check found to be a decimal number. */
-static int
-s_number (const wire_frame_t *f)
-{
-    char buf[16];
-    snprintf (buf, sizeof buf, "%.*s", (int) (f->size < 15 ? f->size : 15), (const char *) f->data);
-    return atoi (buf);
-}
-
 /* Finds and removes the in-flight SEND with this id; NULL if none. */
 static s_out_t *
 s_take_inflight (sg_client_t *self, const char *id, size_t len)
@@ -379,7 +370,7 @@ s_on_message (sg_client_t *self, const wire_msg_t *m, int64_t now)
                   (const char *) m->frames[0].data);
         self->peer_window = WIRE_DEFAULT_WINDOW;
         if (m->nframes >= 2)
-            self->peer_window = s_number (&m->frames[1]);
+            self->peer_window = wire_frame_number (&m->frames[1]);
         /* New session: whatever was in flight may be lost; resend it now. */
         for (s_out_t *e = self->inflight.head; e; e = e->next)
             e->due = 0;
@@ -421,10 +412,7 @@ s_on_message (sg_client_t *self, const wire_msg_t *m, int64_t now)
         if (ev) {
             ev->type = SG_EV_NAK;
             memcpy (ev->id, e->id, sizeof ev->id);
-            ev->code = s_number (&m->frames[1]);
-            snprintf (ev->reason, sizeof ev->reason, "%.*s",
-                      (int) (m->frames[2].size > 255 ? 255 : m->frames[2].size),
-                      (const char *) m->frames[2].data);
+            ev->code = wire_nak_parse (m, ev->reason, sizeof ev->reason);
         }
         free (e);
         break;

@@ -109,6 +109,34 @@ s_features (const wire_frame_t *f)
 }
 
 int
+wire_frame_number (const wire_frame_t *f)
+{
+    char buf[16];
+    snprintf (buf, sizeof buf, "%.*s", (int) (f->size < 15 ? f->size : 15), (const char *) f->data);
+    return atoi (buf);
+}
+
+size_t
+wire_ack_ids (const wire_msg_t *m, char (*buf)[WIRE_ID_LEN + 1], const char **ids)
+{
+    for (size_t i = 0; i < m->nframes; i++) {
+        memcpy (buf[i], m->frames[i].data, WIRE_ID_LEN);
+        buf[i][WIRE_ID_LEN] = '\0';
+        ids[i] = buf[i];
+    }
+    return m->nframes;
+}
+
+int
+wire_nak_parse (const wire_msg_t *m, char *reason, size_t size)
+{
+    size_t n = m->frames[2].size < size ? m->frames[2].size : size - 1;
+    memcpy (reason, m->frames[2].data, n);
+    reason[n] = '\0';
+    return wire_frame_number (&m->frames[1]);
+}
+
+int
 wire_has_feature (const wire_frame_t *f, const char *feature)
 {
     size_t n = strlen (feature);

@@ -68,6 +68,18 @@ const char *wire_cmd_name (wire_cmd_t cmd);
 /* Command for a name of len bytes (exact, uppercase), or WIRE_NONE. */
 wire_cmd_t wire_cmd_parse (const void *name, size_t len);
 
+/* The value of a frame wire_check found to be a decimal number (a window,
+ * a NAK code). */
+int wire_frame_number (const wire_frame_t *f);
+
+/* The ids of ACK m as C strings: buf holds them, ids[i] points into buf
+ * (both at least m->nframes long, at most WIRE_MAX_IDS). Returns the count. */
+size_t wire_ack_ids (const wire_msg_t *m, char (*buf)[WIRE_ID_LEN + 1], const char **ids);
+
+/* NAK m's code; its reason is copied into reason (NUL-terminated, cut to
+ * size bytes). */
+int wire_nak_parse (const wire_msg_t *m, char *reason, size_t size);
+
 /* 1 if the features frame f (HELLO's fourth, WELCOME's third: names
  * separated by single spaces) names feature, else 0. */
 int wire_has_feature (const wire_frame_t *f, const char *feature);

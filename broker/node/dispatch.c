@@ -462,6 +462,16 @@ dispatch_add_hop (dispatch_t *self, const char *hop)
 }
 
 int
+dispatch_enqueue_msg (dispatch_t *self, const store_msg_t *sm)
+{
+    if (!sm->next_hop)
+        return SG_OK;
+    return dispatch_enqueue (self, sm->next_hop, sm->id, sm->mrn, sm->header, sm->header_len,
+                             sm->body, sm->body_len, sm->signature,
+                             sm->signature_len);
+}
+
+int
 dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const char *mrn,
                   const char *hdr, size_t hlen, const char *body, size_t blen,
                   const unsigned char *sig, size_t slen)

@@ -77,6 +77,10 @@ int dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const c
                       const char *hdr, size_t hlen, const char *body, size_t blen,
                       const unsigned char *sig, size_t slen);
 
+/* The same for a message just stored, to its next hop (none: SG_OK, nothing
+ * to send: refused, or consumed by the lifecycle). */
+int dispatch_enqueue_msg (dispatch_t *self, const store_msg_t *sm);
+
 /* The hop's link is up (window: what the link allows, capped by the
  * configured one) or down. Going up makes everything in flight due now.
  * With claims on, going down forgets the hop's messages here and gives

@@ -819,18 +819,10 @@ intake_commit (intake_t *self)
                 continue;
             }
             self->stats.accepted++;
-            if (sm->next_hop)       /* NULL: refused or consumed by the lifecycle */
-                dispatch_enqueue (self->dispatch, sm->next_hop, sm->id, sm->mrn, sm->header,
-                                  sm->header_len, sm->body, sm->body_len, sm->signature,
-                                  sm->signature_len);
+            dispatch_enqueue_msg (self->dispatch, sm);
         }
-        for (size_t k = 0; k < made.n; k++) {
-            const store_msg_t *sm = &made.gen[k]->sm;
-            if (sm->next_hop)
-                dispatch_enqueue (self->dispatch, sm->next_hop, sm->id, sm->mrn, sm->header,
-                                  sm->header_len, sm->body, sm->body_len, sm->signature,
-                                  sm->signature_len);
-        }
+        for (size_t k = 0; k < made.n; k++)
+            dispatch_enqueue_msg (self->dispatch, &made.gen[k]->sm);
     }
     lifecycle_out_clear (&made);
 done:

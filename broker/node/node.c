@@ -335,14 +335,6 @@ s_denied (node_t *self, const wire_msg_t *m, const char *reason)
     wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_DENIED, &f, 1, ZMQ_DONTWAIT);
 }
 
-static int
-s_number (const wire_frame_t *f)
-{
-    char buf[16];
-    snprintf (buf, sizeof buf, "%.*s", (int) (f->size < 15 ? f->size : 15), (const char *) f->data);
-    return atoi (buf);
-}
-
 static void
 s_on_hello (node_t *self, const wire_msg_t *m, int64_t now)
 {
@@ -394,7 +386,7 @@ s_on_hello (node_t *self, const wire_msg_t *m, int64_t now)
         sg_strlcpy (s->key, m->key, sizeof s->key);
     }
     s->is_node = strcmp (role, "node") == 0;
-    s->window = m->nframes >= 3 ? s_number (&m->frames[2]) : WIRE_DEFAULT_WINDOW;
+    s->window = m->nframes >= 3 ? wire_frame_number (&m->frames[2]) : WIRE_DEFAULT_WINDOW;
     s->serial = ++self->hellos;
     s->last_rx = now;
     char win[16];
@@ -461,19 +453,14 @@ s_on_router_msg (node_t *self, wire_msg_t **mp, int64_t now)
     case WIRE_ACK: {
         const char *ids[WIRE_MAX_IDS];
         char buf[WIRE_MAX_IDS][WIRE_ID_LEN + 1];
-        for (size_t i = 0; i < m->nframes; i++) {
-            memcpy (buf[i], m->frames[i].data, WIRE_ID_LEN);
-            buf[i][WIRE_ID_LEN] = '\0';
-            ids[i] = buf[i];
-        }
+        wire_ack_ids (m, buf, ids);
         dispatch_acked (self->dispatch, s->name, ids, m->nframes);
         break;
     }
     case WIRE_NAK: {
         char reason[WIRE_MAX_REASON + 1];
-        snprintf (reason, sizeof reason, "%.*s", (int) m->frames[2].size,
-                  (const char *) m->frames[2].data);
-        dispatch_naked (self->dispatch, s->name, m->id, s_number (&m->frames[1]), reason);
+        int code = wire_nak_parse (m, reason, sizeof reason);
+        dispatch_naked (self->dispatch, s->name, m->id, code, reason);
         break;
     }
     case WIRE_PING:
@@ -602,13 +589,8 @@ s_lc_timers (node_t *self, int64_t now)
         lifecycle_out_clear (&made);
         return;
     }
-    for (size_t k = 0; k < made.n; k++) {
-        const store_msg_t *sm = &made.gen[k]->sm;
-        if (sm->next_hop)
-            dispatch_enqueue (self->dispatch, sm->next_hop, sm->id, sm->mrn, sm->header,
-                              sm->header_len, sm->body, sm->body_len, sm->signature,
-                              sm->signature_len);
-    }
+    for (size_t k = 0; k < made.n; k++)
+        dispatch_enqueue_msg (self->dispatch, &made.gen[k]->sm);
     lifecycle_out_clear (&made);
     if (res.overdue == S_TIMER_LIMIT || res.enquiry == S_TIMER_LIMIT
         || res.recovery == S_TIMER_LIMIT || res.requests == S_TIMER_LIMIT)

@@ -404,14 +404,6 @@ done:
     zmq_msg_close (&f2);
 }
 
-static int
-s_number (const wire_frame_t *f)
-{
-    char buf[16];
-    snprintf (buf, sizeof buf, "%.*s", (int) (f->size < 15 ? f->size : 15), (const char *) f->data);
-    return atoi (buf);
-}
-
 static void
 s_on_message (peers_t *self, s_link_t *l, const wire_msg_t *m, int64_t now)
 {
@@ -420,7 +412,7 @@ s_on_message (peers_t *self, s_link_t *l, const wire_msg_t *m, int64_t now)
     case WIRE_WELCOME: {
         if (l->state == S_READY)
             break;
-        int w = m->nframes >= 2 ? s_number (&m->frames[1]) : WIRE_DEFAULT_WINDOW;
+        int w = m->nframes >= 2 ? wire_frame_number (&m->frames[1]) : WIRE_DEFAULT_WINDOW;
         l->window = w < self->window ? w : self->window;
         l->batch = m->nframes == 3 && wire_has_feature (&m->frames[2], WIRE_FEATURE_BATCH);
         if (l->batch)
@@ -449,21 +441,16 @@ s_on_message (peers_t *self, s_link_t *l, const wire_msg_t *m, int64_t now)
     case WIRE_ACK: {
         const char *ids[WIRE_MAX_IDS];
         char buf[WIRE_MAX_IDS][WIRE_ID_LEN + 1];
-        for (size_t i = 0; i < m->nframes; i++) {
-            memcpy (buf[i], m->frames[i].data, WIRE_ID_LEN);
-            buf[i][WIRE_ID_LEN] = '\0';
-            ids[i] = buf[i];
-        }
+        wire_ack_ids (m, buf, ids);
         if (self->ev.on_ack)
             self->ev.on_ack (self->ev.arg, l->name, ids, m->nframes);
         break;
     }
     case WIRE_NAK: {
         char reason[WIRE_MAX_REASON + 1];
-        snprintf (reason, sizeof reason, "%.*s", (int) m->frames[2].size,
-                  (const char *) m->frames[2].data);
+        int code = wire_nak_parse (m, reason, sizeof reason);
         if (self->ev.on_nak)
-            self->ev.on_nak (self->ev.arg, l->name, m->id, s_number (&m->frames[1]), reason);
+            self->ev.on_nak (self->ev.arg, l->name, m->id, code, reason);
         break;
     }
     case WIRE_PING:
