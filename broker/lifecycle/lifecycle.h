@@ -1,4 +1,4 @@
-/* lifecycle.h - the movement lifecycle of DESIGN.md section 7 as data: the
+/* lifecycle.h - the movement lifecycle (docs/lifecycle.md) as data: the
  * states and roles, the transition table (which message moves which view
  * from which state to which, and what the node does then), the hash chain
  * of the event history, the resynchronisation mapping and the injectable

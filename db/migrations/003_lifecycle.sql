@@ -1,7 +1,7 @@
--- 003_lifecycle.sql - the movement lifecycle (DESIGN.md section 7,
--- docs/lifecycle.md): one row per movement and office of this node (its
--- view in the role of that office), the append-only hash-chained event
--- history, rejected messages, incidents, and resynchronisation requests.
+-- 003_lifecycle.sql - the movement lifecycle (docs/lifecycle.md): one row
+-- per movement and office of this node (its view in the role of that
+-- office), the append-only hash-chained event history, rejected messages,
+-- incidents, and resynchronisation requests.
 --
 -- Written by broker/lifecycle_db.c in the SAME transaction that stores the
 -- messages causing the changes (set-based: one statement for all the rows
