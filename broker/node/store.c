@@ -25,15 +25,6 @@
 /* Key of the advisory lock that serialises migrators ("SIGM"). */
 #define S_MIGRATE_LOCK 0x5349474DLL
 
-/* SQL of the prepared statements, indexed by store_stmt_t; defined by the
- * files that use them. */
-extern const char store_sql_accept[];
-extern const char store_sql_pending[];
-extern const char store_sql_delivered[];
-extern const Oid store_types_accept[];
-extern const Oid store_types_pending[];
-extern const Oid store_types_delivered[];
-extern const int store_nparams_accept, store_nparams_pending, store_nparams_delivered;
 
 /* Server warnings go to the log instead of stderr. */
 static void
@@ -98,6 +89,15 @@ store_i_session (store_t *self)
     snprintf (sql, sizeof sql, "%s; SET statement_timeout = %d", S_SESSION_SQL, self->timeout_ms);
     PGresult *res = PQexec (self->conn, sql);
     PQclear (res);
+}
+
+int
+store_set_timeout (store_t *self, int timeout_ms)
+{
+    self->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+    if (self->conn && PQstatus (self->conn) == CONNECTION_OK)
+        store_i_session (self);
+    return store_i_guard_start (self);
 }
 
 void
@@ -341,21 +341,6 @@ store_i_fail (store_t *self, PGresult *res, const char *what, sg_diag_t *diag)
     return sg_diag_set (diag, SG_EDB, 0, 0, "%s: %s", what, msg);
 }
 
-static const char *
-s_stmt_sql (int stmt, int *n, const Oid **types)
-{
-    switch (stmt) {
-    case STORE_STMT_ACCEPT:
-        *n = store_nparams_accept; *types = store_types_accept; return store_sql_accept;
-    case STORE_STMT_PENDING:
-        *n = store_nparams_pending; *types = store_types_pending; return store_sql_pending;
-    case STORE_STMT_DELIVERED:
-        *n = store_nparams_delivered; *types = store_types_delivered; return store_sql_delivered;
-    default:
-        return NULL;
-    }
-}
-
 /* res if it holds rows or a completed command; otherwise NULL, diag set,
  * and, when the connection went down with it, the reason logged and the
  * reconnect paused. */
@@ -389,14 +374,7 @@ store_i_exec (store_t *self, int stmt, const char *what, const char *sql, int n,
         char name[16];
         snprintf (name, sizeof name, "sg_%d", stmt);
         if (!(self->prepared & (1u << stmt))) {
-            int pn = 0;
-            const Oid *pt = NULL;
-            const char *psql = s_stmt_sql (stmt, &pn, &pt);
-            if (!psql) {
-                sg_diag_set (diag, SG_EINVAL, 0, 0, "%s: no statement %d", what, stmt);
-                return NULL;
-            }
-            if (!(res = s_result (self, PQprepare (self->conn, name, psql, pn, pt), what, diag)))
+            if (!(res = s_result (self, PQprepare (self->conn, name, sql, n, types), what, diag)))
                 return NULL;
             PQclear (res);
             self->prepared |= 1u << stmt;

@@ -1,6 +1,7 @@
-/* store_guard.c - keeps a hung database from freezing the node: the
- * timeout settings, a watchdog thread that cuts the connection when a
- * guarded stretch of work overruns, and the pause before reconnecting.
+/* store_guard.c - keeps a hung database from freezing the node: a
+ * watchdog thread (started by store_set_timeout) that cuts the connection
+ * when a guarded stretch of work overruns, and the pause before
+ * reconnecting.
  *
  * Why a thread: libpq waits for the server in poll() with no deadline.
  * statement_timeout needs a live server to fire, TCP keepalives need TCP,
@@ -72,11 +73,8 @@ s_watch (void *arg)
 }
 
 int
-store_set_timeout (store_t *self, int timeout_ms)
+store_i_guard_start (store_t *self)
 {
-    self->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
-    if (self->conn && PQstatus (self->conn) == CONNECTION_OK)
-        store_i_session (self);
     if (self->timeout_ms == 0 || self->guard)
         return SG_OK;
     struct store_guard *g = calloc (1, sizeof *g);

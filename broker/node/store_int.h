@@ -53,6 +53,9 @@ void store_i_guard_lock (store_t *self);
 void store_i_guard_unlock (store_t *self);
 void store_i_guard_stop (store_t *self);
 
+/* Starts the watchdog (once; not when timeout_ms is 0). SG_OK or SG_ENOMEM. */
+int store_i_guard_start (store_t *self);
+
 /* A growable byte buffer: the project's one (lib/buf.h). */
 typedef sg_buf_t store_buf_t;
 #define store_buf_put sg_buf_put
@@ -83,8 +86,9 @@ int store_i_ready (store_t *self, sg_diag_t *diag);
 /* Runs sql with text or binary params (types may be NULL, formats NULL =
  * all text) and returns the result if its status is PGRES_TUPLES_OK or
  * PGRES_COMMAND_OK; otherwise NULL with diag set to "<what>: <pg error>".
- * stmt >= 0 names a prepared statement (prepared on first use on this
- * connection); -1 runs sql unnamed. */
+ * stmt >= 0 names a prepared statement (store_stmt_t: prepared from sql
+ * and types on its first use on this connection, the same sql and types
+ * every time); -1 runs sql unnamed. */
 PGresult *store_i_exec (store_t *self, int stmt, const char *what, const char *sql, int n,
                         const Oid *types, const char *const *values, const int *lengths,
                         const int *formats, int binary_result, sg_diag_t *diag);

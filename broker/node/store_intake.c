@@ -13,7 +13,7 @@
  * stored before, NOT EXISTS those archived and removed since (message_seen,
  * broker/node/retention.c); RETURNING tells which were new, and only those get a
  * delivery row. ORDER BY ord gives delivery.seq the batch order. */
-const char store_sql_accept[] =
+static const char s_sql_accept[] =
     "WITH m AS ("
     " INSERT INTO message (id, type, mrn, sender, recipient, origin_node, correlation_id,"
     "                      header, body, signature, from_peer)"
@@ -30,13 +30,11 @@ const char store_sql_accept[] =
     " WHERE u.hop IS NOT NULL AND u.id IN (SELECT id FROM m)"
     " ORDER BY u.ord)"
     " SELECT id FROM m";
-const Oid store_types_accept[] = {
+static const Oid s_types_accept[] = {
     STORE_OID_UUIDARRAY, STORE_OID_TEXTARRAY, STORE_OID_TEXTARRAY, STORE_OID_TEXTARRAY,
     STORE_OID_TEXTARRAY, STORE_OID_TEXTARRAY, STORE_OID_UUIDARRAY, STORE_OID_BYTEAARRAY,
     STORE_OID_BYTEAARRAY, STORE_OID_BYTEAARRAY, STORE_OID_TEXTARRAY, STORE_OID_TEXTARRAY
 };
-const int store_nparams_accept = 12;
-
 #define S_NPARAMS 12
 
 typedef struct {
@@ -207,8 +205,8 @@ store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
         lengths[p] = (int) arr[p].len;
         formats[p] = 1;
     }
-    res = store_i_exec (self, STORE_STMT_ACCEPT, "cannot store batch", NULL, S_NPARAMS, NULL,
-                        values, lengths, formats, 1, diag);
+    res = store_i_exec (self, STORE_STMT_ACCEPT, "cannot store batch", s_sql_accept, S_NPARAMS,
+                        s_types_accept, values, lengths, formats, 1, diag);
     if (!res) {
         rc = SG_EDB;
         goto done;

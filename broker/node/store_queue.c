@@ -9,20 +9,17 @@
 
 /* Reads the partial index delivery_pending (next_hop, seq) from the cursor
  * on, so a page costs O(limit) whatever the backlog. */
-const char store_sql_pending[] =
+static const char s_sql_pending[] =
     "SELECT d.message_id, m.mrn, d.seq, d.attempts, m.header, m.body, m.signature"
     " FROM delivery d JOIN message m ON m.id = d.message_id"
     " WHERE d.next_hop = $1 AND d.state IN ('pending', 'inflight') AND d.seq > $2"
     " ORDER BY d.seq LIMIT $3";
-const Oid store_types_pending[] = { STORE_OID_TEXT, STORE_OID_INT8, STORE_OID_INT8 };
-const int store_nparams_pending = 3;
+static const Oid s_types_pending[] = { STORE_OID_TEXT, STORE_OID_INT8, STORE_OID_INT8 };
 
 /* Found by primary key (message_id, next_hop) for each id. */
-const char store_sql_delivered[] =
+static const char s_sql_delivered[] =
     "UPDATE delivery SET state = 'done', acked_at = now()"
     " WHERE next_hop = $1 AND message_id = ANY ($2) AND state IN ('pending', 'inflight')";
-const Oid store_types_delivered[] = { STORE_OID_TEXT, STORE_OID_UUIDARRAY };
-const int store_nparams_delivered = 2;
 
 /* Builds a binary uuid[] of ids; SG_EINVAL names the first bad one. */
 static int
@@ -98,8 +95,8 @@ store_pending (store_t *self, const char *next_hop, long long after_seq, size_t 
     snprintf (after, sizeof after, "%lld", after_seq);
     snprintf (lim, sizeof lim, "%zu", limit);
     const char *values[3] = { next_hop, after, lim };
-    PGresult *res = store_i_exec (self, STORE_STMT_PENDING, "cannot read the queue", NULL, 3,
-                                  NULL, values, NULL, NULL, 1, diag);
+    PGresult *res = store_i_exec (self, STORE_STMT_PENDING, "cannot read the queue",
+                                  s_sql_pending, 3, s_types_pending, values, NULL, NULL, 1, diag);
     return store_rows (res, sizeof **out, s_delivery_read, s_deliveries_free, out, count, diag);
 }
 
@@ -153,8 +150,8 @@ int
 store_delivered (store_t *self, const char *next_hop, const char *const *ids, size_t n,
                  size_t *updated, sg_diag_t *diag)
 {
-    return s_update_ids (self, STORE_STMT_DELIVERED, NULL, "cannot mark delivered", next_hop,
-                         ids, n, NULL, updated, diag);
+    return s_update_ids (self, STORE_STMT_DELIVERED, s_sql_delivered, "cannot mark delivered",
+                         next_hop, ids, n, NULL, updated, diag);
 }
 
 int
