@@ -39,7 +39,7 @@ s_error (sg_diag_t *diag, const s_where_t *w, const char *fmt, ...)
 }
 
 static void *
-s_field (void *conf, const config_entry_t *e)
+s_field (void *conf, const sg_config_entry_t *e)
 {
     return (char *) conf + e->offset;
 }
@@ -165,17 +165,17 @@ sg_config_format_size (size_t bytes, char *buf, size_t size)
 
 /* Appends " from A to B" (or " A..B" for integers) when the entry is bounded. */
 static void
-s_bounds (const config_entry_t *e, char *buf, size_t size)
+s_bounds (const sg_config_entry_t *e, char *buf, size_t size)
 {
     char lo[32], hi[32];
     buf[0] = '\0';
     if (e->min >= e->max)
         return;
-    if (e->type == CONFIG_INT) {
+    if (e->type == SG_CONFIG_INT) {
         snprintf (buf, size, " %lld..%lld", e->min, e->max);
         return;
     }
-    if (e->type == CONFIG_DURATION) {
+    if (e->type == SG_CONFIG_DURATION) {
         sg_config_format_duration (e->min, lo, sizeof lo);
         sg_config_format_duration (e->max, hi, sizeof hi);
     }
@@ -187,7 +187,7 @@ s_bounds (const config_entry_t *e, char *buf, size_t size)
 }
 
 static int
-s_list_add (config_list_t *list, const char *value)
+s_list_add (sg_config_list_t *list, const char *value)
 {
     char **items = realloc (list->items, (list->n + 1) * sizeof *items);
     if (!items)
@@ -200,7 +200,7 @@ s_list_add (config_list_t *list, const char *value)
 }
 
 static void
-s_list_clear (config_list_t *list)
+s_list_clear (sg_config_list_t *list)
 {
     for (size_t i = 0; i < list->n; i++)
         free (list->items[i]);
@@ -211,20 +211,20 @@ s_list_clear (config_list_t *list)
 
 /* Sets entry e of conf from its values; raw is the value text for messages. */
 static int
-s_apply (const config_entry_t *e, void *conf, int argc, char **argv, const char *raw,
+s_apply (const sg_config_entry_t *e, void *conf, int argc, char **argv, const char *raw,
          const s_where_t *w, sg_diag_t *diag)
 {
     char bounds[96], reason[256];
     if (argc == 0)
         return s_error (diag, w, "missing value for %s", e->name);
-    if (e->type == CONFIG_MULTI) {
+    if (e->type == SG_CONFIG_MULTI) {
         reason[0] = '\0';
         if (!e->add || e->add (conf, e, argc, argv, reason, sizeof reason) != 0)
             return s_error (diag, w, "bad value \"%s\" for %s: %s", raw, e->name,
                             reason[0] ? reason : "not accepted");
         return SG_OK;
     }
-    if (e->type == CONFIG_LIST) {
+    if (e->type == SG_CONFIG_LIST) {
         for (int i = 0; i < argc; i++)
             if (s_list_add (s_field (conf, e), argv[i]) != 0)
                 return sg_diag_set (diag, SG_ENOMEM, w->line, 0, "out of memory");
@@ -236,12 +236,12 @@ s_apply (const config_entry_t *e, void *conf, int argc, char **argv, const char 
     const char *v = argv[0];
     s_bounds (e, bounds, sizeof bounds);
     switch (e->type) {
-    case CONFIG_STRING:
-    case CONFIG_PATH: {
-        if (e->type == CONFIG_PATH && !*v)
+    case SG_CONFIG_STRING:
+    case SG_CONFIG_PATH: {
+        if (e->type == SG_CONFIG_PATH && !*v)
             return s_error (diag, w, "bad value \"\" for %s: expected a path", e->name);
         char *copy;
-        if (e->type == CONFIG_PATH && v[0] != '/' && w->basedir) {
+        if (e->type == SG_CONFIG_PATH && v[0] != '/' && w->basedir) {
             if (asprintf (&copy, "%s/%s", w->basedir, v) < 0)
                 copy = NULL;
         }
@@ -254,7 +254,7 @@ s_apply (const config_entry_t *e, void *conf, int argc, char **argv, const char 
         *field = copy;
         return SG_OK;
     }
-    case CONFIG_INT: {
+    case SG_CONFIG_INT: {
         long long n;
         if (s_parse_int (v, &n) != 0 || n < INT_MIN || n > INT_MAX
             || (e->min < e->max && (n < e->min || n > e->max)))
@@ -263,14 +263,14 @@ s_apply (const config_entry_t *e, void *conf, int argc, char **argv, const char 
         *(int *) s_field (conf, e) = (int) n;
         return SG_OK;
     }
-    case CONFIG_BOOL: {
+    case SG_CONFIG_BOOL: {
         int b;
         if (s_parse_bool (v, &b) != 0)
             return s_error (diag, w, "bad value \"%s\" for %s: expected yes or no", v, e->name);
         *(int *) s_field (conf, e) = b;
         return SG_OK;
     }
-    case CONFIG_LEVEL: {
+    case SG_CONFIG_LEVEL: {
         int level = sg_log_level_parse (v);
         if (level < 0)
             return s_error (diag, w, "bad value \"%s\" for %s: expected error, warn, info "
@@ -278,7 +278,7 @@ s_apply (const config_entry_t *e, void *conf, int argc, char **argv, const char 
         *(int *) s_field (conf, e) = level;
         return SG_OK;
     }
-    case CONFIG_DURATION: {
+    case SG_CONFIG_DURATION: {
         long long ms;
         if (s_parse_duration (v, &ms) != 0 || (e->min < e->max && (ms < e->min || ms > e->max)))
             return s_error (diag, w, "bad value \"%s\" for %s: expected a duration like "
@@ -286,7 +286,7 @@ s_apply (const config_entry_t *e, void *conf, int argc, char **argv, const char 
         *(long long *) s_field (conf, e) = ms;
         return SG_OK;
     }
-    case CONFIG_SIZE: {
+    case SG_CONFIG_SIZE: {
         size_t bytes;
         if (s_parse_size (v, &bytes) != 0
             || (e->min < e->max && ((long long) bytes < e->min || (long long) bytes > e->max)))
@@ -396,8 +396,8 @@ s_tokenize (char *line, char **key, int *argc, char **argv, char *raw, size_t ra
     return SG_OK;
 }
 
-static const config_entry_t *
-s_lookup (const config_entry_t *table, const char *key, size_t *index)
+static const sg_config_entry_t *
+s_lookup (const sg_config_entry_t *table, const char *key, size_t *index)
 {
     for (size_t i = 0; table[i].name; i++)
         if (strcmp (table[i].name, key) == 0) {
@@ -410,16 +410,16 @@ s_lookup (const config_entry_t *table, const char *key, size_t *index)
 /* Finds key, following an alias to the key it names; *alias is the alias
  * entry used (NULL for the key's own name). NULL if unknown (or an alias
  * that names no key, a bug in the table). */
-static const config_entry_t *
-s_find (const config_entry_t *table, const char *key, size_t *index,
-        const config_entry_t **alias)
+static const sg_config_entry_t *
+s_find (const sg_config_entry_t *table, const char *key, size_t *index,
+        const sg_config_entry_t **alias)
 {
     *alias = NULL;
-    const config_entry_t *e = s_lookup (table, key, index);
-    if (e && e->type == CONFIG_ALIAS) {
+    const sg_config_entry_t *e = s_lookup (table, key, index);
+    if (e && e->type == SG_CONFIG_ALIAS) {
         *alias = e;
         e = e->defval ? s_lookup (table, e->defval, index) : NULL;
-        if (e && e->type == CONFIG_ALIAS)
+        if (e && e->type == SG_CONFIG_ALIAS)
             e = NULL;
     }
     return e;
@@ -427,7 +427,7 @@ s_find (const config_entry_t *table, const char *key, size_t *index,
 
 /* Warns that an old name was used: "file:line: key OLD is deprecated, use NEW". */
 static void
-s_warn_alias (const s_where_t *w, const config_entry_t *alias)
+s_warn_alias (const s_where_t *w, const sg_config_entry_t *alias)
 {
     if (w->name)
         sg_log_warn ("%s:%d: key %s is deprecated, use %s", w->name, w->line, alias->name,
@@ -438,7 +438,7 @@ s_warn_alias (const s_where_t *w, const config_entry_t *alias)
 
 /* Parses text line by line; basedir resolves relative PATH values. */
 static int
-s_parse_text (const config_entry_t *table, void *conf, const char *name, const char *text,
+s_parse_text (const sg_config_entry_t *table, void *conf, const char *name, const char *text,
               const char *basedir, sg_diag_t *diag)
 {
     size_t entries = 0;
@@ -466,20 +466,20 @@ s_parse_text (const config_entry_t *table, void *conf, const char *name, const c
         if (!key)
             continue;
         size_t idx;
-        const config_entry_t *alias, *e = s_find (table, key, &idx, &alias);
+        const sg_config_entry_t *alias, *e = s_find (table, key, &idx, &alias);
         if (!e) {
             rc = s_error (diag, &w, "unknown key \"%s\"", key);
             goto done;
         }
         if (alias)
             s_warn_alias (&w, alias);
-        int repeatable = e->type == CONFIG_LIST || e->type == CONFIG_MULTI;
+        int repeatable = e->type == SG_CONFIG_LIST || e->type == SG_CONFIG_MULTI;
         if (seen[idx] && !repeatable) {
             rc = s_error (diag, &w, "duplicate key \"%s\" (already set on line %d)", e->name,
                           seen[idx]);
             goto done;
         }
-        if (e->type == CONFIG_LIST && !seen[idx])
+        if (e->type == SG_CONFIG_LIST && !seen[idx])
             s_list_clear (s_field (conf, e));        /* the file replaces the default */
         seen[idx] = w.line;
         if ((rc = s_apply (e, conf, argc, argv, raw, &w, diag)) != SG_OK)
@@ -492,14 +492,14 @@ done:
 }
 
 int
-sg_config_parse (const config_entry_t *table, void *conf, const char *name, const char *text,
+sg_config_parse (const sg_config_entry_t *table, void *conf, const char *name, const char *text,
               sg_diag_t *diag)
 {
     return s_parse_text (table, conf, name ? name : "(config)", text ? text : "", NULL, diag);
 }
 
 int
-sg_config_load (const config_entry_t *table, void *conf, const char *path, sg_diag_t *diag)
+sg_config_load (const sg_config_entry_t *table, void *conf, const char *path, sg_diag_t *diag)
 {
     FILE *f = fopen (path, "rb");
     if (!f)
@@ -541,17 +541,17 @@ done:
 }
 
 int
-sg_config_set (const config_entry_t *table, void *conf, const char *key, const char *value,
+sg_config_set (const sg_config_entry_t *table, void *conf, const char *key, const char *value,
             sg_diag_t *diag)
 {
     s_where_t w = { 0 };
     size_t idx;
-    const config_entry_t *alias, *e = s_find (table, key ? key : "", &idx, &alias);
+    const sg_config_entry_t *alias, *e = s_find (table, key ? key : "", &idx, &alias);
     if (!e)
         return s_error (diag, &w, "unknown key \"%s\"", key ? key : "");
     if (alias)
         s_warn_alias (&w, alias);
-    if (e->type == CONFIG_LIST || e->type == CONFIG_MULTI) {
+    if (e->type == SG_CONFIG_LIST || e->type == SG_CONFIG_MULTI) {
         /* Several values: split and unquote them as in a file. */
         char *line, *k, *argv[S_MAX_ARGS], raw[256];
         int argc;
@@ -573,7 +573,7 @@ sg_config_set (const config_entry_t *table, void *conf, const char *key, const c
 }
 
 int
-sg_config_set_kv (const config_entry_t *table, void *conf, const char *kv, sg_diag_t *diag)
+sg_config_set_kv (const sg_config_entry_t *table, void *conf, const char *kv, sg_diag_t *diag)
 {
     const char *eq = strchr (kv, '=');
     if (!eq || eq == kv)
@@ -588,9 +588,9 @@ sg_config_set_kv (const config_entry_t *table, void *conf, const char *kv, sg_di
 
 /* Applies a default text through the same tokeniser as a file line. */
 static int
-s_default (const config_entry_t *e, void *conf, sg_diag_t *diag)
+s_default (const sg_config_entry_t *e, void *conf, sg_diag_t *diag)
 {
-    if (e->type == CONFIG_MULTI || e->type == CONFIG_ALIAS || !e->defval)
+    if (e->type == SG_CONFIG_MULTI || e->type == SG_CONFIG_ALIAS || !e->defval)
         return SG_OK;
     char *line;
     if (asprintf (&line, "%s %s", e->name, e->defval) < 0)
@@ -598,7 +598,7 @@ s_default (const config_entry_t *e, void *conf, sg_diag_t *diag)
     s_where_t w = { .name = "(default)", .line = 1 };
     char *key, *argv[S_MAX_ARGS], raw[256];
     int argc, rc = s_tokenize (line, &key, &argc, argv, raw, sizeof raw, &w, diag);
-    if (rc == SG_OK && e->type == CONFIG_STRING && argc == 0)
+    if (rc == SG_OK && e->type == SG_CONFIG_STRING && argc == 0)
         rc = SG_OK;                                 /* an empty default string */
     else if (rc == SG_OK)
         rc = s_apply (e, conf, argc, argv, raw, &w, diag);
@@ -607,7 +607,7 @@ s_default (const config_entry_t *e, void *conf, sg_diag_t *diag)
 }
 
 int
-sg_config_defaults (const config_entry_t *table, void *conf, sg_diag_t *diag)
+sg_config_defaults (const sg_config_entry_t *table, void *conf, sg_diag_t *diag)
 {
     for (size_t i = 0; table[i].name; i++) {
         int rc = s_default (&table[i], conf, diag);
@@ -644,15 +644,15 @@ s_print_value (FILE *out, const char *s)
 }
 
 void
-sg_config_dump (const config_entry_t *table, const void *conf, FILE *out)
+sg_config_dump (const sg_config_entry_t *table, const void *conf, FILE *out)
 {
     static const char *levels[] = { "error", "warn", "info", "debug" };
     int first = 1;
     for (size_t i = 0; table[i].name; i++) {
-        const config_entry_t *e = &table[i];
+        const sg_config_entry_t *e = &table[i];
         const void *f = (const char *) conf + e->offset;
         char buf[64];
-        if (e->type == CONFIG_ALIAS)
+        if (e->type == SG_CONFIG_ALIAS)
             continue;                           /* named under its key below */
         if (!first)
             fputc ('\n', out);
@@ -663,15 +663,15 @@ sg_config_dump (const config_entry_t *table, const void *conf, FILE *out)
             h += n + (h[n] == '\n');
         }
         for (size_t k = 0; table[k].name; k++)
-            if (table[k].type == CONFIG_ALIAS && table[k].defval
+            if (table[k].type == SG_CONFIG_ALIAS && table[k].defval
                 && strcmp (table[k].defval, e->name) == 0)
                 fprintf (out, "# (Old name %s: still read, with a warning.)\n", table[k].name);
         s_bounds (e, buf, sizeof buf);
         if (buf[0])
             fprintf (out, "# (%s)\n", buf + 1);
         switch (e->type) {
-        case CONFIG_STRING:
-        case CONFIG_PATH:
+        case SG_CONFIG_STRING:
+        case SG_CONFIG_PATH:
             if (*(char *const *) f) {
                 fprintf (out, "%s ", e->name);
                 s_print_value (out, *(char *const *) f);
@@ -680,27 +680,27 @@ sg_config_dump (const config_entry_t *table, const void *conf, FILE *out)
             else
                 fprintf (out, "# %s (not set)\n", e->name);
             break;
-        case CONFIG_INT:
+        case SG_CONFIG_INT:
             fprintf (out, "%s %d\n", e->name, *(const int *) f);
             break;
-        case CONFIG_BOOL:
+        case SG_CONFIG_BOOL:
             fprintf (out, "%s %s\n", e->name, *(const int *) f ? "yes" : "no");
             break;
-        case CONFIG_LEVEL: {
+        case SG_CONFIG_LEVEL: {
             int l = *(const int *) f;
             fprintf (out, "%s %s\n", e->name, l >= 0 && l <= 3 ? levels[l] : "info");
             break;
         }
-        case CONFIG_DURATION:
+        case SG_CONFIG_DURATION:
             sg_config_format_duration (*(const long long *) f, buf, sizeof buf);
             fprintf (out, "%s %s\n", e->name, buf);
             break;
-        case CONFIG_SIZE:
+        case SG_CONFIG_SIZE:
             sg_config_format_size (*(const size_t *) f, buf, sizeof buf);
             fprintf (out, "%s %s\n", e->name, buf);
             break;
-        case CONFIG_LIST: {
-            const config_list_t *l = f;
+        case SG_CONFIG_LIST: {
+            const sg_config_list_t *l = f;
             if (l->n == 0)
                 fprintf (out, "# %s (none)\n", e->name);
             for (size_t k = 0; k < l->n; k++) {
@@ -710,29 +710,29 @@ sg_config_dump (const config_entry_t *table, const void *conf, FILE *out)
             }
             break;
         }
-        case CONFIG_MULTI:
+        case SG_CONFIG_MULTI:
             if (e->defval)
                 fprintf (out, "# example: %s %s\n", e->name, e->defval);
             if (e->dump)
                 e->dump (conf, e, out);
             break;
-        case CONFIG_ALIAS:
+        case SG_CONFIG_ALIAS:
             break;
         }
     }
 }
 
 void
-sg_config_free (const config_entry_t *table, void *conf)
+sg_config_free (const sg_config_entry_t *table, void *conf)
 {
     for (size_t i = 0; table[i].name; i++) {
-        const config_entry_t *e = &table[i];
-        if (e->type == CONFIG_STRING || e->type == CONFIG_PATH) {
+        const sg_config_entry_t *e = &table[i];
+        if (e->type == SG_CONFIG_STRING || e->type == SG_CONFIG_PATH) {
             char **field = s_field (conf, e);
             free (*field);
             *field = NULL;
         }
-        else if (e->type == CONFIG_LIST)
+        else if (e->type == SG_CONFIG_LIST)
             s_list_clear (s_field (conf, e));
     }
 }

@@ -17,7 +17,7 @@ static const char *s_ident = "sigmat";
 static const char *s_tag = NULL;
 static int s_syslog;
 static int s_journal;
-static log_level_t s_level = LOG_LVL_INFO;
+static sg_log_level_t s_level = SG_LOG_LVL_INFO;
 static const char *s_names[] = { "error", "warn", "info", "debug" };
 
 int
@@ -36,7 +36,7 @@ sg_log_journal_stream (void)
 }
 
 void
-sg_log_open (const char *ident, int use_syslog, log_level_t level)
+sg_log_open (const char *ident, int use_syslog, sg_log_level_t level)
 {
     s_ident = ident;
     s_syslog = use_syslog;
@@ -55,13 +55,13 @@ sg_log_set_tag (const char *tag)
 int
 sg_log_level_parse (const char *name)
 {
-    for (int i = 0; i <= LOG_LVL_DEBUG; i++)
+    for (int i = 0; i <= SG_LOG_LVL_DEBUG; i++)
         if (strcmp (name, s_names[i]) == 0)
             return i;
     return -1;
 }
 
-log_level_t
+sg_log_level_t
 sg_log_level (void)
 {
     return s_level;
@@ -94,7 +94,7 @@ s_format (char *out, size_t size, const char *fmt, va_list ap)
 }
 
 static void
-s_vlog (log_level_t level, const char *fmt, va_list ap)
+s_vlog (sg_log_level_t level, const char *fmt, va_list ap)
 {
     static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
     if (level > s_level)
@@ -129,7 +129,7 @@ s_vlog (log_level_t level, const char *fmt, va_list ap)
     void name (const char *fmt, ...) \
     { va_list ap; va_start (ap, fmt); s_vlog (level, fmt, ap); va_end (ap); }
 
-S_DEFINE (sg_log_error, LOG_LVL_ERROR)
-S_DEFINE (sg_log_warn, LOG_LVL_WARN)
-S_DEFINE (sg_log_info, LOG_LVL_INFO)
-S_DEFINE (sg_log_debug, LOG_LVL_DEBUG)
+S_DEFINE (sg_log_error, SG_LOG_LVL_ERROR)
+S_DEFINE (sg_log_warn, SG_LOG_LVL_WARN)
+S_DEFINE (sg_log_info, SG_LOG_LVL_INFO)
+S_DEFINE (sg_log_debug, SG_LOG_LVL_DEBUG)

@@ -126,7 +126,7 @@ s_office (s_out_t *o, const char *role, const char *office)
 }
 
 static void
-s_means (s_out_t *o, const char *name, const msg_means_t *m)
+s_means (s_out_t *o, const char *name, const sg_msg_means_t *m)
 {
     s_open (o, name);
     s_leaf (o, "ID", m->id);
@@ -136,7 +136,7 @@ s_means (s_out_t *o, const char *name, const msg_means_t *m)
 }
 
 static void
-s_seals (s_out_t *o, const char *name, const msg_seal_t *seals, size_t n)
+s_seals (s_out_t *o, const char *name, const sg_msg_seal_t *seals, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         s_open (o, name);
@@ -147,7 +147,7 @@ s_seals (s_out_t *o, const char *name, const msg_seal_t *seals, size_t n)
 }
 
 static void
-s_item (s_out_t *o, const msg_item_t *it)
+s_item (s_out_t *o, const sg_msg_item_t *it)
 {
     s_open (o, "ConsignmentItem");
     s_leaf_num (o, "SequenceNumeric", it->seq);
@@ -173,7 +173,7 @@ s_item (s_out_t *o, const msg_item_t *it)
 /* A party (Principal, Consignor, Consignee); nothing for an absent one
  * (empty name), no Address when it has none. */
 static void
-s_party (s_out_t *o, const char *name, const msg_party_t *p)
+s_party (s_out_t *o, const char *name, const sg_msg_party_t *p)
 {
     if (!p->name[0])
         return;
@@ -192,13 +192,13 @@ s_party (s_out_t *o, const char *name, const msg_party_t *p)
 }
 
 static void
-s_declaration (s_out_t *o, const msg_t *m)
+s_declaration (s_out_t *o, const sg_msg_t *m)
 {
-    const msg_declaration_t *d = &m->decl;
+    const sg_msg_declaration_t *d = &m->decl;
     s_open (o, "Declaration");
     s_leaf (o, "FunctionalReferenceID", d->lrn);
     s_leaf (o, "TypeCode", d->type_code);
-    if (m->type != MSG_DEC && m->type != MSG_AMD)
+    if (m->type != SG_MSG_DEC && m->type != SG_MSG_AMD)
         s_leaf (o, "ReleaseDate", d->release_date);
     s_leaf (o, "TimeLimitDate", d->time_limit);
     s_leaf_attr (o, "TotalGrossMassMeasure", "unitCode", "KGM", d->total_gross_mass);
@@ -244,40 +244,40 @@ s_declaration (s_out_t *o, const msg_t *m)
 
 /* The payload after the header, per type, in schema order. */
 static void
-s_payload (s_out_t *o, const msg_t *m)
+s_payload (s_out_t *o, const sg_msg_t *m)
 {
-    const msg_event_t *e = &m->event;
+    const sg_msg_event_t *e = &m->event;
     switch (m->type) {
-    case MSG_DEC: case MSG_REL: case MSG_AAR: case MSG_ATR: case MSG_AMD:
+    case SG_MSG_DEC: case SG_MSG_REL: case SG_MSG_AAR: case SG_MSG_ATR: case SG_MSG_AMD:
         s_declaration (o, m);
         break;
-    case MSG_NCF:
+    case SG_MSG_NCF:
         s_office (o, "TransitCustomsOffice", e->office);
         s_leaf (o, "CrossingDateTime", e->datetime);
         break;
-    case MSG_ARR:
+    case SG_MSG_ARR:
         s_office (o, "ArrivalCustomsOffice", e->office);
         s_leaf (o, "ArrivalDateTime", e->datetime);
         s_open (o, "GoodsLocation");
         s_leaf (o, "Name", e->location);
         s_close (o, "GoodsLocation");
         break;
-    case MSG_DCR:
+    case SG_MSG_DCR:
         s_office (o, "ControlCustomsOffice", e->office);
         s_leaf (o, "ControlDate", e->date);
         s_leaf (o, "ControlResultCode", e->code);
         s_leaf_bool (o, "SealsIntactIndicator", e->flag);
         s_leaf (o, "DiscrepanciesDescription", e->text);
         break;
-    case MSG_WOF:
+    case SG_MSG_WOF:
         s_leaf (o, "WriteOffDate", e->date);
         s_leaf_bool (o, "GuaranteeReleasedIndicator", e->flag);
         break;
-    case MSG_CAN:
+    case SG_MSG_CAN:
         s_leaf (o, "CancellationDate", e->date);
         s_leaf (o, "ReasonText", e->text);
         break;
-    case MSG_INC:
+    case SG_MSG_INC:
         s_office (o, "IncidentCustomsOffice", e->office);
         s_leaf (o, "IncidentDateTime", e->datetime);
         s_leaf (o, "IncidentTypeCode", e->code);
@@ -286,22 +286,22 @@ s_payload (s_out_t *o, const msg_t *m)
             s_means (o, "NewBorderTransportMeans", &e->new_means);
         s_seals (o, "NewSeal", e->seals, e->n_seals);
         break;
-    case MSG_ENQ:
+    case SG_MSG_ENQ:
         s_leaf (o, "EnquiryDate", e->date);
         s_leaf (o, "ReasonText", e->text);
         break;
-    case MSG_ENR:
+    case SG_MSG_ENR:
         s_leaf (o, "ResponseDate", e->date);
         s_leaf (o, "ResponseCode", e->code);
         s_leaf (o, "ResponseText", e->text);
         s_leaf (o, "ArrivalDate", e->arrival_date);
         break;
-    case MSG_ARQ:
+    case SG_MSG_ARQ:
         s_office (o, "ActualCustomsOffice", e->office);
         s_leaf (o, "ArrivalDateTime", e->datetime);
         break;
-    case MSG_STR: {
-        const msg_status_t *s = &m->status;
+    case SG_MSG_STR: {
+        const sg_msg_status_t *s = &m->status;
         s_leaf (o, "RoleCode", s->role);
         s_leaf (o, "StateCode", s->state);
         s_office (o, "DepartureCustomsOffice", s->departure);
@@ -309,7 +309,7 @@ s_payload (s_out_t *o, const msg_t *m)
             s_office (o, "TransitCustomsOffice", s->transit[i]);
         s_office (o, "DestinationCustomsOffice", s->destination);
         for (size_t i = 0; i < s->n_events; i++) {
-            const msg_status_event_t *ev = &s->events[i];
+            const sg_msg_status_event_t *ev = &s->events[i];
             s_open (o, "StatusEvent");
             s_leaf (o, "MessageID", ev->message_id);
             s_leaf (o, "FromStateCode", ev->from);
@@ -320,7 +320,7 @@ s_payload (s_out_t *o, const msg_t *m)
         }
         break;
     }
-    case MSG_NAK:
+    case SG_MSG_NAK:
         s_open (o, "Error");
         s_leaf_num (o, "ValidationCode", m->result.code);
         s_leaf (o, "Description", m->result.reason);
@@ -333,10 +333,10 @@ s_payload (s_out_t *o, const msg_t *m)
 }
 
 int
-sg_msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag)
+sg_msg_serialize (const sg_msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag)
 {
     s_out_t o = { 0 };
-    msg_t *back = NULL;
+    sg_msg_t *back = NULL;
     int rc;
     if (buf_p)
         *buf_p = NULL;
@@ -348,7 +348,7 @@ sg_msg_serialize (const msg_t *msg, char **buf_p, size_t *len_p, sg_diag_t *diag
 
     sg_buf_puts (&o.b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<");
     sg_buf_puts (&o.b, root);
-    sg_buf_puts (&o.b, " xmlns=\"" MSG_NAMESPACE "\">\n");
+    sg_buf_puts (&o.b, " xmlns=\"" SG_MSG_NAMESPACE "\">\n");
     o.depth = 1;
     s_leaf (&o, "MessageID", msg->id);
     s_leaf (&o, "IssueDateTime", msg->issued);

@@ -1,4 +1,4 @@
-/* msg_parse.c - from bytes (or a parsed document) to a msg_t: hardened
+/* msg_parse.c - from bytes (or a parsed document) to a sg_msg_t: hardened
  * parse, root check, schema validation with the shared compiled schema,
  * then one walk over the tree in schema order that copies every value and
  * applies the semantic checks the schema cannot express. Also sg_msg_peek, a
@@ -150,7 +150,7 @@ s_office (s_ctx_t *c, xmlNodePtr *cur, const char *name, char dst[9], int requir
     if (!n)
         return NULL;
     xmlNodePtr in = s_elem (n->children);
-    s_str (c, &in, "ID", dst, sizeof (msg_office_t), 1, 1);
+    s_str (c, &in, "ID", dst, sizeof (sg_msg_office_t), 1, 1);
     if (!c->rc && sg_office_check (dst, c->diag) != SG_OK) {
         c->rc = c->diag ? c->diag->code : SG_EINVAL;
         if (c->diag)
@@ -195,7 +195,7 @@ s_seq (s_ctx_t *c, xmlNodePtr *cur, const char *parent, size_t want)
 }
 
 static void
-s_means (s_ctx_t *c, xmlNodePtr n, msg_means_t *m)
+s_means (s_ctx_t *c, xmlNodePtr n, sg_msg_means_t *m)
 {
     xmlNodePtr in = s_elem (n->children);
     S_CODE (c, &in, "ID", m->id, 1);
@@ -205,11 +205,11 @@ s_means (s_ctx_t *c, xmlNodePtr n, msg_means_t *m)
 
 /* Seal list (Seal or NewSeal) starting at *cur. */
 static void
-s_seals (s_ctx_t *c, xmlNodePtr *cur, const char *name, msg_seal_t **seals, size_t *n,
+s_seals (s_ctx_t *c, xmlNodePtr *cur, const char *name, sg_msg_seal_t **seals, size_t *n,
          size_t *cap)
 {
     size_t count = s_count (*cur, name);
-    *seals = s_alloc (c, count, sizeof (msg_seal_t), cap);
+    *seals = s_alloc (c, count, sizeof (sg_msg_seal_t), cap);
     for (size_t i = 0; i < count && !c->rc; i++) {
         xmlNodePtr s = s_req (c, cur, name);
         xmlNodePtr in = s_elem (s->children);
@@ -220,7 +220,7 @@ s_seals (s_ctx_t *c, xmlNodePtr *cur, const char *name, msg_seal_t **seals, size
 }
 
 static void
-s_item (s_ctx_t *c, xmlNodePtr n, msg_item_t *it, size_t pos)
+s_item (s_ctx_t *c, xmlNodePtr n, sg_msg_item_t *it, size_t pos)
 {
     xmlNodePtr in = s_elem (n->children), x, y;
     it->seq = (int) s_num (c, &in, "SequenceNumeric", 1, NULL);
@@ -252,7 +252,7 @@ s_item (s_ctx_t *c, xmlNodePtr n, msg_item_t *it, size_t pos)
 }
 
 static void
-s_consignment (s_ctx_t *c, xmlNodePtr n, msg_declaration_t *d)
+s_consignment (s_ctx_t *c, xmlNodePtr n, sg_msg_declaration_t *d)
 {
     xmlNodePtr in = s_elem (n->children), x;
     if ((x = s_req (c, &in, "BorderTransportMeans")))
@@ -306,7 +306,7 @@ s_consignment (s_ctx_t *c, xmlNodePtr n, msg_declaration_t *d)
 /* A party element n (Principal, Consignor, Consignee): Name, ID (required
  * for the principal), optional Address. */
 static void
-s_party (s_ctx_t *c, xmlNodePtr n, msg_party_t *p, int id_req)
+s_party (s_ctx_t *c, xmlNodePtr n, sg_msg_party_t *p, int id_req)
 {
     if (!n)
         return;
@@ -323,13 +323,13 @@ s_party (s_ctx_t *c, xmlNodePtr n, msg_party_t *p, int id_req)
 }
 
 static void
-s_declaration (s_ctx_t *c, xmlNodePtr n, msg_t *m)
+s_declaration (s_ctx_t *c, xmlNodePtr n, sg_msg_t *m)
 {
-    msg_declaration_t *d = &m->decl;
+    sg_msg_declaration_t *d = &m->decl;
     xmlNodePtr in = s_elem (n->children), x, y, total = NULL, dep = NULL, limit = NULL;
     S_CODE (c, &in, "FunctionalReferenceID", d->lrn, 1);
     S_CODE (c, &in, "TypeCode", d->type_code, 1);
-    if (m->type != MSG_DEC && m->type != MSG_AMD)
+    if (m->type != SG_MSG_DEC && m->type != SG_MSG_AMD)
         S_CODE (c, &in, "ReleaseDate", d->release_date, 1);
     limit = S_CODE (c, &in, "TimeLimitDate", d->time_limit, 1);
     S_CODE (c, &in, "TotalGrossMassMeasure", d->total_gross_mass, 1);
@@ -386,7 +386,7 @@ s_declaration (s_ctx_t *c, xmlNodePtr n, msg_t *m)
 }
 
 static void
-s_status (s_ctx_t *c, xmlNodePtr *in, msg_status_t *s)
+s_status (s_ctx_t *c, xmlNodePtr *in, sg_msg_status_t *s)
 {
     S_CODE (c, in, "RoleCode", s->role, 1);
     S_CODE (c, in, "StateCode", s->state, 1);
@@ -403,7 +403,7 @@ s_status (s_ctx_t *c, xmlNodePtr *in, msg_status_t *s)
     for (size_t i = 0; i < count && !c->rc; i++) {
         xmlNodePtr x = s_req (c, in, "StatusEvent");
         xmlNodePtr cx = s_elem (x->children);
-        msg_status_event_t *ev = &s->events[i];
+        sg_msg_status_event_t *ev = &s->events[i];
         S_CODE (c, &cx, "MessageID", ev->message_id, 1);
         S_CODE (c, &cx, "FromStateCode", ev->from, 0);
         S_CODE (c, &cx, "ToStateCode", ev->to, 1);
@@ -415,20 +415,20 @@ s_status (s_ctx_t *c, xmlNodePtr *in, msg_status_t *s)
 
 /* The payload after the header, per type (mirror of msg_build.c). */
 static void
-s_payload (s_ctx_t *c, xmlNodePtr *in, msg_t *m)
+s_payload (s_ctx_t *c, xmlNodePtr *in, sg_msg_t *m)
 {
-    msg_event_t *e = &m->event;
+    sg_msg_event_t *e = &m->event;
     xmlNodePtr x;
     switch (m->type) {
-    case MSG_DEC: case MSG_REL: case MSG_AAR: case MSG_ATR: case MSG_AMD:
+    case SG_MSG_DEC: case SG_MSG_REL: case SG_MSG_AAR: case SG_MSG_ATR: case SG_MSG_AMD:
         if ((x = s_req (c, in, "Declaration")))
             s_declaration (c, x, m);
         break;
-    case MSG_NCF:
+    case SG_MSG_NCF:
         s_office (c, in, "TransitCustomsOffice", e->office, 1);
         S_CODE (c, in, "CrossingDateTime", e->datetime, 1);
         break;
-    case MSG_ARR:
+    case SG_MSG_ARR:
         s_office (c, in, "ArrivalCustomsOffice", e->office, 1);
         S_CODE (c, in, "ArrivalDateTime", e->datetime, 1);
         if ((x = s_req (c, in, "GoodsLocation"))) {
@@ -436,7 +436,7 @@ s_payload (s_ctx_t *c, xmlNodePtr *in, msg_t *m)
             S_FREE (c, &cx, "Name", e->location, 1);
         }
         break;
-    case MSG_DCR:
+    case SG_MSG_DCR:
         s_office (c, in, "ControlCustomsOffice", e->office, 1);
         S_CODE (c, in, "ControlDate", e->date, 1);
         x = S_CODE (c, in, "ControlResultCode", e->code, 1);
@@ -447,15 +447,15 @@ s_payload (s_ctx_t *c, xmlNodePtr *in, msg_t *m)
                                  "DiscrepanciesDescription is missing: ControlResultCode "
                                  "B1 (discrepancies) requires it");
         break;
-    case MSG_WOF:
+    case SG_MSG_WOF:
         S_CODE (c, in, "WriteOffDate", e->date, 1);
         e->flag = s_bool (c, in, "GuaranteeReleasedIndicator");
         break;
-    case MSG_CAN:
+    case SG_MSG_CAN:
         S_CODE (c, in, "CancellationDate", e->date, 1);
         S_FREE (c, in, "ReasonText", e->text, 1);
         break;
-    case MSG_INC:
+    case SG_MSG_INC:
         s_office (c, in, "IncidentCustomsOffice", e->office, 1);
         S_CODE (c, in, "IncidentDateTime", e->datetime, 1);
         S_CODE (c, in, "IncidentTypeCode", e->code, 1);
@@ -466,24 +466,24 @@ s_payload (s_ctx_t *c, xmlNodePtr *in, msg_t *m)
         }
         s_seals (c, in, "NewSeal", &e->seals, &e->n_seals, &e->cap_seals);
         break;
-    case MSG_ENQ:
+    case SG_MSG_ENQ:
         S_CODE (c, in, "EnquiryDate", e->date, 1);
         S_FREE (c, in, "ReasonText", e->text, 1);
         break;
-    case MSG_ENR:
+    case SG_MSG_ENR:
         S_CODE (c, in, "ResponseDate", e->date, 1);
         S_CODE (c, in, "ResponseCode", e->code, 1);
         S_FREE (c, in, "ResponseText", e->text, 1);
         S_CODE (c, in, "ArrivalDate", e->arrival_date, 0);
         break;
-    case MSG_ARQ:
+    case SG_MSG_ARQ:
         s_office (c, in, "ActualCustomsOffice", e->office, 1);
         S_CODE (c, in, "ArrivalDateTime", e->datetime, 1);
         break;
-    case MSG_STR:
+    case SG_MSG_STR:
         s_status (c, in, &m->status);
         break;
-    case MSG_NAK:
+    case SG_MSG_NAK:
         if ((x = s_req (c, in, "Error"))) {
             xmlNodePtr cx = s_elem (x->children);
             m->result.code = (int) s_num (c, &cx, "ValidationCode", 1, NULL);
@@ -497,27 +497,27 @@ s_payload (s_ctx_t *c, xmlNodePtr *in, msg_t *m)
 }
 
 /* Root check: a known message type in our namespace. */
-static msg_type_t
+static sg_msg_type_t
 s_root_type (xmlNodePtr root, sg_diag_t *diag)
 {
     if (!root) {
         sg_diag_set (diag, SG_ESCHEMA, 0, SG_NAK_MISSING_ELEMENT, "document has no root element");
-        return MSG_NONE;
+        return SG_MSG_NONE;
     }
     const char *ns = root->ns && root->ns->href ? (const char *) root->ns->href : "";
-    msg_type_t t = sg_msg_type_from_name ((const char *) root->name);
-    if (strcmp (ns, MSG_NAMESPACE) != 0 || t == MSG_NONE)
+    sg_msg_type_t t = sg_msg_type_from_name ((const char *) root->name);
+    if (strcmp (ns, SG_MSG_NAMESPACE) != 0 || t == SG_MSG_NONE)
         sg_diag_set (diag, SG_ESCHEMA, s_line (root), SG_NAK_UNKNOWN_TYPE,
                      "root element {%s}%s is not a sigmat message (expected DEC ... NAK "
-                     "in namespace %s)", ns, (const char *) root->name, MSG_NAMESPACE);
-    return strcmp (ns, MSG_NAMESPACE) == 0 ? t : MSG_NONE;
+                     "in namespace %s)", ns, (const char *) root->name, SG_MSG_NAMESPACE);
+    return strcmp (ns, SG_MSG_NAMESPACE) == 0 ? t : SG_MSG_NONE;
 }
 
 /* sg_msg_parse_doc, with the schema validation only when validate is 1. */
 static int
-s_parse_doc (xmlDocPtr doc, int validate, msg_t **msg_p, sg_diag_t *diag)
+s_parse_doc (xmlDocPtr doc, int validate, sg_msg_t **msg_p, sg_diag_t *diag)
 {
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
     s_ctx_t c = { diag, SG_OK, NULL };
     if (!msg_p)
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "no result pointer");
@@ -525,11 +525,11 @@ s_parse_doc (xmlDocPtr doc, int validate, msg_t **msg_p, sg_diag_t *diag)
     if (!doc)
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "no document");
     xmlNodePtr root = xmlDocGetRootElement (doc);
-    msg_type_t type = s_root_type (root, diag);
-    if (type == MSG_NONE)
+    sg_msg_type_t type = s_root_type (root, diag);
+    if (type == SG_MSG_NONE)
         return SG_ESCHEMA;
     if (validate) {
-        schema_t *schema = sg_schema_messages (diag);
+        sg_schema_t *schema = sg_schema_messages (diag);
         if (!schema)
             return diag ? diag->code : SG_ECONFIG;
         int rc = sg_schema_validate (schema, doc, diag);
@@ -563,7 +563,7 @@ s_parse_doc (xmlDocPtr doc, int validate, msg_t **msg_p, sg_diag_t *diag)
                 diag->line = s_line (o2);
         }
     }
-    S_CODE (&c, &in, "CorrelationID", m->correlation_id, type == MSG_ACK || type == MSG_NAK);
+    S_CODE (&c, &in, "CorrelationID", m->correlation_id, type == SG_MSG_ACK || type == SG_MSG_NAK);
     s_payload (&c, &in, m);
     if (!c.rc && in)
         c.rc = sg_diag_set (diag, SG_ESCHEMA, s_line (in), SG_NAK_INCORRECT_VALUE,
@@ -577,14 +577,14 @@ s_parse_doc (xmlDocPtr doc, int validate, msg_t **msg_p, sg_diag_t *diag)
 }
 
 int
-sg_msg_parse_doc (xmlDocPtr doc, msg_t **msg_p, sg_diag_t *diag)
+sg_msg_parse_doc (xmlDocPtr doc, sg_msg_t **msg_p, sg_diag_t *diag)
 {
     return s_parse_doc (doc, 1, msg_p, diag);
 }
 
 static int
-s_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits, int validate,
-         msg_t **msg_p, sg_diag_t *diag)
+s_parse (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits, int validate,
+         sg_msg_t **msg_p, sg_diag_t *diag)
 {
     if (msg_p)
         *msg_p = NULL;
@@ -599,14 +599,15 @@ s_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits, int valida
 }
 
 int
-sg_msg_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits, msg_t **msg_p,
+sg_msg_parse (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits, sg_msg_t **msg_p,
            sg_diag_t *diag)
 {
     return s_parse (buf, len, limits, 1, msg_p, diag);
 }
 
 int
-sg_msg_parse_signed (const char *buf, size_t len, const xmlsafe_limits_t *limits, msg_t **msg_p,
+sg_msg_parse_signed (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits,
+                     sg_msg_t **msg_p,
                      sg_diag_t *diag)
 {
     return s_parse (buf, len, limits, 0, msg_p, diag);

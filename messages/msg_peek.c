@@ -32,17 +32,18 @@ s_on_error (void *arg, xmlErrorPtr err)
 
 /* The field of head that header element name fills, and its size. */
 static char *
-s_field (msg_head_t *h, const char *name, size_t *size)
+s_field (sg_msg_head_t *h, const char *name, size_t *size)
 {
     static const struct { const char *name; size_t off, size; } map[] = {
-        { "MessageID", offsetof (msg_head_t, id), sizeof ((msg_head_t *) 0)->id },
-        { "IssueDateTime", offsetof (msg_head_t, issued), sizeof ((msg_head_t *) 0)->issued },
-        { "DeclarationID", offsetof (msg_head_t, mrn), sizeof ((msg_head_t *) 0)->mrn },
-        { "SenderOfficeID", offsetof (msg_head_t, sender), sizeof ((msg_head_t *) 0)->sender },
-        { "RecipientOfficeID", offsetof (msg_head_t, recipient),
-          sizeof ((msg_head_t *) 0)->recipient },
-        { "CorrelationID", offsetof (msg_head_t, correlation_id),
-          sizeof ((msg_head_t *) 0)->correlation_id },
+        { "MessageID", offsetof (sg_msg_head_t, id), sizeof ((sg_msg_head_t *) 0)->id },
+        { "IssueDateTime", offsetof (sg_msg_head_t, issued), sizeof ((sg_msg_head_t *) 0)->issued },
+        { "DeclarationID", offsetof (sg_msg_head_t, mrn), sizeof ((sg_msg_head_t *) 0)->mrn },
+        { "SenderOfficeID", offsetof (sg_msg_head_t,
+                                      sender), sizeof ((sg_msg_head_t *) 0)->sender },
+        { "RecipientOfficeID", offsetof (sg_msg_head_t, recipient),
+          sizeof ((sg_msg_head_t *) 0)->recipient },
+        { "CorrelationID", offsetof (sg_msg_head_t, correlation_id),
+          sizeof ((sg_msg_head_t *) 0)->correlation_id },
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp (name, map[i].name) == 0) {
@@ -63,7 +64,7 @@ s_trim (char *s)
 }
 
 int
-sg_msg_peek (const char *buf, size_t len, msg_head_t *head, sg_diag_t *diag)
+sg_msg_peek (const char *buf, size_t len, sg_msg_head_t *head, sg_diag_t *diag)
 {
     s_err_t err = { 0 };
     int rc = SG_OK;
@@ -72,10 +73,10 @@ sg_msg_peek (const char *buf, size_t len, msg_head_t *head, sg_diag_t *diag)
     if (!buf || !head)
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "no input or no result");
     memset (head, 0, sizeof *head);
-    if (len > XMLSAFE_DEFAULT_MAX_BYTES)
+    if (len > SG_XMLSAFE_DEFAULT_MAX_BYTES)
         return sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE,
                             "message of %zu bytes is over the limit of %u", len,
-                            XMLSAFE_DEFAULT_MAX_BYTES);
+                            SG_XMLSAFE_DEFAULT_MAX_BYTES);
     if (len > (size_t) 0x7fffffff)
         return sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE, "message too large");
     xmlTextReaderPtr r = xmlReaderForMemory (buf, (int) len, NULL, NULL,
@@ -98,8 +99,8 @@ sg_msg_peek (const char *buf, size_t len, msg_head_t *head, sg_diag_t *diag)
         if (type == XML_READER_TYPE_ELEMENT && depth == 0) {
             const char *ns = (const char *) xmlTextReaderConstNamespaceUri (r);
             head->type = sg_msg_type_from_name (name);
-            if (!ns || strcmp (ns, MSG_NAMESPACE) != 0 || head->type == MSG_NONE) {
-                head->type = MSG_NONE;
+            if (!ns || strcmp (ns, SG_MSG_NAMESPACE) != 0 || head->type == SG_MSG_NONE) {
+                head->type = SG_MSG_NONE;
                 rc = sg_diag_set (diag, SG_ESCHEMA, xmlTextReaderGetParserLineNumber (r),
                                   SG_NAK_UNKNOWN_TYPE, "root element {%s}%s is not a "
                                   "sigmat message", ns ? ns : "", name ? name : "");
@@ -138,7 +139,7 @@ sg_msg_peek (const char *buf, size_t len, msg_head_t *head, sg_diag_t *diag)
                           "%d: %s", err.line, err.text);
         goto done;
     }
-    if (head->type == MSG_NONE) {
+    if (head->type == SG_MSG_NONE) {
         rc = sg_diag_set (diag, SG_EXML, err.line, SG_NAK_INVALID_XML, "no root element");
         goto done;
     }

@@ -19,7 +19,7 @@
 #define SG_SCHEMADIR "/usr/local/share/sigmat/schemas"
 #endif
 
-struct schema_t {
+struct sg_schema_t {
     xmlSchemaPtr xsd;
 };
 
@@ -36,7 +36,7 @@ typedef struct {
 } s_capture_t;
 
 static pthread_once_t s_msgs_once = PTHREAD_ONCE_INIT;
-static schema_t *s_msgs;
+static sg_schema_t *s_msgs;
 static sg_diag_t s_msgs_diag;
 static pthread_once_t s_dir_once = PTHREAD_ONCE_INIT;
 static char s_dir[PATH_MAX];
@@ -82,10 +82,10 @@ s_capture (void *data, xmlErrorPtr err)
     }
 }
 
-schema_t *
+sg_schema_t *
 sg_schema_load (const char *path, sg_diag_t *diag)
 {
-    schema_t *self = NULL;
+    sg_schema_t *self = NULL;
     xmlSchemaParserCtxtPtr pctxt = NULL;
     char *copy = NULL;
     int trusted = 0;
@@ -146,7 +146,7 @@ done:
 }
 
 void
-sg_schema_destroy (schema_t **self_p)
+sg_schema_destroy (sg_schema_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -156,7 +156,7 @@ sg_schema_destroy (schema_t **self_p)
 }
 
 int
-sg_schema_validate_count (schema_t *self, xmlDocPtr doc, sg_diag_t *diag, int *nerrors)
+sg_schema_validate_count (sg_schema_t *self, xmlDocPtr doc, sg_diag_t *diag, int *nerrors)
 {
     s_capture_t cap = { 0 };
     int rc = SG_OK;
@@ -192,7 +192,7 @@ sg_schema_validate_count (schema_t *self, xmlDocPtr doc, sg_diag_t *diag, int *n
 }
 
 int
-sg_schema_validate (schema_t *self, xmlDocPtr doc, sg_diag_t *diag)
+sg_schema_validate (sg_schema_t *self, xmlDocPtr doc, sg_diag_t *diag)
 {
     return sg_schema_validate_count (self, doc, diag, NULL);
 }
@@ -219,7 +219,7 @@ s_msgs_init (void)
     s_msgs = sg_schema_load (path, &s_msgs_diag);
 }
 
-schema_t *
+sg_schema_t *
 sg_schema_messages (sg_diag_t *diag)
 {
     pthread_once (&s_msgs_once, s_msgs_init);

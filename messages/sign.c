@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-struct sign_key_t {
+struct sg_sign_key_t {
     EVP_PKEY *pkey;
     int has_private;
 };
@@ -172,16 +172,16 @@ done:
     return rc;
 }
 
-sign_key_t *
+sg_sign_key_t *
 sg_sign_key_from_pem (const char *pem, size_t len, sg_diag_t *diag)
 {
-    sign_key_t *self = NULL;
+    sg_sign_key_t *self = NULL;
     EVP_PKEY *pkey = NULL;
     int has_private = 0;
     BIO *bio = NULL;
-    if (!pem || len == 0 || len > SIGN_MAX_PEM) {
+    if (!pem || len == 0 || len > SG_SIGN_MAX_PEM) {
         sg_diag_set (diag, SG_EKEY, 0, 0, len ? "key text is over %d bytes" : "key text is empty",
-                     SIGN_MAX_PEM);
+                     SG_SIGN_MAX_PEM);
         goto done;
     }
     if (!(bio = BIO_new_mem_buf (pem, (int) len))) {
@@ -225,7 +225,7 @@ done:
     return self;
 }
 
-sign_key_t *
+sg_sign_key_t *
 sg_sign_key_load (const char *pem_path, sg_diag_t *diag)
 {
     char *buf = NULL;
@@ -235,7 +235,7 @@ sg_sign_key_load (const char *pem_path, sg_diag_t *diag)
         sg_diag_set (diag, SG_EKEY, 0, 0, "no key file given");
         return NULL;
     }
-    int rc = s_read_file (pem_path, SIGN_MAX_PEM, &buf, &len, &mode);
+    int rc = s_read_file (pem_path, SG_SIGN_MAX_PEM, &buf, &len, &mode);
     if (rc != SG_OK) {
         sg_diag_set (diag, SG_EKEY, 0, 0, "cannot read key file %s: %s", pem_path,
                      rc == SG_ETOOBIG ? "over 16 KiB" : rc == SG_ENOMEM ? "out of memory"
@@ -244,7 +244,7 @@ sg_sign_key_load (const char *pem_path, sg_diag_t *diag)
     }
     sg_diag_t sub;
     sg_diag_clear (&sub);
-    sign_key_t *self = sg_sign_key_from_pem (buf, len, &sub);
+    sg_sign_key_t *self = sg_sign_key_from_pem (buf, len, &sub);
     OPENSSL_cleanse (buf, len);
     free (buf);
     if (!self)
@@ -255,7 +255,7 @@ sg_sign_key_load (const char *pem_path, sg_diag_t *diag)
     return self;
 }
 
-sign_key_t *
+sg_sign_key_t *
 sg_sign_key_generate (void)
 {
     EVP_PKEY *pkey = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
@@ -263,7 +263,7 @@ sg_sign_key_generate (void)
         ERR_clear_error ();
         return NULL;
     }
-    sign_key_t *self = calloc (1, sizeof *self);
+    sg_sign_key_t *self = calloc (1, sizeof *self);
     if (!self) {
         EVP_PKEY_free (pkey);
         return NULL;
@@ -274,7 +274,7 @@ sg_sign_key_generate (void)
 }
 
 void
-sg_sign_key_destroy (sign_key_t **self_p)
+sg_sign_key_destroy (sg_sign_key_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -284,13 +284,13 @@ sg_sign_key_destroy (sign_key_t **self_p)
 }
 
 int
-sg_sign_has_private (const sign_key_t *key)
+sg_sign_has_private (const sg_sign_key_t *key)
 {
     return key && key->has_private;
 }
 
 int
-sg_sign_key_id (const sign_key_t *key, char id[SIGN_KEY_ID_LEN + 1])
+sg_sign_key_id (const sg_sign_key_t *key, char id[SG_SIGN_KEY_ID_LEN + 1])
 {
     unsigned char raw[32], md[EVP_MAX_MD_SIZE];
     size_t len = sizeof raw;
@@ -301,13 +301,13 @@ sg_sign_key_id (const sign_key_t *key, char id[SIGN_KEY_ID_LEN + 1])
         ERR_clear_error ();
         return SG_EINVAL;
     }
-    for (int i = 0; i < SIGN_KEY_ID_LEN / 2; i++)
+    for (int i = 0; i < SG_SIGN_KEY_ID_LEN / 2; i++)
         snprintf (id + 2 * i, 3, "%02x", md[i]);
     return SG_OK;
 }
 
 int
-sg_sign_key_public_pem (const sign_key_t *key, char **pem_p)
+sg_sign_key_public_pem (const sg_sign_key_t *key, char **pem_p)
 {
     int rc = SG_ENOMEM;
     if (!key || !pem_p)
@@ -331,7 +331,7 @@ done:
 }
 
 int
-sg_sign_key_write (const sign_key_t *key, const char *secret_path, const char *public_path)
+sg_sign_key_write (const sg_sign_key_t *key, const char *secret_path, const char *public_path)
 {
     int rc = SG_OK;
     char *pub = NULL;
@@ -368,8 +368,8 @@ sg_sign_key_write (const sign_key_t *key, const char *secret_path, const char *p
 }
 
 int
-sg_sign_message (const sign_key_t *key, const char *hdr, size_t hdr_len,
-              const char *body, size_t body_len, unsigned char sig[SIGN_LEN])
+sg_sign_message (const sg_sign_key_t *key, const char *hdr, size_t hdr_len,
+              const char *body, size_t body_len, unsigned char sig[SG_SIGN_LEN])
 {
     if (!key || !sig || (!hdr && hdr_len) || (!body && body_len))
         return SG_EINVAL;
@@ -380,12 +380,12 @@ sg_sign_message (const sign_key_t *key, const char *hdr, size_t hdr_len,
     if (rc != SG_OK)
         return rc;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
-    size_t sig_len = SIGN_LEN;
+    size_t sig_len = SG_SIGN_LEN;
     if (!ctx)
         rc = SG_ENOMEM;
     else if (EVP_DigestSignInit (ctx, NULL, NULL, NULL, key->pkey) != 1
              || EVP_DigestSign (ctx, sig, &sig_len, msg, hdr_len + body_len) != 1
-             || sig_len != SIGN_LEN)
+             || sig_len != SG_SIGN_LEN)
         rc = SG_EKEY;
     EVP_MD_CTX_free (ctx);
     s_concat_done ();
@@ -394,12 +394,12 @@ sg_sign_message (const sign_key_t *key, const char *hdr, size_t hdr_len,
     return rc;
 }
 
-static int s_batch_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
+static int s_batch_verify (const sg_sign_key_t *key, const char *hdr, size_t hdr_len,
                            const char *body, size_t body_len, const unsigned char *sig,
                            size_t sig_len);
 
 int
-sg_sign_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
+sg_sign_verify (const sg_sign_key_t *key, const char *hdr, size_t hdr_len,
              const char *body, size_t body_len,
              const unsigned char *sig, size_t sig_len)
 {
@@ -407,7 +407,7 @@ sg_sign_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
         return SG_EINVAL;
     if (sg_sign_is_batch (sig, sig_len))
         return s_batch_verify (key, hdr, hdr_len, body, body_len, sig, sig_len);
-    if (!sig || sig_len != SIGN_LEN)
+    if (!sig || sig_len != SG_SIGN_LEN)
         return SG_ESIG;
     const unsigned char *msg;
     int rc = s_concat (hdr, hdr_len, body, body_len, &msg);
@@ -428,8 +428,8 @@ sg_sign_verify (const sign_key_t *key, const char *hdr, size_t hdr_len,
 
 /* ---- batch signatures (sign.h) ---- */
 
-#define S_BATCH_HEAD (4 + SIGN_LEN + 8)    /* magic, signature, leaves, index */
-#define S_BATCH_SIGNED (sizeof SIGN_BATCH_CONTEXT - 1 + 4 + SIGN_LEAF_LEN)
+#define S_BATCH_HEAD (4 + SG_SIGN_LEN + 8)    /* magic, signature, leaves, index */
+#define S_BATCH_SIGNED (sizeof SG_SIGN_BATCH_CONTEXT - 1 + 4 + SG_SIGN_LEAF_LEN)
 #define S_CACHE 16                          /* roots remembered per thread */
 
 static void
@@ -451,11 +451,11 @@ s_get32 (const unsigned char *p)
 static int
 s_node (const unsigned char *left, const unsigned char *right, unsigned char *out)
 {
-    unsigned char buf[1 + 2 * SIGN_LEAF_LEN];
+    unsigned char buf[1 + 2 * SG_SIGN_LEAF_LEN];
     unsigned int len;
     buf[0] = 1;
-    memcpy (buf + 1, left, SIGN_LEAF_LEN);
-    memcpy (buf + 1 + SIGN_LEAF_LEN, right, SIGN_LEAF_LEN);
+    memcpy (buf + 1, left, SG_SIGN_LEAF_LEN);
+    memcpy (buf + 1 + SG_SIGN_LEAF_LEN, right, SG_SIGN_LEAF_LEN);
     return EVP_Digest (buf, sizeof buf, out, &len, EVP_sha256 (), NULL) == 1 ? SG_OK : SG_ENOMEM;
 }
 
@@ -463,15 +463,15 @@ s_node (const unsigned char *left, const unsigned char *right, unsigned char *ou
 static void
 s_signed_part (uint32_t leaves, const unsigned char *root, unsigned char out[S_BATCH_SIGNED])
 {
-    size_t c = sizeof SIGN_BATCH_CONTEXT - 1;
-    memcpy (out, SIGN_BATCH_CONTEXT, c);
+    size_t c = sizeof SG_SIGN_BATCH_CONTEXT - 1;
+    memcpy (out, SG_SIGN_BATCH_CONTEXT, c);
     s_be32 (out + c, leaves);
-    memcpy (out + c + 4, root, SIGN_LEAF_LEN);
+    memcpy (out + c + 4, root, SG_SIGN_LEAF_LEN);
 }
 
 int
 sg_sign_leaf (const char *hdr, size_t hdr_len, const char *body, size_t body_len,
-              unsigned char leaf[SIGN_LEAF_LEN])
+              unsigned char leaf[SG_SIGN_LEAF_LEN])
 {
     unsigned char head[5] = { 0 };
     unsigned int len;
@@ -491,15 +491,15 @@ sg_sign_leaf (const char *hdr, size_t hdr_len, const char *body, size_t body_len
 int
 sg_sign_is_batch (const unsigned char *sig, size_t sig_len)
 {
-    return sig && sig_len >= S_BATCH_HEAD && sig_len != SIGN_LEN
-           && memcmp (sig, SIGN_BATCH_MAGIC, 4) == 0;
+    return sig && sig_len >= S_BATCH_HEAD && sig_len != SG_SIGN_LEN
+           && memcmp (sig, SG_SIGN_BATCH_MAGIC, 4) == 0;
 }
 
 int
-sg_sign_batch (const sign_key_t *key, const unsigned char (*leaves)[SIGN_LEAF_LEN], size_t n,
+sg_sign_batch (const sg_sign_key_t *key, const unsigned char (*leaves)[SG_SIGN_LEAF_LEN], size_t n,
                unsigned char **sigs, size_t *sig_lens)
 {
-    if (!key || !leaves || !sigs || !sig_lens || n == 0 || n > SIGN_BATCH_MAX)
+    if (!key || !leaves || !sigs || !sig_lens || n == 0 || n > SG_SIGN_BATCH_MAX)
         return SG_EINVAL;
     /* All levels in one array: level 0 the leaves, each next one half as
      * wide (rounded up), the root last. */
@@ -511,10 +511,10 @@ sg_sign_batch (const sign_key_t *key, const unsigned char (*leaves)[SIGN_LEAF_LE
         total += w;
         w = w > 1 ? (w + 1) / 2 : 0;
     } while (w);
-    unsigned char (*t)[SIGN_LEAF_LEN] = malloc (total * SIGN_LEAF_LEN);
+    unsigned char (*t)[SG_SIGN_LEAF_LEN] = malloc (total * SG_SIGN_LEAF_LEN);
     if (!t)
         return SG_ENOMEM;
-    memcpy (t, leaves, n * SIGN_LEAF_LEN);
+    memcpy (t, leaves, n * SG_SIGN_LEAF_LEN);
     int rc = SG_OK;
     for (size_t l = 1; l < levels && rc == SG_OK; l++)
         for (size_t j = 0; j < width[l] && rc == SG_OK; j++) {
@@ -522,9 +522,9 @@ sg_sign_batch (const sign_key_t *key, const unsigned char (*leaves)[SIGN_LEAF_LE
             if (2 * j + 1 < width[l - 1])
                 rc = s_node (left, t[start[l - 1] + 2 * j + 1], t[start[l] + j]);
             else
-                memcpy (t[start[l] + j], left, SIGN_LEAF_LEN);
+                memcpy (t[start[l] + j], left, SG_SIGN_LEAF_LEN);
         }
-    unsigned char part[S_BATCH_SIGNED], sig[SIGN_LEN];
+    unsigned char part[S_BATCH_SIGNED], sig[SG_SIGN_LEN];
     size_t i = 0;
     if (rc != SG_OK)
         goto done;
@@ -532,21 +532,21 @@ sg_sign_batch (const sign_key_t *key, const unsigned char (*leaves)[SIGN_LEAF_LE
     if ((rc = sg_sign_message (key, (const char *) part, sizeof part, NULL, 0, sig)) != SG_OK)
         goto done;
     for (i = 0; i < n; i++) {
-        unsigned char *b = malloc (S_BATCH_HEAD + (levels - 1) * SIGN_LEAF_LEN);
+        unsigned char *b = malloc (S_BATCH_HEAD + (levels - 1) * SG_SIGN_LEAF_LEN);
         if (!b) {
             rc = SG_ENOMEM;
             goto done;
         }
-        memcpy (b, SIGN_BATCH_MAGIC, 4);
-        memcpy (b + 4, sig, SIGN_LEN);
-        s_be32 (b + 4 + SIGN_LEN, (uint32_t) n);
-        s_be32 (b + 8 + SIGN_LEN, (uint32_t) i);
+        memcpy (b, SG_SIGN_BATCH_MAGIC, 4);
+        memcpy (b + 4, sig, SG_SIGN_LEN);
+        s_be32 (b + 4 + SG_SIGN_LEN, (uint32_t) n);
+        s_be32 (b + 8 + SG_SIGN_LEN, (uint32_t) i);
         size_t len = S_BATCH_HEAD, x = i;
         for (size_t l = 0; l + 1 < levels; l++, x /= 2) {
             size_t sib = x ^ 1;
             if (sib < width[l]) {
-                memcpy (b + len, t[start[l] + sib], SIGN_LEAF_LEN);
-                len += SIGN_LEAF_LEN;
+                memcpy (b + len, t[start[l] + sib], SG_SIGN_LEAF_LEN);
+                len += SG_SIGN_LEAF_LEN;
             }
         }
         sigs[i] = b;
@@ -565,7 +565,7 @@ done:
 
 /* Roots this thread verified lately: (public key, signed part, signature). */
 typedef struct {
-    unsigned char pub[32], part[S_BATCH_SIGNED], sig[SIGN_LEN];
+    unsigned char pub[32], part[S_BATCH_SIGNED], sig[SG_SIGN_LEN];
     int used;
 } s_verified_t;
 
@@ -573,13 +573,13 @@ static _Thread_local s_verified_t s_cache[S_CACHE];
 static _Thread_local unsigned s_cache_next;
 
 static int
-s_batch_verify (const sign_key_t *key, const char *hdr, size_t hdr_len, const char *body,
+s_batch_verify (const sg_sign_key_t *key, const char *hdr, size_t hdr_len, const char *body,
                 size_t body_len, const unsigned char *sig, size_t sig_len)
 {
-    uint32_t n = s_get32 (sig + 4 + SIGN_LEN), i = s_get32 (sig + 8 + SIGN_LEN);
-    if (n == 0 || n > SIGN_BATCH_MAX || i >= n)
+    uint32_t n = s_get32 (sig + 4 + SG_SIGN_LEN), i = s_get32 (sig + 8 + SG_SIGN_LEN);
+    if (n == 0 || n > SG_SIGN_BATCH_MAX || i >= n)
         return SG_ESIG;
-    unsigned char h[SIGN_LEAF_LEN];
+    unsigned char h[SG_SIGN_LEAF_LEN];
     int rc = sg_sign_leaf (hdr, hdr_len, body, body_len, h);
     if (rc != SG_OK)
         return rc;
@@ -590,12 +590,12 @@ s_batch_verify (const sign_key_t *key, const char *hdr, size_t hdr_len, const ch
     while (w > 1) {
         size_t sib = x ^ 1;
         if (sib < w) {
-            if (end - p < SIGN_LEAF_LEN)
+            if (end - p < SG_SIGN_LEAF_LEN)
                 return SG_ESIG;
             rc = x & 1 ? s_node (p, h, h) : s_node (h, p, h);
             if (rc != SG_OK)
                 return rc;
-            p += SIGN_LEAF_LEN;
+            p += SG_SIGN_LEAF_LEN;
         }
         x /= 2;
         w = (w + 1) / 2;
@@ -609,14 +609,14 @@ s_batch_verify (const sign_key_t *key, const char *hdr, size_t hdr_len, const ch
         return SG_EINVAL;
     }
     s_signed_part (n, h, v.part);
-    memcpy (v.sig, sig + 4, SIGN_LEN);
+    memcpy (v.sig, sig + 4, SG_SIGN_LEN);
     for (size_t k = 0; k < S_CACHE; k++)
         if (s_cache[k].used && !memcmp (s_cache[k].pub, v.pub, sizeof v.pub)
             && !memcmp (s_cache[k].part, v.part, sizeof v.part)
             && !memcmp (s_cache[k].sig, v.sig, sizeof v.sig))
             return SG_OK;
     if ((rc = sg_sign_verify (key, (const char *) v.part, sizeof v.part, NULL, 0, v.sig,
-                              SIGN_LEN)) != SG_OK)
+                              SG_SIGN_LEN)) != SG_OK)
         return rc;
     s_cache[s_cache_next++ % S_CACHE] = v;
     return SG_OK;
@@ -630,8 +630,8 @@ static int
 s_z85_key_ok (const char *z85)
 {
     uint8_t raw[32];
-    if (strlen (z85) != SIGN_CURVE_Z85_LEN
-        || strspn (z85, s_z85_chars) != SIGN_CURVE_Z85_LEN)
+    if (strlen (z85) != SG_SIGN_CURVE_Z85_LEN
+        || strspn (z85, s_z85_chars) != SG_SIGN_CURVE_Z85_LEN)
         return 0;
     int ok = zmq_z85_decode (raw, z85) != NULL;
     OPENSSL_cleanse (raw, sizeof raw);
@@ -641,22 +641,22 @@ s_z85_key_ok (const char *z85)
 int
 sg_sign_curve_keygen (const char *secret_path, const char *public_path)
 {
-    char pub[SIGN_CURVE_Z85_LEN + 2], sec[SIGN_CURVE_Z85_LEN + 2];
+    char pub[SG_SIGN_CURVE_Z85_LEN + 2], sec[SG_SIGN_CURVE_Z85_LEN + 2];
     if (!secret_path || !public_path)
         return SG_EINVAL;
     if (!zmq_has ("curve") || zmq_curve_keypair (pub, sec) != 0)
         return SG_EKEY;
-    pub[SIGN_CURVE_Z85_LEN] = '\n';
-    sec[SIGN_CURVE_Z85_LEN] = '\n';
-    int rc = sg_file_write (secret_path, sec, SIGN_CURVE_Z85_LEN + 1, 0600);
+    pub[SG_SIGN_CURVE_Z85_LEN] = '\n';
+    sec[SG_SIGN_CURVE_Z85_LEN] = '\n';
+    int rc = sg_file_write (secret_path, sec, SG_SIGN_CURVE_Z85_LEN + 1, 0600);
     if (rc == SG_OK)
-        rc = sg_file_write (public_path, pub, SIGN_CURVE_Z85_LEN + 1, 0644);
+        rc = sg_file_write (public_path, pub, SG_SIGN_CURVE_Z85_LEN + 1, 0644);
     OPENSSL_cleanse (sec, sizeof sec);
     return rc;
 }
 
 int
-sg_sign_curve_load (const char *path, char z85[SIGN_CURVE_Z85_LEN + 1])
+sg_sign_curve_load (const char *path, char z85[SG_SIGN_CURVE_Z85_LEN + 1])
 {
     char *buf = NULL;
     size_t len = 0;
@@ -673,7 +673,7 @@ sg_sign_curve_load (const char *path, char z85[SIGN_CURVE_Z85_LEN + 1])
     if (len > 0 && buf[len - 1] == '\r')
         buf[--len] = '\0';
     if (s_z85_key_ok (buf))
-        memcpy (z85, buf, SIGN_CURVE_Z85_LEN + 1);
+        memcpy (z85, buf, SG_SIGN_CURVE_Z85_LEN + 1);
     else
         rc = SG_EKEY;
     OPENSSL_cleanse (buf, len);
@@ -682,7 +682,7 @@ sg_sign_curve_load (const char *path, char z85[SIGN_CURVE_Z85_LEN + 1])
 }
 
 int
-sg_sign_curve_public (const char *secret_z85, char public_z85[SIGN_CURVE_Z85_LEN + 1])
+sg_sign_curve_public (const char *secret_z85, char public_z85[SG_SIGN_CURVE_Z85_LEN + 1])
 {
     public_z85[0] = '\0';
     if (!secret_z85 || !s_z85_key_ok (secret_z85))

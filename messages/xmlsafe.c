@@ -209,10 +209,10 @@ s_start_element (void *ctx, const xmlChar *localname, const xmlChar *prefix,
     }
     st->ns_stack[st->depth] = nb_namespaces;
     st->ns_in_scope += nb_namespaces;
-    if (st->ns_in_scope > XMLSAFE_MAX_NAMESPACES) {
+    if (st->ns_in_scope > SG_XMLSAFE_MAX_NAMESPACES) {
         char what[100];
         snprintf (what, sizeof what, "more than %d namespace declarations in scope",
-                  XMLSAFE_MAX_NAMESPACES);
+                  SG_XMLSAFE_MAX_NAMESPACES);
         s_stop (ctxt, SG_EXML, what);
         return;
     }
@@ -348,25 +348,25 @@ s_precheck (const char *buf, size_t len, size_t max_bytes, sg_diag_t *diag)
                             "(UTF-16 and UTF-32 input are not accepted)",
                             s_line_at (buf, off), off);
     }
-    long bad = s_scan_attributes (buf, len, XMLSAFE_MAX_ATTRIBUTES);
+    long bad = s_scan_attributes (buf, len, SG_XMLSAFE_MAX_ATTRIBUTES);
     if (bad >= 0) {
         int line = s_line_at (buf, (size_t) bad);
         return sg_diag_set (diag, SG_EXML, line, SG_NAK_INVALID_XML,
                             "element at line %d has more than %d attributes",
-                            line, XMLSAFE_MAX_ATTRIBUTES);
+                            line, SG_XMLSAFE_MAX_ATTRIBUTES);
     }
     return SG_OK;
 }
 
 xmlDocPtr
-sg_xmlsafe_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits,
+sg_xmlsafe_parse (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits,
                sg_diag_t *diag)
 {
     sg_xmlsafe_init ();
     size_t max_bytes = limits && limits->max_bytes ? limits->max_bytes
-                                                   : XMLSAFE_DEFAULT_MAX_BYTES;
+                                                   : SG_XMLSAFE_DEFAULT_MAX_BYTES;
     int max_depth = limits && limits->max_depth > 0 ? limits->max_depth
-                                                    : XMLSAFE_DEFAULT_MAX_DEPTH;
+                                                    : SG_XMLSAFE_DEFAULT_MAX_DEPTH;
     if (max_depth > 4096)
         max_depth = 4096;       /* libxml2 itself stops at 256 without XML_PARSE_HUGE */
     if (s_precheck (buf, len, max_bytes, diag) != SG_OK)
@@ -438,10 +438,10 @@ done:
 }
 
 xmlDocPtr
-sg_xmlsafe_parse_file (const char *path, const xmlsafe_limits_t *limits, sg_diag_t *diag)
+sg_xmlsafe_parse_file (const char *path, const sg_xmlsafe_limits_t *limits, sg_diag_t *diag)
 {
     size_t max_bytes = limits && limits->max_bytes ? limits->max_bytes
-                                                   : XMLSAFE_DEFAULT_MAX_BYTES;
+                                                   : SG_XMLSAFE_DEFAULT_MAX_BYTES;
     xmlDocPtr doc = NULL;
     sg_buf_t buf = { 0 };
     FILE *f = fopen (path, "rb");

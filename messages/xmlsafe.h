@@ -7,30 +7,30 @@
 
 #include "sg.h"
 
-#define XMLSAFE_DEFAULT_MAX_BYTES (4u * 1024u * 1024u)
-#define XMLSAFE_DEFAULT_MAX_DEPTH 64
+#define SG_XMLSAFE_DEFAULT_MAX_BYTES (4u * 1024u * 1024u)
+#define SG_XMLSAFE_DEFAULT_MAX_DEPTH 64
 /* A start tag with more attributes (namespace declarations included) is
  * refused: libxml2 2.9 checks duplicates quadratically. */
-#define XMLSAFE_MAX_ATTRIBUTES 256
+#define SG_XMLSAFE_MAX_ATTRIBUTES 256
 /* More namespace declarations than this on the open elements are refused:
  * libxml2 2.9 looks prefixes up linearly, per element and per attribute. */
-#define XMLSAFE_MAX_NAMESPACES 64
+#define SG_XMLSAFE_MAX_NAMESPACES 64
 
 typedef struct {
     size_t max_bytes;   /* input larger than this is refused; 0 = default */
     int max_depth;      /* element nesting deeper than this is refused; 0 = default */
-} xmlsafe_limits_t;
+} sg_xmlsafe_limits_t;
 
 /* Parses buf[0..len) into a document, or returns NULL and fills diag with
  * the reason (SG_ETOOBIG, SG_ETOODEEP, SG_EXML) and the line. Any DOCTYPE,
  * entity declaration or external reference is refused. limits may be NULL
  * for the defaults. The caller frees the result with xmlFreeDoc. */
-xmlDocPtr sg_xmlsafe_parse (const char *buf, size_t len, const xmlsafe_limits_t *limits,
+xmlDocPtr sg_xmlsafe_parse (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits,
                          sg_diag_t *diag);
 
 /* Reads a whole file (at most limits->max_bytes) and parses it as above.
  * Only for trusted operator-supplied paths: the path is not sandboxed. */
-xmlDocPtr sg_xmlsafe_parse_file (const char *path, const xmlsafe_limits_t *limits,
+xmlDocPtr sg_xmlsafe_parse_file (const char *path, const sg_xmlsafe_limits_t *limits,
                               sg_diag_t *diag);
 
 /* Once per process, before threads: initialises libxml2 and silences its

@@ -816,7 +816,7 @@ int
 sg_client_header (const char *body, size_t blen, const char *origin, const char *officer,
                   char **buf_p, size_t *len_p, char id_out[37], sg_diag_t *diag)
 {
-    msg_head_t head;
+    sg_msg_head_t head;
     *buf_p = NULL;
     *len_p = 0;
     int rc = sg_msg_peek (body, blen, &head, diag);

@@ -18,10 +18,10 @@ typedef struct {
     char *owned;            /* "key\0value\0" from sg_hdr_set, or NULL if in buf */
 } s_entry_t;
 
-struct hdr_t {
+struct sg_hdr_t {
     char *buf;              /* parsed copy of the frame, NUL at ':' and LF */
     size_t count;
-    s_entry_t entries[HDR_MAX_LINES];
+    s_entry_t entries[SG_HDR_MAX_LINES];
 };
 
 /* Why a value is refused, or NULL if it is fine; *bad is the offset of the
@@ -100,8 +100,8 @@ s_key_problem (const char *key, size_t len, size_t *bad)
         *bad = 0;
         return "empty key";
     }
-    if (len > HDR_MAX_KEY) {
-        *bad = HDR_MAX_KEY;
+    if (len > SG_HDR_MAX_KEY) {
+        *bad = SG_HDR_MAX_KEY;
         return "key longer than 64 characters";
     }
     for (size_t i = 0; i < len; i++) {
@@ -117,7 +117,7 @@ s_key_problem (const char *key, size_t len, size_t *bad)
 
 /* Index of the entry whose key equals key ignoring case, or -1. */
 static int
-s_find_nocase (const hdr_t *self, const char *key, size_t len)
+s_find_nocase (const sg_hdr_t *self, const char *key, size_t len)
 {
     for (size_t i = 0; i < self->count; i++)
         if (self->entries[i].key_len == len
@@ -144,19 +144,19 @@ s_excerpt (const char *value, char *out, size_t max)
     return out;
 }
 
-hdr_t *
+sg_hdr_t *
 sg_hdr_new (void)
 {
-    hdr_t *self = calloc (1, sizeof *self);
+    sg_hdr_t *self = calloc (1, sizeof *self);
     return self;
 }
 
 void
-sg_hdr_destroy (hdr_t **self_p)
+sg_hdr_destroy (sg_hdr_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    hdr_t *self = *self_p;
+    sg_hdr_t *self = *self_p;
     for (size_t i = 0; i < self->count; i++)
         free (self->entries[i].owned);
     free (self->buf);
@@ -165,16 +165,16 @@ sg_hdr_destroy (hdr_t **self_p)
 }
 
 int
-sg_hdr_set (hdr_t *self, const char *key, const char *value)
+sg_hdr_set (sg_hdr_t *self, const char *key, const char *value)
 {
     if (!self || !key || !value)
         return SG_EINVAL;
     size_t bad;
     size_t klen = strlen (key);
-    size_t vlen = strnlen (value, HDR_MAX_BYTES + 1);
+    size_t vlen = strnlen (value, SG_HDR_MAX_BYTES + 1);
     if (s_key_problem (key, klen, &bad))
         return SG_EINVAL;
-    if (vlen > HDR_MAX_BYTES)
+    if (vlen > SG_HDR_MAX_BYTES)
         return SG_ETOOBIG;
     if (s_value_problem (value, vlen, &bad))
         return SG_EINVAL;
@@ -182,7 +182,7 @@ sg_hdr_set (hdr_t *self, const char *key, const char *value)
     int at = s_find_nocase (self, key, klen);
     if (at >= 0 && strcmp (self->entries[at].key, key) != 0)
         return SG_EINVAL;
-    if (at < 0 && self->count == HDR_MAX_LINES)
+    if (at < 0 && self->count == SG_HDR_MAX_LINES)
         return SG_ETOOBIG;
 
     char *owned = malloc (klen + vlen + 2);
@@ -201,7 +201,7 @@ sg_hdr_set (hdr_t *self, const char *key, const char *value)
 }
 
 const char *
-sg_hdr_get (const hdr_t *self, const char *key)
+sg_hdr_get (const sg_hdr_t *self, const char *key)
 {
     if (!self || !key)
         return NULL;
@@ -212,36 +212,36 @@ sg_hdr_get (const hdr_t *self, const char *key)
 }
 
 size_t
-sg_hdr_count (const hdr_t *self)
+sg_hdr_count (const sg_hdr_t *self)
 {
     return self ? self->count : 0;
 }
 
 const char *
-sg_hdr_key_at (const hdr_t *self, size_t i)
+sg_hdr_key_at (const sg_hdr_t *self, size_t i)
 {
     return self && i < self->count ? self->entries[i].key : NULL;
 }
 
 const char *
-sg_hdr_value_at (const hdr_t *self, size_t i)
+sg_hdr_value_at (const sg_hdr_t *self, size_t i)
 {
     return self && i < self->count ? self->entries[i].value : NULL;
 }
 
 int
-sg_hdr_parse (const char *buf, size_t len, hdr_t **hdr_p, sg_diag_t *diag)
+sg_hdr_parse (const char *buf, size_t len, sg_hdr_t **hdr_p, sg_diag_t *diag)
 {
     int rc = SG_OK;
-    hdr_t *self = NULL;
+    sg_hdr_t *self = NULL;
     if (!hdr_p)
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "no place for the header");
     *hdr_p = NULL;
     if (!buf || len == 0)
         return sg_diag_set (diag, SG_EPROTO, 0, SG_NAK_MISSING_ELEMENT, "header is empty");
-    if (len > HDR_MAX_BYTES)
+    if (len > SG_HDR_MAX_BYTES)
         return sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE,
-                            "header is %zu bytes, over the limit of %d", len, HDR_MAX_BYTES);
+                            "header is %zu bytes, over the limit of %d", len, SG_HDR_MAX_BYTES);
 
     self = sg_hdr_new ();
     if (!self || !(self->buf = malloc (len + 1))) {
@@ -258,9 +258,9 @@ sg_hdr_parse (const char *buf, size_t len, hdr_t **hdr_p, sg_diag_t *diag)
         char *eol = memchr (p, '\n', (size_t) (end - p));
         if (!eol)
             eol = end;          /* the last line need not end with LF */
-        if (line > HDR_MAX_LINES) {
+        if (line > SG_HDR_MAX_LINES) {
             rc = sg_diag_set (diag, SG_ETOOBIG, line, SG_NAK_TOO_LARGE,
-                              "line %d: header has more than %d lines", line, HDR_MAX_LINES);
+                              "line %d: header has more than %d lines", line, SG_HDR_MAX_LINES);
             goto done;
         }
         if (eol == p) {
@@ -318,17 +318,17 @@ done:
 }
 
 int
-sg_hdr_encode (const hdr_t *self, char **buf_p, size_t *len_p)
+sg_hdr_encode (const sg_hdr_t *self, char **buf_p, size_t *len_p)
 {
     if (!self || !buf_p || self->count == 0)
         return SG_EINVAL;
     size_t total = 0;
-    size_t vlen[HDR_MAX_LINES];
+    size_t vlen[SG_HDR_MAX_LINES];
     for (size_t i = 0; i < self->count; i++) {
         vlen[i] = strlen (self->entries[i].value);
         total += self->entries[i].key_len + 2 + vlen[i] + 1;
     }
-    if (total > HDR_MAX_BYTES)
+    if (total > SG_HDR_MAX_BYTES)
         return SG_ETOOBIG;
     char *buf = malloc (total + 1);
     if (!buf)
@@ -353,7 +353,7 @@ sg_hdr_encode (const hdr_t *self, char **buf_p, size_t *len_p)
 
 /* Line (1-based position) of key, for diagnostics about its value. */
 static int
-s_line_of (const hdr_t *self, const char *key)
+s_line_of (const sg_hdr_t *self, const char *key)
 {
     for (size_t i = 0; i < self->count; i++)
         if (strcmp (self->entries[i].key, key) == 0)
@@ -362,7 +362,7 @@ s_line_of (const hdr_t *self, const char *key)
 }
 
 static int
-s_bad_value (const hdr_t *self, sg_diag_t *diag, const char *key, const char *value,
+s_bad_value (const sg_hdr_t *self, sg_diag_t *diag, const char *key, const char *value,
              const char *what)
 {
     char shown[72];
@@ -371,11 +371,11 @@ s_bad_value (const hdr_t *self, sg_diag_t *diag, const char *key, const char *va
 }
 
 int
-sg_hdr_check_required (const hdr_t *self, sg_diag_t *diag)
+sg_hdr_check_required (const sg_hdr_t *self, sg_diag_t *diag)
 {
     static const char *required[] = {
-        HDR_MESSAGE_ID, HDR_TYPE, HDR_MRN, HDR_SENDER, HDR_RECIPIENT,
-        HDR_CREATED, HDR_ORIGIN_NODE
+        SG_HDR_MESSAGE_ID, SG_HDR_TYPE, SG_HDR_MRN, SG_HDR_SENDER, SG_HDR_RECIPIENT,
+        SG_HDR_CREATED, SG_HDR_ORIGIN_NODE
     };
     if (!self)
         return sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_MISSING_ELEMENT, "no header");
@@ -384,36 +384,36 @@ sg_hdr_check_required (const hdr_t *self, sg_diag_t *diag)
             return sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_MISSING_ELEMENT,
                                 "header %s is missing", required[i]);
 
-    const char *v = sg_hdr_get (self, HDR_MESSAGE_ID);
+    const char *v = sg_hdr_get (self, SG_HDR_MESSAGE_ID);
     if (!sg_msgid_check (v))
-        return s_bad_value (self, diag, HDR_MESSAGE_ID, v, "a UUID");
-    v = sg_hdr_get (self, HDR_TYPE);
+        return s_bad_value (self, diag, SG_HDR_MESSAGE_ID, v, "a UUID");
+    v = sg_hdr_get (self, SG_HDR_TYPE);
     if (strlen (v) != 3 || strspn (v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)
-        return s_bad_value (self, diag, HDR_TYPE, v, "3 letters A-Z");
+        return s_bad_value (self, diag, SG_HDR_TYPE, v, "3 letters A-Z");
 
     sg_diag_t sub;
-    v = sg_hdr_get (self, HDR_MRN);
+    v = sg_hdr_get (self, SG_HDR_MRN);
     if (sg_mrn_check (v, &sub) != SG_OK)
-        return sg_diag_set (diag, SG_EMRN, s_line_of (self, HDR_MRN), SG_NAK_INVALID_MRN,
-                            "header %s: %s", HDR_MRN, sub.text);
-    const char *offices[] = { HDR_SENDER, HDR_RECIPIENT };
+        return sg_diag_set (diag, SG_EMRN, s_line_of (self, SG_HDR_MRN), SG_NAK_INVALID_MRN,
+                            "header %s: %s", SG_HDR_MRN, sub.text);
+    const char *offices[] = { SG_HDR_SENDER, SG_HDR_RECIPIENT };
     for (int i = 0; i < 2; i++) {
         v = sg_hdr_get (self, offices[i]);
         if (sg_office_check (v, &sub) != SG_OK)
             return sg_diag_set (diag, SG_EINVAL, s_line_of (self, offices[i]),
                                 SG_NAK_INCORRECT_VALUE, "header %s: %s", offices[i], sub.text);
     }
-    v = sg_hdr_get (self, HDR_CREATED);
+    v = sg_hdr_get (self, SG_HDR_CREATED);
     if (sg_hdr_time_parse (v, NULL) != SG_OK)
-        return s_bad_value (self, diag, HDR_CREATED, v,
+        return s_bad_value (self, diag, SG_HDR_CREATED, v,
                             "an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SS[.fff]Z)");
-    v = sg_hdr_get (self, HDR_ORIGIN_NODE);
+    v = sg_hdr_get (self, SG_HDR_ORIGIN_NODE);
     if (!sg_hdr_node_name_check (v))
-        return s_bad_value (self, diag, HDR_ORIGIN_NODE, v,
+        return s_bad_value (self, diag, SG_HDR_ORIGIN_NODE, v,
                             "a node name (1-64 of A-Z a-z 0-9 . _ -)");
-    v = sg_hdr_get (self, HDR_CORRELATION_ID);
+    v = sg_hdr_get (self, SG_HDR_CORRELATION_ID);
     if (v && !sg_msgid_check (v))
-        return s_bad_value (self, diag, HDR_CORRELATION_ID, v, "a UUID");
+        return s_bad_value (self, diag, SG_HDR_CORRELATION_ID, v, "a UUID");
     return SG_OK;
 }
 
@@ -504,7 +504,7 @@ s_put_digits (char *p, unsigned v, int n)
 }
 
 void
-sg_hdr_time_format (int64_t ms, char out[HDR_TIME_LEN + 1])
+sg_hdr_time_format (int64_t ms, char out[SG_HDR_TIME_LEN + 1])
 {
     const int64_t max = INT64_C (253402300799999);     /* 9999-12-31T23:59:59.999Z */
     if (ms < 0)
@@ -514,7 +514,7 @@ sg_hdr_time_format (int64_t ms, char out[HDR_TIME_LEN + 1])
     int64_t secs = ms / 1000, days = secs / 86400, y;
     unsigned rem = (unsigned) (secs % 86400), m, d;
     s_civil_from_days (days, &y, &m, &d);
-    memcpy (out, "0000-00-00T00:00:00.000Z", HDR_TIME_LEN + 1);
+    memcpy (out, "0000-00-00T00:00:00.000Z", SG_HDR_TIME_LEN + 1);
     s_put_digits (out, (unsigned) y, 4);
     s_put_digits (out + 5, m, 2);
     s_put_digits (out + 8, d, 2);
@@ -525,7 +525,7 @@ sg_hdr_time_format (int64_t ms, char out[HDR_TIME_LEN + 1])
 }
 
 void
-sg_hdr_time_now (char out[HDR_TIME_LEN + 1])
+sg_hdr_time_now (char out[SG_HDR_TIME_LEN + 1])
 {
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
@@ -535,30 +535,30 @@ sg_hdr_time_now (char out[HDR_TIME_LEN + 1])
 int
 sg_hdr_node_name_check (const char *name)
 {
-    return sg_code_id (name, HDR_MAX_NODE, "._-", 0);
+    return sg_code_id (name, SG_HDR_MAX_NODE, "._-", 0);
 }
 
 int
 sg_hdr_officer_check (const char *id)
 {
-    return sg_code_id (id, HDR_OFFICER_MAX, "._@-", 0);
+    return sg_code_id (id, SG_HDR_OFFICER_MAX, "._@-", 0);
 }
 
 int
 sg_header_build (const sg_header_fields_t *f, char **buf_p, size_t *len_p)
 {
-    char now[HDR_TIME_LEN + 1];
+    char now[SG_HDR_TIME_LEN + 1];
     if (!f->created || !f->created[0])
         sg_hdr_time_now (now);
-    const char *keys[] = { HDR_MESSAGE_ID, HDR_TYPE, HDR_MRN, HDR_SENDER, HDR_RECIPIENT,
-                           HDR_CREATED, HDR_ORIGIN_NODE, HDR_CORRELATION_ID, HDR_OFFICER,
-                           HDR_KEY_ID, f->extra_key };
+    const char *keys[] = { SG_HDR_MESSAGE_ID, SG_HDR_TYPE, SG_HDR_MRN, SG_HDR_SENDER, SG_HDR_RECIPIENT,
+                           SG_HDR_CREATED, SG_HDR_ORIGIN_NODE, SG_HDR_CORRELATION_ID, SG_HDR_OFFICER,
+                           SG_HDR_KEY_ID, f->extra_key };
     const char *vals[] = { f->id, f->type, f->mrn, f->sender, f->recipient,
                            f->created && f->created[0] ? f->created : now, f->origin,
                            f->correlation_id, f->officer, f->key_id, f->extra_value };
     *buf_p = NULL;
     *len_p = 0;
-    hdr_t *h = sg_hdr_new ();
+    sg_hdr_t *h = sg_hdr_new ();
     int rc = h ? SG_OK : SG_ENOMEM;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0] && rc == SG_OK; i++) {
         if (i < 7 && (!vals[i] || !vals[i][0]))

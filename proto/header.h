@@ -4,7 +4,7 @@
  * every message must carry.
  *
  * Frame syntax (exact):
- *   frame = line *(LF line) [LF]       at most HDR_MAX_BYTES bytes, HDR_MAX_LINES lines
+ *   frame = line *(LF line) [LF]       at most SG_HDR_MAX_BYTES bytes, SG_HDR_MAX_LINES lines
  *   line  = key ":" SP value           no empty lines, no CR anywhere
  *   key   = 1*64 of [A-Za-z0-9-]       case-sensitive; two keys that differ only by
  *                                      case are duplicates and refused
@@ -28,52 +28,52 @@
 
 #include "sg.h"
 
-#define HDR_MAX_BYTES 8192
-#define HDR_MAX_LINES 64
-#define HDR_MAX_KEY 64
-#define HDR_MAX_NODE 64
-#define HDR_TIME_LEN 24             /* "2024-05-01T12:00:00.000Z" */
+#define SG_HDR_MAX_BYTES 8192
+#define SG_HDR_MAX_LINES 64
+#define SG_HDR_MAX_KEY 64
+#define SG_HDR_MAX_NODE 64
+#define SG_HDR_TIME_LEN 24             /* "2024-05-01T12:00:00.000Z" */
 
-#define HDR_MESSAGE_ID     "Message-Id"
-#define HDR_TYPE           "Type"
-#define HDR_MRN            "Mrn"
-#define HDR_SENDER         "Sender"
-#define HDR_RECIPIENT      "Recipient"
-#define HDR_CREATED        "Created"
-#define HDR_ORIGIN_NODE    "Origin-Node"
-#define HDR_CORRELATION_ID "Correlation-Id"
-#define HDR_OFFICER        "Officer"   /* optional: the officer whose action caused it */
-#define HDR_OFFICER_MAX    64
-#define HDR_KEY_ID         "Key-Id"    /* optional: id of the origin's signing key (sign.h) */
+#define SG_HDR_MESSAGE_ID     "Message-Id"
+#define SG_HDR_TYPE           "Type"
+#define SG_HDR_MRN            "Mrn"
+#define SG_HDR_SENDER         "Sender"
+#define SG_HDR_RECIPIENT      "Recipient"
+#define SG_HDR_CREATED        "Created"
+#define SG_HDR_ORIGIN_NODE    "Origin-Node"
+#define SG_HDR_CORRELATION_ID "Correlation-Id"
+#define SG_HDR_OFFICER        "Officer"   /* optional: the officer whose action caused it */
+#define SG_HDR_OFFICER_MAX    64
+#define SG_HDR_KEY_ID         "Key-Id"    /* optional: id of the origin's signing key (sign.h) */
 
-typedef struct hdr_t hdr_t;
+typedef struct sg_hdr_t sg_hdr_t;
 
 /* Returns a new empty header, or NULL when out of memory. */
-hdr_t *sg_hdr_new (void);
+sg_hdr_t *sg_hdr_new (void);
 
 /* Frees the header (NULL is fine) and clears the caller's pointer. */
-void sg_hdr_destroy (hdr_t **self_p);
+void sg_hdr_destroy (sg_hdr_t **self_p);
 
 /* Sets key to a copy of value, replacing the value of an existing key in
  * place (its position is kept) or appending a new line. Returns SG_OK;
  * SG_EINVAL if key or value breaks the syntax above, or if a key differing
- * only by case exists; SG_ETOOBIG past HDR_MAX_LINES lines or a value over
- * HDR_MAX_BYTES; SG_ENOMEM. */
-int sg_hdr_set (hdr_t *self, const char *key, const char *value);
+ * only by case exists; SG_ETOOBIG past SG_HDR_MAX_LINES lines or a value over
+ * SG_HDR_MAX_BYTES; SG_ENOMEM. */
+int sg_hdr_set (sg_hdr_t *self, const char *key, const char *value);
 
 /* Returns the value of key (exact, case-sensitive match), or NULL if
  * absent. The string belongs to the header and lives until the key is set
  * again or the header is destroyed. */
-const char *sg_hdr_get (const hdr_t *self, const char *key);
+const char *sg_hdr_get (const sg_hdr_t *self, const char *key);
 
 /* Number of lines (keys) in the header. */
-size_t sg_hdr_count (const hdr_t *self);
+size_t sg_hdr_count (const sg_hdr_t *self);
 
 /* Key and value of line i (0-based, in order), or NULL past the end. */
-const char *sg_hdr_key_at (const hdr_t *self, size_t i);
-const char *sg_hdr_value_at (const hdr_t *self, size_t i);
+const char *sg_hdr_key_at (const sg_hdr_t *self, size_t i);
+const char *sg_hdr_value_at (const sg_hdr_t *self, size_t i);
 
-/* Returns 1 if id is a valid Officer value (1-HDR_OFFICER_MAX of
+/* Returns 1 if id is a valid Officer value (1-SG_HDR_OFFICER_MAX of
  * A-Z a-z 0-9 . _ @ -), else 0. */
 int sg_hdr_officer_check (const char *id);
 
@@ -83,13 +83,13 @@ int sg_hdr_officer_check (const char *id);
  *   SG_EPROTO, NAK 13 for an empty frame, NAK 12 for any syntax error,
  *   duplicate key or bad character; SG_ETOOBIG, NAK 103 over the limits.
  * Only syntax is checked here; see sg_hdr_check_required. */
-int sg_hdr_parse (const char *buf, size_t len, hdr_t **hdr_p, sg_diag_t *diag);
+int sg_hdr_parse (const char *buf, size_t len, sg_hdr_t **hdr_p, sg_diag_t *diag);
 
 /* Encodes the header as "Key: value\n" lines in insertion order into a new
  * NUL-terminated buffer *buf_p (the caller frees it) of *len_p bytes (NUL
  * not counted). Returns SG_OK, SG_EINVAL for an empty header, SG_ETOOBIG
- * over HDR_MAX_BYTES, or SG_ENOMEM. */
-int sg_hdr_encode (const hdr_t *self, char **buf_p, size_t *len_p);
+ * over SG_HDR_MAX_BYTES, or SG_ENOMEM. */
+int sg_hdr_encode (const sg_hdr_t *self, char **buf_p, size_t *len_p);
 
 /* The fields of a header to build: the required keys, then the optional
  * ones (NULL or "" = left out). created NULL or "" means now. */
@@ -112,7 +112,7 @@ int sg_header_build (const sg_header_fields_t *f, char **buf_p, size_t *len_p);
  * first problem, naming the key: SG_EINVAL with NAK 13 for a missing key,
  * SG_EINVAL with NAK 12 for a bad value, SG_EMRN with NAK 93 for a bad MRN
  * (diag->line is the 1-based line of a bad value). */
-int sg_hdr_check_required (const hdr_t *self, sg_diag_t *diag);
+int sg_hdr_check_required (const sg_hdr_t *self, sg_diag_t *diag);
 
 /* Parses an RFC 3339 UTC time as accepted in Created; on SG_OK stores the
  * milliseconds since 1970-01-01 (fraction truncated) in *ms_p (may be NULL).
@@ -120,10 +120,10 @@ int sg_hdr_check_required (const hdr_t *self, sg_diag_t *diag);
 int sg_hdr_time_parse (const char *text, int64_t *ms_p);
 
 /* Formats ms since the epoch as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out. */
-void sg_hdr_time_format (int64_t ms, char out[HDR_TIME_LEN + 1]);
+void sg_hdr_time_format (int64_t ms, char out[SG_HDR_TIME_LEN + 1]);
 
 /* Formats the current UTC time like sg_hdr_time_format, for Created. */
-void sg_hdr_time_now (char out[HDR_TIME_LEN + 1]);
+void sg_hdr_time_now (char out[SG_HDR_TIME_LEN + 1]);
 
 /* Returns 1 if name is a valid node name (1-64 of [A-Za-z0-9._-]), else 0. */
 int sg_hdr_node_name_check (const char *name);

@@ -113,7 +113,7 @@ static void
 s_connect (sg_link_t *self)
 {
     const sg_link_opts_t *o = &self->o;
-    char srv[SIGN_CURVE_Z85_LEN + 1], pub[SIGN_CURVE_Z85_LEN + 1], sec[SIGN_CURVE_Z85_LEN + 1];
+    char srv[SG_SIGN_CURVE_Z85_LEN + 1], pub[SG_SIGN_CURVE_Z85_LEN + 1], sec[SG_SIGN_CURVE_Z85_LEN + 1];
     sg_client_opts_t co = { .endpoint = o->endpoint, .role = "adapter", .name = o->name,
                             .timeout_ms = o->timeout_ms, .window = o->window };
     sg_diag_t diag;
@@ -234,10 +234,10 @@ s_pump (sg_link_t *self)
 /* Writes "deliver-TYPE_MRN_ID.xml" (or "deliver-ID.xml" for a header we
  * cannot read) into name. */
 static void
-s_kept_name (const sg_event_t *ev, hdr_t *h, char *name, size_t size)
+s_kept_name (const sg_event_t *ev, sg_hdr_t *h, char *name, size_t size)
 {
     const char *type = h ? sg_hdr_get (h,
-                                       HDR_TYPE) : NULL, *mrn = h ? sg_hdr_get (h, HDR_MRN) : NULL;
+                                       SG_HDR_TYPE) : NULL, *mrn = h ? sg_hdr_get (h, SG_HDR_MRN) : NULL;
     if (type && mrn && sg_hdr_node_name_check (type) && sg_hdr_node_name_check (mrn))
         snprintf (name, size, "deliver-%s_%s_%s.xml", type, mrn, ev->id);
     else
@@ -248,7 +248,7 @@ int
 sg_link_keep_refused (const char *dir, const sg_event_t *ev, int code, const char *reason,
                       sg_diag_t *diag)
 {
-    hdr_t *h = NULL;
+    sg_hdr_t *h = NULL;
     char name[200], path[4096], *err = NULL, stamp[21];
     int rc = SG_OK;
     if (!ev->header || sg_hdr_parse (ev->header, ev->header_len, &h, NULL) != SG_OK)
@@ -264,7 +264,7 @@ sg_link_keep_refused (const char *dir, const sg_event_t *ev, int code, const cha
         rc = sg_diag_set (diag, SG_EIO, 0, 0, "cannot write %s: %s", path, strerror (errno));
         goto done;
     }
-    const char *g = h ? sg_hdr_get (h, HDR_SENDER) : NULL;
+    const char *g = h ? sg_hdr_get (h, SG_HDR_SENDER) : NULL;
     int n = asprintf (&err,
         "%s: delivery %s refused for good at %s\n"
         "  type %s, MRN %s, from %s, through node %s\n"
@@ -273,9 +273,11 @@ sg_link_keep_refused (const char *dir, const sg_event_t *ev, int code, const cha
         "the mapping or the stylesheet of this adapter), then ask the node's operator to\n"
         "send it again: sigmatctl dead replay %s\n"
         "Header as delivered:\n%.*s%s",
-        name, ev->id, stamp, h && sg_hdr_get (h, HDR_TYPE) ? sg_hdr_get (h, HDR_TYPE) : "?",
-        h && sg_hdr_get (h, HDR_MRN) ? sg_hdr_get (h, HDR_MRN) : "?", g ? g : "?",
-        h && sg_hdr_get (h, HDR_ORIGIN_NODE) ? sg_hdr_get (h, HDR_ORIGIN_NODE) : "?", code, reason,
+        name, ev->id, stamp, h && sg_hdr_get (h, SG_HDR_TYPE) ? sg_hdr_get (h, SG_HDR_TYPE) : "?",
+        h && sg_hdr_get (h, SG_HDR_MRN) ? sg_hdr_get (h, SG_HDR_MRN) : "?", g ? g : "?",
+        h && sg_hdr_get (h,
+                         SG_HDR_ORIGIN_NODE) ? sg_hdr_get (h,
+                                                           SG_HDR_ORIGIN_NODE) : "?", code, reason,
         ev->id, (int) (ev->header ? ev->header_len : 0), ev->header ? ev->header : "",
         ev->header_len && ev->header[ev->header_len - 1] != '\n' ? "\n" : "");
     if (n < 0) {

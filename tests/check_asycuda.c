@@ -63,7 +63,8 @@ s_teardown (void)
 
 /* Maps fixture `name` as an adapter of `country` would. */
 static int
-s_map (const char *name, const char *country, msg_type_t type, asy_sad_info_t *info, msg_t **m,
+s_map (const char *name, const char *country, sg_msg_type_t type, asy_sad_info_t *info,
+       sg_msg_t **m,
        sg_diag_t *d)
 {
     char p[4096];
@@ -79,7 +80,7 @@ s_map (const char *name, const char *country, msg_type_t type, asy_sad_info_t *i
 
 /* Header fields so the message can be serialised (validated). */
 static void
-s_validate (msg_t *m)
+s_validate (sg_msg_t *m)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -113,7 +114,8 @@ START_TEST (test_tables)
     ck_assert_uint_eq (n, 4);
     ck_assert_str_eq (list[0], "CI000401");
     ck_assert_str_eq (list[3], "NE000201");
-    ck_assert_int_eq (asy_corridor_find (s_tables, "NE000101", "CI000101", &list, &n), SG_ENOTFOUND);
+    ck_assert_int_eq (asy_corridor_find (s_tables, "NE000101", "CI000101", &list, &n),
+                      SG_ENOTFOUND);
 
     /* Broken tables: file:line and the offending value. */
     char o[] = "/tmp/asy-offices-XXXXXX";
@@ -165,13 +167,13 @@ END_TEST
 START_TEST (test_map_abidjan_ouaga)
 {
     asy_sad_info_t info;
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
     sg_diag_t d;
-    ck_assert_int_eq (s_map ("tests/asycuda/t1-abidjan-ouaga-registered.xml", "CI", MSG_DEC,
+    ck_assert_int_eq (s_map ("tests/asycuda/t1-abidjan-ouaga-registered.xml", "CI", SG_MSG_DEC,
                              &info, &m, &d), SG_OK);
     ck_assert_int_eq (info.stage, ASY_STAGE_REGISTERED);
     ck_assert_str_eq (info.key, "CIAB1 2026 T 1234");
-    const msg_declaration_t *x = &m->decl;
+    const sg_msg_declaration_t *x = &m->decl;
     ck_assert_str_eq (x->lrn, "SITEK-2026-00123");
     ck_assert_str_eq (x->type_code, "T1");
     ck_assert_str_eq (x->departure, "CI000101");
@@ -206,9 +208,9 @@ START_TEST (test_map_abidjan_ouaga)
     s_validate (m);
     sg_msg_destroy (&m);
     /* A registered-only file makes no REL. */
-    ck_assert_int_eq (s_map ("tests/asycuda/t1-abidjan-ouaga-registered.xml", "CI", MSG_REL,
+    ck_assert_int_eq (s_map ("tests/asycuda/t1-abidjan-ouaga-registered.xml", "CI", SG_MSG_REL,
                              &info, &m, &d), SG_ESEQ);
-    ck_assert_int_eq (s_map ("tests/asycuda/t1-abidjan-ouaga-released.xml", "CI", MSG_REL,
+    ck_assert_int_eq (s_map ("tests/asycuda/t1-abidjan-ouaga-released.xml", "CI", SG_MSG_REL,
                              &info, &m, &d), SG_OK);
     ck_assert_int_eq (info.stage, ASY_STAGE_RELEASED);
     ck_assert_str_eq (m->decl.release_date, "2026-03-02");
@@ -220,10 +222,10 @@ END_TEST
 START_TEST (test_map_other_corridors)
 {
     asy_sad_info_t info;
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
     sg_diag_t d;
     /* ISO-8859-1 file, 12 items, 2 containers, 5 seals, generated LRN. */
-    ck_assert_int_eq (s_map ("tests/asycuda/t1-abidjan-niamey-latin1.xml", "CI", MSG_REL,
+    ck_assert_int_eq (s_map ("tests/asycuda/t1-abidjan-niamey-latin1.xml", "CI", SG_MSG_REL,
                              &info, &m, &d), SG_OK);
     ck_assert_str_eq (m->decl.principal.name, "Société Générale d'Équipements du Sahel");
     ck_assert_str_eq (m->decl.lrn, "CIAB1-2026-T2001");
@@ -239,10 +241,10 @@ START_TEST (test_map_other_corridors)
     s_validate (m);
     sg_msg_destroy (&m);
     /* Benin: released by receipt; the adapter's country must be BJ. */
-    ck_assert_int_eq (s_map ("tests/asycuda/t1-cotonou-niamey.xml", "CI", MSG_DEC, &info, &m,
+    ck_assert_int_eq (s_map ("tests/asycuda/t1-cotonou-niamey.xml", "CI", SG_MSG_DEC, &info, &m,
                              &d), SG_EINVAL);
     ck_assert_ptr_nonnull (strstr (d.text, "is not an office of CI"));
-    ck_assert_int_eq (s_map ("tests/asycuda/t1-cotonou-niamey.xml", "BJ", MSG_REL, &info, &m,
+    ck_assert_int_eq (s_map ("tests/asycuda/t1-cotonou-niamey.xml", "BJ", SG_MSG_REL, &info, &m,
                              &d), SG_OK);
     ck_assert_str_eq (m->decl.transit[0], "BJ000201");
     ck_assert_str_eq (m->decl.transit[1], "NE000301");
@@ -251,7 +253,7 @@ START_TEST (test_map_other_corridors)
     s_validate (m);
     sg_msg_destroy (&m);
     /* Togo: Type_of_transit_document <null/>, TR; no border office, no containers. */
-    ck_assert_int_eq (s_map ("tests/asycuda/t1-lome-ouaga.xml", "TG", MSG_REL, &info, &m, &d),
+    ck_assert_int_eq (s_map ("tests/asycuda/t1-lome-ouaga.xml", "TG", SG_MSG_REL, &info, &m, &d),
                       SG_OK);
     ck_assert_str_eq (m->decl.type_code, "T1");
     ck_assert_str_eq (m->decl.exit, "");
@@ -275,9 +277,9 @@ START_TEST (test_map_broken)
         char name[256];
         snprintf (name, sizeof name, "tests/asycuda/%s", cases[i].file);
         asy_sad_info_t info;
-        msg_t *m = NULL;
+        sg_msg_t *m = NULL;
         sg_diag_t d;
-        ck_assert_int_ne (s_map (name, "CI", MSG_DEC, &info, &m, &d), SG_OK);
+        ck_assert_int_ne (s_map (name, "CI", SG_MSG_DEC, &info, &m, &d), SG_OK);
         ck_assert_ptr_null (m);
         ck_assert_msg (strstr (d.text, cases[i].text), "%s: got \"%s\"", cases[i].file, d.text);
     }
@@ -316,9 +318,9 @@ START_TEST (test_reference_samples)
         xmlDocPtr doc = sg_xmlsafe_parse_file (p, NULL, &d);
         ck_assert_msg (doc != NULL, "%s: %s", p, d.text);
         asy_sad_info_t info;
-        msg_t *m = NULL;
+        sg_msg_t *m = NULL;
         asy_map_opts_t o = { .country = "CI", .currency = "XOF", .profile = s_profile };
-        ck_assert_int_eq (asy_map_read (doc, s_tables, &o, MSG_DEC, &info, &m, &d), SG_ESEQ);
+        ck_assert_int_eq (asy_map_read (doc, s_tables, &o, SG_MSG_DEC, &info, &m, &d), SG_ESEQ);
         ck_assert_msg (strncmp (d.text, "not a transit declaration", 25) == 0, "%s", d.text);
         xmlFreeDoc (doc);
         n++;
@@ -416,7 +418,8 @@ START_TEST (test_spool_ledger)
     ck_assert_int_eq (s_count (&e, "SELECT count(*) FROM outbox WHERE type = 'DEC'"), 1);
     snprintf (p, sizeof p, "%s/a.xml", e.conf.done_dir);
     ck_assert_int_eq (access (p, F_OK), 0);
-    ck_assert_int_eq (asy_state_text (e.st, mrn, sizeof mrn, NULL, "SELECT mrn FROM outbox", ""), SG_OK);
+    ck_assert_int_eq (asy_state_text (e.st, mrn, sizeof mrn, NULL, "SELECT mrn FROM outbox", ""),
+                      SG_OK);
     ck_assert_int_eq (sg_mrn_check (mrn, NULL), SG_OK);
     ck_assert_int_eq (strncmp (mrn, "26CI000101000001J", 17), 0);
     /* The same bytes again (a crash after commit, before the move): no new message. */
@@ -472,11 +475,11 @@ static char *
 s_aar_body (const char *mrn, size_t *len)
 {
     asy_sad_info_t info;
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
     sg_diag_t d;
-    ck_assert_int_eq (s_map ("tests/asycuda/t1-abidjan-ouaga-released.xml", "CI", MSG_REL,
+    ck_assert_int_eq (s_map ("tests/asycuda/t1-abidjan-ouaga-released.xml", "CI", SG_MSG_REL,
                              &info, &m, &d), SG_OK);
-    m->type = MSG_AAR;
+    m->type = SG_MSG_AAR;
     sg_msgid_new (m->id);
     strcpy (m->issued, "2026-03-02T10:31:00Z");
     strcpy (m->mrn, mrn);
@@ -506,7 +509,7 @@ START_TEST (test_inbox_can_from_wrong_office)
     free (body);
     snprintf (path, sizeof path, "%s/messages/examples/can.xml", getenv ("SIGMAT_SRCDIR"));
     const char *x = s_slurp (path);
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
     sg_diag_t d;
     ck_assert_msg (sg_msg_parse (x, strlen (x), NULL, &m, &d) == SG_OK, "%s", d.text);
     sg_msgid_new (m->id);
@@ -632,8 +635,10 @@ START_TEST (test_inbox_and_calls)
                       SG_LINK_REFUSE);
     free (body);
     char p[4096], aarid[64];
-    ck_assert_int_eq (asy_state_text (e.st, p, sizeof p, NULL, "SELECT file FROM inbox", ""), SG_OK);
-    ck_assert_int_eq (asy_state_text (e.st, aarid, sizeof aarid, NULL, "SELECT last_message FROM movement", ""), SG_OK);
+    ck_assert_int_eq (asy_state_text (e.st, p, sizeof p, NULL, "SELECT file FROM inbox", ""),
+                      SG_OK);
+    ck_assert_int_eq (asy_state_text (e.st, aarid, sizeof aarid, NULL,
+                                      "SELECT last_message FROM movement", ""), SG_OK);
     char path[8192];
     snprintf (path, sizeof path, "%s/%s", e.conf.inbox_dir, p);
     const char *x = s_slurp (path);
@@ -769,9 +774,9 @@ END_TEST
 START_TEST (test_map_exports)
 {
     asy_sad_info_t info;
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
     sg_diag_t d;
-    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-tin-only.xml", "CI", MSG_REL, &info, &m, &d),
+    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-tin-only.xml", "CI", SG_MSG_REL, &info, &m, &d),
                       SG_OK);
     ck_assert_str_eq (m->decl.principal.name, "SOTRACI SARL");
     ck_assert_str_eq (m->decl.principal.id, "CI0457812Z");
@@ -789,7 +794,7 @@ START_TEST (test_map_exports)
     ck_assert_uint_eq (m->decl.n_containers, 0);
     s_validate (m);
     sg_msg_destroy (&m);
-    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-latin1-large.xml", "CI", MSG_REL, &info, &m,
+    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-latin1-large.xml", "CI", SG_MSG_REL, &info, &m,
                              &d), SG_OK);
     ck_assert_uint_eq (m->decl.n_items, 150);
     ck_assert_uint_eq (m->decl.n_containers, 3);
@@ -801,10 +806,11 @@ START_TEST (test_map_exports)
     s_validate (m);
     sg_msg_destroy (&m);
     /* Seals are optional by default... */
-    ck_assert_int_eq (s_map ("tests/asycuda/bad-no-seals.xml", "CI", MSG_DEC, &info, &m, &d), SG_OK);
+    ck_assert_int_eq (s_map ("tests/asycuda/bad-no-seals.xml", "CI", SG_MSG_DEC, &info, &m, &d),
+                      SG_OK);
     sg_msg_destroy (&m);
     /* ... and every fault of a file is reported, each with its code and path. */
-    ck_assert_int_eq (s_map ("tests/asycuda/bad-many-reasons.xml", "CI", MSG_DEC, &info, &m, &d),
+    ck_assert_int_eq (s_map ("tests/asycuda/bad-many-reasons.xml", "CI", SG_MSG_DEC, &info, &m, &d),
                       SG_EINVAL);
     ck_assert_ptr_null (m);
     static const char *const want[][2] = {
@@ -822,16 +828,16 @@ START_TEST (test_map_exports)
     }
     ck_assert_ptr_nonnull (strstr (s_reasons.r[5].text, "Item 2: "));
     /* Cancellations: a Cancellation segment or a status. */
-    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-cancel-2-cancelled.xml", "CI", MSG_DEC, &info,
+    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-cancel-2-cancelled.xml", "CI", SG_MSG_DEC, &info,
                              &m, &d), SG_OK);
     ck_assert_ptr_null (m);
     ck_assert (info.cancelled);
     ck_assert_str_eq (info.cancel_date, "2026-03-03");
     ck_assert_str_eq (info.cancel_reason, "Erreur de bureau de destination");
-    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-cancel-status.xml", "CI", MSG_DEC, &info, &m,
+    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-cancel-status.xml", "CI", SG_MSG_DEC, &info, &m,
                              &d), SG_OK);
     ck_assert (info.cancelled);
-    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-cancel-1-registered.xml", "CI", MSG_DEC, &info,
+    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-cancel-1-registered.xml", "CI", SG_MSG_DEC, &info,
                              &m, &d), SG_OK);
     ck_assert (!info.cancelled);
     sg_msg_destroy (&m);
@@ -856,8 +862,8 @@ START_TEST (test_profile_edit)
     asy_map_opts_t o = { .country = "CI", .currency = "XOF", .profile = strict,
                          .reasons = &s_reasons };
     asy_sad_info_t info;
-    msg_t *m = NULL;
-    ck_assert_int_eq (asy_map_read (doc, s_tables, &o, MSG_DEC, &info, &m, &d), SG_EINVAL);
+    sg_msg_t *m = NULL;
+    ck_assert_int_eq (asy_map_read (doc, s_tables, &o, SG_MSG_DEC, &info, &m, &d), SG_EINVAL);
     ck_assert_uint_eq (s_reasons.n, 1);
     ck_assert_str_eq (s_reasons.r[0].code, "MISSING");
     ck_assert_str_eq (s_reasons.r[0].path, "Transit/Seals/Identity");
@@ -966,17 +972,17 @@ END_TEST
 START_TEST (test_inbox_schema)
 {
     asy_sad_info_t info;
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
     sg_diag_t d;
-    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-tin-only.xml", "CI", MSG_REL, &info, &m, &d),
+    ck_assert_int_eq (s_map ("tests/asycuda/aw-ci-tin-only.xml", "CI", SG_MSG_REL, &info, &m, &d),
                       SG_OK);
     s_validate (m);
-    m->type = MSG_AMD;
+    m->type = SG_MSG_AMD;
     char *xml = NULL, p[4096];
     size_t len = 0;
     ck_assert_int_eq (asy_map_write (m, s_tables, &xml, &len, &d), SG_OK);
     snprintf (p, sizeof p, "%s/messages/schemas/asycuda-inbox.xsd", s_src);
-    schema_t *sc = sg_schema_load (p, &d);
+    sg_schema_t *sc = sg_schema_load (p, &d);
     ck_assert_msg (sc != NULL, "%s", d.text);
     xmlDocPtr doc = sg_xmlsafe_parse (xml, len, NULL, &d);
     ck_assert_ptr_nonnull (doc);
@@ -999,7 +1005,7 @@ int
 main (void)
 {
     sg_xmlsafe_init ();
-    sg_log_open ("check_asycuda", 0, LOG_LVL_ERROR);
+    sg_log_open ("check_asycuda", 0, SG_LOG_LVL_ERROR);
     Suite *s = suite_create ("asycuda");
     TCase *tc = tcase_create ("core");
     tcase_add_checked_fixture (tc, s_setup, s_teardown);

@@ -22,13 +22,13 @@ typedef struct {
     int log_level;
     long long ack_timeout;
     size_t max_message;
-    config_list_t listen;
+    sg_config_list_t listen;
     char routes[8][2][32];
     int nroutes;
 } tconf_t;
 
 static int
-s_route_add (void *conf, const config_entry_t *e, int argc, char **argv, char *err, size_t size)
+s_route_add (void *conf, const sg_config_entry_t *e, int argc, char **argv, char *err, size_t size)
 {
     tconf_t *c = conf;
     if (argc != 2 || strlen (argv[0]) >= 32 || strlen (argv[1]) >= 32) {
@@ -46,30 +46,33 @@ s_route_add (void *conf, const config_entry_t *e, int argc, char **argv, char *e
 }
 
 static void
-s_route_dump (const void *conf, const config_entry_t *e, FILE *out)
+s_route_dump (const void *conf, const sg_config_entry_t *e, FILE *out)
 {
     const tconf_t *c = conf;
     for (int i = 0; i < c->nroutes; i++)
         fprintf (out, "%s %s %s\n", e->name, c->routes[i][0], c->routes[i][1]);
 }
 
-static const config_entry_t s_table[] = {
-    { "name", CONFIG_STRING, offsetof (tconf_t, name), "ci", "Node name.", 0, 0, NULL, NULL },
-    { "keys_dir", CONFIG_PATH, offsetof (tconf_t, keys_dir), "/etc/sigmat/keys",
+static const sg_config_entry_t s_table[] = {
+    { "name", SG_CONFIG_STRING, offsetof (tconf_t, name), "ci", "Node name.", 0, 0, NULL, NULL },
+    { "keys_dir", SG_CONFIG_PATH, offsetof (tconf_t, keys_dir), "/etc/sigmat/keys",
       "Folder of key files.", 0, 0, NULL, NULL },
-    { "ca_file", CONFIG_PATH, offsetof (tconf_t, ca_file), NULL, "Optional file.", 0, 0, NULL, NULL },
-    { "bulk_size", CONFIG_INT, offsetof (tconf_t, bulk_size), "500",
+    { "ca_file", SG_CONFIG_PATH, offsetof (tconf_t,
+                                           ca_file), NULL, "Optional file.", 0, 0, NULL, NULL },
+    { "bulk_size", SG_CONFIG_INT, offsetof (tconf_t, bulk_size), "500",
       "Messages per transaction.", 1, 10000, NULL, NULL },
-    { "verbose", CONFIG_BOOL, offsetof (tconf_t, verbose), "no", "Say more.", 0, 0, NULL, NULL },
-    { "log_level", CONFIG_LEVEL, offsetof (tconf_t, log_level), "info", "Level.", 0, 0, NULL, NULL },
-    { "ack_timeout", CONFIG_DURATION, offsetof (tconf_t, ack_timeout), "30s",
+    { "verbose", SG_CONFIG_BOOL, offsetof (tconf_t, verbose), "no", "Say more.", 0, 0, NULL, NULL },
+    { "log_level", SG_CONFIG_LEVEL, offsetof (tconf_t,
+                                              log_level), "info", "Level.", 0, 0, NULL, NULL },
+    { "ack_timeout", SG_CONFIG_DURATION, offsetof (tconf_t, ack_timeout), "30s",
       "Resend after this.\nSecond line.", 100, 86400000, NULL, NULL },
-    { "max_message", CONFIG_SIZE, offsetof (tconf_t, max_message), "4MiB", "Largest message.",
+    { "max_message", SG_CONFIG_SIZE, offsetof (tconf_t, max_message), "4MiB", "Largest message.",
       1024, 1 << 30, NULL, NULL },
-    { "listen", CONFIG_LIST, offsetof (tconf_t, listen), "tcp://*:7000", "Endpoints.", 0, 0, NULL, NULL },
-    { "route", CONFIG_MULTI, 0, "CI000101 node-ci", "A route.", 0, 0, s_route_add, s_route_dump },
-    CONFIG_ALIAS_OF ("batch", "bulk_size"),
-    CONFIG_ALIAS_OF ("endpoint", "listen"),
+    { "listen", SG_CONFIG_LIST, offsetof (tconf_t,
+                                          listen), "tcp://*:7000", "Endpoints.", 0, 0, NULL, NULL },
+    { "route", SG_CONFIG_MULTI, 0, "CI000101 node-ci", "A route.", 0, 0, s_route_add, s_route_dump },
+    SG_CONFIG_ALIAS_OF ("batch", "bulk_size"),
+    SG_CONFIG_ALIAS_OF ("endpoint", "listen"),
     { NULL, 0, 0, NULL, NULL, 0, 0, NULL, NULL }
 };
 
@@ -102,7 +105,7 @@ START_TEST (test_defaults)
     ck_assert_ptr_null (c.ca_file);
     ck_assert_int_eq (c.bulk_size, 500);
     ck_assert_int_eq (c.verbose, 0);
-    ck_assert_int_eq (c.log_level, LOG_LVL_INFO);
+    ck_assert_int_eq (c.log_level, SG_LOG_LVL_INFO);
     ck_assert_int_eq (c.ack_timeout, 30000);
     ck_assert_uint_eq (c.max_message, 4u << 20);
     ck_assert_uint_eq (c.listen.n, 1);
@@ -112,8 +115,8 @@ START_TEST (test_defaults)
     ck_assert_ptr_null (c.name);
     ck_assert_uint_eq (c.listen.n, 0);
 
-    static const config_entry_t bad[] = {
-        { "n", CONFIG_INT, 0, "many", "x", 0, 0, NULL, NULL }, { NULL, 0, 0, NULL, NULL, 0, 0, NULL, NULL }
+    static const sg_config_entry_t bad[] = {
+        { "n", SG_CONFIG_INT, 0, "many", "x", 0, 0, NULL, NULL }, { NULL, 0, 0, NULL, NULL, 0, 0, NULL, NULL }
     };
     int n = 0;
     sg_diag_t d;
@@ -149,7 +152,7 @@ START_TEST (test_every_type)
     ck_assert_str_eq (c.ca_file, "relative/ca.pem");       /* no file: as written */
     ck_assert_int_eq (c.bulk_size, 250);
     ck_assert_int_eq (c.verbose, 1);
-    ck_assert_int_eq (c.log_level, LOG_LVL_DEBUG);
+    ck_assert_int_eq (c.log_level, SG_LOG_LVL_DEBUG);
     ck_assert_int_eq (c.ack_timeout, 300000);
     ck_assert_uint_eq (c.max_message, 65536);
     ck_assert_uint_eq (c.listen.n, 3);                      /* the default was replaced */
@@ -375,7 +378,7 @@ START_TEST (test_dump)
     ck_assert_str_eq (back.keys_dir, c.keys_dir);
     ck_assert_int_eq (back.bulk_size, 42);
     ck_assert_int_eq (back.verbose, 1);
-    ck_assert_int_eq (back.log_level, LOG_LVL_WARN);
+    ck_assert_int_eq (back.log_level, SG_LOG_LVL_WARN);
     ck_assert_int_eq (back.ack_timeout, 1500);
     ck_assert_uint_eq (back.max_message, 3072);
     ck_assert_uint_eq (back.listen.n, 2);

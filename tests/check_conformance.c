@@ -39,9 +39,9 @@ static const ncts_case_t s_ncts[] = {
 static const char *s_xsd_names[N_XSD] = {
     "cc015c.xsd", "cc007c.xsd", "cc044c.xsd", "cc045c.xsd", "cc029c.xsd"
 };
-static schema_t *s_xsd[N_XSD];  /* each compiled once (ctypes.xsd is ~900 KB) */
+static sg_schema_t *s_xsd[N_XSD];  /* each compiled once (ctypes.xsd is ~900 KB) */
 
-static schema_t *
+static sg_schema_t *
 s_schema (const char *name)
 {
     for (int i = 0; i < N_XSD; i++)
@@ -84,7 +84,7 @@ START_TEST (test_ncts_examples)
     char xml[1200], xsd[1200];
     snprintf (xml, sizeof xml, "%s/ncts/%s", s_ref, c->xml);
     snprintf (xsd, sizeof xsd, "%s/ncts/xsd/%s", s_ref, c->xsd);
-    schema_t *schema = s_schema (c->xsd);
+    sg_schema_t *schema = s_schema (c->xsd);
     ck_assert_ptr_nonnull (schema);
 
     sg_diag_t diag;
@@ -224,7 +224,7 @@ START_TEST (test_asycuda_samples)
         xmlNodePtr root = xmlDocGetRootElement (doc);
         ck_assert_str_eq ((const char *) root->name, "ASYCUDA");
         int depth = s_depth (root);
-        ck_assert_msg (depth > 3 && depth <= XMLSAFE_DEFAULT_MAX_DEPTH, "%s: depth %d",
+        ck_assert_msg (depth > 3 && depth <= SG_XMLSAFE_DEFAULT_MAX_DEPTH, "%s: depth %d",
                        e->d_name, depth);
         xmlFreeDoc (doc);
         count++;

@@ -45,13 +45,13 @@ gt_read (const char *path, size_t *len)
     return buf;
 }
 
-msg_t *
+sg_msg_t *
 gt_example (const char *name)
 {
     char path[1200];
     size_t len;
     sg_diag_t d;
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
     snprintf (path, sizeof path, "%s/messages/examples/%s", g_src, name);
     char *buf = gt_read (path, &len);
     ck_assert_msg (sg_msg_parse (buf, len, NULL, &m, &d) == SG_OK, "%s: %s", name, d.text);
@@ -128,8 +128,8 @@ s_dec_json (void)
 
 START_TEST (test_json_dec_equals_example)
 {
-    msg_t *want = gt_example ("dec.xml");
-    msg_t *got = sg_msg_new (MSG_DEC);
+    sg_msg_t *want = gt_example ("dec.xml");
+    sg_msg_t *got = sg_msg_new (SG_MSG_DEC);
     json_t *j = s_dec_json ();
     gen_err_t e;
     ck_assert_msg (gen_json_to_decl (j, got, &e) == 0, "%s", e.detail);
@@ -156,9 +156,9 @@ static const char *s_events[] = { "ncf.xml", "arr.xml", "dcr.xml", "wof.xml", "c
 
 START_TEST (test_json_event_roundtrip)
 {
-    msg_t *want = gt_example (s_events[_i]);
+    sg_msg_t *want = gt_example (s_events[_i]);
     json_t *j = gen_json_from_msg (want);
-    msg_t *got = sg_msg_new (want->type);
+    sg_msg_t *got = sg_msg_new (want->type);
     gen_err_t e;
     ck_assert_msg (gen_json_to_event (j, got, &e) == 0, "%s: %s", s_events[_i], e.detail);
     memcpy (got->id, want->id, sizeof got->id);
@@ -236,7 +236,7 @@ START_TEST (test_json_refusals)
 {
     json_t *j = s_dec_json ();
     s_mutate (j, s_bad[_i].path, s_bad[_i].value);
-    msg_t *m = sg_msg_new (MSG_DEC);
+    sg_msg_t *m = sg_msg_new (SG_MSG_DEC);
     gen_err_t e;
     memset (&e, 0, sizeof e);
     ck_assert_int_eq (gen_json_to_decl (j, m, &e), 422);
@@ -249,13 +249,13 @@ END_TEST
 
 /* ---- XSLT ---- */
 
-static schema_t *
+static sg_schema_t *
 s_cc015c_schema (void)
 {
     char path[1200];
     sg_diag_t d;
     snprintf (path, sizeof path, "%s/ncts/xsd/cc015c.xsd", g_ref);
-    schema_t *s = sg_schema_load (path, &d);
+    sg_schema_t *s = sg_schema_load (path, &d);
     ck_assert_msg (s != NULL, "%s", d.text);
     return s;
 }
@@ -275,7 +275,7 @@ START_TEST (test_xslt_cc015c)
 {
     if (!g_have_ref)
         return;
-    schema_t *schema = s_cc015c_schema ();
+    sg_schema_t *schema = s_cc015c_schema ();
     gen_xslt_t *x = s_xslt ("cc015c-to-dec.xsl");
     gen_conf_t c;
     memset (&c, 0, sizeof c);
@@ -284,14 +284,14 @@ START_TEST (test_xslt_cc015c)
     char path[1200];
     size_t len;
     sg_diag_t d;
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
 
     /* The full T1 example maps to a DEC that sg_msg_parse accepts. */
     snprintf (path, sizeof path, "%s/ncts/cc015c-valid-2.xml", g_ref);
     char *buf = gt_read (path, &len);
     ck_assert_msg (gen_xslt_map_declaration (x, schema, buf, len, &c, 8 * 86400000LL, &m, &d)
                    == SG_OK, "%s", d.text);
-    ck_assert_int_eq (m->type, MSG_DEC);
+    ck_assert_int_eq (m->type, SG_MSG_DEC);
     ck_assert_int_eq (sg_mrn_check (m->mrn, NULL), SG_OK);
     ck_assert (strncmp (m->mrn + 2, "XI", 2) == 0);
     ck_assert_str_eq (m->decl.lrn, "MDTP-18");
@@ -378,7 +378,8 @@ START_TEST (test_xslt_sandbox)
     char *out = NULL;
     size_t len;
     int rc = gen_xslt_apply_bytes (x, doc, NULL, NULL, 0, &out, &len, &d);
-    ck_assert_msg (rc != SG_OK || !strstr (out, "<x>") || strcmp (out + strlen (out) - 5, "<x/>\n") == 0,
+    ck_assert_msg (rc != SG_OK || !strstr (out,
+                                           "<x>") || strcmp (out + strlen (out) - 5, "<x/>\n") == 0,
                    "document() read a file: %s", out);
     ck_assert_int_eq (rc, SG_EINVAL);
     free (out);
@@ -426,7 +427,7 @@ main (void)
         return EXIT_FAILURE;
     sg_xmlsafe_init ();
     gen_xslt_init ();
-    sg_log_open ("check_generic", 0, LOG_LVL_ERROR);
+    sg_log_open ("check_generic", 0, SG_LOG_LVL_ERROR);
     curl_global_init (CURL_GLOBAL_DEFAULT);
     signal (SIGPIPE, SIG_IGN);
 

@@ -181,7 +181,7 @@ s_sql_text (const char *db, const char *sql, char *out, size_t size)
 
 /* Delivers m as the node would (header + canonical body); diag may be NULL. */
 static int
-s_deliver_diag (gen_adapter_t *a, const msg_t *m, sg_diag_t *diag)
+s_deliver_diag (gen_adapter_t *a, const sg_msg_t *m, sg_diag_t *diag)
 {
     char *body = NULL, *hdr = NULL;
     size_t blen, hlen;
@@ -197,7 +197,7 @@ s_deliver_diag (gen_adapter_t *a, const msg_t *m, sg_diag_t *diag)
 }
 
 static int
-s_deliver (gen_adapter_t *a, const msg_t *m)
+s_deliver (gen_adapter_t *a, const sg_msg_t *m)
 {
     return s_deliver_diag (a, m, NULL);
 }
@@ -356,7 +356,7 @@ START_TEST (test_api_routes)
     s_problem (&r, 409, "conflict", "movement 26CI000101000123J8 is RELEASED", NULL);
 
     /* the node's AAR and ATR for the BF offices; what BF expects */
-    msg_t *aar = gt_example ("aar.xml"), *atr = gt_example ("atr.xml");
+    sg_msg_t *aar = gt_example ("aar.xml"), *atr = gt_example ("atr.xml");
     ck_assert_int_eq (s_deliver (a, aar), SG_OK);
     ck_assert_int_eq (s_deliver (a, aar), SG_OK);           /* a redelivery: queued once */
     ck_assert_int_eq (s_deliver (a, atr), SG_OK);
@@ -510,7 +510,7 @@ START_TEST (test_webhook_delivery)
     /* 4 MRNs x 5 messages, interleaved, while the receiver is down */
     enum { NM = 4, NPER = 5 };
     char ids[NM][NPER][37], mrns[NM][19];
-    msg_t *m = gt_example ("enq.xml");
+    sg_msg_t *m = gt_example ("enq.xml");
     for (int k = 0; k < NPER; k++)
         for (int j = 0; j < NM; j++) {
             char serial[13];
@@ -584,7 +584,7 @@ START_TEST (test_webhook_xml)
               "aar-to-cc001c.xsl\n", g_src);
     gen_conf_t conf;
     gen_adapter_t *a = s_adapter (&conf, "xmlout", extra);
-    msg_t *aar = gt_example ("aar.xml"), *wof = gt_example ("wof.xml");
+    sg_msg_t *aar = gt_example ("aar.xml"), *wof = gt_example ("wof.xml");
     ck_assert_int_eq (s_deliver (a, aar), SG_OK);
     ck_assert_int_eq (s_deliver (a, wof), SG_OK);
     gen_adapter_destroy (&a);
@@ -625,7 +625,7 @@ START_TEST (test_webhook_xslt_fails)
     snprintf (extra, sizeof extra, "webhook_format xml\nwebhook_xslt WOF %s\n", xsl);
     gen_conf_t conf;
     gen_adapter_t *a = s_adapter (&conf, "xslfail", extra);
-    msg_t *aar = gt_example ("aar.xml"), *wof = gt_example ("wof.xml");
+    sg_msg_t *aar = gt_example ("aar.xml"), *wof = gt_example ("wof.xml");
     sg_diag_t d;
     sg_diag_clear (&d);
     ck_assert_int_eq (s_deliver (a, aar), SG_OK);

@@ -21,7 +21,7 @@ static const char *GOOD =
 static sg_diag_t
 t_parse_fails (const char *text, size_t len, int code)
 {
-    hdr_t *h = (hdr_t *) 1;
+    sg_hdr_t *h = (sg_hdr_t *) 1;
     sg_diag_t d;
     sg_diag_clear (&d);
     int rc = sg_hdr_parse (text, len, &h, &d);
@@ -32,10 +32,10 @@ t_parse_fails (const char *text, size_t len, int code)
     return d;
 }
 
-static hdr_t *
+static sg_hdr_t *
 t_parse_ok (const char *text)
 {
-    hdr_t *h = NULL;
+    sg_hdr_t *h = NULL;
     sg_diag_t d;
     sg_diag_clear (&d);
     int rc = sg_hdr_parse (text, strlen (text), &h, &d);
@@ -46,7 +46,7 @@ t_parse_ok (const char *text)
 
 START_TEST (test_round_trip)
 {
-    hdr_t *h = sg_hdr_new ();
+    sg_hdr_t *h = sg_hdr_new ();
     ck_assert_ptr_nonnull (h);
     ck_assert_int_eq (sg_hdr_set (h, "Message-Id", "0f8fad5b-d9cb-469f-a165-70867728950e"), SG_OK);
     ck_assert_int_eq (sg_hdr_set (h, "Type", "DEC"), SG_OK);
@@ -71,7 +71,7 @@ START_TEST (test_round_trip)
                                   "C\xc3\xb4te d'Ivoire \xe2\x82\xac \xf0\x9f\x9a\x9a"),
                       SG_OK);
     ck_assert_int_eq (sg_hdr_encode (h, &buf, &len), SG_OK);
-    hdr_t *back = t_parse_ok (buf);
+    sg_hdr_t *back = t_parse_ok (buf);
     ck_assert_uint_eq (sg_hdr_count (back), 10);
     for (size_t i = 0; i < sg_hdr_count (h); i++) {
         ck_assert_str_eq (sg_hdr_key_at (back, i), sg_hdr_key_at (h, i));
@@ -102,7 +102,7 @@ START_TEST (test_parse_forms)
     char *copy = malloc (len + 5);
     memcpy (copy, GOOD, len - 1);
     memcpy (copy + len - 1, "XXXXX", 5);
-    hdr_t *h = NULL;
+    sg_hdr_t *h = NULL;
     ck_assert_int_eq (sg_hdr_parse (copy, len - 1, &h, NULL), SG_OK);
     ck_assert_str_eq (sg_hdr_get (h, "Origin-Node"), "sigmat-ci");
     ck_assert_int_eq (sg_hdr_check_required (h, NULL), SG_OK);
@@ -129,7 +129,7 @@ START_TEST (test_extensions_in_order)
 {
     char text[1024];
     snprintf (text, sizeof text, "X-Zeta: 1\n%sX-Alpha: 2\nX-Mid-Key: three\n", GOOD);
-    hdr_t *h = t_parse_ok (text);
+    sg_hdr_t *h = t_parse_ok (text);
     ck_assert_uint_eq (sg_hdr_count (h), 10);
     ck_assert_str_eq (sg_hdr_key_at (h, 0), "X-Zeta");
     ck_assert_str_eq (sg_hdr_key_at (h, 1), "Message-Id");
@@ -160,7 +160,7 @@ START_TEST (test_missing_required)
                 strncat (text, p, (size_t) (eol - p + 1));
             p = eol + 1;
         }
-        hdr_t *h = t_parse_ok (text);
+        sg_hdr_t *h = t_parse_ok (text);
         ck_assert_uint_eq (sg_hdr_count (h), 6);
         sg_diag_t d;
         sg_diag_clear (&d);
@@ -172,7 +172,7 @@ START_TEST (test_missing_required)
         sg_hdr_destroy (&h);
     }
     /* A key in another case is not the required key. */
-    hdr_t *h = t_parse_ok ("Message-Id: 0f8fad5b-d9cb-469f-a165-70867728950e\nTYPE: DEC\n");
+    sg_hdr_t *h = t_parse_ok ("Message-Id: 0f8fad5b-d9cb-469f-a165-70867728950e\nTYPE: DEC\n");
     sg_diag_t d;
     ck_assert_int_eq (sg_hdr_check_required (h, &d), SG_EINVAL);
     ck_assert_str_eq (d.text, "header Type is missing");
@@ -213,7 +213,7 @@ START_TEST (test_bad_values)
         { "Correlation-Id", "42", SG_EINVAL, 12, "Correlation-Id '42' is not a UUID" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        hdr_t *h = t_parse_ok (GOOD);
+        sg_hdr_t *h = t_parse_ok (GOOD);
         ck_assert_int_eq (sg_hdr_set (h, cases[i].key, cases[i].value), SG_OK);
         sg_diag_t d;
         sg_diag_clear (&d);
@@ -232,7 +232,7 @@ START_TEST (test_bad_values)
         sg_hdr_destroy (&h);
     }
     /* A long bad value is cut in the reason, on a character boundary. */
-    hdr_t *h = t_parse_ok (GOOD);
+    sg_hdr_t *h = t_parse_ok (GOOD);
     char longv[300];
     memset (longv, 'x', sizeof longv - 1);
     longv[sizeof longv - 1] = '\0';
@@ -250,7 +250,7 @@ START_TEST (test_created_good)
                            "2024-05-01T12:00:00.123456789Z", "2016-12-31T23:59:60Z",
                            "1970-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z" };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-        hdr_t *h = t_parse_ok (GOOD);
+        sg_hdr_t *h = t_parse_ok (GOOD);
         ck_assert_int_eq (sg_hdr_set (h, "Created", good[i]), SG_OK);
         sg_diag_t d;
         ck_assert_msg (sg_hdr_check_required (h, &d) == SG_OK, "%s: %s", good[i], d.text);
@@ -273,7 +273,7 @@ START_TEST (test_time_values)
     ck_assert_int_eq (ms, INT64_C (1714564800100));
     ck_assert_int_eq (sg_hdr_time_parse ("2024-05-01T12:00:00.987654321Z", &ms), SG_OK);
     ck_assert_int_eq (ms, INT64_C (1714564800987));
-    char out[HDR_TIME_LEN + 1];
+    char out[SG_HDR_TIME_LEN + 1];
     sg_hdr_time_format (INT64_C (1714564800123), out);
     ck_assert_str_eq (out, "2024-05-01T12:00:00.123Z");
     sg_hdr_time_format (0, out);
@@ -284,7 +284,7 @@ START_TEST (test_time_values)
     for (int i = 0; i < 2000; i++) {
         int64_t t = ((int64_t) rand () << 31 | rand ()) % INT64_C (7258118400000);
         sg_hdr_time_format (t, out);
-        ck_assert_uint_eq (strlen (out), HDR_TIME_LEN);
+        ck_assert_uint_eq (strlen (out), SG_HDR_TIME_LEN);
         int64_t back;
         ck_assert_int_eq (sg_hdr_time_parse (out, &back), SG_OK);
         ck_assert_int_eq (back, t);
@@ -351,7 +351,7 @@ START_TEST (test_syntax_errors)
     char key[80];
     memset (key, 'K', 64);
     strcpy (key + 64, ": v");
-    hdr_t *h = t_parse_ok (key);
+    sg_hdr_t *h = t_parse_ok (key);
     sg_hdr_destroy (&h);
     memset (key, 'K', 65);
     strcpy (key + 65, ": v");
@@ -371,32 +371,32 @@ START_TEST (test_empty_and_limits)
     d = t_parse_fails (NULL, 0, SG_EPROTO);
     ck_assert_int_eq (sg_hdr_parse (GOOD, strlen (GOOD), NULL, NULL), SG_EINVAL);
 
-    /* Exactly HDR_MAX_BYTES parses; one byte more does not. */
-    char *big = malloc (HDR_MAX_BYTES + 2);
+    /* Exactly SG_HDR_MAX_BYTES parses; one byte more does not. */
+    char *big = malloc (SG_HDR_MAX_BYTES + 2);
     memcpy (big, "X-Pad: ", 7);
-    memset (big + 7, 'p', HDR_MAX_BYTES - 7);
-    hdr_t *h = NULL;
-    ck_assert_int_eq (sg_hdr_parse (big, HDR_MAX_BYTES, &h, NULL), SG_OK);
-    ck_assert_uint_eq (strlen (sg_hdr_get (h, "X-Pad")), HDR_MAX_BYTES - 7);
+    memset (big + 7, 'p', SG_HDR_MAX_BYTES - 7);
+    sg_hdr_t *h = NULL;
+    ck_assert_int_eq (sg_hdr_parse (big, SG_HDR_MAX_BYTES, &h, NULL), SG_OK);
+    ck_assert_uint_eq (strlen (sg_hdr_get (h, "X-Pad")), SG_HDR_MAX_BYTES - 7);
     /* ...but it cannot be encoded again with its LF (one byte over). */
     char *enc;
     size_t len;
     ck_assert_int_eq (sg_hdr_encode (h, &enc, &len), SG_ETOOBIG);
     sg_hdr_destroy (&h);
-    big[HDR_MAX_BYTES] = 'p';
-    d = t_parse_fails (big, HDR_MAX_BYTES + 1, SG_ETOOBIG);
+    big[SG_HDR_MAX_BYTES] = 'p';
+    d = t_parse_fails (big, SG_HDR_MAX_BYTES + 1, SG_ETOOBIG);
     ck_assert_int_eq (d.nak, SG_NAK_TOO_LARGE);
     free (big);
 
     /* 64 lines parse, 65 do not. */
     char lines[2048] = "";
-    for (int i = 0; i < HDR_MAX_LINES; i++) {
+    for (int i = 0; i < SG_HDR_MAX_LINES; i++) {
         char line[32];
         snprintf (line, sizeof line, "X-L%d: %d\n", i, i);
         strcat (lines, line);
     }
     h = t_parse_ok (lines);
-    ck_assert_uint_eq (sg_hdr_count (h), HDR_MAX_LINES);
+    ck_assert_uint_eq (sg_hdr_count (h), SG_HDR_MAX_LINES);
     ck_assert_str_eq (sg_hdr_key_at (h, 63), "X-L63");
     ck_assert_int_eq (sg_hdr_set (h, "X-One-More", "x"), SG_ETOOBIG);
     ck_assert_int_eq (sg_hdr_set (h, "X-L5", "replaced"), SG_OK);   /* replacing is fine */
@@ -417,7 +417,7 @@ END_TEST
 
 START_TEST (test_set)
 {
-    hdr_t *h = t_parse_ok (GOOD);
+    sg_hdr_t *h = t_parse_ok (GOOD);
     /* Replacing keeps the position, in a parsed header too. */
     ck_assert_int_eq (sg_hdr_set (h, "Type", "REL"), SG_OK);
     ck_assert_str_eq (sg_hdr_key_at (h, 1), "Type");
@@ -440,11 +440,11 @@ START_TEST (test_set)
     ck_assert_int_eq (sg_hdr_set (NULL, "X-K", "v"), SG_EINVAL);
     ck_assert_uint_eq (sg_hdr_count (h), 7);
 
-    char *huge = malloc (HDR_MAX_BYTES + 2);
-    memset (huge, 'h', HDR_MAX_BYTES + 1);
-    huge[HDR_MAX_BYTES + 1] = '\0';
+    char *huge = malloc (SG_HDR_MAX_BYTES + 2);
+    memset (huge, 'h', SG_HDR_MAX_BYTES + 1);
+    huge[SG_HDR_MAX_BYTES + 1] = '\0';
     ck_assert_int_eq (sg_hdr_set (h, "X-Huge", huge), SG_ETOOBIG);
-    huge[HDR_MAX_BYTES - 100] = '\0';
+    huge[SG_HDR_MAX_BYTES - 100] = '\0';
     ck_assert_int_eq (sg_hdr_set (h, "X-Huge", huge), SG_OK);
     char *enc;
     size_t len;

@@ -40,13 +40,13 @@ s_step (lc_role_t role, lc_side_t side, lc_state_t from, int t, const char *code
 START_TEST (test_departure_path)
 {
     struct { lc_side_t side; int type; const char *code, *sender; lc_state_t to; } path[] = {
-        { LC_SENDER, MSG_DEC, NULL, "CI000101", LC_REGISTERED },
-        { LC_SENDER, MSG_REL, NULL, "CI000101", LC_RELEASED },
-        { LC_RECIPIENT, MSG_NCF, NULL, "CI000401", LC_EN_ROUTE },
-        { LC_RECIPIENT, MSG_NCF, NULL, "BF000101", LC_EN_ROUTE },
-        { LC_RECIPIENT, MSG_ARR, NULL, "BF000101", LC_ARRIVED },
-        { LC_RECIPIENT, MSG_DCR, "A1", "BF000101", LC_CONTROLLED },
-        { LC_SENDER, MSG_WOF, NULL, "CI000101", LC_DISCHARGED },
+        { LC_SENDER, SG_MSG_DEC, NULL, "CI000101", LC_REGISTERED },
+        { LC_SENDER, SG_MSG_REL, NULL, "CI000101", LC_RELEASED },
+        { LC_RECIPIENT, SG_MSG_NCF, NULL, "CI000401", LC_EN_ROUTE },
+        { LC_RECIPIENT, SG_MSG_NCF, NULL, "BF000101", LC_EN_ROUTE },
+        { LC_RECIPIENT, SG_MSG_ARR, NULL, "BF000101", LC_ARRIVED },
+        { LC_RECIPIENT, SG_MSG_DCR, "A1", "BF000101", LC_CONTROLLED },
+        { LC_SENDER, SG_MSG_WOF, NULL, "CI000101", LC_DISCHARGED },
     };
     lc_state_t s = LC_NONE;
     for (size_t i = 0; i < sizeof path / sizeof path[0]; i++) {
@@ -58,29 +58,31 @@ START_TEST (test_departure_path)
         s = st.to;
     }
     /* REL fans out; a conform DCR asks for the WOF; B1 goes to DISCREPANCY */
-    ck_assert (s_step (LC_DEPARTURE, LC_SENDER, LC_REGISTERED, MSG_REL, NULL, NULL).actions
+    ck_assert (s_step (LC_DEPARTURE, LC_SENDER, LC_REGISTERED, SG_MSG_REL, NULL, NULL).actions
                & LC_ACT_FANOUT);
-    ck_assert (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_ARRIVED, MSG_DCR, "A2", NULL).actions
+    ck_assert (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_ARRIVED, SG_MSG_DCR, "A2", NULL).actions
                & LC_ACT_WOF);
-    lc_step_t b1 = s_step (LC_DEPARTURE, LC_RECIPIENT, LC_ARRIVED, MSG_DCR, "B1", NULL);
+    lc_step_t b1 = s_step (LC_DEPARTURE, LC_RECIPIENT, LC_ARRIVED, SG_MSG_DCR, "B1", NULL);
     ck_assert_int_eq (b1.to, LC_DISCREPANCY);
     ck_assert (!(b1.actions & LC_ACT_WOF));
-    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_DISCREPANCY, MSG_WOF, NULL, NULL).to,
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_DISCREPANCY, SG_MSG_WOF, NULL, NULL).to,
                       LC_DISCHARGED);
     /* the second WOF of a fan-out changes nothing and is no event */
-    lc_step_t again = s_step (LC_DEPARTURE, LC_SENDER, LC_DISCHARGED, MSG_WOF, NULL, NULL);
+    lc_step_t again = s_step (LC_DEPARTURE, LC_SENDER, LC_DISCHARGED, SG_MSG_WOF, NULL, NULL);
     ck_assert (again.nak == 0 && again.to == LC_DISCHARGED && !again.event);
     /* cancellation before and after release */
-    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_REGISTERED, MSG_CAN, NULL, NULL).to,
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_REGISTERED, SG_MSG_CAN, NULL, NULL).to,
                       LC_CANCELLED);
-    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_RELEASED, MSG_CAN, NULL, NULL).to,
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_RELEASED, SG_MSG_CAN, NULL, NULL).to,
                       LC_CANCELLED);
-    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_EN_ROUTE, MSG_CAN, NULL, NULL).nak, 92);
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_EN_ROUTE, SG_MSG_CAN, NULL, NULL).nak,
+                      92);
     /* a crossing notice held up by a link outage arrives after the arrival:
      * recorded as an event, state unchanged */
     lc_state_t after[] = { LC_ARRIVED, LC_CONTROLLED, LC_DISCREPANCY };
     for (size_t i = 0; i < 3; i++) {
-        lc_step_t late = s_step (LC_DEPARTURE, LC_RECIPIENT, after[i], MSG_NCF, NULL, "BF000301");
+        lc_step_t late = s_step (LC_DEPARTURE, LC_RECIPIENT, after[i], SG_MSG_NCF, NULL,
+                                 "BF000301");
         ck_assert (late.nak == 0 && late.to == after[i] && late.event);
     }
 }
@@ -92,19 +94,20 @@ END_TEST
  * it is refused; other offices accept it without a view. */
 START_TEST (test_amendment)
 {
-    lc_step_t st = s_step (LC_DEPARTURE, LC_SENDER, LC_REGISTERED, MSG_AMD, NULL, "CI000101");
+    lc_step_t st = s_step (LC_DEPARTURE, LC_SENDER, LC_REGISTERED, SG_MSG_AMD, NULL, "CI000101");
     ck_assert (st.nak == 0 && st.to == LC_REGISTERED && st.event);
     ck_assert_uint_eq (st.actions, LC_ACT_DECL | LC_ACT_AMEND);
-    lc_fact_t f = { .type = MSG_AMD, .sender = "CI000101", .recipient = "BF000101", .code = "",
+    lc_fact_t f = { .type = SG_MSG_AMD, .sender = "CI000101", .recipient = "BF000101", .code = "",
                     .office = "", .destination = "BF000101", .view_office = "CI000101" };
     lc_step (LC_DEPARTURE, LC_SENDER, LC_REGISTERED, &f, &st);
     ck_assert (st.relevant && st.nak == 0 && st.actions == 0 && !st.event);
     lc_state_t late[] = { LC_RELEASED, LC_EN_ROUTE, LC_CANCELLED };
     for (size_t i = 0; i < 3; i++)
-        ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, late[i], MSG_AMD, NULL, "CI000101").nak,
+        ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, late[i], SG_MSG_AMD, NULL,
+                                  "CI000101").nak,
                           92);
-    ck_assert_int_eq (lc_role_for (LC_SENDER, MSG_AMD), LC_DEPARTURE);
-    st = s_step (LC_DESTINATION, LC_RECIPIENT, LC_NONE, MSG_AMD, NULL, "CI000101");
+    ck_assert_int_eq (lc_role_for (LC_SENDER, SG_MSG_AMD), LC_DEPARTURE);
+    st = s_step (LC_DESTINATION, LC_RECIPIENT, LC_NONE, SG_MSG_AMD, NULL, "CI000101");
     ck_assert (st.relevant && st.nak == 0 && st.to == LC_NONE && !st.event);
 }
 END_TEST
@@ -112,17 +115,17 @@ END_TEST
 START_TEST (test_departure_refusals)
 {
     struct { lc_side_t side; lc_state_t from; int type; const char *code, *sender; int nak; } bad[] = {
-        { LC_RECIPIENT, LC_REGISTERED, MSG_ARR, NULL, NULL, 92 },     /* ARR before REL */
-        { LC_RECIPIENT, LC_EN_ROUTE, MSG_DCR, "A1", NULL, 92 },       /* DCR before ARR */
-        { LC_RECIPIENT, LC_DISCHARGED, MSG_NCF, NULL, "BF000301", 92 }, /* NCF after WOF */
-        { LC_RECIPIENT, LC_EN_ROUTE, MSG_NCF, NULL, "BF000201", 92 }, /* same post twice */
-        { LC_RECIPIENT, LC_EN_ROUTE, MSG_ARR, NULL, "BF000301", 92 }, /* not the destination */
-        { LC_SENDER, LC_REGISTERED, MSG_DEC, NULL, NULL, 92 },        /* declared twice */
-        { LC_SENDER, LC_RELEASED, MSG_WOF, NULL, NULL, 92 },          /* WOF before control */
-        { LC_SENDER, LC_NONE, MSG_REL, NULL, NULL, 90 },              /* unknown MRN */
-        { LC_RECIPIENT, LC_NONE, MSG_ARR, NULL, NULL, 90 },
-        { LC_RECIPIENT, LC_NONE, MSG_STQ, NULL, NULL, 90 },
-        { LC_RECIPIENT, LC_RELEASED, MSG_ENR, "AR", NULL, 92 },       /* no enquiry going on */
+        { LC_RECIPIENT, LC_REGISTERED, SG_MSG_ARR, NULL, NULL, 92 },     /* ARR before REL */
+        { LC_RECIPIENT, LC_EN_ROUTE, SG_MSG_DCR, "A1", NULL, 92 },       /* DCR before ARR */
+        { LC_RECIPIENT, LC_DISCHARGED, SG_MSG_NCF, NULL, "BF000301", 92 }, /* NCF after WOF */
+        { LC_RECIPIENT, LC_EN_ROUTE, SG_MSG_NCF, NULL, "BF000201", 92 }, /* same post twice */
+        { LC_RECIPIENT, LC_EN_ROUTE, SG_MSG_ARR, NULL, "BF000301", 92 }, /* not the destination */
+        { LC_SENDER, LC_REGISTERED, SG_MSG_DEC, NULL, NULL, 92 },        /* declared twice */
+        { LC_SENDER, LC_RELEASED, SG_MSG_WOF, NULL, NULL, 92 },          /* WOF before control */
+        { LC_SENDER, LC_NONE, SG_MSG_REL, NULL, NULL, 90 },              /* unknown MRN */
+        { LC_RECIPIENT, LC_NONE, SG_MSG_ARR, NULL, NULL, 90 },
+        { LC_RECIPIENT, LC_NONE, SG_MSG_STQ, NULL, NULL, 90 },
+        { LC_RECIPIENT, LC_RELEASED, SG_MSG_ENR, "AR", NULL, 92 },       /* no enquiry going on */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         lc_step_t st = s_step (LC_DEPARTURE, bad[i].side, bad[i].from, bad[i].type, bad[i].code,
@@ -132,10 +135,11 @@ START_TEST (test_departure_refusals)
         ck_assert_msg (st.reason[0], "case %zu: no reason", i);
         ck_assert_int_eq (st.to, bad[i].from);
     }
-    ck_assert_ptr_nonnull (strstr (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_REGISTERED, MSG_ARR, NULL,
+    ck_assert_ptr_nonnull (strstr (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_REGISTERED, SG_MSG_ARR,
+                                           NULL,
                                            NULL).reason, "REGISTERED"));
     /* types that mean nothing to the departure view are ignored, not refused */
-    lc_step_t ack = s_step (LC_DEPARTURE, LC_RECIPIENT, LC_RELEASED, MSG_ACK, NULL, NULL);
+    lc_step_t ack = s_step (LC_DEPARTURE, LC_RECIPIENT, LC_RELEASED, SG_MSG_ACK, NULL, NULL);
     ck_assert (!ack.relevant && !ack.nak);
 }
 END_TEST
@@ -143,8 +147,8 @@ END_TEST
 START_TEST (test_follow_views)
 {
     lc_state_t s = LC_NONE;
-    int dest[][2] = { { LC_RECIPIENT, MSG_AAR }, { LC_SENDER, MSG_ARR }, { LC_SENDER, MSG_DCR },
-                      { LC_RECIPIENT, MSG_WOF } };
+    int dest[][2] = { { LC_RECIPIENT, SG_MSG_AAR }, { LC_SENDER, SG_MSG_ARR }, { LC_SENDER, SG_MSG_DCR },
+                      { LC_RECIPIENT, SG_MSG_WOF } };
     lc_state_t want[] = { LC_ANTICIPATED, LC_ARRIVED, LC_CONTROLLED, LC_DISCHARGED };
     for (int i = 0; i < 4; i++) {
         lc_step_t st = s_step (LC_DESTINATION, (lc_side_t) dest[i][0], s, dest[i][1], NULL, NULL);
@@ -152,7 +156,7 @@ START_TEST (test_follow_views)
         s = st.to;
     }
     s = LC_NONE;
-    int tr[][2] = { { LC_RECIPIENT, MSG_ATR }, { LC_SENDER, MSG_NCF }, { LC_RECIPIENT, MSG_WOF } };
+    int tr[][2] = { { LC_RECIPIENT, SG_MSG_ATR }, { LC_SENDER, SG_MSG_NCF }, { LC_RECIPIENT, SG_MSG_WOF } };
     lc_state_t twant[] = { LC_ANTICIPATED, LC_CROSSED, LC_DISCHARGED };
     for (int i = 0; i < 3; i++) {
         lc_step_t st = s_step (LC_TRANSIT, (lc_side_t) tr[i][0], s, tr[i][1], NULL, NULL);
@@ -161,17 +165,17 @@ START_TEST (test_follow_views)
     }
     /* a view that only follows never refuses: the departure decides */
     for (int st = 0; st < LC_STATE_COUNT; st++)
-        for (int t = MSG_DEC; t < MSG_TYPE_COUNT; t++)
+        for (int t = SG_MSG_DEC; t < SG_MSG_TYPE_COUNT; t++)
             for (int side = 0; side < 2; side++) {
                 ck_assert_int_eq (s_step (LC_TRANSIT, (lc_side_t) side, (lc_state_t) st, t, NULL,
                                           NULL).nak, 0);
                 ck_assert_int_eq (s_step (LC_DESTINATION, (lc_side_t) side, (lc_state_t) st, t,
                                           NULL, NULL).nak, 0);
             }
-    ck_assert_int_eq (lc_role_for (LC_RECIPIENT, MSG_AAR), LC_DESTINATION);
-    ck_assert_int_eq (lc_role_for (LC_RECIPIENT, MSG_ATR), LC_TRANSIT);
-    ck_assert_int_eq (lc_role_for (LC_SENDER, MSG_DEC), LC_DEPARTURE);
-    ck_assert_int_eq (lc_role_for (LC_RECIPIENT, MSG_WOF), -1);
+    ck_assert_int_eq (lc_role_for (LC_RECIPIENT, SG_MSG_AAR), LC_DESTINATION);
+    ck_assert_int_eq (lc_role_for (LC_RECIPIENT, SG_MSG_ATR), LC_TRANSIT);
+    ck_assert_int_eq (lc_role_for (LC_SENDER, SG_MSG_DEC), LC_DEPARTURE);
+    ck_assert_int_eq (lc_role_for (LC_RECIPIENT, SG_MSG_WOF), -1);
 }
 END_TEST
 
@@ -183,19 +187,22 @@ START_TEST (test_timers_and_resync)
                       92);
     lc_step_t enq = s_step (LC_DEPARTURE, LC_SENDER, LC_OVERDUE, LC_TICK_ENQUIRY, NULL, NULL);
     ck_assert (enq.actions & LC_ACT_ENQ);
-    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_OVERDUE, MSG_ENQ, NULL, NULL).to,
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_OVERDUE, SG_MSG_ENQ, NULL, NULL).to,
                       LC_UNDER_ENQUIRY);
-    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_UNDER_ENQUIRY, MSG_ARR, NULL, NULL).to,
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_UNDER_ENQUIRY, SG_MSG_ARR, NULL,
+                              NULL).to,
                       LC_ARRIVED);
-    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_UNDER_ENQUIRY, MSG_ENR, "AR", NULL).to,
+    ck_assert_int_eq (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_UNDER_ENQUIRY, SG_MSG_ENR, "AR",
+                              NULL).to,
                       LC_ARRIVED);
-    lc_step_t np = s_step (LC_DEPARTURE, LC_RECIPIENT, LC_UNDER_ENQUIRY, MSG_ENR, "NP", NULL);
+    lc_step_t np = s_step (LC_DEPARTURE, LC_RECIPIENT, LC_UNDER_ENQUIRY, SG_MSG_ENR, "NP", NULL);
     ck_assert (np.to == LC_UNDER_ENQUIRY && np.event);
     ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_UNDER_ENQUIRY, LC_TICK_RECOVERY, NULL,
                               NULL).to, LC_RECOVERY);
     ck_assert_int_eq (s_step (LC_DEPARTURE, LC_SENDER, LC_DISCREPANCY, LC_TICK_RECOVERY, NULL,
                               NULL).to, LC_RECOVERY);
-    ck_assert (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_EN_ROUTE, MSG_ARQ, NULL, "BF000301").actions
+    ck_assert (s_step (LC_DEPARTURE, LC_RECIPIENT, LC_EN_ROUTE, SG_MSG_ARQ, NULL,
+                       "BF000301").actions
                & LC_ACT_DIVERT);
     /* resync mapping moves views forward only to states of their own role */
     ck_assert_int_eq (lc_resync_map (LC_DESTINATION, "BF000101", LC_DEPARTURE, LC_ARRIVED,
@@ -279,19 +286,19 @@ START_TEST (test_authority_table)
     const char *who[] = { dep, tr, dst, none };
     /* who may send what to a view of each role: D T N(destination) -, ARQ from anyone */
     struct { lc_role_t role; int type; const char *may; } rows[] = {
-        { LC_DEPARTURE, MSG_NCF, "-T--" }, { LC_DEPARTURE, MSG_ARR, "--N-" },
-        { LC_DEPARTURE, MSG_DCR, "--N-" }, { LC_DEPARTURE, MSG_ENR, "--N-" },
-        { LC_DEPARTURE, MSG_INC, "-TN-" }, { LC_DEPARTURE, MSG_ARQ, "DTNX" },
-        { LC_DEPARTURE, MSG_STQ, "DTN-" }, { LC_DEPARTURE, MSG_WOF, "----" },
-        { LC_DEPARTURE, MSG_CAN, "----" }, { LC_DEPARTURE, MSG_AAR, "----" },
-        { LC_DESTINATION, MSG_AAR, "D---" }, { LC_DESTINATION, MSG_WOF, "D---" },
-        { LC_DESTINATION, MSG_CAN, "D---" }, { LC_DESTINATION, MSG_ENQ, "D---" },
-        { LC_DESTINATION, MSG_STQ, "DTN-" }, { LC_DESTINATION, MSG_ARR, "----" },
-        { LC_DESTINATION, MSG_NCF, "D---" }, { LC_DESTINATION, MSG_DCR, "----" },
-        { LC_TRANSIT, MSG_ATR, "D---" }, { LC_TRANSIT, MSG_WOF, "D---" },
-        { LC_TRANSIT, MSG_CAN, "D---" }, { LC_TRANSIT, MSG_ENQ, "D---" },
-        { LC_TRANSIT, MSG_STQ, "DTN-" }, { LC_TRANSIT, MSG_NCF, "D---" },
-        { LC_TRANSIT, MSG_ENR, "----" },
+        { LC_DEPARTURE, SG_MSG_NCF, "-T--" }, { LC_DEPARTURE, SG_MSG_ARR, "--N-" },
+        { LC_DEPARTURE, SG_MSG_DCR, "--N-" }, { LC_DEPARTURE, SG_MSG_ENR, "--N-" },
+        { LC_DEPARTURE, SG_MSG_INC, "-TN-" }, { LC_DEPARTURE, SG_MSG_ARQ, "DTNX" },
+        { LC_DEPARTURE, SG_MSG_STQ, "DTN-" }, { LC_DEPARTURE, SG_MSG_WOF, "----" },
+        { LC_DEPARTURE, SG_MSG_CAN, "----" }, { LC_DEPARTURE, SG_MSG_AAR, "----" },
+        { LC_DESTINATION, SG_MSG_AAR, "D---" }, { LC_DESTINATION, SG_MSG_WOF, "D---" },
+        { LC_DESTINATION, SG_MSG_CAN, "D---" }, { LC_DESTINATION, SG_MSG_ENQ, "D---" },
+        { LC_DESTINATION, SG_MSG_STQ, "DTN-" }, { LC_DESTINATION, SG_MSG_ARR, "----" },
+        { LC_DESTINATION, SG_MSG_NCF, "D---" }, { LC_DESTINATION, SG_MSG_DCR, "----" },
+        { LC_TRANSIT, SG_MSG_ATR, "D---" }, { LC_TRANSIT, SG_MSG_WOF, "D---" },
+        { LC_TRANSIT, SG_MSG_CAN, "D---" }, { LC_TRANSIT, SG_MSG_ENQ, "D---" },
+        { LC_TRANSIT, SG_MSG_STQ, "DTN-" }, { LC_TRANSIT, SG_MSG_NCF, "D---" },
+        { LC_TRANSIT, SG_MSG_ENR, "----" },
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         for (int k = 0; k < 4; k++) {
@@ -303,30 +310,30 @@ START_TEST (test_authority_table)
                            got ? "allowed" : "refused", why);
         }
     /* an office sent an ATR after the declaration is an office of transit */
-    ck_assert (s_auth (LC_DEPARTURE, LC_RECIPIENT, LC_EN_ROUTE, MSG_NCF, later, 0, NULL));
+    ck_assert (s_auth (LC_DEPARTURE, LC_RECIPIENT, LC_EN_ROUTE, SG_MSG_NCF, later, 0, NULL));
     /* the reason names the office and the role it lacks */
     char why[320];
-    ck_assert (!s_auth (LC_DESTINATION, LC_RECIPIENT, LC_ANTICIPATED, MSG_WOF, tr, 0, why));
+    ck_assert (!s_auth (LC_DESTINATION, LC_RECIPIENT, LC_ANTICIPATED, SG_MSG_WOF, tr, 0, why));
     ck_assert_msg (strstr (why, "BF000201") && strstr (why, "transit")
                    && strstr (why, "office of departure CI000101"), "%s", why);
-    ck_assert (!s_auth (LC_DEPARTURE, LC_RECIPIENT, LC_ARRIVED, MSG_DCR, none, 0, why));
+    ck_assert (!s_auth (LC_DEPARTURE, LC_RECIPIENT, LC_ARRIVED, SG_MSG_DCR, none, 0, why));
     ck_assert_msg (strstr (why, "no role"), "%s", why);
     /* STR only as the answer to our STQ; even with no view */
-    ck_assert (!s_auth (LC_DESTINATION, LC_RECIPIENT, LC_ANTICIPATED, MSG_STR, dep, 0, NULL));
-    ck_assert (s_auth (LC_DESTINATION, LC_RECIPIENT, LC_ANTICIPATED, MSG_STR, dep, 1, NULL));
-    ck_assert (!s_auth (LC_DESTINATION, LC_RECIPIENT, LC_NONE, MSG_STR, dep, 0, NULL));
+    ck_assert (!s_auth (LC_DESTINATION, LC_RECIPIENT, LC_ANTICIPATED, SG_MSG_STR, dep, 0, NULL));
+    ck_assert (s_auth (LC_DESTINATION, LC_RECIPIENT, LC_ANTICIPATED, SG_MSG_STR, dep, 1, NULL));
+    ck_assert (!s_auth (LC_DESTINATION, LC_RECIPIENT, LC_NONE, SG_MSG_STR, dep, 0, NULL));
     /* what an office may send in its own role */
-    ck_assert (!s_auth (LC_TRANSIT, LC_SENDER, LC_ANTICIPATED, MSG_WOF, tr, 0, why));
+    ck_assert (!s_auth (LC_TRANSIT, LC_SENDER, LC_ANTICIPATED, SG_MSG_WOF, tr, 0, why));
     ck_assert_msg (strstr (why, "DEPARTURE"), "%s", why);
-    ck_assert (!s_auth (LC_TRANSIT, LC_SENDER, LC_ANTICIPATED, MSG_DCR, tr, 0, NULL));
-    ck_assert (s_auth (LC_TRANSIT, LC_SENDER, LC_ANTICIPATED, MSG_NCF, tr, 0, NULL));
-    ck_assert (!s_auth (LC_DEPARTURE, LC_SENDER, LC_EN_ROUTE, MSG_AAR, dep, 0, why));
+    ck_assert (!s_auth (LC_TRANSIT, LC_SENDER, LC_ANTICIPATED, SG_MSG_DCR, tr, 0, NULL));
+    ck_assert (s_auth (LC_TRANSIT, LC_SENDER, LC_ANTICIPATED, SG_MSG_NCF, tr, 0, NULL));
+    ck_assert (!s_auth (LC_DEPARTURE, LC_SENDER, LC_EN_ROUTE, SG_MSG_AAR, dep, 0, why));
     ck_assert_msg (strstr (why, "only to the office of destination NE000101"), "%s", why);
-    ck_assert (s_auth (LC_DESTINATION, LC_SENDER, LC_ANTICIPATED, MSG_ARR, dst, 0, NULL));
-    ck_assert (!s_auth (LC_DESTINATION, LC_SENDER, LC_ANTICIPATED, MSG_CAN, dst, 0, NULL));
+    ck_assert (s_auth (LC_DESTINATION, LC_SENDER, LC_ANTICIPATED, SG_MSG_ARR, dst, 0, NULL));
+    ck_assert (!s_auth (LC_DESTINATION, LC_SENDER, LC_ANTICIPATED, SG_MSG_CAN, dst, 0, NULL));
     /* timers, ACK and NAK are not judged */
     ck_assert (s_auth (LC_DEPARTURE, LC_RECIPIENT, LC_EN_ROUTE, LC_TICK_OVERDUE, none, 0, NULL));
-    ck_assert (s_auth (LC_DESTINATION, LC_RECIPIENT, LC_ANTICIPATED, MSG_NAK, none, 0, NULL));
+    ck_assert (s_auth (LC_DESTINATION, LC_RECIPIENT, LC_ANTICIPATED, SG_MSG_NAK, none, 0, NULL));
 }
 END_TEST
 
@@ -334,7 +341,7 @@ START_TEST (test_authority_declarations)
 {
     /* an AAR that creates a view: from the departure office the body names,
      * with an MRN of that office's country */
-    lc_fact_t f = { .type = MSG_AAR, .mrn = "26CI000101000123J8", .sender = "CI000101",
+    lc_fact_t f = { .type = SG_MSG_AAR, .mrn = "26CI000101000123J8", .sender = "CI000101",
                     .recipient = "NE000101", .code = "", .office = "", .destination = "",
                     .view_office = "NE000101", .departure = "", .decl_departure = "CI000101" };
     char why[320];
@@ -344,7 +351,7 @@ START_TEST (test_authority_declarations)
     f.decl_departure = "TG000101";              /* ... naming itself, for a CI MRN */
     ck_assert (!lc_authorized (LC_DESTINATION, LC_RECIPIENT, LC_NONE, &f, why, sizeof why));
     ck_assert_msg (strstr (why, "MRN"), "%s", why);
-    f.type = MSG_DEC;                           /* the same rule where a DEC enters */
+    f.type = SG_MSG_DEC;                           /* the same rule where a DEC enters */
     ck_assert (!lc_authorized (LC_DEPARTURE, LC_SENDER, LC_NONE, &f, why, sizeof why));
     f.mrn = "26TG000101000123J8";
     ck_assert (lc_authorized (LC_DEPARTURE, LC_SENDER, LC_NONE, &f, why, sizeof why));
@@ -388,7 +395,7 @@ s_commit (lifecycle_t *lc, store_t *st, const char *file, const char *hop, int *
 {
     size_t len;
     char *body = s_example (file, &len);
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
     sg_diag_t d;
     ck_assert_msg (sg_msg_parse (body, len, NULL, &m, &d) == SG_OK, "%s: %s", file, d.text);
     store_msg_t sm = { .id = m->id, .type = sg_msg_type_name (m->type), .mrn = m->mrn,
@@ -414,7 +421,7 @@ START_TEST (test_commit_and_verify)
     sg_diag_t d;
     store_t *st = store_new (s_conninfo, &d);
     ck_assert_msg (st != NULL, "%s", d.text);
-    sign_key_t *key = sg_sign_key_generate ();
+    sg_sign_key_t *key = sg_sign_key_generate ();
     routes_t *rt = routes_new ();
     ck_assert_int_eq (routes_add (rt, "BF", "BF", ROUTES_EXPLICIT), SG_OK);
     ck_assert_int_eq (routes_add (rt, "CI", "ci-adapter", ROUTES_ADAPTER), SG_OK);

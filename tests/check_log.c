@@ -27,7 +27,7 @@ s_capture (int journal)
     snprintf (js, sizeof js, "%llu:%llu", (unsigned long long) st.st_dev,
               (unsigned long long) (journal ? st.st_ino : st.st_ino + 1));
     setenv ("JOURNAL_STREAM", js, 1);
-    sg_log_open ("check_log", 0, LOG_LVL_INFO);
+    sg_log_open ("check_log", 0, SG_LOG_LVL_INFO);
     sg_log_set_tag ("XX");
     sg_log_error ("disk %s", "full");
     sg_log_warn ("slow");

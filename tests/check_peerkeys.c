@@ -15,12 +15,12 @@ static const char HDR[] = "Message-Id: 0f8fad5b-d9cb-469f-a165-70867728950e\nTyp
 static const char BODY[] = "<Declaration/>\n";
 
 /* A public-only copy of key, as a peer would have registered it. */
-static sign_key_t *
-s_public (const sign_key_t *key)
+static sg_sign_key_t *
+s_public (const sg_sign_key_t *key)
 {
     char *pem = NULL;
     ck_assert_int_eq (sg_sign_key_public_pem (key, &pem), SG_OK);
-    sign_key_t *pub = sg_sign_key_from_pem (pem, strlen (pem), NULL);
+    sg_sign_key_t *pub = sg_sign_key_from_pem (pem, strlen (pem), NULL);
     ck_assert_ptr_nonnull (pub);
     free (pem);
     return pub;
@@ -31,20 +31,20 @@ s_verify (const peerkeys_t *keys, const char *key_id, int64_t at, const unsigned
           sg_diag_t *d)
 {
     return peerkeys_verify (keys, "CI", key_id, at, HDR, strlen (HDR), BODY, strlen (BODY), sig,
-                            SIGN_LEN, d);
+                            SG_SIGN_LEN, d);
 }
 
 START_TEST (test_key_id)
 {
-    sign_key_t *k = sg_sign_key_generate ();
-    sign_key_t *pub = s_public (k);
-    char a[SIGN_KEY_ID_LEN + 1], b[SIGN_KEY_ID_LEN + 1];
+    sg_sign_key_t *k = sg_sign_key_generate ();
+    sg_sign_key_t *pub = s_public (k);
+    char a[SG_SIGN_KEY_ID_LEN + 1], b[SG_SIGN_KEY_ID_LEN + 1];
     ck_assert_int_eq (sg_sign_key_id (k, a), SG_OK);
     ck_assert_int_eq (sg_sign_key_id (pub, b), SG_OK);
     ck_assert_str_eq (a, b);                    /* the public key's id */
-    ck_assert_uint_eq (strlen (a), SIGN_KEY_ID_LEN);
-    ck_assert_uint_eq (strspn (a, "0123456789abcdef"), SIGN_KEY_ID_LEN);
-    sign_key_t *other = sg_sign_key_generate ();
+    ck_assert_uint_eq (strlen (a), SG_SIGN_KEY_ID_LEN);
+    ck_assert_uint_eq (strspn (a, "0123456789abcdef"), SG_SIGN_KEY_ID_LEN);
+    sg_sign_key_t *other = sg_sign_key_generate ();
     ck_assert_int_eq (sg_sign_key_id (other, b), SG_OK);
     ck_assert_str_ne (a, b);
     ck_assert_int_eq (sg_sign_key_id (NULL, b), SG_EINVAL);
@@ -59,11 +59,11 @@ START_TEST (test_periods)
     /* Old key valid until T, new key from T; T = 2025-06-01T00:00:00Z. */
     int64_t t;
     ck_assert_int_eq (sg_hdr_time_parse ("2025-06-01T00:00:00Z", &t), SG_OK);
-    sign_key_t *old = sg_sign_key_generate (), *new = sg_sign_key_generate (), *stranger = sg_sign_key_generate ();
-    char old_id[SIGN_KEY_ID_LEN + 1], new_id[SIGN_KEY_ID_LEN + 1];
+    sg_sign_key_t *old = sg_sign_key_generate (), *new = sg_sign_key_generate (), *stranger = sg_sign_key_generate ();
+    char old_id[SG_SIGN_KEY_ID_LEN + 1], new_id[SG_SIGN_KEY_ID_LEN + 1];
     sg_sign_key_id (old, old_id);
     sg_sign_key_id (new, new_id);
-    unsigned char sig_old[SIGN_LEN], sig_new[SIGN_LEN], sig_x[SIGN_LEN];
+    unsigned char sig_old[SG_SIGN_LEN], sig_new[SG_SIGN_LEN], sig_x[SG_SIGN_LEN];
     ck_assert_int_eq (sg_sign_message (old, HDR, strlen (HDR), BODY, strlen (BODY), sig_old),
                       SG_OK);
     ck_assert_int_eq (sg_sign_message (new, HDR, strlen (HDR), BODY, strlen (BODY), sig_new),
@@ -72,7 +72,7 @@ START_TEST (test_periods)
                       SG_OK);
 
     peerkeys_t *keys = peerkeys_new ();
-    sign_key_t *p = s_public (old);
+    sg_sign_key_t *p = s_public (old);
     ck_assert_int_eq (peerkeys_add (keys, &p, 0, t), SG_OK);
     ck_assert_ptr_null (p);
     p = s_public (new);
@@ -121,11 +121,11 @@ START_TEST (test_load)
      * its id bounds it; rows of other peers are not taken. */
     int64_t t;
     ck_assert_int_eq (sg_hdr_time_parse ("2025-06-01T00:00:00Z", &t), SG_OK);
-    sign_key_t *k = sg_sign_key_generate ();
-    char *pem = NULL, id[SIGN_KEY_ID_LEN + 1];
+    sg_sign_key_t *k = sg_sign_key_generate ();
+    char *pem = NULL, id[SG_SIGN_KEY_ID_LEN + 1];
     ck_assert_int_eq (sg_sign_key_public_pem (k, &pem), SG_OK);
     sg_sign_key_id (k, id);
-    unsigned char sig[SIGN_LEN];
+    unsigned char sig[SG_SIGN_LEN];
     ck_assert_int_eq (sg_sign_message (k, HDR, strlen (HDR), BODY, strlen (BODY), sig), SG_OK);
     sg_diag_t d;
 

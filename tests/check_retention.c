@@ -26,7 +26,7 @@
 
 static const char *s_conninfo;
 static char s_dir[64], s_keys[100], s_arch[100];
-static sign_key_t *s_key;
+static sg_sign_key_t *s_key;
 
 static const char *S_CLOSED = "24CI000000000001A9";    /* not a real MRN check: the store does not care */
 static const char *S_OPEN = "24CI000000000002A9";
@@ -51,7 +51,7 @@ s_exec (const char *sql)
 
 typedef struct {
     char id[37], hdr[256], body[64];
-    unsigned char sig[SIGN_LEN];
+    unsigned char sig[SG_SIGN_LEN];
 } s_fix_t;
 
 /* A message signed by node CI (the origin), for mrn, to next hop hop. */
@@ -75,7 +75,7 @@ s_msg (store_msg_t *m, s_fix_t *f, int n, const char *mrn, const char *hop)
     m->body = f->body;
     m->body_len = strlen (f->body);
     m->signature = f->sig;
-    m->signature_len = SIGN_LEN;
+    m->signature_len = SG_SIGN_LEN;
     m->next_hop = hop;
 }
 

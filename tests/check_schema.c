@@ -92,7 +92,7 @@ s_write (const char *dir, const char *name, const char *text)
     }
 }
 
-static schema_t *
+static sg_schema_t *
 s_load (const char *name, sg_diag_t *diag)
 {
     char path[512];
@@ -111,7 +111,7 @@ s_doc (const char *xml)
 
 /* Replaces the first `from` in s_good by `to` and validates the result. */
 static int
-s_validate_edit (schema_t *schema, const char *from, const char *to, sg_diag_t *diag)
+s_validate_edit (sg_schema_t *schema, const char *from, const char *to, sg_diag_t *diag)
 {
     char xml[1024];
     const char *at = strstr (s_good, from);
@@ -127,7 +127,7 @@ s_validate_edit (schema_t *schema, const char *from, const char *to, sg_diag_t *
 START_TEST (test_load_and_validate)
 {
     sg_diag_t diag;
-    schema_t *schema = s_load ("main.xsd", &diag);
+    sg_schema_t *schema = s_load ("main.xsd", &diag);
     ck_assert_msg (schema != NULL, "%s", diag.text);
     ck_assert_int_eq (diag.code, SG_OK);
     xmlDocPtr doc = s_doc (s_good);
@@ -148,7 +148,7 @@ END_TEST
 START_TEST (test_errors)
 {
     sg_diag_t diag;
-    schema_t *schema = s_load ("main.xsd", &diag);
+    sg_schema_t *schema = s_load ("main.xsd", &diag);
     ck_assert_ptr_nonnull (schema);
 
     /* bad enumeration value (from the included file): 12 */
@@ -239,7 +239,7 @@ END_TEST
 static void *
 s_thread (void *arg)
 {
-    schema_t *schema = arg;
+    sg_schema_t *schema = arg;
     xmlDocPtr good = sg_xmlsafe_parse (s_good, strlen (s_good), NULL, NULL);
     const char *bad_xml = "<Order xmlns=\"urn:t\"><Id>AB1234</Id><Colour>no</Colour>"
                           "<Qty>1</Qty></Order>";
@@ -261,7 +261,7 @@ s_thread (void *arg)
 START_TEST (test_threads)
 {
     sg_diag_t diag;
-    schema_t *schema = s_load ("main.xsd", &diag);
+    sg_schema_t *schema = s_load ("main.xsd", &diag);
     ck_assert_ptr_nonnull (schema);
     pthread_t t[4];
     for (int i = 0; i < 4; i++)
@@ -294,7 +294,7 @@ START_TEST (test_messages)
     for (int i = 0; i < 4; i++)
         pthread_join (t[i], &got[i]);
     sg_diag_t diag;
-    schema_t *schema = sg_schema_messages (&diag);
+    sg_schema_t *schema = sg_schema_messages (&diag);
     ck_assert_ptr_nonnull (schema);
     for (int i = 0; i < 4; i++)
         ck_assert_ptr_eq (got[i], schema);
@@ -315,7 +315,7 @@ START_TEST (test_project_schemas)
         return;
     }
     sg_diag_t diag;
-    schema_t *schema = sg_schema_load (path, &diag);
+    sg_schema_t *schema = sg_schema_load (path, &diag);
     ck_assert_msg (schema != NULL, "%s", diag.text);
     sg_schema_destroy (&schema);
 }

@@ -115,7 +115,7 @@ START_TEST (test_log_escapes)
     fflush (stderr);
     int saved = dup (2);
     dup2 (fd, 2);
-    sg_log_open ("check_sg", 0, LOG_LVL_INFO);
+    sg_log_open ("check_sg", 0, SG_LOG_LVL_INFO);
     sg_log_warn ("refused: NAK %d %s", 12,
                  "bad\n2026-01-01T00:00:00.000Z sigmatd error: forged\x1b[2J\\");
     fflush (stderr);

@@ -110,37 +110,37 @@ t_foreign_pem (const char *alg, int private)
 
 START_TEST (test_sign_verify)
 {
-    sign_key_t *key = sg_sign_key_generate ();
+    sg_sign_key_t *key = sg_sign_key_generate ();
     ck_assert_ptr_nonnull (key);
     ck_assert (sg_sign_has_private (key));
-    unsigned char sig[SIGN_LEN], sig2[SIGN_LEN];
+    unsigned char sig[SG_SIGN_LEN], sig2[SG_SIGN_LEN];
     size_t hl = strlen (HDR), bl = strlen (BODY);
     ck_assert_int_eq (sg_sign_message (key, HDR, hl, BODY, bl, sig), SG_OK);
-    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, sig, SG_SIGN_LEN), SG_OK);
     /* Ed25519 is deterministic. */
     ck_assert_int_eq (sg_sign_message (key, HDR, hl, BODY, bl, sig2), SG_OK);
-    ck_assert (memcmp (sig, sig2, SIGN_LEN) == 0);
+    ck_assert (memcmp (sig, sig2, SG_SIGN_LEN) == 0);
     /* The signature covers hdr || body: the same bytes in one piece verify. */
     char *joined = malloc (hl + bl);
     memcpy (joined, HDR, hl);
     memcpy (joined + hl, BODY, bl);
-    ck_assert_int_eq (sg_sign_verify (key, joined, hl + bl, NULL, 0, sig, SIGN_LEN), SG_OK);
-    ck_assert_int_eq (sg_sign_verify (key, NULL, 0, joined, hl + bl, sig, SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, joined, hl + bl, NULL, 0, sig, SG_SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, NULL, 0, joined, hl + bl, sig, SG_SIGN_LEN), SG_OK);
     free (joined);
     /* Truncations and wrong lengths fail. */
-    ck_assert_int_eq (sg_sign_verify (key, HDR, hl - 1, BODY, bl, sig, SIGN_LEN), SG_ESIG);
-    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl - 1, sig, SIGN_LEN), SG_ESIG);
-    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, sig, SIGN_LEN - 1), SG_ESIG);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, hl - 1, BODY, bl, sig, SG_SIGN_LEN), SG_ESIG);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl - 1, sig, SG_SIGN_LEN), SG_ESIG);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, sig, SG_SIGN_LEN - 1), SG_ESIG);
     ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, sig, 0), SG_ESIG);
-    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, NULL, SIGN_LEN), SG_ESIG);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, NULL, SG_SIGN_LEN), SG_ESIG);
     /* Empty parts. */
     ck_assert_int_eq (sg_sign_message (key, NULL, 0, NULL, 0, sig2), SG_OK);
-    ck_assert_int_eq (sg_sign_verify (key, NULL, 0, NULL, 0, sig2, SIGN_LEN), SG_OK);
-    ck_assert_int_eq (sg_sign_verify (key, HDR, 1, NULL, 0, sig2, SIGN_LEN), SG_ESIG);
+    ck_assert_int_eq (sg_sign_verify (key, NULL, 0, NULL, 0, sig2, SG_SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, 1, NULL, 0, sig2, SG_SIGN_LEN), SG_ESIG);
     /* Bad arguments. */
     ck_assert_int_eq (sg_sign_message (NULL, HDR, hl, BODY, bl, sig2), SG_EINVAL);
     ck_assert_int_eq (sg_sign_message (key, NULL, 5, BODY, bl, sig2), SG_EINVAL);
-    ck_assert_int_eq (sg_sign_verify (NULL, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_EINVAL);
+    ck_assert_int_eq (sg_sign_verify (NULL, HDR, hl, BODY, bl, sig, SG_SIGN_LEN), SG_EINVAL);
     sg_sign_key_destroy (&key);
     ck_assert_ptr_null (key);
     sg_sign_key_destroy (&key);
@@ -154,12 +154,12 @@ END_TEST
  * the verifier's cache; another key fails. */
 START_TEST (test_batch)
 {
-    sign_key_t *key = sg_sign_key_generate (), *other = sg_sign_key_generate ();
+    sg_sign_key_t *key = sg_sign_key_generate (), *other = sg_sign_key_generate ();
     ck_assert_ptr_nonnull (key);
     ck_assert_ptr_nonnull (other);
     enum { MAX = 500 };
     static char hdr[MAX][160];
-    static unsigned char leaves[MAX][SIGN_LEAF_LEN];
+    static unsigned char leaves[MAX][SG_SIGN_LEAF_LEN];
     unsigned char *sigs[MAX];
     size_t lens[MAX];
     size_t bl = strlen (BODY);
@@ -168,7 +168,7 @@ START_TEST (test_batch)
             snprintf (hdr[i], sizeof hdr[i], "Message-Id: %zu of %zu\n", i, n);
             ck_assert_int_eq (sg_sign_leaf (hdr[i], strlen (hdr[i]), BODY, bl, leaves[i]), SG_OK);
         }
-        ck_assert_int_eq (sg_sign_batch (key, (const unsigned char (*)[SIGN_LEAF_LEN]) leaves, n,
+        ck_assert_int_eq (sg_sign_batch (key, (const unsigned char (*)[SG_SIGN_LEAF_LEN]) leaves, n,
                                          sigs, lens), SG_OK);
         for (size_t i = 0; i < n; i++) {
             size_t hl = strlen (hdr[i]);
@@ -195,7 +195,7 @@ START_TEST (test_batch)
             /* Each byte after the magic matters: signature, counts, path
              * (the root of this batch is cached by now). */
             for (size_t k = 4; (i == 0 || i == n - 1) && k < lens[i];
-                 k += (k < 4 + SIGN_LEN + 8 ? 7 : 13)) {
+                 k += (k < 4 + SG_SIGN_LEN + 8 ? 7 : 13)) {
                 memcpy (b, sigs[i], lens[i]);
                 b[k] ^= 0x20;
                 ck_assert_int_eq (sg_sign_verify (key, hdr[i], hl, BODY, bl, b, lens[i]),
@@ -206,12 +206,12 @@ START_TEST (test_batch)
         for (size_t i = 0; i < n; i++)
             free (sigs[i]);
     }
-    ck_assert_int_eq (sg_sign_batch (key, (const unsigned char (*)[SIGN_LEAF_LEN]) leaves, 0,
+    ck_assert_int_eq (sg_sign_batch (key, (const unsigned char (*)[SG_SIGN_LEAF_LEN]) leaves, 0,
                                      sigs, lens), SG_EINVAL);
     /* A plain signature is not taken for a batch one, nor the reverse. */
-    unsigned char sig[SIGN_LEN];
+    unsigned char sig[SG_SIGN_LEN];
     ck_assert_int_eq (sg_sign_message (key, HDR, strlen (HDR), BODY, bl, sig), SG_OK);
-    ck_assert (!sg_sign_is_batch (sig, SIGN_LEN));
+    ck_assert (!sg_sign_is_batch (sig, SG_SIGN_LEN));
     sg_sign_key_destroy (&key);
     sg_sign_key_destroy (&other);
 }
@@ -219,12 +219,12 @@ END_TEST
 
 START_TEST (test_tamper)
 {
-    sign_key_t *key = sg_sign_key_generate ();
+    sg_sign_key_t *key = sg_sign_key_generate ();
     char hdr[sizeof HDR], body[sizeof BODY];
     memcpy (hdr, HDR, sizeof hdr);
     memcpy (body, BODY, sizeof body);
     size_t hl = strlen (hdr), bl = strlen (body);
-    unsigned char sig[SIGN_LEN];
+    unsigned char sig[SG_SIGN_LEN];
     ck_assert_int_eq (sg_sign_message (key, hdr, hl, body, bl, sig), SG_OK);
     /* Pass 0 flips one bit (a different bit position from byte to byte),
      * pass 1 flips the whole byte. */
@@ -232,30 +232,30 @@ START_TEST (test_tamper)
         for (size_t i = 0; i < hl; i++) {
             unsigned char mask = pass ? 0xff : (unsigned char) (1u << (i % 8));
             hdr[i] ^= mask;
-            ck_assert_int_eq (sg_sign_verify (key, hdr, hl, body, bl, sig, SIGN_LEN), SG_ESIG);
+            ck_assert_int_eq (sg_sign_verify (key, hdr, hl, body, bl, sig, SG_SIGN_LEN), SG_ESIG);
             hdr[i] ^= mask;
         }
         for (size_t i = 0; i < bl; i++) {
             unsigned char mask = pass ? 0xff : (unsigned char) (1u << (i % 8));
             body[i] ^= mask;
-            ck_assert_int_eq (sg_sign_verify (key, hdr, hl, body, bl, sig, SIGN_LEN), SG_ESIG);
+            ck_assert_int_eq (sg_sign_verify (key, hdr, hl, body, bl, sig, SG_SIGN_LEN), SG_ESIG);
             body[i] ^= mask;
         }
-        for (size_t i = 0; i < SIGN_LEN; i++) {
+        for (size_t i = 0; i < SG_SIGN_LEN; i++) {
             unsigned char mask = pass ? 0xff : (unsigned char) (1u << (i % 8));
             sig[i] ^= mask;
-            ck_assert_int_eq (sg_sign_verify (key, hdr, hl, body, bl, sig, SIGN_LEN), SG_ESIG);
+            ck_assert_int_eq (sg_sign_verify (key, hdr, hl, body, bl, sig, SG_SIGN_LEN), SG_ESIG);
             sig[i] ^= mask;
         }
     }
     /* Everything restored: verifies again (the loop really tested). */
-    ck_assert_int_eq (sg_sign_verify (key, hdr, hl, body, bl, sig, SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, hdr, hl, body, bl, sig, SG_SIGN_LEN), SG_OK);
 
-    sign_key_t *other = sg_sign_key_generate ();
-    ck_assert_int_eq (sg_sign_verify (other, hdr, hl, body, bl, sig, SIGN_LEN), SG_ESIG);
-    unsigned char sig2[SIGN_LEN];
+    sg_sign_key_t *other = sg_sign_key_generate ();
+    ck_assert_int_eq (sg_sign_verify (other, hdr, hl, body, bl, sig, SG_SIGN_LEN), SG_ESIG);
+    unsigned char sig2[SG_SIGN_LEN];
     ck_assert_int_eq (sg_sign_message (other, hdr, hl, body, bl, sig2), SG_OK);
-    ck_assert (memcmp (sig, sig2, SIGN_LEN) != 0);
+    ck_assert (memcmp (sig, sig2, SG_SIGN_LEN) != 0);
     sg_sign_key_destroy (&other);
     sg_sign_key_destroy (&key);
 }
@@ -263,19 +263,20 @@ END_TEST
 
 START_TEST (test_big_message)
 {
-    sign_key_t *key = sg_sign_key_generate ();
+    sg_sign_key_t *key = sg_sign_key_generate ();
     size_t bl = 3 * 1024 * 1024;
     char *body = malloc (bl);
     for (size_t i = 0; i < bl; i++)
         body[i] = (char) ('a' + i % 26);
-    unsigned char sig[SIGN_LEN];
+    unsigned char sig[SG_SIGN_LEN];
     ck_assert_int_eq (sg_sign_message (key, HDR, strlen (HDR), body, bl, sig), SG_OK);
-    ck_assert_int_eq (sg_sign_verify (key, HDR, strlen (HDR), body, bl, sig, SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, strlen (HDR), body, bl, sig, SG_SIGN_LEN), SG_OK);
     body[bl - 1] = 'Z';
-    ck_assert_int_eq (sg_sign_verify (key, HDR, strlen (HDR), body, bl, sig, SIGN_LEN), SG_ESIG);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, strlen (HDR), body, bl, sig, SG_SIGN_LEN), SG_ESIG);
     /* A small message after a big one still works (buffer released). */
     ck_assert_int_eq (sg_sign_message (key, HDR, strlen (HDR), BODY, strlen (BODY), sig), SG_OK);
-    ck_assert_int_eq (sg_sign_verify (key, HDR, strlen (HDR), BODY, strlen (BODY), sig, SIGN_LEN),
+    ck_assert_int_eq (sg_sign_verify (key, HDR, strlen (HDR), BODY, strlen (BODY), sig,
+                                      SG_SIGN_LEN),
                       SG_OK);
     free (body);
     sg_sign_key_destroy (&key);
@@ -285,7 +286,7 @@ END_TEST
 START_TEST (test_pem_round_trip)
 {
     mode_t old = umask (0);         /* modes must not depend on the umask */
-    sign_key_t *key = sg_sign_key_generate ();
+    sg_sign_key_t *key = sg_sign_key_generate ();
     const char *sec = t_path ("node.key"), *pub = t_path ("node.pub");
     ck_assert_int_eq (sg_sign_key_write (key, sec, pub), SG_OK);
     umask (old);
@@ -298,19 +299,19 @@ START_TEST (test_pem_round_trip)
 
     sg_diag_t d;
     sg_diag_clear (&d);
-    sign_key_t *secret = sg_sign_key_load (sec, &d);
+    sg_sign_key_t *secret = sg_sign_key_load (sec, &d);
     ck_assert_msg (secret != NULL, "%s", d.text);
     ck_assert (sg_sign_has_private (secret));
-    sign_key_t *public = sg_sign_key_load (pub, &d);
+    sg_sign_key_t *public = sg_sign_key_load (pub, &d);
     ck_assert_msg (public != NULL, "%s", d.text);
     ck_assert (!sg_sign_has_private (public));
 
-    unsigned char sig[SIGN_LEN], sig2[SIGN_LEN];
+    unsigned char sig[SG_SIGN_LEN], sig2[SG_SIGN_LEN];
     size_t hl = strlen (HDR), bl = strlen (BODY);
     ck_assert_int_eq (sg_sign_message (secret, HDR, hl, BODY, bl, sig), SG_OK);
     ck_assert_int_eq (sg_sign_message (key, HDR, hl, BODY, bl, sig2), SG_OK);
-    ck_assert (memcmp (sig, sig2, SIGN_LEN) == 0);          /* the same key came back */
-    ck_assert_int_eq (sg_sign_verify (public, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_OK);
+    ck_assert (memcmp (sig, sig2, SG_SIGN_LEN) == 0);          /* the same key came back */
+    ck_assert_int_eq (sg_sign_verify (public, HDR, hl, BODY, bl, sig, SG_SIGN_LEN), SG_OK);
     ck_assert_int_eq (sg_sign_message (public, HDR, hl, BODY, bl, sig), SG_EKEY);
 
     /* Public PEM text: identical from every copy, and loadable from memory. */
@@ -321,10 +322,10 @@ START_TEST (test_pem_round_trip)
     ck_assert_str_eq (p1, p2);
     ck_assert_str_eq (p1, p3);
     ck_assert_ptr_nonnull (strstr (p1, "-----BEGIN PUBLIC KEY-----"));
-    sign_key_t *mem = sg_sign_key_from_pem (p1, strlen (p1), &d);
+    sg_sign_key_t *mem = sg_sign_key_from_pem (p1, strlen (p1), &d);
     ck_assert_ptr_nonnull (mem);
     ck_assert (!sg_sign_has_private (mem));
-    ck_assert_int_eq (sg_sign_verify (mem, HDR, hl, BODY, bl, sig2, SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (mem, HDR, hl, BODY, bl, sig2, SG_SIGN_LEN), SG_OK);
     sg_sign_key_destroy (&mem);
     ck_assert_int_eq (sg_sign_key_public_pem (NULL, &p3), SG_EINVAL);
 
@@ -334,13 +335,13 @@ START_TEST (test_pem_round_trip)
     ck_assert_int_eq (t_count_files (), 3);
 
     /* Overwriting replaces the key. */
-    sign_key_t *next = sg_sign_key_generate ();
+    sg_sign_key_t *next = sg_sign_key_generate ();
     ck_assert_int_eq (sg_sign_key_write (next, sec, NULL), SG_OK);
-    sign_key_t *reloaded = sg_sign_key_load (sec, &d);
+    sg_sign_key_t *reloaded = sg_sign_key_load (sec, &d);
     ck_assert_ptr_nonnull (reloaded);
     ck_assert_int_eq (sg_sign_message (reloaded, HDR, hl, BODY, bl, sig), SG_OK);
-    ck_assert_int_eq (sg_sign_verify (next, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_OK);
-    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, sig, SIGN_LEN), SG_ESIG);
+    ck_assert_int_eq (sg_sign_verify (next, HDR, hl, BODY, bl, sig, SG_SIGN_LEN), SG_OK);
+    ck_assert_int_eq (sg_sign_verify (key, HDR, hl, BODY, bl, sig, SG_SIGN_LEN), SG_ESIG);
     ck_assert_int_eq (stat (sec, &st), 0);
     ck_assert_int_eq (st.st_mode & 0777, 0600);
 
@@ -429,9 +430,9 @@ START_TEST (test_wrong_keys)
     ck_assert_int_eq (d.code, SG_EKEY);
     ck_assert_ptr_null (sg_sign_key_load (tmpdir, &d));
     ck_assert_int_eq (d.code, SG_EKEY);
-    char *big = calloc (1, SIGN_MAX_PEM + 10);
-    memset (big, 'A', SIGN_MAX_PEM + 9);
-    t_write (t_path ("big.pem"), big, SIGN_MAX_PEM + 9);
+    char *big = calloc (1, SG_SIGN_MAX_PEM + 10);
+    memset (big, 'A', SG_SIGN_MAX_PEM + 9);
+    t_write (t_path ("big.pem"), big, SG_SIGN_MAX_PEM + 9);
     ck_assert_ptr_null (sg_sign_key_load (t_path ("big.pem"), &d));
     ck_assert_ptr_nonnull (strstr (d.text, "over 16 KiB"));
     free (big);
@@ -451,7 +452,7 @@ START_TEST (test_curve)
     ck_assert_int_eq (st.st_size, 41);
     ck_assert_int_eq (t_count_files (), 2);
 
-    char s[SIGN_CURVE_Z85_LEN + 1], p[SIGN_CURVE_Z85_LEN + 1], derived[SIGN_CURVE_Z85_LEN + 1];
+    char s[SG_SIGN_CURVE_Z85_LEN + 1], p[SG_SIGN_CURVE_Z85_LEN + 1], derived[SG_SIGN_CURVE_Z85_LEN + 1];
     ck_assert_int_eq (sg_sign_curve_load (sec, s), SG_OK);
     ck_assert_int_eq (sg_sign_curve_load (pub, p), SG_OK);
     ck_assert_uint_eq (strlen (s), 40);
@@ -461,7 +462,7 @@ START_TEST (test_curve)
     ck_assert_str_eq (derived, p);
 
     /* A second pair differs. */
-    char s2[SIGN_CURVE_Z85_LEN + 1];
+    char s2[SG_SIGN_CURVE_Z85_LEN + 1];
     ck_assert_int_eq (sg_sign_curve_keygen (t_path ("b.key"), t_path ("b.pub")), SG_OK);
     ck_assert_int_eq (sg_sign_curve_load (t_path ("b.key"), s2), SG_OK);
     ck_assert_str_ne (s, s2);
@@ -502,16 +503,16 @@ END_TEST
 static void *
 t_worker (void *arg)
 {
-    sign_key_t *key = arg;
+    sg_sign_key_t *key = arg;
     char body[256];
-    unsigned char sig[SIGN_LEN];
+    unsigned char sig[SG_SIGN_LEN];
     for (int i = 0; i < 100; i++) {
         int n = snprintf (body, sizeof body, "<Body n=\"%d\" t=\"%p\"/>", i, (void *) &body);
         if (sg_sign_message (key, HDR, strlen (HDR), body, (size_t) n, sig) != SG_OK
-            || sg_sign_verify (key, HDR, strlen (HDR), body, (size_t) n, sig, SIGN_LEN) != SG_OK)
+            || sg_sign_verify (key, HDR, strlen (HDR), body, (size_t) n, sig, SG_SIGN_LEN) != SG_OK)
             return (void *) 1;
         body[0] = '!';
-        if (sg_sign_verify (key, HDR, strlen (HDR), body, (size_t) n, sig, SIGN_LEN) != SG_ESIG)
+        if (sg_sign_verify (key, HDR, strlen (HDR), body, (size_t) n, sig, SG_SIGN_LEN) != SG_ESIG)
             return (void *) 1;
     }
     return NULL;
@@ -519,7 +520,7 @@ t_worker (void *arg)
 
 START_TEST (test_threads)
 {
-    sign_key_t *key = sg_sign_key_generate ();
+    sg_sign_key_t *key = sg_sign_key_generate ();
     pthread_t th[4];
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq (pthread_create (&th[i], NULL, t_worker, key), 0);

@@ -340,7 +340,7 @@ END_TEST
 
 START_TEST (test_limits)
 {
-    xmlsafe_limits_t lim = { .max_bytes = 100, .max_depth = 3 };
+    sg_xmlsafe_limits_t lim = { .max_bytes = 100, .max_depth = 3 };
     sg_diag_t diag;
     const char *ok = "<a><b><c/></b></a>";
     const char *deep = "<a><b><c><d/></c></b></a>";
@@ -415,7 +415,7 @@ START_TEST (test_parse_file)
     xmlDocPtr doc = sg_xmlsafe_parse_file (s_inside, NULL, &diag);
     ck_assert_ptr_nonnull (doc);
     xmlFreeDoc (doc);
-    xmlsafe_limits_t lim = { .max_bytes = 10 };
+    sg_xmlsafe_limits_t lim = { .max_bytes = 10 };
     ck_assert_ptr_null (sg_xmlsafe_parse_file (s_inside, &lim, &diag));
     ck_assert_int_eq (diag.code, SG_ETOOBIG);
     ck_assert_ptr_nonnull (strstr (diag.text, "limit is 10"));

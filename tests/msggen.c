@@ -31,12 +31,12 @@ msggen_read (const char *path, size_t *len)
     return sg_buf_take (&b);
 }
 
-msg_t *
+sg_msg_t *
 msggen_template (const char *path)
 {
     size_t len;
     char *buf = msggen_read (path, &len);
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
     sg_diag_t d;
     if (sg_msg_parse (buf, len, NULL, &m, &d) != SG_OK)
         s_die ("bad template: %s", d.text);
@@ -45,7 +45,7 @@ msggen_template (const char *path)
 }
 
 char *
-msggen_body (msg_t *t, const char *id, const char *mrn, const char *from, const char *to,
+msggen_body (sg_msg_t *t, const char *id, const char *mrn, const char *from, const char *to,
              size_t *len)
 {
     char *buf;

@@ -11,11 +11,11 @@
 #include "msg.h"
 
 /* Parses the template message file; exits with a reason if it is bad. */
-msg_t *msggen_template (const char *path);
+sg_msg_t *msggen_template (const char *path);
 
 /* Serialises template t with a new id, MRN, sender and recipient (and, for
  * a declaration, departure office = sender); caller frees. Exits on error. */
-char *msggen_body (msg_t *t, const char *id, const char *mrn, const char *from, const char *to,
+char *msggen_body (sg_msg_t *t, const char *id, const char *mrn, const char *from, const char *to,
                    size_t *len);
 
 /* Header lines for a message; extra_key/extra_value (may be NULL) add one

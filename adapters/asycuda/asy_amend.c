@@ -31,7 +31,7 @@ s_str (s_list_t *l, const char *a, const char *b, const char *name)
 }
 
 static void
-s_party (s_list_t *l, const msg_party_t *a, const msg_party_t *b, const char *who)
+s_party (s_list_t *l, const sg_msg_party_t *a, const sg_msg_party_t *b, const char *who)
 {
     char n[64];
     snprintf (n, sizeof n, "%s name", who);
@@ -52,7 +52,8 @@ s_list_differs (const void *a, size_t na, const void *b, size_t nb, size_t elem)
 }
 
 int
-asy_decl_changes (const msg_declaration_t *a, const msg_declaration_t *b, char *out, size_t size)
+asy_decl_changes (const sg_msg_declaration_t *a, const sg_msg_declaration_t *b, char *out,
+                  size_t size)
 {
     s_list_t l = { .out = out, .size = size };
     out[0] = 0;
@@ -61,7 +62,8 @@ asy_decl_changes (const msg_declaration_t *a, const msg_declaration_t *b, char *
     s_str (&l, a->time_limit, b->time_limit, "time limit");
     s_str (&l, a->destination, b->destination, "office of destination");
     s_str (&l, a->exit, b->exit, "office of exit");
-    if (s_list_differs (a->transit, a->n_transit, b->transit, b->n_transit, sizeof (msg_office_t)))
+    if (s_list_differs (a->transit, a->n_transit, b->transit, b->n_transit,
+                        sizeof (sg_msg_office_t)))
         s_add (&l, "offices of transit");
     s_party (&l, &a->principal, &b->principal, "principal");
     s_party (&l, &a->consignor, &b->consignor, "consignor");
@@ -74,16 +76,16 @@ asy_decl_changes (const msg_declaration_t *a, const msg_declaration_t *b, char *
     s_str (&l, a->means.nationality, b->means.nationality, "nationality of the means");
     s_str (&l, a->means.mode, b->means.mode, "mode of transport");
     if (s_list_differs (a->containers, a->n_containers, b->containers, b->n_containers,
-                        sizeof (msg_equipment_t)))
+                        sizeof (sg_msg_equipment_t)))
         s_add (&l, "containers");
     if (a->seal_count != b->seal_count
-        || s_list_differs (a->seals, a->n_seals, b->seals, b->n_seals, sizeof (msg_seal_t)))
+        || s_list_differs (a->seals, a->n_seals, b->seals, b->n_seals, sizeof (sg_msg_seal_t)))
         s_add (&l, "seals");
     s_str (&l, a->total_gross_mass, b->total_gross_mass, "total gross mass");
     if (a->n_items != b->n_items)
         s_add (&l, "number of items");
     for (size_t i = 0; i < a->n_items && i < b->n_items; i++) {
-        const msg_item_t *x = &a->items[i], *y = &b->items[i];
+        const sg_msg_item_t *x = &a->items[i], *y = &b->items[i];
         static const char *const what[] = { "HS code", "description", "packages",
                                              "kind of packages", "gross mass", "origin" };
         int diff[6] = { strcmp (x->hs_code, y->hs_code) != 0,

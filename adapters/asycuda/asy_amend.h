@@ -12,7 +12,7 @@
  * their release dates, and writes the names of the fields that differ
  * ("time limit, guarantee amount, item 2 gross mass") into out (size
  * bytes). Returns the number of fields that differ (0: the same). */
-int asy_decl_changes (const msg_declaration_t *a, const msg_declaration_t *b, char *out,
+int asy_decl_changes (const sg_msg_declaration_t *a, const sg_msg_declaration_t *b, char *out,
                       size_t size);
 
 #endif

@@ -18,7 +18,7 @@
 
 /* Prints m in canonical form with a placeholder header (MRN with serial 0). */
 static void
-s_show (msg_t *m, const asy_sad_info_t *info, const char *country)
+s_show (sg_msg_t *m, const asy_sad_info_t *info, const char *country)
 {
     char s12[16], *body = NULL;
     size_t len = 0;
@@ -52,9 +52,9 @@ asy_check_files (const asy_conf_t *conf, const asy_offices_t *tables, int show, 
     asy_reasons_t *rs = calloc (1, sizeof *rs);
     int bad = 0;
     for (int i = 0; rs && i < argc; i++) {
-        xmlsafe_limits_t lim = { .max_bytes = conf->max_file_size };
+        sg_xmlsafe_limits_t lim = { .max_bytes = conf->max_file_size };
         xmlDocPtr doc = sg_xmlsafe_parse_file (argv[i], &lim, &d);
-        msg_t *dec = NULL, *rel = NULL;
+        sg_msg_t *dec = NULL, *rel = NULL;
         asy_sad_info_t info;
         memset (rs, 0, sizeof *rs);
         int rc = d.code;
@@ -67,7 +67,7 @@ asy_check_files (const asy_conf_t *conf, const asy_offices_t *tables, int show, 
             printf ("%s: cancelled in ASYCUDA (date %s) -> CAN if its declaration %s was sent\n",
                     argv[i], info.cancel_date[0] ? info.cancel_date : "today", info.key);
         else if (rc == SG_OK) {
-            const msg_declaration_t *x = &dec->decl;
+            const sg_msg_declaration_t *x = &dec->decl;
             printf ("%s: T1 %s, declaration %s, LRN %s, %s -> %s, %zu transit offices, %zu "
                     "items, %zu containers, %zu seals, principal %s%s%s -> %s\n", argv[i],
                     info.stage == ASY_STAGE_RELEASED ? "released" : "registered", info.key,

@@ -275,7 +275,7 @@ asy_cli_main (int argc, char **argv)
     /* print-config without -c prints the defaults, as sigmatd does */
     if (!path && strcmp (cmd, "print-config") != 0)
         path = S_DEFAULT_CONF;
-    sg_log_open ("sigmat-asycuda", 0, LOG_LVL_INFO);   /* deprecated keys warn while loading */
+    sg_log_open ("sigmat-asycuda", 0, SG_LOG_LVL_INFO);   /* deprecated keys warn while loading */
     if (!strcmp (cmd, "hash-token")) {
         char tok[512], hex[65];
         if (!fgets (tok, sizeof tok, stdin) || (tok[strcspn (tok, "\r\n")] = 0, strlen (tok) < 16)) {
@@ -307,7 +307,7 @@ asy_cli_main (int argc, char **argv)
         fprintf (stderr, "sigmat-asycuda: %s\n", d.text);
         goto done;
     }
-    sg_log_open ("sigmat-asycuda", conf.syslog, (log_level_t) conf.log_level);
+    sg_log_open ("sigmat-asycuda", conf.syslog, (sg_log_level_t) conf.log_level);
     if (!(tables = asy_offices_load (conf.offices, conf.corridors, &d))) {
         fprintf (stderr, "sigmat-asycuda: %s\n", d.text);
         goto done;

@@ -24,13 +24,13 @@ asy_error (i18n_lang_t lang, const char *field, const char *code, const char *co
 
 typedef struct {
     const char *verb;
-    msg_type_t type;
+    sg_msg_type_t type;
 } s_verb_t;
 
 static const s_verb_t s_verbs[] = {
-    { "crossing", MSG_NCF }, { "arrival", MSG_ARR }, { "control", MSG_DCR },
-    { "incident", MSG_INC }, { "arrival-request", MSG_ARQ }, { "enquiry-answer", MSG_ENR },
-    { "decision", MSG_WOF }, { "cancellation", MSG_CAN }, { NULL, MSG_NONE }
+    { "crossing", SG_MSG_NCF }, { "arrival", SG_MSG_ARR }, { "control", SG_MSG_DCR },
+    { "incident", SG_MSG_INC }, { "arrival-request", SG_MSG_ARQ }, { "enquiry-answer", SG_MSG_ENR },
+    { "decision", SG_MSG_WOF }, { "cancellation", SG_MSG_CAN }, { NULL, SG_MSG_NONE }
 };
 
 static int
@@ -74,16 +74,16 @@ s_failv (const asy_ctx_t *ctx, json_t **out, int status, const char *field, cons
 
 /* 1 for the types whose event has a date rather than a date and time. */
 static int
-s_dated (msg_type_t t)
+s_dated (sg_msg_type_t t)
 {
-    return t == MSG_DCR || t == MSG_ENR || t == MSG_WOF || t == MSG_CAN;
+    return t == SG_MSG_DCR || t == SG_MSG_ENR || t == SG_MSG_WOF || t == SG_MSG_CAN;
 }
 
 /* Checks the values that need no state; fills the message's event. */
 static int
-s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
+s_build (const asy_ctx_t *ctx, const asy_call_t *c, sg_msg_t *m, json_t **out)
 {
-    msg_event_t *e = &m->event;
+    sg_msg_event_t *e = &m->event;
     sg_diag_t d;
     char now[21], buf[600];
     asy_now (now);
@@ -107,12 +107,12 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
     if (c->officer && !officer_may (c->officer, e->office))
         return S_FAIL (ctx, out, 403, "office", "officer.office", c->officer->id, e->office,
                        c->office);
-    if (m->type == MSG_ARR) {
+    if (m->type == SG_MSG_ARR) {
         const char *loc = c->location && c->location[0] ? c->location
                                                          : asy_office_name (ctx->tables, e->office);
         sg_strlcpy (e->location, loc && loc[0] ? loc : e->office, sizeof e->location);
     }
-    else if (m->type == MSG_DCR) {
+    else if (m->type == SG_MSG_DCR) {
         if (!c->result || (strcmp (c->result, "A1") && strcmp (c->result, "A2")
                            && strcmp (c->result, "B1")))
             return S_FAIL (ctx, out, 400, "result", "call.result");
@@ -124,7 +124,7 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
             return S_FAIL (ctx, out, 400, "discrepancies", "call.discrepancies");
         sg_strlcpy (e->text, c->text ? c->text : "", sizeof e->text);
     }
-    else if (m->type == MSG_INC) {
+    else if (m->type == SG_MSG_INC) {
         static const char *codes = " SB TS AC RD OT ";
         char probe[8];
         snprintf (probe, sizeof probe, " %.2s ", c->incident ? c->incident : "");
@@ -137,15 +137,15 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
         char seals[2048], *save = NULL;
         sg_strlcpy (seals, c->new_seals ? c->new_seals : "", sizeof seals);
         for (char *t = strtok_r (seals, " ,;", &save); t; t = strtok_r (NULL, " ,;", &save)) {
-            if (!s_ascii (t, MSG_SEAL_ID_MAX)) {
-                snprintf (buf, sizeof buf, "%d", MSG_SEAL_ID_MAX);
+            if (!s_ascii (t, SG_MSG_SEAL_ID_MAX)) {
+                snprintf (buf, sizeof buf, "%d", SG_MSG_SEAL_ID_MAX);
                 return S_FAIL (ctx, out, 400, "new_seals", "call.seal", t, buf);
             }
             sg_msg_add_seal (m, t);
         }
         if (c->new_means && c->new_means[0]) {
             const char *nat = c->new_nationality ? c->new_nationality : "";
-            if (!s_ascii (c->new_means, MSG_MEANS_ID_MAX))
+            if (!s_ascii (c->new_means, SG_MSG_MEANS_ID_MAX))
                 return S_FAIL (ctx, out, 400, "new_means", "call.new_means");
             if (strlen (nat) != 2 || nat[0] < 'A' || nat[0] > 'Z' || nat[1] < 'A' || nat[1] > 'Z')
                 return S_FAIL (ctx, out, 400, "new_nationality", "call.new_nationality");
@@ -155,7 +155,7 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
             strcpy (e->new_means.mode, "3");
         }
     }
-    else if (m->type == MSG_ENR) {
+    else if (m->type == SG_MSG_ENR) {
         const char *a = c->result ? c->result : "";
         if (strcmp (a, "AR") && strcmp (a, "NP") && strcmp (a, "UN"))
             return S_FAIL (ctx, out, 400, "answer", "call.answer");
@@ -166,13 +166,13 @@ s_build (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
         if (!strcmp (a, "AR"))
             strcpy (e->arrival_date, e->date);
     }
-    else if (m->type == MSG_WOF) {
+    else if (m->type == SG_MSG_WOF) {
         const char *dec = c->result ? c->result : "";
         if (strcmp (dec, "write-off") && strcmp (dec, "recovery"))
             return S_FAIL (ctx, out, 400, "decision", "call.decision");
         e->flag = !strcmp (dec, "write-off");
     }
-    else if (m->type == MSG_CAN) {
+    else if (m->type == SG_MSG_CAN) {
         if (!c->text || !c->text[0])
             return S_FAIL (ctx, out, 400, "reason", "call.reason");
         sg_strlcpy (e->text, c->text, sizeof e->text);
@@ -220,17 +220,17 @@ s_in (const char *state, const char *list)
  * movement (an enquiry, a time limit passed): the departure node accepts
  * a late arrival, so the adapter must too. */
 typedef struct {
-    msg_type_t type;
+    sg_msg_type_t type;
     const char *role, *from, *to, *hint;
 } s_rule_t;
 
 static const s_rule_t s_rules[] = {
-    { MSG_ARR, "DESTINATION", "ANTICIPATED OVERDUE UNDER_ENQUIRY", "ARRIVED", NULL },
-    { MSG_DCR, "DESTINATION", "ARRIVED", "?", "hint.arrival_first" },
-    { MSG_ENR, "DESTINATION", "UNDER_ENQUIRY ANTICIPATED OVERDUE", "?", "hint.enquiry" },
-    { MSG_WOF, "DEPARTURE", "DISCREPANCY", "?", "hint.decision" },
-    { MSG_CAN, "DEPARTURE", "REGISTERED RELEASED", "CANCELLED", "hint.cancel" },
-    { MSG_NONE, NULL, NULL, NULL, NULL }
+    { SG_MSG_ARR, "DESTINATION", "ANTICIPATED OVERDUE UNDER_ENQUIRY", "ARRIVED", NULL },
+    { SG_MSG_DCR, "DESTINATION", "ARRIVED", "?", "hint.arrival_first" },
+    { SG_MSG_ENR, "DESTINATION", "UNDER_ENQUIRY ANTICIPATED OVERDUE", "?", "hint.enquiry" },
+    { SG_MSG_WOF, "DEPARTURE", "DISCREPANCY", "?", "hint.decision" },
+    { SG_MSG_CAN, "DEPARTURE", "REGISTERED RELEASED", "CANCELLED", "hint.cancel" },
+    { SG_MSG_NONE, NULL, NULL, NULL, NULL }
 };
 
 /* 1 if the space-separated lists a and b hold the same seals, any order. */
@@ -262,7 +262,7 @@ s_same_seals (const char *a, const char *b)
  * on by the office of departure): intact when they are the same; other
  * seals with A1/A2 is refused. Sets the DCR's seals flag; 0 or -1 with *out. */
 static int
-s_seals_check (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out)
+s_seals_check (const asy_ctx_t *ctx, const asy_call_t *c, sg_msg_t *m, json_t **out)
 {
     char current[2200] = "";
     asy_state_view_seals (ctx->state, c->mrn, m->event.office, current, sizeof current);
@@ -281,12 +281,12 @@ s_seals_check (const asy_ctx_t *ctx, const asy_call_t *c, msg_t *m, json_t **out
 
 /* The state checks; returns 0 and the new state (NULL = unchanged). */
 static int
-s_check (const asy_ctx_t *ctx, const asy_call_t *c, const msg_t *m, const char *role,
+s_check (const asy_ctx_t *ctx, const asy_call_t *c, const sg_msg_t *m, const char *role,
          const char *state, int have_row, char departure[9], const char **next, json_t **out)
 {
     const char *office = m->event.office;
     *next = NULL;
-    if (m->type == MSG_ARQ) {
+    if (m->type == SG_MSG_ARQ) {
         if (have_row && strcmp (state, "ANTICIPATED") == 0) {
             return S_FAIL (ctx, out, 409, "mrn", "mrn.already_expected", c->mrn, office);
         }
@@ -297,9 +297,9 @@ s_check (const asy_ctx_t *ctx, const asy_call_t *c, const msg_t *m, const char *
     if (!departure[0]) {
         return S_FAIL (ctx, out, 404, "mrn", "mrn.no_record", c->mrn);
     }
-    if (m->type == MSG_INC)
+    if (m->type == SG_MSG_INC)
         return 0;
-    if (m->type == MSG_NCF) {
+    if (m->type == SG_MSG_NCF) {
         if (have_row && strcmp (state, "CROSSED") == 0) {
             return S_FAIL (ctx, out, 409, "mrn", "mrn.crossed", c->mrn, office);
         }
@@ -308,7 +308,7 @@ s_check (const asy_ctx_t *ctx, const asy_call_t *c, const msg_t *m, const char *
     }
     /* Checked last: a movement known here whose state forbids the verb. */
     const s_rule_t *r = s_rules;
-    while (r->type != MSG_NONE && r->type != m->type)
+    while (r->type != SG_MSG_NONE && r->type != m->type)
         r++;
     if (!have_row || strcmp (role, r->role) != 0)
         return S_FAIL (ctx, out, 409, "office", !strcmp (r->role, "DEPARTURE")
@@ -324,12 +324,12 @@ s_check (const asy_ctx_t *ctx, const asy_call_t *c, const msg_t *m, const char *
     if (strcmp (r->to, "?") != 0)
         return 0;
     switch (m->type) {
-    case MSG_DCR:
-        if (c->seals_found && s_seals_check (ctx, c, (msg_t *) m, out))
+    case SG_MSG_DCR:
+        if (c->seals_found && s_seals_check (ctx, c, (sg_msg_t *) m, out))
             return 400;
         *next = !strcmp (m->event.code, "B1") ? "DISCREPANCY" : "CONTROLLED";
         break;
-    case MSG_ENR:
+    case SG_MSG_ENR:
         *next = !strcmp (m->event.code, "AR") ? "ARRIVED" : NULL;
         break;
     default:
@@ -343,9 +343,9 @@ s_check (const asy_ctx_t *ctx, const asy_call_t *c, const msg_t *m, const char *
  * departure itself for its own decisions (a cancellation, a write-off or
  * recovery), which its node then tells every office concerned. */
 static const char *
-s_recipient (const msg_t *m, const char *dep)
+s_recipient (const sg_msg_t *m, const char *dep)
 {
-    return m->type == MSG_CAN || m->type == MSG_WOF ? m->event.office : dep;
+    return m->type == SG_MSG_CAN || m->type == SG_MSG_WOF ? m->event.office : dep;
 }
 
 static json_t *
@@ -373,7 +373,7 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
         return S_FAIL (ctx, out, 400, "mrn", "mrn.invalid", c->mrn ? d.text : "is required");
     if (!c->office || !c->office[0])
         return S_FAIL (ctx, out, 400, "office", "office.required");
-    msg_t *m = sg_msg_new (v->type);
+    sg_msg_t *m = sg_msg_new (v->type);
     if (!m)
         return S_FAIL (ctx, out, 500, NULL, "internal", "out of memory");
     char params[4096], old[4096], role[16] = "", state[24] = "", dep[9] = "", source[80];
@@ -415,9 +415,9 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
     strcpy (to, s_recipient (m, dep));
     /* WOF, CAN and ENR name no office in their body: it is the sender. */
     strcpy (own, m->event.office);
-    if (m->type == MSG_WOF || m->type == MSG_CAN || m->type == MSG_ENR)
+    if (m->type == SG_MSG_WOF || m->type == SG_MSG_CAN || m->type == SG_MSG_ENR)
         m->event.office[0] = 0;
-    if (m->type == MSG_ENR)
+    if (m->type == SG_MSG_ENR)
         asy_state_inbox_last (ctx->state, c->mrn, "ENQ", m->correlation_id,
                               sizeof m->correlation_id);
     snprintf (source, sizeof source, "call:%.64s", c->request_id);
@@ -439,12 +439,12 @@ asy_call_run (const asy_ctx_t *ctx, const asy_call_t *c, json_t **out)
         goto fail;
     if (rc != SG_OK
         && asy_state_view_add (ctx->state, c->mrn, own,
-                               m->type == MSG_NCF || m->type == MSG_INC ? "TRANSIT"
+                               m->type == SG_MSG_NCF || m->type == SG_MSG_INC ? "TRANSIT"
                                : "DESTINATION", next ? next : "UNKNOWN", dep, &d) != SG_OK)
         goto fail;
     if (asy_movement_set (ctx->state, c->mrn, own, next, m, &d) != SG_OK)
         goto fail;
-    if (m->type == MSG_INC && asy_state_movement_incident (ctx->state, c->mrn, own, &d) != SG_OK)
+    if (m->type == SG_MSG_INC && asy_state_movement_incident (ctx->state, c->mrn, own, &d) != SG_OK)
         goto fail;
     if (asy_state_request_add (ctx->state, c->request_id, c->verb, c->mrn, own, params, m->id,
                                &d) != SG_OK

@@ -38,13 +38,13 @@ asy_inbox_refused (asy_state_t *st, asy_spool_t *spool, const char *id, int code
 /* The file types: what ASYCUDA imports (and the crossings and incidents
  * the office of departure passes on to the offices ahead). */
 static int
-s_has_file (asy_state_t *st, const msg_t *m)
+s_has_file (asy_state_t *st, const sg_msg_t *m)
 {
-    msg_type_t t = m->type;
-    if (t == MSG_NCF || t == MSG_INC)
+    sg_msg_type_t t = m->type;
+    if (t == SG_MSG_NCF || t == SG_MSG_INC)
         return asy_movement_from_departure (st, m->mrn, m->sender);
-    return t == MSG_AAR || t == MSG_ATR || t == MSG_AMD || t == MSG_WOF || t == MSG_CAN
-           || t == MSG_ENQ;
+    return t == SG_MSG_AAR || t == SG_MSG_ATR || t == SG_MSG_AMD || t == SG_MSG_WOF || t == SG_MSG_CAN
+           || t == SG_MSG_ENQ;
 }
 
 /* Checks an inbox document against the published schema
@@ -54,7 +54,7 @@ s_has_file (asy_state_t *st, const msg_t *m)
 static int
 s_inbox_valid (const char *xml, size_t len, sg_diag_t *diag)
 {
-    static schema_t *schema;
+    static sg_schema_t *schema;
     if (!schema) {
         char path[4096];
         snprintf (path, sizeof path, "%s/asycuda-inbox.xsd", sg_schema_dir ());
@@ -74,38 +74,38 @@ s_inbox_valid (const char *xml, size_t len, sg_diag_t *diag)
 
 /* Applies m to the movement view inside the caller's transaction. */
 static int
-s_apply (asy_state_t *st, asy_spool_t *spool, const msg_t *m, sg_diag_t *d)
+s_apply (asy_state_t *st, asy_spool_t *spool, const sg_msg_t *m, sg_diag_t *d)
 {
     switch (m->type) {
-    case MSG_AAR:
+    case SG_MSG_AAR:
         return asy_movement_put_decl (st, m, m->recipient, "DESTINATION", "ANTICIPATED", d);
-    case MSG_ATR:
+    case SG_MSG_ATR:
         return asy_movement_put_decl (st, m, m->recipient, "TRANSIT", "ANTICIPATED", d);
-    case MSG_WOF:
+    case SG_MSG_WOF:
         return asy_movement_set (st, m->mrn, NULL, m->event.flag ? "DISCHARGED" : "RECOVERY",
                                  m, d);
-    case MSG_CAN:
+    case SG_MSG_CAN:
         return asy_movement_set (st, m->mrn, NULL, "CANCELLED", m, d);
-    case MSG_ENQ:
+    case SG_MSG_ENQ:
         return asy_movement_set (st, m->mrn, m->recipient, "UNDER_ENQUIRY", m, d);
-    case MSG_NCF:
+    case SG_MSG_NCF:
         if (asy_movement_from_departure (st, m->mrn, m->sender))
             return asy_movement_upstream (st, m, d);     /* passed on: news from upstream */
         return asy_movement_set (st, m->mrn, m->recipient, "EN_ROUTE", m, d);
-    case MSG_ENR:
+    case SG_MSG_ENR:
         return asy_movement_set (st, m->mrn, m->recipient,
                                  strcmp (m->event.code, "AR") ? NULL : "ARRIVED", m, d);
-    case MSG_ARR:
+    case SG_MSG_ARR:
         return asy_movement_set (st, m->mrn, m->recipient, "ARRIVED", m, d);
-    case MSG_DCR:
+    case SG_MSG_DCR:
         return asy_movement_set (st, m->mrn, m->recipient,
                                  strcmp (m->event.code, "B1") ? "CONTROLLED" : "DISCREPANCY", m, d);
-    case MSG_INC:
+    case SG_MSG_INC:
         if (asy_movement_from_departure (st, m->mrn, m->sender))
             return asy_movement_upstream (st, m, d);
         asy_movement_set (st, m->mrn, m->recipient, NULL, m, d);
         return asy_state_movement_incident (st, m->mrn, m->recipient, d);
-    case MSG_NAK:
+    case SG_MSG_NAK:
         asy_inbox_refused (st, spool, m->correlation_id, m->result.code, m->result.reason);
         return SG_OK;
     default:
@@ -147,7 +147,7 @@ asy_inbox_deliver (asy_state_t *st, const asy_offices_t *tables, const asy_conf_
         return SG_LINK_DELIVERED;            /* handled before: the node resent it */
     if (rc != SG_ENOTFOUND)
         return s_not_taken (st, src, SG_LINK_RETRY, diag, 0, "delivery %s: %s", id, d.text);
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
     char *xml = NULL;
     size_t xlen = 0;
     int ret = SG_LINK_RETRY;
@@ -155,12 +155,12 @@ asy_inbox_deliver (asy_state_t *st, const asy_offices_t *tables, const asy_conf_
         return s_not_taken (st, src, SG_LINK_REFUSE, diag, d.nak ? d.nak : SG_NAK_INVALID_XML,
                             "not a valid sigmat message: %s", d.text);
     const char *type = sg_msg_type_name (m->type);
-    if ((m->type == MSG_WOF || m->type == MSG_CAN)
+    if ((m->type == SG_MSG_WOF || m->type == SG_MSG_CAN)
         && !asy_movement_from_departure (st, m->mrn, m->sender)) {
         char text[400];
         snprintf (text, sizeof text, "security: refused %s %s for MRN %s from %s: only the "
                   "movement's office of departure may %s it (nothing applied, no inbox file)",
-                  type, id, m->mrn, m->sender, m->type == MSG_WOF ? "write off" : "cancel");
+                  type, id, m->mrn, m->sender, m->type == SG_MSG_WOF ? "write off" : "cancel");
         sg_log_error ("%s", text);
         asy_state_error (st, src, text);
         ret = asy_state_inbox_add (st, id, type, m->mrn, NULL, &d) == SG_OK

@@ -1,5 +1,5 @@
 /* asy_map.h - ASYCUDA World SAD XML <-> sigmat messages. In: a transit
- * declaration (T1) read from the spool becomes a DEC or REL (msg_t). Out:
+ * declaration (T1) read from the spool becomes a DEC or REL (sg_msg_t). Out:
  * a message delivered by the node (AAR ATR WOF CAN ENQ ...) becomes an
  * ASYCUDA-importable XML document. ASYCUDA conventions both ways: root
  * <ASYCUDA>, <null/> for an empty value, dates as M/D/YY. */
@@ -73,7 +73,7 @@ void asy_reasons_format (const asy_reasons_t *rs, char *out, size_t size);
  * date`), SG_ENOTFOUND (an office code missing from the table), SG_ESEQ (a
  * file that is not a transit declaration, or not registered yet). */
 int asy_map_read (xmlDocPtr doc, const asy_offices_t *tables, const asy_map_opts_t *opts,
-                  msg_type_t type, asy_sad_info_t *info, msg_t **msg_p, sg_diag_t *diag);
+                  sg_msg_type_t type, asy_sad_info_t *info, sg_msg_t **msg_p, sg_diag_t *diag);
 
 /* Parses an ASYCUDA date "M/D/YY" (or M/D/YYYY; YY is 20YY) into
  * "YYYY-MM-DD" (the profile's default format). SG_OK or SG_EINVAL (not a
@@ -90,7 +90,7 @@ void asy_date_format (const char *iso, char out[16]);
  * Container, Item), for an event an <Event> segment. Office references are
  * written as ASYCUDA codes from the table (and as references beside them).
  * SG_OK, SG_ENOTFOUND naming an office missing from the table, SG_ENOMEM. */
-int asy_map_write (const msg_t *msg, const asy_offices_t *tables, char **buf_p, size_t *len_p,
+int asy_map_write (const sg_msg_t *msg, const asy_offices_t *tables, char **buf_p, size_t *len_p,
                    sg_diag_t *diag);
 
 #endif

@@ -11,7 +11,7 @@
 /* Seals are optional (the message allows none); when given, the count and
  * the identities must agree. */
 int
-asy_map_seals (asy_mapctx_t *c, msg_t *m)
+asy_map_seals (asy_mapctx_t *c, sg_msg_t *m)
 {
     char num[16], ids[4096];
     const char *npath, *ipath;
@@ -24,20 +24,20 @@ asy_map_seals (asy_mapctx_t *c, msg_t *m)
         return SG_OK;
     char *save = NULL;
     for (char *t = strtok_r (ids, " \t\r\n,;", &save); t; t = strtok_r (NULL, " \t\r\n,;", &save)) {
-        if (strlen (t) > MSG_SEAL_ID_MAX || !asy_ascii_id (t)) {
+        if (strlen (t) > SG_MSG_SEAL_ID_MAX || !asy_ascii_id (t)) {
             rc = asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "NOT_SEAL", ipath,
                                "%s: seal \"%s\" is not a seal identity (1-%d printable ASCII "
-                               "characters, separated by spaces)", ipath, t, MSG_SEAL_ID_MAX);
+                               "characters, separated by spaces)", ipath, t, SG_MSG_SEAL_ID_MAX);
             continue;
         }
         if (sg_msg_add_seal (m, t) != SG_OK)
             return asy_map_fail (c, SG_ENOMEM, 0, "INTERNAL", "", "cannot add seal");
     }
     long long count = num[0] ? asy_decimal (num) : (long long) m->decl.n_seals * ASY_MICRO;
-    if (count < 0 || count % ASY_MICRO || count / ASY_MICRO > MSG_MAX_SEALS)
+    if (count < 0 || count % ASY_MICRO || count / ASY_MICRO > SG_MSG_MAX_SEALS)
         return asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "NOT_NUMBER", npath,
                              "%s \"%s\" is not a number of seals (0-%d)", npath, num,
-                             MSG_MAX_SEALS);
+                             SG_MSG_MAX_SEALS);
     m->decl.seal_count = (uint32_t) (count / ASY_MICRO);
     if (rc == SG_OK && m->decl.n_seals == 0 && m->decl.seal_count > 0)
         return asy_map_fail (c, SG_EINVAL, SG_NAK_MISSING_ELEMENT, "SEAL_COUNT", ipath,
@@ -52,9 +52,9 @@ asy_map_seals (asy_mapctx_t *c, msg_t *m)
 }
 
 int
-asy_map_guarantee_means (asy_mapctx_t *c, msg_t *m)
+asy_map_guarantee_means (asy_mapctx_t *c, sg_msg_t *m)
 {
-    msg_declaration_t *d = &m->decl;
+    sg_msg_declaration_t *d = &m->decl;
     char amount[32], mode[8];
     const char *path;
     int rc = SG_OK;
@@ -111,7 +111,7 @@ asy_map_guarantee_means (asy_mapctx_t *c, msg_t *m)
 
 typedef struct {
     asy_mapctx_t *c;
-    msg_t *m;
+    sg_msg_t *m;
     int rc;
 } s_cont_t;
 
@@ -119,10 +119,10 @@ static void
 s_container (void *arg, const char *path, const char *id)
 {
     s_cont_t *s = arg;
-    if (!id || strlen (id) > MSG_EQUIPMENT_MAX || !asy_ascii_id (id)) {
+    if (!id || strlen (id) > SG_MSG_EQUIPMENT_MAX || !asy_ascii_id (id)) {
         s->rc = asy_map_fail (s->c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "NOT_CONTAINER", path,
                               "%s \"%s\" is not a container number (1-%d printable ASCII "
-                              "characters)", path, id ? id : "(too long)", MSG_EQUIPMENT_MAX);
+                              "characters)", path, id ? id : "(too long)", SG_MSG_EQUIPMENT_MAX);
         return;
     }
     for (size_t i = 0; i < s->m->decl.n_containers; i++)
@@ -134,7 +134,7 @@ s_container (void *arg, const char *path, const char *id)
 
 /* Every container identity the profile's paths find, each once; none is fine. */
 int
-asy_map_containers (asy_mapctx_t *c, msg_t *m)
+asy_map_containers (asy_mapctx_t *c, sg_msg_t *m)
 {
     s_cont_t s = { .c = c, .m = m, .rc = SG_OK };
     asy_profile_each (c->profile, "container.identity", c->root, s_container, &s);
@@ -142,9 +142,9 @@ asy_map_containers (asy_mapctx_t *c, msg_t *m)
 }
 
 static int
-s_item (asy_mapctx_t *c, xmlNodePtr node, msg_t *m, long long *mass)
+s_item (asy_mapctx_t *c, xmlNodePtr node, sg_msg_t *m, long long *mass)
 {
-    msg_item_t *it = sg_msg_add_item (m);
+    sg_msg_item_t *it = sg_msg_add_item (m);
     if (!it)
         return asy_map_fail (c, SG_ENOMEM, 0, "INTERNAL", "", "out of memory");
     snprintf (c->scope, sizeof c->scope, "Item %d: ", it->seq);
@@ -200,7 +200,7 @@ s_item (asy_mapctx_t *c, xmlNodePtr node, msg_t *m, long long *mass)
         for (char *p = desc; *p; p++)
             if (*p == '\r' || *p == '\n' || *p == '\t')
                 *p = ' ';
-        asy_utf8_copy (it->description, sizeof it->description, desc, MSG_TEXT512);
+        asy_utf8_copy (it->description, sizeof it->description, desc, SG_MSG_TEXT512);
     }
     if (asy_map_val (c, node, "item.gross_mass", v, sizeof v, &path,
                      "the gross mass (kg) is required") != SG_OK)
@@ -222,15 +222,15 @@ s_item (asy_mapctx_t *c, xmlNodePtr node, msg_t *m, long long *mass)
 }
 
 int
-asy_map_items (asy_mapctx_t *c, msg_t *m)
+asy_map_items (asy_mapctx_t *c, sg_msg_t *m)
 {
     long long mass = 0;
     int rc = SG_OK;
     for (xmlNodePtr n = c->root->children; n; n = n->next)
         if (n->type == XML_ELEMENT_NODE && strcmp ((const char *) n->name, "Item") == 0) {
-            if (m->decl.n_items == MSG_MAX_ITEMS)
+            if (m->decl.n_items == SG_MSG_MAX_ITEMS)
                 return asy_map_fail (c, SG_EINVAL, SG_NAK_INCORRECT_VALUE, "TOO_MANY_ITEMS",
-                                     "Item", "more than %d Item elements", MSG_MAX_ITEMS);
+                                     "Item", "more than %d Item elements", SG_MSG_MAX_ITEMS);
             int r = s_item (c, n, m, &mass);
             if (r == SG_ENOMEM)
                 return r;

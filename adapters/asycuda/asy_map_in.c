@@ -76,7 +76,7 @@ s_cancellation (asy_mapctx_t *c, asy_sad_info_t *info)
  * decide whether the file is for this adapter at all, so they stop the
  * reading (SG_ESEQ) rather than add to the list. */
 static int
-s_identification (asy_mapctx_t *c, asy_sad_info_t *info, msg_t *m)
+s_identification (asy_mapctx_t *c, asy_sad_info_t *info, sg_msg_t *m)
 {
     char decl[16], tdoc[16];
     const char *p1, *p2;
@@ -135,7 +135,7 @@ s_identification (asy_mapctx_t *c, asy_sad_info_t *info, msg_t *m)
     if (asy_profile_get (c->profile, "declaration.reference", c->root, ref, sizeof ref, NULL,
                          NULL) < 0)
         ref[0] = 0;
-    if (ref[0] && strlen (ref) <= MSG_LRN_MAX && asy_ascii_id (ref))
+    if (ref[0] && strlen (ref) <= SG_MSG_LRN_MAX && asy_ascii_id (ref))
         strcpy (info->lrn, ref);
     else
         snprintf (info->lrn, sizeof info->lrn, "%.5s-%d-%.1s%.9s", code, info->year,
@@ -202,9 +202,9 @@ s_tin (asy_mapctx_t *c, const char *field, char *id, size_t size, const char *wh
 }
 
 static int
-s_principal (asy_mapctx_t *c, msg_t *m)
+s_principal (asy_mapctx_t *c, sg_msg_t *m)
 {
-    msg_party_t *p = &m->decl.principal;
+    sg_msg_party_t *p = &m->decl.principal;
     char name[1024], addr[1024], *line[8], *aline[8];
     const char *path, *apath;
     int rc = s_tin (c, "principal.tin", p->id, sizeof p->id,
@@ -214,7 +214,7 @@ s_principal (asy_mapctx_t *c, msg_t *m)
     if (rn != SG_OK || !name[0])
         return rn != SG_OK ? rn : rc;
     int n = s_lines (name, line, 8);
-    if (s_text_field (c, path, "name (line 1)", line[0], MSG_TEXT70, p->name, sizeof p->name)
+    if (s_text_field (c, path, "name (line 1)", line[0], SG_MSG_TEXT70, p->name, sizeof p->name)
         != SG_OK)
         rc = SG_EINVAL;
     /* The address: lines 2.. of a name of 3 lines or more, else the
@@ -233,9 +233,9 @@ s_principal (asy_mapctx_t *c, msg_t *m)
                                  "city (last line)", path);
     }
     if (an >= 2) {
-        if (s_text_field (c, path, "street", al[0], MSG_TEXT70, p->street, sizeof p->street)
+        if (s_text_field (c, path, "street", al[0], SG_MSG_TEXT70, p->street, sizeof p->street)
             != SG_OK
-            || s_text_field (c, path, "city (last line)", al[an - 1], MSG_TEXT35, p->city,
+            || s_text_field (c, path, "city (last line)", al[an - 1], SG_MSG_TEXT35, p->city,
                              sizeof p->city) != SG_OK)
             rc = SG_EINVAL;
         memcpy (p->country, m->decl.departure, 2);
@@ -246,7 +246,7 @@ s_principal (asy_mapctx_t *c, msg_t *m)
 /* Consignor, consignee or declarant (who: "consignor"): optional; the name's first
  * line, cut to 70 characters, and the TIN when given. */
 static int
-s_trader (asy_mapctx_t *c, const char *who, msg_party_t *p)
+s_trader (asy_mapctx_t *c, const char *who, sg_msg_party_t *p)
 {
     char f[40], name[1024], *line[8];
     snprintf (f, sizeof f, "%s.name", who);
@@ -255,7 +255,7 @@ s_trader (asy_mapctx_t *c, const char *who, msg_party_t *p)
     int n = s_lines (name, line, 8);
     if (n == 0)
         return SG_OK;
-    asy_utf8_copy (p->name, sizeof p->name, line[0], MSG_TEXT70);
+    asy_utf8_copy (p->name, sizeof p->name, line[0], SG_MSG_TEXT70);
     snprintf (f, sizeof f, "%s.tin", who);
     return s_tin (c, f, p->id, sizeof p->id, "");
 }
@@ -279,9 +279,9 @@ s_country (asy_mapctx_t *c, const char *field, char cc[3])
 
 /* Offices of destination, exit and transit (from the corridor table). */
 static int
-s_offices (asy_mapctx_t *c, msg_t *m)
+s_offices (asy_mapctx_t *c, sg_msg_t *m)
 {
-    msg_declaration_t *d = &m->decl;
+    sg_msg_declaration_t *d = &m->decl;
     char country[8], code[64], ecode[64];
     const char *path;
     int rc = s_office (c, "office.destination", d->destination, code, sizeof code,
@@ -334,7 +334,7 @@ s_offices (asy_mapctx_t *c, msg_t *m)
 
 int
 asy_map_read (xmlDocPtr doc, const asy_offices_t *tables, const asy_map_opts_t *opts,
-              msg_type_t type, asy_sad_info_t *info, msg_t **msg_p, sg_diag_t *diag)
+              sg_msg_type_t type, asy_sad_info_t *info, sg_msg_t **msg_p, sg_diag_t *diag)
 {
     *msg_p = NULL;
     memset (info, 0, sizeof *info);
@@ -350,10 +350,10 @@ asy_map_read (xmlDocPtr doc, const asy_offices_t *tables, const asy_map_opts_t *
                              "<ASYCUDA>)", c.root ? (const char *) c.root->name : "");
     if (!c.profile)
         return asy_map_fail (&c, SG_EINVAL, 0, "INTERNAL", "", "no mapping profile");
-    if (type != MSG_DEC && type != MSG_REL && type != MSG_AMD)
+    if (type != SG_MSG_DEC && type != SG_MSG_REL && type != SG_MSG_AMD)
         return asy_map_fail (&c, SG_EINVAL, 0, "INTERNAL", "", "asy_map_read makes DEC, REL "
                              "or AMD only");
-    msg_t *m = sg_msg_new (type);
+    sg_msg_t *m = sg_msg_new (type);
     if (!m)
         return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
     int rc = s_identification (&c, info, m);
@@ -361,14 +361,14 @@ asy_map_read (xmlDocPtr doc, const asy_offices_t *tables, const asy_map_opts_t *
         sg_msg_destroy (&m);
         return SG_OK;
     }
-    if (rc == SG_OK && type == MSG_REL && info->stage != ASY_STAGE_RELEASED)
+    if (rc == SG_OK && type == SG_MSG_REL && info->stage != ASY_STAGE_RELEASED)
         rc = asy_map_fail (&c, SG_ESEQ, 0, "NOT_RELEASED", "", "not released yet: "
                            "release.number is empty");
     if (rc != SG_OK) {
         sg_msg_destroy (&m);
         return rc;
     }
-    if (type == MSG_REL)
+    if (type == SG_MSG_REL)
         strcpy (m->decl.release_date, info->release_date);
     /* From here on every part is read and every reason recorded. */
     s_offices (&c, m);

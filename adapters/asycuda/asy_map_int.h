@@ -45,9 +45,9 @@ void asy_decimal_format (long long micro, int decimals, int trim, char *out, siz
 
 /* The goods side of the declaration; each records its reasons and returns
  * SG_OK or the first error (SG_ENOMEM stops the reading). */
-int asy_map_seals (asy_mapctx_t *c, msg_t *m);
-int asy_map_guarantee_means (asy_mapctx_t *c, msg_t *m);
-int asy_map_containers (asy_mapctx_t *c, msg_t *m);
-int asy_map_items (asy_mapctx_t *c, msg_t *m);
+int asy_map_seals (asy_mapctx_t *c, sg_msg_t *m);
+int asy_map_guarantee_means (asy_mapctx_t *c, sg_msg_t *m);
+int asy_map_containers (asy_mapctx_t *c, sg_msg_t *m);
+int asy_map_items (asy_mapctx_t *c, sg_msg_t *m);
 
 #endif

@@ -76,7 +76,7 @@ s_office (s_out_t *o, xmlNodePtr parent, const char *name, const char *ref)
 }
 
 static void
-s_header (s_out_t *o, xmlNodePtr root, const msg_t *m)
+s_header (s_out_t *o, xmlNodePtr root, const sg_msg_t *m)
 {
     xmlNodePtr h = xmlNewChild (root, NULL, BAD_CAST "Sigmat", NULL);
     s_leaf (h, "Message_type", sg_msg_type_name (m->type));
@@ -93,9 +93,9 @@ s_header (s_out_t *o, xmlNodePtr root, const msg_t *m)
 }
 
 static void
-s_declaration (s_out_t *o, xmlNodePtr root, const msg_t *m)
+s_declaration (s_out_t *o, xmlNodePtr root, const sg_msg_t *m)
 {
-    const msg_declaration_t *d = &m->decl;
+    const sg_msg_declaration_t *d = &m->decl;
     xmlNodePtr id = xmlNewChild (root, NULL, BAD_CAST "Identification", NULL);
     xmlNodePtr os = xmlNewChild (id, NULL, BAD_CAST "Office_segment", NULL);
     s_leaf (os, "Customs_clearance_office_code", s_code (o, d->departure));
@@ -161,7 +161,7 @@ s_declaration (s_out_t *o, xmlNodePtr root, const msg_t *m)
     s_leaf (de, "Country", cc);
     xmlNodePtr se = xmlNewChild (ts, NULL, BAD_CAST "Seals", NULL);
     s_leaf_int (se, "Number", d->seal_count);
-    char seals[MSG_MAX_SEALS * (MSG_SEAL_ID_MAX + 1) + 1] = "";
+    char seals[SG_MSG_MAX_SEALS * (SG_MSG_SEAL_ID_MAX + 1) + 1] = "";
     for (size_t i = 0; i < d->n_seals; i++) {
         if (i)
             strcat (seals, " ");
@@ -185,7 +185,7 @@ s_declaration (s_out_t *o, xmlNodePtr root, const msg_t *m)
         s_leaf (c, "Container_identity", d->containers[i]);
     }
     for (size_t i = 0; i < d->n_items; i++) {
-        const msg_item_t *x = &d->items[i];
+        const sg_msg_item_t *x = &d->items[i];
         xmlNodePtr n = xmlNewChild (root, NULL, BAD_CAST "Item", NULL);
         xmlNodePtr pk = xmlNewChild (n, NULL, BAD_CAST "Packages", NULL);
         s_leaf_int (pk, "Number_of_packages", x->packages);
@@ -203,9 +203,9 @@ s_declaration (s_out_t *o, xmlNodePtr root, const msg_t *m)
 }
 
 static void
-s_event (s_out_t *o, xmlNodePtr root, const msg_t *m)
+s_event (s_out_t *o, xmlNodePtr root, const sg_msg_t *m)
 {
-    const msg_event_t *e = &m->event;
+    const sg_msg_event_t *e = &m->event;
     xmlNodePtr ev = xmlNewChild (root, NULL, BAD_CAST "Event", NULL);
     if (e->office[0])
         s_office (o, ev, "Office", e->office);
@@ -219,9 +219,9 @@ s_event (s_out_t *o, xmlNodePtr root, const msg_t *m)
     s_leaf (ev, "Time", t);
     s_leaf (ev, "Code", e->code);
     const char *flag = "";
-    if (m->type == MSG_WOF)
+    if (m->type == SG_MSG_WOF)
         flag = "Guarantee_released";
-    else if (m->type == MSG_DCR)
+    else if (m->type == SG_MSG_DCR)
         flag = "Seals_intact";
     if (flag[0])
         s_leaf (ev, flag, e->flag ? "true" : "false");
@@ -231,7 +231,7 @@ s_event (s_out_t *o, xmlNodePtr root, const msg_t *m)
 }
 
 int
-asy_map_write (const msg_t *msg, const asy_offices_t *tables, char **buf_p, size_t *len_p,
+asy_map_write (const sg_msg_t *msg, const asy_offices_t *tables, char **buf_p, size_t *len_p,
                sg_diag_t *diag)
 {
     *buf_p = NULL;
@@ -247,7 +247,7 @@ asy_map_write (const msg_t *msg, const asy_offices_t *tables, char **buf_p, size
     s_header (&o, root, msg);
     if (sg_msg_type_has_declaration (msg->type))
         s_declaration (&o, root, msg);
-    else if (msg->type == MSG_NAK) {
+    else if (msg->type == SG_MSG_NAK) {
         xmlNodePtr er = xmlNewChild (root, NULL, BAD_CAST "Error", NULL);
         s_leaf_int (er, "Code", (unsigned long) msg->result.code);
         s_leaf (er, "Description", msg->result.reason);

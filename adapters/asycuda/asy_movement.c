@@ -16,10 +16,10 @@ s_join (char *out, size_t size, const char (*list)[9], size_t n)
 }
 
 int
-asy_movement_put_decl (asy_state_t *st, const msg_t *m, const char *office, const char *role,
+asy_movement_put_decl (asy_state_t *st, const sg_msg_t *m, const char *office, const char *role,
                        const char *state, sg_diag_t *diag)
 {
-    const msg_declaration_t *d = &m->decl;
+    const sg_msg_declaration_t *d = &m->decl;
     char transit[128], seals[2200], means[64];
     s_join (transit, sizeof transit, (const char (*)[9]) d->transit, d->n_transit);
     seals[0] = 0;
@@ -39,7 +39,7 @@ asy_movement_put_decl (asy_state_t *st, const msg_t *m, const char *office, cons
 
 int
 asy_movement_set (asy_state_t *st, const char *mrn, const char *office, const char *state,
-                  const msg_t *m, sg_diag_t *diag)
+                  const sg_msg_t *m, sg_diag_t *diag)
 {
     return asy_state_view_set (st, mrn, office, state, m ? sg_msg_type_name (m->type) : NULL,
                                m ? m->id : NULL, diag);
@@ -172,9 +172,9 @@ asy_movement_from_departure (asy_state_t *st, const char *mrn, const char *sende
 }
 
 int
-asy_movement_upstream (asy_state_t *st, const msg_t *m, sg_diag_t *diag)
+asy_movement_upstream (asy_state_t *st, const sg_msg_t *m, sg_diag_t *diag)
 {
-    const msg_event_t *e = &m->event;
+    const sg_msg_event_t *e = &m->event;
     char line[700], seals[2200] = "", means[64] = "";
     for (size_t i = 0; i < e->n_seals; i++) {
         if (i)
@@ -183,7 +183,7 @@ asy_movement_upstream (asy_state_t *st, const msg_t *m, sg_diag_t *diag)
     }
     if (e->has_new_means)
         snprintf (means, sizeof means, "%s (%s)", e->new_means.id, e->new_means.nationality);
-    if (m->type == MSG_NCF)
+    if (m->type == SG_MSG_NCF)
         snprintf (line, sizeof line, "%s NCF %s", e->datetime, e->office);
     else
         snprintf (line, sizeof line, "%s INC %s %s %.300s%s%s%s%s", e->datetime, e->office,
@@ -192,6 +192,6 @@ asy_movement_upstream (asy_state_t *st, const msg_t *m, sg_diag_t *diag)
     int rc = asy_movement_set (st, m->mrn, m->recipient, NULL, m, diag);
     if (rc == SG_OK)
         rc = asy_state_view_upstream (st, m->mrn, m->recipient, line, seals[0] ? seals : NULL,
-                                      means[0] ? means : NULL, m->type == MSG_INC, diag);
+                                      means[0] ? means : NULL, m->type == SG_MSG_INC, diag);
     return rc;
 }

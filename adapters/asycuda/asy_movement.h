@@ -14,14 +14,14 @@
 /* Creates or updates the row (msg->mrn, office) from a declaration message
  * (DEC REL AAR ATR): role, state and the declaration's offices, time limit,
  * means, seals; inside the caller's transaction. SG_OK or SG_EDB. */
-int asy_movement_put_decl (asy_state_t *st, const msg_t *msg, const char *office,
+int asy_movement_put_decl (asy_state_t *st, const sg_msg_t *msg, const char *office,
                            const char *role, const char *state, sg_diag_t *diag);
 
 /* Sets the state of row (mrn, office), or of every row of mrn when office
  * is NULL, and records the message (type, id). A NULL state keeps the
  * state. SG_OK or SG_EDB. */
 int asy_movement_set (asy_state_t *st, const char *mrn, const char *office, const char *state,
-                      const msg_t *msg, sg_diag_t *diag);
+                      const sg_msg_t *msg, sg_diag_t *diag);
 
 /* The role and state of row (mrn, office) into role[16] and state[24]
  * (NULL to skip), plus the departure office (may be NULL) from any row of
@@ -47,7 +47,7 @@ json_t *asy_expected_json (asy_state_t *st, const asy_offices_t *tables, const c
  * departure to the row (mrn, recipient): one line appended to its
  * "upstream" history; an incident's new seals and new means replace the
  * row's. Inside the caller's transaction; SG_OK or SG_EDB. */
-int asy_movement_upstream (asy_state_t *st, const msg_t *m, sg_diag_t *diag);
+int asy_movement_upstream (asy_state_t *st, const sg_msg_t *m, sg_diag_t *diag);
 
 /* 1 if sender is the office of departure of mrn as this adapter knows it
  * (only that office may write off or cancel a movement), else 0 (also

@@ -289,7 +289,7 @@ s_hash (const char *buf, size_t len, char out[65])
  * node and serialises it into the outbox; the body is kept in *body_p
  * (free(), may be NULL) for a declaration. */
 static int
-s_queue (asy_spool_t *self, msg_t *m, const char *mrn, const char *departure,
+s_queue (asy_spool_t *self, sg_msg_t *m, const char *mrn, const char *departure,
          const char *source, char **body_p, sg_diag_t *diag)
 {
     sg_msgid_new (m->id);
@@ -342,7 +342,7 @@ static int
 s_queue_can (asy_spool_t *self, const asy_sad_info_t *info, const char *mrn, const char *source,
              sg_diag_t *diag)
 {
-    msg_t *can = sg_msg_new (MSG_CAN);
+    sg_msg_t *can = sg_msg_new (SG_MSG_CAN);
     if (!can)
         return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
     char now[21];
@@ -366,7 +366,7 @@ s_queue_can (asy_spool_t *self, const asy_sad_info_t *info, const char *mrn, con
  * changed data sends AMD before release and is refused after it; a
  * cancellation sends CAN once. */
 static int
-s_commit (asy_spool_t *self, const char *name, const char *hash, msg_t *dec, msg_t *rel,
+s_commit (asy_spool_t *self, const char *name, const char *hash, sg_msg_t *dec, sg_msg_t *rel,
           const asy_sad_info_t *info, char *outcome, size_t osize, int *bad, sg_diag_t *diag)
 {
     char mrn[32] = "", decid[40] = "", relid[40] = "", source[1100], changed[1024] = "";
@@ -412,7 +412,7 @@ s_commit (asy_spool_t *self, const char *name, const char *hash, msg_t *dec, msg
         goto done;
     int need_dec = !found, need_amd = 0, need_rel = rel && !relid[0];
     if (found && sent && sent[0]) {
-        msg_t *old = NULL;
+        sg_msg_t *old = NULL;
         sg_diag_t pd;
         if (sg_msg_parse (sent, strlen (sent), NULL, &old, &pd) == SG_OK)
             need_amd = asy_decl_changes (&old->decl, &dec->decl, changed, sizeof changed) > 0;
@@ -432,7 +432,7 @@ s_commit (asy_spool_t *self, const char *name, const char *hash, msg_t *dec, msg
         goto record;
     }
     if (need_amd)
-        dec->type = MSG_AMD;
+        dec->type = SG_MSG_AMD;
     if ((need_dec || need_amd)
         && (rc = s_queue (self, dec, mrn, info->departure, source, &body, diag)) != SG_OK)
         goto bad;
@@ -445,7 +445,7 @@ s_commit (asy_spool_t *self, const char *name, const char *hash, msg_t *dec, msg
     rc = asy_state_declaration_put (self->state, info->key, mrn, info->lrn, info->departure,
                                     decid, relid[0] ? relid : NULL,
                                     need_rel ? rel->issued : dec->issued, diag);
-    const msg_t *last = need_rel ? rel : dec;
+    const sg_msg_t *last = need_rel ? rel : dec;
     if (rc == SG_OK)
         rc = asy_state_declaration_sent (self->state, info->key, last->id, body, diag);
     if (rc == SG_OK)
@@ -477,15 +477,15 @@ bad:
  * error whose reasons are in rs. */
 int
 asy_spool_map (const asy_conf_t *conf, const asy_offices_t *tables, const asy_profile_t *profile,
-               xmlDocPtr doc, asy_sad_info_t *info, msg_t **dec_p, msg_t **rel_p,
+               xmlDocPtr doc, asy_sad_info_t *info, sg_msg_t **dec_p, sg_msg_t **rel_p,
                asy_reasons_t *rs, sg_diag_t *diag)
 {
     asy_map_opts_t opts = { .country = conf->country, .currency = conf->currency,
                             .profile = profile, .reasons = rs };
     *dec_p = *rel_p = NULL;
-    int rc = asy_map_read (doc, tables, &opts, MSG_DEC, info, dec_p, diag);
+    int rc = asy_map_read (doc, tables, &opts, SG_MSG_DEC, info, dec_p, diag);
     if (rc == SG_OK && !info->cancelled && info->stage == ASY_STAGE_RELEASED) {
-        rc = asy_map_read (doc, tables, &opts, MSG_REL, info, rel_p, diag);
+        rc = asy_map_read (doc, tables, &opts, SG_MSG_REL, info, rel_p, diag);
         if (rc != SG_OK)
             sg_msg_destroy (dec_p);
     }
@@ -500,7 +500,7 @@ asy_spool_process (asy_spool_t *self, const char *name)
     char *buf = NULL, *why = NULL;
     size_t len = 0;
     xmlDocPtr doc = NULL;
-    msg_t *dec = NULL, *rel = NULL;
+    sg_msg_t *dec = NULL, *rel = NULL;
     asy_reasons_t *rs = NULL;
     sg_diag_t d;
     sg_diag_clear (&d);
@@ -526,7 +526,7 @@ asy_spool_process (asy_spool_t *self, const char *name)
     }
     if (rc != SG_ENOTFOUND)
         goto done;
-    xmlsafe_limits_t lim = { .max_bytes = conf->max_file_size, .max_depth = 0 };
+    sg_xmlsafe_limits_t lim = { .max_bytes = conf->max_file_size, .max_depth = 0 };
     doc = sg_xmlsafe_parse (buf, len, &lim, &d);
     if (!doc) {
         char w[700];

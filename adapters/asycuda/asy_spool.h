@@ -44,7 +44,7 @@ int asy_spool_process (asy_spool_t *self, const char *name);
  * SG_ENOMEM, or the first error (the reasons are in rs). */
 int asy_spool_map (const asy_conf_t *conf, const asy_offices_t *tables,
                    const asy_profile_t *profile, xmlDocPtr doc, asy_sad_info_t *info,
-                   msg_t **dec_p, msg_t **rel_p, asy_reasons_t *rs, sg_diag_t *diag);
+                   sg_msg_t **dec_p, sg_msg_t **rel_p, asy_reasons_t *rs, sg_diag_t *diag);
 
 /* Moves rejected a file that went to done/ and whose message the node
  * refused: done/NAME -> rejected/NAME with NAME.err saying why. */

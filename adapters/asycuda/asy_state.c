@@ -275,7 +275,7 @@ asy_state_next_serial (asy_state_t *self, const char *office, int year, long lon
 }
 
 int
-asy_state_outbox_add (asy_state_t *self, const msg_t *m, const char *body, size_t len,
+asy_state_outbox_add (asy_state_t *self, const sg_msg_t *m, const char *body, size_t len,
                       const char *source, sg_diag_t *diag)
 {
     char now[21];

@@ -47,7 +47,7 @@ int asy_state_next_serial (asy_state_t *self, const char *office, int year, long
 /* Queues a serialised message for the node (inside the caller's
  * transaction); source says where it came from ("file:NAME",
  * "call:REQUEST-ID"). SG_OK or SG_EDB. */
-int asy_state_outbox_add (asy_state_t *self, const msg_t *msg, const char *body, size_t len,
+int asy_state_outbox_add (asy_state_t *self, const sg_msg_t *msg, const char *body, size_t len,
                           const char *source, sg_diag_t *diag);
 
 /* Calls fn for the outbox messages still queued after position after,

@@ -74,24 +74,24 @@ gen_adapter_port (const gen_adapter_t *self)
 
 /* The state an incoming message moves the recipient's view to, or NULL. */
 static const char *
-s_in_state (const msg_t *m)
+s_in_state (const sg_msg_t *m)
 {
     switch (m->type) {
-    case MSG_AAR: case MSG_ATR: return "ANTICIPATED";
-    case MSG_NCF: return "EN_ROUTE";
-    case MSG_ARR: return "ARRIVED";
-    case MSG_DCR: return strcmp (m->event.code, "B1") ? "CONTROLLED" : "DISCREPANCY";
-    case MSG_WOF: return m->event.flag ? "DISCHARGED" : "RECOVERY";
-    case MSG_ENR: return strcmp (m->event.code, "AR") ? NULL : "ARRIVED";
-    case MSG_CAN: return "CANCELLED";
-    case MSG_ENQ: return "UNDER_ENQUIRY";
+    case SG_MSG_AAR: case SG_MSG_ATR: return "ANTICIPATED";
+    case SG_MSG_NCF: return "EN_ROUTE";
+    case SG_MSG_ARR: return "ARRIVED";
+    case SG_MSG_DCR: return strcmp (m->event.code, "B1") ? "CONTROLLED" : "DISCREPANCY";
+    case SG_MSG_WOF: return m->event.flag ? "DISCHARGED" : "RECOVERY";
+    case SG_MSG_ENR: return strcmp (m->event.code, "AR") ? NULL : "ARRIVED";
+    case SG_MSG_CAN: return "CANCELLED";
+    case SG_MSG_ENQ: return "UNDER_ENQUIRY";
     default: return NULL;
     }
 }
 
 /* Joins the declaration's transit offices with commas into buf. */
 static void
-s_transits (const msg_declaration_t *d, char *buf, size_t size)
+s_transits (const sg_msg_declaration_t *d, char *buf, size_t size)
 {
     buf[0] = 0;
     for (size_t i = 0; i < d->n_transit; i++) {
@@ -102,7 +102,7 @@ s_transits (const msg_declaration_t *d, char *buf, size_t size)
 
 /* Builds the webhook payload of m (JSON, or XML through its stylesheet). */
 static int
-s_payload (gen_adapter_t *self, const msg_t *m, const char *header, size_t hlen,
+s_payload (gen_adapter_t *self, const sg_msg_t *m, const char *header, size_t hlen,
            const char *body, size_t blen, gen_hook_t *hook, sg_diag_t *diag)
 {
     const gen_conf_t *c = self->conf;
@@ -132,9 +132,9 @@ s_payload (gen_adapter_t *self, const msg_t *m, const char *header, size_t hlen,
         return rc;
     }
     json_t *j = gen_json_from_msg (m);
-    hdr_t *h = NULL;
-    if (j && sg_hdr_parse (header, hlen, &h, NULL) == SG_OK && sg_hdr_get (h, HDR_ORIGIN_NODE))
-        json_object_set_new (j, "OriginNode", json_string (sg_hdr_get (h, HDR_ORIGIN_NODE)));
+    sg_hdr_t *h = NULL;
+    if (j && sg_hdr_parse (header, hlen, &h, NULL) == SG_OK && sg_hdr_get (h, SG_HDR_ORIGIN_NODE))
+        json_object_set_new (j, "OriginNode", json_string (sg_hdr_get (h, SG_HDR_ORIGIN_NODE)));
     sg_hdr_destroy (&h);
     hook->payload = j ? json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref (j);
@@ -149,7 +149,7 @@ int
 gen_adapter_deliver (gen_adapter_t *self, const char *header, size_t hlen, const char *body,
                      size_t blen, sg_diag_t *diag)
 {
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
     gen_hook_t hook;
     gen_view_t view;
     memset (&hook, 0, sizeof hook);
@@ -167,14 +167,14 @@ gen_adapter_deliver (gen_adapter_t *self, const char *header, size_t hlen, const
         goto done;
     }
     /* Only the movement's office of departure may write it off or cancel it. */
-    if ((m->type == MSG_WOF || m->type == MSG_CAN)
+    if ((m->type == SG_MSG_WOF || m->type == SG_MSG_CAN)
         && (gen_state_view (self->state, m->mrn, NULL, &view) != SG_OK
             || strcmp (view.departure, m->sender) != 0)) {
         sg_log_error ("security: refused %s %s for MRN %s from %s: only the movement's office of "
                    "departure (%s) may %s it; nothing applied, no webhook",
                    sg_msg_type_name (m->type), m->id, m->mrn, m->sender,
                    view.departure[0] ? view.departure : "unknown here",
-                   m->type == MSG_WOF ? "write off" : "cancel");
+                   m->type == SG_MSG_WOF ? "write off" : "cancel");
         free (view.decl);
         memset (&view, 0, sizeof view);
         goto done;
@@ -198,19 +198,19 @@ gen_adapter_deliver (gen_adapter_t *self, const char *header, size_t hlen, const
     int has_view = gen_state_view (self->state, m->mrn, m->recipient, &view) == SG_OK;
     /* A crossing or incident the office of departure passes on is news from
      * upstream for the national system (webhook), not a step of this view. */
-    int notice = (m->type == MSG_NCF || m->type == MSG_INC) && has_view
+    int notice = (m->type == SG_MSG_NCF || m->type == SG_MSG_INC) && has_view
                  && !strcmp (view.departure, m->sender);
     gen_mvt_t mvt = { .mrn = m->mrn, .office = m->recipient,
                       .state = notice ? NULL : s_in_state (m),
                       .message_id = m->id, .type = hook.type, .direction = "in" };
-    if (m->type == MSG_AAR || m->type == MSG_ATR) {
-        const msg_declaration_t *d = &m->decl;
+    if (m->type == SG_MSG_AAR || m->type == SG_MSG_ATR) {
+        const sg_msg_declaration_t *d = &m->decl;
         s_transits (d, transits, sizeof transits);
         if (!(decl = strndup (body, blen))) {
             rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
             goto done;
         }
-        mvt.role = m->type == MSG_AAR ? "DESTINATION" : "TRANSIT";
+        mvt.role = m->type == SG_MSG_AAR ? "DESTINATION" : "TRANSIT";
         mvt.departure = d->departure, mvt.destination = d->destination;
         mvt.transits = transits, mvt.lrn = d->lrn, mvt.decl = decl;
     }

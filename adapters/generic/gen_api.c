@@ -34,11 +34,11 @@ s_auth (gen_adapter_t *self, struct MHD_Connection *c, officer_t *who)
 
 static const struct {
     const char *action;
-    msg_type_t type;
+    sg_msg_type_t type;
 } s_actions[] = {
-    { "release", MSG_REL }, { "crossing", MSG_NCF }, { "arrival", MSG_ARR },
-    { "control", MSG_DCR }, { "incident", MSG_INC }, { "cancellation", MSG_CAN },
-    { "enquiry-answer", MSG_ENR }, { "decision", MSG_WOF }, { "arrival-request", MSG_ARQ },
+    { "release", SG_MSG_REL }, { "crossing", SG_MSG_NCF }, { "arrival", SG_MSG_ARR },
+    { "control", SG_MSG_DCR }, { "incident", SG_MSG_INC }, { "cancellation", SG_MSG_CAN },
+    { "enquiry-answer", SG_MSG_ENR }, { "decision", SG_MSG_WOF }, { "arrival-request", SG_MSG_ARQ },
 };
 
 /* Resolves method + url; returns 0, 404 or 405 (with route->allow set). */
@@ -60,7 +60,7 @@ s_route (const char *method, const char *url, gen_route_t *r)
         return get ? 0 : 405;
     }
     if (n == 2 && !strcmp (parts[1], "declarations")) {
-        r->kind = GEN_R_SUBMIT, r->type = MSG_DEC, r->allow = "POST";
+        r->kind = GEN_R_SUBMIT, r->type = SG_MSG_DEC, r->allow = "POST";
         return post ? 0 : 405;
     }
     if (n == 3 && !strcmp (parts[1], "movements")) {

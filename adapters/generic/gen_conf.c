@@ -50,7 +50,7 @@ s_push (void *arr_p, size_t n, size_t size, char *err, size_t errsize)
 }
 
 static int
-s_token_add (void *conf, const config_entry_t *e, int argc, char **argv, char *err, size_t size)
+s_token_add (void *conf, const sg_config_entry_t *e, int argc, char **argv, char *err, size_t size)
 {
     gen_conf_t *c = conf;
     if (argc < 3) {
@@ -107,7 +107,7 @@ s_token_add (void *conf, const config_entry_t *e, int argc, char **argv, char *e
 }
 
 static void
-s_token_dump (const void *conf, const config_entry_t *e, FILE *out)
+s_token_dump (const void *conf, const sg_config_entry_t *e, FILE *out)
 {
     const gen_conf_t *c = conf;
     for (size_t i = 0; i < c->n_tokens; i++) {
@@ -119,10 +119,10 @@ s_token_dump (const void *conf, const config_entry_t *e, FILE *out)
 }
 
 static int
-s_xslt_add (void *conf, const config_entry_t *e, int argc, char **argv, char *err, size_t size)
+s_xslt_add (void *conf, const sg_config_entry_t *e, int argc, char **argv, char *err, size_t size)
 {
     gen_conf_t *c = conf;
-    if (argc != 2 || sg_msg_type_from_name (argv[0]) == MSG_NONE) {
+    if (argc != 2 || sg_msg_type_from_name (argv[0]) == SG_MSG_NONE) {
         snprintf (err, size, "expected TYPE FILE, TYPE a message type such as AAR");
         return -1;
     }
@@ -139,7 +139,7 @@ s_xslt_add (void *conf, const config_entry_t *e, int argc, char **argv, char *er
 }
 
 static void
-s_xslt_dump (const void *conf, const config_entry_t *e, FILE *out)
+s_xslt_dump (const void *conf, const sg_config_entry_t *e, FILE *out)
 {
     const gen_conf_t *c = conf;
     for (size_t i = 0; i < c->n_type_xslt; i++)
@@ -147,7 +147,7 @@ s_xslt_dump (const void *conf, const config_entry_t *e, FILE *out)
 }
 
 static int
-s_param_add (void *conf, const config_entry_t *e, int argc, char **argv, char *err, size_t size)
+s_param_add (void *conf, const sg_config_entry_t *e, int argc, char **argv, char *err, size_t size)
 {
     gen_conf_t *c = conf;
     if (argc != 2 || !argv[0][0] || strspn (argv[0], "abcdefghijklmnopqrstuvwxyz"
@@ -174,7 +174,7 @@ s_param_add (void *conf, const config_entry_t *e, int argc, char **argv, char *e
 }
 
 static void
-s_param_dump (const void *conf, const config_entry_t *e, FILE *out)
+s_param_dump (const void *conf, const sg_config_entry_t *e, FILE *out)
 {
     const gen_conf_t *c = conf;
     for (size_t i = 0; i < c->n_params; i++)
@@ -184,115 +184,115 @@ s_param_dump (const void *conf, const config_entry_t *e, FILE *out)
 #define S_OFF(f) offsetof (gen_conf_t, f)
 #define S_DAY 86400000LL
 
-static const config_entry_t s_table[] = {
-    { "name", CONFIG_STRING, S_OFF (name), "generic",
+static const sg_config_entry_t s_table[] = {
+    { "name", SG_CONFIG_STRING, S_OFF (name), "generic",
       "This adapter's name, as registered at the node (`sigmatctl peer add NAME\n"
       "--role adapter --offices ...`).", 0, 0, NULL, NULL },
-    { "node_endpoint", CONFIG_STRING, S_OFF (node_endpoint), "tcp://127.0.0.1:7700",
+    { "node_endpoint", SG_CONFIG_STRING, S_OFF (node_endpoint), "tcp://127.0.0.1:7700",
       "The national node's SGTP/1 endpoint.", 0, 0, NULL, NULL },
-    { "node_public_key", CONFIG_PATH, S_OFF (node_public), NULL,
+    { "node_public_key", SG_CONFIG_PATH, S_OFF (node_public), NULL,
       "The node's CurveZMQ public key file, Z85 (the node's `curve_public`).\n"
       "Unset with curve_public and curve_secret unset too: plaintext, for tests\n"
       "only.", 0, 0, NULL, NULL },
-    { "curve_public", CONFIG_PATH, S_OFF (curve_public), NULL,
+    { "curve_public", SG_CONFIG_PATH, S_OFF (curve_public), NULL,
       "This adapter's CurveZMQ public key file (`sigmatctl keygen`).", 0, 0, NULL, NULL },
-    { "curve_secret", CONFIG_PATH, S_OFF (curve_secret), NULL,
+    { "curve_secret", SG_CONFIG_PATH, S_OFF (curve_secret), NULL,
       "This adapter's CurveZMQ secret key file.", 0, 0, NULL, NULL },
-    { "http_listen", CONFIG_STRING, S_OFF (listen), "127.0.0.1:8480",
+    { "http_listen", SG_CONFIG_STRING, S_OFF (listen), "127.0.0.1:8480",
       "Address and port of the REST/JSON API: IPv4 (127.0.0.1:8480), IPv6 in\n"
       "brackets ([::1]:8480, [::]:8480 for every address) or *:PORT. Plain HTTP\n"
       "unless http_tls_cert and http_tls_key are set.", 0, 0, NULL, NULL },
-    { "http_tls_cert", CONFIG_PATH, S_OFF (tls_cert), NULL,
+    { "http_tls_cert", SG_CONFIG_PATH, S_OFF (tls_cert), NULL,
       "PEM certificate (chain) of the API; with http_tls_key the API speaks HTTPS\n"
       "only.",
       0, 0, NULL, NULL },
-    { "http_tls_key", CONFIG_PATH, S_OFF (tls_key), NULL,
+    { "http_tls_key", SG_CONFIG_PATH, S_OFF (tls_key), NULL,
       "PEM private key of http_tls_cert (readable only by the service user).", 0, 0, NULL, NULL },
-    { "http_officers", CONFIG_PATH, S_OFF (token_file), NULL,
+    { "http_officers", SG_CONFIG_PATH, S_OFF (token_file), NULL,
       "Officer token file: one line per officer or post, `ID SHA256 OFFICES`\n"
       "(docs/officers.md), re-read when it changes; used with the http_token lines.\n"
       "The token's ID is sent with the messages it causes (Officer header).",
       0, 0, NULL, NULL },
-    { "state_db", CONFIG_PATH, S_OFF (state_db), "/var/lib/sigmat/generic.db",
+    { "state_db", SG_CONFIG_PATH, S_OFF (state_db), "/var/lib/sigmat/generic.db",
       "SQLite file of the adapter's durable state: messages to the node, the\n"
       "webhook outbox, movements, idempotency keys (WAL, synchronous=FULL).",
       0, 0, NULL, NULL },
-    { "archive_dir", CONFIG_PATH, S_OFF (archive_dir), "/var/lib/sigmat/generic-archive",
+    { "archive_dir", SG_CONFIG_PATH, S_OFF (archive_dir), "/var/lib/sigmat/generic-archive",
       "Retention: where old finished rows of state_db (messages the node\n"
       "answered, delivered webhooks, closed movements and their events,\n"
       "idempotency keys) are archived (gzip JSON lines) before they are deleted.",
       0, 0, NULL, NULL },
-    { "retention", CONFIG_DURATION, S_OFF (retention), "90d",
+    { "retention", SG_CONFIG_DURATION, S_OFF (retention), "90d",
       "How long finished rows stay in state_db; 0 keeps everything. Queued\n"
       "messages, pending webhooks and open movements always stay.",
       0, 3660LL * 86400000, NULL, NULL },
-    { "http_max_body", CONFIG_SIZE, S_OFF (max_body), "1MiB",
+    { "http_max_body", SG_CONFIG_SIZE, S_OFF (max_body), "1MiB",
       "Largest request body accepted; larger ones are answered 413.",
       1024, 64 * 1024 * 1024, NULL, NULL },
-    { "http_request_timeout", CONFIG_DURATION, S_OFF (request_timeout), "30s",
+    { "http_request_timeout", SG_CONFIG_DURATION, S_OFF (request_timeout), "30s",
       "An HTTP connection idle this long is closed.", 1000, 3600000, NULL, NULL },
-    { "http_token", CONFIG_MULTI, 0, NULL,
+    { "http_token", SG_CONFIG_MULTI, 0, NULL,
       "An API bearer token, repeatable: `http_token NAME SECRET OFFICE[,OFFICE...]`.\n"
       "SECRET is sha256:<hex of the token> (print it with `sigmat-generic\n"
       "hash-token`) or the token itself (16 characters at least). OFFICE is an\n"
       "office reference (SN000101) or a whole country (SN) the token may act for.",
       0, 0, s_token_add, s_token_dump },
-    { "webhook_url", CONFIG_STRING, S_OFF (webhook_url), NULL,
+    { "webhook_url", SG_CONFIG_STRING, S_OFF (webhook_url), NULL,
       "Where incoming messages (AAR, ATR, WOF, CAN, ENQ, NAK...) are POSTed.\n"
       "http:// or https:// (TLS through libcurl). Unset: they stay in the outbox.",
       0, 0, NULL, NULL },
-    { "webhook_secret_file", CONFIG_PATH, S_OFF (webhook_secret_file), NULL,
+    { "webhook_secret_file", SG_CONFIG_PATH, S_OFF (webhook_secret_file), NULL,
       "File holding the HMAC-SHA256 key for X-Sigmat-Signature (its first line,\n"
       "16 bytes at least). Required with webhook_url.", 0, 0, NULL, NULL },
-    { "webhook_ca_file", CONFIG_PATH, S_OFF (webhook_ca_file), NULL,
+    { "webhook_ca_file", SG_CONFIG_PATH, S_OFF (webhook_ca_file), NULL,
       "CA bundle (PEM) to verify an https:// webhook; unset: the system's.",
       0, 0, NULL, NULL },
-    { "webhook_format", CONFIG_STRING, S_OFF (webhook_format), "json",
+    { "webhook_format", SG_CONFIG_STRING, S_OFF (webhook_format), "json",
       "json: the message as JSON (WCO-DM names, as in the API). xml: the\n"
       "message's XML, transformed by its webhook_xslt stylesheet if one is set.",
       0, 0, NULL, NULL },
-    { "webhook_xslt", CONFIG_MULTI, 0, NULL,
+    { "webhook_xslt", SG_CONFIG_MULTI, 0, NULL,
       "`webhook_xslt TYPE FILE`, repeatable: with webhook_format xml, messages of\n"
       "TYPE (AAR, ATR...) are transformed by FILE, e.g. aar-to-cc001c.xsl.",
       0, 0, s_xslt_add, s_xslt_dump },
-    { "webhook_timeout", CONFIG_DURATION, S_OFF (webhook_timeout), "10s",
+    { "webhook_timeout", SG_CONFIG_DURATION, S_OFF (webhook_timeout), "10s",
       "Longest wait for the national system to answer one POST.", 100, 600000, NULL, NULL },
-    { "webhook_retry_min", CONFIG_DURATION, S_OFF (webhook_retry_min), "1s",
+    { "webhook_retry_min", SG_CONFIG_DURATION, S_OFF (webhook_retry_min), "1s",
       "First delay before a failed webhook is retried; it doubles on each failure.",
       10, S_DAY, NULL, NULL },
-    { "webhook_retry_max", CONFIG_DURATION, S_OFF (webhook_retry_max), "5m",
+    { "webhook_retry_max", SG_CONFIG_DURATION, S_OFF (webhook_retry_max), "5m",
       "Longest delay between two tries of one webhook.", 10, 7 * S_DAY, NULL, NULL },
-    { "webhook_batch", CONFIG_INT, S_OFF (webhook_batch), "32",
+    { "webhook_batch", SG_CONFIG_INT, S_OFF (webhook_batch), "32",
       "Most webhooks read from the outbox per pass (each MRN in order).",
       1, 10000, NULL, NULL },
-    { "xml_input_xslt", CONFIG_PATH, S_OFF (xml_input_xslt), NULL,
+    { "xml_input_xslt", SG_CONFIG_PATH, S_OFF (xml_input_xslt), NULL,
       "Stylesheet mapping the national XML declaration POSTed as application/xml\n"
       "to a sigmat DEC, e.g. cc015c-to-dec.xsl. Unset: XML input is refused (415).",
       0, 0, NULL, NULL },
-    { "xml_input_schema", CONFIG_PATH, S_OFF (xml_input_schema), NULL,
+    { "xml_input_schema", SG_CONFIG_PATH, S_OFF (xml_input_schema), NULL,
       "XSD the national XML must validate against before it is mapped\n"
       "(e.g. the NCTS cc015c.xsd). Unset: no validation before mapping.",
       0, 0, NULL, NULL },
-    { "xslt_param", CONFIG_MULTI, 0, NULL,
+    { "xslt_param", SG_CONFIG_MULTI, 0, NULL,
       "`xslt_param NAME VALUE`, repeatable: a string parameter given to every\n"
       "stylesheet (defaults for data the national format does not carry).",
       0, 0, s_param_add, s_param_dump },
-    { "default_time_limit", CONFIG_DURATION, S_OFF (default_time_limit), "8d",
+    { "default_time_limit", SG_CONFIG_DURATION, S_OFF (default_time_limit), "8d",
       "Time limit given to an XML-mapped declaration that carries none (from today).",
       S_DAY, 365 * S_DAY, NULL, NULL },
-    { "log_level", CONFIG_LEVEL, S_OFF (log_level), "info",
+    { "log_level", SG_CONFIG_LEVEL, S_OFF (log_level), "info",
       "error, warn, info or debug.", 0, 0, NULL, NULL },
-    { "syslog", CONFIG_BOOL, S_OFF (syslog), "no",
+    { "syslog", SG_CONFIG_BOOL, S_OFF (syslog), "no",
       "Log to syslog (journald) instead of stderr.", 0, 0, NULL, NULL },
     /* the names before the shared vocabulary (docs/configuration.md) */
-    CONFIG_ALIAS_OF ("node_public", "node_public_key"),
-    CONFIG_ALIAS_OF ("listen", "http_listen"),
-    CONFIG_ALIAS_OF ("tls_cert", "http_tls_cert"),
-    CONFIG_ALIAS_OF ("tls_key", "http_tls_key"),
-    CONFIG_ALIAS_OF ("token_file", "http_officers"),
-    CONFIG_ALIAS_OF ("max_body", "http_max_body"),
-    CONFIG_ALIAS_OF ("request_timeout", "http_request_timeout"),
-    CONFIG_ALIAS_OF ("token", "http_token"),
+    SG_CONFIG_ALIAS_OF ("node_public", "node_public_key"),
+    SG_CONFIG_ALIAS_OF ("listen", "http_listen"),
+    SG_CONFIG_ALIAS_OF ("tls_cert", "http_tls_cert"),
+    SG_CONFIG_ALIAS_OF ("tls_key", "http_tls_key"),
+    SG_CONFIG_ALIAS_OF ("token_file", "http_officers"),
+    SG_CONFIG_ALIAS_OF ("max_body", "http_max_body"),
+    SG_CONFIG_ALIAS_OF ("request_timeout", "http_request_timeout"),
+    SG_CONFIG_ALIAS_OF ("token", "http_token"),
     { NULL, 0, 0, NULL, NULL, 0, 0, NULL, NULL }
 };
 

@@ -1,4 +1,4 @@
-/* gen_json.c - JSON <-> msg_t for sigmat-generic. Input is checked field by
+/* gen_json.c - JSON <-> sg_msg_t for sigmat-generic. Input is checked field by
  * field against the rules of messages/schemas/common.xsd (so a refusal
  * names its JSON pointer); sg_msg_serialize then checks everything again. */
 #include "gen_json.h"
@@ -261,10 +261,10 @@ s_seq (json_t *o, const char *ptr, size_t pos, gen_err_t *err)
 }
 
 static int
-s_means (json_t *o, const char *ptr, msg_means_t *m, gen_err_t *err)
+s_means (json_t *o, const char *ptr, sg_msg_means_t *m, gen_err_t *err)
 {
     int rc;
-    if ((rc = s_str (o, ptr, "ID", K_ID, MSG_MEANS_ID_MAX, 1, m->id, sizeof m->id, err))
+    if ((rc = s_str (o, ptr, "ID", K_ID, SG_MSG_MEANS_ID_MAX, 1, m->id, sizeof m->id, err))
         || (rc = s_str (o, ptr, "RegistrationNationalityCode", K_COUNTRY, 2, 1, m->nationality,
                         sizeof m->nationality, err))
         || (rc = s_str (o, ptr, "ModeCode", K_MODE, 1, 1, m->mode, sizeof m->mode, err)))
@@ -274,19 +274,19 @@ s_means (json_t *o, const char *ptr, msg_means_t *m, gen_err_t *err)
 
 /* Seals [{SequenceNumeric?, ID}] of obj/name, appended with sg_msg_add_seal. */
 static int
-s_seals (json_t *obj, const char *base, const char *name, msg_t *m, gen_err_t *err)
+s_seals (json_t *obj, const char *base, const char *name, sg_msg_t *m, gen_err_t *err)
 {
-    char ptr[320], ip[340], id[MSG_SEAL_ID_MAX + 1];
+    char ptr[320], ip[340], id[SG_MSG_SEAL_ID_MAX + 1];
     int rc = 0;
     snprintf (ptr, sizeof ptr, "%s/%s", base, name);
-    json_t *arr = s_arr (obj, name, ptr, MSG_MAX_SEALS, err, &rc);
+    json_t *arr = s_arr (obj, name, ptr, SG_MSG_MAX_SEALS, err, &rc);
     for (size_t i = 0; arr && i < json_array_size (arr) && !rc; i++) {
         json_t *s = json_array_get (arr, i);
         s_idx (ip, sizeof ip, ptr, i);
         if (!json_is_object (s))
             return gen_err (err, 422, ip, "%s must be an object", ip);
         if (!(rc = s_seq (s, ip, i + 1, err))
-            && !(rc = s_str (s, ip, "ID", K_ID, MSG_SEAL_ID_MAX, 1, id, sizeof id, err))
+            && !(rc = s_str (s, ip, "ID", K_ID, SG_MSG_SEAL_ID_MAX, 1, id, sizeof id, err))
             && sg_msg_add_seal (m, id) != SG_OK)
             rc = gen_err (err, 500, ip, "out of memory");
     }
@@ -294,22 +294,22 @@ s_seals (json_t *obj, const char *base, const char *name, msg_t *m, gen_err_t *e
 }
 
 static int
-s_principal (json_t *d, msg_party_t *p, gen_err_t *err)
+s_principal (json_t *d, sg_msg_party_t *p, gen_err_t *err)
 {
     char ptr[320], ap[340];
     int rc = 0;
     json_t *o = s_obj (d, "/Declaration", "Principal", ptr, sizeof ptr, 1, err, &rc);
     if (!o)
         return rc;
-    if ((rc = s_str (o, ptr, "Name", K_TEXT, MSG_TEXT70, 1, p->name, sizeof p->name, err))
-        || (rc = s_str (o, ptr, "ID", K_ID, MSG_TIN_MAX, 1, p->id, sizeof p->id, err)))
+    if ((rc = s_str (o, ptr, "Name", K_TEXT, SG_MSG_TEXT70, 1, p->name, sizeof p->name, err))
+        || (rc = s_str (o, ptr, "ID", K_ID, SG_MSG_TIN_MAX, 1, p->id, sizeof p->id, err)))
         return rc;
     json_t *a = s_obj (o, ptr, "Address", ap, sizeof ap, 1, err, &rc);
     if (!a)
         return rc;
-    if ((rc = s_str (a, ap, "Line", K_TEXT, MSG_TEXT70, 1, p->street, sizeof p->street, err))
-        || (rc = s_str (a, ap, "CityName", K_TEXT, MSG_TEXT35, 1, p->city, sizeof p->city, err))
-        || (rc = s_str (a, ap, "PostcodeID", K_ID, MSG_POSTCODE_MAX, 0, p->postcode,
+    if ((rc = s_str (a, ap, "Line", K_TEXT, SG_MSG_TEXT70, 1, p->street, sizeof p->street, err))
+        || (rc = s_str (a, ap, "CityName", K_TEXT, SG_MSG_TEXT35, 1, p->city, sizeof p->city, err))
+        || (rc = s_str (a, ap, "PostcodeID", K_ID, SG_MSG_POSTCODE_MAX, 0, p->postcode,
                         sizeof p->postcode, err))
         || (rc = s_str (a, ap, "CountryCode", K_COUNTRY, 2, 1, p->country, sizeof p->country, err)))
         return rc;
@@ -317,14 +317,14 @@ s_principal (json_t *d, msg_party_t *p, gen_err_t *err)
 }
 
 static int
-s_item (json_t *it, const char *ip, msg_item_t *item, gen_err_t *err)
+s_item (json_t *it, const char *ip, sg_msg_item_t *item, gen_err_t *err)
 {
     char cp[360], sp[380];
     int rc = 0;
     json_t *c = s_obj (it, ip, "Commodity", cp, sizeof cp, 1, err, &rc);
     if (!c)
         return rc;
-    if ((rc = s_str (c, cp, "Description", K_TEXT, MSG_TEXT512, 1, item->description,
+    if ((rc = s_str (c, cp, "Description", K_TEXT, SG_MSG_TEXT512, 1, item->description,
                      sizeof item->description, err)))
         return rc;
     json_t *cl = s_obj (c, cp, "Classification", sp, sizeof sp, 1, err, &rc);
@@ -347,7 +347,7 @@ s_item (json_t *it, const char *ip, msg_item_t *item, gen_err_t *err)
 }
 
 static int
-s_consignment (json_t *d, msg_t *m, gen_err_t *err)
+s_consignment (json_t *d, sg_msg_t *m, gen_err_t *err)
 {
     char gp[320], cp[340], ip[380];
     int rc = 0;
@@ -361,7 +361,7 @@ s_consignment (json_t *d, msg_t *m, gen_err_t *err)
     if (!bm || (rc = s_means (bm, ip, &m->decl.means, err)))
         return rc;
     snprintf (ip, sizeof ip, "%s/Itinerary", cp);
-    json_t *arr = s_arr (c, "Itinerary", ip, MSG_MAX_ROUTING, err, &rc);
+    json_t *arr = s_arr (c, "Itinerary", ip, SG_MSG_MAX_ROUTING, err, &rc);
     for (size_t i = 0; arr && i < json_array_size (arr) && !rc; i++) {
         char ep[400], cc[3];
         s_idx (ep, sizeof ep, ip, i);
@@ -371,15 +371,15 @@ s_consignment (json_t *d, msg_t *m, gen_err_t *err)
             rc = gen_err (err, 500, ep, "out of memory");
     }
     snprintf (ip, sizeof ip, "%s/TransportEquipment", cp);
-    arr = rc ? NULL : s_arr (c, "TransportEquipment", ip, MSG_MAX_CONTAINERS, err, &rc);
+    arr = rc ? NULL : s_arr (c, "TransportEquipment", ip, SG_MSG_MAX_CONTAINERS, err, &rc);
     for (size_t i = 0; arr && i < json_array_size (arr) && !rc; i++) {
-        char ep[400], id[MSG_EQUIPMENT_MAX + 1];
+        char ep[400], id[SG_MSG_EQUIPMENT_MAX + 1];
         s_idx (ep, sizeof ep, ip, i);
         json_t *e = json_array_get (arr, i);
         if (!json_is_object (e))
             return gen_err (err, 422, ep, "%s must be an object", ep);
         if (!(rc = s_seq (e, ep, i + 1, err))
-            && !(rc = s_str (e, ep, "ID", K_ID, MSG_EQUIPMENT_MAX, 1, id, sizeof id, err))
+            && !(rc = s_str (e, ep, "ID", K_ID, SG_MSG_EQUIPMENT_MAX, 1, id, sizeof id, err))
             && sg_msg_add_container (m, id) != SG_OK)
             rc = gen_err (err, 500, ep, "out of memory");
     }
@@ -387,7 +387,7 @@ s_consignment (json_t *d, msg_t *m, gen_err_t *err)
         || (rc = s_seals (c, cp, "Seal", m, err)))
         return rc;
     snprintf (ip, sizeof ip, "%s/ConsignmentItem", cp);
-    arr = s_arr (c, "ConsignmentItem", ip, MSG_MAX_ITEMS, err, &rc);
+    arr = s_arr (c, "ConsignmentItem", ip, SG_MSG_MAX_ITEMS, err, &rc);
     if (rc)
         return rc;
     if (!arr || json_array_size (arr) == 0)
@@ -400,7 +400,7 @@ s_consignment (json_t *d, msg_t *m, gen_err_t *err)
             return gen_err (err, 422, ep, "%s must be an object", ep);
         if ((rc = s_seq (it, ep, i + 1, err)))
             return rc;
-        msg_item_t *item = sg_msg_add_item (m);
+        sg_msg_item_t *item = sg_msg_add_item (m);
         if (!item)
             return gen_err (err, 500, ep, "out of memory");
         rc = s_item (it, ep, item, err);
@@ -409,11 +409,11 @@ s_consignment (json_t *d, msg_t *m, gen_err_t *err)
 }
 
 int
-gen_json_to_decl (json_t *root, msg_t *m, gen_err_t *err)
+gen_json_to_decl (json_t *root, sg_msg_t *m, gen_err_t *err)
 {
     char ptr[320];
     int rc = 0;
-    msg_declaration_t *d = &m->decl;
+    sg_msg_declaration_t *d = &m->decl;
     if (!json_is_object (root))
         return gen_err (err, 422, "", "the body must be a JSON object");
     if ((rc = s_str (root, "", "DeclarationID", K_MRN, MRN_LEN, 0, m->mrn, sizeof m->mrn, err)))
@@ -428,7 +428,8 @@ gen_json_to_decl (json_t *root, msg_t *m, gen_err_t *err)
     if (!o)
         return rc;
     const char *b = "/Declaration";
-    if ((rc = s_str (o, b, "FunctionalReferenceID", K_ID, MSG_LRN_MAX, 1, d->lrn, sizeof d->lrn, err))
+    if ((rc = s_str (o, b, "FunctionalReferenceID", K_ID, SG_MSG_LRN_MAX, 1, d->lrn, sizeof d->lrn,
+                     err))
         || (rc = s_str (o, b, "TypeCode", K_DECLTYPE, 4, 1, d->type_code, sizeof d->type_code, err))
         || (rc = s_str (o, b, "TimeLimitDate", K_DATE, 10, 1, d->time_limit,
                         sizeof d->time_limit, err))
@@ -438,7 +439,7 @@ gen_json_to_decl (json_t *root, msg_t *m, gen_err_t *err)
         || (rc = s_office (o, b, "DepartureCustomsOffice", 1, d->departure, err)))
         return rc;
     snprintf (ptr, sizeof ptr, "%s/TransitCustomsOffice", b);
-    json_t *arr = s_arr (o, "TransitCustomsOffice", ptr, MSG_MAX_TRANSIT, err, &rc);
+    json_t *arr = s_arr (o, "TransitCustomsOffice", ptr, SG_MSG_MAX_TRANSIT, err, &rc);
     for (size_t i = 0; arr && i < json_array_size (arr) && !rc; i++) {
         char ep[340], office[9];
         s_idx (ep, sizeof ep, ptr, i);
@@ -451,7 +452,7 @@ gen_json_to_decl (json_t *root, msg_t *m, gen_err_t *err)
         || (rc = s_principal (o, &d->principal, err)))
         return rc;
     json_t *g = s_obj (o, b, "ObligationGuarantee", ptr, sizeof ptr, 1, err, &rc);
-    if (!g || (rc = s_str (g, ptr, "ReferenceID", K_ID, MSG_GRN_MAX, 1, d->guarantee_ref,
+    if (!g || (rc = s_str (g, ptr, "ReferenceID", K_ID, SG_MSG_GRN_MAX, 1, d->guarantee_ref,
                            sizeof d->guarantee_ref, err)))
         return rc;
     char ap[340];
@@ -466,9 +467,9 @@ gen_json_to_decl (json_t *root, msg_t *m, gen_err_t *err)
 }
 
 int
-gen_json_check_decl (const msg_t *m, gen_err_t *err)
+gen_json_check_decl (const sg_msg_t *m, gen_err_t *err)
 {
-    const msg_declaration_t *d = &m->decl;
+    const sg_msg_declaration_t *d = &m->decl;
     const char *c = "/Declaration/GoodsShipment/Consignment";
     char ptr[320];
     unsigned long long sum = 0;
@@ -504,7 +505,7 @@ typedef enum { E_OFFICE, E_DATETIME, E_DATE, E_CODE, E_FLAG, E_LOCATION, E_TEXT,
                E_MEANS, E_SEALS } s_ek_t;
 
 typedef struct {
-    msg_type_t type;
+    sg_msg_type_t type;
     s_ek_t kind;
     const char *name;
     int required;           /* 1 required, 0 optional, 2 defaults to now */
@@ -512,41 +513,41 @@ typedef struct {
 } s_efield_t;
 
 static const s_efield_t s_events[] = {
-    { MSG_NCF, E_OFFICE, "TransitCustomsOffice", 1, NULL },
-    { MSG_NCF, E_DATETIME, "CrossingDateTime", 2, NULL },
-    { MSG_ARR, E_OFFICE, "ArrivalCustomsOffice", 1, NULL },
-    { MSG_ARR, E_DATETIME, "ArrivalDateTime", 2, NULL },
-    { MSG_ARR, E_LOCATION, "GoodsLocation", 1, NULL },
-    { MSG_DCR, E_OFFICE, "ControlCustomsOffice", 1, NULL },
-    { MSG_DCR, E_DATE, "ControlDate", 2, NULL },
-    { MSG_DCR, E_CODE, "ControlResultCode", 1, " A1 A2 B1 " },
-    { MSG_DCR, E_FLAG, "SealsIntactIndicator", 1, NULL },
-    { MSG_DCR, E_TEXT, "DiscrepanciesDescription", 0, NULL },
-    { MSG_WOF, E_DATE, "WriteOffDate", 2, NULL },
-    { MSG_WOF, E_FLAG, "GuaranteeReleasedIndicator", 1, NULL },
-    { MSG_CAN, E_DATE, "CancellationDate", 2, NULL },
-    { MSG_CAN, E_TEXT, "ReasonText", 1, NULL },
-    { MSG_INC, E_OFFICE, "IncidentCustomsOffice", 1, NULL },
-    { MSG_INC, E_DATETIME, "IncidentDateTime", 2, NULL },
-    { MSG_INC, E_CODE, "IncidentTypeCode", 1, " SB TS AC RD OT " },
-    { MSG_INC, E_TEXT, "IncidentText", 1, NULL },
-    { MSG_INC, E_MEANS, "NewBorderTransportMeans", 0, NULL },
-    { MSG_INC, E_SEALS, "NewSeal", 0, NULL },
-    { MSG_ENQ, E_DATE, "EnquiryDate", 2, NULL },
-    { MSG_ENQ, E_TEXT, "ReasonText", 1, NULL },
-    { MSG_ENR, E_DATE, "ResponseDate", 2, NULL },
-    { MSG_ENR, E_CODE, "ResponseCode", 1, " AR NP UN " },
-    { MSG_ENR, E_TEXT, "ResponseText", 1, NULL },
-    { MSG_ENR, E_ARRDATE, "ArrivalDate", 0, NULL },
-    { MSG_ARQ, E_OFFICE, "ActualCustomsOffice", 1, NULL },
-    { MSG_ARQ, E_DATETIME, "ArrivalDateTime", 2, NULL },
+    { SG_MSG_NCF, E_OFFICE, "TransitCustomsOffice", 1, NULL },
+    { SG_MSG_NCF, E_DATETIME, "CrossingDateTime", 2, NULL },
+    { SG_MSG_ARR, E_OFFICE, "ArrivalCustomsOffice", 1, NULL },
+    { SG_MSG_ARR, E_DATETIME, "ArrivalDateTime", 2, NULL },
+    { SG_MSG_ARR, E_LOCATION, "GoodsLocation", 1, NULL },
+    { SG_MSG_DCR, E_OFFICE, "ControlCustomsOffice", 1, NULL },
+    { SG_MSG_DCR, E_DATE, "ControlDate", 2, NULL },
+    { SG_MSG_DCR, E_CODE, "ControlResultCode", 1, " A1 A2 B1 " },
+    { SG_MSG_DCR, E_FLAG, "SealsIntactIndicator", 1, NULL },
+    { SG_MSG_DCR, E_TEXT, "DiscrepanciesDescription", 0, NULL },
+    { SG_MSG_WOF, E_DATE, "WriteOffDate", 2, NULL },
+    { SG_MSG_WOF, E_FLAG, "GuaranteeReleasedIndicator", 1, NULL },
+    { SG_MSG_CAN, E_DATE, "CancellationDate", 2, NULL },
+    { SG_MSG_CAN, E_TEXT, "ReasonText", 1, NULL },
+    { SG_MSG_INC, E_OFFICE, "IncidentCustomsOffice", 1, NULL },
+    { SG_MSG_INC, E_DATETIME, "IncidentDateTime", 2, NULL },
+    { SG_MSG_INC, E_CODE, "IncidentTypeCode", 1, " SB TS AC RD OT " },
+    { SG_MSG_INC, E_TEXT, "IncidentText", 1, NULL },
+    { SG_MSG_INC, E_MEANS, "NewBorderTransportMeans", 0, NULL },
+    { SG_MSG_INC, E_SEALS, "NewSeal", 0, NULL },
+    { SG_MSG_ENQ, E_DATE, "EnquiryDate", 2, NULL },
+    { SG_MSG_ENQ, E_TEXT, "ReasonText", 1, NULL },
+    { SG_MSG_ENR, E_DATE, "ResponseDate", 2, NULL },
+    { SG_MSG_ENR, E_CODE, "ResponseCode", 1, " AR NP UN " },
+    { SG_MSG_ENR, E_TEXT, "ResponseText", 1, NULL },
+    { SG_MSG_ENR, E_ARRDATE, "ArrivalDate", 0, NULL },
+    { SG_MSG_ARQ, E_OFFICE, "ActualCustomsOffice", 1, NULL },
+    { SG_MSG_ARQ, E_DATETIME, "ArrivalDateTime", 2, NULL },
 };
 #define S_NEVENTS (sizeof s_events / sizeof s_events[0])
 
 const char *
-gen_json_office_field (msg_type_t type)
+gen_json_office_field (sg_msg_type_t type)
 {
-    static char buf[MSG_TYPE_COUNT][64];
+    static char buf[SG_MSG_TYPE_COUNT][64];
     for (size_t i = 0; i < S_NEVENTS; i++)
         if (s_events[i].type == type && s_events[i].kind == E_OFFICE) {
             snprintf (buf[type], sizeof buf[type], "/%s/ID", s_events[i].name);
@@ -566,9 +567,9 @@ gen_json_now (char date[11], char datetime[21])
 }
 
 int
-gen_json_to_event (json_t *root, msg_t *m, gen_err_t *err)
+gen_json_to_event (json_t *root, sg_msg_t *m, gen_err_t *err)
 {
-    msg_event_t *e = &m->event;
+    sg_msg_event_t *e = &m->event;
     char ptr[320], date[11], datetime[21];
     int rc = 0;
     if (!json_is_object (root))
@@ -622,11 +623,11 @@ gen_json_to_event (json_t *root, msg_t *m, gen_err_t *err)
         case E_LOCATION:
             o = s_obj (root, "", f->name, ptr, sizeof ptr, f->required, err, &rc);
             if (o)
-                rc = s_str (o, ptr, "Name", K_TEXT, MSG_TEXT70, 1, e->location,
+                rc = s_str (o, ptr, "Name", K_TEXT, SG_MSG_TEXT70, 1, e->location,
                             sizeof e->location, err);
             break;
         case E_TEXT:
-            rc = s_str (root, "", f->name, K_TEXT, MSG_TEXT512, f->required, e->text,
+            rc = s_str (root, "", f->name, K_TEXT, SG_MSG_TEXT512, f->required, e->text,
                         sizeof e->text, err);
             break;
         case E_MEANS:
@@ -639,7 +640,7 @@ gen_json_to_event (json_t *root, msg_t *m, gen_err_t *err)
             break;
         }
     }
-    if (!rc && m->type == MSG_DCR && !strcmp (e->code, "B1") && !e->text[0])
+    if (!rc && m->type == SG_MSG_DCR && !strcmp (e->code, "B1") && !e->text[0])
         rc = gen_err (err, 422, "/DiscrepanciesDescription",
                       "/DiscrepanciesDescription is required with ControlResultCode B1");
     return rc;
@@ -661,14 +662,14 @@ s_id (const char *office)
 }
 
 static json_t *
-s_means_json (const msg_means_t *m)
+s_means_json (const sg_msg_means_t *m)
 {
     return json_pack ("{s:s, s:s, s:s}", "ID", m->id, "RegistrationNationalityCode",
                       m->nationality, "ModeCode", m->mode);
 }
 
 static json_t *
-s_seals_json (msg_seal_t *seals, size_t n)
+s_seals_json (sg_msg_seal_t *seals, size_t n)
 {
     json_t *a = json_array ();
     for (size_t i = 0; i < n; i++)
@@ -678,7 +679,7 @@ s_seals_json (msg_seal_t *seals, size_t n)
 }
 
 static json_t *
-s_decl_json (const msg_declaration_t *d)
+s_decl_json (const sg_msg_declaration_t *d)
 {
     json_t *o = json_object (), *a, *c = json_object ();
     s_set (o, "FunctionalReferenceID", d->lrn);
@@ -720,7 +721,7 @@ s_decl_json (const msg_declaration_t *d)
     json_object_set_new (c, "Seal", s_seals_json (d->seals, d->n_seals));
     a = json_array ();
     for (size_t i = 0; i < d->n_items; i++) {
-        const msg_item_t *it = &d->items[i];
+        const sg_msg_item_t *it = &d->items[i];
         json_array_append_new (a, json_pack (
             "{s:i, s:{s:s, s:{s:s}}, s:{s:s}, s:{s:I, s:s}, s:{s:s}}",
             "SequenceNumeric", (int) i + 1,
@@ -735,9 +736,9 @@ s_decl_json (const msg_declaration_t *d)
 }
 
 static void
-s_event_json (json_t *o, const msg_t *m)
+s_event_json (json_t *o, const sg_msg_t *m)
 {
-    const msg_event_t *e = &m->event;
+    const sg_msg_event_t *e = &m->event;
     for (size_t i = 0; i < S_NEVENTS; i++) {
         const s_efield_t *f = &s_events[i];
         if (f->type != m->type)
@@ -766,13 +767,13 @@ s_event_json (json_t *o, const msg_t *m)
 }
 
 static json_t *
-s_status_json (const msg_status_t *s)
+s_status_json (const sg_msg_status_t *s)
 {
     json_t *t = json_array (), *ev = json_array ();
     for (size_t i = 0; i < s->n_transit; i++)
         json_array_append_new (t, s_id (s->transit[i]));
     for (size_t i = 0; i < s->n_events; i++) {
-        const msg_status_event_t *x = &s->events[i];
+        const sg_msg_status_event_t *x = &s->events[i];
         json_t *e = json_pack ("{s:s}", "MessageID", x->message_id);
         s_set (e, "FromStateCode", x->from);
         s_set (e, "ToStateCode", x->to);
@@ -786,7 +787,7 @@ s_status_json (const msg_status_t *s)
 }
 
 json_t *
-gen_json_from_msg (const msg_t *m)
+gen_json_from_msg (const sg_msg_t *m)
 {
     json_t *o = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "Type", sg_msg_type_name (m->type),
                            "MessageID", m->id, "IssueDateTime", m->issued, "DeclarationID", m->mrn,
@@ -796,9 +797,9 @@ gen_json_from_msg (const msg_t *m)
     s_set (o, "CorrelationID", m->correlation_id);
     if (sg_msg_type_has_declaration (m->type))
         json_object_set_new (o, "Declaration", s_decl_json (&m->decl));
-    else if (m->type == MSG_STR)
+    else if (m->type == SG_MSG_STR)
         json_object_update (o, s_status_json (&m->status));
-    else if (m->type == MSG_NAK) {
+    else if (m->type == SG_MSG_NAK) {
         json_t *e = json_pack ("{s:i, s:s}", "ValidationCode", m->result.code, "Description",
                                m->result.reason);
         s_set (e, "PointerLocation", m->result.pointer);

@@ -24,24 +24,24 @@ int gen_err (gen_err_t *err, int status, const char *field, const char *fmt, ...
 /* Fills m->decl (and m->mrn from an optional "DeclarationID") from a
  * request body {"DeclarationID"?, "Declaration": {...}}; m is a DEC.
  * Returns 0, or 422 with err naming the field. */
-int gen_json_to_decl (json_t *root, msg_t *m, gen_err_t *err);
+int gen_json_to_decl (json_t *root, sg_msg_t *m, gen_err_t *err);
 
 /* Fills m->event from the body of an event request for m->type (NCF ARR
  * DCR INC CAN ...). Dates and times that are left out default to now.
  * Returns 0 or 422 with err. */
-int gen_json_to_event (json_t *root, msg_t *m, gen_err_t *err);
+int gen_json_to_event (json_t *root, sg_msg_t *m, gen_err_t *err);
 
 /* Returns 0 if the declaration passes the semantic checks sg_msg_serialize
  * applies (numbering, totals, seals, MRN country), else 422 with err. */
-int gen_json_check_decl (const msg_t *m, gen_err_t *err);
+int gen_json_check_decl (const sg_msg_t *m, gen_err_t *err);
 
 /* The whole message as JSON (header, then the declaration, event, status
  * or error), a new reference, or NULL when out of memory. */
-json_t *gen_json_from_msg (const msg_t *m);
+json_t *gen_json_from_msg (const sg_msg_t *m);
 
 /* The JSON pointer of the sending office's field of an event type
  * ("/TransitCustomsOffice/ID" for NCF), or NULL when the type has none. */
-const char *gen_json_office_field (msg_type_t type);
+const char *gen_json_office_field (sg_msg_type_t type);
 
 /* Writes today's UTC date ("YYYY-MM-DD") and the UTC time now
  * ("YYYY-MM-DDThh:mm:ssZ"), both of one instant. */

@@ -520,7 +520,7 @@ gen_state_view (gen_state_t *self, const char *mrn, const char *office, gen_view
 static json_t *
 s_time_json (int64_t ms)
 {
-    char t[HDR_TIME_LEN + 1];
+    char t[SG_HDR_TIME_LEN + 1];
     sg_hdr_time_format (ms, t);
     return json_string (t);
 }

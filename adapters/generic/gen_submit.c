@@ -15,7 +15,7 @@
 
 /* A submission being built. */
 typedef struct {
-    msg_t *m;
+    sg_msg_t *m;
     gen_view_t view;            /* the movement's view (events) */
     char *body;                 /* serialised message */
     size_t blen;
@@ -74,7 +74,7 @@ s_declaration (gen_adapter_t *self, const gen_route_t *r, const char *ctype, con
     json_t *root = json_loadb (body, len, JSON_REJECT_DUPLICATES, &je);
     if (!root)
         return gen_err (e, 400, "", "line %d, column %d: %s", je.line, je.column, je.text);
-    s->m = sg_msg_new (MSG_DEC);
+    s->m = sg_msg_new (SG_MSG_DEC);
     int rc = s->m ? gen_json_to_decl (root, s->m, e) : gen_err (e, 500, "", "out of memory");
     json_decref (root);
     if (rc)
@@ -110,8 +110,8 @@ s_release (json_t *root, s_sub_t *s, const char *today, gen_err_t *e)
     if (!s->view.decl || sg_msg_parse (s->view.decl, strlen (s->view.decl), NULL, &s->m,
                                        &d) != SG_OK)
         return gen_err (e, 409, "", "no registered declaration is kept for %s", s->view.mrn);
-    msg_t *m = s->m;
-    msg_event_t ev;
+    sg_msg_t *m = s->m;
+    sg_msg_event_t ev;
     memset (&ev, 0, sizeof ev);
     json_t *rd = json_object_get (root, "ReleaseDate");
     if (rd && !json_is_string (rd))
@@ -120,7 +120,7 @@ s_release (json_t *root, s_sub_t *s, const char *today, gen_err_t *e)
     if (strlen (date) != 10 || date[4] != '-' || date[7] != '-')
         return gen_err (e, 422, "/ReleaseDate", "/ReleaseDate \"%.20s\" is not a date YYYY-MM-DD",
                         date);
-    m->type = MSG_REL;
+    m->type = SG_MSG_REL;
     sg_strlcpy (m->decl.release_date, date, sizeof m->decl.release_date);
     if (strcmp (m->decl.time_limit, date) < 0)
         return gen_err (e, 422, "/ReleaseDate", "/ReleaseDate %s is after the time limit %s", date,
@@ -154,11 +154,11 @@ s_arq_departure (json_t *root, gen_view_t *v, gen_err_t *e)
  * arrival that was never recorded), the write-off or recovery decision a
  * control that found discrepancies. */
 static const char *
-s_need (msg_type_t type)
+s_need (sg_msg_type_t type)
 {
     switch (type) {
-    case MSG_ENR: return "ANTICIPATED UNDER_ENQUIRY OVERDUE";
-    case MSG_WOF: return "DISCREPANCY";
+    case SG_MSG_ENR: return "ANTICIPATED UNDER_ENQUIRY OVERDUE";
+    case SG_MSG_WOF: return "DISCREPANCY";
     default: return NULL;
     }
 }
@@ -172,10 +172,10 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
     char issued[21], today[11];
     gen_json_now (today, issued);
     int rc;
-    if (r->type == MSG_DEC) {
+    if (r->type == SG_MSG_DEC) {
         if ((rc = s_declaration (self, r, ctype, body, len, s, e, line)))
             return rc;
-        msg_declaration_t *d = &s->m->decl;
+        sg_msg_declaration_t *d = &s->m->decl;
         if (!officer_may (r->token, d->departure))
             return gen_err (e, 403, "/Declaration/DepartureCustomsOffice/ID",
                             "this token may not act for office %s", d->departure);
@@ -195,26 +195,26 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
         if (sg_mrn_check (r->mrn, NULL) != SG_OK)
             return gen_err (e, 404, "", "no movement %.20s is known here", r->mrn);
         if (gen_state_view (self->state, r->mrn, NULL, &s->view) != SG_OK) {
-            if (r->type != MSG_ARQ)
+            if (r->type != SG_MSG_ARQ)
                 return gen_err (e, 404, "", "no movement %.20s is known here", r->mrn);
             /* A diverted arrival: the MRN names its office of departure. */
             sg_strlcpy (s->view.mrn, r->mrn, sizeof s->view.mrn);
             snprintf (s->view.departure, sizeof s->view.departure, "%.8s", r->mrn + 2);
         }
         const char *need = s_need (r->type);
-        if (need && (strcmp (s->view.role, r->type == MSG_ENR ? "DESTINATION" : "DEPARTURE")
+        if (need && (strcmp (s->view.role, r->type == SG_MSG_ENR ? "DESTINATION" : "DEPARTURE")
                      || !strstr (need, s->view.state) || !s->view.state[0]))
             return gen_err (e, 409, "", "movement %s is %s %s here; %s needs the %s view in %s",
                             r->mrn, s->view.state, s->view.role, sg_msg_type_name (r->type),
-                            r->type == MSG_ENR ? "DESTINATION" : "DEPARTURE", need);
+                            r->type == SG_MSG_ENR ? "DESTINATION" : "DEPARTURE", need);
         json_t *root = s_event_json (ctype, body, len, e);
         if (!root)
             return e->status;
-        if (r->type == MSG_ARQ && s_arq_departure (root, &s->view, e)) {
+        if (r->type == SG_MSG_ARQ && s_arq_departure (root, &s->view, e)) {
             json_decref (root);
             return e->status;
         }
-        if (r->type == MSG_REL || r->type == MSG_CAN) {
+        if (r->type == SG_MSG_REL || r->type == SG_MSG_CAN) {
             if (strcmp (s->view.role, "DEPARTURE")) {
                 json_decref (root);
                 return gen_err (e, 409, "", "%s is not registered here as departure", r->mrn);
@@ -225,13 +225,13 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
                                 s->view.departure);
             }
             int ok = !strcmp (s->view.state, "REGISTERED")
-                     || (r->type == MSG_CAN && !strcmp (s->view.state, "RELEASED"));
+                     || (r->type == SG_MSG_CAN && !strcmp (s->view.state, "RELEASED"));
             if (!ok) {
                 json_decref (root);
                 return gen_err (e, 409, "", "movement %s is %s", r->mrn, s->view.state);
             }
         }
-        if (r->type == MSG_REL)
+        if (r->type == SG_MSG_REL)
             rc = s_release (root, s, today, e);
         else {
             s->m = sg_msg_new (r->type);
@@ -240,32 +240,32 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
         json_decref (root);
         if (rc)
             return rc;
-        msg_t *m = s->m;
+        sg_msg_t *m = s->m;
         sg_strlcpy (m->mrn, r->mrn, sizeof m->mrn);
-        const char *sender = r->type == MSG_REL || r->type == MSG_CAN || r->type == MSG_WOF
-                             ? s->view.departure : r->type == MSG_ENR ? s->view.office
+        const char *sender = r->type == SG_MSG_REL || r->type == SG_MSG_CAN || r->type == SG_MSG_WOF
+                             ? s->view.departure : r->type == SG_MSG_ENR ? s->view.office
                              : m->event.office;
         if (!officer_may (r->token, sender))
             return gen_err (e, 403, gen_json_office_field (r->type),
                             "this token may not act for office %s", sender);
         sg_strlcpy (m->sender, sender, sizeof m->sender);
         sg_strlcpy (m->recipient, s->view.departure, sizeof m->recipient);
-        if (r->type == MSG_ENR)
+        if (r->type == SG_MSG_ENR)
             gen_state_last_in (self->state, r->mrn, "ENQ", m->correlation_id);
         switch (r->type) {
-        case MSG_ENR:
+        case SG_MSG_ENR:
             s->state = strcmp (m->event.code, "AR") ? NULL : "ARRIVED";
             s->role = "DESTINATION";
             break;
-        case MSG_WOF:
+        case SG_MSG_WOF:
             s->state = m->event.flag ? "DISCHARGED" : "RECOVERY", s->role = "DEPARTURE";
             break;
-        case MSG_ARQ: s->state = "RECORD_REQUESTED", s->role = "DESTINATION"; break;
-        case MSG_REL: s->state = "RELEASED", s->role = "DEPARTURE"; break;
-        case MSG_CAN: s->state = "CANCELLED", s->role = "DEPARTURE"; break;
-        case MSG_NCF: s->state = "CROSSED", s->role = "TRANSIT"; break;
-        case MSG_ARR: s->state = "ARRIVED", s->role = "DESTINATION"; break;
-        case MSG_DCR:
+        case SG_MSG_ARQ: s->state = "RECORD_REQUESTED", s->role = "DESTINATION"; break;
+        case SG_MSG_REL: s->state = "RELEASED", s->role = "DEPARTURE"; break;
+        case SG_MSG_CAN: s->state = "CANCELLED", s->role = "DEPARTURE"; break;
+        case SG_MSG_NCF: s->state = "CROSSED", s->role = "TRANSIT"; break;
+        case SG_MSG_ARR: s->state = "ARRIVED", s->role = "DESTINATION"; break;
+        case SG_MSG_DCR:
             s->state = strcmp (m->event.code, "B1") ? "CONTROLLED" : "DISCREPANCY";
             s->role = "DESTINATION";
             break;
@@ -277,7 +277,7 @@ s_build (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r, co
     sg_diag_t d;
     sg_diag_clear (&d);
     if (sg_msg_serialize (s->m, &s->body, &s->blen, &d) != SG_OK)
-        return gen_err (e, 422, r->type == MSG_DEC ? "/Declaration" : "", "%s", d.text);
+        return gen_err (e, 422, r->type == SG_MSG_DEC ? "/Declaration" : "", "%s", d.text);
     return 0;
 }
 
@@ -330,7 +330,7 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
             ret = gen_problem (c, 422, "mapping", e.detail, NULL, line, NULL, NULL);
         else if (e.status == 415)
             ret = gen_problem (c, 415, "unsupported-media-type", e.detail, NULL, 0, NULL, NULL);
-        else if (e.status == 400 && r->type == MSG_DEC && s_is (MHD_lookup_connection_value (
+        else if (e.status == 400 && r->type == SG_MSG_DEC && s_is (MHD_lookup_connection_value (
                      c, MHD_HEADER_KIND, "Content-Type"), "xml"))
             ret = gen_problem (c, 400, "invalid-xml", e.detail, NULL, line, NULL, NULL);
         else if (line > 0)
@@ -339,11 +339,11 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
             ret = s_err_reply (c, &e);
         goto done;
     }
-    msg_t *m = s.m;
+    sg_msg_t *m = s.m;
     const char *type = sg_msg_type_name (m->type);
     char location[64];
     snprintf (location, sizeof location, "/v1/movements/%s", m->mrn);
-    int status = m->type == MSG_DEC ? 201 : 202;
+    int status = m->type == SG_MSG_DEC ? 201 : 202;
     json_t *resp = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "MessageID", m->id,
                               "Type", type, "DeclarationID", m->mrn, "SenderOfficeID", m->sender,
                               "RecipientOfficeID", m->recipient, "NodeStatus", "queued",
@@ -351,8 +351,8 @@ gen_submit (gen_adapter_t *self, struct MHD_Connection *c, const gen_route_t *r,
     if (s.state)
         json_object_set_new (resp, "State", json_string (s.state));
     char *text = json_dumps (resp, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    const msg_declaration_t *d = &m->decl;
-    int has_decl = m->type == MSG_DEC;
+    const sg_msg_declaration_t *d = &m->decl;
+    int has_decl = m->type == SG_MSG_DEC;
     gen_out_t out = { 0, m->id, type, m->mrn, NULL, 0, s.body, s.blen, r->token->id };
     gen_mvt_t mvt = { .mrn = m->mrn, .office = m->sender, .role = s.role, .state = s.state,
                       .departure = has_decl ? d->departure : (s.view.departure[0] ? s.view.departure : NULL),

@@ -202,7 +202,7 @@ s_find (xmlDocPtr doc, const char *xpath)
     xmlNodePtr node = NULL;
     if (!x)
         return NULL;
-    xmlXPathRegisterNs (x, (const xmlChar *) "s", (const xmlChar *) MSG_NAMESPACE);
+    xmlXPathRegisterNs (x, (const xmlChar *) "s", (const xmlChar *) SG_MSG_NAMESPACE);
     xmlXPathObjectPtr r = xmlXPathEvalExpression ((const xmlChar *) xpath, x);
     if (r && r->nodesetval && r->nodesetval->nodeNr > 0)
         node = r->nodesetval->nodeTab[0];
@@ -212,8 +212,8 @@ s_find (xmlDocPtr doc, const char *xpath)
 }
 
 int
-gen_xslt_map_declaration (gen_xslt_t *self, schema_t *schema, const char *buf, size_t len,
-                          const gen_conf_t *conf, long long time_limit_ms, msg_t **msg_p,
+gen_xslt_map_declaration (gen_xslt_t *self, sg_schema_t *schema, const char *buf, size_t len,
+                          const gen_conf_t *conf, long long time_limit_ms, sg_msg_t **msg_p,
                           sg_diag_t *diag)
 {
     xmlDocPtr in = NULL, out = NULL;
@@ -279,7 +279,7 @@ gen_xslt_map_declaration (gen_xslt_t *self, schema_t *schema, const char *buf, s
         diag->code = rc = SG_EINVAL;
     } else if (rc != SG_OK) {
         rc = SG_EINVAL;
-    } else if ((*msg_p)->type != MSG_DEC) {
+    } else if ((*msg_p)->type != SG_MSG_DEC) {
         sg_msg_destroy (msg_p);
         rc = sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_UNKNOWN_TYPE,
                           "the mapping did not produce a DEC");

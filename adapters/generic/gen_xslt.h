@@ -47,8 +47,8 @@ int gen_xslt_apply_bytes (gen_xslt_t *self, xmlDocPtr doc, const char **names,
  * checks the result. On SG_OK *msg_p is a new DEC. diag->nak tells which
  * stage failed: SG_EXML (input not well-formed), SG_ESCHEMA (input
  * invalid, line set), SG_EINVAL (mapping refused or result invalid). */
-int gen_xslt_map_declaration (gen_xslt_t *self, schema_t *schema, const char *buf, size_t len,
-                              const gen_conf_t *conf, long long time_limit_ms, msg_t **msg_p,
+int gen_xslt_map_declaration (gen_xslt_t *self, sg_schema_t *schema, const char *buf, size_t len,
+                              const gen_conf_t *conf, long long time_limit_ms, sg_msg_t **msg_p,
                               sg_diag_t *diag);
 
 #endif

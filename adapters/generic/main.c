@@ -149,7 +149,7 @@ s_map (const gen_conf_t *conf, int argc, char **argv)
     size_t len = 0;
     char *buf = s_read (file, &len), *out = NULL;
     gen_xslt_t *x = gen_xslt_load (xslt, &d);
-    schema_t *schema = schema_path ? sg_schema_load (schema_path, &d) : NULL;
+    sg_schema_t *schema = schema_path ? sg_schema_load (schema_path, &d) : NULL;
     int rc = 1;
     if (!buf || !x || (schema_path && !schema)) {
         fprintf (stderr, "sigmat-generic: %s\n", buf ? d.text : "cannot read the input");
@@ -158,7 +158,7 @@ s_map (const gen_conf_t *conf, int argc, char **argv)
     if (decl) {
         gen_conf_t c = *conf;
         c.params = params, c.n_params = np;
-        msg_t *m = NULL;
+        sg_msg_t *m = NULL;
         if (gen_xslt_map_declaration (x, schema, buf, len, &c, conf->default_time_limit, &m, &d)
             == SG_OK && sg_msg_serialize (m, &out, &len, &d) == SG_OK) {
             fwrite (out, 1, len, stdout);
@@ -201,7 +201,7 @@ s_check_files (const gen_conf_t *conf, const char *path)
         gen_xslt_destroy (&t);
     }
     if (rc == 0 && conf->xml_input_schema) {
-        schema_t *sc = sg_schema_load (conf->xml_input_schema, &d);
+        sg_schema_t *sc = sg_schema_load (conf->xml_input_schema, &d);
         rc = sc ? 0 : 2;
         sg_schema_destroy (&sc);
     }
@@ -231,7 +231,7 @@ main (int argc, char **argv)
     if (verb_flag && optind < argc)
         return s_usage (stderr), 2;
     const char *cmd = verb_flag ? verb_flag : optind < argc ? argv[optind++] : "run";
-    sg_log_open ("sigmat-generic", 0, LOG_LVL_INFO);   /* deprecated keys warn while loading */
+    sg_log_open ("sigmat-generic", 0, SG_LOG_LVL_INFO);   /* deprecated keys warn while loading */
     if (!strcmp (cmd, "hash-token")) {
         char line[1024] = "", hex[65];
         if (optind < argc)
@@ -281,7 +281,7 @@ main (int argc, char **argv)
         gen_conf_free (&conf);
         return 2;
     }
-    sg_log_open ("sigmat-generic", conf.syslog, (log_level_t) conf.log_level);
+    sg_log_open ("sigmat-generic", conf.syslog, (sg_log_level_t) conf.log_level);
     int status = 0;
     if (!strcmp (cmd, "print-config"))
         gen_conf_dump (&conf, stdout);

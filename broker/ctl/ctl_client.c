@@ -81,7 +81,7 @@ s_parse (const ctl_verb_t *v, int argc, char **argv, s_opts_t *o)
 static sg_client_t *
 s_connect (const s_opts_t *o)
 {
-    char srv[SIGN_CURVE_Z85_LEN + 1], pub[SIGN_CURVE_Z85_LEN + 1], sec[SIGN_CURVE_Z85_LEN + 1];
+    char srv[SG_SIGN_CURVE_Z85_LEN + 1], pub[SG_SIGN_CURVE_Z85_LEN + 1], sec[SG_SIGN_CURVE_Z85_LEN + 1];
     char path[PATH_MAX];
     snprintf (path, sizeof path, "%s.curve.key", o->key);
     if (sg_sign_curve_load (o->server_pub, srv) != SG_OK || sg_sign_curve_load (path, sec) != SG_OK
@@ -130,7 +130,7 @@ s_read (const char *path, size_t *len)
     /* One byte past the limit, so the caller sees a file too large. */
     sg_buf_t b = { 0 };
     *len = 0;
-    int rc = sg_file_read (path, XMLSAFE_DEFAULT_MAX_BYTES + 1, &b);
+    int rc = sg_file_read (path, SG_XMLSAFE_DEFAULT_MAX_BYTES + 1, &b);
     if ((rc != SG_OK && rc != SG_ETOOBIG) || !b.data) {
         sg_buf_free (&b);
         return rc == SG_OK ? calloc (1, 1) : NULL;
@@ -216,7 +216,7 @@ s_listen (sg_client_t *client, const s_opts_t *o)
             sg_event_clear (&ev);
             continue;
         }
-        hdr_t *hdr = NULL;
+        sg_hdr_t *hdr = NULL;
         sg_diag_t diag;
         if (sg_hdr_parse (ev.header, ev.header_len, &hdr, &diag) != SG_OK) {
             fprintf (stderr, "sigmatctl: delivery %s has a bad header: %s\n", ev.id, diag.text);
@@ -228,9 +228,9 @@ s_listen (sg_client_t *client, const s_opts_t *o)
             rc = CTL_FAIL;
         }
         else {
-            printf ("DELIVER %s %s %s %s %s\n", ev.id, sg_hdr_get (hdr, HDR_TYPE),
-                    sg_hdr_get (hdr, HDR_MRN),
-                    sg_hdr_get (hdr, HDR_SENDER), sg_hdr_get (hdr, HDR_RECIPIENT));
+            printf ("DELIVER %s %s %s %s %s\n", ev.id, sg_hdr_get (hdr, SG_HDR_TYPE),
+                    sg_hdr_get (hdr, SG_HDR_MRN),
+                    sg_hdr_get (hdr, SG_HDR_SENDER), sg_hdr_get (hdr, SG_HDR_RECIPIENT));
             sg_client_ack (client, ev.id);
             seen++;
             idle_until = time (NULL) + o->timeout;

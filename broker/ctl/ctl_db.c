@@ -143,7 +143,8 @@ s_db_migrate (store_t *store, const s_opts_t *o)
 {
     sg_diag_t diag;
     int version = 0;
-    int rc = store_migrate (store, o->dir, stdout, &diag) == SG_OK ? CTL_OK : s_fail ("migration failed", &diag);
+    int rc = store_migrate (store, o->dir, stdout,
+                            &diag) == SG_OK ? CTL_OK : s_fail ("migration failed", &diag);
     if (rc == CTL_OK && store_schema_version (store, &version) == SG_OK)
         printf ("database schema at version %d\n", version);
     return rc;
@@ -161,7 +162,8 @@ s_db_version (store_t *store, const s_opts_t *o)
     int rc = CTL_OK;
     int version = 0, latest = 0;
     sg_diag_t diag;
-    if (store_schema_version (store, &version) != SG_OK || store_migrations_available (o->dir, &latest) != SG_OK)
+    if (store_schema_version (store,
+                              &version) != SG_OK || store_migrations_available (o->dir, &latest) != SG_OK)
         rc = CTL_FAIL;
     else {
         printf ("database schema at version %d; %s has migrations up to %d\n", version, o->dir, latest);
@@ -181,7 +183,7 @@ static char *
 s_slurp (const char *path)
 {
     sg_buf_t b = { 0 };
-    int rc = sg_file_read (path, SIGN_MAX_PEM - 1, &b);
+    int rc = sg_file_read (path, SG_SIGN_MAX_PEM - 1, &b);
     if (rc == SG_EIO)
         perror (path);
     else if (rc != SG_OK || !b.len)
@@ -247,7 +249,7 @@ ctl_peer_add (const ctl_verb_t *v, int argc, char **argv)
     if (o.sign_pub) {
         sg_diag_t diag;
         peer.sign_public_pem = s_slurp (o.sign_pub);
-        sign_key_t *key = peer.sign_public_pem
+        sg_sign_key_t *key = peer.sign_public_pem
             ? sg_sign_key_from_pem (peer.sign_public_pem, strlen (peer.sign_public_pem),
                                     &diag) : NULL;
         if (!key) {
@@ -289,7 +291,8 @@ static int
 s_peer_remove (store_t *store, const s_opts_t *o)
 {
     sg_diag_t diag;
-    return store_peer_remove (store, o->args[0], &diag) == SG_OK ? CTL_OK : s_fail (o->args[0], &diag);
+    return store_peer_remove (store, o->args[0],
+                              &diag) == SG_OK ? CTL_OK : s_fail (o->args[0], &diag);
 }
 
 int
@@ -367,7 +370,8 @@ static int
 s_route_remove (store_t *store, const s_opts_t *o)
 {
     sg_diag_t diag;
-    return store_route_remove (store, o->args[0], &diag) == SG_OK ? CTL_OK : s_fail (o->args[0], &diag);
+    return store_route_remove (store, o->args[0],
+                               &diag) == SG_OK ? CTL_OK : s_fail (o->args[0], &diag);
 }
 
 int
@@ -520,11 +524,11 @@ ctl_status (const ctl_verb_t *v, int argc, char **argv)
 
 /* Loads the PEM public key file path into *pem_p and its id into id. */
 static int
-s_key_file (const char *path, char **pem_p, char id[SIGN_KEY_ID_LEN + 1])
+s_key_file (const char *path, char **pem_p, char id[SG_SIGN_KEY_ID_LEN + 1])
 {
     sg_diag_t diag;
     *pem_p = s_slurp (path);
-    sign_key_t *key = *pem_p ? sg_sign_key_from_pem (*pem_p, strlen (*pem_p), &diag) : NULL;
+    sg_sign_key_t *key = *pem_p ? sg_sign_key_from_pem (*pem_p, strlen (*pem_p), &diag) : NULL;
     if (!key || sg_sign_key_id (key, id) != SG_OK) {
         fprintf (stderr, "sigmatctl: %s: %s\n", path,
                  *pem_p ? diag.text : "cannot read the file");
@@ -544,7 +548,7 @@ s_key_add (store_t *store, const s_opts_t *o)
         fprintf (stderr, "sigmatctl: peer key add needs --sign-pub FILE and --from TIME\n");
         return CTL_USAGE;
     }
-    char *pem, id[SIGN_KEY_ID_LEN + 1];
+    char *pem, id[SG_SIGN_KEY_ID_LEN + 1];
     if (s_key_file (o->sign_pub, &pem, id) != CTL_OK)
         return CTL_FAIL;
     sg_diag_t diag;
@@ -568,10 +572,10 @@ s_key_retire (store_t *store, const s_opts_t *o)
     int rc = store_sign_key_retire (store, peer, id, o->at, &diag);
     if (rc == SG_ENOTFOUND) {
         store_peer_t p;
-        char pid[SIGN_KEY_ID_LEN + 1] = "";
+        char pid[SG_SIGN_KEY_ID_LEN + 1] = "";
         if (store_peer_get (store, peer, &p, &diag) != SG_OK)
             return s_fail (peer, &diag);
-        sign_key_t *key = p.sign_public_pem
+        sg_sign_key_t *key = p.sign_public_pem
             ? sg_sign_key_from_pem (p.sign_public_pem, strlen (p.sign_public_pem), NULL) : NULL;
         if (key)
             sg_sign_key_id (key, pid);
@@ -615,9 +619,9 @@ s_key_list (store_t *store, const s_opts_t *o)
     for (size_t i = 0; i < np; i++) {
         if (peer && strcmp (peers[i].name, peer) != 0)
             continue;
-        char from[HDR_TIME_LEN + 1], until[HDR_TIME_LEN + 1], lid[SIGN_KEY_ID_LEN + 1] = "";
+        char from[SG_HDR_TIME_LEN + 1], until[SG_HDR_TIME_LEN + 1], lid[SG_SIGN_KEY_ID_LEN + 1] = "";
         int listed = 0;
-        sign_key_t *key = peers[i].sign_public_pem
+        sg_sign_key_t *key = peers[i].sign_public_pem
             ? sg_sign_key_from_pem (peers[i].sign_public_pem, strlen (peers[i].sign_public_pem),
                                     NULL)
             : NULL;
@@ -679,7 +683,7 @@ s_message_verify (store_t *store, const s_opts_t *o)
     store_sign_key_t *rows = NULL;
     size_t n = 0;
     peerkeys_t *keys = NULL;
-    hdr_t *h = NULL;
+    sg_hdr_t *h = NULL;
     sg_diag_t diag;
     int64_t created = 0;
     rc = CTL_FAIL;
@@ -688,14 +692,14 @@ s_message_verify (store_t *store, const s_opts_t *o)
         goto done;
     }
     if (sg_hdr_parse (m.header, m.header_len, &h, &diag) != SG_OK
-        || sg_hdr_time_parse (sg_hdr_get (h, HDR_CREATED), &created) != SG_OK) {
+        || sg_hdr_time_parse (sg_hdr_get (h, SG_HDR_CREATED), &created) != SG_OK) {
         fprintf (stderr, "sigmatctl: message %s: unreadable header\n", m.id);
         goto done;
     }
-    const char *key_id = sg_hdr_get (h, HDR_KEY_ID);
+    const char *key_id = sg_hdr_get (h, SG_HDR_KEY_ID);
     if (o->sign_pub) {
         /* This node's own messages: its key files are not in the database. */
-        char *pem, id[SIGN_KEY_ID_LEN + 1];
+        char *pem, id[SG_SIGN_KEY_ID_LEN + 1];
         if (s_key_file (o->sign_pub, &pem, id) != CTL_OK)
             goto done;
         keys = peerkeys_load (m.origin_node, pem, NULL, 0);
@@ -724,7 +728,7 @@ s_message_verify (store_t *store, const s_opts_t *o)
         goto done;
     }
     printf ("message %s: signature of %s verified (key %s, signed %s)\n", m.id, m.origin_node,
-            key_id ? key_id : "tried in turn", sg_hdr_get (h, HDR_CREATED));
+            key_id ? key_id : "tried in turn", sg_hdr_get (h, SG_HDR_CREATED));
     rc = CTL_OK;
 done:
     sg_hdr_destroy (&h);

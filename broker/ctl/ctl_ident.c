@@ -121,7 +121,7 @@ ctl_keygen (const ctl_verb_t *v, int argc, char **argv)
             return CTL_FAIL;
         }
     }
-    sign_key_t *key = sg_sign_key_generate ();
+    sg_sign_key_t *key = sg_sign_key_generate ();
     if (!key) {
         fprintf (stderr, "sigmatctl: cannot generate an Ed25519 key\n");
         return CTL_FAIL;

@@ -30,11 +30,12 @@ s_read_file (const char *path, size_t max, char **buf_p, size_t *len_p, sg_diag_
 }
 
 static int
-s_parse_file (const char *path, const xmlsafe_limits_t *limits, msg_t **msg_p, sg_diag_t *diag)
+s_parse_file (const char *path, const sg_xmlsafe_limits_t *limits, sg_msg_t **msg_p,
+              sg_diag_t *diag)
 {
     char *buf = NULL;
     size_t len = 0;
-    size_t max = limits->max_bytes ? limits->max_bytes : XMLSAFE_DEFAULT_MAX_BYTES;
+    size_t max = limits->max_bytes ? limits->max_bytes : SG_XMLSAFE_DEFAULT_MAX_BYTES;
     int rc = s_read_file (path, max, &buf, &len, diag);
     if (rc != SG_OK)
         return rc;
@@ -58,7 +59,7 @@ s_size_arg (const char *s, long min, long max, long *out)
 int
 ctl_message_validate (const ctl_verb_t *v, int argc, char **argv)
 {
-    xmlsafe_limits_t limits = { 0, 0 };
+    sg_xmlsafe_limits_t limits = { 0, 0 };
     int files = 0, bad = 0, opt;
     static const struct option opts[] = {
         { "max-bytes", required_argument, NULL, 'b' }, { "max-depth", required_argument, NULL, 'd' },
@@ -86,7 +87,7 @@ ctl_message_validate (const ctl_verb_t *v, int argc, char **argv)
             return CTL_USAGE;
         }
         files++;
-        msg_t *msg = NULL;
+        sg_msg_t *msg = NULL;
         sg_diag_t diag;
         sg_diag_clear (&diag);
         if (s_parse_file (val, &limits, &msg, &diag) == SG_OK) {
@@ -106,7 +107,7 @@ ctl_message_validate (const ctl_verb_t *v, int argc, char **argv)
 }
 
 static void
-s_show_declaration (const msg_declaration_t *d)
+s_show_declaration (const sg_msg_declaration_t *d)
 {
     printf ("Declaration:    %s, LRN %s\n", d->type_code, d->lrn);
     printf ("Departure:      %s\n", d->departure);
@@ -136,16 +137,16 @@ s_show_declaration (const msg_declaration_t *d)
     printf ("\nItems:          %zu, %u packages, %s kg gross\n", d->n_items, d->total_packages,
             d->total_gross_mass);
     for (size_t i = 0; i < d->n_items; i++) {
-        const msg_item_t *it = &d->items[i];
+        const sg_msg_item_t *it = &d->items[i];
         printf ("  %3d  HS %-8s %6u %-2s %12s kg  origin %s  %s\n", it->seq, it->hs_code,
                 it->packages, it->package_type, it->gross_mass, it->origin, it->description);
     }
 }
 
 static void
-s_show_event (const msg_t *m)
+s_show_event (const sg_msg_t *m)
 {
-    const msg_event_t *e = &m->event;
+    const sg_msg_event_t *e = &m->event;
     if (e->office[0])
         printf ("Office:         %s\n", e->office);
     if (e->datetime[0])
@@ -154,9 +155,9 @@ s_show_event (const msg_t *m)
         printf ("Date:           %s\n", e->date);
     if (e->code[0])
         printf ("Code:           %s\n", e->code);
-    if (m->type == MSG_DCR)
+    if (m->type == SG_MSG_DCR)
         printf ("Seals intact:   %s\n", e->flag ? "yes" : "no");
-    if (m->type == MSG_WOF)
+    if (m->type == SG_MSG_WOF)
         printf ("Guarantee:      %s\n", e->flag ? "released" : "kept");
     if (e->location[0])
         printf ("Location:       %s\n", e->location);
@@ -171,7 +172,7 @@ s_show_event (const msg_t *m)
 }
 
 static void
-s_show_status (const msg_status_t *s)
+s_show_status (const sg_msg_status_t *s)
 {
     printf ("Role / state:   %s / %s\n", s->role, s->state);
     printf ("Route:          %s", s->departure);
@@ -179,7 +180,7 @@ s_show_status (const msg_status_t *s)
         printf (" -> %s", s->transit[i]);
     printf (" -> %s\n", s->destination);
     for (size_t i = 0; i < s->n_events; i++) {
-        const msg_status_event_t *e = &s->events[i];
+        const sg_msg_status_event_t *e = &s->events[i];
         printf ("  %s  %-12s -> %-12s %s  %s\n", e->at, e->from[0] ? e->from : "-", e->to,
                 e->office, e->message_id);
     }
@@ -192,8 +193,8 @@ ctl_message_show (const ctl_verb_t *v, int argc, char **argv)
         ctl_usage (v, 1);
         return CTL_USAGE;
     }
-    xmlsafe_limits_t limits = { 0, 0 };
-    msg_t *m = NULL;
+    sg_xmlsafe_limits_t limits = { 0, 0 };
+    sg_msg_t *m = NULL;
     sg_diag_t diag;
     sg_diag_clear (&diag);
     if (s_parse_file (argv[0], &limits, &m, &diag) != SG_OK) {
@@ -208,12 +209,12 @@ ctl_message_show (const ctl_verb_t *v, int argc, char **argv)
         printf ("In reply to:    %s\n", m->correlation_id);
     if (sg_msg_type_has_declaration (m->type))
         s_show_declaration (&m->decl);
-    else if (m->type == MSG_STR)
+    else if (m->type == SG_MSG_STR)
         s_show_status (&m->status);
-    else if (m->type == MSG_NAK)
+    else if (m->type == SG_MSG_NAK)
         printf ("Error:          %d %s%s%s\n", m->result.code, m->result.reason,
                 m->result.pointer[0] ? " at " : "", m->result.pointer);
-    else if (m->type != MSG_ACK && m->type != MSG_STQ)
+    else if (m->type != SG_MSG_ACK && m->type != SG_MSG_STQ)
         s_show_event (m);
     sg_msg_destroy (&m);
     return CTL_OK;

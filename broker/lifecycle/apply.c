@@ -33,7 +33,7 @@ s_office_add (lc_office_t *list, size_t *n, const char *office)
 static void
 s_take_decl (lc_view_t *v, const lc_work_t *w)
 {
-    const msg_declaration_t *d = &w->msg->decl;
+    const sg_msg_declaration_t *d = &w->msg->decl;
     sg_strlcpy (v->departure, d->departure, sizeof v->departure);
     sg_strlcpy (v->destination, d->destination, sizeof v->destination);
     v->n_transit = 0;
@@ -77,12 +77,12 @@ s_facts (const lc_work_t *w, const lc_view_t *v, const char *view_office, const 
     f->mrn = w->mrn;
     f->sender = w->sender;
     f->recipient = w->recipient;
-    f->code = w->msg && (w->type == MSG_DCR || w->type == MSG_ENR) ? w->msg->event.code : "";
+    f->code = w->msg && (w->type == SG_MSG_DCR || w->type == SG_MSG_ENR) ? w->msg->event.code : "";
     f->office = w->msg ? w->msg->event.office : "";
     f->destination = v ? v->destination : "";
     f->departure = v ? v->departure : "";
     f->view_office = view_office;
-    f->guarantee_kept = w->msg && w->type == MSG_WOF && !w->msg->event.flag;
+    f->guarantee_kept = w->msg && w->type == SG_MSG_WOF && !w->msg->event.flag;
     if (v) {
         for (size_t i = 0; i < v->n_crossed; i++)
             crossed[f->n_crossed++] = v->crossed[i];
@@ -123,7 +123,7 @@ static void
 s_do (lc_batch_t *b, lc_view_t *v, int role, const char *office, const lc_step_t *st,
       const lc_work_t *w, int *consumed)
 {
-    int tick = w->type > MSG_TYPE_COUNT;
+    int tick = w->type > SG_MSG_TYPE_COUNT;
     if (!st->relevant || b->failed)
         return;
     if (st->actions & LC_ACT_RESYNC) {
@@ -154,24 +154,24 @@ s_do (lc_batch_t *b, lc_view_t *v, int role, const char *office, const lc_step_t
         if (tick)
             sg_msgid_new (tick_id);
         lc_event (b, v, tick ? tick_id : w->id,
-                  tick ? "TIMER" : sg_msg_type_name ((msg_type_t) w->type), st->to, at, b->now,
+                  tick ? "TIMER" : sg_msg_type_name ((sg_msg_type_t) w->type), st->to, at, b->now,
                   tick ? NULL : w);
     }
     if (st->actions & LC_ACT_FANOUT) {
         v->n_notified = 0;
-        if (lc_gen_decl (b, v, MSG_AAR, v->destination))
+        if (lc_gen_decl (b, v, SG_MSG_AAR, v->destination))
             s_office_add (v->notified, &v->n_notified, v->destination);
         for (size_t i = 0; i < v->n_transit; i++)
             if (strcmp (v->transit[i], v->destination) != 0
-                && lc_gen_decl (b, v, MSG_ATR, v->transit[i]))
+                && lc_gen_decl (b, v, SG_MSG_ATR, v->transit[i]))
                 s_office_add (v->notified, &v->n_notified, v->transit[i]);
     }
     if (st->actions & LC_ACT_AMEND)
         for (size_t i = 0; i < v->n_transit + 1; i++)
             if (i == v->n_transit || strcmp (v->transit[i], v->destination) != 0)
-                lc_gen_decl (b, v, MSG_AMD, i == v->n_transit ? v->destination : v->transit[i]);
+                lc_gen_decl (b, v, SG_MSG_AMD, i == v->n_transit ? v->destination : v->transit[i]);
     if (st->actions & LC_ACT_DIVERT) {
-        if (lc_decl (b, v) == SG_OK && lc_gen_decl (b, v, MSG_AAR, w->sender))
+        if (lc_decl (b, v) == SG_OK && lc_gen_decl (b, v, SG_MSG_AAR, w->sender))
             s_office_add (v->notified, &v->n_notified, w->sender);
     }
     lc_office_t inv[LC_MAX_OFFICES];
@@ -180,18 +180,18 @@ s_do (lc_batch_t *b, lc_view_t *v, int role, const char *office, const lc_step_t
         ninv = s_involved (v, inv);
     if ((st->actions & LC_ACT_WOF) && b->lc->o.discharge_auto)
         for (size_t i = 0; i < ninv; i++)
-            lc_gen_event (b, v, MSG_WOF, inv[i], NULL);
+            lc_gen_event (b, v, SG_MSG_WOF, inv[i], NULL);
     if (st->actions & LC_ACT_WOF_ALL) {
         ninv = s_involved (v, inv);
         for (size_t i = 0; i < ninv; i++)
-            lc_gen_event (b, v, MSG_WOF, inv[i], NULL);
+            lc_gen_event (b, v, SG_MSG_WOF, inv[i], NULL);
     }
     if (st->actions & LC_ACT_CAN)
         for (size_t i = 0; i < ninv; i++)
-            lc_gen_event (b, v, MSG_CAN, inv[i], w->msg ? w->msg->event.text : NULL);
+            lc_gen_event (b, v, SG_MSG_CAN, inv[i], w->msg ? w->msg->event.text : NULL);
     if (st->actions & LC_ACT_ENQ)
         for (size_t i = 0; i < ninv; i++)
-            lc_gen_event (b, v, MSG_ENQ, inv[i], NULL);
+            lc_gen_event (b, v, SG_MSG_ENQ, inv[i], NULL);
     /* What happened upstream reaches the offices still ahead of the truck:
      * every crossing or incident the departure view records is passed on
      * to the offices it notified that have not seen the truck yet. */
@@ -231,7 +231,7 @@ s_do (lc_batch_t *b, lc_view_t *v, int role, const char *office, const lc_step_t
 
 /* The role of our office `office` in the movement an STR describes. */
 static int
-s_role_in_str (const msg_t *m, const char *office)
+s_role_in_str (const sg_msg_t *m, const char *office)
 {
     if (!m)
         return -1;
@@ -250,7 +250,7 @@ s_role_in_str (const msg_t *m, const char *office)
 static int
 s_refuse (lc_batch_t *b, const lc_work_t *w, const char *office, int code, const char *reason)
 {
-    const char *type = sg_msg_type_name ((msg_type_t) w->type);
+    const char *type = sg_msg_type_name ((sg_msg_type_t) w->type);
     if (w->generated) {
         sg_log_error ("lifecycle: own message %s %s refused (%d %s); not sent", type, w->id, code,
                    reason);
@@ -294,7 +294,7 @@ s_judge (lc_batch_t *b, const lc_work_t *w, lc_view_t *v, int role, lc_side_t si
     const char *xc[LC_MAX_OFFICES], *xt[2 * LC_MAX_OFFICES];
     lc_fact_t f;
     s_facts (w, v, office, xc, xt, &f);
-    if (w->type == MSG_STR && side == LC_RECIPIENT)
+    if (w->type == SG_MSG_STR && side == LC_RECIPIENT)
         f.asked = s_asked (b, w);
     memset (st, 0, sizeof *st);
     if (!lc_authorized ((lc_role_t) role, side, v ? v->state : LC_NONE, &f, st->reason,
@@ -313,7 +313,7 @@ lc_apply (lc_batch_t *b, const lc_work_t *w, int *consumed)
     *consumed = 0;
     if (b->failed)
         return 0;
-    int tick = w->type > MSG_TYPE_COUNT;
+    int tick = w->type > SG_MSG_TYPE_COUNT;
     lc_view_t *vs = NULL, *vr = NULL;
     lc_step_t ss, sr;
     int rs = -1, rr = -1;
@@ -328,17 +328,17 @@ lc_apply (lc_batch_t *b, const lc_work_t *w, int *consumed)
     if (!ss.nak && !tick && strcmp (w->recipient, w->sender) != 0
         && lc_own (b->lc, w->recipient)) {
         vr = lc_find (b, w->mrn, w->recipient);
-        rr = vr ? (int) vr->role : w->type == MSG_STR ? s_role_in_str (w->msg, w->recipient)
+        rr = vr ? (int) vr->role : w->type == SG_MSG_STR ? s_role_in_str (w->msg, w->recipient)
                                  : lc_role_for (LC_RECIPIENT, w->type);
         if (rr >= 0)
             s_judge (b, w, vr, rr, LC_RECIPIENT, w->recipient, &sr);
-        else if (w->type == MSG_STQ) {
+        else if (w->type == SG_MSG_STQ) {
             sr.relevant = 1;
             sr.nak = SG_NAK_UNKNOWN_MRN;
             snprintf (sr.reason, sizeof sr.reason, "STQ: no record of movement %s at office %s",
                       w->mrn, w->recipient);
         }
-        else if (w->type == MSG_STR) {
+        else if (w->type == SG_MSG_STR) {
             sr.relevant = 1;
             sr.nak = SG_NAK_AUTHORIZATION;
             snprintf (sr.reason, sizeof sr.reason, "STR from %s refused: office %s has no role"
@@ -369,7 +369,7 @@ lc_apply_made (lc_batch_t *b, size_t from)
         lc_work_t w = { .type = g->type_code, .id = g->id, .mrn = g->mrn, .sender = g->sender,
                         .recipient = g->recipient, .msg = g->src ? g->src : g->own,
                         .generated = 1, .corr = g->corr, .body = g->body,
-                        .body_len = g->body_len, .sig = g->sig, .sig_len = SIGN_LEN };
+                        .body_len = g->body_len, .sig = g->sig, .sig_len = SG_SIGN_LEN };
         int consumed = 0;
         lc_apply (b, &w, &consumed);
     }
@@ -402,8 +402,8 @@ s_collect_id (void *arg, const char *id, const char *from, const char *to, const
 int
 lc_resync (lc_batch_t *b, lc_view_t *v, const lc_work_t *w)
 {
-    const msg_t *m = w->msg;
-    if (!m || m->type != MSG_STR)
+    const sg_msg_t *m = w->msg;
+    if (!m || m->type != SG_MSG_STR)
         return 0;
     int remote = lc_role_from_name (m->status.role);
     if (remote < 0)
@@ -430,7 +430,7 @@ lc_resync (lc_batch_t *b, lc_view_t *v, const lc_work_t *w)
         return 0;
     int applied = 0;
     for (size_t i = 0; i < m->status.n_events && !b->failed; i++) {
-        const msg_status_event_t *e = &m->status.events[i];
+        const sg_msg_status_event_t *e = &m->status.events[i];
         int seen = 0;
         for (size_t k = 0; k < have.n && !seen; k++)
             seen = strcasecmp (have.ids[k], e->message_id) == 0;

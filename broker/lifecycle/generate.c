@@ -15,9 +15,9 @@
 #include <string.h>
 
 static int
-s_header (lifecycle_gen_t *g, const char *node, const sign_key_t *key, int64_t now)
+s_header (lifecycle_gen_t *g, const char *node, const sg_sign_key_t *key, int64_t now)
 {
-    char created[HDR_TIME_LEN + 1], key_id[SIGN_KEY_ID_LEN + 1];
+    char created[SG_HDR_TIME_LEN + 1], key_id[SG_SIGN_KEY_ID_LEN + 1];
     sg_hdr_time_format (now, created);
     if (sg_sign_key_id (key, key_id) != SG_OK)
         return SG_EINVAL;
@@ -39,8 +39,8 @@ s_gen_free (lifecycle_gen_t *g)
 }
 
 lifecycle_gen_t *
-lc_gen (lc_batch_t *b, msg_t *m, const char *mrn, const char *sender, const char *recipient,
-        const char *corr, const msg_t *src)
+lc_gen (lc_batch_t *b, sg_msg_t *m, const char *mrn, const char *sender, const char *recipient,
+        const char *corr, const sg_msg_t *src)
 {
     const lifecycle_opts_t *o = &b->lc->o;
     lifecycle_out_t *out = b->out;
@@ -96,7 +96,7 @@ lc_gen (lc_batch_t *b, msg_t *m, const char *mrn, const char *sender, const char
                             .correlation_id = g->corr[0] ? g->corr : NULL, .from_peer = NULL,
                             .header = g->header, .header_len = g->header_len,
                             .body = g->body, .body_len = g->body_len,
-                            .signature = g->sig, .signature_len = SIGN_LEN,
+                            .signature = g->sig, .signature_len = SG_SIGN_LEN,
                             .next_hop = hop ? g->hop : NULL };
     if (out->n == out->cap) {
         size_t cap = out->cap ? out->cap * 2 : 32;
@@ -132,11 +132,11 @@ lifecycle_out_clear (lifecycle_out_t *out)
 }
 
 lifecycle_gen_t *
-lc_gen_decl (lc_batch_t *b, lc_view_t *v, msg_type_t type, const char *office)
+lc_gen_decl (lc_batch_t *b, lc_view_t *v, sg_msg_type_t type, const char *office)
 {
     if (lc_decl (b, v) != SG_OK)
         return NULL;
-    msg_t *m = sg_msg_new (type);
+    sg_msg_t *m = sg_msg_new (type);
     if (!m) {
         lc_oom (b);
         return NULL;
@@ -149,20 +149,20 @@ lc_gen_decl (lc_batch_t *b, lc_view_t *v, msg_type_t type, const char *office)
 }
 
 lifecycle_gen_t *
-lc_gen_event (lc_batch_t *b, lc_view_t *v, msg_type_t type, const char *office, const char *text)
+lc_gen_event (lc_batch_t *b, lc_view_t *v, sg_msg_type_t type, const char *office, const char *text)
 {
-    msg_t *m = sg_msg_new (type);
+    sg_msg_t *m = sg_msg_new (type);
     if (!m) {
         lc_oom (b);
         return NULL;
     }
     lc_format_date (b->now, m->event.date);
-    if (type == MSG_WOF)
+    if (type == SG_MSG_WOF)
         m->event.flag = 1;
-    else if (type == MSG_CAN)
+    else if (type == SG_MSG_CAN)
         sg_strlcpy (m->event.text, text && *text ? text : "cancelled by the office of departure",
                     sizeof m->event.text);
-    else if (type == MSG_ENQ)
+    else if (type == SG_MSG_ENQ)
         snprintf (m->event.text, sizeof m->event.text,
                   "time limit %s passed without arrival advice; please report what you know",
                   v->time_limit[0] ? v->time_limit : "(none)");
@@ -174,7 +174,7 @@ lc_gen_event (lc_batch_t *b, lc_view_t *v, msg_type_t type, const char *office, 
 lifecycle_gen_t *
 lc_gen_nak (lc_batch_t *b, const lc_work_t *w, const char *office, int code, const char *reason)
 {
-    msg_t *m = sg_msg_new (MSG_NAK);
+    sg_msg_t *m = sg_msg_new (SG_MSG_NAK);
     if (!m) {
         lc_oom (b);
         return NULL;
@@ -189,7 +189,7 @@ lc_gen_nak (lc_batch_t *b, const lc_work_t *w, const char *office, int code, con
 lifecycle_gen_t *
 lc_gen_stq (lc_batch_t *b, const char *mrn, const char *own, const char *peer)
 {
-    msg_t *m = sg_msg_new (MSG_STQ);
+    sg_msg_t *m = sg_msg_new (SG_MSG_STQ);
     if (!m) {
         lc_oom (b);
         return NULL;
@@ -203,10 +203,10 @@ static void
 s_add_status_event (void *arg, const char *id, const char *from, const char *to,
                     const char *office, int64_t at_ms)
 {
-    msg_t *m = arg;
-    if (m->status.n_events >= MSG_MAX_EVENTS)
+    sg_msg_t *m = arg;
+    if (m->status.n_events >= SG_MSG_MAX_EVENTS)
         return;
-    msg_status_event_t *e = sg_msg_add_status_event (m);
+    sg_msg_status_event_t *e = sg_msg_add_status_event (m);
     if (!e)
         return;
     sg_strlcpy (e->message_id, id, sizeof e->message_id);
@@ -219,7 +219,7 @@ s_add_status_event (void *arg, const char *id, const char *from, const char *to,
 lifecycle_gen_t *
 lc_gen_str (lc_batch_t *b, lc_view_t *v, const lc_work_t *w)
 {
-    msg_t *m = sg_msg_new (MSG_STR);
+    sg_msg_t *m = sg_msg_new (SG_MSG_STR);
     if (!m) {
         lc_oom (b);
         return NULL;
@@ -228,7 +228,7 @@ lc_gen_str (lc_batch_t *b, lc_view_t *v, const lc_work_t *w)
     sg_strlcpy (m->status.state, lc_state_name (v->state), sizeof m->status.state);
     sg_strlcpy (m->status.departure, v->departure, sizeof m->status.departure);
     sg_strlcpy (m->status.destination, v->destination, sizeof m->status.destination);
-    for (size_t i = 0; i < v->n_transit && i < MSG_MAX_TRANSIT; i++)
+    for (size_t i = 0; i < v->n_transit && i < SG_MSG_MAX_TRANSIT; i++)
         sg_msg_add_transit_office (m, v->transit[i]);
     lifecycle_gen_t *g = NULL;
     if (lc_events (b, v, s_add_status_event, m) == SG_OK)
@@ -240,13 +240,13 @@ lc_gen_str (lc_batch_t *b, lc_view_t *v, const lc_work_t *w)
 lifecycle_gen_t *
 lc_gen_notice (lc_batch_t *b, lc_view_t *v, const lc_work_t *w, const char *office)
 {
-    const msg_event_t *s = &w->msg->event;
-    msg_t *m = sg_msg_new (w->msg->type);
+    const sg_msg_event_t *s = &w->msg->event;
+    sg_msg_t *m = sg_msg_new (w->msg->type);
     if (!m) {
         lc_oom (b);
         return NULL;
     }
-    msg_event_t *e = &m->event;
+    sg_msg_event_t *e = &m->event;
     memcpy (e->office, s->office, sizeof e->office);
     memcpy (e->datetime, s->datetime, sizeof e->datetime);
     memcpy (e->code, s->code, sizeof e->code);

@@ -17,10 +17,10 @@ typedef struct {
     char id[37], type[4], mrn[19], sender[9], recipient[9], corr[37], hop[64];
     char *header, *body;
     size_t header_len, body_len;
-    unsigned char sig[SIGN_LEN];
-    int type_code;                  /* msg_type_t */
-    const msg_t *src;               /* declaration it was made from (AAR/ATR), borrowed */
-    msg_t *own;                     /* a message the record owns (STR for resync), or NULL */
+    unsigned char sig[SG_SIGN_LEN];
+    int type_code;                  /* sg_msg_type_t */
+    const sg_msg_t *src;               /* declaration it was made from (AAR/ATR), borrowed */
+    sg_msg_t *own;                     /* a message the record owns (STR for resync), or NULL */
 } lifecycle_gen_t;
 
 typedef struct {

@@ -91,50 +91,50 @@ typedef struct {
  * second WOF of a fan-out, a repeated AAR). */
 static const s_rule_t s_rules[] = {
     /* departure view: the authority */
-    { LC_DEPARTURE, LC_SENDER, MSG_DEC, NONE_, C_ANY, LC_REGISTERED, 1, LC_ACT_DECL },
-    { LC_DEPARTURE, LC_SENDER, MSG_REL, B (LC_REGISTERED), C_ANY, LC_RELEASED, 1,
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_DEC, NONE_, C_ANY, LC_REGISTERED, 1, LC_ACT_DECL },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_REL, B (LC_REGISTERED), C_ANY, LC_RELEASED, 1,
       LC_ACT_DECL | LC_ACT_FANOUT },
-    { LC_DEPARTURE, LC_SENDER, MSG_AAR, LIVE, C_ANY, SAME, 0, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_ATR, LIVE, C_ANY, SAME, 0, 0 },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_AAR, LIVE, C_ANY, SAME, 0, 0 },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_ATR, LIVE, C_ANY, SAME, 0, 0 },
     /* The departure officer's decision on a discrepancy, a WOF addressed to
      * the office of departure itself: recovery (the guarantee kept) or
      * write-off, which the node sends on to every office notified. */
-    { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_DISCREPANCY), C_GUARANTEE_KEPT, LC_RECOVERY, 1, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_RECOVERY), C_GUARANTEE_KEPT, SAME, 0, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_DISCREPANCY), C_TO_SELF, LC_DISCHARGED, 1,
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_WOF, B (LC_DISCREPANCY), C_GUARANTEE_KEPT, LC_RECOVERY, 1, 0 },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_WOF, B (LC_RECOVERY), C_GUARANTEE_KEPT, SAME, 0, 0 },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_WOF, B (LC_DISCREPANCY), C_TO_SELF, LC_DISCHARGED, 1,
       LC_ACT_WOF_ALL },
-    { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_CONTROLLED) | B (LC_DISCREPANCY), C_ANY,
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_WOF, B (LC_CONTROLLED) | B (LC_DISCREPANCY), C_ANY,
       LC_DISCHARGED, 1, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_WOF, B (LC_DISCHARGED), C_ANY, SAME, 0, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_CAN, B (LC_REGISTERED), C_ANY, LC_CANCELLED, 1, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_CAN, B (LC_RELEASED), C_TO_SELF, LC_CANCELLED, 1, LC_ACT_CAN },
-    { LC_DEPARTURE, LC_SENDER, MSG_CAN, B (LC_RELEASED), C_NOT_TO_SELF, LC_CANCELLED, 1, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_CAN, B (LC_CANCELLED), C_ANY, SAME, 0, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_ENQ, B (LC_OVERDUE), C_ANY, LC_UNDER_ENQUIRY, 1, 0 },
-    { LC_DEPARTURE, LC_SENDER, MSG_ENQ, B (LC_UNDER_ENQUIRY), C_ANY, SAME, 0, 0 },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_NCF, B (LC_RELEASED), C_NEW_CROSSING, LC_EN_ROUTE, 1,
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_WOF, B (LC_DISCHARGED), C_ANY, SAME, 0, 0 },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_CAN, B (LC_REGISTERED), C_ANY, LC_CANCELLED, 1, 0 },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_CAN, B (LC_RELEASED), C_TO_SELF, LC_CANCELLED, 1, LC_ACT_CAN },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_CAN, B (LC_RELEASED), C_NOT_TO_SELF, LC_CANCELLED, 1, 0 },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_CAN, B (LC_CANCELLED), C_ANY, SAME, 0, 0 },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_ENQ, B (LC_OVERDUE), C_ANY, LC_UNDER_ENQUIRY, 1, 0 },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_ENQ, B (LC_UNDER_ENQUIRY), C_ANY, SAME, 0, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_NCF, B (LC_RELEASED), C_NEW_CROSSING, LC_EN_ROUTE, 1,
       LC_ACT_CROSS },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_NCF, B (LC_EN_ROUTE) | B (LC_OVERDUE) | B (LC_UNDER_ENQUIRY),
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_NCF, B (LC_EN_ROUTE) | B (LC_OVERDUE) | B (LC_UNDER_ENQUIRY),
       C_NEW_CROSSING, SAME, 1, LC_ACT_CROSS },
     /* A crossing notice can reach the departure node after the arrival when
      * the transit country's link was down: recorded, state unchanged. After
      * the write-off it is refused (92): the movement is closed. */
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_NCF,
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_NCF,
       B (LC_ARRIVED) | B (LC_CONTROLLED) | B (LC_DISCREPANCY), C_NEW_CROSSING, SAME, 1,
       LC_ACT_CROSS },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_ARR, MOVING, C_FROM_DEST, LC_ARRIVED, 1, 0 },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_DCR, B (LC_ARRIVED), C_CONFORM, LC_CONTROLLED, 1, LC_ACT_WOF },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_DCR, B (LC_ARRIVED), C_DISCREPANT, LC_DISCREPANCY, 1, 0 },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_INC, MOVING | B (LC_ARRIVED), C_ANY, SAME, 0,
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_ARR, MOVING, C_FROM_DEST, LC_ARRIVED, 1, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_DCR, B (LC_ARRIVED), C_CONFORM, LC_CONTROLLED, 1, LC_ACT_WOF },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_DCR, B (LC_ARRIVED), C_DISCREPANT, LC_DISCREPANCY, 1, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_INC, MOVING | B (LC_ARRIVED), C_ANY, SAME, 0,
       LC_ACT_INCIDENT },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_ENR, B (LC_UNDER_ENQUIRY), C_ENR_ARRIVED, LC_ARRIVED, 1, 0 },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_ENR, B (LC_UNDER_ENQUIRY), C_ENR_OTHER, SAME, 1, 0 },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_ENR,
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_ENR, B (LC_UNDER_ENQUIRY), C_ENR_ARRIVED, LC_ARRIVED, 1, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_ENR, B (LC_UNDER_ENQUIRY), C_ENR_OTHER, SAME, 1, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_ENR,
       B (LC_ARRIVED) | B (LC_CONTROLLED) | B (LC_DISCREPANCY) | B (LC_DISCHARGED) | B (LC_RECOVERY),
       C_ANY, SAME, 0, 0 },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_ARQ, MOVING, C_ANY, SAME, 1, LC_ACT_DIVERT },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_STQ, LIVE, C_ANY, SAME, 0, LC_ACT_STR },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_STR, LIVE | NONE_, C_ANY, SAME, 0, LC_ACT_RESYNC },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_ARQ, MOVING, C_ANY, SAME, 1, LC_ACT_DIVERT },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_STQ, LIVE, C_ANY, SAME, 0, LC_ACT_STR },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_STR, LIVE | NONE_, C_ANY, SAME, 0, LC_ACT_RESYNC },
     { LC_DEPARTURE, LC_SENDER, LC_TICK_OVERDUE, B (LC_RELEASED) | B (LC_EN_ROUTE), C_ANY,
       LC_OVERDUE, 1, 0 },
     { LC_DEPARTURE, LC_SENDER, LC_TICK_ENQUIRY, B (LC_OVERDUE), C_ANY, SAME, 0, LC_ACT_ENQ },
@@ -142,42 +142,42 @@ static const s_rule_t s_rules[] = {
       LC_RECOVERY, 1, 0 },
 
     /* destination view */
-    { LC_DESTINATION, LC_RECIPIENT, MSG_AAR, NONE_, C_ANY, LC_ANTICIPATED, 1, LC_ACT_DECL },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_AAR, LIVE, C_ANY, SAME, 0, 0 },
-    { LC_DESTINATION, LC_SENDER, MSG_ARR, B (LC_ANTICIPATED), C_ANY, LC_ARRIVED, 1, 0 },
-    { LC_DESTINATION, LC_SENDER, MSG_DCR, B (LC_ARRIVED), C_ANY, LC_CONTROLLED, 1, 0 },
-    { LC_DESTINATION, LC_SENDER, MSG_ENR, B (LC_ANTICIPATED), C_ENR_ARRIVED, LC_ARRIVED, 1, 0 },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_WOF,
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_AAR, NONE_, C_ANY, LC_ANTICIPATED, 1, LC_ACT_DECL },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_AAR, LIVE, C_ANY, SAME, 0, 0 },
+    { LC_DESTINATION, LC_SENDER, SG_MSG_ARR, B (LC_ANTICIPATED), C_ANY, LC_ARRIVED, 1, 0 },
+    { LC_DESTINATION, LC_SENDER, SG_MSG_DCR, B (LC_ARRIVED), C_ANY, LC_CONTROLLED, 1, 0 },
+    { LC_DESTINATION, LC_SENDER, SG_MSG_ENR, B (LC_ANTICIPATED), C_ENR_ARRIVED, LC_ARRIVED, 1, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_WOF,
       B (LC_ANTICIPATED) | B (LC_ARRIVED) | B (LC_CONTROLLED), C_ANY, LC_DISCHARGED, 1, 0 },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_WOF, B (LC_DISCHARGED), C_ANY, SAME, 0, 0 },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_CAN, B (LC_ANTICIPATED) | B (LC_ARRIVED), C_ANY,
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_WOF, B (LC_DISCHARGED), C_ANY, SAME, 0, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_CAN, B (LC_ANTICIPATED) | B (LC_ARRIVED), C_ANY,
       LC_CANCELLED, 1, 0 },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_ENQ, LIVE, C_ANY, SAME, 0, 0 },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_STQ, LIVE, C_ANY, SAME, 0, LC_ACT_STR },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_STR, LIVE | NONE_, C_ANY, SAME, 0, LC_ACT_RESYNC },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_ENQ, LIVE, C_ANY, SAME, 0, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_STQ, LIVE, C_ANY, SAME, 0, LC_ACT_STR },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_STR, LIVE | NONE_, C_ANY, SAME, 0, LC_ACT_RESYNC },
 
     /* transit view */
-    { LC_TRANSIT, LC_RECIPIENT, MSG_ATR, NONE_, C_ANY, LC_ANTICIPATED, 1, LC_ACT_DECL },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_ATR, LIVE, C_ANY, SAME, 0, 0 },
-    { LC_TRANSIT, LC_SENDER, MSG_NCF, B (LC_ANTICIPATED), C_ANY, LC_CROSSED, 1, 0 },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_WOF, B (LC_ANTICIPATED) | B (LC_CROSSED), C_ANY,
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_ATR, NONE_, C_ANY, LC_ANTICIPATED, 1, LC_ACT_DECL },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_ATR, LIVE, C_ANY, SAME, 0, 0 },
+    { LC_TRANSIT, LC_SENDER, SG_MSG_NCF, B (LC_ANTICIPATED), C_ANY, LC_CROSSED, 1, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_WOF, B (LC_ANTICIPATED) | B (LC_CROSSED), C_ANY,
       LC_DISCHARGED, 1, 0 },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_WOF, B (LC_DISCHARGED), C_ANY, SAME, 0, 0 },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_CAN, B (LC_ANTICIPATED) | B (LC_CROSSED), C_ANY,
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_WOF, B (LC_DISCHARGED), C_ANY, SAME, 0, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_CAN, B (LC_ANTICIPATED) | B (LC_CROSSED), C_ANY,
       LC_CANCELLED, 1, 0 },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_ENQ, LIVE, C_ANY, SAME, 0, 0 },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_STQ, LIVE, C_ANY, SAME, 0, LC_ACT_STR },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_STR, LIVE | NONE_, C_ANY, SAME, 0, LC_ACT_RESYNC },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_ENQ, LIVE, C_ANY, SAME, 0, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_STQ, LIVE, C_ANY, SAME, 0, LC_ACT_STR },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_STR, LIVE | NONE_, C_ANY, SAME, 0, LC_ACT_RESYNC },
 
     /* amendment (AMD), only before release: the departure view takes the
      * amended declaration (the AAR/ATR at release carry it) and tells the
      * offices concerned (its own copies, to other offices, do nothing more);
      * they hold no view yet, so it changes nothing there. */
-    { LC_DEPARTURE, LC_SENDER, MSG_AMD, B (LC_REGISTERED), C_TO_SELF, SAME, 1,
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_AMD, B (LC_REGISTERED), C_TO_SELF, SAME, 1,
       LC_ACT_DECL | LC_ACT_AMEND },
-    { LC_DEPARTURE, LC_SENDER, MSG_AMD, B (LC_REGISTERED), C_NOT_TO_SELF, SAME, 0, 0 },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_AMD, NONE_ | LIVE, C_ANY, SAME, 0, 0 },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_AMD, NONE_ | LIVE, C_ANY, SAME, 0, 0 },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_AMD, B (LC_REGISTERED), C_NOT_TO_SELF, SAME, 0, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_AMD, NONE_ | LIVE, C_ANY, SAME, 0, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_AMD, NONE_ | LIVE, C_ANY, SAME, 0, 0 },
 };
 #define S_NRULES (sizeof s_rules / sizeof s_rules[0])
 
@@ -214,7 +214,7 @@ s_cond (s_cond_t c, const lc_fact_t *f)
     case C_NOT_TO_SELF:
         return !s_eq (f->recipient, f->view_office);
     case C_GUARANTEE_KEPT:
-        return f->type == MSG_WOF && f->guarantee_kept;
+        return f->type == SG_MSG_WOF && f->guarantee_kept;
     }
     return 0;
 }
@@ -226,7 +226,7 @@ s_type_name (int type)
     case LC_TICK_OVERDUE: return "time limit";
     case LC_TICK_ENQUIRY: return "enquiry timer";
     case LC_TICK_RECOVERY: return "recovery timer";
-    default: return sg_msg_type_name ((msg_type_t) type) ? sg_msg_type_name ((msg_type_t) type) : "?";
+    default: return sg_msg_type_name ((sg_msg_type_t) type) ? sg_msg_type_name ((sg_msg_type_t) type) : "?";
     }
 }
 
@@ -235,17 +235,17 @@ lc_role_for (lc_side_t side, int type)
 {
     if (side == LC_SENDER)
         switch (type) {
-        case MSG_DEC: case MSG_REL: case MSG_AAR: case MSG_ATR:
-        case MSG_WOF: case MSG_CAN: case MSG_ENQ: case MSG_AMD:
+        case SG_MSG_DEC: case SG_MSG_REL: case SG_MSG_AAR: case SG_MSG_ATR:
+        case SG_MSG_WOF: case SG_MSG_CAN: case SG_MSG_ENQ: case SG_MSG_AMD:
             return LC_DEPARTURE;
         default:
             return -1;
         }
     switch (type) {
-    case MSG_AAR: return LC_DESTINATION;
-    case MSG_ATR: return LC_TRANSIT;
-    case MSG_AMD: return LC_DESTINATION;   /* accepted, nothing recorded (see the AMD rows) */
-    case MSG_NCF: case MSG_ARR: case MSG_DCR: case MSG_INC: case MSG_ENR: case MSG_ARQ:
+    case SG_MSG_AAR: return LC_DESTINATION;
+    case SG_MSG_ATR: return LC_TRANSIT;
+    case SG_MSG_AMD: return LC_DESTINATION;   /* accepted, nothing recorded (see the AMD rows) */
+    case SG_MSG_NCF: case SG_MSG_ARR: case SG_MSG_DCR: case SG_MSG_INC: case SG_MSG_ENR: case SG_MSG_ARQ:
         return LC_DEPARTURE;
     default:
         return -1;
@@ -278,11 +278,11 @@ lc_step (lc_role_t role, lc_side_t side, lc_state_t from, const lc_fact_t *f, lc
         return;
     }
     out->nak = SG_NAK_OUT_OF_SEQUENCE;
-    if (f->type == MSG_NCF && from != LC_REGISTERED && !s_cond (C_NEW_CROSSING, f)
+    if (f->type == SG_MSG_NCF && from != LC_REGISTERED && !s_cond (C_NEW_CROSSING, f)
         && (B (from) & (MOVING)))
         snprintf (out->reason, sizeof out->reason,
                   "NCF out of sequence: crossing at %s already recorded", f->sender);
-    else if (f->type == MSG_ARR && (B (from) & MOVING))
+    else if (f->type == SG_MSG_ARR && (B (from) & MOVING))
         snprintf (out->reason, sizeof out->reason,
                   "ARR out of sequence: %s is not the office of destination %s", f->sender,
                   f->destination ? f->destination : "?");
@@ -312,83 +312,83 @@ typedef struct {
  * machine above then says whether it comes at the right time. */
 static const s_auth_t s_authority[] = {
     /* what a departure view accepts, and from whom */
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_NCF, P_TR },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_ARR, P_DST },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_DCR, P_DST },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_ENR, P_DST },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_INC, P_TR | P_DST },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_ARQ, LC_P_ANY },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_STQ, P_PARTY },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_STR, LC_P_ASKED },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_DEC, 0 },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_REL, 0 },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_AAR, 0 },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_ATR, 0 },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_WOF, 0 },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_CAN, 0 },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_ENQ, 0 },
-    { LC_DEPARTURE, LC_RECIPIENT, MSG_AMD, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_NCF, P_TR },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_ARR, P_DST },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_DCR, P_DST },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_ENR, P_DST },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_INC, P_TR | P_DST },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_ARQ, LC_P_ANY },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_STQ, P_PARTY },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_STR, LC_P_ASKED },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_DEC, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_REL, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_AAR, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_ATR, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_WOF, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_CAN, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_ENQ, 0 },
+    { LC_DEPARTURE, LC_RECIPIENT, SG_MSG_AMD, 0 },
     /* destination view */
-    { LC_DESTINATION, LC_RECIPIENT, MSG_AAR, P_DEP },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_ATR, P_DEP },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_WOF, P_DEP },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_CAN, P_DEP },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_ENQ, P_DEP },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_INC, P_DEP },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_AMD, P_DEP },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_STQ, P_PARTY },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_STR, LC_P_ASKED },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_DEC, 0 },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_REL, 0 },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_NCF, P_DEP },   /* a crossing passed on */
-    { LC_DESTINATION, LC_RECIPIENT, MSG_ARR, 0 },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_DCR, 0 },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_ENR, 0 },
-    { LC_DESTINATION, LC_RECIPIENT, MSG_ARQ, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_AAR, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_ATR, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_WOF, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_CAN, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_ENQ, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_INC, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_AMD, P_DEP },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_STQ, P_PARTY },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_STR, LC_P_ASKED },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_DEC, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_REL, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_NCF, P_DEP },   /* a crossing passed on */
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_ARR, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_DCR, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_ENR, 0 },
+    { LC_DESTINATION, LC_RECIPIENT, SG_MSG_ARQ, 0 },
     /* transit view */
-    { LC_TRANSIT, LC_RECIPIENT, MSG_ATR, P_DEP },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_AAR, P_DEP },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_WOF, P_DEP },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_CAN, P_DEP },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_ENQ, P_DEP },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_INC, P_DEP },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_AMD, P_DEP },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_STQ, P_PARTY },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_STR, LC_P_ASKED },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_DEC, 0 },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_REL, 0 },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_NCF, P_DEP },       /* a crossing passed on */
-    { LC_TRANSIT, LC_RECIPIENT, MSG_ARR, 0 },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_DCR, 0 },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_ENR, 0 },
-    { LC_TRANSIT, LC_RECIPIENT, MSG_ARQ, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_ATR, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_AAR, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_WOF, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_CAN, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_ENQ, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_INC, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_AMD, P_DEP },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_STQ, P_PARTY },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_STR, LC_P_ASKED },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_DEC, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_REL, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_NCF, P_DEP },       /* a crossing passed on */
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_ARR, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_DCR, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_ENR, 0 },
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_ARQ, 0 },
 
     /* what an office may send in its own role, and to whom (checked where
      * it sends: parties = who may receive it) */
-    { LC_DEPARTURE, LC_SENDER, MSG_DEC, P_DEP },
-    { LC_DEPARTURE, LC_SENDER, MSG_REL, P_DEP },
-    { LC_DEPARTURE, LC_SENDER, MSG_AMD, P_PARTY },
-    { LC_DEPARTURE, LC_SENDER, MSG_AAR, P_DST },
-    { LC_DEPARTURE, LC_SENDER, MSG_ATR, P_TR },
-    { LC_DEPARTURE, LC_SENDER, MSG_WOF, P_PARTY },
-    { LC_DEPARTURE, LC_SENDER, MSG_CAN, P_PARTY },
-    { LC_DEPARTURE, LC_SENDER, MSG_ENQ, P_PARTY },
-    { LC_DEPARTURE, LC_SENDER, MSG_INC, P_TR | P_DST },   /* passed on downstream */
-    { LC_DEPARTURE, LC_SENDER, MSG_NCF, P_TR | P_DST },   /* passed on downstream */
-    { LC_DEPARTURE, LC_SENDER, MSG_STQ, P_PARTY },
-    { LC_DEPARTURE, LC_SENDER, MSG_STR, P_PARTY },
-    { LC_TRANSIT, LC_SENDER, MSG_NCF, P_DEP },
-    { LC_TRANSIT, LC_SENDER, MSG_INC, P_DEP },
-    { LC_TRANSIT, LC_SENDER, MSG_ARQ, P_DEP },
-    { LC_TRANSIT, LC_SENDER, MSG_STQ, P_PARTY },
-    { LC_TRANSIT, LC_SENDER, MSG_STR, P_PARTY },
-    { LC_DESTINATION, LC_SENDER, MSG_ARR, P_DEP },
-    { LC_DESTINATION, LC_SENDER, MSG_DCR, P_DEP },
-    { LC_DESTINATION, LC_SENDER, MSG_ENR, P_DEP },
-    { LC_DESTINATION, LC_SENDER, MSG_INC, P_DEP },
-    { LC_DESTINATION, LC_SENDER, MSG_ARQ, P_DEP },
-    { LC_DESTINATION, LC_SENDER, MSG_STQ, P_PARTY },
-    { LC_DESTINATION, LC_SENDER, MSG_STR, P_PARTY },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_DEC, P_DEP },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_REL, P_DEP },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_AMD, P_PARTY },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_AAR, P_DST },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_ATR, P_TR },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_WOF, P_PARTY },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_CAN, P_PARTY },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_ENQ, P_PARTY },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_INC, P_TR | P_DST },   /* passed on downstream */
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_NCF, P_TR | P_DST },   /* passed on downstream */
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_STQ, P_PARTY },
+    { LC_DEPARTURE, LC_SENDER, SG_MSG_STR, P_PARTY },
+    { LC_TRANSIT, LC_SENDER, SG_MSG_NCF, P_DEP },
+    { LC_TRANSIT, LC_SENDER, SG_MSG_INC, P_DEP },
+    { LC_TRANSIT, LC_SENDER, SG_MSG_ARQ, P_DEP },
+    { LC_TRANSIT, LC_SENDER, SG_MSG_STQ, P_PARTY },
+    { LC_TRANSIT, LC_SENDER, SG_MSG_STR, P_PARTY },
+    { LC_DESTINATION, LC_SENDER, SG_MSG_ARR, P_DEP },
+    { LC_DESTINATION, LC_SENDER, SG_MSG_DCR, P_DEP },
+    { LC_DESTINATION, LC_SENDER, SG_MSG_ENR, P_DEP },
+    { LC_DESTINATION, LC_SENDER, SG_MSG_INC, P_DEP },
+    { LC_DESTINATION, LC_SENDER, SG_MSG_ARQ, P_DEP },
+    { LC_DESTINATION, LC_SENDER, SG_MSG_STQ, P_PARTY },
+    { LC_DESTINATION, LC_SENDER, SG_MSG_STR, P_PARTY },
 };
 #define S_NAUTH (sizeof s_authority / sizeof s_authority[0])
 
@@ -409,7 +409,7 @@ s_parties_of (const char *x, const lc_fact_t *f)
     for (size_t i = 0; !(p & P_DST) && i < f->n_transit; i++)
         if (s_eq (x, f->transit[i]))
             p |= P_TR;
-    if (f->type == MSG_STR && f->asked)
+    if (f->type == SG_MSG_STR && f->asked)
         p |= LC_P_ASKED;
     return p | LC_P_ANY;
 }
@@ -466,7 +466,7 @@ lc_authorized (lc_role_t role, lc_side_t side, lc_state_t from, const lc_fact_t 
                char *reason, size_t size)
 {
     int t = f->type;
-    if (t <= MSG_NONE || t >= MSG_TYPE_COUNT || t == MSG_ACK || t == MSG_NAK)
+    if (t <= SG_MSG_NONE || t >= SG_MSG_TYPE_COUNT || t == SG_MSG_ACK || t == SG_MSG_NAK)
         return 1;                               /* ticks, ACK, NAK, unknown */
     if (!s_declarant_ok (f, reason, size))
         return 0;
@@ -514,7 +514,7 @@ lc_authorized (lc_role_t role, lc_side_t side, lc_state_t from, const lc_fact_t 
                   *who ? who : "nobody");
         return 0;
     }
-    if (from == LC_NONE && t != MSG_AAR && t != MSG_ATR && t != MSG_AMD && t != MSG_STR)
+    if (from == LC_NONE && t != SG_MSG_AAR && t != SG_MSG_ATR && t != SG_MSG_AMD && t != SG_MSG_STR)
         return 1;                               /* no view: the state machine answers */
     unsigned allowed = row ? row->parties : 0;
     unsigned is = s_parties_of (f->sender, f);

@@ -27,9 +27,9 @@ typedef enum {
 /* Which end of the message this node's office is. */
 typedef enum { LC_SENDER = 0, LC_RECIPIENT = 1 } lc_side_t;
 
-/* Timer "messages" (no message on the wire), after the msg_type_t values. */
+/* Timer "messages" (no message on the wire), after the sg_msg_type_t values. */
 enum {
-    LC_TICK_OVERDUE = MSG_TYPE_COUNT + 1,   /* time limit passed without arrival */
+    LC_TICK_OVERDUE = SG_MSG_TYPE_COUNT + 1,   /* time limit passed without arrival */
     LC_TICK_ENQUIRY,                        /* enquiry_after spent in OVERDUE: send ENQ */
     LC_TICK_RECOVERY                        /* recovery_after spent under enquiry or in discrepancy */
 };
@@ -63,7 +63,7 @@ enum {
 
 /* The facts a rule's condition and the authority table look at. */
 typedef struct {
-    int type;                   /* msg_type_t or LC_TICK_* */
+    int type;                   /* sg_msg_type_t or LC_TICK_* */
     const char *mrn;            /* may be NULL (no country check) */
     const char *sender, *recipient;
     const char *code;           /* DCR result (A1 A2 B1), ENR response (AR NP UN); "" */

@@ -38,8 +38,8 @@ typedef struct {
     int events;
     unsigned char last_hash[LC_HASH_LEN];
     int dirty;
-    const msg_t *decl;              /* its declaration, when this batch holds it */
-    msg_t *decl_own;                /* ... or read back from the database (owned) */
+    const sg_msg_t *decl;              /* its declaration, when this batch holds it */
+    sg_msg_t *decl_own;                /* ... or read back from the database (owned) */
 } lc_view_t;
 
 typedef struct {
@@ -71,9 +71,9 @@ typedef struct {
 
 /* One message (or timer tick) to apply. */
 typedef struct {
-    int type;                       /* msg_type_t or LC_TICK_* */
+    int type;                       /* sg_msg_type_t or LC_TICK_* */
     const char *id, *mrn, *sender, *recipient;
-    const msg_t *msg;               /* parsed body, may be NULL for made messages */
+    const sg_msg_t *msg;               /* parsed body, may be NULL for made messages */
     int generated;                  /* made by this transaction */
     const char *corr;               /* Correlation-Id, may be NULL */
     const char *officer;            /* the header's Officer, may be NULL */
@@ -167,14 +167,14 @@ void lc_gen_truncate (lifecycle_out_t *out, size_t from);
  * about mrn, appends it to b->out; m is the body to send (its header
  * fields are filled here), src the declaration it came from (may be
  * NULL). Returns the record or NULL (b->failed set). */
-lifecycle_gen_t *lc_gen (lc_batch_t *b, msg_t *m, const char *mrn, const char *sender,
-                         const char *recipient, const char *corr, const msg_t *src);
+lifecycle_gen_t *lc_gen (lc_batch_t *b, sg_msg_t *m, const char *mrn, const char *sender,
+                         const char *recipient, const char *corr, const sg_msg_t *src);
 
 /* AAR or ATR from view v's declaration to office. */
-lifecycle_gen_t *lc_gen_decl (lc_batch_t *b, lc_view_t *v, msg_type_t type, const char *office);
+lifecycle_gen_t *lc_gen_decl (lc_batch_t *b, lc_view_t *v, sg_msg_type_t type, const char *office);
 
 /* An event-only message (WOF, CAN, ENQ) from view v to office. */
-lifecycle_gen_t *lc_gen_event (lc_batch_t *b, lc_view_t *v, msg_type_t type, const char *office,
+lifecycle_gen_t *lc_gen_event (lc_batch_t *b, lc_view_t *v, sg_msg_type_t type, const char *office,
                                const char *text);
 
 /* The crossing (NCF) or incident (INC) w reported to the departure view

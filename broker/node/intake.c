@@ -38,21 +38,21 @@ typedef struct s_item {
     int rc;                         /* result of the checks */
     sg_diag_t diag;
     wire_msg_t *wm;                 /* frames of the SEND */
-    msg_t *msg;                     /* the parsed body, kept for the lifecycle */
+    sg_msg_t *msg;                     /* the parsed body, kept for the lifecycle */
     char *hdr_own;                  /* header rewritten with our Origin-Node, or NULL */
     size_t hdr_len;
     /* Messages from local adapters are signed by this node at commit,
      * all of a batch under one signature where the next hop understands
      * it (sign.h): the worker only computes the leaf. */
     int to_sign;
-    unsigned char leaf[SIGN_LEAF_LEN];
+    unsigned char leaf[SG_SIGN_LEAF_LEN];
     unsigned char *sig;             /* our signature (plain or batch), malloc'd */
     size_t sig_len;
     char id[37], type[4], mrn[19], sender[9], recipient[9], corr[37];
-    char officer[HDR_OFFICER_MAX + 1];  /* the Officer header, "" if none */
-    char key_id[SIGN_KEY_ID_LEN + 1];   /* the Key-Id header, "" if none */
+    char officer[SG_HDR_OFFICER_MAX + 1];  /* the Officer header, "" if none */
+    char key_id[SG_SIGN_KEY_ID_LEN + 1];   /* the Key-Id header, "" if none */
     int64_t created_ms;                 /* the Created header: when it was signed */
-    char origin[HDR_MAX_NODE + 1], from[64], hop[64];
+    char origin[SG_HDR_MAX_NODE + 1], from[64], hop[64];
     unsigned char rid[WIRE_MAX_RID];
     size_t rid_len;
     struct intake_t *owner;         /* counts it in owner->held until freed */
@@ -67,9 +67,9 @@ struct intake_t {
     s_item_t **items;               /* the batch */
     store_msg_t *msgs;
     size_t n;
-    xmlsafe_limits_t limits;
+    sg_xmlsafe_limits_t limits;
     intake_stats_t stats;
-    char key_id[SIGN_KEY_ID_LEN + 1];   /* of o.sign_key, our Key-Id header */
+    char key_id[SG_SIGN_KEY_ID_LEN + 1];   /* of o.sign_key, our Key-Id header */
     /* worker pool */
     pthread_t *threads;
     size_t nthreads;
@@ -85,7 +85,7 @@ struct intake_t {
     size_t nheld, capheld;
     s_item_t *all;                  /* every item held, to find a resend of one */
     /* s_sign's arrays, batch_max long */
-    unsigned char (*leaves)[SIGN_LEAF_LEN];
+    unsigned char (*leaves)[SG_SIGN_LEAF_LEN];
     size_t *signing;                /* batch positions of the leaves */
     unsigned char **sigs;
     size_t *sig_lens;
@@ -262,7 +262,7 @@ intake_destroy (intake_t **self_p)
 
 /* Copies header value key into out (exactly as sent). */
 static void
-s_hget (const hdr_t *h, const char *key, char *out, size_t size)
+s_hget (const sg_hdr_t *h, const char *key, char *out, size_t size)
 {
     const char *v = sg_hdr_get (h, key);
     sg_strlcpy (out, v ? v : "", size);
@@ -270,7 +270,7 @@ s_hget (const hdr_t *h, const char *key, char *out, size_t size)
 
 /* Checks that header and body say the same thing; NAK 104 otherwise. */
 static int
-s_agree (const s_item_t *it, const msg_head_t *m, sg_diag_t *diag)
+s_agree (const s_item_t *it, const sg_msg_head_t *m, sg_diag_t *diag)
 {
     const char *what = NULL, *hv = NULL, *bv = NULL;
     const char *tname = sg_msg_type_name (m->type);
@@ -313,7 +313,7 @@ s_authorise (intake_t *self, s_item_t *it, sg_diag_t *diag)
      * signature; the connection it came through may be a hub. */
     char *const *offices = self->o.offices;
     size_t offices_n = self->o.offices_n;
-    const sign_key_t *key = self->o.sign_key;
+    const sg_sign_key_t *key = self->o.sign_key;
     const peerkeys_t *keys = NULL;
     if (strcmp (it->origin, self->o.node_name) != 0) {
         const peer_info_t *p = peers_find (peers, it->origin);
@@ -356,16 +356,16 @@ s_authorise (intake_t *self, s_item_t *it, sg_diag_t *diag)
  * (rewriting the header if the adapter said otherwise) and computes its
  * leaf; intake_commit signs it. */
 static int
-s_sign_local (intake_t *self, s_item_t *it, hdr_t *h, sg_diag_t *diag)
+s_sign_local (intake_t *self, s_item_t *it, sg_hdr_t *h, sg_diag_t *diag)
 {
     const wire_frame_t *f = it->wm->frames;
     const char *hp = f[0].data;
     size_t hl = f[0].size;
-    const char *kid = sg_hdr_get (h, HDR_KEY_ID);
+    const char *kid = sg_hdr_get (h, SG_HDR_KEY_ID);
     if (strcmp (it->origin, self->o.node_name) != 0 || !kid || strcmp (kid, self->key_id) != 0) {
         /* Our name as the origin and our key's id: both are signed. */
-        if (sg_hdr_set (h, HDR_ORIGIN_NODE, self->o.node_name) != SG_OK
-            || sg_hdr_set (h, HDR_KEY_ID, self->key_id) != SG_OK
+        if (sg_hdr_set (h, SG_HDR_ORIGIN_NODE, self->o.node_name) != SG_OK
+            || sg_hdr_set (h, SG_HDR_KEY_ID, self->key_id) != SG_OK
             || sg_hdr_encode (h, &it->hdr_own, &it->hdr_len) != SG_OK)
             return sg_diag_set (diag, SG_ENOMEM, 0, SG_NAK_INCORRECT_VALUE,
                                 "cannot set Origin-Node and Key-Id in the header");
@@ -385,8 +385,8 @@ s_validate (intake_t *self, s_item_t *it, sg_diag_t *diag)
 {
     const intake_src_t *src = &it->src;
     const wire_frame_t *f = it->wm->frames;
-    hdr_t *h = NULL;
-    msg_t *m = NULL;
+    sg_hdr_t *h = NULL;
+    sg_msg_t *m = NULL;
     int rc;
     if (f[0].size + f[1].size > self->o.max_message) {
         rc = sg_diag_set (diag, SG_ETOOBIG, 0, SG_NAK_TOO_LARGE,
@@ -397,27 +397,27 @@ s_validate (intake_t *self, s_item_t *it, sg_diag_t *diag)
     if ((rc = sg_hdr_parse (f[0].data, f[0].size, &h, diag)) != SG_OK
         || (rc = sg_hdr_check_required (h, diag)) != SG_OK)
         goto done;
-    s_hget (h, HDR_MESSAGE_ID, it->id, sizeof it->id);
-    s_hget (h, HDR_TYPE, it->type, sizeof it->type);
-    s_hget (h, HDR_MRN, it->mrn, sizeof it->mrn);
-    s_hget (h, HDR_SENDER, it->sender, sizeof it->sender);
-    s_hget (h, HDR_RECIPIENT, it->recipient, sizeof it->recipient);
-    s_hget (h, HDR_ORIGIN_NODE, it->origin, sizeof it->origin);
-    s_hget (h, HDR_CORRELATION_ID, it->corr, sizeof it->corr);
-    const char *officer = sg_hdr_get (h, HDR_OFFICER);
+    s_hget (h, SG_HDR_MESSAGE_ID, it->id, sizeof it->id);
+    s_hget (h, SG_HDR_TYPE, it->type, sizeof it->type);
+    s_hget (h, SG_HDR_MRN, it->mrn, sizeof it->mrn);
+    s_hget (h, SG_HDR_SENDER, it->sender, sizeof it->sender);
+    s_hget (h, SG_HDR_RECIPIENT, it->recipient, sizeof it->recipient);
+    s_hget (h, SG_HDR_ORIGIN_NODE, it->origin, sizeof it->origin);
+    s_hget (h, SG_HDR_CORRELATION_ID, it->corr, sizeof it->corr);
+    const char *officer = sg_hdr_get (h, SG_HDR_OFFICER);
     if (officer && !sg_hdr_officer_check (officer)) {
         rc = sg_diag_set (diag, SG_EINVAL, 0, SG_NAK_INCORRECT_VALUE,
-                          "header Officer must be 1-%d of A-Z a-z 0-9 . _ @ -", HDR_OFFICER_MAX);
+                          "header Officer must be 1-%d of A-Z a-z 0-9 . _ @ -", SG_HDR_OFFICER_MAX);
         goto done;
     }
     sg_strlcpy (it->officer, officer ? officer : "", sizeof it->officer);
-    s_hget (h, HDR_KEY_ID, it->key_id, sizeof it->key_id);
-    sg_hdr_time_parse (sg_hdr_get (h, HDR_CREATED), &it->created_ms);
+    s_hget (h, SG_HDR_KEY_ID, it->key_id, sizeof it->key_id);
+    sg_hdr_time_parse (sg_hdr_get (h, SG_HDR_CREATED), &it->created_ms);
     if (!src->is_node || self->o.validate_all) {
         /* Where the message enters the network: the full check. */
         if ((rc = sg_msg_parse (f[1].data, f[1].size, &self->limits, &m, diag)) != SG_OK)
             goto done;
-        msg_head_t mh = { .type = m->type };
+        sg_msg_head_t mh = { .type = m->type };
         sg_strlcpy (mh.id, m->id, sizeof mh.id);
         sg_strlcpy (mh.mrn, m->mrn, sizeof mh.mrn);
         sg_strlcpy (mh.sender, m->sender, sizeof mh.sender);
@@ -432,7 +432,7 @@ s_validate (intake_t *self, s_item_t *it, sg_diag_t *diag)
          * in full and signed it; here the body's header elements must
          * agree with the SGTP header and the signature must verify. The
          * lifecycle needs the tree: parsed then without the schema. */
-        msg_head_t mh;
+        sg_msg_head_t mh;
         if ((rc = sg_msg_peek (f[1].data, f[1].size, &mh, diag)) != SG_OK
             || (rc = s_agree (it, &mh, diag)) != SG_OK
             || (rc = s_authorise (self, it, diag)) != SG_OK)
@@ -734,20 +734,21 @@ s_sign (intake_t *self)
         free (it->sig);
         it->sig = NULL;
         if (self->o.batch_hop && self->o.batch_hop (self->o.batch_arg, it->hop)) {
-            memcpy (self->leaves[nb], it->leaf, SIGN_LEAF_LEN);
+            memcpy (self->leaves[nb], it->leaf, SG_SIGN_LEAF_LEN);
             self->signing[nb++] = i;
             continue;
         }
         const char *h = it->hdr_own ? it->hdr_own : it->wm->frames[0].data;
         size_t hl = it->hdr_own ? it->hdr_len : it->wm->frames[0].size;
-        if (!(it->sig = malloc (SIGN_LEN)))
+        if (!(it->sig = malloc (SG_SIGN_LEN)))
             rc = SG_ENOMEM;
         else if ((rc = sg_sign_message (self->o.sign_key, h, hl, it->wm->frames[1].data,
                                         it->wm->frames[1].size, it->sig)) == SG_OK)
-            it->sig_len = SIGN_LEN;
+            it->sig_len = SG_SIGN_LEN;
     }
     if (rc == SG_OK && nb)
-        rc = sg_sign_batch (self->o.sign_key, (const unsigned char (*)[SIGN_LEAF_LEN]) self->leaves,
+        rc = sg_sign_batch (self->o.sign_key,
+                            (const unsigned char (*)[SG_SIGN_LEAF_LEN]) self->leaves,
                             nb, self->sigs, self->sig_lens);
     for (size_t k = 0; rc == SG_OK && k < nb; k++) {
         s_item_t *it = self->items[self->signing[k]];

@@ -57,7 +57,7 @@ struct node_t {
     volatile sig_atomic_t stop;
     void *ctx, *router;
     store_t *store;
-    sign_key_t *sign_key;
+    sg_sign_key_t *sign_key;
     char curve_pub[41], curve_sec[41];
     peers_t *peers;
     routes_t *routes;

@@ -19,7 +19,7 @@ typedef struct {
 typedef struct {
     char *name;                 /* node name: HELLO, Origin-Node, ZAP User-Id at peers */
     char *country;              /* this node's country (2 letters) */
-    config_list_t offices;      /* offices this node speaks for (default: country) */
+    sg_config_list_t offices;      /* offices this node speaks for (default: country) */
     char *bind;                 /* ROUTER endpoint */
     char *db;                   /* libpq conninfo */
     char *curve_secret;         /* CurveZMQ key files (Z85) */
@@ -56,8 +56,8 @@ typedef struct {
     char *http_listen;          /* monitor: ADDR:PORT, "" = no HTTP */
     char *http_token;           /* "" = loopback clients only */
     char *http_dashboard_dir;   /* "" = the embedded dashboard */
-    config_list_t http_peers;   /* peers' monitor URLs for the dashboard */
-    config_list_t http_adapters; /* local adapters' /metrics URLs */
+    sg_config_list_t http_peers;   /* peers' monitor URLs for the dashboard */
+    sg_config_list_t http_adapters; /* local adapters' /metrics URLs */
     long long http_sample;      /* ms */
     long long http_queue_warn;  /* ms */
     long long http_queue_alert; /* ms */

@@ -9,8 +9,8 @@
 #include <string.h>
 
 typedef struct {
-    sign_key_t *key;
-    char id[SIGN_KEY_ID_LEN + 1];
+    sg_sign_key_t *key;
+    char id[SG_SIGN_KEY_ID_LEN + 1];
     int64_t from_ms, until_ms;
 } s_entry_t;
 
@@ -45,9 +45,9 @@ peerkeys_count (const peerkeys_t *self)
 }
 
 int
-peerkeys_add (peerkeys_t *self, sign_key_t **key_p, int64_t from_ms, int64_t until_ms)
+peerkeys_add (peerkeys_t *self, sg_sign_key_t **key_p, int64_t from_ms, int64_t until_ms)
 {
-    char id[SIGN_KEY_ID_LEN + 1];
+    char id[SG_SIGN_KEY_ID_LEN + 1];
     if (sg_sign_key_id (*key_p, id) != SG_OK) {
         sg_sign_key_destroy (key_p);
         return SG_EINVAL;
@@ -78,7 +78,7 @@ peerkeys_add_rows (peerkeys_t *self, const char *peer, const store_sign_key_t *r
         if (strcmp (rows[i].peer, peer) != 0)
             continue;
         sg_diag_t d;
-        sign_key_t *key = sg_sign_key_from_pem (rows[i].pem, strlen (rows[i].pem), &d);
+        sg_sign_key_t *key = sg_sign_key_from_pem (rows[i].pem, strlen (rows[i].pem), &d);
         if (!key) {
             sg_log_warn ("peer %s: unusable signing key %s: %s", peer, rows[i].key_id, d.text);
             continue;
@@ -98,7 +98,7 @@ peerkeys_load (const char *peer, const char *legacy_pem, const store_sign_key_t 
         goto fail;
     if (legacy_pem && legacy_pem[0]) {
         sg_diag_t d;
-        sign_key_t *key = sg_sign_key_from_pem (legacy_pem, strlen (legacy_pem), &d);
+        sg_sign_key_t *key = sg_sign_key_from_pem (legacy_pem, strlen (legacy_pem), &d);
         if (!key)
             sg_log_warn ("peer %s: unusable signing key: %s", peer, d.text);
         else if (peerkeys_add (self, &key, 0, 0) == SG_ENOMEM)
@@ -122,7 +122,7 @@ peerkeys_verify (const peerkeys_t *self, const char *origin, const char *key_id,
                  int64_t created_ms, const char *hdr, size_t hdr_len, const char *body,
                  size_t body_len, const unsigned char *sig, size_t sig_len, sg_diag_t *diag)
 {
-    char when[HDR_TIME_LEN + 1];
+    char when[SG_HDR_TIME_LEN + 1];
     sg_hdr_time_format (created_ms, when);
     size_t tried = 0;
     for (size_t i = 0; self && i < self->n; i++) {

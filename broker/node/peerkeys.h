@@ -25,7 +25,7 @@ void peerkeys_destroy (peerkeys_t **self_p);
  * until_ms (ms since 1970, 0 = unbounded). A key whose id is already in the
  * set replaces nothing: the first one added wins (add the periods from
  * peer_sign_key before the peer's unbounded legacy key). SG_ENOMEM. */
-int peerkeys_add (peerkeys_t *self, sign_key_t **key_p, int64_t from_ms, int64_t until_ms);
+int peerkeys_add (peerkeys_t *self, sg_sign_key_t **key_p, int64_t from_ms, int64_t until_ms);
 
 /* Adds every row of rows[0..n) that belongs to peer; a key that does not
  * load is logged and skipped. SG_ENOMEM. */

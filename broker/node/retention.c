@@ -107,11 +107,11 @@ retention_signed_text (char *out, size_t size, const char *node, long records, c
 }
 
 static int
-s_finish (s_out_t *o, const char *node, const sign_key_t *key, sg_diag_t *diag)
+s_finish (s_out_t *o, const char *node, const sg_sign_key_t *key, sg_diag_t *diag)
 {
-    unsigned char sha[32], sig[SIGN_LEN];
+    unsigned char sha[32], sig[SG_SIGN_LEN];
     unsigned int n = 0;
-    char hex[65], text[256], b64[2 * SIGN_LEN], line[512];
+    char hex[65], text[256], b64[2 * SG_SIGN_LEN], line[512];
     if (!EVP_DigestFinal_ex (o->md, sha, &n) || n != 32)
         return sg_diag_set (diag, SG_ENOMEM, 0, 0, "cannot hash the archive");
     for (int i = 0; i < 32; i++)
@@ -120,7 +120,7 @@ s_finish (s_out_t *o, const char *node, const sign_key_t *key, sg_diag_t *diag)
     int rc = sg_sign_message (key, text, strlen (text), NULL, 0, sig);
     if (rc != SG_OK)
         return sg_diag_set (diag, rc, 0, 0, "cannot sign the archive: %s", sg_strerror (rc));
-    EVP_EncodeBlock ((unsigned char *) b64, sig, SIGN_LEN);
+    EVP_EncodeBlock ((unsigned char *) b64, sig, SG_SIGN_LEN);
     int len = snprintf (line, sizeof line,
                         "{\"kind\": \"end\", \"records\": %ld, \"sha256\": \"%s\", "
                         "\"signature\": \"%s\"}", o->records, hex, b64);
@@ -259,7 +259,8 @@ retention_run (store_t *st, const retention_conf_t *conf, int64_t msg_before_ms,
             goto done;
         }
         if ((nm && (rc = s_lines (c, &o, "read messages", s_sql_msg_lines, ids, diag)) != SG_OK)
-            || (nv && (rc = s_lines (c, &o, "read movements", s_sql_mov_lines, mrns, diag)) != SG_OK)
+            || (nv && (rc = s_lines (c, &o, "read movements", s_sql_mov_lines, mrns,
+                                     diag)) != SG_OK)
             || (rc = s_finish (&o, conf->node, conf->key, diag)) != SG_OK)
             goto done;
         snprintf (path, sizeof path, "%s", sg_archive_path (o.ar));

@@ -15,7 +15,7 @@
 
 typedef struct {
     char name[64];
-    sign_key_t *key;            /* NULL: not found (remembered) */
+    sg_sign_key_t *key;            /* NULL: not found (remembered) */
 } s_key_t;
 
 typedef struct {
@@ -36,13 +36,13 @@ s_problem (s_ctx_t *x, const char *fmt, const char *a, const char *b)
     x->st->problems++;
 }
 
-static const sign_key_t *
+static const sg_sign_key_t *
 s_key (s_ctx_t *x, const char *name)
 {
     for (size_t i = 0; i < x->nkeys; i++)
         if (strcmp (x->keys[i].name, name) == 0)
             return x->keys[i].key;
-    sign_key_t *k = NULL;
+    sg_sign_key_t *k = NULL;
     sg_diag_t d;
     if (x->src->keys_dir && strlen (name) < 64 && !strchr (name, '/')) {
         char path[4200];
@@ -156,7 +156,7 @@ s_message (s_ctx_t *x, json_t *m)
     else if (!s_header_names (h, hl, id))
         s_problem (x, "message %s: its signed header names another message id (%s)", id, origin);
     else {
-        const sign_key_t *k = s_key (x, origin);
+        const sg_sign_key_t *k = s_key (x, origin);
         if (!k)
             s_problem (x, "message %s: no public key for origin node %s (give --keys DIR or --db)",
                        id, origin);
@@ -275,7 +275,7 @@ s_end (s_ctx_t *x, json_t *end, const char *node, const unsigned char sha[32])
     else if (s_b64 (json_object_get (end, "signature"), &sig, &sl) != 0 || !sig)
         s_problem (x, "no signature on the archive (%s%s)", node, "");
     else {
-        const sign_key_t *k = s_key (x, node);
+        const sg_sign_key_t *k = s_key (x, node);
         retention_signed_text (text, sizeof text, node, records, hex);
         if (!k)
             s_problem (x, "no public key for node %s, which signed the archive (give --keys DIR "

@@ -57,7 +57,7 @@ main (int argc, char **argv)
         s_usage (stderr);
         return 2;
     }
-    sg_log_open ("sigmatd", 0, LOG_LVL_INFO);          /* deprecated keys warn while loading */
+    sg_log_open ("sigmatd", 0, SG_LOG_LVL_INFO);          /* deprecated keys warn while loading */
     nodeconf_t conf;
     sg_diag_t d;
     memset (&conf, 0, sizeof conf);
@@ -79,7 +79,7 @@ main (int argc, char **argv)
         nodeconf_free (&conf);
         return 0;
     }
-    sg_log_open ("sigmatd", conf.syslog, (log_level_t) conf.log_level);
+    sg_log_open ("sigmatd", conf.syslog, (sg_log_level_t) conf.log_level);
     sg_log_set_tag (conf.name);
     sg_xmlsafe_init ();
     int rc = 1;

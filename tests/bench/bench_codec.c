@@ -15,17 +15,17 @@
 typedef struct {
     const char *buf;
     size_t len;
-    msg_t *msg;
-    sign_key_t *key;
+    sg_msg_t *msg;
+    sg_sign_key_t *key;
     char *hdr;
     size_t hdr_len;
-    unsigned char sig[SIGN_LEN];
+    unsigned char sig[SG_SIGN_LEN];
 } s_ctx_t;
 
 static int
 s_parse (s_ctx_t *c)
 {
-    msg_t *m = NULL;
+    sg_msg_t *m = NULL;
     int rc = sg_msg_parse (c->buf, c->len, NULL, &m, NULL);
     sg_msg_destroy (&m);
     return rc;
@@ -51,7 +51,7 @@ s_sign (s_ctx_t *c)
 static int
 s_verify (s_ctx_t *c)
 {
-    return sg_sign_verify (c->key, c->hdr, c->hdr_len, c->buf, c->len, c->sig, SIGN_LEN);
+    return sg_sign_verify (c->key, c->hdr, c->hdr_len, c->buf, c->len, c->sig, SG_SIGN_LEN);
 }
 
 /* Runs op for about `seconds` and returns operations per second. */

@@ -130,7 +130,7 @@ bench_node (int argc, char **argv)
 
     /* One body from the template; each message patches its id and MRN in
      * place (fixed widths), so generating costs nothing measurable. */
-    msg_t *t = msggen_template (o.template);
+    sg_msg_t *t = msggen_template (o.template);
     char (*mrns)[MRN_LEN + 1] = calloc ((size_t) o.mrns, sizeof *mrns);
     char country[3] = { t->sender[0], t->sender[1], 0 };
     for (long i = 0; i < o.mrns; i++)

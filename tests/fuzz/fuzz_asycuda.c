@@ -74,7 +74,7 @@ s_setup (void)
  * then the canonical form (a refusal there is a printed reason, not a
  * crash, but it must say why). */
 static void
-s_serialize (msg_t *m, const asy_sad_info_t *info, const char *country)
+s_serialize (sg_msg_t *m, const asy_sad_info_t *info, const char *country)
 {
     char s12[16], *body = NULL;
     size_t len = 0;
@@ -98,7 +98,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         s_setup ();
     sg_diag_t d;
     sg_diag_clear (&d);
-    xmlsafe_limits_t lim = { .max_bytes = s_conf[0].max_file_size, .max_depth = 0 };
+    sg_xmlsafe_limits_t lim = { .max_bytes = s_conf[0].max_file_size, .max_depth = 0 };
     xmlDocPtr doc = sg_xmlsafe_parse ((const char *) data, size, &lim, &d);
     if (!doc) {
         if (!d.text[0])
@@ -107,7 +107,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
     for (size_t i = 0; i < S_NCOUNTRIES; i++) {
         asy_sad_info_t info;
-        msg_t *dec = NULL, *rel = NULL;
+        sg_msg_t *dec = NULL, *rel = NULL;
         memset (&s_reasons, 0, sizeof s_reasons);
         memset (&info, 0, sizeof info);
         sg_diag_clear (&d);

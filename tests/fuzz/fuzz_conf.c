@@ -17,12 +17,12 @@ typedef struct {
     int count, flag, level;
     long long wait;
     size_t max;
-    config_list_t offices;
+    sg_config_list_t offices;
     int routes;
 } s_conf_t;
 
 static int
-s_route (void *conf, const config_entry_t *e, int argc, char **argv, char *err, size_t size)
+s_route (void *conf, const sg_config_entry_t *e, int argc, char **argv, char *err, size_t size)
 {
     if (argc != 2) {
         snprintf (err, size, "expected PREFIX HOP");
@@ -33,17 +33,17 @@ s_route (void *conf, const config_entry_t *e, int argc, char **argv, char *err, 
 }
 
 #define S_OFF(f) offsetof (s_conf_t, f)
-static const config_entry_t s_table[] = {
-    { "name", CONFIG_STRING, S_OFF (name), NULL, "a string", 0, 0, NULL, NULL },
-    { "dir", CONFIG_PATH, S_OFF (dir), "/var/lib/x", "a path", 0, 0, NULL, NULL },
-    { "count", CONFIG_INT, S_OFF (count), "5", "an int", 1, 1000, NULL, NULL },
-    { "flag", CONFIG_BOOL, S_OFF (flag), "no", "a bool", 0, 0, NULL, NULL },
-    { "level", CONFIG_LEVEL, S_OFF (level), "info", "a level", 0, 0, NULL, NULL },
-    { "wait", CONFIG_DURATION, S_OFF (wait), "5s", "a duration", 100, 86400000, NULL, NULL },
-    { "max", CONFIG_SIZE, S_OFF (max), "1MiB", "a size", 1024, 1 << 30, NULL, NULL },
-    { "offices", CONFIG_LIST, S_OFF (offices), "CI BF", "a list", 0, 0, NULL, NULL },
-    { "route", CONFIG_MULTI, 0, NULL, "a multi", 0, 0, s_route, NULL },
-    CONFIG_ALIAS_OF ("size", "max"),
+static const sg_config_entry_t s_table[] = {
+    { "name", SG_CONFIG_STRING, S_OFF (name), NULL, "a string", 0, 0, NULL, NULL },
+    { "dir", SG_CONFIG_PATH, S_OFF (dir), "/var/lib/x", "a path", 0, 0, NULL, NULL },
+    { "count", SG_CONFIG_INT, S_OFF (count), "5", "an int", 1, 1000, NULL, NULL },
+    { "flag", SG_CONFIG_BOOL, S_OFF (flag), "no", "a bool", 0, 0, NULL, NULL },
+    { "level", SG_CONFIG_LEVEL, S_OFF (level), "info", "a level", 0, 0, NULL, NULL },
+    { "wait", SG_CONFIG_DURATION, S_OFF (wait), "5s", "a duration", 100, 86400000, NULL, NULL },
+    { "max", SG_CONFIG_SIZE, S_OFF (max), "1MiB", "a size", 1024, 1 << 30, NULL, NULL },
+    { "offices", SG_CONFIG_LIST, S_OFF (offices), "CI BF", "a list", 0, 0, NULL, NULL },
+    { "route", SG_CONFIG_MULTI, 0, NULL, "a multi", 0, 0, s_route, NULL },
+    SG_CONFIG_ALIAS_OF ("size", "max"),
     { NULL, 0, 0, NULL, NULL, 0, 0, NULL, NULL }
 };
 

@@ -23,8 +23,8 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-static const msg_type_t s_events[] = { MSG_NCF, MSG_ARR, MSG_DCR, MSG_INC, MSG_CAN,
-                                       MSG_ENQ, MSG_ENR, MSG_WOF, MSG_ARQ };
+static const sg_msg_type_t s_events[] = { SG_MSG_NCF, SG_MSG_ARR, SG_MSG_DCR, SG_MSG_INC, SG_MSG_CAN,
+                                       SG_MSG_ENQ, SG_MSG_ENR, SG_MSG_WOF, SG_MSG_ARQ };
 #define S_NEVENTS (sizeof s_events / sizeof s_events[0])
 
 static char s_mrn[MRN_LEN + 1];   /* a valid MRN for the events */
@@ -51,7 +51,7 @@ s_refusal (int rc, const gen_err_t *e)
 /* The message as the API stores and answers it: canonical XML (a refusal
  * must say why) and the JSON form. */
 static void
-s_finish (msg_t *m)
+s_finish (sg_msg_t *m)
 {
     char *body = NULL, *text = NULL;
     size_t len = 0;
@@ -77,7 +77,7 @@ s_declaration (json_t *root)
 {
     gen_err_t e;
     memset (&e, 0, sizeof e);
-    msg_t *m = sg_msg_new (MSG_DEC);
+    sg_msg_t *m = sg_msg_new (SG_MSG_DEC);
     if (!m)
         return;
     int rc = gen_json_to_decl (root, m, &e);
@@ -97,11 +97,11 @@ s_declaration (json_t *root)
 }
 
 static void
-s_event (json_t *root, msg_type_t type)
+s_event (json_t *root, sg_msg_type_t type)
 {
     gen_err_t e;
     memset (&e, 0, sizeof e);
-    msg_t *m = sg_msg_new (type);
+    sg_msg_t *m = sg_msg_new (type);
     if (!m)
         return;
     int rc = gen_json_to_event (root, m, &e);

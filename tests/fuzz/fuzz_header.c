@@ -21,7 +21,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     sg_diag_t diag;
-    hdr_t *hdr = NULL;
+    sg_hdr_t *hdr = NULL;
     int rc = sg_hdr_parse ((const char *) data, size, &hdr, &diag);
     if (rc != SG_OK) {
         if (hdr || diag.code != rc)
@@ -33,7 +33,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     char *buf = NULL;
     size_t len = 0;
     rc = sg_hdr_encode (hdr, &buf, &len);
-    if (rc == SG_ETOOBIG && size >= HDR_MAX_BYTES - 1) {
+    if (rc == SG_ETOOBIG && size >= SG_HDR_MAX_BYTES - 1) {
         sg_hdr_destroy (&hdr);     /* at the limit without the final LF */
         return 0;
     }
@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (!same)
         s_fail ("encoding differs from the accepted frame");
 
-    hdr_t *again = NULL;
+    sg_hdr_t *again = NULL;
     if (sg_hdr_parse (buf, len, &again, &diag) != SG_OK)
         s_fail ("encoded frame does not parse");
     if (sg_hdr_count (again) != sg_hdr_count (hdr))

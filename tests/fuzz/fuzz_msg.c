@@ -29,7 +29,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     sg_diag_t diag;
-    msg_t *msg = NULL;
+    sg_msg_t *msg = NULL;
     int rc = sg_msg_parse ((const char *) data, size, NULL, &msg, &diag);
     if (rc != SG_OK) {
         if (msg || diag.code != rc)
@@ -42,7 +42,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             fprintf (stderr, "accepted message does not serialise: %s\n", diag.text);
             abort ();
         }
-        msg_t *again = NULL;
+        sg_msg_t *again = NULL;
         if (sg_msg_parse (buf, len, NULL, &again, &diag) != SG_OK || !sg_msg_equal (msg, again)) {
             fprintf (stderr, "round trip changed the message: %s\n", diag.text);
             abort ();
@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         free (buf);
         sg_msg_destroy (&msg);
     }
-    msg_head_t head;
+    sg_msg_head_t head;
     sg_msg_peek ((const char *) data, size, &head, &diag);
     return 0;
 }

@@ -19,7 +19,7 @@ extern int g_have_ref;
 char *gt_read (const char *path, size_t *len);
 
 /* Parses messages/examples/NAME. */
-msg_t *gt_example (const char *name);
+sg_msg_t *gt_example (const char *name);
 
 /* Adds the HTTP test case (API routes, webhook delivery). */
 void gt_add_http (Suite *s);

@@ -86,7 +86,7 @@ static int
 s_cmd_send (const s_opts_t *o)
 {
     sg_client_t *c = s_connect (o);
-    msg_t *t = msggen_template (o->template);
+    sg_msg_t *t = msggen_template (o->template);
     const char *origin = sg_client_node_name (c);
     char tos[16][9];
     size_t nto = 0;
@@ -198,7 +198,7 @@ s_cmd_body (const s_opts_t *o)
     sg_client_t *c = s_connect (o);
     size_t bl, hl;
     char *body = msggen_read (o->body, &bl);
-    msg_head_t head;
+    sg_msg_head_t head;
     sg_diag_t d;
     memset (&head, 0, sizeof head);
     if (sg_msg_peek (body, bl, &head, &d) != SG_OK)
@@ -483,7 +483,7 @@ s_cmd_one (const s_opts_t *o, const char *role)
 {
     char id[37], mrn[19];
     sg_diag_t d;
-    sign_key_t *k = NULL;
+    sg_sign_key_t *k = NULL;
     if (o->sign_key && !(k = sg_sign_key_load (o->sign_key, &d)))
         s_die ("cannot load key: %s", d.text);
     void *ctx = zmq_ctx_new (), *sock = s_raw_open (o, ctx, role);
@@ -492,7 +492,7 @@ s_cmd_one (const s_opts_t *o, const char *role)
     size_t hl, bl;
     char *body, *hdr;
     if (o->body) {
-        msg_head_t head;
+        sg_msg_head_t head;
         memset (&head, 0, sizeof head);
         body = msggen_read (o->body, &bl);
         if (sg_msg_peek (body, bl, &head, &d) != SG_OK)
@@ -503,7 +503,7 @@ s_cmd_one (const s_opts_t *o, const char *role)
                              o->officer ? "Officer" : NULL, o->officer, &hl);
     }
     else {
-        msg_t *t = msggen_template (o->template);
+        sg_msg_t *t = msggen_template (o->template);
         char country[3] = { o->from[0], o->from[1], 0 };
         sg_msgid_new (id);
         sg_mrn_new (country, mrn);
@@ -512,10 +512,10 @@ s_cmd_one (const s_opts_t *o, const char *role)
                              o->origin ? o->origin : o->name, NULL, NULL, &hl);
         sg_msg_destroy (&t);
     }
-    unsigned char sig[SIGN_LEN];
+    unsigned char sig[SG_SIGN_LEN];
     if (k)
         sg_sign_message (k, hdr, hl, body, bl, sig);
-    wire_frame_t f[3] = { { hdr, hl }, { body, bl }, { sig, SIGN_LEN } };
+    wire_frame_t f[3] = { { hdr, hl }, { body, bl }, { sig, SG_SIGN_LEN } };
     wire_send_cmd (sock, NULL, 0, WIRE_SEND, f, k ? 3 : 2, 0);
     while (sg_clock_ms () < deadline) {
         wire_msg_t *m = NULL;
@@ -623,7 +623,7 @@ main (int argc, char **argv)
         s_die ("unexpected argument %s", argv[optind + 1]);
     if (!o.node || !o.server_pub || !o.key || !o.name)
         s_die ("--node, --server-pub, --key and --name are required%s", "");
-    sg_log_open ("sgtest", 0, getenv ("SGTEST_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_WARN);
+    sg_log_open ("sgtest", 0, getenv ("SGTEST_DEBUG") ? SG_LOG_LVL_DEBUG : SG_LOG_LVL_WARN);
     sg_xmlsafe_init ();
     const char *cmd = argv[1];
     if (!strcmp (cmd, "hello")) {
