@@ -25,19 +25,19 @@
 
 /* Value types, and the C type of the struct field each one fills. */
 typedef enum {
-    SG_CONFIG_STRING,      /* char *, malloc'd (NULL when unset); sg_config_free frees */
-    SG_CONFIG_PATH,        /* char *, like STRING; a relative path in a file is
+    SG_CONFIG_STRING,   /* char *, malloc'd (NULL when unset); sg_config_free frees */
+    SG_CONFIG_PATH,     /* char *, like STRING; a relative path in a file is
                            taken relative to that file's folder */
-    SG_CONFIG_INT,         /* int, within [min, max] when min < max */
-    SG_CONFIG_BOOL,        /* int 0/1: yes/no, true/false, on/off, 1/0 */
-    SG_CONFIG_LEVEL,       /* int (sg_log_level_t): error, warn, info, debug */
-    SG_CONFIG_DURATION,    /* long long milliseconds: 250ms, 30s, 5m, 2h, 7d
+    SG_CONFIG_INT,      /* int, within [min, max] when min < max */
+    SG_CONFIG_BOOL,     /* int 0/1: yes/no, true/false, on/off, 1/0 */
+    SG_CONFIG_LEVEL,    /* int (sg_log_level_t): error, warn, info, debug */
+    SG_CONFIG_DURATION, /* long long milliseconds: 250ms, 30s, 5m, 2h, 7d
                            (a bare number is seconds); min/max in ms */
-    SG_CONFIG_SIZE,        /* size_t bytes: 512, 64k/64KiB/64kB, 4M/4MiB/4MB, 1G/1GiB/1GB
+    SG_CONFIG_SIZE,     /* size_t bytes: 512, 64k/64KiB/64kB, 4M/4MiB/4MB, 1G/1GiB/1GB
                            (all 1024-based, as in PostgreSQL); min/max in bytes */
-    SG_CONFIG_LIST,        /* sg_config_list_t: every occurrence appends its values */
-    SG_CONFIG_MULTI,       /* no field: every occurrence calls entry->add */
-    SG_CONFIG_ALIAS        /* no field: an old name of the key named by defval
+    SG_CONFIG_LIST,     /* sg_config_list_t: every occurrence appends its values */
+    SG_CONFIG_MULTI,    /* no field: every occurrence calls entry->add */
+    SG_CONFIG_ALIAS     /* no field: an old name of the key named by defval
                            (use SG_CONFIG_ALIAS_OF); never printed as a key */
 } sg_config_type_t;
 

@@ -48,15 +48,15 @@ typedef enum {
     SG_MSG_DEC, SG_MSG_REL, SG_MSG_AAR, SG_MSG_ATR,   /* carry the whole declaration */
     SG_MSG_NCF, SG_MSG_ARR, SG_MSG_DCR, SG_MSG_WOF, SG_MSG_CAN,
     SG_MSG_INC, SG_MSG_ENQ, SG_MSG_ENR, SG_MSG_ARQ,   /* carry an event (sg_msg_event_t) */
-    SG_MSG_STQ, SG_MSG_STR,                     /* status request / response */
-    SG_MSG_ACK, SG_MSG_NAK,                     /* functional acceptance / rejection */
-    SG_MSG_AMD,                              /* amendment: carries the whole declaration */
+    SG_MSG_STQ, SG_MSG_STR,               /* status request / response */
+    SG_MSG_ACK, SG_MSG_NAK,               /* functional acceptance / rejection */
+    SG_MSG_AMD,                           /* amendment: carries the whole declaration */
     SG_MSG_TYPE_COUNT
 } sg_msg_type_t;
 
 /* Typedefs for the repeated fixed-size strings. */
-typedef char sg_msg_office_t[9];                       /* CI000101 */
-typedef char sg_msg_country_t[3];                      /* CI */
+typedef char sg_msg_office_t[9];                    /* CI000101 */
+typedef char sg_msg_country_t[3];                   /* CI */
 typedef char sg_msg_equipment_t[SG_MSG_EQUIPMENT_MAX + 1];
 typedef char sg_msg_seal_t[SG_MSG_SEAL_ID_MAX + 1];
 
@@ -66,10 +66,10 @@ typedef char sg_msg_seal_t[SG_MSG_SEAL_ID_MAX + 1];
  * is present when street or city is set (then both are). */
 typedef struct {
     char name[SG_MSG_U8 (SG_MSG_TEXT70)];
-    char id[SG_MSG_TIN_MAX + 1];                 /* TIN */
-    char street[SG_MSG_U8 (SG_MSG_TEXT70)];         /* Address/Line */
+    char id[SG_MSG_TIN_MAX + 1];              /* TIN */
+    char street[SG_MSG_U8 (SG_MSG_TEXT70)];   /* Address/Line */
     char city[SG_MSG_U8 (SG_MSG_TEXT35)];
-    char postcode[SG_MSG_POSTCODE_MAX + 1];      /* optional */
+    char postcode[SG_MSG_POSTCODE_MAX + 1];   /* optional */
     char country[3];
 } sg_msg_party_t;
 
@@ -93,7 +93,7 @@ typedef struct {
 
 /* The transit declaration of DEC, REL, AAR and ATR. */
 typedef struct {
-    char lrn[SG_MSG_LRN_MAX + 1];                /* FunctionalReferenceID */
+    char lrn[SG_MSG_LRN_MAX + 1];             /* FunctionalReferenceID */
     char type_code[5];                        /* T1 T2 T2F TIR ISRT */
     char release_date[11];                    /* YYYY-MM-DD; REL, AAR, ATR only */
     char time_limit[11];                      /* YYYY-MM-DD */
@@ -101,11 +101,11 @@ typedef struct {
     uint32_t total_packages;                  /* must equal the sum over items */
     sg_msg_office_t departure;
     sg_msg_office_t *transit; size_t n_transit;  /* in order of passage */
-    sg_msg_office_t exit;                        /* optional */
+    sg_msg_office_t exit;                     /* optional */
     sg_msg_office_t destination;
     sg_msg_party_t principal;
-    sg_msg_party_t declarant;                    /* optional: who lodged the declaration */
-    sg_msg_party_t consignor, consignee;         /* optional (GoodsShipment) */
+    sg_msg_party_t declarant;                 /* optional: who lodged the declaration */
+    sg_msg_party_t consignor, consignee;      /* optional (GoodsShipment) */
     char export_country[3];                   /* optional: country of dispatch/export */
     char destination_country[3];              /* optional: country of destination */
     char guarantee_ref[SG_MSG_GRN_MAX + 1];
@@ -172,7 +172,7 @@ typedef struct {
 typedef struct {
     int code;                                 /* NAK code, 1..999 */
     char reason[SG_MSG_U8 (SG_MSG_TEXT512)];
-    char pointer[SG_MSG_POINTER_MAX + 1];        /* optional element path */
+    char pointer[SG_MSG_POINTER_MAX + 1];     /* optional element path */
 } sg_msg_result_t;
 
 /* A message. Header fields are common to every type. */
@@ -184,10 +184,10 @@ typedef struct sg_msg_t {
     sg_msg_office_t sender;
     sg_msg_office_t recipient;
     char correlation_id[37];                  /* optional; required for ACK NAK */
-    sg_msg_declaration_t decl;                   /* DEC REL AAR ATR */
-    sg_msg_event_t event;                        /* NCF ... ARQ */
-    sg_msg_status_t status;                      /* STR */
-    sg_msg_result_t result;                      /* NAK */
+    sg_msg_declaration_t decl;                /* DEC REL AAR ATR */
+    sg_msg_event_t event;                     /* NCF ... ARQ */
+    sg_msg_status_t status;                   /* STR */
+    sg_msg_result_t result;                   /* NAK */
 } sg_msg_t;
 
 /* The header fields only, for sg_msg_peek. */

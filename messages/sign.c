@@ -428,7 +428,7 @@ sg_sign_verify (const sg_sign_key_t *key, const char *hdr, size_t hdr_len,
 
 /* ---- batch signatures (sign.h) ---- */
 
-#define S_BATCH_HEAD (4 + SG_SIGN_LEN + 8)    /* magic, signature, leaves, index */
+#define S_BATCH_HEAD (4 + SG_SIGN_LEN + 8) /* magic, signature, leaves, index */
 #define S_BATCH_SIGNED (sizeof SG_SIGN_BATCH_CONTEXT - 1 + 4 + SG_SIGN_LEAF_LEN)
 #define S_CACHE 16                          /* roots remembered per thread */
 

@@ -8,9 +8,9 @@
 
 #include "sg.h"
 
-#define SG_SIGN_LEN 64                 /* Ed25519 signature bytes */
-#define SG_SIGN_CURVE_Z85_LEN 40       /* CurveZMQ key in Z85 text */
-#define SG_SIGN_MAX_PEM 16384          /* larger key files are refused */
+#define SG_SIGN_LEN 64              /* Ed25519 signature bytes */
+#define SG_SIGN_CURVE_Z85_LEN 40    /* CurveZMQ key in Z85 text */
+#define SG_SIGN_MAX_PEM 16384       /* larger key files are refused */
 
 typedef struct sg_sign_key_t sg_sign_key_t;
 
@@ -39,7 +39,7 @@ int sg_sign_key_write (const sg_sign_key_t *key, const char *secret_path, const 
  * caller frees it. Returns SG_OK, SG_EINVAL or SG_ENOMEM. */
 int sg_sign_key_public_pem (const sg_sign_key_t *key, char **pem_p);
 
-#define SG_SIGN_KEY_ID_LEN 16          /* hex characters of a key id */
+#define SG_SIGN_KEY_ID_LEN 16       /* hex characters of a key id */
 
 /* Writes the key's id into id: the first 8 bytes of the SHA-256 of its raw
  * 32-byte public key, in lowercase hex (the SGTP `Key-Id` header). Returns
@@ -80,7 +80,7 @@ int sg_sign_verify (const sg_sign_key_t *key, const char *hdr, size_t hdr_len,
 #define SG_SIGN_BATCH_MAGIC "SGB1"
 #define SG_SIGN_BATCH_CONTEXT "sigmat batch signature 1\n"
 #define SG_SIGN_LEAF_LEN 32
-#define SG_SIGN_BATCH_MAX 65536        /* messages under one signature */
+#define SG_SIGN_BATCH_MAX 65536     /* messages under one signature */
 
 /* Computes the leaf of hdr || body. Returns SG_OK or SG_ENOMEM. */
 int sg_sign_leaf (const char *hdr, size_t hdr_len, const char *body, size_t body_len,

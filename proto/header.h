@@ -32,7 +32,7 @@
 #define SG_HDR_MAX_LINES 64
 #define SG_HDR_MAX_KEY 64
 #define SG_HDR_MAX_NODE 64
-#define SG_HDR_TIME_LEN 24             /* "2024-05-01T12:00:00.000Z" */
+#define SG_HDR_TIME_LEN 24          /* "2024-05-01T12:00:00.000Z" */
 
 #define SG_HDR_MESSAGE_ID     "Message-Id"
 #define SG_HDR_TYPE           "Type"
@@ -44,7 +44,7 @@
 #define SG_HDR_CORRELATION_ID "Correlation-Id"
 #define SG_HDR_OFFICER        "Officer"   /* optional: the officer whose action caused it */
 #define SG_HDR_OFFICER_MAX    64
-#define SG_HDR_KEY_ID         "Key-Id"    /* optional: id of the origin's signing key (sign.h) */
+#define SG_HDR_KEY_ID         "Key-Id" /* optional: id of the origin's signing key (sign.h) */
 
 typedef struct sg_hdr_t sg_hdr_t;
 

@@ -115,17 +115,17 @@ END_TEST
 START_TEST (test_departure_refusals)
 {
     struct { lc_side_t side; lc_state_t from; int type; const char *code, *sender; int nak; } bad[] = {
-        { LC_RECIPIENT, LC_REGISTERED, SG_MSG_ARR, NULL, NULL, 92 },     /* ARR before REL */
-        { LC_RECIPIENT, LC_EN_ROUTE, SG_MSG_DCR, "A1", NULL, 92 },       /* DCR before ARR */
+        { LC_RECIPIENT, LC_REGISTERED, SG_MSG_ARR, NULL, NULL, 92 },  /* ARR before REL */
+        { LC_RECIPIENT, LC_EN_ROUTE, SG_MSG_DCR, "A1", NULL, 92 },    /* DCR before ARR */
         { LC_RECIPIENT, LC_DISCHARGED, SG_MSG_NCF, NULL, "BF000301", 92 }, /* NCF after WOF */
         { LC_RECIPIENT, LC_EN_ROUTE, SG_MSG_NCF, NULL, "BF000201", 92 }, /* same post twice */
         { LC_RECIPIENT, LC_EN_ROUTE, SG_MSG_ARR, NULL, "BF000301", 92 }, /* not the destination */
-        { LC_SENDER, LC_REGISTERED, SG_MSG_DEC, NULL, NULL, 92 },        /* declared twice */
-        { LC_SENDER, LC_RELEASED, SG_MSG_WOF, NULL, NULL, 92 },          /* WOF before control */
-        { LC_SENDER, LC_NONE, SG_MSG_REL, NULL, NULL, 90 },              /* unknown MRN */
+        { LC_SENDER, LC_REGISTERED, SG_MSG_DEC, NULL, NULL, 92 },     /* declared twice */
+        { LC_SENDER, LC_RELEASED, SG_MSG_WOF, NULL, NULL, 92 },       /* WOF before control */
+        { LC_SENDER, LC_NONE, SG_MSG_REL, NULL, NULL, 90 },           /* unknown MRN */
         { LC_RECIPIENT, LC_NONE, SG_MSG_ARR, NULL, NULL, 90 },
         { LC_RECIPIENT, LC_NONE, SG_MSG_STQ, NULL, NULL, 90 },
-        { LC_RECIPIENT, LC_RELEASED, SG_MSG_ENR, "AR", NULL, 92 },       /* no enquiry going on */
+        { LC_RECIPIENT, LC_RELEASED, SG_MSG_ENR, "AR", NULL, 92 },    /* no enquiry going on */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         lc_step_t st = s_step (LC_DEPARTURE, bad[i].side, bad[i].from, bad[i].type, bad[i].code,
@@ -351,7 +351,7 @@ START_TEST (test_authority_declarations)
     f.decl_departure = "TG000101";              /* ... naming itself, for a CI MRN */
     ck_assert (!lc_authorized (LC_DESTINATION, LC_RECIPIENT, LC_NONE, &f, why, sizeof why));
     ck_assert_msg (strstr (why, "MRN"), "%s", why);
-    f.type = SG_MSG_DEC;                           /* the same rule where a DEC enters */
+    f.type = SG_MSG_DEC;                        /* the same rule where a DEC enters */
     ck_assert (!lc_authorized (LC_DEPARTURE, LC_SENDER, LC_NONE, &f, why, sizeof why));
     f.mrn = "26TG000101000123J8";
     ck_assert (lc_authorized (LC_DEPARTURE, LC_SENDER, LC_NONE, &f, why, sizeof why));

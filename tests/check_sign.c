@@ -310,7 +310,7 @@ START_TEST (test_pem_round_trip)
     size_t hl = strlen (HDR), bl = strlen (BODY);
     ck_assert_int_eq (sg_sign_message (secret, HDR, hl, BODY, bl, sig), SG_OK);
     ck_assert_int_eq (sg_sign_message (key, HDR, hl, BODY, bl, sig2), SG_OK);
-    ck_assert (memcmp (sig, sig2, SG_SIGN_LEN) == 0);          /* the same key came back */
+    ck_assert (memcmp (sig, sig2, SG_SIGN_LEN) == 0);       /* the same key came back */
     ck_assert_int_eq (sg_sign_verify (public, HDR, hl, BODY, bl, sig, SG_SIGN_LEN), SG_OK);
     ck_assert_int_eq (sg_sign_message (public, HDR, hl, BODY, bl, sig), SG_EKEY);
 

@@ -16,7 +16,7 @@ typedef enum { GEN_R_NONE, GEN_R_HEALTH, GEN_R_SUBMIT, GEN_R_MOVEMENT, GEN_R_OFF
 
 typedef struct {
     gen_rkind_t kind;
-    sg_msg_type_t type;            /* GEN_R_SUBMIT: DEC, REL, NCF ... */
+    sg_msg_type_t type;         /* GEN_R_SUBMIT: DEC, REL, NCF ... */
     char mrn[32];
     char office[32];
     const char *allow;          /* the methods of the route */

@@ -20,7 +20,7 @@ struct gen_adapter_t {
     gen_state_t *state;
     gen_webhook_t *webhook;
     gen_xslt_t *xml_in;             /* xml_input_xslt, may be NULL */
-    sg_schema_t *xml_schema;           /* xml_input_schema, may be NULL */
+    sg_schema_t *xml_schema;        /* xml_input_schema, may be NULL */
     gen_xslt_t **out_xslt;          /* one per conf->type_xslt */
     sg_http_server_t *httpd;
     int port;

@@ -19,8 +19,8 @@ typedef struct {
     size_t header_len, body_len;
     unsigned char sig[SG_SIGN_LEN];
     int type_code;                  /* sg_msg_type_t */
-    const sg_msg_t *src;               /* declaration it was made from (AAR/ATR), borrowed */
-    sg_msg_t *own;                     /* a message the record owns (STR for resync), or NULL */
+    const sg_msg_t *src;            /* declaration it was made from (AAR/ATR), borrowed */
+    sg_msg_t *own;                  /* a message the record owns (STR for resync), or NULL */
 } lifecycle_gen_t;
 
 typedef struct {

@@ -357,7 +357,7 @@ static const s_auth_t s_authority[] = {
     { LC_TRANSIT, LC_RECIPIENT, SG_MSG_STR, LC_P_ASKED },
     { LC_TRANSIT, LC_RECIPIENT, SG_MSG_DEC, 0 },
     { LC_TRANSIT, LC_RECIPIENT, SG_MSG_REL, 0 },
-    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_NCF, P_DEP },       /* a crossing passed on */
+    { LC_TRANSIT, LC_RECIPIENT, SG_MSG_NCF, P_DEP },    /* a crossing passed on */
     { LC_TRANSIT, LC_RECIPIENT, SG_MSG_ARR, 0 },
     { LC_TRANSIT, LC_RECIPIENT, SG_MSG_DCR, 0 },
     { LC_TRANSIT, LC_RECIPIENT, SG_MSG_ENR, 0 },

@@ -38,8 +38,8 @@ typedef struct {
     int events;
     unsigned char last_hash[LC_HASH_LEN];
     int dirty;
-    const sg_msg_t *decl;              /* its declaration, when this batch holds it */
-    sg_msg_t *decl_own;                /* ... or read back from the database (owned) */
+    const sg_msg_t *decl;           /* its declaration, when this batch holds it */
+    sg_msg_t *decl_own;             /* ... or read back from the database (owned) */
 } lc_view_t;
 
 typedef struct {
@@ -73,7 +73,7 @@ typedef struct {
 typedef struct {
     int type;                       /* sg_msg_type_t or LC_TICK_* */
     const char *id, *mrn, *sender, *recipient;
-    const sg_msg_t *msg;               /* parsed body, may be NULL for made messages */
+    const sg_msg_t *msg;            /* parsed body, may be NULL for made messages */
     int generated;                  /* made by this transaction */
     const char *corr;               /* Correlation-Id, may be NULL */
     const char *officer;            /* the header's Officer, may be NULL */

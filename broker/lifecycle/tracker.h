@@ -24,7 +24,7 @@ typedef struct lifecycle_t lifecycle_t;
 
 typedef struct {
     const char *node_name;          /* Origin-Node of what the lifecycle sends */
-    const sg_sign_key_t *sign_key;     /* signs it (borrowed) */
+    const sg_sign_key_t *sign_key;  /* signs it (borrowed) */
     char *const *offices;           /* this node's offices or country (borrowed) */
     size_t offices_n;
     const routes_t *const *router;  /* the node's current routing table (its pointer is
@@ -37,7 +37,7 @@ typedef struct {
 
 /* What the intake knows about each message of a batch beyond store_msg_t. */
 typedef struct {
-    const sg_msg_t *msg;               /* the parsed body (borrowed); NULL: leave it alone */
+    const sg_msg_t *msg;            /* the parsed body (borrowed); NULL: leave it alone */
     int from_adapter;               /* 1 if it came from a local adapter of this node */
     const char *officer;            /* the header's Officer (who acted), NULL if none */
 } lifecycle_in_t;

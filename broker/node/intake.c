@@ -38,7 +38,7 @@ typedef struct s_item {
     int rc;                         /* result of the checks */
     sg_diag_t diag;
     wire_msg_t *wm;                 /* frames of the SEND */
-    sg_msg_t *msg;                     /* the parsed body, kept for the lifecycle */
+    sg_msg_t *msg;                  /* the parsed body, kept for the lifecycle */
     char *hdr_own;                  /* header rewritten with our Origin-Node, or NULL */
     size_t hdr_len;
     /* Messages from local adapters are signed by this node at commit,

@@ -25,7 +25,7 @@ typedef struct intake_t intake_t;
 
 typedef struct {
     const char *node_name;          /* Origin-Node of what local adapters send */
-    const sg_sign_key_t *sign_key;     /* this node's Ed25519 private key (borrowed) */
+    const sg_sign_key_t *sign_key;  /* this node's Ed25519 private key (borrowed) */
     char *const *offices;           /* this node's own offices / country */
     size_t offices_n;
     size_t max_message;             /* header + body bytes; over it: NAK 103 */

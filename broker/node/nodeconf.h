@@ -19,7 +19,7 @@ typedef struct {
 typedef struct {
     char *name;                 /* node name: HELLO, Origin-Node, ZAP User-Id at peers */
     char *country;              /* this node's country (2 letters) */
-    sg_config_list_t offices;      /* offices this node speaks for (default: country) */
+    sg_config_list_t offices;   /* offices this node speaks for (default: country) */
     char *bind;                 /* ROUTER endpoint */
     char *db;                   /* libpq conninfo */
     char *curve_secret;         /* CurveZMQ key files (Z85) */

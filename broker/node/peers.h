@@ -22,7 +22,7 @@ typedef struct {
     char name[64];
     int is_node;                /* role "node" (1) or "adapter" (0) */
     char curve_public[41];      /* Z85, "" if none */
-    sg_sign_key_t *sign_key;       /* Ed25519 public key, NULL if none or unreadable */
+    sg_sign_key_t *sign_key;    /* Ed25519 public key, NULL if none or unreadable */
     peerkeys_t *keys;           /* every signing key with its validity (peerkeys.h) */
     char *endpoint;             /* nodes: where we connect; NULL if none */
     char **offices;             /* office refs or 2-letter countries */

@@ -15,7 +15,7 @@
 typedef struct {
     const char *dir;            /* archive folder */
     const char *node;           /* this node's name: the archive's prefix and signer */
-    const sg_sign_key_t *key;      /* signs each archive's last line */
+    const sg_sign_key_t *key;   /* signs each archive's last line */
     int batch;                  /* most messages (and movements) per archive */
     long long dedup_ms;         /* keep removed ids this long in message_seen */
 } retention_conf_t;

@@ -15,7 +15,7 @@
 
 typedef struct {
     char name[64];
-    sg_sign_key_t *key;            /* NULL: not found (remembered) */
+    sg_sign_key_t *key;         /* NULL: not found (remembered) */
 } s_key_t;
 
 typedef struct {

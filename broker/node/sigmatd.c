@@ -57,7 +57,7 @@ main (int argc, char **argv)
         s_usage (stderr);
         return 2;
     }
-    sg_log_open ("sigmatd", 0, SG_LOG_LVL_INFO);          /* deprecated keys warn while loading */
+    sg_log_open ("sigmatd", 0, SG_LOG_LVL_INFO);       /* deprecated keys warn while loading */
     nodeconf_t conf;
     sg_diag_t d;
     memset (&conf, 0, sizeof conf);
