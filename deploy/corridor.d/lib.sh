@@ -112,13 +112,19 @@ cor_listening () {
 COR_USED=""
 cor_free () { ! cor_listening "$1" && ! echo " $COR_USED " | grep -q " $1 "; }
 # cor_port OFFSET: the port BASE+OFFSET, or a random free one (--ports random,
-# or when that one is taken).
+# or when that one is taken) from 10000-31999, or from LO-HI with
+# --ports random:LO-HI (the chaos test takes a band of its own: the ports of
+# the processes it kills must not be taken by another test meanwhile).
 cor_port () {
-    p=
-    [ "$PORTS" != random ] && p=$((PORTS + $1))
+    p= lo=10000 hi=31999
+    case $PORTS in
+        random:*-*) lo=${PORTS#random:}; lo=${lo%-*}; hi=${PORTS##*-} ;;
+        random) ;;
+        *) p=$((PORTS + $1)) ;;
+    esac
     if [ -z "$p" ] || ! cor_free "$p"; then
         while :; do
-            p=$(( 10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 22000 ))
+            p=$(( lo + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % (hi - lo + 1) ))
             cor_free "$p" && break
         done
     fi

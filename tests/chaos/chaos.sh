@@ -94,7 +94,7 @@ else
     export COR_FINISH_WAIT=240 COR_CATCHUP_WAIT=240
 fi
 SIGMAT_CORRIDOR_HOOK=$SRC/tests/chaos/hook.sh SIGMAT_BUILDDIR=$BUILD \
-    sh "$SRC/deploy/corridor" up $SHORTFLAG --detach --no-build --ports random \
+    sh "$SRC/deploy/corridor" up $SHORTFLAG --detach --no-build --ports random:6000-9999 \
     --movements "$MOVEMENTS" --dir "$DIR" > "$OUT" 2>&1 &
 COR_PID=$!
 wait "$COR_PID"

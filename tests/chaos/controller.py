@@ -107,6 +107,13 @@ class Chaos:
         """Starts name again; returns seconds until it listens."""
         cmd, log, port = self.command(name)
         t = now()
+        while self.listening(port):         # a new process would fail to bind
+            holder = subprocess.run(["ss", "-Htlnp", "sport = :%d" % port],
+                                    capture_output=True, text=True).stdout.strip()
+            if now() - t > 30:
+                raise RuntimeError("port %d of %s still taken after 30 s: %s" % (port, name, holder))
+            self.log("!! port %d of %s is taken (%s): waiting" % (port, name, holder))
+            time.sleep(1)
         with open(os.path.join(self.dir, "log", log + ".log"), "a") as f:
             p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT,
                                  start_new_session=True, env=self.penv)
