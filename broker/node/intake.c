@@ -12,8 +12,18 @@
  * reads the job, the peer directory and the routing table, which the
  * main thread leaves alone while jobs are out (intake_wait before a
  * reload); results come back through a queue and an eventfd the main
- * loop polls. Sockets and the database stay with the main thread. */
+ * loop polls. Sockets stay with the main thread.
+ *
+ * The commit runs on a thread of its own, with a database connection of
+ * its own (the store given to intake_new): while one batch is signed,
+ * stored (with the lifecycle) and compared, the main thread goes on
+ * reading and checking the next one. One batch is committed at a time, in
+ * order; its ACKs, NAKs and dispatch are sent by the main thread once the
+ * commit is over (intake_collect), so nothing is acknowledged before it
+ * is committed. While a batch is out, the main thread leaves the
+ * lifecycle, the routing table it reads and the store alone. */
 #include "node/intake.h"
+#include "hash.h"
 #include "header.h"
 #include "log.h"
 #include "monitor/metrics.h"
@@ -28,6 +38,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <zmq.h>
+
+enum { S_HELD_BUCKETS = 4096 };
 
 typedef struct s_item {
     struct s_item *next;            /* job queues */
@@ -45,6 +57,7 @@ typedef struct s_item {
      * all of a batch under one signature where the next hop understands
      * it (sign.h): the worker only computes the leaf. */
     int to_sign;
+    int batch_sign;                 /* its next hop takes batch signatures */
     unsigned char leaf[SG_SIGN_LEAF_LEN];
     unsigned char *sig;             /* our signature (plain or batch), malloc'd */
     size_t sig_len;
@@ -56,17 +69,38 @@ typedef struct s_item {
     unsigned char rid[WIRE_MAX_RID];
     size_t rid_len;
     struct intake_t *owner;         /* counts it in owner->held until freed */
-    struct s_item *hprev, *hnext;   /* owner->all: every item held (main thread only) */
+    struct s_item *hprev, *hnext;   /* owner->held_ids[bucket] (main thread only) */
+    size_t bucket;
 } s_item_t;
+
+/* A batch: the messages checked, in order, and their rows. */
+typedef struct {
+    s_item_t **items;
+    store_msg_t *msgs;
+    size_t n;
+    /* the commit's outcome, set by the commit thread */
+    int rc;                         /* SG_OK or why nothing was stored */
+    int signed_ok;                  /* 0: the signing failed, nothing was tried */
+    int compared;                   /* duplicates compared with the stored rows */
+    sg_diag_t diag;
+    s_item_t *refused;              /* what the store refused, each with its diag */
+    lifecycle_out_t made;           /* what the lifecycle made */
+    int64_t took_us;
+} s_batch_t;
 
 struct intake_t {
     intake_opts_t o;
-    store_t *store;
+    store_t *store;                 /* the commit thread's */
     void *sock;
     dispatch_t *dispatch;
-    s_item_t **items;               /* the batch */
-    store_msg_t *msgs;
-    size_t n;
+    s_batch_t batches[2];
+    s_batch_t *open;                /* filled by the main thread */
+    s_batch_t *busy;                /* handed to the commit thread, or NULL */
+    int busy_done;                  /* the commit thread is done with busy */
+    pthread_t committer;
+    int committer_up;
+    pthread_cond_t commit_cond;     /* a batch for the commit thread */
+    pthread_cond_t done_cond;       /* the commit thread is done with busy */
     sg_xmlsafe_limits_t limits;
     intake_stats_t stats;
     char key_id[SG_SIGN_KEY_ID_LEN + 1];   /* of o.sign_key, our Key-Id header */
@@ -78,13 +112,16 @@ struct intake_t {
     s_item_t *queued, *queued_tail, *done, *done_tail;
     size_t outstanding;             /* jobs handed out, not yet collected */
     int stopping;
-    int efd;                        /* eventfd: results are waiting */
+    int efd;                        /* eventfd: results or a commit are waiting */
     /* SENDs held unanswered per connection (main thread only): a few
      * connections at a time, so a small array searched in order. */
     struct s_held { unsigned char rid[WIRE_MAX_RID]; size_t rid_len, n; } *held;
     size_t nheld, capheld;
-    s_item_t *all;                  /* every item held, to find a resend of one */
-    /* s_sign's arrays, batch_max long */
+    /* Every item held, by Message-Id, to find a resend of one. Ids come
+     * from the senders, but a connection holds at most twice its window:
+     * colliding ids cost no more than a list that long. */
+    s_item_t *held_ids[S_HELD_BUCKETS];
+    /* s_sign's arrays, batch_max long (commit thread only) */
     unsigned char (*leaves)[SG_SIGN_LEAF_LEN];
     size_t *signing;                /* batch positions of the leaves */
     unsigned char **sigs;
@@ -92,6 +129,17 @@ struct intake_t {
 };
 
 static int s_validate (intake_t *self, s_item_t *it, sg_diag_t *diag);
+static void s_commit_batch (intake_t *self, s_batch_t *b);
+static void s_commit_wait (intake_t *self);
+static void s_settle (intake_t *self);
+
+static void
+s_signal (intake_t *self)
+{
+    uint64_t one = 1;
+    if (write (self->efd, &one, sizeof one) < 0 && errno != EAGAIN)
+        sg_log_error ("intake: cannot signal a result: %s", strerror (errno));
+}
 
 static void *
 s_worker (void *arg)
@@ -117,9 +165,30 @@ s_worker (void *arg)
         else
             self->done = it;
         self->done_tail = it;
-        uint64_t one = 1;
-        if (write (self->efd, &one, sizeof one) < 0 && errno != EAGAIN)
-            sg_log_error ("intake: cannot signal a result: %s", strerror (errno));
+        s_signal (self);
+    }
+    pthread_mutex_unlock (&self->lock);
+    return NULL;
+}
+
+/* The commit thread: one batch at a time, from the main thread. */
+static void *
+s_committer (void *arg)
+{
+    intake_t *self = arg;
+    pthread_mutex_lock (&self->lock);
+    for (;;) {
+        while ((!self->busy || self->busy_done) && !self->stopping)
+            pthread_cond_wait (&self->commit_cond, &self->lock);
+        if (self->stopping)
+            break;
+        s_batch_t *b = self->busy;
+        pthread_mutex_unlock (&self->lock);
+        s_commit_batch (self, b);
+        pthread_mutex_lock (&self->lock);
+        self->busy_done = 1;
+        pthread_cond_signal (&self->done_cond);
+        s_signal (self);
     }
     pthread_mutex_unlock (&self->lock);
     return NULL;
@@ -140,22 +209,35 @@ intake_new (const intake_opts_t *opts, store_t *store, void *router_sock, dispat
     self->efd = -1;
     pthread_mutex_init (&self->lock, NULL);
     pthread_cond_init (&self->cond, NULL);
-    self->items = calloc (self->o.batch_max, sizeof *self->items);
-    self->msgs = calloc (self->o.batch_max, sizeof *self->msgs);
+    pthread_cond_init (&self->commit_cond, NULL);
+    pthread_cond_init (&self->done_cond, NULL);
+    for (int k = 0; k < 2; k++) {
+        s_batch_t *b = &self->batches[k];
+        b->items = calloc (self->o.batch_max, sizeof *b->items);
+        b->msgs = calloc (self->o.batch_max, sizeof *b->msgs);
+        if (!b->items || !b->msgs)
+            goto fail;
+    }
+    self->open = &self->batches[0];
     self->leaves = calloc (self->o.batch_max, sizeof *self->leaves);
     self->signing = calloc (self->o.batch_max, sizeof *self->signing);
     self->sigs = calloc (self->o.batch_max, sizeof *self->sigs);
     self->sig_lens = calloc (self->o.batch_max, sizeof *self->sig_lens);
-    if (!self->items || !self->msgs || !self->leaves || !self->signing || !self->sigs
-        || !self->sig_lens)
+    if (!self->leaves || !self->signing || !self->sigs || !self->sig_lens)
         goto fail;
     self->limits.max_bytes = self->o.max_message;
     if (sg_sign_key_id (self->o.sign_key, self->key_id) != SG_OK)
         goto fail;
+    if ((self->efd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+        goto fail;
+    if (pthread_create (&self->committer, NULL, s_committer, self) != 0) {
+        sg_log_error ("intake: cannot start the commit thread");
+        goto fail;
+    }
+    self->committer_up = 1;
     if (self->o.workers > 0) {
-        self->efd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
         self->threads = calloc (self->o.workers, sizeof *self->threads);
-        if (self->efd < 0 || !self->threads)
+        if (!self->threads)
             goto fail;
         for (; self->nthreads < self->o.workers; self->nthreads++)
             if (pthread_create (&self->threads[self->nthreads], NULL, s_worker, self) != 0) {
@@ -207,7 +289,7 @@ s_item_free (s_item_t *it)
         if (it->hprev)
             it->hprev->hnext = it->hnext;
         else
-            self->all = it->hnext;
+            self->held_ids[it->bucket] = it->hnext;
         if (it->hnext)
             it->hnext->hprev = it->hprev;
     }
@@ -234,21 +316,28 @@ intake_destroy (intake_t **self_p)
     if (!self_p || !*self_p)
         return;
     intake_t *self = *self_p;
+    intake_wait (self);             /* a commit out is finished, not cut */
     pthread_mutex_lock (&self->lock);
     self->stopping = 1;
     pthread_cond_broadcast (&self->cond);
+    pthread_cond_broadcast (&self->commit_cond);
     pthread_mutex_unlock (&self->lock);
     for (size_t i = 0; i < self->nthreads; i++)
         pthread_join (self->threads[i], NULL);
+    if (self->committer_up)
+        pthread_join (self->committer, NULL);
     free (self->threads);
     s_list_free (self->queued);
     s_list_free (self->done);
     if (self->efd >= 0)
         close (self->efd);
-    for (size_t i = 0; i < self->n; i++)
-        s_item_free (self->items[i]);
-    free (self->items);
-    free (self->msgs);
+    for (int k = 0; k < 2; k++) {
+        s_batch_t *b = &self->batches[k];
+        for (size_t i = 0; b->items && i < b->n; i++)
+            s_item_free (b->items[i]);
+        free (b->items);
+        free (b->msgs);
+    }
     free (self->leaves);
     free (self->signing);
     free (self->sigs);
@@ -256,6 +345,8 @@ intake_destroy (intake_t **self_p)
     free (self->held);
     pthread_mutex_destroy (&self->lock);
     pthread_cond_destroy (&self->cond);
+    pthread_cond_destroy (&self->commit_cond);
+    pthread_cond_destroy (&self->done_cond);
     free (self);
     *self_p = NULL;
 }
@@ -485,13 +576,16 @@ s_finish (intake_t *self, s_item_t *it)
         s_item_free (it);
         return;
     }
-    /* intake_commit NAKs what the store refuses and never fails to empty
-     * the batch, so there is room after it. */
-    if (self->n >= self->o.batch_max)
+    /* A full batch goes to the commit thread (after the one it may be
+     * committing), which leaves an empty one open. */
+    if (self->open->n >= self->o.batch_max) {
+        s_commit_wait (self);
         intake_commit (self);
+    }
+    s_batch_t *b = self->open;
     const wire_frame_t *f = it->wm->frames;
-    self->items[self->n] = it;
-    self->msgs[self->n] = (store_msg_t) {
+    b->items[b->n] = it;
+    b->msgs[b->n] = (store_msg_t) {
         .id = it->id, .type = it->type, .mrn = it->mrn, .sender = it->sender,
         .recipient = it->recipient, .origin_node = it->origin,
         .correlation_id = it->corr[0] ? it->corr : NULL, .from_peer = it->from,
@@ -502,7 +596,7 @@ s_finish (intake_t *self, s_item_t *it)
         .signature_len = it->to_sign ? 0 : f[2].size,
         .next_hop = it->hop,
     };
-    self->n++;
+    b->n++;
 }
 
 int
@@ -524,7 +618,8 @@ intake_add (intake_t *self, wire_msg_t **msg_p, const intake_src_t *src, const p
     /* A resend of a message still held (the sender's timer ran out before
      * our ACK) is dropped: the answer to the first copy answers both, and
      * the window counts messages, not copies. */
-    for (s_item_t *h = held && held->n ? self->all : NULL; h; h = h->hnext)
+    size_t bucket = sg_hash_str (wm->id) & (S_HELD_BUCKETS - 1);
+    for (s_item_t *h = held && held->n ? self->held_ids[bucket] : NULL; h; h = h->hnext)
         if (h->rid_len == src->rid_len && !memcmp (h->rid, src->rid, src->rid_len)
             && !strcmp (h->wm->id, wm->id)) {
             sg_log_debug ("intake: %s from %s is held already; resend dropped", wm->id, src->peer);
@@ -553,10 +648,11 @@ intake_add (intake_t *self, wire_msg_t **msg_p, const intake_src_t *src, const p
     if (held) {
         held->n++;
         it->owner = self;
-        it->hnext = self->all;
-        if (self->all)
-            self->all->hprev = it;
-        self->all = it;
+        it->bucket = bucket;
+        it->hnext = self->held_ids[bucket];
+        if (it->hnext)
+            it->hnext->hprev = it;
+        self->held_ids[bucket] = it;
     }
     it->wm = wm;
     it->peers = peers;
@@ -586,15 +682,16 @@ intake_add (intake_t *self, wire_msg_t **msg_p, const intake_src_t *src, const p
 void
 intake_collect (intake_t *self)
 {
-    if (!self->nthreads)
-        return;
     uint64_t count;
     if (read (self->efd, &count, sizeof count) < 0 && errno != EAGAIN)
         sg_log_error ("intake: cannot read the result signal: %s", strerror (errno));
     pthread_mutex_lock (&self->lock);
     s_item_t *it = self->done;
     self->done = self->done_tail = NULL;
+    int settle = self->busy && self->busy_done;
     pthread_mutex_unlock (&self->lock);
+    if (settle)
+        s_settle (self);
     while (it) {
         s_item_t *next = it->next;
         it->next = NULL;
@@ -604,14 +701,38 @@ intake_collect (intake_t *self)
     }
 }
 
+/* Waits for the commit thread to finish the batch it has, and settles it. */
+static void
+s_commit_wait (intake_t *self)
+{
+    if (!self->busy)
+        return;
+    pthread_mutex_lock (&self->lock);
+    while (!self->busy_done)
+        pthread_cond_wait (&self->done_cond, &self->lock);
+    pthread_mutex_unlock (&self->lock);
+    s_settle (self);
+}
+
 void
 intake_wait (intake_t *self)
 {
-    while (self->outstanding) {
+    for (;;) {
+        s_commit_wait (self);
+        if (!self->outstanding)
+            return;
         struct pollfd p = { self->efd, POLLIN, 0 };
         poll (&p, 1, 100);
         intake_collect (self);
     }
+}
+
+void
+intake_flush (intake_t *self)
+{
+    intake_wait (self);
+    intake_commit (self);
+    s_commit_wait (self);
 }
 
 size_t
@@ -629,43 +750,54 @@ intake_fd (const intake_t *self)
 size_t
 intake_pending (const intake_t *self)
 {
-    return self->n;
+    return self->open->n;
+}
+
+int
+intake_committing (const intake_t *self)
+{
+    return self->busy != NULL;
 }
 
 int
 intake_full (const intake_t *self)
 {
-    return self->n >= self->o.batch_max;
+    return self->open->n >= self->o.batch_max;
 }
 
-/* Drops item i of the batch (after a NAK), keeping the order of the rest. */
+/* Commit thread: takes item i out of the batch into b->refused (the main
+ * thread NAKs it), keeping the order of the rest. */
 static void
-s_remove (intake_t *self, size_t i)
+s_refuse (s_batch_t *b, size_t i, const sg_diag_t *d)
 {
-    s_item_free (self->items[i]);
-    memmove (&self->items[i], &self->items[i + 1], (self->n - i - 1) * sizeof *self->items);
-    memmove (&self->msgs[i], &self->msgs[i + 1], (self->n - i - 1) * sizeof *self->msgs);
-    self->n--;
+    s_item_t *it = b->items[i];
+    it->diag = *d;
+    it->next = b->refused;
+    b->refused = it;
+    memmove (&b->items[i], &b->items[i + 1], (b->n - i - 1) * sizeof *b->items);
+    memmove (&b->msgs[i], &b->msgs[i + 1], (b->n - i - 1) * sizeof *b->msgs);
+    b->n--;
 }
 
 /* Sends one ACK per connection for the whole batch, except for the
  * duplicates that reuse an id for different content (NAKed) and those
  * that could not be compared (not answered: the sender resends). */
 static void
-s_ack_all (intake_t *self, int compared)
+s_ack_all (intake_t *self, s_batch_t *b)
 {
-    const char **ids = malloc (self->n * sizeof *ids);
-    char *done = calloc (self->n, 1);
+    int compared = b->compared;
+    const char **ids = malloc (b->n * sizeof *ids);
+    char *done = calloc (b->n, 1);
     if (!ids || !done) {
         sg_log_error ("out of memory acknowledging a batch (senders will resend)");
         goto out;
     }
-    for (size_t i = 0; i < self->n; i++) {
-        const store_msg_t *sm = &self->msgs[i];
+    for (size_t i = 0; i < b->n; i++) {
+        const store_msg_t *sm = &b->msgs[i];
         if (sm->duplicate && (!compared || sm->conflict))
             done[i] = 1;
         if (sm->duplicate && compared && sm->conflict) {
-            const s_item_t *it = self->items[i];
+            const s_item_t *it = b->items[i];
             char reason[160];
             snprintf (reason, sizeof reason, "Message-Id %s is already used by a different "
                       "message (the body differs): a new message needs a new id", sm->id);
@@ -677,17 +809,17 @@ s_ack_all (intake_t *self, int compared)
             metrics_nak_sent (it->peer, SG_NAK_INCORRECT_VALUE);
         }
     }
-    for (size_t i = 0; i < self->n; i++) {
+    for (size_t i = 0; i < b->n; i++) {
         if (done[i])
             continue;
-        const s_item_t *a = self->items[i];
+        const s_item_t *a = b->items[i];
         size_t k = 0;
-        for (size_t j = i; j < self->n; j++) {
-            const s_item_t *b = self->items[j];
-            if (done[j] || b->rid_len != a->rid_len || memcmp (b->rid, a->rid, a->rid_len))
+        for (size_t j = i; j < b->n; j++) {
+            const s_item_t *c = b->items[j];
+            if (done[j] || c->rid_len != a->rid_len || memcmp (c->rid, a->rid, a->rid_len))
                 continue;
             done[j] = 1;
-            ids[k++] = b->wm->id;
+            ids[k++] = c->wm->id;
             if (k == WIRE_MAX_IDS) {
                 wire_send_ack (self->sock, a->rid, a->rid_len, ids, k, ZMQ_DONTWAIT);
                 k = 0;
@@ -703,37 +835,37 @@ out:
 
 /* Stores the batch, through the lifecycle when there is one. */
 static int
-s_store (intake_t *self, lifecycle_out_t *made, sg_diag_t *d)
+s_store (intake_t *self, s_batch_t *b, sg_diag_t *d)
 {
     if (!self->o.lifecycle)
-        return store_accept (self->store, self->msgs, self->n, d);
-    lifecycle_in_t *in = malloc (self->n * sizeof *in);
+        return store_accept (self->store, b->msgs, b->n, d);
+    lifecycle_in_t *in = malloc (b->n * sizeof *in);
     if (!in)
         return sg_diag_set (d, SG_ENOMEM, 0, 0, "out of memory");
-    for (size_t i = 0; i < self->n; i++)
-        in[i] = (lifecycle_in_t) { self->items[i]->msg, !self->items[i]->src.is_node,
-                                   self->items[i]->officer[0] ? self->items[i]->officer : NULL };
-    int rc = lifecycle_commit (self->o.lifecycle, self->store, self->msgs, in, self->n, made, d);
+    for (size_t i = 0; i < b->n; i++)
+        in[i] = (lifecycle_in_t) { b->items[i]->msg, !b->items[i]->src.is_node,
+                                   b->items[i]->officer[0] ? b->items[i]->officer : NULL };
+    int rc = lifecycle_commit (self->o.lifecycle, self->store, b->msgs, in, b->n, &b->made, d);
     free (in);
     return rc;
 }
 
 /* Signs what local adapters sent in this batch: one batch signature over
- * those whose next hop understands it (o.batch_hop), a plain signature
+ * those whose next hop understands it (it->batch_sign), a plain signature
  * for each of the others. SG_OK, or SG_ENOMEM / SG_EKEY (nothing of the
  * batch may then be stored: it is not acknowledged, senders resend). */
 static int
-s_sign (intake_t *self)
+s_sign (intake_t *self, s_batch_t *b)
 {
     size_t nb = 0;
     int rc = SG_OK;
-    for (size_t i = 0; i < self->n && rc == SG_OK; i++) {
-        s_item_t *it = self->items[i];
+    for (size_t i = 0; i < b->n && rc == SG_OK; i++) {
+        s_item_t *it = b->items[i];
         if (!it->to_sign)
             continue;
         free (it->sig);
         it->sig = NULL;
-        if (self->o.batch_hop && self->o.batch_hop (self->o.batch_arg, it->hop)) {
+        if (it->batch_sign) {
             memcpy (self->leaves[nb], it->leaf, SG_SIGN_LEAF_LEN);
             self->signing[nb++] = i;
             continue;
@@ -751,52 +883,70 @@ s_sign (intake_t *self)
                             (const unsigned char (*)[SG_SIGN_LEAF_LEN]) self->leaves,
                             nb, self->sigs, self->sig_lens);
     for (size_t k = 0; rc == SG_OK && k < nb; k++) {
-        s_item_t *it = self->items[self->signing[k]];
+        s_item_t *it = b->items[self->signing[k]];
         it->sig = self->sigs[k];
         it->sig_len = self->sig_lens[k];
     }
-    for (size_t i = 0; i < self->n; i++)
-        if (self->items[i]->to_sign) {
-            self->msgs[i].signature = self->items[i]->sig;
-            self->msgs[i].signature_len = self->items[i]->sig_len;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->items[i]->to_sign) {
+            b->msgs[i].signature = b->items[i]->sig;
+            b->msgs[i].signature_len = b->items[i]->sig_len;
         }
     return rc;
 }
 
-int
-intake_commit (intake_t *self)
+/* Commit thread: signs, stores and compares batch b; the outcome goes
+ * into b for s_settle. The store NAKs (b->refused) what it refuses and
+ * stores the others. */
+static void
+s_commit_batch (intake_t *self, s_batch_t *b)
 {
-    sg_diag_t d;
-    int rc;
-    lifecycle_out_t made = { 0 };
-    if (self->n == 0)
-        return SG_OK;
     int64_t t0 = metrics_now_us ();
-    if ((rc = s_sign (self)) != SG_OK) {
-        sg_log_error ("cannot sign a batch of %zu messages: %s (not acknowledged; senders will "
-                      "resend)", self->n, sg_strerror (rc));
-        goto done;
-    }
-    for (;;) {
-        rc = s_store (self, &made, &d);
-        if (rc != SG_EINVAL || d.line < 1 || (size_t) d.line > self->n)
+    store_guard_begin (self->store);    /* a hung database cannot hold the commit */
+    b->refused = NULL;
+    b->compared = 0;
+    b->made = (lifecycle_out_t) { 0 };
+    b->rc = s_sign (self, b);
+    b->signed_ok = b->rc == SG_OK;
+    while (b->rc == SG_OK && b->n > 0) {
+        b->rc = s_store (self, b, &b->diag);
+        if (b->rc != SG_EINVAL || b->diag.line < 1 || (size_t) b->diag.line > b->n)
             break;
-        /* One message the store refuses: NAK it, store the others. */
-        s_item_t *it = self->items[d.line - 1];
-        sg_log_warn ("refused %s: NAK %d %s", it->wm->id, d.nak ? d.nak : 12, d.text);
-        wire_send_nak (self->sock, it->rid, it->rid_len, it->wm->id,
-                       d.nak ? d.nak : SG_NAK_INCORRECT_VALUE, d.text, ZMQ_DONTWAIT);
-        self->stats.refused++;
-        metrics_nak_sent (it->peer, d.nak ? d.nak : SG_NAK_INCORRECT_VALUE);
-        s_remove (self, (size_t) d.line - 1);
-        if (self->n == 0)
-            return SG_OK;
+        s_refuse (b, (size_t) b->diag.line - 1, &b->diag);   /* the others are stored */
+        b->rc = SG_OK;
     }
-    if (rc != SG_OK) {
+    if (b->rc == SG_OK && b->n > 0)
+        b->compared = store_conflicts (self->store, b->msgs, b->n, &b->diag) == SG_OK;
+    store_guard_end (self->store);
+    b->took_us = metrics_now_us () - t0;
+}
+
+/* Main thread: answers for the batch the commit thread is done with (NAK
+ * what the store refused; ACK and dispatch what it stored, or nothing
+ * when the commit failed: the senders resend), frees it and takes the
+ * next. */
+static void
+s_settle (intake_t *self)
+{
+    s_batch_t *b = self->busy;
+    for (s_item_t *it = b->refused, *next; it; it = next) {
+        next = it->next;
+        int nak = it->diag.nak ? it->diag.nak : SG_NAK_INCORRECT_VALUE;
+        sg_log_warn ("refused %s: NAK %d %s", it->wm->id, nak, it->diag.text);
+        wire_send_nak (self->sock, it->rid, it->rid_len, it->wm->id, nak, it->diag.text,
+                       ZMQ_DONTWAIT);
+        self->stats.refused++;
+        metrics_nak_sent (it->peer, nak);
+        s_item_free (it);
+    }
+    if (!b->signed_ok)
+        sg_log_error ("cannot sign a batch of %zu messages: %s (not acknowledged; senders will "
+                      "resend)", b->n, sg_strerror (b->rc));
+    else if (b->rc != SG_OK) {
         self->stats.db_errors++;
         metrics_db_error ();
         sg_log_error ("cannot store a batch of %zu messages: %s (not acknowledged; senders will "
-                   "resend)", self->n, d.text);
+                   "resend)", b->n, b->diag.text);
         /* The commit may have happened all the same (the connection broke
          * before its answer, e.g. a failover): the resend is then a
          * duplicate that is not queued again. The queues page from the
@@ -804,17 +954,16 @@ intake_commit (intake_t *self)
          * place in the order of its MRN. */
         dispatch_rescan (self->dispatch);
     }
-    else {
+    else if (b->n > 0) {
         self->stats.batches++;
-        metrics_batch (self->n, metrics_now_us () - t0);
-        int compared = store_conflicts (self->store, self->msgs, self->n, &d) == SG_OK;
-        if (!compared)
+        metrics_batch (b->n, b->took_us);
+        if (!b->compared)
             sg_log_error ("cannot compare duplicates with the stored messages: %s (not "
-                       "acknowledged; senders will resend)", d.text);
-        s_ack_all (self, compared);
-        for (size_t i = 0; i < self->n; i++) {
-            store_msg_t *sm = &self->msgs[i];
-            metrics_msg_in (self->items[i]->peer, sm->type, sm->mrn, sm->duplicate);
+                       "acknowledged; senders will resend)", b->diag.text);
+        s_ack_all (self, b);
+        for (size_t i = 0; i < b->n; i++) {
+            store_msg_t *sm = &b->msgs[i];
+            metrics_msg_in (b->items[i]->peer, sm->type, sm->mrn, sm->duplicate);
             if (sm->duplicate) {
                 self->stats.duplicates++;
                 continue;
@@ -822,15 +971,40 @@ intake_commit (intake_t *self)
             self->stats.accepted++;
             dispatch_enqueue_msg (self->dispatch, sm);
         }
-        for (size_t k = 0; k < made.n; k++)
-            dispatch_enqueue_msg (self->dispatch, &made.gen[k]->sm);
+        for (size_t k = 0; k < b->made.n; k++)
+            dispatch_enqueue_msg (self->dispatch, &b->made.gen[k]->sm);
     }
-    lifecycle_out_clear (&made);
-done:
-    for (size_t i = 0; i < self->n; i++)
-        s_item_free (self->items[i]);
-    self->n = 0;
-    return rc == SG_OK ? SG_OK : rc == SG_ENOMEM || rc == SG_EKEY ? rc : SG_EDB;
+    lifecycle_out_clear (&b->made);
+    for (size_t i = 0; i < b->n; i++)
+        s_item_free (b->items[i]);
+    b->n = 0;
+    pthread_mutex_lock (&self->lock);
+    self->busy = NULL;
+    self->busy_done = 0;
+    pthread_mutex_unlock (&self->lock);
+}
+
+int
+intake_commit (intake_t *self)
+{
+    s_batch_t *b = self->open;
+    if (b->n == 0)
+        return SG_OK;
+    if (self->busy)
+        return SG_ESEQ;
+    /* What the commit thread must not ask the main thread's objects. */
+    for (size_t i = 0; i < b->n; i++) {
+        s_item_t *it = b->items[i];
+        it->batch_sign = it->to_sign && self->o.batch_hop
+                         && self->o.batch_hop (self->o.batch_arg, it->hop);
+    }
+    self->open = b == &self->batches[0] ? &self->batches[1] : &self->batches[0];
+    pthread_mutex_lock (&self->lock);
+    self->busy = b;
+    self->busy_done = 0;
+    pthread_cond_signal (&self->commit_cond);
+    pthread_mutex_unlock (&self->lock);
+    return SG_OK;
 }
 
 void

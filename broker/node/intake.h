@@ -5,7 +5,8 @@
  * commit stores the batch in one transaction, THEN acknowledges every
  * message of it (one ACK per connection) and hands the new ones to the
  * dispatcher. A refused message is answered with NAK at once and never
- * disturbs the batch. */
+ * disturbs the batch. The commit runs on a thread of the intake's own,
+ * with the store given to intake_new, while the next batch fills. */
 #ifndef SG_INTAKE_H_INCLUDED
 #define SG_INTAKE_H_INCLUDED
 
@@ -35,7 +36,7 @@ typedef struct {
     lifecycle_t *lifecycle;         /* movement tracking in the batch transaction, or NULL */
     /* 1 if messages for this next hop may carry a batch signature (the
      * hop understands them); NULL: every message signed alone. Called on
-     * the thread that commits. */
+     * the caller's thread, by intake_commit. */
     int (*batch_hop) (void *arg, const char *hop);
     void *batch_arg;
 } intake_opts_t;
@@ -55,8 +56,10 @@ typedef struct {
 } intake_stats_t;
 
 /* Returns an intake answering on router_sock, storing in store and
- * queueing on dispatch (all borrowed); NULL when out of memory. opts
- * strings are borrowed too and must outlive it. */
+ * queueing on dispatch (all borrowed); NULL when out of memory. store is
+ * used by the intake's commit thread only: a connection of its own, not
+ * the one the caller uses meanwhile. opts strings are borrowed too and
+ * must outlive it. */
 intake_t *intake_new (const intake_opts_t *opts, store_t *store, void *router_sock,
                       dispatch_t *dispatch);
 
@@ -74,19 +77,30 @@ void intake_destroy (intake_t **self_p);
 int intake_add (intake_t *self, wire_msg_t **msg_p, const intake_src_t *src,
                 const peers_t *peers, const routes_t *router);
 
-/* Applies the checks the workers have finished: NAK or into the batch
- * (committing when it fills). Call when intake_fd is readable. */
+/* Answers for a batch whose commit is over (ACK, NAK, dispatch) and
+ * applies the checks the workers have finished: NAK or into the batch
+ * (handed to the commit thread when it fills). Call when intake_fd is
+ * readable. */
 void intake_collect (intake_t *self);
 
-/* Waits until every queued check is done and collected (before a reload
- * or a stop). */
+/* Waits until every queued check is done and collected and the batch out
+ * for commit, if any, is committed and answered (before a reload, or
+ * before the caller touches the lifecycle, the routing table or the
+ * database the commit uses). The open batch stays open. */
 void intake_wait (intake_t *self);
+
+/* intake_wait, then commits the open batch and waits for that too (a
+ * stop). */
+void intake_flush (intake_t *self);
+
+/* 1 while a batch is out with the commit thread. */
+int intake_committing (const intake_t *self);
 
 /* Checks queued or running, not yet collected. */
 size_t intake_outstanding (const intake_t *self);
 
-/* A file descriptor readable when results wait for intake_collect, or -1
- * without workers. */
+/* A file descriptor readable when results or a finished commit wait for
+ * intake_collect. */
 int intake_fd (const intake_t *self);
 
 /* Messages in the current batch. */
@@ -95,10 +109,13 @@ size_t intake_pending (const intake_t *self);
 /* 1 when the batch has reached batch_max. */
 int intake_full (const intake_t *self);
 
-/* Stores the batch (one transaction, with the lifecycle's changes and the
- * messages it makes), then ACKs it and queues the new messages for
- * dispatch (not those the lifecycle refused or consumed). Returns SG_OK (also for an empty batch) or SG_EDB
- * (logged; nothing is acknowledged, the senders resend). */
+/* Hands the open batch to the commit thread, which stores it (one
+ * transaction, with the lifecycle's changes and the messages it makes);
+ * intake_collect then ACKs it and queues the new messages for dispatch
+ * (not those the lifecycle refused or consumed), or, when the commit
+ * failed, logs it and acknowledges nothing (the senders resend). Returns
+ * SG_OK (also for an empty batch), or SG_ESEQ while the previous batch is
+ * still out (try again once intake_fd is readable). */
 int intake_commit (intake_t *self);
 
 /* Counters since intake_new. */

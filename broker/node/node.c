@@ -57,6 +57,7 @@ struct node_t {
     volatile sig_atomic_t stop;
     void *ctx, *router;
     store_t *store;
+    store_t *commit_store;          /* the intake's commit thread's connection */
     sg_sign_key_t *sign_key;
     char curve_pub[41], curve_sec[41];
     peers_t *peers;
@@ -642,10 +643,11 @@ s_housekeeping (node_t *self, int64_t now)
         dispatch_rescan (self->dispatch);
         self->next_rescan = now + self->conf->rescan_interval;
     }
-    if (self->lifecycle && now >= self->next_lc_timers && !intake_pending (self->intake)
-        && lease_valid (self->lease, now))
+    /* The timers and retention leave the intake's tables to its commit. */
+    int quiet = !intake_pending (self->intake) && !intake_committing (self->intake);
+    if (self->lifecycle && now >= self->next_lc_timers && quiet && lease_valid (self->lease, now))
         s_lc_timers (self, now);
-    if (now >= self->next_retention && !intake_pending (self->intake))
+    if (now >= self->next_retention && quiet)
         s_retention (self, now);
     if (now >= self->next_status) {
         s_status (self, "running");
@@ -689,7 +691,7 @@ node_run (node_t *self)
         for (int i = 0; i < 5; i++)
             if (due[i] - now < wait)
                 wait = due[i] > now ? due[i] - now : 0;
-        if (intake_pending (self->intake)) {
+        if (intake_pending (self->intake) && !intake_committing (self->intake)) {
             int64_t left = s_commit_at (self) - now;
             if (left < wait)
                 wait = left > 0 ? left : 0;
@@ -701,8 +703,7 @@ node_run (node_t *self)
                       || intake_outstanding (self->intake) < 2 * (size_t) self->conf->batch_size;
         items[0] = (zmq_pollitem_t) { self->router, 0, reading ? ZMQ_POLLIN : 0, 0 };
         items[1] = (zmq_pollitem_t) { NULL, self->sigfd, ZMQ_POLLIN, 0 };
-        items[2] = (zmq_pollitem_t) { NULL, intake_fd (self->intake),
-                                      intake_fd (self->intake) >= 0 ? ZMQ_POLLIN : 0, 0 };
+        items[2] = (zmq_pollitem_t) { NULL, intake_fd (self->intake), ZMQ_POLLIN, 0 };
         size_t n = 3 + peers_poll_items (self->peers, items + 3, S_MAX_POLL - 3);
         if (zmq_poll (items, (int) n, (long) wait) < 0 && errno != EINTR) {
             sg_log_error ("poll failed: %s", zmq_strerror (errno));
@@ -727,11 +728,10 @@ node_run (node_t *self)
         }
         /* Commit as soon as the socket is empty and no check is running
          * (or after batch_delay): latency at low load; under load the
-         * batch fills while we commit. */
-        if (intake_pending (self->intake) && drained && now >= s_commit_at (self)) {
-            intake_commit (self->intake);
+         * batch fills while the commit thread stores the previous one. */
+        if (intake_pending (self->intake) && drained && now >= s_commit_at (self)
+            && intake_commit (self->intake) == SG_OK)
             self->batch_open = 0;
-        }
         peers_process (self->peers, now);
         if (self->lease && now >= self->next_lease)
             s_lease (self, now);
@@ -745,8 +745,7 @@ node_run (node_t *self)
     sg_log_info ("node %s: stopping (finishing a batch of %zu)", self->conf->name,
               intake_pending (self->intake));
     sg_notify_stopping ();
-    intake_wait (self->intake);
-    intake_commit (self->intake);
+    intake_flush (self->intake);
     dispatch_flush (self->dispatch);
     s_status (self, "stopped");
     if (self->stop == 2)
@@ -785,6 +784,18 @@ s_load_keys (node_t *self, sg_diag_t *diag)
         return sg_diag_set (diag, SG_EKEY, 0, 0, "signing key %s holds no private key",
                             c->sign_key);
     return SG_OK;
+}
+
+/* A database connection with the watchdog of db_timeout, or NULL. */
+static store_t *
+s_store_open (const nodeconf_t *conf, sg_diag_t *diag)
+{
+    store_t *store = store_new (conf->db, diag);
+    if (store && store_set_timeout (store, (int) conf->db_timeout) != SG_OK) {
+        sg_diag_set (diag, SG_ENOMEM, 0, 0, "cannot start the database watchdog");
+        store_destroy (&store);
+    }
+    return store;
 }
 
 static int
@@ -855,12 +866,8 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
     }
     if (s_load_keys (self, diag) != SG_OK)
         goto fail;
-    if (!(self->store = store_new (conf->db, diag)))
+    if (!(self->store = s_store_open (conf, diag)))
         goto fail;
-    if (store_set_timeout (self->store, (int) conf->db_timeout) != SG_OK) {
-        sg_diag_set (diag, SG_ENOMEM, 0, 0, "cannot start the database watchdog");
-        goto fail;
-    }
     if (store_check_schema (self->store, conf->migrations_dir, diag) != SG_OK
         || store_identity (self->store, conf->name, conf->country, diag) != SG_OK)
         goto fail;
@@ -945,7 +952,9 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
                          .workers = (size_t) conf->workers, .lifecycle = self->lifecycle,
                          .validate_all = strcmp (conf->validate, "all") == 0,
                          .batch_hop = s_batch_hop, .batch_arg = self };
-    if (!(self->intake = intake_new (&io, self->store, self->router, self->dispatch))) {
+    if (!(self->commit_store = s_store_open (conf, diag)))
+        goto fail;
+    if (!(self->intake = intake_new (&io, self->commit_store, self->router, self->dispatch))) {
         sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
         goto fail;
     }
@@ -986,6 +995,7 @@ node_destroy (node_t **self_p)
     dispatch_destroy (&self->dispatch);
     routes_destroy (&self->routes);
     lease_destroy (&self->lease);
+    store_destroy (&self->commit_store);
     store_destroy (&self->store);
     sg_sign_key_destroy (&self->sign_key);
     free (self->sess);
