@@ -332,6 +332,10 @@ s_cmd_listen (const s_opts_t *o)
 
 /* A DEALER (with routing id --rid if given) that said HELLO as role and
  * got WELCOME (exits otherwise); with --hello no, just connected. */
+/* HELLOs s_raw_open sent beyond the one answered: a busy node answers
+ * each, and those WELCOMEs are no replies to what raw sends next. */
+static long s_extra_welcomes;
+
 static void *
 s_raw_open (const s_opts_t *o, void *ctx, const char *role)
 {
@@ -355,8 +359,10 @@ s_raw_open (const s_opts_t *o, void *ctx, const char *role)
     snprintf (win, sizeof win, "%ld", o->window);
     wire_frame_t hello[3] = { wire_str (role), wire_str (o->name), wire_str (win) };
     int64_t deadline = sg_clock_ms () + o->timeout * 1000;
+    s_extra_welcomes = -1;
     while (sg_clock_ms () < deadline) {
         wire_send_cmd (sock, NULL, 0, WIRE_HELLO, hello, 3, ZMQ_DONTWAIT);
+        s_extra_welcomes++;
         wire_msg_t *m = NULL;
         int welcomed = wire_recv (sock, &m, 0, &d) == SG_OK && m->cmd == WIRE_WELCOME;
         wire_msg_destroy (&m);
@@ -427,20 +433,30 @@ s_cmd_raw (const s_opts_t *o)
             zmq_msg_close (&part);
             continue;
         }
-        if (keepalives > 0 && zmq_msg_more (&part)) {
-            /* look at the command frame: a PONG may be one of ours */
+        if ((keepalives > 0 || s_extra_welcomes > 0) && zmq_msg_more (&part)) {
+            /* look at the command frame: a PONG may be one of ours, a
+             * WELCOME an answer to a HELLO repeated at the start */
             zmq_msg_t cmd;
             zmq_msg_init (&cmd);
             zmq_msg_recv (&cmd, sock, 0);
-            int is_pong = zmq_msg_size (&cmd) == 4 && !memcmp (zmq_msg_data (&cmd), "PONG", 4)
+            const char *c = zmq_msg_data (&cmd);
+            size_t cn = zmq_msg_size (&cmd);
+            int is_pong = keepalives > 0 && cn == 4 && !memcmp (c, "PONG", 4)
                           && !zmq_msg_more (&cmd);
-            if (is_pong) {
-                keepalives--;
+            int is_welcome = s_extra_welcomes > 0 && cn == 7 && !memcmp (c, "WELCOME", 7);
+            if (is_pong || is_welcome) {
+                keepalives -= is_pong;
+                s_extra_welcomes -= is_welcome;
+                while (zmq_msg_more (&cmd)) {
+                    zmq_msg_close (&cmd);
+                    zmq_msg_init (&cmd);
+                    zmq_msg_recv (&cmd, sock, 0);
+                }
                 zmq_msg_close (&cmd);
                 zmq_msg_close (&part);
                 continue;
             }
-            /* not a PONG: print it as below, starting from the command */
+            /* neither: print it as below, starting from the command */
             zmq_msg_close (&part);
             part = cmd;
         }
