@@ -109,8 +109,10 @@ cor_listening () {
     fi
 }
 
-COR_USED=""
-cor_free () { ! cor_listening "$1" && ! echo " $COR_USED " | grep -q " $1 "; }
+# The ports given out so far are kept in a file: cor_port runs in a
+# subshell ($(cor_port N)), where a variable would be forgotten, and two
+# processes of the corridor would then get one port.
+cor_free () { ! cor_listening "$1" && ! grep -qx "$1" "$DIR/ports.used" 2>/dev/null; }
 # cor_port OFFSET: the port BASE+OFFSET, or a random free one (--ports random,
 # or when that one is taken) from 10000-31999, or from LO-HI with
 # --ports random:LO-HI (the chaos test takes a band of its own: the ports of
@@ -128,7 +130,7 @@ cor_port () {
             cor_free "$p" && break
         done
     fi
-    COR_USED="$COR_USED $p"
+    echo "$p" >> "$DIR/ports.used"
     echo "$p"
 }
 
@@ -155,6 +157,7 @@ cor_peer () {
 
 cor_setup () {
     : > "$DIR/corridor.env"
+    : > "$DIR/ports.used"
     envset SRC "$SRC"; envset DIR "$DIR"; envset BUILD "$BUILD"
     envset SIGMATD "$SIGMATD"; envset SIGMATCTL "$SIGMATCTL"; envset ASY "$ASY"; envset GEN "$GEN"
     envset MOVEMENTS "$MOVEMENTS"; envset SHORT "$SHORT"; envset SEED "$SEED"
