@@ -37,7 +37,6 @@
 #define S_SESSION_IDLE_BEATS 10     /* a silent session is forgotten after this */
 #define S_HWM 200000
 #define S_FRAME_OVERHEAD 8192       /* frame bound = max_message_size + this */
-#define S_BATCH_MAX_WAIT 2          /* ms a batch waits for running checks */
 
 /* An inbound connection that said HELLO. */
 typedef struct {
@@ -655,14 +654,13 @@ s_housekeeping (node_t *self, int64_t now)
     }
 }
 
-/* When the open batch should be committed (once the socket is empty). */
+/* When the open batch should be committed (once the socket is empty and
+ * the commit thread is free): at once by default. Checks still running
+ * join the next batch, stored while this one is answered. */
 static int64_t
 s_commit_at (const node_t *self)
 {
-    int64_t wait = self->conf->batch_delay;
-    if (intake_outstanding (self->intake) && wait < S_BATCH_MAX_WAIT)
-        wait = S_BATCH_MAX_WAIT;    /* let running checks join this batch */
-    return self->batch_since + wait;
+    return self->batch_since + self->conf->batch_delay;
 }
 
 int
