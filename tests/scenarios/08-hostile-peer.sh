@@ -39,11 +39,13 @@ m2=$(awk 'NR == 2 { print $2 }' "$SG_DIR/sent.out")
     --to CI000901 --count 1 --timeout 20 --out "$SG_DIR/sent3.out" || sg_fail "send 3"
 m3=$(awk 'NR == 1 { print $2 }' "$SG_DIR/sent3.out")
 # ci-border says HELLO with a window of 1: one message is DELIVERed, the
-# other waits in the queue. It ACKs both (only the one in flight counts),
+# other waits in the queue. Once the DELIVER is in (--first 1: a busy node
+# may read an answer sent at once before it sends), ci-border ACKs both
+# (only the one in flight counts),
 # NAKs the message queued for ci-other, and the node's answer to a PING
 # after them proves they were processed. (A NAK for the one waiting behind
 # the window would race with its delivery once the ACK opens the window.)
-"$SGTEST" raw $(sg_conn ci-border CI) --window 1 --frames "ACK|$m1|$m2" \
+"$SGTEST" raw $(sg_conn ci-border CI) --window 1 --first 1 --frames "ACK|$m1|$m2" \
     --frames "NAK|$m3|12|made up" --frames "PING" --count 2 --timeout 20 > "$SG_DIR/raw1.out" \
     || sg_fail "no DELIVER and PONG: $(cat "$SG_DIR/raw1.out")"
 st=$(sg_sql CI "select state from delivery where message_id = '$m3'")
@@ -150,12 +152,13 @@ sg_stop CW
 
 # ---- escaped logs -------------------------------------------------------------
 # A NAK whose reason holds a newline and a log line of its own: the message
-# (in flight: DELIVERed on HELLO) becomes a dead letter, the log stays one line.
+# (in flight: DELIVERed on HELLO, answered once it is in) becomes a dead
+# letter, the log stays one line.
 "$SGTEST" send $(sg_conn ci-adapter CI) --template "$SG_EXAMPLES/wof.xml" --from CI000101 \
     --to CI000401 --count 1 --timeout 20 --out "$SG_DIR/sent3.out" || sg_fail "send"
 m3=$(awk '{ print $2 }' "$SG_DIR/sent3.out")
 fake="2026-01-01T00:00:00.000Z CI error: forged line"
-"$SGTEST" raw $(sg_conn ci-border CI) --frames "NAK|$m3|12|x
+"$SGTEST" raw $(sg_conn ci-border CI) --first 1 --frames "NAK|$m3|12|x
 $fake" --frames "PING" --count 2 --timeout 10 >/dev/null || sg_fail "no DELIVER and PONG"
 dead () { [ "$(sg_sql CI "select state from delivery where message_id = '$m3'")" = dead ]; }
 sg_until 20 dead || sg_fail "the NAKed message is not a dead letter"

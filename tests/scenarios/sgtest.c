@@ -19,8 +19,9 @@
  *                 any role, or with no HELLO: a connection reusing another's
  *                 routing id)
  *   sgtest raw    CONN --frames 'CMD|FRAME|...' [--frames ...] [--repeat K]
- *                 [--count N] [--timeout S]
- *                 (after HELLO/WELCOME sends each --frames as one multipart
+ *                 [--first F] [--count N] [--timeout S]
+ *                 (after HELLO/WELCOME, and after F replies with --first,
+ *                 sends each --frames as one multipart
  *                 message, unchecked, K times over; a FRAME "@file" is the
  *                 file's bytes, "#N" is N bytes of 'x', "*N" is N frames of
  *                 one byte; then prints every
@@ -57,7 +58,7 @@ typedef struct {
     const char *node, *server_pub, *key, *name, *role;
     const char *template, *from, *to, *out, *body, *type, *mrn, *id, *sign_key, *origin;
     const char *mrn_list, *rid, *officer;
-    long count, mrns, repeat, timeout, window;
+    long count, mrns, repeat, timeout, window, first;
     int no_hello;
     const char *frames[64];
     int nframes;
@@ -414,12 +415,16 @@ s_cmd_raw (const s_opts_t *o)
 {
     void *ctx = zmq_ctx_new ();
     void *sock = s_raw_open (o, ctx, o->role);
-    for (long r = 0; r < o->repeat; r++)
-        for (int i = 0; i < o->nframes; i++)
-            s_raw_send (sock, o->frames[i]);
     long got = 0, keepalives = 0;
+    int sent = 0;
     int64_t deadline = sg_clock_ms () + o->timeout * 1000, next_ping = sg_clock_ms () + 1000;
     while (got < o->count && sg_clock_ms () < deadline) {
+        if (!sent && got >= o->first) {
+            for (long r = 0; r < o->repeat; r++)
+                for (int i = 0; i < o->nframes; i++)
+                    s_raw_send (sock, o->frames[i]);
+            sent = 1;
+        }
         /* a PING a second keeps the session (the node forgets silent ones);
          * their PONGs are not counted */
         if (sg_clock_ms () >= next_ping) {
@@ -593,6 +598,7 @@ main (int argc, char **argv)
         { "mrns", required_argument, NULL, 0 },
         { "mrn-list", required_argument, NULL, 0 },
         { "repeat", required_argument, NULL, 0 },
+        { "first", required_argument, NULL, 0 },
         { "timeout", required_argument, NULL, 0 },
         { "window", required_argument, NULL, 0 },
         { "frames", required_argument, NULL, 0 },
@@ -627,6 +633,7 @@ main (int argc, char **argv)
         else if (!strcmp (k, "mrns")) o.mrns = atol (v);
         else if (!strcmp (k, "mrn-list")) o.mrn_list = v;
         else if (!strcmp (k, "repeat")) o.repeat = atol (v);
+        else if (!strcmp (k, "first")) o.first = atol (v);
         else if (!strcmp (k, "timeout")) o.timeout = atol (v);
         else if (!strcmp (k, "window")) o.window = atol (v);
         else if (!strcmp (k, "frames") && o.nframes < 64) o.frames[o.nframes++] = v;
