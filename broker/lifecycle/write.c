@@ -32,28 +32,42 @@ s_add (s_arr_t *a, const char *v)
         return;
     }
     s_put (a, "\"", 1);
-    for (const char *p = v; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            s_put (a, "\\", 1);
-        s_put (a, p, 1);
+    for (const char *p = v; *p; ) {
+        size_t span = strcspn (p, "\"\\");     /* runs with nothing to escape */
+        s_put (a, p, span);
+        p += span;
+        if (*p) {
+            char esc[2] = { '\\', *p++ };
+            s_put (a, esc, 2);
+        }
     }
     s_put (a, "\"", 1);
 }
 
+/* Appends v in decimal, unquoted (NULL when is_null). */
 static void
 s_addf (s_arr_t *a, long long v, int is_null)
 {
-    char buf[32];
-    snprintf (buf, sizeof buf, "%lld", v);
-    s_add (a, is_null ? NULL : buf);
+    if (is_null) {
+        s_add (a, NULL);
+        return;
+    }
+    char buf[24], *p = buf + sizeof buf;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long) v : (unsigned long long) v;
+    do
+        *--p = (char) ('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    s_put (a, a->n++ ? "," : "{", 1);
+    s_put (a, p, (size_t) (buf + sizeof buf - p));
 }
 
 static void
 s_addhash (s_arr_t *a, const unsigned char h[LC_HASH_LEN])
 {
     char hex[LC_HASH_LEN * 2 + 1];
-    for (int i = 0; i < LC_HASH_LEN; i++)
-        snprintf (hex + 2 * i, 3, "%02x", h[i]);
+    lc_hex (h, LC_HASH_LEN, hex);
     s_add (a, hex);
 }
 
