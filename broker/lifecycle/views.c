@@ -230,12 +230,17 @@ lc_load_batch (lc_batch_t *b, const char *mrns, const char *ids, lc_known_fn *kn
 {
     /* One round trip for both: the views, locked in (mrn, office) order,
      * joined to one row that lists the known ids (a row of NULL view
-     * columns when no view matches). */
+     * columns when no view matches). The views are found MRN by MRN (a
+     * lateral index lookup in MRN order), not with mrn = ANY($1): without
+     * statistics on movement (a young or fast-growing table) the planner
+     * takes ANY over many MRNs for most of the table and scans it all. */
     static const char sql[] =
         "SELECT v.*, k.ids FROM (SELECT array_to_string(array("
         "  SELECT id::text FROM message WHERE id = ANY($2::uuid[])), ',') AS ids) k"
-        " LEFT JOIN LATERAL (SELECT " S_VIEW_COLS " FROM movement WHERE mrn = ANY($1::text[])"
-        "  ORDER BY mrn, office FOR UPDATE) v ON true";
+        " LEFT JOIN LATERAL (SELECT w.* FROM"
+        "  (SELECT DISTINCT unnest($1::text[]) AS mrn ORDER BY 1) m CROSS JOIN LATERAL"
+        "  (SELECT " S_VIEW_COLS " FROM movement WHERE mrn = m.mrn ORDER BY office FOR UPDATE) w"
+        " ) v ON true";
     const char *params[2] = { mrns, ids };
     PGresult *r = lc_query (b, "cannot read the movements", sql, 2, params, 0);
     if (!r)
