@@ -38,6 +38,7 @@ typedef struct {
     int events;
     unsigned char last_hash[LC_HASH_LEN];
     int dirty;
+    int stored;                     /* read from the table (else new in this batch) */
     const sg_msg_t *decl;           /* its declaration, when this batch holds it */
     sg_msg_t *decl_own;             /* ... or read back from the database (owned) */
 } lc_view_t;

@@ -183,6 +183,7 @@ s_load_rows (lc_batch_t *b, PGresult *r)
         if (!v)
             break;
         added++;
+        v->stored = 1;
         v->state = lc_state_from_name (PQgetvalue (r, i, 3));
         sg_strlcpy (v->departure, PQgetvalue (r, i, 4), sizeof v->departure);
         sg_strlcpy (v->destination, PQgetvalue (r, i, 5), sizeof v->destination);

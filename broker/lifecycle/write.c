@@ -104,9 +104,9 @@ static const char s_sql_write[] =
     " $31::text[], $32::text[], $33::text[], $34::text[], $35::text[], $36::text[],"
     " $37::text[], $38::text[], $39::text[], $40::text[], $41::int4[], $42::text[],"
     " $43::text[], $44::text[], $45::text[], $46::text[], $47::text[], $48::text[],"
-    " $49::text[], $50::int8)";
+    " $49::text[], $50::int8, $51::bool[])";
 
-#define S_NW 50
+#define S_NW 51
 #define S_NOW 49                    /* $50: the batch's time; the others are arrays */
 
 int
@@ -153,6 +153,7 @@ lc_write (lc_batch_t *b)
             s_addhash (&a[20], v->last_hash);
         else
             s_add (&a[20], NULL);
+        s_add (&a[50], v->stored ? "t" : "f");
     }
     for (size_t i = 0; i < b->nev; i++) {
         const lc_ev_t *e = &b->ev[i];

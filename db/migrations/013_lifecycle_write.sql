@@ -10,7 +10,7 @@
 -- and an INSERT whose arrays are empty is not run at all.
 --
 -- Arguments, one array element per row (text-format arrays from C):
--- the views to upsert (v_*), the events to append (e_*), the refused
+-- the views to write (v_*; v_stored: read from the table, else new), the events to append (e_*), the refused
 -- messages (r_*) and the incidents (i_*), and now_ms, the batch's time on
 -- the node's lifecycle clock (ms since 1970) for rejections and incidents.
 -- Times are ms since 1970, hashes hex text; movement.updated is now().
@@ -27,28 +27,47 @@ CREATE FUNCTION lifecycle_write (
     r_id text[], r_mrn text[], r_typ text[], r_snd text[], r_rcp text[], r_code int4[],
     r_reason text[], r_nak text[],
     i_id text[], i_mrn text[], i_office text[], i_hap text[], i_code text[], i_txt text[],
-    now_ms int8)
+    now_ms int8, v_stored bool[])
 RETURNS void
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     IF cardinality(v_mrn) > 0 THEN
-        INSERT INTO movement AS m (mrn, office, role, state, departure, destination, transit,
+        -- a view read from the table is updated (its row is locked since
+        -- the batch began); a new view is a plain INSERT: no conflict
+        -- check first (a view another process added meanwhile fails the
+        -- primary key, as its first event would).
+        WITH u AS MATERIALIZED (
+            SELECT u.stored, u.mrn, u.office, u.role, u.state, u.dep, u.dest,
+                string_to_array(u.tr, ',') AS tr, string_to_array(u.nt, ',') AS nt,
+                string_to_array(u.cr, ',') AS cr, u.tl::date AS tl, u.gr, u.ga, u.cu,
+                u.di::uuid AS di, timestamptz 'epoch' + u.cre * interval '1 ms' AS cre,
+                timestamptz 'epoch' + u.rel * interval '1 ms' AS rel,
+                timestamptz 'epoch' + u.arr * interval '1 ms' AS arr,
+                timestamptz 'epoch' + u.fin * interval '1 ms' AS fin,
+                timestamptz 'epoch' + u.ss * interval '1 ms' AS ss, u.evn,
+                decode(u.lh, 'hex') AS lh
+            FROM unnest(v_mrn, v_office, v_role, v_state, v_dep, v_dest, v_tr, v_nt, v_cr,
+                        v_tl, v_gr, v_ga, v_cu, v_di, v_cre, v_rel, v_arr, v_fin, v_ss, v_evn,
+                        v_lh, v_stored)
+                AS u(mrn, office, role, state, dep, dest, tr, nt, cr, tl, gr, ga, cu, di,
+                     cre, rel, arr, fin, ss, evn, lh, stored)),
+        fresh AS (
+            INSERT INTO movement (mrn, office, role, state, departure, destination, transit,
+                notified, crossed, time_limit, guarantee_ref, guarantee_amount, currency,
+                decl_message_id, created, released, arrived, finished, state_since, updated,
+                events, last_hash)
+            SELECT mrn, office, role, state, dep, dest, tr, nt, cr, tl, gr, ga, cu, di, cre,
+                rel, arr, fin, ss, now(), evn, lh
+            FROM u WHERE NOT stored)
+        INSERT INTO movement (mrn, office, role, state, departure, destination, transit,
             notified, crossed, time_limit, guarantee_ref, guarantee_amount, currency,
             decl_message_id, created, released, arrived, finished, state_since, updated,
             events, last_hash)
-        SELECT u.mrn, u.office, u.role, u.state, u.dep, u.dest, string_to_array(u.tr, ','),
-            string_to_array(u.nt, ','), string_to_array(u.cr, ','), u.tl::date, u.gr, u.ga,
-            u.cu, u.di::uuid, timestamptz 'epoch' + u.cre * interval '1 ms',
-            timestamptz 'epoch' + u.rel * interval '1 ms',
-            timestamptz 'epoch' + u.arr * interval '1 ms',
-            timestamptz 'epoch' + u.fin * interval '1 ms',
-            timestamptz 'epoch' + u.ss * interval '1 ms', now(), u.evn, decode(u.lh, 'hex')
-        FROM unnest(v_mrn, v_office, v_role, v_state, v_dep, v_dest, v_tr, v_nt, v_cr, v_tl,
-                    v_gr, v_ga, v_cu, v_di, v_cre, v_rel, v_arr, v_fin, v_ss, v_evn, v_lh)
-            AS u(mrn, office, role, state, dep, dest, tr, nt, cr, tl, gr, ga, cu, di, cre,
-                 rel, arr, fin, ss, evn, lh)
+        SELECT mrn, office, role, state, dep, dest, tr, nt, cr, tl, gr, ga, cu, di, cre, rel,
+            arr, fin, ss, now(), evn, lh
+        FROM u WHERE stored
         ON CONFLICT (mrn, office) DO UPDATE SET role = EXCLUDED.role, state = EXCLUDED.state,
             departure = EXCLUDED.departure, destination = EXCLUDED.destination,
             transit = EXCLUDED.transit, notified = EXCLUDED.notified,
