@@ -2,8 +2,9 @@
  * table (every state of each view reached, refusals with 90/92, follow
  * views never refuse, conditions, timers), the event hash chain, and,
  * against a real PostgreSQL (tests/pgtest.c), lifecycle_commit applying a
- * batch (fan-out, refusal, repeats within a batch and of stored messages) and `sigmatctl movement verify`
- * naming the event whose row was tampered with. */
+ * batch (fan-out, refusal, repeats within a batch and of stored messages)
+ * and `sigmatctl movement verify` naming the event whose row was tampered
+ * with. */
 #include <check.h>
 #include <libpq-fe.h>
 #include <stdio.h>
