@@ -128,10 +128,10 @@ int lc_load (lc_batch_t *b, const char *where, const char *param1, const char *s
 /* Called by lc_load_batch for each message id the database already holds. */
 typedef void (lc_known_fn) (void *arg, const char *id);
 
-/* In one statement: loads and locks the views of the MRNs in mrns (a
- * text[] literal) in (mrn, office) order, and calls known for each id of
- * ids (a uuid[] literal) already in `message`. Returns the number of views
- * or -1 (b->failed set). */
+/* In one statement (lifecycle_load(), migration 013): loads and locks the
+ * views of the MRNs in mrns (a text[] literal) in (mrn, office) order, and
+ * calls known for each id of ids (a uuid[] literal) already in `message`.
+ * Returns the number of views or -1 (b->failed set). */
 int lc_load_batch (lc_batch_t *b, const char *mrns, const char *ids, lc_known_fn *known,
                    void *arg);
 

@@ -229,26 +229,19 @@ lc_load (lc_batch_t *b, const char *where, const char *param1, const char *suffi
 int
 lc_load_batch (lc_batch_t *b, const char *mrns, const char *ids, lc_known_fn *known, void *arg)
 {
-    /* One round trip for both: the views, locked in (mrn, office) order,
-     * joined to one row that lists the known ids (a row of NULL view
-     * columns when no view matches). The views are found MRN by MRN (a
-     * lateral index lookup in MRN order), not with mrn = ANY($1): without
-     * statistics on movement (a young or fast-growing table) the planner
-     * takes ANY over many MRNs for most of the table and scans it all. */
+    /* lifecycle_load() (migration 013) locks the views in (mrn, office)
+     * order and lists the known ids in its first row; this only turns
+     * its rows into S_VIEW_COLS. */
     static const char sql[] =
-        "SELECT v.*, k.ids FROM (SELECT array_to_string(array("
-        "  SELECT id::text FROM message WHERE id = ANY($2::uuid[])), ',') AS ids) k"
-        " LEFT JOIN LATERAL (SELECT w.* FROM"
-        "  (SELECT DISTINCT unnest($1::text[]) AS mrn ORDER BY 1) m CROSS JOIN LATERAL"
-        "  (SELECT " S_VIEW_COLS " FROM movement WHERE mrn = m.mrn ORDER BY office FOR UPDATE) w"
-        " ) v ON true";
+        "SELECT " S_VIEW_COLS ", l.known FROM lifecycle_load($1::text[], $2::uuid[]) l,"
+        " LATERAL (SELECT (l.v_row).*) v";
     const char *params[2] = { mrns, ids };
     PGresult *r = lc_query (b, "cannot read the movements", sql, 2, params, 0);
     if (!r)
         return -1;
     int rows = s_load_rows (b, r);
-    if (rows >= 0 && PQntuples (r) > 0) {
-        const char *p = PQgetvalue (r, 0, 21);
+    for (int i = 0; rows >= 0 && i < PQntuples (r); i++) {
+        const char *p = PQgetvalue (r, i, 21);          /* "" when NULL */
         while (*p) {
             size_t len = strcspn (p, ",");
             char id[37];

@@ -1,5 +1,5 @@
--- 013_lifecycle_write.sql - the lifecycle's batch write as a function
--- (issue 17, docs/lifecycle.md "The transaction").
+-- 013_lifecycle_write.sql - the lifecycle's batch read and write as
+-- functions (issue 17, docs/lifecycle.md "The transaction").
 --
 -- broker/lifecycle/write.c used to send one statement of four
 -- data-modifying CTEs per batch: PostgreSQL parsed and planned it again
@@ -110,5 +110,37 @@ BEGIN
             AS i(id, mrn, office, hap, code, txt)
         ON CONFLICT DO NOTHING;
     END IF;
+END
+$$;
+
+-- lifecycle_load(): the first statement of a batch, in one round trip and
+-- with plans kept for the connection's life like lifecycle_write(). Its
+-- first row holds no view (v_row NULL) and, in `known`, the ids of
+-- `ids` already stored (comma-separated); then one row per view of the
+-- MRNs in `mrns`, each locked FOR UPDATE in (mrn, office) order so that
+-- two processes cannot deadlock. The views (and the ids) are looked up
+-- one by one with the primary key: `mrn = ANY(mrns)` would be estimated,
+-- while the table has no statistics yet or in a plan made for any array,
+-- as most of the table and scanned in full.
+CREATE FUNCTION lifecycle_load (mrns text[], ids uuid[], OUT v_row movement, OUT known text)
+RETURNS SETOF record
+LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+    -- id by id too (OFFSET 0 keeps the lookup inside the loop: a plan
+    -- kept from a young database could otherwise hash the whole table)
+    known := (SELECT string_agg(m.id::text, ',') FROM unnest(ids) AS k(id)
+              CROSS JOIN LATERAL (SELECT id FROM message WHERE id = k.id OFFSET 0) m);
+    v_row := NULL;
+    RETURN NEXT;
+    known := NULL;
+    FOR v_row IN
+        SELECT w.* FROM (SELECT DISTINCT unnest(mrns) AS mrn ORDER BY 1) b
+        CROSS JOIN LATERAL (SELECT * FROM movement v WHERE v.mrn = b.mrn
+                            ORDER BY v.office FOR UPDATE) w
+    LOOP
+        RETURN NEXT;
+    END LOOP;
 END
 $$;
