@@ -2,8 +2,9 @@
  * table (every state of each view reached, refusals with 90/92, follow
  * views never refuse, conditions, timers), the event hash chain, and,
  * against a real PostgreSQL (tests/pgtest.c), lifecycle_commit applying a
- * batch (fan-out, refusal, repeats) and `sigmatctl movement verify`
- * naming the event whose row was tampered with. */
+ * batch (fan-out, refusal, repeats within a batch and of stored messages)
+ * and `sigmatctl movement verify` naming the event whose row was tampered
+ * with. */
 #include <check.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -387,33 +388,94 @@ s_sql1 (const char *sql)
     return v;
 }
 
+/* One message of a batch: file from the examples, parsed, as if the local
+ * adapter ci-adapter sent it towards hop; free with s_item_free. */
+typedef struct {
+    char *body;
+    sg_msg_t *m;
+    store_msg_t sm;
+    lifecycle_in_t in;
+} s_item_t;
+
+static void
+s_item (s_item_t *it, const char *file, const char *hop)
+{
+    size_t len;
+    sg_diag_t d;
+    it->body = s_example (file, &len);
+    it->m = NULL;
+    ck_assert_msg (sg_msg_parse (it->body, len, NULL, &it->m, &d) == SG_OK, "%s: %s", file,
+                   d.text);
+    sg_msg_t *m = it->m;
+    it->sm = (store_msg_t) { .id = m->id, .type = sg_msg_type_name (m->type), .mrn = m->mrn,
+                             .sender = m->sender, .recipient = m->recipient,
+                             .origin_node = "CI", .from_peer = "ci-adapter",
+                             .header = "H: v\n", .header_len = 5, .body = it->body,
+                             .body_len = len, .next_hop = hop };
+    it->in = (lifecycle_in_t) { m, 1, NULL };
+}
+
+static void
+s_item_free (s_item_t *it)
+{
+    sg_msg_destroy (&it->m);
+    free (it->body);
+}
+
 /* Commits one message (file from the examples) through the lifecycle as if
  * the local adapter ci-adapter sent it; returns the number it made. */
 static size_t
 s_commit (lifecycle_t *lc, store_t *st, const char *file, const char *hop, int *duplicate,
           const char **hop_after)
 {
-    size_t len;
-    char *body = s_example (file, &len);
-    sg_msg_t *m = NULL;
+    s_item_t it;
     sg_diag_t d;
-    ck_assert_msg (sg_msg_parse (body, len, NULL, &m, &d) == SG_OK, "%s: %s", file, d.text);
-    store_msg_t sm = { .id = m->id, .type = sg_msg_type_name (m->type), .mrn = m->mrn,
-                       .sender = m->sender, .recipient = m->recipient, .origin_node = "CI",
-                       .from_peer = "ci-adapter", .header = "H: v\n", .header_len = 5,
-                       .body = body, .body_len = len, .next_hop = hop };
-    lifecycle_in_t in = { m, 1, NULL };
+    s_item (&it, file, hop);
     lifecycle_out_t out = { 0 };
-    ck_assert_msg (lifecycle_commit (lc, st, &sm, &in, 1, &out, &d) == SG_OK, "%s", d.text);
+    ck_assert_msg (lifecycle_commit (lc, st, &it.sm, &it.in, 1, &out, &d) == SG_OK, "%s",
+                   d.text);
     size_t made = out.n;
     if (duplicate)
-        *duplicate = sm.duplicate;
+        *duplicate = it.sm.duplicate;
     if (hop_after)
-        *hop_after = sm.next_hop;
+        *hop_after = it.sm.next_hop;
     lifecycle_out_clear (&out);
-    sg_msg_destroy (&m);
-    free (body);
+    s_item_free (&it);
     return made;
+}
+
+/* The tracker of node CI (offices CI; BF routed to BF, CI to its adapter)
+ * that the database tests drive. */
+typedef struct {
+    sg_sign_key_t *key;
+    routes_t *rt;
+    char *offices[1];
+    lifecycle_t *lc;
+} s_node_t;
+
+static void
+s_node_new (s_node_t *n)
+{
+    n->key = sg_sign_key_generate ();
+    n->rt = routes_new ();
+    ck_assert_int_eq (routes_add (n->rt, "BF", "BF", ROUTES_EXPLICIT), SG_OK);
+    ck_assert_int_eq (routes_add (n->rt, "CI", "ci-adapter", ROUTES_ADAPTER), SG_OK);
+    n->offices[0] = "CI";
+    setenv ("SIGMAT_CLOCK_FILE", "/nonexistent", 1);
+    lifecycle_opts_t o = { .node_name = "CI", .sign_key = n->key, .offices = n->offices,
+                           .offices_n = 1, .router = (const routes_t *const *) &n->rt,
+                           .discharge_auto = 1, .enquiry_after_ms = 86400000LL,
+                           .recovery_after_ms = 86400000LL };
+    n->lc = lifecycle_new (&o);
+    ck_assert_ptr_nonnull (n->lc);
+}
+
+static void
+s_node_destroy (s_node_t *n)
+{
+    lifecycle_destroy (&n->lc);
+    routes_destroy (&n->rt);
+    sg_sign_key_destroy (&n->key);
 }
 
 START_TEST (test_commit_and_verify)
@@ -421,17 +483,9 @@ START_TEST (test_commit_and_verify)
     sg_diag_t d;
     store_t *st = store_new (s_conninfo, &d);
     ck_assert_msg (st != NULL, "%s", d.text);
-    sg_sign_key_t *key = sg_sign_key_generate ();
-    routes_t *rt = routes_new ();
-    ck_assert_int_eq (routes_add (rt, "BF", "BF", ROUTES_EXPLICIT), SG_OK);
-    ck_assert_int_eq (routes_add (rt, "CI", "ci-adapter", ROUTES_ADAPTER), SG_OK);
-    char *offices[] = { "CI" };
-    const routes_t *const *rp = (const routes_t *const *) &rt;
-    setenv ("SIGMAT_CLOCK_FILE", "/nonexistent", 1);
-    lifecycle_opts_t o = { .node_name = "CI", .sign_key = key, .offices = offices,
-                           .offices_n = 1, .router = rp, .discharge_auto = 1,
-                           .enquiry_after_ms = 86400000LL, .recovery_after_ms = 86400000LL };
-    lifecycle_t *lc = lifecycle_new (&o);
+    s_node_t node;
+    s_node_new (&node);
+    lifecycle_t *lc = node.lc;
     const char *hop;
     int dup;
     /* DEC to its own office: registered, consumed (not echoed to the adapter) */
@@ -499,10 +553,53 @@ START_TEST (test_commit_and_verify)
     ck_assert_msg (strstr (out, "FAIL 26CI000101000123J8 DEPARTURE at CI000101: event 2 (REL "),
                    "verify did not name the event: %s", out);
 
-    lifecycle_destroy (&lc);
-    routes_destroy (&rt);
-    sg_sign_key_destroy (&key);
+    s_node_destroy (&node);
     store_destroy (&st);
+}
+END_TEST
+
+/* One batch holding a message twice and a message stored by an earlier
+ * batch: each is applied once, the repeats are flagged duplicates, and
+ * nothing is retried. */
+START_TEST (test_commit_batch_repeats)
+{
+    char *conn = pgtest_createdb ("lc_repeats");
+    pgtest_migrate ("check_lifecycle", conn);
+    sg_diag_t d;
+    store_t *st = store_new (conn, &d);
+    ck_assert_msg (st != NULL, "%s", d.text);
+    s_node_t node;
+    s_node_new (&node);
+    ck_assert_uint_eq (s_commit (node.lc, st, "dec.xml", "ci-adapter", NULL, NULL), 0);
+    const char *files[3] = { "rel.xml", "rel.xml", "dec.xml" };
+    s_item_t it[3];
+    store_msg_t sm[3];
+    lifecycle_in_t in[3];
+    for (int i = 0; i < 3; i++) {
+        s_item (&it[i], files[i], "ci-adapter");
+        sm[i] = it[i].sm;
+        in[i] = it[i].in;
+    }
+    lifecycle_out_t out = { 0 };
+    ck_assert_msg (lifecycle_commit (node.lc, st, sm, in, 3, &out, &d) == SG_OK, "%s", d.text);
+    ck_assert_uint_eq (out.n, 3);           /* AAR and two ATRs, made once */
+    ck_assert_int_eq (sm[0].duplicate, 0);
+    ck_assert_int_eq (sm[1].duplicate, 1);
+    ck_assert_int_eq (sm[2].duplicate, 1);
+    lifecycle_stats_t stats;
+    lifecycle_stats (node.lc, &stats);
+    ck_assert_uint_eq (stats.retries, 0);
+    ck_assert_int_eq (pgtest_num (conn, "SELECT events FROM movement WHERE office = 'CI000101'"
+                                        " AND state = 'RELEASED'"), 2);
+    ck_assert_int_eq (pgtest_num (conn, "SELECT count(*) FROM movement_event"
+                                        " WHERE office = 'CI000101'"), 2);
+    ck_assert_int_eq (pgtest_num (conn, "SELECT count(*) FROM message"), 5);
+    lifecycle_out_clear (&out);
+    for (int i = 0; i < 3; i++)
+        s_item_free (&it[i]);
+    s_node_destroy (&node);
+    store_destroy (&st);
+    free (conn);
 }
 END_TEST
 
@@ -526,6 +623,7 @@ main (void)
     TCase *db = tcase_create ("database");
     tcase_set_timeout (db, 60);
     tcase_add_test (db, test_commit_and_verify);
+    tcase_add_test (db, test_commit_batch_repeats);
     suite_add_tcase (s, db);
     int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

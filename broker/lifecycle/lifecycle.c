@@ -569,8 +569,18 @@ lc_sha256_hex (const void *data, size_t len, char out[2 * LC_HASH_LEN + 1])
     out[0] = '\0';
     if (!data || !len || !EVP_Digest (data, len, h, &hl, EVP_sha256 (), NULL))
         return;
-    for (unsigned i = 0; i < hl; i++)
-        snprintf (out + 2 * i, 3, "%02x", h[i]);
+    lc_hex (h, hl, out);
+}
+
+void
+lc_hex (const unsigned char *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
 }
 
 /* ---- resynchronisation --------------------------------------------------- */

@@ -171,6 +171,9 @@ int64_t lc_clock_ms (const char *clock_file);
  * len 0. */
 void lc_sha256_hex (const void *data, size_t len, char out[2 * LC_HASH_LEN + 1]);
 
+/* Writes p[0..n) as 2n lowercase hex digits and a NUL into out. */
+void lc_hex (const unsigned char *p, size_t n, char *out);
+
 /* Formats ms as "YYYY-MM-DD" (date) or "YYYY-MM-DDThh:mm:ssZ" (datetime). */
 void lc_format_date (int64_t ms, char out[11]);
 void lc_format_datetime (int64_t ms, char out[21]);

@@ -38,6 +38,7 @@ typedef struct {
     int events;
     unsigned char last_hash[LC_HASH_LEN];
     int dirty;
+    int stored;                     /* read from the table (else new in this batch) */
     const sg_msg_t *decl;           /* its declaration, when this batch holds it */
     sg_msg_t *decl_own;             /* ... or read back from the database (owned) */
 } lc_view_t;
@@ -123,6 +124,16 @@ int lc_grow (lc_batch_t *b, void **arr, size_t *cap, size_t n, size_t sz);
  * text[] param1, may be NULL) with an optional suffix (ORDER/LIMIT/FOR
  * UPDATE...). Returns the number of rows or -1 (b->failed set). */
 int lc_load (lc_batch_t *b, const char *where, const char *param1, const char *suffix);
+
+/* Called by lc_load_batch for each message id the database already holds. */
+typedef void (lc_known_fn) (void *arg, const char *id);
+
+/* In one statement (lifecycle_load(), migration 013): loads and locks the
+ * views of the MRNs in mrns (a text[] literal) in (mrn, office) order, and
+ * calls known for each id of ids (a uuid[] literal) already in `message`.
+ * Returns the number of views or -1 (b->failed set). */
+int lc_load_batch (lc_batch_t *b, const char *mrns, const char *ids, lc_known_fn *known,
+                   void *arg);
 
 /* The view (mrn, office), or NULL. */
 lc_view_t *lc_find (lc_batch_t *b, const char *mrn, const char *office);

@@ -33,67 +33,79 @@ lifecycle_stats (const lifecycle_t *self, lifecycle_stats_t *out)
         *out = self->stats;
 }
 
-static const store_msg_t *s_sort_msgs;
+/* A message id of the batch and its index, sorted by (id, index). */
+typedef struct {
+    const char *id;
+    size_t i;
+} s_key_t;
 
 static int
-s_idx_cmp (const void *a, const void *b)
+s_key_cmp (const void *a, const void *b)
 {
-    size_t x = *(const size_t *) a, y = *(const size_t *) b;
-    int c = strcasecmp (s_sort_msgs[x].id, s_sort_msgs[y].id);
-    return c ? c : (x < y ? -1 : x > y);
+    const s_key_t *x = a, *y = b;
+    int c = strcasecmp (x->id, y->id);
+    return c ? c : (x->i < y->i ? -1 : x->i > y->i);
 }
 
-/* skip[i] = 1 for repeats of an id earlier in the batch and for ids the
- * database already holds: only first sightings are applied. */
-static int
-s_mark_known (lc_batch_t *b, const store_msg_t *msgs, size_t n, char *skip)
+typedef struct {
+    const s_key_t *keys;
+    size_t n;
+    char *skip;
+} s_known_t;
+
+/* lc_known_fn: the database holds id: skip its first sighting (the
+ * repeats are skipped already). */
+static void
+s_known (void *arg, const char *id)
 {
-    size_t *idx = malloc (n * sizeof *idx);
-    if (!idx)
-        return SG_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        idx[i] = i;
-    s_sort_msgs = msgs;
-    qsort (idx, n, sizeof *idx, s_idx_cmp);
-    for (size_t k = 1; k < n; k++)
-        if (strcasecmp (msgs[idx[k]].id, msgs[idx[k - 1]].id) == 0)
-            skip[idx[k]] = 1;
-    /* ids as a text array literal: UUIDs need no quoting */
-    size_t len = n * 38 + 3;
-    char *lit = malloc (len), *p = lit;
-    if (!lit) {
-        free (idx);
-        return SG_ENOMEM;
+    s_known_t *k = arg;
+    size_t lo = 0, hi = k->n;               /* first index of id in sorted order */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcasecmp (k->keys[mid].id, id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    *p++ = '{';
+    if (lo < k->n && strcasecmp (k->keys[lo].id, id) == 0)
+        k->skip[k->keys[lo].i] = 1;
+}
+
+/* Loads and locks the views of the batch's MRNs (mrns, a text[] literal)
+ * and sets skip[i] = 1 for repeats of an id earlier in the batch and for
+ * ids the database already holds: only first sightings are applied. One
+ * statement; b->failed on error. */
+static void
+s_load (lc_batch_t *b, const store_msg_t *msgs, size_t n, const char *mrns, char *skip)
+{
+    s_key_t *keys = malloc (n * sizeof *keys);
+    char *lit = malloc (n * 38 + 3);        /* ids as a uuid[] literal: no quoting needed */
+    if (!keys || !lit) {
+        lc_oom (b);
+        goto done;
+    }
     for (size_t i = 0; i < n; i++)
-        p += snprintf (p, len - (size_t) (p - lit), "%s%s", i ? "," : "", msgs[i].id);
+        keys[i] = (s_key_t) { msgs[i].id, i };
+    qsort (keys, n, sizeof *keys, s_key_cmp);
+    for (size_t k = 1; k < n; k++)
+        if (strcasecmp (keys[k].id, keys[k - 1].id) == 0)
+            skip[keys[k].i] = 1;
+    char *p = lit;
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strnlen (msgs[i].id, 36);
+        if (i)
+            *p++ = ',';
+        memcpy (p, msgs[i].id, len);
+        p += len;
+    }
     *p++ = '}';
     *p = '\0';
-    const char *params[1] = { lit };
-    PGresult *r = lc_query (b, "cannot look up message ids",
-                            "SELECT id::text FROM message WHERE id = ANY($1::uuid[])", 1, params, 0);
-    int rc = SG_OK;
-    if (!r)
-        rc = SG_EDB;
-    else
-        for (int row = 0; row < PQntuples (r); row++) {
-            const char *id = PQgetvalue (r, row, 0);
-            size_t lo = 0, hi = n;          /* first index of id in sorted order */
-            while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                if (strcasecmp (msgs[idx[mid]].id, id) < 0)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            if (lo < n && strcasecmp (msgs[idx[lo]].id, id) == 0)
-                skip[idx[lo]] = 1;
-        }
-    PQclear (r);
+    s_known_t k = { keys, n, skip };
+    lc_load_batch (b, mrns, lit, s_known, &k);
+done:
     free (lit);
-    free (idx);
-    return rc;
+    free (keys);
 }
 
 /* The distinct MRNs of the batch as a text array literal (MRNs are
@@ -109,7 +121,11 @@ s_mrn_literal (const store_msg_t *msgs, const lifecycle_in_t *in, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (!in[i].msg)
             continue;
-        p += sprintf (p, "%s%s", first ? "" : ",", msgs[i].mrn);
+        size_t len = strnlen (msgs[i].mrn, 18);
+        if (!first)
+            *p++ = ',';
+        memcpy (p, msgs[i].mrn, len);
+        p += len;
         first = 0;
     }
     *p++ = '}';
@@ -135,9 +151,7 @@ s_attempt (lifecycle_t *self, store_t *store, store_msg_t *msgs, const lifecycle
         sg_diag_set (&b.diag, SG_ENOMEM, 0, 0, "lifecycle: out of memory");
     }
     if (rc == SG_OK && !b.failed)
-        lc_load (&b, "mrn = ANY($1::text[])", mrns, "ORDER BY mrn, office FOR UPDATE");
-    if (!b.failed)
-        s_mark_known (&b, msgs, n, skip);
+        s_load (&b, msgs, n, mrns, skip);
     for (size_t i = 0; i < n && !b.failed; i++) {
         if (!in[i].msg || skip[i])
             continue;

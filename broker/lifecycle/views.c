@@ -154,34 +154,36 @@ s_i64 (PGresult *r, int row, int col)
     return strtoll (PQgetvalue (r, row, col), NULL, 10);
 }
 
-int
-lc_load (lc_batch_t *b, const char *where, const char *param1, const char *suffix)
+/* The columns of a view as lc_load reads them (21, in s_load_rows' order). */
+#define S_VIEW_COLS \
+    "mrn, office, role, state, departure, destination," \
+    " array_to_string(transit, ','), array_to_string(notified, ',')," \
+    " array_to_string(crossed, ','), coalesce(time_limit::text, '')," \
+    " coalesce(guarantee_ref, ''), coalesce(guarantee_amount, '')," \
+    " coalesce(currency, ''), coalesce(decl_message_id::text, '')," \
+    " (extract(epoch FROM created) * 1000)::int8," \
+    " coalesce((extract(epoch FROM released) * 1000)::int8, 0)," \
+    " coalesce((extract(epoch FROM arrived) * 1000)::int8, 0)," \
+    " coalesce((extract(epoch FROM finished) * 1000)::int8, 0)," \
+    " (extract(epoch FROM state_since) * 1000)::int8," \
+    " events, coalesce(encode(last_hash, 'hex'), '')"
+
+/* Adds the views of result r (S_VIEW_COLS first; a row whose mrn is NULL
+ * holds no view); the number added, or -1 (b->failed set). */
+static int
+s_load_rows (lc_batch_t *b, PGresult *r)
 {
-    char sql[2048];
-    snprintf (sql, sizeof sql,
-              "SELECT mrn, office, role, state, departure, destination,"
-              " array_to_string(transit, ','), array_to_string(notified, ','),"
-              " array_to_string(crossed, ','), coalesce(time_limit::text, ''),"
-              " coalesce(guarantee_ref, ''), coalesce(guarantee_amount, ''),"
-              " coalesce(currency, ''), coalesce(decl_message_id::text, ''),"
-              " (extract(epoch FROM created) * 1000)::int8,"
-              " coalesce((extract(epoch FROM released) * 1000)::int8, 0),"
-              " coalesce((extract(epoch FROM arrived) * 1000)::int8, 0),"
-              " coalesce((extract(epoch FROM finished) * 1000)::int8, 0),"
-              " (extract(epoch FROM state_since) * 1000)::int8,"
-              " events, coalesce(encode(last_hash, 'hex'), '')"
-              " FROM movement WHERE %s %s", where, suffix ? suffix : "");
-    const char *params[1] = { param1 };
-    PGresult *r = lc_query (b, "cannot read the movements", sql, param1 ? 1 : 0, params, 0);
-    if (!r)
-        return -1;
-    int rows = PQntuples (r);
+    int rows = PQntuples (r), added = 0;
     for (int i = 0; i < rows; i++) {
+        if (PQgetisnull (r, i, 0))
+            continue;
         int role = lc_role_from_name (PQgetvalue (r, i, 2));
         lc_view_t *v = lc_view_add (b, PQgetvalue (r, i, 0), PQgetvalue (r, i, 1),
                                     role < 0 ? LC_DEPARTURE : (lc_role_t) role);
         if (!v)
             break;
+        added++;
+        v->stored = 1;
         v->state = lc_state_from_name (PQgetvalue (r, i, 3));
         sg_strlcpy (v->departure, PQgetvalue (r, i, 4), sizeof v->departure);
         sg_strlcpy (v->destination, PQgetvalue (r, i, 5), sizeof v->destination);
@@ -206,8 +208,53 @@ lc_load (lc_batch_t *b, const char *where, const char *param1, const char *suffi
             v->last_hash[k] = (unsigned char) x;
         }
     }
+    return b->failed ? -1 : added;
+}
+
+int
+lc_load (lc_batch_t *b, const char *where, const char *param1, const char *suffix)
+{
+    char sql[2048];
+    snprintf (sql, sizeof sql, "SELECT " S_VIEW_COLS " FROM movement WHERE %s %s", where,
+              suffix ? suffix : "");
+    const char *params[1] = { param1 };
+    PGresult *r = lc_query (b, "cannot read the movements", sql, param1 ? 1 : 0, params, 0);
+    if (!r)
+        return -1;
+    int rows = s_load_rows (b, r);
     PQclear (r);
-    return b->failed ? -1 : rows;
+    return rows;
+}
+
+int
+lc_load_batch (lc_batch_t *b, const char *mrns, const char *ids, lc_known_fn *known, void *arg)
+{
+    /* lifecycle_load() (migration 013) locks the views in (mrn, office)
+     * order and lists the known ids in its first row; this only turns
+     * its rows into S_VIEW_COLS. */
+    static const char sql[] =
+        "SELECT " S_VIEW_COLS ", l.known FROM lifecycle_load($1::text[], $2::uuid[]) l,"
+        " LATERAL (SELECT (l.v_row).*) v";
+    const char *params[2] = { mrns, ids };
+    PGresult *r = lc_query (b, "cannot read the movements", sql, 2, params, 0);
+    if (!r)
+        return -1;
+    int rows = s_load_rows (b, r);
+    for (int i = 0; rows >= 0 && i < PQntuples (r); i++) {
+        const char *p = PQgetvalue (r, i, 21);          /* "" when NULL */
+        while (*p) {
+            size_t len = strcspn (p, ",");
+            char id[37];
+            if (len < sizeof id) {
+                memcpy (id, p, len);
+                id[len] = '\0';
+                known (arg, id);
+            }
+            p += len + (p[len] == ',');
+        }
+    }
+    PQclear (r);
+    return rows;
 }
 
 int

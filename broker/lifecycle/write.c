@@ -1,8 +1,8 @@
 /* write.c - writes what a lifecycle transaction changed: the
  * movement views (upsert), their new events, the refused messages and the
- * incidents, all in ONE statement of data-modifying CTEs over arrays
- * (text-format array literals, one element per row), whatever the size
- * of the batch. */
+ * incidents, all in ONE call of lifecycle_write() (migration 013, which
+ * keeps the INSERTs' plans) over arrays (text-format array literals, one
+ * element per row), whatever the size of the batch. */
 #include "lifecycle/lifecycle_int.h"
 #include "buf.h"
 
@@ -32,28 +32,42 @@ s_add (s_arr_t *a, const char *v)
         return;
     }
     s_put (a, "\"", 1);
-    for (const char *p = v; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            s_put (a, "\\", 1);
-        s_put (a, p, 1);
+    for (const char *p = v; *p; ) {
+        size_t span = strcspn (p, "\"\\");     /* runs with nothing to escape */
+        s_put (a, p, span);
+        p += span;
+        if (*p) {
+            char esc[2] = { '\\', *p++ };
+            s_put (a, esc, 2);
+        }
     }
     s_put (a, "\"", 1);
 }
 
+/* Appends v in decimal, unquoted (NULL when is_null). */
 static void
 s_addf (s_arr_t *a, long long v, int is_null)
 {
-    char buf[32];
-    snprintf (buf, sizeof buf, "%lld", v);
-    s_add (a, is_null ? NULL : buf);
+    if (is_null) {
+        s_add (a, NULL);
+        return;
+    }
+    char buf[24], *p = buf + sizeof buf;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long) v : (unsigned long long) v;
+    do
+        *--p = (char) ('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    s_put (a, a->n++ ? "," : "{", 1);
+    s_put (a, p, (size_t) (buf + sizeof buf - p));
 }
 
 static void
 s_addhash (s_arr_t *a, const unsigned char h[LC_HASH_LEN])
 {
     char hex[LC_HASH_LEN * 2 + 1];
-    for (int i = 0; i < LC_HASH_LEN; i++)
-        snprintf (hex + 2 * i, 3, "%02x", h[i]);
+    lc_hex (h, LC_HASH_LEN, hex);
     s_add (a, hex);
 }
 
@@ -79,64 +93,21 @@ s_offices_csv (const lc_office_t *list, size_t n, char *out, size_t size)
 
 /* ---- writing ----------------------------------------------------------------- */
 
+/* lifecycle_write() (migration 013) upserts the views and inserts the
+ * events, rejections and incidents with plans it keeps per connection. */
 static const char s_sql_write[] =
-    "WITH mv AS ("
-    " INSERT INTO movement (mrn, office, role, state, departure, destination, transit, notified,"
-    "  crossed, time_limit, guarantee_ref, guarantee_amount, currency, decl_message_id, created,"
-    "  released, arrived, finished, state_since, updated, events, last_hash)"
-    " SELECT u.mrn, u.office, u.role, u.state, u.dep, u.dest, string_to_array(u.tr, ','),"
-    "  string_to_array(u.nt, ','), string_to_array(u.cr, ','), u.tl::date, u.gr, u.ga, u.cu,"
-    "  u.di::uuid, timestamptz 'epoch' + u.cre * interval '1 ms',"
-    "  timestamptz 'epoch' + u.rel * interval '1 ms', timestamptz 'epoch' + u.arr * interval '1 ms',"
-    "  timestamptz 'epoch' + u.fin * interval '1 ms', timestamptz 'epoch' + u.ss * interval '1 ms',"
-    "  now(), u.evn, decode(u.lh, 'hex')"
-    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
-    "  $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],"
-    "  $14::text[], $15::int8[], $16::int8[], $17::int8[], $18::int8[], $19::int8[], $20::int4[],"
-    "  $21::text[]) AS u(mrn, office, role, state, dep, dest, tr, nt, cr, tl, gr, ga, cu, di, cre,"
-    "  rel, arr, fin, ss, evn, lh)"
-    " ON CONFLICT (mrn, office) DO UPDATE SET role = EXCLUDED.role, state = EXCLUDED.state,"
-    "  departure = EXCLUDED.departure, destination = EXCLUDED.destination,"
-    "  transit = EXCLUDED.transit, notified = EXCLUDED.notified, crossed = EXCLUDED.crossed,"
-    "  time_limit = EXCLUDED.time_limit, guarantee_ref = EXCLUDED.guarantee_ref,"
-    "  guarantee_amount = EXCLUDED.guarantee_amount, currency = EXCLUDED.currency,"
-    "  decl_message_id = EXCLUDED.decl_message_id, released = EXCLUDED.released,"
-    "  arrived = EXCLUDED.arrived, finished = EXCLUDED.finished,"
-    "  state_since = EXCLUDED.state_since, updated = now(), events = EXCLUDED.events,"
-    "  last_hash = EXCLUDED.last_hash"
-    " RETURNING 1),"
-    " ev AS ("
-    " INSERT INTO movement_event (mrn, office, seq, message_id, msg_type, from_state, to_state,"
-    "  at_office, at, prev_hash, hash, officer, body_hash, sig_hash, hash_version)"
-    " SELECT e.mrn, e.office, e.seq, e.mid::uuid, e.typ, e.fr, e.tos, e.ato,"
-    "  timestamptz 'epoch' + e.at * interval '1 ms', decode(e.ph, 'hex'), decode(e.h, 'hex'),"
-    "  nullif(e.off, ''), decode(e.bh, 'hex'), decode(e.sh, 'hex'), 2"
-    " FROM unnest($22::text[], $23::text[], $24::int4[], $25::text[], $26::text[], $27::text[],"
-    "  $28::text[], $29::text[], $30::int8[], $31::text[], $32::text[], $48::text[],"
-    "  $49::text[], $50::text[])"
-    "  AS e(mrn, office, seq, mid, typ, fr, tos, ato, at, ph, h, off, bh, sh)"
-    " RETURNING 1),"
-    " rj AS ("
-    " INSERT INTO movement_rejection (message_id, mrn, msg_type, sender, recipient, code, reason,"
-    "  nak_message_id, at, kind)"
-    " SELECT r.id::uuid, r.mrn, r.typ, r.snd, r.rcp, r.code, r.reason, r.nak::uuid,"
-    "  timestamptz 'epoch' + $47::int8 * interval '1 ms',"
-    "  CASE r.code WHEN 101 THEN 'authority' WHEN 92 THEN 'sequence' WHEN 90 THEN 'unknown' END"
-    " FROM unnest($33::text[], $34::text[], $35::text[], $36::text[], $37::text[], $38::int4[],"
-    "  $39::text[], $40::text[]) AS r(id, mrn, typ, snd, rcp, code, reason, nak)"
-    " ON CONFLICT DO NOTHING RETURNING 1),"
-    " ic AS ("
-    " INSERT INTO movement_incident (message_id, mrn, office, happened, code, description, recorded)"
-    " SELECT i.id::uuid, i.mrn, i.office, i.hap, i.code, i.txt,"
-    "  timestamptz 'epoch' + $47::int8 * interval '1 ms'"
-    " FROM unnest($41::text[], $42::text[], $43::text[], $44::text[], $45::text[], $46::text[])"
-    "  AS i(id, mrn, office, hap, code, txt)"
-    " ON CONFLICT DO NOTHING RETURNING 1)"
-    " SELECT (SELECT count(*) FROM mv), (SELECT count(*) FROM ev), (SELECT count(*) FROM rj),"
-    "  (SELECT count(*) FROM ic)";
+    "SELECT lifecycle_write($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+    " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
+    " $13::text[], $14::text[], $15::int8[], $16::int8[], $17::int8[], $18::int8[],"
+    " $19::int8[], $20::int4[], $21::text[], $22::text[], $23::text[], $24::int4[],"
+    " $25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::int8[],"
+    " $31::text[], $32::text[], $33::text[], $34::text[], $35::text[], $36::text[],"
+    " $37::text[], $38::text[], $39::text[], $40::text[], $41::int4[], $42::text[],"
+    " $43::text[], $44::text[], $45::text[], $46::text[], $47::text[], $48::text[],"
+    " $49::text[], $50::int8, $51::bool[])";
 
-#define S_NW 50
-#define S_NOW 46                    /* $47: the batch's time; the others are arrays */
+#define S_NW 51
+#define S_NOW 49                    /* $50: the batch's time; the others are arrays */
 
 int
 lc_write (lc_batch_t *b)
@@ -182,6 +153,7 @@ lc_write (lc_batch_t *b)
             s_addhash (&a[20], v->last_hash);
         else
             s_add (&a[20], NULL);
+        s_add (&a[50], v->stored ? "t" : "f");
     }
     for (size_t i = 0; i < b->nev; i++) {
         const lc_ev_t *e = &b->ev[i];
@@ -196,29 +168,29 @@ lc_write (lc_batch_t *b)
         s_addf (&a[29], e->at_ms, 0);
         s_addhash (&a[30], e->prev);
         s_addhash (&a[31], e->hash);
-        s_add (&a[47], e->officer);
-        s_add (&a[48], e->body_hash);
-        s_add (&a[49], e->sig_hash);
+        s_add (&a[32], e->officer);
+        s_add (&a[33], e->body_hash);
+        s_add (&a[34], e->sig_hash);
     }
     for (size_t i = 0; i < b->nrej; i++) {
         const lc_rej_t *r = &b->rej[i];
-        s_add (&a[32], r->id);
-        s_add (&a[33], r->mrn);
-        s_add (&a[34], r->type);
-        s_add (&a[35], r->sender);
-        s_add (&a[36], r->recipient);
-        s_addf (&a[37], r->code, 0);
-        s_add (&a[38], r->reason);
-        s_add (&a[39], r->nak_id[0] ? r->nak_id : NULL);
+        s_add (&a[35], r->id);
+        s_add (&a[36], r->mrn);
+        s_add (&a[37], r->type);
+        s_add (&a[38], r->sender);
+        s_add (&a[39], r->recipient);
+        s_addf (&a[40], r->code, 0);
+        s_add (&a[41], r->reason);
+        s_add (&a[42], r->nak_id[0] ? r->nak_id : NULL);
     }
     for (size_t i = 0; i < b->ninc; i++) {
         const lc_inc_t *in = &b->inc[i];
-        s_add (&a[40], in->id);
-        s_add (&a[41], in->mrn);
-        s_add (&a[42], in->office);
-        s_add (&a[43], in->happened);
-        s_add (&a[44], in->code);
-        s_add (&a[45], in->text);
+        s_add (&a[43], in->id);
+        s_add (&a[44], in->mrn);
+        s_add (&a[45], in->office);
+        s_add (&a[46], in->happened);
+        s_add (&a[47], in->code);
+        s_add (&a[48], in->text);
     }
     char now[32];
     snprintf (now, sizeof now, "%lld", (long long) b->now);
