@@ -590,7 +590,8 @@ s_parse (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits, int val
         *msg_p = NULL;
     if (!buf || !msg_p)
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "no input or no result pointer");
-    xmlDocPtr doc = sg_xmlsafe_parse (buf, len, limits, diag);
+    /* the message schemas have no mixed content: indentation is not kept */
+    xmlDocPtr doc = sg_xmlsafe_parse_flags (buf, len, limits, SG_XMLSAFE_ELEMENT_ONLY, diag);
     if (!doc)
         return diag ? diag->code : SG_EXML;
     int rc = s_parse_doc (doc, validate, msg_p, diag);

@@ -39,8 +39,10 @@ typedef struct {
     int err_line;               /* first error libxml2 reported */
     int have_err;
     char err_text[400];
+    int element_only;           /* SG_XMLSAFE_ELEMENT_ONLY */
     startElementNsSAX2Func start;
     endElementNsSAX2Func end;
+    charactersSAXFunc characters;
 } s_state_t;
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
@@ -193,6 +195,57 @@ s_on_error (void *data, xmlErrorPtr err)
     sg_oneline (st->err_text, sizeof st->err_text, err->message);
 }
 
+/* Is ch[0..len) only XML whitespace? */
+static int
+s_blank (const xmlChar *ch, int len)
+{
+    for (int i = 0; i < len; i++)
+        if (ch[i] != ' ' && ch[i] != '\n' && ch[i] != '\t' && ch[i] != '\r')
+            return 0;
+    return 1;
+}
+
+/* SG_XMLSAFE_ELEMENT_ONLY, when a child element starts: the element's
+ * only child so far, a whitespace-only text node s_characters could not
+ * place, turns out to be indentation before that child and goes. */
+static void
+s_drop_leading_blank (xmlParserCtxtPtr ctxt)
+{
+    xmlNodePtr parent = ctxt->node, t = parent ? parent->children : NULL;
+    if (!t || t->type != XML_TEXT_NODE || t != parent->last || !t->content
+        || !s_blank (t->content, (int) strlen ((const char *) t->content)))
+        return;
+    xmlUnlinkNode (t);
+    xmlFreeNode (t);
+}
+
+/* Is the whitespace ch[0..len) beside an element: right after a child
+ * element, or (when ch is in the input buffer, where the parser hands over
+ * plain runs) right before a start tag? */
+static int
+s_beside_element (xmlParserCtxtPtr ctxt, const xmlChar *ch, int len)
+{
+    if (ctxt->node->last && ctxt->node->last->type == XML_ELEMENT_NODE)
+        return 1;
+    xmlParserInputPtr in = ctxt->input;
+    if (!in || !in->base || !in->end || ch < in->base || ch + len + 1 >= in->end)
+        return 0;
+    xmlChar c = ch[len + 1];
+    return ch[len] == '<' && c != '/' && c != '!' && c != '?';
+}
+
+/* Text; under SG_XMLSAFE_ELEMENT_ONLY whitespace beside a child element
+ * is not kept (indentation or trailing space). */
+static void
+s_characters (void *ctx, const xmlChar *ch, int len)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    s_state_t *st = ctxt->_private;
+    if (st->element_only && ctxt->node && s_blank (ch, len) && s_beside_element (ctxt, ch, len))
+        return;
+    st->characters (ctx, ch, len);
+}
+
 static void
 s_start_element (void *ctx, const xmlChar *localname, const xmlChar *prefix,
                  const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
@@ -216,6 +269,8 @@ s_start_element (void *ctx, const xmlChar *localname, const xmlChar *prefix,
         s_stop (ctxt, SG_EXML, what);
         return;
     }
+    if (st->element_only)
+        s_drop_leading_blank (ctxt);
     st->start (ctx, localname, prefix, uri, nb_namespaces, namespaces,
                nb_attributes, nb_defaulted, attributes);
 }
@@ -362,6 +417,13 @@ xmlDocPtr
 sg_xmlsafe_parse (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits,
                sg_diag_t *diag)
 {
+    return sg_xmlsafe_parse_flags (buf, len, limits, 0, diag);
+}
+
+xmlDocPtr
+sg_xmlsafe_parse_flags (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits,
+                        int flags, sg_diag_t *diag)
+{
     sg_xmlsafe_init ();
     size_t max_bytes = limits && limits->max_bytes ? limits->max_bytes
                                                    : SG_XMLSAFE_DEFAULT_MAX_BYTES;
@@ -373,7 +435,8 @@ sg_xmlsafe_parse (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits
         return NULL;
 
     xmlDocPtr doc = NULL;
-    s_state_t st = { .max_depth = max_depth };
+    s_state_t st = { .max_depth = max_depth,
+                     .element_only = (flags & SG_XMLSAFE_ELEMENT_ONLY) != 0 };
     xmlParserCtxtPtr ctxt = NULL;
     st.ns_stack = calloc ((size_t) max_depth + 2, sizeof *st.ns_stack);
     if (st.ns_stack)
@@ -388,6 +451,11 @@ sg_xmlsafe_parse (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits
     st.end = sax->endElementNs;
     sax->startElementNs = s_start_element;
     sax->endElementNs = s_end_element;
+    st.characters = sax->characters;
+    /* both through s_characters: libxml2 then never guesses which
+     * whitespace is ignorable (it only does when the two differ) */
+    sax->characters = s_characters;
+    sax->ignorableWhitespace = s_characters;
     sax->internalSubset = s_internal_subset;
     sax->externalSubset = s_internal_subset;
     sax->entityDecl = s_entity_decl;
