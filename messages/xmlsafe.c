@@ -200,7 +200,7 @@ static int
 s_blank (const xmlChar *ch, int len)
 {
     for (int i = 0; i < len; i++)
-        if (ch[i] != ' ' && ch[i] != '\n' && ch[i] != '\t' && ch[i] != '\r')
+        if (ch[i] > ' ' || (ch[i] != ' ' && ch[i] != '\n' && ch[i] != '\t' && ch[i] != '\r'))
             return 0;
     return 1;
 }
@@ -241,7 +241,7 @@ s_characters (void *ctx, const xmlChar *ch, int len)
 {
     xmlParserCtxtPtr ctxt = ctx;
     s_state_t *st = ctxt->_private;
-    if (st->element_only && ctxt->node && s_blank (ch, len) && s_beside_element (ctxt, ch, len))
+    if (st->element_only && ctxt->node && s_beside_element (ctxt, ch, len) && s_blank (ch, len))
         return;
     st->characters (ctx, ch, len);
 }
@@ -331,6 +331,11 @@ s_skip_past (const char *p, const char *end, const char *needle)
     return q ? q + strlen (needle) : end;
 }
 
+/* The bytes s_scan_attributes stops at inside a tag: quotes, '=', '>', '<'. */
+static const unsigned char s_tag_class[256] = {
+    ['"'] = 1, ['\''] = 1, ['='] = 1, ['>'] = 1, ['<'] = 1
+};
+
 /* Why: libxml2 2.9.14 checks duplicate attributes and namespace
  * declarations by linear search, so one start tag with 300,000 attributes
  * (well within 4 MiB) costs minutes. This linear pre-scan counts the '='
@@ -362,20 +367,22 @@ s_scan_attributes (const char *buf, size_t len, int max_attrs)
         if (*p == '/')
             continue;
         int count = 0;
-        char quote = 0;
-        for (; p < end; p++) {
-            if (quote) {
-                if (*p == quote)
-                    quote = 0;
+        while (p < end) {
+            while (p < end && !s_tag_class[(unsigned char) *p])
+                p++;
+            if (p >= end)
+                break;
+            if (*p == '"' || *p == '\'') {
+                const char *q = memchr (p + 1, *p, (size_t) (end - p - 1));
+                p = q ? q + 1 : end;
             }
-            else if (*p == '"' || *p == '\'')
-                quote = *p;
             else if (*p == '=') {
                 if (++count > max_attrs)
                     return (long) (tag - buf);
+                p++;
             }
-            else if (*p == '>' || *p == '<')
-                break;
+            else
+                break;          /* '>' or '<' */
         }
     }
     return -1;
