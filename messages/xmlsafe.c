@@ -388,6 +388,19 @@ s_scan_attributes (const char *buf, size_t len, int max_attrs)
     return -1;
 }
 
+/* How many bytes c buf[0..len) holds, counting no further than limit. */
+static size_t
+s_count_upto (const char *buf, size_t len, char c, size_t limit)
+{
+    size_t n = 0;
+    const char *p = buf, *end = buf + len;
+    while (n < limit && p < end && (p = memchr (p, c, (size_t) (end - p)))) {
+        n++;
+        p++;
+    }
+    return n;
+}
+
 /* Checks what can be checked on the raw bytes; returns SG_OK or fills diag. */
 static int
 s_precheck (const char *buf, size_t len, size_t max_bytes, sg_diag_t *diag)
@@ -410,7 +423,11 @@ s_precheck (const char *buf, size_t len, size_t max_bytes, sg_diag_t *diag)
                             "(UTF-16 and UTF-32 input are not accepted)",
                             s_line_at (buf, off), off);
     }
-    long bad = s_scan_attributes (buf, len, SG_XMLSAFE_MAX_ATTRIBUTES);
+    /* no start tag holds more '=' than the whole input: most documents
+     * need no scan at all */
+    long bad = s_count_upto (buf, len, '=', SG_XMLSAFE_MAX_ATTRIBUTES + 1)
+                       > SG_XMLSAFE_MAX_ATTRIBUTES
+               ? s_scan_attributes (buf, len, SG_XMLSAFE_MAX_ATTRIBUTES) : -1;
     if (bad >= 0) {
         int line = s_line_at (buf, (size_t) bad);
         return sg_diag_set (diag, SG_EXML, line, SG_NAK_INVALID_XML,
