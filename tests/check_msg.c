@@ -525,6 +525,12 @@ START_TEST (test_layout)
     ck_assert_int_eq (d.nak, SG_NAK_INCORRECT_VALUE);
     ck_assert_msg (strstr (d.text, "The value '  ' is not accepted") != NULL, "%s", d.text);
     free (bad);
+    /* without the schema (signed bodies) the whitespace around an element
+     * inside a leaf is still read as the leaf's value */
+    bad = s_replace (buf, "<ModeCode>3<", "<ModeCode>\n<X/>\n<");
+    ck_assert_int_eq (sg_msg_parse_signed (bad, strlen (bad), NULL, &m, &d), SG_ESCHEMA);
+    ck_assert_str_eq (d.text, "ModeCode: value longer than 1 bytes");
+    free (bad);
     sg_msg_destroy (&want);
     free (buf);
 }
