@@ -200,7 +200,7 @@ static int
 s_blank (const xmlChar *ch, int len)
 {
     for (int i = 0; i < len; i++)
-        if (ch[i] > ' ' || (ch[i] != ' ' && ch[i] != '\n' && ch[i] != '\t' && ch[i] != '\r'))
+        if (ch[i] != ' ' && ch[i] != '\n' && ch[i] != '\t' && ch[i] != '\r')
             return 0;
     return 1;
 }
