@@ -590,7 +590,12 @@ s_parse (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits, int val
         *msg_p = NULL;
     if (!buf || !msg_p)
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "no input or no result pointer");
-    xmlDocPtr doc = sg_xmlsafe_parse (buf, len, limits, diag);
+    /* The message schemas have no mixed content: when the schema checks
+     * the tree, indentation need not be kept (the verdict is the same).
+     * Without the schema it is kept: whitespace around an element inside a
+     * leaf (which the schema would refuse) is read as the leaf's value. */
+    xmlDocPtr doc = sg_xmlsafe_parse_flags (buf, len, limits,
+                                            validate ? SG_XMLSAFE_ELEMENT_ONLY : 0, diag);
     if (!doc)
         return diag ? diag->code : SG_EXML;
     int rc = s_parse_doc (doc, validate, msg_p, diag);

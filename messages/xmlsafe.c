@@ -39,8 +39,10 @@ typedef struct {
     int err_line;               /* first error libxml2 reported */
     int have_err;
     char err_text[400];
+    int element_only;           /* SG_XMLSAFE_ELEMENT_ONLY */
     startElementNsSAX2Func start;
     endElementNsSAX2Func end;
+    charactersSAXFunc characters;
 } s_state_t;
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
@@ -193,6 +195,57 @@ s_on_error (void *data, xmlErrorPtr err)
     sg_oneline (st->err_text, sizeof st->err_text, err->message);
 }
 
+/* Is ch[0..len) only XML whitespace? */
+static int
+s_blank (const xmlChar *ch, int len)
+{
+    for (int i = 0; i < len; i++)
+        if (ch[i] != ' ' && ch[i] != '\n' && ch[i] != '\t' && ch[i] != '\r')
+            return 0;
+    return 1;
+}
+
+/* SG_XMLSAFE_ELEMENT_ONLY, when a child element starts: the element's
+ * only child so far, a whitespace-only text node s_characters could not
+ * place, turns out to be indentation before that child and goes. */
+static void
+s_drop_leading_blank (xmlParserCtxtPtr ctxt)
+{
+    xmlNodePtr parent = ctxt->node, t = parent ? parent->children : NULL;
+    if (!t || t->type != XML_TEXT_NODE || t != parent->last || !t->content
+        || !s_blank (t->content, (int) strlen ((const char *) t->content)))
+        return;
+    xmlUnlinkNode (t);
+    xmlFreeNode (t);
+}
+
+/* Is the whitespace ch[0..len) beside an element: right after a child
+ * element, or (when ch is in the input buffer, where the parser hands over
+ * plain runs) right before a start tag? */
+static int
+s_beside_element (xmlParserCtxtPtr ctxt, const xmlChar *ch, int len)
+{
+    if (ctxt->node->last && ctxt->node->last->type == XML_ELEMENT_NODE)
+        return 1;
+    xmlParserInputPtr in = ctxt->input;
+    if (!in || !in->base || !in->end || ch < in->base || ch + len + 1 >= in->end)
+        return 0;
+    xmlChar c = ch[len + 1];
+    return ch[len] == '<' && c != '/' && c != '!' && c != '?';
+}
+
+/* Text; under SG_XMLSAFE_ELEMENT_ONLY whitespace beside a child element
+ * is not kept (indentation or trailing space). */
+static void
+s_characters (void *ctx, const xmlChar *ch, int len)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    s_state_t *st = ctxt->_private;
+    if (st->element_only && ctxt->node && s_beside_element (ctxt, ch, len) && s_blank (ch, len))
+        return;
+    st->characters (ctx, ch, len);
+}
+
 static void
 s_start_element (void *ctx, const xmlChar *localname, const xmlChar *prefix,
                  const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
@@ -216,6 +269,8 @@ s_start_element (void *ctx, const xmlChar *localname, const xmlChar *prefix,
         s_stop (ctxt, SG_EXML, what);
         return;
     }
+    if (st->element_only)
+        s_drop_leading_blank (ctxt);
     st->start (ctx, localname, prefix, uri, nb_namespaces, namespaces,
                nb_attributes, nb_defaulted, attributes);
 }
@@ -276,6 +331,11 @@ s_skip_past (const char *p, const char *end, const char *needle)
     return q ? q + strlen (needle) : end;
 }
 
+/* The bytes s_scan_attributes stops at inside a tag: quotes, '=', '>', '<'. */
+static const unsigned char s_tag_class[256] = {
+    ['"'] = 1, ['\''] = 1, ['='] = 1, ['>'] = 1, ['<'] = 1
+};
+
 /* Why: libxml2 2.9.14 checks duplicate attributes and namespace
  * declarations by linear search, so one start tag with 300,000 attributes
  * (well within 4 MiB) costs minutes. This linear pre-scan counts the '='
@@ -307,23 +367,38 @@ s_scan_attributes (const char *buf, size_t len, int max_attrs)
         if (*p == '/')
             continue;
         int count = 0;
-        char quote = 0;
-        for (; p < end; p++) {
-            if (quote) {
-                if (*p == quote)
-                    quote = 0;
+        while (p < end) {
+            while (p < end && !s_tag_class[(unsigned char) *p])
+                p++;
+            if (p >= end)
+                break;
+            if (*p == '"' || *p == '\'') {
+                const char *q = memchr (p + 1, *p, (size_t) (end - p - 1));
+                p = q ? q + 1 : end;
             }
-            else if (*p == '"' || *p == '\'')
-                quote = *p;
             else if (*p == '=') {
                 if (++count > max_attrs)
                     return (long) (tag - buf);
+                p++;
             }
-            else if (*p == '>' || *p == '<')
-                break;
+            else
+                break;          /* '>' or '<' */
         }
     }
     return -1;
+}
+
+/* How many bytes c buf[0..len) holds, counting no further than limit. */
+static size_t
+s_count_upto (const char *buf, size_t len, char c, size_t limit)
+{
+    size_t n = 0;
+    const char *p = buf, *end = buf + len;
+    while (n < limit && p < end && (p = memchr (p, c, (size_t) (end - p)))) {
+        n++;
+        p++;
+    }
+    return n;
 }
 
 /* Checks what can be checked on the raw bytes; returns SG_OK or fills diag. */
@@ -348,7 +423,11 @@ s_precheck (const char *buf, size_t len, size_t max_bytes, sg_diag_t *diag)
                             "(UTF-16 and UTF-32 input are not accepted)",
                             s_line_at (buf, off), off);
     }
-    long bad = s_scan_attributes (buf, len, SG_XMLSAFE_MAX_ATTRIBUTES);
+    /* no start tag holds more '=' than the whole input: most documents
+     * need no scan at all */
+    long bad = s_count_upto (buf, len, '=', SG_XMLSAFE_MAX_ATTRIBUTES + 1)
+                       > SG_XMLSAFE_MAX_ATTRIBUTES
+               ? s_scan_attributes (buf, len, SG_XMLSAFE_MAX_ATTRIBUTES) : -1;
     if (bad >= 0) {
         int line = s_line_at (buf, (size_t) bad);
         return sg_diag_set (diag, SG_EXML, line, SG_NAK_INVALID_XML,
@@ -362,6 +441,13 @@ xmlDocPtr
 sg_xmlsafe_parse (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits,
                sg_diag_t *diag)
 {
+    return sg_xmlsafe_parse_flags (buf, len, limits, 0, diag);
+}
+
+xmlDocPtr
+sg_xmlsafe_parse_flags (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits,
+                        int flags, sg_diag_t *diag)
+{
     sg_xmlsafe_init ();
     size_t max_bytes = limits && limits->max_bytes ? limits->max_bytes
                                                    : SG_XMLSAFE_DEFAULT_MAX_BYTES;
@@ -373,7 +459,8 @@ sg_xmlsafe_parse (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits
         return NULL;
 
     xmlDocPtr doc = NULL;
-    s_state_t st = { .max_depth = max_depth };
+    s_state_t st = { .max_depth = max_depth,
+                     .element_only = (flags & SG_XMLSAFE_ELEMENT_ONLY) != 0 };
     xmlParserCtxtPtr ctxt = NULL;
     st.ns_stack = calloc ((size_t) max_depth + 2, sizeof *st.ns_stack);
     if (st.ns_stack)
@@ -388,6 +475,11 @@ sg_xmlsafe_parse (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits
     st.end = sax->endElementNs;
     sax->startElementNs = s_start_element;
     sax->endElementNs = s_end_element;
+    st.characters = sax->characters;
+    /* both through s_characters: libxml2 then never guesses which
+     * whitespace is ignorable (it only does when the two differ) */
+    sax->characters = s_characters;
+    sax->ignorableWhitespace = s_characters;
     sax->internalSubset = s_internal_subset;
     sax->externalSubset = s_internal_subset;
     sax->entityDecl = s_entity_decl;

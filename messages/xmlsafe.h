@@ -28,6 +28,22 @@ typedef struct {
 xmlDocPtr sg_xmlsafe_parse (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits,
                          sg_diag_t *diag);
 
+/* Flags for sg_xmlsafe_parse_flags. */
+enum {
+    /* Why: indentation between elements becomes text nodes that the
+     * parser allocates and the validator, the walk and xmlFreeDoc each
+     * visit again; for a schema without mixed content they carry nothing.
+     * With this flag a whitespace-only text node is not kept where it is
+     * a sibling of an element (before, between or after child elements);
+     * whitespace that is an element's whole content (no element beside
+     * it) is kept. Only for documents validated against such a schema. */
+    SG_XMLSAFE_ELEMENT_ONLY = 1
+};
+
+/* As sg_xmlsafe_parse, with flags (SG_XMLSAFE_ELEMENT_ONLY or 0). */
+xmlDocPtr sg_xmlsafe_parse_flags (const char *buf, size_t len, const sg_xmlsafe_limits_t *limits,
+                               int flags, sg_diag_t *diag);
+
 /* Reads a whole file (at most limits->max_bytes) and parses it as above.
  * Only for trusted operator-supplied paths: the path is not sandboxed. */
 xmlDocPtr sg_xmlsafe_parse_file (const char *path, const sg_xmlsafe_limits_t *limits,

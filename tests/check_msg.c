@@ -466,6 +466,76 @@ START_TEST (test_bad_values)
 }
 END_TEST
 
+/* Copy of s where each whitespace run between '>' and '<' is replaced by
+ * with (the indentation of the document changed, nothing else). */
+static char *
+s_reindent (const char *s, const char *with)
+{
+    size_t wl = strlen (with), cap = strlen (s) * (wl + 1) + 1, o = 0;
+    char *out = malloc (cap);
+    for (const char *p = s; *p;) {
+        out[o++] = *p;
+        if (*p++ != '>')
+            continue;
+        const char *q = p + strspn (p, " \t\r\n");
+        if (*q == '<' && q > p) {
+            memcpy (out + o, with, wl);
+            o += wl;
+            p = q;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Indentation carries nothing: however the elements are laid out (none,
+ * tabs and CRLF, comments between), the message and the errors are the
+ * same; whitespace as a value is still a value. */
+START_TEST (test_layout)
+{
+    sg_diag_t d, d2;
+    size_t len;
+    char *buf = s_example ("aar", &len);
+    sg_msg_t *want = NULL, *m = NULL;
+    ck_assert_int_eq (sg_msg_parse (buf, len, NULL, &want, &d), SG_OK);
+    const char *layouts[] = { "", "\r\n\t\t ", " <!-- c --> ", "\n<?pi x?>\n" };
+    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
+        char *other = s_reindent (buf, layouts[i]);
+        ck_assert_msg (sg_msg_parse (other, strlen (other), NULL, &m, &d) == SG_OK,
+                       "layout %zu: %s", i, d.text);
+        ck_assert_msg (sg_msg_equal (want, m), "layout %zu", i);
+        sg_msg_destroy (&m);
+        free (other);
+    }
+    /* an error in a compact document: same NAK and text, on its one line */
+    char *bad = s_replace (buf, "<ModeCode>3<", "<ModeCode>6<");
+    char *flat = s_reindent (bad, "");
+    ck_assert_int_eq (sg_msg_parse (bad, strlen (bad), NULL, &m, &d), SG_ESCHEMA);
+    ck_assert_int_eq (sg_msg_parse (flat, strlen (flat), NULL, &m, &d2), SG_ESCHEMA);
+    ck_assert_int_eq (d.nak, d2.nak);
+    ck_assert_int_eq (d.line, 49);
+    ck_assert_int_eq (d2.line, 1);
+    ck_assert_str_eq (strstr (d.text, "element"), strstr (d2.text, "element"));
+    free (flat);
+    free (bad);
+    /* whitespace that is a whole value is kept, and the schema refuses it */
+    bad = s_replace (buf, "<FunctionalReferenceID>SITEK-2026-00123<",
+                     "<FunctionalReferenceID> <!-- c --> <");
+    ck_assert_int_eq (sg_msg_parse (bad, strlen (bad), NULL, &m, &d), SG_ESCHEMA);
+    ck_assert_int_eq (d.nak, SG_NAK_INCORRECT_VALUE);
+    ck_assert_msg (strstr (d.text, "The value '  ' is not accepted") != NULL, "%s", d.text);
+    free (bad);
+    /* without the schema (signed bodies) the whitespace around an element
+     * inside a leaf is still read as the leaf's value */
+    bad = s_replace (buf, "<ModeCode>3<", "<ModeCode>\n<X/>\n<");
+    ck_assert_int_eq (sg_msg_parse_signed (bad, strlen (bad), NULL, &m, &d), SG_ESCHEMA);
+    ck_assert_str_eq (d.text, "ModeCode: value longer than 1 bytes");
+    free (bad);
+    sg_msg_destroy (&want);
+    free (buf);
+}
+END_TEST
+
 /* sg_msg_parse_signed: the same tree and semantic checks without the
  * schema; the walk stays safe on what the schema would have refused. */
 START_TEST (test_parse_signed)
@@ -755,6 +825,7 @@ main (void)
     tcase_add_test (tc, test_bad_values);
     tcase_add_test (tc, test_semantic_values);
     tcase_add_test (tc, test_parse_signed);
+    tcase_add_test (tc, test_layout);
     tcase_add_test (tc, test_bad_mrn);
     tcase_add_test (tc, test_wrong_root);
     tcase_add_test (tc, test_item_bounds);

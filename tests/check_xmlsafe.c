@@ -269,6 +269,74 @@ START_TEST (test_good)
 }
 END_TEST
 
+/* The text children of n joined with '|', element children as <name>. */
+static void
+s_children (xmlNodePtr n, char *out, size_t size)
+{
+    out[0] = '\0';
+    for (xmlNodePtr c = n->children; c; c = c->next) {
+        size_t len = strlen (out);
+        if (c->type == XML_ELEMENT_NODE)
+            snprintf (out + len, size - len, "<%s>|", (const char *) c->name);
+        else if (c->type == XML_TEXT_NODE)
+            snprintf (out + len, size - len, "'%s'|", (const char *) c->content);
+        else
+            snprintf (out + len, size - len, "#%d|", (int) c->type);
+    }
+}
+
+/* SG_XMLSAFE_ELEMENT_ONLY drops whitespace beside elements and nothing else. */
+START_TEST (test_element_only)
+{
+    const char *xml = "<r>\n  <a>  </a>\n  <b> x </b>\t<c>\n<d/>\n</c>\n"
+                      "  <e> <!-- c --> </e><f>\n</f>\n  <g>t <h/> u</g>\n</r>\n";
+    sg_diag_t diag;
+    xmlDocPtr doc = sg_xmlsafe_parse_flags (xml, strlen (xml), NULL, SG_XMLSAFE_ELEMENT_ONLY,
+                                            &diag);
+    ck_assert_ptr_nonnull (doc);
+    xmlNodePtr r = xmlDocGetRootElement (doc);
+    char got[256];
+    s_children (r, got, sizeof got);
+    ck_assert_str_eq (got, "<a>|<b>|<c>|<e>|<f>|<g>|");
+    xmlNodePtr a = r->children, b = a->next, c = b->next, e = c->next, f = e->next;
+    xmlNodePtr g = f->next;
+    s_children (a, got, sizeof got);
+    ck_assert_str_eq (got, "'  '|");            /* whitespace as the whole content stays */
+    s_children (b, got, sizeof got);
+    ck_assert_str_eq (got, "' x '|");
+    s_children (c, got, sizeof got);
+    ck_assert_str_eq (got, "<d>|");
+    s_children (e, got, sizeof got);
+    ck_assert_str_eq (got, "' '|#8|' '|");     /* beside a comment: kept */
+    s_children (f, got, sizeof got);
+    ck_assert_str_eq (got, "'\n'|");
+    s_children (g, got, sizeof got);
+    ck_assert_str_eq (got, "'t '|<h>|' u'|");  /* mixed text is never touched */
+    ck_assert_int_eq (xmlGetLineNo (g), 8);
+    xmlFreeDoc (doc);
+
+    /* without the flag every text node stays */
+    doc = sg_xmlsafe_parse (xml, strlen (xml), NULL, &diag);
+    ck_assert_ptr_nonnull (doc);
+    s_children (xmlDocGetRootElement (doc), got, sizeof got);
+    ck_assert_str_eq (got, "'\n  '|<a>|'\n  '|<b>|'\t'|<c>|'\n  '|<e>|<f>|'\n  '|<g>|'\n'|");
+    xmlFreeDoc (doc);
+
+    /* the limits and refusals are the same with the flag */
+    const char *dtd = "<!DOCTYPE r [<!ENTITY x \"y\">]>\n<r>\n  <a>&x;</a>\n</r>";
+    ck_assert_ptr_null (sg_xmlsafe_parse_flags (dtd, strlen (dtd), NULL, SG_XMLSAFE_ELEMENT_ONLY,
+                                                &diag));
+    ck_assert_int_eq (diag.code, SG_EXML);
+    ck_assert_ptr_nonnull (strstr (diag.text, "DOCTYPE not allowed"));
+    sg_xmlsafe_limits_t lim = { .max_depth = 2 };
+    const char *deep = "<r>\n <a>\n  <b/>\n </a>\n</r>";
+    ck_assert_ptr_null (sg_xmlsafe_parse_flags (deep, strlen (deep), &lim,
+                                                SG_XMLSAFE_ELEMENT_ONLY, &diag));
+    ck_assert_int_eq (diag.code, SG_ETOODEEP);
+    ck_assert_int_eq (diag.line, 3);
+}
+END_TEST
+
 /* XInclude is never processed: the element stays, its target is never read. */
 START_TEST (test_xinclude_not_expanded)
 {
@@ -526,6 +594,7 @@ main (void)
     tcase_set_timeout (tc, RUNNING_ON_VALGRIND ? 600 : 20);
     tcase_add_loop_test (tc, test_hostile, 0, sizeof s_hostile / sizeof s_hostile[0]);
     tcase_add_test (tc, test_good);
+    tcase_add_test (tc, test_element_only);
     tcase_add_test (tc, test_xinclude_not_expanded);
     tcase_add_test (tc, test_loader_refuses);
     tcase_add_test (tc, test_loader_trusted_window);
