@@ -73,7 +73,7 @@ int
 main (int argc, char **argv)
 {
     static const struct { const char *name; int (*fn) (int, char **); const char *help; } cmds[] = {
-        { "codec", bench_codec, "[--runs N] [--seconds S] FILE   message library, one core" },
+        { "codec", bench_codec, "[--runs N] [--seconds S] [--only OP] [--cpu] FILE   message library, one core" },
         { "node", bench_node, "--node EP ... (see sigmat-bench node)   a running node over SGTP/1" },
 #ifdef SG_BENCH_AMQP
         { "amqp", bench_amqp, "[--port P] ... (see sigmat-bench amqp)   RabbitMQ, durable, confirms" },
