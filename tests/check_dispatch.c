@@ -249,6 +249,51 @@ START_TEST (test_paging)
 }
 END_TEST
 
+/* A page may read the rows of a commit before the intake hands its
+ * messages over: a message paged, sent and acknowledged in between is not
+ * sent again by the handover, nor one refused for good. */
+START_TEST (test_handover_after_page)
+{
+    char *ci;
+    store_t *st = s_db ("d_handover", &ci);
+    s_reset ();
+    dispatch_opts_t o = { .window = 8, .resend_ms = 60000, .queue_max = 100, .page_size = 10 };
+    dispatch_t *d = dispatch_new (st, &o, s_send, (void *) 1);
+    ck_assert_ptr_nonnull (d);
+    dispatch_link (d, "p", 1, 0);
+    /* The commit thread stores 1 and 2; before the main thread hands them
+     * over, a page sends them, 1 is acknowledged and 2 refused. */
+    dispatch_handover (d, 1);
+    s_store (st, "p", 1, "MA");
+    s_store (st, "p", 2, "MB");
+    ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 2);
+    s_ack (d, "p", s_sent[0].id);
+    dispatch_naked (d, "p", s_sent[1].id, 17, "test refusal");
+    ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
+    s_enqueue (d, "p", 1, "MA");
+    s_enqueue (d, "p", 2, "MB");
+    dispatch_handover (d, -1);
+    ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 2);
+    /* Nothing pending: the next page catches up, and a later commit's
+     * message goes by the handover, once. */
+    ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
+    dispatch_handover (d, 1);
+    s_store (st, "p", 3, "MC");
+    s_enqueue (d, "p", 3, "MC");
+    dispatch_handover (d, -1);
+    ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
+    ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 3);
+    ck_assert_str_eq (s_sent[2].id + 24, "000000000003");
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 1);
+    dispatch_destroy (&d);
+    store_destroy (&st);
+    free (ci);
+}
+END_TEST
+
 /* ---- two dispatchers on one database ------------------------------------ */
 
 /* A fresh database (s_db) for two processes: returns the first one's
@@ -579,6 +624,7 @@ main (void)
     tcase_add_test (tc, test_window_and_mrn);
     tcase_add_test (tc, test_backoff);
     tcase_add_test (tc, test_paging);
+    tcase_add_test (tc, test_handover_after_page);
     tcase_add_test (tc, test_claims_shared);
     tcase_add_test (tc, test_claims_takeover);
     tcase_add_test (tc, test_claims_link_down);

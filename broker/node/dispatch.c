@@ -114,6 +114,7 @@ struct dispatch_t {
     int release_idle;           /* give up the claims with nothing in memory */
     int64_t claim_deadline;     /* send only before this (monotonic ms) */
     int64_t next_renew;
+    int handovers;              /* commits whose messages are not handed over yet */
 };
 
 #define S_DB_RETRY_MS 1000
@@ -502,6 +503,12 @@ dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const char 
     return SG_OK;
 }
 
+void
+dispatch_handover (dispatch_t *self, int delta)
+{
+    self->handovers += delta;
+}
+
 /* Claims the MRNs of the messages h holds unclaimed: those won join the
  * queue in the order they came, the others are left to their holder
  * (asked to read its queue again). SG_OK or SG_EDB (kept for next time). */
@@ -732,8 +739,10 @@ s_page (dispatch_t *self, s_hop_t *h)
         e->attempts = r->attempts;
         added += s_append (h, e, self->claims_on) == 0;
     }
-    if (scanned < limit)
-        h->backlog = 0;         /* caught up: new messages go straight to memory */
+    /* Caught up: new messages go straight to memory, unless a commit is
+     * still to hand its messages over: this page may have read them. */
+    if (scanned < limit && !self->handovers)
+        h->backlog = 0;
     if (added)
         sg_log_debug ("dispatch: paged %zu messages for %s (cursor %lld)", added, h->name,
                       h->cursor);

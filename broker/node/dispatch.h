@@ -81,6 +81,14 @@ int dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const c
  * to send: refused, or consumed by the lifecycle). */
 int dispatch_enqueue_msg (dispatch_t *self, const store_msg_t *sm);
 
+/* A commit whose messages are handed over later (dispatch_enqueue after
+ * the commit) begins (+1) or has handed them over (-1). While one is
+ * between the two, its rows may already be visible to a page: a hop in
+ * backlog then stays in backlog, so that the handover, which would add
+ * them a second time (sent twice if already acknowledged), leaves them to
+ * the pages. */
+void dispatch_handover (dispatch_t *self, int delta);
+
 /* The hop's link is up (window: what the link allows, capped by the
  * configured one) or down. Going up makes everything in flight due now.
  * With claims on, going down forgets the hop's messages here and gives

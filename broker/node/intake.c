@@ -978,6 +978,7 @@ s_settle (intake_t *self)
     for (size_t i = 0; i < b->n; i++)
         s_item_free (b->items[i]);
     b->n = 0;
+    dispatch_handover (self->dispatch, -1);
     pthread_mutex_lock (&self->lock);
     self->busy = NULL;
     self->busy_done = 0;
@@ -999,6 +1000,7 @@ intake_commit (intake_t *self)
                          && self->o.batch_hop (self->o.batch_arg, it->hop);
     }
     self->open = b == &self->batches[0] ? &self->batches[1] : &self->batches[0];
+    dispatch_handover (self->dispatch, 1);
     pthread_mutex_lock (&self->lock);
     self->busy = b;
     self->busy_done = 0;
