@@ -38,12 +38,15 @@ SG_LOG_LEVEL=${SG_LOG_LEVEL:-warn}
 sg_setup node-bench
 
 # cpu NAME COUNT: the CPU time (user + system) node NAME has used so far,
-# and per message for COUNT messages.
+# and per message for COUNT messages; the WAL flushes (fsyncs) of the
+# whole PostgreSQL cluster so far, per message.
 cpu () {
     pid=$(eval "echo \$PID_$(sg_var "$1")")
     awk -v t="$(getconf CLK_TCK)" -v n="$2" -v name="$1" \
         '{ s = ($14 + $15) / t; printf "# cpu %s: %.2f s, %.0f us per message\n", name, s, s * 1e6 / n }' \
         "/proc/$pid/stat"
+    sg_sql "$1" "select wal_sync from pg_stat_wal" \
+        | awk -v n="$2" '{ printf "# WAL flushes, whole cluster: %d, %.3f per message\n", $1, $1 / n }'
 }
 node () { sg_node "$@" ${NODE_CONF:+"$NODE_CONF"}; }
 
