@@ -270,14 +270,21 @@ START_TEST (test_handover_after_page)
     ck_assert_uint_eq (s_nsent, 2);
     s_ack (d, "p", s_sent[0].id);
     dispatch_naked (d, "p", s_sent[1].id, 17, "test refusal");
-    ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
-    s_enqueue (d, "p", 1, "MA");
-    s_enqueue (d, "p", 2, "MB");
-    dispatch_handover (d, -1);
+    /* That page caught up: no other page until the hand-over (4, stored
+     * meanwhile, waits), then 4 goes by a page, and 1 and 2 not again. */
+    s_store (st, "p", 4, "MD");
     ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
     ck_assert_uint_eq (s_nsent, 2);
-    /* Nothing pending: the next page catches up, and a later commit's
-     * message goes by the handover, once. */
+    s_enqueue (d, "p", 1, "MA");
+    s_enqueue (d, "p", 2, "MB");
+    s_enqueue (d, "p", 4, "MD");
+    dispatch_handover (d, -1);
+    ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
+    ck_assert_uint_eq (s_nsent, 3);
+    ck_assert_str_eq (s_sent[2].id + 24, "000000000004");
+    s_ack (d, "p", s_sent[2].id);
+    /* Nothing pending: that page caught up for good, and a later commit's
+     * message goes by the hand-over, once. */
     ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
     dispatch_handover (d, 1);
     s_store (st, "p", 3, "MC");
@@ -285,9 +292,9 @@ START_TEST (test_handover_after_page)
     dispatch_handover (d, -1);
     ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
     ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
-    ck_assert_uint_eq (s_nsent, 3);
-    ck_assert_str_eq (s_sent[2].id + 24, "000000000003");
-    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 1);
+    ck_assert_uint_eq (s_nsent, 4);
+    ck_assert_str_eq (s_sent[3].id + 24, "000000000003");
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 2);
     dispatch_destroy (&d);
     store_destroy (&st);
     free (ci);

@@ -85,6 +85,7 @@ typedef struct {
     s_list_t hold;              /* claims on: just stored here, MRN not claimed yet */
     int release_all;            /* claims on: give the hop's claims up */
     int64_t page_at;            /* claims on: read the queue then at the latest */
+    int after_handover;         /* caught up in backlog: page again after the hand-over */
     long long cursor;
     s_list_t queued, inflight;
     s_tab_t ids, mrns;
@@ -507,6 +508,9 @@ void
 dispatch_handover (dispatch_t *self, int delta)
 {
     self->handovers += delta;
+    if (self->handovers == 0)
+        for (size_t i = 0; i < self->nhops; i++)
+            self->hops[i]->after_handover = 0;
 }
 
 /* Claims the MRNs of the messages h holds unclaimed: those won join the
@@ -699,6 +703,15 @@ s_flush (dispatch_t *self, s_hop_t *h)
     return SG_OK;
 }
 
+/* Is a page of h's backlog due (room in memory, not waiting for a
+ * hand-over)? */
+static int
+s_page_due (const dispatch_t *self, const s_hop_t *h)
+{
+    return h->backlog && !h->after_handover
+           && h->queued.n + h->inflight.n <= self->o.queue_max / 2;
+}
+
 /* Reads one page of h's backlog from the database. */
 static int
 s_page (dispatch_t *self, s_hop_t *h)
@@ -740,9 +753,12 @@ s_page (dispatch_t *self, s_hop_t *h)
         added += s_append (h, e, self->claims_on) == 0;
     }
     /* Caught up: new messages go straight to memory, unless a commit is
-     * still to hand its messages over: this page may have read them. */
+     * still to hand its messages over: this page may have read them. The
+     * hop then stays in backlog and pages again once they are handed over
+     * (dispatch_handover), not before: nothing more to read until then. */
     if (scanned < limit && !self->handovers)
         h->backlog = 0;
+    h->after_handover = scanned < limit && self->handovers;
     if (added)
         sg_log_debug ("dispatch: paged %zu messages for %s (cursor %lld)", added, h->name,
                       h->cursor);
@@ -998,8 +1014,7 @@ dispatch_pump (dispatch_t *self, int64_t now)
             continue;
         /* Page only after this hop's ACKs are in the database, so that a
          * page never returns a message that was just acknowledged. */
-        if (flushed && h->backlog && h->queued.n + h->inflight.n <= self->o.queue_max / 2
-            && s_page (self, h) != SG_OK)
+        if (flushed && s_page_due (self, h) && s_page (self, h) != SG_OK)
             flushed = 0;
         if (db_ok && !flushed) {
             result = SG_EDB;
@@ -1048,8 +1063,7 @@ dispatch_next_timer (const dispatch_t *self, int64_t now, int64_t cap)
         if (self->claims_on && h->up && h->page_at < next)
             next = h->page_at > self->db_retry_at ? h->page_at : self->db_retry_at;
         int db_work = h->acked_n || h->acked_else_n || h->retried_n
-                      || (h->up && h->backlog
-                          && h->queued.n + h->inflight.n <= self->o.queue_max / 2);
+                      || (h->up && s_page_due (self, h));
         if (db_work && self->db_retry_at < next)
             next = self->db_retry_at;
         if (h->up && h->dirty)

@@ -59,7 +59,9 @@ async function main() {
     // not a link, so neither drawn nor down.
     if (await page.$('#graph path.edge[data-link="BF:CI"]')) fail('BF\'s key-only peer CI is drawn as a link');
     // Down only when it should be up: bf-adapter is (messages wait for it
-    // and no adapter is connected in this test); nothing else is.
+    // and no adapter is connected in this test, once they have reached BF
+    // through the hub); nothing else is.
+    await page.waitForSelector('#graph path.edge.down[data-link="BF:bf-adapter"]', ATTACHED);
     const downs = await page.$$eval('#graph path.edge.down', es => es.map(e => e.dataset.link));
     if (downs.join(',') !== 'BF:bf-adapter') fail('links shown down: ' + downs.join(', ') + ' (expected BF:bf-adapter only)');
     // The corridor table (gathered from CI's monitor by the hub) and the
