@@ -312,7 +312,8 @@ s_deliver (sg_link_t *self, const sg_event_t *ev)
     }
     int code = d.nak ? d.nak : SG_NAK_UNDELIVERABLE;
     const char *reason = d.text[0] ? d.text : "the adapter cannot take this message";
-    sg_client_nak (self->client, ev->id, code, reason);
+    /* Kept, logged and counted before the NAK: once the node has it, the
+     * message is a dead letter there, and the copy here must be in place. */
     sg_diag_t kd;
     sg_diag_clear (&kd);
     if (self->o.rejected_dir
@@ -323,6 +324,7 @@ s_deliver (sg_link_t *self, const sg_event_t *ev)
                self->o.rejected_dir ? self->o.rejected_dir : "");
     if (self->ops.refused)
         self->ops.refused (self->ops.arg, ev, code, reason);
+    sg_client_nak (self->client, ev->id, code, reason);
 }
 
 /* Handles what the client reports for up to timeout_ms; SG_OK, or the

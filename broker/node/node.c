@@ -397,10 +397,10 @@ s_on_hello (node_t *self, const wire_msg_t *m, int64_t now)
                 && wire_has_feature (&m->frames[3], WIRE_FEATURE_BATCH);
     wire_frame_t f[3] = { wire_str (self->conf->name), wire_str (win),
                           wire_str (WIRE_FEATURE_BATCH) };
-    wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_WELCOME, f, batch ? 3 : 2,
-                   ZMQ_DONTWAIT);
     sg_log_info ("%s %s: welcome (window %d%s)", role, name, s->window,
                  batch ? ", batch signatures" : "");
+    wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_WELCOME, f, batch ? 3 : 2,
+                   ZMQ_DONTWAIT);
     metrics_peer_seen (name);
     if (!s->is_node && fresh) {
         metrics_link_up (name, 0, 1);
