@@ -95,8 +95,12 @@ post () {    # post PATH JSON [TOKEN] -> prints "STATUS" then the body in $SG_DI
     curl -sS -o "$SG_DIR/resp.json" -w '%{http_code}' -X POST -H "Authorization: Bearer ${3:-$TOKEN}" \
         -H 'Content-Type: application/json' --data "$2" "$API$1"
 }
-s=$(curl -sS -o "$SG_DIR/resp.json" -w '%{http_code}' "$API/offices/BFOU1/expected" -H "Authorization: Bearer $TOKEN")
-[ "$s" = 200 ] && grep -q "\"$BMRN\"" "$SG_DIR/resp.json" || sg_fail "expected list: $s $(cat "$SG_DIR/resp.json")"
+# The adapter writes the inbox file, then records the movement: wait for it.
+expected () {
+    s=$(curl -sS -o "$SG_DIR/resp.json" -w '%{http_code}' "$API/offices/BFOU1/expected" -H "Authorization: Bearer $TOKEN")
+    [ "$s" = 200 ] && grep -q "\"$BMRN\"" "$SG_DIR/resp.json"
+}
+sg_until 20 expected || sg_fail "expected list: $s $(cat "$SG_DIR/resp.json")"
 [ "$(post "/movements/$BMRN/arrival" '{"request_id":"x","office":"BFOU1"}' wrong-token)" = 401 ] \
     || sg_fail "a bad token was not refused with 401"
 s=$(post "/movements/$BMRN/crossing" '{"request_id":"ncf-1","office":"BFNI1","at":"2026-03-05T16:20:00Z"}')

@@ -76,7 +76,8 @@ grep -q '<Consignee>' "$SG_DIR/aar1.xml" && grep -q '<Name>Faso Distribution SA<
     || sg_fail "the AAR lacks consignee, declarant, export country, GRN or mode"
 [ "$(sg_sql BF "select convert_from(body, 'UTF8') from message where type = 'AAR' and mrn = '$M2'" | grep -c '<ConsignmentItem>')" = 150 ] \
     || sg_fail "the AAR of the Latin-1 export does not carry its 150 items"
-sg_until 20 sh -c "ls '$SG_DIR/bf-asycuda/inbox' | grep -q '^AAR_$M2'" || sg_fail "no AAR in the BF inbox"
+sg_until 20 sh -c "ls '$SG_DIR/bf-asycuda/inbox' | grep -q '^AAR_$M2' && ls '$SG_DIR/bf-asycuda/inbox' | grep -q '^AAR_$M1'" \
+    || sg_fail "no AAR of $M1 and $M2 in the BF inbox"
 for f in "$SG_DIR"/bf-asycuda/inbox/AAR_*.xml; do
     xmllint --noout --schema "$SG_SRC/messages/schemas/asycuda-inbox.xsd" "$f" 2>"$SG_DIR/xl.err" \
         || sg_fail "$f is not valid against asycuda-inbox.xsd: $(cat "$SG_DIR/xl.err")"

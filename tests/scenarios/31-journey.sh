@@ -56,16 +56,16 @@ done
 
 # What the adapters got: AAR/ATR once per office, WOF once per office.
 sg_until 10 sh -c "[ \$(awk '\$3 == \"WOF\"' '$SG_DIR/BF.deliveries' | wc -l) = 2 ]" || sg_fail "BF adapter: WOFs"
-[ "$(lc_got NE AAR "$MRN" NE000101)" = 1 ] || sg_fail "NE adapter: AAR"
-[ "$(lc_got CI ATR "$MRN" CI000401)" = 1 ] || sg_fail "CI adapter: ATR for its border post"
+lc_got_until NE AAR "$MRN" NE000101 1 || sg_fail "NE adapter: AAR"
+lc_got_until CI ATR "$MRN" CI000401 1 || sg_fail "CI adapter: ATR for its border post"
 for o in BF000201 BF000101; do
-    [ "$(lc_got BF ATR "$MRN" $o)" = 1 ] || sg_fail "BF adapter: ATR for $o"
-    [ "$(lc_got BF WOF "$MRN" $o)" = 1 ] || sg_fail "BF adapter: WOF for $o"
+    lc_got_until BF ATR "$MRN" $o 1 || sg_fail "BF adapter: ATR for $o"
+    lc_got_until BF WOF "$MRN" $o 1 || sg_fail "BF adapter: WOF for $o"
 done
 sg_until 10 sh -c "[ \$(awk '\$3 == \"WOF\"' '$SG_DIR/NE.deliveries' | wc -l) = 1 ]" || sg_fail "NE adapter: WOF"
-[ "$(lc_got CI WOF "$MRN" CI000401)" = 1 ] || sg_fail "CI adapter: WOF for CI000401"
-[ "$(lc_got CI NCF "$MRN" CI000101)" = 3 ] || sg_fail "CI adapter: the three NCFs"
-[ "$(lc_got CI DCR "$MRN" CI000101)" = 1 ] || sg_fail "CI adapter: DCR"
+lc_got_until CI WOF "$MRN" CI000401 1 || sg_fail "CI adapter: WOF for CI000401"
+lc_got_until CI NCF "$MRN" CI000101 3 || sg_fail "CI adapter: the three NCFs"
+lc_got_until CI DCR "$MRN" CI000101 1 || sg_fail "CI adapter: DCR"
 grep " DEC \| REL " "$SG_DIR/CI.deliveries" && sg_fail "DEC/REL echoed back to the CI adapter"
 # The generated messages are CI's own: signed by CI, stored at BF with CI's signature.
 [ "$(sg_sql BF "select count(*) from message where type in ('ATR', 'WOF') and origin_node = 'CI' and length(signature) = 64")" = 4 ] \

@@ -22,7 +22,7 @@ lc_send CI "$(lc_msg CAN "$M1" CI000101 CI000101)"
 lc_wait CI "$M1" CI000101 CANCELLED
 for v in CI:CI000401 BF:BF000201 BF:BF000101; do lc_wait "${v%%:*}" "$M1" "${v#*:}" CANCELLED; done
 sg_until 10 sh -c "[ \$(awk '\$3 == \"CAN\"' '$SG_DIR/BF.deliveries' | wc -l) = 2 ]" || sg_fail "BF adapter: CANs"
-[ "$(lc_got CI CAN "$M1" CI000401)" = 1 ] || sg_fail "CI adapter: CAN for CI000401"
+lc_got_until CI CAN "$M1" CI000401 1 || sg_fail "CI adapter: CAN for CI000401"
 # Nothing more is accepted for a cancelled movement.
 ncf=$(lc_msg NCF "$M1" BF000201 CI000101)
 lc_send BF "$ncf"
@@ -41,8 +41,7 @@ lc_send BF "$(lc_msg NCF "$M3" BF000201 CI000101)"
 lc_wait CI "$M3" CI000101 EN_ROUTE
 lc_send BF "$(lc_msg ARQ "$M3" BF000301 CI000101)"
 lc_wait BF "$M3" BF000301 ANTICIPATED
-[ "$(lc_got BF AAR "$M3" BF000301)" = 1 ] || sleep 1
-[ "$(lc_got BF AAR "$M3" BF000301)" = 1 ] || sg_fail "BF adapter: AAR for BF000301"
+lc_got_until BF AAR "$M3" BF000301 1 || sg_fail "BF adapter: AAR for BF000301"
 [ "$(sg_sql CI "select destination from movement where mrn = '$M3' and office = 'CI000101'")" = BF000301 ] \
     || sg_fail "destination not changed to the actual office"
 lc_send BF "$(lc_msg ARR "$M3" BF000301 CI000101)"

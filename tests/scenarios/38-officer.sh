@@ -102,7 +102,7 @@ sg_log "CAN from a non-departure office refused"
 ok "$(call CI "$T_ABJ" cancellation "$M5" '{"request_id":"c-5","office":"CIAB1","reason":"doublon"}')" "cancel M5"
 lc_wait CI "$M5" CI000101 CANCELLED
 sg_until 20 sh -c "ls '$SG_DIR/bf-asycuda/inbox' | grep -q '^CAN_$M5'" || sg_fail "the CAN of $M5 is not in the BF inbox"
-"$ASY" -c "$SG_DIR/bf-asycuda.conf" show "$M5" | grep -q '"state": "CANCELLED"' \
+sg_until 20 sh -c "'$ASY' -c '$SG_DIR/bf-asycuda.conf' show '$M5' | grep -q '\"state\": \"CANCELLED\"'" \
     || sg_fail "the departure's CAN did not cancel the BF view of $M5"
 
 # Time passes: OVERDUE, then the enquiry (ENQ to Ouagadougou).

@@ -371,7 +371,11 @@ rc=$?
 NODE_PID=
 [ $rc = 0 ] || fail "packaged sigmatd exited $rc after SIGTERM"
 if [ $notify = 1 ]; then
-    grep -qx "STOPPING=1" "$TMP/notify.out" || fail "no STOPPING=1 from sigmatd on SIGTERM"
+    n=0     # the listener writes what it got on its own time
+    until grep -qx "STOPPING=1" "$TMP/notify.out" 2>/dev/null; do
+        n=$((n + 1)); [ $n -gt 100 ] && fail "no STOPPING=1 from sigmatd on SIGTERM"
+        sleep 0.1
+    done
 fi
 
 # --- purge ----------------------------------------------------------------------

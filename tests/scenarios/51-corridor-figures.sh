@@ -139,19 +139,25 @@ check "$SG_DIR/bf.json" $B $C "['border_dwell'][0]['max_s']" 3600
 
 # ---- Prometheus histograms --------------------------------------------------------
 L="departure=\"$C\",destination=\"$B\""
-sg_until 20 sh -c "curl -s http://127.0.0.1:$HTTP_CI/metrics | grep -q '^sigmat_corridor_release_to_arrival_seconds_count{$L} 2\$'" \
-    || sg_fail "no release->arrival histogram with 2 movements at CI"
-api "$HTTP_CI" /metrics > "$SG_DIR/ci.metrics"
-for s in "sigmat_corridor_release_to_arrival_seconds_bucket{$L,le=\"43200\"} 1" \
-         "sigmat_corridor_release_to_arrival_seconds_bucket{$L,le=\"86400\"} 2" \
-         "sigmat_corridor_release_to_arrival_seconds_bucket{$L,le=\"+Inf\"} 2" \
-         "sigmat_corridor_release_to_arrival_seconds_sum{$L} 90000.000" \
-         "sigmat_corridor_border_dwell_seconds_count{$L,office=\"CI000401\"} 2" \
-         "sigmat_corridor_border_dwell_seconds_bucket{$L,office=\"CI000401\",le=\"7200\"} 1" \
-         "sigmat_corridor_movements{$L,status=\"discrepancy\"} 1" \
-         "sigmat_corridor_movements{departure=\"$C\",destination=\"NE000101\",status=\"overdue\"} 1"; do
-    grep -qxF "$s" "$SG_DIR/ci.metrics" || sg_fail "CI /metrics lacks: $s"
-done
+# The corridor figures are a snapshot, recomputed every few seconds: wait
+# until one has every fact of the story above.
+metrics_missing () {
+    api "$HTTP_CI" /metrics > "$SG_DIR/ci.metrics"
+    for s in "sigmat_corridor_release_to_arrival_seconds_count{$L} 2" \
+             "sigmat_corridor_release_to_arrival_seconds_bucket{$L,le=\"43200\"} 1" \
+             "sigmat_corridor_release_to_arrival_seconds_bucket{$L,le=\"86400\"} 2" \
+             "sigmat_corridor_release_to_arrival_seconds_bucket{$L,le=\"+Inf\"} 2" \
+             "sigmat_corridor_release_to_arrival_seconds_sum{$L} 90000.000" \
+             "sigmat_corridor_border_dwell_seconds_count{$L,office=\"CI000401\"} 2" \
+             "sigmat_corridor_border_dwell_seconds_bucket{$L,office=\"CI000401\",le=\"7200\"} 1" \
+             "sigmat_corridor_movements{$L,status=\"discrepancy\"} 1" \
+             "sigmat_corridor_movements{departure=\"$C\",destination=\"NE000101\",status=\"overdue\"} 1"; do
+        grep -qxF "$s" "$SG_DIR/ci.metrics" || { echo "$s"; return 0; }
+    done
+    return 1
+}
+metrics_complete () { ! metrics_missing >/dev/null; }
+sg_until 20 metrics_complete || sg_fail "CI /metrics lacks: $(metrics_missing)"
 . "$SG_SRC/tests/scenarios/promcheck.sh"
 prom_check "$SG_DIR/ci.metrics" || sg_fail "CI /metrics is not valid Prometheus text format"
 

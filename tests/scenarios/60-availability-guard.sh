@@ -53,7 +53,7 @@ grep -q "newer than this program" "$SG_DIR/check.out" || sg_fail "db version: $(
 # Back to the schema it knows: the rightful node starts again.
 sg_sql CI "delete from schema_migrations where version = $((latest + 1))" >/dev/null
 sg_start CI
-out=$("$SIGMATCTL" status --db "$(sg_conninfo CI)") || sg_fail "status: $out"
-echo "$out" | grep -q "^node CI (.*): running" || sg_fail "CI not running after the guard: $out"
+sg_status_until "$(sg_conninfo CI)" "^node CI (.*): running" \
+    || sg_fail "CI not running after the guard: $out"
 sg_stop CI
 sg_pass

@@ -58,7 +58,7 @@ DB_CI=$MULTI
 sg_start CI
 
 # sigmatctl status: the process, and the database's role through each door.
-out=$("$SIGMATCTL" status --db "$MULTI") || sg_fail "status: $out"
+sg_status_until "$MULTI" "^node CI (.*:$(sg_pid CI)): running" "^database: primary" "standbys: 1: standby1 streaming sync"
 echo "$out" | grep -q "^node CI (.*:$(sg_pid CI)): running" || sg_fail "status lacks the process: $out"
 echo "$out" | grep -q "^database: primary, PostgreSQL .* at $PRIMARY/sock" || sg_fail "status lacks the primary: $out"
 echo "$out" | grep -q "standbys: 1: standby1 streaming sync" || sg_fail "status lacks the sync standby: $out"
@@ -101,7 +101,7 @@ sg_until 30 sh -c "[ \"\$($PSQL_S -c \"select count(*) from delivery where state
     || sg_fail "undelivered rows left in the promoted database"
 sg_log "database errors the node logged and survived: $(grep -c "cannot store\|cannot reconnect" "$SG_DIR/CI.log")"
 
-out=$("$SIGMATCTL" status --db "$MULTI") || sg_fail "status after the failover: $out"
+sg_status_until "$MULTI" "^database: primary, PostgreSQL .* at $STANDBY/sock" "^node CI (.*:$(sg_pid CI)): running"
 echo "$out" | grep -q "^database: primary, PostgreSQL .* at $STANDBY/sock" || sg_fail "status after the failover: $out"
 echo "$out" | grep -q "^node CI (.*:$(sg_pid CI)): running" || sg_fail "status after the failover lacks the process: $out"
 

@@ -37,7 +37,8 @@ listening () { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
 sg_start CI
 start_standby CIb
 listening "$PORT_CIb" && sg_fail "the standby listens"
-out=$("$SIGMATCTL" status --db "$(sg_conninfo CI)") || sg_fail "status: $out"
+sg_status_until "$(sg_conninfo CI)" "^lease: held by .*:$(sg_pid CI) until" \
+    "^node CI (.*:$(sg_pid CI)): running" "^node CI (.*:$(sg_pid CIb)): standby"
 echo "$out" | grep -q "^lease: held by .*:$(sg_pid CI) until" || sg_fail "status lacks the lease holder: $out"
 echo "$out" | grep -q "^node CI (.*:$(sg_pid CI)): running" || sg_fail "status lacks the active process: $out"
 echo "$out" | grep -q "^node CI (.*:$(sg_pid CIb)): standby" || sg_fail "status lacks the standby: $out"

@@ -31,7 +31,8 @@ conn () {
 sg_start CI
 sg_start CIb
 grep -q "active process" "$SG_DIR/CIb.log" || sg_fail "CIb is not active"
-out=$("$SIGMATCTL" status --db "$(sg_conninfo CI)") || sg_fail "status: $out"
+sg_status_until "$(sg_conninfo CI)" "^node CI (.*:$(sg_pid CI)): running" \
+    "^node CI (.*:$(sg_pid CIb)): running"
 echo "$out" | grep -q "^node CI (.*:$(sg_pid CI)): running" || sg_fail "status lacks CI: $out"
 echo "$out" | grep -q "^node CI (.*:$(sg_pid CIb)): running" || sg_fail "status lacks CIb: $out"
 

@@ -155,3 +155,8 @@ lc_got () {
     awk -v t="$2" -v m="$3" -v to="$4" '$3 == t && $4 == m && $6 == to { n++ } END { print n + 0 }' \
         "$SG_DIR/$1.deliveries"
 }
+
+# lc_got_until NODE TYPE MRN TO N: waits (up to 10 s) until lc_got says N:
+# deliveries to an adapter come through other nodes, on their own time.
+lc_got_is () { [ "$(lc_got "$1" "$2" "$3" "$4")" = "$5" ]; }
+lc_got_until () { sg_until 10 lc_got_is "$@"; }
