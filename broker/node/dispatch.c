@@ -756,9 +756,12 @@ s_page (dispatch_t *self, s_hop_t *h)
      * still to hand its messages over: this page may have read them. The
      * hop then stays in backlog and pages again once they are handed over
      * (dispatch_handover), not before: nothing more to read until then. */
-    if (scanned < limit && !self->handovers)
-        h->backlog = 0;
-    h->after_handover = scanned < limit && self->handovers;
+    if (scanned < limit) {
+        if (self->handovers)
+            h->after_handover = 1;
+        else
+            h->backlog = 0;
+    }
     if (added)
         sg_log_debug ("dispatch: paged %zu messages for %s (cursor %lld)", added, h->name,
                       h->cursor);

@@ -323,6 +323,15 @@ with open(sys.argv[2], "a") as out:
         out.flush()
 EOF
     NOTIFY_PID=$!
+    # notified WORD WHAT: waits (10 s) for WORD from sigmatd; the listener
+    # writes what it got on its own time.
+    notified () {
+        n=0
+        until grep -qx "$1" "$TMP/notify.out" 2>/dev/null; do
+            n=$((n + 1)); [ $n -gt 100 ] && fail "no $1 from sigmatd $2"
+            sleep 0.1
+        done
+    }
     n=0
     while [ ! -S "$TMP/notify.sock" ]; do
         n=$((n + 1)); [ $n -gt 50 ] && fail "notify listener did not start"; sleep 0.1
@@ -345,11 +354,7 @@ done
 [ "$(ps -o user= -p "$NODE_PID")" = sigmat ] \
     || fail "sigmatd is not running as user sigmat"
 if [ $notify = 1 ]; then
-    n=0
-    until grep -qx "READY=1" "$TMP/notify.out" 2>/dev/null; do
-        n=$((n + 1)); [ $n -gt 100 ] && fail "no READY=1 from sigmatd on NOTIFY_SOCKET"
-        sleep 0.1
-    done
+    notified READY=1 "on NOTIFY_SOCKET"
 else
     log "note: /usr/bin/sigmatd does not call sg_notify_ready yet (Type=notify needs it)"
 fi
@@ -371,11 +376,7 @@ rc=$?
 NODE_PID=
 [ $rc = 0 ] || fail "packaged sigmatd exited $rc after SIGTERM"
 if [ $notify = 1 ]; then
-    n=0     # the listener writes what it got on its own time
-    until grep -qx "STOPPING=1" "$TMP/notify.out" 2>/dev/null; do
-        n=$((n + 1)); [ $n -gt 100 ] && fail "no STOPPING=1 from sigmatd on SIGTERM"
-        sleep 0.1
-    done
+    notified STOPPING=1 "on SIGTERM"
 fi
 
 # --- purge ----------------------------------------------------------------------

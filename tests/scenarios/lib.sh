@@ -334,26 +334,20 @@ sg_until () {
     return 1
 }
 
-# sg_status_until CONNINFO PATTERN...: runs `sigmatctl status --db
-# CONNINFO` until its output has a line matching each grep PATTERN (a
-# process writes its status row a moment after it listens), up to 20 s;
-# $out keeps the last output, for the caller's own checks and messages.
-sg_status_until () {
-    _db=$1
+# sg_status_has CONNINFO PATTERN...: `sigmatctl status --db CONNINFO`
+# into $out, and whether it has a line matching each grep PATTERN.
+sg_status_has () {
+    out=$("$SIGMATCTL" status --db "$1" 2>&1)
     shift
-    _n=100
-    while :; do
-        out=$("$SIGMATCTL" status --db "$_db" 2>&1)
-        _ok=1
-        for _p in "$@"; do
-            echo "$out" | grep -q -- "$_p" || { _ok=0; break; }
-        done
-        [ $_ok = 1 ] && return 0
-        _n=$((_n - 1))
-        [ $_n -gt 0 ] || return 1
-        sleep 0.2
+    for _p in "$@"; do
+        echo "$out" | grep -q -- "$_p" || return 1
     done
 }
+
+# sg_status_until CONNINFO PATTERN...: sg_status_has, up to 20 s (a process
+# writes its status row a moment after it listens); $out keeps the last
+# output, for the caller's own checks and messages.
+sg_status_until () { sg_until 20 sg_status_has "$@"; }
 
 # Checks a listen output file: every line "id mrn seq ..." once, seq
 # strictly increasing per MRN. Prints the number of deliveries.
