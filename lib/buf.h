@@ -6,6 +6,7 @@
 #define SG_BUF_H_INCLUDED
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     char *data;     /* NULL until the first append, else NUL-terminated */
@@ -15,6 +16,24 @@ typedef struct {
     int failed;     /* 1 after an allocation failure or a refused append */
     int too_big;    /* 1 when the failure was the limit, not memory */
 } sg_buf_t;
+
+/* Writes v at p as 4 bytes, big-endian (the length and count fields of
+ * batch signatures and packed SGTP messages). */
+static inline void
+sg_be32_put (unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char) (v >> 24);
+    p[1] = (unsigned char) (v >> 16);
+    p[2] = (unsigned char) (v >> 8);
+    p[3] = (unsigned char) v;
+}
+
+/* Reads 4 bytes at p, big-endian. */
+static inline uint32_t
+sg_be32_get (const unsigned char *p)
+{
+    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
+}
 
 /* Appends n bytes of p (start a buffer as `sg_buf_t b = { 0 };`). */
 void sg_buf_put (sg_buf_t *b, const void *p, size_t n);

@@ -432,21 +432,6 @@ sg_sign_verify (const sg_sign_key_t *key, const char *hdr, size_t hdr_len,
 #define S_BATCH_SIGNED (sizeof SG_SIGN_BATCH_CONTEXT - 1 + 4 + SG_SIGN_LEAF_LEN)
 #define S_CACHE 16                          /* roots remembered per thread */
 
-static void
-s_be32 (unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char) (v >> 24);
-    p[1] = (unsigned char) (v >> 16);
-    p[2] = (unsigned char) (v >> 8);
-    p[3] = (unsigned char) v;
-}
-
-static uint32_t
-s_get32 (const unsigned char *p)
-{
-    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
-}
-
 /* out = SHA-256 (0x01 | left | right). */
 static int
 s_node (const unsigned char *left, const unsigned char *right, unsigned char *out)
@@ -465,7 +450,7 @@ s_signed_part (uint32_t leaves, const unsigned char *root, unsigned char out[S_B
 {
     size_t c = sizeof SG_SIGN_BATCH_CONTEXT - 1;
     memcpy (out, SG_SIGN_BATCH_CONTEXT, c);
-    s_be32 (out + c, leaves);
+    sg_be32_put (out + c, leaves);
     memcpy (out + c + 4, root, SG_SIGN_LEAF_LEN);
 }
 
@@ -477,7 +462,7 @@ sg_sign_leaf (const char *hdr, size_t hdr_len, const char *body, size_t body_len
     unsigned int len;
     if (hdr_len > UINT32_MAX)
         return SG_EINVAL;
-    s_be32 (head + 1, (uint32_t) hdr_len);
+    sg_be32_put (head + 1, (uint32_t) hdr_len);
     EVP_MD_CTX *md = EVP_MD_CTX_new ();
     int ok = md && EVP_DigestInit_ex (md, EVP_sha256 (), NULL) == 1
              && EVP_DigestUpdate (md, head, sizeof head) == 1
@@ -539,8 +524,8 @@ sg_sign_batch (const sg_sign_key_t *key, const unsigned char (*leaves)[SG_SIGN_L
         }
         memcpy (b, SG_SIGN_BATCH_MAGIC, 4);
         memcpy (b + 4, sig, SG_SIGN_LEN);
-        s_be32 (b + 4 + SG_SIGN_LEN, (uint32_t) n);
-        s_be32 (b + 8 + SG_SIGN_LEN, (uint32_t) i);
+        sg_be32_put (b + 4 + SG_SIGN_LEN, (uint32_t) n);
+        sg_be32_put (b + 8 + SG_SIGN_LEN, (uint32_t) i);
         size_t len = S_BATCH_HEAD, x = i;
         for (size_t l = 0; l + 1 < levels; l++, x /= 2) {
             size_t sib = x ^ 1;
@@ -576,7 +561,7 @@ static int
 s_batch_verify (const sg_sign_key_t *key, const char *hdr, size_t hdr_len, const char *body,
                 size_t body_len, const unsigned char *sig, size_t sig_len)
 {
-    uint32_t n = s_get32 (sig + 4 + SG_SIGN_LEN), i = s_get32 (sig + 8 + SG_SIGN_LEN);
+    uint32_t n = sg_be32_get (sig + 4 + SG_SIGN_LEN), i = sg_be32_get (sig + 8 + SG_SIGN_LEN);
     if (n == 0 || n > SG_SIGN_BATCH_MAX || i >= n)
         return SG_ESIG;
     unsigned char h[SG_SIGN_LEAF_LEN];

@@ -11,6 +11,7 @@
 #include "rto.h"
 #include "wire.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@
 #define S_MAX_BACKOFF_MS 60000
 #define S_LOOKAHEAD 256         /* pending entries skipped (MRN busy) before giving up */
 #define S_MAX_ENDPOINTS 8       /* endpoints of one node (its processes) */
-#define S_MRN_BUCKETS 1024      /* in-flight MRN table (a power of two) */
+#define S_MRN_BUCKETS 1024      /* in-flight MRN and id tables (a power of two) */
 
 enum { S_HELLO, S_READY, S_DENIED };
 
@@ -31,6 +32,7 @@ enum { S_HELLO, S_READY, S_DENIED };
 typedef struct s_out {
     struct s_out *prev, *next;
     struct s_out *mnext;        /* next in flight in the same MRN bucket */
+    struct s_out *inext;        /* next in flight in the same id bucket */
     char id[WIRE_ID_LEN + 1];
     char mrn[32];
     int64_t due;                /* next (re)send, while in flight; 0 = now (new session) */
@@ -60,12 +62,15 @@ struct sg_client_t {
     int state, hello_due, out_blocked;
     int connected;              /* a handshake succeeded since the last disconnection */
     int hello_sent;             /* a HELLO went out since the last disconnection */
+    int plain_sent;             /* the HELLO without features after it went out too */
+    int packed;                 /* the node's WELCOME offered one-frame messages */
     int64_t hello_at, last_rx, last_ping;
     s_list_t pending, inflight;
     /* In flight by MRN (one message per MRN at a time: s_mrn_busy), and
      * the earliest resend among them, so that a pump with nothing due
      * does not walk the window. */
     s_out_t *by_mrn[S_MRN_BUCKETS];
+    s_out_t *by_id[S_MRN_BUCKETS];      /* in flight by Message-Id, for the ACKs */
     int64_t next_due;
     rto_t rto;                  /* resend timeout from the measured round trips */
     s_reply_t *replies, *replies_tail;
@@ -98,6 +103,19 @@ s_mrn_bucket (sg_client_t *self, const char *mrn)
     return &self->by_mrn[sg_hash_str (mrn) & (S_MRN_BUCKETS - 1)];
 }
 
+/* The bucket of a Message-Id of len bytes, whatever its case (an ACK
+ * names an id as the node read it; ids compare without case). */
+static s_out_t **
+s_id_bucket (sg_client_t *self, const char *id, size_t len)
+{
+    char low[WIRE_ID_LEN + 1];
+    size_t n = len < WIRE_ID_LEN ? len : WIRE_ID_LEN;
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char) tolower ((unsigned char) id[i]);
+    low[n] = '\0';
+    return &self->by_id[sg_hash_str (low) & (S_MRN_BUCKETS - 1)];
+}
+
 /* e joins the messages in flight (just sent). */
 static void
 s_inflight_add (sg_client_t *self, s_out_t *e)
@@ -105,6 +123,9 @@ s_inflight_add (sg_client_t *self, s_out_t *e)
     s_list_push (&self->inflight, e);
     s_out_t **b = s_mrn_bucket (self, e->mrn);
     e->mnext = *b;
+    *b = e;
+    b = s_id_bucket (self, e->id, strlen (e->id));
+    e->inext = *b;
     *b = e;
     if (e->due < self->next_due)
         self->next_due = e->due;
@@ -120,7 +141,12 @@ s_inflight_remove (sg_client_t *self, s_out_t *e)
             *p = e->mnext;
             break;
         }
-    e->mnext = NULL;
+    for (s_out_t **p = s_id_bucket (self, e->id, strlen (e->id)); *p; p = &(*p)->inext)
+        if (*p == e) {
+            *p = e->inext;
+            break;
+        }
+    e->mnext = e->inext = NULL;
 }
 
 /* Appends an event slot and returns it (zeroed), or NULL when out of memory. */
@@ -150,12 +176,20 @@ s_window (const sg_client_t *self)
     return self->window < self->peer_window ? self->window : self->peer_window;
 }
 
+/* Flags for sending SEND, ACK and NAK: packed once the node said it reads
+ * that. */
+static int
+s_flags (const sg_client_t *self)
+{
+    return ZMQ_DONTWAIT | (self->packed ? WIRE_PACKED : 0);
+}
+
 /* Sends one queued SEND; SG_OK, SG_ETIMEOUT when the socket cannot take it. */
 static int
 s_transmit (sg_client_t *self, s_out_t *e, int64_t now)
 {
     wire_frame_t f[2] = { { e->data, e->hlen }, { e->data + e->hlen, e->blen } };
-    int rc = wire_send_cmd (self->sock, NULL, 0, WIRE_SEND, f, 2, ZMQ_DONTWAIT);
+    int rc = wire_send_cmd (self->sock, NULL, 0, WIRE_SEND, f, 2, s_flags (self));
     if (rc != SG_OK) {
         self->out_blocked = 1;
         return rc;
@@ -190,11 +224,11 @@ s_flush_replies (sg_client_t *self)
             const char *ids[WIRE_MAX_IDS];
             for (s_reply_t *q = r; q && q->code == 0 && n < WIRE_MAX_IDS; q = q->next)
                 ids[n++] = q->id;
-            rc = wire_send_ack (self->sock, NULL, 0, ids, n, ZMQ_DONTWAIT);
+            rc = wire_send_ack (self->sock, NULL, 0, ids, n, s_flags (self));
         }
         else {
             n = 1;
-            rc = wire_send_nak (self->sock, NULL, 0, r->id, r->code, r->reason, ZMQ_DONTWAIT);
+            rc = wire_send_nak (self->sock, NULL, 0, r->id, r->code, r->reason, s_flags (self));
         }
         if (rc != SG_OK) {
             self->out_blocked = 1;
@@ -229,6 +263,15 @@ s_endpoint_next (sg_client_t *self, const char *why)
     self->hello_due = 1;
 }
 
+/* 1 when the HELLO that offered features has gone half a timeout without
+ * WELCOME, and the one without them is still to follow. */
+static int
+s_plain_due (const sg_client_t *self, int64_t now)
+{
+    return self->hello_sent && !self->hello_due && !self->plain_sent
+           && now - self->hello_at >= self->timeout_ms / 2;
+}
+
 /* Does whatever sending is due: HELLO, replies, resends, new SENDs, PING. */
 static void
 s_pump (sg_client_t *self, int64_t now)
@@ -238,12 +281,24 @@ s_pump (sg_client_t *self, int64_t now)
         && now - self->hello_at >= self->timeout_ms)
         s_endpoint_next (self, "gives no WELCOME"); /* not reachable, or not answering */
     if (self->state == S_HELLO) {
-        if (self->hello_due || now - self->hello_at >= self->timeout_ms) {
+        /* A HELLO offers the features we understand. A node from before
+         * features drops a HELLO of four frames as malformed, so half a
+         * timeout without WELCOME the same HELLO follows without them
+         * (once; the next HELLO offers them again). */
+        int plain = s_plain_due (self, now);
+        if (self->hello_due || now - self->hello_at >= self->timeout_ms || plain) {
             char win[16];
             snprintf (win, sizeof win, "%d", self->window);
-            wire_frame_t f[3] = { wire_str (self->role), wire_str (self->name), wire_str (win) };
-            self->hello_at = now;
-            if (wire_send_cmd (self->sock, NULL, 0, WIRE_HELLO, f, 3, ZMQ_DONTWAIT) == SG_OK) {
+            wire_frame_t f[4] = { wire_str (self->role), wire_str (self->name), wire_str (win),
+                                  wire_str (WIRE_FEATURE_PACKED) };
+            if (plain)
+                self->plain_sent = 1;
+            else {
+                self->hello_at = now;
+                self->plain_sent = 0;
+            }
+            if (wire_send_cmd (self->sock, NULL, 0, WIRE_HELLO, f, plain ? 3 : 4,
+                               ZMQ_DONTWAIT) == SG_OK) {
                 self->hello_due = 0;
                 self->hello_sent = 1;
             }
@@ -320,7 +375,7 @@ s_pump (sg_client_t *self, int64_t now)
 static s_out_t *
 s_take_inflight (sg_client_t *self, const char *id, size_t len)
 {
-    for (s_out_t *e = self->inflight.head; e; e = e->next)
+    for (s_out_t *e = *s_id_bucket (self, id, len); e; e = e->inext)
         if (strlen (e->id) == len && strncasecmp (e->id, id, len) == 0) {
             s_inflight_remove (self, e);
             return e;
@@ -371,11 +426,13 @@ s_on_message (sg_client_t *self, const wire_msg_t *m, int64_t now)
         self->peer_window = WIRE_DEFAULT_WINDOW;
         if (m->nframes >= 2)
             self->peer_window = wire_frame_number (&m->frames[1]);
+        self->packed = m->nframes == 3 && wire_has_feature (&m->frames[2], WIRE_FEATURE_PACKED);
         /* New session: whatever was in flight may be lost; resend it now. */
         for (s_out_t *e = self->inflight.head; e; e = e->next)
             e->due = 0;
         self->next_due = 0;
-        sg_log_info ("client: welcomed by node %s", self->node);
+        sg_log_info ("client: welcomed by node %s%s", self->node,
+                     self->packed ? " (packed)" : "");
         break;
     case WIRE_DENIED:
         if (m->frames[0].size == strlen (WIRE_HELLO_REQUIRED)
@@ -523,7 +580,8 @@ s_next_timer (const sg_client_t *self, int64_t now)
 {
     int64_t next = now + self->heartbeat_ms;
     if (self->state == S_HELLO && !self->hello_due)
-        next = self->hello_at + self->timeout_ms;
+        next = self->hello_at + (self->hello_sent && !self->plain_sent ? self->timeout_ms / 2
+                                                                        : self->timeout_ms);
     if (self->state == S_READY) {
         int64_t ping = (self->last_rx > self->last_ping ? self->last_rx : self->last_ping)
                        + self->heartbeat_ms;

@@ -2,6 +2,7 @@
  * frames in zmq_msg_t (no copy of headers or bodies); one allocation per
  * message, a second only for ACKs carrying more than a few ids. */
 #include "wire.h"
+#include "buf.h"
 #include "log.h"
 
 #include <errno.h>
@@ -35,6 +36,7 @@ typedef struct {
     zmq_msg_t *parts;
     zmq_msg_t inl_parts[S_INLINE];
     wire_frame_t inl_frames[S_INLINE];
+    wire_frame_t *unpacked;             /* frames of a packed message over S_INLINE */
 } s_msg_t;
 
 const char *
@@ -146,6 +148,14 @@ wire_has_feature (const wire_frame_t *f, const char *feature)
             && (i + n == f->size || s[i + n] == ' '))
             return 1;
     return 0;
+}
+
+const char *
+wire_features (int batch_sign, int packed)
+{
+    if (batch_sign)
+        return packed ? WIRE_FEATURE_BATCH " " WIRE_FEATURE_PACKED : WIRE_FEATURE_BATCH;
+    return packed ? WIRE_FEATURE_PACKED : "";
 }
 
 /* Decimal number without sign or leading zero in [1, max]; -1 otherwise. */
@@ -263,6 +273,47 @@ s_errno_rc (void)
     return SG_EIO;
 }
 
+/* The commands that may travel packed: those of the message flow. */
+static int
+s_packable (wire_cmd_t cmd)
+{
+    return cmd == WIRE_SEND || cmd == WIRE_DELIVER || cmd == WIRE_ACK || cmd == WIRE_NAK;
+}
+
+/* The packed form: one frame of the magic, then the command name and each
+ * frame, every one preceded by its length (4 bytes, big-endian). It is
+ * one ZeroMQ frame to queue, encrypt and read instead of four to six. */
+static int
+s_send_packed (void *sock, const void *rid, size_t rid_len, const char *name,
+               const wire_frame_t *frames, size_t n, int flags)
+{
+    size_t nlen = strlen (name), total = 6 + 4 + nlen;
+    for (size_t i = 0; i < n; i++)
+        total += 4 + frames[i].size;
+    zmq_msg_t msg;
+    if (zmq_msg_init_size (&msg, total) != 0)
+        return SG_ENOMEM;
+    unsigned char *p = zmq_msg_data (&msg);
+    memcpy (p, WIRE_MAGIC, 6);
+    p += 6;
+    sg_be32_put (p, (uint32_t) nlen);
+    memcpy (p + 4, name, nlen);
+    p += 4 + nlen;
+    for (size_t i = 0; i < n; i++) {
+        sg_be32_put (p, (uint32_t) frames[i].size);
+        memcpy (p + 4, frames[i].data, frames[i].size);
+        p += 4 + frames[i].size;
+    }
+    if ((rid && rid_len > 0 && zmq_send (sock, rid, rid_len, ZMQ_SNDMORE | flags) < 0)
+        || zmq_msg_send (&msg, sock, flags) < 0) {
+        int e = errno;
+        zmq_msg_close (&msg);
+        errno = e;
+        return s_errno_rc ();
+    }
+    return SG_OK;
+}
+
 int
 wire_send_cmd (void *sock, const void *rid, size_t rid_len, wire_cmd_t cmd,
                const wire_frame_t *frames, size_t n, int flags)
@@ -270,6 +321,10 @@ wire_send_cmd (void *sock, const void *rid, size_t rid_len, wire_cmd_t cmd,
     if (wire_check (cmd, frames, n, NULL) != SG_OK)
         return SG_EPROTO;
     const char *name = s_names[cmd];
+    int packed = flags & WIRE_PACKED;
+    flags &= ~WIRE_PACKED;
+    if (packed && s_packable (cmd))
+        return s_send_packed (sock, rid, rid_len, name, frames, n, flags);
     int more = ZMQ_SNDMORE | flags;
     /* Only the first frame can fail with EAGAIN/EHOSTUNREACH: once it is
      * accepted ZeroMQ takes the rest of the multipart message. */
@@ -327,6 +382,7 @@ wire_msg_destroy (wire_msg_t **msg_p)
         free (m->parts);
         free (m->pub.frames);
     }
+    free (m->unpacked);
     free (m);
     *msg_p = NULL;
 }
@@ -361,6 +417,61 @@ s_grow (s_msg_t *m)
     m->pub.frames = frames;
     m->cap = cap;
     return 0;
+}
+
+/* Splits the one frame of a packed message (parts[0], kept whole) into its
+ * command and frames, pointing into it. Returns NULL, or what is wrong
+ * (static text, or written into why). A hostile length or count costs
+ * one pass over the frame and no memory. */
+static const char *
+s_unpack (s_msg_t *m, char *why, size_t size)
+{
+    const unsigned char *p = zmq_msg_data (&m->parts[0]);
+    const unsigned char *end = p + zmq_msg_size (&m->parts[0]);
+    p += 6;
+    size_t n = 0;
+    for (const unsigned char *q = p; q < end; n++) {
+        if (n > S_MAX_FRAMES + 1)
+            return "packed message holds more frames than any command takes";
+        if (end - q < 4)
+            return "packed message ends inside a frame length";
+        size_t len = sg_be32_get (q);
+        if (len == 0)
+            return "packed message holds an empty frame";
+        if (len > (size_t) (end - q) - 4)
+            return "packed frame runs past the end of the message";
+        q += 4 + len;
+    }
+    size_t clen = sg_be32_get (p);
+    m->pub.cmd = wire_cmd_parse (p + 4, clen);
+    if (m->pub.cmd == WIRE_NONE) {
+        snprintf (why, size, "unknown command '%.*s'", (int) (clen > 16 ? 16 : clen),
+                  (const char *) p + 4);
+        return why;
+    }
+    if (!s_packable (m->pub.cmd)) {
+        snprintf (why, size, "%s cannot be packed", s_names[m->pub.cmd]);
+        return why;
+    }
+    p += 4 + clen;
+    n--;                                /* the frames after the command */
+    if (n > s_counts[m->pub.cmd].max) {
+        snprintf (why, size, "%s takes %zu to %zu frames, got %zu", s_names[m->pub.cmd],
+                  s_counts[m->pub.cmd].min, s_counts[m->pub.cmd].max, n);
+        return why;
+    }
+    if (n > S_INLINE) {
+        if (!(m->unpacked = malloc (n * sizeof *m->unpacked)))
+            return "out of memory";
+        m->pub.frames = m->unpacked;
+    }
+    for (size_t i = 0; i < n; i++) {
+        m->pub.frames[i].size = sg_be32_get (p);
+        m->pub.frames[i].data = p + 4;
+        p += 4 + m->pub.frames[i].size;
+    }
+    m->pub.nframes = n;
+    return NULL;
 }
 
 int
@@ -425,7 +536,9 @@ wire_recv (void *sock, wire_msg_t **out, int flags, sg_diag_t *diag)
             }
         }
         else if (index == base) {
-            if (size != 6 || memcmp (data, WIRE_MAGIC, 6) != 0)
+            if (size > 6 && !more && memcmp (data, WIRE_MAGIC, 6) == 0)
+                keep = m->pub.packed = 1;       /* one frame: split below */
+            else if (size != 6 || memcmp (data, WIRE_MAGIC, 6) != 0)
                 problem = size == 0 ? "empty first frame (no delimiter frame in SGTP/1)"
                                     : "first frame is not SGTP/1";
         }
@@ -468,15 +581,21 @@ wire_recv (void *sock, wire_msg_t **out, int flags, sg_diag_t *diag)
     if (too_many)
         snprintf (why, sizeof why, "%s takes %zu to %zu frames, got %zu", s_names[m->pub.cmd],
                   s_counts[m->pub.cmd].min, s_counts[m->pub.cmd].max, index - base - 2);
-    if (!problem && index < base + 2)
+    if (!problem && !m->pub.packed && index < base + 2)
         problem = index <= base ? "message has no SGTP/1 frame" : "message has no command frame";
 
     /* Small frames live inside their zmq_msg_t, so pointers are taken only
      * now that the parts have stopped moving. */
-    m->pub.nframes = m->nparts;
-    for (size_t i = 0; i < m->nparts; i++) {
-        m->pub.frames[i].data = zmq_msg_data (&m->parts[i]);
-        m->pub.frames[i].size = zmq_msg_size (&m->parts[i]);
+    if (m->pub.packed) {
+        if (!problem)
+            problem = s_unpack (m, why, sizeof why);
+    }
+    else {
+        m->pub.nframes = m->nparts;
+        for (size_t i = 0; i < m->nparts; i++) {
+            m->pub.frames[i].data = zmq_msg_data (&m->parts[i]);
+            m->pub.frames[i].size = zmq_msg_size (&m->parts[i]);
+        }
     }
     if (!problem) {
         sg_diag_t d;

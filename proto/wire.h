@@ -21,7 +21,17 @@
 #define WIRE_ID_LEN         36          /* UUID text form */
 #define WIRE_HELLO_REQUIRED "hello required"   /* the one non-fatal DENIED */
 #define WIRE_MAX_FEATURES   256         /* the features frame of HELLO/WELCOME */
+/* The largest frame of an answer (WELCOME, DENIED, ACK, NAK, PONG): a
+ * packed ACK of WIRE_MAX_IDS ids, each with its 4-byte length. */
+#define WIRE_MAX_REPLY_FRAME (6 + 4 + 3 + WIRE_MAX_IDS * (4 + WIRE_ID_LEN))
 #define WIRE_FEATURE_BATCH  "batch-sign"   /* batch signatures (sign.h) understood */
+#define WIRE_FEATURE_PACKED "packed"       /* one-frame messages understood (WIRE_PACKED) */
+
+/* A flag for wire_send_cmd, wire_send_ack and wire_send_nak, beside
+ * ZMQ_DONTWAIT: send SEND, DELIVER, ACK or NAK as one frame (the feature
+ * "packed", docs/protocol.md 2a) to a side whose HELLO or WELCOME offered
+ * it. Other commands are always sent as separate frames. */
+#define WIRE_PACKED         0x100
 
 /* The protocol's commands; WIRE_NONE is never on the wire. */
 typedef enum {
@@ -50,6 +60,7 @@ typedef struct {
     char id[WIRE_ID_LEN + 1];           /* Message-Id of SEND/DELIVER, NAK id, first ACK id */
     size_t nframes;                     /* frames after the command */
     wire_frame_t *frames;
+    int packed;                         /* it came as one frame (WIRE_PACKED) */
 } wire_msg_t;
 
 /* Frame made from a C string (not copied). */
@@ -84,13 +95,18 @@ int wire_nak_parse (const wire_msg_t *m, char *reason, size_t size);
  * separated by single spaces) names feature, else 0. */
 int wire_has_feature (const wire_frame_t *f, const char *feature);
 
+/* The features frame naming those given (names separated by spaces), ""
+ * for none. */
+const char *wire_features (int batch_sign, int packed);
+
 /* Checks the frames that follow cmd against the protocol grammar. Returns
  * SG_OK, or SG_EPROTO with the reason in diag (may be NULL). */
 int wire_check (wire_cmd_t cmd, const wire_frame_t *frames, size_t nframes, sg_diag_t *diag);
 
 /* Sends one command as a multipart message: rid (NULL/0 on DEALER), magic,
  * command name, then the frames, after wire_check. flags may be
- * ZMQ_DONTWAIT. Returns SG_OK; SG_EPROTO if the frames break the grammar;
+ * ZMQ_DONTWAIT and WIRE_PACKED (magic, command and frames in one frame,
+ * for SEND, DELIVER, ACK and NAK). Returns SG_OK; SG_EPROTO if the frames break the grammar;
  * SG_ETIMEOUT if nothing could be queued (EAGAIN: high-water mark, send
  * timeout, or no connected peer with ZMQ_IMMEDIATE); SG_ENOTFOUND when a
  * ROUTER_MANDATORY socket does not know rid; SG_EIO otherwise (errno kept). */
@@ -106,7 +122,8 @@ int wire_send_ack (void *sock, const void *rid, size_t rid_len,
 int wire_send_nak (void *sock, const void *rid, size_t rid_len, const char *id,
                    int code, const char *reason, int flags);
 
-/* Receives one whole multipart message and validates it. On SG_OK *out is a
+/* Receives one whole multipart message, in separate frames or packed
+ * (either is taken at any time), and validates it. On SG_OK *out is a
  * new message the caller destroys. On error *out is NULL and every frame of
  * the offending message has been consumed: SG_ETIMEOUT if no message was
  * waiting (ZMQ_DONTWAIT or ZMQ_RCVTIMEO), SG_EPROTO with the reason (and

@@ -30,11 +30,15 @@ typedef struct {
     pthread_mutex_t lock;
     /* behaviour, set by the test */
     int deny, mode, forget, ack_held, deliver;
+    int old;                        /* a node from before features: drops a HELLO of 4 frames */
+    int packed;                     /* offers the packed feature, answers in kind */
     /* what the peer saw */
     int session, hellos, pings;
     unsigned char rid[256];
     size_t rid_len;
-    char hello_user[64], hello_role[32], hello_name[64], hello_window[16];
+    char hello_user[64], hello_role[32], hello_name[64], hello_window[16], hello_features[64];
+    int hellos_dropped;
+    int send_packed, ack_packed, nak_packed;    /* how the last SEND, ACK, NAK came */
     char seen[P_MAX][37];           /* SEND ids in arrival order, resends included */
     int nseen;
     char held[P_MAX][37];
@@ -60,19 +64,26 @@ s_cpy (char *dst, size_t size, const wire_frame_t *f)
 static void
 s_reply (peer_t *p, const wire_msg_t *m, wire_cmd_t cmd, const wire_frame_t *f, size_t n)
 {
-    wire_send_cmd (p->sock, m->rid, m->rid_len, cmd, f, n, 0);
+    wire_send_cmd (p->sock, m->rid, m->rid_len, cmd, f, n, m->packed ? WIRE_PACKED : 0);
 }
 
 static void
 s_handle (peer_t *p, const wire_msg_t *m)
 {
     if (m->cmd == WIRE_HELLO) {
+        if (p->old && m->nframes == 4) {
+            p->hellos_dropped++;
+            return;
+        }
         p->hellos++;
         sg_strlcpy (p->hello_user, m->user_id, sizeof p->hello_user);
         s_cpy (p->hello_role, sizeof p->hello_role, &m->frames[0]);
         s_cpy (p->hello_name, sizeof p->hello_name, &m->frames[1]);
-        if (m->nframes == 3)
+        if (m->nframes >= 3)
             s_cpy (p->hello_window, sizeof p->hello_window, &m->frames[2]);
+        p->hello_features[0] = '\0';
+        if (m->nframes == 4)
+            s_cpy (p->hello_features, sizeof p->hello_features, &m->frames[3]);
         if (p->deny) {
             wire_frame_t f = wire_str ("not registered here");
             s_reply (p, m, WIRE_DENIED, &f, 1);
@@ -81,8 +92,10 @@ s_handle (peer_t *p, const wire_msg_t *m)
         p->session = 1;
         memcpy (p->rid, m->rid, m->rid_len);
         p->rid_len = m->rid_len;
-        wire_frame_t f[2] = { wire_str ("test-node"), wire_str ("16") };
-        s_reply (p, m, WIRE_WELCOME, f, 2);
+        int packed = p->packed && wire_has_feature (m->nframes == 4 ? &m->frames[3] : NULL,
+                                                    WIRE_FEATURE_PACKED);
+        wire_frame_t f[3] = { wire_str ("test-node"), wire_str ("16"), wire_str ("packed") };
+        s_reply (p, m, WIRE_WELCOME, f, packed ? 3 : 2);
         return;
     }
     if (!p->session || m->rid_len != p->rid_len || memcmp (m->rid, p->rid, m->rid_len)) {
@@ -98,23 +111,26 @@ s_handle (peer_t *p, const wire_msg_t *m)
             dup |= strcmp (p->seen[i], m->id) == 0;
         if (p->nseen < P_MAX)
             strcpy (p->seen[p->nseen++], m->id);
+        p->send_packed = m->packed;
         snprintf (p->last_send, sizeof p->last_send, "%.*s|%.*s", (int) m->frames[0].size,
                   (const char *) m->frames[0].data, (int) m->frames[1].size,
                   (const char *) m->frames[1].data);
         if (p->mode == P_ACK || (p->mode == P_DROP_FIRST && dup))
-            wire_send_ack (p->sock, m->rid, m->rid_len, ids, 1, 0);
+            wire_send_ack (p->sock, m->rid, m->rid_len, ids, 1, m->packed ? WIRE_PACKED : 0);
         else if (p->mode == P_HOLD && p->nheld < P_MAX)
             strcpy (p->held[p->nheld++], m->id);
         else if (p->mode == P_NAK)
             wire_send_nak (p->sock, m->rid, m->rid_len, m->id, SG_NAK_UNKNOWN_MRN,
-                           "unknown MRN", 0);
+                           "unknown MRN", m->packed ? WIRE_PACKED : 0);
         break;
     }
     case WIRE_ACK:
+        p->ack_packed = m->packed;
         for (size_t i = 0; i < m->nframes && p->nacked < P_MAX; i++)
             s_cpy (p->acked[p->nacked++], 37, &m->frames[i]);
         break;
     case WIRE_NAK:
+        p->nak_packed = m->packed;
         strcpy (p->nak_id, m->id);
         s_cpy (p->nak_code, sizeof p->nak_code, &m->frames[1]);
         s_cpy (p->nak_reason, sizeof p->nak_reason, &m->frames[2]);
@@ -150,7 +166,8 @@ s_outbox (peer_t *p)
             sig[i] = (unsigned char) i;         /* includes a NUL byte */
         wire_frame_t f[3] = { wire_str (HDR (7, "24CI000000000001A1")), wire_str ("<b>7</b>"),
                               { sig, 64 } };
-        wire_send_cmd (p->sock, p->rid, p->rid_len, WIRE_DELIVER, f, 3, 0);
+        wire_send_cmd (p->sock, p->rid, p->rid_len, WIRE_DELIVER, f, 3,
+                       p->packed ? WIRE_PACKED : 0);
     }
 }
 
@@ -283,6 +300,7 @@ START_TEST (test_hello_welcome)
     ck_assert_str_eq (s_peer.hello_role, "adapter");
     ck_assert_str_eq (s_peer.hello_name, "test-adapter");
     ck_assert_str_eq (s_peer.hello_window, "8");
+    ck_assert_str_eq (s_peer.hello_features, "packed");
     sg_client_destroy (&c);
     ck_assert_ptr_null (c);
 }
@@ -432,6 +450,67 @@ START_TEST (test_deliver)
 }
 END_TEST
 
+/* A node that offers packed: the client's SEND, ACK and NAK go packed,
+ * and it reads the packed DELIVER, ACK and NAK of the node. */
+START_TEST (test_packed)
+{
+    s_peer.packed = 1;
+    sg_client_t *c = s_client ();
+    sg_event_t ev = { 0 };
+    ck_assert_int_eq (sg_client_send (c, HDR (1, "M1"), strlen (HDR (1, "M1")), "<b>1</b>", 8),
+                      SG_OK);
+    s_event (c, &ev);
+    ck_assert_int_eq (ev.type, SG_EV_ACK);
+    ck_assert_str_eq (ev.id, ID (1));
+    pthread_mutex_lock (&s_peer.lock);
+    ck_assert_int_eq (s_peer.send_packed, 1);
+    ck_assert_str_eq (s_peer.last_send, HDR (1, "M1") "|<b>1</b>");
+    s_peer.mode = P_NAK;
+    s_peer.deliver = 1;
+    pthread_mutex_unlock (&s_peer.lock);
+    s_event (c, &ev);
+    ck_assert_int_eq (ev.type, SG_EV_DELIVER);
+    ck_assert_str_eq (ev.body, "<b>7</b>");
+    ck_assert_uint_eq (ev.signature_len, 64);
+    ck_assert_int_eq (sg_client_ack (c, ev.id), SG_OK);
+    ck_assert_int_eq (sg_client_nak (c, ID (8), SG_NAK_INVALID_XML, "bad XML"), SG_OK);
+    ck_assert_int_eq (sg_client_send (c, HDR (2, "M2"), strlen (HDR (2, "M2")), "<b/>", 4),
+                      SG_OK);
+    sg_event_clear (&ev);
+    s_event (c, &ev);
+    ck_assert_int_eq (ev.type, SG_EV_NAK);
+    ck_assert_str_eq (ev.reason, "unknown MRN");
+    pthread_mutex_lock (&s_peer.lock);
+    ck_assert_int_eq (s_peer.nacked, 1);
+    ck_assert_int_eq (s_peer.ack_packed, 1);
+    ck_assert_str_eq (s_peer.nak_code, "52");
+    ck_assert_int_eq (s_peer.nak_packed, 1);
+    pthread_mutex_unlock (&s_peer.lock);
+    sg_client_destroy (&c);
+}
+END_TEST
+
+/* A node from before features drops the HELLO that offers them: the client
+ * says HELLO again without them within its timeout, is welcomed, and sends
+ * as separate frames. */
+START_TEST (test_old_node)
+{
+    s_peer.old = 1;
+    s_peer.packed = 1;                  /* would offer it, had it been asked */
+    sg_client_t *c = s_client ();
+    ck_assert_int_eq (s_peek (&s_peer.hellos_dropped), 1);
+    ck_assert_int_eq (s_peek (&s_peer.hellos), 1);
+    ck_assert_str_eq (s_peer.hello_features, "");
+    ck_assert_int_eq (sg_client_send (c, HDR (1, "M1"), strlen (HDR (1, "M1")), "<b>1</b>", 8),
+                      SG_OK);
+    sg_event_t ev = { 0 };
+    s_event (c, &ev);
+    ck_assert_int_eq (ev.type, SG_EV_ACK);
+    ck_assert_int_eq (s_peek (&s_peer.send_packed), 0);
+    sg_client_destroy (&c);
+}
+END_TEST
+
 /* The node restarts its socket (all session state gone) while a SEND is
  * unacknowledged: the client says HELLO again on the new connection and
  * resends the same bytes right after WELCOME (the resend timer, 10 s here,
@@ -532,6 +611,8 @@ main (void)
     tcase_add_test (tc, test_nak);
     tcase_add_test (tc, test_window_order);
     tcase_add_test (tc, test_deliver);
+    tcase_add_test (tc, test_packed);
+    tcase_add_test (tc, test_old_node);
     tcase_add_test (tc, test_resend_after_restart);
     tcase_add_test (tc, test_resend_timeout_and_rehello);
     tcase_add_test (tc, test_heartbeat);

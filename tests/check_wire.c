@@ -7,6 +7,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "buf.h"
 #include "sg.h"
 #include "wire.h"
 #include "node/zap.h"
@@ -181,14 +182,12 @@ START_TEST (test_ack_batch)
 }
 END_TEST
 
-/* Sends raw frames (NULL-terminated list) from the dealer, expects
- * SG_EPROTO with `expect` in the reason, then checks the stream is still
- * on a message boundary with a good PING. */
+/* After a bad message from the dealer: the router refuses it (SG_EPROTO
+ * with `expect` in the reason) and is still on a message boundary, as a
+ * good PING behind it shows. */
 static void
-s_bad (void *router, void *dealer, const char *expect, const char **frames, size_t n)
+s_refused (void *router, void *dealer, const char *expect)
 {
-    for (size_t i = 0; i < n; i++)
-        zmq_send (dealer, frames[i], strlen (frames[i]), i + 1 < n ? ZMQ_SNDMORE : 0);
     ck_assert_int_eq (wire_send_cmd (dealer, NULL, 0, WIRE_PING, NULL, 0, 0), SG_OK);
     wire_msg_t *m = (wire_msg_t *) 1;
     sg_diag_t d;
@@ -200,6 +199,15 @@ s_bad (void *router, void *dealer, const char *expect, const char **frames, size
     ck_assert_int_eq (wire_recv (router, &m, 0, &d), SG_OK);
     ck_assert_int_eq (m->cmd, WIRE_PING);
     wire_msg_destroy (&m);
+}
+
+/* Sends raw frames from the dealer and expects them refused. */
+static void
+s_bad (void *router, void *dealer, const char *expect, const char **frames, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        zmq_send (dealer, frames[i], strlen (frames[i]), i + 1 < n ? ZMQ_SNDMORE : 0);
+    s_refused (router, dealer, expect);
 }
 
 START_TEST (test_malformed)
@@ -244,6 +252,161 @@ START_TEST (test_malformed)
     wire_msg_t *m = NULL;
     ck_assert_int_eq (wire_recv (router, &m, ZMQ_DONTWAIT, NULL), SG_ETIMEOUT);
     ck_assert_ptr_null (m);
+}
+END_TEST
+
+/* Packed (one frame, WIRE_PACKED): every command of the message flow both
+ * ways, with the same frames as sent; the others still go as frames. */
+START_TEST (test_packed_roundtrip)
+{
+    void *router, *dealer;
+    s_pair (&router, &dealer);
+    const unsigned char sig[64] = { 1, 2, 3, 0, 5 };
+    const char *body = "<Declaration/>";
+    static char buf[WIRE_MAX_IDS][WIRE_ID_LEN + 1];
+    static wire_frame_t ids[WIRE_MAX_IDS];
+    for (int i = 0; i < WIRE_MAX_IDS; i++) {
+        snprintf (buf[i], sizeof buf[i], "00000000-0000-4000-8000-%012d", i);
+        ids[i] = wire_str (buf[i]);
+    }
+    struct {
+        wire_cmd_t cmd;
+        wire_frame_t f[3];
+        size_t n;
+        int packed;
+    } cases[] = {
+        { WIRE_SEND, { wire_str (HDR1), wire_str (body) }, 2, 1 },
+        { WIRE_SEND, { wire_str (HDR1), wire_str (body), { sig, 64 } }, 3, 1 },
+        { WIRE_DELIVER, { wire_str (HDR1), wire_str (body), { sig, 64 } }, 3, 1 },
+        { WIRE_ACK, { wire_str (ID1) }, 1, 1 },
+        { WIRE_ACK, { { 0 } }, WIRE_MAX_IDS, 1 },      /* the ids above */
+        { WIRE_NAK, { wire_str (ID2), wire_str ("92"), wire_str ("out of sequence") }, 3, 1 },
+        { WIRE_HELLO, { wire_str ("node"), wire_str ("BF"), wire_str ("128") }, 3, 0 },
+        { WIRE_PING, { { 0 } }, 0, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const wire_frame_t *f = cases[i].n == WIRE_MAX_IDS ? ids : cases[i].f;
+        wire_msg_t *m = NULL;
+        ck_assert_int_eq (wire_send_cmd (dealer, NULL, 0, cases[i].cmd, f, cases[i].n,
+                                         WIRE_PACKED), SG_OK);
+        ck_assert_int_eq (wire_recv (router, &m, 0, NULL), SG_OK);
+        ck_assert_int_eq (m->cmd, cases[i].cmd);
+        ck_assert_int_eq (m->packed, cases[i].packed);
+        ck_assert_uint_gt (m->rid_len, 0);
+        s_frames_eq (m, f, cases[i].n);
+        if (cases[i].cmd != WIRE_HELLO && cases[i].cmd != WIRE_PING)
+            ck_assert_str_eq (m->id, cases[i].cmd == WIRE_NAK ? ID2
+                                     : cases[i].n == WIRE_MAX_IDS ? buf[0] : ID1);
+        ck_assert_int_eq (wire_send_cmd (router, m->rid, m->rid_len, cases[i].cmd, f,
+                                         cases[i].n, WIRE_PACKED | ZMQ_DONTWAIT), SG_OK);
+        wire_msg_destroy (&m);
+        ck_assert_int_eq (wire_recv (dealer, &m, 0, NULL), SG_OK);
+        ck_assert_int_eq (m->cmd, cases[i].cmd);
+        ck_assert_int_eq (m->packed, cases[i].packed);
+        s_frames_eq (m, f, cases[i].n);
+        wire_msg_destroy (&m);
+    }
+    /* One ZeroMQ frame on the wire, laid out as docs/protocol.md says. */
+    void *raw = s_socket (ZMQ_DEALER);
+    char ep[256];
+    size_t len = sizeof ep;
+    zmq_getsockopt (router, ZMQ_LAST_ENDPOINT, ep, &len);
+    void *r2 = s_socket (ZMQ_ROUTER);
+    ck_assert_int_eq (zmq_bind (r2, "tcp://127.0.0.1:*"), 0);
+    len = sizeof ep;
+    zmq_getsockopt (r2, ZMQ_LAST_ENDPOINT, ep, &len);
+    ck_assert_int_eq (zmq_connect (raw, ep), 0);
+    s_timeout (r2, 2000);
+    wire_frame_t f[3] = { wire_str ("a"), wire_str ("12"), wire_str ("x") };
+    char id[] = ID1;
+    f[0] = wire_str (id);
+    ck_assert_int_eq (wire_send_cmd (raw, NULL, 0, WIRE_NAK, f, 3, WIRE_PACKED), SG_OK);
+    zmq_msg_t part;
+    zmq_msg_init (&part);
+    ck_assert_int_ge (zmq_msg_recv (&part, r2, 0), 0);     /* the routing id */
+    ck_assert (zmq_msg_more (&part));
+    ck_assert_int_ge (zmq_msg_recv (&part, r2, 0), 0);
+    ck_assert (!zmq_msg_more (&part));
+    const char want[] = "SGTP/1\0\0\0\3NAK\0\0\0\044" ID1 "\0\0\0\00212\0\0\0\1x";
+    ck_assert_uint_eq (zmq_msg_size (&part), sizeof want - 1);
+    ck_assert (memcmp (zmq_msg_data (&part), want, sizeof want - 1) == 0);
+    zmq_msg_close (&part);
+}
+END_TEST
+
+/* Appends one part (its length, then its bytes) at out + k; the new end. */
+static size_t
+s_part (unsigned char *out, size_t k, const void *data, size_t len)
+{
+    sg_be32_put (out + k, (uint32_t) len);
+    memcpy (out + k + 4, data, len);
+    return k + 4 + len;
+}
+
+/* Builds a packed frame: the magic, then each part with its length. */
+static size_t
+s_pack (unsigned char *out, const wire_frame_t *parts, size_t n)
+{
+    size_t k = 6;
+    memcpy (out, "SGTP/1", 6);
+    for (size_t i = 0; i < n; i++)
+        k = s_part (out, k, parts[i].data, parts[i].size);
+    return k;
+}
+
+/* Sends one raw frame (and a second one with `more`) and expects it
+ * refused. */
+static void
+s_bad_packed (void *router, void *dealer, const char *expect, const void *data, size_t len,
+              int more)
+{
+    zmq_send (dealer, data, len, more ? ZMQ_SNDMORE : 0);
+    if (more)
+        zmq_send (dealer, "x", 1, 0);
+    s_refused (router, dealer, expect);
+}
+
+START_TEST (test_packed_malformed)
+{
+    void *router, *dealer;
+    s_pair (&router, &dealer);
+    static unsigned char b[WIRE_MAX_IDS * 48 + 64 * 1024];
+    size_t n;
+#define PACKED(expect, more, ...)                                              \
+    do {                                                                       \
+        const wire_frame_t p_[] = { __VA_ARGS__ };                             \
+        n = s_pack (b, p_, sizeof p_ / sizeof p_[0]);                          \
+        s_bad_packed (router, dealer, expect, b, n, more);                     \
+    } while (0)
+    PACKED ("unknown command 'FETCH'", 0, wire_str ("FETCH"), wire_str ("x"));
+    PACKED ("HELLO cannot be packed", 0, wire_str ("HELLO"), wire_str ("node"), wire_str ("CI"));
+    PACKED ("PING cannot be packed", 0, wire_str ("PING"));
+    PACKED ("SEND takes 2 to 3 frames, got 1", 0, wire_str ("SEND"), wire_str (HDR1));
+    PACKED ("no Message-Id", 0, wire_str ("SEND"), wire_str ("Type: DEC\n"), wire_str ("b"));
+    PACKED ("ACK frame 2 is not a UUID", 0, wire_str ("ACK"), wire_str (ID1), wire_str ("no"));
+    /* a packed frame is the whole message: nothing may follow it */
+    PACKED ("not SGTP/1", 1, wire_str ("ACK"), wire_str (ID1));
+    /* lengths that lie */
+    n = s_pack (b, (wire_frame_t[]) { wire_str ("ACK"), wire_str (ID1) }, 2);
+    s_bad_packed (router, dealer, "ends inside a frame length", b, n + 2, 0);
+    b[n - WIRE_ID_LEN - 1] = 37;        /* the id's length, one more than there is */
+    s_bad_packed (router, dealer, "runs past the end", b, n, 0);
+    b[n - WIRE_ID_LEN - 1] = 0xff;
+    b[n - WIRE_ID_LEN - 4] = 0xff;      /* 4 GiB */
+    s_bad_packed (router, dealer, "runs past the end", b, n, 0);
+    n = s_pack (b, (wire_frame_t[]) { wire_str ("ACK"), wire_str (ID1) }, 2);
+    memset (b + n, 0, 4);               /* an empty frame after the id */
+    s_bad_packed (router, dealer, "empty frame", b, n + 4, 0);
+    /* more ids than ACK takes, and a flood of one-byte frames */
+    n = s_pack (b, (wire_frame_t[]) { wire_str ("ACK") }, 1);
+    for (int i = 0; i <= WIRE_MAX_IDS; i++)
+        n = s_part (b, n, ID1, WIRE_ID_LEN);
+    s_bad_packed (router, dealer, "ACK takes 1 to 1024 frames, got 1025", b, n, 0);
+    n = s_pack (b, (wire_frame_t[]) { wire_str ("ACK") }, 1);
+    for (int i = 0; i < 10000; i++)
+        n = s_part (b, n, "x", 1);
+    s_bad_packed (router, dealer, "more frames than any command takes", b, n, 0);
+#undef PACKED
 }
 END_TEST
 
@@ -430,6 +593,8 @@ main (void)
     tcase_add_test (tc, test_roundtrip);
     tcase_add_test (tc, test_ack_batch);
     tcase_add_test (tc, test_malformed);
+    tcase_add_test (tc, test_packed_roundtrip);
+    tcase_add_test (tc, test_packed_malformed);
     tcase_add_test (tc, test_unknown_rid);
     tcase_add_test (tc, test_header_get);
     tcase_add_test (tc, test_throughput);

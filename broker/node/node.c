@@ -36,7 +36,8 @@
 #define S_MAX_POLL 259              /* ROUTER, signalfd, intake, 128 links x 2 */
 #define S_SESSION_IDLE_BEATS 10     /* a silent session is forgotten after this */
 #define S_HWM 200000
-#define S_FRAME_OVERHEAD 8192       /* frame bound = max_message_size + this */
+#define S_FRAME_OVERHEAD 16384      /* frame bound = max_message_size + this: a packed
+                                       SEND holds a header (8 KB at most) and a signature */
 
 /* An inbound connection that said HELLO. */
 typedef struct {
@@ -46,6 +47,7 @@ typedef struct {
     char key[41];                   /* the CURVE key (Z85) that said HELLO */
     int is_node;
     int window;
+    int packed;                     /* its HELLO offered one-frame messages (WIRE_PACKED) */
     uint64_t serial;                /* HELLO order: the latest of a name gets DELIVERs */
     int64_t last_rx;
 } s_sess_t;
@@ -167,7 +169,8 @@ s_send_hop (void *arg, const char *hop, const char *hdr, size_t hlen, const char
     if (!s || s->is_node)
         return SG_ENOTFOUND;
     wire_frame_t f[3] = { { hdr, hlen }, { body, blen }, { sig, slen } };
-    int rc = wire_send_cmd (self->router, s->rid, s->rid_len, WIRE_DELIVER, f, 3, ZMQ_DONTWAIT);
+    int rc = wire_send_cmd (self->router, s->rid, s->rid_len, WIRE_DELIVER, f, 3,
+                            ZMQ_DONTWAIT | (s->packed ? WIRE_PACKED : 0));
     while (rc == SG_ENOTFOUND && s) {
         /* The connection is gone. Called from the dispatcher, which marks
          * the hop down itself on SG_ENOTFOUND: no dispatch_link here, but
@@ -177,7 +180,7 @@ s_send_hop (void *arg, const char *hop, const char *hdr, size_t hlen, const char
         *s = self->sess[--self->nsess];
         if ((s = s_sess_by_name (self, hop)))
             rc = wire_send_cmd (self->router, s->rid, s->rid_len, WIRE_DELIVER, f, 3,
-                                ZMQ_DONTWAIT);
+                                ZMQ_DONTWAIT | (s->packed ? WIRE_PACKED : 0));
     }
     if (rc == SG_EPROTO)
         sg_log_error ("cannot deliver to %s: malformed stored message", hop);
@@ -392,14 +395,15 @@ s_on_hello (node_t *self, const wire_msg_t *m, int64_t now)
     char win[16];
     snprintf (win, sizeof win, "%d", self->conf->window);
     /* Features only to a client that offered some (an older one would
-     * refuse a WELCOME of three frames). */
-    int batch = self->conf->batch_sign && m->nframes == 4
-                && wire_has_feature (&m->frames[3], WIRE_FEATURE_BATCH);
-    wire_frame_t f[3] = { wire_str (self->conf->name), wire_str (win),
-                          wire_str (WIRE_FEATURE_BATCH) };
-    sg_log_info ("%s %s: welcome (window %d%s)", role, name, s->window,
-                 batch ? ", batch signatures" : "");
-    wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_WELCOME, f, batch ? 3 : 2,
+     * refuse a WELCOME of three frames), and only those of them we use. */
+    const wire_frame_t *offer = m->nframes == 4 ? &m->frames[3] : NULL;
+    int batch = self->conf->batch_sign && wire_has_feature (offer, WIRE_FEATURE_BATCH);
+    s->packed = self->conf->packed && wire_has_feature (offer, WIRE_FEATURE_PACKED);
+    const char *features = wire_features (batch, s->packed);
+    wire_frame_t f[3] = { wire_str (self->conf->name), wire_str (win), wire_str (features) };
+    sg_log_info ("%s %s: welcome (window %d%s%s)", role, name, s->window,
+                 batch ? ", batch signatures" : "", s->packed ? ", packed" : "");
+    wire_send_cmd (self->router, m->rid, m->rid_len, WIRE_WELCOME, f, *features ? 3 : 2,
                    ZMQ_DONTWAIT);
     metrics_peer_seen (name);
     if (!s->is_node && fresh) {
@@ -892,6 +896,7 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
     peers_opts_t po = { .name = conf->name, .curve_public = self->curve_pub,
                         .curve_secret = self->curve_sec, .heartbeat_ms = (int) conf->heartbeat,
                         .window = conf->window, .batch_sign = conf->batch_sign,
+                        .packed = conf->packed,
                         .events = { self, s_on_link, s_on_ack, s_on_nak } };
     if (!(self->peers = peers_new (self->ctx, &po))) {
         sg_diag_set (diag, SG_EIO, 0, 0, "cannot start the ZAP handler");

@@ -104,6 +104,11 @@ static const sg_config_entry_t s_table[] = {
       "they understand it (SGTP feature batch-sign), and each message alone for\n"
       "the others; no: each message alone, and the feature is not offered.",
       0, 0, NULL, NULL },
+    { "packed", SG_CONFIG_BOOL, S_OFF (packed), "yes",
+      "yes: messages go as one ZeroMQ frame each (SGTP feature packed) to the\n"
+      "adapters and nodes that say they understand it, and as separate frames to\n"
+      "the others; no: always separate frames, and the feature is not offered.",
+      0, 0, NULL, NULL },
     { "batch_delay", SG_CONFIG_DURATION, S_OFF (batch_delay), "0ms",
       "How long a batch may wait for more messages once the socket is empty;\n"
       "0 commits at once (lowest latency; batches still grow under load).",

@@ -30,6 +30,7 @@ typedef struct {
     int workers;
     char *validate;             /* "origin" or "all": where bodies get the full XSD check */
     int batch_sign;             /* sign in batches where the next hop understands it */
+    int packed;                 /* one-frame messages with sides that understand them */
     long long batch_delay;      /* ms */
     int window;
     long long resend_timeout;   /* ms */

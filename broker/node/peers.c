@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_MAX_REPLY_FRAME 8192      /* largest frame a peer node may send on our link */
 
 enum { S_HELLO, S_READY, S_DENIED };
 
@@ -31,6 +30,7 @@ typedef struct {
     void *sock, *mon;
     int state, hello_due, window;
     int batch;                      /* its WELCOME offered batch signatures */
+    int packed;                     /* its WELCOME offered one-frame messages */
     int plain;                      /* HELLO offers no features (the last one got no answer) */
     int64_t hello_at, last_rx, last_tx;
 } s_link_t;
@@ -40,7 +40,7 @@ struct peers_t {
     zap_t *zap;
     zap_keys_t *keys;
     char name[64], pub[41], sec[41];
-    int heartbeat_ms, window, batch_sign;
+    int heartbeat_ms, window, batch_sign, packed;
     peers_events_t ev;
     peer_info_t *dir;
     size_t dir_n;
@@ -112,8 +112,8 @@ s_link_new (peers_t *self, const peer_info_t *p)
         goto fail;
     }
     /* The other node only answers on this link (WELCOME, ACK, NAK, PONG):
-     * no frame of those is over a few kilobytes. */
-    int64_t maxmsg = S_MAX_REPLY_FRAME;
+     * no frame of those is over 41 KB (a packed ACK of 1,024 ids). */
+    int64_t maxmsg = WIRE_MAX_REPLY_FRAME;
     zmq_setsockopt (l->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     snprintf (mon_ep, sizeof mon_ep, "inproc://sigmatd-link-%u-%p", self->serial++, (void *) l);
     if (zmq_socket_monitor (l->sock, mon_ep,
@@ -155,6 +155,7 @@ peers_new (void *zmq_ctx, const peers_opts_t *opts)
     self->heartbeat_ms = opts->heartbeat_ms > 0 ? opts->heartbeat_ms : 5000;
     self->window = opts->window > 0 ? opts->window : WIRE_DEFAULT_WINDOW;
     self->batch_sign = opts->batch_sign;
+    self->packed = opts->packed;
     self->ev = opts->events;
     self->keys = zap_keys_new ();
     if (!self->keys || !(self->zap = zap_new (zmq_ctx, zap_keys_lookup, self->keys))) {
@@ -414,12 +415,14 @@ s_on_message (peers_t *self, s_link_t *l, const wire_msg_t *m, int64_t now)
             break;
         int w = m->nframes >= 2 ? wire_frame_number (&m->frames[1]) : WIRE_DEFAULT_WINDOW;
         l->window = w < self->window ? w : self->window;
-        l->batch = m->nframes == 3 && wire_has_feature (&m->frames[2], WIRE_FEATURE_BATCH);
-        if (l->batch)
+        const wire_frame_t *used = m->nframes == 3 ? &m->frames[2] : NULL;
+        l->batch = wire_has_feature (used, WIRE_FEATURE_BATCH);
+        l->packed = wire_has_feature (used, WIRE_FEATURE_PACKED);
+        if (used)
             l->plain = 0;           /* the next session offers features first again */
         l->state = S_READY;
-        sg_log_info ("peer %s: link up (window %d%s)", l->name, l->window,
-                     l->batch ? ", batch signatures" : "");
+        sg_log_info ("peer %s: link up (window %d%s%s)", l->name, l->window,
+                     l->batch ? ", batch signatures" : "", l->packed ? ", packed" : "");
         if (self->ev.on_link)
             self->ev.on_link (self->ev.arg, l->name, 1, l->window);
         break;
@@ -486,9 +489,10 @@ s_tick (peers_t *self, s_link_t *l, int64_t now)
         /* A node from before features drops a HELLO of four frames as
          * malformed: a HELLO left unanswered is followed by one without
          * them, and the next one offers them again. */
+        const char *features = wire_features (self->batch_sign, self->packed);
         wire_frame_t f[4] = { wire_str ("node"), wire_str (self->name), wire_str (win),
-                              wire_str (WIRE_FEATURE_BATCH) };
-        int offer = self->batch_sign && !l->plain;
+                              wire_str (features) };
+        int offer = *features && !l->plain;
         if (wire_send_cmd (l->sock, NULL, 0, WIRE_HELLO, f, offer ? 4 : 3, ZMQ_DONTWAIT)
             == SG_OK) {
             l->hello_due = 0;
@@ -567,7 +571,8 @@ peers_send (peers_t *self, const char *peer, const void *hdr, size_t hlen, const
         return SG_ENOTFOUND;
     s_link_t *l = self->links[i];
     wire_frame_t f[3] = { { hdr, hlen }, { body, blen }, { sig, slen } };
-    return wire_send_cmd (l->sock, NULL, 0, WIRE_SEND, f, slen ? 3 : 2, ZMQ_DONTWAIT);
+    return wire_send_cmd (l->sock, NULL, 0, WIRE_SEND, f, slen ? 3 : 2,
+                          ZMQ_DONTWAIT | (l->packed ? WIRE_PACKED : 0));
 }
 
 size_t

@@ -48,6 +48,7 @@ typedef struct {
     int heartbeat_ms;               /* PING when idle; link is stale after 3x */
     int window;                     /* our window in HELLO */
     int batch_sign;                 /* offer the batch-sign feature in HELLO */
+    int packed;                     /* offer the packed feature in HELLO */
     peers_events_t events;
 } peers_opts_t;
 

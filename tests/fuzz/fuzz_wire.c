@@ -3,7 +3,9 @@
  * the first naming the command; wire_cmd_parse, wire_check and, on the first
  * frame, wire_header_get and wire_id_check must survive anything. A message
  * wire_check accepts must also pass it again after a round trip through
- * wire_send_cmd / wire_recv on an inproc socket pair. */
+ * wire_send_cmd / wire_recv on an inproc socket pair, in frames and packed.
+ * The whole input behind the magic is also received as one packed frame:
+ * whatever wire_recv accepts of it must pass wire_check. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,9 +42,50 @@ s_sockets (void)
         s_fail ("cannot set up the inproc pair");
 }
 
+/* Sends what was cut from the input (flags 0 or WIRE_PACKED) and checks it
+ * comes back the same. */
+static void
+s_roundtrip (wire_cmd_t cmd, const wire_frame_t *f, size_t n, int flags)
+{
+    sg_diag_t diag;
+    if (wire_send_cmd (s_out, NULL, 0, cmd, f, n, flags) != SG_OK)
+        s_fail ("a checked message cannot be sent");
+    wire_msg_t *m = NULL;
+    if (wire_recv (s_in, &m, 0, &diag) != SG_OK)
+        s_fail ("a checked message does not come back");
+    if (m->cmd != cmd || m->nframes != n)
+        s_fail ("the message changed on the way");
+    for (size_t i = 0; i < n; i++)
+        if (m->frames[i].size != f[i].size || memcmp (m->frames[i].data, f[i].data, f[i].size) != 0)
+            s_fail ("a frame changed on the way");
+    wire_msg_destroy (&m);
+}
+
+/* "SGTP/1" and the input as one frame, as a hostile peer could send it. */
+static void
+s_packed_raw (const uint8_t *data, size_t size)
+{
+    static uint8_t buf[6 + (1 << 20)];
+    if (size > sizeof buf - 6)
+        return;
+    memcpy (buf, "SGTP/1", 6);
+    memcpy (buf + 6, data, size);
+    s_sockets ();
+    if (zmq_send (s_out, buf, 6 + size, 0) < 0)
+        s_fail ("cannot send a raw frame");
+    wire_msg_t *m = NULL;
+    sg_diag_t diag;
+    if (wire_recv (s_in, &m, 0, &diag) == SG_OK) {
+        if (size == 0 || !m->packed || wire_check (m->cmd, m->frames, m->nframes, &diag) != SG_OK)
+            s_fail ("a packed frame was taken that breaks the grammar");
+        wire_msg_destroy (&m);
+    }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
+    s_packed_raw (data, size);
     static wire_frame_t f[S_MAX_FRAMES];
     size_t n = 0, start = 0;
     for (size_t i = 0; i <= size && n < S_MAX_FRAMES; i++)
@@ -63,17 +106,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (!ok || cmd == WIRE_NONE)
         return 0;
     s_sockets ();
-    if (wire_send_cmd (s_out, NULL, 0, cmd, f + 1, n - 1, 0) != SG_OK)
-        s_fail ("a checked message cannot be sent");
-    wire_msg_t *m = NULL;
-    if (wire_recv (s_in, &m, 0, &diag) != SG_OK)
-        s_fail ("a checked message does not come back");
-    if (m->cmd != cmd || m->nframes != n - 1)
-        s_fail ("the message changed on the way");
-    for (size_t i = 0; i + 1 < n; i++)
-        if (m->frames[i].size != f[i + 1].size
-            || memcmp (m->frames[i].data, f[i + 1].data, f[i + 1].size) != 0)
-            s_fail ("a frame changed on the way");
-    wire_msg_destroy (&m);
+    s_roundtrip (cmd, f + 1, n - 1, 0);
+    s_roundtrip (cmd, f + 1, n - 1, WIRE_PACKED);
     return 0;
 }

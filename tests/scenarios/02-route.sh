@@ -37,8 +37,8 @@ done
 for n in CI BF NE hub; do sg_start $n; done
 # What CI accepts before its link to the hub is up is signed message by
 # message (nothing is known of the hop yet); the checks below want batches.
-linked () { grep -q "peer hub: link up (window [0-9]*, batch signatures)" "$SG_DIR/CI.log"; }
-sg_until 30 linked || sg_fail "CI's link to the hub did not come up with batch signatures"
+linked () { grep -q "peer hub: link up (window [0-9]*, batch signatures, packed)" "$SG_DIR/CI.log"; }
+sg_until 30 linked || sg_fail "CI's link to the hub did not come up with batch signatures and packed messages"
 
 sg_bg "$SGTEST" listen $(sg_conn bf-adapter BF) --count $((N / 2)) --timeout 30 --out "$SG_DIR/bf.out"
 L_BF=$SG_BG

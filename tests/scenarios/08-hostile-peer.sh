@@ -80,7 +80,7 @@ out=$("$SGTEST" body $(sg_conn ci-adapter CI) --body "$SG_DIR/one.xml" --timeout
     || sg_fail "the stored message changed"
 
 # ---- a frame over the bound -------------------------------------------------
-# 65536 + 8192 is the frame bound for a 64 KiB max_message_size: a 1 MiB
+# 65536 + 16384 is the frame bound for a 64 KiB max_message_size: a 1 MiB
 # frame drops the connection before the node holds it (so no NAK: the SEND
 # never reached the node); the client's ZeroMQ reconnects, and the PING after
 # it arrives on a new connection without a session. The node still answers a

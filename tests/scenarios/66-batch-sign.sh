@@ -1,9 +1,10 @@
 #!/bin/sh
-# 66-batch-sign: batch signatures and their negotiation (docs/protocol.md,
-# "Batch signatures"). CI signs what its adapter sends a batch at a time for
-# NE, whose WELCOME offers the feature, and each message alone for BF, which
-# runs with `batch_sign no` (as a node from before the feature: it offers
-# nothing). Both receive everything once, store CI's signatures byte for
+# 66-batch-sign: batch signatures, packed messages and their negotiation
+# (docs/protocol.md, "Batch signatures", "Packed messages"). CI signs what
+# its adapter sends a batch at a time for NE, whose WELCOME offers the
+# feature, and each message alone for BF, which runs with `batch_sign no`
+# and `packed no` (as a node from before features: it offers nothing, and
+# CI sends it separate frames; BF and NE take packed SENDs from CI). Both receive everything once, store CI's signatures byte for
 # byte, and each message stored at NE verifies on its own (sigmatctl). Then a peer relaying
 # CI's messages to NE changes a batch-signed body, or a byte of its proof:
 # NAK 102 each time, nothing stored; the untouched message is still taken
@@ -14,7 +15,7 @@ sg_setup 66-batch-sign
 N=${SG_N:-400}
 
 sg_node CI CI
-sg_node BF BF "batch_sign no"
+sg_node BF BF "batch_sign no" "packed no"
 sg_node NE NE
 for a in ci-adapter bf-adapter ne-adapter; do sg_adapter $a; done
 sg_peer CI ci-adapter adapter CI
@@ -49,10 +50,12 @@ for c in bf ne; do
     [ "$n" = $((N / 2)) ] || sg_fail "$c: $n deliveries, expected $((N / 2))"
 done
 
-grep -q "peer NE: link up (window [0-9]*, batch signatures)" "$SG_DIR/CI.log" \
-    || sg_fail "CI's link to NE did not agree on batch signatures"
-grep -q "peer BF: link up (window [0-9]*)" "$SG_DIR/CI.log" \
-    || sg_fail "CI's link to BF is not up without batch signatures"
+grep -q "peer NE: link up (window [0-9]*, batch signatures, packed)" "$SG_DIR/CI.log" \
+    || sg_fail "CI's link to NE did not agree on batch signatures and packed messages"
+grep -q "peer BF: link up (window [0-9]*)$" "$SG_DIR/CI.log" \
+    || sg_fail "CI's link to BF is not up without features"
+grep -q "node CI: welcome (window [0-9]*)$" "$SG_DIR/BF.log" \
+    || sg_fail "BF (packed no) did not welcome CI without features"
 batch="substring(signature from 1 for 4) = 'SGB1'::bytea and length(signature) > 64"
 [ "$(sg_sql NE "select count(*) from message where origin_node = 'CI' and $batch")" = $((N / 2)) ] \
     || sg_fail "NE: CI's messages do not carry batch signatures"
