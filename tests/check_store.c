@@ -16,6 +16,7 @@
 
 #include "pgtest.h"
 #include "node/store.h"
+#include "node/store_int.h"
 #include "testutil.h"
 
 static const char *s_conninfo;      /* the main database, migrated in main() */
@@ -516,6 +517,50 @@ END_TEST
 
 /* ---- peers and routes --------------------------------------------------- */
 
+/* The statements that find deliveries by id (delivered, attempted, dead)
+ * go through the primary key, never through delivery_pending, which would
+ * read the hop's whole queue for each: a fresh table without statistics,
+ * 20,000 queued for one hop, is where the planner chose that index. */
+START_TEST (test_by_id_plan)
+{
+    char *ci = pgtest_createdb ("plan");
+    store_t *st = s_open (ci);
+    sg_diag_t d;
+    ck_assert_int_eq (store_migrate (st, pgtest_migrations (), NULL, &d), SG_OK);
+    store_destroy (&st);
+    PGconn *c = PQconnectdb (ci);
+    ck_assert_int_eq (PQstatus (c), CONNECTION_OK);
+    PGresult *r = PQexec (c,
+        "INSERT INTO message (id, type, mrn, sender, recipient, origin_node, header, body)"
+        " SELECT gen_random_uuid (), 'AAR', 'M' || i, 'CI000101', 'BF000101', 'CI', 'h', 'b'"
+        " FROM generate_series (1, 20000) i;"
+        "INSERT INTO delivery (message_id, next_hop) SELECT id, 'BF' FROM message");
+    ck_assert_int_eq (PQresultStatus (r), PGRES_COMMAND_OK);
+    PQclear (r);
+    const char *by_id[] = {
+        "UPDATE delivery SET state = 'done' WHERE next_hop = 'BF'"
+        " AND message_id = ANY ('{00000000-0000-4000-8000-000000000001}'::uuid[]) AND "
+        STORE_UNDELIVERED,
+        "UPDATE delivery SET state = 'dead' WHERE next_hop = 'BF'"
+        " AND message_id = '00000000-0000-4000-8000-000000000001'::uuid AND " STORE_UNDELIVERED,
+    };
+    for (size_t i = 0; i < sizeof by_id / sizeof by_id[0]; i++) {
+        char sql[512], plan[2048] = "";
+        snprintf (sql, sizeof sql, "EXPLAIN %s", by_id[i]);
+        r = PQexec (c, sql);
+        ck_assert_int_eq (PQresultStatus (r), PGRES_TUPLES_OK);
+        for (int row = 0; row < PQntuples (r); row++)
+            snprintf (plan + strlen (plan), sizeof plan - strlen (plan), "%s\n",
+                      PQgetvalue (r, row, 0));
+        PQclear (r);
+        ck_assert_msg (strstr (plan, "delivery_pkey") && !strstr (plan, "delivery_pending"),
+                       "%s\n%s", by_id[i], plan);
+    }
+    PQfinish (c);
+    free (ci);
+}
+END_TEST
+
 START_TEST (test_peers)
 {
     store_t *st = s_open (s_conninfo);
@@ -726,6 +771,7 @@ main (void)
     tcase_add_test (tc, test_accept_invalid);
     tcase_add_test (tc, test_accept_killed_midway);
     tcase_add_test (tc, test_queue);
+    tcase_add_test (tc, test_by_id_plan);
     tcase_add_test (tc, test_peers);
     tcase_add_test (tc, test_routes);
     tcase_add_test (tc, test_connect_fail);

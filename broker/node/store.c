@@ -14,8 +14,12 @@
 
 /* Session settings: short OLTP statements, where parallel workers only add
  * startup latency (a generic plan for a LIMIT $n page would otherwise pick
- * Gather Merge and take 5x longer). */
-#define S_SESSION_SQL "SET client_min_messages = warning; SET max_parallel_workers_per_gather = 0"
+ * Gather Merge and take 5x longer). Each execution of a prepared statement
+ * is planned for its table as it is then: a plan kept from the first
+ * minutes of a fresh database (a few rows, no statistics) read the whole
+ * delivery table, or a hop's whole queue, for every ACK batch hours later. */
+#define S_SESSION_SQL "SET client_min_messages = warning; SET max_parallel_workers_per_gather = 0;" \
+                      " SET plan_cache_mode = force_custom_plan"
 
 /* A reconnect in sigmatd spends at most this long per call, then lets
  * the caller go on for S_CONNECT_PAUSE_MS (store_i_ready). */

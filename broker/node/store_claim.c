@@ -8,7 +8,9 @@
 #include <string.h>
 
 /* One page of the hop's queue and the claims of its MRNs, in one
- * statement. A claim is taken only when it is free or already ours, never
+ * statement. The page's rows are read with their messages at once,
+ * through the indexes: joining the messages again after the claims let
+ * the planner hash the whole message table for each page. A claim is taken only when it is free or already ours, never
  * from another process, even an expired one: the rows of a pair taken
  * over may lie before this cursor, so a takeover goes through
  * store_claim_takeover, after which the caller reads from the start. The
@@ -17,7 +19,7 @@
  * come on every row, and on a lone row of NULLs when no claim was won. */
 static const char s_sql_page[] =
     "WITH cand AS MATERIALIZED ("
-    "  SELECT d.message_id, d.seq, d.attempts, m.mrn"
+    "  SELECT d.message_id, d.seq, d.attempts, m.mrn, m.header, m.body, m.signature"
     "  FROM delivery d JOIN message m ON m.id = d.message_id"
     "  WHERE d.next_hop = $1 AND d.state IN ('pending', 'inflight') AND d.seq > $2::int8"
     "  ORDER BY d.seq LIMIT $3::int8),"
@@ -30,8 +32,8 @@ static const char s_sql_page[] =
     "  RETURNING c.mrn)"
     " SELECT k.n, k.mx, x.message_id, x.mrn, x.seq, x.attempts, x.header, x.body, x.signature"
     " FROM (SELECT count(*) AS n, coalesce (max(seq), 0)::int8 AS mx FROM cand) k"
-    " LEFT JOIN (SELECT c.message_id, c.mrn, c.seq, c.attempts, m.header, m.body, m.signature"
-    "            FROM cand c JOIN won w ON w.mrn = c.mrn JOIN message m ON m.id = c.message_id) x"
+    " LEFT JOIN (SELECT c.message_id, c.mrn, c.seq, c.attempts, c.header, c.body, c.signature"
+    "            FROM cand c JOIN won w ON w.mrn = c.mrn) x"
     "  ON true ORDER BY x.seq";
 
 /* Runs one text-parameter statement that changes rows; *changed (may be

@@ -11,6 +11,14 @@
 #include "node/store.h"
 
 /* Built-in type OIDs (stable across PostgreSQL versions). */
+/* A delivery not yet done nor dead, for the statements that find their
+ * rows by primary key (message_id, next_hop). Not written as state IN
+ * ('pending', 'inflight'), the predicate of the partial index
+ * delivery_pending (the CHECK on state makes the two equal): with that the
+ * planner may read the hop's whole queue through the index and filter the
+ * ids out of it, O(backlog) per statement. It did, on a fresh database. */
+#define STORE_UNDELIVERED "state NOT IN ('done', 'dead')"
+
 #define STORE_OID_BOOL       16
 #define STORE_OID_BYTEA      17
 #define STORE_OID_INT8       20

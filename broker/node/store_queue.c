@@ -19,7 +19,7 @@ static const Oid s_types_pending[] = { STORE_OID_TEXT, STORE_OID_INT8, STORE_OID
 /* Found by primary key (message_id, next_hop) for each id. */
 static const char s_sql_delivered[] =
     "UPDATE delivery SET state = 'done', acked_at = now()"
-    " WHERE next_hop = $1 AND message_id = ANY ($2) AND state IN ('pending', 'inflight')";
+    " WHERE next_hop = $1 AND message_id = ANY ($2) AND " STORE_UNDELIVERED;
 
 /* Builds a binary uuid[] of ids; SG_EINVAL names the first bad one. */
 static int
@@ -161,7 +161,7 @@ store_delivered_elsewhere (store_t *self, const char *next_hop, const char *hold
     return s_update_ids (self, -1,
         "UPDATE delivery d SET state = 'done', acked_at = now()"
         " FROM message m, delivery_claim c"
-        " WHERE d.next_hop = $1 AND d.message_id = ANY ($2) AND d.state IN ('pending', 'inflight')"
+        " WHERE d.next_hop = $1 AND d.message_id = ANY ($2) AND d." STORE_UNDELIVERED
         "  AND m.id = d.message_id AND c.next_hop = d.next_hop AND c.mrn = m.mrn"
         "  AND (c.holder <> $3 OR c.expires < now())"
         "  AND NOT EXISTS (SELECT 1 FROM delivery e JOIN message em ON em.id = e.message_id"
@@ -177,7 +177,7 @@ store_attempted (store_t *self, const char *next_hop, const char *const *ids, si
     return s_update_ids (self, -1,
         "UPDATE delivery SET attempts = attempts + 1, last_attempt = now(),"
         " last_error = coalesce ($3, last_error)"
-        " WHERE next_hop = $1 AND message_id = ANY ($2) AND state IN ('pending', 'inflight')",
+        " WHERE next_hop = $1 AND message_id = ANY ($2) AND " STORE_UNDELIVERED,
         "cannot record the attempt", next_hop, ids, n, reason, NULL, diag);
 }
 
@@ -193,7 +193,7 @@ store_dead (store_t *self, const char *next_hop, const char *id, int nak_code,
     const char *values[4] = { next_hop, id, code, reason ? reason : "" };
     PGresult *res = store_i_exec (self, -1, "cannot record the dead letter",
         "UPDATE delivery SET state = 'dead', nak_code = $3::integer, last_error = $4"
-        " WHERE next_hop = $1 AND message_id = $2::uuid AND state IN ('pending', 'inflight')",
+        " WHERE next_hop = $1 AND message_id = $2::uuid AND " STORE_UNDELIVERED,
         4, NULL, values, NULL, NULL, 0, diag);
     return store_one_row (res, diag, "no undelivered message %s for %s", id, next_hop);
 }
