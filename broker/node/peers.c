@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 enum { S_HELLO, S_READY, S_DENIED };
 
 #define S_DENIED_RETRY_MS 5000
