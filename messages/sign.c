@@ -432,6 +432,25 @@ sg_sign_verify (const sg_sign_key_t *key, const char *hdr, size_t hdr_len,
 #define S_BATCH_SIGNED (sizeof SG_SIGN_BATCH_CONTEXT - 1 + 4 + SG_SIGN_LEAF_LEN)
 #define S_CACHE 16                          /* roots remembered per thread */
 
+/* SHA-256 fetched from OpenSSL's providers once: EVP_sha256 () in a
+ * digest call makes OpenSSL 3 look the algorithm up again each time, which
+ * was half the cost of hashing a Merkle node (0.28 against 0.12 us). */
+static EVP_MD *s_sha256_md;
+static pthread_once_t s_sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+s_sha256_init (void)
+{
+    s_sha256_md = EVP_MD_fetch (NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+s_sha256 (void)
+{
+    pthread_once (&s_sha256_once, s_sha256_init);
+    return s_sha256_md ? s_sha256_md : EVP_sha256 ();
+}
+
 /* out = SHA-256 (0x01 | left | right). */
 static int
 s_node (const unsigned char *left, const unsigned char *right, unsigned char *out)
@@ -441,7 +460,7 @@ s_node (const unsigned char *left, const unsigned char *right, unsigned char *ou
     buf[0] = 1;
     memcpy (buf + 1, left, SG_SIGN_LEAF_LEN);
     memcpy (buf + 1 + SG_SIGN_LEAF_LEN, right, SG_SIGN_LEAF_LEN);
-    return EVP_Digest (buf, sizeof buf, out, &len, EVP_sha256 (), NULL) == 1 ? SG_OK : SG_ENOMEM;
+    return EVP_Digest (buf, sizeof buf, out, &len, s_sha256 (), NULL) == 1 ? SG_OK : SG_ENOMEM;
 }
 
 /* The bytes the root's Ed25519 signature covers. */
@@ -464,7 +483,7 @@ sg_sign_leaf (const char *hdr, size_t hdr_len, const char *body, size_t body_len
         return SG_EINVAL;
     sg_be32_put (head + 1, (uint32_t) hdr_len);
     EVP_MD_CTX *md = EVP_MD_CTX_new ();
-    int ok = md && EVP_DigestInit_ex (md, EVP_sha256 (), NULL) == 1
+    int ok = md && EVP_DigestInit_ex (md, s_sha256 (), NULL) == 1
              && EVP_DigestUpdate (md, head, sizeof head) == 1
              && EVP_DigestUpdate (md, hdr, hdr_len) == 1
              && EVP_DigestUpdate (md, body, body_len) == 1

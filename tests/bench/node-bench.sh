@@ -16,7 +16,9 @@
 # (the fixed rate of the latency runs, default 1000; 0 skips them), TEMPLATE
 # (the message sent, default messages/examples/aar.xml; its sender must be
 # a CI office and its recipient a BF office), NODE_CONF (one more config
-# line for every node, e.g. "validate all").
+# line for every node, e.g. "validate all"), WINDOW (unacknowledged
+# messages per link, both in the bench's clients and in each node's
+# `window`; default 500, the confirms window race.sh gives RabbitMQ).
 #
 # After each mode it prints the CPU time each node used ("# cpu NODE: S s,
 # U us per message"): a figure the machine's load disturbs far less than
@@ -32,6 +34,7 @@ MODE=${1:-all}
 N=${N:-20000}
 RUNS=${RUNS:-3}
 RATE=${RATE:-1000}
+WINDOW=${WINDOW:-500}
 BACKLOG=${BACKLOG:-1000000}
 TEMPLATE=${TEMPLATE:-$SIGMAT_SRCDIR/messages/examples/aar.xml}
 SG_LOG_LEVEL=${SG_LOG_LEVEL:-warn}
@@ -48,7 +51,8 @@ cpu () {
     sg_sql "$1" "select wal_sync from pg_stat_wal" \
         | awk -v n="$2" '{ printf "# WAL flushes, whole cluster: %d, %.3f per message\n", $1, $1 / n }'
 }
-node () { sg_node "$@" ${NODE_CONF:+"$NODE_CONF"}; }
+node () { sg_node "$@" "window $WINDOW" ${NODE_CONF:+"$NODE_CONF"}; }
+bench () { "$BENCH" node --window "$WINDOW" "$@"; }
 
 conn () { # conn NAME NODE [recv-]
     echo "--${3:-}node $(sg_endpoint "$2") --${3:-}server-pub $SG_DIR/keys/$2.curve.pub --${3:-}key $SG_DIR/keys/$1 --${3:-}name $1"
@@ -64,10 +68,10 @@ if [ "$MODE" = single ] || [ "$MODE" = all ]; then
     sg_peer S1 s1-recv adapter BF
     sg_start S1
     for r in $(seq "$RUNS"); do
-        "$BENCH" node $(conn s1-send S1) $(conn s1-recv S1 recv-) --template "$TEMPLATE" \
+        bench $(conn s1-send S1) $(conn s1-recv S1 recv-) --template "$TEMPLATE" \
             --count "$N" --duplicates fail --label "single node, flat out, run $r" || sg_fail "single run $r"
     done
-    [ "$RATE" -gt 0 ] && { "$BENCH" node $(conn s1-send S1) $(conn s1-recv S1 recv-) --template "$TEMPLATE" \
+    [ "$RATE" -gt 0 ] && { bench $(conn s1-send S1) $(conn s1-recv S1 recv-) --template "$TEMPLATE" \
         --count $((RATE * 10)) --rate "$RATE" --duplicates fail --label "single node, at $RATE msg/s" \
         || sg_fail "single at $RATE/s"; }
     cpu S1 $((N * RUNS + RATE * 10))
@@ -87,10 +91,10 @@ if [ "$MODE" = corridor ] || [ "$MODE" = all ]; then
     sg_start C1
     sg_start C2
     for r in $(seq "$RUNS"); do
-        "$BENCH" node $(conn c1-send C1) $(conn c2-recv C2 recv-) --template "$TEMPLATE" \
+        bench $(conn c1-send C1) $(conn c2-recv C2 recv-) --template "$TEMPLATE" \
             --count "$N" --duplicates fail --label "CI -> BF, flat out, run $r" || sg_fail "corridor run $r"
     done
-    [ "$RATE" -gt 0 ] && { "$BENCH" node $(conn c1-send C1) $(conn c2-recv C2 recv-) --template "$TEMPLATE" \
+    [ "$RATE" -gt 0 ] && { bench $(conn c1-send C1) $(conn c2-recv C2 recv-) --template "$TEMPLATE" \
         --count $((RATE * 10)) --rate "$RATE" --duplicates fail --label "CI -> BF, at $RATE msg/s (two hops)" \
         || sg_fail "corridor at $RATE/s"; }
     cpu C1 $((N * RUNS + RATE * 10))
@@ -107,18 +111,18 @@ if [ "$MODE" = backlog ] || [ "$MODE" = all ]; then
     sg_peer B1 B2 node BF "$(sg_endpoint B2)"
     sg_route B1 BF B2
     sg_start B1
-    "$BENCH" node $(conn b1-send B1) --template "$TEMPLATE" --count "$N" \
+    bench $(conn b1-send B1) --template "$TEMPLATE" --count "$N" \
         --label "intake, empty queue" || sg_fail "empty-queue intake"
     left=$BACKLOG
     while [ "$left" -gt 0 ]; do
         n=$(( left > 200000 ? 200000 : left ))
-        "$BENCH" node $(conn b1-send B1) --template "$TEMPLATE" --count "$n" \
+        bench $(conn b1-send B1) --template "$TEMPLATE" --count "$n" \
             --label "filling the backlog ($(( BACKLOG - left + n )) of $BACKLOG)" >/dev/null \
             || sg_fail "filling the backlog"
         left=$(( left - n ))
     done
     echo "queued for BF: $(sg_sql B1 "select count(*) from delivery where next_hop = 'B2' and state <> 'done'")"
-    "$BENCH" node $(conn b1-send B1) --template "$TEMPLATE" --count "$N" \
+    bench $(conn b1-send B1) --template "$TEMPLATE" --count "$N" \
         --label "intake, $BACKLOG queued for an offline peer" || sg_fail "backlog intake"
     sg_stop B1
 fi
