@@ -520,6 +520,52 @@ START_TEST (test_claims_link_down)
 }
 END_TEST
 
+/* When nearly every message has an MRN of its own, the claims of the
+ * delivered ones are given up as soon as 1,024 of a hop are idle, without
+ * waiting for a renewal (none comes here: ttl 10 min): renewals then stay
+ * small. Below that they wait for the renewal, as before. */
+START_TEST (test_claims_idle_release)
+{
+    char *ci;
+    store_t *st = s_db ("d_idle", &ci);
+    s_reset ();
+    dispatch_opts_t o = { .window = 200, .resend_ms = 60000, .queue_max = 4000, .page_size = 500,
+                          .claim_holder = "h:1", .claim_ttl_ms = 600000, .claim_poll_ms = 10 };
+    dispatch_t *d = dispatch_new (st, &o, s_send, (void *) (intptr_t) 1);
+    ck_assert_ptr_nonnull (d);
+    dispatch_add_hop (d, "p");
+    dispatch_link (d, "p", 1, 0);
+    unsigned acked = 0;
+    const unsigned upto[2] = { 1000, 1100 };
+    const int claims_left[2] = { 1000, 0 };
+    for (int part = 0; part < 2; part++) {
+        for (unsigned i = acked + 1; i <= upto[part]; i++) {
+            char mrn[16];
+            snprintf (mrn, sizeof mrn, "M%u", i);
+            s_store (st, "p", i, mrn);
+            s_enqueue (d, "p", i, mrn);
+        }
+        int64_t until = sg_clock_ms () + 30000;
+        while (acked < upto[part] && sg_clock_ms () < until) {
+            ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
+            for (size_t k = 0; k < s_nsent; k++)
+                s_ack (d, "p", s_sent[k].id);
+            acked += (unsigned) s_nsent;
+            s_nsent = 0;
+        }
+        ck_assert_uint_eq (acked, upto[part]);
+        ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
+        ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"),
+                          (int) upto[part]);
+        ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery_claim"),
+                          claims_left[part]);
+    }
+    dispatch_destroy (&d);
+    store_destroy (&st);
+    free (ci);
+}
+END_TEST
+
 /* A process is alone (no periodic read of its queues) only while no other
  * process of the node holds a claim or reported itself running lately. */
 START_TEST (test_claims_alone)
@@ -637,6 +683,7 @@ main (void)
     tcase_add_test (tc, test_claims_link_down);
     tcase_add_test (tc, test_claims_late_commit);
     tcase_add_test (tc, test_claims_alone);
+    tcase_add_test (tc, test_claims_idle_release);
     suite_add_tcase (s, tc);
     int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

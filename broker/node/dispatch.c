@@ -38,6 +38,7 @@
 
 #define S_LOOKAHEAD 1024        /* queued entries skipped (MRN busy) per pass */
 #define S_ACK_CHUNK 1000        /* ids per store_delivered statement */
+#define S_IDLE_RELEASE 1024     /* idle claims of a hop given up without waiting for a renewal */
 #define S_BLOCKED_RETRY_MS 10   /* a link whose socket was full */
 
 typedef struct s_ent {
@@ -76,6 +77,7 @@ typedef struct s_claim {
 typedef struct {
     s_claim_t **b;
     size_t nb, n;
+    size_t idle;                /* claims with no entry in memory */
 } s_claims_t;
 
 typedef struct {
@@ -240,6 +242,7 @@ s_claim_add (s_claims_t *t, const char *mrn)
     c->next = t->b[k];
     t->b[k] = c;
     t->n++;
+    t->idle++;
     return c;
 }
 
@@ -258,6 +261,7 @@ s_claims_clear (s_claims_t *t, int keep_busy)
             free (c);
             t->n--;
         }
+    t->idle = 0;
     if (!keep_busy) {
         free (t->b);
         t->b = NULL;
@@ -301,8 +305,8 @@ s_ent_drop (s_hop_t *h, s_ent_t *e)
     else
         s_unlink (&h->queued, e);
     s_claim_t *c = s_claim_get (&h->claims, e->mrn);
-    if (c && c->count)
-        c->count--;
+    if (c && c->count && --c->count == 0)
+        h->claims.idle++;
     free (e);
 }
 
@@ -336,8 +340,8 @@ s_append (s_hop_t *h, s_ent_t *e, int claimed)
         free (e);
         return -1;
     }
-    if (c)
-        c->count++;
+    if (c && c->count++ == 0)
+        h->claims.idle--;
     s_push (&h->queued, e);
     h->dirty = 1;
     return 0;
@@ -946,14 +950,21 @@ s_claims_hop (dispatch_t *self, s_hop_t *h, int64_t now)
         return SG_OK;
     if (h->hold.n && s_claim_held (self, h) != SG_OK)
         return SG_EDB;
-    if (self->release_idle && !h->backlog && h->claims.n) {
-        /* Caught up: an MRN with nothing in memory has nothing queued. */
+    if ((self->release_idle || h->claims.idle >= S_IDLE_RELEASE) && !h->backlog
+        && h->claims.idle) {
+        /* Caught up: an MRN with nothing in memory has nothing queued. At
+         * each renewal, and whenever many are idle: when nearly every
+         * message opens a movement of its own, a claim per MRN would
+         * otherwise pile up between renewals, and each renewal would
+         * rewrite them all (seconds' worth of traffic) on the loop thread. */
         const char **idle = malloc (h->claims.n * sizeof *idle);
         size_t k = 0;
         for (size_t i = 0; idle && i < h->claims.nb; i++)
             for (s_claim_t *c = h->claims.b[i]; c; c = c->next)
                 if (!c->count)
                     idle[k++] = c->mrn;
+        if (idle)
+            h->claims.idle = k;
         int rc = !idle ? SG_ENOMEM : !k ? SG_ENOTFOUND
                : store_claim_release (self->store, self->o.claim_holder, h->name, idle, k, &d);
         free (idle);

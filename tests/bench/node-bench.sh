@@ -18,7 +18,9 @@
 # a CI office and its recipient a BF office), NODE_CONF (one more config
 # line for every node, e.g. "validate all"), WINDOW (unacknowledged
 # messages per link, both in the bench's clients and in each node's
-# `window`; default 500, the confirms window race.sh gives RabbitMQ).
+# `window`; default 500, the confirms window race.sh gives RabbitMQ), MRNS
+# (how many movements the messages are spread over, default 1000; set it
+# to N for traffic where nearly every message opens a movement of its own).
 #
 # After each mode it prints the CPU time each node used ("# cpu NODE: S s,
 # U us per message"): a figure the machine's load disturbs far less than
@@ -35,6 +37,7 @@ N=${N:-20000}
 RUNS=${RUNS:-3}
 RATE=${RATE:-1000}
 WINDOW=${WINDOW:-500}
+MRNS=${MRNS:-1000}
 BACKLOG=${BACKLOG:-1000000}
 TEMPLATE=${TEMPLATE:-$SIGMAT_SRCDIR/messages/examples/aar.xml}
 SG_LOG_LEVEL=${SG_LOG_LEVEL:-warn}
@@ -52,7 +55,7 @@ cpu () {
         | awk -v n="$2" '{ printf "# WAL flushes, whole cluster: %d, %.3f per message\n", $1, $1 / n }'
 }
 node () { sg_node "$@" "window $WINDOW" ${NODE_CONF:+"$NODE_CONF"}; }
-bench () { "$BENCH" node --window "$WINDOW" "$@"; }
+bench () { "$BENCH" node --window "$WINDOW" --mrns "$MRNS" "$@"; }
 
 conn () { # conn NAME NODE [recv-]
     echo "--${3:-}node $(sg_endpoint "$2") --${3:-}server-pub $SG_DIR/keys/$2.curve.pub --${3:-}key $SG_DIR/keys/$1 --${3:-}name $1"
