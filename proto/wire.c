@@ -13,7 +13,8 @@
 
 #define S_INLINE 4                      /* frames kept without a second malloc */
 #define S_MAX_FRAMES WIRE_MAX_IDS       /* the largest legal command */
-#define S_MAX_FRAME_SIZE (32L * 1024 * 1024)
+/* The largest packed DELIVER of the largest message a node takes. */
+#define S_MAX_FRAME_SIZE (WIRE_MAX_MESSAGE + WIRE_FRAME_OVERHEAD)
 
 static const char *s_names[WIRE_CMD_COUNT] = {
     [WIRE_NONE] = "?",
@@ -536,9 +537,12 @@ wire_recv (void *sock, wire_msg_t **out, int flags, sg_diag_t *diag)
             }
         }
         else if (index == base) {
-            if (size > 6 && !more && memcmp (data, WIRE_MAGIC, 6) == 0)
+            int magic = size >= 6 && memcmp (data, WIRE_MAGIC, 6) == 0;
+            if (size > 6 && !more && magic)
                 keep = m->pub.packed = 1;       /* one frame: split below */
-            else if (size != 6 || memcmp (data, WIRE_MAGIC, 6) != 0)
+            else if (size > 6 && magic)
+                problem = "packed message followed by another frame";
+            else if (size != 6 || !magic)
                 problem = size == 0 ? "empty first frame (no delimiter frame in SGTP/1)"
                                     : "first frame is not SGTP/1";
         }

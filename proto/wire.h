@@ -24,6 +24,16 @@
 /* The largest frame of an answer (WELCOME, DENIED, ACK, NAK, PONG): a
  * packed ACK of WIRE_MAX_IDS ids, each with its 4-byte length. */
 #define WIRE_MAX_REPLY_FRAME (6 + 4 + 3 + WIRE_MAX_IDS * (4 + WIRE_ID_LEN))
+/* ZMQ_MAXMSGSIZE bounds a frame as it arrives, and under CURVE a frame
+ * arrives 33 bytes longer (libzmq 4.3): every bound leaves this much. */
+#define WIRE_CURVE_MARGIN   64
+/* The frame bound of a socket where only answers arrive (a peer link). */
+#define WIRE_REPLY_BOUND    (WIRE_MAX_REPLY_FRAME + WIRE_CURVE_MARGIN)
+/* The largest header + body a node may be configured to take
+ * (max_message_size), and what a packed SEND or DELIVER adds to it: the
+ * header's own 8 KiB at most, a signature, the lengths, CURVE. */
+#define WIRE_MAX_MESSAGE    (32L * 1024 * 1024)
+#define WIRE_FRAME_OVERHEAD 16384
 #define WIRE_FEATURE_BATCH  "batch-sign"   /* batch signatures (sign.h) understood */
 #define WIRE_FEATURE_PACKED "packed"       /* one-frame messages understood (WIRE_PACKED) */
 

@@ -385,7 +385,7 @@ START_TEST (test_packed_malformed)
     PACKED ("no Message-Id", 0, wire_str ("SEND"), wire_str ("Type: DEC\n"), wire_str ("b"));
     PACKED ("ACK frame 2 is not a UUID", 0, wire_str ("ACK"), wire_str (ID1), wire_str ("no"));
     /* a packed frame is the whole message: nothing may follow it */
-    PACKED ("not SGTP/1", 1, wire_str ("ACK"), wire_str (ID1));
+    PACKED ("packed message followed by another frame", 1, wire_str ("ACK"), wire_str (ID1));
     /* lengths that lie */
     n = s_pack (b, (wire_frame_t[]) { wire_str ("ACK"), wire_str (ID1) }, 2);
     s_bad_packed (router, dealer, "ends inside a frame length", b, n + 2, 0);
@@ -500,16 +500,25 @@ s_curve_router (void)
     return r;
 }
 
-/* A CURVE DEALER that queues even before it is connected. */
+/* A CURVE DEALER that queues even before it is connected; bound > 0
+ * sets its ZMQ_MAXMSGSIZE. */
 static void *
-s_curve_dealer (const s_keypair_t *k)
+s_curve_dealer_bound (const s_keypair_t *k, int64_t bound)
 {
     int off = 0;
     void *d = s_socket (ZMQ_DEALER);
     ck_assert_int_eq (wire_setup_client (d, s_server.pub, k->pub, k->sec, 0), SG_OK);
+    if (bound > 0)
+        ck_assert_int_eq (zmq_setsockopt (d, ZMQ_MAXMSGSIZE, &bound, sizeof bound), 0);
     zmq_setsockopt (d, ZMQ_IMMEDIATE, &off, sizeof off);
     ck_assert_int_eq (zmq_connect (d, s_endpoint), 0);
     return d;
+}
+
+static void *
+s_curve_dealer (const s_keypair_t *k)
+{
+    return s_curve_dealer_bound (k, 0);
 }
 
 /* Sends a PING from d and returns what the router made of it (or NULL). */
@@ -583,6 +592,35 @@ START_TEST (test_zap)
 }
 END_TEST
 
+/* ZMQ_MAXMSGSIZE bounds a frame as it arrives, which CURVE makes longer:
+ * a peer link (bounded at WIRE_REPLY_BOUND) must still take the largest
+ * answer, a packed ACK of WIRE_MAX_IDS ids. No ZAP handler runs here. */
+START_TEST (test_curve_reply_bound)
+{
+    s_keys (&s_server);
+    s_keys (&s_alice);
+    void *router = s_curve_router ();
+    void *link = s_curve_dealer_bound (&s_alice, WIRE_REPLY_BOUND);
+    s_timeout (link, 3000);
+    wire_msg_t *m = s_ping_through (router, link, 3000);
+    ck_assert_ptr_nonnull (m);
+    static char buf[WIRE_MAX_IDS][WIRE_ID_LEN + 1];
+    const char *ids[WIRE_MAX_IDS];
+    for (int i = 0; i < WIRE_MAX_IDS; i++) {
+        snprintf (buf[i], sizeof buf[i], "00000000-0000-4000-8000-%012d", i);
+        ids[i] = buf[i];
+    }
+    ck_assert_int_eq (wire_send_ack (router, m->rid, m->rid_len, ids, WIRE_MAX_IDS, WIRE_PACKED),
+                      SG_OK);
+    wire_msg_destroy (&m);
+    ck_assert_int_eq (wire_recv (link, &m, 0, NULL), SG_OK);
+    ck_assert_int_eq (m->cmd, WIRE_ACK);
+    ck_assert (m->packed);
+    ck_assert_uint_eq (m->nframes, WIRE_MAX_IDS);
+    wire_msg_destroy (&m);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -603,6 +641,7 @@ main (void)
     tcase_add_checked_fixture (tz, s_setup, s_teardown);
     tcase_set_timeout (tz, RUNNING_ON_VALGRIND ? 300 : 20);
     tcase_add_test (tz, test_zap);
+    tcase_add_test (tz, test_curve_reply_bound);
     suite_add_tcase (s, tz);
     SRunner *sr = srunner_create (s);
     srunner_run_all (sr, CK_NORMAL);

@@ -276,12 +276,13 @@ s_held (intake_t *self, const unsigned char *rid, size_t rid_len, int add)
     return h;
 }
 
-/* How to answer a SEND: in the form it came in. A sender packs only
- * after a WELCOME that offered it, so it reads packed answers. */
+/* How to answer a SEND: in the form it came in (a sender packs only
+ * after a WELCOME that offered it, so it reads packed answers), unless
+ * this node sends separate frames to all (`packed no`). */
 static int
-s_reply_flags (const wire_msg_t *wm)
+s_reply_flags (const intake_t *self, const wire_msg_t *wm)
 {
-    return ZMQ_DONTWAIT | (wm->packed ? WIRE_PACKED : 0);
+    return ZMQ_DONTWAIT | (self->o.packed && wm->packed ? WIRE_PACKED : 0);
 }
 
 static void
@@ -580,7 +581,7 @@ s_finish (intake_t *self, s_item_t *it)
         sg_log_info ("refused %s from %s: NAK %d %s", it->wm->id, it->peer, it->diag.nak,
                   it->diag.text);
         wire_send_nak (self->sock, it->rid, it->rid_len, it->wm->id, it->diag.nak,
-                       it->diag.text, s_reply_flags (it->wm));
+                       it->diag.text, s_reply_flags (self, it->wm));
         s_item_free (it);
         return;
     }
@@ -646,7 +647,7 @@ intake_add (intake_t *self, wire_msg_t **msg_p, const intake_src_t *src, const p
                   "ACK/NAK before sending more", held->n, src->window);
         sg_log_warn ("refused %s from %s: NAK %d %s", wm->id, src->peer, SG_NAK_TOO_LARGE, reason);
         wire_send_nak (self->sock, src->rid, src->rid_len, wm->id, SG_NAK_TOO_LARGE, reason,
-                       s_reply_flags (wm));
+                       s_reply_flags (self, wm));
         self->stats.refused++;
         metrics_nak_sent (src->peer, SG_NAK_TOO_LARGE);
         free (it);
@@ -812,7 +813,7 @@ s_ack_all (intake_t *self, s_batch_t *b)
             sg_log_warn ("refused %s from %s: NAK %d %s", it->wm->id, it->peer,
                       SG_NAK_INCORRECT_VALUE, reason);
             wire_send_nak (self->sock, it->rid, it->rid_len, it->wm->id, SG_NAK_INCORRECT_VALUE,
-                           reason, s_reply_flags (it->wm));
+                           reason, s_reply_flags (self, it->wm));
             self->stats.refused++;
             metrics_nak_sent (it->peer, SG_NAK_INCORRECT_VALUE);
         }
@@ -829,12 +830,12 @@ s_ack_all (intake_t *self, s_batch_t *b)
             done[j] = 1;
             ids[k++] = c->wm->id;
             if (k == WIRE_MAX_IDS) {
-                wire_send_ack (self->sock, a->rid, a->rid_len, ids, k, s_reply_flags (a->wm));
+                wire_send_ack (self->sock, a->rid, a->rid_len, ids, k, s_reply_flags (self, a->wm));
                 k = 0;
             }
         }
         if (k)
-            wire_send_ack (self->sock, a->rid, a->rid_len, ids, k, s_reply_flags (a->wm));
+            wire_send_ack (self->sock, a->rid, a->rid_len, ids, k, s_reply_flags (self, a->wm));
     }
 out:
     free (ids);
@@ -942,7 +943,7 @@ s_settle (intake_t *self)
         int nak = it->diag.nak ? it->diag.nak : SG_NAK_INCORRECT_VALUE;
         sg_log_warn ("refused %s: NAK %d %s", it->wm->id, nak, it->diag.text);
         wire_send_nak (self->sock, it->rid, it->rid_len, it->wm->id, nak, it->diag.text,
-                       s_reply_flags (it->wm));
+                       s_reply_flags (self, it->wm));
         self->stats.refused++;
         metrics_nak_sent (it->peer, nak);
         s_item_free (it);

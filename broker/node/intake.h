@@ -33,6 +33,7 @@ typedef struct {
     size_t batch_max;               /* messages per transaction */
     size_t workers;                 /* threads doing the checks; 0 = in the caller's */
     int validate_all;               /* full body check of what peer nodes send too */
+    int packed;                     /* a packed SEND may be answered packed (`packed`) */
     lifecycle_t *lifecycle;         /* movement tracking in the batch transaction, or NULL */
     /* 1 if messages for this next hop may carry a batch signature (the
      * hop understands them); NULL: every message signed alone. Called on

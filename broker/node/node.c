@@ -36,8 +36,6 @@
 #define S_MAX_POLL 259              /* ROUTER, signalfd, intake, 128 links x 2 */
 #define S_SESSION_IDLE_BEATS 10     /* a silent session is forgotten after this */
 #define S_HWM 200000
-#define S_FRAME_OVERHEAD 16384      /* frame bound = max_message_size + this: a packed
-                                       SEND holds a header (8 KB at most) and a signature */
 
 /* An inbound connection that said HELLO. */
 typedef struct {
@@ -398,7 +396,11 @@ s_on_hello (node_t *self, const wire_msg_t *m, int64_t now)
      * refuse a WELCOME of three frames), and only those of them we use. */
     const wire_frame_t *offer = m->nframes == 4 ? &m->frames[3] : NULL;
     int batch = self->conf->batch_sign && wire_has_feature (offer, WIRE_FEATURE_BATCH);
-    s->packed = self->conf->packed && wire_has_feature (offer, WIRE_FEATURE_PACKED);
+    /* A client library says HELLO again without features when the first
+     * one is not answered in time (an old node): a slow new node answers
+     * both, and the client keeps the first WELCOME, packed. */
+    s->packed = self->conf->packed
+                && (wire_has_feature (offer, WIRE_FEATURE_PACKED) || (!fresh && s->packed));
     const char *features = wire_features (batch, s->packed);
     wire_frame_t f[3] = { wire_str (self->conf->name), wire_str (win), wire_str (features) };
     sg_log_info ("%s %s: welcome (window %d%s%s)", role, name, s->window,
@@ -823,7 +825,9 @@ s_open_router (node_t *self, sg_diag_t *diag)
     /* No frame larger than a whole message (plus room for a signature):
      * ZeroMQ drops a connection that sends one before buffering it, so a
      * peer cannot make the node hold more than this per frame. */
-    int64_t maxmsg = (int64_t) self->conf->max_message_size + S_FRAME_OVERHEAD;
+    int64_t maxmsg = (int64_t) self->conf->max_message_size + WIRE_FRAME_OVERHEAD;
+    if (maxmsg < WIRE_REPLY_BOUND)
+        maxmsg = WIRE_REPLY_BOUND;          /* a full packed ACK from an adapter */
     if (zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0)
         return sg_diag_set (diag, SG_EIO, 0, 0, "cannot bound the frame size: %s",
                             zmq_strerror (errno));
@@ -954,6 +958,7 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
                          .batch_max = (size_t) conf->batch_size,
                          .workers = (size_t) conf->workers, .lifecycle = self->lifecycle,
                          .validate_all = strcmp (conf->validate, "all") == 0,
+                         .packed = conf->packed,
                          .batch_hop = s_batch_hop, .batch_arg = self };
     if (!(self->commit_store = s_store_open (conf, diag)))
         goto fail;

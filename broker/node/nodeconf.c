@@ -3,6 +3,7 @@
 #include "node/nodeconf.h"
 #include "code.h"
 #include "header.h"
+#include "wire.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -135,7 +136,7 @@ static const sg_config_entry_t s_table[] = {
       100, 3600000, NULL, NULL },
     { "max_message_size", SG_CONFIG_SIZE, S_OFF (max_message_size), "1MiB",
       "Largest header + body accepted; larger SENDs are refused with NAK 103.",
-      1024, 32 * 1024 * 1024, NULL, NULL },
+      1024, WIRE_MAX_MESSAGE, NULL, NULL },
     { "queue_memory", SG_CONFIG_INT, S_OFF (queue_memory), "4096",
       "Messages kept in memory per next hop; the rest of a backlog stays in the\n"
       "database and is paged in as the hop catches up.", 16, 1000000, NULL, NULL },

@@ -112,7 +112,7 @@ s_link_new (peers_t *self, const peer_info_t *p)
     }
     /* The other node only answers on this link (WELCOME, ACK, NAK, PONG):
      * no frame of those is over 41 KB (a packed ACK of 1,024 ids). */
-    int64_t maxmsg = WIRE_MAX_REPLY_FRAME;
+    int64_t maxmsg = WIRE_REPLY_BOUND;
     zmq_setsockopt (l->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     snprintf (mon_ep, sizeof mon_ep, "inproc://sigmatd-link-%u-%p", self->serial++, (void *) l);
     if (zmq_socket_monitor (l->sock, mon_ep,
@@ -416,7 +416,7 @@ s_on_message (peers_t *self, s_link_t *l, const wire_msg_t *m, int64_t now)
         l->window = w < self->window ? w : self->window;
         const wire_frame_t *used = m->nframes == 3 ? &m->frames[2] : NULL;
         l->batch = wire_has_feature (used, WIRE_FEATURE_BATCH);
-        l->packed = wire_has_feature (used, WIRE_FEATURE_PACKED);
+        l->packed = self->packed && wire_has_feature (used, WIRE_FEATURE_PACKED);
         if (used)
             l->plain = 0;           /* the next session offers features first again */
         l->state = S_READY;
