@@ -160,12 +160,15 @@ s_worker (void *arg)
         it->rc = s_validate (self, it, &it->diag);
         it->next = NULL;
         pthread_mutex_lock (&self->lock);
+        /* One wake-up per batch of results: intake_collect takes the whole
+         * list, so only the first result on an empty list signals. */
         if (self->done_tail)
             self->done_tail->next = it;
-        else
+        else {
             self->done = it;
+            s_signal (self);
+        }
         self->done_tail = it;
-        s_signal (self);
     }
     pthread_mutex_unlock (&self->lock);
     return NULL;
