@@ -950,8 +950,8 @@ s_claims_hop (dispatch_t *self, s_hop_t *h, int64_t now)
         return SG_OK;
     if (h->hold.n && s_claim_held (self, h) != SG_OK)
         return SG_EDB;
-    if ((self->release_idle || h->claims.idle >= S_IDLE_RELEASE) && !h->backlog
-        && h->claims.idle) {
+    if (!h->backlog
+        && ((self->release_idle && h->claims.n) || h->claims.idle >= S_IDLE_RELEASE)) {
         /* Caught up: an MRN with nothing in memory has nothing queued. At
          * each renewal, and whenever many are idle: when nearly every
          * message opens a movement of its own, a claim per MRN would
