@@ -6,6 +6,7 @@
  * the timers. See docs/node.md. */
 #include "node/node.h"
 #include "node/dispatch.h"
+#include "header.h"
 #include "node/intake.h"
 #include "node/lease.h"
 #include "lifecycle/tracker.h"
@@ -153,6 +154,39 @@ s_sess_revoke (node_t *self)
 
 /* ---- dispatch's way out ------------------------------------------------- */
 
+/* The signature to send to peer node hop. A batch signature is made for a
+ * hop whose link took them when the message was stored; if the link's
+ * session now does not (the peer went back to a version without them, or
+ * its standby on one answers), a message this node signed with its
+ * current key is signed again on its own into plain (Ed25519 gives the
+ * same bytes every time), instead of going as a signature the peer must
+ * refuse. Another origin's message keeps its batch signature (only the
+ * origin could sign it again): the peer refuses it, a dead letter to
+ * replay once it takes batch signatures again. */
+static const unsigned char *
+s_sig_for_peer (node_t *self, const char *hop, const char *hdr, size_t hlen, const char *body,
+                size_t blen, const unsigned char *sig, size_t *slen,
+                unsigned char plain[SG_SIGN_LEN])
+{
+    if (!*slen || !sg_sign_is_batch (sig, *slen) || peers_batch (self->peers, hop))
+        return sig;
+    sg_hdr_t *h = NULL;
+    sg_diag_t d;
+    char kid[SG_SIGN_KEY_ID_LEN + 1];
+    const char *origin = NULL, *key = NULL;
+    if (sg_hdr_parse (hdr, hlen, &h, &d) == SG_OK) {
+        origin = sg_hdr_get (h, SG_HDR_ORIGIN_NODE);
+        key = sg_hdr_get (h, SG_HDR_KEY_ID);
+    }
+    int ours = origin && key && strcmp (origin, self->conf->name) == 0
+               && sg_sign_key_id (self->sign_key, kid) == SG_OK && strcmp (key, kid) == 0;
+    sg_hdr_destroy (&h);
+    if (!ours || sg_sign_message (self->sign_key, hdr, hlen, body, blen, plain) != SG_OK)
+        return sig;
+    *slen = SG_SIGN_LEN;
+    return plain;
+}
+
 /* DELIVER to a connected adapter on the ROUTER, or SEND on our link to a
  * peer node. */
 static int
@@ -161,8 +195,11 @@ s_send_hop (void *arg, const char *hop, const char *hdr, size_t hlen, const char
 {
     node_t *self = arg;
     const peer_info_t *p = peers_find (self->peers, hop);
-    if (p && p->is_node)
+    if (p && p->is_node) {
+        unsigned char plain[SG_SIGN_LEN];
+        sig = s_sig_for_peer (self, hop, hdr, hlen, body, blen, sig, &slen, plain);
         return peers_send (self->peers, hop, hdr, hlen, body, blen, sig, slen);
+    }
     s_sess_t *s = s_sess_by_name (self, hop);
     if (!s || s->is_node)
         return SG_ENOTFOUND;

@@ -8,7 +8,8 @@
 # byte, and each message stored at NE verifies on its own (sigmatctl). Then a peer relaying
 # CI's messages to NE changes a batch-signed body, or a byte of its proof:
 # NAK 102 each time, nothing stored; the untouched message is still taken
-# (a duplicate, ACKed).
+# (a duplicate, ACKed). Last, NE comes back without batch signatures: what
+# CI still held for it, signed a batch at a time, goes signed alone.
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
 sg_setup 66-batch-sign
 
@@ -96,4 +97,35 @@ done
 grep -q "^ACK $id" "$SG_DIR/relay.out" || sg_fail "the untouched message was not ACKed: $(cat "$SG_DIR/relay.out")"
 [ "$(sg_sql NE "select count(*) from message where id = '$id' and body = decode('$(xxd -p "$SG_DIR/m.xml" | tr -d '\n')', 'hex')")" = 1 ] \
     || sg_fail "NE no longer holds the original body"
+
+# ---- NE goes back to a version without batch signatures ------------------------
+# CI signs NE's messages a batch at a time while NE's link takes them. NE
+# hangs (SIGSTOP: CI's link stays up a few seconds), CI takes M more for it,
+# then NE comes back with `batch_sign no` (as an older version, or a
+# standby on one, would): CI signs what it still holds for NE again, each
+# alone. A node from before batch signatures refuses any other than 64
+# bytes (NAK 102, a dead letter at CI); this NE would take both, so the
+# test reads what it stored.
+M=40
+sg_start CI
+relinked () { [ "$(grep -c "peer NE: link up (window [0-9]*, batch signatures" "$SG_DIR/CI.log")" -ge 2 ]; }
+sg_until 30 relinked || sg_fail "CI's new link to NE did not come up with batch signatures"
+kill -STOP "$(sg_pid NE)"
+"$SGTEST" send $(sg_conn ci-adapter CI) --template "$SG_EXAMPLES/wof.xml" --from CI000101 \
+    --to NE000101 --count $M --mrns 20 --window 128 --timeout 30 --out "$SG_DIR/sent2.out" \
+    || sg_fail "CI did not take messages for a hung NE"
+sg_kill NE
+echo "batch_sign no" >> "$SG_DIR/NE.conf"
+sg_start NE
+sg_bg "$SGTEST" listen $(sg_conn ne-adapter NE) --count $M --timeout 60 --out "$SG_DIR/ne2.out"
+sg_wait $SG_BG "NE's adapter did not get the messages CI held when NE came back"
+grep -q "peer NE: link up (window [0-9]*, packed)$" "$SG_DIR/CI.log" \
+    || sg_fail "CI's link to NE (batch_sign no) did not come up without batch signatures"
+ids=$(awk -v q="'" '/^ACK/ { printf "%s%s%s%s", (n++ ? "," : ""), q, $2, q }' "$SG_DIR/sent2.out")
+[ "$(sg_sql CI "select count(*) from message where id in ($ids) and $batch")" -ge 1 ] \
+    || sg_fail "CI signed none of the last messages a batch at a time: the case was not tested"
+[ "$(sg_sql NE "select count(*) from message where id in ($ids) and length(signature) = 64")" = $M ] \
+    || sg_fail "NE did not store CI's messages with signatures of their own"
+[ "$(sg_sql CI "select count(*) from delivery where state = 'dead'")" = 0 ] \
+    || sg_fail "CI has dead letters: a batch signature went to a link without them"
 sg_pass
