@@ -110,10 +110,12 @@ fail:
     return NULL;
 }
 
-/* 1 if e was valid at ms: from <= ms < until. */
+/* 1 if e was valid at ms: from <= ms < until; any key when ms < 0. */
 static int
 s_valid_at (const s_entry_t *e, int64_t ms)
 {
+    if (ms < 0)
+        return 1;
     return (e->from_ms == 0 || ms >= e->from_ms) && (e->until_ms == 0 || ms < e->until_ms);
 }
 

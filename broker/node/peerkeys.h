@@ -44,7 +44,8 @@ size_t peerkeys_count (const peerkeys_t *self);
 /* Checks the signature sig of hdr || body by node `origin` against the set:
  * with key_id (the Key-Id header; NULL or "" if absent) only that key, which
  * must have been valid at created_ms; without, every key valid at
- * created_ms in turn. SG_OK, or SG_ESIG with NAK 102 and a text that says
+ * created_ms in turn. created_ms < 0 (the signing time is not known, as for
+ * an archive's own signature): any key, whatever its period. SG_OK, or SG_ESIG with NAK 102 and a text that says
  * which key failed or that none was valid then. */
 int peerkeys_verify (const peerkeys_t *self, const char *origin, const char *key_id,
                      int64_t created_ms, const char *hdr, size_t hdr_len, const char *body,

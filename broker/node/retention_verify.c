@@ -4,7 +4,9 @@
  * and the signing public keys (key files or a node's peer table). */
 #include "node/retention.h"
 #include "archive.h"
+#include "header.h"
 #include "lifecycle/lifecycle.h"
+#include "node/peerkeys.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -15,7 +17,7 @@
 
 typedef struct {
     char name[64];
-    sg_sign_key_t *key;         /* NULL: not found (remembered) */
+    peerkeys_t *keys;           /* NULL: none found (remembered) */
 } s_key_t;
 
 typedef struct {
@@ -36,31 +38,46 @@ s_problem (s_ctx_t *x, const char *fmt, const char *a, const char *b)
     x->st->problems++;
 }
 
-static const sg_sign_key_t *
-s_key (s_ctx_t *x, const char *name)
+/* The signing keys of node name, each with its period: from the peer
+ * table (--db: its keys of peer_sign_key, then its legacy key) and from
+ * NAME.sign.pub in the keys folder (--keys, valid at any time: this node's
+ * own key, whose files are not in the database). NULL when none. */
+static const peerkeys_t *
+s_keys (s_ctx_t *x, const char *name)
 {
     for (size_t i = 0; i < x->nkeys; i++)
         if (strcmp (x->keys[i].name, name) == 0)
-            return x->keys[i].key;
-    sg_sign_key_t *k = NULL;
+            return x->keys[i].keys;
     sg_diag_t d;
-    if (x->src->keys_dir && strlen (name) < 64 && !strchr (name, '/')) {
-        char path[4200];
-        snprintf (path, sizeof path, "%s/%s.sign.pub", x->src->keys_dir, name);
-        k = sg_sign_key_load (path, &d);
-    }
-    if (!k && x->src->db) {
+    store_sign_key_t *rows = NULL;
+    size_t n = 0;
+    char *pem = NULL;
+    if (x->src->db) {
         const char *p[1] = { name };
         PGresult *r = store_exec (x->src->db, "cannot read the peer's key",
                                   "SELECT sign_public_pem FROM peer WHERE name = $1"
                                   " AND sign_public_pem IS NOT NULL", 1, p, 0, NULL);
         if (r && PQntuples (r) == 1)
-            k = sg_sign_key_from_pem (PQgetvalue (r, 0, 0), (size_t) PQgetlength (r, 0, 0), &d);
+            pem = strdup (PQgetvalue (r, 0, 0));
         PQclear (r);
+        if (store_sign_key_list (x->src->db, name, &rows, &n, &d) != SG_OK)
+            n = 0;
     }
+    peerkeys_t *k = peerkeys_load (name, pem, rows, n);
+    free (pem);
+    store_sign_keys_free (rows, n);
+    if (k && x->src->keys_dir && strlen (name) < 64 && !strchr (name, '/')) {
+        char path[4200];
+        snprintf (path, sizeof path, "%s/%s.sign.pub", x->src->keys_dir, name);
+        sg_sign_key_t *f = sg_sign_key_load (path, &d);
+        if (f)
+            peerkeys_add (k, &f, 0, 0);
+    }
+    if (!peerkeys_count (k))
+        peerkeys_destroy (&k);
     if (x->nkeys < sizeof x->keys / sizeof x->keys[0]) {
         snprintf (x->keys[x->nkeys].name, sizeof x->keys[0].name, "%s", name);
-        x->keys[x->nkeys++].key = k;
+        x->keys[x->nkeys++].keys = k;
     }
     return k;
 }
@@ -156,13 +173,26 @@ s_message (s_ctx_t *x, json_t *m)
     else if (!s_header_names (h, hl, id))
         s_problem (x, "message %s: its signed header names another message id (%s)", id, origin);
     else {
-        const sg_sign_key_t *k = s_key (x, origin);
+        /* Against the key that was valid when it was signed (Key-Id,
+         * Created), as a node checks it on arrival: an archive may span a
+         * rotation of its origin's key. */
+        const peerkeys_t *k = s_keys (x, origin);
+        sg_hdr_t *hd = NULL;
+        sg_diag_t d;
+        int64_t created = -1;
         if (!k)
             s_problem (x, "message %s: no public key for origin node %s (give --keys DIR or --db)",
                        id, origin);
-        else if (sg_sign_verify (k, (const char *) h, hl, (const char *) b, bl, sig, sl) != SG_OK)
-            s_problem (x, "message %s: signature does not verify against origin node %s's key", id,
-                       origin);
+        else if (sg_hdr_parse ((const char *) h, hl, &hd, &d) != SG_OK)
+            s_problem (x, "message %s: unreadable signed header (%s)", id, d.text);
+        else if (sg_hdr_get (hd, SG_HDR_CREATED)
+                 && sg_hdr_time_parse (sg_hdr_get (hd, SG_HDR_CREATED), &created) != SG_OK)
+            s_problem (x, "message %s: unreadable Created header (%s)", id, origin);
+        else if (peerkeys_verify (k, origin, sg_hdr_get (hd, SG_HDR_KEY_ID), created,
+                                  (const char *) h, hl, (const char *) b, bl, sig, sl, &d)
+                 != SG_OK)
+            s_problem (x, "message %s: %s", id, d.text);
+        sg_hdr_destroy (&hd);
     }
     free (h);
     free (b);
@@ -275,14 +305,16 @@ s_end (s_ctx_t *x, json_t *end, const char *node, const unsigned char sha[32])
     else if (s_b64 (json_object_get (end, "signature"), &sig, &sl) != 0 || !sig)
         s_problem (x, "no signature on the archive (%s%s)", node, "");
     else {
-        const sg_sign_key_t *k = s_key (x, node);
+        const peerkeys_t *k = s_keys (x, node);
+        sg_diag_t d;
         retention_signed_text (text, sizeof text, node, records, hex);
         if (!k)
             s_problem (x, "no public key for node %s, which signed the archive (give --keys DIR "
                        "with %s.sign.pub, or --db)", node, node);
-        else if (sg_sign_verify (k, text, strlen (text), NULL, 0, sig, sl) != SG_OK)
-            s_problem (x, "the archive's signature does not verify against node %s's key%s", node,
-                       "");
+        else if (peerkeys_verify (k, node, NULL, -1, text, strlen (text), NULL, 0, sig, sl, &d)
+                 != SG_OK)
+            s_problem (x, "the archive's signature does not verify against node %s's keys%s",
+                       node, "");
     }
     free (sig);
 }
@@ -356,7 +388,7 @@ retention_verify (const char *path, const retention_keys_t *keys, FILE *out,
         rc = SG_ESIG;
 done:
     for (size_t i = 0; i < x.nkeys; i++)
-        sg_sign_key_destroy (&x.keys[i].key);
+        peerkeys_destroy (&x.keys[i].keys);
     EVP_MD_CTX_free (md);
     sg_archive_reader_destroy (&rd);
     return rc;

@@ -9,7 +9,9 @@
 # its Created time, named by its Key-Id header. A peer without Key-Id (an
 # old node) is checked against the keys in turn; the retired key is
 # refused for new messages. Every stored message at BF still verifies
-# (`sigmatctl message verify`), and a changed body does not.
+# (`sigmatctl message verify`), and a changed body does not; BF's archive
+# of them, which spans the rotation, verifies offline against the keys
+# registered at BF (`sigmatctl archive verify --db`), but for that body.
 . "${SIGMAT_SRCDIR:-$(dirname "$0")/../..}/tests/scenarios/lib.sh"
 sg_setup 61-availability-keys
 
@@ -17,7 +19,7 @@ N=${SG_N:-150}            # per phase
 [ "${SIGMAT_LONG:-0}" = 1 ] && N=5000
 
 sg_node CI CI
-sg_node BF BF
+sg_node BF BF "archive_dir $SG_DIR/archive" "retention 1m" "retention_interval 100ms"
 sg_adapter ci-adapter
 sg_adapter bf-adapter
 sg_keygen CI2                         # CI's next signing key
@@ -106,6 +108,16 @@ id2=$(head -n 1 "$SG_DIR/sent2.out" | awk '{print $2}')
 sg_sql BF "update message set body = body || '\\x20'::bytea where id = '$id1'" >/dev/null
 out=$("$SIGMATCTL" message verify "$id1" --db "$DBBF") && sg_fail "a changed message verified: $out"
 case "$out" in *BAD*) ;; *) sg_fail "changed message: $out" ;; esac
+
+# BF archives what it delivered (made two days old): each message of the
+# archive is checked against the key valid when it was signed.
+sg_sql BF "update message set received = now() - interval '2 days'" >/dev/null
+left () { [ "$(sg_sql BF "select count(*) from message")" = 1 ]; }     # the last, undelivered
+sg_until 30 left || sg_fail "BF did not archive its delivered messages"
+"$SIGMATCTL" archive verify "$SG_DIR"/archive/*.jsonl.gz --db "$DBBF" --keys "$SG_DIR/keys" \
+    > "$SG_DIR/archive.out" 2>&1 && sg_fail "an archive with a changed body verified"
+[ "$(grep -c '^FAIL line' "$SG_DIR/archive.out")" = 1 ] && grep -q "^FAIL line .*$id1" "$SG_DIR/archive.out" \
+    || sg_fail "archive verify did not fail for the changed message only: $(head -5 "$SG_DIR/archive.out")"
 
 sg_stop CI
 sg_stop BF
