@@ -348,6 +348,18 @@ s_pump (dispatch_t *d, int n)
         ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
 }
 
+/* Pumps d (every 5 ms, 10 s at most) until n messages were sent in all. */
+static void
+s_pump_until (dispatch_t *d, size_t n)
+{
+    int64_t until = sg_clock_ms () + 10000;
+    while (s_nsent < n && sg_clock_ms () < until) {
+        ck_assert_int_eq (dispatch_pump (d, sg_clock_ms ()), SG_OK);
+        usleep (5000);
+    }
+    ck_assert_uint_eq (s_nsent, n);
+}
+
 static dispatch_t *
 s_claimer (store_t *st, const char *holder, int who, int64_t ttl)
 {
@@ -503,12 +515,7 @@ START_TEST (test_claims_link_down)
     ck_assert_int_eq (dispatch_pump (d1, sg_clock_ms ()), SG_OK);
     ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery_claim"
                                       " WHERE holder = 'h:1' AND expires > now()"), 0);
-    int64_t until = sg_clock_ms () + 10000;
-    while (s_nsent < 2 && sg_clock_ms () < until) {
-        ck_assert_int_eq (dispatch_pump (d2, sg_clock_ms ()), SG_OK);
-        usleep (5000);
-    }
-    ck_assert_uint_eq (s_nsent, 2);
+    s_pump_until (d2, 2);
     ck_assert_int_eq (s_sent[1].who, 2);
     ck_assert_str_eq (s_sent[1].id, s_sent[0].id);      /* d1's unacknowledged one again */
     ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery_claim WHERE holder = 'h:1'"), 0);
@@ -563,6 +570,103 @@ START_TEST (test_claims_idle_release)
     dispatch_destroy (&d);
     store_destroy (&st);
     free (ci);
+}
+END_TEST
+
+static int s_gone;                  /* s_send_gone: the connection is gone */
+
+static int
+s_send_gone (void *arg, const char *hop, const char *hdr, size_t hlen, const char *body,
+             size_t blen, const unsigned char *sig, size_t slen)
+{
+    return s_gone ? SG_ENOTFOUND : s_send (arg, hop, hdr, hlen, body, blen, sig, slen);
+}
+
+/* Another process of the node reported itself running (not alone). */
+static void
+s_not_alone (const char *ci)
+{
+    ck_assert_int_eq (pgtest_num (ci, "WITH x AS (INSERT INTO node_status (instance, name, host,"
+                                      " pid, started, state) VALUES ('h:9', 'CI', 'h', 9, now(),"
+                                      " 'running') RETURNING 1) SELECT count(*) FROM x"), 1);
+}
+
+/* An adapter's connection found gone on sending (no link-down from the
+ * node) gives the hop's claims up like a link that went down: the process
+ * where the adapter reconnects sends its messages. */
+START_TEST (test_claims_connection_gone)
+{
+    char *ci;
+    store_t *st2, *st1 = s_db2 ("d_gone", &ci, &st2);
+    s_not_alone (ci);
+    s_gone = 0;
+    s_store (st1, "p", 1, "MA");
+    s_store (st1, "p", 2, "MA");
+    dispatch_opts_t o = { .window = 64, .resend_ms = 60000, .queue_max = 1000, .page_size = 50,
+                          .claim_holder = "h:1", .claim_ttl_ms = 600000, .claim_poll_ms = 10 };
+    dispatch_t *d1 = dispatch_new (st1, &o, s_send_gone, (void *) (intptr_t) 1);
+    ck_assert_ptr_nonnull (d1);
+    dispatch_link (d1, "p", 1, 0);
+    s_pump (d1, 3);
+    ck_assert_uint_eq (s_nsent, 1);
+    s_gone = 1;
+    dispatch_link (d1, "p", 1, 0);      /* resend now: the connection is gone */
+    s_pump (d1, 2);
+    s_gone = 0;
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery_claim"
+                                      " WHERE holder = 'h:1' AND expires > now()"), 0);
+    dispatch_t *d2 = s_claimer (st2, "h:2", 2, 600000);
+    s_pump_until (d2, 2);
+    ck_assert_int_eq (s_sent[1].who, 2);
+    ck_assert_str_eq (s_sent[1].id, s_sent[0].id);
+    s_done2 (&d1, &d2, &st1, &st2, ci);
+}
+END_TEST
+
+/* A message committed here but not handed over yet, which the process
+ * holding its MRN sent from the database meanwhile (and then gave the
+ * claim up): the hand-over wins the claim but does not send it again. */
+START_TEST (test_claims_held_delivered)
+{
+    char *ci;
+    store_t *st2, *st1 = s_db2 ("d_held", &ci, &st2);
+    s_not_alone (ci);
+    dispatch_t *d2 = s_claimer (st2, "h:2", 2, 600000);
+    dispatch_t *d1 = s_claimer (st1, "h:1", 1, 600000);
+    s_pump (d1, 2);
+    dispatch_handover (d1, 1);          /* d1's commit of MX, not handed over yet */
+    s_store (st1, "p", 1, "MX");
+    s_pump_until (d2, 1);
+    ck_assert_int_eq (s_sent[0].who, 2);
+    s_ack (d2, "p", s_sent[0].id);
+    ck_assert_int_eq (dispatch_pump (d2, sg_clock_ms ()), SG_OK);
+    sg_diag_t d;                        /* d2 gives MX up (as an idle release would) */
+    ck_assert_int_eq (store_claim_release (st2, "h:2", "p", (const char *[]) { "MX" }, 1, &d),
+                      SG_OK);
+    s_enqueue (d1, "p", 1, "MX");
+    dispatch_handover (d1, -1);
+    s_pump (d1, 3);
+    ck_assert_uint_eq (s_nsent, 1);     /* not sent again */
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 1);
+    s_done2 (&d1, &d2, &st1, &st2, ci);
+}
+END_TEST
+
+/* An ACK that arrives after the link went down (still on the socket) is
+ * recorded: the hop's claims are given up before its ACKs are written. */
+START_TEST (test_claims_ack_after_down)
+{
+    char *ci;
+    store_t *st2, *st1 = s_db2 ("d_ackdown", &ci, &st2);
+    s_store (st1, "p", 1, "MA");
+    dispatch_t *d1 = s_claimer (st1, "h:1", 1, 600000);
+    s_pump (d1, 3);
+    ck_assert_uint_eq (s_nsent, 1);
+    dispatch_link (d1, "p", 0, 0);
+    s_ack (d1, "p", s_sent[0].id);
+    s_pump (d1, 2);
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 1);
+    s_done2 (&d1, NULL, &st1, &st2, ci);
 }
 END_TEST
 
@@ -684,6 +788,9 @@ main (void)
     tcase_add_test (tc, test_claims_late_commit);
     tcase_add_test (tc, test_claims_alone);
     tcase_add_test (tc, test_claims_idle_release);
+    tcase_add_test (tc, test_claims_connection_gone);
+    tcase_add_test (tc, test_claims_held_delivered);
+    tcase_add_test (tc, test_claims_ack_after_down);
     suite_add_tcase (s, tc);
     int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -518,32 +518,45 @@ dispatch_handover (dispatch_t *self, int delta)
 }
 
 /* Claims the MRNs of the messages h holds unclaimed: those won join the
- * queue in the order they came, the others are left to their holder
- * (asked to read its queue again). SG_OK or SG_EDB (kept for next time). */
+ * queue in the order they came, unless another process delivered them
+ * meanwhile (it held the MRN, sent the message from the database before
+ * it was handed over here, and gave the claim up); the others are left to
+ * their holder (asked to read its queue again). SG_OK or SG_EDB (kept for
+ * next time). */
 static int
 s_claim_held (dispatch_t *self, s_hop_t *h)
 {
     size_t n = h->hold.n;
-    const char **mrns = malloc (n * sizeof *mrns);
-    unsigned char *won = malloc (n);
-    int rc = mrns && won ? SG_OK : SG_ENOMEM;
+    const char **mrns = malloc (n * sizeof *mrns), **ids = malloc (n * sizeof *ids);
+    unsigned char *won = malloc (n), *todo = malloc (n);
+    int rc = mrns && ids && won && todo ? SG_OK : SG_ENOMEM;
     size_t i = 0;
-    for (s_ent_t *e = h->hold.head; mrns && e; e = e->next)
-        mrns[i++] = e->mrn;
+    for (s_ent_t *e = h->hold.head; rc == SG_OK && e; e = e->next, i++) {
+        mrns[i] = e->mrn;
+        ids[i] = e->id;
+    }
     sg_diag_t d;
-    if (rc == SG_OK && (rc = store_claim_mrns (self->store, h->name, self->o.claim_holder,
-                                               self->o.claim_ttl_ms, mrns, n, won, &d)) != SG_OK)
+    if (rc == SG_OK && ((rc = store_claim_mrns (self->store, h->name, self->o.claim_holder,
+                                                self->o.claim_ttl_ms, mrns, n, won, &d)) != SG_OK
+                        || (memchr (won, 1, n)
+                            && (rc = store_undelivered (self->store, h->name, ids, n, todo, &d))
+                               != SG_OK)))
         sg_log_error ("%s", d.text);
     for (i = 0; rc == SG_OK && h->hold.head; i++) {
         s_ent_t *e = h->hold.head;
         s_unlink (&h->hold, e);
-        if (won[i])
+        if (won[i] && todo[i])
             s_append (h, e, 1);
-        else
+        else {
+            if (won[i])
+                s_claim_add (&h->claims, e->mrn);   /* idle: given up with the others */
             free (e);
+        }
     }
     free (mrns);
+    free (ids);
     free (won);
+    free (todo);
     return rc == SG_ENOMEM ? SG_OK : rc;
 }
 
@@ -859,8 +872,16 @@ s_send (dispatch_t *self, s_hop_t *h, int64_t now)
         }
         e = next;
     }
-    if (rc == SG_ENOTFOUND)
+    if (rc == SG_ENOTFOUND) {
+        /* The connection is gone (an adapter's, found out on sending):
+         * as a link that went down, its claims go too, or another process
+         * where it reconnects could never send those MRNs. */
         h->up = 0;
+        if (self->claims_on) {
+            s_hop_forget (h);
+            h->release_all = 1;
+        }
+    }
     /* A full socket is retried shortly; otherwise wait for an ACK, a link
      * change or a new message. */
     h->dirty = 0;
@@ -932,6 +953,19 @@ s_claims_lapse (dispatch_t *self)
     self->claim_deadline = 0;
 }
 
+/* Gives up every claim of h at once (its link went down). SG_OK or SG_EDB. */
+static int
+s_claims_expire (dispatch_t *self, s_hop_t *h)
+{
+    sg_diag_t d;
+    if (store_claim_expire (self->store, self->o.claim_holder, h->name, &d) != SG_OK) {
+        sg_log_error ("%s", d.text);
+        return SG_EDB;
+    }
+    h->release_all = 0;
+    return SG_OK;
+}
+
 /* Claims on, after h's ACKs are recorded: gives up what the hop no longer
  * needs here, takes over what dead processes left, reads the queue now
  * and then. SG_OK or SG_EDB. */
@@ -939,13 +973,6 @@ static int
 s_claims_hop (dispatch_t *self, s_hop_t *h, int64_t now)
 {
     sg_diag_t d;
-    if (h->release_all) {
-        if (store_claim_expire (self->store, self->o.claim_holder, h->name, &d) != SG_OK) {
-            sg_log_error ("%s", d.text);
-            return SG_EDB;
-        }
-        h->release_all = 0;
-    }
     if (!h->up)
         return SG_OK;
     if (h->hold.n && s_claim_held (self, h) != SG_OK)
@@ -1020,7 +1047,13 @@ dispatch_pump (dispatch_t *self, int64_t now)
     for (size_t i = 0; i < self->nhops; i++) {
         s_hop_t *h = self->hops[i];
         int flushed = db_ok;
-        if (db_ok && (h->acked_n || h->acked_else_n || h->retried_n) && s_flush (self, h) != SG_OK)
+        /* A link gone down gives its claims up before its ACKs are written:
+         * an ACK that came after (still on the socket) is then recorded as
+         * another's (store_delivered_elsewhere takes expired claims). */
+        if (db_ok && self->claims_on && sending && h->release_all
+            && s_claims_expire (self, h) != SG_OK)
+            flushed = 0;
+        if (flushed && (h->acked_n || h->acked_else_n || h->retried_n) && s_flush (self, h) != SG_OK)
             flushed = 0;
         if (flushed && self->claims_on && sending && s_claims_hop (self, h, now) != SG_OK)
             flushed = 0;

@@ -183,6 +183,12 @@ void store_deliveries_free (store_delivery_t *list, size_t count);
 int store_delivered (store_t *self, const char *next_hop, const char *const *ids, size_t n,
                      size_t *updated, sg_diag_t *diag);
 
+/* Sets undelivered[i] (n of them) to 1 for each of ids[0..n) that is
+ * still to be delivered to next_hop (not done, not a dead letter), read in
+ * a statement of its own, so it sees every commit before it. SG_OK, SG_EDB. */
+int store_undelivered (store_t *self, const char *next_hop, const char *const *ids, size_t n,
+                       unsigned char *undelivered, sg_diag_t *diag);
+
 /* Marks ids as delivered to next_hop for an ACK that names messages this
  * process (holder) has not in flight: only those another process of the
  * node may have sent, i.e. the oldest undelivered message of its MRN on

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Reads the partial index delivery_pending (next_hop, seq) from the cursor
  * on, so a page costs O(limit) whatever the backlog. */
@@ -113,6 +114,25 @@ store_deliveries_free (store_delivery_t *list, size_t count)
     free (list);
 }
 
+/* Runs sql with $1 next_hop, $2 the uuid[] of ids[0..n) and, if nparams is
+ * 3, $3 extra; its result, or NULL with diag set. */
+static PGresult *
+s_ids_exec (store_t *self, int stmt, const char *sql, const char *what, const char *next_hop,
+            const char *const *ids, size_t n, int nparams, const char *extra, sg_diag_t *diag)
+{
+    store_buf_t arr = { 0 };
+    PGresult *res = NULL;
+    if (s_uuid_array (&arr, ids, n, diag) == SG_OK) {
+        const char *values[3] = { next_hop, arr.data, extra };
+        int lengths[3] = { 0, (int) arr.len, 0 }, formats[3] = { 0, 1, 0 };
+        Oid types[3] = { STORE_OID_TEXT, STORE_OID_UUIDARRAY, STORE_OID_TEXT };
+        res = store_i_exec (self, stmt, what, sql, nparams, types, values, lengths, formats, 0,
+                            diag);
+    }
+    store_buf_free (&arr);
+    return res;
+}
+
 /* Runs an UPDATE over (next_hop, ids[]) with extra text params after them. */
 static int
 s_update_ids (store_t *self, int stmt, const char *sql, const char *what, const char *next_hop,
@@ -125,25 +145,14 @@ s_update_ids (store_t *self, int stmt, const char *sql, const char *what, const 
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "bad next hop name");
     if (n == 0)
         return SG_OK;
-    store_buf_t arr = { 0 };
-    int rc = s_uuid_array (&arr, ids, n, diag);
-    if (rc != SG_OK)
-        goto done;
-    const char *values[3] = { next_hop, arr.data, extra };
-    int lengths[3] = { 0, (int) arr.len, 0 }, formats[3] = { 0, 1, 0 };
-    Oid types[3] = { STORE_OID_TEXT, STORE_OID_UUIDARRAY, STORE_OID_TEXT };
-    PGresult *res = store_i_exec (self, stmt, what, sql, stmt >= 0 ? 2 : 3, types, values,
-                                  lengths, formats, 0, diag);
-    if (!res) {
-        rc = SG_EDB;
-        goto done;
-    }
+    PGresult *res = s_ids_exec (self, stmt, sql, what, next_hop, ids, n, stmt >= 0 ? 2 : 3, extra,
+                                diag);
+    if (!res)
+        return diag ? diag->code : SG_EDB;
     if (updated)
         *updated = (size_t) strtoull (PQcmdTuples (res), NULL, 10);
     PQclear (res);
-done:
-    store_buf_free (&arr);
-    return rc;
+    return SG_OK;
 }
 
 int
@@ -152,6 +161,29 @@ store_delivered (store_t *self, const char *next_hop, const char *const *ids, si
 {
     return s_update_ids (self, STORE_STMT_DELIVERED, s_sql_delivered, "cannot mark delivered",
                          next_hop, ids, n, NULL, updated, diag);
+}
+
+int
+store_undelivered (store_t *self, const char *next_hop, const char *const *ids, size_t n,
+                   unsigned char *undelivered, sg_diag_t *diag)
+{
+    memset (undelivered, 0, n);
+    if (!store_token_ok (next_hop))
+        return sg_diag_set (diag, SG_EINVAL, 0, 0, "bad next hop name");
+    if (n == 0)
+        return SG_OK;
+    PGresult *res = s_ids_exec (self, -1,
+        "SELECT message_id::text FROM delivery"
+        " WHERE next_hop = $1 AND message_id = ANY ($2) AND " STORE_UNDELIVERED,
+        "cannot read the state of deliveries", next_hop, ids, n, 2, NULL, diag);
+    if (!res)
+        return diag ? diag->code : SG_EDB;
+    for (int r = 0; r < PQntuples (res); r++)
+        for (size_t i = 0; i < n; i++)
+            if (strcasecmp (ids[i], PQgetvalue (res, r, 0)) == 0)
+                undelivered[i] = 1;
+    PQclear (res);
+    return SG_OK;
 }
 
 int
