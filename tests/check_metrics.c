@@ -403,6 +403,15 @@ START_TEST (test_monitor_http)
     ck_assert_int_eq (s_http (port, "/api/movements/24GB000246J8NY33L7", NULL, &body), 200);
     ck_assert_ptr_nonnull (strstr (body, "\"type\":\"AAR\""));
     free (body);
+    /* The monitor's connection is cut (as by a restart of PostgreSQL): the
+     * next request is answered all the same, on a new connection. */
+    ck_assert_int_ge (pgtest_num (s_conninfo, "SELECT count(*) FILTER (WHERE"
+                                              " pg_terminate_backend (pid, 5000))"
+                                              " FROM pg_stat_activity"
+                                              " WHERE application_name = 'sigmatd-monitor'"), 1);
+    ck_assert_int_eq (s_http (port, "/api/movements/24GB000246J8NY33L7", NULL, &body), 200);
+    ck_assert_ptr_nonnull (strstr (body, "\"type\":\"AAR\""));
+    free (body);
     ck_assert_int_eq (s_http (port, "/api/movements/no%20such", NULL, &body), 400);
     free (body);
     ck_assert_int_eq (s_http (port, "/api/nothing", NULL, &body), 404);

@@ -15,6 +15,12 @@ store_t *
 mon_db_acquire (monitor_t *self)
 {
     pthread_mutex_lock (&self->db_lock);
+    /* libpq finds a connection broken only by using it: after PostgreSQL
+     * restarted, the first request would fail. A round trip first, and a
+     * new connection at once if it fails, answers that request too. */
+    if (self->store && store_run (self->store, "monitor: checking the database connection",
+                                  "SELECT 1", NULL) != SG_OK)
+        store_destroy (&self->store);
     if (!self->store) {
         long long now = (long long) sg_wall_ms ();
         if (!self->o.db || now < self->db_retry_at)
