@@ -154,23 +154,30 @@ START_TEST (test_roundtrip)
 }
 END_TEST
 
-START_TEST (test_ack_batch)
+/* Fills ids with WIRE_MAX_IDS distinct message ids (static storage). */
+static void
+s_many_ids (const char *ids[WIRE_MAX_IDS])
 {
-    void *router, *dealer;
-    s_pair (&router, &dealer);
     static char buf[WIRE_MAX_IDS][WIRE_ID_LEN + 1];
-    const char *ids[WIRE_MAX_IDS];
     for (int i = 0; i < WIRE_MAX_IDS; i++) {
         snprintf (buf[i], sizeof buf[i], "00000000-0000-4000-8000-%012d", i);
         ids[i] = buf[i];
     }
+}
+
+START_TEST (test_ack_batch)
+{
+    void *router, *dealer;
+    s_pair (&router, &dealer);
+    const char *ids[WIRE_MAX_IDS];
+    s_many_ids (ids);
     ck_assert_int_eq (wire_send_ack (dealer, NULL, 0, ids, WIRE_MAX_IDS, 0), SG_OK);
     wire_msg_t *m = NULL;
     ck_assert_int_eq (wire_recv (router, &m, 0, NULL), SG_OK);
     ck_assert_int_eq (m->cmd, WIRE_ACK);
     ck_assert_uint_eq (m->nframes, WIRE_MAX_IDS);
     for (int i = 0; i < WIRE_MAX_IDS; i++)
-        ck_assert (memcmp (m->frames[i].data, buf[i], WIRE_ID_LEN) == 0);
+        ck_assert (memcmp (m->frames[i].data, ids[i], WIRE_ID_LEN) == 0);
     wire_msg_destroy (&m);
     ck_assert_int_eq (wire_send_ack (dealer, NULL, 0, ids, WIRE_MAX_IDS + 1, 0), SG_EPROTO);
     ck_assert_int_eq (wire_send_nak (dealer, NULL, 0, ID1, 90, "unknown MRN", 0), SG_OK);
@@ -604,12 +611,8 @@ START_TEST (test_curve_reply_bound)
     s_timeout (link, 3000);
     wire_msg_t *m = s_ping_through (router, link, 3000);
     ck_assert_ptr_nonnull (m);
-    static char buf[WIRE_MAX_IDS][WIRE_ID_LEN + 1];
     const char *ids[WIRE_MAX_IDS];
-    for (int i = 0; i < WIRE_MAX_IDS; i++) {
-        snprintf (buf[i], sizeof buf[i], "00000000-0000-4000-8000-%012d", i);
-        ids[i] = buf[i];
-    }
+    s_many_ids (ids);
     ck_assert_int_eq (wire_send_ack (router, m->rid, m->rid_len, ids, WIRE_MAX_IDS, WIRE_PACKED),
                       SG_OK);
     wire_msg_destroy (&m);

@@ -528,24 +528,26 @@ s_claim_held (dispatch_t *self, s_hop_t *h)
 {
     size_t n = h->hold.n;
     const char **mrns = malloc (n * sizeof *mrns), **ids = malloc (n * sizeof *ids);
-    unsigned char *won = malloc (n), *todo = malloc (n);
-    int rc = mrns && ids && won && todo ? SG_OK : SG_ENOMEM;
+    unsigned char *won = malloc (n), *queued = malloc (n);
+    int rc = mrns && ids && won && queued ? SG_OK : SG_ENOMEM;
     size_t i = 0;
     for (s_ent_t *e = h->hold.head; rc == SG_OK && e; e = e->next, i++) {
         mrns[i] = e->mrn;
         ids[i] = e->id;
     }
     sg_diag_t d;
-    if (rc == SG_OK && ((rc = store_claim_mrns (self->store, h->name, self->o.claim_holder,
-                                                self->o.claim_ttl_ms, mrns, n, won, &d)) != SG_OK
-                        || (memchr (won, 1, n)
-                            && (rc = store_undelivered (self->store, h->name, ids, n, todo, &d))
-                               != SG_OK)))
-        sg_log_error ("%s", d.text);
+    if (rc == SG_OK) {
+        rc = store_claim_mrns (self->store, h->name, self->o.claim_holder, self->o.claim_ttl_ms,
+                               mrns, n, won, &d);
+        if (rc == SG_OK && memchr (won, 1, n))
+            rc = store_undelivered (self->store, h->name, ids, n, queued, &d);
+        if (rc != SG_OK)
+            sg_log_error ("%s", d.text);
+    }
     for (i = 0; rc == SG_OK && h->hold.head; i++) {
         s_ent_t *e = h->hold.head;
         s_unlink (&h->hold, e);
-        if (won[i] && todo[i])
+        if (won[i] && queued[i])
             s_append (h, e, 1);
         else {
             if (won[i])
@@ -556,7 +558,7 @@ s_claim_held (dispatch_t *self, s_hop_t *h)
     free (mrns);
     free (ids);
     free (won);
-    free (todo);
+    free (queued);
     return rc == SG_ENOMEM ? SG_OK : rc;
 }
 
