@@ -96,7 +96,14 @@ max_wal_size = 2GB
 log_min_messages = warning
 log_line_prefix = '%m [%p] '
 EOF
-    if ! as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    # glibc gives the heap's free top back to the kernel after each large
+    # free, so every intake batch (hundreds of KB of bodies in one Bind
+    # message) faults its pages in again: up to two page faults per AAR,
+    # a third of PostgreSQL's CPU on a virtual machine. docs/operations.md
+    # (2.2) gives deployments the same setting.
+    tunables="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=33554432"
+    if ! as_owner env GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}$tunables" \
+            "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
             start >/dev/null 2>&1; then
         cat "$dir/server.log" >&2 2>/dev/null
         die "the server did not start (log above, from $dir/server.log)"
