@@ -25,16 +25,6 @@ RUNS=${RUNS:-3}
 SG_LOG_LEVEL=warn
 sg_setup lifecycle-bench
 conn () { echo "--${3:-}node $(sg_endpoint "$2") --${3:-}server-pub $SG_DIR/keys/$2.curve.pub --${3:-}key $SG_DIR/keys/$1 --${3:-}name $1"; }
-# ticks PID...: utime + stime of the processes, in clock ticks.
-ticks () { for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; done | sed 's/^.*) //' \
-    | awk '{ t += $12 + $13 } END { print t + 0 }'; }
-# pg_ticks: PostgreSQL's CPU so far: the postmaster, its live children and
-# (cutime + cstime) those it has reaped.
-pg_ticks () {
-    pm=$(head -1 "$SG_PGDIR/data/postmaster.pid")
-    kids=$(ps -o pid= --ppid "$pm")
-    echo $(( $(ticks "$pm" $kids) + $(sed 's/^.*) //' "/proc/$pm/stat" | awk '{ print $14 + $15 }') ))
-}
 HZ=$(getconf CLK_TCK)
 echo "# lifecycle bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 sg_adapter send
@@ -48,12 +38,12 @@ for lc in no yes; do
     sg_start $node
     pid=$(sg_pid $node)
     for r in $(seq "$RUNS"); do
-        n0=$(ticks "$pid") p0=$(pg_ticks)
+        n0=$(sg_ticks "$pid") p0=$(sg_pg_ticks)
         /usr/bin/time -f '%U %S' -o "$SG_DIR/time" \
         "$BENCH" node $(conn send $node) $(conn recv $node recv-) \
             --template "$SG_SRC/messages/examples/aar.xml" --count "$N" --mrns "$N" \
             --label "lifecycle $lc, run $r" || sg_fail "lifecycle $lc run $r"
-        n1=$(ticks "$pid") p1=$(pg_ticks)
+        n1=$(sg_ticks "$pid") p1=$(sg_pg_ticks)
         awk -v hz="$HZ" -v n="$N" -v nd=$((n1 - n0)) -v pg=$((p1 - p0)) -v load="$(cut -d' ' -f1 /proc/loadavg)" \
             '{ printf "# cpu per message: node %.0f us, postgres %.0f us, bench %.0f us; load %s\n",
                nd * 1e6 / hz / n, pg * 1e6 / hz / n, ($1 + $2) * 1e6 / n, load }' "$SG_DIR/time"

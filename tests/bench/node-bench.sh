@@ -22,9 +22,9 @@
 # (how many movements the messages are spread over, default 1000; set it
 # to N for traffic where nearly every message opens a movement of its own).
 #
-# After each mode it prints the CPU time each node used ("# cpu NODE: S s,
-# U us per message"): a figure the machine's load disturbs far less than
-# the rates.
+# After each mode it prints the CPU time each node and the PostgreSQL
+# cluster used ("# cpu NODE: S s, U us per message"): a figure the
+# machine's load disturbs far less than the rates.
 set -u
 SIGMAT_SRCDIR=${SIGMAT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 SIGMAT_BUILDDIR=${SIGMAT_BUILDDIR:-$SIGMAT_SRCDIR/build}
@@ -44,13 +44,18 @@ SG_LOG_LEVEL=${SG_LOG_LEVEL:-warn}
 sg_setup node-bench
 
 # cpu NAME COUNT: the CPU time (user + system) node NAME has used so far,
-# and per message for COUNT messages; the WAL flushes (fsyncs) of the
-# whole PostgreSQL cluster so far, per message.
+# and per message for COUNT messages.
 cpu () {
-    pid=$(eval "echo \$PID_$(sg_var "$1")")
-    awk -v t="$(getconf CLK_TCK)" -v n="$2" -v name="$1" \
-        '{ s = ($14 + $15) / t; printf "# cpu %s: %.2f s, %.0f us per message\n", name, s, s * 1e6 / n }' \
-        "/proc/$pid/stat"
+    awk -v s="$(sg_ticks "$(sg_pid "$1")")" -v t="$(getconf CLK_TCK)" -v n="$2" -v name="$1" \
+        'BEGIN { printf "# cpu %s: %.2f s, %.0f us per message\n", name, s / t, s / t * 1e6 / n }'
+}
+# pg_mark, then pg_cpu NODE COUNT: the CPU time the whole PostgreSQL
+# cluster used in between, and per message; its WAL flushes (fsyncs) so
+# far (asked through NODE's database).
+pg_mark () { PG0=$(sg_pg_ticks); }
+pg_cpu () {
+    awk -v s="$(( $(sg_pg_ticks) - PG0 ))" -v t="$(getconf CLK_TCK)" -v n="$2" \
+        'BEGIN { printf "# cpu PostgreSQL: %.2f s, %.0f us per message\n", s / t, s / t * 1e6 / n }'
     sg_sql "$1" "select wal_sync from pg_stat_wal" \
         | awk -v n="$2" '{ printf "# WAL flushes, whole cluster: %d, %.3f per message\n", $1, $1 / n }'
 }
@@ -70,6 +75,7 @@ if [ "$MODE" = single ] || [ "$MODE" = all ]; then
     sg_peer S1 s1-send adapter CI
     sg_peer S1 s1-recv adapter BF
     sg_start S1
+    pg_mark
     for r in $(seq "$RUNS"); do
         bench $(conn s1-send S1) $(conn s1-recv S1 recv-) --template "$TEMPLATE" \
             --count "$N" --duplicates fail --label "single node, flat out, run $r" || sg_fail "single run $r"
@@ -78,6 +84,7 @@ if [ "$MODE" = single ] || [ "$MODE" = all ]; then
         --count $((RATE * 10)) --rate "$RATE" --duplicates fail --label "single node, at $RATE msg/s" \
         || sg_fail "single at $RATE/s"; }
     cpu S1 $((N * RUNS + RATE * 10))
+    pg_cpu S1 $((N * RUNS + RATE * 10))
     sg_stop S1
 fi
 
@@ -93,6 +100,7 @@ if [ "$MODE" = corridor ] || [ "$MODE" = all ]; then
     sg_peer C2 C1 node CI "$(sg_endpoint C1)"
     sg_start C1
     sg_start C2
+    pg_mark
     for r in $(seq "$RUNS"); do
         bench $(conn c1-send C1) $(conn c2-recv C2 recv-) --template "$TEMPLATE" \
             --count "$N" --duplicates fail --label "CI -> BF, flat out, run $r" || sg_fail "corridor run $r"
@@ -102,6 +110,7 @@ if [ "$MODE" = corridor ] || [ "$MODE" = all ]; then
         || sg_fail "corridor at $RATE/s"; }
     cpu C1 $((N * RUNS + RATE * 10))
     cpu C2 $((N * RUNS + RATE * 10))
+    pg_cpu C2 $((N * RUNS + RATE * 10))
     sg_stop C1
     sg_stop C2
 fi

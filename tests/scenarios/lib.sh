@@ -287,6 +287,19 @@ sg_start () {
 
 sg_pid () { eval "echo \"\$PID_$(sg_var "$1")\""; }
 
+# sg_ticks PID...: the CPU (utime + stime) the processes used so far, in
+# clock ticks (getconf CLK_TCK per second).
+sg_ticks () { for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; done | sed 's/^.*) //' \
+    | awk '{ t += $12 + $13 } END { print t + 0 }'; }
+
+# sg_pg_ticks: the CPU the test PostgreSQL used so far: the postmaster,
+# its live children and (cutime + cstime) those it has reaped.
+sg_pg_ticks () {
+    pm=$(head -1 "$SG_PGDIR/data/postmaster.pid")
+    echo $(( $(sg_ticks "$pm" $(ps -o pid= --ppid "$pm")) \
+             + $(sed 's/^.*) //' "/proc/$pm/stat" | awk '{ print $14 + $15 }') ))
+}
+
 # sg_stop NAME: SIGTERM and wait; fails if it does not exit 0.
 sg_stop () {
     pid=$(sg_pid "$1")
