@@ -43,19 +43,20 @@ TEMPLATE=${TEMPLATE:-$SIGMAT_SRCDIR/messages/examples/aar.xml}
 SG_LOG_LEVEL=${SG_LOG_LEVEL:-warn}
 sg_setup node-bench
 
-# cpu NAME COUNT: the CPU time (user + system) node NAME has used so far,
-# and per message for COUNT messages.
-cpu () {
-    awk -v s="$(sg_ticks "$(sg_pid "$1")")" -v t="$(getconf CLK_TCK)" -v n="$2" -v name="$1" \
+# cpu_line LABEL TICKS COUNT: "# cpu LABEL: S s, U us per message".
+cpu_line () {
+    awk -v s="$2" -v t="$(getconf CLK_TCK)" -v n="$3" -v name="$1" \
         'BEGIN { printf "# cpu %s: %.2f s, %.0f us per message\n", name, s / t, s / t * 1e6 / n }'
 }
+# cpu NAME COUNT: the CPU time (user + system) node NAME has used so far,
+# and per message for COUNT messages.
+cpu () { cpu_line "$1" "$(sg_ticks "$(sg_pid "$1")")" "$2"; }
 # pg_mark, then pg_cpu NODE COUNT: the CPU time the whole PostgreSQL
 # cluster used in between, and per message; its WAL flushes (fsyncs) so
 # far (asked through NODE's database).
 pg_mark () { PG0=$(sg_pg_ticks); }
 pg_cpu () {
-    awk -v s="$(( $(sg_pg_ticks) - PG0 ))" -v t="$(getconf CLK_TCK)" -v n="$2" \
-        'BEGIN { printf "# cpu PostgreSQL: %.2f s, %.0f us per message\n", s / t, s / t * 1e6 / n }'
+    cpu_line PostgreSQL "$(( $(sg_pg_ticks) - PG0 ))" "$2"
     sg_sql "$1" "select wal_sync from pg_stat_wal" \
         | awk -v n="$2" '{ printf "# WAL flushes, whole cluster: %d, %.3f per message\n", $1, $1 / n }'
 }
