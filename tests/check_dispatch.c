@@ -573,6 +573,44 @@ START_TEST (test_claims_idle_release)
 }
 END_TEST
 
+/* A claim used since the last renewal survives the renewal (an MRN that
+ * comes back every few seconds is not claimed again each time, a commit
+ * on the loop thread); one idle for a whole period is given up at the
+ * next. The clock is the pumps' now; the database's expiry is real. */
+START_TEST (test_claims_second_chance)
+{
+    char *ci;
+    store_t *st = s_db ("d_chance", &ci);
+    s_reset ();
+    dispatch_opts_t o = { .window = 10, .resend_ms = 60000, .queue_max = 100, .page_size = 50,
+                          .claim_holder = "h:1", .claim_ttl_ms = 600000, .claim_poll_ms = 10 };
+    dispatch_t *d = dispatch_new (st, &o, s_send, (void *) (intptr_t) 1);
+    ck_assert_ptr_nonnull (d);
+    dispatch_add_hop (d, "p");
+    dispatch_link (d, "p", 1, 0);
+    int64_t t = sg_clock_ms ();
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);         /* the first renewal */
+    s_store (st, "p", 1, "MA");
+    s_enqueue (d, "p", 1, "MA");
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    ck_assert_uint_eq (s_nsent, 1);
+    s_ack (d, "p", s_sent[0].id);
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);         /* delivered: MA idle */
+    ck_assert_int_eq (pgtest_num (ci, "SELECT count(*) FROM delivery WHERE state = 'done'"), 1);
+    const char *held = "SELECT count(*) FROM delivery_claim WHERE mrn = 'MA' AND holder = 'h:1'";
+    ck_assert_int_eq (pgtest_num (ci, held), 1);
+    t += o.claim_ttl_ms / 3 + 1;
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);         /* used since the last: kept */
+    ck_assert_int_eq (pgtest_num (ci, held), 1);
+    t += o.claim_ttl_ms / 3 + 1;
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);         /* idle a whole period: gone */
+    ck_assert_int_eq (pgtest_num (ci, held), 0);
+    dispatch_destroy (&d);
+    store_destroy (&st);
+    free (ci);
+}
+END_TEST
+
 static int s_gone;                  /* s_send_gone: the connection is gone */
 
 static int
@@ -788,6 +826,7 @@ main (void)
     tcase_add_test (tc, test_claims_late_commit);
     tcase_add_test (tc, test_claims_alone);
     tcase_add_test (tc, test_claims_idle_release);
+    tcase_add_test (tc, test_claims_second_chance);
     tcase_add_test (tc, test_claims_connection_gone);
     tcase_add_test (tc, test_claims_held_delivered);
     tcase_add_test (tc, test_claims_ack_after_down);

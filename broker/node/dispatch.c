@@ -71,6 +71,7 @@ typedef struct {
 typedef struct s_claim {
     struct s_claim *next;
     size_t count;
+    int recent;                 /* had an entry since the last renewal */
     char mrn[19];
 } s_claim_t;
 
@@ -246,14 +247,17 @@ s_claim_add (s_claims_t *t, const char *mrn)
     return c;
 }
 
-/* Forgets every claim (keep_busy: except those with entries in memory). */
+/* Forgets every claim (keep_busy: except those with entries in memory
+ * or used since the last renewal). */
 static void
 s_claims_clear (s_claims_t *t, int keep_busy)
 {
+    t->idle = 0;
     for (size_t i = 0; i < t->nb; i++)
         for (s_claim_t **pp = &t->b[i]; *pp;) {
             s_claim_t *c = *pp;
-            if (keep_busy && c->count) {
+            if (keep_busy && (c->count || c->recent)) {
+                t->idle += !c->count;
                 pp = &c->next;
                 continue;
             }
@@ -261,7 +265,6 @@ s_claims_clear (s_claims_t *t, int keep_busy)
             free (c);
             t->n--;
         }
-    t->idle = 0;
     if (!keep_busy) {
         free (t->b);
         t->b = NULL;
@@ -342,6 +345,8 @@ s_append (s_hop_t *h, s_ent_t *e, int claimed)
     }
     if (c && c->count++ == 0)
         h->claims.idle--;
+    if (c)
+        c->recent = 1;
     s_push (&h->queued, e);
     h->dirty = 1;
     return 0;
@@ -979,21 +984,24 @@ s_claims_hop (dispatch_t *self, s_hop_t *h, int64_t now)
         return SG_OK;
     if (h->hold.n && s_claim_held (self, h) != SG_OK)
         return SG_EDB;
-    if (!h->backlog
-        && ((self->release_idle && h->claims.n) || h->claims.idle >= S_IDLE_RELEASE)) {
+    int many = h->claims.idle >= S_IDLE_RELEASE;
+    if (!h->backlog && ((self->release_idle && h->claims.n) || many)) {
         /* Caught up: an MRN with nothing in memory has nothing queued. At
-         * each renewal, and whenever many are idle: when nearly every
-         * message opens a movement of its own, a claim per MRN would
-         * otherwise pile up between renewals, and each renewal would
-         * rewrite them all (seconds' worth of traffic) on the loop thread. */
+         * each renewal those not used since the one before go (an MRN
+         * that comes back every few seconds keeps its claim: claiming it
+         * again would cost a commit on the loop thread each time); and all
+         * idle ones whenever many are idle: when nearly every message
+         * opens a movement of its own, a claim per MRN would otherwise
+         * pile up between renewals, and each renewal would rewrite them
+         * all (seconds' worth of traffic) on the loop thread. */
         const char **idle = malloc (h->claims.n * sizeof *idle);
         size_t k = 0;
         for (size_t i = 0; idle && i < h->claims.nb; i++)
             for (s_claim_t *c = h->claims.b[i]; c; c = c->next)
-                if (!c->count)
+                if (!c->count && (many || !c->recent)) {
+                    c->recent = 0;
                     idle[k++] = c->mrn;
-        if (idle)
-            h->claims.idle = k;
+                }
         int rc = !idle ? SG_ENOMEM : !k ? SG_ENOTFOUND
                : store_claim_release (self->store, self->o.claim_holder, h->name, idle, k, &d);
         free (idle);
@@ -1003,6 +1011,9 @@ s_claims_hop (dispatch_t *self, s_hop_t *h, int64_t now)
         }
         if (rc == SG_OK)
             s_claims_clear (&h->claims, 1);
+        for (size_t i = 0; self->release_idle && i < h->claims.nb; i++)
+            for (s_claim_t *c = h->claims.b[i]; c; c = c->next)
+                c->recent = 0;          /* gone at the next renewal unless used */
     }
     if (now >= h->page_at && self->alone)
         h->page_at = now + self->o.claim_poll_ms;   /* nobody else stores or leaves claims */

@@ -30,6 +30,10 @@
 #define STORE_OID_UUIDARRAY  2951
 #define STORE_OID_INT4ARRAY  1007
 
+/* The delivered mark ($1 next hop, $2 uuid[]), store_queue.c; check_store
+ * reads its plan. */
+extern const char store_i_sql_delivered[];
+
 /* Prepared statements, prepared lazily per connection. */
 typedef enum { STORE_STMT_ACCEPT, STORE_STMT_PENDING, STORE_STMT_DELIVERED, STORE_STMT_COUNT } store_stmt_t;
 

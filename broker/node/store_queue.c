@@ -17,9 +17,13 @@ static const char s_sql_pending[] =
     " ORDER BY d.seq LIMIT $3";
 static const Oid s_types_pending[] = { STORE_OID_TEXT, STORE_OID_INT8, STORE_OID_INT8 };
 
-/* Found by primary key (message_id, next_hop) for each id. */
-static const char s_sql_delivered[] =
+/* Found by primary key (message_id, next_hop) for each id. Committed
+ * without waiting for the WAL flush (synchronous_commit off for this
+ * transaction alone): a mark lost in a crash of PostgreSQL itself only
+ * sends the message again, and the next hop drops the copy by its id. */
+const char store_i_sql_delivered[] =
     "UPDATE delivery SET state = 'done', acked_at = now()"
+    " FROM (SELECT set_config ('synchronous_commit', 'off', true)) AS async"
     " WHERE next_hop = $1 AND message_id = ANY ($2) AND " STORE_UNDELIVERED;
 
 /* Builds a binary uuid[] of ids; SG_EINVAL names the first bad one. */
@@ -159,7 +163,7 @@ int
 store_delivered (store_t *self, const char *next_hop, const char *const *ids, size_t n,
                  size_t *updated, sg_diag_t *diag)
 {
-    return s_update_ids (self, STORE_STMT_DELIVERED, s_sql_delivered, "cannot mark delivered",
+    return s_update_ids (self, STORE_STMT_DELIVERED, store_i_sql_delivered, "cannot mark delivered",
                          next_hop, ids, n, NULL, updated, diag);
 }
 
