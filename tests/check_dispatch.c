@@ -629,6 +629,45 @@ s_not_alone (const char *ci)
                                       " 'running') RETURNING 1) SELECT count(*) FROM x"), 1);
 }
 
+/* A process died between committing message 1 of MA and claiming MA:
+ * nobody sends it. Message 2 of MA, stored here and held until MA is
+ * claimed, must not overtake it: the hop reads its queue from the start. */
+START_TEST (test_claims_orphan)
+{
+    char *ci;
+    store_t *st = s_db ("d_orphan", &ci);
+    s_reset ();
+    s_not_alone (ci);
+    dispatch_opts_t o = { .window = 10, .resend_ms = 60000, .queue_max = 100, .page_size = 50,
+                          .claim_holder = "h:1", .claim_ttl_ms = 600000,
+                          .claim_poll_ms = 600000 };
+    dispatch_t *d = dispatch_new (st, &o, s_send, (void *) (intptr_t) 1);
+    ck_assert_ptr_nonnull (d);
+    dispatch_add_hop (d, "p");
+    dispatch_link (d, "p", 1, 0);
+    int64_t t = sg_clock_ms ();
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);     /* renewal, first page: caught up */
+    ck_assert_uint_eq (s_nsent, 0);
+    s_store (st, "p", 1, "MA");                         /* the dead process's */
+    s_store (st, "p", 2, "MA");
+    s_enqueue (d, "p", 2, "MA");
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    char first[37];
+    s_id (first, 1);
+    ck_assert_uint_ge (s_nsent, 1);
+    ck_assert_str_eq (s_sent[0].id, first);
+    s_ack (d, "p", s_sent[0].id);
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    ck_assert_uint_eq (s_nsent, 2);
+    s_id (first, 2);
+    ck_assert_str_eq (s_sent[1].id, first);
+    dispatch_destroy (&d);
+    store_destroy (&st);
+    free (ci);
+}
+END_TEST
+
 /* An adapter's connection found gone on sending (no link-down from the
  * node) gives the hop's claims up like a link that went down: the process
  * where the adapter reconnects sends its messages. */
@@ -827,6 +866,7 @@ main (void)
     tcase_add_test (tc, test_claims_alone);
     tcase_add_test (tc, test_claims_idle_release);
     tcase_add_test (tc, test_claims_second_chance);
+    tcase_add_test (tc, test_claims_orphan);
     tcase_add_test (tc, test_claims_connection_gone);
     tcase_add_test (tc, test_claims_held_delivered);
     tcase_add_test (tc, test_claims_ack_after_down);

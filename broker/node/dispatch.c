@@ -522,6 +522,33 @@ dispatch_handover (dispatch_t *self, int delta)
             self->hops[i]->after_handover = 0;
 }
 
+/* After s_claim_held won MRNs: when another process stored messages of
+ * them that nobody sends (it died between its commit and its claim), h
+ * reads its queue from the start instead of sending what it holds first.
+ * SG_OK or SG_EDB / SG_ENOMEM with d set. */
+static int
+s_claim_orphans (dispatch_t *self, s_hop_t *h, const char **ids, const char **mrns,
+                 const unsigned char *won, sg_diag_t *d)
+{
+    size_t n = h->hold.n, k = 0;
+    const char **wm = malloc (n * sizeof *wm);
+    if (!wm)
+        return sg_diag_set (d, SG_ENOMEM, 0, 0, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (won[i])
+            wm[k++] = mrns[i];
+    int others = 0;
+    int rc = store_undelivered_others (self->store, h->name, ids, n, wm, k, &others, d);
+    free (wm);
+    if (rc == SG_OK && others) {
+        sg_log_info ("dispatch: %s: older messages of MRNs just claimed wait in the database;"
+                     " reading the queue from the start", h->name);
+        h->cursor = 0;
+        h->backlog = 1;
+    }
+    return rc;
+}
+
 /* Claims the MRNs of the messages h holds unclaimed: those won join the
  * queue in the order they came, unless another process delivered them
  * meanwhile (it held the MRN, sent the message from the database before
@@ -546,8 +573,21 @@ s_claim_held (dispatch_t *self, s_hop_t *h)
                                mrns, n, won, &d);
         if (rc == SG_OK && memchr (won, 1, n))
             rc = store_undelivered (self->store, h->name, ids, n, queued, &d);
+        if (rc == SG_OK && memchr (won, 1, n) && !self->alone)
+            rc = s_claim_orphans (self, h, ids, mrns, won, &d);
         if (rc != SG_OK)
             sg_log_error ("%s", d.text);
+    }
+    if (rc == SG_OK && h->backlog) {
+        /* Older messages of a won MRN wait in the database: the held ones
+         * are there too, and a page from the start sends all in order. */
+        for (i = 0; h->hold.head; i++) {
+            s_ent_t *e = h->hold.head;
+            s_unlink (&h->hold, e);
+            if (won[i])
+                s_claim_add (&h->claims, e->mrn);
+            free (e);
+        }
     }
     for (i = 0; rc == SG_OK && h->hold.head; i++) {
         s_ent_t *e = h->hold.head;

@@ -189,6 +189,13 @@ int store_delivered (store_t *self, const char *next_hop, const char *const *ids
 int store_undelivered (store_t *self, const char *next_hop, const char *const *ids, size_t n,
                        unsigned char *undelivered, sg_diag_t *diag);
 
+/* Sets *others to 1 when a message of mrns[0..nmrns) other than ids[0..n)
+ * is still to be delivered to next_hop: one another process stored and
+ * did not send (it died before it could claim the MRN). SG_OK, SG_EDB. */
+int store_undelivered_others (store_t *self, const char *next_hop, const char *const *ids,
+                              size_t n, const char *const *mrns, size_t nmrns, int *others,
+                              sg_diag_t *diag);
+
 /* Marks ids as delivered to next_hop for an ACK that names messages this
  * process (holder) has not in flight: only those another process of the
  * node may have sent, i.e. the oldest undelivered message of its MRN on

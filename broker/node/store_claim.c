@@ -51,20 +51,6 @@ s_change (store_t *self, const char *what, const char *sql, int n, const char *c
     return SG_OK;
 }
 
-/* Builds a binary text[] of the n MRNs; SG_ENOMEM with diag set. */
-static int
-s_mrn_array (store_buf_t *arr, const char *const *mrns, size_t n, sg_diag_t *diag)
-{
-    store_array_begin (arr, STORE_OID_TEXT, n, 0);
-    for (size_t i = 0; i < n; i++)
-        store_array_elem (arr, mrns[i], strlen (mrns[i]));
-    if (arr->failed) {
-        store_buf_free (arr);
-        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
-    }
-    return SG_OK;
-}
-
 int
 store_claim_page (store_t *self, const char *next_hop, const char *holder, int64_t ttl_ms,
                   long long after_seq, size_t limit, store_delivery_t **out, size_t *count,
@@ -127,7 +113,7 @@ store_claim_mrns (store_t *self, const char *next_hop, const char *holder, int64
     if (n == 0)
         return SG_OK;
     store_buf_t arr = { 0 };
-    if (s_mrn_array (&arr, mrns, n, diag) != SG_OK)
+    if (store_i_text_array (&arr, mrns, n, diag) != SG_OK)
         return SG_ENOMEM;
     char ttl[32];
     snprintf (ttl, sizeof ttl, "%lld", (long long) ttl_ms);
@@ -254,7 +240,7 @@ store_claim_release (store_t *self, const char *holder, const char *next_hop,
     if (mrns && n == 0)
         return SG_OK;
     store_buf_t arr = { 0 };
-    if (mrns && s_mrn_array (&arr, mrns, n, diag) != SG_OK)
+    if (mrns && store_i_text_array (&arr, mrns, n, diag) != SG_OK)
         return SG_ENOMEM;
     const char *values[3] = { holder, next_hop, mrns ? arr.data : NULL };
     int lengths[3] = { 0, 0, (int) arr.len }, formats[3] = { 0, 0, 1 };

@@ -91,6 +91,8 @@ int store_get_i32 (const char *p);
 
 /* 1 if s is a printable-ASCII token (no space or control), 1..255 bytes. */
 int store_token_ok (const char *s);
+/* A binary text[] of strs[0..n) in arr; SG_OK or SG_ENOMEM (arr freed). */
+int store_i_text_array (store_buf_t *arr, const char *const *strs, size_t n, sg_diag_t *diag);
 
 /* Makes sure the connection is up (resets it once if it dropped). */
 int store_i_ready (store_t *self, sg_diag_t *diag);

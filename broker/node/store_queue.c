@@ -191,6 +191,40 @@ store_undelivered (store_t *self, const char *next_hop, const char *const *ids, 
 }
 
 int
+store_undelivered_others (store_t *self, const char *next_hop, const char *const *ids,
+                          size_t n, const char *const *mrns, size_t nmrns, int *others,
+                          sg_diag_t *diag)
+{
+    *others = 0;
+    if (!store_token_ok (next_hop))
+        return sg_diag_set (diag, SG_EINVAL, 0, 0, "bad next hop name");
+    if (nmrns == 0)
+        return SG_OK;
+    store_buf_t idarr = { 0 }, mrnarr = { 0 };
+    PGresult *res = NULL;
+    if (s_uuid_array (&idarr, ids, n, diag) == SG_OK
+        && store_i_text_array (&mrnarr, mrns, nmrns, diag) == SG_OK) {
+        const char *values[3] = { next_hop, idarr.data, mrnarr.data };
+        int lengths[3] = { 0, (int) idarr.len, (int) mrnarr.len }, formats[3] = { 0, 1, 1 };
+        Oid types[3] = { STORE_OID_TEXT, STORE_OID_UUIDARRAY, STORE_OID_TEXTARRAY };
+        /* The hop's undelivered rows, through delivery_pending: few once
+         * the hop is caught up, which is when messages are held. */
+        res = store_i_exec (self, -1, "cannot read the state of deliveries",
+            "SELECT count(*) FROM delivery d JOIN message m ON m.id = d.message_id"
+            " WHERE d.next_hop = $1 AND d.state IN ('pending', 'inflight')"
+            "  AND m.mrn = ANY ($3) AND NOT (d.message_id = ANY ($2))",
+            3, types, values, lengths, formats, 0, diag);
+    }
+    store_buf_free (&idarr);
+    store_buf_free (&mrnarr);
+    if (!res)
+        return diag ? diag->code : SG_EDB;
+    *others = strtoll (PQgetvalue (res, 0, 0), NULL, 10) > 0;
+    PQclear (res);
+    return SG_OK;
+}
+
+int
 store_delivered_elsewhere (store_t *self, const char *next_hop, const char *holder,
                            const char *const *ids, size_t n, sg_diag_t *diag)
 {
