@@ -219,13 +219,13 @@ store_get_i32 (const char *p)
     return (int) ((uint32_t) u[0] << 24 | (uint32_t) u[1] << 16 | (uint32_t) u[2] << 8 | u[3]);
 }
 
-/* Builds a binary text[] of the n strings (MRNs); SG_ENOMEM with diag set. */
+/* Builds a binary text[] of the n strings; SG_ENOMEM with diag set. */
 int
-store_i_text_array (store_buf_t *arr, const char *const *mrns, size_t n, sg_diag_t *diag)
+store_i_text_array (store_buf_t *arr, const char *const *strs, size_t n, sg_diag_t *diag)
 {
     store_array_begin (arr, STORE_OID_TEXT, n, 0);
     for (size_t i = 0; i < n; i++)
-        store_array_elem (arr, mrns[i], strlen (mrns[i]));
+        store_array_elem (arr, strs[i], strlen (strs[i]));
     if (arr->failed) {
         store_buf_free (arr);
         return sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");

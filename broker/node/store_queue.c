@@ -163,8 +163,8 @@ int
 store_delivered (store_t *self, const char *next_hop, const char *const *ids, size_t n,
                  size_t *updated, sg_diag_t *diag)
 {
-    return s_update_ids (self, STORE_STMT_DELIVERED, store_i_sql_delivered, "cannot mark delivered",
-                         next_hop, ids, n, NULL, updated, diag);
+    return s_update_ids (self, STORE_STMT_DELIVERED, store_i_sql_delivered,
+                         "cannot mark delivered", next_hop, ids, n, NULL, updated, diag);
 }
 
 int
