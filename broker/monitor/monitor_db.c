@@ -40,13 +40,14 @@ fail:
     return NULL;
 }
 
+/* A failed query drops the connection, without a pause: the next user
+ * connects again at once (the connection was cut while PostgreSQL is up,
+ * as by a restart), and only a failed connect pauses the attempts. */
 void
 mon_db_release (monitor_t *self, int failed)
 {
-    if (failed && self->store && !store_idle (self->store)) {
+    if (failed && self->store && !store_idle (self->store))
         store_destroy (&self->store);
-        self->db_retry_at = (long long) sg_wall_ms () + S_DB_RETRY_MS;
-    }
     pthread_mutex_unlock (&self->db_lock);
 }
 
