@@ -95,8 +95,8 @@ s_enqueue (dispatch_t *d, const char *hop, unsigned n, const char *mrn)
     char id[37], hdr[160];
     s_id (id, n);
     snprintf (hdr, sizeof hdr, "Message-Id: %s\nMrn: %s\nType: WOF\n", id, mrn);
-    ck_assert_int_eq (dispatch_enqueue (d, hop, id, mrn, hdr, strlen (hdr), "<x/>", 4, NULL, 0),
-                      SG_OK);
+    ck_assert_int_eq (dispatch_enqueue (d, hop, id, mrn, 0, hdr, strlen (hdr), "<x/>", 4, NULL,
+                                        0), SG_OK);
 }
 
 
@@ -629,14 +629,21 @@ s_not_alone (const char *ci)
                                       " 'running') RETURNING 1) SELECT count(*) FROM x"), 1);
 }
 
-/* A process died between committing message 1 of MA and claiming MA:
- * nobody sends it. Message 2 of MA, stored here and held until MA is
- * claimed, must not overtake it: the hop reads its queue from the start. */
-START_TEST (test_claims_orphan)
+/* Exactly k + 1 messages were sent, the last message n. */
+static void
+s_expect (size_t k, unsigned n)
 {
-    char *ci;
-    store_t *st = s_db ("d_orphan", &ci);
-    s_reset ();
+    char want[37];
+    s_id (want, n);
+    ck_assert_uint_eq (s_nsent, k + 1);
+    ck_assert_str_eq (s_sent[k].id, want);
+}
+
+/* Process h:1 of the node, hop p up, with another process at work and no
+ * periodic page: pumped once at t (renewal, first page: caught up). */
+static dispatch_t *
+s_beside (store_t *st, const char *ci, int64_t t)
+{
     s_not_alone (ci);
     dispatch_opts_t o = { .window = 10, .resend_ms = 60000, .queue_max = 100, .page_size = 50,
                           .claim_holder = "h:1", .claim_ttl_ms = 600000,
@@ -645,23 +652,103 @@ START_TEST (test_claims_orphan)
     ck_assert_ptr_nonnull (d);
     dispatch_add_hop (d, "p");
     dispatch_link (d, "p", 1, 0);
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    return d;
+}
+
+/* A process died between committing message 1 of MA and claiming MA:
+ * nobody sends it. Message 2 of MA, stored here and held until MA is
+ * claimed, must not overtake it: the hop reads its queue from the start. */
+START_TEST (test_claims_orphan)
+{
+    char *ci;
+    store_t *st = s_db ("d_orphan", &ci);
+    s_reset ();
     int64_t t = sg_clock_ms ();
-    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);     /* renewal, first page: caught up */
+    dispatch_t *d = s_beside (st, ci, t);
     ck_assert_uint_eq (s_nsent, 0);
     s_store (st, "p", 1, "MA");                         /* the dead process's */
     s_store (st, "p", 2, "MA");
     s_enqueue (d, "p", 2, "MA");
     ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
     ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
-    char first[37];
-    s_id (first, 1);
-    ck_assert_uint_ge (s_nsent, 1);
-    ck_assert_str_eq (s_sent[0].id, first);
+    s_expect (0, 1);
     s_ack (d, "p", s_sent[0].id);
     ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
-    ck_assert_uint_eq (s_nsent, 2);
-    s_id (first, 2);
-    ck_assert_str_eq (s_sent[1].id, first);
+    s_expect (1, 2);
+    dispatch_destroy (&d);
+    store_destroy (&st);
+    free (ci);
+}
+END_TEST
+
+/* This process holds MA and sends its messages. Another process stored
+ * message 2 of MA (its sender then moved here) and died before its holder
+ * read it; message 3, stored here, must not overtake it. */
+START_TEST (test_claims_holder_order)
+{
+    char *ci;
+    store_t *st = s_db ("d_holder_order", &ci);
+    s_reset ();
+    int64_t t = sg_clock_ms ();
+    dispatch_t *d = s_beside (st, ci, t);
+    s_store (st, "p", 1, "MA");
+    s_enqueue (d, "p", 1, "MA");
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);     /* MA claimed here, message 1 sent */
+    ck_assert_uint_eq (s_nsent, 1);
+    s_ack (d, "p", s_sent[0].id);
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    s_store (st, "p", 2, "MA");                         /* the other process's */
+    s_store (st, "p", 3, "MA");
+    s_enqueue (d, "p", 3, "MA");
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    s_expect (1, 2);
+    s_ack (d, "p", s_sent[1].id);
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    s_expect (2, 3);
+    dispatch_destroy (&d);
+    store_destroy (&st);
+    free (ci);
+}
+END_TEST
+
+/* A page read past message 1 of MA before this process's commit of it
+ * was visible (another process's later row committed first), and the hop
+ * was still paging when it was handed over: the next page starts before
+ * it, instead of leaving it to the next full read. */
+START_TEST (test_claims_handover_behind)
+{
+    char *ci;
+    store_t *st = s_db ("d_behind", &ci);
+    s_reset ();
+    int64_t t = sg_clock_ms ();
+    dispatch_t *d = s_beside (st, ci, t);
+    /* Stands for "not visible yet": a claim of MA elsewhere keeps the page
+     * from taking row 1 as it reads past it to row 2. */
+    ck_assert_int_eq (pgtest_num (ci, "WITH x AS (INSERT INTO delivery_claim (next_hop, mrn,"
+                                      " holder, expires) VALUES ('p', 'MA', 'h:2', now() +"
+                                      " interval '1 hour') RETURNING 1) SELECT count(*) FROM x"),
+                      1);
+    s_store (st, "p", 1, "MA");
+    s_store (st, "p", 2, "MB");
+    dispatch_rescan (d);
+    dispatch_handover (d, 1);                           /* this commit is being handed over */
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    ck_assert_uint_eq (s_nsent, 1);                     /* MB's */
+    ck_assert_int_eq (pgtest_num (ci, "WITH x AS (DELETE FROM delivery_claim WHERE holder ="
+                                      " 'h:2' RETURNING 1) SELECT count(*) FROM x"), 1);
+    char id[37], hdr[160];
+    s_id (id, 1);
+    snprintf (hdr, sizeof hdr, "Message-Id: %s\nMrn: MA\nType: WOF\n", id);
+    char q[200];
+    snprintf (q, sizeof q, "SELECT seq FROM delivery WHERE message_id = '%s'", id);
+    long long seq = pgtest_num (ci, q);
+    ck_assert_int_eq (dispatch_enqueue (d, "p", id, "MA", seq, hdr, strlen (hdr), "<x/>", 4,
+                                        NULL, 0), SG_OK);
+    dispatch_handover (d, -1);
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    s_expect (1, 1);
     dispatch_destroy (&d);
     store_destroy (&st);
     free (ci);
@@ -867,6 +954,8 @@ main (void)
     tcase_add_test (tc, test_claims_idle_release);
     tcase_add_test (tc, test_claims_second_chance);
     tcase_add_test (tc, test_claims_orphan);
+    tcase_add_test (tc, test_claims_holder_order);
+    tcase_add_test (tc, test_claims_handover_behind);
     tcase_add_test (tc, test_claims_connection_gone);
     tcase_add_test (tc, test_claims_held_delivered);
     tcase_add_test (tc, test_claims_ack_after_down);

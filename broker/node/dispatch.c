@@ -21,7 +21,13 @@
  * claim when they could not be renewed in time (the memory is then
  * emptied and read again: another process may have taken them). Claims
  * left expired by a dead process are taken over before a page, and the
- * hop is then read from the start, so their oldest rows come first. */
+ * hop is then read from the start, so their oldest rows come first. With
+ * other processes at work, a message stored here joins the queue only
+ * when no older undelivered message of its MRN is missing from memory
+ * (s_claim_held); otherwise the hop is read from the start. And since a
+ * page can read past a row not yet committed (another process's later row
+ * committed first), a message handed over in backlog behind the cursor
+ * moves the cursor back before it. */
 #include "node/dispatch.h"
 #include "node/store_claim.h"
 #include "hash.h"
@@ -477,19 +483,29 @@ dispatch_enqueue_msg (dispatch_t *self, const store_msg_t *sm)
 {
     if (!sm->next_hop)
         return SG_OK;
-    return dispatch_enqueue (self, sm->next_hop, sm->id, sm->mrn, sm->header, sm->header_len,
-                             sm->body, sm->body_len, sm->signature,
+    return dispatch_enqueue (self, sm->next_hop, sm->id, sm->mrn, sm->seq, sm->header,
+                             sm->header_len, sm->body, sm->body_len, sm->signature,
                              sm->signature_len);
 }
 
 int
 dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const char *mrn,
-                  const char *hdr, size_t hlen, const char *body, size_t blen,
+                  long long seq, const char *hdr, size_t hlen, const char *body, size_t blen,
                   const unsigned char *sig, size_t slen)
 {
     s_hop_t *h = s_hop_get (self, hop);
     if (!h)
         return SG_ENOMEM;
+    if (h->backlog && seq > 0 && seq <= h->cursor) {
+        /* A page read past it before it committed (another process's
+         * rows with a higher seq committed first): the next page starts
+         * before it, or a newer message of its MRN that the pages find
+         * could go first. */
+        char lid[37];
+        s_idcpy (lid, id);
+        if (!s_tab_get (&h->ids, lid))
+            h->cursor = seq - 1;
+    }
     if (h->backlog)
         return SG_OK;
     if (h->queued.n + h->inflight.n + h->hold.n >= self->o.queue_max) {
@@ -501,11 +517,13 @@ dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const char 
         h->backlog = 1;
         return SG_ENOMEM;
     }
-    if (self->claims_on && !s_claim_get (&h->claims, mrn)) {
-        /* Not ours (yet): claimed at the next pump, with the message in
-         * hand (a page might not see it: another process's rows committed
-         * first may have moved the cursor past it). Only while caught up:
-         * in backlog, older rows of its MRN may wait unread. */
+    if (self->claims_on && (!self->alone || !s_claim_get (&h->claims, mrn))) {
+        /* Not ours (yet), or another process at work may have stored older
+         * messages of it: held until the next pump, which claims the MRN
+         * with the message in hand (a page might not see it: another
+         * process's rows committed first may have moved the cursor past
+         * it) and checks for older ones. Only while caught up: in backlog,
+         * older rows of its MRN may wait unread. */
         s_push (&h->hold, e);
         return SG_OK;
     }
@@ -522,77 +540,69 @@ dispatch_handover (dispatch_t *self, int delta)
             self->hops[i]->after_handover = 0;
 }
 
-/* After s_claim_held won MRNs: when another process stored messages of
- * them that nobody sends (it died between its commit and its claim), h
- * reads its queue from the start instead of sending what it holds first.
- * SG_OK or SG_EDB / SG_ENOMEM with d set. */
-static int
-s_claim_orphans (dispatch_t *self, s_hop_t *h, const char **ids, const char **mrns,
-                 const unsigned char *won, sg_diag_t *d)
+/* Whether any of ids[0..n) (undelivered rows of MRNs h holds, stored
+ * before the messages it holds unsent) is missing from h's memory: stored
+ * by another process, committed after a page read past its seq or never
+ * claimed (the process died first), they must go first: h then reads its
+ * queue from the start. */
+static void
+s_older_first (s_hop_t *h, char (*ids)[37], size_t n)
 {
-    size_t n = h->hold.n, k = 0;
-    const char **wm = malloc (n * sizeof *wm);
-    if (!wm)
-        return sg_diag_set (d, SG_ENOMEM, 0, 0, "out of memory");
-    for (size_t i = 0; i < n; i++)
-        if (won[i])
-            wm[k++] = mrns[i];
-    int others = 0;
-    int rc = store_undelivered_others (self->store, h->name, ids, n, wm, k, &others, d);
-    free (wm);
-    if (rc == SG_OK && others) {
-        sg_log_info ("dispatch: %s: older messages of MRNs just claimed wait in the database;"
-                     " reading the queue from the start", h->name);
-        h->cursor = 0;
-        h->backlog = 1;
-    }
-    return rc;
+    size_t i = 0;
+    while (i < n && s_tab_get (&h->ids, ids[i]))
+        i++;
+    if (i == n)
+        return;
+    sg_log_info ("dispatch: %s: older messages of MRNs held here wait in the database;"
+                 " reading the queue from the start", h->name);
+    h->cursor = 0;
+    h->backlog = 1;
 }
 
-/* Claims the MRNs of the messages h holds unclaimed: those won join the
- * queue in the order they came, unless another process delivered them
- * meanwhile (it held the MRN, sent the message from the database before
- * it was handed over here, and gave the claim up); the others are left to
- * their holder (asked to read its queue again). SG_OK or SG_EDB (kept for
- * next time). */
+/* Passes the messages h holds unsent to its queue, in the order they
+ * came, for the MRNs this process holds or claims now, unless another
+ * process delivered them meanwhile (it held the MRN, sent the message
+ * from the database before it was handed over here, and gave the claim
+ * up); the others are left to their holder (asked to read its queue
+ * again). With other processes at work, all go through here, not only
+ * new MRNs, since another process may have stored older messages of them
+ * (s_older_first). SG_OK or SG_EDB (kept for next time). */
 static int
 s_claim_held (dispatch_t *self, s_hop_t *h)
 {
-    size_t n = h->hold.n;
+    size_t n = h->hold.n, nc = 0, nw = 0, nolder = 0;
     const char **mrns = malloc (n * sizeof *mrns), **ids = malloc (n * sizeof *ids);
-    unsigned char *won = malloc (n), *queued = malloc (n);
-    int rc = mrns && ids && won && queued ? SG_OK : SG_ENOMEM;
+    unsigned char *won = malloc (n), *got = malloc (n), *queued = malloc (n);
+    char (*older)[37] = NULL;
+    int rc = mrns && ids && won && got && queued ? SG_OK : SG_ENOMEM;
     size_t i = 0;
-    for (s_ent_t *e = h->hold.head; rc == SG_OK && e; e = e->next, i++) {
-        mrns[i] = e->mrn;
-        ids[i] = e->id;
-    }
+    for (s_ent_t *e = h->hold.head; rc == SG_OK && e; e = e->next, i++)
+        if (!(won[i] = s_claim_get (&h->claims, e->mrn) != NULL))
+            mrns[nc++] = e->mrn;
     sg_diag_t d;
-    if (rc == SG_OK) {
+    if (rc == SG_OK && nc)
         rc = store_claim_mrns (self->store, h->name, self->o.claim_holder, self->o.claim_ttl_ms,
-                               mrns, n, won, &d);
-        if (rc == SG_OK && memchr (won, 1, n))
-            rc = store_undelivered (self->store, h->name, ids, n, queued, &d);
-        if (rc == SG_OK && memchr (won, 1, n) && !self->alone)
-            rc = s_claim_orphans (self, h, ids, mrns, won, &d);
-        if (rc != SG_OK)
-            sg_log_error ("%s", d.text);
+                               mrns, nc, got, &d);
+    i = nc = 0;
+    for (s_ent_t *e = h->hold.head; rc == SG_OK && e; e = e->next, i++) {
+        if (!won[i])
+            won[i] = got[nc++];
+        if (won[i])
+            ids[nw++] = e->id;
     }
-    if (rc == SG_OK && h->backlog) {
-        /* Older messages of a won MRN wait in the database: the held ones
-         * are there too, and a page from the start sends all in order. */
-        for (i = 0; h->hold.head; i++) {
-            s_ent_t *e = h->hold.head;
-            s_unlink (&h->hold, e);
-            if (won[i])
-                s_claim_add (&h->claims, e->mrn);
-            free (e);
-        }
-    }
-    for (i = 0; rc == SG_OK && h->hold.head; i++) {
+    if (rc == SG_OK && nw)
+        rc = store_undelivered (self->store, h->name, ids, nw, queued,
+                                self->alone ? NULL : &older, &nolder, &d);
+    if (rc == SG_OK)
+        s_older_first (h, older, nolder);
+    else if (rc == SG_EDB)
+        sg_log_error ("%s", d.text);
+    for (i = nw = 0; rc == SG_OK && h->hold.head; i++) {
         s_ent_t *e = h->hold.head;
         s_unlink (&h->hold, e);
-        if (won[i] && queued[i])
+        /* In backlog (older messages wait in the database), a page from
+         * the start sends all in order, these too. */
+        if (won[i] && queued[nw++] && !h->backlog)
             s_append (h, e, 1);
         else {
             if (won[i])
@@ -603,7 +613,9 @@ s_claim_held (dispatch_t *self, s_hop_t *h)
     free (mrns);
     free (ids);
     free (won);
+    free (got);
     free (queued);
+    free (older);
     return rc == SG_ENOMEM ? SG_OK : rc;
 }
 
@@ -977,6 +989,13 @@ s_claims_renew (dispatch_t *self, int64_t now)
         sg_log_info ("dispatch: %s", alone ? "no other process of this node at work: queues "
                      "are read again only when needed" : "another process of this node is at "
                      "work: queues are read every claim_poll");
+    /* Alone from now on, new messages of an MRN go out without looking
+     * for older ones: first read what the others left (rows of MRNs they
+     * never claimed may lie before the cursor). */
+    for (size_t i = 0; alone && !self->alone && i < self->nhops; i++) {
+        self->hops[i]->cursor = 0;
+        self->hops[i]->backlog = 1;
+    }
     self->alone = alone;
     /* The database set expiry from a time after now: a deadline from now
      * (less a margin for clocks that differ in rate) is on the safe side. */

@@ -71,11 +71,13 @@ int dispatch_add_hop (dispatch_t *self, const char *hop);
 
 /* Hands a message just committed for hop to its queue (copied). When the
  * hop's memory queue is caught up with the database and has room it goes
- * straight there; otherwise it is left to paging. Returns SG_OK or
- * SG_ENOMEM (the message is still safe in the database). */
+ * straight there; otherwise it is left to paging, from before seq (its
+ * delivery row's; 0: unknown) if a page already read past it (another
+ * process committed a later row first). Returns SG_OK or SG_ENOMEM (the
+ * message is still safe in the database). */
 int dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const char *mrn,
-                      const char *hdr, size_t hlen, const char *body, size_t blen,
-                      const unsigned char *sig, size_t slen);
+                      long long seq, const char *hdr, size_t hlen, const char *body,
+                      size_t blen, const unsigned char *sig, size_t slen);
 
 /* The same for a message just stored, to its next hop (none: SG_OK, nothing
  * to send: refused, or consumed by the lifecycle). */

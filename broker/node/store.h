@@ -118,6 +118,7 @@ typedef struct {
     const char *body; size_t body_len;
     const unsigned char *signature; size_t signature_len;   /* NULL/0: none */
     const char *next_hop;           /* where to forward; NULL = nowhere */
+    long long seq;                  /* out: its delivery row's seq (0: none) */
     int duplicate;                  /* out: 1 if this id was stored before
                                        (or earlier in this batch): not stored again */
     int conflict;                   /* out (store_conflicts): 1 if a duplicate whose
@@ -185,16 +186,14 @@ int store_delivered (store_t *self, const char *next_hop, const char *const *ids
 
 /* Sets undelivered[i] (n of them) to 1 for each of ids[0..n) that is
  * still to be delivered to next_hop (not done, not a dead letter), read in
- * a statement of its own, so it sees every commit before it. SG_OK, SG_EDB. */
+ * a statement of its own, so it sees every commit before it. With older
+ * not NULL, the same statement also lists in *older (*nolder of them, free
+ * it) the undelivered rows for next_hop of the MRNs of ids stored before
+ * them (a lower seq than the first of ids with that MRN): rows another
+ * process stored that must go first. SG_OK, SG_EDB, SG_ENOMEM. */
 int store_undelivered (store_t *self, const char *next_hop, const char *const *ids, size_t n,
-                       unsigned char *undelivered, sg_diag_t *diag);
-
-/* Sets *others to 1 when a message of mrns[0..nmrns) other than ids[0..n)
- * is still to be delivered to next_hop: one another process stored and
- * did not send (it died before it could claim the MRN). SG_OK, SG_EDB. */
-int store_undelivered_others (store_t *self, const char *next_hop, const char *const *ids,
-                              size_t n, const char *const *mrns, size_t nmrns, int *others,
-                              sg_diag_t *diag);
+                       unsigned char *undelivered, char (**older)[37], size_t *nolder,
+                       sg_diag_t *diag);
 
 /* Marks ids as delivered to next_hop for an ACK that names messages this
  * process (holder) has not in flight: only those another process of the

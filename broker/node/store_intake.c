@@ -12,7 +12,9 @@
  * binary arrays (no escaping of bodies). ON CONFLICT DO NOTHING skips ids
  * stored before, NOT EXISTS those archived and removed since (message_seen,
  * broker/node/retention.c); RETURNING tells which were new, and only those get a
- * delivery row. ORDER BY ord gives delivery.seq the batch order. */
+ * delivery row. ORDER BY ord gives delivery.seq the batch order; each new
+ * message comes back with its seq (the dispatcher's cursor may be past it:
+ * dispatch_enqueue). */
 static const char s_sql_accept[] =
     "WITH m AS ("
     " INSERT INTO message (id, type, mrn, sender, recipient, origin_node, correlation_id,"
@@ -28,8 +30,9 @@ static const char s_sql_accept[] =
     " INSERT INTO delivery (message_id, next_hop)"
     " SELECT u.id, u.hop FROM unnest($1::uuid[], $12::text[]) WITH ORDINALITY AS u(id, hop, ord)"
     " WHERE u.hop IS NOT NULL AND u.id IN (SELECT id FROM m)"
-    " ORDER BY u.ord)"
-    " SELECT id FROM m";
+    " ORDER BY u.ord"
+    " RETURNING message_id, seq)"
+    " SELECT m.id, d.seq FROM m LEFT JOIN d ON d.message_id = m.id";
 static const Oid s_types_accept[] = {
     STORE_OID_UUIDARRAY, STORE_OID_TEXTARRAY, STORE_OID_TEXTARRAY, STORE_OID_TEXTARRAY,
     STORE_OID_TEXTARRAY, STORE_OID_TEXTARRAY, STORE_OID_UUIDARRAY, STORE_OID_BYTEAARRAY,
@@ -129,6 +132,7 @@ store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
     }
     for (size_t i = 0; i < n; i++) {
         msgs[i].duplicate = 0;
+        msgs[i].seq = 0;
         if ((rc = s_check (&msgs[i], i, &keys[i], diag)) != SG_OK)
             goto done;
     }
@@ -228,6 +232,8 @@ store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
             int c = memcmp (keys[mid].id, probe.id, 16);
             if (c == 0) {
                 inserted[mid] = 1;
+                if (PQgetlength (res, r, 1) == 8)
+                    msgs[keys[mid].index].seq = store_get_i64 (PQgetvalue (res, r, 1));
                 break;
             }
             if (c < 0)

@@ -169,59 +169,51 @@ store_delivered (store_t *self, const char *next_hop, const char *const *ids, si
 
 int
 store_undelivered (store_t *self, const char *next_hop, const char *const *ids, size_t n,
-                   unsigned char *undelivered, sg_diag_t *diag)
+                   unsigned char *undelivered, char (**older)[37], size_t *nolder,
+                   sg_diag_t *diag)
 {
     memset (undelivered, 0, n);
+    if (older) {
+        *older = NULL;
+        *nolder = 0;
+    }
     if (!store_token_ok (next_hop))
         return sg_diag_set (diag, SG_EINVAL, 0, 0, "bad next hop name");
     if (n == 0)
         return SG_OK;
-    PGresult *res = s_ids_exec (self, -1,
-        "SELECT message_id::text FROM delivery"
-        " WHERE next_hop = $1 AND message_id = ANY ($2) AND " STORE_UNDELIVERED,
+    /* The second part reads the hop's undelivered rows up to the seq of
+     * the newest of ids through delivery_pending: few once the hop is
+     * caught up, which is when dispatch holds messages. */
+    PGresult *res = s_ids_exec (self, -1, older
+        ? "WITH h AS (SELECT d.message_id, d.seq, d.state, m.mrn FROM delivery d"
+          "  JOIN message m ON m.id = d.message_id"
+          "  WHERE d.next_hop = $1 AND d.message_id = ANY ($2)),"
+          " f AS (SELECT mrn, min(seq) AS seq FROM h GROUP BY mrn)"
+          " SELECT message_id::text, true FROM h WHERE " STORE_UNDELIVERED
+          " UNION ALL"
+          " SELECT d.message_id::text, false FROM delivery d"
+          "  JOIN message m ON m.id = d.message_id JOIN f ON f.mrn = m.mrn"
+          "  WHERE d.next_hop = $1 AND d.state IN ('pending', 'inflight') AND d.seq < f.seq"
+          "  AND d.seq < (SELECT max(seq) FROM f)"
+        : "SELECT message_id::text, true FROM delivery"
+          " WHERE next_hop = $1 AND message_id = ANY ($2) AND " STORE_UNDELIVERED,
         "cannot read the state of deliveries", next_hop, ids, n, 2, NULL, diag);
     if (!res)
         return diag ? diag->code : SG_EDB;
-    for (int r = 0; r < PQntuples (res); r++)
-        for (size_t i = 0; i < n; i++)
-            if (strcasecmp (ids[i], PQgetvalue (res, r, 0)) == 0)
-                undelivered[i] = 1;
-    PQclear (res);
-    return SG_OK;
-}
-
-int
-store_undelivered_others (store_t *self, const char *next_hop, const char *const *ids,
-                          size_t n, const char *const *mrns, size_t nmrns, int *others,
-                          sg_diag_t *diag)
-{
-    *others = 0;
-    if (!store_token_ok (next_hop))
-        return sg_diag_set (diag, SG_EINVAL, 0, 0, "bad next hop name");
-    if (nmrns == 0)
-        return SG_OK;
-    store_buf_t idarr = { 0 }, mrnarr = { 0 };
-    PGresult *res = NULL;
-    if (s_uuid_array (&idarr, ids, n, diag) == SG_OK
-        && store_i_text_array (&mrnarr, mrns, nmrns, diag) == SG_OK) {
-        const char *values[3] = { next_hop, idarr.data, mrnarr.data };
-        int lengths[3] = { 0, (int) idarr.len, (int) mrnarr.len }, formats[3] = { 0, 1, 1 };
-        Oid types[3] = { STORE_OID_TEXT, STORE_OID_UUIDARRAY, STORE_OID_TEXTARRAY };
-        /* The hop's undelivered rows, through delivery_pending: few once
-         * the hop is caught up, which is when messages are held. */
-        res = store_i_exec (self, -1, "cannot read the state of deliveries",
-            "SELECT count(*) FROM delivery d JOIN message m ON m.id = d.message_id"
-            " WHERE d.next_hop = $1 AND d.state IN ('pending', 'inflight')"
-            "  AND m.mrn = ANY ($3) AND NOT (d.message_id = ANY ($2))",
-            3, types, values, lengths, formats, 0, diag);
+    int rc = SG_OK, rows = PQntuples (res);
+    if (older && rows > 0 && !(*older = calloc ((size_t) rows, sizeof **older)))
+        rc = sg_diag_set (diag, SG_ENOMEM, 0, 0, "out of memory");
+    for (int r = 0; rc == SG_OK && r < rows; r++) {
+        const char *id = PQgetvalue (res, r, 0);
+        if (PQgetvalue (res, r, 1)[0] != 't')
+            sg_strlcpy ((*older)[(*nolder)++], id, sizeof **older);
+        else
+            for (size_t i = 0; i < n; i++)
+                if (strcasecmp (ids[i], id) == 0)
+                    undelivered[i] = 1;
     }
-    store_buf_free (&idarr);
-    store_buf_free (&mrnarr);
-    if (!res)
-        return diag ? diag->code : SG_EDB;
-    *others = strtoll (PQgetvalue (res, 0, 0), NULL, 10) > 0;
     PQclear (res);
-    return SG_OK;
+    return rc;
 }
 
 int

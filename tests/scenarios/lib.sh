@@ -21,7 +21,8 @@
 #   sg_fail MSG / sg_pass
 #
 # Environment: SIGMAT_SRCDIR, SIGMAT_BUILDDIR (set by make check), SIGMAT_LONG=1
-# for the big numbers, SG_KEEP=1 to keep the folder after a failure,
+# for the big numbers, SG_KEEP=1 to keep the folder after a failure (with
+# NAME.dump, each node's delivery rows),
 # SG_LIFECYCLE=yes for nodes that track movements (off by default: most
 # scenarios test transport with messages no movement would accept).
 
@@ -63,6 +64,14 @@ sg_cleanup () {
     for p in $SG_PIDS; do
         wait "$p" 2>/dev/null
     done
+    if [ "$rc" != 0 ] && [ "${SG_KEEP:-0}" = 1 ]; then
+        # Each node's deliveries, in seq order, to see who sent what when.
+        for n in $SG_NODES; do
+            psql -X -q -A -F ' ' -d "$(sg_conninfo "$n")" -c "SELECT d.seq, d.message_id,
+                m.mrn, d.next_hop, d.state, d.attempts, m.received, d.acked_at FROM delivery d
+                JOIN message m ON m.id = d.message_id ORDER BY d.seq" > "$SG_DIR/$n.dump" 2>&1
+        done
+    fi
     if [ -n "${SG_PGDIR:-}" ] && [ -d "$SG_PGDIR" ]; then
         sh "$SG_SRC/tests/pg.sh" stop "$SG_PGDIR" >/dev/null 2>&1
     fi
@@ -139,6 +148,7 @@ sg_node () {
     dbname=$(echo "n_$v" | tr 'A-Z.' 'a-z_')
     conn=$(sh "$SG_SRC/tests/pg.sh" createdb "$SG_PGDIR" "$dbname") || sg_fail "createdb $dbname"
     eval "DB_$v=\"\$conn\""
+    SG_NODES="${SG_NODES:-} $name"
     "$SIGMATCTL" db migrate --db "$conn" --dir "$SG_MIGRATIONS" >/dev/null \
         || sg_fail "migrate $name"
     sg_keygen "$name"
