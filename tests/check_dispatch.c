@@ -629,6 +629,15 @@ s_not_alone (const char *ci)
                                       " 'running') RETURNING 1) SELECT count(*) FROM x"), 1);
 }
 
+/* Message n of mrn stored and handed to d, as the intake does, then a pump at t. */
+static void
+s_accept (store_t *st, dispatch_t *d, int64_t t, unsigned n, const char *mrn)
+{
+    s_store (st, "p", n, mrn);
+    s_enqueue (d, "p", n, mrn);
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+}
+
 /* Exactly k + 1 messages were sent, the last message n. */
 static void
 s_expect (size_t k, unsigned n)
@@ -692,9 +701,7 @@ START_TEST (test_claims_holder_order)
     s_reset ();
     int64_t t = sg_clock_ms ();
     dispatch_t *d = s_beside (st, ci, t);
-    s_store (st, "p", 1, "MA");
-    s_enqueue (d, "p", 1, "MA");
-    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);     /* MA claimed here, message 1 sent */
+    s_accept (st, d, t, 1, "MA");                       /* MA claimed here, message 1 sent */
     ck_assert_uint_eq (s_nsent, 1);
     s_ack (d, "p", s_sent[0].id);
     ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
@@ -707,6 +714,41 @@ START_TEST (test_claims_holder_order)
     s_ack (d, "p", s_sent[1].id);
     ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
     s_expect (2, 3);
+    dispatch_destroy (&d);
+    store_destroy (&st);
+    free (ci);
+}
+END_TEST
+
+/* Message 2 of MA commits late (another process's): message 3 was
+ * already queued here when message 4 finds 2 missing. The queue is read
+ * again from the start with 3 put back, so 2 goes before it. */
+START_TEST (test_claims_late_row_requeue)
+{
+    char *ci;
+    store_t *st = s_db ("d_requeue", &ci);
+    s_reset ();
+    int64_t t = sg_clock_ms ();
+    dispatch_t *d = s_beside (st, ci, t);
+    s_accept (st, d, t, 1, "MA");
+    s_expect (0, 1);                                    /* in flight */
+    char id[37], q[200];
+    s_id (id, 2);
+    s_store (st, "p", 2, "MA");                         /* "not committed yet": hidden */
+    snprintf (q, sizeof q, "WITH x AS (UPDATE delivery SET state = 'dead' WHERE message_id ="
+              " '%s' RETURNING 1) SELECT count(*) FROM x", id);
+    ck_assert_int_eq (pgtest_num (ci, q), 1);
+    s_accept (st, d, t, 3, "MA");                       /* 3 queued behind 1 */
+    snprintf (q, sizeof q, "WITH x AS (UPDATE delivery SET state = 'pending' WHERE message_id ="
+              " '%s' RETURNING 1) SELECT count(*) FROM x", id);
+    ck_assert_int_eq (pgtest_num (ci, q), 1);           /* committed now */
+    s_accept (st, d, t, 4, "MA");                       /* 2 is missing: read again */
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    for (unsigned n = 2; n <= 4; n++) {
+        s_ack (d, "p", s_sent[n - 2].id);
+        ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+        s_expect (n - 1, n);
+    }
     dispatch_destroy (&d);
     store_destroy (&st);
     free (ci);
@@ -956,6 +998,7 @@ main (void)
     tcase_add_test (tc, test_claims_orphan);
     tcase_add_test (tc, test_claims_holder_order);
     tcase_add_test (tc, test_claims_handover_behind);
+    tcase_add_test (tc, test_claims_late_row_requeue);
     tcase_add_test (tc, test_claims_connection_gone);
     tcase_add_test (tc, test_claims_held_delivered);
     tcase_add_test (tc, test_claims_ack_after_down);

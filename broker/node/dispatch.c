@@ -540,6 +540,19 @@ dispatch_handover (dispatch_t *self, int delta)
             self->hops[i]->after_handover = 0;
 }
 
+/* h reads its queue again from the start, because a row older than some
+ * it holds may have been missed. What it holds queued (not sent yet) goes
+ * back to the database too, so that the pages bring it back after such a
+ * row, in seq order; what is in flight stays. */
+static void
+s_hop_reread (s_hop_t *h)
+{
+    while (h->queued.head)
+        s_ent_drop (h, h->queued.head);
+    h->cursor = 0;
+    h->backlog = 1;
+}
+
 /* Whether any of ids[0..n) (undelivered rows of MRNs h holds, stored
  * before the messages it holds unsent) is missing from h's memory: stored
  * by another process, committed after a page read past its seq or never
@@ -555,8 +568,7 @@ s_older_first (s_hop_t *h, char (*ids)[37], size_t n)
         return;
     sg_log_info ("dispatch: %s: older messages of MRNs held here wait in the database;"
                  " reading the queue from the start", h->name);
-    h->cursor = 0;
-    h->backlog = 1;
+    s_hop_reread (h);
 }
 
 /* Passes the messages h holds unsent to its queue, in the order they
@@ -976,8 +988,7 @@ s_claims_renew (dispatch_t *self, int64_t now)
         if (h && h->cursor) {
             sg_log_debug ("dispatch: %s: another process stored messages of our MRNs; reading"
                        " the queue again", h->name);
-            h->cursor = 0;
-            h->backlog = 1;
+            s_hop_reread (h);
         }
     }
     free (hops);
@@ -1200,12 +1211,17 @@ dispatch_rescan (dispatch_t *self)
 {
     for (size_t i = 0; i < self->nhops; i++) {
         s_hop_t *h = self->hops[i];
-        if (!h->backlog) {
-            /* Rows held in memory are skipped by id; finished rows are no
-             * longer in the partial index, so this reads only the queue. */
-            h->backlog = 1;
-            h->cursor = 0;
-        }
+        if (h->backlog)
+            continue;
+        /* Rows held in memory are skipped by id; finished rows are no
+         * longer in the partial index, so this reads only the queue. With
+         * other processes at work, it may find a row one of them committed
+         * after a page here read past it: it must go before the newer
+         * ones of its MRN held here. */
+        if (self->claims_on && !self->alone)
+            s_hop_reread (h);
+        h->backlog = 1;
+        h->cursor = 0;
     }
 }
 
