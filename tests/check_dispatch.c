@@ -648,6 +648,29 @@ s_expect (size_t k, unsigned n)
     ck_assert_str_eq (s_sent[k].id, want);
 }
 
+/* Sets the state of message n's delivery row (tests that stand for a
+ * commit not visible yet). */
+static void
+s_state (const char *ci, unsigned n, const char *state)
+{
+    char id[37], q[200];
+    s_id (id, n);
+    snprintf (q, sizeof q, "WITH x AS (UPDATE delivery SET state = '%s' WHERE message_id ="
+              " '%s' RETURNING 1) SELECT count(*) FROM x", state, id);
+    ck_assert_int_eq (pgtest_num (ci, q), 1);
+}
+
+/* Message 1 in flight: ACKing each in turn sends 2, 3, ... last, in order. */
+static void
+s_expect_in_order (dispatch_t *d, int64_t t, unsigned last)
+{
+    for (unsigned n = 2; n <= last; n++) {
+        s_ack (d, "p", s_sent[n - 2].id);
+        ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+        s_expect (n - 1, n);
+    }
+}
+
 /* Process h:1 of the node, hop p up, with another process at work and no
  * periodic page: pumped once at t (renewal, first page: caught up). */
 static dispatch_t *
@@ -732,23 +755,50 @@ START_TEST (test_claims_late_row_requeue)
     dispatch_t *d = s_beside (st, ci, t);
     s_accept (st, d, t, 1, "MA");
     s_expect (0, 1);                                    /* in flight */
-    char id[37], q[200];
-    s_id (id, 2);
-    s_store (st, "p", 2, "MA");                         /* "not committed yet": hidden */
-    snprintf (q, sizeof q, "WITH x AS (UPDATE delivery SET state = 'dead' WHERE message_id ="
-              " '%s' RETURNING 1) SELECT count(*) FROM x", id);
-    ck_assert_int_eq (pgtest_num (ci, q), 1);
+    s_store (st, "p", 2, "MA");
+    s_state (ci, 2, "dead");                            /* "not committed yet": hidden */
     s_accept (st, d, t, 3, "MA");                       /* 3 queued behind 1 */
-    snprintf (q, sizeof q, "WITH x AS (UPDATE delivery SET state = 'pending' WHERE message_id ="
-              " '%s' RETURNING 1) SELECT count(*) FROM x", id);
-    ck_assert_int_eq (pgtest_num (ci, q), 1);           /* committed now */
+    s_state (ci, 2, "pending");                         /* committed now */
     s_accept (st, d, t, 4, "MA");                       /* 2 is missing: read again */
     ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
-    for (unsigned n = 2; n <= 4; n++) {
-        s_ack (d, "p", s_sent[n - 2].id);
-        ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
-        s_expect (n - 1, n);
-    }
+    s_expect_in_order (d, t, 4);
+    dispatch_destroy (&d);
+    store_destroy (&st);
+    free (ci);
+}
+END_TEST
+
+/* Message 2 of MA, stored by another process, commits after a page here
+ * read past it; message 3 of MA, stored there too, was found by a page.
+ * The next page to reach the end of the queue, with message 4, finds 2
+ * missing: the queue is read again, 3 put back, and 2 goes first. */
+START_TEST (test_claims_late_row_paged)
+{
+    char *ci;
+    store_t *st = s_db ("d_late_paged", &ci);
+    s_reset ();
+    s_not_alone (ci);
+    dispatch_opts_t o = { .window = 10, .resend_ms = 60000, .queue_max = 100, .page_size = 50,
+                          .claim_holder = "h:1", .claim_ttl_ms = 600000,
+                          .claim_poll_ms = 1000 };
+    dispatch_t *d = dispatch_new (st, &o, s_send, (void *) (intptr_t) 1);
+    ck_assert_ptr_nonnull (d);
+    dispatch_link (d, "p", 1, 0);
+    int64_t t = sg_clock_ms ();
+    s_store (st, "p", 1, "MA");
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    s_expect (0, 1);                                    /* paged, claimed, in flight */
+    s_store (st, "p", 2, "MA");
+    s_state (ci, 2, "dead");                            /* "not committed yet": hidden */
+    s_store (st, "p", 3, "MA");
+    t += 1001;
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);     /* 3 paged, queued behind 1 */
+    s_state (ci, 2, "pending");                         /* committed now */
+    s_store (st, "p", 4, "MA");
+    t += 1001;
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);     /* 2 is missing: read again */
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    s_expect_in_order (d, t, 4);
     dispatch_destroy (&d);
     store_destroy (&st);
     free (ci);
@@ -999,6 +1049,7 @@ main (void)
     tcase_add_test (tc, test_claims_holder_order);
     tcase_add_test (tc, test_claims_handover_behind);
     tcase_add_test (tc, test_claims_late_row_requeue);
+    tcase_add_test (tc, test_claims_late_row_paged);
     tcase_add_test (tc, test_claims_connection_gone);
     tcase_add_test (tc, test_claims_held_delivered);
     tcase_add_test (tc, test_claims_ack_after_down);

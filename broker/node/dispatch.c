@@ -24,7 +24,9 @@
  * hop is then read from the start, so their oldest rows come first. With
  * other processes at work, a message stored here joins the queue only
  * when no older undelivered message of its MRN is missing from memory
- * (s_claim_held); otherwise the hop is read from the start. And since a
+ * (s_claim_held), and a page that reaches the end of the queue checks its
+ * rows the same way (s_page_missed); otherwise the hop is read from the
+ * start, what it holds queued put back (s_hop_reread). And since a
  * page can read past a row not yet committed (another process's later row
  * committed first), a message handed over in backlog behind the cursor
  * moves the cursor back before it. */
@@ -557,18 +559,19 @@ s_hop_reread (s_hop_t *h)
  * before the messages it holds unsent) is missing from h's memory: stored
  * by another process, committed after a page read past its seq or never
  * claimed (the process died first), they must go first: h then reads its
- * queue from the start. */
-static void
+ * queue from the start (1). */
+static int
 s_older_first (s_hop_t *h, char (*ids)[37], size_t n)
 {
     size_t i = 0;
     while (i < n && s_tab_get (&h->ids, ids[i]))
         i++;
     if (i == n)
-        return;
+        return 0;
     sg_log_info ("dispatch: %s: older messages of MRNs held here wait in the database;"
                  " reading the queue from the start", h->name);
     s_hop_reread (h);
+    return 1;
 }
 
 /* Passes the messages h holds unsent to its queue, in the order they
@@ -800,6 +803,35 @@ s_page_due (const dispatch_t *self, const s_hop_t *h)
            && h->queued.n + h->inflight.n <= self->o.queue_max / 2;
 }
 
+/* Another process at work, a page that reached the end of h's queue:
+ * did an earlier page read past an older row of the MRNs of rows[0..n)
+ * (one the other process committed after it)? Then h reads from the
+ * start instead of taking these (s_older_first): 1. 0 if not, -1 on a
+ * database error (d set). Only at the end of the queue: there the rows
+ * below are few (what is in memory), and the rows just committed are. */
+static int
+s_page_missed (dispatch_t *self, s_hop_t *h, const store_delivery_t *rows, size_t n,
+               sg_diag_t *d)
+{
+    const char **ids = malloc (n * sizeof *ids);
+    unsigned char *undelivered = malloc (n);
+    char (*older)[37] = NULL;
+    size_t k = 0, nolder = 0;
+    int rc = ids && undelivered ? SG_OK : SG_ENOMEM;
+    for (size_t i = 0; rc == SG_OK && i < n; i++)
+        if (!s_tab_get (&h->ids, rows[i].id))
+            ids[k++] = rows[i].id;
+    if (rc == SG_OK && k)
+        rc = store_undelivered (self->store, h->name, ids, k, undelivered, &older, &nolder, d);
+    int missed = rc == SG_EDB ? -1 : 0;
+    if (rc == SG_OK && s_older_first (h, older, nolder))
+        missed = 1;
+    free (ids);
+    free (undelivered);
+    free (older);
+    return missed;
+}
+
 /* Reads one page of h's backlog from the database. */
 static int
 s_page (dispatch_t *self, s_hop_t *h)
@@ -816,6 +848,14 @@ s_page (dispatch_t *self, s_hop_t *h)
         ? store_claim_page (self->store, h->name, self->o.claim_holder, self->o.claim_ttl_ms,
                             h->cursor, limit, &rows, &n, &scanned, &last, &d)
         : store_pending (self->store, h->name, h->cursor, limit, &rows, &n, &d);
+    if (rc == SG_OK && self->claims_on && !self->alone && n && scanned < limit) {
+        int missed = s_page_missed (self, h, rows, n, &d);
+        if (missed != 0)
+            store_deliveries_free (rows, n);
+        if (missed > 0)
+            return SG_OK;
+        rc = missed < 0 ? SG_EDB : SG_OK;
+    }
     if (rc != SG_OK) {
         sg_log_error ("cannot read the queue for %s: %s", h->name, d.text);
         return SG_EDB;
