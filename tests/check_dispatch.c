@@ -95,7 +95,7 @@ s_enqueue (dispatch_t *d, const char *hop, unsigned n, const char *mrn)
     char id[37], hdr[160];
     s_id (id, n);
     snprintf (hdr, sizeof hdr, "Message-Id: %s\nMrn: %s\nType: WOF\n", id, mrn);
-    ck_assert_int_eq (dispatch_enqueue (d, hop, id, mrn, 0, hdr, strlen (hdr), "<x/>", 4, NULL,
+    ck_assert_int_eq (dispatch_enqueue (d, hop, id, mrn, 0, 0, hdr, strlen (hdr), "<x/>", 4, NULL,
                                         0), SG_OK);
 }
 
@@ -836,7 +836,7 @@ START_TEST (test_claims_handover_behind)
     char q[200];
     snprintf (q, sizeof q, "SELECT seq FROM delivery WHERE message_id = '%s'", id);
     long long seq = pgtest_num (ci, q);
-    ck_assert_int_eq (dispatch_enqueue (d, "p", id, "MA", seq, hdr, strlen (hdr), "<x/>", 4,
+    ck_assert_int_eq (dispatch_enqueue (d, "p", id, "MA", seq, 0, hdr, strlen (hdr), "<x/>", 4,
                                         NULL, 0), SG_OK);
     dispatch_handover (d, -1);
     ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
@@ -959,6 +959,75 @@ START_TEST (test_claims_alone)
 }
 END_TEST
 
+/* Runs sql on c, which must succeed. */
+static void
+s_pq (PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec (c, sql);
+    ck_assert_msg (PQresultStatus (r) == PGRES_COMMAND_OK || PQresultStatus (r) == PGRES_TUPLES_OK,
+                   "%s: %s", sql, PQerrorMessage (c));
+    PQclear (r);
+}
+
+/* The claims' renewal goes out on a connection of its own and the
+ * dispatcher does not wait for it: while it waits (here for another
+ * session's lock on a claim), messages of MRNs held go on being sent under
+ * the claims still valid; a new MRN waits for the renewal's end, and the
+ * claims are renewed once the lock goes. With the renewal waited for, the
+ * first pump under the lock would never return. */
+START_TEST (test_claims_renew_async)
+{
+    char *ci;
+    store_t *st = s_db ("d_renew", &ci);
+    sg_diag_t dg;
+    store_t *keeper = store_new (ci, &dg);
+    ck_assert_msg (keeper != NULL, "store_new: %s", dg.text);
+    s_reset ();
+    dispatch_opts_t o = { .window = 10, .resend_ms = 60000, .queue_max = 100, .page_size = 50,
+                          .claim_holder = "h:1", .claim_ttl_ms = 600000, .claim_poll_ms = 10,
+                          .claim_store = keeper };
+    dispatch_t *d = dispatch_new (st, &o, s_send, (void *) (intptr_t) 1);
+    ck_assert_ptr_nonnull (d);
+    dispatch_add_hop (d, "p");
+    dispatch_link (d, "p", 1, 0);
+    int64_t t = sg_clock_ms ();
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);     /* the first renewal: waited for */
+    s_accept (st, d, t, 1, "MA");
+    ck_assert_uint_eq (s_nsent, 1);
+    s_ack (d, "p", s_sent[0].id);
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+    const char *expires = "SELECT (extract (epoch FROM expires) * 1000000)::int8"
+                          " FROM delivery_claim WHERE mrn = 'MA'";
+    long long before = pgtest_num (ci, expires);
+    PGconn *lock = PQconnectdb (ci);
+    ck_assert_int_eq (PQstatus (lock), CONNECTION_OK);
+    s_pq (lock, "BEGIN");
+    s_pq (lock, "SELECT 1 FROM delivery_claim WHERE mrn = 'MA' FOR UPDATE");
+    t += o.claim_ttl_ms / 3 + 1;
+    ck_assert_int_eq (dispatch_pump (d, t), SG_OK);     /* the renewal goes out */
+    ck_assert_int_le (dispatch_next_timer (d, t, 1000), 1);
+    s_accept (st, d, t, 2, "MA");                       /* MA is held: sent at once */
+    s_accept (st, d, t, 3, "MB");                       /* MB: claimed after the renewal */
+    ck_assert_uint_eq (s_nsent, 2);
+    ck_assert_str_eq (s_sent[1].mrn, "MA");
+    ck_assert_int_eq (pgtest_num (ci, expires), before);
+    s_pq (lock, "ROLLBACK");
+    PQfinish (lock);
+    int64_t until = sg_clock_ms () + 10000;
+    while (s_nsent < 3 && sg_clock_ms () < until) {
+        ck_assert_int_eq (dispatch_pump (d, t), SG_OK);
+        usleep (2000);
+    }
+    ck_assert_uint_eq (s_nsent, 3);
+    ck_assert_str_eq (s_sent[2].mrn, "MB");
+    ck_assert_int_gt (pgtest_num (ci, expires), before);
+    dispatch_destroy (&d);
+    store_destroy (&keeper);
+    store_destroy (&st);
+    free (ci);
+}
+END_TEST
+
 /* A message stored by one process for an MRN another holds, committed
  * after a newer row had moved the holder's cursor past it (a slow
  * transaction): the process that stored it cannot claim it and asks the
@@ -1053,6 +1122,7 @@ main (void)
     tcase_add_test (tc, test_claims_connection_gone);
     tcase_add_test (tc, test_claims_held_delivered);
     tcase_add_test (tc, test_claims_ack_after_down);
+    tcase_add_test (tc, test_claims_renew_async);
     suite_add_tcase (s, tc);
     int failed = testutil_run (s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

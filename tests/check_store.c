@@ -299,6 +299,57 @@ START_TEST (test_accept_duplicates)
 }
 END_TEST
 
+/* A batch whose messages name a claim holder claims their (next hop,
+ * MRN) in the same commit when nobody holds it: won once per pair, never
+ * from another holder, never for a duplicate, never without a next hop. */
+START_TEST (test_accept_claims)
+{
+    store_t *st = s_open (s_conninfo);
+    sg_diag_t d;
+    store_msg_t m[5];
+    s_fixture_t f[5];
+    const char *mrns[5] = { "MC1", "MC1", "MC2", "MC3", "MC4" };
+    for (int i = 0; i < 5; i++) {
+        s_fill (&m[i], &f[i], 0xc5, i, i == 4 ? NULL : "clm");
+        m[i].mrn = mrns[i];
+        m[i].claim_holder = "h:1";
+        m[i].claim_ttl_ms = 60000;
+    }
+    m[3].claim_holder = NULL;                   /* MC3: not asked */
+    ck_assert_int_eq (pgtest_num (s_conninfo, "WITH x AS (INSERT INTO delivery_claim (next_hop,"
+                                  " mrn, holder, expires) VALUES ('clm', 'MC2', 'h:2', now()"
+                                  " + interval '1 h') RETURNING 1) SELECT count(*) FROM x"), 1);
+    ck_assert_int_eq (store_accept (st, m, 5, &d), SG_OK);
+    ck_assert_int_eq (m[0].claimed, 1);
+    ck_assert_int_eq (m[1].claimed, 1);         /* the same pair, one claim */
+    ck_assert_int_eq (m[2].claimed, 0);         /* h:2 holds it */
+    ck_assert_int_eq (m[3].claimed, 0);
+    ck_assert_int_eq (m[4].claimed, 0);         /* no next hop */
+    ck_assert_int_eq (pgtest_num (s_conninfo, "SELECT count(*) FROM delivery_claim WHERE"
+                                  " next_hop = 'clm' AND holder = 'h:1' AND mrn = 'MC1'"
+                                  " AND expires > now() + interval '50 s'"), 1);
+    ck_assert_int_eq (pgtest_num (s_conninfo, "SELECT count(*) FROM delivery_claim WHERE"
+                                  " next_hop = 'clm' AND holder = 'h:2'"), 1);
+    ck_assert_int_eq (pgtest_num (s_conninfo, "SELECT count(*) FROM delivery_claim WHERE"
+                                  " next_hop = 'clm'"), 2);
+    /* Again: all duplicates, nothing claimed; a new message of a pair
+     * already claimed does not win it again. */
+    ck_assert_int_eq (store_accept (st, m, 5, &d), SG_OK);
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq (m[i].claimed, 0);
+    s_fill (&m[0], &f[0], 0xc5, 10, "clm");
+    m[0].mrn = "MC1";
+    m[0].claim_holder = "h:1";
+    m[0].claim_ttl_ms = 60000;
+    ck_assert_int_eq (store_accept (st, m, 1, &d), SG_OK);
+    ck_assert_int_eq (m[0].duplicate, 0);
+    ck_assert_int_eq (m[0].claimed, 0);
+    m[0].claim_holder = "bad holder";
+    ck_assert_int_eq (store_accept (st, m, 1, &d), SG_EINVAL);
+    store_destroy (&st);
+}
+END_TEST
+
 START_TEST (test_accept_invalid)
 {
     store_t *st = s_open (s_conninfo);
@@ -771,6 +822,7 @@ main (void)
     tcase_add_test (tc, test_identity);
     tcase_add_test (tc, test_accept_roundtrip);
     tcase_add_test (tc, test_accept_duplicates);
+    tcase_add_test (tc, test_accept_claims);
     tcase_add_test (tc, test_accept_invalid);
     tcase_add_test (tc, test_accept_killed_midway);
     tcase_add_test (tc, test_queue);

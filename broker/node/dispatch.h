@@ -7,7 +7,7 @@
  * store_claim.h) a hop's messages are sent only for the MRNs whose claim
  * this dispatcher holds, and nothing is sent while its claims may have
  * expired. Single-threaded; every database call goes through the store it
- * is given. */
+ * is given, but for the claims' renewal (claim_store). */
 #ifndef SG_DISPATCH_H_INCLUDED
 #define SG_DISPATCH_H_INCLUDED
 
@@ -42,6 +42,9 @@ typedef struct {
     int64_t claim_poll_ms;      /* each up hop's queue is read at least this often
                                    (rows other processes stored, claims they left) */
     int (*claim_gone) (const char *holder, void *arg);  /* 1: that process is dead */
+    store_t *claim_store;       /* a connection of its own for the claims' renewal, so
+                                   the loop does not wait for it (borrowed; NULL: the
+                                   renewal runs on store and is waited for) */
 } dispatch_opts_t;
 
 /* Per-hop numbers for status and logs. */
@@ -73,15 +76,31 @@ int dispatch_add_hop (dispatch_t *self, const char *hop);
  * hop's memory queue is caught up with the database and has room it goes
  * straight there; otherwise it is left to paging, from before seq (its
  * delivery row's; 0: unknown) if a page already read past it (another
- * process committed a later row first). Returns SG_OK or SG_ENOMEM (the
- * message is still safe in the database). */
+ * process committed a later row first). claimed: the commit claimed its
+ * MRN for this process (dispatch_intake_claim), in this claim epoch.
+ * Returns SG_OK or SG_ENOMEM (the message is still safe in the database). */
 int dispatch_enqueue (dispatch_t *self, const char *hop, const char *id, const char *mrn,
-                      long long seq, const char *hdr, size_t hlen, const char *body,
-                      size_t blen, const unsigned char *sig, size_t slen);
+                      long long seq, int claimed, const char *hdr, size_t hlen,
+                      const char *body, size_t blen, const unsigned char *sig, size_t slen);
 
 /* The same for a message just stored, to its next hop (none: SG_OK, nothing
  * to send: refused, or consumed by the lifecycle). */
 int dispatch_enqueue_msg (dispatch_t *self, const store_msg_t *sm);
+
+/* Claims on, for a message about to be committed for hop: the holder to
+ * put in its store_msg_t (with *ttl_ms), so that the commit claims the MRN
+ * when nobody holds it, and the loop does not have to after, one commit
+ * of its own per batch. NULL when not: claims off, another process at work
+ * (its messages of the MRN may be older), the MRN held here already, the
+ * hop down or in backlog, no valid claims. */
+const char *dispatch_intake_claim (const dispatch_t *self, const char *hop, const char *mrn,
+                                   int64_t *ttl_ms);
+
+/* A number that changes whenever this process may have given claims up in
+ * the database (a link down, a lapse, another process seen): a claim won
+ * by a commit handed over in another epoch is not trusted (the caller
+ * clears store_msg_t.claimed; the MRN is claimed at the next pump). */
+unsigned dispatch_claim_epoch (const dispatch_t *self);
 
 /* A commit whose messages are handed over later (dispatch_enqueue after
  * the commit) begins (+1) or has handed them over (-1). While one is

@@ -86,6 +86,7 @@ typedef struct {
     s_item_t *refused;              /* what the store refused, each with its diag */
     lifecycle_out_t made;           /* what the lifecycle made */
     int64_t took_us;
+    unsigned claim_epoch;           /* dispatch_claim_epoch when handed over */
 } s_batch_t;
 
 struct intake_t {
@@ -973,8 +974,10 @@ s_settle (intake_t *self)
             sg_log_error ("cannot compare duplicates with the stored messages: %s (not "
                        "acknowledged; senders will resend)", b->diag.text);
         s_ack_all (self, b);
+        int trusted = dispatch_claim_epoch (self->dispatch) == b->claim_epoch;
         for (size_t i = 0; i < b->n; i++) {
             store_msg_t *sm = &b->msgs[i];
+            sm->claimed &= trusted;
             metrics_msg_in (b->items[i]->peer, sm->type, sm->mrn, sm->duplicate);
             if (sm->duplicate) {
                 self->stats.duplicates++;
@@ -1010,7 +1013,11 @@ intake_commit (intake_t *self)
         s_item_t *it = b->items[i];
         it->batch_sign = it->to_sign && self->o.batch_hop
                          && self->o.batch_hop (self->o.batch_arg, it->hop);
+        if (it->hop[0])
+            b->msgs[i].claim_holder = dispatch_intake_claim (self->dispatch, it->hop, it->mrn,
+                                                             &b->msgs[i].claim_ttl_ms);
     }
+    b->claim_epoch = dispatch_claim_epoch (self->dispatch);
     self->open = b == &self->batches[0] ? &self->batches[1] : &self->batches[0];
     dispatch_handover (self->dispatch, 1);
     pthread_mutex_lock (&self->lock);

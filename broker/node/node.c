@@ -58,6 +58,7 @@ struct node_t {
     void *ctx, *router;
     store_t *store;
     store_t *commit_store;          /* the intake's commit thread's connection */
+    store_t *claim_store;           /* the claims' renewal's (dispatch.h), or NULL */
     sg_sign_key_t *sign_key;
     char curve_pub[41], curve_sec[41];
     peers_t *peers;
@@ -953,6 +954,8 @@ node_new (const nodeconf_t *conf, sg_diag_t *diag)
         dopts.claim_ttl_ms = conf->lease_ttl;
         dopts.claim_poll_ms = conf->claim_poll;
         dopts.claim_gone = lease_holder_gone;
+        if (!(self->claim_store = dopts.claim_store = s_store_open (conf, diag)))
+            goto fail;
         sg_log_info ("node %s: active process %s (claims for %lld ms; other processes of this node"
                   " on this database share the queue)", conf->name, self->instance,
                   (long long) conf->lease_ttl);
@@ -1041,6 +1044,7 @@ node_destroy (node_t **self_p)
     routes_destroy (&self->routes);
     lease_destroy (&self->lease);
     store_destroy (&self->commit_store);
+    store_destroy (&self->claim_store);
     store_destroy (&self->store);
     sg_sign_key_destroy (&self->sign_key);
     free (self->sess);

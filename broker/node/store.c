@@ -414,6 +414,40 @@ store_exec (store_t *self, const char *what, const char *sql, int n, const char 
 }
 
 int
+store_send (store_t *self, const char *what, const char *sql, int n,
+            const char *const *values, sg_diag_t *diag)
+{
+    if (store_i_ready (self, diag) != SG_OK)
+        return SG_EDB;
+    if (!PQsendQueryParams (self->conn, sql, n, NULL, values, NULL, NULL, 0)) {
+        store_i_fail (self, NULL, what, diag);
+        if (PQstatus (self->conn) != CONNECTION_OK) {
+            self->prepared = 0;
+            store_i_down (self);
+        }
+        return SG_EDB;
+    }
+    store_guard_begin (self);
+    return SG_OK;
+}
+
+int
+store_result (store_t *self, const char *what, int wait, PGresult **res, sg_diag_t *diag)
+{
+    *res = NULL;
+    /* A failed read leaves the error for PQgetResult, which reports it. */
+    if (!wait && PQconsumeInput (self->conn) && PQisBusy (self->conn))
+        return SG_OK;
+    PGresult *r = PQgetResult (self->conn), *more;
+    while ((more = PQgetResult (self->conn)))
+        PQclear (more);
+    store_guard_end (self);
+    if (!r && !(r = PQmakeEmptyPGresult (self->conn, PGRES_FATAL_ERROR)))
+        return sg_diag_set (diag, SG_ENOMEM, 0, 0, "%s: out of memory", what);
+    return (*res = s_result (self, r, what, diag)) ? SG_OK : SG_EDB;
+}
+
+int
 store_run (store_t *self, const char *what, const char *sql, sg_diag_t *diag)
 {
     if (store_i_ready (self, diag) != SG_OK)

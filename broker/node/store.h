@@ -7,6 +7,7 @@
 #define STORE_H_INCLUDED
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sg.h"
@@ -51,6 +52,20 @@ struct pg_result;
  * empty, and a lost connection is logged with it). */
 struct pg_result *store_exec (store_t *self, const char *what, const char *sql, int n,
                               const char *const *values, int binary_result, sg_diag_t *diag);
+
+/* Sends sql as store_exec would run it, without waiting: the loop goes on
+ * while PostgreSQL works, and collects the result with store_result
+ * before anything else runs on this store (a connection of its own).
+ * From here to the result the watchdog bounds the wait. SG_OK or SG_EDB
+ * (diag as store_exec; nothing was sent). */
+int store_send (store_t *self, const char *what, const char *sql, int n,
+                const char *const *values, sg_diag_t *diag);
+
+/* The result of the statement store_send sent: SG_OK with *res (free with
+ * PQclear) once it is in, SG_OK with *res NULL while it is not (wait 1:
+ * blocks until it is), or SG_EDB with diag as store_exec. */
+int store_result (store_t *self, const char *what, int wait, struct pg_result **res,
+                  sg_diag_t *diag);
 
 /* Runs parameterless SQL, which may hold several statements; SG_OK or
  * SG_EDB with diag as store_exec. */
@@ -118,6 +133,11 @@ typedef struct {
     const char *body; size_t body_len;
     const unsigned char *signature; size_t signature_len;   /* NULL/0: none */
     const char *next_hop;           /* where to forward; NULL = nowhere */
+    /* Claims (store_claim.h): when set, the commit also claims (next_hop,
+     * mrn) for this holder, for claim_ttl_ms, if no process holds it. */
+    const char *claim_holder;
+    int64_t claim_ttl_ms;
+    int claimed;                    /* out: 1 if it did */
     long long seq;                  /* out: its delivery row's seq (0: none) */
     int duplicate;                  /* out: 1 if this id was stored before
                                        (or earlier in this batch): not stored again */

@@ -203,20 +203,36 @@ store_claim_takeover (store_t *self, const char *next_hop, const char *holder, i
 }
 
 int
-store_claim_renew (store_t *self, const char *holder, int64_t ttl_ms,
-                   int (*gone) (const char *holder, void *arg), void *arg, size_t *held,
-                   sg_diag_t *diag)
+store_claim_renew_send (store_t *self, const char *holder, int64_t ttl_ms, sg_diag_t *diag)
 {
-    *held = 0;
     char ttl[32];
     snprintf (ttl, sizeof ttl, "%lld", (long long) ttl_ms);
     const char *values[2] = { holder, ttl };
-    if (s_change (self, "cannot renew the delivery claims",
-                  "UPDATE delivery_claim SET expires = now() + $2::int8 * interval '1 ms'"
-                  " WHERE holder = $1 AND expires >= now()", 2, values, held, diag) != SG_OK)
+    return store_send (self, "cannot renew the delivery claims",
+                       "UPDATE delivery_claim SET expires = now() + $2::int8 * interval '1 ms'"
+                       " WHERE holder = $1 AND expires >= now()", 2, values, diag);
+}
+
+int
+store_claim_renew_result (store_t *self, int wait, int *done, size_t *held, sg_diag_t *diag)
+{
+    PGresult *res;
+    *done = 0;
+    if (store_result (self, "cannot renew the delivery claims", wait, &res, diag) != SG_OK)
         return SG_EDB;
-    if (!gone)
+    if (!res)
         return SG_OK;
+    *done = 1;
+    *held = (size_t) strtoull (PQcmdTuples (res), NULL, 10);
+    PQclear (res);
+    return SG_OK;
+}
+
+int
+store_claim_gone (store_t *self, const char *holder, int (*gone) (const char *holder, void *arg),
+                  void *arg, sg_diag_t *diag)
+{
+    const char *values[1] = { holder };
     PGresult *res = store_i_exec (self, -1, "cannot read the claim holders",
         "SELECT DISTINCT holder FROM delivery_claim WHERE holder <> $1 AND expires > now()",
         1, NULL, values, NULL, NULL, 0, diag);

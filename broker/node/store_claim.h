@@ -52,13 +52,23 @@ int store_claim_alone (store_t *self, const char *holder, int64_t ttl_ms, int *a
 int store_claim_takeover (store_t *self, const char *next_hop, const char *holder,
                           int64_t ttl_ms, size_t *taken, sg_diag_t *diag);
 
-/* Renews every unexpired claim of holder for ttl_ms and makes the claims of gone
- * holders expire at once (gone(holder, arg) returns 1 for a process known
- * to be dead, e.g. one of this host; may be NULL). *held gets holder's
- * claim count. SG_OK or SG_EDB. */
-int store_claim_renew (store_t *self, const char *holder, int64_t ttl_ms,
-                       int (*gone) (const char *holder, void *arg), void *arg, size_t *held,
-                       sg_diag_t *diag);
+/* Renews every unexpired claim of holder for ttl_ms, without waiting
+ * (store_send: self is a connection of its own, which nothing else uses
+ * until the result is in). The UPDATE of every claim takes milliseconds
+ * per thousand claims, which the caller's loop spends on its work. SG_OK
+ * or SG_EDB. */
+int store_claim_renew_send (store_t *self, const char *holder, int64_t ttl_ms, sg_diag_t *diag);
+
+/* The renewal's result: *done 1 once it is in (wait 1: waits for it),
+ * with *held the claims renewed. SG_OK or SG_EDB. */
+int store_claim_renew_result (store_t *self, int wait, int *done, size_t *held,
+                              sg_diag_t *diag);
+
+/* Makes the claims of gone holders expire at once: gone(holder, arg)
+ * returns 1 for a process known to be dead (e.g. one of this host).
+ * SG_OK or SG_EDB. */
+int store_claim_gone (store_t *self, const char *holder,
+                      int (*gone) (const char *holder, void *arg), void *arg, sg_diag_t *diag);
 
 /* Deletes holder's claims of the MRNs mrns[0..n) on next_hop, or (mrns
  * NULL) all of next_hop, or (next_hop NULL too) all of holder's: only for

@@ -35,7 +35,10 @@
 extern const char store_i_sql_delivered[];
 
 /* Prepared statements, prepared lazily per connection. */
-typedef enum { STORE_STMT_ACCEPT, STORE_STMT_PENDING, STORE_STMT_DELIVERED, STORE_STMT_COUNT } store_stmt_t;
+typedef enum {
+    STORE_STMT_ACCEPT, STORE_STMT_ACCEPT_CLAIM, STORE_STMT_PENDING, STORE_STMT_DELIVERED,
+    STORE_STMT_COUNT
+} store_stmt_t;
 
 struct store_t {
     PGconn *conn;

@@ -14,31 +14,54 @@
  * broker/node/retention.c); RETURNING tells which were new, and only those get a
  * delivery row. ORDER BY ord gives delivery.seq the batch order; each new
  * message comes back with its seq (the dispatcher's cursor may be past it:
- * dispatch_enqueue). */
-static const char s_sql_accept[] =
-    "WITH m AS ("
-    " INSERT INTO message (id, type, mrn, sender, recipient, origin_node, correlation_id,"
-    "                      header, body, signature, from_peer)"
-    " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
-    "                      $6::text[], $7::uuid[], $8::bytea[], $9::bytea[], $10::bytea[],"
-    "                      $11::text[]) AS u(id, type, mrn, sender, recipient, origin_node,"
-    "                      correlation_id, header, body, signature, from_peer)"
-    " WHERE NOT EXISTS (SELECT 1 FROM message_seen s WHERE s.id = u.id)"
-    " ON CONFLICT (id) DO NOTHING"
-    " RETURNING id),"
-    " d AS ("
-    " INSERT INTO delivery (message_id, next_hop)"
-    " SELECT u.id, u.hop FROM unnest($1::uuid[], $12::text[]) WITH ORDINALITY AS u(id, hop, ord)"
-    " WHERE u.hop IS NOT NULL AND u.id IN (SELECT id FROM m)"
-    " ORDER BY u.ord"
+ * dispatch_enqueue). A message with a claim holder ($13) also claims its
+ * (next hop, MRN) for it when nobody holds that pair (store_msg_t), in the
+ * same commit, in (next hop, MRN) order as every claim statement; the
+ * third column says whether it did. */
+#define S_SQL_ACCEPT \
+    "WITH m AS (" \
+    " INSERT INTO message (id, type, mrn, sender, recipient, origin_node, correlation_id," \
+    "                      header, body, signature, from_peer)" \
+    " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]," \
+    "                      $6::text[], $7::uuid[], $8::bytea[], $9::bytea[], $10::bytea[]," \
+    "                      $11::text[]) AS u(id, type, mrn, sender, recipient, origin_node," \
+    "                      correlation_id, header, body, signature, from_peer)" \
+    " WHERE NOT EXISTS (SELECT 1 FROM message_seen s WHERE s.id = u.id)" \
+    " ON CONFLICT (id) DO NOTHING" \
+    " RETURNING id)," \
+    " d AS (" \
+    " INSERT INTO delivery (message_id, next_hop)" \
+    " SELECT u.id, u.hop FROM unnest($1::uuid[], $12::text[]) WITH ORDINALITY AS u(id, hop, ord)" \
+    " WHERE u.hop IS NOT NULL AND u.id IN (SELECT id FROM m)" \
+    " ORDER BY u.ord" \
     " RETURNING message_id, seq)"
-    " SELECT m.id, d.seq FROM m LEFT JOIN d ON d.message_id = m.id";
+/* Without claims: $13 and $14 are there, unused, so that both take the
+ * same parameters. */
+static const char s_sql_accept[] =
+    S_SQL_ACCEPT
+    " SELECT m.id, d.seq, $13::text[] IS NULL AND $14::int8 IS NULL"
+    " FROM m LEFT JOIN d ON d.message_id = m.id";
+static const char s_sql_accept_claim[] =
+    S_SQL_ACCEPT ","
+    " c AS ("
+    " INSERT INTO delivery_claim (next_hop, mrn, holder, expires)"
+    " SELECT DISTINCT u.hop, u.mrn, u.holder, now() + $14::int8 * interval '1 ms'"
+    " FROM unnest($1::uuid[], $3::text[], $12::text[], $13::text[]) AS u(id, mrn, hop, holder)"
+    " WHERE u.holder IS NOT NULL AND u.hop IS NOT NULL AND u.id IN (SELECT id FROM m)"
+    " ORDER BY 1, 2"
+    " ON CONFLICT (next_hop, mrn) DO NOTHING"
+    " RETURNING next_hop, mrn)"
+    " SELECT m.id, d.seq, c.mrn IS NOT NULL FROM m LEFT JOIN d ON d.message_id = m.id"
+    " LEFT JOIN unnest($1::uuid[], $3::text[], $12::text[]) AS v(id, mrn, hop) ON v.id = m.id"
+    " LEFT JOIN c ON c.next_hop = v.hop AND c.mrn = v.mrn";
 static const Oid s_types_accept[] = {
     STORE_OID_UUIDARRAY, STORE_OID_TEXTARRAY, STORE_OID_TEXTARRAY, STORE_OID_TEXTARRAY,
     STORE_OID_TEXTARRAY, STORE_OID_TEXTARRAY, STORE_OID_UUIDARRAY, STORE_OID_BYTEAARRAY,
-    STORE_OID_BYTEAARRAY, STORE_OID_BYTEAARRAY, STORE_OID_TEXTARRAY, STORE_OID_TEXTARRAY
+    STORE_OID_BYTEAARRAY, STORE_OID_BYTEAARRAY, STORE_OID_TEXTARRAY, STORE_OID_TEXTARRAY,
+    STORE_OID_TEXTARRAY, STORE_OID_INT8
 };
-#define S_NPARAMS 12
+#define S_NARRAYS 13            /* then the claims' lifetime */
+#define S_NPARAMS 14
 
 typedef struct {
     unsigned char id[16];
@@ -100,6 +123,8 @@ s_check (const store_msg_t *m, size_t i, s_key_t *key, sg_diag_t *diag)
         bad = "from_peer";
     else if (m->next_hop && !store_token_ok (m->next_hop))
         bad = "next_hop";
+    else if (m->claim_holder && !store_token_ok (m->claim_holder))
+        bad = "claim_holder";
     else if (!m->header || !m->body)
         bad = "header or body";
     else if (m->header_len > 0x7fffffff || m->body_len > 0x7fffffff
@@ -123,7 +148,7 @@ store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
         return sg_diag_set (diag, SG_ETOOBIG, 0, 0, "batch of %zu messages is too large", n);
     int rc = SG_OK;
     PGresult *res = NULL;
-    store_buf_t arr[S_NPARAMS] = { { 0 } };
+    store_buf_t arr[S_NARRAYS] = { { 0 } };
     s_key_t *keys = malloc (n * sizeof *keys);
     size_t *uniq = malloc (n * sizeof *uniq);
     if (!keys || !uniq) {
@@ -133,6 +158,7 @@ store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
     for (size_t i = 0; i < n; i++) {
         msgs[i].duplicate = 0;
         msgs[i].seq = 0;
+        msgs[i].claimed = 0;
         if ((rc = s_check (&msgs[i], i, &keys[i], diag)) != SG_OK)
             goto done;
     }
@@ -141,6 +167,7 @@ store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
     qsort (keys, n, sizeof *keys, s_key_cmp);
     size_t u = 0;
     int has_corr_null = 0, has_sig_null = 0, has_hop_null = 0;
+    int64_t claim_ttl = 0;
     for (size_t k = 0; k < n; k++) {
         if (k > 0 && memcmp (keys[k].id, keys[k - 1].id, 16) == 0) {
             msgs[keys[k].index].duplicate = 1;
@@ -158,13 +185,16 @@ store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
         has_corr_null |= !m->correlation_id;
         has_sig_null |= !m->signature;
         has_hop_null |= !m->next_hop;
+        if (m->claim_holder && m->claim_ttl_ms > claim_ttl)
+            claim_ttl = m->claim_ttl_ms;
     }
-    static const uint32_t elem[S_NPARAMS] = {
+    static const uint32_t elem[S_NARRAYS] = {
         STORE_OID_UUID, STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT,
         STORE_OID_TEXT, STORE_OID_UUID, STORE_OID_BYTEA, STORE_OID_BYTEA, STORE_OID_BYTEA,
-        STORE_OID_TEXT, STORE_OID_TEXT
+        STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT
     };
-    int nulls[S_NPARAMS] = { 0, 0, 0, 0, 0, 0, has_corr_null, 0, 0, has_sig_null, 1, has_hop_null };
+    int nulls[S_NARRAYS] = { 0, 0, 0, 0, 0, 0, has_corr_null, 0, 0, has_sig_null, 1, has_hop_null,
+                             1 };
     size_t hbytes = 0, bbytes = 0, sbytes = 0;
     for (size_t k = 0; k < u; k++) {
         hbytes += msgs[uniq[k]].header_len;
@@ -176,7 +206,7 @@ store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
     s_reserve (&arr[7], u, hbytes);
     s_reserve (&arr[8], u, bbytes);
     s_reserve (&arr[9], u, sbytes);
-    for (int p = 0; p < S_NPARAMS; p++)
+    for (int p = 0; p < S_NARRAYS; p++)
         store_array_begin (&arr[p], elem[p], u, nulls[p]);
     for (size_t k = 0; k < u; k++) {
         const store_msg_t *m = &msgs[uniq[k]];
@@ -196,10 +226,18 @@ store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
         store_array_elem (&arr[9], m->signature, m->signature_len);
         store_array_elem (&arr[10], m->from_peer, m->from_peer ? strlen (m->from_peer) : 0);
         store_array_elem (&arr[11], m->next_hop, m->next_hop ? strlen (m->next_hop) : 0);
+        store_array_elem (&arr[12], m->claim_holder,
+                          m->claim_holder ? strlen (m->claim_holder) : 0);
     }
     const char *values[S_NPARAMS];
     int lengths[S_NPARAMS], formats[S_NPARAMS];
-    for (int p = 0; p < S_NPARAMS; p++) {
+    unsigned char ttl[8];
+    for (int i = 0; i < 8; i++)
+        ttl[i] = (unsigned char) ((uint64_t) claim_ttl >> (56 - 8 * i));
+    values[S_NARRAYS] = (const char *) ttl;
+    lengths[S_NARRAYS] = 8;
+    formats[S_NARRAYS] = 1;
+    for (int p = 0; p < S_NARRAYS; p++) {
         if (arr[p].failed || arr[p].len > 0x7fffffff) {
             rc = sg_diag_set (diag, arr[p].failed ? SG_ENOMEM : SG_ETOOBIG, 0, 0,
                               "batch too large to send");
@@ -209,8 +247,13 @@ store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
         lengths[p] = (int) arr[p].len;
         formats[p] = 1;
     }
-    res = store_i_exec (self, STORE_STMT_ACCEPT, "cannot store batch", s_sql_accept, S_NPARAMS,
-                        s_types_accept, values, lengths, formats, 1, diag);
+    if (claim_ttl)
+        res = store_i_exec (self, STORE_STMT_ACCEPT_CLAIM, "cannot store batch",
+                            s_sql_accept_claim, S_NPARAMS, s_types_accept, values, lengths,
+                            formats, 1, diag);
+    else
+        res = store_i_exec (self, STORE_STMT_ACCEPT, "cannot store batch", s_sql_accept,
+                            S_NPARAMS, s_types_accept, values, lengths, formats, 1, diag);
     if (!res) {
         rc = SG_EDB;
         goto done;
@@ -234,6 +277,7 @@ store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
                 inserted[mid] = 1;
                 if (PQgetlength (res, r, 1) == 8)
                     msgs[keys[mid].index].seq = store_get_i64 (PQgetvalue (res, r, 1));
+                msgs[keys[mid].index].claimed = PQgetvalue (res, r, 2)[0] == 1;
                 break;
             }
             if (c < 0)
@@ -248,7 +292,7 @@ store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
     free (inserted);
 done:
     PQclear (res);
-    for (int p = 0; p < S_NPARAMS; p++)
+    for (int p = 0; p < S_NARRAYS; p++)
         store_buf_free (&arr[p]);
     free (keys);
     free (uniq);

@@ -66,7 +66,7 @@ sg_cleanup () {
     done
     if [ "$rc" != 0 ] && [ "${SG_KEEP:-0}" = 1 ]; then
         # Each node's deliveries, in seq order, to see who sent what when.
-        for n in $SG_NODES; do
+        for n in ${SG_NODES:-}; do
             psql -X -q -A -F ' ' -d "$(sg_conninfo "$n")" -c "SELECT d.seq, d.message_id,
                 m.mrn, d.next_hop, d.state, d.attempts, m.received, d.acked_at FROM delivery d
                 JOIN message m ON m.id = d.message_id ORDER BY d.seq" > "$SG_DIR/$n.dump" 2>&1
