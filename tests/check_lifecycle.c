@@ -583,6 +583,13 @@ START_TEST (test_commit_batch_repeats)
     lifecycle_out_t out = { 0 };
     ck_assert_msg (lifecycle_commit (node.lc, st, sm, in, 3, &out, &d) == SG_OK, "%s", d.text);
     ck_assert_uint_eq (out.n, 3);           /* AAR and two ATRs, made once */
+    size_t queued = 0;
+    for (size_t k = 0; k < out.n; k++)      /* each with its delivery row's seq */
+        if (out.gen[k]->sm.next_hop) {
+            ck_assert_int_gt (out.gen[k]->sm.seq, 0);
+            queued++;
+        }
+    ck_assert_uint_gt (queued, 0);
     ck_assert_int_eq (sm[0].duplicate, 0);
     ck_assert_int_eq (sm[1].duplicate, 1);
     ck_assert_int_eq (sm[2].duplicate, 1);

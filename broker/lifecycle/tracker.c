@@ -203,9 +203,16 @@ s_attempt (lifecycle_t *self, store_t *store, store_msg_t *msgs, const lifecycle
     }
     else if (rc == SG_EDB && b.failed)
         *diag = b.diag;
-    if (rc == SG_OK)
-        for (size_t i = 0; i < n; i++)
+    if (rc == SG_OK) {
+        /* what the store says of each (store_msg_t's outs) */
+        for (size_t i = 0; i < n; i++) {
             msgs[i].duplicate = all[i].duplicate;
+            msgs[i].seq = all[i].seq;
+            msgs[i].claimed = all[i].claimed;
+        }
+        for (size_t k = out0; k < out->n; k++)
+            out->gen[k]->sm.seq = all[n + (k - out0)].seq;
+    }
     else if (rc == SG_EINVAL && (diag->line < 1 || (size_t) diag->line > n))
         rc = SG_EDB;                        /* a message we made: a bug, not the sender's */
 done:
