@@ -1034,11 +1034,16 @@ s_send (dispatch_t *self, s_hop_t *h, int64_t now)
  * so the loop never waits for their locks. It waits for the result only
  * when nothing could be sent anyway (no valid claims yet, or after a lapse),
  * or without a connection of its own. */
+static store_t *
+s_keeper (const dispatch_t *self)
+{
+    return self->o.claim_store ? self->o.claim_store : self->store;
+}
+
 static int
 s_claims_renew (dispatch_t *self, int64_t now)
 {
     sg_diag_t d;
-    store_t *keeper = self->o.claim_store ? self->o.claim_store : self->store;
     if (!self->renewing) {
         if (self->claims_lost) {
             if (store_claim_expire (self->store, self->o.claim_holder, NULL, &d) != SG_OK) {
@@ -1047,8 +1052,8 @@ s_claims_renew (dispatch_t *self, int64_t now)
             }
             self->claims_lost = 0;
         }
-        if (store_claim_renew_send (keeper, self->o.claim_holder, self->o.claim_ttl_ms, &d)
-            != SG_OK) {
+        if (store_claim_renew_send (s_keeper (self), self->o.claim_holder,
+                                    self->o.claim_ttl_ms, &d) != SG_OK) {
             sg_log_error ("%s", d.text);
             return SG_EDB;
         }
@@ -1056,9 +1061,8 @@ s_claims_renew (dispatch_t *self, int64_t now)
         self->renew_sent = now;
     }
     int done = 0;
-    size_t held = 0;
     int wait = !self->o.claim_store || !dispatch_claims_valid (self, now);
-    int rc = store_claim_renew_result (keeper, wait, &done, &held, &d);
+    int rc = store_claim_renew_result (s_keeper (self), wait, &done, &d);
     if (rc == SG_OK && !done)
         return SG_OK;
     self->renewing = 0;
@@ -1272,10 +1276,8 @@ dispatch_flush (dispatch_t *self)
             rc = SG_EDB;
     sg_diag_t d;
     int done;
-    size_t held;
     if (self->renewing) {       /* its locks first */
-        store_claim_renew_result (self->o.claim_store ? self->o.claim_store : self->store, 1,
-                                  &done, &held, &d);
+        store_claim_renew_result (s_keeper (self), 1, &done, &d);
         self->renewing = 0;
     }
     if (self->claims_on && store_claim_expire (self->store, self->o.claim_holder, NULL, &d)

@@ -1013,9 +1013,8 @@ intake_commit (intake_t *self)
         s_item_t *it = b->items[i];
         it->batch_sign = it->to_sign && self->o.batch_hop
                          && self->o.batch_hop (self->o.batch_arg, it->hop);
-        if (it->hop[0])
-            b->msgs[i].claim_holder = dispatch_intake_claim (self->dispatch, it->hop, it->mrn,
-                                                             &b->msgs[i].claim_ttl_ms);
+        b->msgs[i].claim_holder = dispatch_intake_claim (self->dispatch, it->hop, it->mrn,
+                                                         &b->msgs[i].claim_ttl_ms);
     }
     b->claim_epoch = dispatch_claim_epoch (self->dispatch);
     self->open = b == &self->batches[0] ? &self->batches[1] : &self->batches[0];

@@ -214,7 +214,7 @@ store_claim_renew_send (store_t *self, const char *holder, int64_t ttl_ms, sg_di
 }
 
 int
-store_claim_renew_result (store_t *self, int wait, int *done, size_t *held, sg_diag_t *diag)
+store_claim_renew_result (store_t *self, int wait, int *done, sg_diag_t *diag)
 {
     PGresult *res;
     *done = 0;
@@ -223,7 +223,6 @@ store_claim_renew_result (store_t *self, int wait, int *done, size_t *held, sg_d
     if (!res)
         return SG_OK;
     *done = 1;
-    *held = (size_t) strtoull (PQcmdTuples (res), NULL, 10);
     PQclear (res);
     return SG_OK;
 }

@@ -59,10 +59,9 @@ int store_claim_takeover (store_t *self, const char *next_hop, const char *holde
  * or SG_EDB. */
 int store_claim_renew_send (store_t *self, const char *holder, int64_t ttl_ms, sg_diag_t *diag);
 
-/* The renewal's result: *done 1 once it is in (wait 1: waits for it),
- * with *held the claims renewed. SG_OK or SG_EDB. */
-int store_claim_renew_result (store_t *self, int wait, int *done, size_t *held,
-                              sg_diag_t *diag);
+/* The renewal's result: *done 1 once it is in (wait 1: waits for it).
+ * SG_OK or SG_EDB. */
+int store_claim_renew_result (store_t *self, int wait, int *done, sg_diag_t *diag);
 
 /* Makes the claims of gone holders expire at once: gone(holder, arg)
  * returns 1 for a process known to be dead (e.g. one of this host).

@@ -35,12 +35,9 @@
     " WHERE u.hop IS NOT NULL AND u.id IN (SELECT id FROM m)" \
     " ORDER BY u.ord" \
     " RETURNING message_id, seq)"
-/* Without claims: $13 and $14 are there, unused, so that both take the
- * same parameters. */
 static const char s_sql_accept[] =
     S_SQL_ACCEPT
-    " SELECT m.id, d.seq, $13::text[] IS NULL AND $14::int8 IS NULL"
-    " FROM m LEFT JOIN d ON d.message_id = m.id";
+    " SELECT m.id, d.seq, false FROM m LEFT JOIN d ON d.message_id = m.id";
 static const char s_sql_accept_claim[] =
     S_SQL_ACCEPT ","
     " c AS ("
@@ -60,7 +57,8 @@ static const Oid s_types_accept[] = {
     STORE_OID_BYTEAARRAY, STORE_OID_BYTEAARRAY, STORE_OID_TEXTARRAY, STORE_OID_TEXTARRAY,
     STORE_OID_TEXTARRAY, STORE_OID_INT8
 };
-#define S_NARRAYS 13            /* then the claims' lifetime */
+#define S_NPARAMS_PLAIN 12      /* s_sql_accept's: no claims */
+#define S_NARRAYS 13            /* then the claims' holders, then their lifetime */
 #define S_NPARAMS 14
 
 typedef struct {
@@ -253,7 +251,7 @@ store_accept (store_t *self, store_msg_t *msgs, size_t n, sg_diag_t *diag)
                             formats, 1, diag);
     else
         res = store_i_exec (self, STORE_STMT_ACCEPT, "cannot store batch", s_sql_accept,
-                            S_NPARAMS, s_types_accept, values, lengths, formats, 1, diag);
+                            S_NPARAMS_PLAIN, s_types_accept, values, lengths, formats, 1, diag);
     if (!res) {
         rc = SG_EDB;
         goto done;
